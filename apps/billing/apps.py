@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class BillingConfig(AppConfig):
+    name = "apps.billing"
+    label = "billing"
+    verbose_name = "Billing"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Subscriptions to other contexts' events register on import.
+        from apps.billing import handlers  # noqa: F401

@@ -1,0 +1,1 @@
+"""Integration events the billing context publishes (versioned; see logitrack.events)."""

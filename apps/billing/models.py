@@ -1,0 +1,1 @@
+"""Tables owned by the billing context. Foreign identities are UUIDs, never relations."""

@@ -1,0 +1,1 @@
+"""Integration events the dispatch context publishes (versioned; see logitrack.events)."""

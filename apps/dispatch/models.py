@@ -1,0 +1,1 @@
+"""Tables owned by the dispatch context. Foreign identities are UUIDs, never relations."""

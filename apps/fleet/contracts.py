@@ -1,0 +1,1 @@
+"""Framework-free types the fleet context shares: frozen dataclasses, enums, error types."""

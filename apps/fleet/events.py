@@ -1,0 +1,1 @@
+"""Integration events the fleet context publishes (versioned; see logitrack.events)."""

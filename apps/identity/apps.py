@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class IdentityConfig(AppConfig):
+    name = "apps.identity"
+    label = "identity"
+    verbose_name = "Identity and access"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Subscriptions to other contexts' events register on import.
+        from apps.identity import handlers  # noqa: F401

@@ -1,0 +1,1 @@
+"""Framework-free types the identity context shares: frozen dataclasses, enums, error types."""

@@ -1,0 +1,1 @@
+"""Integration events the identity context publishes (versioned; see logitrack.events)."""

@@ -1,0 +1,1 @@
+"""Integration events the partner context publishes (versioned; see logitrack.events)."""

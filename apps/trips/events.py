@@ -1,0 +1,1 @@
+"""Integration events the trips context publishes (versioned; see logitrack.events)."""

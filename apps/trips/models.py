@@ -1,0 +1,1 @@
+"""Tables owned by the trips context. Foreign identities are UUIDs, never relations."""

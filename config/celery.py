@@ -1,0 +1,18 @@
+"""The Celery app. Workers: `celery -A config worker -Q default,events`; routing: `-Q routing`."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("logitrack")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(related_name="tasks")
+
+# Periodic jobs: each entry names a task registered by its owning app.
+app.conf.beat_schedule = {
+    "outbox-purge": {"task": "outbox.purge", "schedule": crontab(minute=17, hour=3)},
+    "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
+}

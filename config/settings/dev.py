@@ -1,0 +1,15 @@
+"""Local development: the embedded default unless DATABASE_URL / REDIS_URL say otherwise."""
+
+from logitrack.logs import logging_config
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import LOG_LEVEL, REST_FRAMEWORK, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+LOG_JSON = env.bool("LOG_JSON", default=False)  # readable console lines on a developer's terminal
+LOGGING = logging_config(level=LOG_LEVEL, json=LOG_JSON)
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ]

@@ -1,0 +1,17 @@
+"""The test suite: full stack (PostgreSQL + Redis) when DATABASE_URL / REDIS_URL are set, as in CI."""
+
+from logitrack.logs import logging_config
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import REST_FRAMEWORK, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; Argon2 is tested explicitly
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests relay events explicitly (logitrack.testing) so they can look at what was published first.
+OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=False)
+OUTBOX_RETRY_BASE_SECONDS = 0
+OUTBOX_MAX_ATTEMPTS = 3
+LOGGING = logging_config(level="WARNING", json=True)
+# Throttling has its own tests with explicit rates; elsewhere it would only make tests order-dependent.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}

@@ -1,0 +1,62 @@
+"""The subscription registry: which handler reacts to which integration event.
+
+Handlers register with `@subscriber(EventClass, name="<app>.<verb_phrase>")` in their app's
+`handlers.py`. The name is stable: it keys the inbox, so renaming a subscription re-delivers history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from logitrack.events import IntegrationEvent
+
+E = TypeVar("E", bound=IntegrationEvent)
+Handler = Callable[[Any], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    name: str
+    event_type: str
+    handler: Handler
+    queue: str = "events"
+
+    @property
+    def handler_path(self) -> str:
+        return f"{self.handler.__module__}.{self.handler.__qualname__}"
+
+
+_SUBSCRIPTIONS: dict[str, Subscription] = {}
+
+
+def subscriber(event_cls: type[E], *, name: str, queue: str = "events") -> Callable[[Callable[[E], None]], Callable[[E], None]]:
+    def register(fn: Callable[[E], None]) -> Callable[[E], None]:
+        existing = _SUBSCRIPTIONS.get(name)
+        if existing is not None and existing.handler_path != f"{fn.__module__}.{fn.__qualname__}":
+            raise RuntimeError(f"subscription {name!r} registered twice")
+        _SUBSCRIPTIONS[name] = Subscription(name=name, event_type=event_cls.TYPE, handler=fn, queue=queue)
+        return fn
+
+    return register
+
+
+def subscriptions_for(event_type: str) -> list[Subscription]:
+    return [s for s in _SUBSCRIPTIONS.values() if s.event_type == event_type]
+
+
+def subscription(name: str) -> Subscription:
+    try:
+        return _SUBSCRIPTIONS[name]
+    except KeyError:
+        raise LookupError(f"no subscription named {name!r}") from None
+
+
+def all_subscriptions() -> list[Subscription]:
+    return sorted(_SUBSCRIPTIONS.values(), key=lambda s: (s.event_type, s.name))
+
+
+def unsubscribe(name: str) -> None:
+    """Remove a subscription (used when a context is extracted, and by tests)."""
+    _SUBSCRIPTIONS.pop(name, None)

@@ -1,0 +1,22 @@
+"""Django-level 404/500 handlers: problem+json under /api/, Django's defaults elsewhere."""
+
+from django.views import defaults
+
+from logitrack.http.problems import problem_response
+
+
+def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return problem_response(status=404, code="not_found", title="Not found", detail=f"no resource at {request.path}")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return problem_response(
+            status=500,
+            code="internal_error",
+            title="Internal server error",
+            detail="Something went wrong on our side. Quote the request id when you report it.",
+        )
+    return defaults.server_error(request)

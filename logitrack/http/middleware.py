@@ -1,0 +1,61 @@
+"""Request ids: accepted from a trusted proxy header or minted, echoed back, bound into logs."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+from logitrack import logs, metrics
+
+_VALID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+HEADER = "X-Request-ID"
+log = structlog.get_logger("logitrack.http")
+
+
+def _request_id(request) -> str:
+    incoming = request.headers.get(HEADER, "")
+    return incoming if _VALID.match(incoming) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Sync and async capable so it does not force ASGI requests through a thread."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def _start(self, request):
+        request.request_id = _request_id(request)
+        token = logs.request_id_var.set(request.request_id)
+        structlog.contextvars.bind_contextvars(request_id=request.request_id)
+        return token, time.perf_counter()
+
+    def _finish(self, request, response, token, started):
+        elapsed = time.perf_counter() - started
+        response[HEADER] = request.request_id
+        route = getattr(getattr(request, "resolver_match", None), "route", None) or "unmatched"
+        metrics.observe_request(method=request.method, route=route, status=response.status_code, seconds=elapsed)
+        if response.status_code >= 500:
+            log.error("http.request", method=request.method, path=request.path, status=response.status_code)
+        structlog.contextvars.unbind_contextvars("request_id")
+        logs.request_id_var.reset(token)
+        return response
+
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        token, started = self._start(request)
+        return self._finish(request, self.get_response(request), token, started)
+
+    async def __acall__(self, request):
+        token, started = self._start(request)
+        response = await self.get_response(request)
+        return self._finish(request, response, token, started)

@@ -1,0 +1,136 @@
+"""RFC 9457 (ex-7807) problem details: every API error body has this shape and a stable `code`.
+
+{"type": "https://logitrack.dev/problems/<code>", "title": ..., "status": 409, "detail": ...,
+ "code": "trips.illegal_transition", "request_id": ..., "errors": {...field: [messages]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from logitrack import exceptions as app
+from logitrack.logs import request_id_var
+
+CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "https://logitrack.dev/problems/"
+log = structlog.get_logger("logitrack.http")
+
+_APP_STATUS: list[tuple[type[app.ApplicationError], int]] = [
+    (app.ValidationFailed, 400),
+    (app.PermissionDenied, 403),
+    (app.NotFound, 404),
+    (app.Conflict, 409),
+    (app.Unprocessable, 422),
+    (app.ServiceUnavailable, 503),
+]
+
+_DRF_CODES: list[tuple[type[drf.APIException], str, str]] = [
+    (drf.ValidationError, "validation_failed", "Invalid input"),
+    (drf.ParseError, "malformed_request", "Malformed request body"),
+    (drf.NotAuthenticated, "not_authenticated", "Authentication required"),
+    (drf.AuthenticationFailed, "authentication_failed", "Authentication failed"),
+    (drf.PermissionDenied, "permission_denied", "Permission denied"),
+    (drf.NotFound, "not_found", "Not found"),
+    (drf.MethodNotAllowed, "method_not_allowed", "Method not allowed"),
+    (drf.NotAcceptable, "not_acceptable", "Not acceptable"),
+    (drf.UnsupportedMediaType, "unsupported_media_type", "Unsupported media type"),
+    (drf.Throttled, "throttled", "Too many requests"),
+]
+
+
+def problem_body(*, status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def application_status(exc: app.ApplicationError) -> int:
+    for cls, status in _APP_STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF ErrorDetail trees to plain lists/dicts of strings."""
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(v) for v in detail]
+    return str(detail)
+
+
+def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str]]:
+    code, title = "error", "Request failed"
+    for cls, c, t in _DRF_CODES:
+        if isinstance(exc, cls):
+            code, title = c, t
+            break
+    headers: dict[str, str] = {}
+    if isinstance(exc, drf.ValidationError):
+        errors = _flatten(exc.detail)
+        if isinstance(errors, list):
+            errors = {"non_field_errors": errors}
+        body = problem_body(status=exc.status_code, code=code, title=title, detail="One or more fields are invalid.", errors=errors)
+    else:
+        body = problem_body(status=exc.status_code, code=code, title=title, detail=str(exc.detail))
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        body["retry_after"] = int(headers["Retry-After"])
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    return exc.status_code, body, headers
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF EXCEPTION_HANDLER: every failure becomes a problem+json response, never a traceback."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, app.ApplicationError):
+        status = application_status(exc)
+        extra = dict(exc.extra)
+        body = problem_body(status=status, code=exc.code, title=exc.title, detail=exc.message, **extra)
+    elif isinstance(exc, Http404):
+        status, body, headers = _from_drf(drf.NotFound())
+    elif isinstance(exc, DjangoPermissionDenied):
+        status, body, headers = _from_drf(drf.PermissionDenied())
+    elif isinstance(exc, RequestDataTooBig):
+        status = 413
+        body = problem_body(status=413, code="payload_too_large", title="Payload too large", detail=str(exc))
+    elif isinstance(exc, drf.APIException):
+        status, body, headers = _from_drf(exc)
+        if hasattr(exc, "auth_header") and status == 401 and "WWW-Authenticate" not in headers:
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    else:
+        log.exception("http.unhandled_exception", exc_type=type(exc).__name__)
+        status = 500
+        body = problem_body(
+            status=500,
+            code="internal_error",
+            title="Internal server error",
+            detail="Something went wrong on our side. Quote the request id when you report it.",
+        )
+    return Response(body, status=status, headers=headers, content_type=CONTENT_TYPE)
+
+
+def problem_response(*, status: int, code: str, title: str, detail: str) -> JsonResponse:
+    """The same body for errors raised outside DRF (middleware, Django's 404/500 handlers)."""
+    return JsonResponse(
+        problem_body(status=status, code=code, title=title, detail=detail), status=status, content_type=CONTENT_TYPE
+    )

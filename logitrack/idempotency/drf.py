@@ -1,0 +1,74 @@
+"""`@idempotent` for DRF view methods that change state."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from logitrack.exceptions import ValidationFailed
+from logitrack.idempotency import services
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as Stripe accepts
+
+
+def _body_for_fingerprint(request: Request) -> Any:
+    data = request.data
+    if hasattr(data, "lists"):  # QueryDict from form/multipart bodies
+        body: dict[str, Any] = {k: v for k, v in data.lists()}
+    else:
+        body = data
+    files = getattr(request, "FILES", None)
+    if files:
+        body = {"data": body, "files": sorted((name, f.name, f.size) for name, f in files.items())}
+    return body
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """Honour `Idempotency-Key` on this method (after authentication, permissions and throttling ran).
+
+    Anonymous calls are not deduplicated: without a caller to scope the key to, replaying could leak
+    one client's response to another.
+    """
+
+    @functools.wraps(view_method)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None or not request.user.is_authenticated:
+            return view_method(self, request, *args, **kwargs)
+        if not _KEY.match(key):
+            raise ValidationFailed(
+                f"{HEADER} must be 1 to 255 visible ASCII characters", code="idempotency.bad_key"
+            )
+        outcome = services.idempotency_claim(
+            scope=str(request.user.pk),
+            key=key,
+            method=request.method,
+            path=request.get_full_path(),
+            fingerprint=services.fingerprint(
+                method=request.method, path=request.get_full_path(), body=_body_for_fingerprint(request)
+            ),
+        )
+        if isinstance(outcome, services.Replay):
+            return Response(outcome.body, status=outcome.status, headers={**outcome.headers, "Idempotent-Replayed": "true"})
+        try:
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                if 200 <= response.status_code < 300:
+                    services.idempotency_complete(
+                        claim=outcome, status=response.status_code, body=response.data, headers=dict(response.items())
+                    )
+                    return response
+        except BaseException:
+            services.idempotency_release(claim=outcome)
+            raise
+        services.idempotency_release(claim=outcome)
+        return response
+
+    return wrapper

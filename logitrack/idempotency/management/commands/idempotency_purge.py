@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from logitrack.idempotency import services
+
+
+class Command(BaseCommand):
+    help = "Delete idempotency keys older than the retention window (IDEMPOTENCY_RETENTION_HOURS)."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"deleted {services.idempotency_purge()} expired idempotency key(s)")

@@ -1,0 +1,119 @@
+"""Stripe-style idempotency keys for mutating API calls.
+
+- first use: the request runs; a 2xx outcome is stored with the business writes in one transaction;
+- same key, same request, after completion: the stored response is replayed (no second effect);
+- same key while the first is still running: 409 `idempotency.in_flight`, nothing stored, retry later;
+- same key, different method/path/body: 422 `idempotency.key_reused`;
+- an error outcome (4xx/5xx) releases the key, so the client may retry with the same key;
+- keys are scoped per user and kept IDEMPOTENCY_RETENTION_HOURS (24 h); an older key is treated as new.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from logitrack.exceptions import Conflict, Unprocessable
+from logitrack.idempotency.models import IdempotencyKey
+
+REPLAYED_HEADERS = ("Location", "ETag", "Content-Location")
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    key_id: int
+    token: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def fingerprint(*, method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return hashlib.sha256(f"{method}\n{path}\n{canonical}".encode()).hexdigest()
+
+
+def _retention() -> dt.timedelta:
+    return dt.timedelta(hours=settings.IDEMPOTENCY_RETENTION_HOURS)
+
+
+def _lock_timeout() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS)
+
+
+def idempotency_claim(*, scope: str, key: str, method: str, path: str, fingerprint: str) -> Claim | Replay:
+    """Take the key for this request, or say why not (replay, in flight, reused)."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    fresh = {
+        "method": method,
+        "path": path[:2000],
+        "fingerprint": fingerprint,
+        "state": IdempotencyKey.State.IN_FLIGHT,
+        "lock_token": token,
+        "locked_at": now,
+        "response_status": None,
+        "response_body": None,
+        "response_headers": {},
+        "created_at": now,
+    }
+    with transaction.atomic():
+        row, created = IdempotencyKey.objects.select_for_update().get_or_create(scope=scope, key=key, defaults=fresh)
+        if created:
+            return Claim(row.id, token)
+        if row.created_at < now - _retention():
+            IdempotencyKey.objects.filter(id=row.id).update(**fresh)  # expired: a brand-new request
+            return Claim(row.id, token)
+        if row.fingerprint != fingerprint:
+            raise Unprocessable(
+                "this Idempotency-Key was already used for a different request; use a new key",
+                code="idempotency.key_reused",
+            )
+        if row.state == IdempotencyKey.State.COMPLETED:
+            return Replay(row.response_status or 200, row.response_body, dict(row.response_headers))
+        if row.locked_at > now - _lock_timeout():
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+                code="idempotency.in_flight",
+            )
+        # The earlier attempt died mid-way; its writes rolled back with it, so running again is safe.
+        IdempotencyKey.objects.filter(id=row.id).update(lock_token=token, locked_at=now)
+        return Claim(row.id, token)
+
+
+def idempotency_complete(*, claim: Claim, status: int, body: Any, headers: dict[str, str]) -> None:
+    """Store the outcome. Call inside the request's transaction so outcome and writes commit together."""
+    stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    updated = IdempotencyKey.objects.filter(
+        id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT
+    ).update(
+        state=IdempotencyKey.State.COMPLETED,
+        response_status=status,
+        response_body=stored,
+        response_headers={k: v for k, v in headers.items() if k in REPLAYED_HEADERS},
+    )
+    if updated != 1:
+        # Another attempt took the key over (ours looked dead): let ours roll back so only one applies.
+        raise Conflict("this request lost its Idempotency-Key to a retry", code="idempotency.in_flight")
+
+
+def idempotency_release(*, claim: Claim) -> None:
+    IdempotencyKey.objects.filter(id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT).delete()
+
+
+def idempotency_purge(*, older_than: dt.timedelta | None = None) -> int:
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - (older_than or _retention())).delete()
+    return deleted

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from logitrack.idempotency import services
+
+
+@shared_task(name="idempotency.purge", ignore_result=True)
+def purge() -> int:
+    return services.idempotency_purge()

@@ -1,0 +1,45 @@
+from django.contrib import admin, messages
+
+from logitrack.outbox import services
+from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ("id", "event_type", "event_id", "occurred_at", "published_at", "relay_attempts")
+    list_filter = ("event_type", "source", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("event_id", "event_type")
+
+
+@admin.register(InboxRecord)
+class InboxRecordAdmin(ReadOnlyAdmin):
+    list_display = ("subscriber", "event_type", "event_id", "processed_at")
+    list_filter = ("subscriber", "event_type")
+    search_fields = ("event_id",)
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyAdmin):
+    list_display = ("subscriber", "event_type", "event_id", "attempts", "failed_at", "replayed_at", "replay_count")
+    list_filter = ("subscriber", "event_type", ("replayed_at", admin.EmptyFieldListFilter))
+    search_fields = ("event_id",)
+    actions = ("replay",)
+
+    @admin.action(description="Replay the selected dead letters")
+    def replay(self, request, queryset):
+        results = [services.dead_letter_replay(letter=letter) for letter in queryset.filter(replayed_at__isnull=True)]
+        self.message_user(request, f"Re-enqueued {len(results)} deliveries.", messages.SUCCESS)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser

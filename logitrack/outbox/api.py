@@ -1,0 +1,34 @@
+"""Publishing integration events: the only entry point apps use."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from logitrack.events import IntegrationEvent, to_envelope
+from logitrack.outbox.models import OutboxMessage
+
+
+class PublishOutsideTransaction(RuntimeError):
+    pass
+
+
+def publish(event: IntegrationEvent) -> OutboxMessage:
+    """Record `event` in the caller's transaction: the state change and its event commit or roll back together."""
+    if not connection.in_atomic_block:
+        raise PublishOutsideTransaction(
+            f"publish({type(event).__name__}) must run inside transaction.atomic(), in the service that changes state"
+        )
+    envelope = to_envelope(event)
+    message = OutboxMessage.objects.create(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        source=envelope["source"],
+        occurred_at=event.occurred_at,
+        envelope=envelope,
+    )
+    if settings.OUTBOX_INLINE_RELAY:
+        from logitrack.outbox.relay import relay_pending  # the relay imports this module
+
+        transaction.on_commit(relay_pending)
+    return message

@@ -1,0 +1,79 @@
+"""Applying one event to one subscriber, exactly once, and parking deliveries that keep failing."""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from logitrack import bus
+from logitrack.events import from_envelope
+from logitrack.outbox.models import DeadLetter, InboxRecord
+
+log = structlog.get_logger(__name__)
+
+
+def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
+    """Run the handler and record it in the inbox in one transaction. False if already applied.
+
+    Concurrent duplicates serialise on the inbox's unique key: the second waits for the first to
+    commit, then finds the record and skips.
+    """
+    sub = bus.subscription(subscription_name)
+    event = from_envelope(envelope)
+    with transaction.atomic():
+        _, created = InboxRecord.objects.get_or_create(
+            subscriber=sub.name, event_id=event.event_id, defaults={"event_type": event.TYPE}
+        )
+        if not created:
+            log.info("outbox.duplicate_skipped", subscriber=sub.name, event_id=str(event.event_id))
+            return False
+        sub.handler(event)
+    log.info("outbox.delivered", subscriber=sub.name, event_type=event.TYPE, event_id=str(event.event_id))
+    return True
+
+
+def max_attempts() -> int:
+    return int(settings.OUTBOX_MAX_ATTEMPTS)
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Exponential backoff after failed attempt number `attempt` (1-based), capped."""
+    return min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempt - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
+
+
+def park(*, subscription_name: str, envelope: dict[str, Any], attempts: int, error: BaseException) -> DeadLetter:
+    """Give up on a delivery for now; `outbox_replay` re-delivers it once the fault is fixed."""
+    detail = "".join(traceback.format_exception(error))[-4000:]
+    letter, _ = DeadLetter.objects.update_or_create(
+        subscriber=subscription_name,
+        event_id=uuid.UUID(envelope["id"]),
+        defaults={
+            "event_type": envelope["type"],
+            "envelope": envelope,
+            "attempts": attempts,
+            "last_error": detail,
+            "failed_at": timezone.now(),
+            "replayed_at": None,
+        },
+    )
+    log.error("outbox.dead_lettered", subscriber=subscription_name, event_id=envelope["id"], attempts=attempts)
+    return letter
+
+
+def deliver_inline(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
+    """Deliver in this process with the same attempt budget as the worker, parking on the last failure."""
+    attempts = max_attempts()
+    for attempt in range(1, attempts + 1):
+        try:
+            return deliver(subscription_name=subscription_name, envelope=envelope)
+        except Exception as exc:
+            if attempt == attempts:
+                park(subscription_name=subscription_name, envelope=envelope, attempts=attempt, error=exc)
+                return False
+    return False

@@ -1,0 +1,76 @@
+"""The relay: moves committed outbox rows to the sinks, at least once, safe to run many at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from logitrack.outbox.models import OutboxMessage
+from logitrack.outbox.sinks import Sink, configured_sinks
+
+log = structlog.get_logger(__name__)
+
+
+def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int:
+    """Claim up to `limit` unpublished rows (skipping rows another relay holds), send, mark published.
+
+    If a sink fails, the whole batch rolls back and stays unpublished: at-least-once. A row sent but
+    not marked (crash between the two) is sent again; subscribers' inboxes absorb the duplicate.
+    """
+    sinks = list(sinks) if sinks is not None else configured_sinks()
+    with transaction.atomic():
+        rows = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(published_at__isnull=True)
+            .order_by("id")[:limit]
+        )
+        if not rows:
+            return 0
+        for row in rows:
+            for sink in sinks:
+                sink.send(row.envelope)
+        OutboxMessage.objects.filter(id__in=[r.id for r in rows]).update(published_at=timezone.now())
+    log.info("outbox.relayed", count=len(rows), first_id=rows[0].id, last_id=rows[-1].id)
+    return len(rows)
+
+
+def _record_failure(exc: Exception) -> None:
+    """Count a failed relay attempt on the oldest pending row so operators can see a stuck relay."""
+    oldest = OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").first()
+    if oldest is not None:
+        OutboxMessage.objects.filter(id=oldest.id).update(
+            relay_attempts=oldest.relay_attempts + 1, last_error=repr(exc)[:2000]
+        )
+
+
+def relay_pending(*, sinks: Sequence[Sink] | None = None, limit: int = 100) -> int:
+    """Drain everything currently pending. Returns how many rows were relayed."""
+    total = 0
+    while count := relay_batch(limit=limit, sinks=sinks):
+        total += count
+    return total
+
+
+def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None = None, limit: int = 100) -> int:
+    """The relay process loop: drain, sleep when idle, back off when a sink fails."""
+    poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds
+    total, failures = 0, 0
+    while not should_stop():
+        try:
+            count = relay_batch(limit=limit)
+            failures = 0
+        except Exception as exc:  # a sink (broker) is down: keep rows, retry later
+            failures += 1
+            log.exception("outbox.relay_failed", failures=failures)
+            _record_failure(exc)
+            time.sleep(min(poll * 2**failures, 30.0))
+            continue
+        total += count
+        if count == 0:
+            time.sleep(poll)
+    return total

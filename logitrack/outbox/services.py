@@ -1,0 +1,57 @@
+"""Operator actions on the outbox: replay dead letters, purge old rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from logitrack import jobs
+from logitrack.outbox import delivery
+from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
+from logitrack.outbox.sinks import DELIVER_TASK
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    subscriber: str
+    event_id: uuid.UUID
+    outcome: str  # "enqueued", "delivered", "already_applied", "failed_again"
+
+
+def dead_letters_pending(*, subscriber: str | None = None, event_id: uuid.UUID | None = None) -> list[DeadLetter]:
+    qs = DeadLetter.objects.filter(replayed_at__isnull=True).order_by("failed_at")
+    if subscriber:
+        qs = qs.filter(subscriber=subscriber)
+    if event_id:
+        qs = qs.filter(event_id=event_id)
+    return list(qs)
+
+
+def dead_letter_replay(*, letter: DeadLetter, inline: bool = False) -> ReplayResult:
+    """Re-deliver one parked event with a fresh attempt budget. A new failure parks it again."""
+    with transaction.atomic():
+        locked = DeadLetter.objects.select_for_update().get(id=letter.id)
+        locked.replayed_at = timezone.now()
+        locked.replay_count += 1
+        locked.save(update_fields=["replayed_at", "replay_count"])
+    if not inline:
+        jobs.enqueue(DELIVER_TASK, args=(letter.subscriber, letter.envelope))
+        return ReplayResult(letter.subscriber, letter.event_id, "enqueued")
+    try:
+        applied = delivery.deliver(subscription_name=letter.subscriber, envelope=letter.envelope)
+    except Exception as exc:
+        delivery.park(subscription_name=letter.subscriber, envelope=letter.envelope, attempts=letter.attempts + 1, error=exc)
+        return ReplayResult(letter.subscriber, letter.event_id, "failed_again")
+    return ReplayResult(letter.subscriber, letter.event_id, "delivered" if applied else "already_applied")
+
+
+def outbox_purge(*, published_older_than: dt.timedelta, inbox_older_than: dt.timedelta) -> tuple[int, int]:
+    """Delete relayed outbox rows and old inbox records. Inbox retention must exceed any redelivery delay."""
+    now = timezone.now()
+    outbox_deleted, _ = OutboxMessage.objects.filter(published_at__lt=now - published_older_than).delete()
+    inbox_deleted, _ = InboxRecord.objects.filter(processed_at__lt=now - inbox_older_than).delete()
+    return outbox_deleted, inbox_deleted
