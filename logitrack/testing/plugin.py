@@ -1,0 +1,57 @@
+"""pytest plugin (loaded from pyproject): fixtures every app's tests use."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def captured_events():
+    """`with captured_events() as published: ...` — the events committed inside the block."""
+    from logitrack.testing.events import captured_events
+
+    return captured_events
+
+
+@pytest.fixture
+def relay_and_deliver():
+    """Call to relay pending outbox rows and deliver them to subscribers in-process."""
+    from logitrack.testing.events import relay_and_deliver
+
+    return relay_and_deliver
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    """Create a user with the project's user model (any context's tests may use it)."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(**fields):
+        n = next(counter)
+        fields.setdefault("email", f"user{n}@example.test")
+        password = fields.pop("password", "correct horse battery staple")
+        return django_user_model.objects.create_user(password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def user_client(api_client, make_user):
+    """An API client authenticated as a fresh user; returns (client, user)."""
+
+    def make(**fields):
+        from rest_framework.test import APIClient
+
+        user = make_user(**fields)
+        client = APIClient()
+        client.force_authenticate(user=user)
+        return client, user
+
+    return make

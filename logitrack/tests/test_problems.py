@@ -1,0 +1,106 @@
+"""Every API failure is an application/problem+json body with a stable code; never a traceback."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+pytestmark = [pytest.mark.urls("logitrack.tests.urls"), pytest.mark.django_db]
+PROBLEM = "application/problem+json"
+
+
+def problem(response):
+    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
+    body = json.loads(response.content)
+    assert body["status"] == response.status_code
+    assert body["type"].endswith(body["code"])
+    assert body["title"] and body["detail"]
+    return body
+
+
+def test_application_error_keeps_its_code_and_extra(client):
+    body = problem(client.post("/api/v1/kernel/conflict/"))
+    assert body["status"] == 409
+    assert body["code"] == "trips.illegal_transition"
+    assert body["detail"] == "trip is already completed"
+    assert body["current_state"] == "completed"
+
+
+def test_not_found_error_is_404(client):
+    assert problem(client.get("/api/v1/kernel/missing/"))["code"] == "fleet.vehicle_not_found"
+
+
+def test_unexpected_exception_is_a_500_problem_with_request_id_and_no_internals(client):
+    client.raise_request_exception = False
+    response = client.get("/api/v1/kernel/explode/", HTTP_X_REQUEST_ID="req-abcdef123")
+    body = problem(response)
+    assert response.status_code == 500
+    assert body["code"] == "internal_error"
+    assert body["request_id"] == "req-abcdef123"
+    assert response["X-Request-ID"] == "req-abcdef123"
+    assert "hunter2" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+def test_field_errors_are_listed_per_field(client):
+    response = client.post("/api/v1/kernel/echo/", {"name": "far too long", "count": 0}, content_type="application/json")
+    body = problem(response)
+    assert response.status_code == 400
+    assert body["code"] == "validation_failed"
+    assert set(body["errors"]) == {"name", "count"}
+
+
+def test_malformed_json_is_400(client):
+    response = client.post("/api/v1/kernel/echo/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert problem(response)["code"] == "malformed_request"
+
+
+def test_wrong_content_type_is_415(client):
+    response = client.post("/api/v1/kernel/echo/", "name=x", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert problem(response)["code"] == "unsupported_media_type"
+
+
+def test_oversized_body_is_413_before_parsing(client, settings):
+    settings.LOGITRACK_MAX_BODY_BYTES = 1000
+    response = client.post("/api/v1/kernel/echo/", json.dumps({"name": "x" * 5000, "count": 1}), content_type="application/json")
+    assert response.status_code == 413
+    assert problem(response)["code"] == "payload_too_large"
+
+
+def test_unauthenticated_is_401_with_challenge(client):
+    response = client.get("/api/v1/kernel/private/")
+    assert response.status_code == 401
+    assert problem(response)["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_wrong_method_is_405(client):
+    response = client.delete("/api/v1/kernel/echo/")
+    assert response.status_code == 405
+    assert problem(response)["code"] == "method_not_allowed"
+
+
+def test_throttled_is_429_with_retry_after(client):
+    cache.delete("throttle_kernel-test_127.0.0.1")  # only our key: the cache may be a shared Redis
+    assert client.get("/api/v1/kernel/throttled/").status_code == 200
+    response = client.get("/api/v1/kernel/throttled/")
+    body = problem(response)
+    assert response.status_code == 429
+    assert body["code"] == "throttled"
+    assert int(response["Retry-After"]) >= 1
+    assert body["retry_after"] == int(response["Retry-After"])
+
+
+def test_unknown_api_path_is_a_404_problem(client):
+    response = client.get("/api/v1/kernel/nowhere/")
+    assert response.status_code == 404
+    assert problem(response)["code"] == "not_found"
+
+
+def test_request_id_is_minted_when_absent_or_unsafe(client):
+    minted = client.get("/api/v1/kernel/missing/")["X-Request-ID"]
+    assert len(minted) == 32
+    unsafe = client.get("/api/v1/kernel/missing/", HTTP_X_REQUEST_ID="bad id\nInjected: 1")["X-Request-ID"]
+    assert unsafe != "bad id\nInjected: 1" and len(unsafe) == 32

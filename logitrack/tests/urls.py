@@ -1,0 +1,75 @@
+"""Views that exist only to exercise the kernel's HTTP glue (mounted by tests with pytest.mark.urls)."""
+
+from django.urls import include, path
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from logitrack.exceptions import Conflict, NotFound
+
+
+class RaiseConflict(APIView):
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        raise Conflict("trip is already completed", code="trips.illegal_transition", extra={"current_state": "completed"})
+
+
+class RaiseNotFound(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise NotFound("no such vehicle", code="fleet.vehicle_not_found")
+
+
+class Explode(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise RuntimeError("secret internals: password=hunter2")
+
+
+class Echo(APIView):
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=5)
+        count = serializers.IntegerField(min_value=1)
+
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(data.validated_data, status=201)
+
+
+class Private(APIView):
+    def get(self, request):
+        return Response({"secret": True})
+
+
+class OncePerMinute(AnonRateThrottle):
+    rate = "1/min"
+    scope = "kernel-test"
+
+
+class Throttled(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [OncePerMinute]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+api = [
+    path("conflict/", RaiseConflict.as_view()),
+    path("missing/", RaiseNotFound.as_view()),
+    path("explode/", Explode.as_view()),
+    path("echo/", Echo.as_view()),
+    path("private/", Private.as_view()),
+    path("throttled/", Throttled.as_view()),
+]
+urlpatterns = [path("api/v1/kernel/", include(api))]
+handler404 = "logitrack.http.handlers.not_found"
+handler500 = "logitrack.http.handlers.server_error"

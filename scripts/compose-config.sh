@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Validate docker/compose.yml without a Docker engine (these machines have only the client tools).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if docker compose version >/dev/null 2>&1; then
+  docker compose -f docker/compose.yml config -q
+elif command -v docker-compose >/dev/null; then
+  docker-compose -f docker/compose.yml config -q
+else
+  echo "error: neither 'docker compose' nor 'docker-compose' is installed" >&2; exit 1
+fi
+echo "docker/compose.yml is valid"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Boot the embedded default (no DATABASE_URL/REDIS_URL) in a scratch var/ and hit /healthz and /api/schema/.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+scratch=$(mktemp -d)
+port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+envs=(env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.dev LOGITRACK_VAR_DIR="$scratch")
+"${envs[@]}" "$PY" manage.py migrate --no-input -v 0
+"${envs[@]}" "$VENV/bin/uvicorn" config.asgi:application --host 127.0.0.1 --port "$port" --lifespan off \
+  >"$scratch/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
+
+fetch() { "$PY" - "$1" <<'PY'
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=10) as r:
+    body = r.read()
+    print(r.status, len(body), "bytes")
+    sys.exit(0 if r.status == 200 and body else 1)
+PY
+}
+for _ in $(seq 1 50); do fetch "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+fetch "http://127.0.0.1:$port/healthz" || { cat "$scratch/server.log"; die "/healthz failed"; }
+fetch "http://127.0.0.1:$port/readyz" || { cat "$scratch/server.log"; die "/readyz failed"; }
+fetch "http://127.0.0.1:$port/api/schema/" || { cat "$scratch/server.log"; die "/api/schema/ failed"; }
+fetch "http://127.0.0.1:$port/api/docs/" || { cat "$scratch/server.log"; die "/api/docs/ failed"; }
+echo "embedded default serves /healthz, /readyz, /api/schema/ and /api/docs/"

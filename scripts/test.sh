@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite against PostgreSQL and Redis (started if stopped),
+# in CI order: lint, format, import contracts, migrations, tests, embedded-default smoke, compose.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k outbox).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_debs "${RUNTIME_DEBS[@]}" poppler-utils docker-compose
+ensure_venv dev
+ensure_postgres
+ensure_redis
+
+export DATABASE_URL=${TEST_DATABASE_URL:-postgres://logitrack:logitrack@127.0.0.1:5432/logitrack}
+export REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}
+export DJANGO_SETTINGS_MODULE=config.settings.test
+export PATH="$VENV/bin:$PATH"
+
+say "ruff (lint)";            ruff check .
+say "ruff (format)";          ruff format --check .
+say "import contracts";       lint-imports --no-cache
+say "migrations up to date";  python manage.py makemigrations --check --dry-run -v 1
+say "test suite";             pytest "$@"
+say "smoke: embedded default"; scripts/smoke.sh
+say "smoke: production settings"; scripts/check-deploy.sh
+say "docker compose config";  scripts/compose-config.sh
+say "all checks passed"

@@ -1,0 +1,36 @@
+"""The subscriber under test. Faults are steered through Redis so they survive the handler's rollback
+and reach a separate worker process: `pong:fail:<label>` = how many attempts should fail (-1: all)."""
+
+import redis
+from django.conf import settings
+
+from logitrack.bus import subscriber
+from tests.support.ping.events import PingSentV1
+from tests.support.pong.models import Receipt
+
+
+class InjectedFault(RuntimeError):
+    pass
+
+
+def _redis():
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def attempts_key(label: str) -> str:
+    return f"pong:attempts:{label}"
+
+
+def fail_key(label: str) -> str:
+    return f"pong:fail:{label}"
+
+
+@subscriber(PingSentV1, name="pong.record_ping")
+def record_ping(event: PingSentV1) -> None:
+    if settings.REDIS_URL:
+        r = _redis()
+        attempt = r.incr(attempts_key(event.label))
+        fail = int(r.get(fail_key(event.label)) or 0)
+        if fail == -1 or attempt <= fail:
+            raise InjectedFault(f"injected failure on attempt {attempt} for {event.label}")
+    Receipt.objects.create(ping_id=event.ping_id, event_id=event.event_id, label=event.label)
