@@ -16,6 +16,10 @@ from django.db import transaction
 def enqueue(task_name: str, /, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any) -> None:
     task = current_app.tasks.get(task_name)
     if task is None:
+        # Outside a worker, Celery imports the apps' task modules only when asked to.
+        current_app.loader.import_default_modules()
+        task = current_app.tasks.get(task_name)
+    if task is None:
         raise LookupError(f"no Celery task registered as {task_name!r}")
     task.apply_async(args=args, kwargs=kwargs or {}, **options)
 

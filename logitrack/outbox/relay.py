@@ -56,6 +56,13 @@ def relay_pending(*, sinks: Sequence[Sink] | None = None, limit: int = 100) -> i
     return total
 
 
+def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+    """Sleep in short steps so a stop request is honoured promptly."""
+    deadline = time.monotonic() + seconds
+    while not should_stop() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))
+
+
 def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None = None, limit: int = 100) -> int:
     """The relay process loop: drain, sleep when idle, back off when a sink fails."""
     poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds
@@ -68,9 +75,9 @@ def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None =
             failures += 1
             log.exception("outbox.relay_failed", failures=failures)
             _record_failure(exc)
-            time.sleep(min(poll * 2**failures, 30.0))
+            _sleep(min(poll * 2**failures, 30.0), should_stop)
             continue
         total += count
         if count == 0:
-            time.sleep(poll)
+            _sleep(poll, should_stop)
     return total
