@@ -1,7 +1,7 @@
 """URL map: admin, versioned REST per context, schema and docs, health."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from logitrack.http import health

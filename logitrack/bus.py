@@ -31,7 +31,9 @@ class Subscription:
 _SUBSCRIPTIONS: dict[str, Subscription] = {}
 
 
-def subscriber(event_cls: type[E], *, name: str, queue: str = "events") -> Callable[[Callable[[E], None]], Callable[[E], None]]:
+def subscriber(
+    event_cls: type[E], *, name: str, queue: str = "events"
+) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
     def register(fn: Callable[[E], None]) -> Callable[[E], None]:
         existing = _SUBSCRIPTIONS.get(name)
         if existing is not None and existing.handler_path != f"{fn.__module__}.{fn.__qualname__}":

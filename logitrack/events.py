@@ -40,7 +40,9 @@ class IntegrationEvent:
         if event_type is None:
             return  # an abstract intermediate class
         if not _TYPE_PATTERN.match(event_type):
-            raise TypeError(f"{cls.__name__}.TYPE {event_type!r} must look like logitrack.<context>.<subject>.<action>.v<N>")
+            raise TypeError(
+                f"{cls.__name__}.TYPE {event_type!r} must look like logitrack.<context>.<subject>.<action>.v<N>"
+            )
         existing = _REGISTRY.get(event_type)
         if existing is not None and existing.__qualname__ != cls.__qualname__:
             raise TypeError(f"event type {event_type!r} declared twice ({existing.__qualname__}, {cls.__qualname__})")
@@ -122,7 +124,7 @@ def _dump(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} in an event")
 
 
-def _load(tp: Any, raw: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per supported type
+def _load(tp: Any, raw: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
@@ -186,4 +188,4 @@ def event_schema(cls: type[IntegrationEvent]) -> dict[str, Any]:
             continue
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         fields.append({"name": f.name, "type": _type_name(hints[f.name]), "required": required})
-    return {"type": cls.TYPE, "class": cls.__name__, "fields": fields}
+    return {"type": cls.TYPE, "fields": fields}

@@ -13,7 +13,9 @@ from celery import current_app
 from django.db import transaction
 
 
-def enqueue(task_name: str, /, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any) -> None:
+def enqueue(
+    task_name: str, /, *, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, **options: Any
+) -> None:
     task = current_app.tasks.get(task_name)
     if task is None:
         # Outside a worker, Celery imports the apps' task modules only when asked to.

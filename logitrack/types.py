@@ -12,8 +12,22 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 # ISO 4217 minor-unit exponents that differ from the usual 2. Anything else has 2.
 _EXPONENTS = {
-    "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3,
-    "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
+    "BHD": 3,
+    "CLP": 0,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "PYG": 0,
+    "TND": 3,
+    "UGX": 0,
+    "VND": 0,
+    "XAF": 0,
+    "XOF": 0,
 }
 
 
@@ -89,7 +103,9 @@ class GeoPoint:
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise ValidationFailed(f"{name} must be a finite number", code="geo.not_a_number")
             if not -bound <= value <= bound:
-                raise ValidationFailed(f"{name} {value} is outside [-{bound}, {bound}]", code=f"geo.{name}_out_of_range")
+                raise ValidationFailed(
+                    f"{name} {value} is outside [-{bound}, {bound}]", code=f"geo.{name}_out_of_range"
+                )
 
     def distance_m(self, other: GeoPoint) -> float:
         """Great-circle (haversine) distance in metres."""

@@ -9,9 +9,8 @@ Two runtime modes, chosen by the environment alone:
 
 from pathlib import Path
 
-from logitrack.logs import configure_structlog, logging_config
-
 from config.env import BASE_DIR, env
+from logitrack.logs import configure_structlog, logging_config
 
 VAR_DIR = Path(env.str("LOGITRACK_VAR_DIR", default=str(BASE_DIR / "var")))
 

@@ -1,9 +1,8 @@
 """Local development: the embedded default unless DATABASE_URL / REDIS_URL say otherwise."""
 
-from logitrack.logs import logging_config
-
 from config.settings.base import *  # noqa: F403
 from config.settings.base import LOG_LEVEL, REST_FRAMEWORK, env
+from logitrack.logs import logging_config
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 LOG_JSON = env.bool("LOG_JSON", default=False)  # readable console lines on a developer's terminal

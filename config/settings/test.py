@@ -1,9 +1,8 @@
 """The test suite: full stack (PostgreSQL + Redis) when DATABASE_URL / REDIS_URL are set, as in CI."""
 
-from logitrack.logs import logging_config
-
 from config.settings.base import *  # noqa: F403
 from config.settings.base import REST_FRAMEWORK, env
+from logitrack.logs import logging_config
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; Argon2 is tested explicitly

@@ -7,7 +7,9 @@ from logitrack.http.problems import problem_response
 
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return problem_response(status=404, code="not_found", title="Not found", detail=f"no resource at {request.path}")
+        return problem_response(
+            status=404, code="not_found", title="Not found", detail=f"no resource at {request.path}"
+        )
     return defaults.page_not_found(request, exception)
 
 

@@ -41,7 +41,10 @@ def readyz(request):
     checks = {"database": _check_database}
     if settings.REDIS_URL:
         checks["redis"] = lambda: _check_redis(settings.REDIS_URL)
-    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")) and settings.CELERY_BROKER_URL != settings.REDIS_URL:
+    if (
+        settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+        and settings.CELERY_BROKER_URL != settings.REDIS_URL
+    ):
         checks["broker"] = lambda: _check_redis(settings.CELERY_BROKER_URL)
     results, ok = {}, True
     for name, check in checks.items():

@@ -21,7 +21,9 @@ class BodySizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return problem_response(status=400, code="malformed_request", title="Malformed request", detail="bad Content-Length")
+            return problem_response(
+                status=400, code="malformed_request", title="Malformed request", detail="bad Content-Length"
+            )
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.LOGITRACK_MAX_UPLOAD_BYTES if multipart else settings.LOGITRACK_MAX_BODY_BYTES
         if length > limit:

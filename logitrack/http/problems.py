@@ -87,7 +87,9 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
         errors = _flatten(exc.detail)
         if isinstance(errors, list):
             errors = {"non_field_errors": errors}
-        body = problem_body(status=exc.status_code, code=code, title=title, detail="One or more fields are invalid.", errors=errors)
+        body = problem_body(
+            status=exc.status_code, code=code, title=title, detail="One or more fields are invalid.", errors=errors
+        )
     else:
         body = problem_body(status=exc.status_code, code=code, title=title, detail=str(exc.detail))
     if isinstance(exc, drf.Throttled) and exc.wait is not None:

@@ -43,9 +43,7 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         if key is None or not request.user.is_authenticated:
             return view_method(self, request, *args, **kwargs)
         if not _KEY.match(key):
-            raise ValidationFailed(
-                f"{HEADER} must be 1 to 255 visible ASCII characters", code="idempotency.bad_key"
-            )
+            raise ValidationFailed(f"{HEADER} must be 1 to 255 visible ASCII characters", code="idempotency.bad_key")
         outcome = services.idempotency_claim(
             scope=str(request.user.pk),
             key=key,
@@ -56,7 +54,9 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             ),
         )
         if isinstance(outcome, services.Replay):
-            return Response(outcome.body, status=outcome.status, headers={**outcome.headers, "Idempotent-Replayed": "true"})
+            return Response(
+                outcome.body, status=outcome.status, headers={**outcome.headers, "Idempotent-Replayed": "true"}
+            )
         try:
             with transaction.atomic():
                 response = view_method(self, request, *args, **kwargs)

@@ -111,7 +111,9 @@ def idempotency_complete(*, claim: Claim, status: int, body: Any, headers: dict[
 
 
 def idempotency_release(*, claim: Claim) -> None:
-    IdempotencyKey.objects.filter(id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT).delete()
+    IdempotencyKey.objects.filter(
+        id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT
+    ).delete()
 
 
 def idempotency_purge(*, older_than: dt.timedelta | None = None) -> int:

@@ -58,7 +58,9 @@ class DeadLetter(models.Model):
     replay_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["subscriber", "event_id"], name="dead_letter_once_per_subscriber")]
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "event_id"], name="dead_letter_once_per_subscriber")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscriber} x {self.event_id}"

@@ -44,7 +44,9 @@ def dead_letter_replay(*, letter: DeadLetter, inline: bool = False) -> ReplayRes
     try:
         applied = delivery.deliver(subscription_name=letter.subscriber, envelope=letter.envelope)
     except Exception as exc:
-        delivery.park(subscription_name=letter.subscriber, envelope=letter.envelope, attempts=letter.attempts + 1, error=exc)
+        delivery.park(
+            subscription_name=letter.subscriber, envelope=letter.envelope, attempts=letter.attempts + 1, error=exc
+        )
         return ReplayResult(letter.subscriber, letter.event_id, "failed_again")
     return ReplayResult(letter.subscriber, letter.event_id, "delivered" if applied else "already_applied")
 

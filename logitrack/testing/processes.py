@@ -32,9 +32,13 @@ class Processes:
         self.children: list[tuple[str, subprocess.Popen]] = []
 
     def start(self, name: str, *argv: str, **env: str) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.log_dir / f"{name}.log", "wb")
         proc = subprocess.Popen(
-            [sys.executable, *argv], cwd=ROOT, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, *argv],
+            cwd=ROOT,
+            env=process_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.children.append((name, proc))
@@ -42,8 +46,24 @@ class Processes:
 
     def worker(self, name: str = "worker", queues: str = "default,events", concurrency: int = 2) -> subprocess.Popen:
         return self.start(
-            name, "-m", "celery", "-A", "config", "worker", "-Q", queues, "-c", str(concurrency),
-            "--pool", "prefork", "-l", "INFO", "-n", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+            name,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queues,
+            "-c",
+            str(concurrency),
+            "--pool",
+            "prefork",
+            "-l",
+            "INFO",
+            "-n",
+            f"{name}-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
         )
 
     def relay(self, name: str = "relay") -> subprocess.Popen:

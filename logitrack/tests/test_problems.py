@@ -43,7 +43,9 @@ def test_unexpected_exception_is_a_500_problem_with_request_id_and_no_internals(
 
 
 def test_field_errors_are_listed_per_field(client):
-    response = client.post("/api/v1/kernel/echo/", {"name": "far too long", "count": 0}, content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/echo/", {"name": "far too long", "count": 0}, content_type="application/json"
+    )
     body = problem(response)
     assert response.status_code == 400
     assert body["code"] == "validation_failed"
@@ -64,7 +66,9 @@ def test_wrong_content_type_is_415(client):
 
 def test_oversized_body_is_413_before_parsing(client, settings):
     settings.LOGITRACK_MAX_BODY_BYTES = 1000
-    response = client.post("/api/v1/kernel/echo/", json.dumps({"name": "x" * 5000, "count": 1}), content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/echo/", json.dumps({"name": "x" * 5000, "count": 1}), content_type="application/json"
+    )
     assert response.status_code == 413
     assert problem(response)["code"] == "payload_too_large"
 

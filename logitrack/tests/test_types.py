@@ -33,15 +33,26 @@ def test_money_never_mixes_currencies():
 
 @pytest.mark.parametrize(
     ("money", "text"),
-    [(Money(1250, "EUR"), "12.50 EUR"), (Money(-5, "EUR"), "-0.05 EUR"), (Money(500, "JPY"), "500 JPY"),
-     (Money(1234, "KWD"), "1.234 KWD")],
+    [
+        (Money(1250, "EUR"), "12.50 EUR"),
+        (Money(-5, "EUR"), "-0.05 EUR"),
+        (Money(500, "JPY"), "500 JPY"),
+        (Money(1234, "KWD"), "1.234 KWD"),
+    ],
 )
 def test_money_formats_with_the_currency_exponent(money, text):
     assert money.format() == text
 
 
-@pytest.mark.parametrize(("lat", "lng", "code"), [(90.1, 0, "geo.lat_out_of_range"), (0, -180.5, "geo.lng_out_of_range"),
-                                                  (math.nan, 0, "geo.not_a_number"), ("1", 0, "geo.not_a_number")])
+@pytest.mark.parametrize(
+    ("lat", "lng", "code"),
+    [
+        (90.1, 0, "geo.lat_out_of_range"),
+        (0, -180.5, "geo.lng_out_of_range"),
+        (math.nan, 0, "geo.not_a_number"),
+        ("1", 0, "geo.not_a_number"),
+    ],
+)
 def test_geopoint_refuses_out_of_range_coordinates(lat, lng, code):
     with pytest.raises(ValidationFailed) as err:
         GeoPoint(lat, lng)

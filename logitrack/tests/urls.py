@@ -14,7 +14,9 @@ class RaiseConflict(APIView):
     permission_classes = [AllowAny]
 
     def post(self, request):
-        raise Conflict("trip is already completed", code="trips.illegal_transition", extra={"current_state": "completed"})
+        raise Conflict(
+            "trip is already completed", code="trips.illegal_transition", extra={"current_state": "completed"}
+        )
 
 
 class RaiseNotFound(APIView):

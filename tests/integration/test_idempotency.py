@@ -168,7 +168,10 @@ def test_a_claim_abandoned_by_a_dead_request_is_taken_over(make_user, settings):
     from logitrack.idempotency import services
 
     services.idempotency_claim(
-        scope=str(user.pk), key="dead", method="POST", path=URL,
+        scope=str(user.pk),
+        key="dead",
+        method="POST",
+        path=URL,
         fingerprint=services.fingerprint(method="POST", path=URL, body={"label": "d"}),
     )
     IdempotencyKey.objects.filter(key="dead").update(locked_at=stale)

@@ -101,7 +101,11 @@ def test_a_delivery_that_keeps_failing_is_parked_and_replayed_after_the_fix(faul
     relay_and_deliver()
 
     letter = DeadLetter.objects.get()
-    assert (letter.subscriber, letter.attempts, letter.replayed_at) == ("pong.record_ping", settings.OUTBOX_MAX_ATTEMPTS, None)
+    assert (letter.subscriber, letter.attempts, letter.replayed_at) == (
+        "pong.record_ping",
+        settings.OUTBOX_MAX_ATTEMPTS,
+        None,
+    )
     assert "injected failure" in letter.last_error
     assert Receipt.objects.filter(label=name).count() == 0
 

@@ -84,7 +84,9 @@ def test_a_duplicate_broker_delivery_is_a_no_op(backbone):
 
     # As if a relay crashed after sending but before marking the row: the same envelope again, twice.
     results = [
-        current_app.send_task("outbox.deliver", args=("pong.record_ping", envelope), queue="events", ignore_result=False)
+        current_app.send_task(
+            "outbox.deliver", args=("pong.record_ping", envelope), queue="events", ignore_result=False
+        )
         for _ in range(2)
     ]
     assert [res.get(timeout=30) for res in results] == [False, False]
@@ -104,7 +106,11 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_then_replayed_after_the_f
     r.delete(fail_key("broken"))  # the fault is fixed
     replay = subprocess.run(
         [sys.executable, "manage.py", "outbox_replay", "--event-id", str(letter.event_id)],
-        cwd=ROOT, env=process_env(), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=process_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert replay.returncode == 0, replay.stderr
     assert "enqueued" in replay.stdout

@@ -26,7 +26,9 @@ class PingCreateApi(APIView):
         time.sleep(data.validated_data["delay"])  # hold the request open to provoke concurrent retries
         if data.validated_data["conflict"]:
             raise Conflict("refused after writing", code="ping.refused")
-        return Response({"id": str(ping.id), "label": ping.label}, status=201, headers={"Location": f"/pings/{ping.id}"})
+        return Response(
+            {"id": str(ping.id), "label": ping.label}, status=201, headers={"Location": f"/pings/{ping.id}"}
+        )
 
 
 urlpatterns = [path("api/v1/ping/pings/", PingCreateApi.as_view())]
