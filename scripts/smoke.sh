@@ -11,7 +11,8 @@ envs=(env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.de
 "${envs[@]}" "$VENV/bin/uvicorn" config.asgi:application --host 127.0.0.1 --port "$port" --lifespan off \
   >"$scratch/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"; exit $rc' EXIT
+rc=1
 
 fetch() { "$PY" - "$1" <<'PY'
 import sys, urllib.request
@@ -26,4 +27,5 @@ fetch "http://127.0.0.1:$port/healthz" || { cat "$scratch/server.log"; die "/hea
 fetch "http://127.0.0.1:$port/readyz" || { cat "$scratch/server.log"; die "/readyz failed"; }
 fetch "http://127.0.0.1:$port/api/schema/" || { cat "$scratch/server.log"; die "/api/schema/ failed"; }
 fetch "http://127.0.0.1:$port/api/docs/" || { cat "$scratch/server.log"; die "/api/docs/ failed"; }
+rc=0
 echo "embedded default serves /healthz, /readyz, /api/schema/ and /api/docs/"
