@@ -11,7 +11,7 @@ envs=(env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.de
 "${envs[@]}" "$VENV/bin/uvicorn" config.asgi:application --host 127.0.0.1 --port "$port" --lifespan off \
   >"$scratch/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$scratch"; exit $rc' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$scratch"; exit $rc' EXIT
 rc=1
 
 fetch() { "$PY" - "$1" <<'PY'
