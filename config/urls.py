@@ -1,7 +1,7 @@
 """URL map: admin, versioned REST per context, schema and docs, health."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from logitrack.http import health
@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/v1/auth/", include("apps.identity.rest_api.v1.auth_urls")),
+    path("api/v1/identity/", include("apps.identity.rest_api.v1.urls")),
 ]
 
 handler404 = "logitrack.http.handlers.not_found"

@@ -29,6 +29,13 @@ class ValidationFailed(ApplicationError):
     title = "Invalid input"
 
 
+class Unauthenticated(ApplicationError):
+    """Credentials are missing, wrong, expired or revoked."""
+
+    code = "not_authenticated"
+    title = "Authentication failed"
+
+
 class NotFound(ApplicationError):
     code = "not_found"
     title = "Not found"
@@ -51,6 +58,17 @@ class Unprocessable(ApplicationError):
 
     code = "unprocessable"
     title = "Unprocessable request"
+
+
+class RateLimited(ApplicationError):
+    """Too many attempts; `retry_after` seconds until the caller may try again."""
+
+    code = "throttled"
+    title = "Too many requests"
+
+    def __init__(self, message: str = "", *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, extra={"retry_after": max(1, int(retry_after))})
+        self.retry_after = max(1, int(retry_after))
 
 
 class ServiceUnavailable(ApplicationError):

@@ -1,20 +1,162 @@
-from django.contrib import admin
+"""Identity in the admin. Platform admins see everyone; fleet managers see only their fleets' members,
+and every change goes through a service (invitations, revocations, deactivation, erasure)."""
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from apps.identity.models import User
+from apps.identity import selectors, services
+from apps.identity.contracts import FleetRole
+from apps.identity.models import Invitation, Membership, User
+from logitrack.admin import FleetScopedAdmin, managed_fleets
+from logitrack.exceptions import ApplicationError
+from logitrack.http.principal import principal
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    fields = ("fleet_id", "role", "created_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        fleets = managed_fleets(request)
+        return qs if fleets is None else qs.filter(fleet_id__in=fleets)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
-    list_display = ("email", "display_name", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "is_superuser")
+    list_display = ("email", "display_name", "is_active", "is_customer", "is_staff", "date_joined")
+    list_filter = ("is_active", "is_customer", "is_staff", "is_superuser")
     search_fields = ("email", "display_name", "phone")
-    readonly_fields = ("date_joined", "last_login", "updated_at")
+    readonly_fields = ("date_joined", "last_login", "updated_at", "erased_at")
+    inlines = [MembershipInline]
+    actions = ("deactivate", "erase")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "phone")}),
+        ("Profile", {"fields": ("display_name", "phone", "is_customer")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined", "updated_at")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "updated_at", "erased_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_queryset(self, request):
+        found = principal(request)
+        if found is None:
+            return User.objects.none()
+        return selectors.users_visible_to(principal=found)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser  # fleet managers look; changes go through invitations and memberships
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # users are deactivated or erased, never deleted (ids stay referenced)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("deactivate", None)
+            actions.pop("erase", None)
+        return actions
+
+    @admin.action(description="Deactivate the selected users (ends their sessions)")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            services.user_deactivate(user_id=user.id)
+        self.message_user(request, f"Deactivated {queryset.count()} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Erase the selected users' personal data (GDPR, irreversible)")
+    def erase(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        for user_id in ids:
+            services.user_erase(user_id=user_id)
+        self.message_user(request, f"Erased {len(ids)} user(s).", messages.SUCCESS)
+
+
+@admin.register(Membership)
+class MembershipAdmin(FleetScopedAdmin):
+    list_display = ("user", "fleet_id", "role", "created_at", "revoked_at")
+    list_filter = ("role", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "user__display_name", "fleet_id")
+    readonly_fields = ("user", "fleet_id", "role", "granted_by", "created_at", "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False  # memberships come from accepted invitations or the fleet context
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected memberships")
+    def revoke(self, request, queryset):
+        for membership in queryset:
+            services.membership_revoke(membership_id=membership.id, principal=principal(request))
+        self.message_user(request, f"Revoked {queryset.count()} membership(s).", messages.SUCCESS)
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ("email", "fleet_id", "role")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        fleets = managed_fleets(request) if request is not None else None
+        if fleets is not None:  # a fleet manager picks one of their fleets
+            self.fields["fleet_id"] = forms.TypedChoiceField(
+                choices=[(str(f), str(f)) for f in sorted(fleets, key=str)], coerce=lambda v: v, label="Fleet"
+            )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(FleetScopedAdmin):
+    form = InvitationForm
+    list_display = ("email", "fleet_id", "role", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role", ("accepted_at", admin.EmptyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("email", "fleet_id")
+    actions = ("revoke",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class RequestForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request=request, **kw)
+
+        return RequestForm
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("email", "fleet_id", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            invitation, _ = services.invitation_create(
+                principal=principal(request),
+                email=form.cleaned_data["email"],
+                fleet_id=form.cleaned_data["fleet_id"],
+                role=FleetRole(form.cleaned_data["role"]),
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            raise
+        obj.pk = invitation.pk
+
+    @admin.action(description="Revoke the selected invitations")
+    def revoke(self, request, queryset):
+        for invitation in queryset:
+            services.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
+        self.message_user(request, f"Revoked {queryset.count()} invitation(s).", messages.SUCCESS)

@@ -2,3 +2,57 @@
 
 Only other apps' `integrations.py` (and `config`) may import this module.
 """
+
+from __future__ import annotations
+
+import uuid
+
+from apps.identity import selectors as _selectors
+from apps.identity import services as _services
+from apps.identity.contracts import FleetRole, MembershipRef, UserNotFound, UserRef
+from apps.identity.models import Membership as _Membership
+from apps.identity.models import User as _User
+from logitrack.principal import Principal
+
+
+def principal_get(*, user_id: uuid.UUID) -> Principal | None:
+    """The principal of an active user (roles and fleets), or None. Settings wire it as the loader."""
+    return _selectors.principal_build(user_id=user_id)
+
+
+def users_get(*, user_ids: list[uuid.UUID]) -> list[UserRef]:
+    """Batch lookup; unknown ids are left out."""
+    return [_user_ref(u) for u in _User.objects.filter(id__in=user_ids)]
+
+
+def user_get(*, user_id: uuid.UUID) -> UserRef:
+    found = users_get(user_ids=[user_id])
+    if not found:
+        raise UserNotFound(f"user {user_id} does not exist")
+    return found[0]
+
+
+def fleet_members(*, fleet_id: uuid.UUID, role: FleetRole | None = None) -> list[MembershipRef]:
+    qs = _Membership.objects.filter(fleet_id=fleet_id, revoked_at__isnull=True).order_by("created_at")
+    if role is not None:
+        qs = qs.filter(role=role)
+    return [_membership_ref(m) for m in qs]
+
+
+def membership_grant(
+    *, user_id: uuid.UUID, fleet_id: uuid.UUID, role: FleetRole, granted_by_id: uuid.UUID | None = None
+) -> MembershipRef:
+    """Grant a fleet role (the fleet context calls this when onboarding a fleet's first manager)."""
+    return _membership_ref(
+        _services.membership_grant(user_id=user_id, fleet_id=fleet_id, role=role, granted_by_id=granted_by_id)
+    )
+
+
+def _user_ref(user: _User) -> UserRef:
+    return UserRef(id=user.id, display_name=user.display_name, is_active=user.is_active)
+
+
+def _membership_ref(m: _Membership) -> MembershipRef:
+    return MembershipRef(
+        id=m.id, user_id=m.user_id, fleet_id=m.fleet_id, role=FleetRole(m.role), created_at=m.created_at
+    )

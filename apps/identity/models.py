@@ -9,6 +9,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from apps.identity.contracts import FleetRole
+
+ROLE_CHOICES = [(r.value, r.value.replace("_", " ").capitalize()) for r in FleetRole]
 E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a phone number in E.164 form, e.g. +4915112345678.")
 
 
@@ -45,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=150, blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="may log in to the admin site")
+    is_customer = models.BooleanField(default=False, help_text="registered through the customer app")
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="personal data erased (GDPR)")
     date_joined = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -64,3 +69,88 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = UserManager.normalize(self.email)
+
+
+class Membership(models.Model):
+    """A user holds a role in a fleet. `fleet_id` belongs to the fleet context: a UUID, not a relation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    fleet_id = models.UUIDField(db_index=True)
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "fleet_id", "role"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="identity_one_active_membership_per_role",
+            )
+        ]
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} @ {self.fleet_id}"
+
+
+class Invitation(models.Model):
+    """A fleet manager invites someone to a fleet role; accepted by setting a password."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254)
+    fleet_id = models.UUIDField(db_index=True)
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    token_hash = models.CharField(max_length=64, unique=True, help_text="sha256 of the emailed token")
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} @ {self.fleet_id}"
+
+
+class PasswordReset(models.Model):
+    """A single-use, expiring password reset token (only its hash is stored)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"reset for {self.user_id}"
+
+
+class RefreshToken(models.Model):
+    """Every refresh token issued, in families: a login starts a family, each rotation extends it.
+
+    Presenting a token that was already rotated means two parties hold the family: the whole
+    family is revoked (token theft detection).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    jti = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=30, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"], name="identity_refresh_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.jti} ({self.family})"

@@ -2,9 +2,75 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import hashlib
+import secrets
+import uuid
 
-from apps.identity.models import User, UserManager
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.identity import login_guard, tokens
+from apps.identity.contracts import (
+    EmailTaken,
+    FleetRole,
+    InvitationInvalid,
+    MembershipExists,
+    NotAFleetManager,
+    ResetTokenInvalid,
+    UserNotFound,
+    WeakPassword,
+)
+from apps.identity.events import (
+    MembershipGrantedV1,
+    MembershipRevokedV1,
+    UserDeactivatedV1,
+    UserErasedV1,
+    UserRegisteredV1,
+)
+from apps.identity.models import Invitation, Membership, PasswordReset, User, UserManager
+from logitrack.exceptions import NotFound, Unauthenticated
+from logitrack.outbox.api import publish
+from logitrack.principal import Principal, Role
+
+FLEET_MANAGERS_GROUP = "Fleet managers"
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "auth.invalid_credentials"
+    title = "Invalid credentials"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise WeakPassword("the password is too weak", extra={"errors": {"password": list(exc.messages)}}) from exc
+
+
+def _send_on_commit(*, to: str, subject: str, body: str) -> None:
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
+
+
+def _get_user(user_id: uuid.UUID, *, lock: bool = False) -> User:
+    qs = User.objects.select_for_update() if lock else User.objects
+    try:
+        return qs.get(id=user_id)
+    except User.DoesNotExist:
+        raise UserNotFound(f"user {user_id} does not exist") from None
+
+
+# ---- accounts ----------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -18,3 +84,267 @@ def platform_admin_ensure(*, email: str, password: str) -> tuple[User, bool]:
             user.save(update_fields=["password", "updated_at"])
         return user, False
     return User.objects.create_superuser(email, password, display_name="Platform admin"), True
+
+
+@transaction.atomic
+def customer_register(*, email: str, password: str, display_name: str, phone: str = "") -> User:
+    email = UserManager.normalize(email)
+    user = User(email=email, display_name=display_name, phone=phone, is_customer=True)
+    _check_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise EmailTaken("an account with this email already exists") from None
+    publish(UserRegisteredV1(user_id=user.id, is_customer=True))
+    return user
+
+
+def user_login(*, email: str, password: str, ip: str) -> tokens.TokenPair:
+    """Check credentials under brute-force limits and start a new token family."""
+    login_guard.login_guard_check(email=email, ip=ip)
+    user = authenticate(username=UserManager.normalize(email), password=password)
+    if user is None:
+        login_guard.login_failed(email=email, ip=ip)
+        raise InvalidCredentials("email or password is wrong")
+    login_guard.login_succeeded(email=email)
+    User.objects.filter(id=user.id).update(last_login=timezone.now())
+    return tokens.token_pair_issue(user=user)
+
+
+@transaction.atomic
+def user_profile_update(*, user_id: uuid.UUID, display_name: str | None = None, phone: str | None = None) -> User:
+    user = _get_user(user_id, lock=True)
+    changed = []
+    for field, value in (("display_name", display_name), ("phone", phone)):
+        if value is not None and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user_id: uuid.UUID, old_password: str, new_password: str) -> None:
+    user = _get_user(user_id, lock=True)
+    if not user.check_password(old_password):
+        raise InvalidCredentials("the current password is wrong", code="identity.wrong_password")
+    _set_password(user, new_password)
+
+
+def _set_password(user: User, new_password: str) -> None:
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    tokens.user_tokens_revoke(user_id=user.id, reason="password_changed")
+    PasswordReset.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> str | None:
+    """Email a single-use reset token if an active account exists. Returns the token (for tests and tools).
+
+    The API answers the same whether or not the account exists, so it cannot be used to probe emails.
+    """
+    user = User.objects.filter(email=UserManager.normalize(email), is_active=True).first()
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    PasswordReset.objects.create(
+        user=user,
+        token_hash=_hash(token),
+        expires_at=timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+    )
+    link = f"{settings.LOGITRACK_APP_URL}/reset-password?token={token}"
+    _send_on_commit(
+        to=user.email,
+        subject="Reset your LogiTrack password",
+        body=f"Someone asked to reset the password of this LogiTrack account.\n\n{link}\n\n"
+        f"The link works once and expires in {settings.PASSWORD_RESET_TIMEOUT // 60} minutes. "
+        "If it was not you, ignore this email.",
+    )
+    return token
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, new_password: str) -> None:
+    reset = PasswordReset.objects.select_for_update().select_related("user").filter(token_hash=_hash(token)).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= timezone.now() or not reset.user.is_active:
+        raise ResetTokenInvalid("this reset link is invalid or has expired; ask for a new one")
+    _set_password(reset.user, new_password)
+    reset.used_at = timezone.now()
+    reset.save(update_fields=["used_at"])
+
+
+# ---- memberships and invitations -----------------------------------------------------------
+
+
+def _require_manager(principal: Principal, fleet_id: uuid.UUID) -> None:
+    if not _manages(principal, fleet_id):
+        raise NotAFleetManager("only a manager of this fleet may do that")
+
+
+def _sync_staff(user: User) -> None:
+    """Fleet managers work in the admin through the fleet-manager group; nobody else is staff by role."""
+    manages = Membership.objects.filter(user=user, role=FleetRole.FLEET_MANAGER, revoked_at__isnull=True).exists()
+    group, _ = Group.objects.get_or_create(name=FLEET_MANAGERS_GROUP)
+    if manages:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    staff = manages or user.is_superuser
+    if user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff", "updated_at"])
+
+
+@transaction.atomic
+def membership_grant(
+    *, user_id: uuid.UUID, fleet_id: uuid.UUID, role: FleetRole, granted_by_id: uuid.UUID | None
+) -> Membership:
+    user = _get_user(user_id, lock=True)
+    if not user.is_active:
+        raise UserNotFound(f"user {user_id} is not active")
+    if Membership.objects.filter(user=user, fleet_id=fleet_id, role=role, revoked_at__isnull=True).exists():
+        raise MembershipExists(f"the user is already {role} of this fleet")
+    membership = Membership.objects.create(user=user, fleet_id=fleet_id, role=role, granted_by_id=granted_by_id)
+    _sync_staff(user)
+    publish(MembershipGrantedV1(membership_id=membership.id, user_id=user.id, fleet_id=fleet_id, role=FleetRole(role)))
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership_id: uuid.UUID, principal: Principal | None) -> Membership:
+    """Revoke a membership. `principal` None means a trusted internal caller (another context's api)."""
+    membership = Membership.objects.select_for_update().select_related("user").filter(id=membership_id).first()
+    if membership is None or (principal is not None and not _manages(principal, membership.fleet_id)):
+        raise NotFound("no such membership", code="identity.membership_not_found")
+    if membership.revoked_at is None:
+        membership.revoked_at = timezone.now()
+        membership.save(update_fields=["revoked_at"])
+        _sync_staff(membership.user)
+        publish(
+            MembershipRevokedV1(
+                membership_id=membership.id,
+                user_id=membership.user_id,
+                fleet_id=membership.fleet_id,
+                role=FleetRole(membership.role),
+            )
+        )
+    return membership
+
+
+def _manages(principal: Principal, fleet_id: uuid.UUID) -> bool:
+    return principal.may_act_on_fleet(fleet_id, Role.FLEET_MANAGER)
+
+
+@transaction.atomic
+def invitation_create(
+    *, principal: Principal, email: str, fleet_id: uuid.UUID, role: FleetRole
+) -> tuple[Invitation, str]:
+    _require_manager(principal, fleet_id)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=UserManager.normalize(email),
+        fleet_id=fleet_id,
+        role=role,
+        token_hash=_hash(token),
+        invited_by_id=principal.user_id,
+        expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    link = f"{settings.LOGITRACK_APP_URL}/invitation?token={token}"
+    _send_on_commit(
+        to=invitation.email,
+        subject="You are invited to LogiTrack",
+        body=f"You have been invited to join a fleet on LogiTrack as {role.replace('_', ' ')}.\n\n{link}\n\n"
+        f"The invitation expires in {settings.INVITATION_VALID_DAYS} days.",
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, principal: Principal, invitation_id: uuid.UUID) -> Invitation:
+    invitation = Invitation.objects.select_for_update().filter(id=invitation_id).first()
+    if invitation is None or not _manages(principal, invitation.fleet_id):
+        raise NotFound("no such invitation", code="identity.invitation_not_found")
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, display_name: str = "") -> Membership:
+    """Accept by setting a password (new account) or proving the existing account's password."""
+    invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.revoked_at is not None
+        or invitation.expires_at <= timezone.now()
+    ):
+        raise InvitationInvalid("this invitation is invalid or has expired; ask for a new one")
+    user = User.objects.select_for_update().filter(email=invitation.email).first()
+    if user is None:
+        user = User(email=invitation.email, display_name=display_name)
+        _check_password(password, user)
+        user.set_password(password)
+        user.save()
+        publish(UserRegisteredV1(user_id=user.id, is_customer=False))
+    elif not user.is_active or not user.check_password(password):
+        raise InvalidCredentials("this email already has an account: enter its password to accept")
+    membership = membership_grant(
+        user_id=user.id,
+        fleet_id=invitation.fleet_id,
+        role=FleetRole(invitation.role),
+        granted_by_id=invitation.invited_by_id,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+# ---- deactivation and erasure --------------------------------------------------------------
+
+
+@transaction.atomic
+def user_deactivate(*, user_id: uuid.UUID) -> User:
+    user = _get_user(user_id, lock=True)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active", "updated_at"])
+        tokens.user_tokens_revoke(user_id=user.id, reason="deactivated")
+        publish(UserDeactivatedV1(user_id=user.id))
+    return user
+
+
+@transaction.atomic
+def user_erase(*, user_id: uuid.UUID) -> User:
+    """GDPR erasure: personal data anonymised, login disabled, other contexts told to anonymise theirs.
+
+    The row stays (ids referenced by ledgers and audit trails keep resolving), pseudonymous.
+    """
+    user = _get_user(user_id, lock=True)
+    if user.erased_at is not None:
+        return user
+    old_email = user.email
+    user.email = f"erased-{user.id.hex}@erased.invalid"
+    user.display_name = ""
+    user.phone = ""
+    user.set_unusable_password()
+    user.is_active = False
+    user.is_staff = False
+    user.erased_at = timezone.now()
+    user.save()
+    user.groups.clear()
+    tokens.user_tokens_revoke(user_id=user.id, reason="erased")
+    PasswordReset.objects.filter(user=user).delete()
+    Invitation.objects.filter(email=old_email).update(email=user.email)
+    for membership in Membership.objects.filter(user=user, revoked_at__isnull=True):
+        membership_revoke(membership_id=membership.id, principal=None)
+    publish(UserErasedV1(user_id=user.id))
+    return user

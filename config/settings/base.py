@@ -29,7 +29,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
-    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -223,3 +222,28 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=True)
 LOGGING = logging_config(level=LOG_LEVEL, json=LOG_JSON)
 configure_structlog()
+
+# ---- identity: tokens, login limits, invitations ----------------------------------------------
+import datetime as _dt  # noqa: E402
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": _dt.timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
+    "REFRESH_TOKEN_LIFETIME": _dt.timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
+    "SIGNING_KEY": SECRET_KEY,
+    "ALGORITHM": "HS256",
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+    "CHECK_REVOKE_TOKEN": True,  # a password change invalidates access tokens already issued
+}
+LOGITRACK_PRINCIPAL_LOADER = "apps.identity.api.principal_get"
+LOGITRACK_APP_URL = env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000")
+LOGITRACK_TRUSTED_PROXIES = env.int("LOGITRACK_TRUSTED_PROXIES", default=0)
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="30/min")

@@ -13,7 +13,10 @@ OUTBOX_RETRY_BASE_SECONDS = 0
 OUTBOX_MAX_ATTEMPTS = 3
 LOGGING = logging_config(level="WARNING", json=True)
 # Throttling has its own tests with explicit rates; elsewhere it would only make tests order-dependent.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"}}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "auth": "100000/min"},
+}
 
 # Throwaway contexts that exercise the event backbone across app boundaries (tests/support).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  # noqa: F405

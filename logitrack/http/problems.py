@@ -24,10 +24,12 @@ log = structlog.get_logger("logitrack.http")
 
 _APP_STATUS: list[tuple[type[app.ApplicationError], int]] = [
     (app.ValidationFailed, 400),
+    (app.Unauthenticated, 401),
     (app.PermissionDenied, 403),
     (app.NotFound, 404),
     (app.Conflict, 409),
     (app.Unprocessable, 422),
+    (app.RateLimited, 429),
     (app.ServiceUnavailable, 503),
 ]
 
@@ -108,6 +110,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         status = application_status(exc)
         extra = dict(exc.extra)
         body = problem_body(status=status, code=exc.code, title=exc.title, detail=exc.message, **extra)
+        if isinstance(exc, app.RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, app.Unauthenticated):
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
     elif isinstance(exc, Http404):
         status, body, headers = _from_drf(drf.NotFound())
     elif isinstance(exc, DjangoPermissionDenied):

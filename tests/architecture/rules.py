@@ -56,7 +56,7 @@ def _is_contract_type(leaf: object) -> bool:
     return (
         module in ALLOWED_RETURN_MODULES
         or module.endswith(".contracts")
-        or module in ("logitrack.types", "logitrack.events")
+        or module in ("logitrack.types", "logitrack.events", "logitrack.principal")
         or module.endswith(".events")
     )
 

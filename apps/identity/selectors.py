@@ -1,0 +1,104 @@
+"""Read use cases of the identity context."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from apps.identity.models import Invitation, Membership, User
+from logitrack.principal import GLOBAL_ROLES, Principal, Role
+
+
+def principal_build(*, user_id: uuid.UUID) -> Principal | None:
+    user = User.objects.filter(id=user_id, is_active=True).first()
+    if user is None:
+        return None
+    global_roles = set()
+    if user.is_superuser:
+        global_roles.add(Role.PLATFORM_ADMIN)
+    if user.is_customer:
+        global_roles.add(Role.CUSTOMER)
+    memberships = Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("role", "fleet_id")
+    return Principal.build(
+        user_id=user.id,
+        global_roles=global_roles & GLOBAL_ROLES,
+        memberships=[(Role(role), fleet_id) for role, fleet_id in memberships],
+    )
+
+
+def managed_fleets(principal: Principal) -> frozenset[uuid.UUID] | None:
+    """Fleets the principal manages; None means every fleet (platform admin)."""
+    return None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
+
+
+def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
+    qs = Membership.objects.filter(revoked_at__isnull=True).select_related("user").order_by("-created_at")
+    fleets = managed_fleets(principal)
+    if fleets is not None:
+        qs = qs.filter(fleet_id__in=fleets)
+    if fleet_id is not None:
+        qs = qs.filter(fleet_id=fleet_id)
+    if role:
+        qs = qs.filter(role=role)
+    return qs
+
+
+def memberships_of(*, user_id: uuid.UUID) -> QuerySet:
+    return Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("created_at")
+
+
+def invitation_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, pending: bool = True) -> QuerySet:
+    qs = Invitation.objects.order_by("-created_at")
+    fleets = managed_fleets(principal)
+    if fleets is not None:
+        qs = qs.filter(fleet_id__in=fleets)
+    if fleet_id is not None:
+        qs = qs.filter(fleet_id=fleet_id)
+    if pending:
+        qs = qs.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return qs
+
+
+def users_visible_to(*, principal: Principal) -> QuerySet:
+    """Users a principal may see in the admin: everyone for platform admins, else members of managed fleets."""
+    fleets = managed_fleets(principal)
+    if fleets is None:
+        return User.objects.all()
+    return User.objects.filter(memberships__fleet_id__in=fleets, memberships__revoked_at__isnull=True).distinct()
+
+
+def user_export(*, user_id: uuid.UUID) -> dict[str, Any]:
+    """Everything identity holds about a user, for a data-subject access request."""
+    user = User.objects.get(id=user_id)
+    return {
+        "user": {
+            "id": str(user.id),
+            "email": user.email,
+            "display_name": user.display_name,
+            "phone": user.phone,
+            "is_customer": user.is_customer,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "memberships": [
+            {
+                "id": str(m.id),
+                "fleet_id": str(m.fleet_id),
+                "role": m.role,
+                "since": m.created_at.isoformat(),
+                "revoked_at": m.revoked_at.isoformat() if m.revoked_at else None,
+            }
+            for m in Membership.objects.filter(user=user).order_by("created_at")
+        ],
+        "invitations_received": [
+            {
+                "fleet_id": str(i.fleet_id),
+                "role": i.role,
+                "sent": i.created_at.isoformat(),
+                "accepted_at": i.accepted_at.isoformat() if i.accepted_at else None,
+            }
+            for i in Invitation.objects.filter(email=user.email).order_by("created_at")
+        ],
+    }

@@ -1,0 +1,14 @@
+"""Who is on the other end of a request."""
+
+from django.conf import settings
+
+
+def client_ip(request) -> str:
+    """The client's address; X-Forwarded-For is trusted only behind LOGITRACK_TRUSTED_PROXIES proxies."""
+    proxies = settings.LOGITRACK_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

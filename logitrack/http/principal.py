@@ -1,0 +1,77 @@
+"""The request's principal, built once per request by the loader identity provides (via settings)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from rest_framework.permissions import BasePermission
+
+from logitrack.exceptions import NotFound
+from logitrack.principal import Principal, Role
+
+
+@cache
+def _loader():
+    # settings name the function (identity's api), so the kernel never imports an app
+    return import_string(settings.LOGITRACK_PRINCIPAL_LOADER)
+
+
+def principal_for_user(user: Any) -> Principal | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return _loader()(user_id=user.pk)
+
+
+def principal(request: Any) -> Principal | None:
+    """The caller of this request, or None when anonymous. Cached on the request."""
+    cached = getattr(request, "_logitrack_principal", False)
+    if cached is not False:
+        return cached
+    found = principal_for_user(getattr(request, "user", None))
+    request._logitrack_principal = found
+    return found
+
+
+def require_principal(request: Any) -> Principal:
+    found = principal(request)
+    if found is None:
+        from rest_framework.exceptions import NotAuthenticated
+
+        raise NotAuthenticated()
+    return found
+
+
+def require_fleet(request: Any, fleet_id: Any, *roles: Role) -> Principal:
+    """The caller may act on `fleet_id` in one of `roles`; otherwise the fleet does not exist for them (404)."""
+    found = require_principal(request)
+    if not found.may_act_on_fleet(fleet_id, *roles):
+        raise NotFound("no such fleet", code="fleet.not_found")
+    return found
+
+
+class HasRole(BasePermission):
+    """`permission_classes = [HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER)]` — any one of the roles.
+
+    Platform admins pass every role check.
+    """
+
+    roles: tuple[Role, ...] = ()
+    message = "your role does not allow this"
+
+    @classmethod
+    def of(cls, *roles: Role) -> type[HasRole]:
+        return type(f"HasRole_{'_'.join(roles)}", (cls,), {"roles": roles})
+
+    def has_permission(self, request, view) -> bool:
+        found = principal(request)
+        return found is not None and (found.is_platform_admin or found.has_role(*self.roles))
+
+
+class IsAuthenticatedPrincipal(BasePermission):
+    """Any logged-in, active user."""
+
+    def has_permission(self, request, view) -> bool:
+        return principal(request) is not None

@@ -1,0 +1,67 @@
+"""Who is calling: the only view of a user other contexts get. Framework-free; identity fills it.
+
+A principal carries the user's id, global roles, and for each fleet-scoped role the fleets it holds
+that role in. Permission checks everywhere ask it questions instead of reading identity's tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import uuid
+from collections.abc import Iterable, Mapping
+
+
+class Role(enum.StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    FLEET_MANAGER = "fleet_manager"
+    DISPATCHER = "dispatcher"
+    DRIVER = "driver"
+    CUSTOMER = "customer"
+
+
+FLEET_ROLES = frozenset({Role.FLEET_MANAGER, Role.DISPATCHER, Role.DRIVER})
+GLOBAL_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.CUSTOMER})
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    global_roles: frozenset[Role] = frozenset()
+    fleets_by_role: Mapping[Role, frozenset[uuid.UUID]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.global_roles | frozenset(r for r, fleets in self.fleets_by_role.items() if fleets)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return Role.PLATFORM_ADMIN in self.global_roles
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    def fleets(self, *roles: Role) -> frozenset[uuid.UUID]:
+        """Fleets where the principal holds any of `roles` (every fleet role when none are named)."""
+        wanted = roles or tuple(FLEET_ROLES)
+        found: set[uuid.UUID] = set()
+        for role in wanted:
+            found |= self.fleets_by_role.get(Role(role), frozenset())
+        return frozenset(found)
+
+    def may_act_on_fleet(self, fleet_id: uuid.UUID, *roles: Role) -> bool:
+        """Platform admins may act on every fleet; others only where they hold one of `roles`."""
+        return self.is_platform_admin or fleet_id in self.fleets(*roles)
+
+    @classmethod
+    def build(
+        cls, *, user_id: uuid.UUID, global_roles: Iterable[Role], memberships: Iterable[tuple[Role, uuid.UUID]]
+    ) -> Principal:
+        by_role: dict[Role, set[uuid.UUID]] = {}
+        for role, fleet_id in memberships:
+            by_role.setdefault(Role(role), set()).add(fleet_id)
+        return cls(
+            user_id=user_id,
+            global_roles=frozenset(Role(r) for r in global_roles),
+            fleets_by_role={r: frozenset(f) for r, f in by_role.items()},
+        )

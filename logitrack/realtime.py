@@ -1,0 +1,60 @@
+"""Websocket consumers that authenticate before accepting.
+
+Close codes (documented for app developers in docs/api.md):
+- 4401 not authenticated, or the access token expired while connected: refresh it and reconnect;
+- 4403 authenticated, but not allowed here (e.g. another fleet's feed).
+
+A connection refused before accept() fails the handshake (servers answer HTTP 403); the app's
+close code is still what an ASGI test client sees. An accepted connection is closed with the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from logitrack.principal import Principal
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
+    """Subclasses implement `authorize()` (tenant checks, group joins) and the usual handlers."""
+
+    principal: Principal
+
+    async def authorize(self, principal: Principal) -> bool:
+        return True
+
+    async def websocket_connect(self, message):
+        principal = self.scope.get("principal")
+        if principal is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.principal = principal
+        if not await self.authorize(principal):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
+        expires_at = self.scope.get("auth_expires_at")
+        if expires_at is not None:
+            self._expiry = asyncio.get_running_loop().call_later(
+                max(0.0, expires_at - time.time()), lambda: asyncio.ensure_future(self._expire())
+            )
+        await self.connected()
+
+    async def connected(self) -> None:
+        """Called after accept(): send a snapshot, start streams."""
+
+    async def _expire(self) -> None:
+        await self.send_json({"type": "auth.expired"})
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def websocket_disconnect(self, message):
+        expiry = getattr(self, "_expiry", None)
+        if expiry is not None:
+            expiry.cancel()
+        await super().websocket_disconnect(message)
