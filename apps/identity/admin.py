@@ -1,6 +1,8 @@
 """Identity in the admin. Platform admins see everyone; fleet managers see only their fleets' members,
 and every change goes through a service (invitations, revocations, deactivation, erasure)."""
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -9,7 +11,6 @@ from apps.identity import selectors, services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
 from logitrack.admin import FleetScopedAdmin, managed_fleets
-from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
 
 
@@ -111,7 +112,7 @@ class InvitationForm(forms.ModelForm):
         fleets = managed_fleets(request) if request is not None else None
         if fleets is not None:  # a fleet manager picks one of their fleets
             self.fields["fleet_id"] = forms.TypedChoiceField(
-                choices=[(str(f), str(f)) for f in sorted(fleets, key=str)], coerce=lambda v: v, label="Fleet"
+                choices=[(str(f), str(f)) for f in sorted(fleets, key=str)], coerce=uuid.UUID, label="Fleet"
             )
 
 
@@ -143,16 +144,13 @@ class InvitationAdmin(FleetScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        try:
-            invitation, _ = services.invitation_create(
-                principal=principal(request),
-                email=form.cleaned_data["email"],
-                fleet_id=form.cleaned_data["fleet_id"],
-                role=FleetRole(form.cleaned_data["role"]),
-            )
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            raise
+        # the form only offers fleets the user manages, so the service's own check passes
+        invitation, _ = services.invitation_create(
+            principal=principal(request),
+            email=form.cleaned_data["email"],
+            fleet_id=form.cleaned_data["fleet_id"],
+            role=FleetRole(form.cleaned_data["role"]),
+        )
         obj.pk = invitation.pk
 
     @admin.action(description="Revoke the selected invitations")

@@ -56,6 +56,6 @@ class JWTAuthMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
-def AuthStack(inner):  # noqa: N802 - reads like the Channels stacks it wraps
+def AuthStack(inner):
     """Session auth first (cookies), then a JWT when one is presented."""
     return AuthMiddlewareStack(JWTAuthMiddleware(inner))

@@ -10,9 +10,11 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
+from apps.identity import api as identity_api
 from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
+from logitrack.principal import Principal
 
 FLEET_ROLES = (FleetRole.FLEET_MANAGER, FleetRole.DISPATCHER, FleetRole.DRIVER)
 
@@ -25,6 +27,11 @@ class Tenant:
 
     def client(self, role: FleetRole) -> APIClient:
         return client_for(self.users[role])
+
+    def principal(self, role: FleetRole) -> Principal:
+        found = identity_api.principal_get(user_id=self.users[role].id)
+        assert found is not None
+        return found
 
 
 @dataclasses.dataclass

@@ -1,9 +1,7 @@
 import pytest
-from django.contrib.auth.hashers import identify_hasher
 from django.db import IntegrityError
 
 from apps.identity.models import User
-from config.settings import base
 
 
 @pytest.mark.django_db
@@ -19,22 +17,3 @@ def test_the_database_refuses_a_case_variant_written_around_the_manager():
     User.objects.create_user(email="bo@example.test", password="x" * 12)
     with pytest.raises(IntegrityError):
         User.objects.bulk_create([User(email="BO@example.test")])
-
-
-@pytest.mark.django_db
-def test_passwords_are_stored_with_argon2_under_the_platform_settings(settings):
-    settings.PASSWORD_HASHERS = base.PASSWORD_HASHERS  # the test settings use a fast hasher
-    user = User.objects.create_user(email="hash@example.test", password="s3cret-passphrase")
-    assert identify_hasher(user.password).algorithm == "argon2"
-    assert user.password.startswith("argon2$argon2id$")
-    assert user.check_password("s3cret-passphrase")
-
-
-def test_password_validators_are_on():
-    names = [v["NAME"].rsplit(".", 1)[-1] for v in base.AUTH_PASSWORD_VALIDATORS]
-    assert names == [
-        "UserAttributeSimilarityValidator",
-        "MinimumLengthValidator",
-        "CommonPasswordValidator",
-        "NumericPasswordValidator",
-    ]

@@ -1,0 +1,137 @@
+"""Websocket authentication happens before accept(): no principal, no connection."""
+
+import datetime as dt
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.urls import path
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.identity.realtime import AuthStack
+from logitrack.principal import Role
+from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, AuthenticatedJsonConsumer
+
+
+class WhoAmI(AuthenticatedJsonConsumer):
+    async def authorize(self, principal):
+        return not self.scope["url_route"]["kwargs"].get("managers_only") or principal.has_role(Role.FLEET_MANAGER)
+
+    async def connected(self):
+        await self.send_json({"user_id": str(self.principal.user_id), "roles": sorted(self.principal.roles)})
+
+
+app = AuthStack(
+    URLRouter([path("ws/whoami/", WhoAmI.as_asgi()), path("ws/managers/", WhoAmI.as_asgi(), {"managers_only": True})])
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(coro):
+    # async_to_sync keeps the middleware's database calls on this thread and its test connection
+    async def wrapper():
+        return await coro
+
+    return async_to_sync(wrapper)()
+
+
+async def _connect(url, **kwargs):
+    communicator = WebsocketCommunicator(app, url, **kwargs)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+def test_no_token_is_refused_before_accept():
+    async def scenario():
+        _, connected, code = await _connect("/ws/whoami/")
+        assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
+
+    run(scenario())
+
+
+def test_a_forged_or_expired_token_is_refused(make_user):
+    user = make_user()
+    expired = AccessToken.for_user(user)
+    expired.set_exp(lifetime=-dt.timedelta(seconds=1))
+
+    async def scenario():
+        for token in ("not.a.jwt", str(expired)):
+            _, connected, code = await _connect(f"/ws/whoami/?token={token}")
+            assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
+
+    run(scenario())
+
+
+def test_a_token_of_a_deactivated_user_is_refused(make_user):
+    user = make_user()
+    token = str(AccessToken.for_user(user))
+    user.is_active = False
+    user.save()
+
+    async def scenario():
+        _, connected, code = await _connect(f"/ws/whoami/?token={token}")
+        assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
+
+    run(scenario())
+
+
+def test_a_valid_token_connects_by_query_string_or_subprotocol(two_fleets):
+    manager = two_fleets.a.users["fleet_manager"]
+    token = str(AccessToken.for_user(manager))
+
+    async def scenario():
+        for kwargs in (
+            {"path": f"/ws/whoami/?token={token}"},
+            {"path": "/ws/whoami/", "subprotocols": ["bearer", token]},
+        ):
+            communicator, connected, _ = await _connect(kwargs.pop("path"), **kwargs)
+            assert connected
+            assert await communicator.receive_json_from() == {"user_id": str(manager.id), "roles": ["fleet_manager"]}
+            await communicator.disconnect()
+
+    run(scenario())
+
+
+def test_authorisation_failures_close_with_4403(two_fleets):
+    token = str(AccessToken.for_user(two_fleets.a.users["driver"]))
+
+    async def scenario():
+        _, connected, code = await _connect(f"/ws/managers/?token={token}")
+        assert (connected, code) == (False, CLOSE_FORBIDDEN)
+
+    run(scenario())
+
+
+def test_the_session_cookie_authenticates_the_dispatch_screen(two_fleets, client):
+    user = two_fleets.a.users["dispatcher"]
+    client.force_login(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    async def scenario():
+        communicator, connected, _ = await _connect("/ws/whoami/", headers=[(b"cookie", cookie.encode())])
+        assert connected
+        assert (await communicator.receive_json_from())["roles"] == ["dispatcher"]
+        await communicator.disconnect()
+
+    run(scenario())
+
+
+def test_an_open_connection_closes_with_4401_when_its_token_expires(make_user):
+    user = make_user()
+    token = AccessToken.for_user(user)
+    token.set_exp(from_time=dt.datetime.now(dt.UTC), lifetime=dt.timedelta(seconds=2))
+
+    async def scenario():
+        communicator, connected, _ = await _connect(f"/ws/whoami/?token={token}")
+        assert connected
+        await communicator.receive_json_from()
+        started = time.monotonic()
+        assert await communicator.receive_json_from(timeout=5) == {"type": "auth.expired"}
+        closed = await communicator.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+        assert time.monotonic() - started < 4
+
+    run(scenario())
