@@ -1,0 +1,57 @@
+"""Deny by default, and say so: every REST endpoint of every context names who may call it."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.views import APIView
+
+from tests.architecture.rules import CONTEXTS
+
+
+def _views(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _views(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), getattr(p.callback, "cls", None)
+
+
+def undeclared(views):
+    """DRF views of the contexts that inherit permission_classes instead of declaring them."""
+    found = []
+    for route, cls in views:
+        if cls is None or not issubclass(cls, APIView) or cls.__module__.split(".")[:2][-1] not in CONTEXTS:
+            continue
+        if not any("permission_classes" in vars(k) for k in cls.__mro__ if k.__module__.startswith("apps.")):
+            found.append(f"{route} ({cls.__module__}.{cls.__qualname__})")
+    return found
+
+
+def test_every_context_endpoint_declares_its_permissions():
+    views = list(_views(get_resolver().url_patterns))
+    assert any(cls is not None and cls.__module__.startswith("apps.") for _, cls in views)
+    offenders = undeclared(views)
+    assert not offenders, "declare permission_classes on:\n" + "\n".join(offenders)
+
+
+def test_the_rule_catches_a_view_relying_on_the_default():
+    class Forgetful(APIView):
+        pass
+
+    Forgetful.__module__ = "apps.trips.rest_api.v1.views"
+    found = undeclared([("api/v1/trips/x/", Forgetful)])
+    assert len(found) == 1 and found[0].startswith("api/v1/trips/x/ (apps.trips.rest_api.v1.views.")
+
+
+@pytest.mark.django_db
+def test_general_api_throttle_answers_429_with_retry_after(user_client, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import UserRateThrottle
+
+    monkeypatch.setitem(UserRateThrottle.THROTTLE_RATES, "user", "2/min")
+    client, user = user_client()
+    key = f"throttle_user_{user.pk}"
+    cache.delete(key)
+    statuses = [client.get("/api/v1/identity/me/") for _ in range(3)]
+    cache.delete(key)
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert statuses[-1].json()["code"] == "throttled" and int(statuses[-1]["Retry-After"]) > 0
