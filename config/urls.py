@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/auth/", include("apps.identity.rest_api.v1.auth_urls")),
     path("api/v1/identity/", include("apps.identity.rest_api.v1.urls")),
+    path("api/v1/fleet/", include("apps.fleet.rest_api.v1.urls")),
 ]
 
 handler404 = "logitrack.http.handlers.not_found"

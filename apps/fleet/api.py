@@ -2,3 +2,86 @@
 
 Only other apps' `integrations.py` (and `config`) may import this module.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from apps.fleet import selectors as _selectors
+from apps.fleet.contracts import (
+    FleetNotFound,
+    FleetRef,
+    FleetStatus,
+    ServiceArea,
+    VehicleNotFound,
+    VehicleRef,
+    VehicleStatus,
+)
+from apps.fleet.models import Fleet as _Fleet
+from apps.fleet.models import Vehicle as _Vehicle
+
+
+def fleet_get(*, fleet_id: uuid.UUID) -> FleetRef:
+    """A fleet with the settings other contexts use (currency, time zone, commission, dispatch, area)."""
+    fleet = _Fleet.objects.filter(id=fleet_id).first()
+    if fleet is None:
+        raise FleetNotFound(f"fleet {fleet_id} does not exist")
+    return _fleet_ref(fleet)
+
+
+def vehicles_get(*, vehicle_ids: list[uuid.UUID]) -> list[VehicleRef]:
+    """Batch lookup; unknown ids are left out."""
+    return [_vehicle_ref(v) for v in _Vehicle.objects.filter(id__in=vehicle_ids).order_by("registration")]
+
+
+def vehicle_get(*, vehicle_id: uuid.UUID) -> VehicleRef:
+    found = vehicles_get(vehicle_ids=[vehicle_id])
+    if not found:
+        raise VehicleNotFound(f"vehicle {vehicle_id} does not exist")
+    return found[0]
+
+
+def vehicles_assignable(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime) -> list[VehicleRef]:
+    """Vehicles that may work the whole window: active, not in maintenance, papers valid to its end."""
+    return [
+        _vehicle_ref(v) for v in _selectors.vehicles_assignable(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)
+    ]
+
+
+def _fleet_ref(fleet: _Fleet) -> FleetRef:
+    return FleetRef(
+        id=fleet.id,
+        name=fleet.name,
+        legal_name=fleet.legal_name,
+        status=FleetStatus(fleet.status),
+        country=fleet.country,
+        currency=fleet.currency,
+        time_zone=fleet.time_zone,
+        tax_id=fleet.tax_id,
+        auto_dispatch=fleet.auto_dispatch,
+        default_service_minutes=fleet.default_service_minutes,
+        commission_bps=fleet.commission_bps,
+        service_area=ServiceArea(
+            center_lat=fleet.service_center_lat,
+            center_lng=fleet.service_center_lng,
+            radius_m=fleet.service_radius_m,
+            polygon=tuple(tuple(v) for v in fleet.service_polygon or ()),
+        ),
+    )
+
+
+def _vehicle_ref(vehicle: _Vehicle) -> VehicleRef:
+    real = vehicle.get_real_instance()
+    return VehicleRef(
+        id=real.id,
+        fleet_id=real.fleet_id,
+        type=real.TYPE,
+        registration=real.registration,
+        make=real.make,
+        model=real.model,
+        year=real.year,
+        status=VehicleStatus(real.status),
+        capacity=real.capacity(),
+        required_licence_class=real.required_licence_class(),
+    )

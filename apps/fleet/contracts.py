@@ -1,1 +1,131 @@
 """Framework-free types the fleet context shares: frozen dataclasses, enums, error types."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+
+from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+
+
+class FleetStatus(enum.StrEnum):
+    APPLIED = "applied"
+    UNDER_REVIEW = "under_review"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class VehicleType(enum.StrEnum):
+    BIKE = "bike"
+    CAR = "car"
+    VAN = "van"
+    TRUCK = "truck"
+
+
+class VehicleStatus(enum.StrEnum):
+    ACTIVE = "active"
+    IN_MAINTENANCE = "in_maintenance"
+    RETIRED = "retired"
+
+
+class VehicleDocumentKind(enum.StrEnum):
+    REGISTRATION = "registration"
+    INSURANCE = "insurance"
+    INSPECTION = "inspection"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Capacity:
+    """What a vehicle can carry. Zero means the dimension does not apply (a bike has no seats to sell)."""
+
+    weight_kg: int
+    volume_m3: float
+    seats: int
+    parcels: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ServiceArea:
+    """Where a fleet operates: a circle (centre + radius) and/or a polygon of (lat, lng) vertices."""
+
+    center_lat: float | None = None
+    center_lng: float | None = None
+    radius_m: int | None = None
+    polygon: tuple[tuple[float, float], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FleetRef:
+    id: uuid.UUID
+    name: str
+    legal_name: str
+    status: FleetStatus
+    country: str
+    currency: str
+    time_zone: str
+    tax_id: str
+    auto_dispatch: bool
+    default_service_minutes: int
+    commission_bps: int  # the platform's share of a fare, in basis points (1/100 of a percent)
+    service_area: ServiceArea
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VehicleRef:
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    type: VehicleType
+    registration: str
+    make: str
+    model: str
+    year: int
+    status: VehicleStatus
+    capacity: Capacity
+    required_licence_class: str
+
+
+class FleetNotFound(NotFound):
+    code = "fleet.not_found"
+
+
+class VehicleNotFound(NotFound):
+    code = "fleet.vehicle_not_found"
+
+
+class IllegalFleetTransition(Conflict):
+    code = "fleet.illegal_transition"
+
+
+class IllegalVehicleTransition(Conflict):
+    code = "fleet.vehicle_illegal_transition"
+
+
+class FleetNotActive(Conflict):
+    code = "fleet.not_active"
+
+
+class RegistrationTaken(Conflict):
+    code = "fleet.registration_taken"
+
+
+class InvalidFleetData(ValidationFailed):
+    code = "fleet.invalid"
+
+
+class ApplicantMissing(Conflict):
+    code = "fleet.applicant_missing"
+
+
+class MaintenanceOverlap(Conflict):
+    code = "fleet.maintenance_overlap"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DocumentExpiry:
+    document_id: uuid.UUID
+    vehicle_id: uuid.UUID
+    kind: VehicleDocumentKind
+    expires_on: dt.date

@@ -9,6 +9,8 @@ Two runtime modes, chosen by the environment alone:
 
 from pathlib import Path
 
+from apps.fleet.contracts import FleetStatus, VehicleStatus, VehicleType
+from apps.identity.contracts import FleetRole
 from config.env import BASE_DIR, env
 from logitrack.logs import configure_structlog, logging_config
 
@@ -180,6 +182,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # one named enum per domain vocabulary, so fields called "status" in different contexts never collide
+    "ENUM_NAME_OVERRIDES": {
+        "FleetStatusEnum": [s.value for s in FleetStatus],
+        "VehicleStatusEnum": [s.value for s in VehicleStatus],
+        "VehicleTypeEnum": [s.value for s in VehicleType],
+        "FleetRoleEnum": [s.value for s in FleetRole],
+    },
 }
 
 # ---- Celery ----------------------------------------------------------------------------
@@ -247,3 +256,4 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="30/min")
+DOCUMENT_EXPIRY_WARNING_DAYS = env.int("DOCUMENT_EXPIRY_WARNING_DAYS", default=30)

@@ -58,7 +58,13 @@ def problem_body(*, status: int, code: str, title: str, detail: str, **extra: An
     request_id = request_id_var.get()
     if request_id:
         body["request_id"] = request_id
-    body.update({k: v for k, v in extra.items() if v is not None})
+    for key, value in extra.items():
+        if value is None:
+            continue
+        if key in body:  # never let an error's details overwrite the problem's own members
+            body.setdefault("context", {})[key] = value
+        else:
+            body[key] = value
     return body
 
 

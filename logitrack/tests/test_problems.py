@@ -108,3 +108,12 @@ def test_request_id_is_minted_when_absent_or_unsafe(client):
     assert len(minted) == 32
     unsafe = client.get("/api/v1/kernel/missing/", HTTP_X_REQUEST_ID="bad id\nInjected: 1")["X-Request-ID"]
     assert unsafe != "bad id\nInjected: 1" and len(unsafe) == 32
+
+
+def test_details_never_overwrite_the_problem_members():
+    from logitrack.http.problems import problem_body
+
+    body = problem_body(
+        status=409, code="x.y", title="T", detail="D", status_of_thing="ok", code_extra=1, **{"title": "evil"}
+    )
+    assert body["title"] == "T" and body["context"] == {"title": "evil"} and body["status_of_thing"] == "ok"

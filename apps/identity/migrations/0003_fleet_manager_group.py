@@ -3,8 +3,9 @@
 Other contexts extend this group with their own data migrations; nobody edits it by hand.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from logitrack.db.migrations import grant_group_permissions, revoke_group_permissions
 
 GROUP = "Fleet managers"
 PERMISSIONS = [
@@ -17,30 +18,12 @@ PERMISSIONS = [
 ]
 
 
-def _ensure_permissions(apps):
-    # Permissions are normally created after migrate; this migration needs them now.
-    for config in apps.get_app_configs():
-        config.models_module = True
-        create_permissions(config, apps=apps, verbosity=0)
-        config.models_module = None
-
-
 def forwards(apps, schema_editor):
-    _ensure_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    for app_label, codename in PERMISSIONS:
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    grant_group_permissions(apps, GROUP, PERMISSIONS)
 
 
 def backwards(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name=GROUP).first()
-    if group:
-        for app_label, codename in PERMISSIONS:
-            group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+    revoke_group_permissions(apps, GROUP, PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,274 @@
+"""Fleet in the admin: each fleet manager sees and changes only their own fleets' rows; every write
+goes through a service so events are published and rules hold."""
+
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
+
+from apps.fleet import services
+from apps.fleet.contracts import VehicleStatus
+from apps.fleet.models import (
+    Bike,
+    Car,
+    Fleet,
+    FleetStatusChange,
+    MaintenanceWindow,
+    Truck,
+    Van,
+    Vehicle,
+    VehicleDocument,
+)
+from logitrack.admin import FleetScopedAdmin, managed_fleets
+from logitrack.exceptions import ApplicationError
+from logitrack.http.principal import principal
+
+
+def _run(modeladmin, request, queryset, label, fn):
+    done = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{label}: {done}.", messages.SUCCESS)
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = FleetStatusChange
+    fields = ("created_at", "from_status", "to_status", "actor_id", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Fleet)
+class FleetAdmin(FleetScopedAdmin):
+    fleet_field = "id"
+    list_display = ("name", "legal_name", "status", "country", "currency", "auto_dispatch", "created_at")
+    list_filter = ("status", "country", "auto_dispatch")
+    search_fields = ("name", "legal_name", "tax_id")
+    readonly_fields = ("status", "applicant_id", "created_at", "updated_at")
+    inlines = [StatusChangeInline]
+    actions = ("start_review", "activate", "suspend", "reinstate", "close")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, *services.ADMIN_ONLY_SETTINGS)
+
+    def has_add_permission(self, request):
+        return False  # fleets apply over the API; platform admins review them here
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return actions if request.user.is_superuser else {}
+
+    def save_model(self, request, obj, form, change):
+        found = principal(request)
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
+        services.fleet_settings_update(
+            fleet_id=obj.id, data=data, as_platform_admin=found is not None and found.is_platform_admin
+        )
+
+    def _transition(self, request, queryset, action):
+        actor = principal(request)
+        _run(
+            self,
+            request,
+            queryset,
+            action.replace("_", " "),
+            lambda f: services.fleet_transition(
+                fleet_id=f.id, action=action, actor_id=actor.user_id if actor else None, reason="admin"
+            ),
+        )
+
+    @admin.action(description="Start review")
+    def start_review(self, request, queryset):
+        self._transition(request, queryset, "start_review")
+
+    @admin.action(description="Activate (grants the applicant the fleet manager role)")
+    def activate(self, request, queryset):
+        self._transition(request, queryset, "activate")
+
+    @admin.action(description="Suspend")
+    def suspend(self, request, queryset):
+        self._transition(request, queryset, "suspend")
+
+    @admin.action(description="Reinstate")
+    def reinstate(self, request, queryset):
+        self._transition(request, queryset, "reinstate")
+
+    @admin.action(description="Close")
+    def close(self, request, queryset):
+        self._transition(request, queryset, "close")
+
+
+class DocumentInline(admin.TabularInline):
+    model = VehicleDocument
+    fields = ("kind", "number", "issued_on", "expires_on", "expiry_state")
+    readonly_fields = ("expiry_state",)
+    extra = 0
+
+    @admin.display(description="state")
+    def expiry_state(self, doc):
+        return _expiry_state(doc.expires_on) if doc.expires_on else ""
+
+
+class MaintenanceInline(admin.TabularInline):
+    model = MaintenanceWindow
+    fields = ("starts_at", "ends_at", "reason")
+    extra = 0
+
+
+def _expiry_state(expires_on):
+    days = (expires_on - timezone.localdate()).days
+    if days < 0:
+        return f"EXPIRED {-days} days ago"
+    return f"expires in {days} days" if days <= 30 else "valid"
+
+
+class ScopedVehicleMixin:
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        fleets = managed_fleets(request)
+        return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "fleet":
+            fleets = managed_fleets(request)
+            kwargs["queryset"] = Fleet.objects.all() if fleets is None else Fleet.objects.filter(id__in=fleets)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class VehicleChildAdmin(ScopedVehicleMixin, PolymorphicChildModelAdmin):
+    base_model = Vehicle
+    inlines = [DocumentInline, MaintenanceInline]
+    readonly_fields = ("status", "created_at", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ("fleet", "registration", "registration_country") if obj else ()
+        return (*super().get_readonly_fields(request, obj), *fixed)
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
+        if change:
+            services.vehicle_update(vehicle_id=obj.id, data=data)
+            return
+        fleet = data.pop("fleet")
+        created = services.vehicle_add(fleet_id=fleet.id, vehicle_type=self.model.TYPE, data=data)
+        obj.pk = created.pk
+
+
+@admin.register(Bike)
+class BikeAdmin(VehicleChildAdmin):
+    base_model = Vehicle
+
+
+@admin.register(Car)
+class CarAdmin(VehicleChildAdmin):
+    base_model = Vehicle
+
+
+@admin.register(Van)
+class VanAdmin(VehicleChildAdmin):
+    base_model = Vehicle
+
+
+@admin.register(Truck)
+class TruckAdmin(VehicleChildAdmin):
+    base_model = Vehicle
+
+
+class ExpiringDocumentsFilter(admin.SimpleListFilter):
+    title = "documents"
+    parameter_name = "documents"
+
+    def lookups(self, request, model_admin):
+        return [("expired", "Expired"), ("30", "Expiring within 30 days"), ("90", "Expiring within 90 days")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "expired":
+            return queryset.filter(documents__expires_on__lt=today).distinct()
+        if self.value() in ("30", "90"):
+            horizon = today + dt.timedelta(days=int(self.value()))
+            return queryset.filter(documents__expires_on__gte=today, documents__expires_on__lte=horizon).distinct()
+        return queryset
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(ScopedVehicleMixin, PolymorphicParentModelAdmin):
+    base_model = Vehicle
+    child_models = (Bike, Car, Van, Truck)
+    list_display = ("registration", "vehicle_kind", "make", "model", "fleet", "status", "next_document_expiry")
+    list_filter = (PolymorphicChildModelFilter, "status", ExpiringDocumentsFilter)
+    search_fields = ("registration", "make", "model")
+    actions = ("mark_active", "mark_in_maintenance", "retire")
+
+    @admin.display(description="type")
+    def vehicle_kind(self, vehicle):
+        return vehicle.get_real_instance_class().TYPE.value
+
+    @admin.display(description="next document expiry")
+    def next_document_expiry(self, vehicle):
+        doc = (
+            vehicle.documents.order_by("expires_on")
+            .filter(expires_on__gte=timezone.localdate() - dt.timedelta(days=365))
+            .first()
+        )
+        return f"{doc.kind}: {doc.expires_on} ({_expiry_state(doc.expires_on)})" if doc else "no documents"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # vehicles are retired, never deleted (trips reference them)
+
+    def _status(self, request, queryset, status):
+        _run(
+            self,
+            request,
+            queryset,
+            f"set {status}",
+            lambda v: services.vehicle_status_change(vehicle_id=v.id, status=status),
+        )
+
+    @admin.action(description="Mark active")
+    def mark_active(self, request, queryset):
+        self._status(request, queryset, VehicleStatus.ACTIVE)
+
+    @admin.action(description="Mark in maintenance")
+    def mark_in_maintenance(self, request, queryset):
+        self._status(request, queryset, VehicleStatus.IN_MAINTENANCE)
+
+    @admin.action(description="Retire")
+    def retire(self, request, queryset):
+        self._status(request, queryset, VehicleStatus.RETIRED)
+
+
+@admin.register(VehicleDocument)
+class VehicleDocumentAdmin(FleetScopedAdmin):
+    fleet_field = "vehicle__fleet_id"
+    list_display = ("vehicle", "kind", "number", "expires_on", "state")
+    list_filter = ("kind", ("expires_on", admin.DateFieldListFilter))
+    search_fields = ("vehicle__registration", "number")
+    ordering = ("expires_on",)
+    readonly_fields = ("file_path", "content_type", "expiry_warned_at", "expired_notified_at")
+
+    @admin.display(description="state", ordering="expires_on")
+    def state(self, doc):
+        return _expiry_state(doc.expires_on)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "vehicle":
+            fleets = managed_fleets(request)
+            kwargs["queryset"] = (
+                Vehicle.objects.all() if fleets is None else Vehicle.objects.filter(fleet_id__in=fleets)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,0 +1,21 @@
+"""Every call the fleet context makes into another context (identity only, per the context map)."""
+
+from __future__ import annotations
+
+import uuid
+
+from apps.fleet.contracts import ApplicantMissing
+from apps.identity import api as identity_api
+from apps.identity.contracts import FleetRole, MembershipExists, UserNotFound
+
+
+def first_manager_grant(*, user_id: uuid.UUID, fleet_id: uuid.UUID, granted_by_id: uuid.UUID | None) -> None:
+    """Make the applicant the fleet's manager when it is activated (idempotent)."""
+    try:
+        identity_api.membership_grant(
+            user_id=user_id, fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER, granted_by_id=granted_by_id
+        )
+    except MembershipExists:
+        pass
+    except UserNotFound as exc:
+        raise ApplicantMissing("the applicant's account no longer exists or is inactive") from exc

@@ -1,0 +1,134 @@
+"""Fleet onboarding: applied → under review → active → suspended/closed, with who did what and when."""
+
+import uuid
+
+import pytest
+
+from apps.fleet import services
+from apps.fleet.contracts import FleetStatus, IllegalFleetTransition
+from apps.fleet.events import FleetActivatedV1, FleetSuspendedV1
+from apps.fleet.tests.factories import FLEET_DATA, active_fleet, applicant
+from apps.identity import api as identity_api
+from apps.identity.contracts import FleetRole
+from tests.support.isolation import client_for
+
+pytestmark = pytest.mark.django_db
+FLEETS = "/api/v1/fleet/fleets/"
+
+
+def test_an_operator_applies_and_a_platform_admin_activates(user_client, two_fleets, captured_events):
+    client, applicant = user_client()
+    response = client.post(FLEETS, FLEET_DATA, format="json")
+    assert response.status_code == 201, response.json()
+    fleet_id = response.json()["id"]
+    assert response.json()["status"] == "applied"
+
+    admin = client_for(two_fleets.platform_admin)
+    with captured_events() as events:
+        for action in ("start_review", "activate"):
+            step = admin.post(
+                f"{FLEETS}{fleet_id}/transitions/", {"action": action, "reason": "papers checked"}, format="json"
+            )
+            assert step.status_code == 200, step.json()
+
+    assert step.json()["status"] == "active"
+    assert [type(e) for e in events][-1] is FleetActivatedV1
+    members = identity_api.fleet_members(fleet_id=uuid.UUID(fleet_id), role=FleetRole.FLEET_MANAGER)
+    assert [m.user_id for m in members] == [applicant.id]  # the applicant now manages the fleet
+    history = client.get(f"{FLEETS}{fleet_id}/history/").json()["results"]
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        ("applied", "applied"),
+        ("applied", "under_review"),
+        ("under_review", "active"),
+    ]
+    assert history[-1]["actor_id"] == str(two_fleets.platform_admin.id)
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ([], "activate"),
+        ([], "suspend"),
+        ([], "reinstate"),
+        (["start_review"], "start_review"),
+        (["start_review", "activate"], "activate"),
+        (["start_review", "activate"], "reinstate"),
+        (["start_review", "activate", "suspend"], "suspend"),
+        (["start_review", "activate", "close"], "reinstate"),
+        (["reject"], "start_review"),
+    ],
+)
+def test_illegal_transitions_are_409_and_change_nothing(two_fleets, path, action):
+    fleet = services.fleet_apply(applicant_id=applicant(), data=FLEET_DATA)
+    for step in path:
+        services.fleet_transition(fleet_id=fleet.id, action=step, actor_id=None)
+    fleet.refresh_from_db()
+    before = fleet.status
+
+    response = client_for(two_fleets.platform_admin).post(
+        f"{FLEETS}{fleet.id}/transitions/", {"action": action}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "fleet.illegal_transition"
+    fleet.refresh_from_db()
+    assert fleet.status == before
+
+
+def test_suspension_and_closing_publish_and_reinstating_reactivates(captured_events):
+    fleet = active_fleet()
+    with captured_events() as events:
+        services.fleet_transition(fleet_id=fleet.id, action="suspend", actor_id=None, reason="unpaid invoices")
+        services.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
+        services.fleet_transition(fleet_id=fleet.id, action="close", actor_id=None)
+    assert [type(e) for e in events] == [FleetSuspendedV1, FleetActivatedV1, FleetSuspendedV1]
+    assert events[0].reason == "unpaid invoices" and not events[0].closed
+    assert events[1].reinstated and events[2].closed
+    with pytest.raises(IllegalFleetTransition):
+        services.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
+
+
+def test_only_platform_admins_decide_onboarding(two_fleets):
+    fleet = services.fleet_apply(applicant_id=two_fleets.a.users["fleet_manager"].id, data=FLEET_DATA)
+    manager = two_fleets.a.client("fleet_manager")
+    response = manager.post(f"{FLEETS}{fleet.id}/transitions/", {"action": "start_review"}, format="json")
+    assert response.status_code == 403
+    fleet.refresh_from_db()
+    assert fleet.status == FleetStatus.APPLIED
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"country": "Germany"}, "country"),
+        ({"currency": "euro"}, "currency"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"service_radius_m": 5000}, "service_radius_m"),
+        ({"service_polygon": [[52.5, 13.4], [52.6, 13.5]]}, "service_polygon"),
+        ({"owner": "me"}, "owner"),
+    ],
+)
+def test_bad_applications_are_400_and_create_nothing(user_client, change, field):
+    client, _ = user_client()
+    response = client.post(FLEETS, {**FLEET_DATA, **change}, format="json")
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert field in body.get("errors", {}), body
+    from apps.fleet.models import Fleet
+
+    assert Fleet.objects.count() == 0
+
+
+def test_managers_change_settings_but_not_commission(two_fleets):
+    fleet = active_fleet(fleet_id=two_fleets.a.fleet_id)
+    manager = two_fleets.a.client("fleet_manager")
+    ok = manager.patch(f"{FLEETS}{fleet.id}/", {"auto_dispatch": True, "default_service_minutes": 8}, format="json")
+    assert ok.status_code == 200 and ok.json()["auto_dispatch"] is True
+    commission = manager.patch(f"{FLEETS}{fleet.id}/", {"commission_bps": 0}, format="json")
+    assert commission.status_code == 400 and "commission_bps" in commission.json()["errors"]
+    dispatcher = two_fleets.a.client("dispatcher").patch(
+        f"{FLEETS}{fleet.id}/", {"auto_dispatch": False}, format="json"
+    )
+    assert dispatcher.status_code == 403
+    admin = client_for(two_fleets.platform_admin).patch(f"{FLEETS}{fleet.id}/", {"commission_bps": 1000}, format="json")
+    assert admin.status_code == 200 and admin.json()["commission_bps"] == 1000
