@@ -224,4 +224,4 @@ class MaintenanceWindow(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vehicle_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        return f"{self.vehicle_id} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%H:%M}"

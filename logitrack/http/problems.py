@@ -47,7 +47,9 @@ _DRF_CODES: list[tuple[type[drf.APIException], str, str]] = [
 ]
 
 
-def problem_body(*, status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+def problem_body(
+    *, status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
         "title": title,
@@ -58,7 +60,7 @@ def problem_body(*, status: int, code: str, title: str, detail: str, **extra: An
     request_id = request_id_var.get()
     if request_id:
         body["request_id"] = request_id
-    for key, value in extra.items():
+    for key, value in (extra or {}).items():
         if value is None:
             continue
         if key in body:  # never let an error's details overwrite the problem's own members
@@ -96,7 +98,11 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
         if isinstance(errors, list):
             errors = {"non_field_errors": errors}
         body = problem_body(
-            status=exc.status_code, code=code, title=title, detail="One or more fields are invalid.", errors=errors
+            status=exc.status_code,
+            code=code,
+            title=title,
+            detail="One or more fields are invalid.",
+            extra={"errors": errors},
         )
     else:
         body = problem_body(status=exc.status_code, code=code, title=title, detail=str(exc.detail))
@@ -115,7 +121,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, app.ApplicationError):
         status = application_status(exc)
         extra = dict(exc.extra)
-        body = problem_body(status=status, code=exc.code, title=exc.title, detail=exc.message, **extra)
+        body = problem_body(status=status, code=exc.code, title=exc.title, detail=exc.message, extra=extra)
         if isinstance(exc, app.RateLimited):
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, app.Unauthenticated):

@@ -113,7 +113,5 @@ def test_request_id_is_minted_when_absent_or_unsafe(client):
 def test_details_never_overwrite_the_problem_members():
     from logitrack.http.problems import problem_body
 
-    body = problem_body(
-        status=409, code="x.y", title="T", detail="D", status_of_thing="ok", code_extra=1, **{"title": "evil"}
-    )
-    assert body["title"] == "T" and body["context"] == {"title": "evil"} and body["status_of_thing"] == "ok"
+    body = problem_body(status=409, code="x.y", title="T", detail="D", extra={"status": "evil", "current_status": "ok"})
+    assert body["status"] == 409 and body["context"] == {"status": "evil"} and body["current_status"] == "ok"

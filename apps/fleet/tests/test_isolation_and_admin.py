@@ -27,7 +27,7 @@ def world(two_fleets):
 
 
 def test_fleet_b_is_invisible_to_every_role_of_fleet_a(world):
-    two_fleets, fleet_a, fleet_b, van_a, van_b = world
+    two_fleets, _fleet_a, fleet_b, _van_a, van_b = world
     doc_b = VehicleDocument.objects.filter(vehicle=van_b).first()
     for label, client in two_fleets.clients():
         assert_never_lists(client, "/api/v1/fleet/fleets/", [fleet_b.id])
@@ -69,7 +69,7 @@ def test_customers_see_no_fleets_or_vehicles(world):
 
 
 def test_admin_vehicle_list_is_scoped_to_the_managers_fleet(world, client):
-    two_fleets, fleet_a, fleet_b, van_a, van_b = world
+    two_fleets, _fleet_a, _fleet_b, _van_a, van_b = world
     client.force_login(two_fleets.a.users["fleet_manager"])
     page = client.get("/admin/fleet/vehicle/").content.decode()
     assert "AAA1" in page and "BBB1" not in page
