@@ -16,4 +16,5 @@ app.conf.beat_schedule = {
     "outbox-purge": {"task": "outbox.purge", "schedule": crontab(minute=17, hour=3)},
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
+    "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},
 }

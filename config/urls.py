@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/auth/", include("apps.identity.rest_api.v1.auth_urls")),
     path("api/v1/identity/", include("apps.identity.rest_api.v1.urls")),
     path("api/v1/fleet/", include("apps.fleet.rest_api.v1.urls")),
+    path("api/v1/partner/", include("apps.partner.rest_api.v1.urls")),
 ]
 
 handler404 = "logitrack.http.handlers.not_found"

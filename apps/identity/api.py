@@ -9,7 +9,7 @@ import uuid
 
 from apps.identity import selectors as _selectors
 from apps.identity import services as _services
-from apps.identity.contracts import FleetRole, MembershipRef, UserNotFound, UserRef
+from apps.identity.contracts import FleetRole, MembershipRef, UserContact, UserNotFound, UserRef
 from apps.identity.models import Membership as _Membership
 from apps.identity.models import User as _User
 from logitrack.principal import Principal
@@ -30,6 +30,20 @@ def user_get(*, user_id: uuid.UUID) -> UserRef:
     if not found:
         raise UserNotFound(f"user {user_id} does not exist")
     return found[0]
+
+
+def user_contact_get(*, user_id: uuid.UUID) -> UserContact:
+    """Email and phone of an active user, to send them a notification. Erased users have none."""
+    user = _User.objects.filter(id=user_id, is_active=True).first()
+    if user is None:
+        raise UserNotFound(f"user {user_id} does not exist or is inactive")
+    return UserContact(id=user.id, email=user.email, display_name=user.display_name, phone=user.phone)
+
+
+def user_provision(*, email: str, display_name: str, phone: str = "") -> UserRef:
+    """The account for `email`, created if needed without a password (its owner is emailed a link to
+    set one). Used by bulk imports that onboard people the operator already knows."""
+    return _user_ref(_services.user_provision(email=email, display_name=display_name, phone=phone))
 
 
 def fleet_members(*, fleet_id: uuid.UUID, role: FleetRole | None = None) -> list[MembershipRef]:

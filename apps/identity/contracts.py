@@ -26,6 +26,16 @@ class UserRef:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class UserContact:
+    """How to reach a user, for contexts that must notify them (documents expiring, invoices)."""
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    phone: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class MembershipRef:
     id: uuid.UUID
     user_id: uuid.UUID

@@ -35,7 +35,7 @@ from apps.identity.events import (
     UserRegisteredV1,
 )
 from apps.identity.models import Invitation, Membership, PasswordReset, User, UserManager
-from logitrack.exceptions import NotFound, Unauthenticated
+from logitrack.exceptions import NotFound, Unauthenticated, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal, Role
 
@@ -98,6 +98,24 @@ def customer_register(*, email: str, password: str, display_name: str, phone: st
     except IntegrityError:
         raise EmailTaken("an account with this email already exists") from None
     publish(UserRegisteredV1(user_id=user.id, is_customer=True))
+    return user
+
+
+@transaction.atomic
+def user_provision(*, email: str, display_name: str, phone: str = "") -> User:
+    email = UserManager.normalize(email)
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user
+    user = User(email=email, display_name=display_name, phone=phone)
+    user.set_unusable_password()
+    try:
+        user.full_clean(exclude=["password"])
+    except DjangoValidationError as exc:
+        raise ValidationFailed("the account details are not valid", extra={"errors": exc.message_dict}) from None
+    user.save()
+    publish(UserRegisteredV1(user_id=user.id, is_customer=False))
+    password_reset_request(email=email)  # the emailed link lets them choose a password
     return user
 
 

@@ -2,3 +2,60 @@
 
 Only other apps' `integrations.py` (and `config`) may import this module.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from apps.partner import selectors as _selectors
+from apps.partner.contracts import ComplianceStatus, DriverNotFound, DriverRef, DutyStatus, Eligibility
+from apps.partner.models import DriverProfile as _DriverProfile
+
+
+def driver_get(*, driver_id: uuid.UUID) -> DriverRef:
+    driver = _DriverProfile.objects.filter(id=driver_id).first()
+    if driver is None:
+        raise DriverNotFound(f"driver {driver_id} does not exist")
+    return _ref(driver)
+
+
+def driver_for_user(*, user_id: uuid.UUID, fleet_id: uuid.UUID) -> DriverRef:
+    """The driver profile of a user in a fleet (e.g. from the principal of a driver-app request)."""
+    return _ref(_selectors.driver_for_user(user_id=user_id, fleet_id=fleet_id))
+
+
+def driver_eligibility(*, driver_id: uuid.UUID, licence_class: str = "", require_on_duty: bool = False) -> Eligibility:
+    """May this driver be given work? A driver who is not compliant never is. Unknown ids are not eligible."""
+    return drivers_eligibility(driver_ids=[driver_id], licence_class=licence_class, require_on_duty=require_on_duty)[0]
+
+
+def drivers_eligibility(
+    *, driver_ids: list[uuid.UUID], licence_class: str = "", require_on_duty: bool = False
+) -> list[Eligibility]:
+    """One answer per requested id, in the order asked."""
+    found = {d.id: d for d in _DriverProfile.objects.filter(id__in=driver_ids)}
+    return [
+        _selectors.eligibility(found[i], licence_class=licence_class, require_on_duty=require_on_duty)
+        if i in found
+        else Eligibility(driver_id=i, eligible=False, reasons=("unknown_driver",))
+        for i in driver_ids
+    ]
+
+
+def drivers_available(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime) -> list[DriverRef]:
+    """Compliant drivers of the fleet whose weekly availability and exceptions cover the window."""
+    return [_ref(d) for d in _selectors.drivers_available(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)]
+
+
+def _ref(driver: _DriverProfile) -> DriverRef:
+    return DriverRef(
+        id=driver.id,
+        user_id=driver.user_id,
+        fleet_id=driver.fleet_id,
+        display_name=driver.display_name,
+        licence_classes=driver.licence_class_list(),
+        compliance_status=ComplianceStatus(driver.compliance_status),
+        duty_status=DutyStatus(driver.duty_status),
+        active=driver.active,
+    )

@@ -1,1 +1,99 @@
 """Framework-free types the partner context shares: frozen dataclasses, enums, error types."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+
+from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+
+
+class ComplianceStatus(enum.StrEnum):
+    PENDING = "pending"  # onboarding: documents missing or awaiting review
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"  # a required document expired or was rejected
+    SUSPENDED = "suspended"  # by a fleet manager
+
+
+class DutyStatus(enum.StrEnum):
+    ON_DUTY = "on_duty"
+    OFF_DUTY = "off_duty"
+
+
+class KycDocumentType(enum.StrEnum):
+    DRIVING_LICENCE = "driving_licence"
+    IDENTITY_DOCUMENT = "identity_document"
+    BACKGROUND_CHECK = "background_check"
+
+
+class KycStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+REQUIRED_DOCUMENTS = (
+    KycDocumentType.DRIVING_LICENCE,
+    KycDocumentType.IDENTITY_DOCUMENT,
+    KycDocumentType.BACKGROUND_CHECK,
+)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DriverRef:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    fleet_id: uuid.UUID
+    display_name: str
+    licence_classes: tuple[str, ...]
+    compliance_status: ComplianceStatus
+    duty_status: DutyStatus
+    active: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Eligibility:
+    """Whether a driver may be given work now, and if not, every reason why."""
+
+    driver_id: uuid.UUID
+    eligible: bool
+    reasons: tuple[str, ...] = ()
+
+
+class DriverNotFound(NotFound):
+    code = "partner.driver_not_found"
+
+
+class DocumentNotFound(NotFound):
+    code = "partner.document_not_found"
+
+
+class NotCompliant(Conflict):
+    code = "partner.not_compliant"
+
+
+class IllegalReview(Conflict):
+    code = "partner.illegal_review"
+
+
+class IllegalSuspension(Conflict):
+    code = "partner.illegal_suspension"
+
+
+class InvalidPartnerData(ValidationFailed):
+    code = "partner.invalid"
+
+
+class AmbiguousDriver(ValidationFailed):
+    """The user drives for several fleets: say which one (`fleet_id`)."""
+
+    code = "partner.fleet_required"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AvailabilitySlot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime

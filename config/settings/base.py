@@ -11,6 +11,7 @@ from pathlib import Path
 
 from apps.fleet.contracts import FleetStatus, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
+from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
 from logitrack.logs import configure_structlog, logging_config
 
@@ -188,6 +189,10 @@ SPECTACULAR_SETTINGS = {
         "VehicleStatusEnum": [s.value for s in VehicleStatus],
         "VehicleTypeEnum": [s.value for s in VehicleType],
         "FleetRoleEnum": [s.value for s in FleetRole],
+        "ComplianceStatusEnum": [s.value for s in ComplianceStatus],
+        "DutyStatusEnum": [s.value for s in DutyStatus],
+        "KycStatusEnum": [s.value for s in KycStatus],
+        "KycDocumentTypeEnum": [s.value for s in KycDocumentType],
     },
 }
 

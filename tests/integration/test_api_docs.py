@@ -34,4 +34,4 @@ def test_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     text = target.read_text()
     assert "/api/v1/auth/token/" in text
-    assert "TokenObtainApiInputRequest" in text  # each view's nested serializer has its own component
+    assert "IdentityTokenObtainApiInputRequest" in text  # each view's nested serializer has its own component

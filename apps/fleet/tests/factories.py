@@ -3,12 +3,12 @@
 import datetime as dt
 import uuid
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.fleet import services
 from apps.fleet.contracts import VehicleDocumentKind, VehicleType
 from apps.fleet.models import Fleet
-from apps.identity.models import User
 
 FLEET_DATA = {
     "name": "Alpha Logistics",
@@ -24,7 +24,11 @@ FLEET_DATA = {
 
 
 def applicant() -> uuid.UUID:
-    return User.objects.create_user(email=f"applicant.{uuid.uuid4().hex[:8]}@example.test", password="x" * 12).id
+    return (
+        get_user_model()
+        .objects.create_user(email=f"applicant.{uuid.uuid4().hex[:8]}@example.test", password="x" * 12)
+        .id
+    )
 
 
 def active_fleet(*, fleet_id: uuid.UUID | None = None, applicant_id: uuid.UUID | None = None, **overrides) -> Fleet:

@@ -1,15 +1,11 @@
 """Fleet onboarding: applied → under review → active → suspended/closed, with who did what and when."""
 
-import uuid
-
 import pytest
 
 from apps.fleet import services
 from apps.fleet.contracts import FleetStatus, IllegalFleetTransition
 from apps.fleet.events import FleetActivatedV1, FleetSuspendedV1
 from apps.fleet.tests.factories import FLEET_DATA, active_fleet, applicant
-from apps.identity import api as identity_api
-from apps.identity.contracts import FleetRole
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +29,8 @@ def test_an_operator_applies_and_a_platform_admin_activates(user_client, two_fle
 
     assert step.json()["status"] == "active"
     assert [type(e) for e in events][-1] is FleetActivatedV1
-    members = identity_api.fleet_members(fleet_id=uuid.UUID(fleet_id), role=FleetRole.FLEET_MANAGER)
-    assert [m.user_id for m in members] == [applicant.id]  # the applicant now manages the fleet
+    me = client.get("/api/v1/identity/me/").json()  # the applicant now manages the fleet
+    assert [(m["fleet_id"], m["role"]) for m in me["memberships"]] == [(fleet_id, "fleet_manager")]
     history = client.get(f"{FLEETS}{fleet_id}/history/").json()["results"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         ("applied", "applied"),

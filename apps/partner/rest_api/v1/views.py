@@ -1,0 +1,508 @@
+"""Partner REST API: managers review drivers and documents; drivers manage their own profile,
+documents, duty and availability."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.partner import selectors, services
+from apps.partner.contracts import (
+    ComplianceStatus,
+    DocumentNotFound,
+    DriverNotFound,
+    DutyStatus,
+    KycDocumentType,
+    KycStatus,
+)
+from apps.partner.models import DriverProfile, KycDocument
+from logitrack import files
+from logitrack.http.pagination import Pagination
+from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.serializers import StrictInputSerializer
+from logitrack.idempotency.drf import idempotent
+from logitrack.principal import Role
+
+STAFF = HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER)
+MANAGERS = HasRole.of(Role.FLEET_MANAGER)
+DRIVERS = HasRole.of(Role.DRIVER)
+FLEET_PARAM = OpenApiParameter("fleet_id", uuid.UUID, description="which fleet, when you drive for several")
+
+
+def _paginate(view, request, qs, serializer):
+    paginator = Pagination()
+    return paginator.get_paginated_response(
+        serializer(paginator.paginate_queryset(qs, request, view=view), many=True).data
+    )
+
+
+def _query_uuid(request, name):
+    raw = request.query_params.get(name)
+    return None if raw is None else serializers.UUIDField().run_validation(raw)
+
+
+def _query_choice(request, name, choices):
+    raw = request.query_params.get(name)
+    if raw is not None and raw not in choices:
+        raise serializers.ValidationError({name: [f"must be one of {', '.join(sorted(choices))}"]})
+    return raw
+
+
+class DriverOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    display_name = serializers.CharField()
+    phone = serializers.CharField()
+    licence_classes = serializers.CharField()
+    emergency_contact_name = serializers.CharField()
+    emergency_contact_phone = serializers.CharField()
+    active = serializers.BooleanField()
+    compliance_status = serializers.ChoiceField(choices=[c.value for c in ComplianceStatus])
+    compliance_reasons = serializers.ListField(child=serializers.CharField())
+    suspended_at = serializers.DateTimeField(allow_null=True)
+    suspension_reason = serializers.CharField()
+    duty_status = serializers.ChoiceField(choices=[d.value for d in DutyStatus])
+    duty_changed_at = serializers.DateTimeField(allow_null=True)
+
+
+class DocumentOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    driver_id = serializers.UUIDField()
+    type = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=[s.value for s in KycStatus])
+    expires_on = serializers.DateField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField()
+    details = serializers.SerializerMethodField()
+
+    def get_type(self, doc) -> str:
+        return doc.get_real_instance_class().TYPE.value
+
+    def get_details(self, doc) -> dict:
+        real = doc.get_real_instance()
+        keys = {"number", "classes", "issued_on", "document_type", "provider", "reference", "checked_on"}
+        return {k: str(getattr(real, k)) for k in keys if hasattr(real, k)}
+
+
+class ComplianceOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[c.value for c in ComplianceStatus])
+    reasons = serializers.ListField(child=serializers.CharField())
+    duty_status = serializers.ChoiceField(choices=[d.value for d in DutyStatus])
+    documents = DocumentOutput(many=True)
+
+
+# ---- managers ------------------------------------------------------------------------------
+
+
+def _driver_for_staff(request, driver_id, *, manage=False) -> DriverProfile:
+    principal = require_principal(request)
+    fleets = (
+        None
+        if principal.is_platform_admin
+        else (principal.fleets(Role.FLEET_MANAGER) if manage else selectors.managed_fleets(principal))
+    )
+    qs = DriverProfile.objects.filter(id=driver_id)
+    driver = (qs if fleets is None else qs.filter(fleet_id__in=fleets)).first()
+    if driver is None:
+        raise DriverNotFound("no such driver")
+    return driver
+
+
+class DriverListApi(APIView):
+    permission_classes = [STAFF]
+
+    @extend_schema(
+        tags=["partner"],
+        parameters=[
+            OpenApiParameter("fleet_id", uuid.UUID),
+            OpenApiParameter("compliance_status", str, enum=[c.value for c in ComplianceStatus]),
+            OpenApiParameter("duty_status", str, enum=[d.value for d in DutyStatus]),
+            OpenApiParameter("search", str),
+            OpenApiParameter("include_inactive", bool),
+        ],
+        responses={200: DriverOutput(many=True)},
+        operation_id="partner_drivers_list",
+    )
+    def get(self, request):
+        qs = selectors.driver_list(
+            fleets=selectors.managed_fleets(require_principal(request)),
+            fleet_id=_query_uuid(request, "fleet_id"),
+            compliance=_query_choice(request, "compliance_status", {c.value for c in ComplianceStatus}),
+            duty=_query_choice(request, "duty_status", {d.value for d in DutyStatus}),
+            active=None if request.query_params.get("include_inactive") in ("1", "true") else True,
+            search=request.query_params.get("search"),
+        )
+        return _paginate(self, request, qs, DriverOutput)
+
+
+class DriverDetailApi(APIView):
+    permission_classes = [STAFF]
+
+    @extend_schema(tags=["partner"], responses={200: DriverOutput}, operation_id="partner_drivers_get")
+    def get(self, request, driver_id):
+        return Response(DriverOutput(_driver_for_staff(request, driver_id)).data)
+
+
+class DriverSuspendApi(APIView):
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(StrictInputSerializer):
+        reason = serializers.CharField(max_length=300)
+
+    @extend_schema(
+        tags=["partner"], request=InputSerializer, responses={200: DriverOutput}, operation_id="partner_drivers_suspend"
+    )
+    @idempotent
+    def post(self, request, driver_id):
+        driver = _driver_for_staff(request, driver_id, manage=True)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(DriverOutput(services.driver_suspend(driver_id=driver.id, **data.validated_data)).data)
+
+
+class DriverReinstateApi(APIView):
+    permission_classes = [MANAGERS]
+
+    @extend_schema(
+        tags=["partner"], request=None, responses={200: DriverOutput}, operation_id="partner_drivers_reinstate"
+    )
+    @idempotent
+    def post(self, request, driver_id):
+        driver = _driver_for_staff(request, driver_id, manage=True)
+        return Response(DriverOutput(services.driver_reinstate(driver_id=driver.id)).data)
+
+
+class DriverDocumentsApi(APIView):
+    permission_classes = [MANAGERS]
+
+    @extend_schema(
+        tags=["partner"], responses={200: DocumentOutput(many=True)}, operation_id="partner_drivers_documents"
+    )
+    def get(self, request, driver_id):
+        driver = _driver_for_staff(request, driver_id, manage=True)
+        return _paginate(self, request, driver.documents.order_by("-submitted_at"), DocumentOutput)
+
+
+class DocumentReviewListApi(APIView):
+    permission_classes = [MANAGERS]
+
+    @extend_schema(
+        tags=["partner"],
+        parameters=[
+            OpenApiParameter("fleet_id", uuid.UUID),
+            OpenApiParameter("status", str, enum=[s.value for s in KycStatus]),
+        ],
+        responses={200: DocumentOutput(many=True)},
+        operation_id="partner_documents_list",
+    )
+    def get(self, request):
+        principal = require_principal(request)
+        qs = selectors.documents_for_review(
+            fleets=None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER),
+            fleet_id=_query_uuid(request, "fleet_id"),
+            status=_query_choice(request, "status", {s.value for s in KycStatus}) or KycStatus.SUBMITTED,
+        )
+        return _paginate(self, request, qs, DocumentOutput)
+
+
+def _document_for_manager(request, document_id) -> KycDocument:
+    principal = require_principal(request)
+    qs = KycDocument.objects.filter(id=document_id)
+    if not principal.is_platform_admin:
+        qs = qs.filter(driver__fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+    document = qs.first()
+    if document is None:
+        raise DocumentNotFound("no such document")
+    return document
+
+
+class DocumentReviewApi(APIView):
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(StrictInputSerializer):
+        decision = serializers.ChoiceField(choices=["approve", "reject"])
+        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    @extend_schema(
+        tags=["partner"],
+        request=InputSerializer,
+        responses={200: DocumentOutput},
+        operation_id="partner_documents_review",
+    )
+    @idempotent
+    def post(self, request, document_id):
+        document = _document_for_manager(request, document_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reviewed = services.kyc_document_review(
+            document_id=document.id,
+            approve=data.validated_data["decision"] == "approve",
+            reviewer_id=require_principal(request).user_id,
+            reason=data.validated_data["reason"],
+        )
+        return Response(DocumentOutput(reviewed).data)
+
+
+class DocumentFileApi(APIView):
+    """The stored scan: to the fleet's managers, and to the driver it belongs to. Never public."""
+
+    permission_classes = [HasRole.of(Role.FLEET_MANAGER, Role.DRIVER)]
+
+    @extend_schema(
+        tags=["partner"],
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="the file")},
+        operation_id="partner_documents_file",
+    )
+    def get(self, request, document_id):
+        principal = require_principal(request)
+        document = KycDocument.objects.select_related("driver").filter(id=document_id).exclude(file_path="").first()
+        allowed = document is not None and (
+            principal.may_act_on_fleet(document.driver.fleet_id, Role.FLEET_MANAGER)
+            or document.driver.user_id == principal.user_id
+        )
+        if not allowed:
+            raise DocumentNotFound("no such document")
+        return FileResponse(
+            files.open_private(document.file_path), content_type=document.content_type, as_attachment=True
+        )
+
+
+# ---- the driver app ------------------------------------------------------------------------
+
+
+def _me(request) -> DriverProfile:
+    return selectors.driver_for_user(
+        user_id=require_principal(request).user_id, fleet_id=_query_uuid(request, "fleet_id")
+    )
+
+
+class MyProfileApi(APIView):
+    permission_classes = [DRIVERS]
+
+    class UpdateSerializer(StrictInputSerializer):
+        phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, allow_blank=True)
+        licence_classes = serializers.RegexField(r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", required=False)
+        emergency_contact_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        emergency_contact_phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, allow_blank=True)
+
+    @extend_schema(
+        tags=["driver app"], parameters=[FLEET_PARAM], responses={200: DriverOutput}, operation_id="partner_me_get"
+    )
+    def get(self, request):
+        return Response(DriverOutput(_me(request)).data)
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request=UpdateSerializer,
+        responses={200: DriverOutput},
+        operation_id="partner_me_update",
+    )
+    @idempotent
+    def patch(self, request):
+        driver = _me(request)
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            DriverOutput(services.driver_profile_update(driver_id=driver.id, data=data.validated_data)).data
+        )
+
+
+class MyDocumentsApi(APIView):
+    permission_classes = [DRIVERS]
+    parser_classes = [MultiPartParser, JSONParser]
+
+    class UploadSerializer(StrictInputSerializer):
+        type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
+        file = serializers.FileField(allow_empty_file=True)
+        expires_on = serializers.DateField(required=False)
+        number = serializers.CharField(max_length=40, required=False)
+        classes = serializers.RegexField(r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", required=False)
+        issued_on = serializers.DateField(required=False)
+        document_type = serializers.ChoiceField(choices=["passport", "id_card", "residence_permit"], required=False)
+        provider = serializers.CharField(max_length=100, required=False)
+        reference = serializers.CharField(max_length=100, required=False)
+        checked_on = serializers.DateField(required=False)
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        responses={200: DocumentOutput(many=True)},
+        operation_id="partner_me_documents_list",
+    )
+    def get(self, request):
+        return _paginate(self, request, _me(request).documents.order_by("-submitted_at"), DocumentOutput)
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: DocumentOutput},
+        operation_id="partner_me_documents_upload",
+    )
+    @idempotent
+    def post(self, request):
+        driver = _me(request)
+        data = self.UploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        upload, doc_type = values.pop("file"), KycDocumentType(values.pop("type"))
+        document = services.kyc_document_submit(driver_id=driver.id, doc_type=doc_type, data=values, upload=upload)
+        return Response(DocumentOutput(document).data, status=201)
+
+
+class MyComplianceApi(APIView):
+    permission_classes = [DRIVERS]
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        responses={200: ComplianceOutput},
+        operation_id="partner_me_compliance",
+    )
+    def get(self, request):
+        driver = _me(request)
+        return Response(
+            ComplianceOutput(
+                {
+                    "status": driver.compliance_status,
+                    "reasons": driver.compliance_reasons,
+                    "duty_status": driver.duty_status,
+                    "documents": driver.documents.order_by("-submitted_at"),
+                }
+            ).data
+        )
+
+
+class MyDutyApi(APIView):
+    permission_classes = [DRIVERS]
+
+    class InputSerializer(StrictInputSerializer):
+        on_duty = serializers.BooleanField()
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request=InputSerializer,
+        responses={200: DriverOutput},
+        operation_id="partner_me_duty",
+    )
+    @idempotent
+    def post(self, request):
+        driver = _me(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            DriverOutput(services.duty_set(driver_id=driver.id, on_duty=data.validated_data["on_duty"])).data
+        )
+
+
+class WindowSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
+    starts = serializers.TimeField()
+    ends = serializers.TimeField()
+
+    def validate(self, attrs):
+        if attrs["ends"] <= attrs["starts"]:
+            raise serializers.ValidationError({"ends": ["Must be after starts."]})
+        return attrs
+
+
+class ExceptionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    date = serializers.DateField()
+    available = serializers.BooleanField(default=False)
+    starts = serializers.TimeField(required=False, allow_null=True, default=None)
+    ends = serializers.TimeField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class AvailabilityOutput(serializers.Serializer):
+    windows = WindowSerializer(many=True)
+    exceptions = ExceptionSerializer(many=True)
+
+
+class MyAvailabilityApi(APIView):
+    permission_classes = [DRIVERS]
+
+    class InputSerializer(StrictInputSerializer):
+        windows = WindowSerializer(many=True, max_length=50)
+
+    def _render(self, driver):
+        return Response(
+            AvailabilityOutput(
+                {
+                    "windows": driver.availability.order_by("weekday", "starts"),
+                    "exceptions": driver.availability_exceptions.order_by("date", "starts"),
+                }
+            ).data
+        )
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        responses={200: AvailabilityOutput},
+        operation_id="partner_me_availability_get",
+    )
+    def get(self, request):
+        return self._render(_me(request))
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request=InputSerializer,
+        responses={200: AvailabilityOutput},
+        operation_id="partner_me_availability_replace",
+    )
+    @idempotent
+    def put(self, request):
+        driver = _me(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        windows = [(w["weekday"], w["starts"], w["ends"]) for w in data.validated_data["windows"]]
+        services.availability_replace(driver_id=driver.id, windows=windows)
+        return self._render(driver)
+
+
+class MyAvailabilityExceptionsApi(APIView):
+    permission_classes = [DRIVERS]
+
+    class InputSerializer(StrictInputSerializer, ExceptionSerializer):
+        pass
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request=InputSerializer,
+        responses={201: ExceptionSerializer},
+        operation_id="partner_me_availability_exception_add",
+    )
+    @idempotent
+    def post(self, request):
+        driver = _me(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exception = services.availability_exception_add(driver_id=driver.id, **data.validated_data)
+        return Response(ExceptionSerializer(exception).data, status=201)
+
+
+class MyAvailabilityExceptionApi(APIView):
+    permission_classes = [DRIVERS]
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        responses={204: None},
+        operation_id="partner_me_availability_exception_remove",
+    )
+    def delete(self, request, exception_id):
+        services.availability_exception_remove(driver_id=_me(request).id, exception_id=exception_id)
+        return Response(status=204)
