@@ -13,7 +13,7 @@ FLEETS = "/api/v1/fleet/fleets/"
 
 
 def test_an_operator_applies_and_a_platform_admin_activates(user_client, two_fleets, captured_events):
-    client, applicant = user_client()
+    client, _applicant = user_client()
     response = client.post(FLEETS, FLEET_DATA, format="json")
     assert response.status_code == 201, response.json()
     fleet_id = response.json()["id"]
