@@ -86,3 +86,12 @@ def open_private(path: str):
 def delete_private(path: str) -> None:
     if path and default_storage.exists(path):
         default_storage.delete(path)
+
+
+def content_type_of(path: str) -> str:
+    """The content type of a stored file, from the extension store_private gave it."""
+    extension = os.path.splitext(path)[1].lower()
+    for _, extensions, content_type in KINDS.values():
+        if extension in extensions:
+            return content_type
+    return "application/octet-stream"

@@ -38,6 +38,7 @@ from logitrack import files
 from logitrack.outbox.api import publish
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PROFILE_FIELDS = ("phone", "licence_classes", "emergency_contact_name", "emergency_contact_phone")
 
 
@@ -153,6 +154,17 @@ def driver_profile_update(*, driver_id: uuid.UUID, data: dict[str, Any]) -> Driv
         except ValidationError as exc:
             raise _invalid(exc) from None
         driver.save(update_fields=[*changed, "updated_at"])
+    return driver
+
+
+@transaction.atomic
+def driver_photo_set(*, driver_id: uuid.UUID, upload) -> DriverProfile:
+    driver = _locked(driver_id)
+    stored = files.store_private(upload, folder="driver-photos", allowed=("jpeg", "png"), max_bytes=PHOTO_MAX_BYTES)
+    previous = driver.photo_path
+    driver.photo_path = stored.path
+    driver.save(update_fields=["photo_path", "updated_at"])
+    transaction.on_commit(lambda: files.delete_private(previous))
     return driver
 
 

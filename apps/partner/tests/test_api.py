@@ -215,3 +215,30 @@ def test_eligibility_gives_every_reason_and_answers_in_order(two_fleets, drivers
     assert api.driver_eligibility(driver_id=driver_a.id, require_on_duty=True).reasons == ("off_duty",)
     services.driver_suspend(driver_id=driver_a.id, reason="check")
     assert api.driver_eligibility(driver_id=driver_a.id).reasons[0] == "compliance_suspended"
+
+
+def test_a_driver_sets_a_photo_that_their_fleet_can_see(two_fleets, drivers):
+    driver_a, _ = drivers
+    client = two_fleets.a.client("driver")
+    assert (
+        client.post(f"{ME}photo/", {"photo": SimpleUploadedFile("me.pdf", PDF)}, format="multipart").status_code == 400
+    )
+    response = client.post(f"{ME}photo/", {"photo": SimpleUploadedFile("me.jpg", JPEG)}, format="multipart")
+    assert response.status_code == 200 and response.json()["has_photo"] is True
+    url = f"/api/v1/partner/drivers/{driver_a.id}/photo/"
+    shown = two_fleets.a.client("dispatcher").get(url)
+    assert (
+        shown.status_code == 200 and shown["Content-Type"] == "image/jpeg" and b"".join(shown.streaming_content) == JPEG
+    )
+    assert two_fleets.b.client("dispatcher").get(url).status_code == 404
+
+
+def test_suspending_twice_or_reinstating_an_active_driver_is_409(two_fleets, drivers):
+    driver_a, _ = drivers
+    manager = two_fleets.a.client("fleet_manager")
+    base = f"/api/v1/partner/drivers/{driver_a.id}"
+    assert manager.post(f"{base}/reinstate/").json()["code"] == "partner.illegal_suspension"
+    assert manager.post(f"{base}/suspend/", {"reason": "complaint"}, format="json").status_code == 200
+    again = manager.post(f"{base}/suspend/", {"reason": "again"}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "partner.illegal_suspension")
+    assert manager.post(f"{base}/suspend/", {}, format="json").status_code == 400

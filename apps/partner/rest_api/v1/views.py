@@ -70,6 +70,10 @@ class DriverOutput(serializers.Serializer):
     suspension_reason = serializers.CharField()
     duty_status = serializers.ChoiceField(choices=[d.value for d in DutyStatus])
     duty_changed_at = serializers.DateTimeField(allow_null=True)
+    has_photo = serializers.SerializerMethodField()
+
+    def get_has_photo(self, driver) -> bool:
+        return bool(driver.photo_path)
 
 
 class DocumentOutput(serializers.Serializer):
@@ -313,6 +317,54 @@ class MyProfileApi(APIView):
         data.is_valid(raise_exception=True)
         return Response(
             DriverOutput(services.driver_profile_update(driver_id=driver.id, data=data.validated_data)).data
+        )
+
+
+class MyPhotoApi(APIView):
+    permission_classes = [DRIVERS]
+    parser_classes = [MultiPartParser]
+
+    class UploadSerializer(StrictInputSerializer):
+        photo = serializers.FileField(allow_empty_file=True)
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request={"multipart/form-data": UploadSerializer},
+        responses={200: DriverOutput},
+        operation_id="partner_me_photo_upload",
+    )
+    @idempotent
+    def post(self, request):
+        driver = _me(request)
+        data = self.UploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            DriverOutput(services.driver_photo_set(driver_id=driver.id, upload=data.validated_data["photo"])).data
+        )
+
+
+class DriverPhotoApi(APIView):
+    """A driver's photo: to the fleet's managers and dispatchers, and to the driver."""
+
+    permission_classes = [HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER, Role.DRIVER)]
+
+    @extend_schema(
+        tags=["partner"],
+        responses={(200, "image/jpeg"): OpenApiResponse(description="the photo")},
+        operation_id="partner_drivers_photo",
+    )
+    def get(self, request, driver_id):
+        principal = require_principal(request)
+        driver = DriverProfile.objects.filter(id=driver_id).exclude(photo_path="").first()
+        allowed = driver is not None and (
+            principal.may_act_on_fleet(driver.fleet_id, Role.FLEET_MANAGER, Role.DISPATCHER)
+            or driver.user_id == principal.user_id
+        )
+        if not allowed:
+            raise DriverNotFound("no such photo")
+        return FileResponse(
+            files.open_private(driver.photo_path), content_type=files.content_type_of(driver.photo_path)
         )
 
 
