@@ -1,1 +1,109 @@
 """Framework-free types the billing context shares: frozen dataclasses, enums, error types."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+
+from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+from logitrack.types import GeoPoint, Money
+
+
+class Service(enum.StrEnum):
+    DELIVERY = "delivery"
+    RIDE = "ride"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripFacts:
+    """What a fare is computed from: planned figures for a quote, actual ones for the final fare."""
+
+    distance_m: int
+    duration_s: int
+    stops: int
+    waiting_s: int = 0
+    at: dt.datetime  # requested (quote) or started (final) time, timezone-aware
+    points: tuple[GeoPoint, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FareLine:
+    code: str  # "base", "distance", "time", "stops", "waiting", "minimum", "surcharge.night", "zone.airport", "cancellation"
+    description: str
+    net: Money
+    tax: Money
+    tax_rate_bps: int
+
+    @property
+    def gross(self) -> Money:
+        return self.net + self.tax
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TaxLine:
+    name: str
+    rate_bps: int
+    net: Money
+    tax: Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FareBreakdown:
+    currency: str
+    lines: tuple[FareLine, ...]
+    taxes: tuple[TaxLine, ...]
+    net: Money
+    tax: Money
+    total: Money
+    prices_include_tax: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Quote:
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    tariff_id: uuid.UUID
+    vehicle_type: str
+    service: Service
+    breakdown: FareBreakdown
+    expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FinalFare:
+    quote_id: uuid.UUID
+    trip_id: uuid.UUID
+    breakdown: FareBreakdown
+    capped: bool
+
+
+class NoTariff(NotFound):
+    code = "billing.no_tariff"
+
+
+class QuoteNotFound(NotFound):
+    code = "billing.quote_not_found"
+
+
+class QuoteExpired(Conflict):
+    code = "billing.quote_expired"
+
+
+class InvalidBillingData(ValidationFailed):
+    code = "billing.invalid"
+
+
+class InsufficientFunds(Conflict):
+    code = "billing.insufficient_funds"
+
+
+class LedgerConflict(Conflict):
+    """The same idempotency key was used for a different transaction."""
+
+    code = "billing.idempotency_conflict"
+
+
+class UnbalancedTransaction(ValidationFailed):
+    code = "billing.unbalanced"

@@ -1,1 +1,36 @@
 """Integration events the billing context publishes (versioned; see logitrack.events)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from logitrack.events import IntegrationEvent
+from logitrack.types import Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FareFinalisedV1(IntegrationEvent):
+    """A completed trip's fare is final and settled in the ledger."""
+
+    TYPE = "logitrack.billing.fare.finalised.v1"
+
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    driver_id: uuid.UUID | None
+    net: Money
+    tax: Money
+    total: Money
+    capped: bool
+    driver_earning: Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutPaidV1(IntegrationEvent):
+    TYPE = "logitrack.billing.payout.paid.v1"
+
+    payout_id: uuid.UUID
+    driver_id: uuid.UUID
+    fleet_id: uuid.UUID
+    amount: Money

@@ -262,3 +262,10 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="30/min")
 DOCUMENT_EXPIRY_WARNING_DAYS = env.int("DOCUMENT_EXPIRY_WARNING_DAYS", default=30)
+
+# ---- billing -------------------------------------------------------------------------------------
+BILLING_PLATFORM_COMMISSION_BPS = env.int("BILLING_PLATFORM_COMMISSION_BPS", default=200)  # 2% of each net fare
+BILLING_POINTS_PER_100_MINOR = env.int("BILLING_POINTS_PER_100_MINOR", default=1)  # 1 point per currency unit spent
+BILLING_POINT_VALUE_MINOR = env.int("BILLING_POINT_VALUE_MINOR", default=1)  # a point is worth 1 cent when redeemed
+BILLING_DETOUR_FACTOR = env.float("BILLING_DETOUR_FACTOR", default=1.3)  # road distance / great-circle distance
+BILLING_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}

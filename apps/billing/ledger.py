@@ -1,0 +1,161 @@
+"""The double-entry ledger's write path: accounts, balanced and idempotent transactions, reversals.
+
+Every transaction's postings sum to zero per currency (checked here, and by a database trigger at
+commit). Accounts are locked in id order before balances change, so concurrent postings never
+lose an update and cannot deadlock; a balance that would fall below its floor aborts the whole
+transaction. A retried transaction (same idempotency key, same postings) returns the first one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import IntegrityError, connection, models, transaction
+
+from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
+from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, Posting
+
+FLOORED = {
+    AccountKind.DRIVER_WALLET,
+    AccountKind.DRIVER_PAYOUT_HOLD,
+    AccountKind.CUSTOMER_PREPAID,
+    AccountKind.CUSTOMER_LOYALTY,
+}
+Leg = tuple[Account, int]  # (account, signed amount: positive debit, negative credit)
+
+
+def account_for(
+    *, kind: AccountKind, currency: str, owner_id: uuid.UUID | None = None, fleet_id: uuid.UUID | None = None
+) -> Account:
+    """The account, opened on first use. Wallets, holds, prepaid and points balances may not go below zero."""
+    account, _ = Account.objects.get_or_create(
+        kind=kind,
+        owner_id=owner_id,
+        fleet_id=fleet_id,
+        currency=currency,
+        defaults={"floor_minor": 0 if kind in FLOORED else None},
+    )
+    return account
+
+
+def _signature(legs: Sequence[tuple[uuid.UUID, int]]) -> list[tuple[str, int]]:
+    return sorted((str(a), amount) for a, amount in legs)
+
+
+def post(
+    *,
+    idempotency_key: str,
+    kind: str,
+    legs: Sequence[Leg],
+    reference_id: uuid.UUID | None = None,
+    fleet_id: uuid.UUID | None = None,
+    memo: str = "",
+    reverses: JournalTransaction | None = None,
+) -> tuple[JournalTransaction, bool]:
+    """Post a balanced transaction once. Returns (transaction, created)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger.post must run inside the caller's transaction")
+    legs = [(a, amount) for a, amount in legs if amount != 0]
+    if not legs:
+        raise UnbalancedTransaction("a transaction needs at least one non-zero posting")
+    sums: dict[str, int] = defaultdict(int)
+    for account, amount in legs:
+        sums[account.currency] += amount
+    unbalanced = {c: s for c, s in sums.items() if s != 0}
+    if unbalanced or len(legs) < 2:
+        raise UnbalancedTransaction("postings must sum to zero per currency", extra={"sums": unbalanced})
+
+    existing = JournalTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replayed(existing, legs), False
+    locked = {
+        a.id: a for a in Account.objects.select_for_update().filter(id__in={a.id for a, _ in legs}).order_by("id")
+    }
+    try:
+        with transaction.atomic():
+            txn = JournalTransaction.objects.create(
+                idempotency_key=idempotency_key,
+                kind=kind,
+                reference_id=reference_id,
+                fleet_id=fleet_id,
+                memo=memo,
+                reverses=reverses,
+            )
+    except IntegrityError:  # a concurrent retry committed first
+        return _replayed(JournalTransaction.objects.get(idempotency_key=idempotency_key), legs), False
+    Posting.objects.bulk_create(
+        [Posting(transaction=txn, account_id=a.id, amount_minor=amount, currency=a.currency) for a, amount in legs]
+    )
+    deltas: dict[uuid.UUID, int] = defaultdict(int)
+    for account, amount in legs:
+        deltas[account.id] += amount if account.kind in DEBIT_NORMAL else -amount
+    for account_id, delta in deltas.items():
+        account = locked[account_id]
+        new_balance = account.balance_minor + delta
+        if account.floor_minor is not None and new_balance < account.floor_minor:
+            raise InsufficientFunds(
+                f"the {account.kind.replace('_', ' ')} holds {account.balance_minor} and cannot give {-delta}",
+                extra={"account_id": str(account.id), "balance_minor": account.balance_minor},
+            )
+        account.balance_minor = new_balance
+        account.save(update_fields=["balance_minor", "updated_at"])
+    return txn, True
+
+
+def _replayed(existing: JournalTransaction, legs: Sequence[Leg]) -> JournalTransaction:
+    posted = list(existing.postings.values_list("account_id", "amount_minor"))
+    if _signature(posted) != _signature([(a.id, amount) for a, amount in legs]):
+        raise LedgerConflict(f"idempotency key {existing.idempotency_key!r} was used for a different transaction")
+    return existing
+
+
+def reverse(*, original: JournalTransaction, idempotency_key: str, memo: str) -> tuple[JournalTransaction, bool]:
+    """Undo a posted transaction with its mirror image (posted entries never change)."""
+    legs = [(p.account, -p.amount_minor) for p in original.postings.select_related("account")]
+    return post(
+        idempotency_key=idempotency_key,
+        kind=f"reversal.{original.kind}",
+        legs=legs,
+        reference_id=original.reference_id,
+        fleet_id=original.fleet_id,
+        memo=memo,
+        reverses=original,
+    )
+
+
+def balance_of(account: Account) -> int:
+    """The balance recomputed from postings, in the account's normal direction."""
+    total = sum(account.postings.values_list("amount_minor", flat=True))
+    return total if account.kind in DEBIT_NORMAL else -total
+
+
+def verify() -> list[str]:
+    """Every ledger invariant over the whole ledger; returns one line per offender (empty when sound)."""
+    from django.db.models import Count, Sum
+
+    problems: list[str] = []
+    unbalanced = (
+        Posting.objects.values("transaction_id", "currency").annotate(total=Sum("amount_minor")).exclude(total=0)
+    )
+    problems += [f"transaction {row['transaction_id']} sums to {row['total']} {row['currency']}" for row in unbalanced]
+    empty = JournalTransaction.objects.annotate(n=Count("postings")).filter(n__lt=2)
+    problems += [f"transaction {t.id} ({t.idempotency_key}) has {t.n} posting(s)" for t in empty]
+    mismatched = Posting.objects.exclude(currency=models.F("account__currency")).values_list("id", "currency")
+    problems += [f"posting {pid} is in {cur} but its account is not" for pid, cur in mismatched]
+    sums = dict(
+        Posting.objects.values("account_id").annotate(total=Sum("amount_minor")).values_list("account_id", "total")
+    )
+    for account in Account.objects.all():
+        total = sums.get(account.id, 0)
+        recomputed = total if account.kind in DEBIT_NORMAL else -total
+        if recomputed != account.balance_minor:
+            problems.append(
+                f"account {account.id} ({account}) holds {account.balance_minor}, its postings say {recomputed}"
+            )
+        if account.floor_minor is not None and account.balance_minor < account.floor_minor:
+            problems.append(
+                f"account {account.id} ({account}) is below its floor: {account.balance_minor} < {account.floor_minor}"
+            )
+    return problems

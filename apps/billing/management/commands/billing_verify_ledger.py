@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.billing import ledger
+
+
+class Command(BaseCommand):
+    help = (
+        "Check every ledger invariant: postings sum to zero per currency, balances equal their postings, "
+        "no account below its floor, no transaction without postings. Exits non-zero naming the offenders."
+    )
+
+    def handle(self, *args, **options):
+        problems = ledger.verify()
+        for problem in problems:
+            self.stdout.write(problem)
+        if problems:
+            raise CommandError(f"{len(problems)} ledger invariant violation(s)")
+        self.stdout.write("ledger verified: every invariant holds")

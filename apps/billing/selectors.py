@@ -1,0 +1,48 @@
+"""Read use cases of the billing context."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from apps.billing.models import Account, AccountKind, Payout, Posting, Tariff
+
+
+def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.datetime) -> Tariff | None:
+    """The tariff in force at `at`: one for this vehicle type beats one for any type."""
+    return (
+        Tariff.objects.filter(fleet_id=fleet_id, service=service, valid_from__lte=at)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        .filter(Q(vehicle_type=vehicle_type) | Q(vehicle_type=""))
+        .select_related("default_tax")
+        .order_by("-vehicle_type", "-valid_from")
+        .first()
+    )
+
+
+def account_find(
+    *, kind: AccountKind, currency: str, owner_id: uuid.UUID | None, fleet_id: uuid.UUID | None = None
+) -> Account | None:
+    return Account.objects.filter(kind=kind, currency=currency, owner_id=owner_id, fleet_id=fleet_id).first()
+
+
+def statement(*, account: Account) -> QuerySet:
+    """Postings of an account, newest first, with their transaction."""
+    return (
+        Posting.objects.filter(account=account).select_related("transaction").order_by("-transaction__posted_at", "-id")
+    )
+
+
+def payouts_visible(
+    *, driver_ids: list[uuid.UUID] | None, fleet_ids: frozenset[uuid.UUID] | None, status: str | None
+) -> QuerySet:
+    qs = Payout.objects.order_by("-created_at")
+    if driver_ids is not None:
+        qs = qs.filter(driver_id__in=driver_ids)
+    if fleet_ids is not None:
+        qs = qs.filter(fleet_id__in=fleet_ids)
+    if status:
+        qs = qs.filter(status=status)
+    return qs

@@ -1,0 +1,462 @@
+"""Write use cases of the billing context: quotes, fares, settlement, refunds, wallets, payouts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.billing import integrations, ledger, pricing, selectors
+from apps.billing.contracts import (
+    FareBreakdown,
+    InvalidBillingData,
+    NoTariff,
+    QuoteExpired,
+    QuoteNotFound,
+    TripFacts,
+)
+from apps.billing.events import FareFinalisedV1, PayoutPaidV1
+from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Payout, Quote, Tariff
+from logitrack.exceptions import Conflict, NotFound
+from logitrack.outbox.api import publish
+from logitrack.types import GeoPoint, Money
+
+POINTS = "PTS"
+
+
+# ---- (de)serialising breakdowns for storage ------------------------------------------------
+
+
+def breakdown_json(b: FareBreakdown) -> dict[str, Any]:
+    def money(m: Money) -> int:
+        return m.amount_minor
+
+    return {
+        "currency": b.currency,
+        "prices_include_tax": b.prices_include_tax,
+        "lines": [
+            {
+                "code": x.code,
+                "description": x.description,
+                "net": money(x.net),
+                "tax": money(x.tax),
+                "gross": money(x.gross),
+                "tax_rate_bps": x.tax_rate_bps,
+            }
+            for x in b.lines
+        ],
+        "taxes": [{"name": t.name, "rate_bps": t.rate_bps, "net": money(t.net), "tax": money(t.tax)} for t in b.taxes],
+        "net": money(b.net),
+        "tax": money(b.tax),
+        "total": money(b.total),
+    }
+
+
+def facts_json(f: TripFacts) -> dict[str, Any]:
+    return {
+        "distance_m": f.distance_m,
+        "duration_s": f.duration_s,
+        "stops": f.stops,
+        "waiting_s": f.waiting_s,
+        "at": f.at.isoformat(),
+        "points": [[p.lat, p.lng] for p in f.points],
+    }
+
+
+def _price(tariff: Tariff, facts: TripFacts, time_zone: str) -> FareBreakdown:
+    return pricing.price(
+        tariff.pricing_components(),
+        facts,
+        currency=tariff.currency,
+        default_tax=tariff.default_tax.as_tax(),
+        prices_include_tax=tariff.prices_include_tax,
+        local_time=facts.at.astimezone(zoneinfo.ZoneInfo(time_zone)),
+    )
+
+
+def estimate_facts(*, points: list[GeoPoint], at: dt.datetime, vehicle_type: str) -> TripFacts:
+    """Plan figures when the caller has none: great-circle legs × a road-detour factor at a city speed."""
+    metres = sum(a.distance_m(b) for a, b in zip(points, points[1:], strict=False)) * settings.BILLING_DETOUR_FACTOR
+    speed = settings.BILLING_SPEED_KMH.get(vehicle_type, settings.BILLING_SPEED_KMH["default"])
+    return TripFacts(
+        distance_m=round(metres),
+        duration_s=round(metres / 1000 / speed * 3600),
+        stops=len(points),
+        at=at,
+        points=tuple(points),
+    )
+
+
+# ---- quotes and fares ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quote_create(
+    *, fleet_id: uuid.UUID, vehicle_type: str, service: str, facts: TripFacts, customer_id: uuid.UUID | None
+) -> Quote:
+    terms = integrations.fleet_terms(fleet_id=fleet_id)
+    tariff = selectors.tariff_for(fleet_id=fleet_id, vehicle_type=vehicle_type, service=service, at=facts.at)
+    if tariff is None:
+        raise NoTariff(f"the fleet has no {service} tariff for a {vehicle_type or 'vehicle'} at that time")
+    fare = _price(tariff, facts, terms.time_zone)
+    return Quote.objects.create(
+        fleet_id=fleet_id,
+        tariff=tariff,
+        customer_id=customer_id,
+        vehicle_type=vehicle_type,
+        service=service,
+        facts=facts_json(facts),
+        breakdown=breakdown_json(fare),
+        currency=fare.currency,
+        total_minor=fare.total.amount_minor,
+        expires_at=timezone.now() + dt.timedelta(minutes=tariff.quote_valid_minutes),
+    )
+
+
+def quote_check(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> Quote:
+    """A quote a booking may rely on: this fleet's, and not expired."""
+    quote = Quote.objects.filter(id=quote_id, fleet_id=fleet_id).first()
+    if quote is None:
+        raise QuoteNotFound("no such quote for this fleet")
+    if quote.expires_at <= timezone.now():
+        raise QuoteExpired("the quote has expired; ask for a new one")
+    return quote
+
+
+@dataclasses.dataclass(frozen=True)
+class Shares:
+    tax: int
+    platform: int
+    fleet: int
+    driver: int
+
+
+def split(*, net: int, tax: int, fleet_commission_bps: int) -> Shares:
+    """Who gets what of a fare: tax to the authority, the platform's fee and the fleet's commission
+    from the net, the rest to the driver. Rounding favours the driver (commissions round down)."""
+    platform = net * settings.BILLING_PLATFORM_COMMISSION_BPS // 10_000
+    fleet = net * fleet_commission_bps // 10_000
+    return Shares(tax=tax, platform=platform, fleet=fleet, driver=net - platform - fleet)
+
+
+@transaction.atomic
+def trip_complete_settle(
+    *,
+    trip_id: uuid.UUID,
+    fleet_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    driver_id: uuid.UUID,
+    vehicle_type: str,
+    service: str,
+    quote_id: uuid.UUID | None,
+    facts: TripFacts,
+) -> FareRecord:
+    """Price the completed trip with the tariff of its quote (or the one in force), apply the quote's
+    guarantee, and post the settlement. Idempotent per trip."""
+    existing = FareRecord.objects.filter(trip_id=trip_id).first()
+    if existing is not None:
+        return existing
+    terms = integrations.fleet_terms(fleet_id=fleet_id)
+    quote = Quote.objects.select_related("tariff__default_tax").filter(id=quote_id).first() if quote_id else None
+    tariff = (
+        quote.tariff
+        if quote
+        else selectors.tariff_for(fleet_id=fleet_id, vehicle_type=vehicle_type, service=service, at=facts.at)
+    )
+    if tariff is None:
+        raise NoTariff("no tariff to price this trip")
+    fare = _price(tariff, facts, terms.time_zone)
+    capped = False
+    if quote is not None and tariff.final_cap_bps is not None:
+        limit = quote.total_minor + quote.total_minor * tariff.final_cap_bps // 10_000
+        fare, capped = pricing.cap_total(fare, limit=Money(limit, fare.currency))
+    record = FareRecord.objects.create(
+        trip_id=trip_id,
+        quote=quote,
+        kind="fare",
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        driver_id=driver_id,
+        facts=facts_json(facts),
+        breakdown=breakdown_json(fare),
+        currency=fare.currency,
+        net_minor=fare.net.amount_minor,
+        tax_minor=fare.tax.amount_minor,
+        total_minor=fare.total.amount_minor,
+        capped=capped,
+    )
+    shares = _settle(record, terms.commission_bps, idempotency_key=f"settle:{trip_id}", kind="settlement")
+    _award_points(record)
+    publish(
+        FareFinalisedV1(
+            trip_id=trip_id,
+            fleet_id=fleet_id,
+            customer_id=customer_id,
+            driver_id=driver_id,
+            net=fare.net,
+            tax=fare.tax,
+            total=fare.total,
+            capped=capped,
+            driver_earning=Money(shares.driver, fare.currency),
+        )
+    )
+    return record
+
+
+def _settle(record: FareRecord, commission_bps: int, *, idempotency_key: str, kind: str) -> Shares:
+    """Charge the customer (prepaid balance when it covers the total, else their receivable) and credit
+    tax, platform fee, fleet commission and the driver's earning."""
+    c = record.currency
+    shares = split(net=record.net_minor, tax=record.tax_minor, fleet_commission_bps=commission_bps)
+    prepaid = selectors.account_find(kind=AccountKind.CUSTOMER_PREPAID, currency=c, owner_id=record.customer_id)
+    if prepaid is not None and prepaid.balance_minor >= record.total_minor:
+        payer = prepaid
+    else:
+        payer = ledger.account_for(
+            kind=AccountKind.CUSTOMER_RECEIVABLE, currency=c, owner_id=record.customer_id, fleet_id=record.fleet_id
+        )
+    driver_account = (
+        ledger.account_for(
+            kind=AccountKind.DRIVER_WALLET, currency=c, owner_id=record.driver_id, fleet_id=record.fleet_id
+        )
+        if record.driver_id
+        else ledger.account_for(kind=AccountKind.FLEET_REVENUE, currency=c, owner_id=record.fleet_id)
+    )
+    legs = [
+        (payer, record.total_minor),
+        (ledger.account_for(kind=AccountKind.TAX_PAYABLE, currency=c, owner_id=record.fleet_id), -shares.tax),
+        (ledger.account_for(kind=AccountKind.PLATFORM_COMMISSION, currency=c), -shares.platform),
+        (ledger.account_for(kind=AccountKind.FLEET_REVENUE, currency=c, owner_id=record.fleet_id), -shares.fleet),
+        (driver_account, -shares.driver),
+    ]
+    ledger.post(
+        idempotency_key=idempotency_key,
+        kind=kind,
+        legs=legs,
+        reference_id=record.trip_id,
+        fleet_id=record.fleet_id,
+        memo=f"{record.kind} for trip {record.trip_id}",
+    )
+    return shares
+
+
+def _award_points(record: FareRecord) -> None:
+    points = record.total_minor * settings.BILLING_POINTS_PER_100_MINOR // 100
+    if record.customer_id is None or points <= 0:
+        return
+    ledger.post(
+        idempotency_key=f"points:{record.trip_id}",
+        kind="loyalty.earned",
+        reference_id=record.trip_id,
+        fleet_id=record.fleet_id,
+        legs=[
+            (ledger.account_for(kind=AccountKind.PROMOTIONS, currency=POINTS), points),
+            (
+                ledger.account_for(kind=AccountKind.CUSTOMER_LOYALTY, currency=POINTS, owner_id=record.customer_id),
+                -points,
+            ),
+        ],
+    )
+
+
+@transaction.atomic
+def trip_cancel_settle(
+    *,
+    trip_id: uuid.UUID,
+    fleet_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    driver_id: uuid.UUID | None,
+    quote_id: uuid.UUID | None,
+    cancelled_by: str,
+    booked_at: dt.datetime,
+    cancelled_at: dt.datetime,
+) -> FareRecord | None:
+    """Charge the tariff's cancellation fee when a customer cancels after the free period."""
+    if cancelled_by != "customer" or FareRecord.objects.filter(trip_id=trip_id).exists():
+        return FareRecord.objects.filter(trip_id=trip_id).first()
+    quote = Quote.objects.select_related("tariff__default_tax").filter(id=quote_id).first() if quote_id else None
+    if quote is None:
+        return None
+    tariff = quote.tariff
+    fee = pricing.cancellation_fee(
+        tariff.pricing_components(),
+        currency=tariff.currency,
+        default_tax=tariff.default_tax.as_tax(),
+        prices_include_tax=tariff.prices_include_tax,
+        minutes_since_booking=(cancelled_at - booked_at).total_seconds() / 60,
+    )
+    if fee is None:
+        return None
+    terms = integrations.fleet_terms(fleet_id=fleet_id)
+    record = FareRecord.objects.create(
+        trip_id=trip_id,
+        quote=quote,
+        kind="cancellation",
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        driver_id=driver_id,
+        facts={
+            "cancelled_by": cancelled_by,
+            "booked_at": booked_at.isoformat(),
+            "cancelled_at": cancelled_at.isoformat(),
+        },
+        breakdown=breakdown_json(fee),
+        currency=fee.currency,
+        net_minor=fee.net.amount_minor,
+        tax_minor=fee.tax.amount_minor,
+        total_minor=fee.total.amount_minor,
+    )
+    _settle(record, terms.commission_bps, idempotency_key=f"cancel:{trip_id}", kind="cancellation_fee")
+    return record
+
+
+@transaction.atomic
+def trip_refund(*, trip_id: uuid.UUID, reason: str) -> JournalTransaction:
+    """Refund a settled trip in full: a reversal of its settlement (and of the points it earned)."""
+    if not reason.strip():
+        raise InvalidBillingData("say why", extra={"errors": {"reason": ["Required."]}})
+    original = JournalTransaction.objects.filter(
+        reference_id=trip_id, kind__in=["settlement", "cancellation_fee"]
+    ).first()
+    if original is None:
+        raise NotFound("nothing was charged for this trip", code="billing.nothing_to_refund")
+    if hasattr(original, "reversed_by"):
+        raise Conflict("this trip was already refunded", code="billing.already_refunded")
+    txn, _ = ledger.reverse(original=original, idempotency_key=f"refund:{trip_id}", memo=f"refund: {reason.strip()}")
+    points = JournalTransaction.objects.filter(idempotency_key=f"points:{trip_id}").first()
+    if points is not None and not hasattr(points, "reversed_by"):
+        ledger.reverse(original=points, idempotency_key=f"refund-points:{trip_id}", memo="points of a refunded trip")
+    return txn
+
+
+# ---- customers: prepaid balance and points ---------------------------------------------------
+
+
+@transaction.atomic
+def customer_topup(*, customer_id: uuid.UUID, amount: Money, idempotency_key: str) -> JournalTransaction:
+    """Money received for a customer's prepaid balance (through the card processor's clearing account)."""
+    if amount.amount_minor <= 0:
+        raise InvalidBillingData("top up a positive amount", extra={"errors": {"amount_minor": ["Must be positive."]}})
+    txn, _ = ledger.post(
+        idempotency_key=f"topup:{customer_id}:{idempotency_key}",
+        kind="topup",
+        reference_id=customer_id,
+        legs=[
+            (ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=amount.currency), amount.amount_minor),
+            (
+                ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency=amount.currency, owner_id=customer_id),
+                -amount.amount_minor,
+            ),
+        ],
+    )
+    return txn
+
+
+@transaction.atomic
+def points_redeem(*, customer_id: uuid.UUID, points: int, currency: str, idempotency_key: str) -> JournalTransaction:
+    """Turn loyalty points into prepaid credit (BILLING_POINT_VALUE_MINOR each). Two currencies, each balanced."""
+    if points <= 0:
+        raise InvalidBillingData(
+            "redeem a positive number of points", extra={"errors": {"points": ["Must be positive."]}}
+        )
+    credit = points * settings.BILLING_POINT_VALUE_MINOR
+    txn, _ = ledger.post(
+        idempotency_key=f"redeem:{customer_id}:{idempotency_key}",
+        kind="loyalty.redeemed",
+        reference_id=customer_id,
+        legs=[
+            (ledger.account_for(kind=AccountKind.CUSTOMER_LOYALTY, currency=POINTS, owner_id=customer_id), points),
+            (ledger.account_for(kind=AccountKind.PROMOTIONS, currency=POINTS), -points),
+            (ledger.account_for(kind=AccountKind.PROMOTIONS, currency=currency), credit),
+            (ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency=currency, owner_id=customer_id), -credit),
+        ],
+    )
+    return txn
+
+
+# ---- drivers: payouts ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, idempotency_key: str) -> Payout:
+    """Hold the amount out of the wallet (never more than it holds) until a manager decides."""
+    if amount.amount_minor <= 0:
+        raise InvalidBillingData("ask for a positive amount", extra={"errors": {"amount_minor": ["Must be positive."]}})
+    existing = Payout.objects.filter(driver_id=driver_id, request_key=idempotency_key).first()
+    if existing is not None:
+        if (existing.amount_minor, existing.currency) != (amount.amount_minor, amount.currency):
+            raise Conflict("this request key was used for another amount", code="billing.idempotency_conflict")
+        return existing
+    payout = Payout.objects.create(
+        driver_id=driver_id,
+        fleet_id=fleet_id,
+        currency=amount.currency,
+        amount_minor=amount.amount_minor,
+        request_key=idempotency_key,
+    )
+    wallet = ledger.account_for(
+        kind=AccountKind.DRIVER_WALLET, currency=amount.currency, owner_id=driver_id, fleet_id=fleet_id
+    )
+    hold = ledger.account_for(
+        kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=amount.currency, owner_id=driver_id, fleet_id=fleet_id
+    )
+    ledger.post(
+        idempotency_key=f"payout-hold:{payout.id}",
+        kind="payout.hold",
+        reference_id=payout.id,
+        fleet_id=fleet_id,
+        legs=[(wallet, amount.amount_minor), (hold, -amount.amount_minor)],
+    )
+    return payout
+
+
+@transaction.atomic
+def payout_decide(*, payout_id: uuid.UUID, approve: bool, actor_id: uuid.UUID | None, reason: str = "") -> Payout:
+    payout = Payout.objects.select_for_update().filter(id=payout_id).first()
+    if payout is None:
+        raise NotFound("no such payout", code="billing.payout_not_found")
+    if payout.status != Payout.Status.REQUESTED:
+        raise Conflict(f"the payout was already {payout.status}", code="billing.payout_decided")
+    if not approve and not reason.strip():
+        raise InvalidBillingData(
+            "say why the payout is rejected", extra={"errors": {"reason": ["Required to reject."]}}
+        )
+    c = payout.currency
+    hold = ledger.account_for(
+        kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=c, owner_id=payout.driver_id, fleet_id=payout.fleet_id
+    )
+    if approve:
+        target = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=c)
+        legs = [(hold, payout.amount_minor), (target, -payout.amount_minor)]
+    else:
+        target = ledger.account_for(
+            kind=AccountKind.DRIVER_WALLET, currency=c, owner_id=payout.driver_id, fleet_id=payout.fleet_id
+        )
+        legs = [(hold, payout.amount_minor), (target, -payout.amount_minor)]
+    ledger.post(
+        idempotency_key=f"payout-{'paid' if approve else 'release'}:{payout.id}",
+        kind="payout.paid" if approve else "payout.rejected",
+        reference_id=payout.id,
+        fleet_id=payout.fleet_id,
+        legs=legs,
+    )
+    payout.status = Payout.Status.PAID if approve else Payout.Status.REJECTED
+    payout.decided_by_id, payout.decided_at = actor_id, timezone.now()
+    payout.reason = reason.strip()
+    payout.save(update_fields=["status", "decided_by_id", "decided_at", "reason", "updated_at"])
+    if approve:
+        publish(
+            PayoutPaidV1(
+                payout_id=payout.id,
+                driver_id=payout.driver_id,
+                fleet_id=payout.fleet_id,
+                amount=Money(payout.amount_minor, c),
+            )
+        )
+    return payout

@@ -1,0 +1,158 @@
+"""The ledger's guarantees, including the ones the database enforces by itself."""
+
+import threading
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
+
+from apps.billing import ledger, services
+from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
+from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, Posting
+from logitrack.types import Money
+
+
+def wallet_with(amount, *, driver_id=None, fleet_id=None):
+    driver_id, fleet_id = driver_id or uuid.uuid4(), fleet_id or uuid.uuid4()
+    with transaction.atomic():
+        wallet = ledger.account_for(
+            kind=AccountKind.DRIVER_WALLET, currency="EUR", owner_id=driver_id, fleet_id=fleet_id
+        )
+        revenue = ledger.account_for(kind=AccountKind.FLEET_REVENUE, currency="EUR", owner_id=fleet_id)
+        ledger.post(idempotency_key=f"seed:{driver_id}", kind="test.seed", legs=[(revenue, amount), (wallet, -amount)])
+    return driver_id, fleet_id
+
+
+@pytest.mark.django_db
+def test_unbalanced_or_single_legged_transactions_are_refused_in_python():
+    a = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency="EUR")
+    b = ledger.account_for(kind=AccountKind.PLATFORM_COMMISSION, currency="EUR")
+    usd = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency="USD")
+    with transaction.atomic():
+        for legs in ([(a, 100), (b, -99)], [(a, 100)], [(a, 100), (usd, -100)], []):
+            with pytest.raises(UnbalancedTransaction), transaction.atomic():
+                ledger.post(idempotency_key=str(uuid.uuid4()), kind="t", legs=legs)
+    assert JournalTransaction.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_rejects_an_unbalanced_insert_made_with_raw_sql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the constraint trigger is PostgreSQL's")
+    a = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency="EUR")
+    txn_id = uuid.uuid4()
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO billing_journaltransaction (id, idempotency_key, kind, memo, posted_at) VALUES (%s, 'raw', 'raw', '', now())",
+            [txn_id],
+        )
+        cursor.execute(
+            "INSERT INTO billing_posting (transaction_id, account_id, amount_minor, currency) VALUES (%s, %s, 500, 'EUR')",
+            [txn_id, a.id],
+        )
+    assert not JournalTransaction.objects.filter(id=txn_id).exists()  # the whole transaction rolled back at commit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posted_entries_cannot_be_changed_or_deleted():
+    if connection.vendor != "postgresql":
+        pytest.skip("the immutability trigger is PostgreSQL's")
+    wallet_with(1000)
+    posting = Posting.objects.first()
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+        Posting.objects.filter(id=posting.id).update(amount_minor=1)
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM billing_posting WHERE id = %s", [posting.id])  # around the ORM's own protection
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+        JournalTransaction.objects.update(memo="rewritten history")
+    assert Posting.objects.get(id=posting.id).amount_minor == posting.amount_minor
+
+
+@pytest.mark.django_db
+def test_a_retry_posts_once_and_a_reused_key_with_other_postings_is_refused():
+    a = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency="EUR")
+    b = ledger.account_for(kind=AccountKind.PLATFORM_COMMISSION, currency="EUR")
+    with transaction.atomic():
+        first, created = ledger.post(idempotency_key="k1", kind="t", legs=[(a, 100), (b, -100)])
+        again, created_again = ledger.post(idempotency_key="k1", kind="t", legs=[(b, -100), (a, 100)])
+        assert (created, created_again, again.id) == (True, False, first.id)
+        with pytest.raises(LedgerConflict):
+            ledger.post(idempotency_key="k1", kind="t", legs=[(a, 200), (b, -200)])
+    a.refresh_from_db()
+    assert a.balance_minor == 100
+
+
+@pytest.mark.django_db
+def test_a_wallet_never_pays_out_more_than_it_holds():
+    driver_id, fleet_id = wallet_with(1000)
+    services.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(600, "EUR"), idempotency_key="p1")
+    with pytest.raises(InsufficientFunds):
+        services.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(600, "EUR"), idempotency_key="p2")
+    assert Payout.objects.count() == 1  # the refused request left nothing behind
+    wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
+    assert wallet.balance_minor == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_payouts_from_one_wallet_never_overdraw_it():
+    driver_id, fleet_id = wallet_with(1000)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def request(key):
+        try:
+            barrier.wait()
+            services.payout_request(
+                driver_id=driver_id, fleet_id=fleet_id, amount=Money(700, "EUR"), idempotency_key=key
+            )
+            outcomes.append("ok")
+        except InsufficientFunds:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(f"race-{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes) == ["ok", "refused"]
+    wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
+    assert wallet.balance_minor == 300 and ledger.balance_of(wallet) == 300
+    assert ledger.verify() == []
+
+
+@pytest.mark.django_db
+def test_payouts_are_paid_or_released_once(captured_events):
+    driver_id, fleet_id = wallet_with(1000)
+    paid = services.payout_request(
+        driver_id=driver_id, fleet_id=fleet_id, amount=Money(300, "EUR"), idempotency_key="a"
+    )
+    rejected = services.payout_request(
+        driver_id=driver_id, fleet_id=fleet_id, amount=Money(200, "EUR"), idempotency_key="b"
+    )
+    with captured_events() as events:
+        services.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+        services.payout_decide(payout_id=rejected.id, approve=False, actor_id=None, reason="bank details missing")
+    assert [e.TYPE for e in events] == ["logitrack.billing.payout.paid.v1"]
+    wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
+    hold = Account.objects.get(kind=AccountKind.DRIVER_PAYOUT_HOLD, owner_id=driver_id)
+    assert (wallet.balance_minor, hold.balance_minor) == (700, 0)
+    from logitrack.exceptions import Conflict
+
+    with pytest.raises(Conflict):
+        services.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+
+
+@pytest.mark.django_db
+def test_verify_command_names_the_offenders(capsys):
+    wallet_with(1000)
+    call_command("billing_verify_ledger")
+    assert "every invariant holds" in capsys.readouterr().out
+    Account.objects.filter(kind=AccountKind.DRIVER_WALLET).update(balance_minor=999_999)  # a cached balance gone wrong
+    with pytest.raises(CommandError, match="1 ledger invariant"):
+        call_command("billing_verify_ledger")
+    assert "holds 999999, its postings say 1000" in capsys.readouterr().out

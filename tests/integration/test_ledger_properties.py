@@ -1,0 +1,157 @@
+"""A Hypothesis state machine drives random settlements, refunds, top-ups, point redemptions,
+payouts and their decisions, and checks every ledger invariant after each step."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from apps.billing import ledger, services
+from apps.billing.contracts import InsufficientFunds, TripFacts
+from apps.billing.models import Account, AccountKind, Payout
+from apps.billing.tests.factories import tariff
+from apps.fleet.tests.factories import active_fleet
+from logitrack.exceptions import Conflict
+from logitrack.types import Money
+
+NOON = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    @initialize()
+    def setup(self):
+        self.fleet = active_fleet(commission_bps=1200)
+        tariff(fleet_id=self.fleet.id, valid_from=NOON - dt.timedelta(days=1))
+        self.customers = [uuid.uuid4() for _ in range(3)]
+        self.drivers = [uuid.uuid4() for _ in range(2)]
+        self.settled: list[uuid.UUID] = []
+        self.refunded: set[uuid.UUID] = set()
+        self.payouts: list[uuid.UUID] = []
+
+    @rule(
+        km=st.integers(0, 80),
+        minutes=st.integers(0, 120),
+        c=st.integers(0, 2),
+        d=st.integers(0, 1),
+        with_quote=st.booleans(),
+    )
+    def settle(self, km, minutes, c, d, with_quote):
+        facts = TripFacts(distance_m=km * 1000 + 37, duration_s=minutes * 60, stops=2, at=NOON)
+        quote = (
+            services.quote_create(
+                fleet_id=self.fleet.id,
+                vehicle_type="van",
+                service="delivery",
+                facts=facts,
+                customer_id=self.customers[c],
+            )
+            if with_quote
+            else None
+        )
+        trip = uuid.uuid4()
+        services.trip_complete_settle(
+            trip_id=trip,
+            fleet_id=self.fleet.id,
+            customer_id=self.customers[c],
+            driver_id=self.drivers[d],
+            vehicle_type="van",
+            service="delivery",
+            quote_id=quote.id if quote else None,
+            facts=facts,
+        )
+        services.trip_complete_settle(
+            trip_id=trip,
+            fleet_id=self.fleet.id,
+            customer_id=self.customers[c],  # a redelivery
+            driver_id=self.drivers[d],
+            vehicle_type="van",
+            service="delivery",
+            quote_id=quote.id if quote else None,
+            facts=facts,
+        )
+        self.settled.append(trip)
+
+    @precondition(lambda self: self.settled)
+    @rule(i=st.integers(0, 1000))
+    def refund(self, i):
+        trip = self.settled[i % len(self.settled)]
+        try:
+            services.trip_refund(trip_id=trip, reason="test refund")
+            assert trip not in self.refunded
+            self.refunded.add(trip)
+        except InsufficientFunds:
+            pass  # the driver already took the earning out, or the customer spent the points: the floor wins
+        except Conflict:
+            assert trip in self.refunded
+
+    @rule(c=st.integers(0, 2), amount=st.integers(1, 20_000), key=st.uuids())
+    def topup(self, c, amount, key):
+        services.customer_topup(customer_id=self.customers[c], amount=Money(amount, "EUR"), idempotency_key=str(key))
+
+    @rule(c=st.integers(0, 2), points=st.integers(1, 200))
+    def redeem(self, c, points):
+        try:
+            services.points_redeem(
+                customer_id=self.customers[c], points=points, currency="EUR", idempotency_key=str(uuid.uuid4())
+            )
+        except InsufficientFunds:
+            held = Account.objects.filter(kind=AccountKind.CUSTOMER_LOYALTY, owner_id=self.customers[c]).first()
+            assert held is None or held.balance_minor < points
+
+    @rule(d=st.integers(0, 1), amount=st.integers(1, 5_000))
+    def payout(self, d, amount):
+        wallet = Account.objects.filter(kind=AccountKind.DRIVER_WALLET, owner_id=self.drivers[d]).first()
+        before = wallet.balance_minor if wallet else 0
+        try:
+            payout = services.payout_request(
+                driver_id=self.drivers[d],
+                fleet_id=self.fleet.id,
+                amount=Money(amount, "EUR"),
+                idempotency_key=str(uuid.uuid4()),
+            )
+            assert amount <= before
+            self.payouts.append(payout.id)
+        except InsufficientFunds:
+            assert amount > before
+
+    @precondition(lambda self: self.payouts)
+    @rule(i=st.integers(0, 1000), approve=st.booleans())
+    def decide(self, i, approve):
+        payout_id = self.payouts[i % len(self.payouts)]
+        status = Payout.objects.get(id=payout_id).status
+        try:
+            services.payout_decide(payout_id=payout_id, approve=approve, actor_id=None, reason="" if approve else "no")
+            assert status == Payout.Status.REQUESTED
+        except Conflict:
+            assert status != Payout.Status.REQUESTED
+
+    @invariant()
+    def ledger_is_sound(self):
+        assert ledger.verify() == []
+
+    @invariant()
+    def no_floored_account_is_negative(self):
+        assert not Account.objects.filter(floor_minor__isnull=False, balance_minor__lt=0).exists()
+
+
+@pytest.mark.django_db
+def test_ledger_invariants_hold_under_random_operations():
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
