@@ -30,7 +30,7 @@ class TripFacts:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FareLine:
-    code: str  # "base", "distance", "time", "stops", "waiting", "minimum", "surcharge.night", "zone.airport", "cancellation"
+    code: str  # base, distance, time, stops, waiting, minimum, surcharge.<x>, zone.<x>, cancellation, guarantee
     description: str
     net: Money
     tax: Money

@@ -277,7 +277,8 @@ class Account(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(  # one account per (kind, owner, fleet, currency); a missing owner counts as one value
+            # one account per (kind, owner, fleet, currency); a missing owner or fleet counts as one value
+            models.UniqueConstraint(
                 "kind",
                 Coalesce("owner_id", models.Value(NO_ID, output_field=models.UUIDField())),
                 Coalesce("fleet_id", models.Value(NO_ID, output_field=models.UUIDField())),

@@ -31,7 +31,8 @@ class Tax:
 class Component:
     """One priced element of a tariff (the model layer turns rows into these)."""
 
-    kind: str  # base | per_km | per_minute | per_stop | waiting | minimum | time_surcharge | zone_surcharge | cancellation
+    # base | per_km | per_minute | per_stop | waiting | minimum | time_surcharge | zone_surcharge | cancellation
+    kind: str
     amount_minor: int = 0  # a flat amount, or the rate per unit
     free_units: int = 0  # free km / minutes / stops / grace minutes
     percent_bps: int = 0  # surcharges in basis points of the subtotal so far

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import uuid
 import zoneinfo
 from typing import Any
@@ -82,7 +83,7 @@ def _price(tariff: Tariff, facts: TripFacts, time_zone: str) -> FareBreakdown:
 
 def estimate_facts(*, points: list[GeoPoint], at: dt.datetime, vehicle_type: str) -> TripFacts:
     """Plan figures when the caller has none: great-circle legs × a road-detour factor at a city speed."""
-    metres = sum(a.distance_m(b) for a, b in zip(points, points[1:], strict=False)) * settings.BILLING_DETOUR_FACTOR
+    metres = sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * settings.BILLING_DETOUR_FACTOR
     speed = settings.BILLING_SPEED_KMH.get(vehicle_type, settings.BILLING_SPEED_KMH["default"])
     return TripFacts(
         distance_m=round(metres),

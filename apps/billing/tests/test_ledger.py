@@ -45,11 +45,13 @@ def test_the_database_rejects_an_unbalanced_insert_made_with_raw_sql():
     txn_id = uuid.uuid4()
     with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO billing_journaltransaction (id, idempotency_key, kind, memo, posted_at) VALUES (%s, 'raw', 'raw', '', now())",
+            "INSERT INTO billing_journaltransaction (id, idempotency_key, kind, memo, posted_at) "
+            "VALUES (%s, 'raw', 'raw', '', now())",
             [txn_id],
         )
         cursor.execute(
-            "INSERT INTO billing_posting (transaction_id, account_id, amount_minor, currency) VALUES (%s, %s, 500, 'EUR')",
+            "INSERT INTO billing_posting (transaction_id, account_id, amount_minor, currency) "
+            "VALUES (%s, %s, 500, 'EUR')",
             [txn_id, a.id],
         )
     assert not JournalTransaction.objects.filter(id=txn_id).exists()  # the whole transaction rolled back at commit
