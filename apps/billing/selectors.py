@@ -46,3 +46,18 @@ def payouts_visible(
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def customer_balances(*, customer_id: uuid.UUID) -> dict:
+    """Prepaid credit and amounts owed per currency, and loyalty points, of one customer."""
+    prepaid: dict[str, int] = {}
+    owed: dict[str, int] = {}
+    points = 0
+    for account in Account.objects.filter(owner_id=customer_id):
+        if account.kind == AccountKind.CUSTOMER_PREPAID:
+            prepaid[account.currency] = prepaid.get(account.currency, 0) + account.balance_minor
+        elif account.kind == AccountKind.CUSTOMER_RECEIVABLE:
+            owed[account.currency] = owed.get(account.currency, 0) + account.balance_minor
+        elif account.kind == AccountKind.CUSTOMER_LOYALTY:
+            points += account.balance_minor
+    return {"prepaid": prepaid, "owed": owed, "loyalty_points": points}

@@ -20,8 +20,9 @@ def driver_get(*, driver_id: uuid.UUID) -> DriverRef:
     return _ref(driver)
 
 
-def driver_for_user(*, user_id: uuid.UUID, fleet_id: uuid.UUID) -> DriverRef:
-    """The driver profile of a user in a fleet (e.g. from the principal of a driver-app request)."""
+def driver_for_user(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
+    """The active driver profile of a user in a fleet (from a driver-app request's principal).
+    Without `fleet_id` the user must drive for exactly one fleet (else AmbiguousDriver)."""
     return _ref(_selectors.driver_for_user(user_id=user_id, fleet_id=fleet_id))
 
 

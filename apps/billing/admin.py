@@ -1,0 +1,177 @@
+"""Billing in the admin: tariffs with their polymorphic components inline, the ledger read-only, and
+payout approval. Fleet managers see only their own fleets' rows."""
+
+from django.contrib import admin, messages
+from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
+
+from apps.billing import services
+from apps.billing.models import (
+    Account,
+    BaseFare,
+    CancellationFee,
+    FareRecord,
+    JournalTransaction,
+    MinimumFare,
+    Payout,
+    PerKm,
+    PerMinute,
+    PerStop,
+    Posting,
+    Quote,
+    Tariff,
+    TariffComponent,
+    TaxRate,
+    TimeSurcharge,
+    WaitingTime,
+    ZoneSurcharge,
+)
+from logitrack.admin import FleetScopedAdmin, managed_fleets
+from logitrack.exceptions import ApplicationError
+from logitrack.http.principal import principal
+
+
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(FleetScopedAdmin):
+    list_display = ("name", "rate_bps", "fleet_id")
+    search_fields = ("name",)
+
+
+COMPONENT_MODELS = (
+    BaseFare,
+    PerKm,
+    PerMinute,
+    PerStop,
+    WaitingTime,
+    MinimumFare,
+    TimeSurcharge,
+    ZoneSurcharge,
+    CancellationFee,
+)
+
+
+class ComponentInline(StackedPolymorphicInline):
+    """One form per component type; a new type is one more model in COMPONENT_MODELS."""
+
+    model = TariffComponent
+    child_inlines = tuple(
+        type(f"{m.__name__}Inline", (StackedPolymorphicInline.Child,), {"model": m}) for m in COMPONENT_MODELS
+    )
+
+
+@admin.register(Tariff)
+class TariffAdmin(PolymorphicInlineSupportMixin, FleetScopedAdmin):
+    list_display = (
+        "name",
+        "service",
+        "vehicle_type",
+        "currency",
+        "valid_from",
+        "valid_until",
+        "prices_include_tax",
+        "fleet_id",
+    )
+    list_filter = ("service", "vehicle_type", "prices_include_tax")
+    search_fields = ("name",)
+    inlines = [ComponentInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "default_tax":
+            fleets = managed_fleets(request)
+            kwargs["queryset"] = (
+                TaxRate.objects.all() if fleets is None else TaxRate.objects.filter(fleet_id__in=fleets)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnly, FleetScopedAdmin):
+    list_display = ("id", "fleet_id", "vehicle_type", "total_minor", "currency", "expires_at")
+
+
+@admin.register(FareRecord)
+class FareRecordAdmin(ReadOnly, FleetScopedAdmin):
+    list_display = ("trip_id", "kind", "total_minor", "currency", "capped", "created_at")
+    list_filter = ("kind", "capped")
+    search_fields = ("trip_id",)
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnly, FleetScopedAdmin):
+    list_display = ("kind", "owner_id", "fleet_id", "currency", "balance_minor", "floor_minor")
+    list_filter = ("kind", "currency")
+    search_fields = ("owner_id",)
+
+
+class PostingInline(ReadOnly, admin.TabularInline):
+    model = Posting
+    fields = ("account", "amount_minor", "currency")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(JournalTransaction)
+class JournalTransactionAdmin(ReadOnly, FleetScopedAdmin):
+    list_display = ("posted_at", "kind", "idempotency_key", "reference_id", "memo")
+    list_filter = ("kind",)
+    search_fields = ("idempotency_key", "reference_id")
+    inlines = [PostingInline]
+
+
+@admin.register(Payout)
+class PayoutAdmin(FleetScopedAdmin):
+    list_display = ("created_at", "driver_id", "amount_minor", "currency", "status", "decided_at", "reason")
+    list_filter = ("status", "currency")
+    readonly_fields = (
+        "driver_id",
+        "fleet_id",
+        "request_key",
+        "currency",
+        "amount_minor",
+        "status",
+        "decided_by_id",
+        "decided_at",
+        "reason",
+    )
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request):
+        return False  # drivers request payouts from the app
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, approve):
+        actor = principal(request)
+        done = 0
+        for payout in queryset:
+            try:
+                services.payout_decide(
+                    payout_id=payout.id,
+                    approve=approve,
+                    actor_id=actor.user_id if actor else None,
+                    reason="" if approve else "rejected in admin",
+                )
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{payout}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{'Paid' if approve else 'Rejected'} {done} payout(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve and pay the selected payouts")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="Reject the selected payouts (money returns to the wallet)")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, False)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from apps.billing.rest_api.v1 import views
+
+app_name = "billing-v1"
+urlpatterns = [
+    path("quotes/", views.QuoteCreateApi.as_view(), name="quotes"),
+    path("quotes/<uuid:quote_id>/", views.QuoteDetailApi.as_view(), name="quote"),
+    path("wallet/", views.WalletApi.as_view(), name="wallet"),
+    path("payouts/", views.PayoutListApi.as_view(), name="payouts"),
+    path("payouts/<uuid:payout_id>/decide/", views.PayoutDecideApi.as_view(), name="payout-decide"),
+    path("balance/", views.BalanceApi.as_view(), name="balance"),
+    path("topups/", views.TopUpApi.as_view(), name="topups"),
+    path("points/redeem/", views.PointsRedeemApi.as_view(), name="points-redeem"),
+    path("trips/<uuid:trip_id>/refund/", views.RefundApi.as_view(), name="trip-refund"),
+]

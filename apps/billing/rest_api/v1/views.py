@@ -1,0 +1,390 @@
+"""Billing REST API: quotes, driver wallets and payouts, customer balances, top-ups and points, refunds."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.billing import integrations, selectors, services
+from apps.billing.contracts import QuoteNotFound, Service, TripFacts
+from apps.billing.models import AccountKind, FareRecord, Payout, Quote
+from logitrack.exceptions import NotFound, ValidationFailed
+from logitrack.http.pagination import Pagination
+from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.serializers import StrictInputSerializer
+from logitrack.idempotency.drf import idempotent
+from logitrack.principal import Role
+from logitrack.types import GeoPoint, Money
+
+FLEET_PARAM = OpenApiParameter("fleet_id", uuid.UUID, description="which fleet, when you drive for several")
+CURRENCY = serializers.RegexField(r"^[A-Z]{3}$")
+
+
+def _paginate(view, request, qs, serializer):
+    paginator = Pagination()
+    return paginator.get_paginated_response(
+        serializer(paginator.paginate_queryset(qs, request, view=view), many=True).data
+    )
+
+
+def _query_uuid(request, name):
+    raw = request.query_params.get(name)
+    return None if raw is None else serializers.UUIDField().run_validation(raw)
+
+
+class LineOutput(serializers.Serializer):
+    code = serializers.CharField()
+    description = serializers.CharField()
+    net = serializers.IntegerField()
+    tax = serializers.IntegerField()
+    gross = serializers.IntegerField()
+    tax_rate_bps = serializers.IntegerField()
+
+
+class TaxOutput(serializers.Serializer):
+    name = serializers.CharField()
+    rate_bps = serializers.IntegerField()
+    net = serializers.IntegerField()
+    tax = serializers.IntegerField()
+
+
+class BreakdownOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    prices_include_tax = serializers.BooleanField()
+    lines = LineOutput(many=True)
+    taxes = TaxOutput(many=True)
+    net = serializers.IntegerField(help_text="minor units")
+    tax = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class QuoteOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    vehicle_type = serializers.CharField()
+    service = serializers.ChoiceField(choices=[s.value for s in Service])
+    breakdown = BreakdownOutput()
+    currency = serializers.CharField()
+    total_minor = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class QuoteCreateApi(APIView):
+    permission_classes = [HasRole.of(Role.CUSTOMER, Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        fleet_id = serializers.UUIDField()
+        vehicle_type = serializers.ChoiceField(choices=["bike", "car", "van", "truck"])
+        service = serializers.ChoiceField(choices=[s.value for s in Service], default=Service.DELIVERY)
+        requested_at = serializers.DateTimeField(required=False, help_text="default: now")
+        stops = serializers.ListField(
+            child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+            min_length=2,
+            max_length=25,
+            help_text="[[lat, lng], ...] in visiting order",
+        )
+        distance_m = serializers.IntegerField(required=False, min_value=0, max_value=2_000_000)
+        duration_s = serializers.IntegerField(required=False, min_value=0, max_value=86_400)
+
+        def validate(self, attrs):
+            if ("distance_m" in attrs) != ("duration_s" in attrs):
+                raise serializers.ValidationError(
+                    {"duration_s": ["Give distance_m and duration_s together, or neither."]}
+                )
+            try:
+                attrs["points"] = [GeoPoint(lat, lng) for lat, lng in attrs["stops"]]
+            except ValidationFailed as exc:
+                raise serializers.ValidationError({"stops": [exc.message]}) from None
+            return attrs
+
+    @extend_schema(
+        tags=["billing"], request=InputSerializer, responses={201: QuoteOutput}, operation_id="billing_quotes_create"
+    )
+    def post(self, request):
+        principal = require_principal(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if not principal.has_role(Role.CUSTOMER) and not principal.may_act_on_fleet(
+            v["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER
+        ):
+            raise NotFound("no such fleet", code="fleet.not_found")
+        at = v.get("requested_at") or timezone.now()
+        if "distance_m" in v:
+            facts = TripFacts(
+                distance_m=v["distance_m"],
+                duration_s=v["duration_s"],
+                stops=len(v["points"]),
+                at=at,
+                points=tuple(v["points"]),
+            )
+        else:
+            facts = services.estimate_facts(points=v["points"], at=at, vehicle_type=v["vehicle_type"])
+        quote = services.quote_create(
+            fleet_id=v["fleet_id"],
+            vehicle_type=v["vehicle_type"],
+            service=v["service"],
+            facts=facts,
+            customer_id=principal.user_id if principal.has_role(Role.CUSTOMER) else None,
+        )
+        return Response(QuoteOutput(quote).data, status=201)
+
+
+class QuoteDetailApi(APIView):
+    permission_classes = [HasRole.of(Role.CUSTOMER, Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    @extend_schema(tags=["billing"], responses={200: QuoteOutput}, operation_id="billing_quotes_get")
+    def get(self, request, quote_id):
+        principal = require_principal(request)
+        quote = Quote.objects.filter(id=quote_id).first()
+        if quote is None or not (
+            quote.customer_id == principal.user_id
+            or principal.may_act_on_fleet(quote.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
+        ):
+            raise QuoteNotFound("no such quote")
+        return Response(QuoteOutput(quote).data)
+
+
+class StatementLineOutput(serializers.Serializer):
+    posted_at = serializers.DateTimeField(source="transaction.posted_at")
+    kind = serializers.CharField(source="transaction.kind")
+    memo = serializers.CharField(source="transaction.memo")
+    reference_id = serializers.UUIDField(source="transaction.reference_id", allow_null=True)
+    amount_minor = serializers.SerializerMethodField(help_text="positive: money in; negative: money out")
+    currency = serializers.CharField()
+
+    def get_amount_minor(self, posting) -> int:
+        return -posting.amount_minor  # a wallet is a liability: credits are money in for its owner
+
+
+class WalletApi(APIView):
+    permission_classes = [HasRole.of(Role.DRIVER)]
+
+    class WalletOutput(serializers.Serializer):
+        driver_id = serializers.UUIDField()
+        currency = serializers.CharField()
+        balance_minor = serializers.IntegerField()
+        held_for_payouts_minor = serializers.IntegerField()
+        statement = StatementLineOutput(many=True)
+        statement_count = serializers.IntegerField()
+        next = serializers.CharField(allow_null=True)
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM, OpenApiParameter("page", int)],
+        responses={200: WalletOutput},
+        operation_id="billing_wallet_get",
+    )
+    def get(self, request):
+        driver_id, fleet_id = integrations.driver_of(
+            user_id=require_principal(request).user_id, fleet_id=_query_uuid(request, "fleet_id")
+        )
+        currency = integrations.fleet_terms(fleet_id=fleet_id).currency
+        wallet = selectors.account_find(
+            kind=AccountKind.DRIVER_WALLET, currency=currency, owner_id=driver_id, fleet_id=fleet_id
+        )
+        hold = selectors.account_find(
+            kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=currency, owner_id=driver_id, fleet_id=fleet_id
+        )
+        paginator = Pagination()
+        rows = paginator.paginate_queryset(selectors.statement(account=wallet), request, view=self) if wallet else []
+        return Response(
+            {
+                "driver_id": driver_id,
+                "currency": currency,
+                "balance_minor": wallet.balance_minor if wallet else 0,
+                "held_for_payouts_minor": hold.balance_minor if hold else 0,
+                "statement": StatementLineOutput(rows, many=True).data,
+                "statement_count": paginator.page.paginator.count if wallet else 0,
+                "next": paginator.get_next_link() if wallet else None,
+            }
+        )
+
+
+class PayoutOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    driver_id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    currency = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Payout.Status.values)
+    reason = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class PayoutListApi(APIView):
+    permission_classes = [HasRole.of(Role.DRIVER, Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        amount_minor = serializers.IntegerField(min_value=1)
+        request_id = serializers.UUIDField(help_text="generated by the app once per request; a retry sends the same")
+
+    @extend_schema(
+        tags=["billing"],
+        parameters=[FLEET_PARAM, OpenApiParameter("status", str, enum=Payout.Status.values)],
+        responses={200: PayoutOutput(many=True)},
+        operation_id="billing_payouts_list",
+    )
+    def get(self, request):
+        principal = require_principal(request)
+        status = request.query_params.get("status")
+        if status is not None and status not in Payout.Status.values:
+            raise serializers.ValidationError({"status": [f"must be one of {', '.join(Payout.Status.values)}"]})
+        if principal.has_role(Role.FLEET_MANAGER) or principal.is_platform_admin:
+            fleets = None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
+            qs = selectors.payouts_visible(driver_ids=None, fleet_ids=fleets, status=status)
+        else:
+            driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=_query_uuid(request, "fleet_id"))
+            qs = selectors.payouts_visible(driver_ids=[driver_id], fleet_ids=None, status=status)
+        return _paginate(self, request, qs, PayoutOutput)
+
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        request=InputSerializer,
+        responses={201: PayoutOutput},
+        operation_id="billing_payouts_request",
+    )
+    def post(self, request):
+        principal = require_principal(request)
+        if not principal.has_role(Role.DRIVER):
+            raise NotFound("only drivers request payouts", code="billing.not_a_driver")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        driver_id, fleet_id = integrations.driver_of(
+            user_id=principal.user_id, fleet_id=_query_uuid(request, "fleet_id")
+        )
+        currency = integrations.fleet_terms(fleet_id=fleet_id).currency
+        payout = services.payout_request(
+            driver_id=driver_id,
+            fleet_id=fleet_id,
+            amount=Money(data.validated_data["amount_minor"], currency),
+            idempotency_key=str(data.validated_data["request_id"]),
+        )
+        return Response(PayoutOutput(payout).data, status=201)
+
+
+class PayoutDecideApi(APIView):
+    permission_classes = [HasRole.of(Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        decision = serializers.ChoiceField(choices=["approve", "reject"])
+        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    @extend_schema(
+        tags=["billing"], request=InputSerializer, responses={200: PayoutOutput}, operation_id="billing_payouts_decide"
+    )
+    @idempotent
+    def post(self, request, payout_id):
+        principal = require_principal(request)
+        payout = Payout.objects.filter(id=payout_id).first()
+        if payout is None or not principal.may_act_on_fleet(payout.fleet_id, Role.FLEET_MANAGER):
+            raise NotFound("no such payout", code="billing.payout_not_found")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = services.payout_decide(
+            payout_id=payout.id,
+            approve=data.validated_data["decision"] == "approve",
+            actor_id=principal.user_id,
+            reason=data.validated_data["reason"],
+        )
+        return Response(PayoutOutput(decided).data)
+
+
+class BalanceApi(APIView):
+    permission_classes = [HasRole.of(Role.CUSTOMER)]
+
+    class BalanceOutput(serializers.Serializer):
+        prepaid = serializers.DictField(child=serializers.IntegerField(), help_text="currency → minor units")
+        owed = serializers.DictField(child=serializers.IntegerField(), help_text="currency → minor units still to pay")
+        loyalty_points = serializers.IntegerField()
+
+    @extend_schema(tags=["customer app"], responses={200: BalanceOutput}, operation_id="billing_balance_get")
+    def get(self, request):
+        return Response(selectors.customer_balances(customer_id=require_principal(request).user_id))
+
+
+class TopUpApi(APIView):
+    """Records money received for the prepaid balance. A payment provider's confirmation would call this;
+    the platform has no card processing of its own."""
+
+    permission_classes = [HasRole.of(Role.CUSTOMER)]
+
+    class InputSerializer(StrictInputSerializer):
+        amount_minor = serializers.IntegerField(min_value=1, max_value=100_000_00)
+        currency = CURRENCY
+        request_id = serializers.UUIDField()
+
+    @extend_schema(
+        tags=["customer app"],
+        request=InputSerializer,
+        responses={201: BalanceApi.BalanceOutput},
+        operation_id="billing_topups_create",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        me = require_principal(request).user_id
+        services.customer_topup(
+            customer_id=me, amount=Money(v["amount_minor"], v["currency"]), idempotency_key=str(v["request_id"])
+        )
+        return Response(selectors.customer_balances(customer_id=me), status=201)
+
+
+class PointsRedeemApi(APIView):
+    permission_classes = [HasRole.of(Role.CUSTOMER)]
+
+    class InputSerializer(StrictInputSerializer):
+        points = serializers.IntegerField(min_value=1)
+        currency = CURRENCY
+        request_id = serializers.UUIDField()
+
+    @extend_schema(
+        tags=["customer app"],
+        request=InputSerializer,
+        responses={201: BalanceApi.BalanceOutput},
+        operation_id="billing_points_redeem",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        me = require_principal(request).user_id
+        services.points_redeem(
+            customer_id=me, points=v["points"], currency=v["currency"], idempotency_key=str(v["request_id"])
+        )
+        return Response(selectors.customer_balances(customer_id=me), status=201)
+
+
+class RefundApi(APIView):
+    permission_classes = [HasRole.of(Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        reason = serializers.CharField(max_length=300)
+
+    class RefundOutput(serializers.Serializer):
+        transaction_id = serializers.UUIDField(source="id")
+        reverses = serializers.UUIDField(source="reverses_id")
+        memo = serializers.CharField()
+
+    @extend_schema(
+        tags=["billing"], request=InputSerializer, responses={201: RefundOutput}, operation_id="billing_trips_refund"
+    )
+    @idempotent
+    def post(self, request, trip_id):
+        principal = require_principal(request)
+        record = FareRecord.objects.filter(trip_id=trip_id).first()
+        if record is None or not principal.may_act_on_fleet(record.fleet_id, Role.FLEET_MANAGER):
+            raise NotFound("nothing was charged for this trip", code="billing.nothing_to_refund")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        txn = services.trip_refund(trip_id=trip_id, reason=data.validated_data["reason"])
+        return Response(self.RefundOutput(txn).data, status=201)
