@@ -60,6 +60,8 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "daphne": {"level": "WARNING"},
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
         },
     }
 

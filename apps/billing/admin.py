@@ -2,14 +2,18 @@
 payout approval. Fleet managers see only their own fleets' rows."""
 
 from django.contrib import admin, messages
+from django.http import FileResponse, Http404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
-from apps.billing import services
+from apps.billing import invoicing, services
 from apps.billing.models import (
     Account,
     BaseFare,
     CancellationFee,
     FareRecord,
+    Invoice,
     JournalTransaction,
     MinimumFare,
     Payout,
@@ -25,6 +29,7 @@ from apps.billing.models import (
     WaitingTime,
     ZoneSurcharge,
 )
+from logitrack import files
 from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
@@ -175,3 +180,31 @@ class PayoutAdmin(FleetScopedAdmin):
     @admin.action(description="Reject the selected payouts (money returns to the wallet)")
     def reject(self, request, queryset):
         self._decide(request, queryset, False)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnly, FleetScopedAdmin):
+    list_display = ("number", "kind", "period", "total_minor", "currency", "issued_at", "pdf_link")
+    list_filter = ("kind", "year")
+    search_fields = ("number", "trip_id")
+
+    def get_urls(self):
+        return [
+            path("<uuid:invoice_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="PDF")
+    def pdf_link(self, invoice):
+        return format_html('<a href="{}">download</a>', reverse("admin:billing_invoice_pdf", args=[invoice.id]))
+
+    def pdf_view(self, request, invoice_id):
+        if not self.get_queryset(request).filter(id=invoice_id).exists():
+            raise Http404("no such invoice")
+        invoice = invoicing.invoice_render(invoice_id=invoice_id)
+        return FileResponse(
+            files.open_private(invoice.pdf_path),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"{invoice.number}.pdf",
+        )

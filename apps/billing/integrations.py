@@ -8,6 +8,8 @@ import uuid
 from apps.billing.contracts import InvalidBillingData
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetNotFound
+from apps.identity import api as identity_api
+from apps.identity.contracts import UserNotFound
 from apps.partner import api as partner_api
 
 
@@ -32,3 +34,26 @@ def driver_of(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> tuple[uuid.U
     """(driver profile id, fleet id) of the calling driver; the wallet belongs to the profile."""
     ref = partner_api.driver_for_user(user_id=user_id, fleet_id=fleet_id)
     return ref.id, ref.fleet_id
+
+
+def fleet_legal(*, fleet_id: uuid.UUID) -> dict:
+    """The seller block of an invoice, as the fleet is registered now."""
+    fleet = fleet_api.fleet_get(fleet_id=fleet_id)
+    return {
+        "legal_name": fleet.legal_name,
+        "name": fleet.name,
+        "tax_id": fleet.tax_id,
+        "country": fleet.country,
+        "address_line1": fleet.address_line1,
+        "address_line2": fleet.address_line2,
+        "postal_code": fleet.postal_code,
+        "city": fleet.city,
+    }
+
+
+def customer_details(*, customer_id: uuid.UUID) -> dict:
+    try:
+        contact = identity_api.user_contact_get(user_id=customer_id)
+    except UserNotFound:
+        return {"name": "", "email": ""}
+    return {"name": contact.display_name, "email": contact.email}

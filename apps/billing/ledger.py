@@ -158,4 +158,23 @@ def verify() -> list[str]:
             problems.append(
                 f"account {account.id} ({account}) is below its floor: {account.balance_minor} < {account.floor_minor}"
             )
+    problems += invoice_number_gaps()
+    return problems
+
+
+def invoice_number_gaps() -> list[str]:
+    """Each fleet's numbers run 1, 2, 3 … per year and series, with no gap and no repeat."""
+    from apps.billing.models import Invoice
+
+    problems = []
+    series: dict[tuple, list[int]] = defaultdict(list)
+    for fleet_id, year, kind, sequence in Invoice.objects.values_list("fleet_id", "year", "kind", "sequence"):
+        series[(fleet_id, year, kind)].append(sequence)
+    for (fleet_id, year, kind), numbers in sorted(series.items(), key=str):
+        expected = list(range(1, len(numbers) + 1))
+        if sorted(numbers) != expected:
+            missing = sorted(set(expected) - set(numbers))[:10]
+            problems.append(
+                f"fleet {fleet_id} {kind} {year}: numbers are not 1..{len(numbers)} without gaps (missing {missing})"
+            )
     return problems

@@ -24,6 +24,7 @@ from apps.billing.contracts import (
 )
 from apps.billing.events import FareFinalisedV1, PayoutPaidV1
 from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Payout, Quote, Tariff
+from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint, Money
@@ -194,6 +195,7 @@ def trip_complete_settle(
     )
     shares = _settle(record, terms.commission_bps, idempotency_key=f"settle:{trip_id}", kind="settlement")
     _award_points(record)
+    jobs.enqueue_on_commit("billing.issue_receipt", trip_id=str(trip_id))
     publish(
         FareFinalisedV1(
             trip_id=trip_id,
@@ -330,6 +332,7 @@ def trip_refund(*, trip_id: uuid.UUID, reason: str) -> JournalTransaction:
     if hasattr(original, "reversed_by"):
         raise Conflict("this trip was already refunded", code="billing.already_refunded")
     txn, _ = ledger.reverse(original=original, idempotency_key=f"refund:{trip_id}", memo=f"refund: {reason.strip()}")
+    jobs.enqueue_on_commit("billing.issue_credit_note", trip_id=str(trip_id))
     points = JournalTransaction.objects.filter(idempotency_key=f"points:{trip_id}").first()
     if points is not None and not hasattr(points, "reversed_by"):
         ledger.reverse(original=points, idempotency_key=f"refund-points:{trip_id}", memo="points of a refunded trip")

@@ -67,6 +67,10 @@ class FleetRef:
     currency: str
     time_zone: str
     tax_id: str
+    address_line1: str
+    address_line2: str
+    postal_code: str
+    city: str
     auto_dispatch: bool
     default_service_minutes: int
     commission_bps: int  # the platform's share of a fare, in basis points (1/100 of a percent)

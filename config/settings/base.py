@@ -9,7 +9,7 @@ Two runtime modes, chosen by the environment alone:
 
 from pathlib import Path
 
-from apps.fleet.contracts import FleetStatus, VehicleStatus, VehicleType
+from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
         "DutyStatusEnum": [s.value for s in DutyStatus],
         "KycStatusEnum": [s.value for s in KycStatus],
         "KycDocumentTypeEnum": [s.value for s in KycDocumentType],
+        "InvoiceKindEnum": ["invoice", "receipt", "credit_note"],
+        "VehicleDocumentKindEnum": [s.value for s in VehicleDocumentKind],
     },
 }
 

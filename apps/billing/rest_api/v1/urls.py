@@ -13,4 +13,6 @@ urlpatterns = [
     path("topups/", views.TopUpApi.as_view(), name="topups"),
     path("points/redeem/", views.PointsRedeemApi.as_view(), name="points-redeem"),
     path("trips/<uuid:trip_id>/refund/", views.RefundApi.as_view(), name="trip-refund"),
+    path("invoices/", views.InvoiceListApi.as_view(), name="invoices"),
+    path("invoices/<uuid:invoice_id>/pdf/", views.InvoicePdfApi.as_view(), name="invoice-pdf"),
 ]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Q
+from django.http import FileResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.billing import integrations, selectors, services
+from apps.billing import integrations, invoicing, selectors, services
 from apps.billing.contracts import QuoteNotFound, Service, TripFacts
-from apps.billing.models import AccountKind, FareRecord, Payout, Quote
+from apps.billing.models import AccountKind, FareRecord, Invoice, Payout, Quote
+from logitrack import files
 from logitrack.exceptions import NotFound, ValidationFailed
 from logitrack.http.pagination import Pagination
 from logitrack.http.principal import HasRole, require_principal
@@ -388,3 +391,65 @@ class RefundApi(APIView):
         data.is_valid(raise_exception=True)
         txn = services.trip_refund(trip_id=trip_id, reason=data.validated_data["reason"])
         return Response(self.RefundOutput(txn).data, status=201)
+
+
+class InvoiceOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["invoice", "receipt", "credit_note"])
+    fleet_id = serializers.UUIDField()
+    period = serializers.CharField()
+    trip_id = serializers.UUIDField(allow_null=True)
+    currency = serializers.CharField()
+    net_minor = serializers.IntegerField()
+    tax_minor = serializers.IntegerField()
+    total_minor = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+
+
+def _invoices_for(principal):
+    if principal.is_platform_admin:
+        return Invoice.objects.all()
+    return Invoice.objects.filter(
+        Q(customer_id=principal.user_id) | Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+    )
+
+
+class InvoiceListApi(APIView):
+    permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
+
+    @extend_schema(
+        tags=["billing"],
+        parameters=[OpenApiParameter("kind", str, enum=["invoice", "receipt", "credit_note"])],
+        responses={200: InvoiceOutput(many=True)},
+        operation_id="billing_invoices_list",
+    )
+    def get(self, request):
+        qs = _invoices_for(require_principal(request)).order_by("-issued_at")
+        kind = request.query_params.get("kind")
+        if kind is not None:
+            if kind not in ("invoice", "receipt", "credit_note"):
+                raise serializers.ValidationError({"kind": ["must be invoice, receipt or credit_note"]})
+            qs = qs.filter(kind=kind)
+        return _paginate(self, request, qs, InvoiceOutput)
+
+
+class InvoicePdfApi(APIView):
+    permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
+
+    @extend_schema(
+        tags=["billing"],
+        responses={(200, "application/pdf"): OpenApiResponse(description="the invoice PDF")},
+        operation_id="billing_invoices_pdf",
+    )
+    def get(self, request, invoice_id):
+        invoice = _invoices_for(require_principal(request)).filter(id=invoice_id).first()
+        if invoice is None:
+            raise NotFound("no such invoice", code="billing.invoice_not_found")
+        invoice = invoicing.invoice_render(invoice_id=invoice.id)  # normally done already by the worker
+        return FileResponse(
+            files.open_private(invoice.pdf_path),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"{invoice.number}.pdf",
+        )

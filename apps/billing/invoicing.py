@@ -1,0 +1,194 @@
+"""Issuing invoices, receipts and credit notes: gapless numbers, immutable documents, private PDFs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.billing import documents, integrations
+from apps.billing.models import FareRecord, Invoice, InvoiceCounter
+from logitrack import jobs
+from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+
+
+def _next_number(*, fleet_id: uuid.UUID, year: int, kind: str) -> tuple[int, str]:
+    """Take the next number under a row lock held to the end of the caller's transaction."""
+    series = Invoice.SERIES[kind]
+    counter, _ = InvoiceCounter.objects.get_or_create(fleet_id=fleet_id, year=year, series=series)
+    counter = InvoiceCounter.objects.select_for_update().get(id=counter.id)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number, f"{series}-{year}-{counter.last_number:06d}"
+
+
+def _parties(fleet_id: uuid.UUID, customer_id: uuid.UUID | None) -> tuple[dict, dict]:
+    seller = integrations.fleet_legal(fleet_id=fleet_id)
+    buyer = integrations.customer_details(customer_id=customer_id) if customer_id else {}
+    return seller, buyer
+
+
+def _sum_taxes(lines: list[dict], taxes_of: list[list[dict]]) -> list[dict]:
+    by_rate: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for taxes in taxes_of:
+        for t in taxes:
+            by_rate[(t["name"], t["rate_bps"])][0] += t["net"]
+            by_rate[(t["name"], t["rate_bps"])][1] += t["tax"]
+    return [
+        {"name": n, "rate_bps": r, "net": v[0], "tax": v[1]}
+        for (n, r), v in sorted(by_rate.items(), key=lambda x: -x[0][1])
+    ]
+
+
+def _create(*, fleet_id, customer_id, kind, lines, taxes, currency, period="", trip_id=None, year=None) -> Invoice:
+    issued_at = timezone.now()
+    year = year or issued_at.year
+    sequence, number = _next_number(fleet_id=fleet_id, year=year, kind=kind)
+    seller, buyer = _parties(fleet_id, customer_id)
+    invoice = Invoice.objects.create(
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        kind=kind,
+        year=year,
+        sequence=sequence,
+        number=number,
+        period=period,
+        trip_id=trip_id,
+        currency=currency,
+        lines=lines,
+        taxes=taxes,
+        net_minor=sum(x["net"] for x in lines),
+        tax_minor=sum(x["tax"] for x in lines),
+        total_minor=sum(x["gross"] for x in lines),
+        seller=seller,
+        buyer=buyer,
+        issued_at=issued_at,
+    )
+    jobs.enqueue_on_commit("billing.render_invoice", invoice_id=str(invoice.id))
+    return invoice
+
+
+@transaction.atomic
+def receipt_issue(*, trip_id: uuid.UUID) -> Invoice:
+    """The receipt of one settled trip (once)."""
+    existing = Invoice.objects.filter(trip_id=trip_id, kind=Invoice.Kind.RECEIPT).first()
+    if existing is not None:
+        return existing
+    record = FareRecord.objects.filter(trip_id=trip_id).first()
+    if record is None:
+        raise NotFound("the trip has no settled fare", code="billing.nothing_to_invoice")
+    return _create(
+        fleet_id=record.fleet_id,
+        customer_id=record.customer_id,
+        kind=Invoice.Kind.RECEIPT,
+        lines=record.breakdown["lines"],
+        taxes=record.breakdown["taxes"],
+        currency=record.currency,
+        trip_id=trip_id,
+    )
+
+
+@transaction.atomic
+def credit_note_issue(*, trip_id: uuid.UUID) -> Invoice:
+    """A credit note mirroring a refunded trip's fare (once)."""
+    existing = Invoice.objects.filter(trip_id=trip_id, kind=Invoice.Kind.CREDIT_NOTE).first()
+    if existing is not None:
+        return existing
+    record = FareRecord.objects.filter(trip_id=trip_id).first()
+    if record is None:
+        raise NotFound("the trip has no settled fare", code="billing.nothing_to_invoice")
+    lines = [{**x, "net": -x["net"], "tax": -x["tax"], "gross": -x["gross"]} for x in record.breakdown["lines"]]
+    taxes = [{**t, "net": -t["net"], "tax": -t["tax"]} for t in record.breakdown["taxes"]]
+    return _create(
+        fleet_id=record.fleet_id,
+        customer_id=record.customer_id,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        lines=lines,
+        taxes=taxes,
+        currency=record.currency,
+        trip_id=trip_id,
+    )
+
+
+def period_bounds(period: str, time_zone: str) -> tuple[dt.datetime, dt.datetime]:
+    try:
+        year, month = (int(p) for p in period.split("-"))
+        start = dt.datetime(year, month, 1, tzinfo=zoneinfo.ZoneInfo(time_zone))
+    except (ValueError, TypeError):
+        raise ValidationFailed("a period looks like 2026-11", code="billing.bad_period") from None
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zoneinfo.ZoneInfo(time_zone))
+    return start, end
+
+
+def period_customers(*, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(fleet, customer) pairs with settled fares in the period (in each fleet's time zone)."""
+    pairs = []
+    for fleet_id in FareRecord.objects.order_by().values_list("fleet_id", flat=True).distinct():
+        start, end = period_bounds(period, integrations.fleet_terms(fleet_id=fleet_id).time_zone)
+        customers = (
+            FareRecord.objects.filter(
+                fleet_id=fleet_id, created_at__gte=start, created_at__lt=end, customer_id__isnull=False
+            )
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+        pairs += [(fleet_id, c) for c in customers]
+    return sorted(pairs, key=str)
+
+
+@transaction.atomic
+def period_invoice_issue(*, fleet_id: uuid.UUID, customer_id: uuid.UUID, period: str) -> Invoice:
+    """One invoice per customer, fleet and month, one line per settled fare. Re-runs issue nothing new."""
+    existing = Invoice.objects.filter(
+        fleet_id=fleet_id, customer_id=customer_id, period=period, kind=Invoice.Kind.INVOICE
+    ).first()
+    if existing is not None:
+        return existing
+    start, end = period_bounds(period, integrations.fleet_terms(fleet_id=fleet_id).time_zone)
+    records = list(
+        FareRecord.objects.filter(
+            fleet_id=fleet_id, customer_id=customer_id, created_at__gte=start, created_at__lt=end
+        ).order_by("created_at")
+    )
+    if not records:
+        raise Conflict("nothing to invoice for that customer and period", code="billing.nothing_to_invoice")
+    lines = [
+        {
+            "code": r.kind,
+            "description": f"{'Trip' if r.kind == 'fare' else 'Cancellation'} {r.trip_id} on {r.created_at:%Y-%m-%d}",
+            "net": r.net_minor,
+            "tax": r.tax_minor,
+            "gross": r.total_minor,
+            "tax_rate_bps": r.breakdown["taxes"][0]["rate_bps"] if r.breakdown["taxes"] else 0,
+        }
+        for r in records
+    ]
+    return _create(
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        kind=Invoice.Kind.INVOICE,
+        lines=lines,
+        taxes=_sum_taxes(lines, [r.breakdown["taxes"] for r in records]),
+        currency=records[0].currency,
+        period=period,
+        year=start.year,
+    )
+
+
+def invoice_render(*, invoice_id: uuid.UUID) -> Invoice:
+    """Render and store the PDF once (outside the numbering lock: rendering takes a while)."""
+    invoice = Invoice.objects.get(id=invoice_id)
+    if invoice.pdf_path:
+        return invoice
+    path = documents.store_pdf(invoice)
+    updated = Invoice.objects.filter(id=invoice.id, pdf_path="").update(pdf_path=path)
+    if not updated:  # another worker finished first
+        from logitrack.files import delete_private
+
+        delete_private(path)
+    invoice.refresh_from_db()
+    return invoice

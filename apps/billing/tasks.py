@@ -1,0 +1,36 @@
+"""Celery entry points of billing: numbering and rendering documents, the monthly invoice run."""
+
+import uuid
+
+from celery import shared_task
+
+from apps.billing import invoicing
+
+
+@shared_task(
+    name="billing.render_invoice",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    max_retries=5,
+    retry_backoff=True,
+)
+def render_invoice(invoice_id: str) -> None:
+    invoicing.invoice_render(invoice_id=uuid.UUID(invoice_id))
+
+
+@shared_task(name="billing.issue_period_invoice", acks_late=True)
+def issue_period_invoice(fleet_id: str, customer_id: str, period: str) -> str:
+    return invoicing.period_invoice_issue(
+        fleet_id=uuid.UUID(fleet_id), customer_id=uuid.UUID(customer_id), period=period
+    ).number
+
+
+@shared_task(name="billing.issue_receipt", acks_late=True, ignore_result=True)
+def issue_receipt(trip_id: str) -> None:
+    invoicing.receipt_issue(trip_id=uuid.UUID(trip_id))
+
+
+@shared_task(name="billing.issue_credit_note", acks_late=True, ignore_result=True)
+def issue_credit_note(trip_id: str) -> None:
+    invoicing.credit_note_issue(trip_id=uuid.UUID(trip_id))

@@ -1,0 +1,188 @@
+"""Receipts, credit notes and period invoices: gapless numbers, immutable documents, safe PDFs."""
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from PIL import Image
+
+from apps.billing import invoicing, ledger, services
+from apps.billing.contracts import TripFacts
+from apps.billing.models import Invoice
+from apps.billing.tests.factories import tariff
+from apps.fleet.tests.factories import active_fleet
+from logitrack import files
+from logitrack.testing.processes import ROOT, Processes, process_env, wait_for_worker, wait_until
+from tests.support.isolation import assert_hidden, client_for
+
+NOON = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
+EVIL = "<img src=file:///etc/passwd> <img src='http://127.0.0.1:9/steal'>"
+
+
+def settle(fleet, customer_id, *, distance_m=10_000):
+    trip = uuid.uuid4()
+    services.trip_complete_settle(
+        trip_id=trip,
+        fleet_id=fleet.id,
+        customer_id=customer_id,
+        driver_id=uuid.uuid4(),
+        vehicle_type="van",
+        service="delivery",
+        quote_id=None,
+        facts=TripFacts(distance_m=distance_m, duration_s=1200, stops=2, at=NOON),
+    )
+    return trip
+
+
+@pytest.fixture
+def fleet(db):
+    f = active_fleet(legal_name="Alpha Logistik GmbH", address_line2=EVIL, tax_id="DE123456789")
+    tariff(fleet_id=f.id, valid_from=NOON - dt.timedelta(days=30))
+    return f
+
+
+def pdf_text(path, tmp_path):
+    target = tmp_path / "doc.pdf"
+    with files.open_private(path) as fh:
+        target.write_bytes(fh.read())
+    text = subprocess.run(["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(target), str(tmp_path / "page")], check=True
+    )
+    return text, Image.open(next(tmp_path.glob("page*.png")))
+
+
+@pytest.mark.django_db
+def test_a_receipt_renders_as_a_professional_pdf_with_the_user_input_as_plain_text(fleet, make_user, tmp_path):
+    assert shutil.which("pdftotext") and shutil.which("pdftoppm"), "poppler-utils is installed by scripts/test.sh"
+    customer = make_user(display_name="<img src=file:///etc/passwd>", is_customer=True)
+    trip = settle(fleet, customer.id)
+
+    receipt = invoicing.invoice_render(invoice_id=invoicing.receipt_issue(trip_id=trip).id)
+
+    assert receipt.number == f"RCT-{receipt.issued_at.year}-000001"
+    text, page = pdf_text(receipt.pdf_path, tmp_path)
+    assert "Alpha Logistik GmbH" in text and "DE123456789" in text and receipt.number in text
+    assert "20,50\u00a0€" in text or "20,50 €" in text  # German formatting for a German fleet
+    assert "VAT 19%" in text
+    assert "<img src=file:///etc/passwd>" in text  # shown as text, never fetched
+    assert "root:" not in text
+    assert page.size[0] < page.size[1]  # A4 portrait
+    grey = page.convert("L")
+    dark = sum(1 for v in grey.getdata() if v < 200)
+    assert dark > 0.01 * page.size[0] * page.size[1]  # there is real content on the page
+
+
+def test_the_renderer_fetches_no_url_at_all():
+    from weasyprint import HTML
+
+    from apps.billing.documents import FetchRefused, refusing_fetcher
+
+    fetcher = refusing_fetcher()
+    with pytest.raises(FetchRefused):
+        fetcher("file:///etc/passwd")
+    pdf = HTML(
+        string='<p>x</p><img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1:9/a.css">',
+        url_fetcher=fetcher,
+    ).write_pdf()
+    assert pdf.startswith(b"%PDF") and b"root:" not in pdf
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_issue_leaves_no_gap(fleet, make_user):
+    customer = make_user(is_customer=True)
+    first, second = settle(fleet, customer.id), settle(fleet, customer.id)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        invoicing.receipt_issue(trip_id=first)
+        raise Boom
+    issued = invoicing.receipt_issue(trip_id=second)
+    assert issued.sequence == 1
+    assert invoicing.receipt_issue(trip_id=first).sequence == 2
+    assert invoicing.receipt_issue(trip_id=first).sequence == 2  # once per trip
+    assert ledger.invoice_number_gaps() == []
+
+
+@pytest.mark.django_db
+def test_refunds_get_credit_notes_in_their_own_series(fleet, make_user):
+    customer = make_user(is_customer=True)
+    trip = settle(fleet, customer.id)
+    services.trip_refund(trip_id=trip, reason="damaged")
+    note = invoicing.credit_note_issue(trip_id=trip)
+    assert note.number.startswith("CRN-") and note.sequence == 1 and note.total_minor < 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issued_invoice_never_changes(fleet, make_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("the guard is a PostgreSQL trigger")
+    invoice = invoicing.receipt_issue(trip_id=settle(fleet, make_user(is_customer=True).id))
+    with pytest.raises(IntegrityError, match="never changes"), transaction.atomic():
+        Invoice.objects.filter(id=invoice.id).update(total_minor=1)
+    with pytest.raises(IntegrityError, match="never deleted"), transaction.atomic():
+        Invoice.objects.filter(id=invoice.id).delete()
+    Invoice.objects.filter(id=invoice.id).update(pdf_path="private/invoices/x.pdf")  # the PDF path is filled in once
+    with pytest.raises(IntegrityError, match="stored once"), transaction.atomic():
+        Invoice.objects.filter(id=invoice.id).update(pdf_path="private/invoices/y.pdf")
+
+
+@pytest.mark.django_db
+def test_customers_and_managers_download_only_their_invoices(fleet, two_fleets, make_user):
+    from django.utils import timezone
+
+    period = timezone.now().strftime("%Y-%m")
+    mine = (
+        invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=two_fleets.customer.id, period=period)
+        if settle(fleet, two_fleets.customer.id)
+        else None
+    )
+    owner = client_for(two_fleets.customer)
+    listed = owner.get("/api/v1/billing/invoices/").json()
+    assert {row["number"] for row in listed["results"]} >= {mine.number}
+    pdf = owner.get(f"/api/v1/billing/invoices/{mine.id}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert_hidden(client_for(make_user(is_customer=True)), "GET", f"/api/v1/billing/invoices/{mine.id}/pdf/")
+    assert_hidden(two_fleets.b.client("fleet_manager"), "GET", f"/api/v1/billing/invoices/{mine.id}/pdf/")
+    assert owner.get("/api/v1/billing/invoices/", {"kind": "bill"}).status_code == 400
+
+
+@pytest.mark.processes
+@pytest.mark.django_db(transaction=True)
+def test_period_invoices_issued_by_parallel_workers_are_numbered_without_gaps_and_once(
+    fleet, make_user, tmp_path, settings
+):
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    from django.utils import timezone
+
+    period = timezone.now().strftime("%Y-%m")
+    customers = [make_user(is_customer=True) for _ in range(12)]
+    for customer in customers:
+        settle(fleet, customer.id)
+    procs = Processes(tmp_path)
+    procs.worker(concurrency=2)
+    try:
+        wait_for_worker()
+        command = [sys.executable, "manage.py", "billing_issue_invoices", "--period", period, "--timeout", "120"]
+        run = subprocess.run(command, cwd=ROOT, env=process_env(), capture_output=True, text=True, timeout=180)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "12 invoice(s)" in run.stdout and "12/12" in run.stderr
+        again = subprocess.run(command, cwd=ROOT, env=process_env(), capture_output=True, text=True, timeout=180)
+        assert again.returncode == 0
+        wait_until(lambda: Invoice.objects.filter(kind="receipt").count() == 12, what="the receipts")
+    finally:
+        procs.stop_all()
+
+    invoices = Invoice.objects.filter(kind="invoice", period=period)
+    assert sorted(invoices.values_list("sequence", flat=True)) == list(range(1, 13))
+    assert sorted(Invoice.objects.filter(kind="receipt").values_list("sequence", flat=True)) == list(range(1, 13))
+    assert ledger.invoice_number_gaps() == []
