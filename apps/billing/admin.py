@@ -148,7 +148,7 @@ class PayoutAdmin(FleetScopedAdmin):
         "decided_at",
         "reason",
     )
-    actions = ("approve", "reject")
+    actions = ("approve", "mark_paid", "reject")
 
     def has_add_permission(self, request):
         return False  # drivers request payouts from the app
@@ -171,11 +171,23 @@ class PayoutAdmin(FleetScopedAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{payout}: {exc.message}", messages.ERROR)
         if done:
-            self.message_user(request, f"{'Paid' if approve else 'Rejected'} {done} payout(s).", messages.SUCCESS)
+            self.message_user(request, f"{'Approved' if approve else 'Rejected'} {done} payout(s).", messages.SUCCESS)
 
-    @admin.action(description="Approve and pay the selected payouts")
+    @admin.action(description="Approve the selected payouts (the money stays held until paid)")
     def approve(self, request, queryset):
         self._decide(request, queryset, True)
+
+    @admin.action(description="Mark the selected payouts as paid (transfer sent)")
+    def mark_paid(self, request, queryset):
+        done = 0
+        for payout in queryset:
+            try:
+                services.payout_mark_paid(payout_id=payout.id, bank_reference="admin")
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{payout}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Paid {done} payout(s).", messages.SUCCESS)
 
     @admin.action(description="Reject the selected payouts (money returns to the wallet)")
     def reject(self, request, queryset):

@@ -34,3 +34,19 @@ class PayoutPaidV1(IntegrationEvent):
     driver_id: uuid.UUID
     fleet_id: uuid.UUID
     amount: Money
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InvoiceIssuedV1(IntegrationEvent):
+    """An invoice, receipt or credit note got its number; its PDF follows shortly."""
+
+    TYPE = "logitrack.billing.invoice.issued.v1"
+
+    invoice_id: uuid.UUID
+    number: str
+    kind: str  # invoice | receipt | credit_note
+    fleet_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    total: Money
+    trip_id: uuid.UUID | None = None
+    period: str = ""

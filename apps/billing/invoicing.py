@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.billing import documents, integrations
+from apps.billing.events import InvoiceIssuedV1
 from apps.billing.models import FareRecord, Invoice, InvoiceCounter
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+from logitrack.outbox.api import publish
+from logitrack.types import Money
 
 
 def _next_number(*, fleet_id: uuid.UUID, year: int, kind: str) -> tuple[int, str]:
@@ -67,6 +70,18 @@ def _create(*, fleet_id, customer_id, kind, lines, taxes, currency, period="", t
         seller=seller,
         buyer=buyer,
         issued_at=issued_at,
+    )
+    publish(
+        InvoiceIssuedV1(
+            invoice_id=invoice.id,
+            number=invoice.number,
+            kind=kind,
+            fleet_id=fleet_id,
+            customer_id=customer_id,
+            total=Money(invoice.total_minor, currency),
+            trip_id=trip_id,
+            period=period,
+        )
     )
     jobs.enqueue_on_commit("billing.render_invoice", invoice_id=str(invoice.id))
     return invoice

@@ -342,6 +342,7 @@ class Payout(BaseModel):
 
     class Status(models.TextChoices):
         REQUESTED = "requested"
+        APPROVED = "approved"  # still held, the bank transfer is on its way
         PAID = "paid"
         REJECTED = "rejected"
 
@@ -353,6 +354,8 @@ class Payout(BaseModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     decided_by_id = models.UUIDField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    bank_reference = models.CharField(max_length=100, blank=True, default="")
     reason = models.CharField(max_length=300, blank=True, default="")
 
     class Meta(BaseModel.Meta):

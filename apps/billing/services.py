@@ -422,45 +422,73 @@ def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, 
 
 @transaction.atomic
 def payout_decide(*, payout_id: uuid.UUID, approve: bool, actor_id: uuid.UUID | None, reason: str = "") -> Payout:
-    payout = Payout.objects.select_for_update().filter(id=payout_id).first()
-    if payout is None:
-        raise NotFound("no such payout", code="billing.payout_not_found")
+    """A fleet manager approves (the money stays held until it is paid) or rejects (back to the wallet)."""
+    payout = _payout_locked(payout_id)
     if payout.status != Payout.Status.REQUESTED:
         raise Conflict(f"the payout was already {payout.status}", code="billing.payout_decided")
     if not approve and not reason.strip():
         raise InvalidBillingData(
             "say why the payout is rejected", extra={"errors": {"reason": ["Required to reject."]}}
         )
+    if not approve:
+        hold, wallet = _payout_accounts(payout)
+        ledger.post(
+            idempotency_key=f"payout-release:{payout.id}",
+            kind="payout.rejected",
+            reference_id=payout.id,
+            fleet_id=payout.fleet_id,
+            legs=[(hold, payout.amount_minor), (wallet, -payout.amount_minor)],
+        )
+    payout.status = Payout.Status.APPROVED if approve else Payout.Status.REJECTED
+    payout.decided_by_id, payout.decided_at = actor_id, timezone.now()
+    payout.reason = reason.strip()
+    payout.save(update_fields=["status", "decided_by_id", "decided_at", "reason", "updated_at"])
+    return payout
+
+
+@transaction.atomic
+def payout_mark_paid(*, payout_id: uuid.UUID, bank_reference: str = "") -> Payout:
+    """The transfer left the bank: the held money moves to the bank clearing account."""
+    payout = _payout_locked(payout_id)
+    if payout.status != Payout.Status.APPROVED:
+        raise Conflict(
+            f"only an approved payout can be paid; this one is {payout.status}", code="billing.payout_not_approved"
+        )
+    hold, _ = _payout_accounts(payout)
+    clearing = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=payout.currency)
+    ledger.post(
+        idempotency_key=f"payout-paid:{payout.id}",
+        kind="payout.paid",
+        reference_id=payout.id,
+        fleet_id=payout.fleet_id,
+        legs=[(hold, payout.amount_minor), (clearing, -payout.amount_minor)],
+    )
+    payout.status, payout.paid_at, payout.bank_reference = Payout.Status.PAID, timezone.now(), bank_reference[:100]
+    payout.save(update_fields=["status", "paid_at", "bank_reference", "updated_at"])
+    publish(
+        PayoutPaidV1(
+            payout_id=payout.id,
+            driver_id=payout.driver_id,
+            fleet_id=payout.fleet_id,
+            amount=Money(payout.amount_minor, payout.currency),
+        )
+    )
+    return payout
+
+
+def _payout_locked(payout_id: uuid.UUID) -> Payout:
+    payout = Payout.objects.select_for_update().filter(id=payout_id).first()
+    if payout is None:
+        raise NotFound("no such payout", code="billing.payout_not_found")
+    return payout
+
+
+def _payout_accounts(payout: Payout):
     c = payout.currency
     hold = ledger.account_for(
         kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=c, owner_id=payout.driver_id, fleet_id=payout.fleet_id
     )
-    if approve:
-        target = ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=c)
-        legs = [(hold, payout.amount_minor), (target, -payout.amount_minor)]
-    else:
-        target = ledger.account_for(
-            kind=AccountKind.DRIVER_WALLET, currency=c, owner_id=payout.driver_id, fleet_id=payout.fleet_id
-        )
-        legs = [(hold, payout.amount_minor), (target, -payout.amount_minor)]
-    ledger.post(
-        idempotency_key=f"payout-{'paid' if approve else 'release'}:{payout.id}",
-        kind="payout.paid" if approve else "payout.rejected",
-        reference_id=payout.id,
-        fleet_id=payout.fleet_id,
-        legs=legs,
+    wallet = ledger.account_for(
+        kind=AccountKind.DRIVER_WALLET, currency=c, owner_id=payout.driver_id, fleet_id=payout.fleet_id
     )
-    payout.status = Payout.Status.PAID if approve else Payout.Status.REJECTED
-    payout.decided_by_id, payout.decided_at = actor_id, timezone.now()
-    payout.reason = reason.strip()
-    payout.save(update_fields=["status", "decided_by_id", "decided_at", "reason", "updated_at"])
-    if approve:
-        publish(
-            PayoutPaidV1(
-                payout_id=payout.id,
-                driver_id=payout.driver_id,
-                fleet_id=payout.fleet_id,
-                amount=Money(payout.amount_minor, c),
-            )
-        )
-    return payout
+    return hold, wallet

@@ -157,10 +157,13 @@ def test_a_driver_sees_earnings_and_is_paid_out_after_approval(world, relay_and_
         data={"decision": "approve"},
     )
     assert_never_lists(world.b.client("fleet_manager"), "/api/v1/billing/payouts/", [payout_id])
-    approved = world.a.client("fleet_manager").post(
-        f"/api/v1/billing/payouts/{payout_id}/decide/", {"decision": "approve"}, format="json"
-    )
-    assert approved.status_code == 200 and approved.json()["status"] == "paid"
+    manager = world.a.client("fleet_manager")
+    approved = manager.post(f"/api/v1/billing/payouts/{payout_id}/decide/", {"decision": "approve"}, format="json")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    paid = manager.post(f"/api/v1/billing/payouts/{payout_id}/paid/", {"bank_reference": "SEPA-77"}, format="json")
+    assert paid.status_code == 200 and paid.json()["status"] == "paid"
+    twice = manager.post(f"/api/v1/billing/payouts/{payout_id}/paid/", {}, format="json")
+    assert (twice.status_code, twice.json()["code"]) == (409, "billing.payout_not_approved")
     after = driver.get("/api/v1/billing/wallet/").json()
     assert (after["balance_minor"], after["held_for_payouts_minor"]) == (wallet["balance_minor"] - 1000, 0)
     assert Payout.objects.count() == 1

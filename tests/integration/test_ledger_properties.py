@@ -135,6 +135,17 @@ class LedgerMachine(RuleBasedStateMachine):
         except Conflict:
             assert status != Payout.Status.REQUESTED
 
+    @precondition(lambda self: self.payouts)
+    @rule(i=st.integers(0, 1000))
+    def pay(self, i):
+        payout_id = self.payouts[i % len(self.payouts)]
+        status = Payout.objects.get(id=payout_id).status
+        try:
+            services.payout_mark_paid(payout_id=payout_id, bank_reference="bank")
+            assert status == Payout.Status.APPROVED
+        except Conflict:
+            assert status != Payout.Status.APPROVED
+
     @invariant()
     def ledger_is_sound(self):
         assert ledger.verify() == []

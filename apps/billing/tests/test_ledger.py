@@ -138,6 +138,9 @@ def test_payouts_are_paid_or_released_once(captured_events):
     )
     with captured_events() as events:
         services.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+        hold = Account.objects.get(kind=AccountKind.DRIVER_PAYOUT_HOLD, owner_id=driver_id)
+        assert hold.balance_minor == 500  # approved money stays held until the transfer is made
+        services.payout_mark_paid(payout_id=paid.id, bank_reference="SEPA-1")
         services.payout_decide(payout_id=rejected.id, approve=False, actor_id=None, reason="bank details missing")
     assert [e.TYPE for e in events] == ["logitrack.billing.payout.paid.v1"]
     wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
@@ -147,6 +150,8 @@ def test_payouts_are_paid_or_released_once(captured_events):
 
     with pytest.raises(Conflict):
         services.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+    with pytest.raises(Conflict):
+        services.payout_mark_paid(payout_id=rejected.id)
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ urlpatterns = [
     path("wallet/", views.WalletApi.as_view(), name="wallet"),
     path("payouts/", views.PayoutListApi.as_view(), name="payouts"),
     path("payouts/<uuid:payout_id>/decide/", views.PayoutDecideApi.as_view(), name="payout-decide"),
+    path("payouts/<uuid:payout_id>/paid/", views.PayoutPaidApi.as_view(), name="payout-paid"),
     path("balance/", views.BalanceApi.as_view(), name="balance"),
     path("topups/", views.TopUpApi.as_view(), name="topups"),
     path("points/redeem/", views.PointsRedeemApi.as_view(), name="points-redeem"),

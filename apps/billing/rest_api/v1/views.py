@@ -219,6 +219,7 @@ class PayoutOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Payout.Status.values)
     reason = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
@@ -299,6 +300,26 @@ class PayoutDecideApi(APIView):
             reason=data.validated_data["reason"],
         )
         return Response(PayoutOutput(decided).data)
+
+
+class PayoutPaidApi(APIView):
+    permission_classes = [HasRole.of(Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        bank_reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+    @extend_schema(
+        tags=["billing"], request=InputSerializer, responses={200: PayoutOutput}, operation_id="billing_payouts_paid"
+    )
+    @idempotent
+    def post(self, request, payout_id):
+        principal = require_principal(request)
+        payout = Payout.objects.filter(id=payout_id).first()
+        if payout is None or not principal.may_act_on_fleet(payout.fleet_id, Role.FLEET_MANAGER):
+            raise NotFound("no such payout", code="billing.payout_not_found")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(PayoutOutput(services.payout_mark_paid(payout_id=payout.id, **data.validated_data)).data)
 
 
 class BalanceApi(APIView):
