@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
 from logitrack.principal import Role
 
@@ -29,3 +30,17 @@ class FleetScopedAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         fleets = managed_fleets(request)
         return qs if fleets is None else qs.filter(**{f"{self.fleet_field}__in": fleets})
+
+
+def apply_each(modeladmin, request, queryset, fn, *, done_message: str) -> int:
+    """Run a service on each selected row; report refusals per row instead of failing the action."""
+    done = 0
+    for obj in queryset:
+        try:
+            fn(obj)
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done_message}: {done}.", messages.SUCCESS)
+    return done

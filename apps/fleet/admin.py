@@ -3,7 +3,7 @@ goes through a service so events are published and rules hold."""
 
 import datetime as dt
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
@@ -20,21 +20,8 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
-from logitrack.admin import FleetScopedAdmin, managed_fleets
-from logitrack.exceptions import ApplicationError
+from logitrack.admin import FleetScopedAdmin, apply_each, managed_fleets
 from logitrack.http.principal import principal
-
-
-def _run(modeladmin, request, queryset, label, fn):
-    done = 0
-    for obj in queryset:
-        try:
-            fn(obj)
-            done += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{label}: {done}.", messages.SUCCESS)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -81,12 +68,12 @@ class FleetAdmin(FleetScopedAdmin):
 
     def _transition(self, request, queryset, action):
         actor = principal(request)
-        _run(
+        apply_each(
             self,
             request,
             queryset,
-            action.replace("_", " "),
-            lambda f: services.fleet_transition(
+            done_message=action.replace("_", " "),
+            fn=lambda f: services.fleet_transition(
                 fleet_id=f.id, action=action, actor_id=actor.user_id if actor else None, reason="admin"
             ),
         )
@@ -231,12 +218,12 @@ class VehicleAdmin(ScopedVehicleMixin, PolymorphicParentModelAdmin):
         return False  # vehicles are retired, never deleted (trips reference them)
 
     def _status(self, request, queryset, status):
-        _run(
+        apply_each(
             self,
             request,
             queryset,
-            f"set {status}",
-            lambda v: services.vehicle_status_change(vehicle_id=v.id, status=status),
+            done_message=f"set {status}",
+            fn=lambda v: services.vehicle_status_change(vehicle_id=v.id, status=status),
         )
 
     @admin.action(description="Mark active")

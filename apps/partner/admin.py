@@ -3,27 +3,14 @@ and reject go through the review service."""
 
 import datetime as dt
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
 from apps.partner import services
 from apps.partner.models import BackgroundCheck, DriverProfile, DrivingLicence, IdentityDocument, KycDocument
-from logitrack.admin import FleetScopedAdmin, managed_fleets
-from logitrack.exceptions import ApplicationError
+from logitrack.admin import FleetScopedAdmin, apply_each, managed_fleets
 from logitrack.http.principal import principal
-
-
-def _each(modeladmin, request, queryset, label, fn):
-    done = 0
-    for obj in queryset:
-        try:
-            fn(obj)
-            done += 1
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, f"{label}: {done}.", messages.SUCCESS)
 
 
 class DocumentInline(admin.TabularInline):
@@ -91,17 +78,19 @@ class DriverProfileAdmin(FleetScopedAdmin):
 
     @admin.action(description="Suspend the selected drivers")
     def suspend(self, request, queryset):
-        _each(
+        apply_each(
             self,
             request,
             queryset,
-            "suspended",
-            lambda d: services.driver_suspend(driver_id=d.id, reason="suspended in admin"),
+            done_message="suspended",
+            fn=lambda d: services.driver_suspend(driver_id=d.id, reason="suspended in admin"),
         )
 
     @admin.action(description="Reinstate the selected drivers")
     def reinstate(self, request, queryset):
-        _each(self, request, queryset, "reinstated", lambda d: services.driver_reinstate(driver_id=d.id))
+        apply_each(
+            self, request, queryset, done_message="reinstated", fn=lambda d: services.driver_reinstate(driver_id=d.id)
+        )
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -184,12 +173,12 @@ class KycDocumentAdmin(ScopedDocuments, PolymorphicParentModelAdmin):
 
     def _review(self, request, queryset, approve, reason=""):
         reviewer = principal(request)
-        _each(
+        apply_each(
             self,
             request,
             queryset,
-            "approved" if approve else "rejected",
-            lambda d: services.kyc_document_review(
+            done_message="approved" if approve else "rejected",
+            fn=lambda d: services.kyc_document_review(
                 document_id=d.id, approve=approve, reviewer_id=reviewer.user_id if reviewer else None, reason=reason
             ),
         )

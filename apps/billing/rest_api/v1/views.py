@@ -18,6 +18,7 @@ from apps.billing.models import AccountKind, FareRecord, Invoice, Payout, Quote
 from logitrack import files
 from logitrack.exceptions import NotFound, ValidationFailed
 from logitrack.http.pagination import Pagination
+from logitrack.http.params import paginated, query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
@@ -26,18 +27,6 @@ from logitrack.types import GeoPoint, Money
 
 FLEET_PARAM = OpenApiParameter("fleet_id", uuid.UUID, description="which fleet, when you drive for several")
 CURRENCY = serializers.RegexField(r"^[A-Z]{3}$")
-
-
-def _paginate(view, request, qs, serializer):
-    paginator = Pagination()
-    return paginator.get_paginated_response(
-        serializer(paginator.paginate_queryset(qs, request, view=view), many=True).data
-    )
-
-
-def _query_uuid(request, name):
-    raw = request.query_params.get(name)
-    return None if raw is None else serializers.UUIDField().run_validation(raw)
 
 
 class LineOutput(serializers.Serializer):
@@ -186,7 +175,7 @@ class WalletApi(APIView):
     )
     def get(self, request):
         driver_id, fleet_id = integrations.driver_of(
-            user_id=require_principal(request).user_id, fleet_id=_query_uuid(request, "fleet_id")
+            user_id=require_principal(request).user_id, fleet_id=query_uuid(request, "fleet_id")
         )
         currency = integrations.fleet_terms(fleet_id=fleet_id).currency
         wallet = selectors.account_find(
@@ -245,9 +234,9 @@ class PayoutListApi(APIView):
             fleets = None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
             qs = selectors.payouts_visible(driver_ids=None, fleet_ids=fleets, status=status)
         else:
-            driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=_query_uuid(request, "fleet_id"))
+            driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=query_uuid(request, "fleet_id"))
             qs = selectors.payouts_visible(driver_ids=[driver_id], fleet_ids=None, status=status)
-        return _paginate(self, request, qs, PayoutOutput)
+        return paginated(self, request, qs, PayoutOutput)
 
     @extend_schema(
         tags=["driver app"],
@@ -263,7 +252,7 @@ class PayoutListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         driver_id, fleet_id = integrations.driver_of(
-            user_id=principal.user_id, fleet_id=_query_uuid(request, "fleet_id")
+            user_id=principal.user_id, fleet_id=query_uuid(request, "fleet_id")
         )
         currency = integrations.fleet_terms(fleet_id=fleet_id).currency
         payout = services.payout_request(
@@ -452,7 +441,7 @@ class InvoiceListApi(APIView):
             if kind not in ("invoice", "receipt", "credit_note"):
                 raise serializers.ValidationError({"kind": ["must be invoice, receipt or credit_note"]})
             qs = qs.filter(kind=kind)
-        return _paginate(self, request, qs, InvoiceOutput)
+        return paginated(self, request, qs, InvoiceOutput)
 
 
 class InvoicePdfApi(APIView):

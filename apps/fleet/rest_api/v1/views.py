@@ -23,7 +23,7 @@ from apps.fleet.contracts import (
 from apps.fleet.domain import FLEET_ACTIONS
 from apps.fleet.models import Fleet, Vehicle
 from logitrack import files
-from logitrack.http.pagination import Pagination
+from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
@@ -31,24 +31,6 @@ from logitrack.principal import Principal, Role
 
 MANAGERS = HasRole.of(Role.FLEET_MANAGER)
 STAFF = HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER)
-
-
-def _paginate(view, request, qs, serializer):
-    paginator = Pagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
-def _query_uuid(request, name):
-    raw = request.query_params.get(name)
-    return None if raw is None else serializers.UUIDField().run_validation(raw)
-
-
-def _query_choice(request, name, choices):
-    raw = request.query_params.get(name)
-    if raw is not None and raw not in choices:
-        raise serializers.ValidationError({name: [f"must be one of {', '.join(sorted(choices))}"]})
-    return raw
 
 
 # ---- fleets ------------------------------------------------------------------------------
@@ -115,11 +97,11 @@ class FleetListApi(APIView):
         operation_id="fleet_fleets_list",
     )
     def get(self, request):
-        status = _query_choice(request, "status", {s.value for s in FleetStatus})
+        status = query_choice(request, "status", {s.value for s in FleetStatus})
         qs = selectors.fleet_list(
             principal=require_principal(request), status=status, search=request.query_params.get("search")
         )
-        return _paginate(self, request, qs, FleetOutput)
+        return paginated(self, request, qs, FleetOutput)
 
     @extend_schema(
         tags=["fleet"], request=ApplySerializer, responses={201: FleetOutput}, operation_id="fleet_fleets_apply"
@@ -210,7 +192,7 @@ class FleetHistoryApi(APIView):
         if not principal.may_act_on_fleet(fleet_id, Role.FLEET_MANAGER):
             raise FleetNotFound("no such fleet")
         fleet = _fleet_for(principal, fleet_id)
-        return _paginate(self, request, fleet.status_changes.order_by("created_at"), self.ChangeOutput)
+        return paginated(self, request, fleet.status_changes.order_by("created_at"), self.ChangeOutput)
 
 
 # ---- vehicles ----------------------------------------------------------------------------
@@ -309,15 +291,15 @@ class VehicleListApi(APIView):
         within = request.query_params.get("documents_expiring_within")
         qs = selectors.vehicle_list(
             principal=require_principal(request),
-            fleet_id=_query_uuid(request, "fleet_id"),
-            status=_query_choice(request, "status", {s.value for s in VehicleStatus}),
-            vehicle_type=_query_choice(request, "type", {t.value for t in VehicleType}),
+            fleet_id=query_uuid(request, "fleet_id"),
+            status=query_choice(request, "status", {s.value for s in VehicleStatus}),
+            vehicle_type=query_choice(request, "type", {t.value for t in VehicleType}),
             search=request.query_params.get("search"),
             documents_expiring_within=None
             if within is None
             else serializers.IntegerField(min_value=0, max_value=3650).run_validation(within),
         )
-        return _paginate(self, request, qs, VehicleOutput)
+        return paginated(self, request, qs, VehicleOutput)
 
     @extend_schema(
         tags=["fleet"], request=CreateSerializer, responses={201: VehicleOutput}, operation_id="fleet_vehicles_create"
@@ -409,7 +391,7 @@ class VehicleDocumentListApi(APIView):
     )
     def get(self, request, vehicle_id):
         vehicle = _vehicle_for(request, vehicle_id, manage=True)
-        return _paginate(self, request, vehicle.documents.order_by("expires_on"), DocumentOutput)
+        return paginated(self, request, vehicle.documents.order_by("expires_on"), DocumentOutput)
 
     @extend_schema(
         tags=["fleet"],
@@ -471,7 +453,7 @@ class MaintenanceListApi(APIView):
     @extend_schema(tags=["fleet"], responses={200: MaintenanceOutput(many=True)}, operation_id="fleet_maintenance_list")
     def get(self, request, vehicle_id):
         vehicle = _vehicle_for(request, vehicle_id)
-        return _paginate(self, request, vehicle.maintenance_windows.order_by("starts_at"), MaintenanceOutput)
+        return paginated(self, request, vehicle.maintenance_windows.order_by("starts_at"), MaintenanceOutput)
 
     @extend_schema(
         tags=["fleet"],

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from apps.identity import selectors, services, tokens
 from apps.identity.contracts import FleetRole
 from logitrack.http.clients import client_ip
-from logitrack.http.pagination import Pagination
+from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
@@ -245,13 +245,6 @@ class InvitationOutput(serializers.Serializer):
 FLEET_FILTER = OpenApiParameter("fleet_id", str, description="only this fleet (UUID)")
 
 
-def _fleet_filter(request):
-    raw = request.query_params.get("fleet_id")
-    if raw is None:
-        return None
-    return serializers.UUIDField().run_validation(raw)
-
-
 class InvitationListCreateApi(APIView):
     permission_classes = [HasRole.of(Role.FLEET_MANAGER)]
 
@@ -267,10 +260,8 @@ class InvitationListCreateApi(APIView):
         operation_id="identity_invitations_list",
     )
     def get(self, request):
-        qs = selectors.invitation_list(principal=require_principal(request), fleet_id=_fleet_filter(request))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(InvitationOutput(page, many=True).data)
+        qs = selectors.invitation_list(principal=require_principal(request), fleet_id=query_uuid(request, "fleet_id"))
+        return paginated(self, request, qs, InvitationOutput)
 
     @extend_schema(
         tags=["identity"],
@@ -334,13 +325,12 @@ class MembershipListApi(APIView):
         operation_id="identity_memberships_list",
     )
     def get(self, request):
-        role = request.query_params.get("role")
-        if role is not None and role not in {r.value for r in FleetRole}:
-            raise serializers.ValidationError({"role": [f"must be one of {', '.join(r.value for r in FleetRole)}"]})
-        qs = selectors.membership_list(principal=require_principal(request), fleet_id=_fleet_filter(request), role=role)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(MemberOutput(page, many=True).data)
+        qs = selectors.membership_list(
+            principal=require_principal(request),
+            fleet_id=query_uuid(request, "fleet_id"),
+            role=query_choice(request, "role", [r.value for r in FleetRole]),
+        )
+        return paginated(self, request, qs, MemberOutput)
 
 
 class MembershipRevokeApi(APIView):

@@ -23,7 +23,7 @@ from apps.partner.contracts import (
 )
 from apps.partner.models import DriverProfile, KycDocument
 from logitrack import files
-from logitrack.http.pagination import Pagination
+from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
@@ -33,25 +33,6 @@ STAFF = HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER)
 MANAGERS = HasRole.of(Role.FLEET_MANAGER)
 DRIVERS = HasRole.of(Role.DRIVER)
 FLEET_PARAM = OpenApiParameter("fleet_id", uuid.UUID, description="which fleet, when you drive for several")
-
-
-def _paginate(view, request, qs, serializer):
-    paginator = Pagination()
-    return paginator.get_paginated_response(
-        serializer(paginator.paginate_queryset(qs, request, view=view), many=True).data
-    )
-
-
-def _query_uuid(request, name):
-    raw = request.query_params.get(name)
-    return None if raw is None else serializers.UUIDField().run_validation(raw)
-
-
-def _query_choice(request, name, choices):
-    raw = request.query_params.get(name)
-    if raw is not None and raw not in choices:
-        raise serializers.ValidationError({name: [f"must be one of {', '.join(sorted(choices))}"]})
-    return raw
 
 
 class DriverOutput(serializers.Serializer):
@@ -138,13 +119,13 @@ class DriverListApi(APIView):
     def get(self, request):
         qs = selectors.driver_list(
             fleets=selectors.managed_fleets(require_principal(request)),
-            fleet_id=_query_uuid(request, "fleet_id"),
-            compliance=_query_choice(request, "compliance_status", {c.value for c in ComplianceStatus}),
-            duty=_query_choice(request, "duty_status", {d.value for d in DutyStatus}),
+            fleet_id=query_uuid(request, "fleet_id"),
+            compliance=query_choice(request, "compliance_status", {c.value for c in ComplianceStatus}),
+            duty=query_choice(request, "duty_status", {d.value for d in DutyStatus}),
             active=None if request.query_params.get("include_inactive") in ("1", "true") else True,
             search=request.query_params.get("search"),
         )
-        return _paginate(self, request, qs, DriverOutput)
+        return paginated(self, request, qs, DriverOutput)
 
 
 class DriverDetailApi(APIView):
@@ -192,7 +173,7 @@ class DriverDocumentsApi(APIView):
     )
     def get(self, request, driver_id):
         driver = _driver_for_staff(request, driver_id, manage=True)
-        return _paginate(self, request, driver.documents.order_by("-submitted_at"), DocumentOutput)
+        return paginated(self, request, driver.documents.order_by("-submitted_at"), DocumentOutput)
 
 
 class DocumentReviewListApi(APIView):
@@ -211,10 +192,10 @@ class DocumentReviewListApi(APIView):
         principal = require_principal(request)
         qs = selectors.documents_for_review(
             fleets=None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER),
-            fleet_id=_query_uuid(request, "fleet_id"),
-            status=_query_choice(request, "status", {s.value for s in KycStatus}) or KycStatus.SUBMITTED,
+            fleet_id=query_uuid(request, "fleet_id"),
+            status=query_choice(request, "status", {s.value for s in KycStatus}) or KycStatus.SUBMITTED,
         )
-        return _paginate(self, request, qs, DocumentOutput)
+        return paginated(self, request, qs, DocumentOutput)
 
 
 def _document_for_manager(request, document_id) -> KycDocument:
@@ -284,7 +265,7 @@ class DocumentFileApi(APIView):
 
 def _me(request) -> DriverProfile:
     return selectors.driver_for_user(
-        user_id=require_principal(request).user_id, fleet_id=_query_uuid(request, "fleet_id")
+        user_id=require_principal(request).user_id, fleet_id=query_uuid(request, "fleet_id")
     )
 
 
@@ -391,7 +372,7 @@ class MyDocumentsApi(APIView):
         operation_id="partner_me_documents_list",
     )
     def get(self, request):
-        return _paginate(self, request, _me(request).documents.order_by("-submitted_at"), DocumentOutput)
+        return paginated(self, request, _me(request).documents.order_by("-submitted_at"), DocumentOutput)
 
     @extend_schema(
         tags=["driver app"],

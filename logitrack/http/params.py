@@ -1,0 +1,35 @@
+"""Query-string parsing and list rendering shared by every context's views (bad values are 400s)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from rest_framework import serializers
+
+from logitrack.http.pagination import Pagination
+
+
+def query_uuid(request, name: str) -> uuid.UUID | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return serializers.UUIDField().run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+
+
+def query_choice(request, name: str, choices: Iterable[str]) -> str | None:
+    raw = request.query_params.get(name)
+    allowed = set(choices)
+    if raw is not None and raw not in allowed:
+        raise serializers.ValidationError({name: [f"must be one of {', '.join(sorted(allowed))}"]})
+    return raw
+
+
+def paginated(view, request, queryset, serializer_class):
+    """One page of `queryset` rendered with `serializer_class`, with count/next/previous."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
