@@ -79,6 +79,17 @@ class FinalFare:
     capped: bool
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class QuoteRef:
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    vehicle_type: str
+    service: str
+    total_minor: int
+    currency: str
+    expires_at: dt.datetime
+
+
 class NoTariff(NotFound):
     code = "billing.no_tariff"
 

@@ -10,6 +10,7 @@ import uuid
 
 from apps.fleet import selectors as _selectors
 from apps.fleet.contracts import (
+    Capacity,
     FleetNotFound,
     FleetRef,
     FleetStatus,
@@ -47,6 +48,18 @@ def vehicles_assignable(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at:
     return [
         _vehicle_ref(v) for v in _selectors.vehicles_assignable(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)
     ]
+
+
+def vehicle_capacity_max(*, fleet_id: uuid.UUID, vehicle_type: str | None = None) -> Capacity:
+    """The largest load one active vehicle of the fleet (of that type) can carry, per dimension."""
+    qs = _Vehicle.objects.filter(fleet_id=fleet_id, status=VehicleStatus.ACTIVE)
+    vehicles = [v for v in qs if vehicle_type is None or v.TYPE == vehicle_type]
+    return Capacity(
+        weight_kg=max((v.capacity_kg for v in vehicles), default=0),
+        volume_m3=max((float(v.capacity_volume_m3) for v in vehicles), default=0.0),
+        seats=max((v.seats for v in vehicles), default=0),
+        parcels=max((v.parcels for v in vehicles), default=0),
+    )
 
 
 def _fleet_ref(fleet: _Fleet) -> FleetRef:

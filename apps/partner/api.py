@@ -26,6 +26,11 @@ def driver_for_user(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> Driver
     return _ref(_selectors.driver_for_user(user_id=user_id, fleet_id=fleet_id))
 
 
+def drivers_of_user(*, user_id: uuid.UUID) -> list[DriverRef]:
+    """Every driver profile a user has (one per fleet they drive for)."""
+    return [_ref(d) for d in _DriverProfile.objects.filter(user_id=user_id).order_by("created_at")]
+
+
 def driver_eligibility(*, driver_id: uuid.UUID, licence_class: str = "", require_on_duty: bool = False) -> Eligibility:
     """May this driver be given work? A driver who is not compliant never is. Unknown ids are not eligible."""
     return drivers_eligibility(driver_ids=[driver_id], licence_class=licence_class, require_on_duty=require_on_duty)[0]

@@ -1,8 +1,4 @@
-"""Integration events the trips context publishes (versioned; see logitrack.events).
-
-The completed and cancelled events are declared ahead of the trips app itself because billing
-settles from them; their fields are the contract both sides build against.
-"""
+"""Integration events the trips context publishes (versioned; see logitrack.events)."""
 
 from __future__ import annotations
 
@@ -10,9 +6,51 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from apps.trips.contracts import CancelledBy
+from apps.trips.contracts import CancelledBy, TripStatus
 from logitrack.events import IntegrationEvent
 from logitrack.types import GeoPoint
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripRequestedV1(IntegrationEvent):
+    """A trip was booked and waits for a driver (auto-dispatch listens to this)."""
+
+    TYPE = "logitrack.trips.trip.requested.v1"
+
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    vehicle_type: str
+    service: str
+    weight_kg: int
+    seats: int
+    pickup: GeoPoint
+    requested_for: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripAssignedV1(IntegrationEvent):
+    TYPE = "logitrack.trips.trip.assigned.v1"
+
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    driver_id: uuid.UUID
+    vehicle_id: uuid.UUID
+    reassigned: bool = False
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripStatusChangedV1(IntegrationEvent):
+    """Every lifecycle step, for boards and customers; completed/cancelled also have their own events."""
+
+    TYPE = "logitrack.trips.trip.status_changed.v1"
+
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    old_status: TripStatus
+    new_status: TripStatus
+    version: int
+    driver_id: uuid.UUID | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -50,3 +88,13 @@ class TripCancelledV1(IntegrationEvent):
     reason: str
     booked_at: dt.datetime
     cancelled_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripFailedV1(IntegrationEvent):
+    TYPE = "logitrack.trips.trip.failed.v1"
+
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    driver_id: uuid.UUID | None
+    reason: str

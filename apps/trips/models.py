@@ -1,1 +1,85 @@
-"""Tables owned by the trips context. Foreign identities are UUIDs, never relations."""
+"""Tables owned by the trips context. Fleets, customers, drivers, vehicles and quotes are UUIDs."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from apps.trips.contracts import StopKind, StopStatus, TripStatus
+from logitrack.db.models import BaseModel
+
+
+def _choices(enum_cls):
+    return [(m.value, m.value.replace("_", " ").capitalize()) for m in enum_cls]
+
+
+class Trip(BaseModel):
+    fleet_id = models.UUIDField(db_index=True)
+    customer_id = models.UUIDField(null=True, blank=True, db_index=True)
+    booked_by_id = models.UUIDField()
+    service = models.CharField(max_length=20, default="delivery")
+    vehicle_type = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, choices=_choices(TripStatus), default=TripStatus.REQUESTED, db_index=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="bumped on every change; clients send it back (If-Match)"
+    )
+    quote_id = models.UUIDField(null=True, blank=True)
+    requested_for = models.DateTimeField(null=True, blank=True, help_text="empty: as soon as possible")
+    weight_kg = models.PositiveIntegerField(default=0)
+    volume_m3 = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    parcels = models.PositiveSmallIntegerField(default=0)
+    seats = models.PositiveSmallIntegerField(default=0)
+    driver_id = models.UUIDField(null=True, blank=True, db_index=True)
+    vehicle_id = models.UUIDField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=300, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"trip {self.id} ({self.status})"
+
+
+class Stop(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="stops")
+    sequence = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=_choices(StopKind))
+    address = models.CharField(max_length=300)
+    lat = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lng = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    contact_name = models.CharField(max_length=150, blank=True, default="")
+    contact_phone = models.CharField(max_length=16, blank=True, default="")
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    service_minutes = models.PositiveSmallIntegerField(default=0)
+    notes = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=10, choices=_choices(StopStatus), default=StopStatus.PENDING)
+
+    class Meta:
+        ordering = ("sequence",)
+        constraints = [models.UniqueConstraint(fields=["trip", "sequence"], name="stop_sequence_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sequence}: {self.address}"
+
+
+class TripEvent(models.Model):
+    """The timeline: every transition with who, when, where and why (not an integration event)."""
+
+    id = models.BigAutoField(primary_key=True)
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="timeline")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    actor_id = models.UUIDField(null=True, blank=True)
+    actor_role = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}->{self.to_status}"

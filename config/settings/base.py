@@ -195,6 +195,18 @@ SPECTACULAR_SETTINGS = {
         "KycDocumentTypeEnum": [s.value for s in KycDocumentType],
         "InvoiceKindEnum": ["invoice", "receipt", "credit_note"],
         "VehicleDocumentKindEnum": [s.value for s in VehicleDocumentKind],
+        "StopKindEnum": ["pickup", "dropoff"],
+        "TripStatusEnum": [
+            "requested",
+            "assigned",
+            "en_route",
+            "at_pickup",
+            "in_progress",
+            "completed",
+            "cancelled",
+            "failed",
+        ],
+        "StopStatusEnum": ["pending", "arrived", "done", "failed"],
     },
 }
 

@@ -87,7 +87,7 @@ def _flatten(detail: Any) -> Any:
 
 
 def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str]]:
-    code, title = "error", "Request failed"
+    code, title = str(getattr(exc, "default_code", "error")), "Request failed"  # custom exceptions bring their own
     for cls, c, t in _DRF_CODES:
         if isinstance(exc, cls):
             code, title = c, t

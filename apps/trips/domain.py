@@ -1,0 +1,61 @@
+"""Pure rules of the trips context: the lifecycle state machine and who may move it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from apps.trips.contracts import TripStatus
+
+S = TripStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    sources: frozenset[TripStatus]
+    target: TripStatus
+    actors: frozenset[str]  # customer | driver | dispatcher
+    needs_reason: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    "start": Action(frozenset({S.ASSIGNED}), S.EN_ROUTE, frozenset({"driver"})),
+    "arrive_pickup": Action(frozenset({S.EN_ROUTE}), S.AT_PICKUP, frozenset({"driver"})),
+    "pick_up": Action(frozenset({S.AT_PICKUP}), S.IN_PROGRESS, frozenset({"driver"})),
+    "complete": Action(frozenset({S.IN_PROGRESS}), S.COMPLETED, frozenset({"driver"})),
+    "cancel": Action(
+        frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE, S.AT_PICKUP}),
+        S.CANCELLED,
+        frozenset({"customer", "dispatcher"}),
+    ),
+    "fail": Action(
+        frozenset({S.EN_ROUTE, S.AT_PICKUP, S.IN_PROGRESS}),
+        S.FAILED,
+        frozenset({"driver", "dispatcher"}),
+        needs_reason=True,
+    ),
+}
+# A customer may cancel only until the driver is at the pickup; a dispatcher overrides any time before it ends.
+CUSTOMER_CANCEL_UNTIL = frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE})
+TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.FAILED})
+
+
+def next_status(current: TripStatus, action: str, actor: str) -> TripStatus | None:
+    """The status `action` by `actor` leads to from `current`, or None when it is not allowed."""
+    rule = ACTIONS.get(action)
+    if rule is None or current not in rule.sources or actor not in rule.actors:
+        return None
+    if action == "cancel" and actor == "customer" and current not in CUSTOMER_CANCEL_UNTIL:
+        return None
+    return rule.target
+
+
+def point_in_polygon(lat: float, lng: float, polygon: tuple[tuple[float, float], ...]) -> bool:
+    """Ray casting on (lat, lng) vertices; fine for city-sized service areas."""
+    inside = False
+    j = len(polygon) - 1
+    for i, (yi, xi) in enumerate(polygon):
+        yj, xj = polygon[j]
+        if (yi > lat) != (yj > lat) and lng < (xj - xi) * (lat - yi) / ((yj - yi) or 1e-12) + xi:
+            inside = not inside
+        j = i
+    return inside

@@ -1,0 +1,80 @@
+"""Every call the trips context makes into another context (billing, partner, fleet)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from apps.billing import api as billing_api
+from apps.billing.contracts import QuoteExpired, QuoteNotFound
+from apps.fleet import api as fleet_api
+from apps.fleet.contracts import FleetNotFound, FleetStatus, VehicleNotFound
+from apps.partner import api as partner_api
+from apps.trips.contracts import InvalidTrip
+
+
+@dataclasses.dataclass(frozen=True)
+class FleetRules:
+    active: bool
+    center: tuple[float, float] | None
+    radius_m: int | None
+    polygon: tuple[tuple[float, float], ...]
+    max_weight_kg: int
+    max_seats: int
+    max_volume_m3: float
+
+
+def fleet_rules(*, fleet_id: uuid.UUID, vehicle_type: str) -> FleetRules:
+    try:
+        fleet = fleet_api.fleet_get(fleet_id=fleet_id)
+    except FleetNotFound as exc:
+        raise InvalidTrip("no such fleet", code="trips.fleet_not_found") from exc
+    capacity = fleet_api.vehicle_capacity_max(fleet_id=fleet_id, vehicle_type=vehicle_type)
+    area = fleet.service_area
+    center = (area.center_lat, area.center_lng) if area.center_lat is not None and area.center_lng is not None else None
+    return FleetRules(
+        fleet.status is FleetStatus.ACTIVE,
+        center,
+        area.radius_m,
+        area.polygon,
+        capacity.weight_kg,
+        capacity.seats,
+        capacity.volume_m3,
+    )
+
+
+def quote_usable(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
+    try:
+        billing_api.quote_check(quote_id=quote_id, fleet_id=fleet_id)
+    except (QuoteNotFound, QuoteExpired) as exc:
+        raise InvalidTrip(exc.message, code=exc.code) from exc
+
+
+def driver_problems(*, driver_id: uuid.UUID, licence_class: str) -> tuple[str, ...]:
+    """Why a driver may not take the trip (empty when they may)."""
+    answer = partner_api.driver_eligibility(driver_id=driver_id, licence_class=licence_class)
+    return answer.reasons
+
+
+def vehicle_problems(*, vehicle_id: uuid.UUID, fleet_id: uuid.UUID, weight_kg: int, seats: int) -> tuple[str, str]:
+    """(problem or "", the licence class the vehicle needs)."""
+    try:
+        vehicle = fleet_api.vehicle_get(vehicle_id=vehicle_id)
+    except VehicleNotFound:
+        return "vehicle_unknown", ""
+    now = dt.datetime.now(dt.UTC)
+    if vehicle.fleet_id != fleet_id:
+        return "vehicle_unknown", ""
+    if vehicle.id not in {
+        v.id
+        for v in fleet_api.vehicles_assignable(fleet_id=fleet_id, starts_at=now, ends_at=now + dt.timedelta(hours=1))
+    }:
+        return "vehicle_not_assignable", vehicle.required_licence_class
+    if weight_kg > vehicle.capacity.weight_kg or seats > vehicle.capacity.seats:
+        return "vehicle_too_small", vehicle.required_licence_class
+    return "", vehicle.required_licence_class
+
+
+def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:
+    return {d.id for d in partner_api.drivers_of_user(user_id=user_id)}

@@ -1,0 +1,284 @@
+"""Trips REST API: booking, the board, assignment, lifecycle transitions (with If-Match) and timelines."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.trips import domain, integrations, selectors, services
+from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
+from logitrack.exceptions import NotFound
+from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.serializers import StrictInputSerializer
+from logitrack.idempotency.drf import idempotent
+from logitrack.principal import Role
+from logitrack.types import GeoPoint
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description='the trip version you read, as its ETag: W/"3"',
+)
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = 'send the version you read in If-Match (the ETag of the trip), e.g. If-Match: W/"3"'
+    default_code = "trips.version_required"
+    title = "Precondition required"
+
+
+def _expected_version(request) -> int:
+    raw = request.headers.get("If-Match", "").strip()
+    digits = raw.removeprefix("W/").strip('"')
+    if not digits.isdigit():
+        raise PreconditionRequired()
+    return int(digits)
+
+
+class StopOutput(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
+    address = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    contact_name = serializers.CharField()
+    window_start = serializers.DateTimeField(allow_null=True)
+    window_end = serializers.DateTimeField(allow_null=True)
+    service_minutes = serializers.IntegerField()
+    notes = serializers.CharField()
+    status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
+
+
+class TripOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    customer_id = serializers.UUIDField(allow_null=True)
+    status = serializers.ChoiceField(choices=[s.value for s in TripStatus])
+    version = serializers.IntegerField()
+    service = serializers.CharField()
+    vehicle_type = serializers.CharField()
+    quote_id = serializers.UUIDField(allow_null=True)
+    requested_for = serializers.DateTimeField(allow_null=True)
+    weight_kg = serializers.IntegerField()
+    seats = serializers.IntegerField()
+    parcels = serializers.IntegerField()
+    driver_id = serializers.UUIDField(allow_null=True)
+    vehicle_id = serializers.UUIDField(allow_null=True)
+    stops = StopOutput(many=True)
+    created_at = serializers.DateTimeField()
+
+
+def _with_etag(trip, status=200):
+    response = Response(TripOutput(trip).data, status=status)
+    response["ETag"] = f'W/"{trip.version}"'
+    return response
+
+
+class StopInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
+    address = serializers.CharField(max_length=300)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    contact_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    contact_phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, default="", allow_blank=True)
+    window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    service_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False, default=0)
+    notes = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class TripListApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    class BookSerializer(StrictInputSerializer):
+        fleet_id = serializers.UUIDField()
+        vehicle_type = serializers.ChoiceField(choices=["bike", "car", "van", "truck"])
+        service = serializers.ChoiceField(choices=["delivery", "ride"], default="delivery")
+        stops = StopInputSerializer(many=True, min_length=2, max_length=services.MAX_STOPS)
+        quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+        requested_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        weight_kg = serializers.IntegerField(min_value=0, max_value=60_000, required=False, default=0)
+        volume_m3 = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False, default=0)
+        parcels = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
+        seats = serializers.IntegerField(min_value=0, max_value=60, required=False, default=0)
+        customer_id = serializers.UUIDField(
+            required=False, allow_null=True, default=None, help_text="dispatchers booking for a customer"
+        )
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[
+            OpenApiParameter("status", str, enum=[s.value for s in TripStatus]),
+            OpenApiParameter("fleet_id", uuid.UUID),
+        ],
+        responses={200: TripOutput(many=True)},
+        operation_id="trips_list",
+    )
+    def get(self, request):
+        qs = selectors.trips_visible(principal=require_principal(request))
+        status = query_choice(request, "status", [s.value for s in TripStatus])
+        fleet_id = query_uuid(request, "fleet_id")
+        if status:
+            qs = qs.filter(status=status)
+        if fleet_id:
+            qs = qs.filter(fleet_id=fleet_id)
+        return paginated(self, request, qs, TripOutput)
+
+    @extend_schema(tags=["trips"], request=BookSerializer, responses={201: TripOutput}, operation_id="trips_book")
+    @idempotent
+    def post(self, request):
+        principal = require_principal(request)
+        data = self.BookSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        staff = principal.may_act_on_fleet(v["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER)
+        if not staff and not principal.has_role(Role.CUSTOMER):
+            raise NotFound("no such fleet", code="fleet.not_found")
+        trip = services.trip_book(
+            fleet_id=v["fleet_id"],
+            booked_by_id=principal.user_id,
+            customer_id=(v["customer_id"] if staff else principal.user_id),
+            vehicle_type=v["vehicle_type"],
+            service=v["service"],
+            stops=[services.StopInput(**s) for s in v["stops"]],
+            load=services.Load(
+                weight_kg=v["weight_kg"], volume_m3=v["volume_m3"], parcels=v["parcels"], seats=v["seats"]
+            ),
+            quote_id=v["quote_id"],
+            requested_for=v["requested_for"],
+            role="dispatcher" if staff else "customer",
+        )
+        return _with_etag(trip, status=201)
+
+
+def _trip(request, trip_id):
+    principal = require_principal(request)
+    trip = selectors.trip_for(principal=principal, trip_id=trip_id)
+    if trip is None and principal.has_role(Role.DRIVER):
+        mine = integrations.driver_ids_of(user_id=principal.user_id)
+        trip = selectors.trip_of_drivers(trip_id=trip_id, driver_ids=mine)
+    if trip is None:
+        raise TripNotFound("no such trip")
+    return trip
+
+
+class TripDetailApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    @extend_schema(tags=["trips"], responses={200: TripOutput}, operation_id="trips_get")
+    def get(self, request, trip_id):
+        return _with_etag(_trip(request, trip_id))
+
+
+class TransitionApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    class InputSerializer(StrictInputSerializer):
+        action = serializers.ChoiceField(choices=sorted(domain.ACTIONS))
+        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+        lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
+        lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
+        distance_m = serializers.IntegerField(min_value=0, max_value=2_000_000, required=False)
+        waiting_s = serializers.IntegerField(min_value=0, max_value=86_400, required=False, default=0)
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[IF_MATCH],
+        request=InputSerializer,
+        responses={200: TripOutput},
+        operation_id="trips_transition",
+    )
+    @idempotent
+    def post(self, request, trip_id):
+        principal = require_principal(request)
+        trip = _trip(request, trip_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        role = _role_for(principal, trip, v["action"])
+        location = GeoPoint(v["lat"], v["lng"]) if "lat" in v and "lng" in v else None
+        updated = services.trip_transition(
+            trip_id=trip.id,
+            action=v["action"],
+            actor_id=principal.user_id,
+            role=role,
+            expected_version=_expected_version(request),
+            reason=v["reason"],
+            location=location,
+            distance_m=v.get("distance_m"),
+            waiting_s=v["waiting_s"],
+        )
+        return _with_etag(updated)
+
+
+def _role_for(principal, trip, action: str) -> str:
+    """Who the caller is for this trip: its driver, its fleet's dispatcher, or its customer."""
+    driver_actions = {"start", "arrive_pickup", "pick_up", "complete"}
+    is_driver = trip.driver_id is not None and trip.driver_id in integrations.driver_ids_of(user_id=principal.user_id)
+    is_staff = principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
+    if is_driver and (action in driver_actions or not is_staff):
+        return "driver"
+    if is_staff:
+        return "dispatcher"
+    return "customer"
+
+
+class AssignApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        driver_id = serializers.UUIDField()
+        vehicle_id = serializers.UUIDField()
+        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[IF_MATCH],
+        request=InputSerializer,
+        responses={200: TripOutput},
+        operation_id="trips_assign",
+    )
+    @idempotent
+    def post(self, request, trip_id):
+        principal = require_principal(request)
+        trip = _trip(request, trip_id)
+        if not principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
+            raise TripNotFound("no such trip")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.trip_assign(
+            trip_id=trip.id,
+            actor_id=principal.user_id,
+            expected_version=_expected_version(request),
+            **data.validated_data,
+        )
+        return _with_etag(updated)
+
+
+class TimelineApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    class EventOutput(serializers.Serializer):
+        action = serializers.CharField()
+        from_status = serializers.CharField()
+        to_status = serializers.CharField()
+        actor_id = serializers.UUIDField(allow_null=True)
+        actor_role = serializers.CharField()
+        at = serializers.DateTimeField()
+        lat = serializers.FloatField(allow_null=True)
+        lng = serializers.FloatField(allow_null=True)
+        reason = serializers.CharField()
+
+    @extend_schema(tags=["trips"], responses={200: EventOutput(many=True)}, operation_id="trips_timeline")
+    def get(self, request, trip_id):
+        trip = _trip(request, trip_id)
+        return paginated(self, request, trip.timeline.all(), self.EventOutput)

@@ -1,0 +1,30 @@
+"""Read use cases of the trips context."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from apps.trips.models import Trip
+from logitrack.principal import Principal, Role
+
+
+def trips_visible(*, principal: Principal) -> QuerySet:
+    """Customers see the trips they booked; drivers the ones given to them (by user → profile); staff their fleets'."""
+    qs = Trip.objects.prefetch_related("stops").order_by("-created_at")
+    if principal.is_platform_admin:
+        return qs
+    visible = Q(customer_id=principal.user_id) | Q(booked_by_id=principal.user_id)
+    staff_fleets = principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)
+    if staff_fleets:
+        visible |= Q(fleet_id__in=staff_fleets)
+    return qs.filter(visible)
+
+
+def trip_for(*, principal: Principal, trip_id: uuid.UUID) -> Trip | None:
+    return trips_visible(principal=principal).filter(id=trip_id).first()
+
+
+def trip_of_drivers(*, trip_id: uuid.UUID, driver_ids: set[uuid.UUID]) -> Trip | None:
+    return Trip.objects.prefetch_related("stops").filter(id=trip_id, driver_id__in=driver_ids).first()

@@ -1,0 +1,353 @@
+"""Write use cases of the trips context: booking, assignment and the lifecycle. One transaction each."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import uuid
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.trips import domain, integrations
+from apps.trips.contracts import (
+    CancelledBy,
+    IllegalTransition,
+    InvalidTrip,
+    LoadTooLarge,
+    OutsideServiceArea,
+    StaleVersion,
+    StopKind,
+    StopStatus,
+    TripNotFound,
+    TripStatus,
+)
+from apps.trips.events import (
+    TripAssignedV1,
+    TripCancelledV1,
+    TripCompletedV1,
+    TripFailedV1,
+    TripRequestedV1,
+    TripStatusChangedV1,
+)
+from apps.trips.models import Stop, Trip, TripEvent
+from logitrack.outbox.api import publish
+from logitrack.types import GeoPoint
+
+MAX_STOPS = 25
+
+
+@dataclasses.dataclass(frozen=True)
+class StopInput:
+    kind: StopKind
+    address: str
+    lat: float
+    lng: float
+    contact_name: str = ""
+    contact_phone: str = ""
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    service_minutes: int = 0
+    notes: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Load:
+    weight_kg: int = 0
+    volume_m3: Decimal = Decimal(0)
+    parcels: int = 0
+    seats: int = 0
+
+
+def _check_stops(stops: list[StopInput], requested_for: dt.datetime | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not 2 <= len(stops) <= MAX_STOPS:
+        errors["stops"] = [f"a trip has 2 to {MAX_STOPS} stops"]
+    elif stops[0].kind != StopKind.PICKUP or stops[-1].kind != StopKind.DROPOFF:
+        errors["stops"] = ["a trip starts with a pickup and ends with a drop-off"]
+    previous_start = None
+    for i, stop in enumerate(stops):
+        try:
+            GeoPoint(stop.lat, stop.lng)
+        except Exception as exc:  # ValidationFailed from the primitive
+            errors[f"stops[{i}]"] = [str(exc)]
+        if stop.window_start and stop.window_end and stop.window_end <= stop.window_start:
+            errors[f"stops[{i}].window_end"] = ["must be after window_start"]
+        if stop.window_end and stop.window_end <= (requested_for or timezone.now()):
+            errors[f"stops[{i}].window_end"] = ["is already over"]
+        if stop.window_start and previous_start and stop.window_start < previous_start:
+            errors[f"stops[{i}].window_start"] = ["windows must follow the order of the stops"]
+        previous_start = stop.window_start or previous_start
+    if errors:
+        raise InvalidTrip("the trip's stops are not consistent", extra={"errors": errors})
+
+
+def _check_area(rules: integrations.FleetRules, stops: list[StopInput]) -> None:
+    outside = []
+    for i, stop in enumerate(stops):
+        inside_circle = (
+            rules.center is None
+            or rules.radius_m is None
+            or GeoPoint(*rules.center).distance_m(GeoPoint(stop.lat, stop.lng)) <= rules.radius_m
+        )
+        inside_polygon = not rules.polygon or domain.point_in_polygon(stop.lat, stop.lng, rules.polygon)
+        if not (inside_circle and inside_polygon):
+            outside.append(f"stops[{i}]")
+    if outside:
+        raise OutsideServiceArea(
+            "some stops are outside the fleet's service area", extra={"errors": {s: ["Outside."] for s in outside}}
+        )
+
+
+def _timeline(trip: Trip, *, action: str, old: str, actor_id, role: str, reason: str = "", at_point=None) -> None:
+    TripEvent.objects.create(
+        trip=trip,
+        action=action,
+        from_status=old,
+        to_status=trip.status,
+        actor_id=actor_id,
+        actor_role=role,
+        reason=reason,
+        lat=at_point.lat if at_point else None,
+        lng=at_point.lng if at_point else None,
+    )
+
+
+@transaction.atomic
+def trip_book(
+    *,
+    fleet_id: uuid.UUID,
+    booked_by_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    vehicle_type: str,
+    service: str,
+    stops: list[StopInput],
+    load: Load,
+    quote_id: uuid.UUID | None,
+    requested_for: dt.datetime | None,
+    role: str,
+) -> Trip:
+    _check_stops(stops, requested_for)
+    rules = integrations.fleet_rules(fleet_id=fleet_id, vehicle_type=vehicle_type)
+    if not rules.active:
+        raise InvalidTrip("the fleet is not taking bookings", code="trips.fleet_inactive")
+    _check_area(rules, stops)
+    too_big = {
+        name: [f"at most {limit}"]
+        for name, value, limit in (
+            ("weight_kg", load.weight_kg, rules.max_weight_kg),
+            ("seats", load.seats, rules.max_seats),
+            ("volume_m3", float(load.volume_m3), rules.max_volume_m3),
+        )
+        if value > limit
+    }
+    if too_big:
+        raise LoadTooLarge("no vehicle of this fleet can carry that load", extra={"errors": too_big})
+    if quote_id is not None:
+        integrations.quote_usable(quote_id=quote_id, fleet_id=fleet_id)
+    trip = Trip.objects.create(
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        booked_by_id=booked_by_id,
+        service=service,
+        vehicle_type=vehicle_type,
+        quote_id=quote_id,
+        requested_for=requested_for,
+        weight_kg=load.weight_kg,
+        volume_m3=load.volume_m3,
+        parcels=load.parcels,
+        seats=load.seats,
+    )
+    Stop.objects.bulk_create([Stop(trip=trip, sequence=i + 1, **dataclasses.asdict(s)) for i, s in enumerate(stops)])
+    _timeline(trip, action="book", old="", actor_id=booked_by_id, role=role)
+    publish(
+        TripRequestedV1(
+            trip_id=trip.id,
+            fleet_id=fleet_id,
+            vehicle_type=vehicle_type,
+            service=service,
+            weight_kg=load.weight_kg,
+            seats=load.seats,
+            pickup=GeoPoint(stops[0].lat, stops[0].lng),
+            requested_for=requested_for,
+        )
+    )
+    return trip
+
+
+def _locked(trip_id: uuid.UUID, expected_version: int | None) -> Trip:
+    trip = Trip.objects.select_for_update().filter(id=trip_id).first()
+    if trip is None:
+        raise TripNotFound("no such trip")
+    if expected_version is not None and trip.version != expected_version:
+        raise StaleVersion(
+            f"the trip is at version {trip.version}, not {expected_version}; read it again",
+            extra={"current_version": trip.version},
+        )
+    return trip
+
+
+def _save(trip: Trip, *fields: str) -> None:
+    trip.version += 1
+    trip.save(update_fields=[*fields, "version", "updated_at"])
+
+
+@transaction.atomic
+def trip_assign(
+    *,
+    trip_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    vehicle_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> Trip:
+    """Give the trip to an eligible driver with an assignable vehicle that can carry the load."""
+    trip = _locked(trip_id, expected_version)
+    if trip.status not in (TripStatus.REQUESTED, TripStatus.ASSIGNED):
+        raise IllegalTransition(
+            f"a trip that is {trip.status} cannot be (re)assigned", extra={"current_status": trip.status}
+        )
+    reassigned = trip.status == TripStatus.ASSIGNED
+    if reassigned and not reason.strip():
+        raise InvalidTrip("say why the trip is reassigned", extra={"errors": {"reason": ["Required to reassign."]}})
+    vehicle_problem, licence = integrations.vehicle_problems(
+        vehicle_id=vehicle_id, fleet_id=trip.fleet_id, weight_kg=trip.weight_kg, seats=trip.seats
+    )
+    problems = [
+        p for p in (vehicle_problem, *integrations.driver_problems(driver_id=driver_id, licence_class=licence)) if p
+    ]
+    if problems:
+        raise IllegalTransition(
+            "the driver or vehicle cannot take this trip", code="trips.not_assignable", extra={"reasons": problems}
+        )
+    old = trip.status
+    trip.driver_id, trip.vehicle_id, trip.status = driver_id, vehicle_id, TripStatus.ASSIGNED
+    _save(trip, "driver_id", "vehicle_id", "status")
+    _timeline(
+        trip,
+        action="reassign" if reassigned else "assign",
+        old=old,
+        actor_id=actor_id,
+        role="dispatcher",
+        reason=reason,
+    )
+    publish(
+        TripAssignedV1(
+            trip_id=trip.id,
+            fleet_id=trip.fleet_id,
+            driver_id=driver_id,
+            vehicle_id=vehicle_id,
+            reassigned=reassigned,
+            reason=reason,
+        )
+    )
+    if old != trip.status:
+        publish(
+            TripStatusChangedV1(
+                trip_id=trip.id,
+                fleet_id=trip.fleet_id,
+                old_status=TripStatus(old),
+                new_status=TripStatus.ASSIGNED,
+                version=trip.version,
+                driver_id=driver_id,
+            )
+        )
+    return trip
+
+
+@transaction.atomic
+def trip_transition(
+    *,
+    trip_id: uuid.UUID,
+    action: str,
+    actor_id: uuid.UUID | None,
+    role: str,
+    expected_version: int | None = None,
+    reason: str = "",
+    location: GeoPoint | None = None,
+    distance_m: int | None = None,
+    waiting_s: int = 0,
+) -> Trip:
+    """Move the trip along its lifecycle. Illegal steps are 409s; a stale version is a 409 too."""
+    trip = _locked(trip_id, expected_version)
+    old = TripStatus(trip.status)
+    target = domain.next_status(old, action, role)
+    if target is None:
+        raise IllegalTransition(
+            f"a {role} cannot {action.replace('_', ' ')} a trip that is {old.replace('_', ' ')}",
+            extra={"current_status": old.value, "action": action},
+        )
+    if domain.ACTIONS[action].needs_reason and not reason.strip():
+        raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
+    now = timezone.now()
+    trip.status = target
+    fields = ["status"]
+    if action == "start":
+        trip.started_at = now
+        fields.append("started_at")
+    if target in domain.TERMINAL:
+        trip.ended_at, trip.end_reason = now, reason.strip()
+        fields += ["ended_at", "end_reason"]
+        trip.stops.filter(status=StopStatus.PENDING).update(
+            status=StopStatus.DONE if target == TripStatus.COMPLETED else StopStatus.FAILED
+        )
+    _save(trip, *fields)
+    _timeline(trip, action=action, old=old, actor_id=actor_id, role=role, reason=reason.strip(), at_point=location)
+    publish(
+        TripStatusChangedV1(
+            trip_id=trip.id,
+            fleet_id=trip.fleet_id,
+            old_status=old,
+            new_status=target,
+            version=trip.version,
+            driver_id=trip.driver_id,
+        )
+    )
+    if target == TripStatus.COMPLETED:
+        _publish_completed(trip, distance_m=distance_m, waiting_s=waiting_s)
+    elif target == TripStatus.CANCELLED:
+        publish(
+            TripCancelledV1(
+                trip_id=trip.id,
+                fleet_id=trip.fleet_id,
+                customer_id=trip.customer_id,
+                driver_id=trip.driver_id,
+                quote_id=trip.quote_id,
+                cancelled_by=CancelledBy(role),
+                reason=reason.strip(),
+                booked_at=trip.created_at,
+                cancelled_at=now,
+            )
+        )
+    elif target == TripStatus.FAILED:
+        publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
+    return trip
+
+
+def _publish_completed(trip: Trip, *, distance_m: int | None, waiting_s: int) -> None:
+    stops = list(trip.stops.all())
+    points = tuple(GeoPoint(s.lat, s.lng) for s in stops)
+    if distance_m is None:  # no odometer figure: the straight legs with a road factor
+        distance_m = round(sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * 1.3)
+    started = trip.started_at or trip.created_at
+    publish(
+        TripCompletedV1(
+            trip_id=trip.id,
+            fleet_id=trip.fleet_id,
+            customer_id=trip.customer_id,
+            driver_id=trip.driver_id,
+            vehicle_type=trip.vehicle_type,
+            service=trip.service,
+            quote_id=trip.quote_id,
+            distance_m=distance_m,
+            duration_s=int((trip.ended_at - started).total_seconds()),
+            waiting_s=waiting_s,
+            stops=len(stops),
+            started_at=started,
+            completed_at=trip.ended_at,
+            stop_points=points,
+        )
+    )

@@ -1,0 +1,256 @@
+"""A trip end to end over REST as the apps use it, and the lifecycle's rules at its edges."""
+
+import uuid
+
+import pytest
+
+from apps.billing.models import FareRecord, JournalTransaction
+from apps.billing.tests.factories import tariff
+from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.partner.models import DriverProfile
+from apps.partner.tests.factories import make_compliant
+from apps.trips.models import Trip
+from logitrack.outbox.models import OutboxMessage
+from tests.support.isolation import assert_hidden, assert_never_lists, client_for
+
+pytestmark = pytest.mark.django_db
+PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1, Berlin", "lat": 52.5310, "lng": 13.3847}
+DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25, Berlin", "lat": 52.5016, "lng": 13.4190}
+
+
+@pytest.fixture
+def world(two_fleets, relay_and_deliver):
+    fleet = active_fleet(
+        fleet_id=two_fleets.a.fleet_id, service_center_lat=52.52, service_center_lng=13.405, service_radius_m=25_000
+    )
+    active_fleet(fleet_id=two_fleets.b.fleet_id, name="Bravo")
+    tariff(fleet_id=fleet.id)
+    van = vehicle(fleet, registration="B-TR 1", capacity_kg=800)
+    relay_and_deliver()  # driver profiles
+    driver = make_compliant(DriverProfile.objects.get(user_id=two_fleets.a.users["driver"].id))
+    return two_fleets, fleet, van, driver
+
+
+def book(client, fleet_id, **extra):
+    return client.post(
+        "/api/v1/trips/trips/",
+        {"fleet_id": str(fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 120, **extra},
+        format="json",
+    )
+
+
+def step(client, trip, action, version, **extra):
+    return client.post(
+        f"/api/v1/trips/trips/{trip}/transitions/",
+        {"action": action, **extra},
+        format="json",
+        HTTP_IF_MATCH=f'W/"{version}"',
+    )
+
+
+def test_a_trip_from_quote_to_settlement(world, relay_and_deliver):
+    two_fleets, fleet, van, driver = world
+    customer = client_for(two_fleets.customer)
+    quote = customer.post(
+        "/api/v1/billing/quotes/",
+        {
+            "fleet_id": str(fleet.id),
+            "vehicle_type": "van",
+            "stops": [[PICKUP["lat"], PICKUP["lng"]], [DROPOFF["lat"], DROPOFF["lng"]]],
+        },
+        format="json",
+    ).json()
+    booked = book(customer, fleet.id, quote_id=quote["id"])
+    assert booked.status_code == 201, booked.json()
+    trip = booked.json()
+    assert (trip["status"], trip["version"], booked["ETag"]) == ("requested", 1, 'W/"1"')
+
+    dispatcher = two_fleets.a.client("dispatcher")
+    assert trip["id"] in {
+        t["id"] for t in dispatcher.get("/api/v1/trips/trips/", {"status": "requested"}).json()["results"]
+    }
+    assigned = dispatcher.post(
+        f"/api/v1/trips/trips/{trip['id']}/assign/",
+        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        format="json",
+        HTTP_IF_MATCH='W/"1"',
+    )
+    assert assigned.status_code == 200, assigned.json()
+
+    driver_app = two_fleets.a.client("driver")
+    version = assigned.json()["version"]
+    for action in ("start", "arrive_pickup", "pick_up", "complete"):
+        extra = {"distance_m": 4200, "lat": DROPOFF["lat"], "lng": DROPOFF["lng"]} if action == "complete" else {}
+        moved = step(driver_app, trip["id"], action, version, **extra)
+        assert moved.status_code == 200, (action, moved.json())
+        version = moved.json()["version"]
+    assert moved.json()["status"] == "completed"
+    assert {s["status"] for s in moved.json()["stops"]} == {"done"}
+
+    timeline = customer.get(f"/api/v1/trips/trips/{trip['id']}/timeline/").json()["results"]
+    assert [e["action"] for e in timeline] == ["book", "assign", "start", "arrive_pickup", "pick_up", "complete"]
+    assert timeline[-1]["lat"] == DROPOFF["lat"] and timeline[-1]["actor_role"] == "driver"
+
+    relay_and_deliver()
+    relay_and_deliver()
+    record = FareRecord.objects.get(trip_id=trip["id"])
+    assert record.quote_id == uuid.UUID(quote["id"]) and record.driver_id == driver.id
+    assert JournalTransaction.objects.filter(kind="settlement", reference_id=trip["id"]).count() == 1
+    assert OutboxMessage.objects.filter(event_type="logitrack.trips.trip.completed.v1").count() == 1
+
+
+def test_illegal_steps_stale_versions_and_missing_preconditions(world):
+    two_fleets, fleet, van, driver = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    driver_app = two_fleets.a.client("driver")
+    dispatcher = two_fleets.a.client("dispatcher")
+
+    not_assigned = step(dispatcher, trip["id"], "start", 1)
+    assert (not_assigned.status_code, not_assigned.json()["code"]) == (409, "trips.illegal_transition")
+    no_match = dispatcher.post(f"/api/v1/trips/trips/{trip['id']}/transitions/", {"action": "cancel"}, format="json")
+    assert (no_match.status_code, no_match.json()["code"]) == (428, "trips.version_required")
+
+    dispatcher.post(
+        f"/api/v1/trips/trips/{trip['id']}/assign/",
+        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        format="json",
+        HTTP_IF_MATCH='W/"1"',
+    )
+    stale = step(driver_app, trip["id"], "start", 1)  # the client still holds version 1
+    assert (stale.status_code, stale.json()["code"]) == (409, "trips.stale_version")
+    assert stale.json()["current_version"] == 2
+    skip = step(driver_app, trip["id"], "complete", 2)
+    assert skip.status_code == 409
+    assert Trip.objects.get(id=trip["id"]).status == "assigned"
+    fail_without_reason = step(dispatcher, trip["id"], "fail", 2)
+    assert fail_without_reason.status_code == 409  # a dispatcher cannot fail an assigned, not yet started trip
+
+
+def test_customers_cancel_before_pickup_and_dispatchers_can_override(world, relay_and_deliver):
+    two_fleets, fleet, van, driver = world
+    customer = client_for(two_fleets.customer)
+    early = book(customer, fleet.id).json()
+    cancelled = step(customer, early["id"], "cancel", 1, reason="plans changed")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert step(customer, early["id"], "cancel", 2).status_code == 409
+
+    late = book(customer, fleet.id).json()
+    dispatcher = two_fleets.a.client("dispatcher")
+    dispatcher.post(
+        f"/api/v1/trips/trips/{late['id']}/assign/",
+        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        format="json",
+        HTTP_IF_MATCH='W/"1"',
+    )
+    driver_app = two_fleets.a.client("driver")
+    step(driver_app, late["id"], "start", 2)
+    step(driver_app, late["id"], "arrive_pickup", 3)
+    refused = step(customer, late["id"], "cancel", 4)
+    assert refused.status_code == 409
+    override = step(dispatcher, late["id"], "cancel", 4, reason="customer unreachable")
+    assert override.status_code == 200
+    relay_and_deliver()
+    assert OutboxMessage.objects.filter(event_type="logitrack.trips.trip.cancelled.v1").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"stops": [PICKUP, {**DROPOFF, "lat": 48.137, "lng": 11.575}]}, "trips.outside_service_area"),  # Munich
+        ({"weight_kg": 5000}, "trips.load_too_large"),
+        ({"stops": [DROPOFF, PICKUP]}, "trips.invalid"),
+        (
+            {
+                "stops": [
+                    PICKUP,
+                    {**DROPOFF, "window_start": "2030-01-01T12:00:00Z", "window_end": "2030-01-01T11:00:00Z"},
+                ]
+            },
+            "trips.invalid",
+        ),
+        ({"quote_id": str(uuid.uuid4())}, "billing.quote_not_found"),
+        ({"stops": [PICKUP]}, "validation_failed"),
+        ({"stops": [PICKUP, {**DROPOFF, "lat": 123}]}, "validation_failed"),
+        ({"helicopter": True}, "validation_failed"),
+    ],
+)
+def test_bad_bookings_are_4xx_and_create_nothing(world, change, code):
+    two_fleets, fleet, *_ = world
+    response = book(client_for(two_fleets.customer), fleet.id, **change)
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == code
+    assert Trip.objects.count() == 0
+
+
+def test_booking_retried_with_the_same_key_creates_one_trip(world):
+    two_fleets, fleet, *_ = world
+    customer = client_for(two_fleets.customer)
+    first = customer.post(
+        "/api/v1/trips/trips/",
+        {"fleet_id": str(fleet.id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="book-1",
+    )
+    again = customer.post(
+        "/api/v1/trips/trips/",
+        {"fleet_id": str(fleet.id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="book-1",
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"] and Trip.objects.count() == 1
+
+
+def test_assignment_checks_the_driver_and_vehicle(world):
+    two_fleets, fleet, van, driver = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    dispatcher = two_fleets.a.client("dispatcher")
+    driver_b = DriverProfile.objects.get(user_id=two_fleets.b.users["driver"].id)  # not compliant, other fleet
+    refused = dispatcher.post(
+        f"/api/v1/trips/trips/{trip['id']}/assign/",
+        {"driver_id": str(driver_b.id), "vehicle_id": str(van.id)},
+        format="json",
+        HTTP_IF_MATCH='W/"1"',
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "trips.not_assignable")
+    assert "compliance_pending" in refused.json()["reasons"]
+    unknown = dispatcher.post(
+        f"/api/v1/trips/trips/{trip['id']}/assign/",
+        {"driver_id": str(driver.id), "vehicle_id": str(uuid.uuid4())},
+        format="json",
+        HTTP_IF_MATCH='W/"1"',
+    )
+    assert "vehicle_unknown" in unknown.json()["reasons"]
+    ok = dispatcher.post(
+        f"/api/v1/trips/trips/{trip['id']}/assign/",
+        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        format="json",
+        HTTP_IF_MATCH='W/"1"',
+    )
+    assert ok.status_code == 200
+    no_reason = dispatcher.post(
+        f"/api/v1/trips/trips/{trip['id']}/assign/",
+        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        format="json",
+        HTTP_IF_MATCH='W/"2"',
+    )
+    assert no_reason.status_code == 400  # reassigning needs a reason
+
+
+def test_trips_of_fleet_a_are_invisible_to_fleet_b_and_to_other_customers(world, make_user):
+    two_fleets, fleet, *_ = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    outsiders = [("b." + r, two_fleets.b.client(r)) for r in ("fleet_manager", "dispatcher", "driver")]
+    outsiders.append(("other customer", client_for(make_user(is_customer=True))))
+    for _, client in outsiders:
+        assert_never_lists(client, "/api/v1/trips/trips/", [trip["id"]])
+        assert_hidden(client, "GET", f"/api/v1/trips/trips/{trip['id']}/")
+        assert_hidden(client, "GET", f"/api/v1/trips/trips/{trip['id']}/timeline/")
+        assert_hidden(
+            client,
+            "POST",
+            f"/api/v1/trips/trips/{trip['id']}/transitions/",
+            data={"action": "cancel"},
+            HTTP_IF_MATCH='W/"1"',
+        )
+    assert Trip.objects.get(id=trip["id"]).status == "requested"
