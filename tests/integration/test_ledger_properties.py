@@ -2,9 +2,11 @@
 payouts and their decisions, and checks every ledger invariant after each step."""
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -146,6 +148,48 @@ class LedgerMachine(RuleBasedStateMachine):
         except Conflict:
             assert status != Payout.Status.APPROVED
 
+    @rule(c=st.integers(0, 2), d=st.integers(0, 1), amount=st.integers(1, 3_000))
+    def concurrent_postings(self, c, d, amount):
+        """Two payouts race for one wallet while two top-ups land on one customer, on separate connections."""
+        wallet = Account.objects.filter(kind=AccountKind.DRIVER_WALLET, owner_id=self.drivers[d]).first()
+        before = wallet.balance_minor if wallet else 0
+        outcomes: list[str] = []
+        barrier = threading.Barrier(4)
+
+        def run(fn):
+            try:
+                barrier.wait(timeout=10)
+                fn()
+                outcomes.append("ok")
+            except InsufficientFunds:
+                outcomes.append("refused")
+            finally:
+                connection.close()
+
+        def payout():
+            services.payout_request(
+                driver_id=self.drivers[d],
+                fleet_id=self.fleet.id,
+                amount=Money(amount, "EUR"),
+                idempotency_key=str(uuid.uuid4()),
+            )
+
+        def topup():
+            services.customer_topup(
+                customer_id=self.customers[c], amount=Money(amount, "EUR"), idempotency_key=str(uuid.uuid4())
+            )
+
+        threads = [threading.Thread(target=run, args=(fn,)) for fn in (payout, payout, topup, topup)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        paid = outcomes.count("ok") - 2
+        assert paid == min(2, before // amount)  # never more payouts than the wallet covers
+        self.payouts += list(
+            Payout.objects.filter(driver_id=self.drivers[d], status="requested").values_list("id", flat=True)
+        )
+
     @invariant()
     def ledger_is_sound(self):
         assert ledger.verify() == []
@@ -155,7 +199,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert not Account.objects.filter(floor_minor__isnull=False, balance_minor__lt=0).exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the concurrent rule needs committed rows other connections can see
 def test_ledger_invariants_hold_under_random_operations():
     run_state_machine_as_test(
         LedgerMachine,
