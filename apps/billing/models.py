@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -70,7 +71,15 @@ class Tariff(BaseModel):
         return f"{self.name} ({self.service}, {self.vehicle_type or 'any'}) from {self.valid_from:%Y-%m-%d}"
 
     def pricing_components(self) -> list[pricing.Component]:
-        return [c.as_component() for c in self.components.order_by("position")]
+        """The components as the pricing engine sees them, cached per tariff version: fetching
+        polymorphic rows costs one query per component type, on every fare otherwise. The admin
+        saves the tariff itself with its inline components, which moves `updated_at` on."""
+        return list(_components(self.id, self.updated_at))
+
+
+@functools.lru_cache(maxsize=512)
+def _components(tariff_id: uuid.UUID, version: object) -> tuple[pricing.Component, ...]:
+    return tuple(c.as_component() for c in TariffComponent.objects.filter(tariff_id=tariff_id).order_by("position"))
 
 
 class TariffComponent(PolymorphicModel):
