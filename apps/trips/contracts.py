@@ -61,3 +61,7 @@ class OutsideServiceArea(ValidationFailed):
 
 class LoadTooLarge(ValidationFailed):
     code = "trips.load_too_large"
+
+
+class ShiftOverlap(Conflict):
+    code = "trips.shift_overlap"

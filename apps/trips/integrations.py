@@ -11,6 +11,7 @@ from apps.billing.contracts import QuoteExpired, QuoteNotFound
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetNotFound, FleetStatus, VehicleNotFound
 from apps.partner import api as partner_api
+from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
 
 
@@ -57,23 +58,37 @@ def driver_problems(*, driver_id: uuid.UUID, licence_class: str) -> tuple[str, .
     return answer.reasons
 
 
-def vehicle_problems(*, vehicle_id: uuid.UUID, fleet_id: uuid.UUID, weight_kg: int, seats: int) -> tuple[str, str]:
-    """(problem or "", the licence class the vehicle needs)."""
+def shift_problems(
+    *, fleet_id: uuid.UUID, driver_id: uuid.UUID, vehicle_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime
+) -> list[str]:
+    """Why this driver and vehicle cannot work together in this window (empty when they can)."""
     try:
         vehicle = fleet_api.vehicle_get(vehicle_id=vehicle_id)
     except VehicleNotFound:
-        return "vehicle_unknown", ""
-    now = dt.datetime.now(dt.UTC)
+        return ["vehicle_unknown"]
     if vehicle.fleet_id != fleet_id:
-        return "vehicle_unknown", ""
+        return ["vehicle_unknown"]
+    problems = []
     if vehicle.id not in {
-        v.id
-        for v in fleet_api.vehicles_assignable(fleet_id=fleet_id, starts_at=now, ends_at=now + dt.timedelta(hours=1))
+        v.id for v in fleet_api.vehicles_assignable(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)
     }:
-        return "vehicle_not_assignable", vehicle.required_licence_class
-    if weight_kg > vehicle.capacity.weight_kg or seats > vehicle.capacity.seats:
-        return "vehicle_too_small", vehicle.required_licence_class
-    return "", vehicle.required_licence_class
+        problems.append("vehicle_not_assignable")
+    try:
+        driver = partner_api.driver_get(driver_id=driver_id)
+    except DriverNotFound:
+        return [*problems, "driver_unknown"]
+    if driver.fleet_id != fleet_id:
+        return [*problems, "driver_unknown"]
+    problems += partner_api.driver_eligibility(
+        driver_id=driver_id, licence_class=vehicle.required_licence_class
+    ).reasons
+    return problems
+
+
+def vehicle_capacity(*, vehicle_id: uuid.UUID):
+    """(capacity, licence class needed) of a shift's vehicle."""
+    vehicle = fleet_api.vehicle_get(vehicle_id=vehicle_id)
+    return vehicle.capacity, vehicle.required_licence_class
 
 
 def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:

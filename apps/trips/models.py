@@ -31,6 +31,7 @@ class Trip(BaseModel):
     seats = models.PositiveSmallIntegerField(default=0)
     driver_id = models.UUIDField(null=True, blank=True, db_index=True)
     vehicle_id = models.UUIDField(null=True, blank=True)
+    shift = models.ForeignKey("Shift", null=True, blank=True, on_delete=models.PROTECT, related_name="trips")
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=300, blank=True, default="")
@@ -83,3 +84,36 @@ class TripEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}->{self.to_status}"
+
+
+class Shift(BaseModel):
+    """A driver with a vehicle for a time window. Neither may be in two overlapping shifts: a PostgreSQL
+    exclusion constraint enforces it (migration 0002), the service checks first for a clear message."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned"
+        STARTED = "started"
+        ENDED = "ended"
+        CANCELLED = "cancelled"
+
+    fleet_id = models.UUIDField(db_index=True)
+    driver_id = models.UUIDField(db_index=True)
+    vehicle_id = models.UUIDField(db_index=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    pooling = models.BooleanField(default=False, help_text="may carry several trips in progress at once")
+    planned_by_id = models.UUIDField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    odometer_start_km = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+    odometer_end_km = models.DecimalField(max_digits=9, decimal_places=1, null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        ordering = ("starts_at",)
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"shift {self.driver_id} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -6,7 +6,7 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from apps.trips.models import Trip
+from apps.trips.models import Shift, Trip
 from logitrack.principal import Principal, Role
 
 
@@ -28,3 +28,13 @@ def trip_for(*, principal: Principal, trip_id: uuid.UUID) -> Trip | None:
 
 def trip_of_drivers(*, trip_id: uuid.UUID, driver_ids: set[uuid.UUID]) -> Trip | None:
     return Trip.objects.prefetch_related("stops").filter(id=trip_id, driver_id__in=driver_ids).first()
+
+
+def shifts_visible(*, principal: Principal, driver_ids: set[uuid.UUID]) -> QuerySet:
+    """Staff see their fleets' shifts; drivers their own."""
+    qs = Shift.objects.order_by("starts_at")
+    if principal.is_platform_admin:
+        return qs
+    return qs.filter(
+        Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)) | Q(driver_id__in=driver_ids)
+    )

@@ -8,7 +8,8 @@ import itertools
 import uuid
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.trips import domain, integrations
@@ -18,6 +19,7 @@ from apps.trips.contracts import (
     InvalidTrip,
     LoadTooLarge,
     OutsideServiceArea,
+    ShiftOverlap,
     StaleVersion,
     StopKind,
     StopStatus,
@@ -32,7 +34,7 @@ from apps.trips.events import (
     TripRequestedV1,
     TripStatusChangedV1,
 )
-from apps.trips.models import Stop, Trip, TripEvent
+from apps.trips.models import Shift, Stop, Trip, TripEvent
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
 
@@ -195,16 +197,103 @@ def _save(trip: Trip, *fields: str) -> None:
 
 
 @transaction.atomic
+def shift_plan(
+    *,
+    fleet_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    vehicle_id: uuid.UUID,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    planned_by_id: uuid.UUID | None,
+    pooling: bool = False,
+) -> Shift:
+    """A driver with a vehicle for a window: the driver eligible for it, the vehicle assignable for all of it,
+    neither already on a shift then (the database refuses overlaps even if this check is raced)."""
+    if ends_at <= starts_at:
+        raise InvalidTrip("a shift ends after it starts", extra={"errors": {"ends_at": ["Not after starts_at."]}})
+    if ends_at - starts_at > dt.timedelta(hours=16):
+        raise InvalidTrip("a shift lasts at most 16 hours", extra={"errors": {"ends_at": ["Too long."]}})
+    problems = integrations.shift_problems(
+        fleet_id=fleet_id, driver_id=driver_id, vehicle_id=vehicle_id, starts_at=starts_at, ends_at=ends_at
+    )
+    if problems:
+        raise IllegalTransition(
+            "the driver or vehicle cannot work this shift", code="trips.shift_not_possible", extra={"reasons": problems}
+        )
+    overlapping = Shift.objects.exclude(status=Shift.Status.CANCELLED).filter(
+        starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if overlapping.filter(Q(driver_id=driver_id) | Q(vehicle_id=vehicle_id)).exists():
+        raise ShiftOverlap("the driver or the vehicle already has a shift in that window")
+    try:
+        with transaction.atomic():
+            return Shift.objects.create(
+                fleet_id=fleet_id,
+                driver_id=driver_id,
+                vehicle_id=vehicle_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                pooling=pooling,
+                planned_by_id=planned_by_id,
+            )
+    except IntegrityError:  # a concurrent plan won the race; the exclusion constraint said no
+        raise ShiftOverlap("the driver or the vehicle already has a shift in that window") from None
+
+
+@transaction.atomic
+def shift_start(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
+    shift = Shift.objects.select_for_update().get(id=shift_id)
+    if shift.status != Shift.Status.PLANNED:
+        raise IllegalTransition(f"a shift that is {shift.status} cannot start", code="trips.shift_illegal_transition")
+    if timezone.now() < shift.starts_at - dt.timedelta(minutes=30):
+        raise IllegalTransition("the shift starts later (at most 30 minutes early)", code="trips.shift_too_early")
+    shift.status, shift.started_at, shift.odometer_start_km = Shift.Status.STARTED, timezone.now(), odometer_km
+    shift.save(update_fields=["status", "started_at", "odometer_start_km", "updated_at"])
+    return shift
+
+
+@transaction.atomic
+def shift_end(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
+    shift = Shift.objects.select_for_update().get(id=shift_id)
+    if shift.status != Shift.Status.STARTED:
+        raise IllegalTransition(f"a shift that is {shift.status} cannot end", code="trips.shift_illegal_transition")
+    if shift.odometer_start_km is not None and odometer_km < shift.odometer_start_km:
+        raise InvalidTrip(
+            "the odometer cannot go backwards", extra={"errors": {"odometer_km": ["Below the start reading."]}}
+        )
+    if shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exists():
+        raise IllegalTransition("finish or hand over the shift's trips first", code="trips.shift_has_open_trips")
+    shift.status, shift.ended_at, shift.odometer_end_km = Shift.Status.ENDED, timezone.now(), odometer_km
+    shift.save(update_fields=["status", "ended_at", "odometer_end_km", "updated_at"])
+    return shift
+
+
+@transaction.atomic
+def shift_cancel(*, shift_id: uuid.UUID) -> Shift:
+    shift = Shift.objects.select_for_update().get(id=shift_id)
+    if (
+        shift.status != Shift.Status.PLANNED
+        or shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exists()
+    ):
+        raise IllegalTransition(
+            "only a planned shift without open trips can be cancelled", code="trips.shift_illegal_transition"
+        )
+    shift.status = Shift.Status.CANCELLED
+    shift.save(update_fields=["status", "updated_at"])
+    return shift
+
+
+@transaction.atomic
 def trip_assign(
     *,
     trip_id: uuid.UUID,
-    driver_id: uuid.UUID,
-    vehicle_id: uuid.UUID,
+    shift_id: uuid.UUID,
     actor_id: uuid.UUID | None,
     expected_version: int | None = None,
     reason: str = "",
 ) -> Trip:
-    """Give the trip to an eligible driver with an assignable vehicle that can carry the load."""
+    """Put the trip on a shift: its driver must still be eligible, and the vehicle must carry this trip's load
+    on top of everything else open on the shift."""
     trip = _locked(trip_id, expected_version)
     if trip.status not in (TripStatus.REQUESTED, TripStatus.ASSIGNED):
         raise IllegalTransition(
@@ -213,19 +302,40 @@ def trip_assign(
     reassigned = trip.status == TripStatus.ASSIGNED
     if reassigned and not reason.strip():
         raise InvalidTrip("say why the trip is reassigned", extra={"errors": {"reason": ["Required to reassign."]}})
-    vehicle_problem, licence = integrations.vehicle_problems(
-        vehicle_id=vehicle_id, fleet_id=trip.fleet_id, weight_kg=trip.weight_kg, seats=trip.seats
-    )
-    problems = [
-        p for p in (vehicle_problem, *integrations.driver_problems(driver_id=driver_id, licence_class=licence)) if p
-    ]
+    shift = Shift.objects.select_for_update().filter(id=shift_id, fleet_id=trip.fleet_id).first()
+    if shift is None or shift.status not in (Shift.Status.PLANNED, Shift.Status.STARTED):
+        raise IllegalTransition("no open shift with that id in this fleet", code="trips.shift_not_open")
+    when = trip.requested_for or timezone.now()
+    if not shift.starts_at - dt.timedelta(minutes=30) <= when <= shift.ends_at:
+        raise IllegalTransition("the trip falls outside the shift", code="trips.outside_shift")
+    capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
+    on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
+    weight = sum(t.weight_kg for t in on_board) + trip.weight_kg
+    seats = sum(t.seats for t in on_board) + trip.seats
+    if weight > capacity.weight_kg or seats > capacity.seats:
+        raise IllegalTransition(
+            "the shift's vehicle cannot carry this on top of its other trips",
+            code="trips.over_capacity",
+            extra={
+                "weight_kg": weight,
+                "capacity_kg": capacity.weight_kg,
+                "seats": seats,
+                "capacity_seats": capacity.seats,
+            },
+        )
+    problems = integrations.driver_problems(driver_id=shift.driver_id, licence_class=licence)
     if problems:
         raise IllegalTransition(
-            "the driver or vehicle cannot take this trip", code="trips.not_assignable", extra={"reasons": problems}
+            "the shift's driver cannot take this trip", code="trips.not_assignable", extra={"reasons": list(problems)}
         )
     old = trip.status
-    trip.driver_id, trip.vehicle_id, trip.status = driver_id, vehicle_id, TripStatus.ASSIGNED
-    _save(trip, "driver_id", "vehicle_id", "status")
+    trip.shift, trip.driver_id, trip.vehicle_id, trip.status = (
+        shift,
+        shift.driver_id,
+        shift.vehicle_id,
+        TripStatus.ASSIGNED,
+    )
+    _save(trip, "shift", "driver_id", "vehicle_id", "status")
     _timeline(
         trip,
         action="reassign" if reassigned else "assign",
@@ -238,8 +348,8 @@ def trip_assign(
         TripAssignedV1(
             trip_id=trip.id,
             fleet_id=trip.fleet_id,
-            driver_id=driver_id,
-            vehicle_id=vehicle_id,
+            driver_id=shift.driver_id,
+            vehicle_id=shift.vehicle_id,
             reassigned=reassigned,
             reason=reason,
         )
@@ -252,7 +362,7 @@ def trip_assign(
                 old_status=TripStatus(old),
                 new_status=TripStatus.ASSIGNED,
                 version=trip.version,
-                driver_id=driver_id,
+                driver_id=shift.driver_id,
             )
         )
     return trip
@@ -282,6 +392,12 @@ def trip_transition(
         )
     if domain.ACTIONS[action].needs_reason and not reason.strip():
         raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
+    if action == "pick_up" and trip.shift_id and not trip.shift.pooling:
+        busy = Trip.objects.filter(driver_id=trip.driver_id, status=TripStatus.IN_PROGRESS).exclude(id=trip.id)
+        if busy.exists():
+            raise IllegalTransition(
+                "the driver already has a trip in progress and the shift does not pool", code="trips.driver_busy"
+            )
     now = timezone.now()
     trip.status = target
     fields = ["status"]

@@ -1,14 +1,17 @@
 """A trip end to end over REST as the apps use it, and the lifecycle's rules at its edges."""
 
+import datetime as dt
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from apps.billing.models import FareRecord, JournalTransaction
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
+from apps.trips import services
 from apps.trips.models import Trip
 from logitrack.outbox.models import OutboxMessage
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
@@ -28,7 +31,16 @@ def world(two_fleets, relay_and_deliver):
     van = vehicle(fleet, registration="B-TR 1", capacity_kg=800)
     relay_and_deliver()  # driver profiles
     driver = make_compliant(DriverProfile.objects.get(user_id=two_fleets.a.users["driver"].id))
-    return two_fleets, fleet, van, driver
+    now = timezone.now()
+    shift = services.shift_plan(
+        fleet_id=fleet.id,
+        driver_id=driver.id,
+        vehicle_id=van.id,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=7),
+        planned_by_id=None,
+    )
+    return two_fleets, fleet, van, driver, shift
 
 
 def book(client, fleet_id, **extra):
@@ -49,7 +61,7 @@ def step(client, trip, action, version, **extra):
 
 
 def test_a_trip_from_quote_to_settlement(world, relay_and_deliver):
-    two_fleets, fleet, van, driver = world
+    two_fleets, fleet, _van, driver, shift = world
     customer = client_for(two_fleets.customer)
     quote = customer.post(
         "/api/v1/billing/quotes/",
@@ -71,7 +83,7 @@ def test_a_trip_from_quote_to_settlement(world, relay_and_deliver):
     }
     assigned = dispatcher.post(
         f"/api/v1/trips/trips/{trip['id']}/assign/",
-        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        {"shift_id": str(shift.id)},
         format="json",
         HTTP_IF_MATCH='W/"1"',
     )
@@ -100,7 +112,7 @@ def test_a_trip_from_quote_to_settlement(world, relay_and_deliver):
 
 
 def test_illegal_steps_stale_versions_and_missing_preconditions(world):
-    two_fleets, fleet, van, driver = world
+    two_fleets, fleet, _van, _driver, shift = world
     trip = book(client_for(two_fleets.customer), fleet.id).json()
     driver_app = two_fleets.a.client("driver")
     dispatcher = two_fleets.a.client("dispatcher")
@@ -112,7 +124,7 @@ def test_illegal_steps_stale_versions_and_missing_preconditions(world):
 
     dispatcher.post(
         f"/api/v1/trips/trips/{trip['id']}/assign/",
-        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        {"shift_id": str(shift.id)},
         format="json",
         HTTP_IF_MATCH='W/"1"',
     )
@@ -127,7 +139,7 @@ def test_illegal_steps_stale_versions_and_missing_preconditions(world):
 
 
 def test_customers_cancel_before_pickup_and_dispatchers_can_override(world, relay_and_deliver):
-    two_fleets, fleet, van, driver = world
+    two_fleets, fleet, _van, _driver, shift = world
     customer = client_for(two_fleets.customer)
     early = book(customer, fleet.id).json()
     cancelled = step(customer, early["id"], "cancel", 1, reason="plans changed")
@@ -138,7 +150,7 @@ def test_customers_cancel_before_pickup_and_dispatchers_can_override(world, rela
     dispatcher = two_fleets.a.client("dispatcher")
     dispatcher.post(
         f"/api/v1/trips/trips/{late['id']}/assign/",
-        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
+        {"shift_id": str(shift.id)},
         format="json",
         HTTP_IF_MATCH='W/"1"',
     )
@@ -201,40 +213,115 @@ def test_booking_retried_with_the_same_key_creates_one_trip(world):
     assert first.json()["id"] == again.json()["id"] and Trip.objects.count() == 1
 
 
-def test_assignment_checks_the_driver_and_vehicle(world):
-    two_fleets, fleet, van, driver = world
-    trip = book(client_for(two_fleets.customer), fleet.id).json()
+def assign(client, trip_id, shift_id, version, **extra):
+    return client.post(
+        f"/api/v1/trips/trips/{trip_id}/assign/",
+        {"shift_id": str(shift_id), **extra},
+        format="json",
+        HTTP_IF_MATCH=f'W/"{version}"',
+    )
+
+
+def test_shifts_refuse_ineligible_drivers_overlaps_and_over_capacity(world):
+    two_fleets, fleet, van, driver, shift = world
     dispatcher = two_fleets.a.client("dispatcher")
-    driver_b = DriverProfile.objects.get(user_id=two_fleets.b.users["driver"].id)  # not compliant, other fleet
-    refused = dispatcher.post(
-        f"/api/v1/trips/trips/{trip['id']}/assign/",
-        {"driver_id": str(driver_b.id), "vehicle_id": str(van.id)},
+    now = timezone.now()
+    plan = {
+        "fleet_id": str(fleet.id),
+        "driver_id": str(driver.id),
+        "vehicle_id": str(van.id),
+        "starts_at": (now + dt.timedelta(hours=2)).isoformat(),
+        "ends_at": (now + dt.timedelta(hours=9)).isoformat(),
+    }
+    overlap = dispatcher.post("/api/v1/trips/shifts/", plan, format="json")
+    assert (overlap.status_code, overlap.json()["code"]) == (409, "trips.shift_overlap")
+    driver_b = DriverProfile.objects.get(user_id=two_fleets.b.users["driver"].id)
+    other = dispatcher.post(
+        "/api/v1/trips/shifts/",
+        {
+            **plan,
+            "driver_id": str(driver_b.id),
+            "starts_at": (now + dt.timedelta(hours=10)).isoformat(),
+            "ends_at": (now + dt.timedelta(hours=12)).isoformat(),
+        },
         format="json",
-        HTTP_IF_MATCH='W/"1"',
     )
-    assert (refused.status_code, refused.json()["code"]) == (409, "trips.not_assignable")
-    assert "compliance_pending" in refused.json()["reasons"]
-    unknown = dispatcher.post(
-        f"/api/v1/trips/trips/{trip['id']}/assign/",
-        {"driver_id": str(driver.id), "vehicle_id": str(uuid.uuid4())},
-        format="json",
-        HTTP_IF_MATCH='W/"1"',
+    assert (other.status_code, other.json()["code"]) == (409, "trips.shift_not_possible")
+    assert "driver_unknown" in other.json()["reasons"]
+
+    customer = client_for(two_fleets.customer)
+    heavy = [book(customer, fleet.id, weight_kg=500).json() for _ in range(2)]  # the van carries 800 kg
+    assert assign(dispatcher, heavy[0]["id"], shift.id, 1).status_code == 200
+    over = assign(dispatcher, heavy[1]["id"], shift.id, 1)
+    assert (over.status_code, over.json()["code"]) == (409, "trips.over_capacity")
+    assert (over.json()["weight_kg"], over.json()["capacity_kg"]) == (1000, 800)
+    reassign_without_reason = assign(dispatcher, heavy[0]["id"], shift.id, 2)
+    assert reassign_without_reason.status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_overlapping_shifts_even_when_the_check_is_skipped(world):
+    from django.db import IntegrityError, connection, transaction
+
+    from apps.trips.models import Shift
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's")
+    _, fleet, van, driver, shift = world
+    with pytest.raises(IntegrityError, match="shift_(driver|vehicle)_no_overlap"), transaction.atomic():
+        Shift.objects.create(
+            fleet_id=fleet.id,
+            driver_id=driver.id,
+            vehicle_id=uuid.uuid4(),
+            starts_at=shift.starts_at + dt.timedelta(hours=1),
+            ends_at=shift.ends_at + dt.timedelta(hours=1),
+        )
+    with pytest.raises(IntegrityError, match="shift_vehicle_no_overlap"), transaction.atomic():
+        Shift.objects.create(
+            fleet_id=fleet.id,
+            driver_id=uuid.uuid4(),
+            vehicle_id=van.id,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+        )
+    Shift.objects.filter(id=shift.id).update(status="cancelled")  # a cancelled shift frees the window
+    Shift.objects.create(
+        fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id, starts_at=shift.starts_at, ends_at=shift.ends_at
     )
-    assert "vehicle_unknown" in unknown.json()["reasons"]
-    ok = dispatcher.post(
-        f"/api/v1/trips/trips/{trip['id']}/assign/",
-        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
-        format="json",
-        HTTP_IF_MATCH='W/"1"',
+
+
+def test_a_driver_starts_and_ends_the_shift_with_odometer_readings(world):
+    two_fleets, _fleet, _van, _driver, shift = world
+    driver_app = two_fleets.a.client("driver")
+    started = driver_app.post(f"/api/v1/trips/shifts/{shift.id}/start/", {"odometer_km": "12000.5"}, format="json")
+    assert started.status_code == 200 and started.json()["status"] == "started"
+    backwards = driver_app.post(f"/api/v1/trips/shifts/{shift.id}/end/", {"odometer_km": "11000"}, format="json")
+    assert backwards.status_code == 400
+    ended = driver_app.post(f"/api/v1/trips/shifts/{shift.id}/end/", {"odometer_km": "12080"}, format="json")
+    assert ended.status_code == 200 and ended.json()["odometer_end_km"] == "12080.0"
+    assert (
+        two_fleets.b.client("driver")
+        .post(f"/api/v1/trips/shifts/{shift.id}/start/", {"odometer_km": "1"}, format="json")
+        .status_code
+        == 404
     )
-    assert ok.status_code == 200
-    no_reason = dispatcher.post(
-        f"/api/v1/trips/trips/{trip['id']}/assign/",
-        {"driver_id": str(driver.id), "vehicle_id": str(van.id)},
-        format="json",
-        HTTP_IF_MATCH='W/"2"',
+
+
+def test_without_pooling_a_driver_has_one_trip_in_progress(world):
+    two_fleets, fleet, _van, _driver, shift = world
+    customer, dispatcher, driver_app = (
+        client_for(two_fleets.customer),
+        two_fleets.a.client("dispatcher"),
+        two_fleets.a.client("driver"),
     )
-    assert no_reason.status_code == 400  # reassigning needs a reason
+    first, second = book(customer, fleet.id).json(), book(customer, fleet.id).json()
+    for trip in (first, second):
+        assign(dispatcher, trip["id"], shift.id, 1)
+        for version, action in ((2, "start"), (3, "arrive_pickup")):
+            step(driver_app, trip["id"], action, version)
+    assert step(driver_app, first["id"], "pick_up", 4).status_code == 200
+    busy = step(driver_app, second["id"], "pick_up", 4)
+    assert (busy.status_code, busy.json()["code"]) == (409, "trips.driver_busy")
 
 
 def test_trips_of_fleet_a_are_invisible_to_fleet_b_and_to_other_customers(world, make_user):

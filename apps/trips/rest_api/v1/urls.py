@@ -1,6 +1,13 @@
 from django.urls import path
+from drf_spectacular.utils import extend_schema_view
 
 from apps.trips.rest_api.v1 import views
+
+
+def extend(view, operation_id):
+    """The start and end endpoints share a view; give each its own OpenAPI operation id."""
+    return extend_schema_view(post=views.extend_schema(operation_id=operation_id))(type(operation_id, (view,), {}))
+
 
 app_name = "trips-v1"
 urlpatterns = [
@@ -9,4 +16,16 @@ urlpatterns = [
     path("trips/<uuid:trip_id>/transitions/", views.TransitionApi.as_view(), name="trip-transition"),
     path("trips/<uuid:trip_id>/assign/", views.AssignApi.as_view(), name="trip-assign"),
     path("trips/<uuid:trip_id>/timeline/", views.TimelineApi.as_view(), name="trip-timeline"),
+    path("shifts/", views.ShiftListApi.as_view(), name="shifts"),
+    path(
+        "shifts/<uuid:shift_id>/start/",
+        extend(views.ShiftStartEndApi, "trips_shifts_start").as_view(end=False),
+        name="shift-start",
+    ),
+    path(
+        "shifts/<uuid:shift_id>/end/",
+        extend(views.ShiftStartEndApi, "trips_shifts_end").as_view(end=True),
+        name="shift-end",
+    ),
+    path("shifts/<uuid:shift_id>/cancel/", views.ShiftCancelApi.as_view(), name="shift-cancel"),
 ]

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.trips import domain, integrations, selectors, services
 from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
+from apps.trips.models import Shift
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
@@ -236,8 +237,7 @@ class AssignApi(APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
 
     class InputSerializer(StrictInputSerializer):
-        driver_id = serializers.UUIDField()
-        vehicle_id = serializers.UUIDField()
+        shift_id = serializers.UUIDField()
         reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
 
     @extend_schema(
@@ -282,3 +282,108 @@ class TimelineApi(APIView):
     def get(self, request, trip_id):
         trip = _trip(request, trip_id)
         return paginated(self, request, trip.timeline.all(), self.EventOutput)
+
+
+class ShiftOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    driver_id = serializers.UUIDField()
+    vehicle_id = serializers.UUIDField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=Shift.Status.values)
+    pooling = serializers.BooleanField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    odometer_start_km = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    odometer_end_km = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+
+
+class ShiftListApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER, Role.DRIVER)]
+
+    class PlanSerializer(StrictInputSerializer):
+        fleet_id = serializers.UUIDField()
+        driver_id = serializers.UUIDField()
+        vehicle_id = serializers.UUIDField()
+        starts_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField()
+        pooling = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[OpenApiParameter("fleet_id", uuid.UUID), OpenApiParameter("status", str, enum=Shift.Status.values)],
+        responses={200: ShiftOutput(many=True)},
+        operation_id="trips_shifts_list",
+    )
+    def get(self, request):
+        principal = require_principal(request)
+        qs = selectors.shifts_visible(
+            principal=principal, driver_ids=integrations.driver_ids_of(user_id=principal.user_id)
+        )
+        status = query_choice(request, "status", Shift.Status.values)
+        fleet_id = query_uuid(request, "fleet_id")
+        if status:
+            qs = qs.filter(status=status)
+        if fleet_id:
+            qs = qs.filter(fleet_id=fleet_id)
+        return paginated(self, request, qs, ShiftOutput)
+
+    @extend_schema(
+        tags=["trips"], request=PlanSerializer, responses={201: ShiftOutput}, operation_id="trips_shifts_plan"
+    )
+    @idempotent
+    def post(self, request):
+        principal = require_principal(request)
+        data = self.PlanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not principal.may_act_on_fleet(data.validated_data["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER):
+            raise NotFound("no such fleet", code="fleet.not_found")
+        shift = services.shift_plan(planned_by_id=principal.user_id, **data.validated_data)
+        return Response(ShiftOutput(shift).data, status=201)
+
+
+def _shift(request, shift_id, *, staff: bool):
+    principal = require_principal(request)
+    shift = (
+        selectors.shifts_visible(principal=principal, driver_ids=integrations.driver_ids_of(user_id=principal.user_id))
+        .filter(id=shift_id)
+        .first()
+    )
+    if shift is None:
+        raise NotFound("no such shift", code="trips.shift_not_found")
+    is_staff = principal.may_act_on_fleet(shift.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
+    if staff and not is_staff:
+        raise NotFound("no such shift", code="trips.shift_not_found")
+    return shift
+
+
+class ShiftStartEndApi(APIView):
+    """The driver starts and ends their shift from the app, with odometer readings."""
+
+    permission_classes = [HasRole.of(Role.DRIVER)]
+    end = False
+
+    class InputSerializer(StrictInputSerializer):
+        odometer_km = serializers.DecimalField(max_digits=9, decimal_places=1, min_value=0)
+
+    @extend_schema(tags=["driver app"], request=InputSerializer, responses={200: ShiftOutput})
+    @idempotent
+    def post(self, request, shift_id):
+        principal = require_principal(request)
+        shift = _shift(request, shift_id, staff=False)
+        if shift.driver_id not in integrations.driver_ids_of(user_id=principal.user_id):
+            raise NotFound("no such shift", code="trips.shift_not_found")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = services.shift_end if self.end else services.shift_start
+        return Response(ShiftOutput(action(shift_id=shift.id, odometer_km=data.validated_data["odometer_km"])).data)
+
+
+class ShiftCancelApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    @extend_schema(tags=["trips"], request=None, responses={200: ShiftOutput}, operation_id="trips_shifts_cancel")
+    def post(self, request, shift_id):
+        shift = _shift(request, shift_id, staff=True)
+        return Response(ShiftOutput(services.shift_cancel(shift_id=shift.id)).data)
