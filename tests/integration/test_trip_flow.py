@@ -268,7 +268,7 @@ def test_the_database_refuses_overlapping_shifts_even_when_the_check_is_skipped(
     if connection.vendor != "postgresql":
         pytest.skip("the exclusion constraint is PostgreSQL's")
     _, fleet, van, driver, shift = world
-    with pytest.raises(IntegrityError, match="shift_(driver|vehicle)_no_overlap"), transaction.atomic():
+    with pytest.raises(IntegrityError, match=r"shift_(driver|vehicle)_no_overlap"), transaction.atomic():
         Shift.objects.create(
             fleet_id=fleet.id,
             driver_id=driver.id,
