@@ -93,3 +93,22 @@ def vehicle_capacity(*, vehicle_id: uuid.UUID):
 
 def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:
     return {d.id for d in partner_api.drivers_of_user(user_id=user_id)}
+
+
+def tracking_details(*, driver_id: uuid.UUID | None, vehicle_id: uuid.UUID | None) -> tuple[str | None, dict | None]:
+    """(driver's first name, vehicle make/model/colourless plate) for a public tracking page."""
+    first_name = None
+    if driver_id is not None:
+        try:
+            name = partner_api.driver_get(driver_id=driver_id).display_name.strip()
+            first_name = name.split()[0] if name else None
+        except DriverNotFound:
+            first_name = None
+    vehicle = None
+    if vehicle_id is not None:
+        try:
+            ref = fleet_api.vehicle_get(vehicle_id=vehicle_id)
+            vehicle = {"type": ref.type.value, "make": ref.make, "model": ref.model, "registration": ref.registration}
+        except VehicleNotFound:
+            vehicle = None
+    return first_name, vehicle

@@ -55,6 +55,12 @@ class Stop(models.Model):
     service_minutes = models.PositiveSmallIntegerField(default=0)
     notes = models.CharField(max_length=500, blank=True, default="")
     status = models.CharField(max_length=10, choices=_choices(StopStatus), default=StopStatus.PENDING)
+    pin_hash = models.CharField(
+        max_length=64, blank=True, default="", help_text="drop-off PIN the customer tells the driver"
+    )
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         ordering = ("sequence",)
@@ -117,3 +123,32 @@ class Shift(BaseModel):
 
     def __str__(self) -> str:
         return f"shift {self.driver_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ProofOfDelivery(models.Model):
+    """What the driver captured at a drop-off. Files are private; fleet staff and the customer may see them."""
+
+    id = models.BigAutoField(primary_key=True)
+    stop = models.OneToOneField(Stop, on_delete=models.CASCADE, related_name="proof")
+    recipient_name = models.CharField(max_length=150, blank=True, default="")
+    signature_path = models.CharField(max_length=300, blank=True, default="")
+    photo_path = models.CharField(max_length=300, blank=True, default="")
+    pin_verified = models.BooleanField(default=False)
+    captured_at = models.DateTimeField(auto_now_add=True)
+    captured_by_id = models.UUIDField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"proof for stop {self.stop_id}"
+
+
+class TrackingLink(models.Model):
+    """An unguessable, expiring link a customer can share: status and vehicle, no personal data."""
+
+    id = models.BigAutoField(primary_key=True)
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="tracking_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"tracking for {self.trip_id}"

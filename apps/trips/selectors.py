@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from apps.trips.models import Shift, Trip
+from apps.trips import integrations
+from apps.trips.models import ProofOfDelivery, Shift, TrackingLink, Trip
 from logitrack.principal import Principal, Role
 
 
@@ -38,3 +41,30 @@ def shifts_visible(*, principal: Principal, driver_ids: set[uuid.UUID]) -> Query
     return qs.filter(
         Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)) | Q(driver_id__in=driver_ids)
     )
+
+
+def tracking_for(*, token: str) -> Trip | None:
+    """The trip behind a tracking token, while the link is valid."""
+    link = (
+        TrackingLink.objects.select_related("trip")
+        .filter(token_hash=hashlib.sha256(token.encode()).hexdigest(), expires_at__gt=timezone.now())
+        .first()
+    )
+    return link.trip if link else None
+
+
+def proof_of(*, trip: Trip, sequence: int):
+    return ProofOfDelivery.objects.filter(stop__trip=trip, stop__sequence=sequence).first()
+
+
+def tracking_view(*, trip: Trip) -> dict:
+    """What a tracking page shows: progress, the driver's first name and the vehicle; nothing else personal."""
+    driver, vehicle = integrations.tracking_details(driver_id=trip.driver_id, vehicle_id=trip.vehicle_id)
+    return {
+        "status": trip.status,
+        "stops": [{"sequence": s.sequence, "kind": s.kind, "status": s.status} for s in trip.stops.all()],
+        "driver_first_name": driver,
+        "vehicle": vehicle,
+        "eta": None,
+        "driver_position": None,
+    }

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import itertools
+import secrets
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,11 +37,13 @@ from apps.trips.events import (
     TripRequestedV1,
     TripStatusChangedV1,
 )
-from apps.trips.models import Shift, Stop, Trip, TripEvent
+from apps.trips.models import ProofOfDelivery, Shift, Stop, TrackingLink, Trip, TripEvent
+from logitrack import files
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
 
 MAX_STOPS = 25
+POD_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +122,17 @@ def _timeline(trip: Trip, *, action: str, old: str, actor_id, role: str, reason:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Booking:
+    trip: Trip
+    tracking_token: str  # shown once, to whoever booked
+    pins: dict[int, str]  # drop-off sequence -> PIN, when PINs were asked for
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 @transaction.atomic
 def trip_book(
     *,
@@ -130,7 +146,8 @@ def trip_book(
     quote_id: uuid.UUID | None,
     requested_for: dt.datetime | None,
     role: str,
-) -> Trip:
+    require_pin: bool = False,
+) -> Booking:
     _check_stops(stops, requested_for)
     rules = integrations.fleet_rules(fleet_id=fleet_id, vehicle_type=vehicle_type)
     if not rules.active:
@@ -162,7 +179,25 @@ def trip_book(
         parcels=load.parcels,
         seats=load.seats,
     )
-    Stop.objects.bulk_create([Stop(trip=trip, sequence=i + 1, **dataclasses.asdict(s)) for i, s in enumerate(stops)])
+    pins = {
+        i + 1: f"{secrets.randbelow(10_000):04d}"
+        for i, s in enumerate(stops)
+        if require_pin and s.kind == StopKind.DROPOFF
+    }
+    Stop.objects.bulk_create(
+        [
+            Stop(
+                trip=trip, sequence=i + 1, pin_hash=_hash(pins[i + 1]) if i + 1 in pins else "", **dataclasses.asdict(s)
+            )
+            for i, s in enumerate(stops)
+        ]
+    )
+    token = secrets.token_urlsafe(24)
+    TrackingLink.objects.create(
+        trip=trip,
+        token_hash=_hash(token),
+        expires_at=(requested_for or timezone.now()) + dt.timedelta(hours=settings.TRACKING_LINK_HOURS),
+    )
     _timeline(trip, action="book", old="", actor_id=booked_by_id, role=role)
     publish(
         TripRequestedV1(
@@ -176,7 +211,7 @@ def trip_book(
             requested_for=requested_for,
         )
     )
-    return trip
+    return Booking(trip=trip, tracking_token=token, pins=pins)
 
 
 def _locked(trip_id: uuid.UUID, expected_version: int | None) -> Trip:
@@ -404,6 +439,11 @@ def trip_transition(
     if action == "start":
         trip.started_at = now
         fields.append("started_at")
+    if (
+        target == TripStatus.COMPLETED
+        and trip.stops.filter(status__in=[StopStatus.PENDING, StopStatus.ARRIVED]).exclude(pin_hash="").exists()
+    ):
+        raise IllegalTransition("a drop-off that needs the customer's PIN is not done yet", code="trips.proof_missing")
     if target in domain.TERMINAL:
         trip.ended_at, trip.end_reason = now, reason.strip()
         fields += ["ended_at", "end_reason"]
@@ -441,6 +481,98 @@ def trip_transition(
     elif target == TripStatus.FAILED:
         publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
     return trip
+
+
+def _stop_locked(trip: Trip, sequence: int) -> Stop:
+    stop = trip.stops.select_for_update().filter(sequence=sequence).first()
+    if stop is None:
+        raise TripNotFound("no such stop", code="trips.stop_not_found")
+    return stop
+
+
+def _stop_open_for(trip: Trip, stop: Stop) -> None:
+    allowed = {
+        StopKind.PICKUP: (TripStatus.AT_PICKUP, TripStatus.IN_PROGRESS),
+        StopKind.DROPOFF: (TripStatus.IN_PROGRESS,),
+    }
+    if trip.status not in allowed[StopKind(stop.kind)]:
+        raise IllegalTransition(
+            f"a {stop.kind} cannot be handled while the trip is {trip.status}", extra={"current_status": trip.status}
+        )
+
+
+@transaction.atomic
+def stop_arrive(*, trip_id: uuid.UUID, sequence: int, actor_id: uuid.UUID | None, expected_version: int | None) -> Stop:
+    trip = _locked(trip_id, expected_version)
+    stop = _stop_locked(trip, sequence)
+    _stop_open_for(trip, stop)
+    if stop.status != StopStatus.PENDING:
+        raise IllegalTransition(f"the stop is already {stop.status}", code="trips.stop_illegal_transition")
+    stop.status, stop.arrived_at = StopStatus.ARRIVED, timezone.now()
+    stop.save(update_fields=["status", "arrived_at"])
+    _save(trip)
+    _timeline(trip, action=f"stop_{sequence}_arrived", old=trip.status, actor_id=actor_id, role="driver")
+    return stop
+
+
+@transaction.atomic
+def stop_done(
+    *,
+    trip_id: uuid.UUID,
+    sequence: int,
+    actor_id: uuid.UUID | None,
+    expected_version: int | None,
+    recipient_name: str = "",
+    signature=None,
+    photo=None,
+    pin: str = "",
+) -> Stop:
+    """Finish a stop; a drop-off keeps its proof (recipient, signature, photo, the customer's PIN when one was set)."""
+    trip = _locked(trip_id, expected_version)
+    stop = _stop_locked(trip, sequence)
+    _stop_open_for(trip, stop)
+    if stop.status not in (StopStatus.PENDING, StopStatus.ARRIVED):
+        raise IllegalTransition(f"the stop is already {stop.status}", code="trips.stop_illegal_transition")
+    if stop.pin_hash and not (pin and secrets.compare_digest(_hash(pin), stop.pin_hash)):
+        raise IllegalTransition("the PIN does not match; ask the recipient again", code="trips.pin_mismatch")
+    if stop.kind == StopKind.DROPOFF:
+        proof = ProofOfDelivery(
+            stop=stop, recipient_name=recipient_name.strip(), pin_verified=bool(stop.pin_hash), captured_by_id=actor_id
+        )
+        if signature is not None:
+            proof.signature_path = files.store_private(
+                signature, folder="proof", allowed=("png",), max_bytes=POD_MAX_BYTES
+            ).path
+        if photo is not None:
+            proof.photo_path = files.store_private(
+                photo, folder="proof", allowed=("jpeg", "png"), max_bytes=POD_MAX_BYTES
+            ).path
+        proof.save()
+    stop.status, stop.finished_at = StopStatus.DONE, timezone.now()
+    stop.save(update_fields=["status", "finished_at"])
+    _save(trip)
+    _timeline(trip, action=f"stop_{sequence}_done", old=trip.status, actor_id=actor_id, role="driver")
+    return stop
+
+
+@transaction.atomic
+def stop_fail(
+    *, trip_id: uuid.UUID, sequence: int, actor_id: uuid.UUID | None, expected_version: int | None, reason: str
+) -> Stop:
+    trip = _locked(trip_id, expected_version)
+    stop = _stop_locked(trip, sequence)
+    _stop_open_for(trip, stop)
+    if not reason.strip():
+        raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
+    if stop.status not in (StopStatus.PENDING, StopStatus.ARRIVED):
+        raise IllegalTransition(f"the stop is already {stop.status}", code="trips.stop_illegal_transition")
+    stop.status, stop.finished_at, stop.failure_reason = StopStatus.FAILED, timezone.now(), reason.strip()
+    stop.save(update_fields=["status", "finished_at", "failure_reason"])
+    _save(trip)
+    _timeline(
+        trip, action=f"stop_{sequence}_failed", old=trip.status, actor_id=actor_id, role="driver", reason=reason.strip()
+    )
+    return stop
 
 
 def _publish_completed(trip: Trip, *, distance_m: int | None, waiting_s: int) -> None:

@@ -341,3 +341,73 @@ def test_trips_of_fleet_a_are_invisible_to_fleet_b_and_to_other_customers(world,
             HTTP_IF_MATCH='W/"1"',
         )
     assert Trip.objects.get(id=trip["id"]).status == "requested"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+
+def test_drop_off_with_pin_signature_and_photo_and_the_proof_is_visible_to_the_right_people(world, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    two_fleets, fleet, _van, _driver, shift = world
+    customer = client_for(two_fleets.customer)
+    booked = book(customer, fleet.id, require_pin=True).json()
+    pin = booked["pins"]["2"]
+    dispatcher, driver_app = two_fleets.a.client("dispatcher"), two_fleets.a.client("driver")
+    assign(dispatcher, booked["id"], shift.id, 1)
+    for version, action in ((2, "start"), (3, "arrive_pickup"), (4, "pick_up")):
+        step(driver_app, booked["id"], action, version)
+    base = f"/api/v1/trips/trips/{booked['id']}/stops/2"
+    early = step(driver_app, booked["id"], "complete", 5)
+    assert (early.status_code, early.json()["code"]) == (409, "trips.proof_missing")
+
+    arrived = driver_app.post(f"{base}/arrive/", {}, format="json", HTTP_IF_MATCH='W/"5"')
+    assert arrived.status_code == 200 and arrived.json()["stops"][1]["status"] == "arrived"
+    wrong_pin = driver_app.post(
+        f"{base}/done/", {"pin": "0000" if pin != "0000" else "1111"}, format="multipart", HTTP_IF_MATCH='W/"6"'
+    )
+    assert (wrong_pin.status_code, wrong_pin.json()["code"]) == (409, "trips.pin_mismatch")
+    done = driver_app.post(
+        f"{base}/done/",
+        {
+            "pin": pin,
+            "recipient_name": "Mo",
+            "signature": SimpleUploadedFile("s.png", PNG),
+            "photo": SimpleUploadedFile("p.jpg", JPEG),
+        },
+        format="multipart",
+        HTTP_IF_MATCH='W/"6"',
+    )
+    assert done.status_code == 200, done.json()
+    assert step(driver_app, booked["id"], "complete", 7).status_code == 200
+
+    proof = customer.get(f"{base}/proof/").json()
+    assert proof == {**proof, "recipient_name": "Mo", "pin_verified": True, "has_signature": True, "has_photo": True}
+    signature = customer.get(f"{base}/proof/signature/")
+    assert signature.status_code == 200 and b"".join(signature.streaming_content) == PNG
+    assert two_fleets.a.client("fleet_manager").get(f"{base}/proof/photo/").status_code == 200
+    assert_hidden(client_for(make_user(is_customer=True)), "GET", f"{base}/proof/")
+    assert_hidden(two_fleets.b.client("fleet_manager"), "GET", f"{base}/proof/signature/")
+
+
+def test_a_tracking_link_shows_progress_without_login_or_personal_data_and_expires(world):
+    from apps.trips.models import TrackingLink
+
+    two_fleets, fleet, van, _driver, shift = world
+    booked = book(client_for(two_fleets.customer), fleet.id).json()
+    assign(two_fleets.a.client("dispatcher"), booked["id"], shift.id, 1)
+    path = booked["tracking_url"].split("testserver", 1)[-1]
+    from rest_framework.test import APIClient
+
+    anonymous = APIClient()
+    page = anonymous.get(path)
+    assert page.status_code == 200
+    body = page.json()
+    assert body["status"] == "assigned" and body["vehicle"]["registration"] == van.registration
+    assert body["driver_first_name"] == "driver"  # "driver of alpha" → first word only
+    assert "customer" not in str(body).lower() and PICKUP["address"] not in str(body)
+    TrackingLink.objects.filter(trip_id=booked["id"]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    expired = anonymous.get(path)
+    assert (expired.status_code, expired.json()["code"]) == (404, "trips.tracking_expired")
+    assert anonymous.get("/api/v1/trips/track/not-a-real-token/").status_code == 404

@@ -16,6 +16,16 @@ urlpatterns = [
     path("trips/<uuid:trip_id>/transitions/", views.TransitionApi.as_view(), name="trip-transition"),
     path("trips/<uuid:trip_id>/assign/", views.AssignApi.as_view(), name="trip-assign"),
     path("trips/<uuid:trip_id>/timeline/", views.TimelineApi.as_view(), name="trip-timeline"),
+    path("trips/<uuid:trip_id>/stops/<int:sequence>/arrive/", views.StopArriveApi.as_view(), name="trip-stop-arrive"),
+    path("trips/<uuid:trip_id>/stops/<int:sequence>/done/", views.StopDoneApi.as_view(), name="trip-stop-done"),
+    path("trips/<uuid:trip_id>/stops/<int:sequence>/fail/", views.StopFailApi.as_view(), name="trip-stop-fail"),
+    path("trips/<uuid:trip_id>/stops/<int:sequence>/proof/", views.ProofApi.as_view(), name="trip-stop-proof"),
+    path(
+        "trips/<uuid:trip_id>/stops/<int:sequence>/proof/<str:which>/",  # signature | photo
+        views.ProofFileApi.as_view(),
+        name="trip-stop-proof-file",
+    ),
+    path("track/<str:token>/", views.TrackingApi.as_view(), name="track"),
     path("shifts/", views.ShiftListApi.as_view(), name="shifts"),
     path(
         "shifts/<uuid:shift_id>/start/",

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.trips import domain, integrations, selectors, services
 from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.models import Shift
+from logitrack import files
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
@@ -114,6 +118,9 @@ class TripListApi(APIView):
         customer_id = serializers.UUIDField(
             required=False, allow_null=True, default=None, help_text="dispatchers booking for a customer"
         )
+        require_pin = serializers.BooleanField(
+            required=False, default=False, help_text="drop-offs need a PIN the customer gives the recipient"
+        )
 
     @extend_schema(
         tags=["trips"],
@@ -134,7 +141,11 @@ class TripListApi(APIView):
             qs = qs.filter(fleet_id=fleet_id)
         return paginated(self, request, qs, TripOutput)
 
-    @extend_schema(tags=["trips"], request=BookSerializer, responses={201: TripOutput}, operation_id="trips_book")
+    class BookedOutput(TripOutput):
+        tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
+        pins = serializers.DictField(child=serializers.CharField(), help_text="drop-off sequence -> PIN")
+
+    @extend_schema(tags=["trips"], request=BookSerializer, responses={201: BookedOutput}, operation_id="trips_book")
     @idempotent
     def post(self, request):
         principal = require_principal(request)
@@ -144,7 +155,7 @@ class TripListApi(APIView):
         staff = principal.may_act_on_fleet(v["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER)
         if not staff and not principal.has_role(Role.CUSTOMER):
             raise NotFound("no such fleet", code="fleet.not_found")
-        trip = services.trip_book(
+        booking = services.trip_book(
             fleet_id=v["fleet_id"],
             booked_by_id=principal.user_id,
             customer_id=(v["customer_id"] if staff else principal.user_id),
@@ -157,8 +168,12 @@ class TripListApi(APIView):
             quote_id=v["quote_id"],
             requested_for=v["requested_for"],
             role="dispatcher" if staff else "customer",
+            require_pin=v["require_pin"],
         )
-        return _with_etag(trip, status=201)
+        response = _with_etag(booking.trip, status=201)
+        response.data["tracking_url"] = request.build_absolute_uri(f"/api/v1/trips/track/{booking.tracking_token}/")
+        response.data["pins"] = {str(k): pin for k, pin in booking.pins.items()}
+        return response
 
 
 def _trip(request, trip_id):
@@ -387,3 +402,150 @@ class ShiftCancelApi(APIView):
     def post(self, request, shift_id):
         shift = _shift(request, shift_id, staff=True)
         return Response(ShiftOutput(services.shift_cancel(shift_id=shift.id)).data)
+
+
+class DoneSerializer(StrictInputSerializer):
+    recipient_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    signature = serializers.FileField(required=False, allow_empty_file=True, help_text="PNG of the signature")
+    photo = serializers.FileField(required=False, allow_empty_file=True)
+    pin = serializers.RegexField(r"^\d{4}$", required=False, default="")
+
+
+class FailSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class StopActionApi(APIView):
+    """The driver arrives at, finishes (with proof for drop-offs) or fails a stop."""
+
+    permission_classes = [HasRole.of(Role.DRIVER)]
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def act(self, request, trip_id, sequence, action):
+        principal = require_principal(request)
+        trip = _trip(request, trip_id)
+        if trip.driver_id not in integrations.driver_ids_of(user_id=principal.user_id):
+            raise TripNotFound("no such trip")
+        version = _expected_version(request)
+        common = {"trip_id": trip.id, "sequence": sequence, "actor_id": principal.user_id, "expected_version": version}
+        if action == "arrive":
+            services.stop_arrive(**common)
+        elif action == "done":
+            data = DoneSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.stop_done(**common, **data.validated_data)
+        else:
+            data = FailSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.stop_fail(**common, reason=data.validated_data["reason"])
+        return _with_etag(_trip(request, trip.id))
+
+
+class StopArriveApi(StopActionApi):
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[IF_MATCH],
+        request=None,
+        responses={200: TripOutput},
+        operation_id="trips_stops_arrive",
+    )
+    @idempotent
+    def post(self, request, trip_id, sequence):
+        return self.act(request, trip_id, sequence, "arrive")
+
+
+class StopDoneApi(StopActionApi):
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[IF_MATCH],
+        request={"multipart/form-data": DoneSerializer},
+        responses={200: TripOutput},
+        operation_id="trips_stops_done",
+    )
+    @idempotent
+    def post(self, request, trip_id, sequence):
+        return self.act(request, trip_id, sequence, "done")
+
+
+class StopFailApi(StopActionApi):
+    @extend_schema(
+        tags=["driver app"],
+        parameters=[IF_MATCH],
+        request=FailSerializer,
+        responses={200: TripOutput},
+        operation_id="trips_stops_fail",
+    )
+    @idempotent
+    def post(self, request, trip_id, sequence):
+        return self.act(request, trip_id, sequence, "fail")
+
+
+class ProofApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    class ProofOutput(serializers.Serializer):
+        recipient_name = serializers.CharField()
+        pin_verified = serializers.BooleanField()
+        captured_at = serializers.DateTimeField()
+        has_signature = serializers.SerializerMethodField()
+        has_photo = serializers.SerializerMethodField()
+
+        def get_has_signature(self, proof) -> bool:
+            return bool(proof.signature_path)
+
+        def get_has_photo(self, proof) -> bool:
+            return bool(proof.photo_path)
+
+    @extend_schema(tags=["trips"], responses={200: ProofOutput}, operation_id="trips_stops_proof")
+    def get(self, request, trip_id, sequence):
+        proof = _proof(request, trip_id, sequence)
+        return Response(self.ProofOutput(proof).data)
+
+
+def _proof(request, trip_id, sequence):
+    principal = require_principal(request)
+    trip = selectors.trip_for(principal=principal, trip_id=trip_id)  # fleet staff and the trip's customer
+    proof = selectors.proof_of(trip=trip, sequence=sequence) if trip else None
+    if proof is None:
+        raise NotFound("no proof of delivery here", code="trips.proof_not_found")
+    return proof
+
+
+class ProofFileApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    @extend_schema(
+        tags=["trips"],
+        responses={(200, "image/png"): OpenApiResponse(description="the file")},
+        operation_id="trips_stops_proof_file",
+    )
+    def get(self, request, trip_id, sequence, which):
+        if which not in ("signature", "photo"):
+            raise NotFound("proof files are signature and photo", code="trips.proof_not_found")
+        proof = _proof(request, trip_id, sequence)
+        path = proof.signature_path if which == "signature" else proof.photo_path
+        if not path:
+            raise NotFound("nothing captured", code="trips.proof_not_found")
+        return FileResponse(files.open_private(path), content_type=files.content_type_of(path))
+
+
+class TrackingApi(APIView):
+    """Public: anyone with the link sees the trip's progress — no login, no personal data but a first name."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class TrackingOutput(serializers.Serializer):
+        status = serializers.CharField()
+        stops = serializers.ListField(child=serializers.DictField())
+        driver_first_name = serializers.CharField(allow_null=True)
+        vehicle = serializers.DictField(allow_null=True)
+        eta = serializers.DateTimeField(allow_null=True, help_text="when route plans exist (dispatch)")
+        driver_position = serializers.DictField(allow_null=True, help_text="approximate, while en route (dispatch)")
+
+    @extend_schema(tags=["tracking"], responses={200: TrackingOutput}, operation_id="trips_track")
+    def get(self, request, token):
+        trip = selectors.tracking_for(token=token)
+        if trip is None:
+            raise NotFound("this tracking link is unknown or has expired", code="trips.tracking_expired")
+        return Response(selectors.tracking_view(trip=trip))
