@@ -25,7 +25,7 @@ ACTIONS: dict[str, Action] = {
     "cancel": Action(
         frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE, S.AT_PICKUP}),
         S.CANCELLED,
-        frozenset({"customer", "dispatcher"}),
+        frozenset({"customer", "dispatcher", "system"}),
     ),
     "fail": Action(
         frozenset({S.EN_ROUTE, S.AT_PICKUP, S.IN_PROGRESS}),

@@ -98,3 +98,30 @@ class TripFailedV1(IntegrationEvent):
     fleet_id: uuid.UUID
     driver_id: uuid.UUID | None
     reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripOfferedV1(IntegrationEvent):
+    """A trip is offered to a driver, who must answer before `expires_at` (dispatch pushes it to the app)."""
+
+    TYPE = "logitrack.trips.offer.made.v1"
+
+    offer_id: uuid.UUID
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    driver_id: uuid.UUID
+    expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripOfferDeclinedV1(IntegrationEvent):
+    """An offer was rejected, or ran out: auto-dispatch offers the trip to the next candidate."""
+
+    TYPE = "logitrack.trips.offer.declined.v1"
+
+    offer_id: uuid.UUID
+    trip_id: uuid.UUID
+    fleet_id: uuid.UUID
+    driver_id: uuid.UUID
+    expired: bool
+    reason: str = ""

@@ -152,3 +152,32 @@ class TrackingLink(models.Model):
 
     def __str__(self) -> str:
         return f"tracking for {self.trip_id}"
+
+
+class Offer(BaseModel):
+    """A trip offered to a shift's driver, who accepts or rejects it before `expires_at`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+        WITHDRAWN = "withdrawn"
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="offers")
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="offers")
+    driver_id = models.UUIDField(db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trip"], condition=models.Q(status="pending"), name="one_pending_offer_per_trip"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"offer of {self.trip_id} to {self.driver_id} ({self.status})"

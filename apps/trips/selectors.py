@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.trips import integrations
-from apps.trips.models import ProofOfDelivery, Shift, TrackingLink, Trip
+from apps.trips.models import Offer, ProofOfDelivery, Shift, TrackingLink, Trip
 from logitrack.principal import Principal, Role
 
 
@@ -68,3 +68,9 @@ def tracking_view(*, trip: Trip) -> dict:
         "eta": None,
         "driver_position": None,
     }
+
+
+def offers_pending(*, driver_ids: set[uuid.UUID]) -> QuerySet:
+    return Offer.objects.filter(
+        driver_id__in=driver_ids, status=Offer.Status.PENDING, expires_at__gt=timezone.now()
+    ).order_by("expires_at")

@@ -34,10 +34,12 @@ from apps.trips.events import (
     TripCancelledV1,
     TripCompletedV1,
     TripFailedV1,
+    TripOfferDeclinedV1,
+    TripOfferedV1,
     TripRequestedV1,
     TripStatusChangedV1,
 )
-from apps.trips.models import ProofOfDelivery, Shift, Stop, TrackingLink, Trip, TripEvent
+from apps.trips.models import Offer, ProofOfDelivery, Shift, Stop, TrackingLink, Trip, TripEvent
 from logitrack import files
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
@@ -337,32 +339,7 @@ def trip_assign(
     reassigned = trip.status == TripStatus.ASSIGNED
     if reassigned and not reason.strip():
         raise InvalidTrip("say why the trip is reassigned", extra={"errors": {"reason": ["Required to reassign."]}})
-    shift = Shift.objects.select_for_update().filter(id=shift_id, fleet_id=trip.fleet_id).first()
-    if shift is None or shift.status not in (Shift.Status.PLANNED, Shift.Status.STARTED):
-        raise IllegalTransition("no open shift with that id in this fleet", code="trips.shift_not_open")
-    when = trip.requested_for or timezone.now()
-    if not shift.starts_at - dt.timedelta(minutes=30) <= when <= shift.ends_at:
-        raise IllegalTransition("the trip falls outside the shift", code="trips.outside_shift")
-    capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
-    on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
-    weight = sum(t.weight_kg for t in on_board) + trip.weight_kg
-    seats = sum(t.seats for t in on_board) + trip.seats
-    if weight > capacity.weight_kg or seats > capacity.seats:
-        raise IllegalTransition(
-            "the shift's vehicle cannot carry this on top of its other trips",
-            code="trips.over_capacity",
-            extra={
-                "weight_kg": weight,
-                "capacity_kg": capacity.weight_kg,
-                "seats": seats,
-                "capacity_seats": capacity.seats,
-            },
-        )
-    problems = integrations.driver_problems(driver_id=shift.driver_id, licence_class=licence)
-    if problems:
-        raise IllegalTransition(
-            "the shift's driver cannot take this trip", code="trips.not_assignable", extra={"reasons": list(problems)}
-        )
+    shift = _shift_that_fits(trip, shift_id)
     old = trip.status
     trip.shift, trip.driver_id, trip.vehicle_id, trip.status = (
         shift,
@@ -400,7 +377,150 @@ def trip_assign(
                 driver_id=shift.driver_id,
             )
         )
+    trip.offers.filter(status=Offer.Status.PENDING).update(status=Offer.Status.WITHDRAWN, answered_at=timezone.now())
     return trip
+
+
+def _shift_that_fits(trip: Trip, shift_id: uuid.UUID) -> Shift:
+    """The open shift of the trip's fleet whose driver may take the trip and whose vehicle can carry it now."""
+    shift = Shift.objects.select_for_update().filter(id=shift_id, fleet_id=trip.fleet_id).first()
+    if shift is None or shift.status not in (Shift.Status.PLANNED, Shift.Status.STARTED):
+        raise IllegalTransition("no open shift with that id in this fleet", code="trips.shift_not_open")
+    when = trip.requested_for or timezone.now()
+    if not shift.starts_at - dt.timedelta(minutes=30) <= when <= shift.ends_at:
+        raise IllegalTransition("the trip falls outside the shift", code="trips.outside_shift")
+    capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
+    on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
+    weight = sum(t.weight_kg for t in on_board) + trip.weight_kg
+    seats = sum(t.seats for t in on_board) + trip.seats
+    if weight > capacity.weight_kg or seats > capacity.seats:
+        raise IllegalTransition(
+            "the shift's vehicle cannot carry this on top of its other trips",
+            code="trips.over_capacity",
+            extra={
+                "weight_kg": weight,
+                "capacity_kg": capacity.weight_kg,
+                "seats": seats,
+                "capacity_seats": capacity.seats,
+            },
+        )
+    problems = integrations.driver_problems(driver_id=shift.driver_id, licence_class=licence)
+    if problems:
+        raise IllegalTransition(
+            "the shift's driver cannot take this trip", code="trips.not_assignable", extra={"reasons": list(problems)}
+        )
+    return shift
+
+
+@transaction.atomic
+def offer_make(
+    *, trip_id: uuid.UUID, shift_id: uuid.UUID, actor_id: uuid.UUID | None, timeout_s: int | None = None
+) -> Offer:
+    """Offer a requested trip to a shift's driver; it lapses after `timeout_s` (OFFER_TIMEOUT_SECONDS)."""
+    trip = _locked(trip_id, None)
+    if trip.status != TripStatus.REQUESTED:
+        raise IllegalTransition(f"a trip that is {trip.status} is not offered", extra={"current_status": trip.status})
+    if trip.offers.filter(status=Offer.Status.PENDING, expires_at__gt=timezone.now()).exists():
+        raise IllegalTransition("the trip already has an open offer", code="trips.offer_open")
+    trip.offers.filter(status=Offer.Status.PENDING).update(status=Offer.Status.EXPIRED, answered_at=timezone.now())
+    shift = _shift_that_fits(trip, shift_id)
+    offer = Offer.objects.create(
+        trip=trip,
+        shift=shift,
+        driver_id=shift.driver_id,
+        expires_at=timezone.now() + dt.timedelta(seconds=timeout_s or settings.OFFER_TIMEOUT_SECONDS),
+    )
+    _timeline(trip, action="offer", old=trip.status, actor_id=actor_id, role="dispatcher")
+    publish(
+        TripOfferedV1(
+            offer_id=offer.id,
+            trip_id=trip.id,
+            fleet_id=trip.fleet_id,
+            driver_id=shift.driver_id,
+            expires_at=offer.expires_at,
+        )
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_answer(
+    *, offer_id: uuid.UUID, driver_ids: set[uuid.UUID], accept: bool, actor_id: uuid.UUID | None, reason: str = ""
+) -> Offer:
+    """The driver's answer. Accepting assigns the trip to the offer's shift; a late answer finds it expired."""
+    offer = (
+        Offer.objects.select_for_update().select_related("trip").filter(id=offer_id, driver_id__in=driver_ids).first()
+    )
+    if offer is None:
+        raise TripNotFound("no such offer", code="trips.offer_not_found")
+    if offer.status != Offer.Status.PENDING:
+        raise IllegalTransition(f"the offer was already {offer.status}", code="trips.offer_closed")
+    now = timezone.now()
+    if offer.expires_at <= now:
+        _decline(offer, expired=True, reason="no answer in time")
+        raise IllegalTransition("the offer expired before the answer came", code="trips.offer_expired")
+    if accept:
+        trip_assign(trip_id=offer.trip_id, shift_id=offer.shift_id, actor_id=actor_id)
+        Offer.objects.filter(id=offer.id).update(status=Offer.Status.ACCEPTED, answered_at=now)
+    else:
+        _decline(offer, expired=False, reason=reason.strip())
+    offer.refresh_from_db()
+    return offer
+
+
+def _decline(offer: Offer, *, expired: bool, reason: str) -> None:
+    offer.status = Offer.Status.EXPIRED if expired else Offer.Status.REJECTED
+    offer.answered_at, offer.reason = timezone.now(), reason
+    offer.save(update_fields=["status", "answered_at", "reason", "updated_at"])
+    _timeline(
+        offer.trip,
+        action="offer_expired" if expired else "offer_rejected",
+        old=offer.trip.status,
+        actor_id=None,
+        role="system" if expired else "driver",
+        reason=reason,
+    )
+    publish(
+        TripOfferDeclinedV1(
+            offer_id=offer.id,
+            trip_id=offer.trip_id,
+            fleet_id=offer.trip.fleet_id,
+            driver_id=offer.driver_id,
+            expired=expired,
+            reason=reason,
+        )
+    )
+
+
+@transaction.atomic
+def offers_expire() -> int:
+    """Close offers nobody answered in time (beat runs this every 15 seconds)."""
+    lapsed = list(
+        Offer.objects.select_for_update(skip_locked=True)
+        .select_related("trip")
+        .filter(status=Offer.Status.PENDING, expires_at__lte=timezone.now())
+    )
+    for offer in lapsed:
+        _decline(offer, expired=True, reason="no answer in time")
+    return len(lapsed)
+
+
+def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
+    """Cancel trips still unassigned `older_than` after they were wanted, as the system (no fee)."""
+    cutoff = timezone.now() - older_than
+    stale = Trip.objects.filter(status=TripStatus.REQUESTED).filter(
+        Q(requested_for__isnull=True, created_at__lt=cutoff) | Q(requested_for__lt=cutoff)
+    )
+    cancelled = 0
+    for trip_id in stale.values_list("id", flat=True):
+        try:
+            trip_transition(
+                trip_id=trip_id, action="cancel", actor_id=None, role="system", reason="no driver found in time"
+            )
+            cancelled += 1
+        except IllegalTransition:
+            continue  # it moved on meanwhile
+    return cancelled
 
 
 @transaction.atomic

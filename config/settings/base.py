@@ -284,3 +284,4 @@ BILLING_POINT_VALUE_MINOR = env.int("BILLING_POINT_VALUE_MINOR", default=1)  # a
 BILLING_DETOUR_FACTOR = env.float("BILLING_DETOUR_FACTOR", default=1.3)  # road distance / great-circle distance
 BILLING_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}
 TRACKING_LINK_HOURS = env.int("TRACKING_LINK_HOURS", default=24)  # how long a customer tracking link works
+OFFER_TIMEOUT_SECONDS = env.int("OFFER_TIMEOUT_SECONDS", default=45)  # a driver answers an offer within this

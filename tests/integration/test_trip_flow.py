@@ -411,3 +411,91 @@ def test_a_tracking_link_shows_progress_without_login_or_personal_data_and_expir
     expired = anonymous.get(path)
     assert (expired.status_code, expired.json()["code"]) == (404, "trips.tracking_expired")
     assert anonymous.get("/api/v1/trips/track/not-a-real-token/").status_code == 404
+
+
+def test_offers_are_accepted_rejected_or_run_out(world, captured_events):
+    from apps.trips.models import Offer
+
+    two_fleets, fleet, _van, _driver, shift = world
+    customer, dispatcher, driver_app = (
+        client_for(two_fleets.customer),
+        two_fleets.a.client("dispatcher"),
+        two_fleets.a.client("driver"),
+    )
+    first, second, third = (book(customer, fleet.id).json() for _ in range(3))
+
+    made = dispatcher.post(f"/api/v1/trips/trips/{first['id']}/offers/", {"shift_id": str(shift.id)}, format="json")
+    assert made.status_code == 201 and made.json()["status"] == "pending"
+    again = dispatcher.post(f"/api/v1/trips/trips/{first['id']}/offers/", {"shift_id": str(shift.id)}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "trips.offer_open")
+    assert [o["id"] for o in driver_app.get("/api/v1/trips/offers/").json()["results"]] == [made.json()["id"]]
+    assert (
+        two_fleets.b.client("driver")
+        .post(f"/api/v1/trips/offers/{made.json()['id']}/accept/", {}, format="json")
+        .status_code
+        == 404
+    )
+    accepted = driver_app.post(f"/api/v1/trips/offers/{made.json()['id']}/accept/", {}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert Trip.objects.get(id=first["id"]).status == "assigned"
+
+    offer_b = dispatcher.post(
+        f"/api/v1/trips/trips/{second['id']}/offers/", {"shift_id": str(shift.id)}, format="json"
+    ).json()
+    with captured_events() as events:
+        rejected = driver_app.post(
+            f"/api/v1/trips/offers/{offer_b['id']}/reject/", {"reason": "too far"}, format="json"
+        )
+    assert rejected.json()["status"] == "rejected"
+    assert [(e.TYPE, e.expired) for e in events if hasattr(e, "expired")] == [
+        ("logitrack.trips.offer.declined.v1", False)
+    ]
+
+    offer_c = dispatcher.post(
+        f"/api/v1/trips/trips/{third['id']}/offers/", {"shift_id": str(shift.id), "timeout_seconds": 10}, format="json"
+    ).json()
+    Offer.objects.filter(id=offer_c["id"]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    late = driver_app.post(f"/api/v1/trips/offers/{offer_c['id']}/accept/", {}, format="json")
+    assert (late.status_code, late.json()["code"]) == (409, "trips.offer_expired")
+    assert Trip.objects.get(id=third["id"]).status == "requested"
+    offer_d = dispatcher.post(
+        f"/api/v1/trips/trips/{third['id']}/offers/", {"shift_id": str(shift.id)}, format="json"
+    ).json()
+    Offer.objects.filter(id=offer_d["id"]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    with captured_events() as events:
+        assert services.offers_expire() == 1  # what beat runs every 15 seconds
+    assert Offer.objects.get(id=offer_d["id"]).status == "expired"
+    assert any(getattr(e, "expired", False) for e in events)
+
+
+def test_stale_unassigned_trips_are_cancelled_without_a_fee(world, capsys):
+    from django.core.management import call_command
+
+    two_fleets, fleet, *_ = world
+    old, fresh = (
+        book(client_for(two_fleets.customer), fleet.id).json(),
+        book(client_for(two_fleets.customer), fleet.id).json(),
+    )
+    Trip.objects.filter(id=old["id"]).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    call_command("trips_cancel_stale", "--minutes", "60")
+    assert "cancelled 1 stale trip(s)" in capsys.readouterr().out
+    old_trip = Trip.objects.get(id=old["id"])
+    assert old_trip.status == "cancelled" and old_trip.end_reason == "no driver found in time"
+    assert Trip.objects.get(id=fresh["id"]).status == "requested"
+    assert old_trip.timeline.last().actor_role == "system"
+
+
+def test_admin_and_shift_lists_stay_within_the_fleet(world, client):
+    two_fleets, fleet, _van, _driver, shift = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    assert_never_lists(two_fleets.b.client("dispatcher"), "/api/v1/trips/shifts/", [shift.id])
+    assert str(shift.id) in {
+        s["id"] for s in two_fleets.a.client("driver").get("/api/v1/trips/shifts/").json()["results"]
+    }
+    client.force_login(two_fleets.b.users["fleet_manager"])
+    assert trip["id"] not in client.get("/admin/trips/trip/").content.decode()
+    client.force_login(two_fleets.a.users["fleet_manager"])
+    page = client.get("/admin/trips/trip/").content.decode()
+    assert trip["id"] in page
+    client.post("/admin/trips/trip/", {"action": "cancel", "_selected_action": [trip["id"]]})
+    assert Trip.objects.get(id=trip["id"]).status == "cancelled"

@@ -26,6 +26,10 @@ urlpatterns = [
         name="trip-stop-proof-file",
     ),
     path("track/<str:token>/", views.TrackingApi.as_view(), name="track"),
+    path("trips/<uuid:trip_id>/offers/", views.OfferCreateApi.as_view(), name="trip-offers"),
+    path("offers/", views.MyOffersApi.as_view(), name="my-offers"),
+    path("offers/<uuid:offer_id>/accept/", views.OfferAcceptApi.as_view(), name="offer-accept"),
+    path("offers/<uuid:offer_id>/reject/", views.OfferRejectApi.as_view(), name="offer-reject"),
     path("shifts/", views.ShiftListApi.as_view(), name="shifts"),
     path(
         "shifts/<uuid:shift_id>/start/",

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from apps.trips import domain, integrations, selectors, services
 from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
-from apps.trips.models import Shift
+from apps.trips.models import Offer, Shift
 from logitrack import files
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated, query_choice, query_uuid
@@ -549,3 +549,95 @@ class TrackingApi(APIView):
         if trip is None:
             raise NotFound("this tracking link is unknown or has expired", code="trips.tracking_expired")
         return Response(selectors.tracking_view(trip=trip))
+
+
+class OfferOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    trip_id = serializers.UUIDField()
+    shift_id = serializers.UUIDField()
+    driver_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Offer.Status.values)
+    expires_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class OfferCreateApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    class InputSerializer(StrictInputSerializer):
+        shift_id = serializers.UUIDField()
+        timeout_seconds = serializers.IntegerField(min_value=10, max_value=600, required=False)
+
+    @extend_schema(
+        tags=["trips"], request=InputSerializer, responses={201: OfferOutput}, operation_id="trips_offers_make"
+    )
+    @idempotent
+    def post(self, request, trip_id):
+        principal = require_principal(request)
+        trip = _trip(request, trip_id)
+        if not principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
+            raise TripNotFound("no such trip")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer = services.offer_make(
+            trip_id=trip.id,
+            shift_id=data.validated_data["shift_id"],
+            actor_id=principal.user_id,
+            timeout_s=data.validated_data.get("timeout_seconds"),
+        )
+        return Response(OfferOutput(offer).data, status=201)
+
+
+class MyOffersApi(APIView):
+    permission_classes = [HasRole.of(Role.DRIVER)]
+
+    @extend_schema(tags=["driver app"], responses={200: OfferOutput(many=True)}, operation_id="trips_offers_mine")
+    def get(self, request):
+        drivers = integrations.driver_ids_of(user_id=require_principal(request).user_id)
+        return paginated(self, request, selectors.offers_pending(driver_ids=drivers), OfferOutput)
+
+
+class OfferAnswerApi(APIView):
+    permission_classes = [HasRole.of(Role.DRIVER)]
+    accept = True
+
+    class InputSerializer(StrictInputSerializer):
+        reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+    def answer(self, request, offer_id, accept):
+        principal = require_principal(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offer = services.offer_answer(
+            offer_id=offer_id,
+            driver_ids=integrations.driver_ids_of(user_id=principal.user_id),
+            accept=accept,
+            actor_id=principal.user_id,
+            reason=data.validated_data["reason"],
+        )
+        return Response(OfferOutput(offer).data)
+
+
+class OfferAcceptApi(OfferAnswerApi):
+    @extend_schema(
+        tags=["driver app"],
+        request=OfferAnswerApi.InputSerializer,
+        responses={200: OfferOutput},
+        operation_id="trips_offers_accept",
+    )
+    @idempotent
+    def post(self, request, offer_id):
+        return self.answer(request, offer_id, True)
+
+
+class OfferRejectApi(OfferAnswerApi):
+    @extend_schema(
+        tags=["driver app"],
+        request=OfferAnswerApi.InputSerializer,
+        responses={200: OfferOutput},
+        operation_id="trips_offers_reject",
+    )
+    @idempotent
+    def post(self, request, offer_id):
+        return self.answer(request, offer_id, False)

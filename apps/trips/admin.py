@@ -1,0 +1,95 @@
+"""Trips in the admin for fleet managers: read-mostly; cancelling goes through the lifecycle service."""
+
+from django.contrib import admin
+
+from apps.trips import services
+from apps.trips.models import Offer, Shift, Stop, Trip, TripEvent
+from logitrack.admin import FleetScopedAdmin, apply_each
+from logitrack.http.principal import principal
+
+
+class StopInline(admin.TabularInline):
+    model = Stop
+    fields = ("sequence", "kind", "address", "window_start", "window_end", "status")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TimelineInline(admin.TabularInline):
+    model = TripEvent
+    fields = ("at", "action", "from_status", "to_status", "actor_role", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Trip)
+class TripAdmin(FleetScopedAdmin):
+    list_display = ("id", "status", "vehicle_type", "weight_kg", "requested_for", "created_at", "driver_id")
+    list_filter = ("status", "vehicle_type", "service")
+    search_fields = ("id", "customer_id", "driver_id")
+    readonly_fields = [f.name for f in Trip._meta.fields]
+    inlines = [StopInline, TimelineInline]
+    actions = ("cancel",)
+
+    def has_add_permission(self, request):
+        return False  # trips are booked through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel the selected trips (as dispatcher)")
+    def cancel(self, request, queryset):
+        actor = principal(request)
+        apply_each(
+            self,
+            request,
+            queryset,
+            done_message="cancelled",
+            fn=lambda t: services.trip_transition(
+                trip_id=t.id,
+                action="cancel",
+                actor_id=actor.user_id if actor else None,
+                role="dispatcher",
+                reason="cancelled in admin",
+            ),
+        )
+
+
+@admin.register(Shift)
+class ShiftAdmin(FleetScopedAdmin):
+    list_display = ("starts_at", "ends_at", "driver_id", "vehicle_id", "status", "pooling")
+    list_filter = ("status", "pooling")
+    readonly_fields = [f.name for f in Shift._meta.fields]
+    actions = ("cancel_shift",)
+
+    def has_add_permission(self, request):
+        return False  # planned through the API, where eligibility and overlaps are checked
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel the selected planned shifts")
+    def cancel_shift(self, request, queryset):
+        apply_each(self, request, queryset, done_message="cancelled", fn=lambda s: services.shift_cancel(shift_id=s.id))
+
+
+@admin.register(Offer)
+class OfferAdmin(FleetScopedAdmin):
+    fleet_field = "trip__fleet_id"
+    list_display = ("created_at", "trip", "driver_id", "status", "expires_at", "answered_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in Offer._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

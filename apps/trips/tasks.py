@@ -1,0 +1,15 @@
+import datetime as dt
+
+from celery import shared_task
+
+from apps.trips import services
+
+
+@shared_task(name="trips.expire_offers", ignore_result=True)
+def expire_offers() -> int:
+    return services.offers_expire()
+
+
+@shared_task(name="trips.cancel_stale", ignore_result=True)
+def cancel_stale(minutes: int = 60) -> int:
+    return services.trips_cancel_stale(older_than=dt.timedelta(minutes=minutes))
