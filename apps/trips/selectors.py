@@ -13,24 +13,22 @@ from apps.trips.models import Offer, ProofOfDelivery, Shift, TrackingLink, Trip
 from logitrack.principal import Principal, Role
 
 
-def trips_visible(*, principal: Principal) -> QuerySet:
-    """Customers see the trips they booked; drivers the ones given to them (by user → profile); staff their fleets'."""
+def trips_visible(*, principal: Principal, driver_ids: set[uuid.UUID] = frozenset()) -> QuerySet:
+    """Customers see the trips they booked; drivers the ones given to them; staff their fleets'."""
     qs = Trip.objects.prefetch_related("stops").order_by("-created_at")
     if principal.is_platform_admin:
         return qs
     visible = Q(customer_id=principal.user_id) | Q(booked_by_id=principal.user_id)
+    if driver_ids:
+        visible |= Q(driver_id__in=driver_ids)
     staff_fleets = principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)
     if staff_fleets:
         visible |= Q(fleet_id__in=staff_fleets)
     return qs.filter(visible)
 
 
-def trip_for(*, principal: Principal, trip_id: uuid.UUID) -> Trip | None:
-    return trips_visible(principal=principal).filter(id=trip_id).first()
-
-
-def trip_of_drivers(*, trip_id: uuid.UUID, driver_ids: set[uuid.UUID]) -> Trip | None:
-    return Trip.objects.prefetch_related("stops").filter(id=trip_id, driver_id__in=driver_ids).first()
+def trip_for(*, principal: Principal, trip_id: uuid.UUID, driver_ids: set[uuid.UUID] = frozenset()) -> Trip | None:
+    return trips_visible(principal=principal, driver_ids=driver_ids).filter(id=trip_id).first()
 
 
 def shifts_visible(*, principal: Principal, driver_ids: set[uuid.UUID]) -> QuerySet:

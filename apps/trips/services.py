@@ -545,7 +545,9 @@ def trip_transition(
             f"a {role} cannot {action.replace('_', ' ')} a trip that is {old.replace('_', ' ')}",
             extra={"current_status": old.value, "action": action},
         )
-    if domain.ACTIONS[action].needs_reason and not reason.strip():
+    if (
+        domain.ACTIONS[action].needs_reason or (action == "cancel" and role in ("dispatcher", "system"))
+    ) and not reason.strip():
         raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
     if action == "pick_up" and trip.shift_id and not trip.shift.pooling:
         busy = Trip.objects.filter(driver_id=trip.driver_id, status=TripStatus.IN_PROGRESS).exclude(id=trip.id)

@@ -90,6 +90,7 @@ def test_a_trip_from_quote_to_settlement(world, relay_and_deliver):
     assert assigned.status_code == 200, assigned.json()
 
     driver_app = two_fleets.a.client("driver")
+    assert trip["id"] in {t["id"] for t in driver_app.get("/api/v1/trips/trips/").json()["results"]}  # my trips
     version = assigned.json()["version"]
     for action in ("start", "arrive_pickup", "pick_up", "complete"):
         extra = {"distance_m": 4200, "lat": DROPOFF["lat"], "lng": DROPOFF["lng"]} if action == "complete" else {}

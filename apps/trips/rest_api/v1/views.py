@@ -132,7 +132,8 @@ class TripListApi(APIView):
         operation_id="trips_list",
     )
     def get(self, request):
-        qs = selectors.trips_visible(principal=require_principal(request))
+        principal = require_principal(request)
+        qs = selectors.trips_visible(principal=principal, driver_ids=_driver_ids(principal))
         status = query_choice(request, "status", [s.value for s in TripStatus])
         fleet_id = query_uuid(request, "fleet_id")
         if status:
@@ -176,12 +177,13 @@ class TripListApi(APIView):
         return response
 
 
+def _driver_ids(principal) -> set:
+    return integrations.driver_ids_of(user_id=principal.user_id) if principal.has_role(Role.DRIVER) else set()
+
+
 def _trip(request, trip_id):
     principal = require_principal(request)
-    trip = selectors.trip_for(principal=principal, trip_id=trip_id)
-    if trip is None and principal.has_role(Role.DRIVER):
-        mine = integrations.driver_ids_of(user_id=principal.user_id)
-        trip = selectors.trip_of_drivers(trip_id=trip_id, driver_ids=mine)
+    trip = selectors.trip_for(principal=principal, trip_id=trip_id, driver_ids=_driver_ids(principal))
     if trip is None:
         raise TripNotFound("no such trip")
     return trip
@@ -399,6 +401,7 @@ class ShiftCancelApi(APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
 
     @extend_schema(tags=["trips"], request=None, responses={200: ShiftOutput}, operation_id="trips_shifts_cancel")
+    @idempotent
     def post(self, request, shift_id):
         shift = _shift(request, shift_id, staff=True)
         return Response(ShiftOutput(services.shift_cancel(shift_id=shift.id)).data)
