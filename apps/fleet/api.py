@@ -85,6 +85,7 @@ def _fleet_ref(fleet: _Fleet) -> FleetRef:
             radius_m=fleet.service_radius_m,
             polygon=tuple(tuple(v) for v in fleet.service_polygon or ()),
         ),
+        proof_of_delivery=tuple(fleet.proof_of_delivery or ()),
     )
 
 

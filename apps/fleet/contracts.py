@@ -75,6 +75,7 @@ class FleetRef:
     default_service_minutes: int
     commission_bps: int  # the platform's share of a fare, in basis points (1/100 of a percent)
     service_area: ServiceArea
+    proof_of_delivery: tuple[str, ...] = ()  # what each drop-off needs: recipient, signature, photo, pin
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,9 @@ COUNTRY = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 country code,
 CURRENCY = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 currency code, e.g. EUR.")
 
 
+POD_KINDS = {"recipient", "signature", "photo", "pin"}
+
+
 def _choices(enum_cls):
     return [(m.value, m.value.replace("_", " ").capitalize()) for m in enum_cls]
 
@@ -57,6 +60,9 @@ class Fleet(BaseModel):
     )
     service_radius_m = models.PositiveIntegerField(null=True, blank=True)
     service_polygon = models.JSONField(default=list, blank=True, help_text="[[lat, lng], ...] vertices")
+    proof_of_delivery = models.JSONField(
+        default=list, blank=True, help_text='what a drop-off needs: any of "recipient", "signature", "photo", "pin"'
+    )
 
     class Meta(BaseModel.Meta):
         constraints = [
@@ -70,6 +76,9 @@ class Fleet(BaseModel):
 
     def clean(self) -> None:
         super().clean()
+        proofs = self.proof_of_delivery or []
+        if not isinstance(proofs, list) or not set(proofs) <= POD_KINDS:
+            raise ValidationError({"proof_of_delivery": f"a list of: {', '.join(sorted(POD_KINDS))}"})
         polygon = self.service_polygon or []
         if polygon:
             if not isinstance(polygon, list) or len(polygon) < 3:

@@ -52,6 +52,7 @@ FLEET_SETTINGS = (
     "service_center_lng",
     "service_radius_m",
     "service_polygon",
+    "proof_of_delivery",
 )
 ADMIN_ONLY_SETTINGS = ("commission_bps", "currency", "country")
 VEHICLE_FIELDS = ("make", "model", "year", "capacity_kg", "capacity_volume_m3", "seats", "parcels")

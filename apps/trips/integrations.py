@@ -24,6 +24,7 @@ class FleetRules:
     max_weight_kg: int
     max_seats: int
     max_volume_m3: float
+    proof_of_delivery: tuple[str, ...] = ()
 
 
 def fleet_rules(*, fleet_id: uuid.UUID, vehicle_type: str) -> FleetRules:
@@ -42,6 +43,7 @@ def fleet_rules(*, fleet_id: uuid.UUID, vehicle_type: str) -> FleetRules:
         capacity.weight_kg,
         capacity.seats,
         capacity.volume_m3,
+        fleet.proof_of_delivery,
     )
 
 
@@ -112,3 +114,7 @@ def tracking_details(*, driver_id: uuid.UUID | None, vehicle_id: uuid.UUID | Non
         except VehicleNotFound:
             vehicle = None
     return first_name, vehicle
+
+
+def proof_required(*, fleet_id: uuid.UUID) -> tuple[str, ...]:
+    return fleet_api.fleet_get(fleet_id=fleet_id).proof_of_delivery

@@ -168,6 +168,7 @@ def trip_book(
         raise LoadTooLarge("no vehicle of this fleet can carry that load", extra={"errors": too_big})
     if quote_id is not None:
         integrations.quote_usable(quote_id=quote_id, fleet_id=fleet_id)
+    require_pin = require_pin or "pin" in rules.proof_of_delivery
     trip = Trip.objects.create(
         fleet_id=fleet_id,
         customer_id=customer_id,
@@ -658,6 +659,19 @@ def stop_done(
     if stop.pin_hash and not (pin and secrets.compare_digest(_hash(pin), stop.pin_hash)):
         raise IllegalTransition("the PIN does not match; ask the recipient again", code="trips.pin_mismatch")
     if stop.kind == StopKind.DROPOFF:
+        required = set(integrations.proof_required(fleet_id=trip.fleet_id)) - {"pin"}
+        given = {
+            "recipient": bool(recipient_name.strip()),
+            "signature": signature is not None,
+            "photo": photo is not None,
+        }
+        missing = sorted(k for k in required if not given[k])
+        if missing:
+            raise InvalidTrip(
+                "this fleet needs more proof of delivery",
+                code="trips.proof_missing",
+                extra={"errors": {k: ["Required by the fleet."] for k in missing}},
+            )
         proof = ProofOfDelivery(
             stop=stop, recipient_name=recipient_name.strip(), pin_verified=bool(stop.pin_hash), captured_by_id=actor_id
         )

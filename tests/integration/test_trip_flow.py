@@ -500,3 +500,36 @@ def test_admin_and_shift_lists_stay_within_the_fleet(world, client):
     assert trip["id"] in page
     client.post("/admin/trips/trip/", {"action": "cancel", "_selected_action": [trip["id"]]})
     assert Trip.objects.get(id=trip["id"]).status == "cancelled"
+
+
+def test_a_fleet_that_requires_proof_gets_it_for_every_drop_off(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    two_fleets, fleet, _van, _driver, shift = world
+    manager = two_fleets.a.client("fleet_manager")
+    bad = manager.patch(f"/api/v1/fleet/fleets/{fleet.id}/", {"proof_of_delivery": ["dna"]}, format="json")
+    assert bad.status_code == 400
+    ok = manager.patch(
+        f"/api/v1/fleet/fleets/{fleet.id}/", {"proof_of_delivery": ["recipient", "signature", "pin"]}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["proof_of_delivery"] == ["recipient", "signature", "pin"]
+
+    booked = book(
+        client_for(two_fleets.customer), fleet.id
+    ).json()  # the customer did not ask for a PIN: the fleet does
+    assert set(booked["pins"]) == {"2"}
+    dispatcher, driver_app = two_fleets.a.client("dispatcher"), two_fleets.a.client("driver")
+    assign(dispatcher, booked["id"], shift.id, 1)
+    for version, action in ((2, "start"), (3, "arrive_pickup"), (4, "pick_up")):
+        step(driver_app, booked["id"], action, version)
+    base = f"/api/v1/trips/trips/{booked['id']}/stops/2"
+    missing = driver_app.post(f"{base}/done/", {"pin": booked["pins"]["2"]}, format="multipart", HTTP_IF_MATCH='W/"5"')
+    assert (missing.status_code, missing.json()["code"]) == (400, "trips.proof_missing")
+    assert set(missing.json()["errors"]) == {"recipient", "signature"}
+    done = driver_app.post(
+        f"{base}/done/",
+        {"pin": booked["pins"]["2"], "recipient_name": "Kai", "signature": SimpleUploadedFile("s.png", PNG)},
+        format="multipart",
+        HTTP_IF_MATCH='W/"5"',
+    )
+    assert done.status_code == 200, done.json()

@@ -56,6 +56,7 @@ class FleetOutput(serializers.Serializer):
     service_center_lng = serializers.FloatField(allow_null=True)
     service_radius_m = serializers.IntegerField(allow_null=True)
     service_polygon = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    proof_of_delivery = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
 
 
@@ -77,6 +78,9 @@ class FleetSettingsFields(StrictInputSerializer):
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
         required=False,
         max_length=500,
+    )
+    proof_of_delivery = serializers.ListField(
+        child=serializers.ChoiceField(choices=["recipient", "signature", "photo", "pin"]), required=False, max_length=4
     )
 
 
