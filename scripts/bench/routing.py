@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Routing quality on the Solomon instances: feasibility and gap to the best-known distance.
 
-    .venv/bin/python scripts/bench/routing.py [--seconds 10] [--instances DIR] [--bks FILE]
+    .venv/bin/python scripts/bench/optimization.py [--seconds 10] [--instances DIR] [--bks FILE]
 
 Runs `manage.py dispatch_solve_benchmark` (the production solver) on every instance, checks each
 result with the independent checker, and prints a table with the mean gap.
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--bks", default=str(ROOT.parent / "shared/bench/instances/bks.csv"))
     args = parser.parse_args()
 
-    from apps.dispatch import routing
+    from apps.dispatch import optimization
 
     bks = {row["instance"]: float(row["bks_distance"]) for row in csv.DictReader(open(args.bks))}
     gaps = []
@@ -54,8 +54,8 @@ def main() -> None:
                 print(f"{path.stem:<8} {'no':<9} {run.stderr.strip()[-80:]}")
                 continue
             result = json.loads(Path(out.name).read_text())
-        problem = routing.read_solomon(path.read_text(), name=path.stem)
-        distance, errors = routing.check(problem, tuple(tuple(r) for r in result["routes"]))
+        problem = optimization.read_solomon(path.read_text(), name=path.stem)
+        distance, errors = optimization.check(problem, tuple(tuple(r) for r in result["routes"]))
         best = bks.get(path.stem)
         gap = (distance / best - 1) * 100 if best else float("nan")
         if not errors:

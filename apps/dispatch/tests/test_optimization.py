@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.dispatch import routing
+from apps.dispatch import optimization
 
 INSTANCES = Path(__file__).resolve().parents[3].parent / "shared/bench/instances/solomon"
 
@@ -16,32 +16,32 @@ def small_problem():
     text = (INSTANCES / "C101.txt").read_text()
     header, customers = text.split("SERVICE   TIME", 1)
     rows = [ln for ln in customers.splitlines() if ln.strip()][:26]  # depot + 25 customers
-    return routing.read_solomon(header + "SERVICE   TIME\n" + "\n".join(rows), name="C101-25")
+    return optimization.read_solomon(header + "SERVICE   TIME\n" + "\n".join(rows), name="C101-25")
 
 
 def test_reading_a_solomon_instance():
-    problem = routing.read_solomon((INSTANCES / "R101.txt").read_text(), name="R101")
+    problem = optimization.read_solomon((INSTANCES / "R101.txt").read_text(), name="R101")
     assert (problem.size, problem.vehicles, problem.capacity) == (101, 25, 200)
     assert problem.coords[0] == (35.0, 35.0) and problem.due[0] == 230.0
     with pytest.raises(ValueError):
-        routing.read_solomon("nothing here")
+        optimization.read_solomon("nothing here")
 
 
 def test_the_checker_catches_every_kind_of_violation():
     problem = small_problem()
     all_in_one = (tuple(range(1, problem.size)),)
-    _, errors = routing.check(problem, all_in_one)
+    _, errors = optimization.check(problem, all_in_one)
     assert any("carries" in e for e in errors)  # 25 customers do not fit one vehicle
     assert any("due time" in e for e in errors)
-    _, errors = routing.check(problem, ((1, 2), (2, 3)))
+    _, errors = optimization.check(problem, ((1, 2), (2, 3)))
     assert any("twice" in e for e in errors) and any("unvisited" in e for e in errors)
 
 
 def test_the_solver_returns_a_feasible_plan_that_the_checker_accepts():
     problem = small_problem()
-    solution = routing.solve(problem, seconds=3, workers=2)
+    solution = optimization.solve(problem, seconds=3, workers=2)
     assert solution is not None
-    distance, errors = routing.check(problem, solution.routes)
+    distance, errors = optimization.check(problem, solution.routes)
     assert errors == []
     assert abs(distance - solution.distance) < 1e-6
     assert sorted(n for r in solution.routes for n in r) == list(range(1, problem.size))
@@ -60,7 +60,7 @@ def test_the_benchmark_command_writes_the_agreed_json(tmp_path):
     result = json.loads(out.read_text())
     assert set(result) == {"instance", "routes", "distance", "vehicles", "seconds"}
     assert result["instance"] == "C101-25" and result["vehicles"] == len(result["routes"])
-    distance, errors = routing.check(problem, tuple(tuple(r) for r in result["routes"]))
+    distance, errors = optimization.check(problem, tuple(tuple(r) for r in result["routes"]))
     assert errors == [] and abs(distance - result["distance"]) < 0.01
     assert result["seconds"] <= 3 + 2  # the solver's own limit bounds it (plus process start-up)
     with pytest.raises(CommandError):
