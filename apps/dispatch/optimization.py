@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -160,8 +161,9 @@ def solve(problem: Problem, *, seconds: float, workers: int = 2) -> Solution | N
     strategies = STRATEGIES[: max(1, workers)]
     if workers <= 1:
         return _solve_one(problem, seconds, strategies[0])
-    budget = max(0.5, seconds - 0.8)  # process start and result transfer come out of the wall-time budget
-    with ProcessPoolExecutor(max_workers=len(strategies)) as pool:
+    budget = max(0.5, seconds - 1.2)  # starting the processes and returning results come out of the wall-time budget
+    # spawn, not fork: a forked child can inherit locks held by the parent's other threads and hang
+    with ProcessPoolExecutor(max_workers=len(strategies), mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_solve_one, problem, budget, s) for s in strategies]
         results = [f.result() for f in futures]
     feasible = [r for r in results if r is not None]
