@@ -9,7 +9,8 @@ from django.core.management.base import CommandError
 
 from apps.dispatch import optimization
 
-INSTANCES = Path(__file__).resolve().parents[3].parent / "shared/bench/instances/solomon"
+# Two of the public Solomon (1987) instances, kept with the tests so they run without shared/.
+INSTANCES = Path(__file__).resolve().parent / "data"
 
 
 def small_problem():
