@@ -22,4 +22,4 @@ class Command(BaseCommand):
             secret_file.chmod(0o600)
         _, created = services.platform_admin_ensure(email=EMAIL, password=password)
         state = "created" if created else "exists"
-        self.stdout.write(f"demo admin ({state}): {EMAIL} / {password}   -> http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"demo admin ({state}): {EMAIL} / {password}  (log in at /admin/)")
