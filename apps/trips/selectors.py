@@ -72,3 +72,17 @@ def offers_pending(*, driver_ids: set[uuid.UUID]) -> QuerySet:
     return Offer.objects.filter(
         driver_id__in=driver_ids, status=Offer.Status.PENDING, expires_at__gt=timezone.now()
     ).order_by("expires_at")
+
+
+DRIVER_ACTIONS = frozenset({"start", "arrive_pickup", "pick_up", "complete"})
+
+
+def actor_role(*, principal: Principal, trip: Trip, action: str) -> str:
+    """Who the caller is for this trip: its driver, its fleet's dispatcher, or its customer."""
+    is_driver = trip.driver_id is not None and trip.driver_id in integrations.driver_ids_of(user_id=principal.user_id)
+    is_staff = principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
+    if is_driver and (action in DRIVER_ACTIONS or not is_staff):
+        return "driver"
+    if is_staff:
+        return "dispatcher"
+    return "customer"

@@ -222,7 +222,7 @@ class TransitionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        role = _role_for(principal, trip, v["action"])
+        role = selectors.actor_role(principal=principal, trip=trip, action=v["action"])
         location = GeoPoint(v["lat"], v["lng"]) if "lat" in v and "lng" in v else None
         updated = services.trip_transition(
             trip_id=trip.id,
@@ -236,18 +236,6 @@ class TransitionApi(APIView):
             waiting_s=v["waiting_s"],
         )
         return _with_etag(updated)
-
-
-def _role_for(principal, trip, action: str) -> str:
-    """Who the caller is for this trip: its driver, its fleet's dispatcher, or its customer."""
-    driver_actions = {"start", "arrive_pickup", "pick_up", "complete"}
-    is_driver = trip.driver_id is not None and trip.driver_id in integrations.driver_ids_of(user_id=principal.user_id)
-    is_staff = principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
-    if is_driver and (action in driver_actions or not is_staff):
-        return "driver"
-    if is_staff:
-        return "dispatcher"
-    return "customer"
 
 
 class AssignApi(APIView):
