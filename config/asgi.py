@@ -8,14 +8,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 django_asgi_app = get_asgi_application()  # populate the app registry before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from apps.identity.realtime import AuthStack  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from logitrack.realtime import browser_origin_validator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthStack(URLRouter(websocket_urlpatterns))),
+        "websocket": browser_origin_validator(AuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -16,6 +16,7 @@ app.conf.beat_schedule = {
     "outbox-purge": {"task": "outbox.purge", "schedule": crontab(minute=17, hour=3)},
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
+    "dispatch-prune-positions": {"task": "dispatch.prune_positions", "schedule": crontab(minute=50, hour=3)},
     "trips-expire-offers": {"task": "trips.expire_offers", "schedule": 15.0},
     "trips-cancel-stale": {"task": "trips.cancel_stale", "schedule": crontab(minute="*/5")},
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},

@@ -58,3 +58,19 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         if expiry is not None:
             expiry.cancel()
         await super().websocket_disconnect(message)
+
+
+def browser_origin_validator(application):
+    """Refuse websocket handshakes from a browser page on another site (Origin not one of ALLOWED_HOSTS), which
+    would otherwise ride on the session cookie. Native apps send no Origin and authenticate with a token."""
+    from channels.security.websocket import OriginValidator
+    from django.conf import settings
+
+    class _Validator(OriginValidator):
+        def valid_origin(self, parsed_origin):
+            return parsed_origin is None or self.validate_origin(parsed_origin)
+
+    hosts = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not hosts:
+        hosts = [".localhost", "127.0.0.1", "[::1]"]
+    return _Validator(application, hosts)

@@ -1,1 +1,86 @@
 """Framework-free types the dispatch context shares: frozen dataclasses, enums, error types."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import uuid
+
+from logitrack.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Ping:
+    """One position fix from a driver app. `ping_id` is chosen by the app and makes retries harmless."""
+
+    ping_id: uuid.UUID
+    lat: float
+    lng: float
+    recorded_at: dt.datetime
+    accuracy_m: float | None = None
+    heading: float | None = None  # degrees clockwise from north
+    speed_mps: float | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LivePosition:
+    """Where a driver is now, as the live map shows it."""
+
+    driver_id: uuid.UUID
+    fleet_id: uuid.UUID
+    lat: float
+    lng: float
+    recorded_at: dt.datetime
+    heading: float | None = None
+    speed_mps: float | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PingOutcome:
+    """What became of a batch: which pings were new, which were repeats, which moved the live map."""
+
+    stored: tuple[uuid.UUID, ...]
+    duplicates: tuple[uuid.UUID, ...]
+    moved: tuple[LivePosition, ...]
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PlanStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    SUPERSEDED = "superseded"
+
+
+class InvalidPing(ValidationFailed):
+    code = "dispatch.invalid_ping"
+
+
+class NotOnDuty(Conflict):
+    code = "dispatch.not_on_duty"
+
+
+class NotYourDriver(PermissionDenied):
+    code = "dispatch.not_your_driver"
+
+
+class NotADriver(PermissionDenied):
+    code = "dispatch.not_a_driver"
+
+
+class JobNotFound(NotFound):
+    code = "dispatch.job_not_found"
+
+
+class PlanNotFound(NotFound):
+    code = "dispatch.plan_not_found"
+
+
+class PlanNotAcceptable(Conflict):
+    code = "dispatch.plan_not_acceptable"

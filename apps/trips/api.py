@@ -1,4 +1,127 @@
 """Public in-process API of the trips context: keyword-only functions, contracts in and out.
 
-Only other apps' `integrations.py` (and `config`) may import this module.
+Only other apps' `integrations.py` (and `config`) may import this module. Dispatch is the caller:
+it reads open trips and shifts to match and route them, and assigns through here.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from apps.trips import selectors as _selectors
+from apps.trips import services as _services
+from apps.trips.contracts import OfferRef, ShiftRef, ShiftStatus, StopKind, StopRef, StopStatus, TripRef, TripStatus
+from apps.trips.models import Offer as _Offer
+from apps.trips.models import Shift as _Shift
+from apps.trips.models import Trip as _Trip
+
+
+def trip_get(*, trip_id: uuid.UUID) -> TripRef:
+    return _trip_ref(_selectors.trip_with_stops(trip_id=trip_id))
+
+
+def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> list[TripRef]:
+    """The fleet's trips that are not finished yet (requested, assigned or under way), oldest first."""
+    return [_trip_ref(t) for t in _selectors.trips_open(fleet_id=fleet_id, trip_ids=trip_ids)]
+
+
+def trips_of_drivers(*, driver_ids: list[uuid.UUID]) -> list[TripRef]:
+    """Trips the drivers hold now (assigned or under way)."""
+    return [_trip_ref(t) for t in _selectors.trips_of_drivers(driver_ids=driver_ids)]
+
+
+def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.UUID] | None = None) -> list[ShiftRef]:
+    """Planned or started shifts of the fleet that can take work at `at`, with what they already carry."""
+    return [_shift_ref(s) for s in _selectors.shifts_open(fleet_id=fleet_id, at=at, driver_ids=driver_ids)]
+
+
+def offer_make(
+    *, trip_id: uuid.UUID, shift_id: uuid.UUID, timeout_s: int | None = None, actor_id: uuid.UUID | None = None
+) -> OfferRef:
+    """Offer a requested trip to a shift's driver (IllegalTransition when the trip or shift cannot)."""
+    return _offer_ref(_services.offer_make(trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, timeout_s=timeout_s))
+
+
+def trip_assign(
+    *,
+    trip_id: uuid.UUID,
+    shift_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> TripRef:
+    """Assign (or, with a reason, reassign) a trip to a shift, with trips' own capacity and eligibility checks."""
+    trip = _services.trip_assign(
+        trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, reason=reason, expected_version=expected_version
+    )
+    return trip_get(trip_id=trip.id)
+
+
+def tracking_update(
+    *, trip_id: uuid.UUID, at: dt.datetime, eta: dt.datetime | None, lat: float | None, lng: float | None
+) -> bool:
+    """Record the live estimate a tracking page shows. Older estimates than the one held are ignored."""
+    return _services.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)
+
+
+def _trip_ref(trip: _Trip) -> TripRef:
+    return TripRef(
+        id=trip.id,
+        fleet_id=trip.fleet_id,
+        status=TripStatus(trip.status),
+        version=trip.version,
+        vehicle_type=trip.vehicle_type,
+        service=trip.service,
+        requested_for=trip.requested_for,
+        created_at=trip.created_at,
+        weight_kg=trip.weight_kg,
+        volume_m3=float(trip.volume_m3),
+        parcels=trip.parcels,
+        seats=trip.seats,
+        shift_id=trip.shift_id,
+        driver_id=trip.driver_id,
+        vehicle_id=trip.vehicle_id,
+        stops=tuple(
+            StopRef(
+                sequence=s.sequence,
+                kind=StopKind(s.kind),
+                status=StopStatus(s.status),
+                address=s.address,
+                lat=s.lat,
+                lng=s.lng,
+                window_start=s.window_start,
+                window_end=s.window_end,
+                service_minutes=s.service_minutes,
+            )
+            for s in trip.stops.all()
+        ),
+    )
+
+
+def _shift_ref(shift: _Shift) -> ShiftRef:
+    open_trips = getattr(shift, "open_trips", [])
+    return ShiftRef(
+        id=shift.id,
+        fleet_id=shift.fleet_id,
+        driver_id=shift.driver_id,
+        vehicle_id=shift.vehicle_id,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        status=ShiftStatus(shift.status),
+        pooling=shift.pooling,
+        load_weight_kg=sum(t.weight_kg for t in open_trips),
+        load_seats=sum(t.seats for t in open_trips),
+        open_trip_ids=tuple(t.id for t in open_trips),
+    )
+
+
+def _offer_ref(offer: _Offer) -> OfferRef:
+    return OfferRef(
+        id=offer.id,
+        trip_id=offer.trip_id,
+        shift_id=offer.shift_id,
+        driver_id=offer.driver_id,
+        status=offer.status,
+        expires_at=offer.expires_at,
+    )

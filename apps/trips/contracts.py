@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import enum
+import uuid
 
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 
@@ -65,3 +68,70 @@ class LoadTooLarge(ValidationFailed):
 
 class ShiftOverlap(Conflict):
     code = "trips.shift_overlap"
+
+
+class ShiftStatus(enum.StrEnum):
+    PLANNED = "planned"
+    STARTED = "started"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StopRef:
+    sequence: int
+    kind: StopKind
+    status: StopStatus
+    address: str
+    lat: float
+    lng: float
+    window_start: dt.datetime | None
+    window_end: dt.datetime | None
+    service_minutes: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripRef:
+    """A trip as other contexts see it: where it goes, what it carries, who has it. No customer details."""
+
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    status: TripStatus
+    version: int
+    vehicle_type: str
+    service: str
+    requested_for: dt.datetime | None
+    created_at: dt.datetime
+    weight_kg: int
+    volume_m3: float
+    parcels: int
+    seats: int
+    shift_id: uuid.UUID | None
+    driver_id: uuid.UUID | None
+    vehicle_id: uuid.UUID | None
+    stops: tuple[StopRef, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ShiftRef:
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    driver_id: uuid.UUID
+    vehicle_id: uuid.UUID
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: ShiftStatus
+    pooling: bool
+    load_weight_kg: int  # what the shift's open trips carry
+    load_seats: int
+    open_trip_ids: tuple[uuid.UUID, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OfferRef:
+    id: uuid.UUID
+    trip_id: uuid.UUID
+    shift_id: uuid.UUID
+    driver_id: uuid.UUID
+    status: str
+    expires_at: dt.datetime

@@ -35,6 +35,11 @@ class Trip(BaseModel):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=300, blank=True, default="")
+    # the live estimate dispatch keeps up to date for the tracking page (not part of the versioned state)
+    eta_at = models.DateTimeField(null=True, blank=True)
+    tracking_lat = models.FloatField(null=True, blank=True)
+    tracking_lng = models.FloatField(null=True, blank=True)
+    tracking_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"trip {self.id} ({self.status})"

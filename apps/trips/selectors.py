@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from apps.trips import integrations
+from apps.trips import domain, integrations
+from apps.trips.contracts import TripNotFound, TripStatus
 from apps.trips.models import Offer, ProofOfDelivery, Shift, TrackingLink, Trip
 from logitrack.principal import Principal, Role
 
@@ -63,9 +65,24 @@ def tracking_view(*, trip: Trip) -> dict:
         "stops": [{"sequence": s.sequence, "kind": s.kind, "status": s.status} for s in trip.stops.all()],
         "driver_first_name": driver,
         "vehicle": vehicle,
-        "eta": None,
-        "driver_position": None,
+        **_live_estimate(trip),
     }
+
+
+TRACKING_POSITION_FRESH = dt.timedelta(minutes=5)
+MOVING = frozenset({TripStatus.EN_ROUTE, TripStatus.AT_PICKUP, TripStatus.IN_PROGRESS})
+
+
+def _live_estimate(trip: Trip) -> dict:
+    """The ETA and the driver's approximate position (about 100 m), only while the trip moves and the estimate
+    is fresh: an old fix would mislead more than no fix."""
+    fresh = trip.tracking_at is not None and timezone.now() - trip.tracking_at <= TRACKING_POSITION_FRESH
+    if not fresh or trip.status not in {*MOVING, TripStatus.ASSIGNED}:
+        return {"eta": None, "driver_position": None}
+    position = None
+    if trip.status in MOVING and trip.tracking_lat is not None and trip.tracking_lng is not None:
+        position = {"lat": round(trip.tracking_lat, 3), "lng": round(trip.tracking_lng, 3)}
+    return {"eta": trip.eta_at, "driver_position": position}
 
 
 def offers_pending(*, driver_ids: set[uuid.UUID]) -> QuerySet:
@@ -86,3 +103,40 @@ def actor_role(*, principal: Principal, trip: Trip, action: str) -> str:
     if is_staff:
         return "dispatcher"
     return "customer"
+
+
+def trip_with_stops(*, trip_id: uuid.UUID) -> Trip:
+    trip = Trip.objects.prefetch_related("stops").filter(id=trip_id).first()
+    if trip is None:
+        raise TripNotFound("no such trip")
+    return trip
+
+
+def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> QuerySet:
+    trips = Trip.objects.filter(fleet_id=fleet_id).exclude(status__in=[s.value for s in domain.TERMINAL])
+    if trip_ids is not None:
+        trips = trips.filter(id__in=trip_ids)
+    return trips.prefetch_related("stops").order_by("created_at")
+
+
+def trips_of_drivers(*, driver_ids: list[uuid.UUID]) -> QuerySet:
+    held = [TripStatus.ASSIGNED, *MOVING]
+    return Trip.objects.filter(driver_id__in=driver_ids, status__in=held).prefetch_related("stops")
+
+
+SHIFT_LEAD = dt.timedelta(minutes=30)  # a trip may go on a shift that starts within this (as trip_assign allows)
+
+
+def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.UUID] | None = None) -> QuerySet:
+    shifts = Shift.objects.filter(
+        fleet_id=fleet_id,
+        status__in=[Shift.Status.PLANNED, Shift.Status.STARTED],
+        starts_at__lte=at + SHIFT_LEAD,
+        ends_at__gt=at,
+    )
+    if driver_ids is not None:
+        shifts = shifts.filter(driver_id__in=driver_ids)
+    open_trips = Trip.objects.exclude(status__in=[s.value for s in domain.TERMINAL]).only(
+        "id", "shift_id", "weight_kg", "seats"
+    )
+    return shifts.prefetch_related(Prefetch("trips", queryset=open_trips, to_attr="open_trips")).order_by("starts_at")

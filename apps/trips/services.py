@@ -506,6 +506,20 @@ def offers_expire() -> int:
     return len(lapsed)
 
 
+def tracking_update(
+    *, trip_id: uuid.UUID, at: dt.datetime, eta: dt.datetime | None, lat: float | None, lng: float | None
+) -> bool:
+    """Store dispatch's latest estimate for the tracking page. It is telemetry, not trip state: the version
+    stays, and an estimate older than the one held changes nothing (so it never moves back in time)."""
+    fresher = Q(tracking_at__isnull=True) | Q(tracking_at__lt=at)
+    changed = (
+        Trip.objects.filter(fresher, id=trip_id)
+        .exclude(status__in=[s.value for s in domain.TERMINAL])
+        .update(eta_at=eta, tracking_lat=lat, tracking_lng=lng, tracking_at=at)
+    )
+    return bool(changed)
+
+
 def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
     """Cancel trips still unassigned `older_than` after they were wanted, as the system (no fee)."""
     cutoff = timezone.now() - older_than

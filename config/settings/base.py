@@ -285,3 +285,21 @@ BILLING_DETOUR_FACTOR = env.float("BILLING_DETOUR_FACTOR", default=1.3)  # road 
 BILLING_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}
 TRACKING_LINK_HOURS = env.int("TRACKING_LINK_HOURS", default=24)  # how long a customer tracking link works
 OFFER_TIMEOUT_SECONDS = env.int("OFFER_TIMEOUT_SECONDS", default=45)  # a driver answers an offer within this
+
+# ---- dispatch ------------------------------------------------------------------------------------
+DISPATCH_LIVE_STORE = env.str("DISPATCH_LIVE_STORE", default="redis" if REDIS_URL else "memory")
+DISPATCH_LIVE_PREFIX = env.str("DISPATCH_LIVE_PREFIX", default="lt:live")
+DISPATCH_LIVE_TTL_SECONDS = env.int("DISPATCH_LIVE_TTL_SECONDS", default=120)  # a silent driver leaves the map
+DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trail kept this long
+DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
+DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=50)  # websocket pings are batched this long at most
+DISPATCH_MATRIX_PROVIDER = env.str("DISPATCH_MATRIX_PROVIDER", default="apps.dispatch.matrix.GreatCircleProvider")
+DISPATCH_DETOUR_FACTOR = env.float("DISPATCH_DETOUR_FACTOR", default=BILLING_DETOUR_FACTOR)
+DISPATCH_SPEED_KMH = BILLING_SPEED_KMH
+DISPATCH_SEARCH_RADIUS_M = env.int("DISPATCH_SEARCH_RADIUS_M", default=15_000)  # matching looks this far
+DISPATCH_CANDIDATES = env.int("DISPATCH_CANDIDATES", default=20)  # nearest drivers considered per match
+DISPATCH_MAX_OFFERS = env.int("DISPATCH_MAX_OFFERS", default=3)  # refusals before a dispatcher is asked
+DISPATCH_MATCHING_STRATEGY = env.str(
+    "DISPATCH_MATCHING_STRATEGY", default="apps.dispatch.matching.NearestEligibleDriver"
+)
+DISPATCH_TRACKING_EVERY_SECONDS = env.int("DISPATCH_TRACKING_EVERY_SECONDS", default=20)  # tracking-page refresh

@@ -1,0 +1,136 @@
+"""Websocket entry points: the driver app (`/ws/driver/`) and dispatch screens (`/ws/dispatch/fleets/<id>/`).
+
+Both authenticate before accept (logitrack.realtime). Message formats are in docs/api.md.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from apps.dispatch import domain, feed, ingest, selectors
+from apps.dispatch.contracts import InvalidPing, NotADriver
+from logitrack.principal import Principal, Role
+from logitrack.realtime import AuthenticatedJsonConsumer
+
+
+class _JsonConsumer(AuthenticatedJsonConsumer):
+    @classmethod
+    async def encode_json(cls, content) -> str:
+        return json.dumps(content, cls=DjangoJSONEncoder)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        try:
+            content = json.loads(text_data or bytes_data or b"")
+        except ValueError:
+            await self.error("dispatch.bad_json", "messages are JSON objects")
+            return
+        await self.receive_json(content)
+
+    async def feed_message(self, event) -> None:
+        await self.send_json(event["message"])
+
+    async def error(self, code: str, message: str, **extra) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+
+class DriverConsumer(_JsonConsumer):
+    """Pings up (`{"type": "ping", ...}` or `{"type": "pings", "pings": [...]}`), acks, offers and assignments down.
+    The connection speaks for its own driver only; pings count only while that driver is on duty."""
+
+    async def authorize(self, principal: Principal) -> bool:
+        raw = parse_qs(self.scope.get("query_string", b"").decode()).get("fleet_id", [None])[0]
+        try:
+            fleet_id = uuid.UUID(raw) if raw else None
+            self.driver = await database_sync_to_async(selectors.driver_for_connection)(
+                user_id=principal.user_id, fleet_id=fleet_id
+            )
+        except (ValueError, NotADriver):
+            return False
+        self._duty_checked_at, self._duty_ok = 0.0, False
+        await self.channel_layer.group_add(feed.driver_group(self.driver.id), self.channel_name)
+        return True
+
+    async def connected(self) -> None:
+        await self.send_json({"type": "hello", "driver_id": str(self.driver.id), "fleet_id": str(self.driver.fleet_id)})
+
+    async def disconnect(self, code) -> None:
+        if hasattr(self, "driver"):
+            await self.channel_layer.group_discard(feed.driver_group(self.driver.id), self.channel_name)
+
+    async def _on_duty(self) -> bool:
+        # duty changes are rare; asking partner at most every few seconds keeps 1 Hz pings off the database
+        if time.monotonic() - self._duty_checked_at > settings.DISPATCH_DUTY_RECHECK_SECONDS:
+            self._duty_ok = await database_sync_to_async(selectors.driver_on_duty)(driver_id=self.driver.id)
+            self._duty_checked_at = time.monotonic()
+        return self._duty_ok
+
+    async def receive_json(self, content, **kwargs) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            raw = [{k: v for k, v in content.items() if k != "type"}]
+        elif kind == "pings" and isinstance(content.get("pings"), list):
+            raw = content["pings"]
+        else:
+            await self.error("dispatch.unknown_message", "send {'type': 'ping', ...} or {'type': 'pings', ...}")
+            return
+        if len(raw) > domain.MAX_BATCH:
+            await self.error("dispatch.batch_too_large", f"at most {domain.MAX_BATCH} pings per message")
+            return
+        now, good = timezone.now(), []
+        for item in raw:
+            claimed = item.get("driver_id") if isinstance(item, dict) else None
+            if claimed is not None and str(claimed) != str(self.driver.id):
+                await self.error(
+                    "dispatch.not_your_driver", "pings can only be sent for yourself", ping_id=item.get("ping_id")
+                )
+                continue
+            try:
+                good.append(domain.parse_ping(item, now=now))
+            except InvalidPing as exc:
+                ping_id = item.get("ping_id") if isinstance(item, dict) else None
+                await self.error(exc.code, exc.message, ping_id=ping_id, errors=exc.extra["errors"])
+        if not good:
+            return
+        if not await self._on_duty():
+            await self.error("dispatch.not_on_duty", "go on duty before sharing your position")
+            return
+        ingest.ingestor().submit(self.driver.id, self.driver.fleet_id, good, self._ack)
+
+    async def _ack(self, ping_ids: list[uuid.UUID]) -> None:
+        await self.send_json({"type": "ack", "ping_ids": [str(i) for i in ping_ids]})
+
+
+class FleetFeedConsumer(_JsonConsumer):
+    """A dispatch screen's live feed: a snapshot on connect, then numbered changes (see apps.dispatch.feed)."""
+
+    async def authorize(self, principal: Principal) -> bool:
+        try:
+            self.fleet_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["fleet_id"]))
+        except ValueError:
+            return False
+        if not principal.may_act_on_fleet(self.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
+            return False
+        await self.channel_layer.group_add(feed.fleet_group(self.fleet_id), self.channel_name)
+        return True
+
+    async def connected(self) -> None:
+        snapshot = await database_sync_to_async(selectors.fleet_snapshot)(fleet_id=self.fleet_id)
+        await self.send_json({"type": "snapshot", **snapshot})
+
+    async def disconnect(self, code) -> None:
+        if hasattr(self, "fleet_id"):
+            await self.channel_layer.group_discard(feed.fleet_group(self.fleet_id), self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "resync":
+            await self.connected()
+        else:
+            await self.error("dispatch.unknown_message", "screens only send {'type': 'resync'}")

@@ -1,0 +1,95 @@
+"""Every call the dispatch context makes into another context (trips, partner, fleet)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from apps.dispatch.contracts import NotADriver, NotOnDuty
+from apps.fleet import api as fleet_api
+from apps.fleet.contracts import Capacity, FleetNotFound
+from apps.partner import api as partner_api
+from apps.partner.contracts import AmbiguousDriver, DriverNotFound, DriverRef, DutyStatus
+from apps.trips import api as trips_api
+from apps.trips.contracts import OfferRef, ShiftRef, TripRef
+
+
+def driver_on_duty(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
+    """The caller's own driver profile, which must be active and on duty to report positions."""
+    try:
+        driver = partner_api.driver_for_user(user_id=user_id, fleet_id=fleet_id)
+    except AmbiguousDriver as exc:
+        raise NotADriver(exc.message, code=exc.code, extra=exc.extra) from exc
+    except DriverNotFound as exc:
+        raise NotADriver("you are not a driver of this fleet") from exc
+    if not driver.active or driver.duty_status != DutyStatus.ON_DUTY:
+        raise NotOnDuty("go on duty before sharing your position", extra={"duty_status": driver.duty_status})
+    return driver
+
+
+def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:
+    return {d.id for d in partner_api.drivers_of_user(user_id=user_id)}
+
+
+def driver_get(*, driver_id: uuid.UUID) -> DriverRef | None:
+    try:
+        return partner_api.driver_get(driver_id=driver_id)
+    except DriverNotFound:
+        return None
+
+
+def drivers_named(*, driver_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    names = {}
+    for driver_id in driver_ids:
+        driver = driver_get(driver_id=driver_id)
+        if driver is not None:
+            names[driver_id] = driver.display_name
+    return names
+
+
+def eligible_driver_ids(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the drivers who are compliant, active and on duty now."""
+    answers = partner_api.drivers_eligibility(driver_ids=driver_ids, require_on_duty=True)
+    return {a.driver_id for a in answers if a.eligible}
+
+
+def auto_dispatch_enabled(*, fleet_id: uuid.UUID) -> bool:
+    try:
+        return fleet_api.fleet_get(fleet_id=fleet_id).auto_dispatch
+    except FleetNotFound:
+        return False
+
+
+def vehicles(*, vehicle_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, Capacity, str]]:
+    """(type, capacity, registration) per vehicle id."""
+    return {v.id: (v.type.value, v.capacity, v.registration) for v in fleet_api.vehicles_get(vehicle_ids=vehicle_ids)}
+
+
+def trip_get(*, trip_id: uuid.UUID) -> TripRef:
+    return trips_api.trip_get(trip_id=trip_id)
+
+
+def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> list[TripRef]:
+    return trips_api.trips_open(fleet_id=fleet_id, trip_ids=trip_ids)
+
+
+def trips_moving(*, driver_ids: list[uuid.UUID]) -> list[TripRef]:
+    return trips_api.trips_of_drivers(driver_ids=driver_ids)
+
+
+def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.UUID] | None = None) -> list[ShiftRef]:
+    return trips_api.shifts_open(fleet_id=fleet_id, at=at, driver_ids=driver_ids)
+
+
+def offer_make(*, trip_id: uuid.UUID, shift_id: uuid.UUID) -> OfferRef:
+    return trips_api.offer_make(trip_id=trip_id, shift_id=shift_id)
+
+
+def trip_assign(*, trip_id: uuid.UUID, shift_id: uuid.UUID, actor_id: uuid.UUID | None, reason: str = "") -> TripRef:
+    return trips_api.trip_assign(trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, reason=reason)
+
+
+def tracking_update(
+    *, trip_id: uuid.UUID, at: dt.datetime, eta: dt.datetime | None, lat: float | None, lng: float | None
+) -> bool:
+    return trips_api.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)

@@ -1,0 +1,238 @@
+"""The live-position store: where every on-duty driver is now, per fleet, and the per-fleet feed sequence.
+
+Redis GEO in the full stack (shared by every web process), a process-local store in the embedded default.
+Both keep a position only if it is newer than the one held, and forget a driver silent for DISPATCH_LIVE_TTL.
+Telemetry never touches the database here; durable history is written in bulk by the ingest service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+
+from apps.dispatch.contracts import LivePosition
+from apps.dispatch.domain import haversine_m
+
+
+def _ms(at: dt.datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _encode(p: LivePosition) -> str:
+    return json.dumps(
+        {"lat": p.lat, "lng": p.lng, "at": p.recorded_at.isoformat(), "heading": p.heading, "speed": p.speed_mps}
+    )
+
+
+def _decode(fleet_id: uuid.UUID, driver: str, raw: str | bytes) -> LivePosition:
+    data = json.loads(raw)
+    return LivePosition(
+        driver_id=uuid.UUID(driver),
+        fleet_id=fleet_id,
+        lat=data["lat"],
+        lng=data["lng"],
+        recorded_at=dt.datetime.fromisoformat(data["at"]),
+        heading=data["heading"],
+        speed_mps=data["speed"],
+    )
+
+
+# Keep the newest fix per driver: one atomic step per fleet, so concurrent web processes never move a
+# driver back in time. Also drops drivers whose last fix is older than the TTL.
+_UPDATE = """
+local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local cutoff = now - ttl
+local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. cutoff, 'LIMIT', 0, 5000)
+for _, d in ipairs(stale) do
+  redis.call('ZREM', KEYS[1], d); redis.call('HDEL', KEYS[2], d); redis.call('ZREM', KEYS[3], d)
+end
+local moved = {}
+for i = 3, #ARGV, 5 do
+  local driver, at = ARGV[i], tonumber(ARGV[i + 3])
+  local held = redis.call('ZSCORE', KEYS[3], driver)
+  if at >= cutoff and (not held or tonumber(held) < at) then
+    redis.call('GEOADD', KEYS[1], ARGV[i + 1], ARGV[i + 2], driver)
+    redis.call('HSET', KEYS[2], driver, ARGV[i + 4])
+    redis.call('ZADD', KEYS[3], at, driver)
+    moved[#moved + 1] = (i - 3) / 5
+  end
+end
+if #moved > 0 then
+  for k = 1, 3 do redis.call('PEXPIRE', KEYS[k], ttl) end
+end
+return moved
+"""
+
+_PRUNE = """
+local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 5000)
+for _, d in ipairs(stale) do
+  redis.call('ZREM', KEYS[1], d); redis.call('HDEL', KEYS[2], d); redis.call('ZREM', KEYS[3], d)
+end
+return #stale
+"""
+
+
+class RedisLiveStore:
+    def __init__(self, url: str, prefix: str, ttl_s: int) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.prefix, self.ttl_ms = prefix, ttl_s * 1000
+        self._update = self.redis.register_script(_UPDATE)
+        self._prune = self.redis.register_script(_PRUNE)
+
+    def _keys(self, fleet_id: uuid.UUID) -> list[str]:
+        base = f"{self.prefix}:{fleet_id}"
+        return [f"{base}:geo", f"{base}:pos", f"{base}:seen"]
+
+    def update(self, fleet_id: uuid.UUID, positions: list[LivePosition]) -> list[LivePosition]:
+        """Store the positions that are newer than the held ones; return those (they moved the map)."""
+        if not positions:
+            return []
+        args: list = [int(time.time() * 1000), self.ttl_ms]
+        for p in positions:
+            args += [str(p.driver_id), p.lng, p.lat, _ms(p.recorded_at), _encode(p)]
+        moved = self._update(keys=self._keys(fleet_id), args=args)
+        return [positions[int(i)] for i in moved]
+
+    def _fresh(self, fleet_id: uuid.UUID) -> None:
+        self._prune(keys=self._keys(fleet_id), args=[int(time.time() * 1000) - self.ttl_ms])
+
+    def fleet(self, fleet_id: uuid.UUID) -> list[LivePosition]:
+        self._fresh(fleet_id)
+        held = self.redis.hgetall(self._keys(fleet_id)[1])
+        return [_decode(fleet_id, d.decode(), raw) for d, raw in held.items()]
+
+    def get(self, fleet_id: uuid.UUID, driver_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, LivePosition]:
+        self._fresh(fleet_id)
+        ids = [str(d) for d in driver_ids]
+        if not ids:
+            return {}
+        raws = self.redis.hmget(self._keys(fleet_id)[1], ids)
+        return {uuid.UUID(d): _decode(fleet_id, d, raw) for d, raw in zip(ids, raws, strict=True) if raw is not None}
+
+    def nearest(
+        self, fleet_id: uuid.UUID, *, lat: float, lng: float, radius_m: float, count: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        """(driver, straight-line metres) closest first, within the radius (GEOSEARCH)."""
+        self._fresh(fleet_id)
+        found = self.redis.geosearch(
+            self._keys(fleet_id)[0],
+            longitude=lng,
+            latitude=lat,
+            radius=radius_m,
+            unit="m",
+            sort="ASC",
+            count=count,
+            withdist=True,
+        )
+        return [(uuid.UUID(d.decode()), float(dist)) for d, dist in found]
+
+    def remove(self, fleet_id: uuid.UUID, driver_id: uuid.UUID) -> None:
+        geo, pos, seen = self._keys(fleet_id)
+        with self.redis.pipeline() as pipe:
+            pipe.zrem(geo, str(driver_id)).hdel(pos, str(driver_id)).zrem(seen, str(driver_id)).execute()
+
+    def claim_each(self, keys: list[uuid.UUID], *, seconds: int) -> set[uuid.UUID]:
+        """Those keys not claimed in the last `seconds` (now claimed): a cross-process throttle."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.set(f"{self.prefix}:claim:{key}", 1, nx=True, ex=seconds)
+            return {k for k, ok in zip(keys, pipe.execute(), strict=True) if ok}
+
+    def next_sequence(self, fleet_id: uuid.UUID) -> int:
+        return int(self.redis.incr(f"{self.prefix}:{fleet_id}:seq"))
+
+    def sequence(self, fleet_id: uuid.UUID) -> int:
+        return int(self.redis.get(f"{self.prefix}:{fleet_id}:seq") or 0)
+
+    def clear(self) -> None:
+        for key in self.redis.scan_iter(f"{self.prefix}:*", count=1000):
+            self.redis.delete(key)
+
+
+class MemoryLiveStore:
+    """The same contract within one process (embedded default: one web process serves everything)."""
+
+    def __init__(self, ttl_s: int) -> None:
+        self.ttl = dt.timedelta(seconds=ttl_s)
+        self._lock = threading.Lock()
+        self._fleets: dict[uuid.UUID, dict[uuid.UUID, LivePosition]] = {}
+        self._seq: dict[uuid.UUID, int] = {}
+        self._claims: dict[uuid.UUID, float] = {}
+
+    def _held(self, fleet_id: uuid.UUID) -> dict[uuid.UUID, LivePosition]:
+        held = self._fleets.setdefault(fleet_id, {})
+        cutoff = dt.datetime.now(dt.UTC) - self.ttl
+        for driver in [d for d, p in held.items() if p.recorded_at < cutoff]:
+            del held[driver]
+        return held
+
+    def update(self, fleet_id: uuid.UUID, positions: list[LivePosition]) -> list[LivePosition]:
+        cutoff = dt.datetime.now(dt.UTC) - self.ttl
+        moved = []
+        with self._lock:
+            held = self._held(fleet_id)
+            for p in positions:
+                current = held.get(p.driver_id)
+                if p.recorded_at >= cutoff and (current is None or current.recorded_at < p.recorded_at):
+                    held[p.driver_id] = p
+                    moved.append(p)
+        return moved
+
+    def fleet(self, fleet_id: uuid.UUID) -> list[LivePosition]:
+        with self._lock:
+            return list(self._held(fleet_id).values())
+
+    def get(self, fleet_id: uuid.UUID, driver_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, LivePosition]:
+        with self._lock:
+            held = self._held(fleet_id)
+            return {d: held[d] for d in driver_ids if d in held}
+
+    def nearest(
+        self, fleet_id: uuid.UUID, *, lat: float, lng: float, radius_m: float, count: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        with self._lock:
+            ranked = sorted((haversine_m(lat, lng, p.lat, p.lng), d) for d, p in self._held(fleet_id).items())
+        return [(d, dist) for dist, d in ranked if dist <= radius_m][:count]
+
+    def remove(self, fleet_id: uuid.UUID, driver_id: uuid.UUID) -> None:
+        with self._lock:
+            self._fleets.get(fleet_id, {}).pop(driver_id, None)
+
+    def claim_each(self, keys: list[uuid.UUID], *, seconds: int) -> set[uuid.UUID]:
+        now = time.monotonic()
+        with self._lock:
+            due = {k for k in keys if self._claims.get(k, 0.0) <= now}
+            for k in due:
+                self._claims[k] = now + seconds
+        return due
+
+    def next_sequence(self, fleet_id: uuid.UUID) -> int:
+        with self._lock:
+            self._seq[fleet_id] = self._seq.get(fleet_id, 0) + 1
+            return self._seq[fleet_id]
+
+    def sequence(self, fleet_id: uuid.UUID) -> int:
+        with self._lock:
+            return self._seq.get(fleet_id, 0)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._fleets.clear()
+            self._seq.clear()
+            self._claims.clear()
+
+
+@functools.cache
+def store() -> RedisLiveStore | MemoryLiveStore:
+    if settings.DISPATCH_LIVE_STORE == "redis":
+        return RedisLiveStore(settings.REDIS_URL, settings.DISPATCH_LIVE_PREFIX, settings.DISPATCH_LIVE_TTL_SECONDS)
+    return MemoryLiveStore(settings.DISPATCH_LIVE_TTL_SECONDS)

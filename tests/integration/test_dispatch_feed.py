@@ -1,0 +1,194 @@
+"""Driver and dispatch-screen websockets over the real ASGI app and the Redis channel layer: authentication and
+tenant checks before accept, pings acked and fanned out, numbered screen messages and REST resync."""
+
+import uuid
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.dispatch.models import PositionPing
+from apps.partner import services as partner_services
+from config.asgi import application
+from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from tests.integration.conftest import ping
+from tests.support.isolation import client_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1, Berlin", "lat": 52.5310, "lng": 13.3847}
+DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25, Berlin", "lat": 52.5016, "lng": 13.4190}
+
+
+def run(coro):
+    async def wrapper():
+        return await coro
+
+    return async_to_sync(wrapper)()
+
+
+async def connect(path, user=None, **kwargs):
+    joiner = "&" if "?" in path else "?"
+    url = f"{path}{joiner}token={AccessToken.for_user(user)}" if user is not None else path
+    communicator = WebsocketCommunicator(application, url, **kwargs)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def next_of(communicator, kind, timeout=3):
+    """The next message of this type (others, e.g. position batches, are skipped)."""
+    while True:
+        message = await communicator.receive_json_from(timeout=timeout)
+        if message["type"] == kind:
+            return message
+
+
+def test_sockets_refuse_strangers_before_accepting(dispatch_world):
+    world = dispatch_world
+    feed = f"/ws/dispatch/fleets/{world.fleet_id}/"
+
+    async def scenario():
+        for path, user, expected in [
+            ("/ws/driver/", None, CLOSE_UNAUTHENTICATED),
+            ("/ws/driver/", world.fleets.a.users["dispatcher"], CLOSE_FORBIDDEN),  # not a driver
+            ("/ws/driver/", world.fleets.customer, CLOSE_FORBIDDEN),
+            (f"/ws/driver/?fleet_id={world.fleets.b.fleet_id}", world.crews[0].user, CLOSE_FORBIDDEN),  # not theirs
+            (feed, None, CLOSE_UNAUTHENTICATED),
+            (feed, world.fleets.b.users["dispatcher"], CLOSE_FORBIDDEN),  # another fleet's screen
+            (feed, world.fleets.a.users["driver"], CLOSE_FORBIDDEN),
+            (feed, world.fleets.customer, CLOSE_FORBIDDEN),
+            ("/ws/dispatch/fleets/not-a-uuid/", world.fleets.a.users["dispatcher"], CLOSE_FORBIDDEN),
+        ]:
+            _, connected, code = await connect(path, user)
+            assert (connected, code) == (False, expected), path
+        evil = WebsocketCommunicator(
+            application,
+            f"{feed}?token={AccessToken.for_user(world.fleets.a.users['dispatcher'])}",
+            headers=[(b"origin", b"https://evil.example")],
+        )
+        connected, _ = await evil.connect()
+        assert connected is False  # a page on another site cannot ride on a dispatcher's session
+
+    run(scenario())
+
+
+def test_pings_are_acked_stored_once_and_reach_only_the_own_fleets_screens(dispatch_world, live_store):
+    world = dispatch_world
+    crew = world.crews[0]
+
+    async def scenario():
+        screen, connected, _ = await connect(
+            f"/ws/dispatch/fleets/{world.fleet_id}/", world.fleets.a.users["dispatcher"]
+        )
+        assert connected
+        snapshot = await next_of(screen, "snapshot")
+        assert snapshot["drivers"] == [] and snapshot["seq"] == 0
+        other_screen, _, _ = await connect(
+            f"/ws/dispatch/fleets/{world.fleets.b.fleet_id}/", world.fleets.b.users["dispatcher"]
+        )
+        await next_of(other_screen, "snapshot")
+
+        driver, connected, _ = await connect("/ws/driver/", crew.user)
+        assert connected
+        assert (await next_of(driver, "hello"))["driver_id"] == str(crew.driver.id)
+        first = ping(52.51, 13.40, seconds_ago=2, heading=90.0, speed_mps=8.0)
+        await driver.send_json_to({"type": "ping", **first})
+        assert (await next_of(driver, "ack"))["ping_ids"] == [first["ping_id"]]
+        seen = await next_of(screen, "positions")
+        assert seen["positions"][0]["driver_id"] == str(crew.driver.id)
+        assert (seen["positions"][0]["lat"], seen["positions"][0]["heading"]) == (52.51, 90.0)
+
+        # a resend (lost ack) and an older buffered fix: both acked, neither moves the driver back
+        older = ping(52.40, 13.30, seconds_ago=30)
+        await driver.send_json_to({"type": "pings", "pings": [first, older]})
+        assert sorted((await next_of(driver, "ack"))["ping_ids"]) == sorted([first["ping_id"], older["ping_id"]])
+        newer = ping(52.52, 13.41, seconds_ago=1)
+        await driver.send_json_to({"type": "ping", **newer})
+        await next_of(driver, "ack")
+        assert (await next_of(screen, "positions"))["positions"][0]["lat"] == 52.52  # not the older 52.40
+        assert await other_screen.receive_nothing(timeout=0.3)
+
+        # someone else's driver id, and nonsense, are refused with a reason; nothing else happens
+        await driver.send_json_to({"type": "ping", **ping(52.5, 13.4, driver_id=str(world.crews[1].driver.id))})
+        assert (await next_of(driver, "error"))["code"] == "dispatch.not_your_driver"
+        await driver.send_json_to({"type": "ping", **ping(95, 13.4)})
+        bad = await next_of(driver, "error")
+        assert bad["code"] == "dispatch.invalid_ping" and "lat" in bad["errors"]
+        await driver.send_to(text_data="{not json")
+        assert (await next_of(driver, "error"))["code"] == "dispatch.bad_json"
+        await driver.send_json_to({"type": "selfie"})
+        assert (await next_of(driver, "error"))["code"] == "dispatch.unknown_message"
+        for communicator in (driver, screen, other_screen):
+            await communicator.disconnect()
+
+    run(scenario())
+    assert PositionPing.objects.filter(driver_id=crew.driver.id).count() == 3
+    held = live_store.get(world.fleet_id, [crew.driver.id])[crew.driver.id]
+    assert (held.lat, held.lng) == (52.52, 13.41)
+
+
+def test_a_driver_off_duty_cannot_place_themselves_on_the_map(dispatch_world, live_store, settings):
+    settings.DISPATCH_DUTY_RECHECK_SECONDS = 0
+    crew = dispatch_world.crews[1]
+    partner_services.duty_set(driver_id=crew.driver.id, on_duty=False)
+
+    async def scenario():
+        driver, connected, _ = await connect("/ws/driver/", crew.user)
+        assert connected  # offers and assignments can still reach them
+        await driver.send_json_to({"type": "ping", **ping(52.5, 13.4)})
+        assert (await next_of(driver, "error"))["code"] == "dispatch.not_on_duty"
+        await driver.disconnect()
+
+    run(scenario())
+    assert not PositionPing.objects.exists() and live_store.fleet(dispatch_world.fleet_id) == []
+
+
+def test_screen_messages_are_numbered_and_the_snapshot_says_where_it_stands(dispatch_world, relay_and_deliver):
+    world = dispatch_world
+    customer = client_for(world.fleets.customer)
+    dispatcher = world.fleets.a.client("dispatcher")
+    crew = world.crews[0]
+
+    async def scenario():
+        screen, _, _ = await connect(f"/ws/dispatch/fleets/{world.fleet_id}/", world.fleets.a.users["dispatcher"])
+        start = (await next_of(screen, "snapshot"))["seq"]
+        booked = await database_sync_to_async(customer.post)(
+            "/api/v1/trips/trips/",
+            {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 50},
+            format="json",
+        )
+        trip_id = booked.json()["id"]
+        await database_sync_to_async(relay_and_deliver)()
+        requested = await next_of(screen, "trip")
+        assert (requested["seq"], requested["change"], requested["trip"]["id"]) == (start + 1, "requested", trip_id)
+        assert requested["trip"]["dispatch"]["status"] == "flagged"  # auto-dispatch: nobody on the live map yet
+
+        assigned = await database_sync_to_async(dispatcher.post)(
+            f"/api/v1/trips/trips/{trip_id}/assign/",
+            {"shift_id": str(crew.shift_id)},
+            format="json",
+            HTTP_IF_MATCH='W/"1"',
+        )
+        assert assigned.status_code == 200
+        await database_sync_to_async(relay_and_deliver)()
+        numbered = [await next_of(screen, "trip") for _ in range(2)]
+        assert sorted(m["seq"] for m in numbered) == [start + 2, start + 3]
+        assert {m["change"] for m in numbered} == {"assigned", "status_changed"}
+        assert all(m["trip"]["status"] == "assigned" for m in numbered)
+
+        # a screen that lost its connection reloads the snapshot: it reflects everything numbered so far
+        snapshot = await database_sync_to_async(dispatcher.get)(f"/api/v1/dispatch/fleets/{world.fleet_id}/snapshot/")
+        body = snapshot.json()
+        assert body["seq"] == start + 3
+        assert {t["id"]: t["status"] for t in body["trips"]} == {trip_id: "assigned"}
+        assert {s["id"] for s in body["shifts"]} == {str(c.shift_id) for c in world.crews}
+        await screen.send_json_to({"type": "resync"})
+        assert (await next_of(screen, "snapshot"))["seq"] == start + 3
+        await screen.disconnect()
+
+    run(scenario())
+    hidden = world.fleets.b.client("dispatcher").get(f"/api/v1/dispatch/fleets/{world.fleet_id}/snapshot/")
+    assert hidden.status_code == 404
+    missing = dispatcher.get(f"/api/v1/dispatch/fleets/{uuid.uuid4()}/snapshot/")
+    assert missing.status_code == 404
