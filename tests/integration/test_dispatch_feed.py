@@ -192,3 +192,34 @@ def test_screen_messages_are_numbered_and_the_snapshot_says_where_it_stands(disp
     assert hidden.status_code == 404
     missing = dispatcher.get(f"/api/v1/dispatch/fleets/{uuid.uuid4()}/snapshot/")
     assert missing.status_code == 404
+
+
+def test_offers_and_assignments_reach_the_driver_app_live(dispatch_world, relay_and_deliver):
+    world = dispatch_world
+    crew = world.crews[0]
+    customer = client_for(world.fleets.customer)
+
+    async def scenario():
+        driver, _, _ = await connect("/ws/driver/", crew.user)
+        await next_of(driver, "hello")
+        await driver.send_json_to({"type": "ping", **ping(52.535, 13.385)})
+        await next_of(driver, "ack")
+        booked = await database_sync_to_async(customer.post)(
+            "/api/v1/trips/trips/",
+            {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 50},
+            format="json",
+        )
+        await database_sync_to_async(relay_and_deliver)()  # auto-dispatch offers it to the only driver around
+        await database_sync_to_async(relay_and_deliver)()  # the offer event reaches dispatch
+        offer = await next_of(driver, "offer")
+        assert offer["trip"]["id"] == booked.json()["id"] and offer["trip"]["stops"][0]["lat"] == PICKUP["lat"]
+        accepted = await database_sync_to_async(client_for(crew.user).post)(
+            f"/api/v1/trips/offers/{offer['offer']['id']}/accept/", {}, format="json"
+        )
+        assert accepted.status_code == 200
+        await database_sync_to_async(relay_and_deliver)()
+        assignment = await next_of(driver, "assignment")
+        assert (assignment["trip"]["id"], assignment["trip"]["status"]) == (booked.json()["id"], "assigned")
+        await driver.disconnect()
+
+    run(scenario())

@@ -520,26 +520,47 @@ class ProofFileApi(APIView):
         return FileResponse(files.open_private(path), content_type=files.content_type_of(path))
 
 
+class TrackingStop(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
+    status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
+
+
+class TrackingVehicle(serializers.Serializer):
+    type = serializers.CharField()
+    make = serializers.CharField()
+    model = serializers.CharField()
+    registration = serializers.CharField()
+
+
+class TrackingPosition(serializers.Serializer):
+    lat = serializers.FloatField(help_text="rounded to 3 decimals (about 100 m)")
+    lng = serializers.FloatField()
+
+
+class TrackingOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[s.value for s in TripStatus])
+    stops = TrackingStop(many=True)
+    driver_first_name = serializers.CharField(allow_null=True)
+    vehicle = TrackingVehicle(allow_null=True)
+    eta = serializers.DateTimeField(
+        allow_null=True, help_text="estimated arrival at the next open stop, while the trip is assigned or moving"
+    )
+    driver_position = TrackingPosition(allow_null=True, help_text="approximate, while the trip moves")
+
+
 class TrackingApi(APIView):
     """Public: anyone with the link sees the trip's progress — no login, no personal data but a first name."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    class TrackingOutput(serializers.Serializer):
-        status = serializers.CharField()
-        stops = serializers.ListField(child=serializers.DictField())
-        driver_first_name = serializers.CharField(allow_null=True)
-        vehicle = serializers.DictField(allow_null=True)
-        eta = serializers.DateTimeField(allow_null=True, help_text="when route plans exist (dispatch)")
-        driver_position = serializers.DictField(allow_null=True, help_text="approximate, while en route (dispatch)")
-
     @extend_schema(tags=["tracking"], responses={200: TrackingOutput}, operation_id="trips_track")
     def get(self, request, token):
         trip = selectors.tracking_for(token=token)
         if trip is None:
             raise NotFound("this tracking link is unknown or has expired", code="trips.tracking_expired")
-        return Response(selectors.tracking_view(trip=trip))
+        return Response(TrackingOutput(selectors.tracking_view(trip=trip)).data)
 
 
 class OfferOutput(serializers.Serializer):
