@@ -17,6 +17,7 @@ app.conf.beat_schedule = {
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
     "dispatch-prune-positions": {"task": "dispatch.prune_positions", "schedule": crontab(minute=50, hour=3)},
+    "dispatch-reap-routing-jobs": {"task": "dispatch.reap_routing_jobs", "schedule": 60.0},
     "trips-expire-offers": {"task": "trips.expire_offers", "schedule": 15.0},
     "trips-cancel-stale": {"task": "trips.cancel_stale", "schedule": crontab(minute="*/5")},
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},

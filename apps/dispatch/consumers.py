@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from apps.dispatch import domain, feed, ingest, selectors
 from apps.dispatch.contracts import InvalidPing, NotADriver
+from apps.dispatch.schemas import SnapshotOutput
 from logitrack.principal import Principal, Role
 from logitrack.realtime import AuthenticatedJsonConsumer
 
@@ -108,6 +109,10 @@ class DriverConsumer(_JsonConsumer):
         await self.send_json({"type": "ack", "ping_ids": [str(i) for i in ping_ids]})
 
 
+def _snapshot(fleet_id: uuid.UUID) -> dict:
+    return dict(SnapshotOutput(selectors.fleet_snapshot(fleet_id=fleet_id)).data)
+
+
 class FleetFeedConsumer(_JsonConsumer):
     """A dispatch screen's live feed: a snapshot on connect, then numbered changes (see apps.dispatch.feed)."""
 
@@ -122,7 +127,7 @@ class FleetFeedConsumer(_JsonConsumer):
         return True
 
     async def connected(self) -> None:
-        snapshot = await database_sync_to_async(selectors.fleet_snapshot)(fleet_id=self.fleet_id)
+        snapshot = await database_sync_to_async(_snapshot)(self.fleet_id)
         await self.send_json({"type": "snapshot", **snapshot})
 
     async def disconnect(self, code) -> None:

@@ -85,11 +85,31 @@ def offer_make(*, trip_id: uuid.UUID, shift_id: uuid.UUID) -> OfferRef:
     return trips_api.offer_make(trip_id=trip_id, shift_id=shift_id)
 
 
-def trip_assign(*, trip_id: uuid.UUID, shift_id: uuid.UUID, actor_id: uuid.UUID | None, reason: str = "") -> TripRef:
-    return trips_api.trip_assign(trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, reason=reason)
+def trip_assign(
+    *, trip_id: uuid.UUID, shift_id: uuid.UUID, actor_id: uuid.UUID | None, reason: str = "", sequenced: bool = False
+) -> TripRef:
+    return trips_api.trip_assign(
+        trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, reason=reason, sequenced=sequenced
+    )
 
 
 def tracking_update(
     *, trip_id: uuid.UUID, at: dt.datetime, eta: dt.datetime | None, lat: float | None, lng: float | None
 ) -> bool:
     return trips_api.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)
+
+
+def fleet_depot(*, fleet_id: uuid.UUID) -> tuple[float, float] | None:
+    """Where vehicles without a live position are assumed to start: the centre of the service area."""
+    try:
+        area = fleet_api.fleet_get(fleet_id=fleet_id).service_area
+    except FleetNotFound:
+        return None
+    if area.center_lat is None or area.center_lng is None:
+        if area.polygon:
+            return (
+                sum(p[0] for p in area.polygon) / len(area.polygon),
+                sum(p[1] for p in area.polygon) / len(area.polygon),
+            )
+        return None
+    return (area.center_lat, area.center_lng)

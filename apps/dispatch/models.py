@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from apps.dispatch.contracts import JobStatus, PlanStatus
 from logitrack.db.models import BaseModel
 
 
@@ -52,3 +53,52 @@ class DispatchAttempt(BaseModel):
 
     def __str__(self) -> str:
         return f"dispatch of {self.trip_id} ({self.status})"
+
+
+class RoutingJob(BaseModel):
+    """One optimisation run for a fleet, on the `routing` Celery queue. Always ends succeeded or failed."""
+
+    fleet_id = models.UUIDField(db_index=True)
+    status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in JobStatus], default=JobStatus.QUEUED)
+    requested_by_id = models.UUIDField(null=True, blank=True)
+    seconds = models.PositiveSmallIntegerField(help_text="the solver's own time limit")
+    from_plan = models.ForeignKey(
+        "RoutePlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="re-optimise this plan",
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True, default="")
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    stats = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"routing job {self.id} ({self.status})"
+
+
+class RoutePlan(BaseModel):
+    """Ordered stops per shift with ETAs, and the trips it could not serve with the reason. Accepting it assigns
+    its trips through trips' api; a newer accepted plan supersedes it."""
+
+    fleet_id = models.UUIDField(db_index=True)
+    job = models.ForeignKey(RoutingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans")
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=[(s.value, s.value) for s in PlanStatus], default=PlanStatus.PROPOSED
+    )
+    origin = models.DateTimeField(help_text="the moment the plan's times start from")
+    routes = models.JSONField(default=list)
+    unserved = models.JSONField(default=list)
+    distance_m = models.PositiveIntegerField(default=0)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by_id = models.UUIDField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True, help_text="what accepting it did, trip by trip")
+
+    def __str__(self) -> str:
+        return f"route plan {self.id} ({self.status})"

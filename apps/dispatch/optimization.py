@@ -9,6 +9,7 @@ Both cores are used by running differently seeded strategies in parallel and kee
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import multiprocessing
 import time
@@ -106,65 +107,317 @@ def check(problem: Problem, routes: tuple[tuple[int, ...], ...]) -> tuple[float,
 STRATEGIES = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PATH_CHEAPEST_ARC")
 
 
-def _solve_one(
-    problem: Problem, seconds: float, strategy: str, metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-) -> Solution | None:
+# ---- the general model: what every routing job and the benchmark solve ---------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Vehicle:
+    start: int  # node where the vehicle is now (or its depot)
+    end: int  # node where its route ends (a depot, or a zero-cost "anywhere" node)
+    capacity: tuple[int, ...]  # one per load dimension of the model
+    earliest: int  # when it can leave `start`
+    latest: int  # when it must be at `end`
+    max_duration: int | None = None
+    speed: int = 0  # index into Model.travel: vehicles of one type share a travel-time matrix
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """Integer data only (metres, seconds, kilograms...), so the search runs without any Python callback.
+
+    A chain is one trip's stops in visiting order: all on one vehicle, in that order, all or none. Its
+    penalty is what leaving it unserved costs (0: it must be served); `fixed` keeps it on one vehicle."""
+
+    name: str
+    distance: tuple[tuple[int, ...], ...]
+    travel: tuple[tuple[tuple[int, ...], ...], ...]  # travel[speed][i][j], service not included
+    service: tuple[int, ...]
+    windows: tuple[tuple[int, int], ...]  # start of service at each node within [a, b]
+    demands: tuple[tuple[int, ...], ...]  # demands[dimension][node]: + picks up, - drops off
+    vehicles: tuple[Vehicle, ...]
+    chains: tuple[tuple[int, ...], ...] = ()
+    penalties: tuple[int, ...] = ()  # per chain
+    fixed: tuple[int | None, ...] = ()  # per chain: the vehicle it must stay on, if any
+
+    @property
+    def size(self) -> int:
+        return len(self.distance)
+
+    def transit(self, vehicle: Vehicle, i: int, j: int) -> int:
+        return self.service[i] + self.travel[vehicle.speed][i][j]
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    vehicle: int
+    nodes: tuple[int, ...]  # visiting order, start and end excluded
+    arrivals: tuple[int, ...]  # start of service at each node (earliest consistent time)
+    distance: int
+    ends_at: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    routes: tuple[Route, ...]
+    dropped: tuple[int, ...]  # chains left unserved
+    distance: int
+    strategy: str
+    seconds: float
+
+
+def check_routes(model: Model, routes: dict[int, tuple[int, ...]]) -> tuple[list[Route], list[str]]:
+    """Independent checker: simulates every route (waiting allowed, starting at the vehicle's earliest time)
+    and reports each broken rule. Used by tests, insertion and to vet every solver answer."""
+    errors: list[str] = []
+    out: list[Route] = []
+    owner = {n: c for c, chain in enumerate(model.chains) for n in chain}
+    position: dict[int, tuple[int, int]] = {}
+    for v, nodes in routes.items():
+        vehicle = model.vehicles[v]
+        t, prev, dist = vehicle.earliest, vehicle.start, 0
+        load = [model.demands[d][vehicle.start] for d in range(len(model.demands))]
+        arrivals = []
+        for k, node in enumerate(nodes):
+            dist += model.distance[prev][node]
+            t = max(t + model.transit(vehicle, prev, node), model.windows[node][0])
+            if t > model.windows[node][1]:
+                errors.append(
+                    f"vehicle {v} reaches node {node} at {t}, after its window closes at {model.windows[node][1]}"
+                )
+            for d in range(len(load)):
+                load[d] += model.demands[d][node]
+                if not 0 <= load[d] <= vehicle.capacity[d]:
+                    errors.append(
+                        f"vehicle {v} carries {load[d]} in dimension {d} at node {node} "
+                        f"(capacity {vehicle.capacity[d]})"
+                    )
+            if node in position:
+                errors.append(f"node {node} is visited twice")
+            position[node] = (v, k)
+            arrivals.append(t)
+            prev = node
+        dist += model.distance[prev][vehicle.end]
+        end = t + model.transit(vehicle, prev, vehicle.end)
+        if end > vehicle.latest:
+            errors.append(f"vehicle {v} ends at {end}, after {vehicle.latest}")
+        if vehicle.max_duration is not None and end - vehicle.earliest > vehicle.max_duration:
+            errors.append(f"vehicle {v} works {end - vehicle.earliest}, more than {vehicle.max_duration}")
+        out.append(Route(v, tuple(nodes), tuple(arrivals), dist, end))
+    for c, chain in enumerate(model.chains):
+        seen = [position.get(n) for n in chain]
+        if all(p is None for p in seen):
+            if not model.penalties or model.penalties[c] == 0:
+                errors.append(f"chain {c} must be served")
+            continue
+        if any(p is None for p in seen) or len({p[0] for p in seen}) != 1:
+            errors.append(f"chain {c} is split or partly served")
+            continue
+        if [p[1] for p in seen] != sorted(p[1] for p in seen):
+            errors.append(f"chain {c} is visited out of order")
+        if model.fixed and model.fixed[c] is not None and seen[0][0] != model.fixed[c]:
+            errors.append(f"chain {c} left its vehicle {model.fixed[c]}")
+    loose = {n for n in position if n not in owner}
+    starts_ends = {v.start for v in model.vehicles} | {v.end for v in model.vehicles}
+    if not model.chains:  # plain VRP: every non-depot node is a customer
+        loose = set()
+        missing = set(range(model.size)) - starts_ends - set(position)
+        if missing:
+            errors.append(f"unvisited: {sorted(missing)[:10]}")
+    if loose:
+        errors.append(f"nodes outside any chain visited: {sorted(loose)[:10]}")
+    return out, errors
+
+
+def _build(model: Model):
+    from ortools.constraint_solver import pywrapcp
+
+    n, vehicles = model.size, model.vehicles
+    manager = pywrapcp.RoutingIndexManager(n, len(vehicles), [v.start for v in vehicles], [v.end for v in vehicles])
+    routing = pywrapcp.RoutingModel(manager)
+    cost = routing.RegisterTransitMatrix([list(row) for row in model.distance])
+    routing.SetArcCostEvaluatorOfAllVehicles(cost)
+    for d, demand in enumerate(model.demands):
+        callback = routing.RegisterUnaryTransitVector(list(demand))
+        routing.AddDimensionWithVehicleCapacity(callback, 0, [v.capacity[d] for v in vehicles], True, f"load{d}")
+    by_speed = {}
+    for speed in {v.speed for v in vehicles}:
+        matrix = [[model.service[i] + model.travel[speed][i][j] for j in range(n)] for i in range(n)]
+        by_speed[speed] = routing.RegisterTransitMatrix(matrix)
+    horizon = max(v.latest for v in vehicles)
+    routing.AddDimensionWithVehicleTransits([by_speed[v.speed] for v in vehicles], horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    terminals = {v.start for v in vehicles} | {v.end for v in vehicles}
+    for node in range(n):
+        if node not in terminals:
+            time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(*model.windows[node])
+    for k, v in enumerate(vehicles):
+        time_dim.CumulVar(routing.Start(k)).SetRange(v.earliest, v.earliest)
+        time_dim.CumulVar(routing.End(k)).SetRange(v.earliest, v.latest)
+        if v.max_duration is not None:
+            time_dim.SetSpanUpperBoundForVehicle(v.max_duration, k)
+    solver = routing.solver()
+    for c, chain in enumerate(model.chains):
+        index = [manager.NodeToIndex(node) for node in chain]
+        if len(index) >= 2:
+            routing.AddPickupAndDelivery(index[0], index[-1])
+        for a, b in itertools.pairwise(index):
+            solver.Add(routing.VehicleVar(a) == routing.VehicleVar(b))
+            solver.Add(time_dim.CumulVar(a) <= time_dim.CumulVar(b))
+            solver.Add(routing.ActiveVar(a) == routing.ActiveVar(b))
+        penalty = model.penalties[c] if model.penalties else 0
+        if penalty:
+            for i in index:
+                routing.AddDisjunction([i], penalty)
+        if model.fixed and model.fixed[c] is not None:
+            for i in index:
+                routing.VehicleVar(i).SetValues([-1, model.fixed[c]])
+    for i in range(n):
+        if i not in terminals:
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(i)))
+    return manager, routing, time_dim
+
+
+def _solve_model_one(
+    model: Model, seconds: float, strategy: str, initial: dict[int, tuple[int, ...]] | None = None
+) -> Plan | None:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     started = time.monotonic()
-    n = problem.size
-    manager = pywrapcp.RoutingIndexManager(n, problem.vehicles, 0)
-    model = pywrapcp.RoutingModel(manager)
-    dist = [[round(problem.distance(i, j) * SCALE) for j in range(n)] for i in range(n)]
-    # time matrix: service at the origin plus travel, rounded up so solver-feasible means truly feasible
-    times = [[math.ceil((problem.service[i] + problem.distance(i, j)) * SCALE) for j in range(n)] for i in range(n)]
-    cost = model.RegisterTransitMatrix(dist)
-    model.SetArcCostEvaluatorOfAllVehicles(cost)
-    demand = model.RegisterUnaryTransitVector(list(problem.demands))
-    model.AddDimensionWithVehicleCapacity(demand, 0, [problem.capacity] * problem.vehicles, True, "load")
-    transit = model.RegisterTransitMatrix(times)
-    horizon = math.ceil(problem.due[0] * SCALE)
-    model.AddDimension(transit, horizon, horizon, False, "time")
-    time_dim = model.GetDimensionOrDie("time")
-    for node in range(1, n):
-        index = manager.NodeToIndex(node)
-        time_dim.CumulVar(index).SetRange(math.ceil(problem.ready[node] * SCALE), math.floor(problem.due[node] * SCALE))
-    for v in range(problem.vehicles):
-        time_dim.CumulVar(model.Start(v)).SetRange(math.ceil(problem.ready[0] * SCALE), horizon)
-        time_dim.CumulVar(model.End(v)).SetRange(0, horizon)
+    manager, routing, _ = _build(model)
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
-    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(100, int((seconds - (time.monotonic() - started)) * 1000)))
     params.use_full_propagation = False
-    assignment = model.SolveWithParameters(params)
+    assignment = None
+    if initial:
+        routing.CloseModelWithParameters(params)
+        routes = [[manager.NodeToIndex(n) for n in initial.get(k, ())] for k in range(len(model.vehicles))]
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(start, params)
+            strategy = "FROM_CURRENT_PLAN"
+    if assignment is None:
+        assignment = routing.SolveWithParameters(params)
     if assignment is None:
         return None
-    routes = []
-    for v in range(problem.vehicles):
-        index, route = model.Start(v), []
-        while not model.IsEnd(index):
-            node = manager.IndexToNode(index)
-            if node:
-                route.append(node)
-            index = assignment.Value(model.NextVar(index))
-        if route:
-            routes.append(tuple(route))
-    total, errors = check(problem, tuple(routes))
-    if errors:
+    routes: dict[int, tuple[int, ...]] = {}
+    for k in range(len(model.vehicles)):
+        index, nodes = routing.Start(k), []
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            nodes.append(manager.IndexToNode(index))
+            index = assignment.Value(routing.NextVar(index))
+        routes[k] = tuple(nodes)
+    checked, errors = check_routes(model, routes)
+    if errors:  # never trust a solver answer the checker refuses (see the soft-time-limit pitfall)
         return None
-    return Solution(tuple(routes), total, time.monotonic() - started, f"{strategy}+{metaheuristic}")
+    served = {n for r in checked for n in r.nodes}
+    dropped = tuple(c for c, chain in enumerate(model.chains) if chain[0] not in served)
+    return Plan(
+        routes=tuple(r for r in checked if r.nodes),
+        dropped=dropped,
+        distance=sum(r.distance for r in checked),
+        strategy=f"{strategy}+GUIDED_LOCAL_SEARCH",
+        seconds=time.monotonic() - started,
+    )
 
 
-def solve(problem: Problem, *, seconds: float, workers: int = 2) -> Solution | None:
-    """Run `workers` strategies in parallel for `seconds` of wall time and keep the shortest feasible plan."""
+def _score(plan: Plan, model: Model) -> tuple[int, int]:
+    penalty = sum(model.penalties[c] for c in plan.dropped) if model.penalties else 0
+    return (penalty, plan.distance)
+
+
+def solve_model(
+    model: Model, *, seconds: float, workers: int = 1, initial: dict[int, tuple[int, ...]] | None = None
+) -> Plan | None:
+    """Best plan found by `workers` differently started searches in parallel within `seconds` of wall time.
+    With `initial` routes (the current plan) the first search continues from them."""
     strategies = STRATEGIES[: max(1, workers)]
     if workers <= 1:
-        return _solve_one(problem, seconds, strategies[0])
+        return _solve_model_one(model, seconds, strategies[0], initial)
     budget = max(0.5, seconds - 1.2)  # starting the processes and returning results come out of the wall-time budget
     # spawn, not fork: a forked child can inherit locks held by the parent's other threads and hang
     with ProcessPoolExecutor(max_workers=len(strategies), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_solve_one, problem, budget, s) for s in strategies]
+        futures = [
+            pool.submit(_solve_model_one, model, budget, s, initial if i == 0 else None)
+            for i, s in enumerate(strategies)
+        ]
         results = [f.result() for f in futures]
-    feasible = [r for r in results if r is not None]
-    return min(feasible, key=lambda s: s.distance) if feasible else None
+    plans = [r for r in results if r is not None]
+    return min(plans, key=lambda p: _score(p, model)) if plans else None
+
+
+def insert_chain(model: Model, routes: dict[int, tuple[int, ...]], chain: int) -> dict[int, tuple[int, ...]] | None:
+    """Cheapest feasible insertion of one chain into existing routes, keeping every other stop where it is
+    (no re-solve). None when no position works."""
+    nodes = model.chains[chain]
+    candidates = [model.fixed[chain]] if model.fixed and model.fixed[chain] is not None else range(len(model.vehicles))
+    best, best_cost = None, None
+    base = {v: r.distance for v, r in zip(routes, check_routes(model, routes)[0], strict=True)}
+    for v in candidates:
+        current = list(routes.get(v, ()))
+        for placed in _placements(current, nodes):
+            trial = {**routes, v: tuple(placed)}
+            checked, errors = check_routes(model, {v: trial[v]})
+            if errors:
+                continue
+            cost = checked[0].distance - base.get(v, _empty_cost(model, v))
+            if best_cost is None or cost < best_cost:
+                best, best_cost = trial, cost
+    return best
+
+
+def _empty_cost(model: Model, v: int) -> int:
+    vehicle = model.vehicles[v]
+    return model.distance[vehicle.start][vehicle.end]
+
+
+def _placements(route: list[int], nodes: tuple[int, ...]):
+    """Every way to put `nodes` into `route` keeping both orders (for the short chains trips have)."""
+    if not nodes:
+        yield route
+        return
+    first, rest = nodes[0], nodes[1:]
+    for i in range(len(route) + 1):
+        head, tail = route[:i], route[i:]
+        for placed in _placements(tail, rest):
+            yield [*head, first, *placed]
+
+
+# ---- Solomon VRPTW: the benchmark's view of the same solver ---------------------------------------------------
+
+
+def solomon_model(problem: Problem) -> Model:
+    n = problem.size
+    dist = tuple(tuple(round(problem.distance(i, j) * SCALE) for j in range(n)) for i in range(n))
+    service = tuple(round(s * SCALE) for s in problem.service)
+    # travel rounded up so that a plan the solver accepts is feasible in exact arithmetic too
+    travel = tuple(tuple(math.ceil(problem.distance(i, j) * SCALE) for j in range(n)) for i in range(n))
+    windows = tuple((math.ceil(problem.ready[i] * SCALE), math.floor(problem.due[i] * SCALE)) for i in range(n))
+    horizon = math.floor(problem.due[0] * SCALE)
+    vehicle = Vehicle(
+        start=0, end=0, capacity=(problem.capacity,), earliest=math.ceil(problem.ready[0] * SCALE), latest=horizon
+    )
+    return Model(
+        name=problem.name,
+        distance=dist,
+        travel=(travel,),
+        service=service,
+        windows=windows,
+        demands=(tuple(problem.demands),),
+        vehicles=(vehicle,) * problem.vehicles,
+    )
+
+
+def solve(problem: Problem, *, seconds: float, workers: int = 2) -> Solution | None:
+    """A Solomon instance through the production solver; the distance is recomputed exactly by `check`."""
+    started = time.monotonic()
+    plan = solve_model(solomon_model(problem), seconds=seconds, workers=workers)
+    if plan is None:
+        return None
+    routes = tuple(r.nodes for r in plan.routes)
+    total, errors = check(problem, routes)
+    if errors:
+        return None
+    return Solution(routes, total, time.monotonic() - started, plan.strategy)

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.dispatch import domain, feed, integrations, live
-from apps.dispatch.contracts import NotADriver
-from apps.dispatch.models import DispatchAttempt, PositionPing
+from apps.dispatch.contracts import NotADriver, PlanStatus
+from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
 from apps.partner.contracts import DriverRef, DutyStatus
 from logitrack.principal import Principal, Role
 
@@ -90,4 +90,33 @@ def fleet_snapshot(*, fleet_id: uuid.UUID) -> dict:
             for s in shifts
         ],
         "trips": [domain.trip_json(t, attempts.get(t.id)) for t in trips],
+        "plan": plan_current(fleet_id=fleet_id),
+        "jobs": list(jobs_of(fleet_id=fleet_id)[:5]),
     }
+
+
+def jobs_of(*, fleet_id: uuid.UUID) -> QuerySet:
+    return RoutingJob.objects.filter(fleet_id=fleet_id).order_by("-created_at")
+
+
+def job_for(*, principal: Principal, job_id: uuid.UUID) -> RoutingJob | None:
+    return _staff_only(RoutingJob.objects.filter(id=job_id), principal).first()
+
+
+def plans_of(*, fleet_id: uuid.UUID) -> QuerySet:
+    return RoutePlan.objects.filter(fleet_id=fleet_id).order_by("-created_at")
+
+
+def plan_for(*, principal: Principal, plan_id: uuid.UUID) -> RoutePlan | None:
+    return _staff_only(RoutePlan.objects.filter(id=plan_id), principal).first()
+
+
+def plan_current(*, fleet_id: uuid.UUID) -> RoutePlan | None:
+    """What the screen shows: the newest plan still in play (proposed or accepted)."""
+    return plans_of(fleet_id=fleet_id).filter(status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED]).first()
+
+
+def _staff_only(rows: QuerySet, principal: Principal) -> QuerySet:
+    if principal.is_platform_admin:
+        return rows
+    return rows.filter(fleet_id__in=principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 
 from django.conf import settings
@@ -11,10 +12,20 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.dispatch import domain, feed, integrations, live, matching, matrix
-from apps.dispatch.contracts import LivePosition, NotYourDriver, Ping, PingOutcome
-from apps.dispatch.models import DispatchAttempt, PositionPing
-from apps.trips.contracts import IllegalTransition, TripStatus
+from apps.dispatch import domain, feed, integrations, live, matching, matrix, optimization, planning, schemas
+from apps.dispatch.contracts import (
+    JobStatus,
+    LivePosition,
+    NotYourDriver,
+    Ping,
+    PingOutcome,
+    PlanNotAcceptable,
+    PlanNotFound,
+    PlanStatus,
+)
+from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
+from apps.trips.contracts import IllegalTransition, StaleVersion, TripStatus
+from logitrack import jobs
 
 # ---- live positions -------------------------------------------------------------------------------------
 
@@ -253,3 +264,210 @@ def _offer_next(attempt: DispatchAttempt) -> None:
         return
     attempt.tried_driver_ids = [str(d) for d in tried]
     _flag(attempt, "no eligible driver nearby" if not attempt.offers_made else "no other eligible driver nearby")
+
+
+# ---- route optimisation -------------------------------------------------------------------------------------
+
+
+def _job_json(job: RoutingJob) -> dict:
+    return _jsonable(schemas.JobOutput(job).data)
+
+
+def plan_json(plan: RoutePlan) -> dict:
+    return _jsonable(schemas.PlanOutput(plan).data)
+
+
+@transaction.atomic
+def routing_job_create(
+    *, fleet_id: uuid.UUID, seconds: int, actor_id: uuid.UUID | None, from_plan_id: uuid.UUID | None = None
+) -> RoutingJob:
+    """Queue an optimisation of the fleet's open trips over its open shifts (optionally from a plan)."""
+    from_plan = None
+    if from_plan_id is not None:
+        from_plan = RoutePlan.objects.filter(id=from_plan_id, fleet_id=fleet_id).first()
+        if from_plan is None:
+            raise PlanNotFound("no such plan in this fleet")
+    job = RoutingJob.objects.create(fleet_id=fleet_id, seconds=seconds, requested_by_id=actor_id, from_plan=from_plan)
+    feed.to_fleet(fleet_id, "job", {"job": _job_json(job)})
+    # a hard limit well above the solver's own: only a wedged process ever meets it
+    transaction.on_commit(
+        lambda: jobs.enqueue("dispatch.optimize_routes", kwargs={"job_id": str(job.id)}, time_limit=seconds + 120)
+    )
+    return job
+
+
+def _job_fail(job_id: uuid.UUID, error: str) -> None:
+    with transaction.atomic():
+        job = RoutingJob.objects.select_for_update().get(id=job_id)
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return
+        job.status, job.error, job.finished_at = JobStatus.FAILED, error[:2000], timezone.now()
+        job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+        feed.to_fleet(job.fleet_id, "job", {"job": _job_json(job)})
+
+
+def routing_job_run(*, job_id: uuid.UUID, worker: str = "") -> RoutingJob | None:
+    """Run a queued job (the Celery task's body). A redelivered job whose earlier run died is run again until
+    DISPATCH_JOB_MAX_ATTEMPTS, then failed; a finished job is left alone (duplicate delivery)."""
+    with transaction.atomic():
+        job = RoutingJob.objects.select_for_update().filter(id=job_id).first()
+        if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return job
+        if job.attempts >= settings.DISPATCH_JOB_MAX_ATTEMPTS:
+            died = True
+        else:
+            died = False
+            job.status, job.attempts, job.started_at = JobStatus.RUNNING, job.attempts + 1, timezone.now()
+            job.worker, job.worker_pid = worker[:200], os.getpid()
+            job.save(update_fields=["status", "attempts", "started_at", "worker", "worker_pid", "updated_at"])
+            feed.to_fleet(job.fleet_id, "job", {"job": _job_json(job)})
+    if died:
+        _job_fail(job_id, f"the worker running it stopped {job.attempts} times")
+        return RoutingJob.objects.get(id=job_id)
+    try:
+        _optimise(job)
+    except Exception as exc:  # whatever went wrong, the job ends failed and says why
+        _job_fail(job_id, f"{type(exc).__name__}: {exc}")
+    return RoutingJob.objects.get(id=job_id)
+
+
+def _optimise(job: RoutingJob) -> None:
+    origin = timezone.now()
+    built = planning.build(fleet_id=job.fleet_id, origin=origin)
+    routes, dropped, stats = (
+        [],
+        [],
+        {"trips": len(built.chain_trips) + len(built.unserved), "vehicles": len(built.shifts)},
+    )
+    if built.model is not None:
+        initial = planning.routes_from_json(built, job.from_plan.routes) if job.from_plan else None
+        solved = optimization.solve_model(
+            built.model, seconds=job.seconds, workers=settings.DISPATCH_SOLVER_WORKERS, initial=initial or None
+        )
+        if solved is None:
+            raise RuntimeError("the solver found no plan within its time limit")
+        routes, dropped = planning.routes_json(built, list(solved.routes)), planning.dropped_json(built, solved.dropped)
+        stats |= {"strategy": solved.strategy, "solver_seconds": round(solved.seconds, 2)}
+    with transaction.atomic():
+        plan = RoutePlan.objects.create(
+            fleet_id=job.fleet_id,
+            job=job,
+            based_on=job.from_plan,
+            origin=origin,
+            routes=routes,
+            unserved=[*built.unserved, *dropped],
+            distance_m=sum(r["distance_m"] for r in routes),
+        )
+        job = RoutingJob.objects.select_for_update().get(id=job.id)
+        job.status, job.finished_at = JobStatus.SUCCEEDED, timezone.now()
+        job.stats = stats | {
+            "served": sum(len({s["trip_id"] for s in r["stops"]}) for r in routes),
+            "plan_id": str(plan.id),
+        }
+        job.save(update_fields=["status", "finished_at", "stats", "updated_at"])
+        feed.to_fleet(job.fleet_id, "job", {"job": _job_json(job)})
+        feed.to_fleet(job.fleet_id, "plan", {"plan": plan_json(plan)})
+
+
+def routing_jobs_reap() -> int:
+    """Jobs whose worker vanished (running past their limit) or that no worker ever took end failed — or, if
+    attempts remain, go back on the queue. Beat runs this every minute; nothing stays 'running' forever."""
+    now, touched = timezone.now(), 0
+    grace = dt.timedelta(seconds=settings.DISPATCH_JOB_GRACE_SECONDS)
+    for job in RoutingJob.objects.filter(status=JobStatus.RUNNING):
+        if job.started_at and job.started_at + dt.timedelta(seconds=job.seconds) + grace < now:
+            if job.attempts < settings.DISPATCH_JOB_MAX_ATTEMPTS:
+                updated = RoutingJob.objects.filter(id=job.id, status=JobStatus.RUNNING, attempts=job.attempts).update(
+                    status=JobStatus.QUEUED, updated_at=now
+                )
+                if updated:
+                    jobs.enqueue(
+                        "dispatch.optimize_routes", kwargs={"job_id": str(job.id)}, time_limit=job.seconds + 120
+                    )
+            else:
+                _job_fail(job.id, f"the worker running it stopped responding ({job.worker or 'unknown'})")
+            touched += 1
+    stuck = now - dt.timedelta(minutes=settings.DISPATCH_JOB_QUEUE_TIMEOUT_MINUTES)
+    for job in RoutingJob.objects.filter(status=JobStatus.QUEUED, updated_at__lt=stuck):
+        _job_fail(job.id, "no routing worker picked it up")
+        touched += 1
+    return touched
+
+
+@transaction.atomic
+def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
+    """Assign the plan's requested trips to the planned shifts through trips' api (its checks apply). Trips
+    that changed since the plan was made are reported, not forced. Older plans of the fleet are superseded."""
+    plan = RoutePlan.objects.select_for_update().filter(id=plan_id).first()
+    if plan is None:
+        raise PlanNotFound("no such plan")
+    if plan.status != PlanStatus.PROPOSED:
+        raise PlanNotAcceptable(f"the plan is {plan.status}; only a proposed plan can be accepted")
+    outcome: dict[str, dict] = {}
+    for route in plan.routes:
+        for trip_id in dict.fromkeys(s["trip_id"] for s in route["stops"]):
+            trip = integrations.trip_get(trip_id=uuid.UUID(trip_id))
+            if str(trip.shift_id) == route["shift_id"]:
+                outcome[trip_id] = {"result": "unchanged"}
+                continue
+            if trip.status != TripStatus.REQUESTED:
+                outcome[trip_id] = {"result": "skipped", "reason": f"the trip is {trip.status} now"}
+                continue
+            try:
+                integrations.trip_assign(
+                    trip_id=trip.id, shift_id=uuid.UUID(route["shift_id"]), actor_id=actor_id, sequenced=True
+                )
+            except (IllegalTransition, StaleVersion) as exc:
+                outcome[trip_id] = {"result": "skipped", "reason": exc.message}
+                continue
+            outcome[trip_id] = {"result": "assigned", "shift_id": route["shift_id"]}
+    RoutePlan.objects.filter(fleet_id=plan.fleet_id, status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED]).exclude(
+        id=plan.id
+    ).update(status=PlanStatus.SUPERSEDED, updated_at=timezone.now())
+    plan.status, plan.accepted_at, plan.accepted_by_id, plan.outcome = (
+        PlanStatus.ACCEPTED,
+        timezone.now(),
+        actor_id,
+        outcome,
+    )
+    plan.save(update_fields=["status", "accepted_at", "accepted_by_id", "outcome", "updated_at"])
+    feed.to_fleet(plan.fleet_id, "plan", {"plan": plan_json(plan)})
+    return plan
+
+
+@transaction.atomic
+def plan_insert(*, plan_id: uuid.UUID, trip_id: uuid.UUID) -> RoutePlan:
+    """A new proposed plan: the trip put where it adds the least distance, every other stop kept in place."""
+    plan = RoutePlan.objects.filter(id=plan_id).first()
+    if plan is None:
+        raise PlanNotFound("no such plan")
+    if plan.status == PlanStatus.SUPERSEDED:
+        raise PlanNotAcceptable("the plan was superseded; insert into the current one")
+    origin = timezone.now()
+    built = planning.build(fleet_id=plan.fleet_id, origin=origin)
+    chain = built.chain_of(trip_id)
+    if built.model is None or chain is None:
+        reason = next((u["reason"] for u in built.unserved if u["trip_id"] == str(trip_id)), "it is not an open trip")
+        raise PlanNotAcceptable(f"the trip cannot be planned: {reason}", extra={"trip_id": str(trip_id)})
+    current = planning.routes_from_json(built, plan.routes)
+    if any(n in built.model.chains[chain] for nodes in current.values() for n in nodes):
+        raise PlanNotAcceptable("the trip is in the plan already", extra={"trip_id": str(trip_id)})
+    inserted = optimization.insert_chain(built.model, current, chain)
+    if inserted is None:
+        raise PlanNotAcceptable(
+            "no vehicle in the plan can take the trip within its time windows and capacity; run an optimisation",
+            extra={"trip_id": str(trip_id)},
+        )
+    checked, _ = optimization.check_routes(built.model, inserted)
+    routes = planning.routes_json(built, [r for r in checked if r.nodes])
+    served = {s["trip_id"] for r in routes for s in r["stops"]}
+    new = RoutePlan.objects.create(
+        fleet_id=plan.fleet_id,
+        based_on=plan,
+        origin=origin,
+        routes=routes,
+        unserved=[u for u in plan.unserved if u["trip_id"] not in served],
+        distance_m=sum(r["distance_m"] for r in routes),
+    )
+    feed.to_fleet(plan.fleet_id, "plan", {"plan": plan_json(new)})
+    return new

@@ -9,3 +9,15 @@ from apps.dispatch import services
 @shared_task(name="dispatch.prune_positions", ignore_result=True)
 def prune_positions() -> int:
     return services.positions_prune(older_than=dt.timedelta(days=settings.DISPATCH_HISTORY_DAYS))
+
+
+@shared_task(name="dispatch.optimize_routes", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def optimize_routes(self, job_id: str) -> None:
+    # No soft time limit: the solver stops on its own limit (a soft limit can make OR-Tools report a bogus
+    # optimum). The hard limit is set per job when it is queued.
+    services.routing_job_run(job_id=job_id, worker=self.request.hostname or "")
+
+
+@shared_task(name="dispatch.reap_routing_jobs", ignore_result=True)
+def reap_routing_jobs() -> int:
+    return services.routing_jobs_reap()

@@ -50,10 +50,17 @@ def trip_assign(
     actor_id: uuid.UUID | None,
     reason: str = "",
     expected_version: int | None = None,
+    sequenced: bool = False,
 ) -> TripRef:
-    """Assign (or, with a reason, reassign) a trip to a shift, with trips' own capacity and eligibility checks."""
+    """Assign (or, with a reason, reassign) a trip to a shift, with trips' own capacity and eligibility checks.
+    `sequenced`: a route plan orders the shift's trips so loads never add up beyond the vehicle's capacity."""
     trip = _services.trip_assign(
-        trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, reason=reason, expected_version=expected_version
+        trip_id=trip_id,
+        shift_id=shift_id,
+        actor_id=actor_id,
+        reason=reason,
+        expected_version=expected_version,
+        sequenced=sequenced,
     )
     return trip_get(trip_id=trip.id)
 

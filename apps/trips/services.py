@@ -329,9 +329,11 @@ def trip_assign(
     actor_id: uuid.UUID | None,
     expected_version: int | None = None,
     reason: str = "",
+    sequenced: bool = False,
 ) -> Trip:
     """Put the trip on a shift: its driver must still be eligible, and the vehicle must carry this trip's load
-    on top of everything else open on the shift."""
+    on top of everything else open on the shift — unless `sequenced`: a route plan has put the shift's trips one
+    after another so that the van never carries more than it can at any moment; then this trip must fit alone."""
     trip = _locked(trip_id, expected_version)
     if trip.status not in (TripStatus.REQUESTED, TripStatus.ASSIGNED):
         raise IllegalTransition(
@@ -340,7 +342,7 @@ def trip_assign(
     reassigned = trip.status == TripStatus.ASSIGNED
     if reassigned and not reason.strip():
         raise InvalidTrip("say why the trip is reassigned", extra={"errors": {"reason": ["Required to reassign."]}})
-    shift = _shift_that_fits(trip, shift_id)
+    shift = _shift_that_fits(trip, shift_id, sequenced=sequenced)
     old = trip.status
     trip.shift, trip.driver_id, trip.vehicle_id, trip.status = (
         shift,
@@ -382,7 +384,7 @@ def trip_assign(
     return trip
 
 
-def _shift_that_fits(trip: Trip, shift_id: uuid.UUID) -> Shift:
+def _shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False) -> Shift:
     """The open shift of the trip's fleet whose driver may take the trip and whose vehicle can carry it now."""
     shift = Shift.objects.select_for_update().filter(id=shift_id, fleet_id=trip.fleet_id).first()
     if shift is None or shift.status not in (Shift.Status.PLANNED, Shift.Status.STARTED):
@@ -392,6 +394,8 @@ def _shift_that_fits(trip: Trip, shift_id: uuid.UUID) -> Shift:
         raise IllegalTransition("the trip falls outside the shift", code="trips.outside_shift")
     capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
     on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
+    if sequenced:
+        on_board = on_board.none()
     weight = sum(t.weight_kg for t in on_board) + trip.weight_kg
     seats = sum(t.seats for t in on_board) + trip.seats
     if weight > capacity.weight_kg or seats > capacity.seats:

@@ -303,3 +303,14 @@ DISPATCH_MATCHING_STRATEGY = env.str(
     "DISPATCH_MATCHING_STRATEGY", default="apps.dispatch.matching.NearestEligibleDriver"
 )
 DISPATCH_TRACKING_EVERY_SECONDS = env.int("DISPATCH_TRACKING_EVERY_SECONDS", default=20)  # tracking-page refresh
+DISPATCH_MAX_ROUTE_HOURS = env.int("DISPATCH_MAX_ROUTE_HOURS", default=10)  # longest route a plan gives a driver
+DISPATCH_SOLVER_WORKERS = env.int(
+    "DISPATCH_SOLVER_WORKERS", default=1
+)  # searches per job (the routing queue runs one job per core)
+DISPATCH_JOB_MAX_ATTEMPTS = env.int("DISPATCH_JOB_MAX_ATTEMPTS", default=2)  # a job whose worker died is retried once
+DISPATCH_JOB_QUEUE_TIMEOUT_MINUTES = env.int(
+    "DISPATCH_JOB_QUEUE_TIMEOUT_MINUTES", default=15
+)  # never picked up: failed
+DISPATCH_JOB_GRACE_SECONDS = env.int(
+    "DISPATCH_JOB_GRACE_SECONDS", default=180
+)  # past its limit + this, a running job is presumed dead

@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.dispatch import domain, selectors, services
+from apps.dispatch.contracts import JobNotFound, PlanNotFound
+from apps.dispatch.schemas import JobOutput, PlanOutput, SnapshotOutput
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_fleet, require_principal
@@ -106,69 +108,102 @@ class TrailApi(APIView):
         return paginated(self, request, selectors.trail(driver_id=driver_id, start=start, end=end), TrailPointOutput)
 
 
-class SnapshotStop(serializers.Serializer):
-    sequence = serializers.IntegerField()
-    kind = serializers.CharField()
-    status = serializers.CharField()
-    address = serializers.CharField()
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
-    window_start = serializers.DateTimeField(allow_null=True)
-    window_end = serializers.DateTimeField(allow_null=True)
+# ---- route optimisation ------------------------------------------------------------------------------------
 
 
-class SnapshotDispatch(serializers.Serializer):
-    status = serializers.CharField(help_text="auto-dispatch: searching, offered, assigned, flagged or closed")
-    offers_made = serializers.IntegerField()
-    flag_reason = serializers.CharField()
+class RoutingJobListApi(APIView):
+    """Optimise the fleet's open trips over its open shifts (queued on the routing workers), or list the runs."""
+
+    permission_classes = [HasRole.of(*STAFF)]
+
+    class InputSerializer(StrictInputSerializer):
+        seconds = serializers.IntegerField(min_value=1, max_value=120, default=10, help_text="solver time limit")
+        from_plan_id = serializers.UUIDField(required=False, help_text="start from this plan (re-optimisation)")
+
+    @extend_schema(tags=["dispatch"], responses={200: JobOutput(many=True)}, operation_id="routing_jobs_list")
+    def get(self, request, fleet_id):
+        require_fleet(request, fleet_id, *STAFF)
+        return paginated(self, request, selectors.jobs_of(fleet_id=fleet_id), JobOutput)
+
+    @extend_schema(
+        tags=["dispatch"], request=InputSerializer, responses={202: JobOutput}, operation_id="routing_jobs_create"
+    )
+    def post(self, request, fleet_id):
+        principal = require_fleet(request, fleet_id, *STAFF)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.routing_job_create(
+            fleet_id=fleet_id,
+            seconds=data.validated_data["seconds"],
+            actor_id=principal.user_id,
+            from_plan_id=data.validated_data.get("from_plan_id"),
+        )
+        job.refresh_from_db()  # the embedded default runs it at once
+        return Response(JobOutput(job).data, status=202)
 
 
-class SnapshotTrip(serializers.Serializer):
-    id = serializers.UUIDField()
-    status = serializers.CharField()
-    version = serializers.IntegerField()
-    vehicle_type = serializers.CharField()
-    weight_kg = serializers.IntegerField()
-    seats = serializers.IntegerField()
-    driver_id = serializers.UUIDField(allow_null=True)
-    shift_id = serializers.UUIDField(allow_null=True)
-    requested_for = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    stops = SnapshotStop(many=True)
-    dispatch = SnapshotDispatch(allow_null=True)
+class RoutingJobApi(APIView):
+    permission_classes = [HasRole.of(*STAFF)]
+
+    @extend_schema(tags=["dispatch"], responses={200: JobOutput}, operation_id="routing_job")
+    def get(self, request, job_id):
+        job = selectors.job_for(principal=require_principal(request), job_id=job_id)
+        if job is None:
+            raise JobNotFound("no such routing job")
+        return Response(JobOutput(job).data)
 
 
-class SnapshotDriver(serializers.Serializer):
-    driver_id = serializers.UUIDField()
-    name = serializers.CharField()
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
-    heading = serializers.FloatField(allow_null=True)
-    speed_mps = serializers.FloatField(allow_null=True)
-    recorded_at = serializers.DateTimeField()
-    shift_id = serializers.UUIDField(allow_null=True)
+class PlanListApi(APIView):
+    permission_classes = [HasRole.of(*STAFF)]
+
+    @extend_schema(tags=["dispatch"], responses={200: PlanOutput(many=True)}, operation_id="plans_list")
+    def get(self, request, fleet_id):
+        require_fleet(request, fleet_id, *STAFF)
+        return paginated(self, request, selectors.plans_of(fleet_id=fleet_id), PlanOutput)
 
 
-class SnapshotShift(serializers.Serializer):
-    id = serializers.UUIDField()
-    driver_id = serializers.UUIDField()
-    driver_name = serializers.CharField()
-    vehicle_id = serializers.UUIDField()
-    vehicle_type = serializers.CharField()
-    registration = serializers.CharField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    status = serializers.CharField()
-    load_weight_kg = serializers.IntegerField()
+def _plan(request, plan_id):
+    principal = require_principal(request)
+    plan = selectors.plan_for(principal=principal, plan_id=plan_id)
+    if plan is None:
+        raise PlanNotFound("no such plan")
+    return principal, plan
 
 
-class SnapshotOutput(serializers.Serializer):
-    fleet_id = serializers.UUIDField()
-    seq = serializers.IntegerField(help_text="feed messages numbered up to this are reflected here")
-    generated_at = serializers.DateTimeField()
-    drivers = SnapshotDriver(many=True)
-    shifts = SnapshotShift(many=True)
-    trips = SnapshotTrip(many=True)
+class PlanApi(APIView):
+    permission_classes = [HasRole.of(*STAFF)]
+
+    @extend_schema(tags=["dispatch"], responses={200: PlanOutput}, operation_id="plan")
+    def get(self, request, plan_id):
+        return Response(PlanOutput(_plan(request, plan_id)[1]).data)
+
+
+class PlanAcceptApi(APIView):
+    """Assign the plan's trips to its shifts (through trips, with its checks); trips that changed are reported."""
+
+    permission_classes = [HasRole.of(*STAFF)]
+
+    @extend_schema(tags=["dispatch"], request=None, responses={200: PlanOutput}, operation_id="plan_accept")
+    def post(self, request, plan_id):
+        principal, plan = _plan(request, plan_id)
+        return Response(PlanOutput(services.plan_accept(plan_id=plan.id, actor_id=principal.user_id)).data)
+
+
+class PlanInsertApi(APIView):
+    """A new proposed plan with one more trip put in the cheapest feasible place; nothing else moves."""
+
+    permission_classes = [HasRole.of(*STAFF)]
+
+    class InputSerializer(StrictInputSerializer):
+        trip_id = serializers.UUIDField()
+
+    @extend_schema(tags=["dispatch"], request=InputSerializer, responses={201: PlanOutput}, operation_id="plan_insert")
+    def post(self, request, plan_id):
+        _, plan = _plan(request, plan_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.plan_insert(plan_id=plan.id, trip_id=data.validated_data["trip_id"])
+        return Response(PlanOutput(new).data, status=201)
 
 
 class SnapshotApi(APIView):

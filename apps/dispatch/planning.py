@@ -1,0 +1,245 @@
+"""From a fleet's open trips and shifts to the solver's model, and from the solver's answer to a route plan.
+
+Times in the model are seconds after `origin` (when the job started); distances metres. Node 0 is a shared
+"anywhere" end (routes end where their last stop is); each shift has its own start node (the driver's live
+position, or the fleet's depot); then one node per remaining stop. A trip is a chain: all its remaining stops
+on one vehicle in order. Requested trips may be left out at a price; assigned or moving trips stay on their
+shift's vehicle. Load dimensions are those any trip uses: weight, seats, parcels, volume.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from django.conf import settings
+
+from apps.dispatch import integrations, live, matrix, optimization
+from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus
+
+UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
+KEEP_PENALTY = 100 * UNSERVED_PENALTY  # a trip already with a driver is dropped only when it cannot be helped
+OPEN_STOP = ("pending", "arrived")
+DIMENSIONS = ("weight_kg", "seats", "parcels", "volume_cl", "trips_on_board")
+POOLING_LIMIT = 50  # trips a pooling vehicle may carry at once; without pooling, one at a time
+
+
+@dataclasses.dataclass
+class NodeInfo:
+    trip_id: uuid.UUID
+    stop: StopRef
+
+
+@dataclasses.dataclass
+class Built:
+    fleet_id: uuid.UUID
+    origin: dt.datetime
+    model: optimization.Model | None
+    shifts: list[ShiftRef]
+    registrations: dict[uuid.UUID, str]
+    nodes: dict[int, NodeInfo]
+    chain_trips: list[uuid.UUID]
+    unserved: list[dict]  # trips left out before solving, with the reason
+
+    def chain_of(self, trip_id: uuid.UUID) -> int | None:
+        return self.chain_trips.index(trip_id) if trip_id in self.chain_trips else None
+
+
+def _seconds(at: dt.datetime | None, origin: dt.datetime, default: int) -> int:
+    return default if at is None else int((at - origin).total_seconds())
+
+
+def _load(trip: TripRef) -> tuple[int, ...]:
+    return (trip.weight_kg, trip.seats, trip.parcels, round(trip.volume_m3 * 100), 1)
+
+
+def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
+    shifts = integrations.shifts_open(fleet_id=fleet_id, at=origin)
+    trips = integrations.trips_open(fleet_id=fleet_id)
+    vehicles = integrations.vehicles(vehicle_ids=[s.vehicle_id for s in shifts])
+    shifts = [s for s in shifts if s.vehicle_id in vehicles]
+    registrations = {s.vehicle_id: vehicles[s.vehicle_id][2] for s in shifts}
+    built = Built(fleet_id, origin, None, shifts, registrations, {}, [], [])
+    if not shifts:
+        built.unserved = [{"trip_id": str(t.id), "reason": "no shift is open"} for t in trips if t.driver_id is None]
+        return built
+    horizon = max(_seconds(s.ends_at, origin, 0) for s in shifts)
+    positions = live.store().get(fleet_id, [s.driver_id for s in shifts])
+    depot = integrations.fleet_depot(fleet_id=fleet_id)
+    capacity = {
+        s.id: (c.weight_kg, c.seats, c.parcels, round(c.volume_m3 * 100), POOLING_LIMIT if s.pooling else 1)
+        for s in shifts
+        for c in [vehicles[s.vehicle_id][1]]
+    }
+    shift_index = {s.id: k for k, s in enumerate(shifts)}
+    points: list[tuple[float, float]] = []
+    starts = []
+    for s in shifts:
+        here = positions.get(s.driver_id)
+        start = (here.lat, here.lng) if here else depot
+        if start is None:  # no position and no depot: start at its first stop, in effect
+            start = (0.0, 0.0)
+        starts.append(len(points) + 1)
+        points.append(start)
+    on_board = [[0] * len(DIMENSIONS) for _ in shifts]
+    chains, penalties, fixed = [], [], []
+    service, windows, demand_rows = [0] * (len(points) + 1), [(0, horizon)] * (len(points) + 1), []
+    for trip in trips:
+        picked_up = trip.status == TripStatus.IN_PROGRESS  # its first pickup is behind it, marked or not
+        remaining = [s for s in trip.stops if s.status in OPEN_STOP and not (picked_up and s is trip.stops[0])]
+        load = _load(trip)
+        if not remaining:
+            continue
+        if trip.shift_id is not None and trip.shift_id not in shift_index:
+            built.unserved.append({"trip_id": str(trip.id), "reason": "its shift is not open now"})
+            continue
+        if all(any(load[d] > capacity[s.id][d] for d in range(len(DIMENSIONS))) for s in shifts):
+            built.unserved.append({"trip_id": str(trip.id), "reason": "too big for every vehicle on shift"})
+            continue
+        late = [s for s in remaining if s.window_end is not None and s.window_end < origin]
+        if late:
+            built.unserved.append(
+                {"trip_id": str(trip.id), "reason": f"the time window of stop {late[0].sequence} has passed"}
+            )
+            continue
+        nodes = []
+        for stop in remaining:
+            node = len(points) + 1
+            points.append((stop.lat, stop.lng))
+            service.append(stop.service_minutes * 60)
+            lo = max(0, _seconds(stop.window_start, origin, 0))
+            hi = min(horizon, _seconds(stop.window_end, origin, horizon))
+            windows.append((lo, max(lo, hi)))
+            built.nodes[node] = NodeInfo(trip.id, stop)
+            nodes.append(node)
+        row = {n: [0] * len(DIMENSIONS) for n in nodes}
+        vehicle = shift_index.get(trip.shift_id) if trip.status != TripStatus.REQUESTED else None
+        for d in range(len(DIMENSIONS)):
+            if picked_up and vehicle is not None:
+                on_board[vehicle][d] += load[d]
+            else:
+                row[nodes[0]][d] += load[d]
+            row[nodes[-1]][d] -= load[d]
+        demand_rows.append(row)
+        chains.append(tuple(nodes))
+        penalties.append(KEEP_PENALTY if vehicle is not None else UNSERVED_PENALTY)
+        fixed.append(vehicle)
+        built.chain_trips.append(trip.id)
+    if not chains:
+        return built
+    n = len(points) + 1
+    demands = [[0] * n for _ in DIMENSIONS]
+    for row in demand_rows:
+        for node, values in row.items():
+            for d, value in enumerate(values):
+                demands[d][node] += value
+    for k, start in enumerate(starts):
+        for d in range(len(DIMENSIONS)):
+            demands[d][start] = on_board[k][d]
+    used = [d for d in range(len(DIMENSIONS)) if any(demands[d])]
+    provider = matrix.provider()
+    types = sorted({vehicles[s.vehicle_id][0] for s in shifts})
+    by_type = {t: provider.matrix(points, vehicle_type=t) for t in types}
+    first = by_type[types[0]]
+
+    def padded(rows):  # node 0, the "anywhere" end, is free to reach and never left
+        return tuple([tuple([0] * n)] + [tuple([0, *r]) for r in rows])
+
+    distance = tuple(tuple(0 if j == 0 else v for j, v in enumerate(row)) for row in padded(first.distance_m))
+    travel = tuple(
+        tuple(tuple(0 if j == 0 else v for j, v in enumerate(row)) for row in padded(by_type[t].duration_s))
+        for t in types
+    )
+    max_route = settings.DISPATCH_MAX_ROUTE_HOURS * 3600
+    model_vehicles = tuple(
+        optimization.Vehicle(
+            start=starts[k],
+            end=0,
+            capacity=tuple(capacity[s.id][d] for d in used),
+            earliest=max(0, _seconds(s.starts_at, origin, 0)),
+            latest=max(1, _seconds(s.ends_at, origin, horizon)),
+            max_duration=max_route,
+            speed=types.index(vehicles[s.vehicle_id][0]),
+        )
+        for k, s in enumerate(shifts)
+    )
+    built.model = optimization.Model(
+        name=f"fleet {fleet_id}",
+        distance=distance,
+        travel=travel,
+        service=tuple(service),
+        windows=tuple(windows),
+        demands=tuple(tuple(demands[d]) for d in used),
+        vehicles=model_vehicles,
+        chains=tuple(chains),
+        penalties=tuple(penalties),
+        fixed=tuple(fixed),
+    )
+    return built
+
+
+def routes_json(built: Built, routes: list[optimization.Route]) -> list[dict]:
+    out = []
+    for route in routes:
+        shift = built.shifts[route.vehicle]
+        stops = []
+        for node, arrival in zip(route.nodes, route.arrivals, strict=True):
+            info = built.nodes[node]
+            stops.append(
+                {
+                    "trip_id": str(info.trip_id),
+                    "sequence": info.stop.sequence,
+                    "kind": info.stop.kind.value,
+                    "address": info.stop.address,
+                    "lat": info.stop.lat,
+                    "lng": info.stop.lng,
+                    "eta": (built.origin + dt.timedelta(seconds=arrival)).isoformat(),
+                    "window_end": info.stop.window_end.isoformat() if info.stop.window_end else None,
+                }
+            )
+        out.append(
+            {
+                "shift_id": str(shift.id),
+                "driver_id": str(shift.driver_id),
+                "vehicle_id": str(shift.vehicle_id),
+                "registration": built.registrations.get(shift.vehicle_id, ""),
+                "distance_m": route.distance,
+                "ends_at": (built.origin + dt.timedelta(seconds=route.ends_at)).isoformat(),
+                "stops": stops,
+            }
+        )
+    return out
+
+
+def dropped_json(built: Built, dropped: tuple[int, ...]) -> list[dict]:
+    reasons = []
+    for c in dropped:
+        kept = built.model.fixed[c] is not None
+        reason = (
+            "cannot be kept on time on its assigned vehicle"
+            if kept
+            else "no vehicle can reach it within its time windows and capacity alongside the other trips"
+        )
+        reasons.append({"trip_id": str(built.chain_trips[c]), "reason": reason})
+    return reasons
+
+
+def routes_from_json(built: Built, routes: list[dict]) -> dict[int, tuple[int, ...]]:
+    """A stored plan's routes as node lists of a freshly built model (stops no longer open are skipped; a trip
+    the model no longer has is left out)."""
+    node_of = {(str(i.trip_id), i.stop.sequence): n for n, i in built.nodes.items()}
+    vehicle_of = {str(s.id): k for k, s in enumerate(built.shifts)}
+    out: dict[int, tuple[int, ...]] = {}
+    for route in routes:
+        k = vehicle_of.get(route["shift_id"])
+        if k is None:
+            continue
+        nodes = [
+            node_of[(s["trip_id"], s["sequence"])] for s in route["stops"] if (s["trip_id"], s["sequence"]) in node_of
+        ]
+        out[k] = tuple(nodes)
+    # keep only whole chains: a chain partly in the old plan goes back to the solver
+    placed = {n for nodes in out.values() for n in nodes}
+    whole = {n for chain in built.model.chains if all(x in placed for x in chain) for n in chain}
+    return {k: tuple(n for n in nodes if n in whole) for k, nodes in out.items()}
