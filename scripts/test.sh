@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debs "${RUNTIME_DEBS[@]}" poppler-utils docker-compose
+ensure_debs "${RUNTIME_DEBS[@]}" poppler-utils docker-compose chromium
 ensure_venv dev
 ensure_postgres
 ensure_redis

@@ -113,3 +113,19 @@ def fleet_depot(*, fleet_id: uuid.UUID) -> tuple[float, float] | None:
             )
         return None
     return (area.center_lat, area.center_lng)
+
+
+def fleet_summary(*, fleet_id: uuid.UUID) -> dict | None:
+    """Name, time zone and map centre of a fleet, for the dispatch screen."""
+    try:
+        fleet = fleet_api.fleet_get(fleet_id=fleet_id)
+    except FleetNotFound:
+        return None
+    centre = fleet_depot(fleet_id=fleet_id)
+    return {
+        "id": fleet.id,
+        "name": fleet.name,
+        "time_zone": fleet.time_zone,
+        "center": centre,
+        "radius_m": fleet.service_area.radius_m or 10_000,
+    }

@@ -120,3 +120,17 @@ def _staff_only(rows: QuerySet, principal: Principal) -> QuerySet:
     if principal.is_platform_admin:
         return rows
     return rows.filter(fleet_id__in=principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER))
+
+
+def screen_fleets(*, principal: Principal) -> list[dict]:
+    """The fleets whose dispatch screen the caller may open, by name."""
+    return screen_fleets_named(fleet_ids=sorted(principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER), key=str))
+
+
+def screen_fleets_named(*, fleet_ids: list[uuid.UUID]) -> list[dict]:
+    out = []
+    for fleet_id in fleet_ids:
+        fleet = integrations.fleet_summary(fleet_id=fleet_id)
+        if fleet is not None:
+            out.append(fleet)
+    return out

@@ -119,8 +119,8 @@ def user_provision(*, email: str, display_name: str, phone: str = "") -> User:
     return user
 
 
-def user_login(*, email: str, password: str, ip: str) -> tokens.TokenPair:
-    """Check credentials under brute-force limits and start a new token family."""
+def user_authenticate(*, email: str, password: str, ip: str) -> User:
+    """Check credentials under brute-force limits (shared by token and browser-session logins)."""
     login_guard.login_guard_check(email=email, ip=ip)
     user = authenticate(username=UserManager.normalize(email), password=password)
     if user is None:
@@ -128,7 +128,12 @@ def user_login(*, email: str, password: str, ip: str) -> tokens.TokenPair:
         raise InvalidCredentials("email or password is wrong")
     login_guard.login_succeeded(email=email)
     User.objects.filter(id=user.id).update(last_login=timezone.now())
-    return tokens.token_pair_issue(user=user)
+    return user
+
+
+def user_login(*, email: str, password: str, ip: str) -> tokens.TokenPair:
+    """Check credentials under brute-force limits and start a new token family."""
+    return tokens.token_pair_issue(user=user_authenticate(email=email, password=password, ip=ip))
 
 
 @transaction.atomic

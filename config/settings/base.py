@@ -70,7 +70,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "logitrack" / "templates"],  # the kernel's page layout
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -123,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"  # staff web pages; the admin has its own
 
 # ---- i18n ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -134,6 +134,7 @@ USE_TZ = True
 # ---- static and media (media is private: served only through authorised views) -----------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "logitrack" / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 MEDIA_ROOT = Path(env.str("LOGITRACK_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {

@@ -13,7 +13,7 @@ from apps.dispatch.models import PositionPing
 from apps.partner import services as partner_services
 from config.asgi import application
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
-from tests.integration.conftest import ping
+from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

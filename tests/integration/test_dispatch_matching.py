@@ -13,7 +13,7 @@ from apps.partner import services as partner_services
 from apps.trips import api as trips_api
 from apps.trips import services as trip_services
 from apps.trips.models import Offer, Shift, Trip
-from tests.integration.conftest import ping
+from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.dispatch.models import PositionPing
 from apps.partner import services as partner_services
-from tests.integration.conftest import ping
+from tests.support.dispatch_world import ping
 from tests.support.isolation import assert_hidden
 
 pytestmark = pytest.mark.django_db

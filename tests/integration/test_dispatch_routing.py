@@ -18,7 +18,7 @@ from apps.fleet.tests.factories import vehicle
 from apps.trips import services as trip_services
 from apps.trips.models import Trip
 from logitrack.testing.processes import Processes, wait_for_worker, wait_until
-from tests.integration.conftest import ping
+from tests.support.dispatch_world import ping
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
 CAPACITY_KG = 800

@@ -1,0 +1,1 @@
+from tests.support.dispatch_world import dispatch_world, live_store  # noqa: F401  (fixtures)

@@ -1,0 +1,182 @@
+"""The dispatch screen in a real browser (Debian's Chromium driven by Playwright) against a real ASGI server
+process, PostgreSQL and the Redis channel layer: a dispatcher signs in, drivers ping, markers move, a trip is
+assigned from the screen and changes column live, and the screen recovers from a dropped connection."""
+
+import os
+import shutil
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connections
+
+from logitrack.testing.processes import Processes, wait_until
+from tests.support.dispatch_world import ping
+from tests.support.isolation import client_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("LOGITRACK_ARTIFACTS", Path(settings.BASE_DIR) / "var" / "artifacts"))
+PASSWORD = "correct horse battery staple"  # what the isolation kit gives every user
+PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1", "lat": 52.5310, "lng": 13.3847}
+DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25", "lat": 52.5016, "lng": 13.4190}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Chromium is missing: scripts/test.sh installs the Debian package 'chromium'")
+    port = free_port()
+    procs = Processes(tmp_path)
+    procs.start(
+        "web",
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--lifespan",
+        "off",
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_until(up, timeout=30, what="the ASGI server")
+        yield base
+    finally:
+        procs.stop_all()
+
+
+@pytest.fixture
+def django_side():
+    """Django calls made while Playwright's event loop owns this thread run on a helper thread instead."""
+    pool = ThreadPoolExecutor(1)
+
+    def run(fn, *args, **kwargs):
+        return pool.submit(fn, *args, **kwargs).result()
+
+    yield run
+    pool.submit(connections.close_all).result()
+    pool.shutdown()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_the_dispatch_screen_follows_drivers_and_trips_live(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+    crew_a, crew_b = world.crews[0], world.crews[1]
+    dispatcher = world.fleets.a.users["dispatcher"]
+    driver_a, driver_b = client_for(crew_a.user), client_for(crew_b.user)
+
+    def send(client, lat, lng, seconds_ago=0):
+        response = client.post(
+            "/api/v1/dispatch/positions/", {"pings": [ping(lat, lng, seconds_ago=seconds_ago)]}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+
+    django_side(send, driver_a, 52.520, 13.400, 5)
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{server}/dispatch/")
+    assert "/login/" in page.url  # the screen needs a session
+    page.fill("input[name=email]", dispatcher.email)
+    page.fill("input[name=password]", "wrong password")
+    page.click("button[type=submit]")
+    assert "wrong" in page.text_content(".error")
+    page.fill("input[name=email]", dispatcher.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/dispatch/")
+    page.wait_for_selector("#link[data-state=live]")
+
+    marker = f'#drivers [data-driver-id="{crew_a.driver.id}"]'
+    page.wait_for_selector(marker, state="attached")  # from the snapshot
+    before = page.get_attribute(marker, "transform")
+    django_side(send, driver_a, 52.530, 13.420)
+    page.wait_for_function(
+        "([sel, old]) => document.querySelector(sel).getAttribute('transform') !== old", arg=[marker, before]
+    )
+    assert page.get_attribute(marker, "data-lat") == "52.53"
+    django_side(send, driver_b, 52.510, 13.390)  # a second driver appears live
+    page.wait_for_selector(f'#drivers [data-driver-id="{crew_b.driver.id}"]', state="attached")
+
+    booked = django_side(
+        client_for(world.fleets.customer).post,
+        "/api/v1/trips/trips/",
+        {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 60},
+        format="json",
+    ).json()
+    django_side(relay_and_deliver)  # auto-dispatch offers it to the nearest driver; the screen hears of it
+    card = f'.trip[data-trip-id="{booked["id"]}"]'
+    page.wait_for_selector(f'[data-column="requested"] {card}')
+
+    page.select_option(f"{card} select", str(crew_b.shift_id))
+    page.click(f"{card} button")  # Assign, from the screen
+    wait_until(lambda: django_side(trip_status, booked["id"]) == "assigned", what="the assignment")
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="assigned"] {card}')  # moved column without a reload
+
+    # a dropped connection: the screen reconnects and catches up on what happened meanwhile
+    page.evaluate("window.logitrackDispatch.dropConnection()")
+    page.wait_for_selector("#link[data-state=reconnecting]")
+    moved = django_side(
+        client_for(crew_b.user).post,
+        f"/api/v1/trips/trips/{booked['id']}/transitions/",
+        {"action": "start"},
+        format="json",
+        HTTP_IF_MATCH='W/"2"',
+    )
+    assert moved.status_code == 200, moved.json()
+    django_side(relay_and_deliver)
+    page.wait_for_selector("#link[data-state=live]")
+    page.wait_for_selector(f'[data-column="en_route"] {card}')
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dispatch-screen.png"), full_page=True)
+    assert (ARTIFACTS / "dispatch-screen.png").stat().st_size > 10_000
+
+
+def trip_status(trip_id: str) -> str:
+    from apps.trips.models import Trip
+
+    return Trip.objects.get(id=uuid.UUID(trip_id)).status
