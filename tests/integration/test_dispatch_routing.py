@@ -278,3 +278,25 @@ def test_a_routing_job_runs_on_the_routing_worker_and_survives_the_worker_being_
         routing_worker.log("routing")[-2000:],
     )
     check_plan(services.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_operators_optimise_from_the_command_line(busy_fleet, settings, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    world, heavy, _ = busy_fleet
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no routing worker here: the job runs in-process, as embedded
+    from celery import current_app
+
+    current_app.conf.task_always_eager = True
+    try:
+        call_command("dispatch_optimize", "--fleet", str(world.fleet_id), "--seconds", "1", "--wait")
+    finally:
+        current_app.conf.task_always_eager = False
+    out = capsys.readouterr().out
+    assert "routes" in out and f"not served {heavy}: too big for every vehicle on shift" in out
+    with pytest.raises(CommandError):
+        call_command("dispatch_optimize", "--fleet", "nope")
+    with pytest.raises(CommandError):
+        call_command("dispatch_optimize", "--fleet", str(world.fleet_id), "--seconds", "0")

@@ -51,3 +51,25 @@ def test_embedded_default_runs_jobs_and_the_relay_in_process(tmp_path):
     assert state["sinks"] == ["logitrack.outbox.sinks.CelerySink"]  # the same sink as the full stack
     assert state["received"] == [state["ping"]]
     assert state["unpublished"] == 0
+
+
+def test_dispatch_runs_on_the_embedded_default_too(tmp_path):
+    """Live positions (in-process store), history on SQLite (ON CONFLICT ... RETURNING), matching and routing
+    plans: the same dispatch tests, rerun without PostgreSQL or Redis."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", LOGITRACK_VAR_DIR=str(tmp_path))
+    selection = [
+        "tests/integration/test_dispatch_positions.py",
+        "tests/integration/test_dispatch_matching.py",
+        "tests/integration/test_dispatch_routing.py::test_a_plan_serves_what_fits_and_says_why_the_rest_cannot_be_served",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "skipped" not in result.stdout
