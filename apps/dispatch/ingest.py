@@ -1,7 +1,7 @@
 """Websocket ping ingestion: pings from every driver connection in this process are gathered for a few
-milliseconds (DISPATCH_FLUSH_MS) and written as one batch: one INSERT for the history, one atomic step per
-fleet for the live map, one push per fleet to its screens (newest position per driver), then each driver
-connection gets an ack for its pings. An app resends what was not acked; the ping id makes that harmless.
+milliseconds (DISPATCH_FLUSH_MS) and handled as one batch: one atomic step per fleet for the live map, one
+push per fleet to its screens (newest position per driver), then one INSERT for the history, then each
+driver connection gets an ack for its pings. An app resends what was not acked; the ping id makes that harmless.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 
 import structlog
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -37,16 +38,19 @@ class Ingestor:
         batch, self._pending = self._pending, []
         if not batch:
             return
+        fixes = [(d, f, p) for d, f, p, _ in batch]
         try:
-            outcome, sequences = await _record([(d, f, p) for d, f, p, _ in batch])
-        except Exception:  # the batch is lost to the live map, but the apps resend (no ack went out)
+            # screens first: the live map and the push do not wait for the history write
+            moved, sequences = await _move(fixes)
+            by_fleet: dict[uuid.UUID, list] = {}
+            for position in moved:
+                by_fleet.setdefault(position.fleet_id, []).append(position)
+            for fleet_id, positions in by_fleet.items():
+                await feed.positions_async(fleet_id, positions, sequences[fleet_id])
+            await database_sync_to_async(services.positions_store)(fixes=fixes, moved=moved)
+        except Exception:  # nothing is acked, so the apps resend; the ping ids make that harmless
             log.exception("dispatch.ingest_failed", pings=len(batch))
             return
-        by_fleet: dict[uuid.UUID, list] = {}
-        for position in outcome.moved:
-            by_fleet.setdefault(position.fleet_id, []).append(position)
-        for fleet_id, moved in by_fleet.items():
-            await feed.positions_async(fleet_id, moved, sequences[fleet_id])
         acks: dict[Ack, list[uuid.UUID]] = {}
         for _, _, ping, ack in batch:
             acks.setdefault(ack, []).append(ping.ping_id)
@@ -57,11 +61,11 @@ class Ingestor:
                 log.info("dispatch.ack_undelivered", pings=len(ids))
 
 
-@database_sync_to_async
-def _record(fixes):
-    outcome = services.positions_record(fixes=fixes)
-    fleets = {p.fleet_id for p in outcome.moved}
-    return outcome, {f: live.store().sequence(f) for f in fleets}
+@sync_to_async(thread_sensitive=False)
+def _move(fixes):
+    """Redis only (no database), so it runs off the thread that serialises database work."""
+    moved = services.positions_move(fixes=fixes)
+    return moved, {f: live.store().sequence(f) for f in {p.fleet_id for p in moved}}
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ingestor] = weakref.WeakKeyDictionary()

@@ -271,9 +271,6 @@ def _build(model: Model):
         if model.fixed and model.fixed[c] is not None:
             for i in index:
                 routing.VehicleVar(i).SetValues([-1, model.fixed[c]])
-    for i in range(n):
-        if i not in terminals:
-            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(manager.NodeToIndex(i)))
     return manager, routing, time_dim
 
 

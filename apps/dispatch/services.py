@@ -64,42 +64,65 @@ def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
     return inserted
 
 
-def positions_record(*, fixes: list[tuple[uuid.UUID, uuid.UUID, Ping]]) -> PingOutcome:
-    """Store (driver, fleet, ping) fixes once each in the history, then move the live map for those that are
-    newer than what it holds. The caller has checked that each driver is on duty and is who sent the ping."""
-    received_at = timezone.now()
-    unique: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, Ping]] = {}
+Fix = tuple[uuid.UUID, uuid.UUID, Ping]  # (driver, fleet, ping)
+
+
+def _unique(fixes: list[Fix]) -> dict[uuid.UUID, Fix]:
+    unique: dict[uuid.UUID, Fix] = {}
     for fix in fixes:
         unique.setdefault(fix[2].ping_id, fix)
+    return unique
+
+
+def positions_move(*, fixes: list[Fix]) -> list[LivePosition]:
+    """Move the live map for the fixes newer than what it holds (per driver, the newest of the batch); returns
+    the positions that moved. A resent ping is never newer than itself, so it moves nothing twice."""
+    by_fleet: dict[uuid.UUID, list[LivePosition]] = {}
+    for driver_id, fleet_id, p in _unique(fixes).values():
+        by_fleet.setdefault(fleet_id, []).append(
+            LivePosition(
+                driver_id=driver_id,
+                fleet_id=fleet_id,
+                lat=p.lat,
+                lng=p.lng,
+                recorded_at=p.recorded_at,
+                heading=p.heading,
+                speed_mps=p.speed_mps,
+            )
+        )
+    moved: list[LivePosition] = []
+    for fleet_id, positions in by_fleet.items():
+        moved += live.store().update(fleet_id, domain.newest_per_driver(positions))
+    return moved
+
+
+def positions_store(*, fixes: list[Fix], moved: list[LivePosition] = ()) -> PingOutcome:
+    """Store the fixes once each in the history (one statement per 1,000), then refresh tracking pages for the
+    drivers that moved. The caller has checked that each driver is on duty and is who sent the ping."""
+    received_at = timezone.now()
+    unique = _unique(fixes)
     rows = [
         (p.ping_id, d, f, p.recorded_at, received_at, p.lat, p.lng, p.accuracy_m, p.heading, p.speed_mps)
         for d, f, p in unique.values()
     ]
     new = _history_insert(rows)
-    by_fleet: dict[uuid.UUID, list[LivePosition]] = {}
-    for driver_id, fleet_id, p in unique.values():
-        if p.ping_id in new:
-            by_fleet.setdefault(fleet_id, []).append(
-                LivePosition(
-                    driver_id=driver_id,
-                    fleet_id=fleet_id,
-                    lat=p.lat,
-                    lng=p.lng,
-                    recorded_at=p.recorded_at,
-                    heading=p.heading,
-                    speed_mps=p.speed_mps,
-                )
-            )
-    moved = []
-    for fleet_id, positions in by_fleet.items():
-        moved += live.store().update(fleet_id, domain.newest_per_driver(positions))
     if moved:
-        _tracking_refresh(moved)
+        _tracking_refresh(list(moved))
     return PingOutcome(
         stored=tuple(i for i in unique if i in new),
         duplicates=tuple(f[2].ping_id for f in fixes if f[2].ping_id not in new),
         moved=tuple(moved),
     )
+
+
+def positions_record(*, fixes: list[Fix]) -> PingOutcome:
+    """History first, then the live map for the pings that were new (the REST upload's order)."""
+    stored = positions_store(fixes=fixes)
+    new = set(stored.stored)
+    moved = positions_move(fixes=[f for f in fixes if f[2].ping_id in new])
+    if moved:
+        _tracking_refresh(moved)
+    return PingOutcome(stored=stored.stored, duplicates=stored.duplicates, moved=tuple(moved))
 
 
 def positions_upload(

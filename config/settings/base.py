@@ -102,7 +102,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py 8 gives sockets a 5 s read timeout, the same as channels-redis' blocking read on an idle
+            # channel: the two race and the consumer dies. The socket must outwait the blocking read.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 1500, "expiry": 30},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -293,7 +295,7 @@ DISPATCH_LIVE_PREFIX = env.str("DISPATCH_LIVE_PREFIX", default="lt:live")
 DISPATCH_LIVE_TTL_SECONDS = env.int("DISPATCH_LIVE_TTL_SECONDS", default=120)  # a silent driver leaves the map
 DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trail kept this long
 DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
-DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=50)  # websocket pings are batched this long at most
+DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=20)  # websocket pings are batched this long at most
 DISPATCH_MATRIX_PROVIDER = env.str("DISPATCH_MATRIX_PROVIDER", default="apps.dispatch.matrix.GreatCircleProvider")
 DISPATCH_DETOUR_FACTOR = env.float("DISPATCH_DETOUR_FACTOR", default=BILLING_DETOUR_FACTOR)
 DISPATCH_SPEED_KMH = BILLING_SPEED_KMH

@@ -223,3 +223,19 @@ def test_offers_and_assignments_reach_the_driver_app_live(dispatch_world, relay_
         await driver.disconnect()
 
     run(scenario())
+
+
+def test_an_idle_socket_outlives_the_channel_layers_blocking_read(dispatch_world):
+    """redis-py's default 5 s socket timeout used to race channels-redis' 5 s blocking read and kill idle
+    consumers; a driver app that says nothing for a while must still be connected afterwards."""
+    crew = dispatch_world.crews[0]
+
+    async def scenario():
+        driver, _, _ = await connect("/ws/driver/", crew.user)
+        await next_of(driver, "hello")
+        assert await driver.receive_nothing(timeout=7, interval=0.5)
+        await driver.send_json_to({"type": "ping", **ping(52.5, 13.4)})
+        assert (await next_of(driver, "ack"))["type"] == "ack"
+        await driver.disconnect()
+
+    run(scenario())
