@@ -6,12 +6,10 @@ Both authenticate before accept (logitrack.realtime). Message formats are in doc
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
@@ -55,8 +53,8 @@ class DriverConsumer(_JsonConsumer):
             )
         except (ValueError, NotADriver):
             return False
-        self._duty_checked_at, self._duty_ok = 0.0, False
         await self.channel_layer.group_add(feed.driver_group(self.driver.id), self.channel_name)
+        await ingest.roster().join(self.driver.id)
         return True
 
     async def connected(self) -> None:
@@ -64,14 +62,14 @@ class DriverConsumer(_JsonConsumer):
 
     async def disconnect(self, code) -> None:
         if hasattr(self, "driver"):
+            ingest.roster().leave(self.driver.id)
             await self.channel_layer.group_discard(feed.driver_group(self.driver.id), self.channel_name)
 
-    async def _on_duty(self) -> bool:
-        # duty changes are rare; asking partner at most every few seconds keeps 1 Hz pings off the database
-        if time.monotonic() - self._duty_checked_at > settings.DISPATCH_DUTY_RECHECK_SECONDS:
-            self._duty_ok = await database_sync_to_async(selectors.driver_on_duty)(driver_id=self.driver.id)
-            self._duty_checked_at = time.monotonic()
-        return self._duty_ok
+    async def feed_message(self, event) -> None:
+        message = event["message"]
+        if message.get("type") == "duty":  # partner said so: no need to wait for the next roster round
+            ingest.roster().set(self.driver.id, message["on_duty"])
+        await self.send_json(message)
 
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -100,7 +98,7 @@ class DriverConsumer(_JsonConsumer):
                 await self.error(exc.code, exc.message, ping_id=ping_id, errors=exc.extra["errors"])
         if not good:
             return
-        if not await self._on_duty():
+        if not ingest.roster().on_duty(self.driver.id):
             await self.error("dispatch.not_on_duty", "go on duty before sharing your position")
             return
         ingest.ingestor().submit(self.driver.id, self.driver.fleet_id, good, self._ack)

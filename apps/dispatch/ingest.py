@@ -1,7 +1,8 @@
 """Websocket ping ingestion: pings from every driver connection in this process are gathered for a few
-milliseconds (DISPATCH_FLUSH_MS) and handled as one batch: one atomic step per fleet for the live map, one
-push per fleet to its screens (newest position per driver), then one INSERT for the history, then each
-driver connection gets an ack for its pings. An app resends what was not acked; the ping id makes that harmless.
+milliseconds (DISPATCH_FLUSH_MS) and handled as one batch: one atomic step per fleet for the live map and
+one push per fleet to its screens (newest position per driver); then, behind, one INSERT for the history,
+and each driver connection gets an ack for its pings. An app resends what was not acked; the ping id
+makes that harmless.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import asyncio
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
-from apps.dispatch import feed, live, services
+from apps.dispatch import feed, live, selectors, services
 from apps.dispatch.contracts import Ping
 
 log = structlog.get_logger(__name__)
@@ -24,9 +27,15 @@ Ack = Callable[[list[uuid.UUID]], Awaitable[None]]
 
 
 class Ingestor:
+    """Two stages: every DISPATCH_FLUSH_MS the pending pings move the live map and go to the screens; a
+    writer then stores them and acks. The writer runs behind on its own, so a slow history write never
+    delays the next push to the screens; batches waiting for it are written together."""
+
     def __init__(self) -> None:
         self._pending: list[tuple[uuid.UUID, uuid.UUID, Ping, Ack]] = []
         self._flush: asyncio.Task | None = None
+        self._unstored: list[tuple[list, list]] = []
+        self._writer: asyncio.Task | None = None
 
     def submit(self, driver_id: uuid.UUID, fleet_id: uuid.UUID, pings: list[Ping], ack: Ack) -> None:
         self._pending += [(driver_id, fleet_id, p, ack) for p in pings]
@@ -38,42 +47,125 @@ class Ingestor:
         batch, self._pending = self._pending, []
         if not batch:
             return
-        fixes = [(d, f, p) for d, f, p, _ in batch]
         try:
-            # screens first: the live map and the push do not wait for the history write
-            moved, sequences = await _move(fixes)
+            moved, sequences = await _move([(d, f, p) for d, f, p, _ in batch])
             by_fleet: dict[uuid.UUID, list] = {}
             for position in moved:
                 by_fleet.setdefault(position.fleet_id, []).append(position)
             for fleet_id, positions in by_fleet.items():
                 await feed.positions_async(fleet_id, positions, sequences[fleet_id])
-            await database_sync_to_async(services.positions_store)(fixes=fixes, moved=moved)
         except Exception:  # nothing is acked, so the apps resend; the ping ids make that harmless
             log.exception("dispatch.ingest_failed", pings=len(batch))
             return
-        acks: dict[Ack, list[uuid.UUID]] = {}
-        for _, _, ping, ack in batch:
-            acks.setdefault(ack, []).append(ping.ping_id)
-        for ack, ids in acks.items():
+        self._unstored.append((batch, moved))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._unstored:
+            waiting, self._unstored = self._unstored, []
+            batch = [item for b, _ in waiting for item in b]
+            moved = [p for _, m in waiting for p in m]
             try:
-                await ack(ids)
-            except Exception:  # the connection closed meanwhile; the app resends
-                log.info("dispatch.ack_undelivered", pings=len(ids))
+                await _store([(d, f, p) for d, f, p, _ in batch], moved)
+            except Exception:  # not acked: the apps resend
+                log.exception("dispatch.ingest_store_failed", pings=len(batch))
+                await sync_to_async(close_old_connections)()  # a broken connection is replaced next time
+                continue
+            acks: dict[Ack, list[uuid.UUID]] = {}
+            for _, _, ping, ack in batch:
+                acks.setdefault(ack, []).append(ping.ping_id)
+            for ack, ids in acks.items():
+                try:
+                    await ack(ids)
+                except Exception:  # the connection closed meanwhile; the app resends
+                    log.info("dispatch.ack_undelivered", pings=len(ids))
 
 
-@sync_to_async(thread_sensitive=False)
+# Not database_sync_to_async: that closes and health-checks the connection around every call, which at
+# dozens of batches a second doubled the queries. The batch keeps its connection; errors replace it.
+@sync_to_async(thread_sensitive=True)
+def _store(fixes, moved):
+    return services.positions_store(fixes=fixes, moved=moved)
+
+
+_LIVE_MAP = ThreadPoolExecutor(2, thread_name_prefix="live-map")  # never queued behind other sync work
+
+
+@sync_to_async(thread_sensitive=False, executor=_LIVE_MAP)
 def _move(fixes):
     """Redis only (no database), so it runs off the thread that serialises database work."""
     moved = services.positions_move(fixes=fixes)
     return moved, {f: live.store().sequence(f) for f in {p.fleet_id for p in moved}}
 
 
-_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ingestor] = weakref.WeakKeyDictionary()
+class DutyRoster:
+    """Which of the drivers connected to this process are on duty. One query for all of them every
+    DISPATCH_DUTY_RECHECK_SECONDS (and partner's duty events, pushed to the driver's socket, update it at
+    once), so a ping never waits for the database."""
+
+    def __init__(self) -> None:
+        self._connected: dict[uuid.UUID, int] = {}
+        self._on_duty: set[uuid.UUID] = set()
+        self._task: asyncio.Task | None = None
+
+    async def join(self, driver_id: uuid.UUID) -> None:
+        self._connected[driver_id] = self._connected.get(driver_id, 0) + 1
+        if self._connected[driver_id] == 1:
+            await self._refresh([driver_id])
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._follow())
+
+    def leave(self, driver_id: uuid.UUID) -> None:
+        left = self._connected.get(driver_id, 0) - 1
+        if left <= 0:
+            self._connected.pop(driver_id, None)
+            self._on_duty.discard(driver_id)
+        else:
+            self._connected[driver_id] = left
+
+    def on_duty(self, driver_id: uuid.UUID) -> bool:
+        return driver_id in self._on_duty
+
+    def set(self, driver_id: uuid.UUID, on_duty: bool) -> None:
+        (self._on_duty.add if on_duty else self._on_duty.discard)(driver_id)
+
+    async def _refresh(self, driver_ids: list[uuid.UUID]) -> None:
+        for start in range(0, len(driver_ids), 1000):
+            chunk = driver_ids[start : start + 1000]
+            on = await _drivers_on_duty(driver_ids=chunk)
+            for driver_id in chunk:
+                self.set(driver_id, driver_id in on and driver_id in self._connected)
+
+    async def _follow(self) -> None:
+        while self._connected:
+            await asyncio.sleep(max(0.5, settings.DISPATCH_DUTY_RECHECK_SECONDS))
+            try:
+                await self._refresh(list(self._connected))
+            except Exception:  # keep the last answer; try again next round
+                log.exception("dispatch.duty_refresh_failed", drivers=len(self._connected))
+
+
+# one batched query per round, so it can share the process's database thread
+_drivers_on_duty = database_sync_to_async(selectors.drivers_on_duty)
+
+
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Ingestor, DutyRoster]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _of_loop() -> tuple[Ingestor, DutyRoster]:
+    """One of each per event loop (a server process has one; tests start several)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _by_loop:
+        _by_loop[loop] = (Ingestor(), DutyRoster())
+    return _by_loop[loop]
 
 
 def ingestor() -> Ingestor:
-    """One per event loop (a server process has one; tests start several)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _by_loop:
-        _by_loop[loop] = Ingestor()
-    return _by_loop[loop]
+    return _of_loop()[0]
+
+
+def roster() -> DutyRoster:
+    return _of_loop()[1]

@@ -39,12 +39,14 @@ def driver_get(*, driver_id: uuid.UUID) -> DriverRef | None:
 
 
 def drivers_named(*, driver_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    names = {}
-    for driver_id in driver_ids:
-        driver = driver_get(driver_id=driver_id)
-        if driver is not None:
-            names[driver_id] = driver.display_name
-    return names
+    return {d.id: d.display_name for d in partner_api.drivers_get(driver_ids=driver_ids)}
+
+
+def drivers_on_duty(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the drivers who are active and on duty now (one query)."""
+    return {
+        d.id for d in partner_api.drivers_get(driver_ids=driver_ids) if d.active and d.duty_status == DutyStatus.ON_DUTY
+    }
 
 
 def eligible_driver_ids(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.dispatch import domain, feed, integrations, live
 from apps.dispatch.contracts import NotADriver, PlanStatus
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
-from apps.partner.contracts import DriverRef, DutyStatus
+from apps.partner.contracts import DriverRef
 from logitrack.principal import Principal, Role
 
 
@@ -28,8 +28,11 @@ def driver_for_connection(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> 
 
 
 def driver_on_duty(*, driver_id: uuid.UUID) -> bool:
-    driver = integrations.driver_get(driver_id=driver_id)
-    return driver is not None and driver.active and driver.duty_status == DutyStatus.ON_DUTY
+    return driver_id in integrations.drivers_on_duty(driver_ids=[driver_id])
+
+
+def drivers_on_duty(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    return integrations.drivers_on_duty(driver_ids=driver_ids)
 
 
 def trail_visible_to(*, principal: Principal, driver_id: uuid.UUID) -> bool:

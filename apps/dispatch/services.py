@@ -41,17 +41,32 @@ _HISTORY_COLUMNS = (
     "heading",
     "speed_mps",
 )
-_CHUNK = 1000  # rows per INSERT: under every backend's bound-parameter limit
+_CHUNK = 1000  # rows per INSERT on SQLite: under its bound-parameter limit
+
+
+_PG_TYPES = ("uuid", "uuid", "uuid", "timestamptz", "timestamptz", "float8", "float8", "float8", "float8", "float8")
 
 
 def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
-    """INSERT ... ON CONFLICT DO NOTHING in chunks; returns the ping ids that were new."""
+    """INSERT ... ON CONFLICT DO NOTHING; returns the ping ids that were new. On PostgreSQL the rows travel as
+    one array per column (unnest): ten parameters whatever the batch size, so the statement text never
+    changes and psycopg does not re-parse thousands of placeholders per batch."""
+    if not rows:
+        return set()
     table = connection.ops.quote_name(PositionPing._meta.db_table)
     fields = [PositionPing._meta.get_field(c) for c in _HISTORY_COLUMNS]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     inserted: set[uuid.UUID] = set()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT (ping_id) DO NOTHING RETURNING ping_id",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return {v for (v,) in cursor.fetchall()}
+        placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
             params = [f.get_db_prep_save(v, connection) for row in chunk for f, v in zip(fields, row, strict=True)]
@@ -224,6 +239,7 @@ def offer_made(
 
 
 def duty_changed(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) -> None:
+    feed.to_driver(driver_id, "duty", {"on_duty": on_duty})
     if not on_duty:
         live.store().remove(fleet_id, driver_id)
         feed.to_fleet(fleet_id, "driver_off", {"driver_id": str(driver_id)})

@@ -26,6 +26,11 @@ def driver_for_user(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> Driver
     return _ref(_selectors.driver_for_user(user_id=user_id, fleet_id=fleet_id))
 
 
+def drivers_get(*, driver_ids: list[uuid.UUID]) -> list[DriverRef]:
+    """The drivers that exist among `driver_ids` (unknown ids are left out), in one query."""
+    return [_ref(d) for d in _DriverProfile.objects.filter(id__in=driver_ids)]
+
+
 def drivers_of_user(*, user_id: uuid.UUID) -> list[DriverRef]:
     """Every driver profile a user has (one per fleet they drive for)."""
     return [_ref(d) for d in _DriverProfile.objects.filter(user_id=user_id).order_by("created_at")]

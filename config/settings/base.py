@@ -99,12 +99,14 @@ FULL_STACK = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
+    # Pub/sub: a group message is published once and each web process hands it to its own members, instead of
+    # one Redis list per member popped one round trip at a time (which could not keep up with 20 screens of a
+    # busy fleet). Pushes are at most once either way; screens resync over REST after a gap.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 gives sockets a 5 s read timeout, the same as channels-redis' blocking read on an idle
-            # channel: the two race and the consumer dies. The socket must outwait the blocking read.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 1500, "expiry": 30},
+            "BACKEND": env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"),
+            # redis-py 8 reads with a 5 s socket timeout by default: a quiet subscription must outlast it
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}]},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -295,7 +297,7 @@ DISPATCH_LIVE_PREFIX = env.str("DISPATCH_LIVE_PREFIX", default="lt:live")
 DISPATCH_LIVE_TTL_SECONDS = env.int("DISPATCH_LIVE_TTL_SECONDS", default=120)  # a silent driver leaves the map
 DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trail kept this long
 DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
-DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=20)  # websocket pings are batched this long at most
+DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=40)  # websocket pings are batched this long at most
 DISPATCH_MATRIX_PROVIDER = env.str("DISPATCH_MATRIX_PROVIDER", default="apps.dispatch.matrix.GreatCircleProvider")
 DISPATCH_DETOUR_FACTOR = env.float("DISPATCH_DETOUR_FACTOR", default=BILLING_DETOUR_FACTOR)
 DISPATCH_SPEED_KMH = BILLING_SPEED_KMH

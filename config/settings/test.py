@@ -20,3 +20,8 @@ REST_FRAMEWORK = {
 
 # Throwaway contexts that exercise the event backbone across app boundaries (tests/support).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  # noqa: F405
+
+# Threads that serve websocket consumers keep no connection between calls, so the test database can be
+# dropped at the end (persistent connections are for the long-running server processes).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -128,20 +128,27 @@ def test_pings_are_acked_stored_once_and_reach_only_the_own_fleets_screens(dispa
     assert (held.lat, held.lng) == (52.52, 13.41)
 
 
-def test_a_driver_off_duty_cannot_place_themselves_on_the_map(dispatch_world, live_store, settings):
-    settings.DISPATCH_DUTY_RECHECK_SECONDS = 0
+def test_a_driver_off_duty_cannot_place_themselves_on_the_map(dispatch_world, live_store, relay_and_deliver):
     crew = dispatch_world.crews[1]
     partner_services.duty_set(driver_id=crew.driver.id, on_duty=False)
+    relay_and_deliver()
 
     async def scenario():
         driver, connected, _ = await connect("/ws/driver/", crew.user)
         assert connected  # offers and assignments can still reach them
         await driver.send_json_to({"type": "ping", **ping(52.5, 13.4)})
         assert (await next_of(driver, "error"))["code"] == "dispatch.not_on_duty"
+        # going on duty reaches the open socket at once (partner's event), no reconnect or wait needed
+        await database_sync_to_async(partner_services.duty_set)(driver_id=crew.driver.id, on_duty=True)
+        await database_sync_to_async(relay_and_deliver)()
+        assert (await next_of(driver, "duty"))["on_duty"] is True
+        await driver.send_json_to({"type": "ping", **ping(52.5, 13.4)})
+        assert (await next_of(driver, "ack"))["type"] == "ack"
         await driver.disconnect()
 
     run(scenario())
-    assert not PositionPing.objects.exists() and live_store.fleet(dispatch_world.fleet_id) == []
+    assert PositionPing.objects.filter(driver_id=crew.driver.id).count() == 1
+    assert [p.driver_id for p in live_store.fleet(dispatch_world.fleet_id)] == [crew.driver.id]
 
 
 def test_screen_messages_are_numbered_and_the_snapshot_says_where_it_stands(dispatch_world, relay_and_deliver):
