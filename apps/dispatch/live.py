@@ -121,18 +121,25 @@ class RedisLiveStore:
     def nearest(
         self, fleet_id: uuid.UUID, *, lat: float, lng: float, radius_m: float, count: int
     ) -> list[tuple[uuid.UUID, float]]:
-        """(driver, straight-line metres) closest first, within the radius (GEOSEARCH)."""
+        """(driver, straight-line metres) closest first, within the radius (GEOSEARCH). Redis sorts every member
+        inside the circle, so the circle grows in steps and stops once it holds enough drivers: in a dense
+        city the first, small one usually does (100,000 drivers: 16 ms for 5 km at once, see benchmarks)."""
         self._fresh(fleet_id)
-        found = self.redis.geosearch(
-            self._keys(fleet_id)[0],
-            longitude=lng,
-            latitude=lat,
-            radius=radius_m,
-            unit="m",
-            sort="ASC",
-            count=count,
-            withdist=True,
-        )
+        key = self._keys(fleet_id)[0]
+        found = []
+        for step in (500.0, 1_500.0, 5_000.0, radius_m):
+            found = self.redis.geosearch(
+                key,
+                longitude=lng,
+                latitude=lat,
+                radius=min(step, radius_m),
+                unit="m",
+                sort="ASC",
+                count=count,
+                withdist=True,
+            )
+            if len(found) >= count or step >= radius_m:
+                break
         return [(uuid.UUID(d.decode()), float(dist)) for d, dist in found]
 
     def remove(self, fleet_id: uuid.UUID, driver_id: uuid.UUID) -> None:
