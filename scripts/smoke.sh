@@ -27,5 +27,7 @@ fetch "http://127.0.0.1:$port/healthz" || { cat "$scratch/server.log"; die "/hea
 fetch "http://127.0.0.1:$port/readyz" || { cat "$scratch/server.log"; die "/readyz failed"; }
 fetch "http://127.0.0.1:$port/api/schema/" || { cat "$scratch/server.log"; die "/api/schema/ failed"; }
 fetch "http://127.0.0.1:$port/api/docs/" || { cat "$scratch/server.log"; die "/api/docs/ failed"; }
+fetch "http://127.0.0.1:$port/login/?next=/dispatch/" || { cat "$scratch/server.log"; die "/login/ failed"; }
+fetch "http://127.0.0.1:$port/static/dispatch/screen.js" || { cat "$scratch/server.log"; die "the screen's script is not served"; }
 rc=0
-echo "embedded default serves /healthz, /readyz, /api/schema/ and /api/docs/"
+echo "embedded default serves /healthz, /readyz, /api/schema/, /api/docs/, /login/ and the dispatch screen's script"
