@@ -164,3 +164,13 @@ def test_get_model_rule_catches_a_planted_call(tmp_path):
     offenders = rules.cross_context_get_model(tmp_path)
     assert len(offenders) == 1
     assert offenders[0].endswith("selectors.py:7: get_model('fleet') from trips")
+
+
+def test_the_events_catalogue_is_generated_from_the_code():
+    """docs/events-catalogue.md lists every event and subscriber; regenerate it when events change."""
+    from django.conf import settings
+
+    from logitrack.outbox import catalogue
+
+    path = Path(settings.BASE_DIR) / "docs" / "events-catalogue.md"
+    assert path.read_text() == catalogue.render(), "run `python manage.py outbox_catalogue` and commit the result"
