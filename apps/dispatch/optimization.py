@@ -326,25 +326,16 @@ def _score(plan: Plan, model: Model) -> tuple[int, int]:
 
 
 def solve_model(
-    model: Model,
-    *,
-    seconds: float,
-    workers: int = 1,
-    initial: dict[int, tuple[int, ...]] | None = None,
-    start_method: str = "spawn",
+    model: Model, *, seconds: float, workers: int = 1, initial: dict[int, tuple[int, ...]] | None = None
 ) -> Plan | None:
     """Best plan found by `workers` differently started searches in parallel within `seconds` of wall time.
-    With `initial` routes (the current plan) the first search continues from them.
-
-    Workers start with spawn unless the caller knows it runs no other threads: a forked child can inherit a
-    lock held by another thread of the parent and hang. Spawning costs about a second of the budget."""
+    With `initial` routes (the current plan) the first search continues from them."""
     strategies = STRATEGIES[: max(1, workers)]
     if workers <= 1:
         return _solve_model_one(model, seconds, strategies[0], initial)
-    # starting the processes and returning results come out of the wall-time budget
-    budget = max(0.5, seconds - (1.2 if start_method == "spawn" else 0.4))
-    context = multiprocessing.get_context(start_method)
-    with ProcessPoolExecutor(max_workers=len(strategies), mp_context=context) as pool:
+    budget = max(0.5, seconds - 1.2)  # starting the processes and returning results come out of the wall-time budget
+    # spawn, not fork: a forked child can inherit locks held by the parent's other threads and hang
+    with ProcessPoolExecutor(max_workers=len(strategies), mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [
             pool.submit(_solve_model_one, model, budget, s, initial if i == 0 else None)
             for i, s in enumerate(strategies)
@@ -416,10 +407,10 @@ def solomon_model(problem: Problem) -> Model:
     )
 
 
-def solve(problem: Problem, *, seconds: float, workers: int = 2, start_method: str = "spawn") -> Solution | None:
+def solve(problem: Problem, *, seconds: float, workers: int = 2) -> Solution | None:
     """A Solomon instance through the production solver; the distance is recomputed exactly by `check`."""
     started = time.monotonic()
-    plan = solve_model(solomon_model(problem), seconds=seconds, workers=workers, start_method=start_method)
+    plan = solve_model(solomon_model(problem), seconds=seconds, workers=workers)
     if plan is None:
         return None
     routes = tuple(r.nodes for r in plan.routes)

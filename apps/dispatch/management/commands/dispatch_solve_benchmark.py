@@ -1,6 +1,5 @@
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -30,9 +29,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         started = time.monotonic()
-        # run alone (no other threads), forked workers are safe and start at once; inside a test run, spawn
-        start_method = "fork" if threading.active_count() == 1 else "spawn"
-        solution = optimization.solve(problem, seconds=seconds, workers=workers, start_method=start_method)
+        solution = optimization.solve(problem, seconds=seconds, workers=workers)
         elapsed = time.monotonic() - started
         if solution is None:
             raise CommandError(f"no feasible solution for {problem.name} within {seconds:g}s")
