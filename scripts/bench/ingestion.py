@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -260,6 +261,7 @@ def main() -> None:
         env=env,
         stdout=server_log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its workers are stopped with it, never left behind
     )
     try:
         import requests
@@ -273,11 +275,11 @@ def main() -> None:
         result = asyncio.run(run_load(args, base, fleet.id, dispatcher_token, drivers))
         server_errors = log_path.read_text().count("Exception in ASGI application")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(20)
         except subprocess.TimeoutExpired:  # connections still draining: enough
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
 
     from apps.dispatch.models import PositionPing
