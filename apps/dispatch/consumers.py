@@ -14,7 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from apps.dispatch import domain, feed, ingest, selectors
-from apps.dispatch.contracts import InvalidPing, NotADriver
+from apps.dispatch.contracts import NotADriver
 from apps.dispatch.schemas import SnapshotOutput
 from logitrack.principal import Principal, Role
 from logitrack.realtime import AuthenticatedJsonConsumer
@@ -83,19 +83,9 @@ class DriverConsumer(_JsonConsumer):
         if len(raw) > domain.MAX_BATCH:
             await self.error("dispatch.batch_too_large", f"at most {domain.MAX_BATCH} pings per message")
             return
-        now, good = timezone.now(), []
-        for item in raw:
-            claimed = item.get("driver_id") if isinstance(item, dict) else None
-            if claimed is not None and str(claimed) != str(self.driver.id):
-                await self.error(
-                    "dispatch.not_your_driver", "pings can only be sent for yourself", ping_id=item.get("ping_id")
-                )
-                continue
-            try:
-                good.append(domain.parse_ping(item, now=now))
-            except InvalidPing as exc:
-                ping_id = item.get("ping_id") if isinstance(item, dict) else None
-                await self.error(exc.code, exc.message, ping_id=ping_id, errors=exc.extra["errors"])
+        good, refused = domain.sort_pings(raw, driver_id=self.driver.id, now=timezone.now())
+        for problem in refused:
+            await self.error(problem.pop("code"), problem.pop("message"), **problem)
         if not good:
             return
         if not ingest.roster().on_duty(self.driver.id):

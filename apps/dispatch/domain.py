@@ -107,6 +107,35 @@ def parse_batch(raw: Any, *, now: dt.datetime) -> list[Ping]:
     return pings
 
 
+def claims_other_driver(raw: Any, driver_id: uuid.UUID) -> bool:
+    """A ping may name its driver; it must be the sender's own."""
+    claimed = raw.get("driver_id") if isinstance(raw, Mapping) else None
+    return claimed is not None and str(claimed) != str(driver_id)
+
+
+def sort_pings(raw: list, *, driver_id: uuid.UUID, now: dt.datetime) -> tuple[list[Ping], list[dict]]:
+    """One by one (a socket's messages): the valid pings, and for each refused one what to tell the app."""
+    good, refused = [], []
+    for item in raw:
+        ping_id = item.get("ping_id") if isinstance(item, Mapping) else None
+        if claims_other_driver(item, driver_id):
+            refused.append(
+                {
+                    "code": "dispatch.not_your_driver",
+                    "message": "pings can only be sent for yourself",
+                    "ping_id": ping_id,
+                }
+            )
+            continue
+        try:
+            good.append(parse_ping(item, now=now))
+        except InvalidPing as exc:
+            refused.append(
+                {"code": exc.code, "message": exc.message, "ping_id": ping_id, "errors": exc.extra["errors"]}
+            )
+    return good, refused
+
+
 def newest_per_driver(positions):
     """Coalesce: the latest position of each driver (what a screen needs; older ones are superseded)."""
     latest = {}

@@ -37,28 +37,17 @@ def position_json(p: LivePosition) -> dict[str, Any]:
     }
 
 
-def _positions_message(fleet_id: uuid.UUID, positions: list[LivePosition]) -> dict[str, Any]:
-    return {
-        "type": "feed.message",
-        "message": {
-            "type": "positions",
-            "seq": live.store().sequence(fleet_id),
-            "positions": [position_json(p) for p in positions],
-        },
-    }
-
-
-def positions(fleet_id: uuid.UUID, moved: list[LivePosition]) -> None:
-    if moved:
-        async_to_sync(get_channel_layer().group_send)(fleet_group(fleet_id), _positions_message(fleet_id, moved))
-
-
 async def positions_async(fleet_id: uuid.UUID, moved: list[LivePosition], sequence: int) -> None:
     message = {
         "type": "feed.message",
         "message": {"type": "positions", "seq": sequence, "positions": [position_json(p) for p in moved]},
     }
     await get_channel_layer().group_send(fleet_group(fleet_id), message)
+
+
+def positions(fleet_id: uuid.UUID, moved: list[LivePosition]) -> None:
+    if moved:
+        async_to_sync(positions_async)(fleet_id, moved, live.store().sequence(fleet_id))
 
 
 def _send_now(group: str, message: dict[str, Any]) -> None:

@@ -27,10 +27,6 @@ def driver_for_connection(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> 
     return drivers[0]
 
 
-def driver_on_duty(*, driver_id: uuid.UUID) -> bool:
-    return driver_id in integrations.drivers_on_duty(driver_ids=[driver_id])
-
-
 def drivers_on_duty(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return integrations.drivers_on_duty(driver_ids=driver_ids)
 
@@ -125,9 +121,20 @@ def _staff_only(rows: QuerySet, principal: Principal) -> QuerySet:
     return rows.filter(fleet_id__in=principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER))
 
 
-def screen_fleets(*, principal: Principal) -> list[dict]:
-    """The fleets whose dispatch screen the caller may open, by name."""
-    return screen_fleets_named(fleet_ids=sorted(principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER), key=str))
+def screen_fleets(*, principal: Principal | None, wanted: str) -> tuple[list[dict], dict | None]:
+    """The fleets whose dispatch screen the caller may open, by name, and the one to show: the `wanted` id if
+    theirs (any fleet for a platform admin), else their first. No fleet: (`[]`, None)."""
+    if principal is None:
+        return [], None
+    fleets = screen_fleets_named(fleet_ids=sorted(principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER), key=str))
+    try:
+        wanted_id = uuid.UUID(wanted) if wanted else None
+    except ValueError:
+        wanted_id = None
+    if wanted_id and principal.is_platform_admin and wanted_id not in {f["id"] for f in fleets}:
+        fleets += screen_fleets_named(fleet_ids=[wanted_id])
+    current = next((f for f in fleets if f["id"] == wanted_id), fleets[0] if fleets else None)
+    return fleets, current
 
 
 def screen_fleets_named(*, fleet_ids: list[uuid.UUID]) -> list[dict]:

@@ -140,16 +140,11 @@ def positions_record(*, fixes: list[Fix]) -> PingOutcome:
     return PingOutcome(stored=stored.stored, duplicates=stored.duplicates, moved=tuple(moved))
 
 
-def positions_upload(
-    *, user_id: uuid.UUID, fleet_id: uuid.UUID | None, raw_pings: object, claimed_driver_id: str | None = None
-) -> PingOutcome:
+def positions_upload(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None, raw_pings: object) -> PingOutcome:
     """A driver app's buffered upload over REST: all pings valid or none stored; screens see the newest."""
     pings = domain.parse_batch(raw_pings, now=timezone.now())
     driver = integrations.driver_on_duty(user_id=user_id, fleet_id=fleet_id)
-    claimed = {str(p.get("driver_id")) for p in raw_pings if isinstance(p, dict) and p.get("driver_id")}
-    if claimed_driver_id:
-        claimed.add(claimed_driver_id)
-    if claimed - {str(driver.id)}:
+    if any(domain.claims_other_driver(p, driver.id) for p in raw_pings):
         raise NotYourDriver("pings can only be sent for yourself, from your own login")
     outcome = positions_record(fixes=[(driver.id, driver.fleet_id, p) for p in pings])
     feed.positions(driver.fleet_id, list(outcome.moved))
@@ -192,8 +187,8 @@ def _tracking_refresh(moved: list[LivePosition]) -> None:
 # ---- what screens and driver apps hear about trips ----------------------------------------------------------
 
 
-def _push_trip(trip_id: uuid.UUID, fleet_id: uuid.UUID, change: str) -> None:
-    trip = integrations.trip_get(trip_id=trip_id)
+def _push_trip(trip_id: uuid.UUID, fleet_id: uuid.UUID, change: str, trip=None) -> None:
+    trip = trip or integrations.trip_get(trip_id=trip_id)
     attempt = DispatchAttempt.objects.filter(trip_id=trip_id).first()
     feed.to_fleet(fleet_id, "trip", {"change": change, "trip": _jsonable(domain.trip_json(trip, attempt))})
 
@@ -211,8 +206,8 @@ def trip_assigned(*, trip_id: uuid.UUID, fleet_id: uuid.UUID, driver_id: uuid.UU
     DispatchAttempt.objects.filter(trip_id=trip_id).exclude(status=DispatchAttempt.Status.CLOSED).update(
         status=DispatchAttempt.Status.ASSIGNED, updated_at=timezone.now()
     )
-    _push_trip(trip_id, fleet_id, "reassigned" if reassigned else "assigned")
     trip = integrations.trip_get(trip_id=trip_id)
+    _push_trip(trip_id, fleet_id, "reassigned" if reassigned else "assigned", trip)
     feed.to_driver(driver_id, "assignment", {"trip": _jsonable(domain.trip_json(trip))})
 
 
