@@ -20,13 +20,13 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as Stripe accepts
 
 def _body_for_fingerprint(request: Request) -> Any:
     data = request.data
-    if hasattr(data, "lists"):  # QueryDict from form/multipart bodies
-        body: dict[str, Any] = {k: v for k, v in data.lists()}
+    files = getattr(request, "FILES", None) or {}
+    if hasattr(data, "lists"):  # QueryDict from form/multipart bodies; DRF merges the files into it
+        body: dict[str, Any] = {k: v for k, v in data.lists() if k not in files}
     else:
         body = data
-    files = getattr(request, "FILES", None)
     if files:
-        body = {"data": body, "files": sorted((name, f.name, f.size) for name, f in files.items())}
+        body = {"data": body, "files": sorted((name, f.name, f.size) for name, fs in files.lists() for f in fs)}
     return body
 
 

@@ -102,6 +102,42 @@ def test_malformed_keys_are_400(user_client, key):
 
 
 @pytest.mark.django_db
+def test_a_multipart_upload_with_a_key_replays_and_a_different_file_is_a_different_request(make_user):
+    """request.data of a multipart body holds the uploaded files too; they are fingerprinted by name and size."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.parsers import MultiPartParser
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory, force_authenticate
+    from rest_framework.views import APIView
+
+    from logitrack.idempotency.drf import idempotent
+
+    calls = []
+
+    class UploadView(APIView):
+        parser_classes = [MultiPartParser]
+
+        @idempotent
+        def post(self, request):
+            calls.append(request.data["note"])
+            return Response({"size": request.FILES["file"].size}, status=201)
+
+    user = make_user()
+
+    def upload(content: bytes):
+        body = {"note": "proof", "file": SimpleUploadedFile("proof.png", content, content_type="image/png")}
+        request = APIRequestFactory().post("/upload/", body, format="multipart", HTTP_IDEMPOTENCY_KEY="k-upload")
+        force_authenticate(request, user=user)
+        return UploadView.as_view()(request)
+
+    first, again, other = upload(b"png bytes"), upload(b"png bytes"), upload(b"other png bytes")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422
+    assert calls == ["proof"]
+
+
+@pytest.mark.django_db
 def test_a_key_past_the_retention_window_is_a_new_request(user_client, settings):
     client, _ = user_client()
     post(client, {"label": "a"}, key="k-7")
