@@ -17,7 +17,7 @@ from apps.billing.contracts import QuoteNotFound, Service, TripFacts
 from apps.billing.models import AccountKind, FareRecord, Invoice, Payout, Quote
 from logitrack import files
 from logitrack.exceptions import NotFound, ValidationFailed
-from logitrack.http.pagination import Pagination
+from logitrack.http.pagination import PAGE_PARAMETERS, Pagination
 from logitrack.http.params import paginated, query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.serializers import StrictInputSerializer
@@ -169,7 +169,7 @@ class WalletApi(APIView):
 
     @extend_schema(
         tags=["driver app"],
-        parameters=[FLEET_PARAM, OpenApiParameter("page", int)],
+        parameters=[FLEET_PARAM, *PAGE_PARAMETERS],
         responses={200: WalletOutput},
         operation_id="billing_wallet_get",
     )
@@ -185,7 +185,7 @@ class WalletApi(APIView):
             kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=currency, owner_id=driver_id, fleet_id=fleet_id
         )
         paginator = Pagination()
-        rows = paginator.paginate_queryset(selectors.statement(account=wallet), request, view=self) if wallet else []
+        rows = paginator.paginate_queryset(selectors.statement(account=wallet) if wallet else [], request, view=self)
         return Response(
             {
                 "driver_id": driver_id,
@@ -193,8 +193,8 @@ class WalletApi(APIView):
                 "balance_minor": wallet.balance_minor if wallet else 0,
                 "held_for_payouts_minor": hold.balance_minor if hold else 0,
                 "statement": StatementLineOutput(rows, many=True).data,
-                "statement_count": paginator.page.paginator.count if wallet else 0,
-                "next": paginator.get_next_link() if wallet else None,
+                "statement_count": paginator.page.paginator.count,
+                "next": paginator.get_next_link(),
             }
         )
 
