@@ -71,4 +71,5 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         services.idempotency_release(claim=outcome)
         return response
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # the OpenAPI schema documents the header
     return wrapper
