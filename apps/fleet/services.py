@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.fleet import domain, integrations
 from apps.fleet.contracts import (
     FleetNotActive,
+    FleetNotFound,
     FleetStatus,
     IllegalFleetTransition,
     IllegalVehicleTransition,
@@ -158,7 +159,9 @@ def _require_active_fleet(fleet: Fleet) -> None:
 
 @transaction.atomic
 def vehicle_add(*, fleet_id: uuid.UUID, vehicle_type: VehicleType, data: dict[str, Any]) -> Vehicle:
-    fleet = Fleet.objects.select_for_update().get(id=fleet_id)
+    fleet = Fleet.objects.select_for_update().filter(id=fleet_id).first()
+    if fleet is None:  # a platform admin may name any fleet, including one that does not exist
+        raise FleetNotFound(f"fleet {fleet_id} does not exist")
     _require_active_fleet(fleet)
     model = VEHICLE_MODELS[VehicleType(vehicle_type)]
     vehicle = model(

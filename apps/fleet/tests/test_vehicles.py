@@ -253,3 +253,21 @@ def test_public_api_returns_contracts(fleet_a):
     assert isinstance(Truck.objects.get(id=truck.id), Truck)
     fleet = api.fleet_get(fleet_id=fleet_a.id)
     assert (fleet.currency, fleet.time_zone, fleet.commission_bps) == ("EUR", "Europe/Berlin", 1500)
+
+
+def test_a_platform_admin_adding_to_a_fleet_that_does_not_exist_gets_404(two_fleets):
+    from tests.support.isolation import client_for
+
+    response = client_for(two_fleets.platform_admin).post(
+        VEHICLES,
+        {
+            "fleet_id": "00000000-0000-4000-8000-000000000000",
+            "type": "bike",
+            "registration": "X 1",
+            "make": "M",
+            "model": "M",
+            "year": 2020,
+        },
+        format="json",
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "fleet.not_found")

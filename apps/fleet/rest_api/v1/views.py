@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from apps.fleet.models import Fleet, Vehicle
 from logitrack import files
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Principal, Role
@@ -141,7 +142,10 @@ class FleetDetailApi(APIView):
         return Response(FleetOutput(_fleet_for(require_principal(request), fleet_id)).data)
 
     @extend_schema(
-        tags=["fleet"], request=UpdateSerializer, responses={200: FleetOutput}, operation_id="fleet_fleets_update"
+        tags=["fleet"],
+        request=UpdateSerializer,
+        responses={200: FleetOutput, **problems(403)},
+        operation_id="fleet_fleets_update",
     )
     @idempotent
     def patch(self, request, fleet_id):
@@ -169,7 +173,10 @@ class FleetTransitionApi(APIView):
         reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
     @extend_schema(
-        tags=["fleet"], request=InputSerializer, responses={200: FleetOutput}, operation_id="fleet_fleets_transition"
+        tags=["fleet"],
+        request=InputSerializer,
+        responses={200: FleetOutput, **problems(409)},
+        operation_id="fleet_fleets_transition",
     )
     def post(self, request, fleet_id):
         principal = require_principal(request)
@@ -202,6 +209,20 @@ class FleetHistoryApi(APIView):
 # ---- vehicles ----------------------------------------------------------------------------
 
 
+class VehicleDetailsOutput(serializers.Serializer):
+    """The fields of the vehicle's own type: a bike's, a car's, a van's or a truck's."""
+
+    electric = serializers.BooleanField(required=False, help_text="bike")
+    cargo_box = serializers.BooleanField(required=False, help_text="bike")
+    body = serializers.ChoiceField(choices=["sedan", "estate", "suv", "mpv"], required=False, help_text="car")
+    wheelchair_accessible = serializers.BooleanField(required=False, help_text="car")
+    tail_lift = serializers.BooleanField(required=False, help_text="van")
+    refrigerated = serializers.BooleanField(required=False, help_text="van")
+    axles = serializers.IntegerField(required=False, help_text="truck")
+    gross_weight_kg = serializers.IntegerField(required=False, help_text="truck")
+    licence_class = serializers.CharField(required=False, help_text="truck: the driving licence class it needs")
+
+
 class VehicleOutput(serializers.Serializer):
     id = serializers.UUIDField()
     fleet_id = serializers.UUIDField()
@@ -222,6 +243,7 @@ class VehicleOutput(serializers.Serializer):
     def get_type(self, vehicle) -> str:
         return vehicle.TYPE.value
 
+    @extend_schema_field(VehicleDetailsOutput)
     def get_details(self, vehicle) -> dict:
         return {f: getattr(vehicle, f) for f in services.TYPE_FIELDS[vehicle.TYPE]}
 
@@ -306,7 +328,10 @@ class VehicleListApi(APIView):
         return paginated(self, request, qs, VehicleOutput)
 
     @extend_schema(
-        tags=["fleet"], request=CreateSerializer, responses={201: VehicleOutput}, operation_id="fleet_vehicles_create"
+        tags=["fleet"],
+        request=CreateSerializer,
+        responses={201: VehicleOutput, **problems(404)},
+        operation_id="fleet_vehicles_create",
     )
     @idempotent
     def post(self, request):
@@ -425,7 +450,7 @@ class VehicleDocumentFileApi(APIView):
 
     @extend_schema(
         tags=["fleet"],
-        responses={(200, "application/octet-stream"): OpenApiResponse(description="the stored file")},
+        responses=file_download("application/pdf", "image/jpeg", "image/png", description="the stored scan"),
         operation_id="fleet_vehicle_documents_file",
     )
     def get(self, request, vehicle_id, document_id):
