@@ -533,3 +533,13 @@ def test_a_fleet_that_requires_proof_gets_it_for_every_drop_off(world):
         HTTP_IF_MATCH='W/"5"',
     )
     assert done.status_code == 200, done.json()
+
+
+@pytest.mark.parametrize("if_match", ['W/"²"', 'W/"٣"', "", "W/", 'W/"1.5"', "*"])
+def test_an_if_match_that_is_no_version_is_428_not_a_server_error(world, if_match):
+    two_fleets, fleet, *_ = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    answer = two_fleets.a.client("dispatcher").post(
+        f"/api/v1/trips/trips/{trip['id']}/transitions/", {"action": "cancel"}, format="json", HTTP_IF_MATCH=if_match
+    )
+    assert (answer.status_code, answer.json()["code"]) == (428, "trips.version_required")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -20,6 +21,7 @@ from logitrack import files
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -27,10 +29,16 @@ from logitrack.types import GeoPoint
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    str,
+    {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'},
     location=OpenApiParameter.HEADER,
     required=True,
     description='the trip version you read, as its ETag: W/"3"',
+)
+_VERSION = re.compile(r'(?:W/)?"?([0-9]{1,9})"?', re.ASCII)
+# what a lifecycle step can answer besides the standard problems: another state or version, no If-Match
+VERSIONED = problems(
+    428,
+    **{"409": "the trip is in another state (`trips.illegal_transition`) or version (`trips.stale_version`)"},
 )
 
 
@@ -42,11 +50,10 @@ class PreconditionRequired(APIException):
 
 
 def _expected_version(request) -> int:
-    raw = request.headers.get("If-Match", "").strip()
-    digits = raw.removeprefix("W/").strip('"')
-    if not digits.isdigit():
+    match = _VERSION.fullmatch(request.headers.get("If-Match", "").strip())
+    if match is None:
         raise PreconditionRequired()
-    return int(digits)
+    return int(match.group(1))
 
 
 class StopOutput(serializers.Serializer):
@@ -146,7 +153,12 @@ class TripListApi(APIView):
         tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
         pins = serializers.DictField(child=serializers.CharField(), help_text="drop-off sequence -> PIN")
 
-    @extend_schema(tags=["trips"], request=BookSerializer, responses={201: BookedOutput}, operation_id="trips_book")
+    @extend_schema(
+        tags=["trips"],
+        request=BookSerializer,
+        responses={201: BookedOutput, **problems(404)},
+        operation_id="trips_book",
+    )
     @idempotent
     def post(self, request):
         principal = require_principal(request)
@@ -212,7 +224,7 @@ class TransitionApi(APIView):
         tags=["trips"],
         parameters=[IF_MATCH],
         request=InputSerializer,
-        responses={200: TripOutput},
+        responses={200: TripOutput, **VERSIONED},
         operation_id="trips_transition",
     )
     @idempotent
@@ -249,7 +261,7 @@ class AssignApi(APIView):
         tags=["trips"],
         parameters=[IF_MATCH],
         request=InputSerializer,
-        responses={200: TripOutput},
+        responses={200: TripOutput, **VERSIONED},
         operation_id="trips_assign",
     )
     @idempotent
@@ -335,7 +347,10 @@ class ShiftListApi(APIView):
         return paginated(self, request, qs, ShiftOutput)
 
     @extend_schema(
-        tags=["trips"], request=PlanSerializer, responses={201: ShiftOutput}, operation_id="trips_shifts_plan"
+        tags=["trips"],
+        request=PlanSerializer,
+        responses={201: ShiftOutput, **problems(404, 409)},
+        operation_id="trips_shifts_plan",
     )
     @idempotent
     def post(self, request):
@@ -372,7 +387,7 @@ class ShiftStartEndApi(APIView):
     class InputSerializer(StrictInputSerializer):
         odometer_km = serializers.DecimalField(max_digits=9, decimal_places=1, min_value=0)
 
-    @extend_schema(tags=["driver app"], request=InputSerializer, responses={200: ShiftOutput})
+    @extend_schema(tags=["driver app"], request=InputSerializer, responses={200: ShiftOutput, **problems(409)})
     @idempotent
     def post(self, request, shift_id):
         principal = require_principal(request)
@@ -388,7 +403,12 @@ class ShiftStartEndApi(APIView):
 class ShiftCancelApi(APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
 
-    @extend_schema(tags=["trips"], request=None, responses={200: ShiftOutput}, operation_id="trips_shifts_cancel")
+    @extend_schema(
+        tags=["trips"],
+        request=None,
+        responses={200: ShiftOutput, **problems(409)},
+        operation_id="trips_shifts_cancel",
+    )
     @idempotent
     def post(self, request, shift_id):
         shift = _shift(request, shift_id, staff=True)
@@ -437,7 +457,7 @@ class StopArriveApi(StopActionApi):
         tags=["driver app"],
         parameters=[IF_MATCH],
         request=None,
-        responses={200: TripOutput},
+        responses={200: TripOutput, **VERSIONED},
         operation_id="trips_stops_arrive",
     )
     @idempotent
@@ -450,7 +470,7 @@ class StopDoneApi(StopActionApi):
         tags=["driver app"],
         parameters=[IF_MATCH],
         request={"multipart/form-data": DoneSerializer},
-        responses={200: TripOutput},
+        responses={200: TripOutput, **VERSIONED},
         operation_id="trips_stops_done",
     )
     @idempotent
@@ -463,7 +483,7 @@ class StopFailApi(StopActionApi):
         tags=["driver app"],
         parameters=[IF_MATCH],
         request=FailSerializer,
-        responses={200: TripOutput},
+        responses={200: TripOutput, **VERSIONED},
         operation_id="trips_stops_fail",
     )
     @idempotent
@@ -507,7 +527,7 @@ class ProofFileApi(APIView):
 
     @extend_schema(
         tags=["trips"],
-        responses={(200, "image/png"): OpenApiResponse(description="the file")},
+        responses=file_download("image/png", "image/jpeg", description="the signature (PNG) or photo (JPEG, PNG)"),
         operation_id="trips_stops_proof_file",
     )
     def get(self, request, trip_id, sequence, which):
@@ -582,7 +602,10 @@ class OfferCreateApi(APIView):
         timeout_seconds = serializers.IntegerField(min_value=10, max_value=600, required=False)
 
     @extend_schema(
-        tags=["trips"], request=InputSerializer, responses={201: OfferOutput}, operation_id="trips_offers_make"
+        tags=["trips"],
+        request=InputSerializer,
+        responses={201: OfferOutput, **problems(409)},
+        operation_id="trips_offers_make",
     )
     @idempotent
     def post(self, request, trip_id):
@@ -635,7 +658,7 @@ class OfferAcceptApi(OfferAnswerApi):
     @extend_schema(
         tags=["driver app"],
         request=OfferAnswerApi.InputSerializer,
-        responses={200: OfferOutput},
+        responses={200: OfferOutput, **problems(409)},
         operation_id="trips_offers_accept",
     )
     @idempotent
@@ -647,7 +670,7 @@ class OfferRejectApi(OfferAnswerApi):
     @extend_schema(
         tags=["driver app"],
         request=OfferAnswerApi.InputSerializer,
-        responses={200: OfferOutput},
+        responses={200: OfferOutput, **problems(409)},
         operation_id="trips_offers_reject",
     )
     @idempotent
