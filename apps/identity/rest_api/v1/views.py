@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -14,6 +16,7 @@ from apps.identity.contracts import FleetRole
 from logitrack.http.clients import client_ip
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -56,7 +59,13 @@ class TokenObtainApi(AuthApi):
         password = serializers.CharField(**PASSWORD)
 
     @extend_schema(
-        tags=["auth"], request=InputSerializer, responses={200: TokenPairSerializer}, operation_id="auth_token_obtain"
+        tags=["auth"],
+        request=InputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            **problems(**{"401": "wrong email or password (`auth.invalid_credentials`)"}),
+        },
+        operation_id="auth_token_obtain",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -70,7 +79,13 @@ class TokenRefreshApi(AuthApi):
         refresh = serializers.CharField(max_length=4096)
 
     @extend_schema(
-        tags=["auth"], request=InputSerializer, responses={200: TokenPairSerializer}, operation_id="auth_token_refresh"
+        tags=["auth"],
+        request=InputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            **problems(**{"401": "the refresh token is invalid, expired, revoked or reused (`auth.token_*`)"}),
+        },
+        operation_id="auth_token_refresh",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -82,7 +97,12 @@ class LogoutApi(AuthApi):
     class InputSerializer(StrictInputSerializer):
         refresh = serializers.CharField(max_length=4096)
 
-    @extend_schema(tags=["auth"], request=InputSerializer, responses={204: None}, operation_id="auth_logout")
+    @extend_schema(
+        tags=["auth"],
+        request=InputSerializer,
+        responses={204: None, **problems(**{"401": "the refresh token is invalid (`auth.token_invalid`)"})},
+        operation_id="auth_logout",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -115,7 +135,13 @@ class RegisterApi(AuthApi):
         phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, default="", allow_blank=True)
 
     @extend_schema(
-        tags=["identity"], request=InputSerializer, responses={201: UserOutput}, operation_id="identity_register"
+        tags=["identity"],
+        request=InputSerializer,
+        responses={
+            201: UserOutput,
+            **problems(**{"409": "an account with this email exists (`identity.email_taken`)"}),
+        },
+        operation_id="identity_register",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -173,23 +199,43 @@ class PasswordChangeApi(APIView):
         return Response(status=204)
 
 
+class ExportUser(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    phone = serializers.CharField()
+    is_customer = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+    last_login = serializers.DateTimeField(allow_null=True)
+
+
+class ExportMembership(serializers.Serializer):
+    id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    role = serializers.ChoiceField(choices=[r.value for r in FleetRole])
+    since = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportInvitation(serializers.Serializer):
+    fleet_id = serializers.UUIDField()
+    role = serializers.ChoiceField(choices=[r.value for r in FleetRole])
+    sent = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+
+
+class UserExport(serializers.Serializer):
+    """Everything identity holds about you (a data-subject access request)."""
+
+    user = ExportUser()
+    memberships = ExportMembership(many=True)
+    invitations_received = ExportInvitation(many=True)
+
+
 class MyDataExportApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
 
-    @extend_schema(
-        tags=["identity"],
-        responses={
-            200: inline_serializer(
-                "UserExport",
-                {
-                    "user": serializers.DictField(),
-                    "memberships": serializers.ListField(child=serializers.DictField()),
-                    "invitations_received": serializers.ListField(child=serializers.DictField()),
-                },
-            )
-        },
-        operation_id="identity_me_export",
-    )
+    @extend_schema(tags=["identity"], responses={200: UserExport}, operation_id="identity_me_export")
     def get(self, request):
         response = Response(selectors.user_export(user_id=request.user.id))
         response["Content-Disposition"] = 'attachment; filename="logitrack-my-data.json"'
@@ -242,7 +288,7 @@ class InvitationOutput(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
-FLEET_FILTER = OpenApiParameter("fleet_id", str, description="only this fleet (UUID)")
+FLEET_FILTER = OpenApiParameter("fleet_id", uuid.UUID, description="only this fleet")
 
 
 class InvitationListCreateApi(APIView):
@@ -300,7 +346,10 @@ class InvitationAcceptApi(AuthApi):
     @extend_schema(
         tags=["identity"],
         request=InputSerializer,
-        responses={201: MembershipOutput},
+        responses={
+            201: MembershipOutput,
+            **problems(**{"401": "the email has an account: send its password (`auth.invalid_credentials`)"}),
+        },
         operation_id="identity_invitations_accept",
     )
     def post(self, request):
