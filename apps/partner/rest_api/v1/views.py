@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from apps.partner.models import DriverProfile, KycDocument
 from logitrack import files
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -33,6 +34,8 @@ STAFF = HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER)
 MANAGERS = HasRole.of(Role.FLEET_MANAGER)
 DRIVERS = HasRole.of(Role.DRIVER)
 FLEET_PARAM = OpenApiParameter("fleet_id", uuid.UUID, description="which fleet, when you drive for several")
+# every /me/ endpoint: the caller must have an active driver profile (in that fleet)
+ME = problems(**{"404": "you have no active driver profile (in that fleet): `partner.driver_not_found`"})
 
 
 class DriverOutput(serializers.Serializer):
@@ -57,6 +60,20 @@ class DriverOutput(serializers.Serializer):
         return bool(driver.photo_path)
 
 
+class DocumentDetailsOutput(serializers.Serializer):
+    """The fields of the document's own type."""
+
+    number = serializers.CharField(required=False, help_text="driving licence, identity document")
+    classes = serializers.CharField(required=False, help_text="driving licence: comma-separated, e.g. B,C1")
+    issued_on = serializers.DateField(required=False, help_text="driving licence")
+    document_type = serializers.ChoiceField(
+        choices=["passport", "id_card", "residence_permit"], required=False, help_text="identity document"
+    )
+    provider = serializers.CharField(required=False, help_text="background check")
+    reference = serializers.CharField(required=False, help_text="background check")
+    checked_on = serializers.DateField(required=False, help_text="background check")
+
+
 class DocumentOutput(serializers.Serializer):
     id = serializers.UUIDField()
     driver_id = serializers.UUIDField()
@@ -71,6 +88,7 @@ class DocumentOutput(serializers.Serializer):
     def get_type(self, doc) -> str:
         return doc.get_real_instance_class().TYPE.value
 
+    @extend_schema_field(DocumentDetailsOutput)
     def get_details(self, doc) -> dict:
         real = doc.get_real_instance()
         keys = {"number", "classes", "issued_on", "document_type", "provider", "reference", "checked_on"}
@@ -243,7 +261,7 @@ class DocumentFileApi(APIView):
 
     @extend_schema(
         tags=["partner"],
-        responses={(200, "application/octet-stream"): OpenApiResponse(description="the file")},
+        responses=file_download("application/pdf", "image/jpeg", "image/png", description="the stored scan"),
         operation_id="partner_documents_file",
     )
     def get(self, request, document_id):
@@ -279,7 +297,10 @@ class MyProfileApi(APIView):
         emergency_contact_phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, allow_blank=True)
 
     @extend_schema(
-        tags=["driver app"], parameters=[FLEET_PARAM], responses={200: DriverOutput}, operation_id="partner_me_get"
+        tags=["driver app"],
+        parameters=[FLEET_PARAM],
+        responses={200: DriverOutput, **ME},
+        operation_id="partner_me_get",
     )
     def get(self, request):
         return Response(DriverOutput(_me(request)).data)
@@ -288,7 +309,7 @@ class MyProfileApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request=UpdateSerializer,
-        responses={200: DriverOutput},
+        responses={200: DriverOutput, **ME},
         operation_id="partner_me_update",
     )
     @idempotent
@@ -312,7 +333,7 @@ class MyPhotoApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request={"multipart/form-data": UploadSerializer},
-        responses={200: DriverOutput},
+        responses={200: DriverOutput, **ME},
         operation_id="partner_me_photo_upload",
     )
     @idempotent
@@ -332,7 +353,7 @@ class DriverPhotoApi(APIView):
 
     @extend_schema(
         tags=["partner"],
-        responses={(200, "image/jpeg"): OpenApiResponse(description="the photo")},
+        responses=file_download("image/jpeg", "image/png", description="the photo"),
         operation_id="partner_drivers_photo",
     )
     def get(self, request, driver_id):
@@ -368,7 +389,7 @@ class MyDocumentsApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM],
-        responses={200: DocumentOutput(many=True)},
+        responses={200: DocumentOutput(many=True), **ME},
         operation_id="partner_me_documents_list",
     )
     def get(self, request):
@@ -378,7 +399,7 @@ class MyDocumentsApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request={"multipart/form-data": UploadSerializer},
-        responses={201: DocumentOutput},
+        responses={201: DocumentOutput, **ME},
         operation_id="partner_me_documents_upload",
     )
     @idempotent
@@ -398,7 +419,7 @@ class MyComplianceApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM],
-        responses={200: ComplianceOutput},
+        responses={200: ComplianceOutput, **ME},
         operation_id="partner_me_compliance",
     )
     def get(self, request):
@@ -425,7 +446,7 @@ class MyDutyApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request=InputSerializer,
-        responses={200: DriverOutput},
+        responses={200: DriverOutput, **ME},
         operation_id="partner_me_duty",
     )
     @idempotent
@@ -482,7 +503,7 @@ class MyAvailabilityApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM],
-        responses={200: AvailabilityOutput},
+        responses={200: AvailabilityOutput, **ME},
         operation_id="partner_me_availability_get",
     )
     def get(self, request):
@@ -492,7 +513,7 @@ class MyAvailabilityApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request=InputSerializer,
-        responses={200: AvailabilityOutput},
+        responses={200: AvailabilityOutput, **ME},
         operation_id="partner_me_availability_replace",
     )
     @idempotent
@@ -515,7 +536,7 @@ class MyAvailabilityExceptionsApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request=InputSerializer,
-        responses={201: ExceptionSerializer},
+        responses={201: ExceptionSerializer, **ME},
         operation_id="partner_me_availability_exception_add",
     )
     @idempotent
@@ -533,7 +554,7 @@ class MyAvailabilityExceptionApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM],
-        responses={204: None},
+        responses={204: None, **ME},
         operation_id="partner_me_availability_exception_remove",
     )
     def delete(self, request, exception_id):
