@@ -7,7 +7,7 @@ import uuid
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from logitrack.exceptions import NotFound, ValidationFailed
 from logitrack.http.pagination import PAGE_PARAMETERS, Pagination
 from logitrack.http.params import paginated, query_uuid
 from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -96,7 +97,10 @@ class QuoteCreateApi(APIView):
             return attrs
 
     @extend_schema(
-        tags=["billing"], request=InputSerializer, responses={201: QuoteOutput}, operation_id="billing_quotes_create"
+        tags=["billing"],
+        request=InputSerializer,
+        responses={201: QuoteOutput, **problems(**{"404": "no such fleet, or no tariff for that trip"})},
+        operation_id="billing_quotes_create",
     )
     def post(self, request):
         principal = require_principal(request)
@@ -242,7 +246,16 @@ class PayoutListApi(APIView):
         tags=["driver app"],
         parameters=[FLEET_PARAM],
         request=InputSerializer,
-        responses={201: PayoutOutput},
+        responses={
+            201: PayoutOutput,
+            **problems(
+                **{
+                    "404": "you are not a driver (in that fleet)",
+                    "409": "the wallet holds less (`billing.insufficient_funds`), or request_id was used for "
+                    "another amount",
+                }
+            ),
+        },
         operation_id="billing_payouts_request",
     )
     def post(self, request):
@@ -338,7 +351,7 @@ class TopUpApi(APIView):
     @extend_schema(
         tags=["customer app"],
         request=InputSerializer,
-        responses={201: BalanceApi.BalanceOutput},
+        responses={201: BalanceApi.BalanceOutput, **problems(**{"409": "request_id was used for another top-up"})},
         operation_id="billing_topups_create",
     )
     def post(self, request):
@@ -363,7 +376,10 @@ class PointsRedeemApi(APIView):
     @extend_schema(
         tags=["customer app"],
         request=InputSerializer,
-        responses={201: BalanceApi.BalanceOutput},
+        responses={
+            201: BalanceApi.BalanceOutput,
+            **problems(**{"409": "not enough points (`billing.insufficient_funds`), or request_id was reused"}),
+        },
         operation_id="billing_points_redeem",
     )
     def post(self, request):
@@ -449,7 +465,7 @@ class InvoicePdfApi(APIView):
 
     @extend_schema(
         tags=["billing"],
-        responses={(200, "application/pdf"): OpenApiResponse(description="the invoice PDF")},
+        responses=file_download("application/pdf", description="the invoice PDF"),
         operation_id="billing_invoices_pdf",
     )
     def get(self, request, invoice_id):
