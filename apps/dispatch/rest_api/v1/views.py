@@ -16,10 +16,12 @@ from apps.dispatch.schemas import JobOutput, PlanOutput, SnapshotOutput
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_fleet, require_principal
+from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.principal import Role
 
 STAFF = (Role.DISPATCHER, Role.FLEET_MANAGER)
+NOT_PROPOSED = problems(**{"409": "the plan is no longer proposed, or the trip cannot go in it"})
 
 
 class PingInput(StrictInputSerializer):
@@ -55,7 +57,18 @@ class PositionUploadApi(APIView):
         live = serializers.BooleanField(help_text="whether the newest ping moved you on the live map")
 
     @extend_schema(
-        tags=["driver app"], request=InputSerializer, responses={200: OutputSerializer}, operation_id="positions_upload"
+        tags=["driver app"],
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            **problems(
+                **{
+                    "404": "you drive for no fleet by that id",
+                    "409": "you are not on duty (`dispatch.not_on_duty`)",
+                }
+            ),
+        },
+        operation_id="positions_upload",
     )
     def post(self, request):
         principal = require_principal(request)
@@ -190,7 +203,9 @@ class PlanAcceptApi(APIView):
 
     permission_classes = [HasRole.of(*STAFF)]
 
-    @extend_schema(tags=["dispatch"], request=None, responses={200: PlanOutput}, operation_id="plan_accept")
+    @extend_schema(
+        tags=["dispatch"], request=None, responses={200: PlanOutput, **NOT_PROPOSED}, operation_id="plan_accept"
+    )
     def post(self, request, plan_id):
         principal, plan = _plan(request, plan_id)
         return Response(PlanOutput(services.plan_accept(plan_id=plan.id, actor_id=principal.user_id)).data)
@@ -204,7 +219,12 @@ class PlanInsertApi(APIView):
     class InputSerializer(StrictInputSerializer):
         trip_id = serializers.UUIDField()
 
-    @extend_schema(tags=["dispatch"], request=InputSerializer, responses={201: PlanOutput}, operation_id="plan_insert")
+    @extend_schema(
+        tags=["dispatch"],
+        request=InputSerializer,
+        responses={201: PlanOutput, **NOT_PROPOSED},
+        operation_id="plan_insert",
+    )
     def post(self, request, plan_id):
         _, plan = _plan(request, plan_id)
         data = self.InputSerializer(data=request.data)
