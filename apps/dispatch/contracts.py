@@ -74,6 +74,12 @@ class NotADriver(PermissionDenied):
     code = "dispatch.not_a_driver"
 
 
+class FleetDriverNotFound(NotFound):
+    """The caller drives for no fleet by that id: another fleet's id answers as if there were no such fleet."""
+
+    code = "dispatch.driver_not_found"
+
+
 class JobNotFound(NotFound):
     code = "dispatch.job_not_found"
 

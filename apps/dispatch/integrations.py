@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.dispatch.contracts import NotADriver, NotOnDuty
+from apps.dispatch.contracts import FleetDriverNotFound, NotADriver, NotOnDuty
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import Capacity, FleetNotFound
 from apps.partner import api as partner_api
@@ -21,7 +21,7 @@ def driver_on_duty(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverR
     except AmbiguousDriver as exc:
         raise NotADriver(exc.message, code=exc.code, extra=exc.extra) from exc
     except DriverNotFound as exc:
-        raise NotADriver("you are not a driver of this fleet") from exc
+        raise FleetDriverNotFound("you are not a driver of this fleet") from exc
     if not driver.active or driver.duty_status != DutyStatus.ON_DUTY:
         raise NotOnDuty("go on duty before sharing your position", extra={"duty_status": driver.duty_status})
     return driver
