@@ -61,3 +61,12 @@ def customer_balances(*, customer_id: uuid.UUID) -> dict:
         elif account.kind == AccountKind.CUSTOMER_LOYALTY:
             points += account.balance_minor
     return {"prepaid": prepaid, "owed": owed, "loyalty_points": points}
+
+
+def wallets_with_balance(*, fleet_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
+    """(driver id, balance) of the fleet's driver wallets holding money, richest first."""
+    return list(
+        Account.objects.filter(kind=AccountKind.DRIVER_WALLET, fleet_id=fleet_id, balance_minor__gt=0)
+        .order_by("-balance_minor", "owner_id")
+        .values_list("owner_id", "balance_minor")
+    )

@@ -87,6 +87,25 @@ def platform_admin_ensure(*, email: str, password: str) -> tuple[User, bool]:
 
 
 @transaction.atomic
+def user_ensure(*, email: str, password: str, display_name: str, is_customer: bool = False) -> tuple[User, bool]:
+    """Make sure an account with this email exists and logs in with `password` (demo operators, fixtures).
+    An existing account keeps its roles; only its password is reset to `password`."""
+    email = UserManager.normalize(email)
+    user = User.objects.select_for_update().filter(email=email).first()
+    if user is not None:
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password", "updated_at"])
+        return user, False
+    user = User(email=email, display_name=display_name, is_customer=is_customer)
+    _check_password(password, user)
+    user.set_password(password)
+    user.save()
+    publish(UserRegisteredV1(user_id=user.id, is_customer=is_customer))
+    return user, True
+
+
+@transaction.atomic
 def customer_register(*, email: str, password: str, display_name: str, phone: str = "") -> User:
     email = UserManager.normalize(email)
     user = User(email=email, display_name=display_name, phone=phone, is_customer=True)

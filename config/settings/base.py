@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.trips",
     "apps.dispatch",
+    # composition root: the demo operator and its simulator (span every context)
+    "config.demo",
 ]
 
 MIDDLEWARE = [
