@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 
 
 class FleetRole(enum.StrEnum):
@@ -73,10 +73,6 @@ class InvitationInvalid(ValidationFailed):
 
 class ResetTokenInvalid(ValidationFailed):
     code = "identity.reset_token_invalid"
-
-
-class NotAFleetManager(PermissionDenied):
-    code = "identity.not_fleet_manager"
 
 
 class MembershipExists(Conflict):

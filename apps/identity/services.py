@@ -22,7 +22,6 @@ from apps.identity.contracts import (
     FleetRole,
     InvitationInvalid,
     MembershipExists,
-    NotAFleetManager,
     ResetTokenInvalid,
     UserNotFound,
     WeakPassword,
@@ -225,8 +224,9 @@ def password_reset_confirm(*, token: str, new_password: str) -> None:
 
 
 def _require_manager(principal: Principal, fleet_id: uuid.UUID) -> None:
+    """Only the fleet's managers; to anyone else another fleet looks like no fleet at all (404, never 403)."""
     if not _manages(principal, fleet_id):
-        raise NotAFleetManager("only a manager of this fleet may do that")
+        raise NotFound("no such fleet", code="fleet.not_found")
 
 
 def _sync_staff(user: User) -> None:
