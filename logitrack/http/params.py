@@ -20,6 +20,16 @@ def query_uuid(request, name: str) -> uuid.UUID | None:
         raise serializers.ValidationError({name: exc.detail}) from None
 
 
+def query_bool(request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return serializers.BooleanField().run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+
+
 def query_choice(request, name: str, choices: Iterable[str]) -> str | None:
     raw = request.query_params.get(name)
     allowed = set(choices)

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.partner import api, services
-from apps.partner.models import KycDocument
+from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, PDF, make_compliant
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +242,14 @@ def test_suspending_twice_or_reinstating_an_active_driver_is_409(two_fleets, dri
     again = manager.post(f"{base}/suspend/", {"reason": "again"}, format="json")
     assert (again.status_code, again.json()["code"]) == (409, "partner.illegal_suspension")
     assert manager.post(f"{base}/suspend/", {}, format="json").status_code == 400
+
+
+def test_include_inactive_lists_deactivated_drivers_and_must_be_a_boolean(two_fleets, drivers):
+    driver_a, _ = drivers
+    DriverProfile.objects.filter(id=driver_a.id).update(active=False)
+    manager = two_fleets.a.client("fleet_manager")
+    assert manager.get("/api/v1/partner/drivers/").json()["count"] == 0
+    assert manager.get("/api/v1/partner/drivers/", {"include_inactive": "true"}).json()["count"] == 1
+    assert manager.get("/api/v1/partner/drivers/", {"include_inactive": "false"}).json()["count"] == 0
+    wrong = manager.get("/api/v1/partner/drivers/", {"include_inactive": "maybe"})
+    assert (wrong.status_code, list(wrong.json()["errors"])) == (400, ["include_inactive"])

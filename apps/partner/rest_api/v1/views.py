@@ -23,7 +23,7 @@ from apps.partner.contracts import (
 )
 from apps.partner.models import DriverProfile, KycDocument
 from logitrack import files
-from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.params import paginated, query_bool, query_choice, query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -140,7 +140,7 @@ class DriverListApi(APIView):
             fleet_id=query_uuid(request, "fleet_id"),
             compliance=query_choice(request, "compliance_status", {c.value for c in ComplianceStatus}),
             duty=query_choice(request, "duty_status", {d.value for d in DutyStatus}),
-            active=None if request.query_params.get("include_inactive") in ("1", "true") else True,
+            active=None if query_bool(request, "include_inactive") else True,
             search=request.query_params.get("search"),
         )
         return paginated(self, request, qs, DriverOutput)
