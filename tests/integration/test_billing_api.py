@@ -192,6 +192,12 @@ def test_customers_top_up_redeem_points_and_see_their_balance(world, relay_and_d
         format="json",
     )
     assert greedy.status_code == 409
+    beyond_any_balance = customer.post(
+        "/api/v1/billing/points/redeem/",
+        {"points": 10**25, "currency": "EUR", "request_id": str(uuid.uuid4())},
+        format="json",
+    )
+    assert (beyond_any_balance.status_code, list(beyond_any_balance.json()["errors"])) == (400, ["points"])
     assert (
         customer.post(
             "/api/v1/billing/topups/",
