@@ -235,11 +235,12 @@ class PayoutListApi(APIView):
         status = request.query_params.get("status")
         if status is not None and status not in Payout.Status.values:
             raise serializers.ValidationError({"status": [f"must be one of {', '.join(Payout.Status.values)}"]})
+        fleet_id = query_uuid(request, "fleet_id")  # a driver's choice of fleet; validated for everyone
         if principal.has_role(Role.FLEET_MANAGER) or principal.is_platform_admin:
             fleets = None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
             qs = selectors.payouts_visible(driver_ids=None, fleet_ids=fleets, status=status)
         else:
-            driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=query_uuid(request, "fleet_id"))
+            driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
             qs = selectors.payouts_visible(driver_ids=[driver_id], fleet_ids=None, status=status)
         return paginated(self, request, qs, PayoutOutput)
 
