@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from logitrack import bus
 from logitrack.events import from_envelope
-from logitrack.outbox.models import DeadLetter, InboxRecord
+from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +64,17 @@ def park(*, subscription_name: str, envelope: dict[str, Any], attempts: int, err
     )
     log.error("outbox.dead_lettered", subscriber=subscription_name, event_id=envelope["id"], attempts=attempts)
     return letter
+
+
+def hand_back(*, subscription_name: str, envelope: dict[str, Any], error: BaseException) -> None:
+    """A failed delivery whose retry the broker would not take (it is unreachable, often the very reason the
+    handler failed): mark the event unrelayed again, so the relay sends it once the broker answers. Every
+    subscriber receives it again and those that applied it skip it (inbox). Dropping the message instead, as Celery
+    does when a retry cannot be sent, would lose the delivery."""
+    if OutboxMessage.objects.filter(event_id=uuid.UUID(envelope["id"])).update(published_at=None):
+        log.warning("outbox.handed_back", subscriber=subscription_name, event_id=envelope["id"], error=repr(error))
+    else:  # the row was purged meanwhile: park the delivery rather than lose it
+        park(subscription_name=subscription_name, envelope=envelope, attempts=0, error=error)
 
 
 def deliver_inline(*, subscription_name: str, envelope: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import Reject
 
 from logitrack.outbox import delivery, services
 
@@ -19,7 +20,12 @@ def deliver(self: Any, subscription_name: str, envelope: dict[str, Any]) -> bool
         if attempt >= delivery.max_attempts():
             delivery.park(subscription_name=subscription_name, envelope=envelope, attempts=attempt, error=exc)
             return False
-        raise self.retry(exc=exc, countdown=delivery.backoff_seconds(attempt)) from exc
+        try:
+            retry = self.retry(exc=exc, countdown=delivery.backoff_seconds(attempt), throw=False)
+        except Reject:  # Celery could not send the retry to the broker and would drop this delivery
+            delivery.hand_back(subscription_name=subscription_name, envelope=envelope, error=exc)
+            return False
+        raise retry from exc
 
 
 @shared_task(name="outbox.purge", ignore_result=True)
