@@ -10,12 +10,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import structlog
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from apps.dispatch import live
 from apps.dispatch.contracts import LivePosition
+
+log = structlog.get_logger(__name__)
 
 
 def fleet_group(fleet_id: uuid.UUID) -> str:
@@ -54,14 +57,26 @@ def _send_now(group: str, message: dict[str, Any]) -> None:
     async_to_sync(get_channel_layer().group_send)(group, {"type": "feed.message", "message": message})
 
 
+def _best_effort(group: str, kind: str, send) -> None:
+    """Pushes are at most once: one that cannot be sent (Redis unreachable) is logged and dropped. It must not
+    fail what already committed: an API call that answers 500 after its change was saved, or an event handler
+    retried for a push it cannot make. Screens resync from the snapshot after a gap."""
+    try:
+        send()
+    except Exception:
+        log.warning("dispatch.push_failed", group=group, kind=kind, exc_info=True)
+
+
 def to_fleet(fleet_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     """A state change for the fleet's screens, numbered and sent once the surrounding transaction commits."""
+    group = fleet_group(fleet_id)
 
     def send() -> None:
-        _send_now(fleet_group(fleet_id), {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload})
+        _send_now(group, {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload})
 
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _best_effort(group, kind, send))
 
 
 def to_driver(driver_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: _send_now(driver_group(driver_id), {"type": kind, **payload}))
+    group = driver_group(driver_id)
+    transaction.on_commit(lambda: _best_effort(group, kind, lambda: _send_now(group, {"type": kind, **payload})))
