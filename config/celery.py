@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from config.env import env
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("logitrack")
@@ -17,7 +19,10 @@ app.conf.beat_schedule = {
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
     "dispatch-prune-positions": {"task": "dispatch.prune_positions", "schedule": crontab(minute=50, hour=3)},
-    "dispatch-reap-routing-jobs": {"task": "dispatch.reap_routing_jobs", "schedule": 60.0},
+    "dispatch-reap-routing-jobs": {
+        "task": "dispatch.reap_routing_jobs",
+        "schedule": env.float("DISPATCH_JOB_REAP_SECONDS", default=60.0),
+    },
     "trips-expire-offers": {"task": "trips.expire_offers", "schedule": 15.0},
     "trips-cancel-stale": {"task": "trips.cancel_stale", "schedule": crontab(minute="*/5")},
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},
