@@ -1,0 +1,142 @@
+"""The whole stack as separate processes, as deployed: its own Redis, the ASGI server, a Celery worker, the routing
+worker, beat and the outbox relay, on the pytest-django test database. Tests talk to it over HTTP and websockets
+only; the operator they start from (fleet, tariff, vans, compliant drivers with shifts, a dispatcher) is built with
+the apps' services, as the "given"."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from logitrack.testing.processes import Processes, RedisServer, wait_for_worker, wait_until
+from tests.e2e.clients import PASSWORD, Api
+
+BERLIN = (52.52, 13.405)
+# How the e2e processes differ from production, and why: a routing job whose worker died is taken back after
+# 2 s instead of 3 minutes, and beat looks every 2 s instead of every minute, so the suite does not wait minutes.
+STACK_ENV = {"DISPATCH_JOB_GRACE_SECONDS": "2", "DISPATCH_JOB_REAP_SECONDS": "2"}
+
+
+@dataclasses.dataclass
+class Stack:
+    base: str
+    procs: Processes
+    redis: RedisServer
+
+    def api(self) -> Api:
+        return Api(self.base)
+
+    def start_routing_worker(self) -> None:
+        self.procs.worker("routing", queues="routing", concurrency=1)
+        wait_for_worker(broker_url=self.redis.url, names=("routing",))
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path, settings):
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        pytest.fail("the e2e suite needs PostgreSQL and Redis (run scripts/test.sh)")
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media  # the given (KYC scans) and the processes keep files under the test's own folder
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    procs = Processes(tmp_path, redis_url=redis.url, env={"LOGITRACK_MEDIA_ROOT": str(media), **STACK_ENV})
+    died = ""
+    try:
+        procs.worker("worker", queues="default,events", concurrency=2)
+        procs.worker("routing", queues="routing", concurrency=1)
+        procs.relay()
+        procs.beat()
+        base = procs.web()
+        wait_for_worker(broker_url=redis.url, names=("worker", "routing"))
+        yield Stack(base, procs, redis)
+        died = procs.died()
+    finally:
+        procs.stop_all()
+        redis.stop()
+    assert not died, f"a process of the stack died during the test:\n{died}"
+
+
+@dataclasses.dataclass
+class DriverLogin:
+    email: str
+    driver_id: uuid.UUID
+    shift_id: uuid.UUID
+    vehicle_id: uuid.UUID
+
+
+@dataclasses.dataclass
+class Operator:
+    fleet_id: uuid.UUID
+    manager_email: str
+    dispatcher_email: str
+    drivers: list[DriverLogin]
+    commission_bps: int
+
+
+def _user(email: str):
+    from apps.identity.models import User
+
+    return User.objects.create_user(email=email, password=PASSWORD, display_name=email.split("@")[0].title())
+
+
+def build_operator(*, drivers: int = 2, auto_dispatch: bool = True, capacity_kg: int = 800) -> Operator:
+    """A Berlin fleet taking bookings: tariff, vans with papers, compliant drivers (off duty: they go on duty from
+    their app) each with a van and a shift now, a dispatcher and a manager. Driver profiles come from the
+    membership events, so this waits for the running relay and worker to deliver them."""
+    from apps.billing.tests.factories import tariff
+    from apps.fleet.tests.factories import active_fleet, vehicle
+    from apps.identity import services as identity_services
+    from apps.identity.contracts import FleetRole
+    from apps.partner.models import DriverProfile
+    from apps.partner.tests.factories import make_compliant
+    from apps.trips import services as trip_services
+
+    fleet_id, tag = uuid.uuid4(), uuid.uuid4().hex[:6]
+    manager = _user(f"manager.{tag}@example.test")
+    dispatcher = _user(f"dispatcher.{tag}@example.test")
+    crew = [_user(f"driver{n}.{tag}@example.test") for n in range(1, drivers + 1)]
+    for user, role in [(manager, FleetRole.FLEET_MANAGER), (dispatcher, FleetRole.DISPATCHER)] + [
+        (u, FleetRole.DRIVER) for u in crew
+    ]:
+        identity_services.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
+    fleet = active_fleet(
+        fleet_id=fleet_id,
+        applicant_id=manager.id,
+        service_center_lat=BERLIN[0],
+        service_center_lng=BERLIN[1],
+        service_radius_m=25_000,
+        auto_dispatch=auto_dispatch,
+        commission_bps=1500,
+        proof_of_delivery=["recipient", "signature", "pin"],
+    )
+    tariff(fleet_id=fleet.id)
+    profiles = wait_until(
+        lambda: (found := list(DriverProfile.objects.filter(fleet_id=fleet_id))) and len(found) == len(crew) and found,
+        timeout=60,
+        what="driver profiles from the membership events (relay and worker)",
+    )
+    now = timezone.now()
+    logins = []
+    for n, user in enumerate(crew, start=1):
+        driver = make_compliant(next(p for p in profiles if p.user_id == user.id))
+        van = vehicle(fleet, registration=f"B-E2E {n}{tag[:2]}", capacity_kg=capacity_kg)
+        shift = trip_services.shift_plan(
+            fleet_id=fleet_id,
+            driver_id=driver.id,
+            vehicle_id=van.id,
+            starts_at=now - dt.timedelta(hours=1),
+            ends_at=now + dt.timedelta(hours=7),
+            planned_by_id=None,
+        )
+        logins.append(DriverLogin(user.email, driver.id, shift.id, van.id))
+    return Operator(fleet_id, manager.email, dispatcher.email, logins, fleet.commission_bps)
+
+
+@pytest.fixture
+def operator(stack) -> Operator:
+    return build_operator()
