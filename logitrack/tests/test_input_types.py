@@ -1,0 +1,79 @@
+"""API input has the JSON types its schema gives: DRF alone would coerce them (0 -> "0", false -> nil UUID)."""
+
+import pytest
+from django.http import QueryDict
+from rest_framework import serializers
+
+from logitrack.http.serializers import StrictInputSerializer
+
+
+class Stop(serializers.Serializer):
+    address = serializers.CharField()
+    lat = serializers.FloatField()
+
+
+class Booking(StrictInputSerializer):
+    fleet_id = serializers.UUIDField()
+    name = serializers.CharField(required=False)
+    seats = serializers.IntegerField(required=False)
+    urgent = serializers.BooleanField(required=False)
+    note = serializers.CharField(required=False, allow_null=True)
+    stops = Stop(many=True, required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+FLEET = "6f1c0c3e-9a5b-4e0f-8d3f-2a1b0c9d8e7f"
+
+
+def errors(data):
+    booking = Booking(data=data)
+    assert not booking.is_valid()
+    return booking.errors
+
+
+def test_well_typed_input_passes():
+    data = {
+        "fleet_id": FLEET,
+        "name": "A",
+        "seats": 2,
+        "urgent": True,
+        "note": None,
+        "stops": [{"address": "x", "lat": 1}],
+    }
+    booking = Booking(data={**data, "tags": ["a"]})
+    assert booking.is_valid(), booking.errors
+    assert booking.validated_data["stops"][0]["lat"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("fleet_id", False),
+        ("fleet_id", 5),
+        ("name", 0),
+        ("name", True),
+        ("seats", "2"),
+        ("seats", True),
+        ("seats", 2.5),
+        ("urgent", "true"),
+        ("urgent", 1),
+    ],
+)
+def test_a_value_of_another_json_type_is_refused(field, value):
+    assert list(errors({"fleet_id": FLEET, field: value})) == [field]
+
+
+def test_nested_values_are_checked_by_position():
+    found = errors({"fleet_id": FLEET, "stops": [{"address": "x", "lat": 1}, {"address": 7, "lat": "1"}], "tags": [1]})
+    assert found == {
+        "stops": {"1": {"address": ["Must be a string."], "lat": ["Must be a number."]}},
+        "tags": {"0": ["Must be a string."]},
+    }
+
+
+def test_form_bodies_carry_strings_and_are_left_to_the_fields():
+    form = QueryDict(mutable=True)
+    form.update({"fleet_id": FLEET, "seats": "2", "urgent": "true"})
+    booking = Booking(data=form)
+    assert booking.is_valid(), booking.errors
+    assert (booking.validated_data["seats"], booking.validated_data["urgent"]) == (2, True)
