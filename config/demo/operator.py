@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import itertools
 import random
 import struct
 import uuid
@@ -209,6 +210,8 @@ class Builder:
         self.report = Report()
         self.now = timezone.now()
         self._done, self._total = 0, 0
+        self._people: list[str] = []
+        self._round = 0
 
     # ---- helpers -------------------------------------------------------------------------------------------
 
@@ -217,6 +220,15 @@ class Builder:
 
     def _name(self) -> str:
         return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
+
+    def _person(self) -> str:
+        """A name no other demo user has (screens and lists tell people apart by name)."""
+        if not self._people:
+            self._people = [f"{first} {last}" for first in FIRST for last in LAST]
+            self.rng.shuffle(self._people)
+            self._round += 1
+        name = self._people.pop()
+        return name if self._round == 1 else f"{name} {self._round}"
 
     def _tick(self, n: int = 1) -> None:
         self._done += n
@@ -238,7 +250,7 @@ class Builder:
         plans = [
             (plan, max(1, round(self.drivers * plan.share)), max(1, round(self.trips * plan.share))) for plan in FLEETS
         ]
-        customers = [self._user(f"customer{n:02d}@{DOMAIN}", self._name(), is_customer=True) for n in range(1, 13)]
+        customers = [self._user(f"customer{n:02d}@{DOMAIN}", self._person(), is_customer=True) for n in range(1, 13)]
         self.report.logins.append(("customer (01–12)", f"customer01@{DOMAIN}"))
         # drivers, vehicles, trips, one step each for people and money
         self._total = sum(d + round(d * 0.8) + 4 + t + 3 for _, d, t in plans)
@@ -247,7 +259,7 @@ class Builder:
         return self.report
 
     def _fleet(self, plan: FleetPlan, drivers: int, trip_count: int, customers) -> None:
-        manager = self._user(email(plan.slug, "manager"), f"{self._name()} (manager)")
+        manager = self._user(email(plan.slug, "manager"), self._person())
         self.report.logins += [
             (f"{plan.name} fleet manager", manager.email),
             (f"{plan.name} dispatcher", email(plan.slug, "dispatcher")),
@@ -284,7 +296,7 @@ class Builder:
         fleet_id = fleet_row.id
         self.report.fleets.append((plan.name, str(fleet_id), True))
         for who in ("dispatcher", "dispatcher2"):
-            user = self._user(email(plan.slug, who), f"{self._name()} (dispatch)")
+            user = self._user(email(plan.slug, who), self._person())
             identity.membership_grant(
                 user_id=user.id, fleet_id=fleet_id, role=FleetRole.DISPATCHER, granted_by_id=manager.id
             )
@@ -371,7 +383,7 @@ class Builder:
     def _drivers(self, plan, fleet_id, manager_id, count, vehicles) -> list[Crew]:
         users = []
         for n in range(1, count + 1):
-            user = self._user(email(plan.slug, f"driver{n:02d}"), self._name())
+            user = self._user(email(plan.slug, f"driver{n:02d}"), self._person())
             identity.membership_grant(
                 user_id=user.id, fleet_id=fleet_id, role=FleetRole.DRIVER, granted_by_id=manager_id
             )
@@ -511,8 +523,9 @@ class Builder:
 
     def _trips(self, plan, fleet_id, count, crews: list[Crew], customers) -> list[uuid.UUID]:
         completed: list[uuid.UUID] = []
+        first = [TripStatus.COMPLETED] + [state for state, _ in TRIP_MIX]  # every state (two paid), then the mix
         for n in range(count):
-            status = TRIP_MIX[n][0] if n < len(TRIP_MIX) else self._pick(TRIP_MIX)  # every state, then the mix
+            status = first[n] if n < len(first) else self._pick(TRIP_MIX)
             idle = [c for c in crews if not c.busy]
             crew = self.rng.choice(idle) if idle else None
             if crew is None and status not in (TripStatus.REQUESTED, TripStatus.CANCELLED):
@@ -617,7 +630,7 @@ class Builder:
         for trip_id in completed:
             invoicing.receipt_issue(trip_id=trip_id)
         self.report.counts["receipts"] += len(completed)
-        if completed:
+        if len(completed) >= 2:  # refund one, and keep an earning in some wallet for the payouts
             refunded = completed[0]
             billing.trip_refund(trip_id=refunded, reason="parcel arrived damaged")
             invoicing.credit_note_issue(trip_id=refunded)
@@ -631,12 +644,15 @@ class Builder:
             )
         self._tick()
         earners = billing_selectors.wallets_with_balance(fleet_id=fleet_id)
-        for n, (driver_id, balance) in enumerate(earners[:3]):
+        # one payout in each state, from the best-earning wallets (a quarter of a wallet each)
+        for n, (driver_id, balance) in zip(range(3), itertools.cycle(earners[:3])):
+            if balance < 4:
+                break
             payout = billing.payout_request(
                 driver_id=driver_id,
                 fleet_id=fleet_id,
-                amount=Money(balance // 2, plan.currency),
-                idempotency_key=f"demo-payout-{driver_id}",
+                amount=Money(balance // 4, plan.currency),
+                idempotency_key=f"demo-payout-{driver_id}-{n}",
             )
             if n >= 1:
                 billing.payout_decide(payout_id=payout.id, approve=True, actor_id=manager_id)

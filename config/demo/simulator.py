@@ -239,7 +239,7 @@ class Driver(threading.Thread):
             "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
             "accuracy_m": 6,
             "heading": round(heading),
-            "speed_mps": round(11 * self.s.speed, 1),
+            "speed_mps": 11.0,  # the road speed; the clock runs `speed` times faster than the road
         }
 
     def _on_message(self, message: dict) -> None:
@@ -256,6 +256,9 @@ class Driver(threading.Thread):
             trip_id = message["trip"]["id"]
             if trip_id not in self.queue and (self.trip is None or self.trip["id"] != trip_id):
                 self.queue.append(trip_id)
+        elif kind == "error":  # a refused ping; the next one carries a fresher fix anyway
+            log.info("%s: ping refused: %s", self.name, message.get("code"))
+            self.stats.add(f"pings refused ({message.get('code')})")
         elif kind == "duty" and not message.get("on_duty"):
             self.api.call("POST", "/api/v1/partner/me/duty/", {"on_duty": True})
 

@@ -2,103 +2,19 @@
 process, PostgreSQL and the Redis channel layer: a dispatcher signs in, drivers ping, markers move, a trip is
 assigned from the screen and changes column live, and the screen recovers from a dropped connection."""
 
-import os
-import shutil
-import socket
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-import requests
-from django.conf import settings
-from django.db import connections
 
-from logitrack.testing.processes import Processes, wait_until
+from logitrack.testing.processes import wait_until
+from tests.browser.conftest import ARTIFACTS
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("LOGITRACK_ARTIFACTS", Path(settings.BASE_DIR) / "var" / "artifacts"))
 PASSWORD = "correct horse battery staple"  # what the isolation kit gives every user
 PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1", "lat": 52.5310, "lng": 13.3847}
 DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25", "lat": 52.5016, "lng": 13.4190}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(tmp_path):
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Chromium is missing: scripts/test.sh installs the Debian package 'chromium'")
-    port = free_port()
-    procs = Processes(tmp_path)
-    procs.start(
-        "web",
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_until(up, timeout=30, what="the ASGI server")
-        yield base
-    finally:
-        procs.stop_all()
-
-
-@pytest.fixture
-def django_side():
-    """Django calls made while Playwright's event loop owns this thread run on a helper thread instead."""
-    pool = ThreadPoolExecutor(1)
-
-    def run(fn, *args, **kwargs):
-        return pool.submit(fn, *args, **kwargs).result()
-
-    yield run
-    pool.submit(connections.close_all).result()
-    pool.shutdown()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_the_dispatch_screen_follows_drivers_and_trips_live(

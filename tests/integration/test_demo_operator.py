@@ -49,6 +49,8 @@ def test_the_demo_operator_has_every_state_and_obeys_the_rules():
     for fleet in (berlin, london):
         assert {(fleet.id, r) for r in ("fleet_manager", "dispatcher", "driver")} <= roles
 
+    names = list(User.objects.values_list("display_name", flat=True))
+    assert len(names) == len(set(names))  # people are told apart by name on the screen and in the admin
     compliance = set(DriverProfile.objects.values_list("compliance_status", flat=True))
     assert compliance == {"compliant", "pending", "non_compliant", "suspended"}
     assert DriverProfile.objects.filter(fleet_id=berlin.id).count() == 12
