@@ -29,5 +29,14 @@ fetch "http://127.0.0.1:$port/api/schema/" || { cat "$scratch/server.log"; die "
 fetch "http://127.0.0.1:$port/api/docs/" || { cat "$scratch/server.log"; die "/api/docs/ failed"; }
 fetch "http://127.0.0.1:$port/login/?next=/dispatch/" || { cat "$scratch/server.log"; die "/login/ failed"; }
 fetch "http://127.0.0.1:$port/static/dispatch/screen.js" || { cat "$scratch/server.log"; die "the screen's script is not served"; }
+
+# The demo as run.sh starts it: seeded (small), then driven by the simulator over HTTP and websockets.
+"${envs[@]}" "$PY" manage.py seed_demo --drivers 6 --trips 10 --quiet >"$scratch/seed.log" 2>&1 \
+  || { cat "$scratch/seed.log"; die "seed_demo failed on the embedded default"; }
+"${envs[@]}" "$PY" manage.py dispatch_simulate --url "http://127.0.0.1:$port" --seconds 20 --book-every 4 \
+  >"$scratch/simulator.log" 2>&1 || { cat "$scratch/simulator.log"; die "dispatch_simulate failed"; }
+tail -n 1 "$scratch/simulator.log"
+grep -qE "pings sent: [1-9]" "$scratch/simulator.log" || { cat "$scratch/simulator.log"; die "no simulated pings"; }
+if grep -q "unhandled_exception" "$scratch/server.log"; then cat "$scratch/server.log"; die "the server failed a request"; fi
 rc=0
-echo "embedded default serves /healthz, /readyz, /api/schema/, /api/docs/, /login/ and the dispatch screen's script"
+echo "embedded default serves /healthz, /readyz, /api/schema/, /api/docs/, /login/, the dispatch screen's script and the simulated demo"
