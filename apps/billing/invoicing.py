@@ -148,6 +148,7 @@ def period_customers(*, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
             FareRecord.objects.filter(
                 fleet_id=fleet_id, created_at__gte=start, created_at__lt=end, customer_id__isnull=False
             )
+            .order_by()  # the model's ordering would make distinct() keep one row per fare
             .values_list("customer_id", flat=True)
             .distinct()
         )

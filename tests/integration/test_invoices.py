@@ -186,3 +186,16 @@ def test_period_invoices_issued_by_parallel_workers_are_numbered_without_gaps_an
     assert sorted(invoices.values_list("sequence", flat=True)) == list(range(1, 13))
     assert sorted(Invoice.objects.filter(kind="receipt").values_list("sequence", flat=True)) == list(range(1, 13))
     assert ledger.invoice_number_gaps() == []
+
+
+def test_a_customer_with_several_fares_in_a_month_is_invoiced_once(fleet, make_user):
+    from django.utils import timezone
+
+    period = timezone.now().strftime("%Y-%m")
+    regular, once = make_user(is_customer=True), make_user(is_customer=True)
+    for _ in range(3):
+        settle(fleet, regular.id)
+    settle(fleet, once.id)
+    assert invoicing.period_customers(period=period) == sorted([(fleet.id, regular.id), (fleet.id, once.id)], key=str)
+    invoice = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period)
+    assert len(invoice.lines) == 3
