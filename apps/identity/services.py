@@ -72,31 +72,32 @@ def _get_user(user_id: uuid.UUID, *, lock: bool = False) -> User:
 # ---- accounts ----------------------------------------------------------------------------
 
 
+def _existing_with_password(*, email: str, password: str) -> User | None:
+    """The account with this email, made to log in with `password` (demo set-up), or None."""
+    user = User.objects.select_for_update().filter(email=UserManager.normalize(email)).first()
+    if user is not None and not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password", "updated_at"])
+    return user
+
+
 @transaction.atomic
 def platform_admin_ensure(*, email: str, password: str) -> tuple[User, bool]:
     """Make sure a platform admin with this email exists and logs in with `password` (demo set-up)."""
-    email = UserManager.normalize(email)
-    user = User.objects.select_for_update().filter(email=email).first()
+    user = _existing_with_password(email=email, password=password)
     if user is not None:
-        if not user.check_password(password):
-            user.set_password(password)
-            user.save(update_fields=["password", "updated_at"])
         return user, False
-    return User.objects.create_superuser(email, password, display_name="Platform admin"), True
+    return User.objects.create_superuser(UserManager.normalize(email), password, display_name="Platform admin"), True
 
 
 @transaction.atomic
 def user_ensure(*, email: str, password: str, display_name: str, is_customer: bool = False) -> tuple[User, bool]:
     """Make sure an account with this email exists and logs in with `password` (demo operators, fixtures).
     An existing account keeps its roles; only its password is reset to `password`."""
-    email = UserManager.normalize(email)
-    user = User.objects.select_for_update().filter(email=email).first()
+    user = _existing_with_password(email=email, password=password)
     if user is not None:
-        if not user.check_password(password):
-            user.set_password(password)
-            user.save(update_fields=["password", "updated_at"])
         return user, False
-    user = User(email=email, display_name=display_name, is_customer=is_customer)
+    user = User(email=UserManager.normalize(email), display_name=display_name, is_customer=is_customer)
     _check_password(password, user)
     user.set_password(password)
     user.save()

@@ -3,26 +3,18 @@ thread for Django calls while Playwright's event loop owns the test's thread."""
 
 import os
 import shutil
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 from django.conf import settings
 from django.db import connections
 
-from logitrack.testing.processes import Processes, wait_until
+from logitrack.testing.processes import Processes
 from tests.support.dispatch_world import dispatch_world, live_store  # noqa: F401  (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("LOGITRACK_ARTIFACTS", Path(settings.BASE_DIR) / "var" / "artifacts"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -40,29 +32,7 @@ def server(processes):
     """The ASGI server (HTTP and websockets) as deployed, on a free port; yields its base URL."""
     if not shutil.which(CHROMIUM):
         pytest.fail("Chromium is missing: scripts/test.sh installs the Debian package 'chromium'")
-    port = free_port()
-    processes.start(
-        "web",
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    wait_until(up, timeout=30, what="the ASGI server")
-    return base
+    return processes.web()
 
 
 @pytest.fixture
