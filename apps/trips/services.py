@@ -330,6 +330,7 @@ def trip_assign(
     expected_version: int | None = None,
     reason: str = "",
     sequenced: bool = False,
+    role: str = "dispatcher",
 ) -> Trip:
     """Put the trip on a shift: its driver must still be eligible, and the vehicle must carry this trip's load
     on top of everything else open on the shift — unless `sequenced`: a route plan has put the shift's trips one
@@ -356,7 +357,7 @@ def trip_assign(
         action="reassign" if reassigned else "assign",
         old=old,
         actor_id=actor_id,
-        role="dispatcher",
+        role=role,  # a dispatcher, or the driver who took an offer
         reason=reason,
     )
     publish(
@@ -465,7 +466,7 @@ def offer_answer(
         _decline(offer, expired=True, reason="no answer in time")
         raise IllegalTransition("the offer expired before the answer came", code="trips.offer_expired")
     if accept:
-        trip_assign(trip_id=offer.trip_id, shift_id=offer.shift_id, actor_id=actor_id)
+        trip_assign(trip_id=offer.trip_id, shift_id=offer.shift_id, actor_id=actor_id, role="driver")
         Offer.objects.filter(id=offer.id).update(status=Offer.Status.ACCEPTED, answered_at=now)
     else:
         _decline(offer, expired=False, reason=reason.strip())

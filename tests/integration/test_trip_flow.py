@@ -439,6 +439,8 @@ def test_offers_are_accepted_rejected_or_run_out(world, captured_events):
     accepted = driver_app.post(f"/api/v1/trips/offers/{made.json()['id']}/accept/", {}, format="json")
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert Trip.objects.get(id=first["id"]).status == "assigned"
+    taken = Trip.objects.get(id=first["id"]).timeline.get(action="assign")
+    assert (taken.actor_role, taken.actor_id) == ("driver", two_fleets.a.users["driver"].id)  # who took it
 
     offer_b = dispatcher.post(
         f"/api/v1/trips/trips/{second['id']}/offers/", {"shift_id": str(shift.id)}, format="json"
