@@ -312,7 +312,7 @@ class InvitationListCreateApi(APIView):
     @extend_schema(
         tags=["identity"],
         request=InputSerializer,
-        responses={201: InvitationOutput},
+        responses={201: InvitationOutput, **problems(**{"404": "you manage no fleet by that id (`fleet.not_found`)"})},
         operation_id="identity_invitations_create",
     )
     @idempotent
