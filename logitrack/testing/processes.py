@@ -269,7 +269,8 @@ def wait_for_worker(timeout: float = 60, *, broker_url: str | None = None, names
     until each worker started under those names (`Processes.worker(name)`) answers."""
     from celery import Celery, current_app
 
-    app = Celery(broker=broker_url) if broker_url else current_app
+    # never made the current app: later tests would find it, and its Redis gone
+    app = Celery(broker=broker_url, set_as_current=False) if broker_url else current_app
     wanted = {worker_name(n).split("@")[0] for n in names}
 
     def ready() -> bool:

@@ -21,11 +21,12 @@ from tests.support.pong.models import Receipt
 @pytest.fixture
 def broker_down():
     """This process's Celery publishes to a port nothing listens on (a real refused connection)."""
-    saved = current_app.conf.broker_url, current_app.amqp._producer_pool
-    current_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    current_app.amqp._producer_pool = None
+    app = current_app._get_current_object()
+    saved = app.conf.broker_url, app.amqp._producer_pool, app._pool
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.amqp._producer_pool = app._pool = None  # pools made now point at the dead port: dropped afterwards
     yield
-    current_app.conf.broker_url, current_app.amqp._producer_pool = saved
+    app.conf.broker_url, app.amqp._producer_pool, app._pool = saved
 
 
 def run_as_worker(subscription: str, envelope: dict) -> bool:
