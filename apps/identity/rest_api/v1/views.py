@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.identity import selectors, services, tokens
@@ -18,6 +17,7 @@ from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
+from logitrack.http.throttling import ScopedRateThrottle
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 
