@@ -1,6 +1,7 @@
 """The routing solver on real Solomon data, checked by an independent feasibility checker."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,70 @@ def test_the_benchmark_command_writes_the_agreed_json(tmp_path):
         )
     with pytest.raises(CommandError):
         call_command("dispatch_solve_benchmark", "--instance", str(instance), "--seconds", "0", "--output", str(out))
+
+
+def pickup_and_delivery_model(trips=12, vans=3, seed=7):
+    """The shape planning.build produces: vans starting where they are, a free "anywhere" end (node 0), trips as
+    pickup → drop-off chains (one with a middle stop), optional at a price, one kept on its van, two speeds."""
+    import math
+    import random
+
+    rnd = random.Random(seed)
+    points = [None] + [(rnd.uniform(0, 8000), rnd.uniform(0, 8000)) for _ in range(vans)]
+    chains, loads = [], []
+    for t in range(trips):
+        stops = 3 if t == 0 else 2
+        chains.append(tuple(range(len(points), len(points) + stops)))
+        points += [(rnd.uniform(0, 8000), rnd.uniform(0, 8000)) for _ in range(stops)]
+        loads.append(rnd.randint(100, 400))
+    n = len(points)
+
+    def metres(i, j):
+        return 0 if 0 in (i, j) else round(math.dist(points[i], points[j]))
+
+    distance = tuple(tuple(metres(i, j) for j in range(n)) for i in range(n))
+    travel = tuple(tuple(tuple(d // speed for d in row) for row in distance) for speed in (8, 12))
+    demand = [0] * n
+    windows = [(0, 8 * 3600)] * n
+    for chain, load in zip(chains, loads, strict=True):
+        demand[chain[0]] += load
+        demand[chain[-1]] -= load
+        if rnd.random() < 0.5:
+            opens = rnd.randint(0, 5 * 3600)
+            windows[chain[-1]] = (opens, opens + 3600)
+    vehicles = tuple(
+        optimization.Vehicle(start=k + 1, end=0, capacity=(800,), earliest=0, latest=8 * 3600, speed=k % 2)
+        for k in range(vans)
+    )
+    return optimization.Model(
+        name="pdp",
+        distance=distance,
+        travel=travel,
+        service=tuple(0 if i <= vans else 120 for i in range(n)),
+        windows=tuple(windows),
+        demands=(tuple(demand),),
+        vehicles=vehicles,
+        chains=tuple(chains),
+        penalties=(10**9, *[10**6] * (trips - 1)),
+        fixed=(None, 1, *[None] * (trips - 2)),
+    )
+
+
+@pytest.mark.parametrize("recipe", [*optimization.RECIPES, optimization.Recipe("PARALLEL_CHEAPEST_INSERTION")])
+def test_every_search_recipe_solves_a_pickup_and_delivery_model(recipe):
+    model = pickup_and_delivery_model()
+    plan = optimization._solve_model_one(model, time.time() + 2, recipe)
+    assert plan is not None
+    routes = {r.vehicle: r.nodes for r in plan.routes}
+    _, errors = optimization.check_routes(model, routes)
+    assert errors == []
+    assert 1 not in plan.dropped and routes.get(1) and model.chains[1][0] in routes[1]  # the kept trip stays on van 1
+
+
+def test_a_re_optimisation_continues_from_the_current_plan():
+    model = pickup_and_delivery_model()
+    first = optimization.solve_model(model, seconds=2)
+    current = {r.vehicle: r.nodes for r in first.routes}
+    again = optimization.solve_model(model, seconds=2, workers=2, initial=current)
+    assert again is not None and optimization.check_routes(model, {r.vehicle: r.nodes for r in again.routes})[1] == []
+    assert optimization._score(again, model) <= optimization._score(first, model)
