@@ -79,9 +79,10 @@ def test_the_benchmark_command_writes_the_agreed_json(tmp_path):
         call_command("dispatch_solve_benchmark", "--instance", str(instance), "--seconds", "0", "--output", str(out))
 
 
-def pickup_and_delivery_model(trips=12, vans=3, seed=7):
+def pickup_and_delivery_model(trips=12, vans=3, seed=7, middle_stop=False):
     """The shape planning.build produces: vans starting where they are, a free "anywhere" end (node 0), trips as
-    pickup → drop-off chains (one with a middle stop), optional at a price, one kept on its van, two speeds."""
+    pickup → drop-off chains (the first with a middle stop if asked), optional at a price, one kept on its van,
+    two speeds."""
     import math
     import random
 
@@ -89,7 +90,7 @@ def pickup_and_delivery_model(trips=12, vans=3, seed=7):
     points = [None] + [(rnd.uniform(0, 8000), rnd.uniform(0, 8000)) for _ in range(vans)]
     chains, loads = [], []
     for t in range(trips):
-        stops = 3 if t == 0 else 2
+        stops = 3 if t == 0 and middle_stop else 2
         chains.append(tuple(range(len(points), len(points) + stops)))
         points += [(rnd.uniform(0, 8000), rnd.uniform(0, 8000)) for _ in range(stops)]
         loads.append(rnd.randint(100, 400))
@@ -126,7 +127,7 @@ def pickup_and_delivery_model(trips=12, vans=3, seed=7):
     )
 
 
-@pytest.mark.parametrize("recipe", [*optimization.RECIPES, optimization.Recipe("PARALLEL_CHEAPEST_INSERTION")])
+@pytest.mark.parametrize("recipe", [*optimization.RECIPES, *optimization.GLS_RECIPES])
 def test_every_search_recipe_solves_a_pickup_and_delivery_model(recipe):
     model = pickup_and_delivery_model()
     plan = optimization._solve_model_one(model, time.time() + 2, recipe)
@@ -144,3 +145,11 @@ def test_a_re_optimisation_continues_from_the_current_plan():
     again = optimization.solve_model(model, seconds=2, workers=2, initial=current)
     assert again is not None and optimization.check_routes(model, {r.vehicle: r.nodes for r in again.routes})[1] == []
     assert optimization._score(again, model) <= optimization._score(first, model)
+
+
+def test_trips_with_middle_stops_are_searched_by_guided_local_search():
+    model = pickup_and_delivery_model(middle_stop=True)
+    plan = optimization.solve_model(model, seconds=2)
+    assert plan is not None and plan.strategy.endswith("GUIDED_LOCAL_SEARCH")
+    assert optimization.check_routes(model, {r.vehicle: r.nodes for r in plan.routes})[1] == []
+    assert optimization.solve_model(pickup_and_delivery_model(), seconds=1).strategy.endswith("ILS_SISR10")
