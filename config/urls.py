@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from logitrack.http import health
 
 urlpatterns = [
+    # the address people type first: the dispatch screen (which sends strangers to /login/)
+    path("", RedirectView.as_view(pattern_name="dispatch:screen"), name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),

@@ -34,6 +34,11 @@ def test_the_screen_needs_a_session_and_a_dispatching_role(fleets, client):
     assert client.get("/dispatch/", {"fleet": "nonsense"}).status_code == 200
 
 
+def test_the_site_root_leads_to_the_screen(client):
+    root = client.get("/")
+    assert root.status_code == 302 and root["Location"] == "/dispatch/"
+
+
 def test_signing_in_and_out(fleets, client, clean_login_guard):
     two_fleets = fleets
     dispatcher = two_fleets.a.users["dispatcher"]

@@ -1014,6 +1014,7 @@ def _admin_check(world: World) -> None:
 
 
 EXEMPT = {
+    "home": Exempt("redirects to the dispatch screen; no data", _no_tenant_data("/")),
     "healthz": Exempt("process liveness; no data", _no_tenant_data("/healthz")),
     "readyz": Exempt("reachability of PostgreSQL and Redis; no data", _no_tenant_data("/readyz")),
     "metrics": Exempt(
