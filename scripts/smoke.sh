@@ -38,5 +38,7 @@ fetch "http://127.0.0.1:$port/static/dispatch/screen.js" || { cat "$scratch/serv
 tail -n 1 "$scratch/simulator.log"
 grep -qE "pings sent: [1-9]" "$scratch/simulator.log" || { cat "$scratch/simulator.log"; die "no simulated pings"; }
 if grep -q "unhandled_exception" "$scratch/server.log"; then cat "$scratch/server.log"; die "the server failed a request"; fi
+# the simulator, like the apps, sends its token as a websocket subprotocol, never in a URL the server logs
+if grep -q "token=ey" "$scratch/server.log"; then grep -m3 "token=ey" "$scratch/server.log"; die "a token in the log"; fi
 rc=0
 echo "embedded default serves /healthz, /readyz, /api/schema/, /api/docs/, /login/, the dispatch screen's script and the simulated demo"

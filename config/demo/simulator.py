@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from config.demo.cities import CITIES, City, along
 from config.demo.operator import DOMAIN, FLEETS, email, signature_png
@@ -116,7 +117,11 @@ class Client:
         raise AssertionError("unreachable")
 
     def ws_url(self, path: str) -> str:
-        return self.base.replace("http", "ws", 1) + f"{path}?token={self.token()}"
+        return self.base.replace("http", "ws", 1) + path
+
+    def ws_protocols(self) -> list[Subprotocol]:
+        """The token as subprotocols, not in the URL: servers log URLs."""
+        return [Subprotocol("bearer"), Subprotocol(self.token())]
 
 
 _JSON = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -215,7 +220,9 @@ class Driver(threading.Thread):
         return True
 
     def _drive(self) -> None:
-        with connect(self.api.ws_url("/ws/driver/"), open_timeout=10, close_timeout=2) as ws:
+        with connect(
+            self.api.ws_url("/ws/driver/"), subprotocols=self.api.ws_protocols(), open_timeout=10, close_timeout=2
+        ) as ws:
             while not self.stop_event.is_set():
                 tick = time.monotonic()
                 self._move()
