@@ -58,6 +58,8 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's own console handler would print each request warning a second time, unformatted
+            "django": {"handlers": []},
             "django.db.backends": {"level": "WARNING"},
             "daphne": {"level": "WARNING"},
             "weasyprint": {"level": "WARNING"},

@@ -231,7 +231,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # ---- Celery ----------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# memory:// needs a host name, or kombu warns on every send
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded default: jobs run in-process (after commit)
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -12,3 +12,5 @@ if DEBUG:
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ]
+# The demo simulator signs some sixty phones in from this one address at start; production keeps 30/min.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="600/min")
