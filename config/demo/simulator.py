@@ -428,6 +428,7 @@ class Dispatcher(threading.Thread):
         super().__init__(name=f"dispatcher@{slug}", daemon=True)
         self.s, self.fleet_id, self.stop_event, self.stats = settings, fleet_id, stop, stats
         self.api = Client(settings.base_url, email(slug, "dispatcher"), settings.password)
+        self.refused: dict[tuple[str, str], float] = {}  # (trip, shift) -> when to try that pair again
 
     def run(self) -> None:
         while not self.stop_event.wait(10):
@@ -448,11 +449,16 @@ class Dispatcher(threading.Thread):
             if not free or (now - booked).total_seconds() < self.s.assign_after or wanted > now:
                 continue
             for shift_id in list(free):
+                if self.refused.get((trip["id"], shift_id), 0) > time.monotonic():
+                    continue
                 try:
                     path = f"/api/v1/trips/trips/{trip['id']}/assign/"
                     self.api.call("POST", path, {"shift_id": shift_id}, version=trip["version"])
                 except ApiError:
-                    continue  # does not fit that van, or the driver is no longer eligible: try the next
+                    # does not fit that van, or the driver is no longer eligible: the next, and not this pair
+                    # again for a while (a person would not retry it every ten seconds either)
+                    self.refused[(trip["id"], shift_id)] = time.monotonic() + 300
+                    continue
                 free.remove(shift_id)
                 assigned += 1
                 self.stats.add("trips assigned by dispatchers")
