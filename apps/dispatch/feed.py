@@ -7,12 +7,14 @@ without advancing it: a missed position is superseded by the next one and never 
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import structlog
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from apps.dispatch import live
@@ -40,12 +42,15 @@ def position_json(p: LivePosition) -> dict[str, Any]:
     }
 
 
+def _event(message: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer event for a message, encoded once here rather than by each of the group's sockets
+    (twenty screens on a fleet would otherwise each decode and re-encode every position batch)."""
+    return {"type": "feed.message", "kind": message["type"], "text": json.dumps(message, cls=DjangoJSONEncoder)}
+
+
 async def positions_async(fleet_id: uuid.UUID, moved: list[LivePosition], sequence: int) -> None:
-    message = {
-        "type": "feed.message",
-        "message": {"type": "positions", "seq": sequence, "positions": [position_json(p) for p in moved]},
-    }
-    await get_channel_layer().group_send(fleet_group(fleet_id), message)
+    message = {"type": "positions", "seq": sequence, "positions": [position_json(p) for p in moved]}
+    await get_channel_layer().group_send(fleet_group(fleet_id), _event(message))
 
 
 def positions(fleet_id: uuid.UUID, moved: list[LivePosition]) -> None:
@@ -54,7 +59,7 @@ def positions(fleet_id: uuid.UUID, moved: list[LivePosition]) -> None:
 
 
 def _send_now(group: str, message: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, {"type": "feed.message", "message": message})
+    async_to_sync(get_channel_layer().group_send)(group, _event(message))
 
 
 def _best_effort(group: str, kind: str, send) -> None:
