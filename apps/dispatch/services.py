@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 
+import psycopg
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -56,16 +57,22 @@ def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
     table = connection.ops.quote_name(PositionPing._meta.db_table)
     fields = [PositionPing._meta.get_field(c) for c in _HISTORY_COLUMNS]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT (ping_id) DO NOTHING RETURNING ping_id"
+        )
+        connection.ensure_connection()
+        connection.validate_no_broken_transaction()
+        # A plain psycopg cursor (server-side binding, binary arrays) on Django's connection and transaction:
+        # Django's client-side cursor quoted every array element into the SQL text, a fifth of the server's
+        # time under a 5,000 pings/s load.
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)], binary=True)
+            return {v for (v,) in cursor.fetchall()}
     inserted: set[uuid.UUID] = set()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
-                f"ON CONFLICT (ping_id) DO NOTHING RETURNING ping_id",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return {v for (v,) in cursor.fetchall()}
         placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
