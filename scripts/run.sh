@@ -18,7 +18,8 @@ say "demo operator (seed_demo; a fleet that exists is left as it is)"
 
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-"$VENV/bin/uvicorn" config.asgi:application --host "$HOST" --port "$PORT" --lifespan off --no-access-log &
+"$VENV/bin/uvicorn" config.asgi:application --host "$HOST" --port "$PORT" --lifespan off --no-access-log \
+  --ws-per-message-deflate false &
 server=$!
 pids=("$server")
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; exit 0' INT TERM
