@@ -36,6 +36,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every live process in the server's process group, from /proc."""
+    ticks = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # state, ppid, pgrp, ... utime (11), stime (12)
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
 def now_iso(offset_s: float = 0.0) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset_s)).isoformat()
 
@@ -162,7 +183,7 @@ def measuring_screens(url: str, count: int, seconds: float, out) -> None:
     out.send(asyncio.run(go()))
 
 
-async def run_load(args, base, fleet_id, dispatcher_token, drivers) -> dict:
+async def run_load(args, base, fleet_id, dispatcher_token, drivers, server_pid) -> dict:
     import multiprocessing
 
     counts = dict.fromkeys(
@@ -192,10 +213,14 @@ async def run_load(args, base, fleet_id, dispatcher_token, drivers) -> dict:
     probe.start()
     await asyncio.sleep(1.0)  # the probe connects
     marks = dict(counts)
+    server_cpu, machine = cpu_seconds(server_pid), machine_ticks()
     started = time.monotonic()
     await asyncio.sleep(args.seconds)
     window = time.monotonic() - started
     in_window = {k: counts[k] - marks[k] for k in counts}
+    server_cpu = cpu_seconds(server_pid) - server_cpu
+    busy, total = (b - a for a, b in zip(machine, machine_ticks(), strict=True))
+    cpu = {"server_cores": server_cpu / window, "machine_busy": busy / total if total else 0.0}
     latencies, timeline = await asyncio.get_running_loop().run_in_executor(None, receiver.recv)
     if args.timeline and timeline:
         start, by_second = timeline[0][0], {}
@@ -210,7 +235,7 @@ async def run_load(args, base, fleet_id, dispatcher_token, drivers) -> dict:
     stop.set()
     await asyncio.gather(*drivers_tasks, uploads, *screens, return_exceptions=True)
     pool.shutdown()
-    return {"window": window, "in_window": in_window, "latencies": latencies, "totals": counts}
+    return {"window": window, "in_window": in_window, "latencies": latencies, "totals": counts, "cpu": cpu}
 
 
 def main() -> None:
@@ -223,6 +248,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeline", action="store_true", help="latency per second of the window")
+    parser.add_argument(
+        "--ws-deflate", action="store_true", help="let websockets negotiate permessage-deflate (off in our servers)"
+    )
     args = parser.parse_args()
 
     env = configure(redis_db=3)
@@ -254,6 +282,8 @@ def main() -> None:
             "--lifespan",
             "off",
             "--no-access-log",
+            "--ws-per-message-deflate",
+            "true" if args.ws_deflate else "false",
             "--log-level",
             "warning",
         ],
@@ -272,7 +302,7 @@ def main() -> None:
                     break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        result = asyncio.run(run_load(args, base, fleet.id, dispatcher_token, drivers))
+        result = asyncio.run(run_load(args, base, fleet.id, dispatcher_token, drivers, server.pid))
         server_errors = log_path.read_text().count("Exception in ASGI application")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -298,6 +328,13 @@ def main() -> None:
             f"ping -> screen latency ms: p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  "
             f"p99 {percentile(lat, 99):.1f}  (median of {len(lat)} deliveries: {statistics.median(lat):.1f})"
         )
+    stored_per_s = (c["acked"] + c["rest_stored"]) / w
+    cpu = result["cpu"]
+    print(
+        f"server CPU: {cpu['server_cores']:.2f} cores ({cpu['server_cores'] * 1e6 / max(stored_per_s, 1):.0f} µs per "
+        f"stored ping) · whole machine {100 * cpu['machine_busy']:.0f} % busy (server, load generator, PostgreSQL, "
+        f"Redis and anything else running)"
+    )
     print(f"rows in history: {stored_total} (every acked or REST-stored ping, each once)")
     print(f"server errors while the load ran: {server_errors} (log: {log_path})")
 
