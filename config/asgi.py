@@ -8,10 +8,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 django_asgi_app = get_asgi_application()  # populate the app registry before importing consumers
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from apps.identity.realtime import AuthStack  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from logitrack.realtime import browser_origin_validator  # noqa: E402
+
+if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_PERIODIC_JOBS:
+    # the embedded default has no beat process: its schedule runs here (logitrack.periodic)
+    from config.celery import app as celery_app
+    from logitrack.periodic import InProcessBeat
+
+    InProcessBeat(celery_app, celery_app.conf.beat_schedule).start()
 
 application = ProtocolTypeRouter(
     {
