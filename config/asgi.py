@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP and websockets in one process (`daphne` / `uvicorn config.asgi:application`)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -27,3 +28,10 @@ application = ProtocolTypeRouter(
         "websocket": browser_origin_validator(AuthStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Garbage collection in the web process: everything loaded so far lives as long as the process, so it moves to
+# the permanent generation (collections stop re-walking it), and young collections run every 50,000 net
+# allocations instead of 700. Full collections were pausing the event loop for 100-200 ms every few seconds
+# at 5,000 pings/s; with this the benchmark's p99 fell from ~145 ms to ~68 ms (docs/benchmarks.md).
+gc.freeze()
+gc.set_threshold(50_000, 20, 10)
