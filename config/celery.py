@@ -17,6 +17,7 @@ app.autodiscover_tasks(related_name="tasks")
 app.conf.beat_schedule = {
     "outbox-purge": {"task": "outbox.purge", "schedule": crontab(minute=17, hour=3)},
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
+    "identity-purge": {"task": "identity.purge", "schedule": crontab(minute=27)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
     "dispatch-prune-positions": {"task": "dispatch.prune_positions", "schedule": crontab(minute=50, hour=3)},
     "dispatch-reap-routing-jobs": {

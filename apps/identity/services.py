@@ -11,9 +11,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.identity import login_guard, tokens
@@ -33,7 +35,7 @@ from apps.identity.events import (
     UserErasedV1,
     UserRegisteredV1,
 )
-from apps.identity.models import Invitation, Membership, PasswordReset, User, UserManager
+from apps.identity.models import Invitation, Membership, PasswordReset, RefreshToken, User, UserManager
 from logitrack.exceptions import NotFound, Unauthenticated, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal, Role
@@ -391,3 +393,28 @@ def user_erase(*, user_id: uuid.UUID) -> User:
         membership_revoke(membership_id=membership.id, principal=None)
     publish(UserErasedV1(user_id=user.id))
     return user
+
+
+INVITATION_KEPT_AFTER_EXPIRY = dt.timedelta(days=30)
+
+
+def identity_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what can no longer be used, hourly in beat:
+
+    - refresh tokens past their expiry: an app rotates every few minutes, so each login adds hundreds of rows a
+      day, and an expired token is refused (signature and `exp`) before its row is looked up;
+    - password resets past their expiry or used;
+    - invitations never accepted, 30 days after they expired or were revoked (they hold an email address);
+    - expired admin and dispatch-screen sessions.
+    """
+    now = now or timezone.now()
+    kept_until = now - INVITATION_KEPT_AFTER_EXPIRY
+    stale_invitations = Invitation.objects.filter(accepted_at__isnull=True).filter(
+        Q(expires_at__lt=kept_until) | Q(revoked_at__lt=kept_until)
+    )
+    return {
+        "refresh tokens": RefreshToken.objects.filter(expires_at__lt=now).delete()[0],
+        "password resets": PasswordReset.objects.filter(Q(expires_at__lt=now) | Q(used_at__isnull=False)).delete()[0],
+        "invitations": stale_invitations.delete()[0],
+        "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+    }
