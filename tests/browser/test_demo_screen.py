@@ -49,6 +49,9 @@ def test_the_simulated_demo_keeps_the_dispatch_screen_alive(server, processes, b
         page.wait_for_selector("#link[data-state=live]")
 
         page.wait_for_function("() => document.querySelectorAll('#drivers [data-driver-id]').length >= 3")
+        loads = page.eval_on_selector_all(".trip .note", "notes => notes.map(n => n.textContent)")
+        assert any(" seat" in text for text in loads) and any(" kg" in text for text in loads)  # rides, deliveries
+        assert not any(text.startswith("0 kg") or ", 0 kg" in text for text in loads)  # a ride weighs nothing
         markers = page.evaluate(MARKERS)
         page.wait_for_function(  # the simulated drivers' pings move their markers
             f"(old) => Object.entries(({MARKERS})()).some(([id, at]) => old[id] !== undefined && old[id] !== at)",

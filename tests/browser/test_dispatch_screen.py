@@ -65,6 +65,7 @@ def test_the_dispatch_screen_follows_drivers_and_trips_live(
     django_side(relay_and_deliver)  # auto-dispatch offers it to the nearest driver; the screen hears of it
     card = f'.trip[data-trip-id="{booked["id"]}"]'
     page.wait_for_selector(f'[data-column="requested"] {card}')
+    assert page.locator(f"{card} .note").first.inner_text() == "60 kg · van"  # what it carries, in what
 
     page.select_option(f"{card} select", str(crew_b.shift_id))
     page.click(f"{card} button")  # Assign, from the screen

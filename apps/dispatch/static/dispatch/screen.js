@@ -186,6 +186,14 @@
     }
   }
 
+  // what the trip carries: a ride has seats and no weight, a delivery weight and no seats
+  function load(trip) {
+    const parts = [];
+    if (trip.seats) parts.push(trip.seats === 1 ? "1 seat" : `${trip.seats} seats`);
+    if (trip.weight_kg) parts.push(`${trip.weight_kg} kg`);
+    return parts.join(", ");
+  }
+
   function card(trip) {
     const node = el("article", { class: "trip", "data-trip-id": trip.id, "data-status": trip.status });
     const flagged = trip.dispatch && trip.dispatch.status === "flagged";
@@ -193,7 +201,7 @@
     node.append(el("div", { class: "id" }, short(trip.id)));
     const pickup = trip.stops[0], last = trip.stops[trip.stops.length - 1];
     node.append(el("div", {}, `${pickup ? pickup.address : ""} → ${last ? last.address : ""}`));
-    node.append(el("div", { class: "note" }, `${trip.weight_kg} kg · ${trip.vehicle_type}${trip.driver_id ? " · " + driverName(trip.driver_id) : ""}`));
+    node.append(el("div", { class: "note" }, [load(trip), trip.vehicle_type, trip.driver_id && driverName(trip.driver_id)].filter(Boolean).join(" · ")));
     if (flagged) node.append(el("div", { class: "flag" }, `Needs a dispatcher: ${trip.dispatch.flag_reason}`));
     else if (trip.dispatch && trip.dispatch.status === "offered") node.append(el("div", { class: "note" }, "offered, waiting for the driver"));
     if (trip.status === "requested" || trip.status === "assigned") {
