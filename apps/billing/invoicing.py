@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.billing import documents, integrations
 from apps.billing.events import InvoiceIssuedV1
-from apps.billing.models import FareRecord, Invoice, InvoiceCounter
+from apps.billing.models import FareRecord, Invoice, InvoiceCounter, JournalTransaction
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
@@ -208,3 +208,36 @@ def invoice_render(*, invoice_id: uuid.UUID) -> Invoice:
         delete_private(path)
     invoice.refresh_from_db()
     return invoice
+
+
+CATCH_UP_AFTER = dt.timedelta(minutes=5)
+
+
+def documents_catch_up(*, older_than: dt.timedelta = CATCH_UP_AFTER, limit: int = 500) -> dict[str, int]:
+    """Start again the document jobs that never ran: a receipt for each settled fare, a credit note for each
+    refund, a PDF for each issued document. Such a job is enqueued after its commit; if the broker was
+    unreachable at that moment the send failed and nothing else would ever retry it. Every job is idempotent,
+    so one that is merely late does no harm. Beat runs this every ten minutes; at most `limit` of each."""
+    cutoff = timezone.now() - older_than
+    with_receipt = Invoice.objects.filter(kind=Invoice.Kind.RECEIPT, trip_id__isnull=False).values("trip_id")
+    with_credit_note = Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE, trip_id__isnull=False).values("trip_id")
+    receipts = list(
+        FareRecord.objects.filter(kind="fare", created_at__lt=cutoff)
+        .exclude(trip_id__in=with_receipt)
+        .values_list("trip_id", flat=True)[:limit]
+    )
+    refunds = list(
+        JournalTransaction.objects.filter(
+            kind__in=["settlement", "cancellation_fee"], reversed_by__posted_at__lt=cutoff
+        )
+        .exclude(reference_id__in=with_credit_note)
+        .values_list("reference_id", flat=True)[:limit]
+    )
+    pdfs = list(Invoice.objects.filter(pdf_path="", created_at__lt=cutoff).values_list("id", flat=True)[:limit])
+    for trip_id in receipts:
+        jobs.enqueue("billing.issue_receipt", kwargs={"trip_id": str(trip_id)})
+    for trip_id in refunds:
+        jobs.enqueue("billing.issue_credit_note", kwargs={"trip_id": str(trip_id)})
+    for invoice_id in pdfs:
+        jobs.enqueue("billing.render_invoice", kwargs={"invoice_id": str(invoice_id)})
+    return {"receipts": len(receipts), "credit notes": len(refunds), "pdfs": len(pdfs)}

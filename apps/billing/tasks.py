@@ -34,3 +34,8 @@ def issue_receipt(trip_id: str) -> None:
 @shared_task(name="billing.issue_credit_note", acks_late=True, ignore_result=True)
 def issue_credit_note(trip_id: str) -> None:
     invoicing.credit_note_issue(trip_id=uuid.UUID(trip_id))
+
+
+@shared_task(name="billing.catch_up_documents", ignore_result=True)
+def catch_up_documents() -> dict[str, int]:
+    return invoicing.documents_catch_up()

@@ -199,3 +199,32 @@ def test_a_customer_with_several_fares_in_a_month_is_invoiced_once(fleet, make_u
     assert invoicing.period_customers(period=period) == sorted([(fleet.id, regular.id), (fleet.id, once.id)], key=str)
     invoice = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period)
     assert len(invoice.lines) == 3
+
+
+@pytest.mark.processes
+@pytest.mark.django_db(transaction=True)
+def test_documents_whose_jobs_were_lost_are_issued_by_the_catch_up(fleet, make_user, tmp_path, settings):
+    import redis
+
+    customer = make_user(is_customer=True)
+    kept, refunded, unrendered = (settle(fleet, customer.id) for _ in range(3))
+    services.trip_refund(trip_id=refunded, reason="never arrived")
+    invoicing.receipt_issue(trip_id=unrendered)  # issued here; its PDF job goes to the broker
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # as if the broker had lost every job sent so far
+    assert Invoice.objects.get().pdf_path == ""
+    assert invoicing.documents_catch_up() == {"receipts": 0, "credit notes": 0, "pdfs": 0}  # not late yet
+
+    procs = Processes(tmp_path)
+    procs.worker()
+    try:
+        wait_for_worker()
+        late = invoicing.documents_catch_up(older_than=dt.timedelta(0))
+        assert late == {"receipts": 2, "credit notes": 1, "pdfs": 1}
+        wait_until(lambda: Invoice.objects.exclude(pdf_path="").count() == 4, what="the documents, rendered")
+        assert invoicing.documents_catch_up(older_than=dt.timedelta(0)) == {"receipts": 0, "credit notes": 0, "pdfs": 0}
+    finally:
+        procs.stop_all()
+    kinds = sorted(Invoice.objects.values_list("kind", "trip_id"))
+    assert kinds == sorted(
+        [("credit_note", refunded), ("receipt", kept), ("receipt", refunded), ("receipt", unrendered)]
+    )
