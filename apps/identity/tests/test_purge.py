@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken as JWTRefresh
 
 from apps.identity.models import Invitation, PasswordReset, RefreshToken
-from config.celery import app
 
 PASSWORD = "correct horse battery staple"
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_login_guard")]
@@ -84,10 +83,3 @@ def test_expired_tokens_resets_invitations_and_sessions_go_and_live_ones_stay(ma
     assert browser.get("/dispatch/").status_code == 403  # still signed in (not a dispatcher), not sent to /login/
     assert refresh(live).status_code == 200
     assert refresh(stale).status_code == 401
-
-
-def test_beat_runs_it_hourly():
-    entry = app.conf.beat_schedule["identity-purge"]
-    assert entry["task"] == "identity.purge"
-    app.loader.import_default_modules()
-    assert "identity.purge" in app.tasks
