@@ -1,9 +1,11 @@
 """Reactions of the dispatch context to other contexts' integration events (registered with logitrack.bus):
-screens and driver apps hear of trip changes, auto-dispatch moves on, off-duty drivers leave the map."""
+screens and driver apps hear of trip changes, auto-dispatch moves on, off-duty drivers leave the map, an erased
+driver's position history goes."""
 
 from __future__ import annotations
 
 from apps.dispatch import services
+from apps.identity.events import UserErasedV1
 from apps.partner.events import DutyStatusChangedV1
 from apps.trips.events import (
     TripAssignedV1,
@@ -69,3 +71,8 @@ def show_failure(event: TripFailedV1) -> None:
 @subscriber(DutyStatusChangedV1, name="dispatch.follow_duty")
 def follow_duty(event: DutyStatusChangedV1) -> None:
     services.duty_changed(driver_id=event.driver_id, fleet_id=event.fleet_id, on_duty=event.duty_status == "on_duty")
+
+
+@subscriber(UserErasedV1, name="dispatch.erase_driver_trail")
+def erase_driver_trail(event: UserErasedV1) -> None:
+    services.driver_trail_erase(user_id=event.user_id)

@@ -31,6 +31,11 @@ def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:
     return {d.id for d in partner_api.drivers_of_user(user_id=user_id)}
 
 
+def drivers_of(*, user_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(driver id, fleet id) of every driver profile the user has."""
+    return [(d.id, d.fleet_id) for d in partner_api.drivers_of_user(user_id=user_id)]
+
+
 def driver_get(*, driver_id: uuid.UUID) -> DriverRef | None:
     try:
         return partner_api.driver_get(driver_id=driver_id)

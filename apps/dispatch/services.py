@@ -158,6 +158,16 @@ def positions_upload(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None, raw_ping
     return outcome
 
 
+def driver_trail_erase(*, user_id: uuid.UUID) -> int:
+    """GDPR erasure of a driver: their position history goes, in every fleet they drove for, and they leave
+    the live map. Returns the pings deleted."""
+    deleted = 0
+    for driver_id, fleet_id in integrations.drivers_of(user_id=user_id):
+        deleted += PositionPing.objects.filter(driver_id=driver_id).delete()[0]
+        live.store().remove(fleet_id, driver_id)
+    return deleted
+
+
 def positions_prune(*, older_than: dt.timedelta, batch: int = 10_000) -> int:
     """Delete history older than the retention window, in batches so the table is never locked for long."""
     cutoff = timezone.now() - older_than

@@ -40,6 +40,9 @@ class Trip(BaseModel):
     tracking_lat = models.FloatField(null=True, blank=True)
     tracking_lng = models.FloatField(null=True, blank=True)
     tracking_at = models.DateTimeField(null=True, blank=True)
+    erase_when_ended = models.BooleanField(
+        default=False, help_text="its customer was erased while it was under way: scrubbed as it ends"
+    )
 
     def __str__(self) -> str:
         return f"trip {self.id} ({self.status})"

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from apps.trips import domain, integrations
@@ -622,6 +623,8 @@ def trip_transition(
         )
     elif target == TripStatus.FAILED:
         publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
+    if target in domain.TERMINAL and trip.erase_when_ended:
+        _scrub(trip)
     return trip
 
 
@@ -753,4 +756,63 @@ def _publish_completed(trip: Trip, *, distance_m: int | None, waiting_s: int) ->
             completed_at=trip.ended_at,
             stop_points=points,
         )
+    )
+
+
+# ---- GDPR erasure -------------------------------------------------------------------------------------------
+
+ERASED = "erased"
+ERASED_REASON = "the customer's account was erased"
+_UNDER_WAY_CANCELLABLE = (TripStatus.REQUESTED, TripStatus.ASSIGNED, TripStatus.EN_ROUTE, TripStatus.AT_PICKUP)
+
+
+def person_erase(*, user_id: uuid.UUID) -> dict[str, int]:
+    """What trips hold about an erased person (identity's UserErasedV1).
+
+    As a customer: trips not yet with goods on board are cancelled by the system (no fee); trips that ended lose
+    what identifies people (`_scrub`); a trip in progress finishes first and is scrubbed as it ends. As a driver
+    or anyone else acting on trips: the positions recorded with their actions on the timelines go."""
+    cancelled = 0
+    for trip_id in Trip.objects.filter(customer_id=user_id, status__in=_UNDER_WAY_CANCELLABLE).values_list(
+        "id", flat=True
+    ):
+        try:
+            trip_transition(trip_id=trip_id, action="cancel", actor_id=None, role="system", reason=ERASED_REASON)
+            cancelled += 1
+        except IllegalTransition:
+            continue  # it moved on meanwhile: scrubbed below, or when it ends
+    Trip.objects.filter(customer_id=user_id).exclude(status__in=domain.TERMINAL).update(erase_when_ended=True)
+    ended = Trip.objects.filter(customer_id=user_id, status__in=domain.TERMINAL)
+    scrubbed = 0
+    for trip in ended:
+        _scrub(trip)
+        scrubbed += 1
+    positions = TripEvent.objects.filter(actor_id=user_id, lat__isnull=False).update(lat=None, lng=None)
+    return {"cancelled": cancelled, "scrubbed": scrubbed, "timeline positions": positions}
+
+
+@transaction.atomic
+def _scrub(trip: Trip) -> None:
+    """Keep what the trip was (status, times, loads, money facts, who by id), drop what identifies people:
+    addresses, contact names and phones, notes, free-text reasons, proofs of delivery and their files, tracking
+    links and estimates. Stop coordinates are rounded to about a kilometre (0.01°)."""
+    for proof in ProofOfDelivery.objects.filter(stop__trip=trip):
+        files.delete_private(proof.signature_path)
+        files.delete_private(proof.photo_path)
+    ProofOfDelivery.objects.filter(stop__trip=trip).update(recipient_name="", signature_path="", photo_path="")
+    trip.stops.update(
+        address=ERASED,
+        contact_name="",
+        contact_phone="",
+        notes="",
+        pin_hash="",
+        failure_reason="",
+        lat=Round(F("lat"), 2),
+        lng=Round(F("lng"), 2),
+    )
+    TripEvent.objects.filter(trip=trip).update(reason="", lat=None, lng=None)
+    Offer.objects.filter(trip=trip).update(reason="")
+    TrackingLink.objects.filter(trip=trip).delete()
+    Trip.objects.filter(id=trip.id).update(
+        end_reason="", tracking_lat=None, tracking_lng=None, eta_at=None, tracking_at=None, erase_when_ended=False
     )
