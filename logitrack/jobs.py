@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from celery import current_app
 from django.db import transaction
+from kombu.exceptions import OperationalError
+
+log = structlog.get_logger(__name__)
+
+
+class QueueUnavailable(Exception):
+    """The broker could not be reached (after Celery's own publish retries): the job was not sent."""
 
 
 def enqueue(
@@ -23,8 +31,21 @@ def enqueue(
         task = current_app.tasks.get(task_name)
     if task is None:
         raise LookupError(f"no Celery task registered as {task_name!r}")
-    task.apply_async(args=args, kwargs=kwargs or {}, **options)
+    try:
+        task.apply_async(args=args, kwargs=kwargs or {}, **options)
+    except OperationalError as exc:
+        raise QueueUnavailable(f"{task_name}: {exc}") from exc
 
 
 def enqueue_on_commit(task_name: str, /, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: enqueue(task_name, kwargs=kwargs))
+    """Only for jobs that something sends again if this send is lost (billing.catch_up_documents does for
+    billing's): a broker that cannot be reached is logged, not raised, because the commit already stands and the
+    caller (an API request, an event handler) must not fail after it."""
+
+    def send() -> None:
+        try:
+            enqueue(task_name, kwargs=kwargs)
+        except QueueUnavailable:
+            log.warning("jobs.not_sent", task=task_name, job_kwargs=kwargs, exc_info=True)
+
+    transaction.on_commit(send)

@@ -340,10 +340,14 @@ def routing_job_create(
             raise PlanNotFound("no such plan in this fleet")
     job = RoutingJob.objects.create(fleet_id=fleet_id, seconds=seconds, requested_by_id=actor_id, from_plan=from_plan)
     feed.to_fleet(fleet_id, "job", {"job": _job_json(job)})
-    # a hard limit well above the solver's own: only a wedged process ever meets it
-    transaction.on_commit(
-        lambda: jobs.enqueue("dispatch.optimize_routes", kwargs={"job_id": str(job.id)}, time_limit=seconds + 120)
-    )
+
+    def send() -> None:
+        try:  # a hard limit well above the solver's own: only a wedged process ever meets it
+            jobs.enqueue("dispatch.optimize_routes", kwargs={"job_id": str(job.id)}, time_limit=seconds + 120)
+        except jobs.QueueUnavailable:  # say so now rather than when the queue timeout runs out
+            _job_fail(job.id, "the job queue could not be reached; run the optimisation again")
+
+    transaction.on_commit(send)
     return job
 
 

@@ -18,6 +18,7 @@ from apps.fleet.tests.factories import vehicle
 from apps.trips import services as trip_services
 from apps.trips.models import Trip
 from logitrack.testing.processes import Processes, wait_for_worker, wait_until
+from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)
 from tests.support.dispatch_world import ping
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
@@ -227,6 +228,23 @@ def test_a_job_whose_worker_vanished_is_retried_then_failed_never_left_running(b
     never.refresh_from_db()
     assert (never.status, never.error) == ("failed", "no routing worker picked it up")
     assert services.routing_job_run(job_id=never.id).status == "failed"  # a late delivery changes nothing
+
+
+@pytest.mark.django_db
+def test_a_job_the_queue_cannot_take_fails_at_once_and_says_so(
+    busy_fleet,
+    broker_down,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    world, _, _ = busy_fleet
+    dispatcher = world.fleets.a.client("dispatcher")
+    with django_capture_on_commit_callbacks(execute=True):
+        created = dispatcher.post(
+            f"/api/v1/dispatch/fleets/{world.fleet_id}/routing-jobs/", {"seconds": 1}, format="json"
+        )
+    assert created.status_code == 202, created.json()
+    job = dispatcher.get(f"/api/v1/dispatch/routing-jobs/{created.json()['id']}/").json()
+    assert (job["status"], job["error"]) == ("failed", "the job queue could not be reached; run the optimisation again")
 
 
 @pytest.fixture

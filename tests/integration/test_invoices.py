@@ -12,11 +12,12 @@ from PIL import Image
 
 from apps.billing import invoicing, ledger, services
 from apps.billing.contracts import TripFacts
-from apps.billing.models import Invoice
+from apps.billing.models import Invoice, JournalTransaction
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack import files
 from logitrack.testing.processes import ROOT, Processes, process_env, wait_for_worker, wait_until
+from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)
 from tests.support.isolation import assert_hidden, client_for
 
 NOON = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
@@ -228,3 +229,18 @@ def test_documents_whose_jobs_were_lost_are_issued_by_the_catch_up(fleet, make_u
     assert kinds == sorted(
         [("credit_note", refunded), ("receipt", kept), ("receipt", refunded), ("receipt", unrendered)]
     )
+
+
+@pytest.mark.django_db
+def test_a_refund_commits_even_when_its_credit_note_job_cannot_be_sent(
+    fleet,
+    make_user,
+    broker_down,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    trip = settle(fleet, make_user(is_customer=True).id)
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        services.trip_refund(trip_id=trip, reason="damaged")  # the job's send fails after the commit: logged
+    assert sent and not Invoice.objects.filter(kind="credit_note").exists()
+    assert JournalTransaction.objects.filter(reverses__reference_id=trip).exists()  # the refund stands
+    # billing.catch_up_documents sends it once the broker answers (test_documents_whose_jobs_were_lost_...)
