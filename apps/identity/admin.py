@@ -115,6 +115,12 @@ class InvitationForm(forms.ModelForm):
                 choices=[(str(f), str(f)) for f in sorted(fleets, key=str)], coerce=uuid.UUID, label="Fleet"
             )
 
+    def clean_fleet_id(self):
+        fleet_id = self.cleaned_data["fleet_id"]
+        if not selectors.fleet_known(fleet_id=fleet_id):  # a platform admin types the id
+            raise forms.ValidationError("No fleet with this id: it has no fleet manager.")
+        return fleet_id
+
 
 @admin.register(Invitation)
 class InvitationAdmin(FleetScopedAdmin):

@@ -33,6 +33,12 @@ def managed_fleets(principal: Principal) -> frozenset[uuid.UUID] | None:
     return None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
 
 
+def fleet_known(*, fleet_id: uuid.UUID) -> bool:
+    """Identity knows a fleet by its managers: activating a fleet makes its applicant the first one. A fleet id
+    that never had a manager is a typo or another system's id."""
+    return Membership.objects.filter(fleet_id=fleet_id, role=Role.FLEET_MANAGER).exists()
+
+
 def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
     qs = Membership.objects.filter(revoked_at__isnull=True).select_related("user").order_by("-created_at")
     fleets = managed_fleets(principal)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.identity import login_guard, tokens
+from apps.identity import login_guard, selectors, tokens
 from apps.identity.contracts import (
     EmailTaken,
     FleetRole,
@@ -291,6 +291,8 @@ def invitation_create(
     *, principal: Principal, email: str, fleet_id: uuid.UUID, role: FleetRole
 ) -> tuple[Invitation, str]:
     _require_manager(principal, fleet_id)
+    if not selectors.fleet_known(fleet_id=fleet_id):  # only a platform admin gets here with such an id
+        raise NotFound("no such fleet", code="fleet.not_found")
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=UserManager.normalize(email),

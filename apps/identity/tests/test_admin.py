@@ -1,5 +1,7 @@
 """Admin as a real logged-in fleet manager: only their own fleets' people, and changes through services."""
 
+import uuid
+
 import pytest
 from django.core import mail
 
@@ -82,6 +84,16 @@ def test_inviting_into_another_fleet_from_the_admin_is_refused(manager_a, two_fl
     assert response.status_code == 200  # the form comes back with an error
     assert "Select a valid choice" in response.content.decode()
     assert not Invitation.objects.filter(email="sneaky@example.test").exists()
+
+
+def test_a_platform_admin_cannot_invite_into_a_fleet_id_that_is_no_fleet(two_fleets, client):
+    client.force_login(two_fleets.platform_admin)
+    form = {"email": "lost@example.test", "role": "driver"}
+    response = client.post("/admin/identity/invitation/add/", {**form, "fleet_id": str(uuid.uuid4())})
+    assert response.status_code == 200 and "No fleet with this id" in response.content.decode()
+    assert not Invitation.objects.filter(email="lost@example.test").exists()
+    added = client.post("/admin/identity/invitation/add/", {**form, "fleet_id": str(two_fleets.a.fleet_id)})
+    assert added.status_code == 302 and Invitation.objects.filter(email="lost@example.test").exists()
 
 
 def test_platform_admin_sees_everyone(two_fleets, client):

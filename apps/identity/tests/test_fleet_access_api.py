@@ -101,7 +101,10 @@ def test_only_managers_of_the_fleet_may_invite(two_fleets):
     other = invite(two_fleets.a.client("fleet_manager"), two_fleets.b.fleet_id)
     assert (other.status_code, other.json()["code"]) == (404, "fleet.not_found")  # another fleet: as if none
     assert invite(client_for(two_fleets.customer), two_fleets.a.fleet_id).status_code == 403
+    nowhere = invite(client_for(two_fleets.platform_admin), uuid.uuid4())  # a platform admin may invite anywhere...
+    assert (nowhere.status_code, nowhere.json()["code"]) == (404, "fleet.not_found")  # ...that is a fleet
     assert Invitation.objects.count() == 0
+    assert invite(client_for(two_fleets.platform_admin), two_fleets.b.fleet_id).status_code == 201
 
 
 @pytest.mark.django_db
