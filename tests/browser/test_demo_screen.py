@@ -7,6 +7,7 @@ import threading
 import pytest
 import redis
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from apps.dispatch.models import PositionPing
 from apps.trips.models import Trip, TripEvent
@@ -20,6 +21,19 @@ MARKERS = """() => Object.fromEntries([...document.querySelectorAll('#drivers [d
     .map(marker => [marker.dataset.driverId, marker.getAttribute('transform')]))"""
 BOARD = """() => Object.fromEntries([...document.querySelectorAll('[data-column] .trip')]
     .map(card => [card.dataset.tripId, card.closest('[data-column]').dataset.column]))"""
+
+
+# pairs of driver names shown on the map whose boxes intersect (hidden ones do not count)
+OVERLAPPING_LABELS = """() => {
+  const boxes = [...document.querySelectorAll('#drivers .label')]
+    .filter((l) => getComputedStyle(l).display !== 'none')
+    .map((l) => [l.textContent, l.getBoundingClientRect()]);
+  const pairs = [];
+  boxes.forEach(([a, p], i) => boxes.slice(i + 1).forEach(([b, q]) => {
+    if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) pairs.push([a, b]);
+  }));
+  return pairs;
+}"""
 
 
 def test_the_simulated_demo_keeps_the_dispatch_screen_alive(server, processes, browser, django_side):
@@ -58,6 +72,10 @@ def test_the_simulated_demo_keeps_the_dispatch_screen_alive(server, processes, b
             arg=markers,
             timeout=60_000,
         )
+        try:  # polled: a marker that moved this very frame is decluttered on the next one
+            page.wait_for_function(f"() => ({OVERLAPPING_LABELS})().length === 0", timeout=5_000)
+        except PlaywrightTimeout:
+            raise AssertionError(f"driver names print over each other: {page.evaluate(OVERLAPPING_LABELS)}") from None
         board = page.evaluate(BOARD)
         page.wait_for_function(  # a trip moves to another column, or a new booking shows up, without a reload
             f"""(old) => {{

@@ -124,6 +124,30 @@
     const [x, y] = project(d.lat, d.lng);
     g.setAttribute("transform", `translate(${x} ${y})`);
     g.dataset.lat = d.lat; g.dataset.lng = d.lng; g.dataset.at = d.recorded_at;
+    g.dataset.x = x; g.dataset.y = y;
+    scheduleDeclutter();
+  }
+
+  // Names of drivers close together would print over each other: keep the first of any overlapping labels
+  // (top to bottom) and hide the others; their initials stay and the full name is in the marker's tooltip.
+  let declutterPending = false;
+  function scheduleDeclutter() {
+    if (declutterPending) return;
+    declutterPending = true;
+    requestAnimationFrame(() => {
+      declutterPending = false;
+      const placed = [];
+      // later markers are drawn on top: at the same height their name wins (the sort is stable)
+      const groups = [...document.querySelectorAll("#drivers .driver")].reverse().sort((a, b) => a.dataset.y - b.dataset.y);
+      for (const g of groups) {
+        const label = g.querySelector(".label");
+        const x = Number(g.dataset.x) + 12, y = Number(g.dataset.y) - 8;
+        const box = { x, y, w: label.textContent.length * 6.5, h: 12 };
+        const clash = placed.some((o) => box.x < o.x + o.w && o.x < box.x + box.w && box.y < o.y + o.h && o.y < box.y + box.h);
+        label.classList.toggle("hidden", clash);
+        if (!clash) placed.push(box);
+      }
+    });
   }
 
   function driverName(id) {
