@@ -211,29 +211,35 @@ def invoice_render(*, invoice_id: uuid.UUID) -> Invoice:
 
 
 CATCH_UP_AFTER = dt.timedelta(minutes=5)
+CATCH_UP_WINDOW = dt.timedelta(days=7)
 
 
 def documents_catch_up(*, older_than: dt.timedelta = CATCH_UP_AFTER, limit: int = 500) -> dict[str, int]:
     """Start again the document jobs that never ran: a receipt for each settled fare, a credit note for each
     refund, a PDF for each issued document. Such a job is enqueued after its commit; if the broker was
     unreachable at that moment the send failed and nothing else would ever retry it. Every job is idempotent,
-    so one that is merely late does no harm. Beat runs this every ten minutes; at most `limit` of each."""
+    so one that is merely late does no harm. Beat runs this every ten minutes; at most `limit` of each, from the
+    last `CATCH_UP_WINDOW` only (the queries stay small however large the tables grow)."""
     cutoff = timezone.now() - older_than
+    since = cutoff - CATCH_UP_WINDOW
     with_receipt = Invoice.objects.filter(kind=Invoice.Kind.RECEIPT, trip_id__isnull=False).values("trip_id")
     with_credit_note = Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE, trip_id__isnull=False).values("trip_id")
     receipts = list(
-        FareRecord.objects.filter(kind="fare", created_at__lt=cutoff)
+        FareRecord.objects.filter(kind="fare", created_at__lt=cutoff, created_at__gte=since)
         .exclude(trip_id__in=with_receipt)
         .values_list("trip_id", flat=True)[:limit]
     )
     refunds = list(
         JournalTransaction.objects.filter(
-            kind__in=["settlement", "cancellation_fee"], reversed_by__posted_at__lt=cutoff
+            kind__in=["settlement", "cancellation_fee"],
+            reversed_by__posted_at__lt=cutoff,
+            reversed_by__posted_at__gte=since,
         )
         .exclude(reference_id__in=with_credit_note)
         .values_list("reference_id", flat=True)[:limit]
     )
-    pdfs = list(Invoice.objects.filter(pdf_path="", created_at__lt=cutoff).values_list("id", flat=True)[:limit])
+    unrendered = Invoice.objects.filter(pdf_path="", created_at__lt=cutoff, created_at__gte=since)
+    pdfs = list(unrendered.values_list("id", flat=True)[:limit])
     for trip_id in receipts:
         jobs.enqueue("billing.issue_receipt", kwargs={"trip_id": str(trip_id)})
     for trip_id in refunds:
