@@ -6,12 +6,10 @@ the apps' services, as the "given"."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import uuid
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from logitrack.testing.processes import Processes, RedisServer, wait_for_worker, wait_until
 from tests.e2e.clients import PASSWORD, Api
@@ -94,7 +92,7 @@ def build_operator(*, drivers: int = 2, auto_dispatch: bool = True, capacity_kg:
     from apps.identity.contracts import FleetRole
     from apps.partner.models import DriverProfile
     from apps.partner.tests.factories import make_compliant
-    from apps.trips import services as trip_services
+    from apps.trips.tests.factories import shift_under_way
 
     fleet_id, tag = uuid.uuid4(), uuid.uuid4().hex[:6]
     manager = _user(f"manager.{tag}@example.test")
@@ -120,19 +118,11 @@ def build_operator(*, drivers: int = 2, auto_dispatch: bool = True, capacity_kg:
         timeout=60,
         what="driver profiles from the membership events (relay and worker)",
     )
-    now = timezone.now()
     logins = []
     for n, user in enumerate(crew, start=1):
         driver = make_compliant(next(p for p in profiles if p.user_id == user.id))
         van = vehicle(fleet, registration=f"B-E2E {n}{tag[:2]}", capacity_kg=capacity_kg)
-        shift = trip_services.shift_plan(
-            fleet_id=fleet_id,
-            driver_id=driver.id,
-            vehicle_id=van.id,
-            starts_at=now - dt.timedelta(hours=1),
-            ends_at=now + dt.timedelta(hours=7),
-            planned_by_id=None,
-        )
+        shift = shift_under_way(fleet_id=fleet_id, driver_id=driver.id, vehicle_id=van.id)
         logins.append(DriverLogin(user.email, driver.id, shift.id, van.id))
     return Operator(fleet_id, manager.email, dispatcher.email, logins, fleet.commission_bps)
 

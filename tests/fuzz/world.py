@@ -6,11 +6,8 @@ the fuzzer may put in a path, query or body belongs to a real row."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import uuid
 from collections import defaultdict
-
-from django.utils import timezone
 
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet, vehicle
@@ -18,7 +15,7 @@ from apps.identity.models import Membership, User
 from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import make_compliant
-from apps.trips import services as trip_services
+from apps.trips.tests.factories import shift_under_way
 from logitrack.testing.events import relay_and_deliver
 from tests.support.isolation import build_two_fleets, client_for
 
@@ -53,15 +50,7 @@ def build() -> FuzzWorld:
     relay_and_deliver()  # driver profiles from the memberships
     driver = make_compliant(DriverProfile.objects.get(user_id=fleets.a.users["driver"].id, fleet_id=fleet.id))
     partner_services.duty_set(driver_id=driver.id, on_duty=True)
-    now = timezone.now()
-    shift = trip_services.shift_plan(
-        fleet_id=fleet.id,
-        driver_id=driver.id,
-        vehicle_id=van.id,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=7),
-        planned_by_id=None,
-    )
+    shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     relay_and_deliver()
 
     customer = client_for(fleets.customer)

@@ -13,6 +13,7 @@ from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
 from apps.trips import services
 from apps.trips.models import Trip
+from apps.trips.tests.factories import shift_under_way
 from logitrack.outbox.models import OutboxMessage
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
@@ -31,15 +32,7 @@ def world(two_fleets, relay_and_deliver):
     van = vehicle(fleet, registration="B-TR 1", capacity_kg=800)
     relay_and_deliver()  # driver profiles
     driver = make_compliant(DriverProfile.objects.get(user_id=two_fleets.a.users["driver"].id))
-    now = timezone.now()
-    shift = services.shift_plan(
-        fleet_id=fleet.id,
-        driver_id=driver.id,
-        vehicle_id=van.id,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=7),
-        planned_by_id=None,
-    )
+    shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     return two_fleets, fleet, van, driver, shift
 
 

@@ -17,7 +17,7 @@ from apps.identity.models import User
 from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
-from apps.trips import services as trip_services
+from apps.trips.tests.factories import shift_under_way
 from tests.support.isolation import TwoFleets, client_for
 
 BERLIN = (52.52, 13.405)
@@ -58,15 +58,7 @@ def _crew(fleet, user: User, registration: str) -> Crew:
     driver = make_compliant(DriverProfile.objects.get(user_id=user.id, fleet_id=fleet.id))
     partner_services.duty_set(driver_id=driver.id, on_duty=True)
     van = vehicle(fleet, registration=registration, capacity_kg=800)
-    now = timezone.now()
-    shift = trip_services.shift_plan(
-        fleet_id=fleet.id,
-        driver_id=driver.id,
-        vehicle_id=van.id,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=7),
-        planned_by_id=None,
-    )
+    shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     driver.refresh_from_db()
     return Crew(user, driver, van.id, shift.id)
 

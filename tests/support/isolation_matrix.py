@@ -40,6 +40,7 @@ from apps.partner.tests.factories import JPEG, make_compliant, pdf
 from apps.trips import services as trip_services
 from apps.trips.contracts import StopKind
 from apps.trips.models import Offer, Shift, Trip
+from apps.trips.tests.factories import shift_under_way
 from logitrack.testing.events import relay_and_deliver
 from logitrack.types import GeoPoint, Money
 from tests.support.isolation import FLEET_ROLES, Tenant, TwoFleets, build_two_fleets, client_for
@@ -239,14 +240,7 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     exception = partner_services.availability_exception_add(
         driver_id=driver.id, date=timezone.localdate() + dt.timedelta(days=9), available=False, starts=None, ends=None
     )
-    shift = trip_services.shift_plan(
-        fleet_id=fleet.id,
-        driver_id=driver.id,
-        vehicle_id=van.id,
-        starts_at=now - dt.timedelta(hours=1),
-        ends_at=now + dt.timedelta(hours=7),
-        planned_by_id=None,
-    )
+    shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     # optimised while no trip is open: a real job and plan, without a solver run
     job = dispatch_services.routing_job_create(fleet_id=fleet.id, seconds=1, actor_id=None)
     job = dispatch_services.routing_job_run(job_id=job.id)
