@@ -624,7 +624,7 @@ def trip_transition(
     elif target == TripStatus.FAILED:
         publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
     if target in domain.TERMINAL and trip.erase_when_ended:
-        _scrub(trip)
+        _scrub(Trip.objects.filter(id=trip.id))
     return trip
 
 
@@ -782,25 +782,24 @@ def person_erase(*, user_id: uuid.UUID) -> dict[str, int]:
         except IllegalTransition:
             continue  # it moved on meanwhile: scrubbed below, or when it ends
     Trip.objects.filter(customer_id=user_id).exclude(status__in=domain.TERMINAL).update(erase_when_ended=True)
-    ended = Trip.objects.filter(customer_id=user_id, status__in=domain.TERMINAL)
-    scrubbed = 0
-    for trip in ended:
-        _scrub(trip)
-        scrubbed += 1
+    scrubbed = _scrub(Trip.objects.filter(customer_id=user_id, status__in=domain.TERMINAL))
     positions = TripEvent.objects.filter(actor_id=user_id, lat__isnull=False).update(lat=None, lng=None)
     return {"cancelled": cancelled, "scrubbed": scrubbed, "timeline positions": positions}
 
 
 @transaction.atomic
-def _scrub(trip: Trip) -> None:
-    """Keep what the trip was (status, times, loads, money facts, who by id), drop what identifies people:
+def _scrub(trips) -> int:
+    """Keep what the trips were (status, times, loads, money facts, who by id), drop what identifies people:
     addresses, contact names and phones, notes, free-text reasons, proofs of delivery and their files, tracking
-    links and estimates. Stop coordinates are rounded to about a kilometre (0.01°)."""
-    for proof in ProofOfDelivery.objects.filter(stop__trip=trip):
-        files.delete_private(proof.signature_path)
-        files.delete_private(proof.photo_path)
-    ProofOfDelivery.objects.filter(stop__trip=trip).update(recipient_name="", signature_path="", photo_path="")
-    trip.stops.update(
+    links and estimates. Stop coordinates are rounded to about a kilometre (0.01°). A few statements whatever
+    the number of trips; returns how many."""
+    ids = list(trips.values_list("id", flat=True))
+    proofs = ProofOfDelivery.objects.filter(stop__trip_id__in=ids)
+    for signature, photo in proofs.values_list("signature_path", "photo_path"):
+        files.delete_private(signature)
+        files.delete_private(photo)
+    proofs.update(recipient_name="", signature_path="", photo_path="")
+    Stop.objects.filter(trip_id__in=ids).update(
         address=ERASED,
         contact_name="",
         contact_phone="",
@@ -810,9 +809,9 @@ def _scrub(trip: Trip) -> None:
         lat=Round(F("lat"), 2),
         lng=Round(F("lng"), 2),
     )
-    TripEvent.objects.filter(trip=trip).update(reason="", lat=None, lng=None)
-    Offer.objects.filter(trip=trip).update(reason="")
-    TrackingLink.objects.filter(trip=trip).delete()
-    Trip.objects.filter(id=trip.id).update(
+    TripEvent.objects.filter(trip_id__in=ids).update(reason="", lat=None, lng=None)
+    Offer.objects.filter(trip_id__in=ids).update(reason="")
+    TrackingLink.objects.filter(trip_id__in=ids).delete()
+    return Trip.objects.filter(id__in=ids).update(
         end_reason="", tracking_lat=None, tracking_lng=None, eta_at=None, tracking_at=None, erase_when_ended=False
     )
