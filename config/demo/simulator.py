@@ -442,14 +442,15 @@ class Dispatcher(threading.Thread):
         busy = {t["driver_id"] for t in trips if t["status"] in OPEN}
         shifts = self.api.call("GET", f"/api/v1/trips/shifts/?fleet_id={self.fleet_id}&status=started")["results"]
         free = [s["id"] for s in shifts if s["driver_id"] not in busy]
-        now, assigned = dt.datetime.now(dt.UTC), 0
+        now, assigned, clock = dt.datetime.now(dt.UTC), 0, time.monotonic()
+        self.refused = {pair: until for pair, until in self.refused.items() if until > clock}  # forget lapsed ones
         for trip in sorted((t for t in trips if t["status"] == "requested"), key=lambda t: t["created_at"]):
             booked = dt.datetime.fromisoformat(trip["created_at"])
             wanted = dt.datetime.fromisoformat(trip["requested_for"]) if trip.get("requested_for") else booked
             if not free or (now - booked).total_seconds() < self.s.assign_after or wanted > now:
                 continue
             for shift_id in list(free):
-                if self.refused.get((trip["id"], shift_id), 0) > time.monotonic():
+                if (trip["id"], shift_id) in self.refused:
                     continue
                 try:
                     path = f"/api/v1/trips/trips/{trip['id']}/assign/"
@@ -457,7 +458,7 @@ class Dispatcher(threading.Thread):
                 except ApiError:
                     # does not fit that van, or the driver is no longer eligible: the next, and not this pair
                     # again for a while (a person would not retry it every ten seconds either)
-                    self.refused[(trip["id"], shift_id)] = time.monotonic() + 300
+                    self.refused[(trip["id"], shift_id)] = clock + 300
                     continue
                 free.remove(shift_id)
                 assigned += 1
