@@ -10,24 +10,23 @@ from rest_framework import serializers
 from logitrack.http.pagination import Pagination
 
 
-def query_uuid(request, name: str) -> uuid.UUID | None:
+def _query(request, name: str, field: serializers.Field):
+    """A query parameter through a serializer field; a bad value is a 400 naming the parameter."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
     try:
-        return serializers.UUIDField().run_validation(raw)
+        return field.run_validation(raw)
     except serializers.ValidationError as exc:
         raise serializers.ValidationError({name: exc.detail}) from None
+
+
+def query_uuid(request, name: str) -> uuid.UUID | None:
+    return _query(request, name, serializers.UUIDField())
 
 
 def query_bool(request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return serializers.BooleanField().run_validation(raw)
-    except serializers.ValidationError as exc:
-        raise serializers.ValidationError({name: exc.detail}) from None
+    return _query(request, name, serializers.BooleanField())
 
 
 def query_choice(request, name: str, choices: Iterable[str]) -> str | None:
