@@ -115,6 +115,8 @@ class Processes:
             str(port),
             "--lifespan",
             "off",
+            "--ws-per-message-deflate",
+            "false",
             "--timeout-graceful-shutdown",
             "3",  # open websockets do not hold a test's teardown
         )
