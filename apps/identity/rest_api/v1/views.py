@@ -199,13 +199,7 @@ class PasswordChangeApi(APIView):
         return Response(status=204)
 
 
-class ExportUser(serializers.Serializer):
-    id = serializers.UUIDField()
-    email = serializers.EmailField()
-    display_name = serializers.CharField()
-    phone = serializers.CharField()
-    is_customer = serializers.BooleanField()
-    date_joined = serializers.DateTimeField()
+class ExportUser(UserOutput):
     last_login = serializers.DateTimeField(allow_null=True)
 
 
