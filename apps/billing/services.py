@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.billing import integrations, ledger, pricing, selectors
@@ -463,16 +463,19 @@ def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, 
         raise InvalidBillingData("ask for a positive amount", extra={"errors": {"amount_minor": ["Must be positive."]}})
     existing = Payout.objects.filter(driver_id=driver_id, request_key=idempotency_key).first()
     if existing is not None:
-        if (existing.amount_minor, existing.currency) != (amount.amount_minor, amount.currency):
-            raise Conflict("this request key was used for another amount", code="billing.idempotency_conflict")
-        return existing
-    payout = Payout.objects.create(
-        driver_id=driver_id,
-        fleet_id=fleet_id,
-        currency=amount.currency,
-        amount_minor=amount.amount_minor,
-        request_key=idempotency_key,
-    )
+        return _payout_retried(existing, amount)
+    try:
+        with transaction.atomic():
+            payout = Payout.objects.create(
+                driver_id=driver_id,
+                fleet_id=fleet_id,
+                currency=amount.currency,
+                amount_minor=amount.amount_minor,
+                request_key=idempotency_key,
+            )
+    except IntegrityError:
+        # An identical request committed while this one was inserting: answer as its sequential retry would.
+        return _payout_retried(Payout.objects.get(driver_id=driver_id, request_key=idempotency_key), amount)
     wallet = ledger.account_for(
         kind=AccountKind.DRIVER_WALLET, currency=amount.currency, owner_id=driver_id, fleet_id=fleet_id
     )
@@ -543,6 +546,12 @@ def payout_mark_paid(*, payout_id: uuid.UUID, bank_reference: str = "") -> Payou
         )
     )
     return payout
+
+
+def _payout_retried(existing: Payout, amount: Money) -> Payout:
+    if (existing.amount_minor, existing.currency) != (amount.amount_minor, amount.currency):
+        raise Conflict("this request key was used for another amount", code="billing.idempotency_conflict")
+    return existing
 
 
 def _payout_locked(payout_id: uuid.UUID) -> Payout:
