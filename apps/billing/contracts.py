@@ -116,5 +116,11 @@ class LedgerConflict(Conflict):
     code = "billing.idempotency_conflict"
 
 
+class PeriodNotEnded(Conflict):
+    """Invoicing a month before it has ended would leave its later trips uninvoiced for ever."""
+
+    code = "billing.period_not_ended"
+
+
 class UnbalancedTransaction(ValidationFailed):
     code = "billing.unbalanced"

@@ -421,6 +421,12 @@ class Invoice(BaseModel):
     buyer = models.JSONField(help_text="the customer's details as of issuing")
     issued_at = models.DateTimeField()
     pdf_path = models.CharField(max_length=300, blank=True, default="")
+    statement = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="period invoices: the month's trips already invoiced by their own receipt, listed for "
+        "information only (not in the totals, no tax charged again)",
+    )
 
     class Meta(BaseModel.Meta):
         constraints = [
