@@ -323,3 +323,29 @@ def test_a_trip_with_a_receipt_is_not_taxed_again_on_the_monthly_invoice(fleet, 
     text, _ = pdf_text(invoice.pdf_path, tmp_path)
     assert "Trips already invoiced by their receipts" in text
     assert all(r.number in text for r in receipts)
+
+
+@pytest.mark.django_db
+def test_invoices_filter_by_trip(fleet, two_fleets):
+    customer = two_fleets.customer
+    first, second = settle(fleet, customer.id), settle(fleet, customer.id)
+    for trip in (first, second):
+        invoicing.receipt_issue(trip_id=trip)
+    services.trip_refund(trip_id=first, reason="damaged")
+    note = invoicing.credit_note_issue(trip_id=first)
+    owner = client_for(customer)
+
+    listed = owner.get("/api/v1/billing/invoices/", {"trip_id": str(first)})
+    assert listed.status_code == 200
+    assert sorted((row["kind"], row["trip_id"]) for row in listed.json()["results"]) == [
+        ("credit_note", str(first)),
+        ("receipt", str(first)),
+    ]
+    only_note = owner.get("/api/v1/billing/invoices/", {"trip_id": str(first), "kind": "credit_note"}).json()
+    assert [row["number"] for row in only_note["results"]] == [note.number]
+    assert owner.get("/api/v1/billing/invoices/", {"trip_id": str(uuid.uuid4())}).json()["results"] == []
+    malformed = owner.get("/api/v1/billing/invoices/", {"trip_id": "nope"})
+    assert (malformed.status_code, list(malformed.json()["errors"])) == (400, ["trip_id"])
+    schema = owner.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    params = schema["paths"]["/api/v1/billing/invoices/"]["get"]["parameters"]
+    assert any(p["name"] == "trip_id" and p["schema"].get("format") == "uuid" for p in params)

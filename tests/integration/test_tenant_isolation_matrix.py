@@ -450,7 +450,12 @@ REST_CASES = {
             api("billing/invoices/"),
             lambda w: [w.b.invoice.id],
             deny={D, R},
-            params=lambda w: [{}, {"kind": "receipt"}, {"fleet_id": str(w.b.fleet_id)}],
+            params=lambda w: [
+                {},
+                {"kind": "receipt"},
+                {"fleet_id": str(w.b.fleet_id)},
+                {"trip_id": str(w.b.trip_done.id)},
+            ],
             own=lambda w: (M, [w.a.invoice.id]),
         )
     ),

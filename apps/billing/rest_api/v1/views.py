@@ -448,7 +448,14 @@ class InvoiceListApi(APIView):
 
     @extend_schema(
         tags=["billing"],
-        parameters=[OpenApiParameter("kind", str, enum=["invoice", "receipt", "credit_note"])],
+        parameters=[
+            OpenApiParameter("kind", str, enum=["invoice", "receipt", "credit_note"]),
+            OpenApiParameter(
+                "trip_id",
+                uuid.UUID,
+                description="documents of one trip: its receipt and credit note (a monthly invoice names no trip)",
+            ),
+        ],
         responses={200: InvoiceOutput(many=True)},
         operation_id="billing_invoices_list",
     )
@@ -459,6 +466,9 @@ class InvoiceListApi(APIView):
             if kind not in ("invoice", "receipt", "credit_note"):
                 raise serializers.ValidationError({"kind": ["must be invoice, receipt or credit_note"]})
             qs = qs.filter(kind=kind)
+        trip_id = query_uuid(request, "trip_id")
+        if trip_id is not None:
+            qs = qs.filter(trip_id=trip_id)
         return paginated(self, request, qs, InvoiceOutput)
 
 
