@@ -8,7 +8,6 @@ import uuid
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -487,6 +486,27 @@ class TopUpConfirmApi(APIView):
         return Response(TopUpOutput(topup).data)
 
 
+class PaymentObjectInput(serializers.Serializer):
+    id = serializers.CharField(help_text="the provider's payment id")
+    reference = serializers.UUIDField(help_text="the top-up's id, given to the provider when paying")
+    amount = serializers.IntegerField(help_text="minor units received")
+    currency = serializers.CharField(help_text="ISO 4217")
+    failure_message = serializers.CharField(required=False, allow_null=True, help_text="payment.failed: why")
+
+
+class PaymentEventDataInput(serializers.Serializer):
+    object = PaymentObjectInput()
+
+
+class PaymentEventInput(serializers.Serializer):
+    """The `psp` provider's body, as documentation: the adapter (apps/billing/payments) parses it once the
+    signature matched. Event types other than payment.succeeded and payment.failed are acknowledged and ignored."""
+
+    id = serializers.CharField(help_text="the event's id: the same event sent again has the same id")
+    type = serializers.CharField(help_text="payment.succeeded | payment.failed | anything else (ignored)")
+    data = PaymentEventDataInput()
+
+
 class PaymentWebhookApi(APIView):
     """A payment provider tells us a payment succeeded or failed. No user: the provider's signature over the raw
     body and a timestamp authenticates the call (apps/billing/payments)."""
@@ -502,7 +522,7 @@ class PaymentWebhookApi(APIView):
 
     @extend_schema(
         tags=["payment providers"],
-        request={"application/json": OpenApiTypes.OBJECT},
+        request=PaymentEventInput,
         parameters=[
             OpenApiParameter(
                 "Payment-Signature",
