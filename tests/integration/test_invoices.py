@@ -320,6 +320,8 @@ def test_a_trip_with_a_receipt_is_not_taxed_again_on_the_monthly_invoice(fleet, 
     # one tax document per supply: each fare's tax is charged exactly once across all documents
     taxed = Invoice.objects.filter(customer_id=customer.id).exclude(kind="credit_note")
     assert sum(d.tax_minor for d in taxed) == sum(FareRecord.objects.values_list("tax_minor", flat=True))
+    listed = client_for(customer).get("/api/v1/billing/invoices/", {"kind": "invoice"}).json()["results"]
+    assert [row["receipt"] for row in listed[0]["statement"]] == [r.number for r in receipts]
     text, _ = pdf_text(invoice.pdf_path, tmp_path)
     assert "Trips already invoiced by their receipts" in text
     assert all(r.number in text for r in receipts)

@@ -611,6 +611,13 @@ class RefundApi(APIView):
         return Response(self.RefundOutput(txn).data, status=201)
 
 
+class StatementRowOutput(serializers.Serializer):
+    trip_id = serializers.UUIDField()
+    description = serializers.CharField()
+    receipt = serializers.CharField(help_text="the number of the trip's receipt, its tax document")
+    gross = serializers.IntegerField(help_text="minor units, as on the receipt")
+
+
 class InvoiceOutput(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
@@ -623,6 +630,11 @@ class InvoiceOutput(serializers.Serializer):
     tax_minor = serializers.IntegerField()
     total_minor = serializers.IntegerField()
     issued_at = serializers.DateTimeField()
+    statement = StatementRowOutput(
+        many=True,
+        help_text="monthly invoices: the month's trips invoiced by their own receipts, for information (not in the "
+        "totals, no tax charged again)",
+    )
 
 
 def _invoices_for(principal):
