@@ -528,11 +528,20 @@ def _topup_settle(
     ):
         return topup  # another event about the payment that confirmed it
     _expire_if_stale(topup)
-    if topup.status != TopUp.Status.PENDING:
+    # A customer may pay again after the provider declined their payment: its later success still confirms.
+    retried = (
+        succeeded
+        and topup.status == TopUp.Status.FAILED
+        and topup.confirmed_via == via != TopUp.STAFF
+        and topup.confirmed_amount_minor is None  # declined by the provider, not refused for a mismatch
+        and topup.expires_at > timezone.now()
+    )
+    if topup.status != TopUp.Status.PENDING and not retried:
         raise TopUpNotPending(
             f"the top-up is already {topup.status}" + (f" ({topup.reason})" if topup.reason else ""),
             extra={"topup_id": str(topup.id), "status": topup.status},
         )
+    topup.reason = ""
     taken = TopUp.objects.filter(confirmed_via=via, confirmation_reference=reference)
     if payment_reference:
         taken = taken | TopUp.objects.filter(confirmed_via=via, payment_reference=payment_reference)

@@ -228,6 +228,13 @@ def test_a_failed_payment_fails_the_top_up(two_fleets):
     assert failed.json()["topup"]["reason"] == "the payment failed: card declined"
     assert deliver(raw, header).json() == failed.json()
     assert prepaid(two_fleets.customer) == {}
+    # the customer pays again and this time it goes through: the provider's success still confirms it, once
+    paid = deliver(*signed(event(topup["id"], payment_id="pay_retry")))
+    assert paid.status_code == 200 and paid.json()["topup"]["status"] == "confirmed"
+    assert paid.json()["topup"]["reason"] == ""
+    assert prepaid(two_fleets.customer) == {"EUR": 5000}
+    problem(deliver(raw, header), 409, "billing.topup_not_pending")  # the old decline, replayed late: no effect
+    assert prepaid(two_fleets.customer) == {"EUR": 5000}
 
 
 def test_platform_admins_record_cash_and_transfers_and_nobody_else(two_fleets):
