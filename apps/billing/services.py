@@ -517,15 +517,8 @@ def _topup_settle(
     topup = _topup_locked(topup_id)  # concurrent confirmations queue here; the second sees the first's outcome
     if (topup.confirmed_via, topup.confirmation_reference) == (via, reference):
         return topup  # the same confirmation again: the same answer, nothing credited twice
-    if (
-        payment_reference
-        and topup.status == TopUp.Status.CONFIRMED
-        and (
-            topup.confirmed_via,
-            topup.payment_reference,
-        )
-        == (via, payment_reference)
-    ):
+    same_payment = (topup.confirmed_via, topup.payment_reference) == (via, payment_reference)
+    if payment_reference and same_payment and topup.status == TopUp.Status.CONFIRMED:
         return topup  # another event about the payment that confirmed it
     _expire_if_stale(topup)
     # A customer may pay again after the provider declined their payment: its later success still confirms.
