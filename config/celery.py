@@ -19,6 +19,7 @@ app.conf.beat_schedule = {
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
     "identity-purge": {"task": "identity.purge", "schedule": crontab(minute=27)},
     "billing-catch-up-documents": {"task": "billing.catch_up_documents", "schedule": crontab(minute="*/10")},
+    "billing-expire-topups": {"task": "billing.expire_topups", "schedule": crontab(minute=37)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
     "dispatch-prune-positions": {"task": "dispatch.prune_positions", "schedule": crontab(minute=50, hour=3)},
     "dispatch-reap-routing-jobs": {

@@ -1,13 +1,17 @@
 """Billing in the admin: tariffs with their polymorphic components inline, the ledger read-only, and
 payout approval. Fleet managers see only their own fleets' rows."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
 from apps.billing import invoicing, services
+from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import (
     Account,
     BaseFare,
@@ -26,13 +30,16 @@ from apps.billing.models import (
     TariffComponent,
     TaxRate,
     TimeSurcharge,
+    TopUp,
     WaitingTime,
     ZoneSurcharge,
 )
+from apps.billing.money_format import format_money
 from logitrack import files
 from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
+from logitrack.types import Money
 
 
 class ReadOnly:
@@ -219,4 +226,106 @@ class InvoiceAdmin(ReadOnly, FleetScopedAdmin):
             content_type="application/pdf",
             as_attachment=True,
             filename=f"{invoice.number}.pdf",
+        )
+
+
+class TopUpConfirmForm(forms.Form):
+    amount_minor = forms.IntegerField(
+        min_value=1, max_value=10**12, label="Amount received", help_text="in minor units (cents, pence)"
+    )
+    currency = forms.RegexField(r"^[A-Z]{3}$", max_length=3, help_text="ISO 4217, e.g. EUR")
+    reference = forms.CharField(max_length=200, help_text="the bank transfer's or cash receipt's reference")
+
+
+@admin.register(TopUp)
+class TopUpAdmin(admin.ModelAdmin):
+    """Customers' top-up requests. Platform admins only: a prepaid balance is the platform's, not a fleet's (it
+    pays fares in every fleet), so no fleet manager may credit one. They record money received outside a payment
+    provider (cash, a bank transfer) with the confirm form; providers confirm through their signed webhooks."""
+
+    list_display = ("created_at", "customer_id", "amount", "status", "reason", "confirmed_via", "confirm_link")
+    list_filter = ("status", "currency", "confirmed_via")
+    search_fields = ("id", "customer_id", "confirmation_reference", "payment_reference")
+    readonly_fields = [f.name for f in TopUp._meta.fields]
+
+    @staticmethod
+    def _platform_admin(request) -> bool:
+        found = principal(request)
+        return found is not None and found.is_platform_admin
+
+    def has_module_permission(self, request):
+        return self._platform_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._platform_admin(request)
+
+    def has_add_permission(self, request):
+        return False  # customers request top-ups from the app
+
+    def has_change_permission(self, request, obj=None):
+        return False  # only through the confirm form, which posts to the ledger
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:topup_id>/confirm/",
+                self.admin_site.admin_view(self.confirm_view),
+                name="billing_topup_confirm",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Amount", ordering="amount_minor")
+    def amount(self, topup):
+        return format_money(topup.amount_minor, topup.currency)
+
+    @admin.display(description="Payment")
+    def confirm_link(self, topup):
+        if topup.status != TopUp.Status.PENDING:
+            return "—"
+        return format_html('<a href="{}">record payment</a>', reverse("admin:billing_topup_confirm", args=[topup.id]))
+
+    def confirm_view(self, request, topup_id):
+        if not self._platform_admin(request):
+            raise PermissionDenied
+        topup = TopUp.objects.filter(id=topup_id).first()
+        if topup is None:
+            raise Http404("no such top-up")
+        form = TopUpConfirmForm(request.POST or None, initial={"currency": topup.currency})
+        if request.method == "POST" and form.is_valid():
+            v = form.cleaned_data
+            try:
+                services.topup_confirm(
+                    topup_id=topup.id,
+                    amount=Money(v["amount_minor"], v["currency"]),
+                    via=TopUp.STAFF,
+                    reference=v["reference"],
+                    actor_id=principal(request).user_id,
+                )
+            except TopUpMismatch as exc:  # committed as failed: show it where it now stands
+                self.message_user(request, f"Not credited: {exc.message}", messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:billing_topup_change", args=[topup.id]))
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    f"Credited {format_money(topup.amount_minor, topup.currency)} to the prepaid balance.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:billing_topup_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/billing/topup/confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "topup": topup,
+                "form": form,
+                "requested": format_money(topup.amount_minor, topup.currency),
+                "title": "Record payment received",
+            },
         )

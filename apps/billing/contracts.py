@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+from logitrack.exceptions import Conflict, NotFound, Unauthenticated, ValidationFailed
 from logitrack.types import GeoPoint, Money
 
 
@@ -116,5 +116,50 @@ class LedgerConflict(Conflict):
     code = "billing.idempotency_conflict"
 
 
+class PeriodNotEnded(Conflict):
+    """Invoicing a month before it has ended would leave its later trips uninvoiced for ever."""
+
+    code = "billing.period_not_ended"
+
+
 class UnbalancedTransaction(ValidationFailed):
     code = "billing.unbalanced"
+
+
+# ---- top-ups and payment providers ------------------------------------------------------------
+
+
+class TopUpNotFound(NotFound):
+    code = "billing.topup_not_found"
+
+
+class TopUpNotPending(Conflict):
+    """Only a pending top-up can be confirmed, failed or cancelled."""
+
+    code = "billing.topup_not_pending"
+
+
+class TopUpMismatch(Conflict):
+    """A confirmation for another amount or currency than the customer asked for: nothing is credited."""
+
+    code = "billing.topup_mismatch"
+
+
+class ConfirmationReused(Conflict):
+    """The provider event, payment or staff reference already confirmed another top-up."""
+
+    code = "billing.confirmation_reused"
+
+
+class UnknownPaymentProvider(NotFound):
+    code = "billing.unknown_provider"
+
+
+class SignatureInvalid(Unauthenticated):
+    """A webhook whose signature does not match (wrong secret, tampered body) or is too old (a replay)."""
+
+    code = "billing.signature_invalid"
+
+
+class NotificationMalformed(ValidationFailed):
+    code = "billing.notification_malformed"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.billing import documents, integrations
+from apps.billing.contracts import PeriodNotEnded
 from apps.billing.events import InvoiceIssuedV1
 from apps.billing.models import FareRecord, Invoice, InvoiceCounter, JournalTransaction
 from logitrack import jobs
@@ -47,7 +48,9 @@ def _sum_taxes(lines: list[dict], taxes_of: list[list[dict]]) -> list[dict]:
     ]
 
 
-def _create(*, fleet_id, customer_id, kind, lines, taxes, currency, period="", trip_id=None, year=None) -> Invoice:
+def _create(
+    *, fleet_id, customer_id, kind, lines, taxes, currency, period="", trip_id=None, year=None, statement=()
+) -> Invoice:
     issued_at = timezone.now()
     year = year or issued_at.year
     sequence, number = _next_number(fleet_id=fleet_id, year=year, kind=kind)
@@ -70,6 +73,7 @@ def _create(*, fleet_id, customer_id, kind, lines, taxes, currency, period="", t
         seller=seller,
         buyer=buyer,
         issued_at=issued_at,
+        statement=list(statement),
     )
     publish(
         InvoiceIssuedV1(
@@ -139,11 +143,35 @@ def period_bounds(period: str, time_zone: str) -> tuple[dt.datetime, dt.datetime
     return start, end
 
 
+# A fare settled in the last instant of a month may commit a moment later: wait this long after the month ends.
+PERIOD_CLOSE_MARGIN = dt.timedelta(minutes=10)
+
+
+def period_closed_bounds(
+    period: str, time_zone: str, *, now: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The period's bounds, once it has ended in that time zone; else PeriodNotEnded (its later trips would
+    never be invoiced, since a period is invoiced once)."""
+    start, end = period_bounds(period, time_zone)
+    if (now or timezone.now()) < end + PERIOD_CLOSE_MARGIN:
+        opens = (end + PERIOD_CLOSE_MARGIN).astimezone(zoneinfo.ZoneInfo(time_zone))
+        raise PeriodNotEnded(
+            f"{period} has not ended in {time_zone}: invoice it from {opens:%Y-%m-%d %H:%M} local time",
+            extra={"period": period, "time_zone": time_zone, "invoiceable_from": opens.isoformat()},
+        )
+    return start, end
+
+
 def period_customers(*, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(fleet, customer) pairs with settled fares in the period (in each fleet's time zone)."""
+    """(fleet, customer) pairs with settled fares in the period (in each fleet's time zone). Refuses a period that
+    has not ended in every fleet's time zone."""
+    fleet_ids = list(FareRecord.objects.order_by().values_list("fleet_id", flat=True).distinct())
+    zones = {fleet_id: integrations.fleet_terms(fleet_id=fleet_id).time_zone for fleet_id in fleet_ids}
+    for time_zone in sorted(set(zones.values())) or ["UTC"]:
+        period_closed_bounds(period, time_zone)
     pairs = []
-    for fleet_id in FareRecord.objects.order_by().values_list("fleet_id", flat=True).distinct():
-        start, end = period_bounds(period, integrations.fleet_terms(fleet_id=fleet_id).time_zone)
+    for fleet_id in fleet_ids:
+        start, end = period_bounds(period, zones[fleet_id])
         customers = (
             FareRecord.objects.filter(
                 fleet_id=fleet_id, created_at__gte=start, created_at__lt=end, customer_id__isnull=False
@@ -156,15 +184,23 @@ def period_customers(*, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
     return sorted(pairs, key=str)
 
 
+def _receipted(record: FareRecord) -> bool:
+    """A completed trip's fare always gets its own receipt (issued on settlement, or by the catch-up), which is its
+    tax document; a cancellation fee gets none, so the period invoice is its tax document."""
+    return record.kind == "fare"
+
+
 @transaction.atomic
 def period_invoice_issue(*, fleet_id: uuid.UUID, customer_id: uuid.UUID, period: str) -> Invoice:
-    """One invoice per customer, fleet and month, one line per settled fare. Re-runs issue nothing new."""
+    """One invoice per customer, fleet and ended month. One tax document per supply: it charges (with tax) only
+    what has no receipt of its own — the month's cancellation fees — and lists the receipted trips as a statement,
+    outside its totals. Re-runs issue nothing new."""
     existing = Invoice.objects.filter(
         fleet_id=fleet_id, customer_id=customer_id, period=period, kind=Invoice.Kind.INVOICE
     ).first()
     if existing is not None:
         return existing
-    start, end = period_bounds(period, integrations.fleet_terms(fleet_id=fleet_id).time_zone)
+    start, end = period_closed_bounds(period, integrations.fleet_terms(fleet_id=fleet_id).time_zone)
     records = list(
         FareRecord.objects.filter(
             fleet_id=fleet_id, customer_id=customer_id, created_at__gte=start, created_at__lt=end
@@ -172,26 +208,43 @@ def period_invoice_issue(*, fleet_id: uuid.UUID, customer_id: uuid.UUID, period:
     )
     if not records:
         raise Conflict("nothing to invoice for that customer and period", code="billing.nothing_to_invoice")
+    charged = [r for r in records if not _receipted(r)]
+    receipts = dict(
+        Invoice.objects.filter(
+            kind=Invoice.Kind.RECEIPT, trip_id__in=[r.trip_id for r in records if _receipted(r)]
+        ).values_list("trip_id", "number")
+    )
     lines = [
         {
             "code": r.kind,
-            "description": f"{'Trip' if r.kind == 'fare' else 'Cancellation'} {r.trip_id} on {r.created_at:%Y-%m-%d}",
+            "description": f"Cancellation {r.trip_id} on {r.created_at:%Y-%m-%d}",
             "net": r.net_minor,
             "tax": r.tax_minor,
             "gross": r.total_minor,
             "tax_rate_bps": r.breakdown["taxes"][0]["rate_bps"] if r.breakdown["taxes"] else 0,
         }
+        for r in charged
+    ]
+    statement = [
+        {
+            "trip_id": str(r.trip_id),
+            "description": f"Trip {r.trip_id} on {r.created_at:%Y-%m-%d}",
+            "receipt": receipts.get(r.trip_id, ""),
+            "gross": r.total_minor,
+        }
         for r in records
+        if _receipted(r)
     ]
     return _create(
         fleet_id=fleet_id,
         customer_id=customer_id,
         kind=Invoice.Kind.INVOICE,
         lines=lines,
-        taxes=_sum_taxes(lines, [r.breakdown["taxes"] for r in records]),
+        taxes=_sum_taxes(lines, [r.breakdown["taxes"] for r in charged]),
         currency=records[0].currency,
         period=period,
         year=start.year,
+        statement=statement,
     )
 
 

@@ -374,6 +374,59 @@ class Payout(BaseModel):
         return f"payout {self.amount_minor} {self.currency} ({self.status})"
 
 
+class TopUp(BaseModel):
+    """A customer's request to add money to their prepaid balance. It never touches the ledger until a trusted
+    party confirms the money arrived: a platform admin recording cash or a bank transfer, or a payment provider's
+    signed notification. pending → confirmed | failed | cancelled (by the customer, or expired)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        CONFIRMED = "confirmed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    STAFF = "staff"  # confirmed_via for confirmations by platform admins; else the provider's registry name
+
+    customer_id = models.UUIDField(db_index=True)
+    request_key = models.CharField(max_length=200, help_text="the customer app's request_id: a retry asks once")
+    currency = models.CharField(max_length=3, validators=[CURRENCY])
+    amount_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    expires_at = models.DateTimeField(help_text="a pending top-up not confirmed by then is cancelled")
+    reason = models.CharField(max_length=300, blank=True, default="", help_text="why it failed or was cancelled")
+    confirmed_via = models.CharField(max_length=40, blank=True, default="", help_text="staff, or the provider")
+    confirmation_reference = models.CharField(
+        max_length=200, blank=True, default="", help_text="the provider's event id, or the staff's bank/cash reference"
+    )
+    payment_reference = models.CharField(max_length=200, blank=True, default="", help_text="the provider's payment")
+    confirmed_amount_minor = models.BigIntegerField(null=True, blank=True, help_text="what the confirmation said")
+    confirmed_currency = models.CharField(max_length=3, blank=True, default="")
+    decided_by_id = models.UUIDField(null=True, blank=True, help_text="the staff user, for staff confirmations")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    transaction = models.OneToOneField(
+        JournalTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="topup"
+    )
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["customer_id", "request_key"], name="topup_request_once"),
+            # one provider event (or one staff reference) confirms at most one top-up
+            models.UniqueConstraint(
+                fields=["confirmed_via", "confirmation_reference"],
+                condition=~models.Q(confirmation_reference=""),
+                name="topup_confirmation_once",
+            ),
+            models.UniqueConstraint(
+                fields=["confirmed_via", "payment_reference"],
+                condition=~models.Q(payment_reference=""),
+                name="topup_payment_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"top-up {self.amount_minor} {self.currency} ({self.status})"
+
+
 # ---- invoices ---------------------------------------------------------------------------------
 
 
@@ -421,6 +474,12 @@ class Invoice(BaseModel):
     buyer = models.JSONField(help_text="the customer's details as of issuing")
     issued_at = models.DateTimeField()
     pdf_path = models.CharField(max_length=300, blank=True, default="")
+    statement = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="period invoices: the month's trips already invoiced by their own receipt, listed for "
+        "information only (not in the totals, no tax charged again)",
+    )
 
     class Meta(BaseModel.Meta):
         constraints = [

@@ -11,21 +11,26 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.billing import integrations, ledger, pricing, selectors
 from apps.billing import models as billing_models
 from apps.billing.contracts import (
+    ConfirmationReused,
     FareBreakdown,
     InvalidBillingData,
     NoTariff,
     QuoteExpired,
     QuoteNotFound,
+    TopUpMismatch,
+    TopUpNotFound,
+    TopUpNotPending,
     TripFacts,
 )
 from apps.billing.events import FareFinalisedV1, PayoutPaidV1
-from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Payout, Quote, Tariff, TaxRate
+from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Payout, Quote, Tariff, TaxRate, TopUp
+from apps.billing.payments import Outcome, PaymentNotification
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish
@@ -408,27 +413,216 @@ def trip_refund(*, trip_id: uuid.UUID, reason: str) -> JournalTransaction:
     return txn
 
 
-# ---- customers: prepaid balance and points ---------------------------------------------------
+# ---- customers: top-ups of the prepaid balance, and points ------------------------------------
+
+
+def topup_request(*, customer_id: uuid.UUID, amount: Money, idempotency_key: str) -> TopUp:
+    """A customer asks to add money to their prepaid balance: a pending top-up, which credits nothing until a
+    trusted party confirms the money arrived. The same request key answers the same top-up."""
+    if amount.amount_minor <= 0:
+        raise InvalidBillingData("top up a positive amount", extra={"errors": {"amount_minor": ["Must be positive."]}})
+    existing = TopUp.objects.filter(customer_id=customer_id, request_key=idempotency_key).first()
+    if existing is not None:
+        return _topup_retried(existing, amount)
+    try:
+        with transaction.atomic():
+            return TopUp.objects.create(
+                customer_id=customer_id,
+                request_key=idempotency_key,
+                currency=amount.currency,
+                amount_minor=amount.amount_minor,
+                expires_at=timezone.now() + dt.timedelta(hours=settings.BILLING_TOPUP_PENDING_HOURS),
+            )
+    except IntegrityError:  # an identical request committed first: answer as its retry would
+        return _topup_retried(TopUp.objects.get(customer_id=customer_id, request_key=idempotency_key), amount)
+
+
+def _topup_retried(existing: TopUp, amount: Money) -> TopUp:
+    if (existing.amount_minor, existing.currency) != (amount.amount_minor, amount.currency):
+        raise Conflict("this request_id was used for another top-up", code="billing.idempotency_conflict")
+    return existing
 
 
 @transaction.atomic
-def customer_topup(*, customer_id: uuid.UUID, amount: Money, idempotency_key: str) -> JournalTransaction:
-    """Money received for a customer's prepaid balance (through the card processor's clearing account)."""
-    if amount.amount_minor <= 0:
-        raise InvalidBillingData("top up a positive amount", extra={"errors": {"amount_minor": ["Must be positive."]}})
-    txn, _ = ledger.post(
-        idempotency_key=f"topup:{customer_id}:{idempotency_key}",
-        kind="topup",
-        reference_id=customer_id,
-        legs=[
-            (ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=amount.currency), amount.amount_minor),
-            (
-                ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency=amount.currency, owner_id=customer_id),
-                -amount.amount_minor,
-            ),
-        ],
+def topup_cancel(*, topup_id: uuid.UUID, customer_id: uuid.UUID) -> TopUp:
+    """The customer withdraws a pending request (cancelling it again answers the same)."""
+    topup = _topup_locked(topup_id, customer_id=customer_id)
+    if topup.status == TopUp.Status.CANCELLED:
+        return topup
+    _expire_if_stale(topup)
+    if topup.status != TopUp.Status.PENDING:
+        raise TopUpNotPending(f"the top-up is already {topup.status}", extra={"status": topup.status})
+    topup.status, topup.reason, topup.decided_at = TopUp.Status.CANCELLED, "cancelled by the customer", timezone.now()
+    topup.save(update_fields=["status", "reason", "decided_at", "updated_at"])
+    return topup
+
+
+def topup_confirm(
+    *,
+    topup_id: uuid.UUID,
+    amount: Money,
+    via: str,
+    reference: str,
+    payment_reference: str = "",
+    actor_id: uuid.UUID | None = None,
+) -> TopUp:
+    """The money arrived: credit the customer's prepaid balance, once. `via` is TopUp.STAFF (a platform admin
+    recording cash or a bank transfer; `reference` is its bank or cash reference) or a payment provider's name
+    (`reference` is its event id). The same confirmation again answers the same; a confirmation for another
+    amount or currency fails the top-up (nothing credited; it says why) and raises TopUpMismatch — after the
+    failure is committed, so the state stays visible."""
+    reference = reference.strip()
+    if not reference:
+        raise InvalidBillingData("name the payment's reference", extra={"errors": {"reference": ["Required."]}})
+    topup = _topup_settle(
+        topup_id=topup_id,
+        amount=amount,
+        via=via,
+        reference=reference,
+        payment_reference=payment_reference,
+        actor_id=actor_id,
+        succeeded=True,
     )
-    return txn
+    if topup.status == TopUp.Status.FAILED and (topup.confirmed_via, topup.confirmation_reference) == (via, reference):
+        raise TopUpMismatch(topup.reason, extra={"topup_id": str(topup.id), "status": topup.status})
+    return topup
+
+
+def topup_fail(*, topup_id: uuid.UUID, via: str, reference: str, payment_reference: str = "", reason: str) -> TopUp:
+    """The provider says the payment failed: the top-up fails with its reason (once; a replay answers the same)."""
+    return _topup_settle(
+        topup_id=topup_id,
+        amount=None,
+        via=via,
+        reference=reference,
+        payment_reference=payment_reference,
+        actor_id=None,
+        succeeded=False,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def _topup_settle(
+    *,
+    topup_id: uuid.UUID,
+    amount: Money | None,
+    via: str,
+    reference: str,
+    payment_reference: str,
+    actor_id: uuid.UUID | None,
+    succeeded: bool,
+    reason: str = "",
+) -> TopUp:
+    topup = _topup_locked(topup_id)  # concurrent confirmations queue here; the second sees the first's outcome
+    if (topup.confirmed_via, topup.confirmation_reference) == (via, reference):
+        return topup  # the same confirmation again: the same answer, nothing credited twice
+    same_payment = (topup.confirmed_via, topup.payment_reference) == (via, payment_reference)
+    if payment_reference and same_payment and topup.status == TopUp.Status.CONFIRMED:
+        return topup  # another event about the payment that confirmed it
+    _expire_if_stale(topup)
+    # A customer may pay again after the provider declined their payment: its later success still confirms.
+    retried = (
+        succeeded
+        and topup.status == TopUp.Status.FAILED
+        and topup.confirmed_via == via != TopUp.STAFF
+        and topup.confirmed_amount_minor is None  # declined by the provider, not refused for a mismatch
+        and topup.expires_at > timezone.now()
+    )
+    if topup.status != TopUp.Status.PENDING and not retried:
+        raise TopUpNotPending(
+            f"the top-up is already {topup.status}" + (f" ({topup.reason})" if topup.reason else ""),
+            extra={"topup_id": str(topup.id), "status": topup.status},
+        )
+    topup.reason = ""
+    taken = TopUp.objects.filter(confirmed_via=via, confirmation_reference=reference)
+    if payment_reference:
+        taken = taken | TopUp.objects.filter(confirmed_via=via, payment_reference=payment_reference)
+    if taken.exclude(id=topup.id).exists():
+        raise ConfirmationReused(f"{reference!r} already confirmed another top-up", extra={"reference": reference})
+    topup.confirmed_via, topup.confirmation_reference = via, reference
+    topup.payment_reference, topup.decided_by_id, topup.decided_at = payment_reference, actor_id, timezone.now()
+    if amount is not None:
+        topup.confirmed_amount_minor, topup.confirmed_currency = amount.amount_minor, amount.currency
+    if not succeeded:
+        topup.status, topup.reason = TopUp.Status.FAILED, f"the payment failed: {reason or 'no reason given'}"[:300]
+    elif (amount.amount_minor, amount.currency) != (topup.amount_minor, topup.currency):
+        topup.status = TopUp.Status.FAILED
+        topup.reason = (
+            f"the confirmation is for {amount.amount_minor} {amount.currency} but {topup.amount_minor} "
+            f"{topup.currency} was requested; nothing was credited"
+        )
+    else:
+        txn, _ = ledger.post(
+            idempotency_key=f"topup:{topup.id}",
+            kind="topup",
+            reference_id=topup.id,
+            memo=f"top-up confirmed by {via}: {reference}"[:300],
+            legs=[
+                (ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=topup.currency), topup.amount_minor),
+                (
+                    ledger.account_for(
+                        kind=AccountKind.CUSTOMER_PREPAID, currency=topup.currency, owner_id=topup.customer_id
+                    ),
+                    -topup.amount_minor,
+                ),
+            ],
+        )
+        topup.status, topup.transaction = TopUp.Status.CONFIRMED, txn
+    try:
+        with transaction.atomic():
+            topup.save()
+    except IntegrityError:  # a concurrent confirmation of another top-up took this reference first
+        raise ConfirmationReused(
+            f"{reference!r} already confirmed another top-up", extra={"reference": reference}
+        ) from None
+    return topup
+
+
+def payment_notification_apply(*, notification: PaymentNotification) -> TopUp | None:
+    """What a provider's verified notification means for its top-up: confirm, fail, or nothing (other events)."""
+    if notification.outcome is Outcome.IGNORED:
+        return None
+    if notification.topup_id is None or not TopUp.objects.filter(id=notification.topup_id).exists():
+        raise TopUpNotFound("the notification names no top-up of ours", extra={"event_id": notification.event_id})
+    if notification.outcome is Outcome.SUCCEEDED:
+        return topup_confirm(
+            topup_id=notification.topup_id,
+            amount=notification.amount,
+            via=notification.provider,
+            reference=notification.event_id,
+            payment_reference=notification.payment_reference,
+        )
+    return topup_fail(
+        topup_id=notification.topup_id,
+        via=notification.provider,
+        reference=notification.event_id,
+        payment_reference=notification.payment_reference,
+        reason=notification.failure_reason,
+    )
+
+
+def _topup_locked(topup_id: uuid.UUID, *, customer_id: uuid.UUID | None = None) -> TopUp:
+    qs = TopUp.objects.select_for_update().filter(id=topup_id)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    topup = qs.first()
+    if topup is None:
+        raise TopUpNotFound("no such top-up")
+    return topup
+
+
+def _expire_if_stale(topup: TopUp) -> None:
+    if topup.status == TopUp.Status.PENDING and topup.expires_at <= timezone.now():
+        topup.status, topup.reason = TopUp.Status.CANCELLED, "expired: not confirmed in time"
+        topup.save(update_fields=["status", "reason", "updated_at"])
+
+
+def topups_expire() -> int:
+    """Cancel pending top-ups nobody confirmed in time (beat, hourly); returns how many."""
+    return TopUp.objects.filter(status=TopUp.Status.PENDING, expires_at__lte=timezone.now()).update(
+        status=TopUp.Status.CANCELLED, reason="expired: not confirmed in time", updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -463,16 +657,19 @@ def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, 
         raise InvalidBillingData("ask for a positive amount", extra={"errors": {"amount_minor": ["Must be positive."]}})
     existing = Payout.objects.filter(driver_id=driver_id, request_key=idempotency_key).first()
     if existing is not None:
-        if (existing.amount_minor, existing.currency) != (amount.amount_minor, amount.currency):
-            raise Conflict("this request key was used for another amount", code="billing.idempotency_conflict")
-        return existing
-    payout = Payout.objects.create(
-        driver_id=driver_id,
-        fleet_id=fleet_id,
-        currency=amount.currency,
-        amount_minor=amount.amount_minor,
-        request_key=idempotency_key,
-    )
+        return _payout_retried(existing, amount)
+    try:
+        with transaction.atomic():
+            payout = Payout.objects.create(
+                driver_id=driver_id,
+                fleet_id=fleet_id,
+                currency=amount.currency,
+                amount_minor=amount.amount_minor,
+                request_key=idempotency_key,
+            )
+    except IntegrityError:
+        # An identical request committed while this one was inserting: answer as its sequential retry would.
+        return _payout_retried(Payout.objects.get(driver_id=driver_id, request_key=idempotency_key), amount)
     wallet = ledger.account_for(
         kind=AccountKind.DRIVER_WALLET, currency=amount.currency, owner_id=driver_id, fleet_id=fleet_id
     )
@@ -543,6 +740,12 @@ def payout_mark_paid(*, payout_id: uuid.UUID, bank_reference: str = "") -> Payou
         )
     )
     return payout
+
+
+def _payout_retried(existing: Payout, amount: Money) -> Payout:
+    if (existing.amount_minor, existing.currency) != (amount.amount_minor, amount.currency):
+        raise Conflict("this request key was used for another amount", code="billing.idempotency_conflict")
+    return existing
 
 
 def _payout_locked(payout_id: uuid.UUID) -> Payout:

@@ -1,10 +1,10 @@
-"""Celery entry points of billing: numbering and rendering documents, the monthly invoice run."""
+"""Celery entry points of billing: numbering and rendering documents, the monthly invoice run, stale top-ups."""
 
 import uuid
 
 from celery import shared_task
 
-from apps.billing import invoicing
+from apps.billing import invoicing, services
 
 
 @shared_task(
@@ -39,3 +39,8 @@ def issue_credit_note(trip_id: str) -> None:
 @shared_task(name="billing.catch_up_documents", ignore_result=True)
 def catch_up_documents() -> dict[str, int]:
     return invoicing.documents_catch_up()
+
+
+@shared_task(name="billing.expire_topups", ignore_result=True)
+def expire_topups() -> int:
+    return services.topups_expire()

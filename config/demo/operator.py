@@ -27,6 +27,7 @@ from django.utils import timezone
 from apps.billing import invoicing
 from apps.billing import selectors as billing_selectors
 from apps.billing import services as billing
+from apps.billing.models import TopUp
 from apps.dispatch import services as dispatch
 from apps.dispatch.contracts import Ping
 from apps.fleet import services as fleet
@@ -636,12 +637,20 @@ class Builder:
             invoicing.credit_note_issue(trip_id=refunded)
             self.report.counts["credit notes"] += 1
         self._tick()
-        for customer in customers[:4]:
-            billing.customer_topup(
-                customer_id=customer.id,
-                amount=Money(self.rng.choice([2000, 5000, 10000]), plan.currency),
-                idempotency_key=f"demo-topup-{plan.slug}-{customer.id}",
+        for customer in customers[:4]:  # asked for in the app, then the bank transfer recorded by the platform
+            amount = Money(self.rng.choice([2000, 5000, 10000]), plan.currency)
+            topup = billing.topup_request(
+                customer_id=customer.id, amount=amount, idempotency_key=f"demo-topup-{plan.slug}-{customer.id}"
             )
+            billing.topup_confirm(
+                topup_id=topup.id, amount=amount, via=TopUp.STAFF, reference=f"DEMO-{plan.slug.upper()}-{topup.id}"
+            )
+        # and one still waiting for its payment
+        billing.topup_request(
+            customer_id=customers[-1].id,
+            amount=Money(2500, plan.currency),
+            idempotency_key=f"demo-topup-pending-{plan.slug}",
+        )
         self._tick()
         earners = billing_selectors.wallets_with_balance(fleet_id=fleet_id)
         # one payout in each state, from the best-earning wallets (a quarter of a wallet each)

@@ -315,6 +315,15 @@ BILLING_POINTS_PER_100_MINOR = env.int("BILLING_POINTS_PER_100_MINOR", default=1
 BILLING_POINT_VALUE_MINOR = env.int("BILLING_POINT_VALUE_MINOR", default=1)  # a point is worth 1 cent when redeemed
 BILLING_DETOUR_FACTOR = env.float("BILLING_DETOUR_FACTOR", default=1.3)  # road distance / great-circle distance
 BILLING_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}
+BILLING_TOPUP_PENDING_HOURS = env.int("BILLING_TOPUP_PENDING_HOURS", default=24)  # unconfirmed top-ups then expire
+# Payment providers whose signed webhooks confirm top-ups (apps/billing/payments); one without a secret accepts none.
+BILLING_PAYMENT_PROVIDERS = {
+    "psp": {
+        "CLASS": "apps.billing.payments.signed_webhook.SignedWebhookProvider",
+        "SECRETS": env.list("BILLING_PSP_WEBHOOK_SECRETS", default=[]),  # the first signs; all verify (rotation)
+        "TOLERANCE_SECONDS": env.int("BILLING_PSP_WEBHOOK_TOLERANCE_SECONDS", default=300),
+    },
+}
 TRACKING_LINK_HOURS = env.int("TRACKING_LINK_HOURS", default=24)  # how long a customer tracking link works
 OFFER_TIMEOUT_SECONDS = env.int("OFFER_TIMEOUT_SECONDS", default=45)  # a driver answers an offer within this
 

@@ -193,6 +193,7 @@ def test_the_fuzzer_sees_every_operation_and_protects_all_but_the_public_ones():
         "POST /api/v1/auth/logout/",
         "POST /api/v1/auth/token/",
         "POST /api/v1/auth/token/refresh/",
+        "POST /api/v1/billing/payments/{provider}/webhook/",
         "POST /api/v1/identity/invitations/accept/",
         "POST /api/v1/identity/password-reset/",
         "POST /api/v1/identity/password-reset/confirm/",

@@ -176,7 +176,13 @@ def test_customers_top_up_redeem_points_and_see_their_balance(world, relay_and_d
         {"amount_minor": 5000, "currency": "EUR", "request_id": str(uuid.uuid4())},
         format="json",
     )
-    assert topped.status_code == 201 and topped.json()["prepaid"] == {"EUR": 5000}
+    assert topped.status_code == 201 and topped.json()["status"] == "pending"  # asked: no money yet
+    confirmed = client_for(world.platform_admin).post(
+        f"/api/v1/billing/topups/{topped.json()['id']}/confirm/",
+        {"amount_minor": 5000, "currency": "EUR", "reference": "SEPA-5000"},
+        format="json",
+    )
+    assert confirmed.status_code == 200 and customer.get("/api/v1/billing/balance/").json()["prepaid"] == {"EUR": 5000}
     settle_trip(world, relay_and_deliver)
     balance = customer.get("/api/v1/billing/balance/").json()
     assert balance["prepaid"]["EUR"] < 5000 and balance["loyalty_points"] > 0  # paid from prepaid, earned points

@@ -12,7 +12,7 @@ from apps.billing import ledger, services
 from apps.billing.contracts import TripFacts
 from apps.billing.events import FareFinalisedV1
 from apps.billing.models import Account, AccountKind, FareRecord, JournalTransaction
-from apps.billing.tests.factories import tariff
+from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
 from logitrack.outbox import delivery
@@ -103,7 +103,7 @@ def test_the_final_fare_keeps_the_quotes_guarantee(fleet, relay_and_deliver):
 
 def test_a_prepaid_balance_pays_when_it_covers_the_fare(fleet, relay_and_deliver):
     customer = uuid.uuid4()
-    services.customer_topup(customer_id=customer, amount=Money(5000, "EUR"), idempotency_key="t1")
+    prepaid_topup(customer_id=customer, amount=Money(5000, "EUR"), key="t1")
     q = quote(fleet, customer_id=customer)
     complete(fleet, q, customer_id=customer, driver_id=uuid.uuid4())
     relay_and_deliver()

@@ -12,7 +12,7 @@ from PIL import Image
 
 from apps.billing import invoicing, ledger, services
 from apps.billing.contracts import TripFacts
-from apps.billing.models import Invoice, JournalTransaction
+from apps.billing.models import FareRecord, Invoice, JournalTransaction
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack import files
@@ -22,6 +22,21 @@ from tests.support.isolation import assert_hidden, client_for
 
 NOON = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
 EVIL = "<img src=file:///etc/passwd> <img src='http://127.0.0.1:9/steal'>"
+
+
+def last_month() -> tuple[str, dt.datetime]:
+    """The month before this one (ended everywhere), and a moment in its middle."""
+    from django.utils import timezone
+
+    middle = timezone.now().replace(day=1) - dt.timedelta(days=15)
+    return f"{middle:%Y-%m}", middle
+
+
+def into_last_month(*trip_ids) -> str:
+    """Move settled fares into last month (a month can be invoiced only once it has ended); returns its period."""
+    period, middle = last_month()
+    FareRecord.objects.filter(trip_id__in=trip_ids).update(created_at=middle)
+    return period
 
 
 def settle(fleet, customer_id, *, distance_m=10_000):
@@ -136,14 +151,8 @@ def test_an_issued_invoice_never_changes(fleet, make_user):
 
 @pytest.mark.django_db
 def test_customers_and_managers_download_only_their_invoices(fleet, two_fleets, make_user):
-    from django.utils import timezone
-
-    period = timezone.now().strftime("%Y-%m")
-    mine = (
-        invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=two_fleets.customer.id, period=period)
-        if settle(fleet, two_fleets.customer.id)
-        else None
-    )
+    period = into_last_month(settle(fleet, two_fleets.customer.id))
+    mine = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=two_fleets.customer.id, period=period)
     owner = client_for(two_fleets.customer)
     listed = owner.get("/api/v1/billing/invoices/").json()
     assert {row["number"] for row in listed["results"]} >= {mine.number}
@@ -163,12 +172,8 @@ def test_period_invoices_issued_by_parallel_workers_are_numbered_without_gaps_an
     import redis
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
-    from django.utils import timezone
-
-    period = timezone.now().strftime("%Y-%m")
     customers = [make_user(is_customer=True) for _ in range(12)]
-    for customer in customers:
-        settle(fleet, customer.id)
+    period = into_last_month(*[settle(fleet, customer.id) for customer in customers])
     procs = Processes(tmp_path)
     procs.worker(concurrency=2)
     try:
@@ -190,16 +195,12 @@ def test_period_invoices_issued_by_parallel_workers_are_numbered_without_gaps_an
 
 
 def test_a_customer_with_several_fares_in_a_month_is_invoiced_once(fleet, make_user):
-    from django.utils import timezone
-
-    period = timezone.now().strftime("%Y-%m")
     regular, once = make_user(is_customer=True), make_user(is_customer=True)
-    for _ in range(3):
-        settle(fleet, regular.id)
-    settle(fleet, once.id)
+    period = into_last_month(*[settle(fleet, regular.id) for _ in range(3)], settle(fleet, once.id))
     assert invoicing.period_customers(period=period) == sorted([(fleet.id, regular.id), (fleet.id, once.id)], key=str)
     invoice = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period)
-    assert len(invoice.lines) == 3
+    assert len(invoice.lines) + len(invoice.statement) == 3  # its three trips (receipted: listed, not charged)
+    assert invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period) == invoice
 
 
 @pytest.mark.processes
@@ -244,3 +245,109 @@ def test_a_refund_commits_even_when_its_credit_note_job_cannot_be_sent(
     assert sent and not Invoice.objects.filter(kind="credit_note").exists()
     assert JournalTransaction.objects.filter(reverses__reference_id=trip).exists()  # the refund stands
     # billing.catch_up_documents sends it once the broker answers (test_documents_whose_jobs_were_lost_...)
+
+
+@pytest.mark.django_db
+def test_a_month_that_has_not_ended_is_not_invoiced(fleet, make_user):
+    from django.core.management import CommandError, call_command
+    from django.utils import timezone
+
+    from apps.billing.contracts import PeriodNotEnded
+
+    customer = make_user(is_customer=True)
+    settle(fleet, customer.id)
+    this_month = timezone.now().strftime("%Y-%m")
+    with pytest.raises(CommandError, match=f"{this_month} has not ended in Europe/Berlin"):
+        call_command("billing_issue_invoices", "--period", this_month, "--timeout", "1")
+    with pytest.raises(PeriodNotEnded):  # the job (and any other path) refuses too
+        invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=this_month)
+    future = f"{timezone.now().year + 1}-01"
+    with pytest.raises(CommandError, match="has not ended"):
+        call_command("billing_issue_invoices", "--period", future, "--timeout", "1")
+    assert not Invoice.objects.filter(kind="invoice").exists()
+
+
+def test_a_month_ends_in_the_fleets_time_zone():
+    from apps.billing.contracts import PeriodNotEnded
+
+    berlin_has_ended = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)  # 00:30 on 1 January in Berlin
+    start, end = invoicing.period_closed_bounds("2026-12", "Europe/Berlin", now=berlin_has_ended)
+    assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00+01:00", "2027-01-01T00:00:00+01:00")
+    with pytest.raises(PeriodNotEnded, match="from 2027-01-01 00:10 local time"):
+        invoicing.period_closed_bounds("2026-12", "Europe/London", now=berlin_has_ended)  # 23:30 in London
+    with pytest.raises(PeriodNotEnded):  # a fare settling in the month's last instant may still be committing
+        invoicing.period_closed_bounds("2026-12", "Europe/Berlin", now=dt.datetime(2026, 12, 31, 23, 5, tzinfo=dt.UTC))
+
+
+@pytest.mark.django_db
+def test_a_trip_with_a_receipt_is_not_taxed_again_on_the_monthly_invoice(fleet, make_user, tmp_path):
+    customer = make_user(is_customer=True)
+    trips = [settle(fleet, customer.id) for _ in range(2)]
+    receipts = [invoicing.receipt_issue(trip_id=t) for t in trips]
+    quote = services.quote_create(
+        fleet_id=fleet.id,
+        vehicle_type="van",
+        service="delivery",
+        facts=TripFacts(distance_m=5_000, duration_s=600, stops=2, at=NOON),
+        customer_id=customer.id,
+    )
+    cancelled = uuid.uuid4()
+    fee = services.trip_cancel_settle(
+        trip_id=cancelled,
+        fleet_id=fleet.id,
+        customer_id=customer.id,
+        driver_id=None,
+        quote_id=quote.id,
+        cancelled_by="customer",
+        booked_at=NOON,
+        cancelled_at=NOON + dt.timedelta(minutes=20),
+    )
+    period = into_last_month(*trips, cancelled)
+
+    invoice = invoicing.invoice_render(
+        invoice_id=invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=period).id
+    )
+
+    # it charges (with tax) only the supply without a receipt of its own: the cancellation fee
+    assert [line["code"] for line in invoice.lines] == ["cancellation"]
+    charged = (invoice.net_minor, invoice.tax_minor, invoice.total_minor)
+    assert charged == (fee.net_minor, fee.tax_minor, fee.total_minor)
+    assert sum(t["tax"] for t in invoice.taxes) == fee.tax_minor
+    # the receipted trips are listed with their receipt, outside the totals
+    assert [(row["trip_id"], row["receipt"]) for row in invoice.statement] == [
+        (str(r.trip_id), r.number) for r in receipts
+    ]
+    # one tax document per supply: each fare's tax is charged exactly once across all documents
+    taxed = Invoice.objects.filter(customer_id=customer.id).exclude(kind="credit_note")
+    assert sum(d.tax_minor for d in taxed) == sum(FareRecord.objects.values_list("tax_minor", flat=True))
+    listed = client_for(customer).get("/api/v1/billing/invoices/", {"kind": "invoice"}).json()["results"]
+    assert [row["receipt"] for row in listed[0]["statement"]] == [r.number for r in receipts]
+    text, _ = pdf_text(invoice.pdf_path, tmp_path)
+    assert "Trips already invoiced by their receipts" in text
+    assert all(r.number in text for r in receipts)
+
+
+@pytest.mark.django_db
+def test_invoices_filter_by_trip(fleet, two_fleets):
+    customer = two_fleets.customer
+    first, second = settle(fleet, customer.id), settle(fleet, customer.id)
+    for trip in (first, second):
+        invoicing.receipt_issue(trip_id=trip)
+    services.trip_refund(trip_id=first, reason="damaged")
+    note = invoicing.credit_note_issue(trip_id=first)
+    owner = client_for(customer)
+
+    listed = owner.get("/api/v1/billing/invoices/", {"trip_id": str(first)})
+    assert listed.status_code == 200
+    assert sorted((row["kind"], row["trip_id"]) for row in listed.json()["results"]) == [
+        ("credit_note", str(first)),
+        ("receipt", str(first)),
+    ]
+    only_note = owner.get("/api/v1/billing/invoices/", {"trip_id": str(first), "kind": "credit_note"}).json()
+    assert [row["number"] for row in only_note["results"]] == [note.number]
+    assert owner.get("/api/v1/billing/invoices/", {"trip_id": str(uuid.uuid4())}).json()["results"] == []
+    malformed = owner.get("/api/v1/billing/invoices/", {"trip_id": "nope"})
+    assert (malformed.status_code, list(malformed.json()["errors"])) == (400, ["trip_id"])
+    schema = owner.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    params = schema["paths"]["/api/v1/billing/invoices/"]["get"]["parameters"]
+    assert any(p["name"] == "trip_id" and p["schema"].get("format") == "uuid" for p in params)

@@ -21,7 +21,7 @@ from hypothesis.stateful import (
 from apps.billing import ledger, services
 from apps.billing.contracts import InsufficientFunds, TripFacts
 from apps.billing.models import Account, AccountKind, Payout
-from apps.billing.tests.factories import tariff
+from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack.exceptions import Conflict
 from logitrack.types import Money
@@ -98,7 +98,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(c=st.integers(0, 2), amount=st.integers(1, 20_000), key=st.uuids())
     def topup(self, c, amount, key):
-        services.customer_topup(customer_id=self.customers[c], amount=Money(amount, "EUR"), idempotency_key=str(key))
+        prepaid_topup(customer_id=self.customers[c], amount=Money(amount, "EUR"), key=str(key))
 
     @rule(c=st.integers(0, 2), points=st.integers(1, 200))
     def redeem(self, c, points):
@@ -175,9 +175,7 @@ class LedgerMachine(RuleBasedStateMachine):
             )
 
         def topup():
-            services.customer_topup(
-                customer_id=self.customers[c], amount=Money(amount, "EUR"), idempotency_key=str(uuid.uuid4())
-            )
+            prepaid_topup(customer_id=self.customers[c], amount=Money(amount, "EUR"))
 
         threads = [threading.Thread(target=run, args=(fn,)) for fn in (payout, payout, topup, topup)]
         for t in threads:

@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from apps.billing.models import JournalTransaction, Payout, Quote
+from apps.billing.models import JournalTransaction, Payout, Quote, TopUp
 from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet
@@ -47,6 +47,7 @@ from tests.support.isolation_matrix import (
     rest_routes,
     route_name,
     rows,
+    snapshot,
     websocket_routes,
 )
 
@@ -445,12 +446,49 @@ REST_CASES = {
             unchanged=rows(JournalTransaction, reference_id=lambda w: w.b.trip_done.id),
         )
     ),
+    "billing-v1:topups": case(
+        listing(
+            api("billing/topups/"),
+            lambda w: [w.b.topup.id, w.b.pending_topup.id],
+            deny={M, D, R},
+            params=lambda w: [{}, {"status": "pending"}, {"status": "confirmed"}],
+        ),
+        Check("post", lambda w: _topup_request_check(w), lambda w: [api("billing/topups/")]),  # noqa: PLW0108 (defined below)
+    ),
+    "billing-v1:topup": case(
+        hidden("get", lambda w: api(f"billing/topups/{w.b.topup.id}/"), deny={M, D, R}),
+    ),
+    "billing-v1:topup-cancel": case(
+        hidden(
+            "post",
+            lambda w: api(f"billing/topups/{w.b.pending_topup.id}/cancel/"),
+            deny={M, D, R},
+            unchanged=rows(TopUp, id=lambda w: w.b.pending_topup.id),
+        ),
+    ),
+    "billing-v1:topup-confirm": case(
+        hidden(
+            "post",
+            lambda w: api(f"billing/topups/{w.b.pending_topup.id}/confirm/"),
+            data=lambda w: {"amount_minor": 2500, "currency": w.b.fleet.currency, "reference": "BANK-1"},
+            deny=NOBODY,
+            unchanged=both(
+                rows(TopUp, id=lambda w: w.b.pending_topup.id),
+                rows(JournalTransaction, reference_id=lambda w: w.b.pending_topup.id),
+            ),
+        ),
+    ),
     "billing-v1:invoices": case(
         listing(
             api("billing/invoices/"),
             lambda w: [w.b.invoice.id],
             deny={D, R},
-            params=lambda w: [{}, {"kind": "receipt"}, {"fleet_id": str(w.b.fleet_id)}],
+            params=lambda w: [
+                {},
+                {"kind": "receipt"},
+                {"fleet_id": str(w.b.fleet_id)},
+                {"trip_id": str(w.b.trip_done.id)},
+            ],
             own=lambda w: (M, [w.a.invoice.id]),
         )
     ),
@@ -979,9 +1017,49 @@ def _customer_money_check(path: str, body: dict):
         for role in FLEET_ROLES:
             response = world.clients[role].post(api(path), {**body, "request_id": str(uuid.uuid4())}, format="json")
             expect_problem(response, 403, f"{path} as {role}")
-        assert JournalTransaction.objects.filter(reference_id=world.b.customer.id).count() == 1  # its one top-up
+        b_customer_money = JournalTransaction.objects.filter(reference_id__in=[world.b.customer.id, world.b.topup.id])
+        assert b_customer_money.count() == 1  # its one top-up
 
     return check
+
+
+def _topup_request_check(world: World) -> None:
+    """A customer asks for a top-up of their own: naming another customer is refused, fleet roles may not ask, and
+    asking credits nothing (only a confirmation does)."""
+    path = api("billing/topups/")
+    body = {"amount_minor": 100, "currency": "EUR"}
+    sneaky = world.clients[C].post(
+        path, {**body, "request_id": str(uuid.uuid4()), "customer_id": str(world.b.customer.id)}, format="json"
+    )
+    expect_problem(sneaky, 400, "a top-up naming another customer")
+    for role in FLEET_ROLES:
+        response = world.clients[role].post(path, {**body, "request_id": str(uuid.uuid4())}, format="json")
+        expect_problem(response, 403, f"a top-up as {role}")
+    asked = world.clients[C].post(path, {**body, "request_id": str(uuid.uuid4())}, format="json")
+    assert asked.status_code == 201 and asked.json()["status"] == "pending"
+    assert world.clients[C].get(api("billing/balance/")).json()["prepaid"] == {}
+    assert (
+        not TopUp.objects.filter(customer_id=world.b.customer.id)
+        .exclude(id__in=[world.b.topup.id, world.b.pending_topup.id])
+        .exists()
+    )
+
+
+def _payment_webhook_check(world: World) -> None:
+    """Nobody confirms fleet B's customer's top-up without the provider's signature, whoever they are logged in as."""
+    before = snapshot([TopUp.objects.filter(id=world.b.pending_topup.id)])
+    event = {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "type": "payment.succeeded",
+        "data": {
+            "object": {"id": "pay_1", "reference": str(world.b.pending_topup.id), "amount": 2500, "currency": "EUR"}
+        },
+    }
+    for client in [*world.clients.values(), APIClient()]:
+        for headers in ({}, {"Payment-Signature": f"t={int(timezone.now().timestamp())},v1={'0' * 64}"}):
+            response = client.post(api("billing/payments/psp/webhook/"), event, format="json", headers=headers)
+            assert 400 <= response.status_code < 500, response.content[:300]
+    assert snapshot([TopUp.objects.filter(id=world.b.pending_topup.id)]) == before
 
 
 def _track_check(world: World) -> None:
@@ -1068,10 +1146,10 @@ EXEMPT = {
     "billing-v1:balance": Exempt(
         "the calling customer's own balance", _balance_check, "tests/integration/test_billing_api.py"
     ),
-    "billing-v1:topups": Exempt(
-        "money into the calling customer's own balance",
-        _customer_money_check("billing/topups/", {"amount_minor": 100, "currency": "EUR"}),
-        "tests/integration/test_billing_api.py",
+    "billing-v1:payment-webhook": Exempt(
+        "a payment provider's call, authenticated by its signature, not by a user of any fleet",
+        _payment_webhook_check,
+        "tests/integration/test_billing_topups.py",
     ),
     "billing-v1:points-redeem": Exempt(
         "the calling customer's own loyalty points",

@@ -23,8 +23,8 @@ from rest_framework.test import APIClient
 
 from apps.billing import invoicing
 from apps.billing import services as billing_services
-from apps.billing.models import Invoice, Payout, Quote
-from apps.billing.tests.factories import tariff
+from apps.billing.models import Invoice, Payout, Quote, TopUp
+from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.dispatch import services as dispatch_services
 from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.fleet import services as fleet_services
@@ -138,6 +138,8 @@ class Side:
     quote: Quote
     payout: Payout
     invoice: Invoice
+    topup: TopUp  # the customer's, confirmed
+    pending_topup: TopUp  # the customer's, awaiting payment
     invitation: Invitation
     memberships: list[Membership]
 
@@ -298,9 +300,7 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     payout = billing_services.payout_request(
         driver_id=driver.id, fleet_id=fleet.id, amount=Money(100, fleet.currency), idempotency_key=str(uuid.uuid4())
     )
-    billing_services.customer_topup(
-        customer_id=customer.id, amount=Money(5000, fleet.currency), idempotency_key=str(uuid.uuid4())
-    )
+    topup = prepaid_topup(customer_id=customer.id, amount=Money(5000, fleet.currency))
     invoice = invoicing.receipt_issue(trip_id=done.trip.id)
     invitation, _ = identity_services.invitation_create(
         principal=tenant.principal(FleetRole.FLEET_MANAGER),
@@ -330,6 +330,10 @@ def _side(tenant: Tenant, *, name: str) -> Side:
         quote=quote,
         payout=payout,
         invoice=invoice,
+        topup=topup,
+        pending_topup=billing_services.topup_request(
+            customer_id=customer.id, amount=Money(2500, fleet.currency), idempotency_key=str(uuid.uuid4())
+        ),
         invitation=invitation,
         memberships=list(Membership.objects.filter(fleet_id=fleet.id)),
     )

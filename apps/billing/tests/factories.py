@@ -59,3 +59,13 @@ def tariff(
     MinimumFare.objects.create(tariff=t, position=7, amount_minor=minimum)
     CancellationFee.objects.create(tariff=t, position=8, amount_minor=500, free_minutes=5)
     return t
+
+
+def prepaid_topup(*, customer_id: uuid.UUID, amount, key: str | None = None):
+    """Money on a customer's prepaid balance as it gets there: a request, confirmed by a platform admin."""
+    from apps.billing import services
+    from apps.billing.models import TopUp
+
+    key = key or str(uuid.uuid4())
+    topup = services.topup_request(customer_id=customer_id, amount=amount, idempotency_key=key)
+    return services.topup_confirm(topup_id=topup.id, amount=amount, via=TopUp.STAFF, reference=f"test-{topup.id}")
