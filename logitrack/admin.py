@@ -41,13 +41,17 @@ def managed_fleets(request) -> frozenset[uuid.UUID] | None:
     return found.fleets(Role.FLEET_MANAGER)
 
 
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
 class ForeignIdField(forms.TypedChoiceField):
     """Another context's id, picked by name from what the user may use; any other id is refused."""
 
     def __init__(self, *, labels: Mapping[uuid.UUID, str], required: bool = True, **kwargs):
         offered = sorted(((str(key), label) for key, label in labels.items()), key=lambda c: (c[1].lower(), c[0]))
         super().__init__(
-            choices=[("", "---------"), *offered], coerce=uuid.UUID, required=required, empty_value=None, **kwargs
+            choices=[("", "---------"), *offered], coerce=_as_uuid, required=required, empty_value=None, **kwargs
         )
 
 

@@ -130,6 +130,10 @@ class VehicleChildAdmin(FleetScoped, PolymorphicChildModelAdmin):
     inlines = [DocumentInline, MaintenanceInline]
     readonly_fields = ("status", "created_at", "updated_at")
 
+    def has_change_permission(self, request, obj=None):
+        retired = obj is not None and obj.status == VehicleStatus.RETIRED  # the service refuses any change
+        return not retired and super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fixed = ("fleet", "registration", "registration_country") if obj else ()
         return (*super().get_readonly_fields(request, obj), *fixed)

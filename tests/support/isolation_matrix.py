@@ -140,6 +140,9 @@ class Side:
     invoice: Invoice
     invitation: Invitation
     memberships: list[Membership]
+    bike: Vehicle  # one vehicle of every other type, for the admin's page of each type
+    car: Vehicle
+    truck: Vehicle
 
     @property
     def fleet_id(self) -> uuid.UUID:
@@ -332,6 +335,10 @@ def _side(tenant: Tenant, *, name: str) -> Side:
         invoice=invoice,
         invitation=invitation,
         memberships=list(Membership.objects.filter(fleet_id=fleet.id)),
+        **{
+            kind: vehicle(fleet, vehicle_type=kind, registration=f"{name[:2].upper()}-ISO {n}")
+            for n, kind in enumerate(("bike", "car", "truck"), start=2)
+        },
     )
 
 
