@@ -280,9 +280,7 @@ class AdminProbe:
             for method in ("get", "post"):
                 if method == "post" and view == "history":
                     continue
-                data = {"post": "yes"} if view == "delete" else {}
-                if method == "post" and view == "change":
-                    data = {}  # any body: the row must not be found before the form is read
+                data = {"post": "yes"} if view == "delete" else {}  # change: the row is looked up before the form
                 hit = getattr(self.manager, method)(page(self.model, view, self.b_row.pk), data)
                 miss = getattr(self.manager, method)(page(self.model, view, ghost), data)
                 where = f"{method.upper()} {view} of fleet B's row, {self.what}"
@@ -298,7 +296,7 @@ class AdminProbe:
         assert row_state(self.model, self.b_row.pk) == before, f"{self.what}: fleet B's row changed"
 
     def actions(self) -> list[str]:
-        names = [n for n in self.model_admin.get_actions(as_request(self.manager_user))]
+        names = list(self.model_admin.get_actions(as_request(self.manager_user)))
         for name in names:
             before = row_state(self.model, self.b_row.pk)
             for selected in ([self.b_row.pk], [self.a_row.pk, self.b_row.pk]):
