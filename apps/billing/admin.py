@@ -9,8 +9,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
+from polymorphic.formsets import BasePolymorphicInlineFormSet
 
-from apps.billing import invoicing, services
+from apps.billing import integrations, invoicing, services
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import (
     Account,
@@ -36,7 +37,7 @@ from apps.billing.models import (
 )
 from apps.billing.money_format import format_money
 from logitrack import files
-from logitrack.admin import FleetScopedAdmin, managed_fleets
+from logitrack.admin import FleetScopedAdmin, ScopedChoices
 from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
 from logitrack.types import Money
@@ -57,6 +58,7 @@ class ReadOnly:
 class TaxRateAdmin(FleetScopedAdmin):
     list_display = ("name", "rate_bps", "fleet_id")
     search_fields = ("name",)
+    foreign_ids = {"fleet_id": integrations.fleet_choices}
 
 
 COMPONENT_MODELS = (
@@ -72,13 +74,36 @@ COMPONENT_MODELS = (
 )
 
 
+NOT_THE_TARIFFS_FLEET = "Pick a tax rate of the tariff's own fleet."
+
+
+class ComponentFormSet(BasePolymorphicInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            tax = getattr(form, "cleaned_data", {}).get("tax")
+            if tax is not None and tax.fleet_id != self.instance.fleet_id:
+                form.add_error("tax", NOT_THE_TARIFFS_FLEET)
+
+
 class ComponentInline(StackedPolymorphicInline):
     """One form per component type; a new type is one more model in COMPONENT_MODELS."""
 
     model = TariffComponent
+    formset = ComponentFormSet
     child_inlines = tuple(
-        type(f"{m.__name__}Inline", (StackedPolymorphicInline.Child,), {"model": m}) for m in COMPONENT_MODELS
+        type(f"{m.__name__}Inline", (ScopedChoices, StackedPolymorphicInline.Child), {"model": m})
+        for m in COMPONENT_MODELS
     )
+
+
+class TariffForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        tax, fleet_id = data.get("default_tax"), data.get("fleet_id")
+        if tax is not None and fleet_id is not None and tax.fleet_id != fleet_id:
+            self.add_error("default_tax", NOT_THE_TARIFFS_FLEET)
+        return data
 
 
 @admin.register(Tariff)
@@ -96,14 +121,8 @@ class TariffAdmin(PolymorphicInlineSupportMixin, FleetScopedAdmin):
     list_filter = ("service", "vehicle_type", "prices_include_tax")
     search_fields = ("name",)
     inlines = [ComponentInline]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "default_tax":
-            fleets = managed_fleets(request)
-            kwargs["queryset"] = (
-                TaxRate.objects.all() if fleets is None else TaxRate.objects.filter(fleet_id__in=fleets)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    form = TariffForm
+    foreign_ids = {"fleet_id": integrations.fleet_choices}  # default_tax: TaxRateAdmin's rows (logitrack.admin)
 
 
 @admin.register(Quote)

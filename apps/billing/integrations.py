@@ -30,6 +30,11 @@ def fleet_terms(*, fleet_id: uuid.UUID) -> FleetTerms:
     return FleetTerms(fleet.id, fleet.currency, fleet.time_zone, fleet.commission_bps, fleet.legal_name)
 
 
+def fleet_choices(*, fleet_ids: frozenset[uuid.UUID] | None) -> dict[uuid.UUID, str]:
+    """The fleets an admin user may name in billing's forms, by name (every fleet for platform admins)."""
+    return fleet_api.fleet_names(fleet_ids=None if fleet_ids is None else list(fleet_ids))
+
+
 def driver_of(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> tuple[uuid.UUID, uuid.UUID]:
     """(driver profile id, fleet id) of the calling driver; the wallet belongs to the profile."""
     ref = partner_api.driver_for_user(user_id=user_id, fleet_id=fleet_id)

@@ -20,7 +20,7 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
-from logitrack.admin import FleetScopedAdmin, apply_each, managed_fleets
+from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
 
 
@@ -123,23 +123,16 @@ def _expiry_state(expires_on):
     return f"expires in {days} days" if days <= 30 else "valid"
 
 
-class ScopedVehicleMixin:
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        fleets = managed_fleets(request)
-        return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+class VehicleChildAdmin(FleetScoped, PolymorphicChildModelAdmin):
+    """Each type's add and change pages; `fleet` offers only the user's fleets (FleetAdmin's rows)."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "fleet":
-            fleets = managed_fleets(request)
-            kwargs["queryset"] = Fleet.objects.all() if fleets is None else Fleet.objects.filter(id__in=fleets)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class VehicleChildAdmin(ScopedVehicleMixin, PolymorphicChildModelAdmin):
     base_model = Vehicle
     inlines = [DocumentInline, MaintenanceInline]
     readonly_fields = ("status", "created_at", "updated_at")
+
+    def has_change_permission(self, request, obj=None):
+        retired = obj is not None and obj.status == VehicleStatus.RETIRED  # the service refuses any change
+        return not retired and super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ("fleet", "registration", "registration_country") if obj else ()
@@ -193,7 +186,7 @@ class ExpiringDocumentsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(ScopedVehicleMixin, PolymorphicParentModelAdmin):
+class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAdmin):
     base_model = Vehicle
     child_models = (Bike, Car, Van, Truck)
     list_display = ("registration", "vehicle_kind", "make", "model", "fleet", "status", "next_document_expiry")
@@ -251,11 +244,3 @@ class VehicleDocumentAdmin(FleetScopedAdmin):
     @admin.display(description="state", ordering="expires_on")
     def state(self, doc):
         return _expiry_state(doc.expires_on)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "vehicle":
-            fleets = managed_fleets(request)
-            kwargs["queryset"] = (
-                Vehicle.objects.all() if fleets is None else Vehicle.objects.filter(fleet_id__in=fleets)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

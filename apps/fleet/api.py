@@ -31,6 +31,12 @@ def fleet_get(*, fleet_id: uuid.UUID) -> FleetRef:
     return _fleet_ref(fleet)
 
 
+def fleet_names(*, fleet_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
+    """Names of the given fleets (every fleet when None), for pickers and labels; unknown ids are left out."""
+    qs = _Fleet.objects.all() if fleet_ids is None else _Fleet.objects.filter(id__in=fleet_ids)
+    return dict(qs.order_by("name").values_list("id", "name"))
+
+
 def vehicles_get(*, vehicle_ids: list[uuid.UUID]) -> list[VehicleRef]:
     """Batch lookup; unknown ids are left out."""
     return [_vehicle_ref(v) for v in _Vehicle.objects.filter(id__in=vehicle_ids).order_by("registration")]

@@ -10,7 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from apps.identity import selectors, services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
-from logitrack.admin import FleetScopedAdmin, managed_fleets
+from logitrack.admin import FleetScopedAdmin, fleet_names, managed_fleets
 from logitrack.http.principal import principal
 
 
@@ -102,42 +102,40 @@ class MembershipAdmin(FleetScopedAdmin):
         self.message_user(request, f"Revoked {queryset.count()} membership(s).", messages.SUCCESS)
 
 
+NO_SUCH_FLEET = "No fleet with this id: it has no fleet manager."
+
+
+def invitable_fleets(*, fleet_ids: frozenset[uuid.UUID] | None) -> dict[uuid.UUID, str]:
+    """The fleets an invitation may name, by name: the user's own; a platform admin's, every fleet with a manager."""
+    return fleet_names(fleet_ids=selectors.fleets_known() if fleet_ids is None else fleet_ids)
+
+
 class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ("email", "fleet_id", "role")
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        fleets = managed_fleets(request) if request is not None else None
-        if fleets is not None:  # a fleet manager picks one of their fleets
-            self.fields["fleet_id"] = forms.TypedChoiceField(
-                choices=[(str(f), str(f)) for f in sorted(fleets, key=str)], coerce=uuid.UUID, label="Fleet"
-            )
-
     def clean_fleet_id(self):
         fleet_id = self.cleaned_data["fleet_id"]
-        if not selectors.fleet_known(fleet_id=fleet_id):  # a platform admin types the id
-            raise forms.ValidationError("No fleet with this id: it has no fleet manager.")
+        if not selectors.fleet_known(fleet_id=fleet_id):
+            raise forms.ValidationError(NO_SUCH_FLEET)
         return fleet_id
 
 
 @admin.register(Invitation)
 class InvitationAdmin(FleetScopedAdmin):
     form = InvitationForm
+    foreign_ids = {"fleet_id": invitable_fleets}
     list_display = ("email", "fleet_id", "role", "created_at", "expires_at", "accepted_at", "revoked_at")
     list_filter = ("role", ("accepted_at", admin.EmptyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("email", "fleet_id")
     actions = ("revoke",)
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-
-        class RequestForm(form):
-            def __init__(self, *args, **kw):
-                super().__init__(*args, request=request, **kw)
-
-        return RequestForm
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "fleet_id" and managed_fleets(request) is None:
+            field.error_messages["invalid_choice"] = NO_SUCH_FLEET  # a platform admin picks among every fleet
+        return field
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

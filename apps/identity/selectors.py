@@ -39,6 +39,11 @@ def fleet_known(*, fleet_id: uuid.UUID) -> bool:
     return Membership.objects.filter(fleet_id=fleet_id, role=Role.FLEET_MANAGER).exists()
 
 
+def fleets_known() -> set[uuid.UUID]:
+    """Every fleet identity knows (see fleet_known)."""
+    return set(Membership.objects.filter(role=Role.FLEET_MANAGER).values_list("fleet_id", flat=True).distinct())
+
+
 def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
     qs = Membership.objects.filter(revoked_at__isnull=True).select_related("user").order_by("-created_at")
     fleets = managed_fleets(principal)

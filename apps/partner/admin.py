@@ -9,7 +9,7 @@ from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelF
 
 from apps.partner import services
 from apps.partner.models import BackgroundCheck, DriverProfile, DrivingLicence, IdentityDocument, KycDocument
-from logitrack.admin import FleetScopedAdmin, apply_each, managed_fleets
+from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
 
 
@@ -109,11 +109,8 @@ class ExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ScopedDocuments:
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        fleets = managed_fleets(request)
-        return qs if fleets is None else qs.filter(driver__fleet_id__in=fleets)
+class ScopedDocuments(FleetScoped):
+    fleet_field = "driver__fleet_id"
 
     def has_add_permission(self, request, obj=None):
         return False  # drivers upload from the app
@@ -158,7 +155,7 @@ class BackgroundCheckAdmin(KycChildAdmin):
 
 
 @admin.register(KycDocument)
-class KycDocumentAdmin(ScopedDocuments, PolymorphicParentModelAdmin):
+class KycDocumentAdmin(LookUpBeforeDelegating, ScopedDocuments, PolymorphicParentModelAdmin):
     base_model = KycDocument
     child_models = (DrivingLicence, IdentityDocument, BackgroundCheck)
     list_display = ("driver", "document_type", "status", "submitted_at", "expires_on", "rejection_reason")

@@ -16,6 +16,8 @@ import uuid
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -23,15 +25,33 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from apps.billing.models import JournalTransaction, Payout, Quote, TopUp
+from apps.billing.models import Account, FareRecord, JournalTransaction, Payout, Quote, Tariff, TaxRate, TopUp
 from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet
 from apps.identity.models import Invitation, Membership, User
-from apps.partner.models import AvailabilityException, AvailabilityWindow, DriverProfile, KycDocument
+from apps.partner.models import (
+    AvailabilityException,
+    AvailabilityWindow,
+    BackgroundCheck,
+    DriverProfile,
+    DrivingLicence,
+    IdentityDocument,
+    KycDocument,
+)
 from apps.partner.tests.factories import JPEG, pdf
 from apps.trips.models import Offer, Shift, Trip
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from tests.support.isolation_admin import (
+    AdminProbe,
+    Extra,
+    admin_case,
+    admin_routes,
+    label,
+    platform_only,
+    registry,
+    standard_routes,
+)
 from tests.support.isolation_matrix import (
     PICKUP,
     Check,
@@ -1071,26 +1091,6 @@ def _track_check(world: World) -> None:
     expect_problem(APIClient().get(api(f"trips/track/{world.b.tracking_token[:-2]}xx/")), 404, "a guessed token")
 
 
-def _admin_check(world: World) -> None:
-    client = Client()
-    client.force_login(world.a.user(M))
-    for model, attr in [
-        ("fleet/vehicle", "van"),
-        ("fleet/fleet", "fleet"),
-        ("partner/driverprofile", "driver"),
-        ("trips/trip", "trip_open"),
-        ("trips/shift", "shift"),
-        ("billing/payout", "payout"),
-        ("identity/invitation", "invitation"),
-    ]:
-        own, other = getattr(world.a, attr).id, getattr(world.b, attr).id
-        page = client.get(f"/admin/{model}/")  # before the change page, whose "doesn't exist" note echoes the id
-        assert page.status_code == 200 and str(own) in page.content.decode(), f"{model}: fleet A's own row missing"
-        assert str(other) not in page.content.decode(), f"the admin's {model} list shows fleet B's row"
-        change = client.get(f"/admin/{model}/{other}/change/")
-        assert change.status_code == 302 and change["Location"] == "/admin/", f"{model} of fleet B opens in the admin"
-
-
 EXEMPT = {
     "home": Exempt("redirects to the dispatch screen; no data", _no_tenant_data("/")),
     "healthz": Exempt("process liveness; no data", _no_tenant_data("/healthz")),
@@ -1162,11 +1162,185 @@ EXEMPT = {
         "tests/integration/test_trip_flow.py",
     ),
 }
-# The admin is scoped per fleet by its own ModelAdmins; their tests: apps/fleet/tests/test_isolation_and_admin.py,
-# apps/partner/tests/test_import_isolation_admin.py, apps/identity/tests/test_admin.py,
-# tests/integration/test_trip_flow.py and tests/integration/test_billing_api.py. The check here opens fleet B's
-# rows as fleet A's manager.
-EXEMPT_NAMESPACES = {"admin": Exempt("Django admin, scoped per fleet by its ModelAdmins", _admin_check)}
+
+
+# ---- the admin: every ModelAdmin of admin.site, by model label (tests/support/isolation_admin.py) ------------------
+
+
+def _tax(side):
+    return TaxRate.objects.filter(fleet_id=side.fleet_id).order_by("created_at").first()
+
+
+def _tariff_form(world: World, side) -> dict:
+    tax = _tax(side).id
+    return {
+        "fleet_id": side.fleet_id,
+        "name": "Airport run",
+        "currency": side.fleet.currency,
+        "default_tax": tax,
+        "valid_from_0": "2026-01-01",
+        "valid_from_1": "00:00:00",
+        "components-0-tax": tax,
+    }
+
+
+def _vehicle_form(world: World, side) -> dict:
+    return {
+        "fleet": side.fleet_id,
+        "registration": f"ADM {uuid.uuid4().hex[:5].upper()}",
+        "registration_country": "DE",
+        "make": "Ford",
+        "model": "Transit",
+        "year": 2023,
+        "gross_weight_kg": 7500,  # trucks only
+    }
+
+
+def _vehicle_case(attr: str):
+    return admin_case(lambda s: getattr(s, attr), may="view add change", form=_vehicle_form, foreign=("fleet",))
+
+
+# What fleet managers see in the admin, and may do there; a model they must not see goes in PLATFORM_ONLY. A
+# ModelAdmin registered in neither fails test_every_model_admin_has_a_case. How to add one: docs/development.md.
+ADMIN_CASES = {
+    "billing.taxrate": admin_case(
+        _tax,
+        may="view add change",
+        form=lambda w, s: {"fleet_id": s.fleet_id, "name": "Reduced", "rate_bps": 700},
+        foreign=("fleet_id",),
+    ),
+    "billing.tariff": admin_case(
+        lambda s: Tariff.objects.get(fleet_id=s.fleet_id),
+        may="view add change",
+        form=_tariff_form,
+        foreign=("fleet_id", "default_tax", "components-0-tax"),
+    ),
+    "billing.quote": admin_case(lambda s: s.quote),
+    "billing.farerecord": admin_case(lambda s: FareRecord.objects.get(trip_id=s.trip_done.id)),
+    "billing.account": admin_case(lambda s: Account.objects.filter(fleet_id=s.fleet_id).first()),
+    "billing.journaltransaction": admin_case(lambda s: JournalTransaction.objects.filter(fleet_id=s.fleet_id).first()),
+    "billing.payout": admin_case(lambda s: s.payout, may="view change"),
+    "billing.invoice": admin_case(
+        lambda s: s.invoice, extra={"billing_invoice_pdf": Extra(lambda pk: f"/admin/billing/invoice/{pk}/pdf/")}
+    ),
+    "fleet.fleet": admin_case(lambda s: s.fleet, may="view change"),
+    "fleet.vehicle": admin_case(lambda s: s.van, may="view add change"),  # add: the type chooser
+    "fleet.bike": _vehicle_case("bike"),
+    "fleet.car": _vehicle_case("car"),
+    "fleet.van": _vehicle_case("van"),
+    "fleet.truck": _vehicle_case("truck"),
+    "fleet.vehicledocument": admin_case(
+        lambda s: s.vehicle_document,
+        may="view add change",
+        form=lambda w, s: {"vehicle": s.van.id, "kind": "inspection", "expires_on": "2031-01-01"},
+        foreign=("vehicle",),
+    ),
+    "identity.user": admin_case(
+        lambda s: s.user(R),
+        extra={"auth_user_password_change": Extra(lambda pk: f"/admin/identity/user/{pk}/password/", 403)},
+    ),
+    "identity.membership": admin_case(lambda s: s.memberships[0], may="view change"),
+    "identity.invitation": admin_case(
+        lambda s: s.invitation,
+        may="view add change",
+        form=lambda w, s: {"email": f"new.{uuid.uuid4().hex[:6]}@example.test", "fleet_id": s.fleet_id, "role": R},
+        foreign=("fleet_id",),
+    ),
+    "partner.driverprofile": admin_case(lambda s: s.driver, may="view change"),
+    "partner.kycdocument": admin_case(lambda s: s.kyc_document, may="view change"),  # reviewed by actions
+    "partner.drivinglicence": admin_case(lambda s: DrivingLicence.objects.get(driver=s.driver)),
+    "partner.identitydocument": admin_case(lambda s: IdentityDocument.objects.get(driver=s.driver)),
+    "partner.backgroundcheck": admin_case(lambda s: BackgroundCheck.objects.get(driver=s.driver)),
+    "trips.trip": admin_case(lambda s: s.trip_open, may="view change"),  # change: the cancel action
+    "trips.shift": admin_case(lambda s: s.shift, may="view change"),
+    "trips.offer": admin_case(lambda s: s.offer),
+}
+PLATFORM_ONLY = {
+    "auth.group": "permission groups: the fleet-manager group is kept by migrations",
+    "billing.topup": "prepaid balances are the platform's, paying fares in every fleet: no fleet credits one",
+    "outbox.outboxmessage": "the event log of every fleet",
+    "outbox.inboxrecord": "the event log of every fleet",
+    "outbox.deadletter": "the event log of every fleet, and replaying it",
+    "django_celery_beat.periodictask": "the platform's schedules",
+    "django_celery_beat.intervalschedule": "the platform's schedules",
+    "django_celery_beat.crontabschedule": "the platform's schedules",
+    "django_celery_beat.solarschedule": "the platform's schedules",
+    "django_celery_beat.clockedschedule": "the platform's schedules",
+}
+
+
+def _manager(world: World) -> Client:
+    client = Client()
+    client.force_login(world.a.user(M))
+    return client
+
+
+def _admin_index_check(world: World) -> None:
+    """The index links every model managers see and none they do not; nothing of fleet B shows."""
+    html = _manager(world).get("/admin/").content.decode()
+    for key in ADMIN_CASES:
+        if not getattr(registry()[key], "show_in_index", True):  # polymorphic children: through their parent's page
+            continue
+        assert f'/admin/{key.replace(".", "/")}/"' in html, f"the admin index does not link {key} for managers"
+    for key in PLATFORM_ONLY:
+        assert f'/admin/{key.replace(".", "/")}/"' not in html, f"the admin index links {key} for managers"
+    assert str(world.b.fleet_id) not in html and world.b.fleet.name not in html
+
+
+def _admin_page_check(path: str, method: str = "get"):
+    def check(world: World) -> None:
+        response = getattr(_manager(world), method)(path)
+        assert response.status_code in (200, 302), f"{path} -> {response.status_code}"
+        body = response.content.decode()
+        assert str(world.b.fleet_id) not in body and world.b.fleet.name not in body
+
+    return check
+
+
+def _admin_autocomplete_check(world: World) -> None:
+    """Every relation the admin could complete: refused, or only rows the manager may see."""
+    client, b_ids = _manager(world), world.b.ids()
+    for model in admin.site._registry:
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model in admin.site._registry):
+                continue
+            response = client.get(
+                "/admin/autocomplete/",
+                {"app_label": model._meta.app_label, "model_name": model._meta.model_name, "field_name": field.name},
+            )
+            what = f"autocomplete {model._meta.label}.{field.name}"
+            assert response.status_code in (200, 403, 404), f"{what} -> {response.status_code}"
+            if response.status_code == 200:
+                shown = {row["id"] for row in response.json()["results"]}
+                assert not shown & b_ids, f"autocomplete of {model}.{field.name} shows fleet B's rows"
+
+
+def _admin_view_on_site_check(world: World) -> None:
+    client = _manager(world)
+    for key, admin_case_ in ADMIN_CASES.items():
+        row = admin_case_.row(world.b)
+        type_id = ContentType.objects.get_for_model(row).id
+        hit, miss = client.get(f"/admin/r/{type_id}/{row.pk}/"), client.get(f"/admin/r/{type_id}/{uuid.uuid4()}/")
+        assert hit.status_code == miss.status_code != 200, f"view on site of fleet B's {key} -> {hit.status_code}"
+
+
+def _admin_unknown_check(world: World) -> None:
+    assert _manager(world).get(f"/admin/{world.b.fleet_id}/").status_code == 404
+
+
+# The admin's own pages (not a ModelAdmin's), each with a check as fleet A's manager.
+ADMIN_SITE = {
+    "admin:index": Exempt("the overview of what the user may open", _admin_index_check),
+    "admin:app_list": Exempt("one context's models", _admin_page_check("/admin/billing/")),
+    "admin:login": Exempt("sign-in form", _no_tenant_data("/admin/login/")),
+    "admin:logout": Exempt("ends the caller's own session", _no_tenant_data("/admin/logout/", "post")),
+    "admin:password_change": Exempt("the caller's own password", _admin_page_check("/admin/password_change/")),
+    "admin:password_change_done": Exempt("a notice", _admin_page_check("/admin/password_change/done/")),
+    "admin:jsi18n": Exempt("translations for the admin's scripts", _admin_page_check("/admin/jsi18n/")),
+    "admin:autocomplete": Exempt("search behind select boxes", _admin_autocomplete_check),
+    "admin:view_on_site": Exempt("the public page of a row (none of ours has one)", _admin_view_on_site_check),
+    "admin:admin/(?P<url>.*)$": Exempt("unknown admin paths: not found", _admin_unknown_check),
+}
 
 
 # ---- the walker -----------------------------------------------------------------------------------------------------
@@ -1177,7 +1351,7 @@ def test_every_route_has_an_isolation_case_or_an_exemption():
     sockets = websocket_routes()
     missing, uncovered = [], []
     for route in rest:
-        if route.key.split(":", 1)[0] in EXEMPT_NAMESPACES or route.key in EXEMPT:
+        if route.key.startswith("admin:") or route.key in EXEMPT:  # the admin: test_every_model_admin_has_a_case
             continue
         if route.key not in REST_CASES:
             missing.append(f"{route.key} (/{route.pattern})")
@@ -1191,12 +1365,36 @@ def test_every_route_has_an_isolation_case_or_an_exemption():
     assert not uncovered, (
         f"view methods no isolation probe covers (probe them or say why in exempt_methods): {uncovered}"
     )
-    known = {r.key for r in rest} | {r.key for r in sockets}
+    known = {r.key for r in rest if not r.key.startswith("admin:")} | {r.key for r in sockets}
     stale = (set(REST_CASES) | set(EXEMPT) | set(WS_CASES)) - known
     assert not stale, f"isolation cases for routes that no longer exist: {sorted(stale)}"
     assert not set(REST_CASES) & set(EXEMPT), "a route is either checked or exempt"
-    assert all(e.check is not None and e.reason for e in [*EXEMPT.values(), *EXEMPT_NAMESPACES.values()])
+    assert all(e.check is not None and e.reason for e in [*EXEMPT.values(), *ADMIN_SITE.values()])
     assert sockets and len(sockets) == len(WS_CASES)
+
+
+def test_every_model_admin_has_a_case():
+    """Every ModelAdmin is either seen by fleet managers (a case in ADMIN_CASES) or by platform admins only, and
+    every admin page is covered: a case's standard views and its `extra` ones, or the site's own in ADMIN_SITE."""
+    registered = set(registry())
+    missing = registered - set(ADMIN_CASES) - set(PLATFORM_ONLY)
+    assert not missing, (
+        "ModelAdmins without a tenant-isolation case: add each to ADMIN_CASES (fleet managers see it) or "
+        f"PLATFORM_ONLY in tests/integration/test_tenant_isolation_matrix.py: {sorted(missing)}"
+    )
+    assert not (set(ADMIN_CASES) | set(PLATFORM_ONLY)) - registered, "admin cases for models no longer registered"
+    assert not set(ADMIN_CASES) & set(PLATFORM_ONLY), "a model is either seen by fleet managers or not"
+    by_model, site = admin_routes()
+    models = {label(m): m for m in admin.site._registry}
+    for key, routes in by_model.items():
+        case_ = ADMIN_CASES.get(key)
+        covered = standard_routes(models[key]) | {f"admin:{name}" for name in (case_.extra if case_ else ())}
+        assert not routes - covered, (
+            f"admin views of {key} no probe covers (add them to its case's extra): {routes - covered}"
+        )
+    assert site == set(ADMIN_SITE), (
+        f"admin pages without a check: {site - set(ADMIN_SITE)}; stale: {set(ADMIN_SITE) - site}"
+    )
 
 
 # ---- the REST matrix: one world for the class, each test in its own savepoint -------------------------------------
@@ -1233,10 +1431,28 @@ class TestTenantIsolation:
                 assert route_name(path) == key, f"{path} is not a path of {key}"
             probe.run(world)
 
-    @pytest.mark.parametrize("key", sorted(EXEMPT) + sorted(f"{ns}:*" for ns in EXEMPT_NAMESPACES))
+    @pytest.mark.parametrize("key", sorted(EXEMPT) + sorted(ADMIN_SITE))
     def test_exempt_route_still_keeps_tenants_apart(self, world, key):
-        exemption = EXEMPT.get(key) or EXEMPT_NAMESPACES[key.split(":", 1)[0]]
+        exemption = EXEMPT.get(key) or ADMIN_SITE[key]
         exemption.check(world)
+
+    @pytest.mark.parametrize("key", sorted(ADMIN_CASES))
+    def test_admin_keeps_fleet_b_from_fleet_a_manager(self, world, key):
+        model_admin = registry()[key]
+        probe = AdminProbe(world, model_admin.model, model_admin, ADMIN_CASES[key])
+        probe.permissions()
+        probe.changelist()
+        probe.object_pages()
+        probed = probe.forms()
+        probe.actions()
+        assert probed == set(ADMIN_CASES[key].foreign), (
+            f"{key}: fields named in foreign but on no form: {set(ADMIN_CASES[key].foreign) - probed}"
+        )
+        assert not probe.no_raw_ids(), f"{key}: forms ask for a raw id: {probe.no_raw_ids()}"
+
+    @pytest.mark.parametrize("key", sorted(PLATFORM_ONLY))
+    def test_admin_for_platform_admins_only(self, world, key):
+        platform_only(world, registry()[key].model)
 
 
 # ---- websockets: the consumers run on the real channel layer, so these commit ------------------------------------

@@ -142,6 +142,9 @@ class Side:
     pending_topup: TopUp  # the customer's, awaiting payment
     invitation: Invitation
     memberships: list[Membership]
+    bike: Vehicle  # one vehicle of every other type, for the admin's page of each type
+    car: Vehicle
+    truck: Vehicle
 
     @property
     def fleet_id(self) -> uuid.UUID:
@@ -336,6 +339,10 @@ def _side(tenant: Tenant, *, name: str) -> Side:
         ),
         invitation=invitation,
         memberships=list(Membership.objects.filter(fleet_id=fleet.id)),
+        **{
+            kind: vehicle(fleet, vehicle_type=kind, registration=f"{name[:2].upper()}-ISO {n}")
+            for n, kind in enumerate(("bike", "car", "truck"), start=2)
+        },
     )
 
 
