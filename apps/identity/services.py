@@ -108,9 +108,11 @@ def user_ensure(*, email: str, password: str, display_name: str, is_customer: bo
 
 
 @transaction.atomic
-def customer_register(*, email: str, password: str, display_name: str, phone: str = "") -> User:
+def user_register(*, email: str, password: str, display_name: str, phone: str = "", is_customer: bool = True) -> User:
+    """Self-registration: a customer of the apps, or (`is_customer=False`) an operator who will apply for a fleet
+    and should hold no role until one is granted."""
     email = UserManager.normalize(email)
-    user = User(email=email, display_name=display_name, phone=phone, is_customer=True)
+    user = User(email=email, display_name=display_name, phone=phone, is_customer=is_customer)
     _check_password(password, user)
     user.set_password(password)
     try:
@@ -118,7 +120,7 @@ def customer_register(*, email: str, password: str, display_name: str, phone: st
             user.save()
     except IntegrityError:
         raise EmailTaken("an account with this email already exists") from None
-    publish(UserRegisteredV1(user_id=user.id, is_customer=True))
+    publish(UserRegisteredV1(user_id=user.id, is_customer=is_customer))
     return user
 
 

@@ -133,6 +133,12 @@ class RegisterApi(AuthApi):
         password = serializers.CharField(**PASSWORD)
         display_name = serializers.CharField(max_length=150)
         phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, default="", allow_blank=True)
+        is_customer = serializers.BooleanField(
+            required=False,
+            default=True,
+            help_text="false for an operator who registers to apply for a fleet: the account then holds no role "
+            "until one is granted",
+        )
 
     @extend_schema(
         tags=["identity"],
@@ -146,7 +152,7 @@ class RegisterApi(AuthApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.customer_register(**data.validated_data)
+        user = services.user_register(**data.validated_data)
         return Response(UserOutput(user).data, status=201)
 
 
