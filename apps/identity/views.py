@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods
 
 from apps.identity import services
 from logitrack.exceptions import RateLimited, Unauthenticated
-from logitrack.http.clients import client_ip
 
 
 class LoginForm(forms.Form):
@@ -37,7 +36,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_authenticate(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"], ip=client_ip(request)
+                request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
             )
         except RateLimited as exc:
             form.add_error(None, exc.message)

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from apps.identity import selectors, services, tokens
 from apps.identity.contracts import FleetRole
-from logitrack.http.clients import client_ip
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.schema import problems
@@ -63,14 +62,20 @@ class TokenObtainApi(AuthApi):
         request=InputSerializer,
         responses={
             200: TokenPairSerializer,
-            **problems(**{"401": "wrong email or password (`auth.invalid_credentials`)"}),
+            **problems(
+                **{
+                    "401": "wrong email or password (`auth.invalid_credentials`)",
+                    "429": "too many failed logins for the account or from the address (`auth.locked_out`), or too "
+                    "many calls (`throttled`); retry after `Retry-After` seconds",
+                }
+            ),
         },
         operation_id="auth_token_obtain",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        pair = services.user_login(**data.validated_data, ip=client_ip(request))
+        pair = services.user_login(request=request, **data.validated_data)
         return Response(_pair(pair))
 
 
