@@ -16,6 +16,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -93,15 +94,17 @@ def retry_after(request, credentials: dict | None = None) -> int:
     return max(1, int((last + lockout_period(request) - timezone.now()).total_seconds()) + 1)
 
 
-def login_guard_check(request: HttpRequest, *, username: str) -> None:
-    """Raise RateLimited (`auth.locked_out`, with Retry-After) while the account or the address is locked out.
-
-    Our views answer lockouts themselves (401 on the failure that locks, 429 with Retry-After after), so the
-    request is marked for `lockout_response` to leave their answer alone."""
-    request.login_guard_answers = True
+def guarded_authenticate(request: HttpRequest, *, username: str, password: str):
+    """authenticate() for identity's own login views, which answer lockouts themselves: RateLimited
+    (`auth.locked_out`, with Retry-After) while the account or address is locked, else the user or None."""
     credentials = {"username": username}
     if not AxesProxyHandler.is_allowed(request, credentials):
         raise RateLimited(LOCKED_MESSAGE, retry_after=retry_after(request, credentials), code="auth.locked_out")
+    user = authenticate(request, username=username, password=password)
+    # The failure that reaches a limit stays a 401 here (the next attempt is the 429), so axes' middleware must not
+    # swap this view's answer for its lockout page.
+    request.axes_locked_out = False
+    return user
 
 
 def failures_forget(*, before: dt.datetime) -> int:
@@ -109,16 +112,10 @@ def failures_forget(*, before: dt.datetime) -> int:
     return AccessAttempt.objects.filter(attempt_time__lt=before).delete()[0]
 
 
-def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None):
-    """AXES_LOCKOUT_CALLABLE: what a locked-out login form answers (the admin's; ours answer for themselves)."""
-    if getattr(request, "login_guard_answers", False) and original_response is not None:
-        return original_response
+def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the admin login's answer once locked out (identity's own views answer for
+    themselves). axes' async middleware passes no original response, so none is used."""
     seconds = retry_after(request, credentials)
-    response = render(
-        request,
-        "identity/locked_out.html",
-        {"minutes": (seconds + 59) // 60, "message": LOCKED_MESSAGE},
-        status=429,
-    )
+    response = render(request, "identity/locked_out.html", {"minutes": (seconds + 59) // 60}, status=429)
     response["Retry-After"] = str(seconds)
     return response

@@ -7,7 +7,6 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -152,8 +151,7 @@ def user_authenticate(*, request, email: str, password: str) -> User:
     """Check credentials under the login guard every login form shares (token, /login/ and the admin's).
     django-axes needs the request: it counts failures per account and per client address."""
     email = UserManager.normalize(email)
-    login_guard.login_guard_check(request, username=email)
-    user = authenticate(request, username=email, password=password)
+    user = login_guard.guarded_authenticate(request, username=email, password=password)
     if user is None:
         raise InvalidCredentials("email or password is wrong")
     login_guard.account_failures_forget(email)
