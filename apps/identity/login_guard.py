@@ -9,6 +9,7 @@ settings that wire it are under "login guard" in config/settings/base.py; `manag
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from apps.identity.models import UserManager
 from logitrack.exceptions import RateLimited
+from logitrack.http.clients import client_ip
 
 LOCKED_MESSAGE = "too many failed logins; try again later"
 
@@ -37,6 +39,15 @@ def account_failure_limit(request, credentials) -> int:
 
 def lockout_period(request) -> dt.timedelta:
     return dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def client_address(request) -> str | None:
+    """The client's address as an IP (axes stores it in an IP column), or None when there is none to trust: no
+    REMOTE_ADDR (some test clients, unix sockets) or a proxy's X-Forwarded-For hop that is not an address."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
 
 
 def login_name(request, credentials) -> str | None:

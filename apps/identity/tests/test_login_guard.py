@@ -1,6 +1,10 @@
 """The login guard (django-axes) every login form shares: the admin's, /login/ and the token endpoint. Failures
 are counted in the database, so a Redis outage neither opens nor breaks a login."""
 
+import socket
+import threading
+import time
+
 import pytest
 import redis
 import structlog
@@ -83,6 +87,24 @@ def test_an_address_is_locked_after_its_own_higher_limit(two_fleets, settings):
     assert admin_login(Client(REMOTE_ADDR="10.6.6.7"), manager.email, PASSWORD).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("proxies", "meta"),
+    [
+        (0, {"REMOTE_ADDR": ""}),  # no address at all (a unix socket, some test clients)
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "not-an-address"}),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "2001:db8::7"}),
+    ],
+)
+def test_logins_from_clients_without_a_usable_address_are_still_guarded(make_user, settings, proxies, meta):
+    settings.LOGITRACK_TRUSTED_PROXIES = proxies
+    user = make_user(email="nora@example.test")
+    assert token_login(user.email, "wrong", **meta).status_code == 401
+    assert token_login(user.email, PASSWORD, **meta).status_code == 200
+    for n in range(5):
+        token_login(user.email, f"guess {n}", **meta)
+    assert token_login(user.email, PASSWORD, **meta).status_code == 429
+
+
 def test_erasure_forgets_the_accounts_failed_logins(make_user):
     user = make_user(email="gone@example.test")
     token_login(user.email, "wrong")
@@ -103,19 +125,53 @@ def test_the_failure_counts_in_the_admin_are_for_platform_admins_only(two_fleets
     assert b"/admin/axes/" in admin.get("/admin/").content
 
 
-@pytest.fixture
-def redis_down(settings):
-    """The cache (Redis in the full stack) at an address nothing listens on, as during a Redis outage."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }
+def throttled_auth_at(settings, location: str) -> None:
+    """The cache as the full stack configures it, at `location`; the auth throttle on."""
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache"), "the full stack's cache (REDIS_URL)"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": location}}
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "30/min"},
     }
+
+
+@pytest.fixture
+def redis_silent(settings):
+    """A Redis that accepts connections and never answers (a hung server, a half-open connection)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    throttled_auth_at(settings, f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
+    yield
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def test_token_login_answers_in_seconds_while_redis_hangs(redis_silent, make_user):
+    user = make_user(email="hana@example.test")
+    started = time.monotonic()
+    assert token_login(user.email, PASSWORD).status_code == 200
+    assert time.monotonic() - started < 12  # redis-py's socket timeout (5 s), then the throttle lets the call through
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache (Redis in the full stack) at an address nothing listens on, as during a Redis outage."""
+    throttled_auth_at(settings, f"redis://127.0.0.1:{free_port()}/0")
     from django.core.cache import cache
 
     with pytest.raises(redis.exceptions.ConnectionError):
