@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Production settings: refuse insecure configuration, and pass `check --deploy` when configured properly.
+# Production settings: refuse insecure configuration or emailed links nobody can open, and pass
+# `check --deploy` when configured properly.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -12,4 +13,16 @@ key=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
 if "${prod[@]}" DJANGO_SECRET_KEY="$key" DJANGO_DEBUG=true "$PY" manage.py check >/dev/null 2>&1; then
   die "production settings started with DEBUG on"
 fi
-"${prod[@]}" DJANGO_SECRET_KEY="$key" "$PY" manage.py check --deploy --fail-level WARNING
+mailing=(LOGITRACK_APP_URL=https://logitrack.example.com EMAIL_HOST=smtp.example.com)
+if "${prod[@]}" DJANGO_SECRET_KEY="$key" EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+  LOGITRACK_APP_URL=https://logitrack.example.com "$PY" manage.py check >/dev/null 2>&1; then
+  die "production settings started with the console email backend"
+fi
+if "${prod[@]}" DJANGO_SECRET_KEY="$key" EMAIL_HOST=smtp.example.com "$PY" manage.py check >/dev/null 2>&1; then
+  die "production settings started without LOGITRACK_APP_URL"
+fi
+why=$("${prod[@]}" DJANGO_SECRET_KEY="$key" "$PY" manage.py check --deploy 2>&1 || true)
+for id in identity.E002 identity.E003; do
+  grep -q "$id" <<<"$why" || die "check --deploy does not say why production refuses ($id missing)"
+done
+"${prod[@]}" DJANGO_SECRET_KEY="$key" "${mailing[@]}" "$PY" manage.py check --deploy --fail-level WARNING

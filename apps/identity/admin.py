@@ -3,6 +3,8 @@ and every change goes through a service (invitations, revocations, deactivation,
 
 import uuid
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -162,3 +164,26 @@ class InvitationAdmin(FleetScopedAdmin):
         for invitation in queryset:
             services.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
         self.message_user(request, f"Revoked {queryset.count()} invitation(s).", messages.SUCCESS)
+
+
+@admin.register(AccessAttempt)
+class LoginFailureAdmin(AccessAttemptAdmin):
+    """The login guard's failure counts (django-axes): platform admins only. Deleting a row lifts its lock, as
+    `manage.py axes_reset_username` does; identity_purge deletes rows once they no longer count."""
+
+    actions: list = []  # axes' clean-up action needs a login request; the hourly purge does it instead
+
+    def _platform_admin(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._platform_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._platform_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._platform_admin(request)

@@ -9,4 +9,4 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscriptions to other contexts' events register on import.
-        from apps.identity import handlers  # noqa: F401
+        from apps.identity import checks, handlers  # noqa: F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -13,6 +14,11 @@ from apps.identity.contracts import FleetRole
 
 ROLE_CHOICES = [(r.value, r.value.replace("_", " ").capitalize()) for r in FleetRole]
 E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a phone number in E.164 form, e.g. +4915112345678.")
+
+
+def token_digest(token: str) -> str:
+    """What is stored of an emailed token (invitations, password resets): its sha256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UserManager(BaseUserManager["User"]):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from apps.identity.models import Invitation, Membership, User
+from apps.identity.models import Invitation, Membership, PasswordReset, User, token_digest
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
 
@@ -113,3 +115,46 @@ def user_export(*, user_id: uuid.UUID) -> dict[str, Any]:
             for i in Invitation.objects.filter(email=user.email).order_by("created_at")
         ],
     }
+
+
+# ---- emailed links (the invitation and password-reset pages) --------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class InvitationLookup:
+    """What the invitation page shows for a token. `state`: open, expired, accepted, revoked or unknown."""
+
+    state: str
+    email: str = ""
+    role: str = ""
+    has_account: bool = False  # the invitee then proves their password instead of choosing one
+
+
+def invitation_lookup(*, token: str) -> InvitationLookup:
+    invitation = Invitation.objects.filter(token_hash=token_digest(token)).first() if token else None
+    if invitation is None:
+        return InvitationLookup(state="unknown")
+    if invitation.accepted_at is not None:
+        state = "accepted"
+    elif invitation.revoked_at is not None:
+        state = "revoked"
+    elif invitation.expires_at <= timezone.now():
+        state = "expired"
+    else:
+        state = "open"
+    return InvitationLookup(
+        state=state,
+        email=invitation.email,
+        role=invitation.role,
+        has_account=User.objects.filter(email=invitation.email).exists(),
+    )
+
+
+def password_reset_usable(*, token: str) -> bool:
+    """Whether a password-reset token would still be accepted (unused, unexpired, its account active)."""
+    return (
+        bool(token)
+        and PasswordReset.objects.filter(
+            token_hash=token_digest(token), used_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+        ).exists()
+    )

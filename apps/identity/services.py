@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import uuid
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -35,7 +33,15 @@ from apps.identity.events import (
     UserErasedV1,
     UserRegisteredV1,
 )
-from apps.identity.models import Invitation, Membership, PasswordReset, RefreshToken, User, UserManager
+from apps.identity.models import (
+    Invitation,
+    Membership,
+    PasswordReset,
+    RefreshToken,
+    User,
+    UserManager,
+    token_digest,
+)
 from logitrack.exceptions import NotFound, Unauthenticated, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal, Role
@@ -48,8 +54,7 @@ class InvalidCredentials(Unauthenticated):
     title = "Invalid credentials"
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_hash = token_digest
 
 
 def _check_password(password: str, user: User) -> None:
@@ -108,9 +113,11 @@ def user_ensure(*, email: str, password: str, display_name: str, is_customer: bo
 
 
 @transaction.atomic
-def customer_register(*, email: str, password: str, display_name: str, phone: str = "") -> User:
+def user_register(*, email: str, password: str, display_name: str, phone: str = "", is_customer: bool = True) -> User:
+    """Self-registration: a customer of the apps, or (`is_customer=False`) an operator who will apply for a fleet
+    and should hold no role until one is granted."""
     email = UserManager.normalize(email)
-    user = User(email=email, display_name=display_name, phone=phone, is_customer=True)
+    user = User(email=email, display_name=display_name, phone=phone, is_customer=is_customer)
     _check_password(password, user)
     user.set_password(password)
     try:
@@ -118,7 +125,7 @@ def customer_register(*, email: str, password: str, display_name: str, phone: st
             user.save()
     except IntegrityError:
         raise EmailTaken("an account with this email already exists") from None
-    publish(UserRegisteredV1(user_id=user.id, is_customer=True))
+    publish(UserRegisteredV1(user_id=user.id, is_customer=is_customer))
     return user
 
 
@@ -140,21 +147,21 @@ def user_provision(*, email: str, display_name: str, phone: str = "") -> User:
     return user
 
 
-def user_authenticate(*, email: str, password: str, ip: str) -> User:
-    """Check credentials under brute-force limits (shared by token and browser-session logins)."""
-    login_guard.login_guard_check(email=email, ip=ip)
-    user = authenticate(username=UserManager.normalize(email), password=password)
+def user_authenticate(*, request, email: str, password: str) -> User:
+    """Check credentials under the login guard every login form shares (token, /login/ and the admin's).
+    django-axes needs the request: it counts failures per account and per client address."""
+    email = UserManager.normalize(email)
+    user = login_guard.guarded_authenticate(request, username=email, password=password)
     if user is None:
-        login_guard.login_failed(email=email, ip=ip)
         raise InvalidCredentials("email or password is wrong")
-    login_guard.login_succeeded(email=email)
+    login_guard.account_failures_forget(email)
     User.objects.filter(id=user.id).update(last_login=timezone.now())
     return user
 
 
-def user_login(*, email: str, password: str, ip: str) -> tokens.TokenPair:
-    """Check credentials under brute-force limits and start a new token family."""
-    return tokens.token_pair_issue(user=user_authenticate(email=email, password=password, ip=ip))
+def user_login(*, request, email: str, password: str) -> tokens.TokenPair:
+    """Check credentials under the login guard and start a new token family."""
+    return tokens.token_pair_issue(user=user_authenticate(request=request, email=email, password=password))
 
 
 @transaction.atomic
@@ -390,6 +397,7 @@ def user_erase(*, user_id: uuid.UUID) -> User:
     user.groups.clear()
     tokens.user_tokens_revoke(user_id=user.id, reason="erased")
     PasswordReset.objects.filter(user=user).delete()
+    login_guard.account_failures_forget(old_email)
     Invitation.objects.filter(email=old_email).update(email=user.email)
     for membership in Membership.objects.filter(user=user, revoked_at__isnull=True):
         membership_revoke(membership_id=membership.id, principal=None)
@@ -407,7 +415,9 @@ def identity_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
       day, and an expired token is refused (signature and `exp`) before its row is looked up;
     - password resets past their expiry or used;
     - invitations never accepted, 30 days after they expired or were revoked (they hold an email address);
-    - expired admin and dispatch-screen sessions.
+    - expired admin and dispatch-screen sessions;
+    - the login guard's failed logins once they no longer count (older than the lockout period; they hold an
+      email address and a client address).
     """
     now = now or timezone.now()
     kept_until = now - INVITATION_KEPT_AFTER_EXPIRY
@@ -419,4 +429,5 @@ def identity_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
         "password resets": PasswordReset.objects.filter(Q(expires_at__lt=now) | Q(used_at__isnull=False)).delete()[0],
         "invitations": stale_invitations.delete()[0],
         "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        "login failures": login_guard.failures_forget(before=now - login_guard.lockout_period(None)),
     }

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "channels",
     "polymorphic",
     "django_celery_beat",
+    "axes",  # the login guard (apps/identity/login_guard.py)
     # shared kernel
     "logitrack.outbox",
     "logitrack.idempotency",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out admin login into identity's 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -303,8 +305,20 @@ LOGITRACK_APP_URL = env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000"
 LOGITRACK_TRUSTED_PROXIES = env.int("LOGITRACK_TRUSTED_PROXIES", default=0)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# The login guard: django-axes, its counts in the database, shared by the admin, /login/ and the token endpoint.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "apps.identity.login_guard.LoginGuardHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # an account or an address, each with its own limit
+AXES_FAILURE_LIMIT = "apps.identity.login_guard.account_failure_limit"
+AXES_COOLOFF_TIME = "apps.identity.login_guard.lockout_period"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout lasts its period, however often it is hit
+AXES_USERNAME_FORM_FIELD = "username"  # the credential's name in authenticate(), for every form
+AXES_USERNAME_CALLABLE = "apps.identity.login_guard.login_name"
+AXES_CLIENT_IP_CALLABLE = "apps.identity.login_guard.client_address"  # honours LOGITRACK_TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "apps.identity.login_guard.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # no record of every successful login (personal data we have no use for)
+AXES_ENABLE_ADMIN = False  # identity registers the failure counts for platform admins only
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="30/min")

@@ -1,7 +1,11 @@
-"""Production: hardening only. Refuses to start with an insecure secret key or DEBUG on."""
+"""Production: hardening only. Refuses to start with an insecure secret key or DEBUG on, or without a way to
+email people links they can open (a real email backend and LOGITRACK_APP_URL)."""
+
+import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.identity.checks import email_delivery_problems
 from config.settings.base import *  # noqa: F403
 from config.settings.base import SECRET_KEY, env
 
@@ -27,3 +31,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = False
+
+# Emailed links (invitations, password resets) must reach people: SMTP by default, and no default address.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+LOGITRACK_APP_URL = env.str("LOGITRACK_APP_URL", default="").rstrip("/")
+_refusals = [
+    problem
+    for problem in email_delivery_problems(
+        email_backend=EMAIL_BACKEND, email_host=EMAIL_HOST, app_url=LOGITRACK_APP_URL
+    )
+    if problem.is_serious()
+]
+# `manage.py check --deploy` lists them as system checks (identity.E00x, with hints); every other process refuses.
+if _refusals and not {"check", "--deploy"} <= set(sys.argv[1:]):
+    raise ImproperlyConfigured(" ".join(f"{p.id}: {p.msg}" for p in _refusals) + " Run manage.py check --deploy.")

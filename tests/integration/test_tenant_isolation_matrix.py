@@ -924,6 +924,18 @@ def _no_tenant_data(path: str, method: str = "get"):
     return check
 
 
+def _emailed_link_page_check(path: str):
+    """The pages of emailed links: a made-up token gets a clear page naming no fleet; the token names the row."""
+
+    def check(world: World) -> None:
+        page = Client().get(f"{path}?token=made-up", follow=True)
+        assert page.status_code in (404, 410), f"{path} with a made-up token -> {page.status_code}"
+        for fleet_id in (world.a.fleet_id, world.b.fleet_id):
+            assert str(fleet_id).encode() not in page.content, f"{path} shows a fleet's id"
+
+    return check
+
+
 def _bearer(access: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
@@ -1110,6 +1122,21 @@ EXEMPT = {
         "ends the caller's own session",
         _no_tenant_data("/logout/", "post"),
         "tests/integration/test_dispatch_screen_access.py",
+    ),
+    "identity:invitation": Exempt(
+        "the emailed invitation link's page; its token names the invitation (no fleet id is shown)",
+        _emailed_link_page_check("/invitation"),
+        "apps/identity/tests/test_account_pages.py",
+    ),
+    "identity:reset-password": Exempt(
+        "the emailed reset link's page; its token names the account",
+        _emailed_link_page_check("/reset-password"),
+        "apps/identity/tests/test_account_pages.py",
+    ),
+    "identity:forgot-password": Exempt(
+        "anonymous; the same answer whether or not an account exists",
+        _no_tenant_data("/forgot-password"),
+        "apps/identity/tests/test_account_pages.py",
     ),
     "auth-v1:token": Exempt(
         "credentials in, the caller's own tokens out; a token reaches only its user's fleets",

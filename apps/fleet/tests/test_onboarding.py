@@ -40,6 +40,24 @@ def test_an_operator_applies_and_a_platform_admin_activates(user_client, two_fle
     assert history[-1]["actor_id"] == str(two_fleets.platform_admin.id)
 
 
+def test_an_operator_who_registers_to_apply_holds_no_customer_role(api_client, two_fleets):
+    account = {"email": "ops@alpha.test", "password": "a long enough passphrase", "display_name": "Olga"}
+    registered = api_client.post("/api/v1/identity/register/", {**account, "is_customer": False}, format="json")
+    assert registered.status_code == 201, registered.json()
+    assert registered.json()["is_customer"] is False
+    login = api_client.post("/api/v1/auth/token/", {"email": account["email"], "password": account["password"]})
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['access']}")
+    assert api_client.get("/api/v1/identity/me/").json()["roles"] == []
+    fleet_id = api_client.post(FLEETS, FLEET_DATA, format="json").json()["id"]
+
+    admin = client_for(two_fleets.platform_admin)
+    for action in ("start_review", "activate"):
+        assert admin.post(f"{FLEETS}{fleet_id}/transitions/", {"action": action}, format="json").status_code == 200
+
+    me = api_client.get("/api/v1/identity/me/").json()
+    assert (me["roles"], me["is_customer"]) == (["fleet_manager"], False)
+
+
 @pytest.mark.parametrize(
     ("path", "action"),
     [

@@ -6,6 +6,7 @@ import io
 import uuid
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
@@ -70,11 +71,17 @@ def test_expired_tokens_resets_invitations_and_sessions_go_and_live_ones_stay(ma
     browser = Client()
     browser.force_login(user)
     Session.objects.create(session_key="expired-session-key", session_data="", expire_date=now - dt.timedelta(days=1))
+    for username, minutes_ago in (("old@example.test", 16), ("recent@example.test", 14)):  # lockouts last 15 min
+        attempt = AccessAttempt.objects.create(username=username, ip_address="10.0.0.1", failures_since_start=1)
+        AccessAttempt.objects.filter(id=attempt.id).update(attempt_time=now - dt.timedelta(minutes=minutes_ago))
 
     out = io.StringIO()
     call_command("identity_purge", stdout=out)
 
-    assert out.getvalue().strip() == "deleted 1 refresh tokens, 2 password resets, 2 invitations, 1 sessions"
+    assert out.getvalue().strip() == (
+        "deleted 1 refresh tokens, 2 password resets, 2 invitations, 1 sessions, 1 login failures"
+    )
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["recent@example.test"]
     assert not PasswordReset.objects.filter(id__in=[r.id for r in gone_resets]).exists()
     assert PasswordReset.objects.filter(id=open_reset.id).exists()
     assert not Invitation.objects.filter(id__in=[i.id for i in gone_invitations]).exists()

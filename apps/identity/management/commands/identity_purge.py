@@ -5,7 +5,8 @@ from apps.identity import services
 
 class Command(BaseCommand):
     help = (
-        "Delete expired refresh tokens, password resets, stale invitations and expired sessions "
+        "Delete expired refresh tokens, password resets, stale invitations, expired sessions and failed logins "
+        "that no longer count "
         "(hourly in beat as identity.purge)."
     )
 

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from apps.identity import selectors, services, tokens
 from apps.identity.contracts import FleetRole
-from logitrack.http.clients import client_ip
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.schema import problems
@@ -63,14 +62,20 @@ class TokenObtainApi(AuthApi):
         request=InputSerializer,
         responses={
             200: TokenPairSerializer,
-            **problems(**{"401": "wrong email or password (`auth.invalid_credentials`)"}),
+            **problems(
+                **{
+                    "401": "wrong email or password (`auth.invalid_credentials`)",
+                    "429": "too many failed logins for the account or from the address (`auth.locked_out`), or too "
+                    "many calls (`throttled`); retry after `Retry-After` seconds",
+                }
+            ),
         },
         operation_id="auth_token_obtain",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        pair = services.user_login(**data.validated_data, ip=client_ip(request))
+        pair = services.user_login(request=request, **data.validated_data)
         return Response(_pair(pair))
 
 
@@ -133,6 +138,12 @@ class RegisterApi(AuthApi):
         password = serializers.CharField(**PASSWORD)
         display_name = serializers.CharField(max_length=150)
         phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, default="", allow_blank=True)
+        is_customer = serializers.BooleanField(
+            required=False,
+            default=True,
+            help_text="false for an operator who registers to apply for a fleet: the account then holds no role "
+            "until one is granted",
+        )
 
     @extend_schema(
         tags=["identity"],
@@ -146,7 +157,7 @@ class RegisterApi(AuthApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.customer_register(**data.validated_data)
+        user = services.user_register(**data.validated_data)
         return Response(UserOutput(user).data, status=201)
 
 

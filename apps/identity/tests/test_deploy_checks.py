@@ -1,0 +1,75 @@
+"""Production refuses to start unless emailed links can reach people, and `check --deploy` says why."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core import checks
+
+from apps.identity.checks import email_delivery_problems
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+APP = "https://logitrack.example.com"
+
+
+def ids(**given) -> list[str]:
+    values = {"email_backend": SMTP, "email_host": "smtp.example.com", "app_url": APP, **given}
+    return [problem.id for problem in email_delivery_problems(**values)]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({}, []),
+        ({"email_backend": "django.core.mail.backends.console.EmailBackend"}, ["identity.E001"]),
+        ({"email_backend": "django.core.mail.backends.locmem.EmailBackend"}, ["identity.E001"]),
+        ({"email_host": ""}, ["identity.E002"]),
+        ({"email_backend": "anymail.backends.mailgun.EmailBackend", "email_host": ""}, []),  # an API provider
+        ({"app_url": ""}, ["identity.E003"]),
+        ({"app_url": "logitrack.example.com"}, ["identity.E004"]),
+        ({"app_url": "https://logitrack.example.com/invitation?x=1"}, ["identity.E004"]),
+        ({"app_url": "http://127.0.0.1:8000"}, ["identity.W005"]),
+        ({"app_url": "http://logitrack.example.com"}, ["identity.W005"]),
+    ],
+)
+def test_the_checks_name_each_problem(given, expected):
+    assert ids(**given) == expected
+
+
+def test_check_messages_say_what_breaks_and_how_to_fix_it():
+    [problem] = email_delivery_problems(
+        email_backend="django.core.mail.backends.console.EmailBackend", email_host="", app_url=APP
+    )
+    assert problem.level == checks.ERROR
+    assert "would never reach anyone" in problem.msg and "EMAIL_HOST" in problem.hint
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("EMAIL_BACKEND", "EMAIL_HOST", "LOGITRACK_APP_URL")}
+    env = {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "logitrack.example.com",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_production_settings_refuse_to_start_without_mail_and_say_why_in_check_deploy():
+    refused = manage("showmigrations", "identity", EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+    assert refused.returncode != 0
+    assert "identity.E001" in refused.stderr and "identity.E003" in refused.stderr
+
+    why = manage("check", "--deploy")
+    assert why.returncode != 0
+    assert "(identity.E002) EMAIL_HOST is not set" in why.stderr
+    assert "(identity.E003) LOGITRACK_APP_URL is not set" in why.stderr
+
+    fine = manage("check", "--deploy", "--fail-level", "WARNING", EMAIL_HOST="smtp.example.com", LOGITRACK_APP_URL=APP)
+    assert fine.returncode == 0, fine.stderr
