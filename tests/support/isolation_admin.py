@@ -364,10 +364,15 @@ class AdminProbe:
         return found
 
 
-def platform_only(world: World, model: type[Model]) -> None:
-    """Fleet managers get 403 on every page of a model only platform admins see; platform admins get in."""
+def platform_only(world: World, model: type[Model], extra: dict[str, Extra] | None = None) -> None:
+    """Fleet managers get 403 on every page of a model only platform admins see, the views its ModelAdmin adds
+    (`extra`) included; platform admins get in."""
     manager = logged_in(world.a.user("fleet_manager"))
     pk = model._default_manager.values_list("pk", flat=True).first() or 1
+    for name, view in (extra or {}).items():
+        for method in ("get", "post"):
+            response = getattr(manager, method)(view.path(pk), {})
+            assert response.status_code == 403, f"{method.upper()} {name} as a fleet manager -> {response.status_code}"
     history = [(page(model, "history", pk), "get")] if pk != 1 else []  # a missing row's history says so first
     for path, method in [
         (page(model, "changelist"), "get"),
