@@ -35,7 +35,7 @@ from apps.fleet.events import (
     VehicleStatusChangedV1,
 )
 from apps.fleet.models import VEHICLE_MODELS, Fleet, FleetStatusChange, MaintenanceWindow, Vehicle, VehicleDocument
-from logitrack import files
+from logitrack import files, images
 from logitrack.outbox.api import publish
 
 FLEET_SETTINGS = (
@@ -249,7 +249,11 @@ def vehicle_document_add(
         )
     if upload is not None:
         stored = files.store_private(
-            upload, folder="vehicle-documents", allowed=("pdf", "jpeg", "png"), max_bytes=DOCUMENT_MAX_BYTES
+            upload,
+            folder="vehicle-documents",
+            allowed=("pdf", "jpeg", "png"),
+            max_bytes=DOCUMENT_MAX_BYTES,
+            image=images.SCAN,
         )
         document.file_path, document.content_type = stored.path, stored.content_type
     _validate(document, exclude=["vehicle"])

@@ -34,7 +34,7 @@ from apps.partner.models import (
     DriverProfile,
     KycDocument,
 )
-from logitrack import files
+from logitrack import files, images
 from logitrack.outbox.api import publish
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -160,7 +160,9 @@ def driver_profile_update(*, driver_id: uuid.UUID, data: dict[str, Any]) -> Driv
 @transaction.atomic
 def driver_photo_set(*, driver_id: uuid.UUID, upload) -> DriverProfile:
     driver = _locked(driver_id)
-    stored = files.store_private(upload, folder="driver-photos", allowed=("jpeg", "png"), max_bytes=PHOTO_MAX_BYTES)
+    stored = files.store_private(
+        upload, folder="driver-photos", allowed=("jpeg", "png"), max_bytes=PHOTO_MAX_BYTES, image=images.PHOTO
+    )
     previous = driver.photo_path
     driver.photo_path = stored.path
     driver.save(update_fields=["photo_path", "updated_at"])
@@ -200,7 +202,9 @@ def kyc_document_submit(
         document.full_clean(exclude=["driver", "file_path"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise _invalid(exc) from None
-    stored = files.store_private(upload, folder="kyc", allowed=("pdf", "jpeg", "png"), max_bytes=DOCUMENT_MAX_BYTES)
+    stored = files.store_private(
+        upload, folder="kyc", allowed=("pdf", "jpeg", "png"), max_bytes=DOCUMENT_MAX_BYTES, image=images.SCAN
+    )
     document.file_path, document.content_type = stored.path, stored.content_type
     document.size, document.sha256 = stored.size, stored.sha256
     document.save()

@@ -41,7 +41,8 @@ from apps.trips.events import (
     TripStatusChangedV1,
 )
 from apps.trips.models import Offer, ProofOfDelivery, Shift, Stop, TrackingLink, Trip, TripEvent
-from logitrack import files
+from logitrack import files, images
+from logitrack.exceptions import ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
 
@@ -697,14 +698,18 @@ def stop_done(
         proof = ProofOfDelivery(
             stop=stop, recipient_name=recipient_name.strip(), pin_verified=bool(stop.pin_hash), captured_by_id=actor_id
         )
-        if signature is not None:
-            proof.signature_path = files.store_private(
-                signature, folder="proof", allowed=("png",), max_bytes=POD_MAX_BYTES
-            ).path
-        if photo is not None:
-            proof.photo_path = files.store_private(
-                photo, folder="proof", allowed=("jpeg", "png"), max_bytes=POD_MAX_BYTES
-            ).path
+        try:
+            if signature is not None:
+                proof.signature_path = files.store_private(
+                    signature, folder="proof", allowed=("png",), max_bytes=POD_MAX_BYTES, image=images.LINE_ART
+                ).path
+            if photo is not None:
+                proof.photo_path = files.store_private(
+                    photo, folder="proof", allowed=("jpeg", "png"), max_bytes=POD_MAX_BYTES, image=images.PHOTO
+                ).path
+        except ValidationFailed:
+            files.delete_private(proof.signature_path)  # a refused photo leaves no signature file behind
+            raise
         proof.save()
     stop.status, stop.finished_at = StopStatus.DONE, timezone.now()
     stop.save(update_fields=["status", "finished_at"])

@@ -1,14 +1,17 @@
 """The driver app and the managers' review over REST, with every bad input a 4xx."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from apps.partner import api, services
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, PDF, make_compliant
+from logitrack import files
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/partner/me/"
@@ -227,9 +230,11 @@ def test_a_driver_sets_a_photo_that_their_fleet_can_see(two_fleets, drivers):
     assert response.status_code == 200 and response.json()["has_photo"] is True
     url = f"/api/v1/partner/drivers/{driver_a.id}/photo/"
     shown = two_fleets.a.client("dispatcher").get(url)
-    assert (
-        shown.status_code == 200 and shown["Content-Type"] == "image/jpeg" and b"".join(shown.streaming_content) == JPEG
-    )
+    served = b"".join(shown.streaming_content)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg" and served.startswith(b"\xff\xd8\xff")
+    driver_a.refresh_from_db()
+    assert served == files.open_private(driver_a.photo_path).read()  # the re-encoded photo, not the upload
+    assert Image.open(io.BytesIO(served)).size == Image.open(io.BytesIO(JPEG)).size
     assert two_fleets.b.client("dispatcher").get(url).status_code == 404
 
 
