@@ -6,7 +6,7 @@ import io
 import struct
 import zlib
 
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
@@ -32,16 +32,20 @@ def jpeg(width: int = 64, height: int = 48, *, color=(200, 40, 40), gps: bool = 
     return out.getvalue()
 
 
-def png(width: int = 120, height: int = 40, *, mode: str = "RGB", color="white", text: str = "") -> bytes:
-    """A PNG such as a signature pad sends; `text` adds a tEXt chunk (metadata that must not survive)."""
-    from PIL import PngImagePlugin
-
+def png(
+    width: int = 120, height: int = 40, *, mode: str = "RGB", color="white", text: str = "", gps: bool = False
+) -> bytes:
+    """A PNG such as a signature pad sends; `text` adds a tEXt chunk and `gps` an eXIf chunk with a GPS
+    block (metadata that must not survive)."""
     image = Image.new(mode, (width, height), color)
     info = PngImagePlugin.PngInfo()
     if text:
         info.add_text("Comment", text)
+    exif = Image.Exif()
+    if gps:
+        exif[ExifTags.Base.GPSInfo] = BERLIN_GPS
     out = io.BytesIO()
-    image.save(out, format="PNG", pnginfo=info)
+    image.save(out, format="PNG", pnginfo=info, exif=exif.tobytes() if len(exif) else b"")
     return out.getvalue()
 
 
