@@ -74,8 +74,9 @@ def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
 
 
-def pdf(pages: int = 1, *, javascript: bool = False) -> bytes:
-    """A real PDF of blank A4 pages; `javascript` adds an open action that runs a script."""
+def pdf(pages: int = 1, *, javascript: bool = False, attachment: bool = False, password: str = "") -> bytes:
+    """A real PDF of blank A4 pages; `javascript` adds an open action that runs a script, `attachment` an
+    embedded file, `password` encrypts it."""
     writer = PdfWriter()
     for _ in range(pages):
         writer.add_blank_page(595, 842)
@@ -83,6 +84,10 @@ def pdf(pages: int = 1, *, javascript: bool = False) -> bytes:
         writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
             {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
         )
+    if attachment:
+        writer.add_attachment("invoice.exe", b"MZ\x90\x00")
+    if password:
+        writer.encrypt(password)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

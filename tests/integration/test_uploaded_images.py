@@ -235,3 +235,14 @@ def test_a_non_image_with_an_image_name_and_type_is_refused(place, channel, sett
     if channel.name == "signature" and name.endswith(".jpg") and code != "upload.unsupported_type":
         code = "upload.unsupported_type"  # signatures take PNG only: refused before decoding
     _refused(place, channel, _upload_file(channel, content, name=name), code, settings)
+
+
+@pytest.mark.parametrize("channel", [CHANNELS["kyc_scan"], CHANNELS["vehicle_scan"]], ids=["kyc", "vehicle"])
+def test_a_pdf_scan_is_kept_byte_for_byte_and_a_scripted_one_is_refused(place, channel, settings):
+    original = make.pdf(pages=2)  # kept as it came: an issuer's digital signature must survive
+    response = channel.upload(place, SimpleUploadedFile("scan.pdf", original, content_type="application/pdf"))
+    assert response.status_code == 201, response.json()
+    download = channel.download(place, response)
+    assert download["Content-Type"] == "application/pdf" and b"".join(download.streaming_content) == original
+    scripted = SimpleUploadedFile("scan.pdf", make.pdf(javascript=True), content_type="application/pdf")
+    _refused(place, channel, scripted, "upload.active_content", settings)

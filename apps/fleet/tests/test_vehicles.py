@@ -173,6 +173,8 @@ def test_documents_are_uploaded_privately_and_downloaded_by_managers(manager, fl
         (b"just some text", "notes.pdf", "upload.unsupported_type"),
         (PNG, "policy.pdf", "upload.type_mismatch"),
         (b"", "empty.pdf", "upload.empty"),
+        (testing_images.pdf(javascript=True), "policy.pdf", "upload.active_content"),
+        (testing_images.png_bomb(), "scan.png", "upload.image_too_large"),
     ],
 )
 def test_uploads_are_checked_by_content_not_by_name(manager, fleet_a, content, name, code):

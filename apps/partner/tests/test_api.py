@@ -12,6 +12,7 @@ from apps.partner import api, services
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, PDF, make_compliant
 from logitrack import files
+from logitrack.testing import images as testing_images
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/partner/me/"
@@ -75,6 +76,12 @@ def test_a_driver_uploads_documents_and_sees_compliance_progress(two_fleets, dri
         ("licence.exe", b"MZ\x90\x00" + b"\x00" * 200, "upload.forbidden_type"),
         ("licence.pdf", b"<html><script>alert(1)</script>", "upload.unsupported_type"),
         ("licence.png", PDF, "upload.type_mismatch"),
+        ("licence.pdf", testing_images.pdf(javascript=True), "upload.active_content"),
+        ("licence.pdf", testing_images.pdf(attachment=True), "upload.active_content"),
+        ("licence.pdf", testing_images.pdf(password="secret"), "upload.encrypted"),
+        ("licence.pdf", b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "upload.undecodable"),
+        ("licence.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "upload.undecodable"),
+        ("licence.png", testing_images.png_bomb(), "upload.image_too_large"),
     ],
 )
 def test_bad_uploads_are_refused_and_store_nothing(two_fleets, drivers, name, content, code):
