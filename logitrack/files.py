@@ -16,6 +16,7 @@ import uuid
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from logitrack import images, pdfs
 from logitrack.exceptions import ValidationFailed
@@ -109,8 +110,9 @@ def _save(content: bytes, *, folder: str, kind: str, original_name: str) -> Stor
 
 @dataclasses.dataclass(frozen=True)
 class Recheck:
-    """What `recheck_private` found: `unchanged` (already safe), `rewritten` (see `stored`), `refused`
-    (cannot be made safe: `reason`, `code`) or `missing` (no such file)."""
+    """What `recheck_private` found: `unchanged` (already safe), `rewritten` (see `stored`; None on a dry
+    run), `refused` (cannot be made safe: `reason`, `code`) or `missing` (no such file); `quarantined`
+    from `recheck_and_tally`."""
 
     outcome: str
     kind: str = ""
@@ -119,7 +121,7 @@ class Recheck:
     code: str = ""
 
 
-def recheck_private(path: str, *, image: images.Output) -> Recheck:
+def recheck_private(path: str, *, image: images.Output, dry_run: bool = False) -> Recheck:
     """Check a stored file as an upload is checked today; an image not yet re-encoded is written anew
     (the caller points its row at `stored` and deletes the old file). Idempotent: a re-encoded image
     is recognised (images.is_sanitized) and left alone."""
@@ -133,15 +135,75 @@ def recheck_private(path: str, *, image: images.Output) -> Recheck:
             pdfs.verify(data)
             return Recheck("unchanged", kind)
         if kind not in IMAGE_KINDS:
-            raise ValidationFailed("the file is no longer a JPEG, PNG or PDF", code="upload.unsupported_type")
+            raise ValidationFailed("the file is not a JPEG, PNG or PDF", code="upload.unsupported_type")
         if images.is_sanitized(data, image):
             return Recheck("unchanged", kind)
         clean = images.sanitize(data, kind, image)
     except ValidationFailed as exc:
         return Recheck("refused", kind, reason=exc.message, code=exc.code)
+    if dry_run:
+        return Recheck("rewritten", kind)
     folder = os.path.basename(os.path.dirname(path))
     stored = _save(clean.content, folder=folder, kind=clean.kind, original_name=os.path.basename(path))
     return Recheck("rewritten", kind, stored)
+
+
+def quarantine_private(path: str) -> str:
+    """Copy a stored file that must no longer be served to private/quarantine/<folder>/ for a person to
+    look at; the caller clears its row and deletes the original once that commits."""
+    folder = os.path.basename(os.path.dirname(path))
+    with default_storage.open(path, "rb") as handle:
+        return default_storage.save(f"private/quarantine/{folder}/{os.path.basename(path)}", handle)
+
+
+def recheck_and_tally(
+    path: str, *, image: images.Output, label: str, report: RecheckReport, dry_run: bool = False
+) -> Recheck:
+    """recheck_private one row's file, quarantine an image that cannot be made safe, count it in `report`,
+    and delete the replaced or quarantined original once the caller's transaction commits. The caller
+    points its row at `stored` when the outcome is `rewritten`, and clears it when `quarantined`."""
+    result = recheck_private(path, image=image, dry_run=dry_run)
+    if result.outcome == "unchanged":
+        report.unchanged += 1
+    elif result.outcome == "missing":
+        report.missing.append(f"{label}: {path}")  # maybe another host's storage: never cleared from here
+    elif result.outcome == "rewritten":
+        report.rewritten += 1
+    elif result.kind == "pdf":
+        report.flagged.append(f"{label}: {result.reason} ({path})")
+    else:
+        where = "" if dry_run else f" → {quarantine_private(path)}"
+        report.quarantined.append(f"{label}: {result.reason}{where}")
+        result = dataclasses.replace(result, outcome="quarantined")
+    if not dry_run and result.outcome in ("rewritten", "quarantined"):
+        transaction.on_commit(lambda: delete_private(path))
+    return result
+
+
+@dataclasses.dataclass
+class RecheckReport:
+    """The tally of an operator's re-check of stored uploads (the `<app>_sanitize_uploads` commands)."""
+
+    unchanged: int = 0
+    rewritten: int = 0
+    quarantined: list[str] = dataclasses.field(default_factory=list)  # images that cannot be made safe
+    flagged: list[str] = dataclasses.field(default_factory=list)  # PDFs refused today, kept for a person
+    missing: list[str] = dataclasses.field(default_factory=list)  # rows whose file is not in this storage
+
+    def lines(self, *, dry_run: bool = False) -> list[str]:
+        verb = "would re-encode" if dry_run else "re-encoded"
+        checked = self.unchanged + self.rewritten + len(self.quarantined) + len(self.flagged) + len(self.missing)
+        head = (
+            f"{checked} file(s) checked: {self.rewritten} {verb}, {self.unchanged} already safe, "
+            f"{len(self.quarantined)} {'to quarantine' if dry_run else 'quarantined'}, "
+            f"{len(self.flagged)} flagged, {len(self.missing)} missing"
+        )
+        return [
+            head,
+            *(f"  quarantined {q}" for q in self.quarantined),
+            *(f"  flagged {f}" for f in self.flagged),
+            *(f"  missing {m}" for m in self.missing),
+        ]
 
 
 def open_private(path: str):

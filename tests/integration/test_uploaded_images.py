@@ -7,12 +7,16 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from PIL import Image
 
 from apps.fleet.models import VehicleDocument
@@ -246,3 +250,110 @@ def test_a_pdf_scan_is_kept_byte_for_byte_and_a_scripted_one_is_refused(place, c
     assert download["Content-Type"] == "application/pdf" and b"".join(download.streaming_content) == original
     scripted = SimpleUploadedFile("scan.pdf", make.pdf(javascript=True), content_type="application/pdf")
     _refused(place, channel, scripted, "upload.active_content", settings)
+
+
+# ---- files stored before the fix: the operator's <app>_sanitize_uploads commands -------------------------------
+
+
+def _plant(content: bytes, folder: str, extension: str) -> str:
+    """A file as uploads were stored before they were re-encoded: the bytes as they came."""
+    return default_storage.save(f"private/{folder}/{uuid.uuid4().hex}{extension}", ContentFile(content))
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    """Run a command as an operator would: each of its transactions commits (and deletes replaced files)."""
+
+    def run(command: str, *args: str) -> str:
+        out = io.StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command(command, *args, stdout=out)
+        return out.getvalue()
+
+    return run
+
+
+def _served(response) -> bytes:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_partner_sanitize_uploads_re_encodes_quarantines_and_flags_once(place, settings, run):
+    driver_app = place.two_fleets.a.client("driver")
+    documents = []
+    for _ in range(3):
+        response = _kyc_up(place, SimpleUploadedFile("scan.pdf", make.pdf(), content_type="application/pdf"))
+        assert response.status_code == 201, response.json()
+        documents.append(KycDocument.objects.get(id=response.json()["id"]))
+    gps_photo, gps_scan, bomb, scripted = (
+        _plant(make.jpeg(640, 480, gps=True), "driver-photos", ".jpg"),
+        _plant(make.png(gps=True, text="Oranienstrasse 25"), "kyc", ".png"),
+        _plant(make.png_bomb(), "kyc", ".png"),
+        _plant(make.pdf(javascript=True), "kyc", ".pdf"),
+    )
+    DriverProfile.objects.filter(id=place.driver.id).update(photo_path=gps_photo)
+    for document, path, content_type in zip(
+        documents, (gps_scan, bomb, scripted), ("image/png", "image/png", "application/pdf"), strict=True
+    ):
+        KycDocument.objects.filter(id=document.id).update(file_path=path, content_type=content_type)
+
+    dry = run("partner_sanitize_uploads", "--dry-run")
+    assert "2 would re-encode" in dry and "1 to quarantine" in dry and "1 flagged" in dry
+    assert DriverProfile.objects.get(id=place.driver.id).photo_path == gps_photo  # a dry run changes nothing
+
+    first = run("partner_sanitize_uploads")
+    assert "2 re-encoded" in first and "1 quarantined" in first and "1 flagged" in first, first
+    assert f"KYC document {documents[1].id}: the image is 20000×20000 pixels" in first
+    assert f"flagged KYC document {documents[2].id}: PDFs with scripts" in first
+
+    photo = _served(_photo_down(place, None))
+    assert make.metadata_of(photo) == {"exif": {}, "gps": {}, "info": {}}
+    scan = documents[0]
+    scan.refresh_from_db()
+    assert scan.file_path.endswith(".jpg") and scan.content_type == "image/jpeg"
+    download = place.two_fleets.a.client("fleet_manager").get(f"/api/v1/partner/documents/{scan.id}/file/")
+    assert download["Content-Type"] == "image/jpeg" and b"Oranienstrasse" not in _served(download)
+    quarantined = KycDocument.objects.get(id=documents[1].id)
+    assert quarantined.file_path == "" and quarantined.status == "rejected"
+    assert quarantined.rejection_reason == "the scan could not be read safely; upload it again"
+    assert list(Path(settings.MEDIA_ROOT, "private", "quarantine", "kyc").iterdir())  # kept for a person
+    assert not default_storage.exists(bomb) and not default_storage.exists(gps_photo)  # originals gone
+    assert KycDocument.objects.get(id=documents[2].id).file_path == scripted  # a PDF is flagged, never removed
+
+    stored = {p: p.read_bytes() for p in _stored_files(settings.MEDIA_ROOT)}
+    second = run("partner_sanitize_uploads")
+    assert "0 re-encoded" in second and "0 quarantined" in second and "1 flagged" in second, second
+    assert {p: p.read_bytes() for p in _stored_files(settings.MEDIA_ROOT)} == stored  # idempotent
+    assert driver_app.get("/api/v1/partner/me/").status_code == 200
+
+
+def test_trips_sanitize_uploads_re_encodes_the_signature_and_quarantines_a_bomb_photo(place, settings, run):
+    done = _proof_up("photo")(place, SimpleUploadedFile("p.jpg", make.jpeg(), content_type="image/jpeg"))
+    assert done.status_code == 200, done.json()
+    signature = _plant(make.png(gps=True, text="signed at Oranienstrasse 25"), "proof", ".png")
+    photo = _plant(make.png_bomb(), "proof", ".png")
+    ProofOfDelivery.objects.update(signature_path=signature, photo_path=photo)
+
+    first = run("trips_sanitize_uploads")
+    assert "1 re-encoded" in first and "1 quarantined" in first, first
+    served = _served(_proof_down("signature")(place, None))
+    assert make.metadata_of(served) == {"exif": {}, "gps": {}, "info": {}} and b"Oranienstrasse" not in served
+    assert ProofOfDelivery.objects.get().photo_path == ""
+    customer = client_for(place.two_fleets.customer)
+    proof = customer.get(f"/api/v1/trips/trips/{place.trip()}/stops/2/proof/").json()
+    assert (proof["has_signature"], proof["has_photo"]) == (True, False)
+
+    second = run("trips_sanitize_uploads")
+    assert "1 file(s) checked: 0 re-encoded, 1 already safe, 0 quarantined" in second, second
+
+
+def test_fleet_sanitize_uploads_re_encodes_a_gps_tagged_scan(place, settings, run):
+    response = _vehicle_up(place, SimpleUploadedFile("scan.pdf", make.pdf(), content_type="application/pdf"))
+    document = VehicleDocument.objects.get(id=response.json()["id"])
+    VehicleDocument.objects.filter(id=document.id).update(
+        file_path=_plant(make.jpeg(640, 480, gps=True), "vehicle-documents", ".jpg"), content_type="image/jpeg"
+    )
+    assert "1 re-encoded" in run("fleet_sanitize_uploads")
+    served = _served(_vehicle_down(place, response))
+    assert make.metadata_of(served) == {"exif": {}, "gps": {}, "info": {}}
+    assert "0 re-encoded" in run("fleet_sanitize_uploads")
