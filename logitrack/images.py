@@ -126,6 +126,8 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def _for_output(image: Image.Image, kind: str) -> Image.Image:
+    if image.mode.startswith("I;16") or image.mode == "I":  # 16-bit grey PNG: scale, as converting clips at 255
+        image = image.convert("I").point(lambda value: value / 257).convert("L")
     grey = image.mode in ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
     alpha = _has_alpha(image)
     if kind == "png":
@@ -169,8 +171,20 @@ def sanitize(data: bytes, kind: str, output: Output) -> CleanImage:
         raise
     except Image.DecompressionBombError as exc:
         raise ValidationFailed(str(exc), code="upload.image_too_large") from None
-    except (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError, struct.error):
-        # Pillow signals malformed, truncated or unsupported data with any of these.
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        EOFError,
+        struct.error,
+        ZeroDivisionError,
+        AttributeError,
+        NotImplementedError,
+        RecursionError,
+    ):  # Pillow signals malformed, truncated or unsupported data with any of these.
         raise _undecodable(kind) from None
     return CleanImage(buffer.getvalue(), output.kind, _CONTENT_TYPES[output.kind], image.width, image.height)
 

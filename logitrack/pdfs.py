@@ -11,6 +11,7 @@ pypdf resolves object streams and hex-escaped names, so compressed or disguised 
 from __future__ import annotations
 
 import io
+import struct
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -85,7 +86,20 @@ def verify(data: bytes) -> int:
         found = _active_content(reader.trailer)
     except ValidationFailed:
         raise
-    except (PyPdfError, OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+    except (
+        PyPdfError,
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+        AssertionError,
+        ZeroDivisionError,
+        NotImplementedError,
+        struct.error,
+    ) as exc:
         # pypdf signals malformed input with any of these
         raise _undecodable(type(exc).__name__) from None
     if found:

@@ -104,3 +104,10 @@ def test_pdfs_are_parsed_and_refused_when_encrypted_scripted_empty_or_long(monke
     assert _code(lambda: pdfs.verify(b"%PDF-1.7\n" + b"\x00" * 300)) == "upload.undecodable"
     monkeypatch.setattr(pdfs, "MAX_PAGES", 3)
     assert _code(lambda: pdfs.verify(make.pdf(pages=4))) == "upload.too_many_pages"
+
+
+def test_a_16_bit_grey_png_is_scaled_not_clipped():
+    out = io.BytesIO()
+    Image.new("I;16", (20, 10), 40_000).save(out, format="PNG")
+    for output in (images.PHOTO, images.LINE_ART):
+        assert _open(images.sanitize(out.getvalue(), "png", output)).getpixel((1, 1)) in (155, 156)  # 40000/257
