@@ -128,7 +128,7 @@ def _has_alpha(image: Image.Image) -> bool:
 def _for_output(image: Image.Image, kind: str) -> Image.Image:
     if image.mode.startswith("I;16") or image.mode == "I":  # 16-bit grey PNG: scale, as converting clips at 255
         image = image.convert("I").point(lambda value: value / 257).convert("L")
-    grey = image.mode in ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+    grey = image.mode in ("1", "L", "LA", "La")
     alpha = _has_alpha(image)
     if kind == "png":
         if image.mode in ("L", "LA", "RGB", "RGBA"):  # 1-bit and palettes become L or RGB so scaling stays smooth
