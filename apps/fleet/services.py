@@ -35,7 +35,7 @@ from apps.fleet.events import (
     VehicleStatusChangedV1,
 )
 from apps.fleet.models import VEHICLE_MODELS, Fleet, FleetStatusChange, MaintenanceWindow, Vehicle, VehicleDocument
-from logitrack import files
+from logitrack import files, images
 from logitrack.outbox.api import publish
 
 FLEET_SETTINGS = (
@@ -249,7 +249,11 @@ def vehicle_document_add(
         )
     if upload is not None:
         stored = files.store_private(
-            upload, folder="vehicle-documents", allowed=("pdf", "jpeg", "png"), max_bytes=DOCUMENT_MAX_BYTES
+            upload,
+            folder="vehicle-documents",
+            allowed=("pdf", "jpeg", "png"),
+            max_bytes=DOCUMENT_MAX_BYTES,
+            image=images.SCAN,
         )
         document.file_path, document.content_type = stored.path, stored.content_type
     _validate(document, exclude=["vehicle"])
@@ -273,6 +277,30 @@ def maintenance_schedule(
     if vehicle.maintenance_windows.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
         raise MaintenanceOverlap("this vehicle already has maintenance planned in that window")
     return MaintenanceWindow.objects.create(vehicle=vehicle, starts_at=starts_at, ends_at=ends_at, reason=reason)
+
+
+def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
+    """Operator's re-check of stored vehicle document files (`fleet_sanitize_uploads`): images stored before
+    uploads were re-encoded are re-encoded now, those that cannot be made safe are quarantined, PDFs refused
+    today are flagged for a person. One transaction per file; a second run finds nothing to do."""
+    report = files.RecheckReport()
+    for document_id in VehicleDocument.objects.exclude(file_path="").order_by("id").values_list("id", flat=True):
+        _document_file_recheck(document_id, report, dry_run)
+    return report
+
+
+@transaction.atomic
+def _document_file_recheck(document_id: uuid.UUID, report: files.RecheckReport, dry_run: bool) -> None:
+    document = VehicleDocument.objects.select_for_update().filter(id=document_id).exclude(file_path="").first()
+    if document is None:
+        return
+    label = f"vehicle document {document.id}"
+    result = files.recheck_and_tally(document.file_path, image=images.SCAN, label=label, report=report, dry_run=dry_run)
+    if dry_run or result.outcome not in ("rewritten", "quarantined"):
+        return
+    document.file_path = result.stored.path if result.stored else ""
+    document.content_type = result.stored.content_type if result.stored else ""
+    document.save(update_fields=["file_path", "content_type"])
 
 
 # ---- the periodic document check ------------------------------------------------------------

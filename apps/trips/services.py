@@ -41,7 +41,8 @@ from apps.trips.events import (
     TripStatusChangedV1,
 )
 from apps.trips.models import Offer, ProofOfDelivery, Shift, Stop, TrackingLink, Trip, TripEvent
-from logitrack import files
+from logitrack import files, images
+from logitrack.exceptions import ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
 
@@ -697,14 +698,18 @@ def stop_done(
         proof = ProofOfDelivery(
             stop=stop, recipient_name=recipient_name.strip(), pin_verified=bool(stop.pin_hash), captured_by_id=actor_id
         )
-        if signature is not None:
-            proof.signature_path = files.store_private(
-                signature, folder="proof", allowed=("png",), max_bytes=POD_MAX_BYTES
-            ).path
-        if photo is not None:
-            proof.photo_path = files.store_private(
-                photo, folder="proof", allowed=("jpeg", "png"), max_bytes=POD_MAX_BYTES
-            ).path
+        try:
+            if signature is not None:
+                proof.signature_path = files.store_private(
+                    signature, folder="proof", allowed=("png",), max_bytes=POD_MAX_BYTES, image=images.LINE_ART
+                ).path
+            if photo is not None:
+                proof.photo_path = files.store_private(
+                    photo, folder="proof", allowed=("jpeg", "png"), max_bytes=POD_MAX_BYTES, image=images.PHOTO
+                ).path
+        except ValidationFailed:
+            files.delete_private(proof.signature_path)  # a refused photo leaves no signature file behind
+            raise
         proof.save()
     stop.status, stop.finished_at = StopStatus.DONE, timezone.now()
     stop.save(update_fields=["status", "finished_at"])
@@ -757,6 +762,39 @@ def _publish_completed(trip: Trip, *, distance_m: int | None, waiting_s: int) ->
             stop_points=points,
         )
     )
+
+
+# ---- stored files ---------------------------------------------------------------------------------------------
+
+
+def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
+    """Operator's re-check of stored proof-of-delivery signatures and photos (`trips_sanitize_uploads`):
+    images stored before uploads were re-encoded are re-encoded now, those that cannot be made safe are
+    quarantined. One transaction per proof; a second run finds nothing to do."""
+    report = files.RecheckReport()
+    proofs = ProofOfDelivery.objects.exclude(signature_path="", photo_path="").order_by("id")
+    for proof_id in proofs.values_list("id", flat=True):
+        _proof_files_recheck(proof_id, report, dry_run)
+    return report
+
+
+@transaction.atomic
+def _proof_files_recheck(proof_id: int, report: files.RecheckReport, dry_run: bool) -> None:
+    proof = ProofOfDelivery.objects.select_for_update().filter(id=proof_id).first()
+    if proof is None:
+        return
+    changed = []
+    for field, image in (("signature_path", images.LINE_ART), ("photo_path", images.PHOTO)):
+        path = getattr(proof, field)
+        if not path:
+            continue
+        label = f"proof {proof.id} {field.removesuffix('_path')}"
+        result = files.recheck_and_tally(path, image=image, label=label, report=report, dry_run=dry_run)
+        if not dry_run and result.outcome in ("rewritten", "quarantined"):
+            setattr(proof, field, result.stored.path if result.stored else "")
+            changed.append(field)
+    if changed:
+        proof.save(update_fields=changed)
 
 
 # ---- GDPR erasure -------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
+import io
 import itertools
 import random
 import struct
@@ -23,6 +25,7 @@ from typing import TextIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from apps.billing import invoicing
 from apps.billing import selectors as billing_selectors
@@ -158,7 +161,16 @@ VEHICLE_DATA = {
 }
 FIRST = ("Lena", "Jonas", "Amira", "Mehmet", "Sofia", "Lukas", "Chloe", "Oliver", "Priya", "Tomasz", "Aisha", "Noah")
 LAST = ("Schmidt", "Yilmaz", "Nowak", "Okafor", "Rossi", "Fischer", "Patel", "Evans", "Kowalski", "Haddad", "Brown")
-PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+
+
+@functools.cache
+def scan_pdf() -> bytes:
+    """A real one-page PDF (uploads are parsed: a scan must be a readable document)."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def signature_png() -> bytes:
@@ -430,7 +442,7 @@ class Builder:
         for doc_type, data in documents.items():
             if kind == "pending_missing" and doc_type is KycDocumentType.BACKGROUND_CHECK:
                 continue
-            upload = SimpleUploadedFile(f"{doc_type}.pdf", PDF, content_type="application/pdf")
+            upload = SimpleUploadedFile(f"{doc_type}.pdf", scan_pdf(), content_type="application/pdf")
             document = partner.kyc_document_submit(driver_id=driver_id, doc_type=doc_type, data=data, upload=upload)
             if kind == "pending_review" and doc_type is KycDocumentType.IDENTITY_DOCUMENT:
                 continue

@@ -168,6 +168,9 @@ WHITENOISE_USE_FINDERS = True  # serve app static without collectstatic in dev a
 LOGITRACK_MAX_BODY_BYTES = env.int("LOGITRACK_MAX_BODY_BYTES", default=1024 * 1024)
 LOGITRACK_MAX_UPLOAD_BYTES = env.int("LOGITRACK_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = LOGITRACK_MAX_BODY_BYTES
+# Uploaded images declaring more are refused before decoding (logitrack.images); the rest are re-encoded.
+LOGITRACK_IMAGE_MAX_PIXELS = env.int("LOGITRACK_IMAGE_MAX_PIXELS", default=40_000_000)
+LOGITRACK_IMAGE_MAX_SIDE = env.int("LOGITRACK_IMAGE_MAX_SIDE", default=12_000)
 
 # ---- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -15,6 +15,7 @@ from apps.trips import services
 from apps.trips.models import Trip
 from apps.trips.tests.factories import shift_under_way
 from logitrack.outbox.models import OutboxMessage
+from logitrack.testing import images as testing_images
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
 pytestmark = pytest.mark.django_db
@@ -337,8 +338,8 @@ def test_trips_of_fleet_a_are_invisible_to_fleet_b_and_to_other_customers(world,
     assert Trip.objects.get(id=trip["id"]).status == "requested"
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PNG = testing_images.png()  # real files: uploads are decoded and re-encoded
+JPEG = testing_images.jpeg()
 
 
 def test_drop_off_with_pin_signature_and_photo_and_the_proof_is_visible_to_the_right_people(world, make_user):

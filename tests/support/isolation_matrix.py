@@ -41,6 +41,7 @@ from apps.trips import services as trip_services
 from apps.trips.contracts import StopKind
 from apps.trips.models import Offer, Shift, Trip
 from apps.trips.tests.factories import shift_under_way
+from logitrack.testing import images as testing_images
 from logitrack.testing.events import relay_and_deliver
 from logitrack.types import GeoPoint, Money
 from tests.support.isolation import FLEET_ROLES, Tenant, TwoFleets, build_two_fleets, client_for
@@ -48,7 +49,7 @@ from tests.support.isolation import FLEET_ROLES, Tenant, TwoFleets, build_two_fl
 BERLIN = (52.52, 13.405)
 PICKUP = (52.5310, 13.3847)
 DROPOFF = (52.5016, 13.4190)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = testing_images.png()
 ACTORS = (
     "fleet_manager",
     "dispatcher",

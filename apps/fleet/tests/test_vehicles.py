@@ -11,10 +11,11 @@ from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.fleet.events import VehicleAddedV1, VehicleStatusChangedV1
 from apps.fleet.models import Truck, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet, vehicle
+from logitrack.testing import images as testing_images
 
 pytestmark = pytest.mark.django_db
 VEHICLES = "/api/v1/fleet/vehicles/"
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = testing_images.pdf()  # a real PDF: uploads are parsed
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -172,6 +173,8 @@ def test_documents_are_uploaded_privately_and_downloaded_by_managers(manager, fl
         (b"just some text", "notes.pdf", "upload.unsupported_type"),
         (PNG, "policy.pdf", "upload.type_mismatch"),
         (b"", "empty.pdf", "upload.empty"),
+        (testing_images.pdf(javascript=True), "policy.pdf", "upload.active_content"),
+        (testing_images.png_bomb(), "scan.png", "upload.image_too_large"),
     ],
 )
 def test_uploads_are_checked_by_content_not_by_name(manager, fleet_a, content, name, code):

@@ -8,9 +8,10 @@ from django.utils import timezone
 from apps.partner import services
 from apps.partner.contracts import KycDocumentType
 from apps.partner.models import DriverProfile
+from logitrack.testing import images as testing_images
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PDF = testing_images.pdf()  # real files: uploads are decoded, not only sniffed
+JPEG = testing_images.jpeg()
 
 
 def pdf(name="scan.pdf", content=PDF):

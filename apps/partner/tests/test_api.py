@@ -1,14 +1,18 @@
 """The driver app and the managers' review over REST, with every bad input a 4xx."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from apps.partner import api, services
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, PDF, make_compliant
+from logitrack import files
+from logitrack.testing import images as testing_images
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/partner/me/"
@@ -72,6 +76,12 @@ def test_a_driver_uploads_documents_and_sees_compliance_progress(two_fleets, dri
         ("licence.exe", b"MZ\x90\x00" + b"\x00" * 200, "upload.forbidden_type"),
         ("licence.pdf", b"<html><script>alert(1)</script>", "upload.unsupported_type"),
         ("licence.png", PDF, "upload.type_mismatch"),
+        ("licence.pdf", testing_images.pdf(javascript=True), "upload.active_content"),
+        ("licence.pdf", testing_images.pdf(attachment=True), "upload.active_content"),
+        ("licence.pdf", testing_images.pdf(password="secret"), "upload.encrypted"),
+        ("licence.pdf", b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "upload.undecodable"),
+        ("licence.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "upload.undecodable"),
+        ("licence.png", testing_images.png_bomb(), "upload.image_too_large"),
     ],
 )
 def test_bad_uploads_are_refused_and_store_nothing(two_fleets, drivers, name, content, code):
@@ -227,9 +237,11 @@ def test_a_driver_sets_a_photo_that_their_fleet_can_see(two_fleets, drivers):
     assert response.status_code == 200 and response.json()["has_photo"] is True
     url = f"/api/v1/partner/drivers/{driver_a.id}/photo/"
     shown = two_fleets.a.client("dispatcher").get(url)
-    assert (
-        shown.status_code == 200 and shown["Content-Type"] == "image/jpeg" and b"".join(shown.streaming_content) == JPEG
-    )
+    served = b"".join(shown.streaming_content)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg" and served.startswith(b"\xff\xd8\xff")
+    driver_a.refresh_from_db()
+    assert served == files.open_private(driver_a.photo_path).read()  # the re-encoded photo, not the upload
+    assert Image.open(io.BytesIO(served)).size == Image.open(io.BytesIO(JPEG)).size
     assert two_fleets.b.client("dispatcher").get(url).status_code == 404
 
 

@@ -413,7 +413,12 @@ class VehicleDocumentListApi(APIView):
         number = serializers.CharField(max_length=60, required=False, default="", allow_blank=True)
         issued_on = serializers.DateField(required=False, allow_null=True)
         expires_on = serializers.DateField()
-        file = serializers.FileField(required=False, allow_empty_file=True)
+        file = serializers.FileField(
+            required=False,
+            allow_empty_file=True,
+            help_text="PDF (kept as sent; no scripts, not encrypted), or JPEG/PNG (at most 40 MP; stored re-encoded "
+            "as JPEG, no metadata); at most 10 MB",
+        )
 
     @extend_schema(
         tags=["fleet"], responses={200: DocumentOutput(many=True)}, operation_id="fleet_vehicle_documents_list"

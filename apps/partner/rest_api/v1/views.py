@@ -327,7 +327,10 @@ class MyPhotoApi(APIView):
     parser_classes = [MultiPartParser]
 
     class UploadSerializer(StrictInputSerializer):
-        photo = serializers.FileField(allow_empty_file=True)
+        photo = serializers.FileField(
+            allow_empty_file=True,
+            help_text="JPEG or PNG, at most 5 MB and 40 MP; stored re-encoded as JPEG, no metadata",
+        )
 
     @extend_schema(
         tags=["driver app"],
@@ -376,7 +379,11 @@ class MyDocumentsApi(APIView):
 
     class UploadSerializer(StrictInputSerializer):
         type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
-        file = serializers.FileField(allow_empty_file=True)
+        file = serializers.FileField(
+            allow_empty_file=True,
+            help_text="PDF (kept as sent; no scripts, not encrypted), or JPEG/PNG (at most 40 MP; stored re-encoded "
+            "as JPEG, no metadata); at most 10 MB",
+        )
         expires_on = serializers.DateField(required=False)
         number = serializers.CharField(max_length=40, required=False)
         classes = serializers.RegexField(r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", required=False)

@@ -417,8 +417,14 @@ class ShiftCancelApi(APIView):
 
 class DoneSerializer(StrictInputSerializer):
     recipient_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
-    signature = serializers.FileField(required=False, allow_empty_file=True, help_text="PNG of the signature")
-    photo = serializers.FileField(required=False, allow_empty_file=True)
+    signature = serializers.FileField(
+        required=False, allow_empty_file=True, help_text="PNG of the signature, at most 5 MB; stored re-encoded as PNG"
+    )
+    photo = serializers.FileField(
+        required=False,
+        allow_empty_file=True,
+        help_text="JPEG or PNG, at most 5 MB and 40 MP; stored re-encoded as JPEG, no metadata",
+    )
     pin = serializers.RegexField(r"^\d{4}$", required=False, default="")
 
 

@@ -1,0 +1,110 @@
+"""Uploaded PDFs checked for what they claim to be: a readable, unencrypted document of a few pages with
+nothing that runs.
+
+PDFs are kept byte for byte (a background check or a licence extract may carry the issuer's digital
+signature, which any rewrite would break), so this refuses what a reviewer should never open instead of
+rewriting it: a file pypdf cannot parse, one with no page or too many, one encrypted, and one whose
+objects hold JavaScript, launch or submit actions, embedded files, XFA forms or rich media (anywhere:
+pypdf resolves object streams and hex-escaped names, so compressed or disguised dictionaries are seen).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from logitrack.exceptions import ValidationFailed
+
+MAX_PAGES = 50
+MAX_OBJECTS = 200_000  # a walk bound: a scan of a few pages has hundreds
+ACTIVE_KEYS = frozenset(
+    {
+        "/JS",
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/XFA",
+        "/RichMedia",
+        "/Sound",
+        "/Movie",
+    }
+)
+
+
+def _undecodable(reason: str) -> ValidationFailed:
+    return ValidationFailed(f"the file is not a readable PDF ({reason})", code="upload.undecodable")
+
+
+def _active_content(root) -> str | None:
+    """The first active key reachable from the trailer, or None."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    visited = 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > MAX_OBJECTS:
+            raise ValidationFailed("the PDF has too many objects to check", code="upload.undecodable")
+        if isinstance(node, DictionaryObject):
+            for name, value in node.items():
+                if name in ACTIVE_KEYS:
+                    return str(name)
+                if name == "/S" and value in ("/JavaScript", "/Launch", "/SubmitForm", "/ImportData"):
+                    return str(value)
+                stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return None
+
+
+def verify(data: bytes) -> int:
+    """The number of pages of a PDF fit to keep, or ValidationFailed with a precise code."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ValidationFailed(
+                "password-protected PDFs cannot be reviewed; upload it without a password", code="upload.encrypted"
+            )
+        pages = len(reader.pages)
+        if pages == 0:
+            raise _undecodable("it has no page")
+        if pages > MAX_PAGES:
+            raise ValidationFailed(f"the PDF has {pages} pages; at most {MAX_PAGES}", code="upload.too_many_pages")
+        found = _active_content(reader.trailer)
+    except ValidationFailed:
+        raise
+    except (
+        PyPdfError,
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+        AssertionError,
+        ZeroDivisionError,
+        NotImplementedError,
+        struct.error,
+    ) as exc:
+        # pypdf signals malformed input with any of these
+        raise _undecodable(type(exc).__name__) from None
+    if found:
+        raise ValidationFailed(
+            f"PDFs with scripts, actions or embedded files are not accepted (found {found})",
+            code="upload.active_content",
+        )
+    return pages
