@@ -86,6 +86,22 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def _detail_text(detail: Any) -> tuple[str, dict[str, Any]]:
+    """A human sentence for `detail`, and what else a nested detail carried (plain data, never a repr).
+
+    simplejwt's InvalidToken carries {"detail", "code", "messages": [...]}; str() of that is a Python repr."""
+    if isinstance(detail, dict):
+        rest = {str(k): _flatten(v) for k, v in detail.items() if k not in ("detail", "code")}
+        if "detail" in detail:
+            return str(detail["detail"]), rest
+        first = next(iter(detail.values()), "")
+        return _detail_text(first)[0] or "Request failed", rest
+    if isinstance(detail, list):
+        texts = [_detail_text(item)[0] for item in detail]
+        return " ".join(t for t in texts if t) or "Request failed", {}
+    return str(detail), {}
+
+
 def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str]]:
     code, title = str(getattr(exc, "default_code", "error")), "Request failed"  # custom exceptions bring their own
     for cls, c, t in _DRF_CODES:
@@ -105,7 +121,8 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
             extra={"errors": errors},
         )
     else:
-        body = problem_body(status=exc.status_code, code=code, title=title, detail=str(exc.detail))
+        detail, rest = _detail_text(exc.detail)
+        body = problem_body(status=exc.status_code, code=code, title=title, detail=detail, extra=rest)
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
         body["retry_after"] = int(headers["Retry-After"])
