@@ -16,6 +16,7 @@ import time
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from logitrack import jsonlimits
 from logitrack.principal import Principal
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -29,6 +30,23 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def authorize(self, principal: Principal) -> bool:
         return True
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        return jsonlimits.loads(text_data)  # deep nesting is a ValueError here, not a RecursionError
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """A message that is not JSON (or nests too deep) gets an error message; the connection stays open."""
+        try:
+            content = await self.decode_json(text_data or bytes_data or b"")
+        except ValueError as exc:
+            await self.malformed_message(str(exc) if isinstance(exc, jsonlimits.TooDeeplyNested) else "")
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def malformed_message(self, reason: str) -> None:
+        message = "messages are JSON objects" + (f" ({reason})" if reason else "")
+        await self.send_json({"type": "error", "code": "malformed_message", "message": message})
 
     async def dispatch(self, message):
         """Channels runs close_old_connections() in a worker thread before every message, for handlers that use

@@ -180,3 +180,25 @@ def test_no_error_body_carries_a_python_repr(client, settings):
         for text in _strings(body):
             assert not any(r in text for r in _REPRS), (response.status_code, body)
     assert seen >= {400, 401, 404, 405, 409, 413, 415, 429, 500}
+
+
+def _nested(levels: int) -> str:
+    return '{"name": ' * levels + '"x"' + "}" * levels
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 5000 + "]" * 5000, _nested(5000), _nested(65)],
+    ids=["5000-lists", "5000-objects", "65-objects"],
+)
+def test_deeply_nested_json_is_malformed_input(client, body):
+    response = client.post("/api/v1/kernel/echo/", body, content_type="application/json")
+    assert response.status_code == 400
+    body = problem(response)
+    assert body["code"] == "malformed_request"
+    assert body["detail"] == "JSON nested deeper than 64 levels"
+
+
+def test_json_nested_up_to_the_limit_reaches_the_view(client):
+    response = client.post("/api/v1/kernel/echo/", _nested(64), content_type="application/json")
+    assert problem(response)["code"] == "validation_failed"  # parsed: the serializer refused a dict for a name

@@ -55,3 +55,19 @@ def test_general_api_throttle_answers_429_with_retry_after(user_client, monkeypa
     cache.delete(key)
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert statuses[-1].json()["code"] == "throttled" and int(statuses[-1]["Retry-After"]) > 0
+
+
+def test_every_endpoint_parses_json_with_the_depth_limit():
+    """DRF's own JSONParser lets deeply nested JSON through to a RecursionError (500): views use the kernel's."""
+    from rest_framework.parsers import JSONParser
+
+    from logitrack.http.parsers import JSONParser as LimitedJSONParser
+
+    views = [(route, cls) for route, cls in _views(get_resolver().url_patterns) if cls and issubclass(cls, APIView)]
+    assert len(views) > 80
+    offenders = [
+        route
+        for route, cls in views
+        if any(issubclass(p, JSONParser) and not issubclass(p, LimitedJSONParser) for p in cls.parser_classes)
+    ]
+    assert not offenders, "parse JSON with logitrack.http.parsers.JSONParser on:\n" + "\n".join(offenders)

@@ -8,7 +8,7 @@ import uuid
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +24,7 @@ from apps.partner.contracts import (
 from apps.partner.models import DriverProfile, KycDocument
 from logitrack import files
 from logitrack.http.params import paginated, query_bool, query_choice, query_uuid
+from logitrack.http.parsers import JSONParser
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
