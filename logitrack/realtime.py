@@ -4,8 +4,10 @@ Close codes (documented for app developers in docs/api.md):
 - 4401 not authenticated, or the access token expired while connected: refresh it and reconnect;
 - 4403 authenticated, but not allowed here (e.g. another fleet's feed).
 
-A connection refused before accept() fails the handshake (servers answer HTTP 403); the app's
-close code is still what an ASGI test client sees. An accepted connection is closed with the code.
+A refused connection is accepted and then closed with its code at once: refused before accept(), browsers and
+websocket libraries see only an HTTP 403 and cannot tell "sign in again" from "not yours". Nothing is sent
+before the close. A path no route matches is refused as not found (`not_found` below), 4404 where the server
+cannot answer the handshake with HTTP 404.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from logitrack.principal import Principal
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
 
 
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
@@ -61,11 +64,11 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         principal = self.scope.get("principal")
         if principal is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         self.principal = principal
         if not await self.authorize(principal):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
         expires_at = self.scope.get("auth_expires_at")
@@ -74,6 +77,11 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
                 max(0.0, expires_at - time.time()), lambda: asyncio.ensure_future(self._expire())
             )
         await self.connected()
+
+    async def _refuse(self, code: int) -> None:
+        """Accept (echoing the bearer subprotocol, or a browser fails the handshake) and close with the code."""
+        await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
+        await self.close(code=code)
 
     async def connected(self) -> None:
         """Called after accept(): send a snapshot, start streams."""
@@ -87,6 +95,32 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         if expiry is not None:
             expiry.cancel()
         await super().websocket_disconnect(message)
+
+
+_NOT_FOUND_BODY = (
+    b'{"type": "https://logitrack.dev/problems/not_found", "title": "Not found", "status": 404, '
+    b'"detail": "no websocket at this path", "code": "not_found"}'
+)
+
+
+async def not_found(scope, receive, send) -> None:
+    """The websocket route of last resort (config/routing.py): no consumer here, so refuse as not found. Servers
+    with the ASGI websocket denial-response extension (uvicorn) answer the handshake 404 problem+json; others
+    close before accept (their handshake answer is 403) with 4404 for ASGI clients to read."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": 404,
+                "headers": [(b"content-type", b"application/problem+json")],
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": _NOT_FOUND_BODY})
+    else:
+        await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
 
 
 def browser_origin_validator(application):

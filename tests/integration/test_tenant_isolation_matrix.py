@@ -32,6 +32,7 @@ from apps.partner.models import AvailabilityException, AvailabilityWindow, Drive
 from apps.partner.tests.factories import JPEG, pdf
 from apps.trips.models import Offer, Shift, Trip
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_matrix import (
     PICKUP,
     Check,
@@ -1168,10 +1169,8 @@ def _connect(path: str, user: User | None):
     async def attempt():
         url = f"{path}{'&' if '?' in path else '?'}token={AccessToken.for_user(user)}" if user else path
         communicator = WebsocketCommunicator(_asgi(), url)
-        connected, code = await communicator.connect()
-        first = await communicator.receive_json_from(timeout=3) if connected else None
-        if connected:
-            await communicator.disconnect()
+        connected, code, first = await admitted_or_closed(communicator)  # refusals: accepted, closed with the code
+        await communicator.disconnect()
         return connected, code, first
 
     return async_to_sync(attempt)()
@@ -1192,7 +1191,7 @@ def socket_fleets(two_fleets, relay_and_deliver, live_store):
 
 
 def _dispatch_feed(fleets) -> None:
-    """Fleet B's screen feed refuses every role of fleet A before accepting; their own fleet's feed opens."""
+    """Fleet B's screen feed refuses every role of fleet A (closed at once with 4403); their own fleet's feed opens."""
     feed_b = f"/ws/dispatch/fleets/{fleets.b.fleet_id}/"
     for role in (M, D, R):
         connected, code, _ = _connect(feed_b, fleets.a.users[role])

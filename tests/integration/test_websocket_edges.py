@@ -7,6 +7,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from config.asgi import application
+from logitrack.realtime import CLOSE_NOT_FOUND
 from tests.support.dispatch_world import ping
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,5 +62,18 @@ def test_deeply_nested_json_gets_an_error_and_the_sockets_stay_usable(dispatch_w
         await next_of(screen, "snapshot")
         for communicator in (driver, screen):
             await communicator.disconnect()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("path", ["/ws/nowhere/", "/ws/dispatch/", "/ws/driver/extra/", "/", "/admin/"])
+def test_a_websocket_to_an_unknown_path_is_refused_as_not_found(path, dispatch_world):
+    """The ASGI test client has no denial-response extension: closed before accept with 4404 (a real server
+    answers 404: tests/integration/test_websocket_server.py)."""
+    user = dispatch_world.fleets.a.users["dispatcher"]
+
+    async def scenario():
+        communicator = WebsocketCommunicator(application, f"{path}?token={AccessToken.for_user(user)}")
+        assert await communicator.connect() == (False, CLOSE_NOT_FOUND)
 
     run(scenario())

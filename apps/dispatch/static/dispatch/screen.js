@@ -425,8 +425,14 @@
     socket.addEventListener("open", () => { backoff = 500; setLink("live", "live"); });
     socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
+      // 4401: the session is gone; 4403: not allowed on this fleet's feed (docs/api.md). Neither heals by retrying.
+      if (event.code === 4401 || event.code === 4403) {
+        setLink("signed-out", "signed out");
+        location.href = `/login/?next=${encodeURIComponent(location.pathname + location.search)}`;
+        return;
+      }
       setLink("reconnecting", "reconnecting…");
-      // a refused handshake looks like a network error to the browser: ask the API whether we are still signed in
+      // a refused handshake (another site's page, a proxy) looks like a network error: ask the API about our session
       fetch(`${api}/dispatch/fleets/${fleet.id}/snapshot/`, { credentials: "same-origin" })
         .then((r) => {
           if (r.status === 401 || r.status === 403) location.href = "/login/?next=/dispatch/";
