@@ -202,3 +202,37 @@ def test_deeply_nested_json_is_malformed_input(client, body):
 def test_json_nested_up_to_the_limit_reaches_the_view(client):
     response = client.post("/api/v1/kernel/echo/", _nested(64), content_type="application/json")
     assert problem(response)["code"] == "validation_failed"  # parsed: the serializer refused a dict for a name
+
+
+def test_a_download_honours_accept_and_its_errors_stay_problems(client):
+    from logitrack.testing.downloads import assert_honours_accept
+
+    assert assert_honours_accept(client, "/api/v1/kernel/download/", documented=("application/pdf",)) == (
+        "application/pdf"
+    )
+    missing = client.get("/api/v1/kernel/download/?missing=1", HTTP_ACCEPT="application/pdf")
+    assert missing.status_code == 404 and problem(missing)["code"] == "kernel.file_not_found"
+    refused = client.get("/api/v1/kernel/download/", HTTP_ACCEPT="image/png")
+    assert refused.status_code == 406 and problem(refused)["code"] == "not_acceptable"
+
+
+@pytest.mark.parametrize(
+    ("accept", "ok"),
+    [
+        ("", True),
+        ("application/pdf", True),
+        ("APPLICATION/PDF; charset=binary", True),
+        ("application/*;q=0.2", True),
+        ("*/*", True),
+        ("text/html, application/pdf;q=0.1", True),
+        ("image/png", False),
+        ("application/pdf;q=0", False),
+        ("application/pdf;q=0.0, image/*", False),
+        ("application/json", False),
+        ("nonsense", False),
+    ],
+)
+def test_accept_matching(accept, ok):
+    from logitrack.http.downloads import accepts
+
+    assert accepts(accept, "application/pdf") is ok

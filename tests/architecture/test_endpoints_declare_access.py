@@ -71,3 +71,24 @@ def test_every_endpoint_parses_json_with_the_depth_limit():
         if any(issubclass(p, JSONParser) and not issubclass(p, LimitedJSONParser) for p in cls.parser_classes)
     ]
     assert not offenders, "parse JSON with logitrack.http.parsers.JSONParser on:\n" + "\n".join(offenders)
+
+
+def test_every_documented_download_can_be_asked_for_by_its_media_type():
+    """A file operation documented in the schema (`file_download`) has a renderer for each of its media types
+    (`logitrack.http.downloads.renderers`): without one, `Accept: application/pdf` answered 406."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    schema = generator.get_schema(request=None, public=True)
+    downloads, missing = [], []
+    for path, _, method, view in generator._get_paths_and_endpoints():
+        operation = schema["paths"].get(path, {}).get(method.lower(), {})
+        documented = [t for t in operation.get("responses", {}).get("200", {}).get("content", {}) if "json" not in t]
+        if not documented:
+            continue
+        downloads.append(path)
+        served = {renderer.media_type for renderer in view.get_renderers()}
+        missing += [f"{method} {path}: {t}" for t in documented if t not in served]
+        assert "406" in operation["responses"], f"{method} {path} does not document its 406"
+    assert len(downloads) >= 5
+    assert not missing, "declare renderer_classes = downloads.renderers(...) for:\n" + "\n".join(missing)
