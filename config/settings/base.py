@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "logitrack.http.middleware.DatabaseUnavailableMiddleware",  # 503 + Retry-After outside DRF too
 ]
 
 ROOT_URLCONF = "config.urls"
