@@ -10,10 +10,13 @@ Two runtime modes, chosen by the environment alone:
 import sys
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
+from logitrack.http.csp import tiles_source, websocket_sources
 from logitrack.logs import configure_structlog, logging_config
 
 VAR_DIR = Path(env.str("LOGITRACK_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -36,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "polymorphic",
     "django_celery_beat",
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "logitrack.http.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (settings below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "logitrack.http.limits.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # CSP_NONCE, for the few third-party pages with inline code
             ],
         },
     },
@@ -150,6 +156,26 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# ---- Content-Security-Policy (django-csp 4) -----------------------------------------------------
+# Strict: scripts and styles only from our own static files; the third-party pages that need inline code (the
+# API docs) carry a per-response nonce. Map tiles may later come from MAP_TILES_URL, a URL template such as
+# https://{s}.tile.example.org/{z}/{x}/{y}.png: its host is allowed for images.
+MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *filter(None, [tiles_source(MAP_TILES_URL)])],
+        "connect-src": [SELF, *websocket_sources(ALLOWED_HOSTS)],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # ---- static and media (media is private: served only through authorised views) -----------
 STATIC_URL = "static/"

@@ -31,7 +31,7 @@ from apps.identity.models import Invitation, Membership, User
 from apps.partner.models import AvailabilityException, AvailabilityWindow, DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, pdf
 from apps.trips.models import Offer, Shift, Trip
-from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_matrix import (
     PICKUP,
@@ -1023,7 +1023,6 @@ EXEMPT = {
     ),
     "schema": Exempt("the OpenAPI document: the same for everyone", _no_tenant_data("/api/schema/")),
     "api-docs": Exempt("the docs page around the schema", _no_tenant_data("/api/docs/")),
-    "api-redoc": Exempt("the docs page around the schema", _no_tenant_data("/api/redoc/")),
     "identity:login": Exempt(
         "session sign-in form; credentials name a user, not a fleet",
         _no_tenant_data("/login/"),
@@ -1214,9 +1213,21 @@ def _driver_socket(fleets) -> None:
     assert connected and hello == {"type": "hello", "driver_id": str(own.id), "fleet_id": str(fleets.a.fleet_id)}
 
 
+def _unknown_path(fleets) -> None:
+    """The catch-all route lets no one in anywhere: refused as not found (4404) before accept, for every role."""
+
+    async def attempt(user):
+        url = f"/ws/dispatch/fleets/{fleets.b.fleet_id}/extra/?token={AccessToken.for_user(user)}"
+        return await WebsocketCommunicator(_asgi(), url).connect()
+
+    for user in [*fleets.a.users.values(), fleets.customer, fleets.platform_admin]:
+        assert async_to_sync(attempt)(user) == (False, CLOSE_NOT_FOUND)
+
+
 WS_CASES = {
     "ws/dispatch/fleets/<str:fleet_id>/": _dispatch_feed,
     "ws/driver/": _driver_socket,
+    "": _unknown_path,  # config/routing.py's route of last resort
 }
 
 
