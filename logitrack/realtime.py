@@ -13,17 +13,21 @@ cannot answer the handshake with HTTP 404.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+import structlog
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from logitrack import jsonlimits
 from logitrack.principal import Principal
 
+log = structlog.get_logger("logitrack.realtime")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455 registry: the database is unreachable (answered 503 where possible)
 
 
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
@@ -121,6 +125,40 @@ async def not_found(scope, receive, send) -> None:
         await send({"type": "websocket.http.response.body", "body": _NOT_FOUND_BODY})
     else:
         await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
+
+
+def refuse_during_database_outage(application):
+    """A handshake whose authentication cannot reach the database (PostgreSQL down) is refused as unavailable,
+    like HTTP requests (503 problem+json with Retry-After where the server can answer the handshake, else close
+    1013 "try again later"), instead of failing as a 500."""
+    from logitrack.http.problems import DATABASE_RETRY_AFTER_SECONDS, database_unavailable, unavailable_body
+
+    async def guarded(scope, receive, send):
+        answered = False
+
+        async def tracking_send(message):
+            nonlocal answered
+            if message["type"] in ("websocket.accept", "websocket.close", "websocket.http.response.start"):
+                answered = True
+            await send(message)
+
+        try:
+            await application(scope, receive, tracking_send)
+        except Exception as exc:
+            if scope["type"] != "websocket" or answered or not database_unavailable(exc):
+                raise
+            log.warning("realtime.database_unavailable", path=scope.get("path"), exc_type=type(exc).__name__)
+            if "websocket.http.response" in scope.get("extensions", {}):
+                headers = [
+                    (b"content-type", b"application/problem+json"),
+                    (b"retry-after", str(DATABASE_RETRY_AFTER_SECONDS).encode()),
+                ]
+                await send({"type": "websocket.http.response.start", "status": 503, "headers": headers})
+                await send({"type": "websocket.http.response.body", "body": json.dumps(unavailable_body()).encode()})
+            else:
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    return guarded
 
 
 def browser_origin_validator(application):

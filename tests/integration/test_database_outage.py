@@ -13,6 +13,8 @@ import requests
 from django.db import connection
 from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
 
 from logitrack.testing.processes import Processes, wait_until
 
@@ -167,6 +169,12 @@ def test_a_real_server_answers_503_while_postgresql_is_cut_off_and_recovers(tmp_
         assert page.status_code in (200, 503)  # the login form needs no database; nothing in between is a 500
         assert requests.get(f"{base}/readyz", timeout=30).status_code == 503
         assert requests.get(f"{base}/healthz", timeout=30).status_code == 200
+        token = AccessToken.for_user(two_fleets.a.users["dispatcher"])
+        with pytest.raises(InvalidStatus) as refused:  # a websocket's authentication needs the database too
+            ws_connect(f"{base.replace('http', 'ws', 1)}/ws/dispatch/fleets/{two_fleets.a.fleet_id}/?token={token}")
+        assert refused.value.response.status_code == 503
+        assert refused.value.response.headers["Retry-After"] == "5"
+        assert json.loads(refused.value.response.body)["code"] == "service_unavailable"
         proxy.start()  # PostgreSQL is back
         wait_until(
             lambda: requests.get(f"{base}/api/v1/identity/me/", headers=bearer, timeout=30).status_code == 200,
