@@ -13,7 +13,7 @@ from django.conf import settings  # noqa: E402
 
 from apps.identity.realtime import AuthStack  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
-from logitrack.realtime import browser_origin_validator  # noqa: E402
+from logitrack.realtime import browser_origin_validator, refuse_during_database_outage  # noqa: E402
 
 if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_PERIODIC_JOBS:
     # the embedded default has no beat process: its schedule runs here (logitrack.periodic)
@@ -25,7 +25,9 @@ if settings.CELERY_TASK_ALWAYS_EAGER and settings.EMBEDDED_PERIODIC_JOBS:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": browser_origin_validator(AuthStack(URLRouter(websocket_urlpatterns))),
+        "websocket": browser_origin_validator(
+            refuse_during_database_outage(AuthStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )
 

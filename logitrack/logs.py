@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 from typing import Any
 
 import structlog
@@ -26,6 +27,30 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_TOKEN_IN_QUERY = re.compile(r"([?&](?:token|access|refresh)=)[^&\s\"']*", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def redact_query_tokens(text: str) -> str:
+    """`/ws/driver/?token=eyJ...&fleet_id=1` -> `/ws/driver/?token=[redacted]&fleet_id=1`."""
+    return _TOKEN_IN_QUERY.sub(lambda m: m.group(1) + REDACTED, text) if "=" in text else text
+
+
+class RedactQueryTokens(logging.Filter):
+    """Websocket clients that cannot set subprotocols send their access token as `?token=`; uvicorn writes each
+    websocket handshake's path with its query string ('"WebSocket /ws/driver/?token=..." [accepted]' on
+    uvicorn.error, and the access log): redact the token in the message and its arguments, keeping their shape."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_query_tokens(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_query_tokens(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact_query_tokens(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        return True
+
+
 SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -41,7 +66,7 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"request_id": {"()": RequestIdFilter}, "redact_tokens": {"()": RedactQueryTokens}},
         "formatters": {
             "structured": {
                 "()": structlog.stdlib.ProcessorFormatter,
@@ -54,7 +79,11 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             }
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["request_id"]}
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "filters": ["request_id", "redact_tokens"],
+            }
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
@@ -64,6 +93,10 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             "daphne": {"level": "WARNING"},
             "weasyprint": {"level": "WARNING"},
             "fontTools": {"level": "WARNING"},
+            # uvicorn configures these before Django loads; they print URLs with query strings (tokens redacted).
+            # uvicorn.error keeps uvicorn's own handler (it has none itself: it propagates to "uvicorn").
+            "uvicorn.error": {"filters": ["redact_tokens"]},
+            "uvicorn.access": {"handlers": ["console"], "filters": ["redact_tokens"], "propagate": False},
         },
     }
 

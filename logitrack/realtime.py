@@ -4,22 +4,30 @@ Close codes (documented for app developers in docs/api.md):
 - 4401 not authenticated, or the access token expired while connected: refresh it and reconnect;
 - 4403 authenticated, but not allowed here (e.g. another fleet's feed).
 
-A connection refused before accept() fails the handshake (servers answer HTTP 403); the app's
-close code is still what an ASGI test client sees. An accepted connection is closed with the code.
+A refused connection is accepted and then closed with its code at once: refused before accept(), browsers and
+websocket libraries see only an HTTP 403 and cannot tell "sign in again" from "not yours". Nothing is sent
+before the close. A path no route matches is refused as not found (`not_found` below), 4404 where the server
+cannot answer the handshake with HTTP 404.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
+import structlog
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from logitrack import jsonlimits
 from logitrack.principal import Principal
 
+log = structlog.get_logger("logitrack.realtime")
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455 registry: the database is unreachable (answered 503 where possible)
 
 
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
@@ -29,6 +37,23 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def authorize(self, principal: Principal) -> bool:
         return True
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        return jsonlimits.loads(text_data)  # deep nesting is a ValueError here, not a RecursionError
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        """A message that is not JSON (or nests too deep) gets an error message; the connection stays open."""
+        try:
+            content = await self.decode_json(text_data or bytes_data or b"")
+        except ValueError as exc:
+            await self.malformed_message(str(exc) if isinstance(exc, jsonlimits.TooDeeplyNested) else "")
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def malformed_message(self, reason: str) -> None:
+        message = "messages are JSON objects" + (f" ({reason})" if reason else "")
+        await self.send_json({"type": "error", "code": "malformed_message", "message": message})
 
     async def dispatch(self, message):
         """Channels runs close_old_connections() in a worker thread before every message, for handlers that use
@@ -43,11 +68,11 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     async def websocket_connect(self, message):
         principal = self.scope.get("principal")
         if principal is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         self.principal = principal
         if not await self.authorize(principal):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse(CLOSE_FORBIDDEN)
             return
         await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
         expires_at = self.scope.get("auth_expires_at")
@@ -56,6 +81,11 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
                 max(0.0, expires_at - time.time()), lambda: asyncio.ensure_future(self._expire())
             )
         await self.connected()
+
+    async def _refuse(self, code: int) -> None:
+        """Accept (echoing the bearer subprotocol, or a browser fails the handshake) and close with the code."""
+        await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
+        await self.close(code=code)
 
     async def connected(self) -> None:
         """Called after accept(): send a snapshot, start streams."""
@@ -69,6 +99,66 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         if expiry is not None:
             expiry.cancel()
         await super().websocket_disconnect(message)
+
+
+_NOT_FOUND_BODY = (
+    b'{"type": "https://logitrack.dev/problems/not_found", "title": "Not found", "status": 404, '
+    b'"detail": "no websocket at this path", "code": "not_found"}'
+)
+
+
+async def not_found(scope, receive, send) -> None:
+    """The websocket route of last resort (config/routing.py): no consumer here, so refuse as not found. Servers
+    with the ASGI websocket denial-response extension (uvicorn) answer the handshake 404 problem+json; others
+    close before accept (their handshake answer is 403) with 4404 for ASGI clients to read."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": 404,
+                "headers": [(b"content-type", b"application/problem+json")],
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": _NOT_FOUND_BODY})
+    else:
+        await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
+
+
+def refuse_during_database_outage(application):
+    """A handshake whose authentication cannot reach the database (PostgreSQL down) is refused as unavailable,
+    like HTTP requests (503 problem+json with Retry-After where the server can answer the handshake, else close
+    1013 "try again later"), instead of failing as a 500."""
+    from logitrack.http.problems import DATABASE_RETRY_AFTER_SECONDS, database_unavailable, unavailable_body
+
+    async def guarded(scope, receive, send):
+        answered = False
+
+        async def tracking_send(message):
+            nonlocal answered
+            if message["type"] in ("websocket.accept", "websocket.close", "websocket.http.response.start"):
+                answered = True
+            await send(message)
+
+        try:
+            await application(scope, receive, tracking_send)
+        except Exception as exc:
+            if scope["type"] != "websocket" or answered or not database_unavailable(exc):
+                raise
+            log.warning("realtime.database_unavailable", path=scope.get("path"), exc_type=type(exc).__name__)
+            if "websocket.http.response" in scope.get("extensions", {}):
+                headers = [
+                    (b"content-type", b"application/problem+json"),
+                    (b"retry-after", str(DATABASE_RETRY_AFTER_SECONDS).encode()),
+                ]
+                await send({"type": "websocket.http.response.start", "status": 503, "headers": headers})
+                await send({"type": "websocket.http.response.body", "body": json.dumps(unavailable_body()).encode()})
+            else:
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    return guarded
 
 
 def browser_origin_validator(application):

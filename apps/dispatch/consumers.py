@@ -25,13 +25,8 @@ class _JsonConsumer(AuthenticatedJsonConsumer):
     async def encode_json(cls, content) -> str:
         return json.dumps(content, cls=DjangoJSONEncoder)
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
-        try:
-            content = json.loads(text_data or bytes_data or b"")
-        except ValueError:
-            await self.error("dispatch.bad_json", "messages are JSON objects")
-            return
-        await self.receive_json(content)
+    async def malformed_message(self, reason: str) -> None:
+        await self.error("dispatch.bad_json", "messages are JSON objects" + (f" ({reason})" if reason else ""))
 
     async def feed_message(self, event) -> None:
         await self.send(text_data=event["text"])  # encoded once for the whole group (feed._event)

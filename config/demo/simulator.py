@@ -31,6 +31,7 @@ from config.demo.operator import DOMAIN, FLEETS, email, signature_png
 
 log = logging.getLogger("logitrack.demo.simulator")
 OPEN = ("assigned", "en_route", "at_pickup", "in_progress")
+CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN = 4401, 4403  # the websocket close codes of docs/api.md
 
 
 class ApiError(Exception):
@@ -187,8 +188,18 @@ class Driver(threading.Thread):
             while not self.stop_event.is_set():
                 try:
                     self._drive()
-                except (ConnectionClosed, InvalidStatus, OSError) as exc:
+                except ConnectionClosed as exc:
+                    code = exc.rcvd.code if exc.rcvd is not None else None
+                    if code == CLOSE_FORBIDDEN:  # not a driver of this fleet any more: retrying cannot help
+                        log.warning("%s stops: the driver socket refused us (4403)", self.name)
+                        self.stats.add("driver errors")
+                        return
+                    if code == CLOSE_UNAUTHENTICATED:  # token lapsed or revoked: sign in afresh, then reconnect
+                        self.api.access = ""
                     log.info("%s: socket closed (%s); reconnecting", self.name, exc)
+                    self.stop_event.wait(2)
+                except (InvalidStatus, OSError) as exc:
+                    log.info("%s: socket failed (%s); reconnecting", self.name, exc)
                     self.stop_event.wait(2)
         except ApiError as exc:
             log.warning("%s stops: %s", self.name, exc)

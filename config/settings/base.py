@@ -10,10 +10,13 @@ Two runtime modes, chosen by the environment alone:
 import sys
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
+from logitrack.http.csp import tiles_source, websocket_sources
 from logitrack.logs import configure_structlog, logging_config
 
 VAR_DIR = Path(env.str("LOGITRACK_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -36,6 +39,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "channels",
     "polymorphic",
     "django_celery_beat",
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "logitrack.http.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (settings below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "logitrack.http.limits.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "logitrack.http.middleware.DatabaseUnavailableMiddleware",  # 503 + Retry-After outside DRF too
     "axes.middleware.AxesMiddleware",  # turns a locked-out admin login into identity's 429 page
 ]
 
@@ -82,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # CSP_NONCE, for the few third-party pages with inline code
             ],
         },
     },
@@ -152,6 +159,26 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# ---- Content-Security-Policy (django-csp 4) -----------------------------------------------------
+# Strict: scripts and styles only from our own static files; the third-party pages that need inline code (the
+# API docs) carry a per-response nonce. Map tiles may later come from MAP_TILES_URL, a URL template such as
+# https://{s}.tile.example.org/{z}/{x}/{y}.png: its host is allowed for images.
+MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:", *filter(None, [tiles_source(MAP_TILES_URL)])],
+        "connect-src": [SELF, *websocket_sources(ALLOWED_HOSTS)],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # ---- static and media (media is private: served only through authorised views) -----------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -179,7 +206,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],  # deny by default
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["logitrack.http.parsers.JSONParser"],  # refuses JSON nested too deep (400)
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "logitrack.http.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

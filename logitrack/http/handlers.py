@@ -1,8 +1,11 @@
-"""Django-level 404/500 handlers: problem+json under /api/, Django's defaults elsewhere."""
+"""Django-level 404/500 handlers: problem+json under /api/, Django's defaults elsewhere; 503 problem+json
+everywhere when the failure was the database being unreachable."""
+
+import sys
 
 from django.views import defaults
 
-from logitrack.http.problems import problem_response
+from logitrack.http.problems import database_unavailable, problem_response, unavailable_response
 
 
 def not_found(request, exception=None):
@@ -14,6 +17,8 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    if database_unavailable(sys.exc_info()[1]):  # Django calls this while handling the exception
+        return unavailable_response()
     if request.path.startswith("/api/"):
         return problem_response(
             status=500,

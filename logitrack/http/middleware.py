@@ -8,8 +8,10 @@ import uuid
 
 import structlog
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.utils.deprecation import MiddlewareMixin
 
 from logitrack import logs, metrics
+from logitrack.http.problems import database_unavailable, unavailable_response
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 HEADER = "X-Request-ID"
@@ -59,3 +61,15 @@ class RequestIdMiddleware:
         token, started = self._start(request)
         response = await self.get_response(request)
         return self._finish(request, response, token, started)
+
+
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """Views outside DRF (the admin, the dispatch screen, the login page) answer 503 problem+json with
+    Retry-After while the database is unreachable, as the API does (its exception handler), instead of a 500.
+    Failures outside any view (a session saved on the way out) reach handler500, which does the same."""
+
+    def process_exception(self, request, exception):
+        if database_unavailable(exception):
+            log.warning("http.database_unavailable", path=request.path, exc_type=type(exception).__name__)
+            return unavailable_response()
+        return None

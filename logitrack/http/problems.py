@@ -86,6 +86,22 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+def _detail_text(detail: Any) -> tuple[str, dict[str, Any]]:
+    """A human sentence for `detail`, and what else a nested detail carried (plain data, never a repr).
+
+    simplejwt's InvalidToken carries {"detail", "code", "messages": [...]}; str() of that is a Python repr."""
+    if isinstance(detail, dict):
+        rest = {str(k): _flatten(v) for k, v in detail.items() if k not in ("detail", "code")}
+        if "detail" in detail:
+            return str(detail["detail"]), rest
+        first = next(iter(detail.values()), "")
+        return _detail_text(first)[0] or "Request failed", rest
+    if isinstance(detail, list):
+        texts = [_detail_text(item)[0] for item in detail]
+        return " ".join(t for t in texts if t) or "Request failed", {}
+    return str(detail), {}
+
+
 def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str]]:
     code, title = str(getattr(exc, "default_code", "error")), "Request failed"  # custom exceptions bring their own
     for cls, c, t in _DRF_CODES:
@@ -105,7 +121,8 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
             extra={"errors": errors},
         )
     else:
-        body = problem_body(status=exc.status_code, code=code, title=title, detail=str(exc.detail))
+        detail, rest = _detail_text(exc.detail)
+        body = problem_body(status=exc.status_code, code=code, title=title, detail=detail, extra=rest)
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
         body["retry_after"] = int(headers["Retry-After"])
@@ -113,6 +130,41 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
     if auth_header:
         headers["WWW-Authenticate"] = auth_header
     return exc.status_code, body, headers
+
+
+# How long a client should wait before retrying while the database is unreachable: failover of a managed
+# PostgreSQL or a restart takes seconds to a minute, and a short wait keeps retries from piling up.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database cannot be reached (down, restarting, refusing connections, pool exhausted): not a bug of
+    ours but a dependency's outage, answered 503 with Retry-After instead of 500."""
+    from django.db import InterfaceError, OperationalError
+
+    try:
+        from psycopg import OperationalError as PsycopgOperationalError  # the pool raises it unwrapped at times
+    except ImportError:  # pragma: no cover - the embedded default may run without psycopg
+        PsycopgOperationalError = OperationalError
+    return isinstance(exc, OperationalError | InterfaceError | PsycopgOperationalError)
+
+
+def unavailable_body() -> dict[str, Any]:
+    body = problem_body(
+        status=503,
+        code="service_unavailable",
+        title="Service temporarily unavailable",
+        detail="The database is unreachable; nothing was changed. Retry after the time in Retry-After.",
+    )
+    body["retry_after"] = DATABASE_RETRY_AFTER_SECONDS
+    return body
+
+
+def unavailable_response() -> JsonResponse:
+    """503 problem+json with Retry-After, for Django views and handlers outside DRF (admin, the screen)."""
+    response = JsonResponse(unavailable_body(), status=503, content_type=CONTENT_TYPE)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -137,6 +189,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         status, body, headers = _from_drf(exc)
         if hasattr(exc, "auth_header") and status == 401 and "WWW-Authenticate" not in headers:
             headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    elif database_unavailable(exc):
+        log.warning("http.database_unavailable", exc_type=type(exc).__name__, error=str(exc)[:200])
+        status, body = 503, unavailable_body()
+        headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     else:
         log.exception("http.unhandled_exception", exc_type=type(exc).__name__)
         status = 500

@@ -32,7 +32,7 @@ _COMPONENTS = {
             "code": {"type": "string", "description": "stable and machine-readable, e.g. trips.illegal_transition"},
             "request_id": {"type": "string", "description": "quote it when you report a problem"},
             "errors": _ERRORS_REF,
-            "retry_after": {"type": "integer", "minimum": 1, "description": "with 429: seconds to wait"},
+            "retry_after": {"type": "integer", "minimum": 1, "description": "with 429 and 503: seconds to wait"},
         },
         "required": ["type", "title", "status", "detail", "code"],
     },
@@ -55,6 +55,7 @@ _WHY = {
     404: "no such object, or not yours to see",
     409: "conflicts with the current state",
     413: "the request body is too large (`payload_too_large`)",
+    406: "the file's media type is not one the Accept header allows (`not_acceptable`)",
     415: "the body's media type is not accepted (`unsupported_media_type`)",
     422: "the Idempotency-Key was used with a different request (`idempotency.key_reused`)",
     428: "a precondition header is required",
@@ -85,8 +86,12 @@ def problems(*statuses: int, **described: str) -> dict[Any, OpenApiResponse]:
 
 
 def file_download(*content_types: str, description: str = "the file") -> dict[Any, OpenApiResponse]:
-    """A binary 200 response in the given media types, for `@extend_schema(responses=...)`."""
-    return {(200, *content_types): OpenApiResponse(response=OpenApiTypes.BINARY, description=description)}
+    """A binary 200 response in the given media types, for `@extend_schema(responses=...)`; the view serves them
+    through `logitrack.http.downloads` (406 for an Accept that excludes the file's type)."""
+    return {
+        (200, *content_types): OpenApiResponse(response=OpenApiTypes.BINARY, description=description),
+        **problems(406),
+    }
 
 
 def _is_idempotent(view: Any, method: str) -> bool:

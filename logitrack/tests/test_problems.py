@@ -115,3 +115,124 @@ def test_details_never_overwrite_the_problem_members():
 
     body = problem_body(status=409, code="x.y", title="T", detail="D", extra={"status": "evil", "current_status": "ok"})
     assert body["status"] == 409 and body["context"] == {"status": "evil"} and body["current_status"] == "ok"
+
+
+def test_a_malformed_bearer_token_is_a_plain_401(client):
+    response = client.get("/api/v1/kernel/private/", HTTP_AUTHORIZATION="Bearer not-a-token")
+    body = problem(response)
+    assert (response.status_code, body["code"]) == (401, "authentication_failed")
+    assert body["detail"] == "Given token not valid for any token type"
+    assert body["messages"] == [{"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid"}]
+
+
+# Python reprs that leak into a body when an error detail is str()-ed instead of rendered
+_REPRS = ("ErrorDetail(", "{'", "['", "<class", "object at 0x")
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_no_error_body_carries_a_python_repr(client, settings):
+    """Walks every kind of failure the kernel's glue produces, members and nested members alike."""
+    cache.delete("throttle_kernel-test_127.0.0.1")
+    client.raise_request_exception = False
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    refresh_as_access = str(RefreshToken())
+    settings.LOGITRACK_MAX_BODY_BYTES = 10_000
+    calls = [
+        lambda: client.get("/api/v1/kernel/private/", HTTP_AUTHORIZATION="Bearer not-a-token"),
+        lambda: client.get("/api/v1/kernel/private/", HTTP_AUTHORIZATION=f"Bearer {refresh_as_access}"),
+        lambda: client.get("/api/v1/kernel/private/", HTTP_AUTHORIZATION="Bearer"),
+        lambda: client.get("/api/v1/kernel/private/", HTTP_AUTHORIZATION="Bearer a b"),
+        lambda: client.get("/api/v1/kernel/private/"),
+        lambda: client.post("/api/v1/kernel/echo/", {"name": "far too long"}, content_type="application/json"),
+        lambda: client.post("/api/v1/kernel/echo/", [1, [2]], content_type="application/json"),
+        lambda: client.post("/api/v1/kernel/echo/", "{not json", content_type="application/json"),
+        lambda: client.post("/api/v1/kernel/echo/", "[" * 5000 + "]" * 5000, content_type="application/json"),
+        lambda: client.post("/api/v1/kernel/echo/", "x=1", content_type="application/x-www-form-urlencoded"),
+        lambda: client.post("/api/v1/kernel/echo/", "x" * 20_000, content_type="application/json"),
+        lambda: client.delete("/api/v1/kernel/echo/"),
+        lambda: client.get("/api/v1/kernel/conflict/"),
+        lambda: client.post("/api/v1/kernel/conflict/"),
+        lambda: client.get("/api/v1/kernel/missing/"),
+        lambda: client.get("/api/v1/kernel/nowhere/"),
+        lambda: client.get("/api/v1/kernel/explode/"),
+        lambda: client.get("/api/v1/kernel/throttled/"),
+        lambda: client.get("/api/v1/kernel/throttled/"),
+    ]
+    seen = set()
+    for call in calls:
+        response = call()
+        if response.status_code < 400:
+            continue
+        body = problem(response)
+        seen.add(response.status_code)
+        for text in _strings(body):
+            assert not any(r in text for r in _REPRS), (response.status_code, body)
+    assert seen >= {400, 401, 404, 405, 409, 413, 415, 429, 500}
+
+
+def _nested(levels: int) -> str:
+    return '{"name": ' * levels + '"x"' + "}" * levels
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 5000 + "]" * 5000, _nested(5000), _nested(65)],
+    ids=["5000-lists", "5000-objects", "65-objects"],
+)
+def test_deeply_nested_json_is_malformed_input(client, body):
+    response = client.post("/api/v1/kernel/echo/", body, content_type="application/json")
+    assert response.status_code == 400
+    body = problem(response)
+    assert body["code"] == "malformed_request"
+    assert body["detail"] == "JSON nested deeper than 64 levels"
+
+
+def test_json_nested_up_to_the_limit_reaches_the_view(client):
+    response = client.post("/api/v1/kernel/echo/", _nested(64), content_type="application/json")
+    assert problem(response)["code"] == "validation_failed"  # parsed: the serializer refused a dict for a name
+
+
+def test_a_download_honours_accept_and_its_errors_stay_problems(client):
+    from logitrack.testing.downloads import assert_honours_accept
+
+    assert assert_honours_accept(client, "/api/v1/kernel/download/", documented=("application/pdf",)) == (
+        "application/pdf"
+    )
+    missing = client.get("/api/v1/kernel/download/?missing=1", HTTP_ACCEPT="application/pdf")
+    assert missing.status_code == 404 and problem(missing)["code"] == "kernel.file_not_found"
+    refused = client.get("/api/v1/kernel/download/", HTTP_ACCEPT="image/png")
+    assert refused.status_code == 406 and problem(refused)["code"] == "not_acceptable"
+
+
+@pytest.mark.parametrize(
+    ("accept", "ok"),
+    [
+        ("", True),
+        ("application/pdf", True),
+        ("APPLICATION/PDF; charset=binary", True),
+        ("application/*;q=0.2", True),
+        ("*/*", True),
+        ("text/html, application/pdf;q=0.1", True),
+        ("image/png", False),
+        ("application/pdf;q=0", False),
+        ("application/pdf;q=0.0, image/*", False),
+        ("application/json", False),
+        ("nonsense", False),
+    ],
+)
+def test_accept_matching(accept, ok):
+    from logitrack.http.downloads import accepts
+
+    assert accepts(accept, "application/pdf") is ok

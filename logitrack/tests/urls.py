@@ -1,5 +1,7 @@
 """Views that exist only to exercise the kernel's HTTP glue (mounted by tests with pytest.mark.urls)."""
 
+import io
+
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -8,6 +10,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from logitrack.exceptions import Conflict, NotFound
+from logitrack.http import downloads
 
 
 class RaiseConflict(APIView):
@@ -51,6 +54,16 @@ class Private(APIView):
         return Response({"secret": True})
 
 
+class Download(APIView):
+    permission_classes = [AllowAny]
+    renderer_classes = downloads.renderers("application/pdf")
+
+    def get(self, request):
+        if request.query_params.get("missing"):
+            raise NotFound("no such file", code="kernel.file_not_found")
+        return downloads.file_response(request, io.BytesIO(b"%PDF-1.7 ..."), content_type="application/pdf")
+
+
 class OncePerMinute(AnonRateThrottle):
     rate = "1/min"
     scope = "kernel-test"
@@ -71,6 +84,7 @@ api = [
     path("echo/", Echo.as_view()),
     path("private/", Private.as_view()),
     path("throttled/", Throttled.as_view()),
+    path("download/", Download.as_view()),
 ]
 urlpatterns = [path("api/v1/kernel/", include(api))]
 handler404 = "logitrack.http.handlers.not_found"

@@ -55,3 +55,40 @@ def test_general_api_throttle_answers_429_with_retry_after(user_client, monkeypa
     cache.delete(key)
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert statuses[-1].json()["code"] == "throttled" and int(statuses[-1]["Retry-After"]) > 0
+
+
+def test_every_endpoint_parses_json_with_the_depth_limit():
+    """DRF's own JSONParser lets deeply nested JSON through to a RecursionError (500): views use the kernel's."""
+    from rest_framework.parsers import JSONParser
+
+    from logitrack.http.parsers import JSONParser as LimitedJSONParser
+
+    views = [(route, cls) for route, cls in _views(get_resolver().url_patterns) if cls and issubclass(cls, APIView)]
+    assert len(views) > 80
+    offenders = [
+        route
+        for route, cls in views
+        if any(issubclass(p, JSONParser) and not issubclass(p, LimitedJSONParser) for p in cls.parser_classes)
+    ]
+    assert not offenders, "parse JSON with logitrack.http.parsers.JSONParser on:\n" + "\n".join(offenders)
+
+
+def test_every_documented_download_can_be_asked_for_by_its_media_type():
+    """A file operation documented in the schema (`file_download`) has a renderer for each of its media types
+    (`logitrack.http.downloads.renderers`): without one, `Accept: application/pdf` answered 406."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    schema = generator.get_schema(request=None, public=True)
+    downloads, missing = [], []
+    for path, _, method, view in generator._get_paths_and_endpoints():
+        operation = schema["paths"].get(path, {}).get(method.lower(), {})
+        documented = [t for t in operation.get("responses", {}).get("200", {}).get("content", {}) if "json" not in t]
+        if not documented:
+            continue
+        downloads.append(path)
+        served = {renderer.media_type for renderer in view.get_renderers()}
+        missing += [f"{method} {path}: {t}" for t in documented if t not in served]
+        assert "406" in operation["responses"], f"{method} {path} does not document its 406"
+    assert len(downloads) >= 5
+    assert not missing, "declare renderer_classes = downloads.renderers(...) for:\n" + "\n".join(missing)

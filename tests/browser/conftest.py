@@ -48,6 +48,52 @@ def django_side():
     pool.shutdown()
 
 
+# Runs in every page before its own scripts (Playwright injects it outside the page's CSP): each violation of the
+# Content-Security-Policy is reported on the console, where CspWatch collects it.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  console.error(`[csp-violation] ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+class CspWatch:
+    """Every page a browser test opens runs under the site's Content-Security-Policy (the real server sends it):
+    a violation (the securitypolicyviolation event, or Chromium's own 'Refused to ...' console error) fails the
+    test when its browser closes."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    def attach(self, context) -> None:
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._console)
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "[csp-violation]" in text or "Content Security Policy" in text:
+            self.violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+
+class WatchedBrowser:
+    """The Playwright Browser, with every context (and so every page) watched for CSP violations."""
+
+    def __init__(self, browser, watch: CspWatch) -> None:
+        self._browser, self.csp = browser, watch
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        self.csp.attach(context)
+        return context
+
+    def new_page(self, **kwargs):
+        return self.new_context(**kwargs).new_page()
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
@@ -65,7 +111,9 @@ def browser():
                 "--no-first-run",
             ],
         )
+        watch = CspWatch()
         try:
-            yield chromium
+            yield WatchedBrowser(chromium, watch)
         finally:
             chromium.close()
+        assert not watch.violations, "Content-Security-Policy violations:\n" + "\n".join(watch.violations)

@@ -18,6 +18,16 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 PASSWORD = "correct horse battery staple"
+# docs/api.md: an app refreshes its token and reconnects after 4401, and does not retry after 4403
+CLOSE_MEANINGS = {4401: ": not authenticated, refresh and reconnect", 4403: ": not allowed here, do not retry"}
+
+
+class SocketClosed(AssertionError):
+    """The server closed the socket before what a test waited for; `code` is its close code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Api:
@@ -105,7 +115,10 @@ class Socket:
                     if predicate(message):
                         return message
                 if self.closed_with is not None:
-                    raise AssertionError(f"the socket closed ({self.closed_with}) before {what} arrived")
+                    meaning = CLOSE_MEANINGS.get(self.closed_with, "")
+                    raise SocketClosed(
+                        self.closed_with, f"the socket closed ({self.closed_with}{meaning}) before {what} arrived"
+                    )
                 left = deadline - time.monotonic()
                 if left <= 0:
                     tail = json.dumps(self.messages[-5:])[:2000]

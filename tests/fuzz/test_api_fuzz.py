@@ -73,7 +73,22 @@ BOUNDARIES = schemathesis.openapi.from_dict(
 BOUNDARIES.app = APP
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 PROTECTED = [op for op in OPERATIONS if {} not in op.definition.raw.get("security", [{}])]
-CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@schemathesis.check
+def no_python_repr_in_problems(ctx, response, case):
+    """Problem bodies hold plain strings: a DRF or simplejwt detail str()-ed whole reads `ErrorDetail(string=...`."""
+    if response.status_code >= 400 and "ErrorDetail(" in response.text:
+        raise AssertionError(f"a Python repr in the problem body: {response.text[:300]}")
+
+
+CONFORMANCE = [
+    no_python_repr_in_problems,
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")

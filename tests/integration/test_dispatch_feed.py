@@ -1,5 +1,6 @@
 """Driver and dispatch-screen websockets over the real ASGI app and the Redis channel layer: authentication and
-tenant checks before accept, pings acked and fanned out, numbered screen messages and REST resync."""
+tenant checks before anything is sent (a refusal closes with 4401 or 4403), pings acked and fanned out, numbered
+screen messages and REST resync."""
 
 import uuid
 
@@ -13,6 +14,7 @@ from apps.dispatch.models import PositionPing
 from apps.partner import services as partner_services
 from config.asgi import application
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from logitrack.testing.realtime import admitted_or_closed
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
@@ -44,7 +46,7 @@ async def next_of(communicator, kind, timeout=3):
             return message
 
 
-def test_sockets_refuse_strangers_before_accepting(dispatch_world):
+def test_sockets_close_on_strangers_with_their_code(dispatch_world):
     world = dispatch_world
     feed = f"/ws/dispatch/fleets/{world.fleet_id}/"
 
@@ -60,7 +62,9 @@ def test_sockets_refuse_strangers_before_accepting(dispatch_world):
             (feed, world.fleets.customer, CLOSE_FORBIDDEN),
             ("/ws/dispatch/fleets/not-a-uuid/", world.fleets.a.users["dispatcher"], CLOSE_FORBIDDEN),
         ]:
-            _, connected, code = await connect(path, user)
+            joiner = "&" if "?" in path else "?"
+            url = f"{path}{joiner}token={AccessToken.for_user(user)}" if user is not None else path
+            connected, code, _ = await admitted_or_closed(WebsocketCommunicator(application, url))
             assert (connected, code) == (False, expected), path
         evil = WebsocketCommunicator(
             application,

@@ -16,6 +16,7 @@ from apps.billing.models import FareRecord, Invoice, JournalTransaction
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack import files
+from logitrack.testing.downloads import assert_honours_accept
 from logitrack.testing.processes import ROOT, Processes, process_env, wait_for_worker, wait_until
 from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)
 from tests.support.isolation import assert_hidden, client_for
@@ -159,6 +160,7 @@ def test_customers_and_managers_download_only_their_invoices(fleet, two_fleets, 
     pdf = owner.get(f"/api/v1/billing/invoices/{mine.id}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert_honours_accept(owner, f"/api/v1/billing/invoices/{mine.id}/pdf/", documented=("application/pdf",))
     assert_hidden(client_for(make_user(is_customer=True)), "GET", f"/api/v1/billing/invoices/{mine.id}/pdf/")
     assert_hidden(two_fleets.b.client("fleet_manager"), "GET", f"/api/v1/billing/invoices/{mine.id}/pdf/")
     assert owner.get("/api/v1/billing/invoices/", {"kind": "bill"}).status_code == 400

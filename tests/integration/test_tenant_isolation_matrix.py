@@ -41,7 +41,8 @@ from apps.partner.models import (
 )
 from apps.partner.tests.factories import JPEG, pdf
 from apps.trips.models import Offer, Shift, Trip
-from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_admin import (
     AdminProbe,
     Extra,
@@ -1112,7 +1113,6 @@ EXEMPT = {
     ),
     "schema": Exempt("the OpenAPI document: the same for everyone", _no_tenant_data("/api/schema/")),
     "api-docs": Exempt("the docs page around the schema", _no_tenant_data("/api/docs/")),
-    "api-redoc": Exempt("the docs page around the schema", _no_tenant_data("/api/redoc/")),
     "identity:login": Exempt(
         "session sign-in form; credentials name a user, not a fleet",
         _no_tenant_data("/login/"),
@@ -1496,10 +1496,8 @@ def _connect(path: str, user: User | None):
     async def attempt():
         url = f"{path}{'&' if '?' in path else '?'}token={AccessToken.for_user(user)}" if user else path
         communicator = WebsocketCommunicator(_asgi(), url)
-        connected, code = await communicator.connect()
-        first = await communicator.receive_json_from(timeout=3) if connected else None
-        if connected:
-            await communicator.disconnect()
+        connected, code, first = await admitted_or_closed(communicator)  # refusals: accepted, closed with the code
+        await communicator.disconnect()
         return connected, code, first
 
     return async_to_sync(attempt)()
@@ -1520,7 +1518,7 @@ def socket_fleets(two_fleets, relay_and_deliver, live_store):
 
 
 def _dispatch_feed(fleets) -> None:
-    """Fleet B's screen feed refuses every role of fleet A before accepting; their own fleet's feed opens."""
+    """Fleet B's screen feed refuses every role of fleet A (closed at once with 4403); their own fleet's feed opens."""
     feed_b = f"/ws/dispatch/fleets/{fleets.b.fleet_id}/"
     for role in (M, D, R):
         connected, code, _ = _connect(feed_b, fleets.a.users[role])
@@ -1543,9 +1541,21 @@ def _driver_socket(fleets) -> None:
     assert connected and hello == {"type": "hello", "driver_id": str(own.id), "fleet_id": str(fleets.a.fleet_id)}
 
 
+def _unknown_path(fleets) -> None:
+    """The catch-all route lets no one in anywhere: refused as not found (4404) before accept, for every role."""
+
+    async def attempt(user):
+        url = f"/ws/dispatch/fleets/{fleets.b.fleet_id}/extra/?token={AccessToken.for_user(user)}"
+        return await WebsocketCommunicator(_asgi(), url).connect()
+
+    for user in [*fleets.a.users.values(), fleets.customer, fleets.platform_admin]:
+        assert async_to_sync(attempt)(user) == (False, CLOSE_NOT_FOUND)
+
+
 WS_CASES = {
     "ws/dispatch/fleets/<str:fleet_id>/": _dispatch_feed,
     "ws/driver/": _driver_socket,
+    "": _unknown_path,  # config/routing.py's route of last resort
 }
 
 

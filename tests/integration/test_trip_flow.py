@@ -16,6 +16,7 @@ from apps.trips.models import Trip
 from apps.trips.tests.factories import shift_under_way
 from logitrack.outbox.models import OutboxMessage
 from logitrack.testing import images as testing_images
+from logitrack.testing.downloads import assert_honours_accept
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
 pytestmark = pytest.mark.django_db
@@ -382,6 +383,8 @@ def test_drop_off_with_pin_signature_and_photo_and_the_proof_is_visible_to_the_r
     signature = customer.get(f"{base}/proof/signature/")
     assert signature.status_code == 200 and b"".join(signature.streaming_content) == PNG
     assert two_fleets.a.client("fleet_manager").get(f"{base}/proof/photo/").status_code == 200
+    for which in ("signature", "photo"):
+        assert_honours_accept(customer, f"{base}/proof/{which}/", documented=("image/png", "image/jpeg"))
     assert_hidden(client_for(make_user(is_customer=True)), "GET", f"{base}/proof/")
     assert_hidden(two_fleets.b.client("fleet_manager"), "GET", f"{base}/proof/signature/")
 

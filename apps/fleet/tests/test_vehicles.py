@@ -12,6 +12,7 @@ from apps.fleet.events import VehicleAddedV1, VehicleStatusChangedV1
 from apps.fleet.models import Truck, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet, vehicle
 from logitrack.testing import images as testing_images
+from logitrack.testing.downloads import assert_honours_accept
 
 pytestmark = pytest.mark.django_db
 VEHICLES = "/api/v1/fleet/vehicles/"
@@ -159,6 +160,8 @@ def test_documents_are_uploaded_privately_and_downloaded_by_managers(manager, fl
     download = manager.get(f"{VEHICLES}{van.id}/documents/{doc.id}/file/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
+    scan = f"{VEHICLES}{van.id}/documents/{doc.id}/file/"
+    assert_honours_accept(manager, scan, documented=("application/pdf", "image/jpeg", "image/png"))
     dispatcher = two_fleets.a.client("dispatcher")
     assert dispatcher.get(f"{VEHICLES}{van.id}/documents/{doc.id}/file/").status_code == 403
 

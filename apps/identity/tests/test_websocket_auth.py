@@ -1,4 +1,5 @@
-"""Websocket authentication happens before accept(): no principal, no connection."""
+"""Websocket authentication happens before anything is sent: no principal, no connection. A refused connection
+is accepted and closed at once with its code, so clients can tell 4401 (refresh) from 4403 (do not retry)."""
 
 import datetime as dt
 import time
@@ -13,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from apps.identity.realtime import AuthStack
 from logitrack.principal import Role
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, AuthenticatedJsonConsumer
+from logitrack.testing.realtime import admitted_or_closed
 
 
 class WhoAmI(AuthenticatedJsonConsumer):
@@ -39,14 +41,14 @@ def run(coro):
 
 
 async def _connect(url, **kwargs):
+    """(communicator, admitted, close code, first message)."""
     communicator = WebsocketCommunicator(app, url, **kwargs)
-    connected, code = await communicator.connect()
-    return communicator, connected, code
+    return communicator, *(await admitted_or_closed(communicator))
 
 
-def test_no_token_is_refused_before_accept():
+def test_no_token_is_closed_with_4401():
     async def scenario():
-        _, connected, code = await _connect("/ws/whoami/")
+        _, connected, code, _ = await _connect("/ws/whoami/")
         assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
 
     run(scenario())
@@ -59,7 +61,7 @@ def test_a_forged_or_expired_token_is_refused(make_user):
 
     async def scenario():
         for token in ("not.a.jwt", str(expired)):
-            _, connected, code = await _connect(f"/ws/whoami/?token={token}")
+            _, connected, code, _ = await _connect(f"/ws/whoami/?token={token}")
             assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
 
     run(scenario())
@@ -72,7 +74,7 @@ def test_a_token_of_a_deactivated_user_is_refused(make_user):
     user.save()
 
     async def scenario():
-        _, connected, code = await _connect(f"/ws/whoami/?token={token}")
+        _, connected, code, _ = await _connect(f"/ws/whoami/?token={token}")
         assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
 
     run(scenario())
@@ -87,9 +89,9 @@ def test_a_valid_token_connects_by_query_string_or_subprotocol(two_fleets):
             {"path": f"/ws/whoami/?token={token}"},
             {"path": "/ws/whoami/", "subprotocols": ["bearer", token]},
         ):
-            communicator, connected, _ = await _connect(kwargs.pop("path"), **kwargs)
+            communicator, connected, _, first = await _connect(kwargs.pop("path"), **kwargs)
             assert connected
-            assert await communicator.receive_json_from() == {"user_id": str(manager.id), "roles": ["fleet_manager"]}
+            assert first == {"user_id": str(manager.id), "roles": ["fleet_manager"]}
             await communicator.disconnect()
 
     run(scenario())
@@ -99,7 +101,7 @@ def test_authorisation_failures_close_with_4403(two_fleets):
     token = str(AccessToken.for_user(two_fleets.a.users["driver"]))
 
     async def scenario():
-        _, connected, code = await _connect(f"/ws/managers/?token={token}")
+        _, connected, code, _ = await _connect(f"/ws/managers/?token={token}")
         assert (connected, code) == (False, CLOSE_FORBIDDEN)
 
     run(scenario())
@@ -111,9 +113,9 @@ def test_the_session_cookie_authenticates_the_dispatch_screen(two_fleets, client
     cookie = f"sessionid={client.cookies['sessionid'].value}"
 
     async def scenario():
-        communicator, connected, _ = await _connect("/ws/whoami/", headers=[(b"cookie", cookie.encode())])
+        communicator, connected, _, first = await _connect("/ws/whoami/", headers=[(b"cookie", cookie.encode())])
         assert connected
-        assert (await communicator.receive_json_from())["roles"] == ["dispatcher"]
+        assert first["roles"] == ["dispatcher"]
         await communicator.disconnect()
 
     run(scenario())
@@ -125,13 +127,26 @@ def test_an_open_connection_closes_with_4401_when_its_token_expires(make_user):
     token.set_exp(from_time=dt.datetime.now(dt.UTC), lifetime=dt.timedelta(seconds=2))
 
     async def scenario():
-        communicator, connected, _ = await _connect(f"/ws/whoami/?token={token}")
-        assert connected
-        await communicator.receive_json_from()
+        communicator, connected, _, first = await _connect(f"/ws/whoami/?token={token}")
+        assert connected and first["user_id"] == str(user.id)
         started = time.monotonic()
         assert await communicator.receive_json_from(timeout=5) == {"type": "auth.expired"}
         closed = await communicator.receive_output(timeout=5)
         assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
         assert time.monotonic() - started < 4
+
+    run(scenario())
+
+
+def test_a_refusal_over_the_bearer_subprotocol_echoes_it_then_closes_with_4401():
+    """A browser fails a handshake that does not answer its subprotocol, and would never see the close code."""
+
+    async def scenario():
+        communicator = WebsocketCommunicator(app, "/ws/whoami/", subprotocols=["bearer", "not.a.jwt"])
+        assert await communicator.connect() == (True, "bearer")
+        assert await communicator.receive_output(timeout=3) == {
+            "type": "websocket.close",
+            "code": CLOSE_UNAUTHENTICATED,
+        }
 
     run(scenario())

@@ -13,6 +13,7 @@ from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, PDF, make_compliant
 from logitrack import files
 from logitrack.testing import images as testing_images
+from logitrack.testing.downloads import assert_honours_accept
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/partner/me/"
@@ -162,6 +163,8 @@ def test_drivers_only_ever_see_their_own_documents(two_fleets, drivers):
     assert [d["id"] for d in client.get(f"{ME}documents/").json()["results"]] == [str(mine.id)]
     download = client.get(f"/api/v1/partner/documents/{mine.id}/file/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    scan = f"/api/v1/partner/documents/{mine.id}/file/"
+    assert assert_honours_accept(client, scan, documented=("application/pdf", "image/jpeg", "image/png"))
     assert client.get(f"/api/v1/partner/documents/{theirs.id}/file/").status_code == 404
     assert client.get("/api/v1/partner/documents/").status_code == 403  # the review queue is for managers
     assert client.get(f"/api/v1/partner/drivers/{driver_b.id}/").status_code == 403
@@ -242,6 +245,7 @@ def test_a_driver_sets_a_photo_that_their_fleet_can_see(two_fleets, drivers):
     driver_a.refresh_from_db()
     assert served == files.open_private(driver_a.photo_path).read()  # the re-encoded photo, not the upload
     assert Image.open(io.BytesIO(served)).size == Image.open(io.BytesIO(JPEG)).size
+    assert_honours_accept(two_fleets.a.client("dispatcher"), url, documented=("image/jpeg", "image/png"))
     assert two_fleets.b.client("dispatcher").get(url).status_code == 404
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Q
-from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -20,6 +19,7 @@ from apps.billing.models import AccountKind, FareRecord, Invoice, Payout, Quote,
 from apps.billing.payments import Outcome
 from logitrack import files
 from logitrack.exceptions import NotFound, ValidationFailed
+from logitrack.http import downloads
 from logitrack.http.pagination import PAGE_PARAMETERS, Pagination
 from logitrack.http.params import paginated, query_choice, query_uuid
 from logitrack.http.principal import HasRole, require_principal
@@ -676,6 +676,7 @@ class InvoiceListApi(APIView):
 
 class InvoicePdfApi(APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
+    renderer_classes = downloads.renderers("application/pdf")
 
     @extend_schema(
         tags=["billing"],
@@ -687,7 +688,8 @@ class InvoicePdfApi(APIView):
         if invoice is None:
             raise NotFound("no such invoice", code="billing.invoice_not_found")
         invoice = invoicing.invoice_render(invoice_id=invoice.id)  # normally done already by the worker
-        return FileResponse(
+        return downloads.file_response(
+            request,
             files.open_private(invoice.pdf_path),
             content_type="application/pdf",
             as_attachment=True,

@@ -425,17 +425,22 @@
     socket.addEventListener("open", () => { backoff = 500; setLink("live", "live"); });
     socket.addEventListener("message", (event) => onMessage(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
+      // 4401: the session is gone; 4403: not allowed on this fleet's feed (docs/api.md). Neither heals by
+      // retrying: sign in again. Anything else (network, a server restart) reconnects with backoff.
+      if (event.code === 4401 || event.code === 4403) {
+        setLink("signed-out", "signed out");
+        location.href = `/login/?next=${encodeURIComponent(location.pathname + location.search)}`;
+        return;
+      }
       setLink("reconnecting", "reconnecting…");
-      // a refused handshake looks like a network error to the browser: ask the API whether we are still signed in
-      fetch(`${api}/dispatch/fleets/${fleet.id}/snapshot/`, { credentials: "same-origin" })
-        .then((r) => {
-          if (r.status === 401 || r.status === 403) location.href = "/login/?next=/dispatch/";
-          else setTimeout(connect, backoff);
-        })
-        .catch(() => setTimeout(connect, backoff));
+      setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 10000);
     });
   }
+
+  // the fleet picker submits on change (here, not in an inline handler: the Content-Security-Policy forbids those)
+  const picker = document.querySelector(".fleet-pick select");
+  if (picker) picker.addEventListener("change", () => picker.form.submit());
 
   window.logitrackDispatch = { state, resync, dropConnection: () => socket && socket.close() };
   fitBounds([]);

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +22,9 @@ from apps.fleet.contracts import (
 from apps.fleet.domain import FLEET_ACTIONS
 from apps.fleet.models import Fleet, Vehicle
 from logitrack import files
+from logitrack.http import downloads
 from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.parsers import JSONParser
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -452,6 +453,7 @@ class VehicleDocumentListApi(APIView):
 
 class VehicleDocumentFileApi(APIView):
     permission_classes = [MANAGERS]
+    renderer_classes = downloads.renderers("application/pdf", "image/jpeg", "image/png")
 
     @extend_schema(
         tags=["fleet"],
@@ -463,8 +465,8 @@ class VehicleDocumentFileApi(APIView):
         document = vehicle.documents.filter(id=document_id).exclude(file_path="").first()
         if document is None:
             raise VehicleNotFound("no such document file", code="fleet.document_not_found")
-        return FileResponse(
-            files.open_private(document.file_path), content_type=document.content_type, as_attachment=True
+        return downloads.file_response(
+            request, files.open_private(document.file_path), content_type=document.content_type, as_attachment=True
         )
 
 

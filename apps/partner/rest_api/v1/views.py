@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +22,9 @@ from apps.partner.contracts import (
 )
 from apps.partner.models import DriverProfile, KycDocument
 from logitrack import files
+from logitrack.http import downloads
 from logitrack.http.params import paginated, query_bool, query_choice, query_uuid
+from logitrack.http.parsers import JSONParser
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -258,6 +259,7 @@ class DocumentFileApi(APIView):
     """The stored scan: to the fleet's managers, and to the driver it belongs to. Never public."""
 
     permission_classes = [HasRole.of(Role.FLEET_MANAGER, Role.DRIVER)]
+    renderer_classes = downloads.renderers("application/pdf", "image/jpeg", "image/png")
 
     @extend_schema(
         tags=["partner"],
@@ -273,8 +275,8 @@ class DocumentFileApi(APIView):
         )
         if not allowed:
             raise DocumentNotFound("no such document")
-        return FileResponse(
-            files.open_private(document.file_path), content_type=document.content_type, as_attachment=True
+        return downloads.file_response(
+            request, files.open_private(document.file_path), content_type=document.content_type, as_attachment=True
         )
 
 
@@ -353,6 +355,7 @@ class DriverPhotoApi(APIView):
     """A driver's photo: to the fleet's managers and dispatchers, and to the driver."""
 
     permission_classes = [HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER, Role.DRIVER)]
+    renderer_classes = downloads.renderers("image/jpeg", "image/png")
 
     @extend_schema(
         tags=["partner"],
@@ -368,8 +371,8 @@ class DriverPhotoApi(APIView):
         )
         if not allowed:
             raise DriverNotFound("no such photo")
-        return FileResponse(
-            files.open_private(driver.photo_path), content_type=files.content_type_of(driver.photo_path)
+        return downloads.file_response(
+            request, files.open_private(driver.photo_path), content_type=files.content_type_of(driver.photo_path)
         )
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +18,9 @@ from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.models import Offer, Shift
 from logitrack import files
 from logitrack.exceptions import NotFound
+from logitrack.http import downloads
 from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.parsers import JSONParser
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -530,6 +531,7 @@ def _proof(request, trip_id, sequence):
 
 class ProofFileApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
+    renderer_classes = downloads.renderers("image/png", "image/jpeg")
 
     @extend_schema(
         tags=["trips"],
@@ -543,7 +545,7 @@ class ProofFileApi(APIView):
         path = proof.signature_path if which == "signature" else proof.photo_path
         if not path:
             raise NotFound("nothing captured", code="trips.proof_not_found")
-        return FileResponse(files.open_private(path), content_type=files.content_type_of(path))
+        return downloads.file_response(request, files.open_private(path), content_type=files.content_type_of(path))
 
 
 class TrackingStop(serializers.Serializer):
