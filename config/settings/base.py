@@ -116,10 +116,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # Pub/sub: a group message is published once and each web process hands it to its own members, instead of
     # one Redis list per member popped one round trip at a time (which could not keep up with 20 screens of a
-    # busy fleet). Pushes are at most once either way; screens resync over REST after a gap.
+    # busy fleet). Pushes are at most once either way; screens resync over REST after a gap. Our subclass only
+    # changes how its reader rides out a Redis outage (logitrack.realtime).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"),
+            "BACKEND": env.str("CHANNEL_LAYER_BACKEND", default="logitrack.realtime.PubSubChannelLayer"),
             # redis-py 8 reads with a 5 s socket timeout by default: a quiet subscription must outlast it
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}]},
         }

@@ -21,6 +21,8 @@ from django.utils import timezone
 from apps.dispatch.models import RoutingJob
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 from logitrack.testing.processes import Processes, RedisServer, TcpProxy, wait_for_worker, wait_until
+from tests.e2e.clients import Api, DriverApp
+from tests.e2e.conftest import build_operator
 from tests.support.ping.services import ping_send
 from tests.support.pong.models import Receipt
 
@@ -133,3 +135,73 @@ def test_relay_worker_and_beat_ride_out_a_postgresql_and_a_redis_outage(behind_p
     wait_until(lambda: not OutboxMessage.objects.filter(published_at__isnull=True).exists(), what="an empty outbox")
     assert not procs.died()
     broker.close()
+
+
+def outage_lines(log: str, loop: str) -> tuple[int, int]:
+    lines = [line for line in log.splitlines() if f'"{loop}"' in line]
+    return sum("outage.began" in line for line in lines), sum("outage.ended" in line for line in lines)
+
+
+def resend_until_acked(app: DriverApp, timeout: float = 60) -> None:
+    """What the driver app does: reconnect if the socket closed, resend what was not acked, until all is."""
+    deadline = time.monotonic() + timeout
+    while app.unacked and time.monotonic() < deadline:
+        if app.socket.closed_with is not None:
+            try:
+                app.connect()
+            except Exception:
+                time.sleep(0.5)
+                continue
+        app.resend_unacked()
+        time.sleep(0.5)
+        app.collect_acks()
+    assert not app.unacked, f"{len(app.unacked)} pings never acked"
+
+
+def test_the_web_servers_ping_loops_ride_out_a_postgresql_and_a_redis_outage(behind_proxy):
+    procs, proxy, redis = behind_proxy
+    procs.env |= {"DATABASE_POOL_TIMEOUT": "2", "DISPATCH_DUTY_RECHECK_SECONDS": "1"}  # the roster loop meets it
+    procs.worker(concurrency=1)
+    procs.relay()
+    base = procs.web()
+    wait_for_worker(broker_url=redis.url, names=("worker",))
+    operator = build_operator(drivers=1, auto_dispatch=False)
+    me = operator.drivers[0]
+    driver = Api(base).login(me.email)
+    driver.expect(200, "POST", "/api/v1/partner/me/duty/", json={"on_duty": True})
+    app = DriverApp(base, driver)
+    app.wait_acked(app.ping(52.5200, 13.4050))
+
+    # PostgreSQL goes away: positions still move the live map, but the history cannot be written, so nothing is
+    # acked; the app keeps its pings and resends them once the server acks again
+    proxy.cut()
+    for n in range(10):
+        app.ping(52.5200 - 0.0005 * n, 13.4050)
+        time.sleep(OUTAGE_SECONDS / 10)
+    app.collect_acks()
+    assert len(app.unacked) == 10
+    procs.check_alive("web")
+    proxy.restore()
+    resend_until_acked(app)
+    assert outage_lines(procs.log("web"), "dispatch.ingest_store") == (1, 1)
+    assert outage_lines(procs.log("web"), "dispatch.duty_roster")[0] <= 1
+
+    # Redis goes away: the live map and the screens cannot be reached, nothing is acked, the socket may drop
+    redis.stop()
+    for n in range(10):
+        try:
+            app.ping(52.5100, 13.4050 + 0.0005 * n)
+        except Exception:  # the socket closed under the app: it keeps the ping and reconnects later
+            pass
+        time.sleep(OUTAGE_SECONDS / 10)
+    procs.check_alive("web")
+    redis.start()
+    resend_until_acked(app)
+    assert outage_lines(procs.log("web"), "dispatch.ingest_live")[0] <= 1
+    assert outage_lines(procs.log("web"), "channel_layer.receive")[0] == 1  # not a traceback every second
+
+    dispatcher = Api(base).login(operator.dispatcher_email)
+    trail = dispatcher.get(f"/api/v1/dispatch/drivers/{me.driver_id}/trail/", params={"page_size": 200})
+    assert trail["count"] == len(app.acked) == 21  # every ping stored once
+    assert not procs.died()
+    app.close()
