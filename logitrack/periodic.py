@@ -14,6 +14,7 @@ back, rather than at the job's next slot (a nightly job would otherwise wait a d
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -53,9 +54,14 @@ class InProcessBeat(threading.Thread):
     def run(self) -> None:
         started = self.app.now()
         self.last_run = dict.fromkeys(self.entries, started)
-        while not self._stop_event.wait(self.tick):
-            for name in self.due():
-                self._run(name)
+        quiet = _QuietRetries(self)
+        logging.getLogger("celery.app.trace").addFilter(quiet)
+        try:
+            while not self._stop_event.wait(self.tick):
+                for name in self.due():
+                    self._run(name)
+        finally:
+            logging.getLogger("celery.app.trace").removeFilter(quiet)
 
     def due(self) -> list[str]:
         names, now = [], time.monotonic()
@@ -92,6 +98,19 @@ class InProcessBeat(threading.Thread):
             self.retry_at[name] = time.monotonic() + self.outage.failed(exc, entry=name)
         else:
             log.error("periodic.failed", entry=name, task=entry.get("task"), error=repr(exc))
+
+
+class _QuietRetries(logging.Filter):
+    """Celery logs each failed run with its traceback; during an outage the beat's retries would repeat it every
+    few seconds. Once the outage is logged, this drops the beat thread's repeats of it."""
+
+    def __init__(self, beat: InProcessBeat) -> None:
+        super().__init__()
+        self.beat = beat
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        repeat = threading.current_thread() is self.beat and self.beat.outage.down
+        return not (repeat and record.exc_info and resilience.is_unavailable(record.exc_info[1]))
 
 
 class DatabaseScheduler(schedulers.DatabaseScheduler):

@@ -205,3 +205,27 @@ def test_the_web_servers_ping_loops_ride_out_a_postgresql_and_a_redis_outage(beh
     assert trail["count"] == len(app.acked) == 21  # every ping stored once
     assert not procs.died()
     app.close()
+
+
+def test_the_embedded_periodic_thread_rides_out_a_postgresql_outage(behind_proxy):
+    """The embedded default on PostgreSQL without Redis: the periodic jobs run on a thread of the web process."""
+    procs, proxy, _ = behind_proxy
+    procs.embedded = True  # no Redis: jobs eager, beat's schedule on the web process's thread
+    procs.env |= {"DATABASE_POOL_TIMEOUT": "1"}  # a query waits this long for a connection before it fails
+    base = procs.web()
+    job = stale_job()
+    wait_until(lambda: reaped(job), timeout=30, what="the reaper before")
+
+    proxy.cut()
+    cut_at = time.monotonic()
+    job = stale_job()
+    time.sleep(max(0.0, cut_at + 5 - time.monotonic()))  # a query waits a second for the pool: a longer outage
+    assert Api(base).call("GET", "/healthz").status_code == 200
+    assert not reaped(job)
+    proxy.restore()
+    wait_until(lambda: reaped(job), timeout=30, what="the reaper after")
+    log = procs.log("web")
+    assert outage_lines(log, "periodic.embedded") == (1, 1)
+    assert '"failed_tries": 1,' not in log  # it did retry within the outage
+    assert log.count("raised unexpected") <= 1  # Celery's traceback of the failed run, not one per retry
+    assert not procs.died()
