@@ -226,6 +226,5 @@ def test_the_embedded_periodic_thread_rides_out_a_postgresql_outage(behind_proxy
     wait_until(lambda: reaped(job), timeout=30, what="the reaper after")
     log = procs.log("web")
     assert outage_lines(log, "periodic.embedded") == (1, 1)
-    assert '"failed_tries": 1,' not in log  # it did retry within the outage
     assert log.count("raised unexpected") <= 1  # Celery's traceback of the failed run, not one per retry
     assert not procs.died()
