@@ -128,6 +128,22 @@ class DatabaseScheduler(schedulers.DatabaseScheduler):
         self._wait_until = 0.0
         super().__init__(*args, **kwargs)
 
+    def setup_schedule(self) -> None:
+        """Beat reads its schedule from the database when it starts: one that does not answer yet (every service
+        starting at once, or a database restarting) is waited for with the backoff instead of ending beat."""
+        while True:
+            try:
+                super().setup_schedule()
+            except Exception as exc:
+                if not resilience.is_unavailable(exc):
+                    raise
+                resilience.close_broken_connections()
+                self._initial_read = True  # read the whole schedule on the next try
+                time.sleep(self.outage.failed(exc))
+                continue
+            self.outage.succeeded()
+            return
+
     def tick(self, *args: Any, **kwargs: Any) -> float:
         if (left := self._wait_until - time.monotonic()) > 0:
             return left

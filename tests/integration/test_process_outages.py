@@ -83,11 +83,16 @@ def outages(log: str) -> tuple[int, int]:
 
 def test_relay_worker_and_beat_ride_out_a_postgresql_and_a_redis_outage(behind_proxy):
     procs, proxy, redis = behind_proxy
+    proxy.cut()  # they start while PostgreSQL is still away (every service starting at once)
     procs.worker(concurrency=1)
     procs.relay()
     procs.beat()
     wait_for_worker(broker_url=redis.url, names=("worker",))
     broker = Celery(broker=redis.url, set_as_current=False)
+    time.sleep(1)
+    for name in ("worker", "relay", "beat"):
+        procs.check_alive(name)
+    proxy.restore()
 
     before = publish("before", 3)
     job = stale_job()
@@ -111,8 +116,8 @@ def test_relay_worker_and_beat_ride_out_a_postgresql_and_a_redis_outage(behind_p
     assert not Receipt.objects.filter(ping_id__in=during + relayed).exists()
     proxy.restore()
     wait_until(lambda: delivered_once(during + relayed) and reaped(job), timeout=60, what="delivery and reaping after")
-    assert outages(procs.log("relay")) == (1, 1)  # once per outage, not per retry
-    assert outages(procs.log("beat")) == (1, 1)
+    assert outages(procs.log("relay")) == (2, 2)  # once per outage (at start-up, then this one), not per retry
+    assert outages(procs.log("beat")) == (2, 2)
     assert outages(procs.log("worker"))[0] == 1  # one pool process
 
     # Redis (the broker) goes away under all three
@@ -125,8 +130,8 @@ def test_relay_worker_and_beat_ride_out_a_postgresql_and_a_redis_outage(behind_p
         procs.check_alive(name)
     redis.start()
     wait_until(lambda: delivered_once(during_redis) and reaped(job), timeout=60, what="delivery and reaping after")
-    assert outages(procs.log("relay")) == (2, 2)
-    assert outages(procs.log("beat"))[0] == 2
+    assert outages(procs.log("relay")) == (3, 3)
+    assert outages(procs.log("beat"))[0] == 3
 
     everything = before + during + relayed + during_redis
     assert Receipt.objects.count() == len(everything) and delivered_once(everything)
