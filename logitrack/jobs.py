@@ -2,16 +2,22 @@
 
 Tasks are addressed by their registered name, the message contract. `enqueue_on_commit` defers the
 send until the surrounding transaction commits, so a rolled-back write never starts a job. In the
-embedded default (CELERY_TASK_ALWAYS_EAGER) the task runs in-process at that point.
+embedded default (CELERY_TASK_ALWAYS_EAGER) the task runs in-process at that point, except a task routed to one of
+EMBEDDED_BACKGROUND_QUEUES (the long `routing` jobs): that one runs on a background thread of this process, one
+after another, so the request that queued it answers at once, as on the full stack. The thread is joined at exit:
+a command that queued a job ends after it.
 """
 
 from __future__ import annotations
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import structlog
 from celery import current_app
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 from kombu.exceptions import OperationalError
 
 log = structlog.get_logger(__name__)
@@ -31,6 +37,9 @@ def enqueue(
         task = current_app.tasks.get(task_name)
     if task is None:
         raise LookupError(f"no Celery task registered as {task_name!r}")
+    if task.app.conf.task_always_eager and _in_background(task, options, args, kwargs):
+        _background().submit(_run_in_background, task, args, kwargs or {})
+        return
     try:
         task.apply_async(args=args, kwargs=kwargs or {}, **options)
     except OperationalError as exc:
@@ -49,3 +58,24 @@ def enqueue_on_commit(task_name: str, /, **kwargs: Any) -> None:
             log.warning("jobs.not_sent", task=task_name, job_kwargs=kwargs, exc_info=True)
 
     transaction.on_commit(send)
+
+
+def _in_background(task: Any, options: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> bool:
+    queue = task.app.amqp.router.route(dict(options), task.name, args, kwargs or {})["queue"]
+    return getattr(queue, "name", queue) in settings.EMBEDDED_BACKGROUND_QUEUES
+
+
+@functools.cache  # started on first use
+def _background() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-jobs")
+
+
+def _run_in_background(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        result = task.apply(args=args, kwargs=kwargs)
+        if result.failed():
+            log.error("jobs.failed", task=task.name, error=repr(result.result))
+    except Exception:
+        log.exception("jobs.failed", task=task.name)
+    finally:
+        connections.close_all()  # this thread's connections only: not held between jobs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import time
 from typing import Any
 
 import structlog
@@ -51,6 +52,23 @@ class RedactQueryTokens(logging.Filter):
         return True
 
 
+class RepeatsFilter(logging.Filter):
+    """One line per outage from a library's own reconnect loop (psycopg's pool, Celery's consumer and beat log
+    every try): a record repeating the message of one logged less than `quiet` seconds before is dropped, so a
+    burst of retries gives its first line only."""
+
+    def __init__(self, quiet: float = 60.0) -> None:
+        super().__init__()
+        self.quiet = quiet
+        self._last: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key, now = (record.name, str(record.msg)[:200]), time.monotonic()
+        last = self._last.get(key)
+        self._last[key] = now  # a quiet gap, not the first line, starts the next outage's line
+        return last is None or now - last > self.quiet
+
+
 SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -60,13 +78,20 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
+RETRYING_LOGGERS = ("psycopg.pool", "celery.worker.consumer.consumer", "celery.beat")
+
+
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:
     """A dictConfig routing stdlib and structlog output through one formatter."""
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}, "redact_tokens": {"()": RedactQueryTokens}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "redact_tokens": {"()": RedactQueryTokens},
+            "retry_repeats": {"()": RepeatsFilter},
+        },
         "formatters": {
             "structured": {
                 "()": structlog.stdlib.ProcessorFormatter,
@@ -97,6 +122,8 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             # uvicorn.error keeps uvicorn's own handler (it has none itself: it propagates to "uvicorn").
             "uvicorn.error": {"filters": ["redact_tokens"]},
             "uvicorn.access": {"handlers": ["console"], "filters": ["redact_tokens"], "propagate": False},
+            # libraries that log every reconnect try: one line per outage (see logitrack.resilience)
+            **{name: {"filters": ["retry_repeats"]} for name in RETRYING_LOGGERS},
         },
     }
 

@@ -19,8 +19,9 @@ import time
 import structlog
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels_redis import pubsub
 
-from logitrack import jsonlimits
+from logitrack import jsonlimits, resilience
 from logitrack.principal import Principal
 
 log = structlog.get_logger("logitrack.realtime")
@@ -175,3 +176,35 @@ def browser_origin_validator(application):
     if settings.DEBUG and not hosts:
         hosts = [".localhost", "127.0.0.1", "[::1]"]
     return _Validator(application, hosts)
+
+
+class _Shard(pubsub.RedisSingleShardConnection):
+    """channels_redis's connection to one Redis, whose reader retries a lost Redis once a second for ever and logs
+    a traceback every time. This one backs off (capped, jittered) and logs the outage once (logitrack.resilience);
+    redis-py subscribes its channels again when it reconnects, as before."""
+
+    async def _do_receiving(self) -> None:
+        backoff = resilience.Backoff("channel_layer.receive")
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    backoff.succeeded()
+                    self._receive_message(message)
+                else:
+                    await asyncio.sleep(0.1)
+            except (TimeoutError, asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception as exc:
+                await asyncio.sleep(backoff.failed(exc))
+
+
+class PubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
+    """The Redis pub/sub channel layer (CHANNEL_LAYER_BACKEND's default) with `_Shard`'s reader."""
+
+    def _get_layer(self):
+        layer = super()._get_layer()
+        if not getattr(layer, "_resilient_shards", False):  # swapped before first use: nothing connected yet
+            layer._shards = [_Shard(shard.host, layer) for shard in layer._shards]
+            layer._resilient_shards = True
+        return layer

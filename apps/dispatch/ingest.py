@@ -21,6 +21,7 @@ from django.db import close_old_connections
 
 from apps.dispatch import feed, live, selectors, services
 from apps.dispatch.contracts import Ping
+from logitrack import resilience
 
 log = structlog.get_logger(__name__)
 Ack = Callable[[list[uuid.UUID]], Awaitable[None]]
@@ -36,6 +37,9 @@ class Ingestor:
         self._flush: asyncio.Task | None = None
         self._unstored: list[tuple[list, list]] = []
         self._writer: asyncio.Task | None = None
+        # Redis (live map, screens) and the database (history) fail apart; an outage is logged once, not per batch
+        self.live_outage = resilience.Backoff("dispatch.ingest_live")
+        self.store_outage = resilience.Backoff("dispatch.ingest_store")
 
     def submit(self, driver_id: uuid.UUID, fleet_id: uuid.UUID, pings: list[Ping], ack: Ack) -> None:
         self._pending += [(driver_id, fleet_id, p, ack) for p in pings]
@@ -54,9 +58,10 @@ class Ingestor:
                 by_fleet.setdefault(position.fleet_id, []).append(position)
             for fleet_id, positions in by_fleet.items():
                 await feed.positions_async(fleet_id, positions, sequences[fleet_id])
-        except Exception:  # nothing is acked, so the apps resend; the ping ids make that harmless
-            log.exception("dispatch.ingest_failed", pings=len(batch))
+        except Exception as exc:  # nothing is acked, so the apps resend (with their backoff); ping ids dedupe
+            self.live_outage.failed(exc, pings=len(batch))
             return
+        self.live_outage.succeeded()
         self._unstored.append((batch, moved))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write())
@@ -68,10 +73,11 @@ class Ingestor:
             moved = [p for _, m in waiting for p in m]
             try:
                 await _store([(d, f, p) for d, f, p, _ in batch], moved)
-            except Exception:  # not acked: the apps resend
-                log.exception("dispatch.ingest_store_failed", pings=len(batch))
+            except Exception as exc:  # not acked: the apps resend
+                self.store_outage.failed(exc, pings=len(batch))
                 await sync_to_async(close_old_connections)()  # a broken connection is replaced next time
                 continue
+            self.store_outage.succeeded()
             acks: dict[Ack, list[uuid.UUID]] = {}
             for _, _, ping, ack in batch:
                 acks.setdefault(ack, []).append(ping.ping_id)
@@ -138,12 +144,17 @@ class DutyRoster:
                 self.set(driver_id, driver_id in on and driver_id in self._connected)
 
     async def _follow(self) -> None:
+        every = max(0.5, settings.DISPATCH_DUTY_RECHECK_SECONDS)
+        wait, outage = every, resilience.Backoff("dispatch.duty_roster", cap=every)
         while self._connected:
-            await asyncio.sleep(max(0.5, settings.DISPATCH_DUTY_RECHECK_SECONDS))
+            await asyncio.sleep(wait)
             try:
                 await self._refresh(list(self._connected))
-            except Exception:  # keep the last answer; try again next round
-                log.exception("dispatch.duty_refresh_failed", drivers=len(self._connected))
+            except Exception as exc:  # keep the last answer; try again after the backoff (at most a round)
+                wait = outage.failed(exc, drivers=len(self._connected))
+                continue
+            outage.succeeded()
+            wait = every
 
 
 # one batched query per round, so it can share the process's database thread

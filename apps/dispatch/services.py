@@ -26,7 +26,7 @@ from apps.dispatch.contracts import (
 )
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
 from apps.trips.contracts import IllegalTransition, StaleVersion, TripStatus
-from logitrack import jobs
+from logitrack import jobs, offload
 
 # ---- live positions -------------------------------------------------------------------------------------
 
@@ -361,9 +361,11 @@ def _job_fail(job_id: uuid.UUID, error: str) -> None:
         feed.to_fleet(job.fleet_id, "job", {"job": _job_json(job)})
 
 
-def routing_job_run(*, job_id: uuid.UUID, worker: str = "") -> RoutingJob | None:
+def routing_job_run(*, job_id: uuid.UUID, worker: str = "", solve_in_child: bool = False) -> RoutingJob | None:
     """Run a queued job (the Celery task's body). A redelivered job whose earlier run died is run again until
-    DISPATCH_JOB_MAX_ATTEMPTS, then failed; a finished job is left alone (duplicate delivery)."""
+    DISPATCH_JOB_MAX_ATTEMPTS, then failed; a finished job is left alone (duplicate delivery). With
+    `solve_in_child` the solver runs in a child process (logitrack.offload) and this process writes the plan; a
+    child that dies counts as a worker that died."""
     with transaction.atomic():
         job = RoutingJob.objects.select_for_update().filter(id=job_id).first()
         if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
@@ -380,13 +382,20 @@ def routing_job_run(*, job_id: uuid.UUID, worker: str = "") -> RoutingJob | None
         _job_fail(job_id, f"the worker running it stopped {job.attempts} times")
         return RoutingJob.objects.get(id=job_id)
     try:
-        _optimise(job)
+        _optimise(job, solve_in_child=solve_in_child)
+    except offload.ChildDied:
+        if job.attempts >= settings.DISPATCH_JOB_MAX_ATTEMPTS:
+            _job_fail(job_id, f"the solver process stopped {job.attempts} times")
+        elif RoutingJob.objects.filter(id=job_id, status=JobStatus.RUNNING, attempts=job.attempts).update(
+            status=JobStatus.QUEUED, updated_at=timezone.now()
+        ):  # as the reaper does for a worker that died, at once
+            jobs.enqueue("dispatch.optimize_routes", kwargs={"job_id": str(job_id)}, time_limit=job.seconds + 120)
     except Exception as exc:  # whatever went wrong, the job ends failed and says why
         _job_fail(job_id, f"{type(exc).__name__}: {exc}")
     return RoutingJob.objects.get(id=job_id)
 
 
-def _optimise(job: RoutingJob) -> None:
+def _optimise(job: RoutingJob, *, solve_in_child: bool = False) -> None:
     origin = timezone.now()
     built = planning.build(fleet_id=job.fleet_id, origin=origin)
     routes, dropped, stats = (
@@ -396,8 +405,13 @@ def _optimise(job: RoutingJob) -> None:
     )
     if built.model is not None:
         initial = planning.routes_from_json(built, job.from_plan.routes) if job.from_plan else None
-        solved = optimization.solve_model(
-            built.model, seconds=job.seconds, workers=settings.DISPATCH_SOLVER_WORKERS, initial=initial or None
+        solve = offload.run if solve_in_child else _call  # the child gets the plain model and returns a plain plan
+        solved = solve(
+            optimization.solve_model,
+            built.model,
+            seconds=job.seconds,
+            workers=settings.DISPATCH_SOLVER_WORKERS,
+            initial=initial or None,
         )
         if solved is None:
             raise RuntimeError("the solver found no plan within its time limit")
@@ -422,6 +436,10 @@ def _optimise(job: RoutingJob) -> None:
         job.save(update_fields=["status", "finished_at", "stats", "updated_at"])
         feed.to_fleet(job.fleet_id, "job", {"job": _job_json(job)})
         feed.to_fleet(job.fleet_id, "plan", {"plan": plan_json(plan)})
+
+
+def _call(fn, /, *args, **kwargs):
+    return fn(*args, **kwargs)
 
 
 def routing_jobs_reap() -> int:

@@ -14,8 +14,11 @@ def prune_positions() -> int:
 @shared_task(name="dispatch.optimize_routes", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def optimize_routes(self, job_id: str) -> None:
     # No soft time limit: the solver stops on its own limit (a soft limit can make OR-Tools report a bogus
-    # optimum). The hard limit is set per job when it is queued.
-    services.routing_job_run(job_id=job_id, worker=self.request.hostname or "")
+    # optimum). The hard limit is set per job when it is queued. Run eagerly (the embedded default, in the web
+    # process) the solve goes to a child process, so the web process keeps answering while OR-Tools holds the GIL.
+    services.routing_job_run(
+        job_id=job_id, worker=self.request.hostname or "", solve_in_child=bool(self.request.is_eager)
+    )
 
 
 @shared_task(name="dispatch.reap_routing_jobs", ignore_result=True)

@@ -125,10 +125,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # Pub/sub: a group message is published once and each web process hands it to its own members, instead of
     # one Redis list per member popped one round trip at a time (which could not keep up with 20 screens of a
-    # busy fleet). Pushes are at most once either way; screens resync over REST after a gap.
+    # busy fleet). Pushes are at most once either way; screens resync over REST after a gap. Our subclass only
+    # changes how its reader rides out a Redis outage (logitrack.realtime).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": env.str("CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"),
+            "BACKEND": env.str("CHANNEL_LAYER_BACKEND", default="logitrack.realtime.PubSubChannelLayer"),
             # redis-py 8 reads with a 5 s socket timeout by default: a quiet subscription must outlast it
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}]},
         }
@@ -270,6 +271,10 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded default: jobs run in-proces
 # ... and the beat schedule runs in the web process (logitrack.periodic); no effect on the full stack
 EMBEDDED_PERIODIC_JOBS = env.bool("EMBEDDED_PERIODIC_JOBS", default=True)
 CELERY_TASK_EAGER_PROPAGATES = False
+# ... except tasks routed to these queues: they run on a background thread, so the request answers at once
+EMBEDDED_BACKGROUND_QUEUES = env.list("EMBEDDED_BACKGROUND_QUEUES", default=["routing"])
+# child processes for CPU-bound work asked for in this process (logitrack.offload: embedded route optimisation)
+OFFLOAD_PROCESSES = env.int("OFFLOAD_PROCESSES", default=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"dispatch.optimize_*": {"queue": "routing"}}
 CELERY_TASK_ACKS_LATE = True
@@ -282,8 +287,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_CONSUMER = "logitrack.worker:Consumer"  # survives a Redis restart; see the module
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler, made to ride out an outage of PostgreSQL or the broker (see the module)
+CELERY_BEAT_SCHEDULER = "logitrack.periodic:DatabaseScheduler"
+# A worker, beat or publisher that lost the broker reconnects for as long as it takes (Celery gives up after 100
+# tries by default, and the worker then exits: after about 50 minutes of a Redis outage nothing was consuming).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
+
+# ---- outages: how long-running loops retry a database, Redis or broker that went away (logitrack.resilience) ----
+OUTAGE_BACKOFF_BASE_SECONDS = env.float("OUTAGE_BACKOFF_BASE_SECONDS", default=0.5)
+OUTAGE_BACKOFF_MAX_SECONDS = env.float("OUTAGE_BACKOFF_MAX_SECONDS", default=30.0)
 
 # ---- outbox ----------------------------------------------------------------------------
 OUTBOX_SINKS = env.list("OUTBOX_SINKS", default=["logitrack.outbox.sinks.CelerySink"])

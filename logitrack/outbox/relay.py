@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from logitrack import resilience
 from logitrack.outbox.models import OutboxMessage
 from logitrack.outbox.sinks import Sink, configured_sinks
 
@@ -40,12 +41,16 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
 
 
 def _record_failure(exc: Exception) -> None:
-    """Count a failed relay attempt on the oldest pending row so operators can see a stuck relay."""
-    oldest = OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").first()
-    if oldest is not None:
-        OutboxMessage.objects.filter(id=oldest.id).update(
-            relay_attempts=oldest.relay_attempts + 1, last_error=repr(exc)[:2000]
-        )
+    """Count a failed relay attempt on the oldest pending row so operators can see a stuck relay. Best effort: when
+    the database itself is what failed, there is nothing to write to, and the relay must not die trying."""
+    try:
+        oldest = OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").first()
+        if oldest is not None:
+            OutboxMessage.objects.filter(id=oldest.id).update(
+                relay_attempts=oldest.relay_attempts + 1, last_error=repr(exc)[:2000]
+            )
+    except Exception:
+        resilience.close_broken_connections()
 
 
 def relay_pending(*, sinks: Sequence[Sink] | None = None, limit: int = 100) -> int:
@@ -64,19 +69,20 @@ def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
 
 
 def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None = None, limit: int = 100) -> int:
-    """The relay process loop: drain, sleep when idle, back off when a sink fails."""
+    """The relay process loop: drain, sleep when idle. When the database or the broker cannot be reached it keeps
+    the rows, backs off (capped, jittered) and tries again until they answer, logging the outage once."""
     poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds
-    total, failures = 0, 0
+    total, backoff = 0, resilience.Backoff("outbox.relay")
     while not should_stop():
         try:
             count = relay_batch(limit=limit)
-            failures = 0
-        except Exception as exc:  # a sink (broker) is down: keep rows, retry later
-            failures += 1
-            log.exception("outbox.relay_failed", failures=failures)
+        except Exception as exc:  # rows stay unpublished: at least once
+            delay = backoff.failed(exc)
+            resilience.close_broken_connections()
             _record_failure(exc)
-            _sleep(min(poll * 2**failures, 30.0), should_stop)
+            _sleep(delay, should_stop)
             continue
+        backoff.succeeded(relayed=count)
         total += count
         if count == 0:
             _sleep(poll, should_stop)

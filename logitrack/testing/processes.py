@@ -7,8 +7,10 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,14 +27,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def process_env(*, redis_url: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment a child needs to share this test's database (test_<name>) and Redis (this test's own
-    Redis when `redis_url` is given)."""
+def database_url(*, host: str | None = None, port: int | None = None) -> str:
+    """This test's database (test_<name>), optionally reached at another address (a `TcpProxy` in front of it)."""
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host or db['HOST']}:{port or db['PORT']}/{db['NAME']}"
+
+
+def process_env(*, redis_url: str | None = None, embedded: bool = False, **extra: str) -> dict[str, str]:
+    """The environment a child needs to share this test's database (test_<name>) and Redis (this test's own
+    Redis when `redis_url` is given). `embedded`: the embedded default instead (no PostgreSQL, no Redis; give
+    it LOGITRACK_VAR_DIR for its SQLite file)."""
+    if embedded:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+        return {**env, "PYTHONUNBUFFERED": "1", "DJANGO_SETTINGS_MODULE": "config.settings.test", **extra}
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url or settings.REDIS_URL,
         "PYTHONUNBUFFERED": "1",
     }
@@ -45,11 +55,20 @@ def process_env(*, redis_url: str | None = None, **extra: str) -> dict[str, str]
 
 class Processes:
     """Children started in their own process groups, logged to `log_dir/<name>.log`. `redis_url` points every
-    child at a private Redis (see `RedisServer`) instead of the test settings' one; `env` is added to each."""
+    child at a private Redis (see `RedisServer`) instead of the test settings' one; `env` is added to each;
+    `embedded` starts them in the embedded default (see `process_env`)."""
 
-    def __init__(self, log_dir: Path, *, redis_url: str | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        redis_url: str | None = None,
+        env: dict[str, str] | None = None,
+        embedded: bool = False,
+    ) -> None:
         self.log_dir = log_dir
         self.redis_url = redis_url
+        self.embedded = embedded
         self.env = dict(env or {})
         self.children: list[tuple[str, subprocess.Popen]] = []
 
@@ -61,7 +80,7 @@ class Processes:
         proc = subprocess.Popen(
             argv,
             cwd=ROOT,
-            env=process_env(redis_url=self.redis_url, **{**self.env, **env}),
+            env=process_env(redis_url=self.redis_url, embedded=self.embedded, **{**self.env, **env}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -250,6 +269,96 @@ class RedisServer:
 
     def log(self) -> str:
         return (self.data_dir / "redis.log").read_text(errors="replace")
+
+
+class TcpProxy:
+    """A TCP relay from a free local port to `target` (the shared PostgreSQL), for tests that take a server away
+    from the processes under test without touching the server others use. `cut()` resets every live connection
+    and refuses new ones, which is what a restarting PostgreSQL looks like to its clients; `restore()` accepts
+    again on the same port."""
+
+    def __init__(self, target_host: str, target_port: int, *, port: int | None = None) -> None:
+        self.target = (target_host, int(target_port))
+        self.port = port or free_port()
+        self._listener: socket.socket | None = None
+        self._pairs: set[tuple[socket.socket, socket.socket]] = set()
+        self._lock = threading.Lock()
+        self.connections = 0  # accepted since start: a client that reconnected shows here
+
+    @classmethod
+    def to_database(cls) -> TcpProxy:
+        db = connection.settings_dict
+        return cls(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
+
+    def database_url(self) -> str:
+        return database_url(host="127.0.0.1", port=self.port)
+
+    def start(self) -> TcpProxy:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(128)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), name="tcp-proxy-accept", daemon=True).start()
+        return self
+
+    restore = start
+
+    def cut(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()  # new connections are refused
+        with self._lock:
+            pairs, self._pairs = self._pairs, set()
+        for pair in pairs:
+            for sock in pair:
+                _reset(sock)
+
+    stop = cut
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # closed by cut()
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                _reset(client)
+                continue
+            upstream.settimeout(None)
+            pair = (client, upstream)
+            with self._lock:
+                if self._listener is not listener:  # cut meanwhile
+                    _reset(client)
+                    _reset(upstream)
+                    return
+                self._pairs.add(pair)
+                self.connections += 1
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst, pair), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, pair: tuple[socket.socket, socket.socket]) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        with self._lock:
+            self._pairs.discard(pair)
+        for sock in pair:
+            _reset(sock)
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a TCP reset (linger 0), as a server process that dies leaves its clients."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)  # wakes the pump thread blocked reading it
+    except OSError:
+        pass
+    sock.close()
 
 
 def worker_name(name: str) -> str:

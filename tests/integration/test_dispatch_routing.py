@@ -298,6 +298,58 @@ def test_a_routing_job_runs_on_the_routing_worker_and_survives_the_worker_being_
     check_plan(services.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
 
 
+def spawned_children() -> list[int]:
+    """This process's children started by multiprocessing's spawn (the solver pool), not its resource tracker."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and b"spawn_main" in command:
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def embedded_jobs(settings):
+    """Jobs run as in the embedded default: eagerly, the routing queue on this process's background thread."""
+    from celery import current_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_embedded_job_whose_solver_process_dies_runs_again_and_finishes(busy_fleet, embedded_jobs):
+    world, _, _ = busy_fleet
+    dispatcher = world.fleets.a.client("dispatcher")
+    created = dispatcher.post(f"/api/v1/dispatch/fleets/{world.fleet_id}/routing-jobs/", {"seconds": 6}, format="json")
+    assert created.status_code == 202 and created.json()["status"] == "queued"  # answered before the solve
+    job_id = created.json()["id"]
+    wait_until(
+        lambda: RoutingJob.objects.filter(id=job_id, status="running").exists() and spawned_children(),
+        timeout=60,
+        what="the solve to start in a child process",
+    )
+    for pid in spawned_children():
+        os.kill(pid, signal.SIGKILL)  # the solver's process dies mid-solve; the web process does not
+    ended = wait_until(
+        lambda: RoutingJob.objects.filter(id=job_id, status__in=["succeeded", "failed"]).first(),
+        timeout=90,
+        what="the job to reach a terminal state",
+    )
+    assert (ended.status, ended.attempts, ended.error) == ("succeeded", 2, "")
+    check_plan(services.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_operators_optimise_from_the_command_line(busy_fleet, settings, capsys):
     from django.core.management import call_command

@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +75,72 @@ def test_dispatch_runs_on_the_embedded_default_too(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "skipped" not in result.stdout
+
+
+GIVEN = """
+import json, django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from tests.e2e.conftest import build_operator
+operator = build_operator(drivers=3, auto_dispatch=False)
+print(json.dumps({"fleet_id": str(operator.fleet_id), "dispatcher": operator.dispatcher_email}))
+"""
+
+
+def test_the_embedded_server_keeps_answering_while_a_route_is_optimised(tmp_path):
+    """The embedded default solves routes in a child process: while a multi-second solve runs, the web process
+    answers /healthz and the job's own status, and the POST that queued it answered 202 before it finished."""
+    from logitrack.testing.processes import Processes, wait_until
+    from tests.e2e.clients import PASSWORD, Api
+    from tests.e2e.test_resilience import SPOTS, booking
+
+    env = {"LOGITRACK_VAR_DIR": str(tmp_path / "var"), "OUTBOX_INLINE_RELAY": "true"}  # as the embedded default
+    procs = Processes(tmp_path, embedded=True, env=env)
+    try:
+        given = procs.start("given", "-c", GIVEN)
+        assert given.wait(120) == 0, procs.log("given")[-3000:]
+        operator = json.loads(procs.log("given").strip().splitlines()[-1])
+        base = procs.web()
+        customer = Api(base)
+        account = {"email": "booker@example.test", "password": PASSWORD, "display_name": "Booker"}
+        customer.expect(201, "POST", "/api/v1/identity/register/", json=account)
+        customer.login(account["email"])
+        for pickup, dropoff in SPOTS:
+            customer.expect(201, "POST", "/api/v1/trips/trips/", json=booking(operator["fleet_id"], pickup, dropoff))
+        dispatcher = Api(base).login(operator["dispatcher"])
+
+        answers: list[float] = []  # when each /healthz answer arrived
+        stop = threading.Event()
+
+        def probe() -> None:
+            health = Api(base)
+            while not stop.is_set():
+                if health.call("GET", "/healthz", timeout=30).status_code == 200:
+                    answers.append(time.monotonic())
+                time.sleep(0.05)
+
+        prober = threading.Thread(target=probe, daemon=True)
+        prober.start()
+        job = dispatcher.expect(
+            202, "POST", f"/api/v1/dispatch/fleets/{operator['fleet_id']}/routing-jobs/", json={"seconds": 4}
+        )
+        seen: list[tuple[float, str]] = []  # (when the answer arrived, the job's status), polled from here on
+
+        def finished() -> bool:
+            status = dispatcher.get(f"/api/v1/dispatch/routing-jobs/{job['id']}/")["status"]
+            seen.append((time.monotonic(), status))
+            return status in ("succeeded", "failed")
+
+        wait_until(finished, timeout=60, interval=0.1, what="the routing job to finish")
+        stop.set()
+        prober.join(30)
+    finally:
+        procs.stop_all()
+
+    assert seen[-1][1] == "succeeded", procs.log("web")[-3000:]
+    running = [at for at, status in seen if status in ("queued", "running")]
+    assert seen[0][1] in ("queued", "running")  # the POST answered before the job finished
+    assert len(running) >= 3, seen  # and the job's status kept answering while it ran
+    during = [at for at in answers if running[0] <= at <= running[-1]]
+    assert len(during) >= 5, f"{len(during)} /healthz answers in {running[-1] - running[0]:.1f}s of solving"
