@@ -88,9 +88,9 @@ def shift_problems(
 
 
 def vehicle_capacity(*, vehicle_id: uuid.UUID):
-    """(capacity, licence class needed) of a shift's vehicle."""
+    """(type, capacity, licence class needed) of a shift's vehicle."""
     vehicle = fleet_api.vehicle_get(vehicle_id=vehicle_id)
-    return vehicle.capacity, vehicle.required_licence_class
+    return vehicle.type.value, vehicle.capacity, vehicle.required_licence_class
 
 
 def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:

@@ -29,6 +29,8 @@ from apps.trips.contracts import (
     StopStatus,
     TripNotFound,
     TripStatus,
+    VehicleTypeMismatch,
+    vehicle_serves_booking,
 )
 from apps.trips.events import (
     TripAssignedV1,
@@ -394,7 +396,12 @@ def _shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False
     when = trip.requested_for or timezone.now()
     if not shift.starts_at - dt.timedelta(minutes=30) <= when <= shift.ends_at:
         raise IllegalTransition("the trip falls outside the shift", code="trips.outside_shift")
-    capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
+    vehicle_type, capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
+    if not vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicle_type):
+        raise VehicleTypeMismatch(
+            f"the trip was booked for a {trip.vehicle_type}; the shift's vehicle is a {vehicle_type}",
+            extra={"booked_vehicle_type": trip.vehicle_type, "vehicle_type": vehicle_type},
+        )
     on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
     if sequenced:
         on_board = on_board.none()
@@ -421,9 +428,15 @@ def _shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False
 
 @transaction.atomic
 def offer_make(
-    *, trip_id: uuid.UUID, shift_id: uuid.UUID, actor_id: uuid.UUID | None, timeout_s: int | None = None
+    *,
+    trip_id: uuid.UUID,
+    shift_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    timeout_s: int | None = None,
+    role: str = "dispatcher",
 ) -> Offer:
-    """Offer a requested trip to a shift's driver; it lapses after `timeout_s` (OFFER_TIMEOUT_SECONDS)."""
+    """Offer a requested trip to a shift's driver; it lapses after `timeout_s` (OFFER_TIMEOUT_SECONDS).
+    `role` is who offers it on the timeline: a dispatcher, or the system (auto-dispatch)."""
     trip = _locked(trip_id, None)
     if trip.status != TripStatus.REQUESTED:
         raise IllegalTransition(f"a trip that is {trip.status} is not offered", extra={"current_status": trip.status})
@@ -437,7 +450,7 @@ def offer_make(
         driver_id=shift.driver_id,
         expires_at=timezone.now() + dt.timedelta(seconds=timeout_s or settings.OFFER_TIMEOUT_SECONDS),
     )
-    _timeline(trip, action="offer", old=trip.status, actor_id=actor_id, role="dispatcher")
+    _timeline(trip, action="offer", old=trip.status, actor_id=actor_id, role=role)
     publish(
         TripOfferedV1(
             offer_id=offer.id,

@@ -42,6 +42,23 @@ VERSIONED = problems(
 )
 
 
+# a trip goes only on a vehicle of exactly the type it was booked for (apps.trips.contracts.vehicle_serves_booking)
+VEHICLE_TYPE_RULE = (
+    "The shift's vehicle must be of exactly the type the trip was booked for (a bike booking never goes on a van, "
+    "a car ride never on a truck): otherwise `409 trips.vehicle_type_mismatch` with `booked_vehicle_type` and "
+    "`vehicle_type`."
+)
+ASSIGN_PROBLEMS = problems(
+    428,
+    **{
+        "409": "the trip is in another state (`trips.illegal_transition`) or version (`trips.stale_version`), or the "
+        "shift cannot take it: its vehicle is of another type than booked (`trips.vehicle_type_mismatch`), too full "
+        "(`trips.over_capacity`), its driver not eligible (`trips.not_assignable`), it is not open "
+        "(`trips.shift_not_open`) or the trip falls outside it (`trips.outside_shift`)"
+    },
+)
+
+
 class PreconditionRequired(APIException):
     status_code = 428
     default_detail = 'send the version you read in If-Match (the ETag of the trip), e.g. If-Match: W/"3"'
@@ -113,7 +130,11 @@ class TripListApi(APIView):
 
     class BookSerializer(StrictInputSerializer):
         fleet_id = serializers.UUIDField()
-        vehicle_type = serializers.ChoiceField(choices=["bike", "car", "van", "truck"])
+        vehicle_type = serializers.ChoiceField(
+            choices=["bike", "car", "van", "truck"],
+            help_text="the vehicle the trip is quoted for and done with: only a vehicle of exactly this type takes "
+            "it (assignment, offers, auto-dispatch, route plans); a larger one is not an upgrade",
+        )
         service = serializers.ChoiceField(choices=["delivery", "ride"], default="delivery")
         stops = StopInputSerializer(many=True, min_length=2, max_length=services.MAX_STOPS)
         quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
@@ -261,8 +282,9 @@ class AssignApi(APIView):
         tags=["trips"],
         parameters=[IF_MATCH],
         request=InputSerializer,
-        responses={200: TripOutput, **VERSIONED},
+        responses={200: TripOutput, **ASSIGN_PROBLEMS},
         operation_id="trips_assign",
+        description=VEHICLE_TYPE_RULE,
     )
     @idempotent
     def post(self, request, trip_id):
@@ -604,8 +626,18 @@ class OfferCreateApi(APIView):
     @extend_schema(
         tags=["trips"],
         request=InputSerializer,
-        responses={201: OfferOutput, **problems(409)},
+        responses={
+            201: OfferOutput,
+            **problems(
+                **{
+                    "409": "the trip is not waiting or already has an open offer (`trips.offer_open`), or the shift "
+                    "cannot take it (`trips.vehicle_type_mismatch`, `trips.over_capacity`, `trips.not_assignable`, "
+                    "…) — the same checks as an assignment"
+                }
+            ),
+        },
         operation_id="trips_offers_make",
+        description=VEHICLE_TYPE_RULE,
     )
     @idempotent
     def post(self, request, trip_id):
