@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.trips import domain, integrations, selectors, services
-from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
+from apps.trips.contracts import CancelledBy, StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.models import Offer, Shift
 from logitrack import files
 from logitrack.exceptions import NotFound
@@ -311,7 +311,11 @@ class TimelineApi(APIView):
         from_status = serializers.CharField()
         to_status = serializers.CharField()
         actor_id = serializers.UUIDField(allow_null=True)
-        actor_role = serializers.CharField()
+        actor_role = serializers.ChoiceField(
+            choices=[r.value for r in CancelledBy],
+            help_text="`system`: the platform itself, with no `actor_id` (auto-dispatch's offers, lapsed offers, "
+            "cancellations of stale trips or of an erased customer's)",
+        )
         at = serializers.DateTimeField()
         lat = serializers.FloatField(allow_null=True)
         lng = serializers.FloatField(allow_null=True)
