@@ -23,6 +23,7 @@ from apps.dispatch.contracts import (
     PlanNotAcceptable,
     PlanNotFound,
     PlanStatus,
+    UnknownFleet,
 )
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
 from apps.trips.contracts import IllegalTransition, StaleVersion, TripStatus, vehicle_serves_booking
@@ -333,6 +334,8 @@ def routing_job_create(
     *, fleet_id: uuid.UUID, seconds: int, actor_id: uuid.UUID | None, from_plan_id: uuid.UUID | None = None
 ) -> RoutingJob:
     """Queue an optimisation of the fleet's open trips over its open shifts (optionally from a plan)."""
+    if not integrations.fleet_exists(fleet_id=fleet_id):
+        raise UnknownFleet(f"no fleet with id {fleet_id}")
     from_plan = None
     if from_plan_id is not None:
         from_plan = RoutePlan.objects.filter(id=from_plan_id, fleet_id=fleet_id).first()
