@@ -70,6 +70,13 @@ class ShiftOverlap(Conflict):
     code = "trips.shift_overlap"
 
 
+class ProofMissing(IllegalTransition):
+    """A drop-off lacks the proof its fleet requires, or the trip a PIN drop-off: the request is well-formed
+    but the stop's state does not allow it yet (409 wherever it is answered)."""
+
+    code = "trips.proof_missing"
+
+
 class VehicleTypeMismatch(IllegalTransition):
     """The shift's vehicle is not of the type the trip was booked (and quoted) for."""
 

@@ -23,6 +23,7 @@ from apps.trips.contracts import (
     InvalidTrip,
     LoadTooLarge,
     OutsideServiceArea,
+    ProofMissing,
     ShiftOverlap,
     StaleVersion,
     StopKind,
@@ -599,7 +600,7 @@ def trip_transition(
         target == TripStatus.COMPLETED
         and trip.stops.filter(status__in=[StopStatus.PENDING, StopStatus.ARRIVED]).exclude(pin_hash="").exists()
     ):
-        raise IllegalTransition("a drop-off that needs the customer's PIN is not done yet", code="trips.proof_missing")
+        raise ProofMissing("a drop-off that needs the customer's PIN is not done yet")
     if target in domain.TERMINAL:
         trip.ended_at, trip.end_reason = now, reason.strip()
         fields += ["ended_at", "end_reason"]
@@ -702,9 +703,8 @@ def stop_done(
         }
         missing = sorted(k for k in required if not given[k])
         if missing:
-            raise InvalidTrip(
+            raise ProofMissing(
                 "this fleet needs more proof of delivery",
-                code="trips.proof_missing",
                 extra={"errors": {k: ["Required by the fleet."] for k in missing}},
             )
         proof = ProofOfDelivery(

@@ -38,7 +38,11 @@ _VERSION = re.compile(r'(?:W/)?"?([0-9]{1,9})"?', re.ASCII)
 # what a lifecycle step can answer besides the standard problems: another state or version, no If-Match
 VERSIONED = problems(
     428,
-    **{"409": "the trip is in another state (`trips.illegal_transition`) or version (`trips.stale_version`)"},
+    **{
+        "409": "the trip is in another state (`trips.illegal_transition`; `trips.proof_missing` when a drop-off lacks "
+        "the proof its fleet requires or the trip a PIN drop-off, with `errors` naming what is missing) or version "
+        "(`trips.stale_version`)"
+    },
 )
 
 
