@@ -47,6 +47,12 @@ def fleet_rules(*, fleet_id: uuid.UUID, vehicle_type: str) -> FleetRules:
     )
 
 
+def trip_fares(*, trips) -> dict[uuid.UUID, object]:
+    """Billing's quoted and settled totals of many trips, in one call (trip id -> billing's TripFare)."""
+    fares = billing_api.trip_fares(trips=[(t.id, t.quote_id) for t in trips])
+    return {f.trip_id: f for f in fares}
+
+
 def quote_usable(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
     try:
         billing_api.quote_check(quote_id=quote_id, fleet_id=fleet_id)

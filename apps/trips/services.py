@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import itertools
 import secrets
 import uuid
@@ -131,12 +130,12 @@ def _timeline(trip: Trip, *, action: str, old: str, actor_id, role: str, reason:
 @dataclasses.dataclass(frozen=True)
 class Booking:
     trip: Trip
-    tracking_token: str  # shown once, to whoever booked
+    tracking_token: str  # to whoever booked; the customer can read it again on the trip
     pins: dict[int, str]  # drop-off sequence -> PIN, when PINs were asked for
 
 
 def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return domain.secret_hash(secret)
 
 
 @transaction.atomic
@@ -186,8 +185,8 @@ def trip_book(
         parcels=load.parcels,
         seats=load.seats,
     )
-    pins = {
-        i + 1: f"{secrets.randbelow(10_000):04d}"
+    pins = {  # derived, not stored: the customer can read them again on their trip (selectors.owner_secrets)
+        i + 1: domain.drop_off_pin(secret=settings.SECRET_KEY, trip_id=trip.id, sequence=i + 1)
         for i, s in enumerate(stops)
         if require_pin and s.kind == StopKind.DROPOFF
     }
@@ -199,7 +198,7 @@ def trip_book(
             for i, s in enumerate(stops)
         ]
     )
-    token = secrets.token_urlsafe(24)
+    token = domain.tracking_token(secret=settings.SECRET_KEY, trip_id=trip.id)
     TrackingLink.objects.create(
         trip=trip,
         token_hash=_hash(token),

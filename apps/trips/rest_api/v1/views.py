@@ -6,7 +6,7 @@ import re
 import uuid
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -91,6 +91,19 @@ class StopOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
 
 
+class FareOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    quoted_total_minor = serializers.IntegerField(
+        allow_null=True, help_text="minor units, tax included: the quote the trip was booked with (null: none)"
+    )
+    final_total_minor = serializers.IntegerField(
+        allow_null=True,
+        help_text="minor units, tax included: what billing settled (the fare of a completed trip, or a cancellation "
+        "fee); null until then, or when nothing is charged",
+    )
+    final_kind = serializers.ChoiceField(choices=["fare", "cancellation"], allow_null=True)
+
+
 class TripOutput(serializers.Serializer):
     id = serializers.UUIDField()
     fleet_id = serializers.UUIDField()
@@ -108,12 +121,39 @@ class TripOutput(serializers.Serializer):
     vehicle_id = serializers.UUIDField(allow_null=True)
     stops = StopOutput(many=True)
     created_at = serializers.DateTimeField()
+    fare = serializers.SerializerMethodField(help_text="null when the trip has neither a quote nor a settled amount")
+
+    @extend_schema_field(FareOutput(allow_null=True))
+    def get_fare(self, trip):
+        fares = self.context.get("fares")
+        if fares is None:  # one trip on its own; lists pass every page's fares in one call (fares_context)
+            fares = integrations.trip_fares(trips=[trip])
+        fare = fares.get(trip.id)
+        return FareOutput(fare).data if fare is not None else None
 
 
-def _with_etag(trip, status=200):
-    response = Response(TripOutput(trip).data, status=status)
+def fares_context(trips) -> dict:
+    """Serializer context with billing's fares of a page of trips, fetched in one call (no N+1 on a list)."""
+    return {"fares": integrations.trip_fares(trips=list(trips))}
+
+
+def _with_etag(trip, status=200, serializer=TripOutput, context=None):
+    response = Response(serializer(trip, context=context or {}).data, status=status)
     response["ETag"] = f'W/"{trip.version}"'
     return response
+
+
+class TripDetailOutput(TripOutput):
+    tracking_url = serializers.CharField(
+        allow_null=True,
+        help_text="for the trip's customer only (null for anyone else, or once the link expired): the link to share",
+    )
+    pins = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="for the trip's customer only (null for anyone else): drop-off sequence -> PIN, to give the "
+        "recipient",
+    )
 
 
 class StopInputSerializer(serializers.Serializer):
@@ -172,7 +212,7 @@ class TripListApi(APIView):
             qs = qs.filter(status=status)
         if fleet_id:
             qs = qs.filter(fleet_id=fleet_id)
-        return paginated(self, request, qs, TripOutput)
+        return paginated(self, request, qs, TripOutput, context=fares_context)
 
     class BookedOutput(TripOutput):
         tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
@@ -209,9 +249,13 @@ class TripListApi(APIView):
             require_pin=v["require_pin"],
         )
         response = _with_etag(booking.trip, status=201)
-        response.data["tracking_url"] = request.build_absolute_uri(f"/api/v1/trips/track/{booking.tracking_token}/")
+        response.data["tracking_url"] = _tracking_url(request, booking.tracking_token)
         response.data["pins"] = {str(k): pin for k, pin in booking.pins.items()}
         return response
+
+
+def _tracking_url(request, token: str) -> str:
+    return request.build_absolute_uri(f"/api/v1/trips/track/{token}/")
 
 
 def _driver_ids(principal) -> set:
@@ -229,9 +273,22 @@ def _trip(request, trip_id):
 class TripDetailApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
 
-    @extend_schema(tags=["trips"], responses={200: TripOutput}, operation_id="trips_get")
+    @extend_schema(
+        tags=["trips"],
+        responses={200: TripDetailOutput},
+        operation_id="trips_get",
+        description="The trip. Its customer also gets the tracking link and the drop-off PINs again "
+        "(`tracking_url`, `pins`); everyone else sees them as null.",
+    )
     def get(self, request, trip_id):
-        return _with_etag(_trip(request, trip_id))
+        principal = require_principal(request)
+        trip = _trip(request, trip_id)
+        trip.tracking_url, trip.pins = None, None
+        if trip.customer_id is not None and trip.customer_id == principal.user_id:
+            token, pins = selectors.owner_secrets(trip=trip)
+            trip.tracking_url = _tracking_url(request, token) if token else None
+            trip.pins = {str(k): pin for k, pin in pins.items()}
+        return _with_etag(trip, serializer=TripDetailOutput)
 
 
 class TransitionApi(APIView):
