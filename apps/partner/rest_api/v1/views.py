@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -370,21 +370,65 @@ class DriverPhotoApi(APIView):
         )
 
 
+class KycUpload(StrictInputSerializer):
+    """What every document upload carries; each type below adds its own fields (all of them required unless said),
+    so the schema tells a client exactly what each `type` needs (oneOf by `type`)."""
+
+    file = serializers.FileField(allow_empty_file=True, help_text="the scan: PDF, JPEG or PNG, at most 10 MiB")
+
+
+class DrivingLicenceUpload(KycUpload):
+    """A driving licence: every field required."""
+
+    type = serializers.ChoiceField(choices=[KycDocumentType.DRIVING_LICENCE.value])
+    number = serializers.CharField(max_length=40)
+    classes = serializers.RegexField(
+        r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", help_text="licence classes, comma-separated, e.g. B,C1"
+    )
+    issued_on = serializers.DateField()
+    expires_on = serializers.DateField(help_text="not in the past, not before issued_on")
+
+
+class IdentityDocumentUpload(KycUpload):
+    """A passport, ID card or residence permit: every field required."""
+
+    type = serializers.ChoiceField(choices=[KycDocumentType.IDENTITY_DOCUMENT.value])
+    document_type = serializers.ChoiceField(choices=["passport", "id_card", "residence_permit"])
+    number = serializers.CharField(max_length=40)
+    expires_on = serializers.DateField(help_text="not in the past")
+
+
+class BackgroundCheckUpload(KycUpload):
+    """A criminal-record certificate: every field but `expires_on` required."""
+
+    type = serializers.ChoiceField(choices=[KycDocumentType.BACKGROUND_CHECK.value])
+    provider = serializers.CharField(max_length=100, help_text="who ran the check")
+    reference = serializers.CharField(max_length=100, help_text="the provider's reference of the certificate")
+    checked_on = serializers.DateField()
+    expires_on = serializers.DateField(
+        required=False, help_text="optional: when the fleet wants a fresh check (not before checked_on)"
+    )
+
+
+KYC_UPLOADS: dict[KycDocumentType, type[KycUpload]] = {
+    KycDocumentType.DRIVING_LICENCE: DrivingLicenceUpload,
+    KycDocumentType.IDENTITY_DOCUMENT: IdentityDocumentUpload,
+    KycDocumentType.BACKGROUND_CHECK: BackgroundCheckUpload,
+}
+KYC_UPLOAD_SCHEMA = PolymorphicProxySerializer(
+    component_name="PartnerKycUpload",
+    serializers={t.value: s for t, s in KYC_UPLOADS.items()},
+    resource_type_field_name="type",
+)
+
+
+class _KycType(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
+
+
 class MyDocumentsApi(APIView):
     permission_classes = [DRIVERS]
     parser_classes = [MultiPartParser, JSONParser]
-
-    class UploadSerializer(StrictInputSerializer):
-        type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
-        file = serializers.FileField(allow_empty_file=True)
-        expires_on = serializers.DateField(required=False)
-        number = serializers.CharField(max_length=40, required=False)
-        classes = serializers.RegexField(r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", required=False)
-        issued_on = serializers.DateField(required=False)
-        document_type = serializers.ChoiceField(choices=["passport", "id_card", "residence_permit"], required=False)
-        provider = serializers.CharField(max_length=100, required=False)
-        reference = serializers.CharField(max_length=100, required=False)
-        checked_on = serializers.DateField(required=False)
 
     @extend_schema(
         tags=["driver app"],
@@ -398,14 +442,20 @@ class MyDocumentsApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM],
-        request={"multipart/form-data": UploadSerializer},
+        request={"multipart/form-data": KYC_UPLOAD_SCHEMA},
         responses={201: DocumentOutput, **ME},
         operation_id="partner_me_documents_upload",
+        description="Upload a KYC document. Which fields it needs depends on its `type` (the request body is one of "
+        "three schemas, told apart by `type`): a `driving_licence` needs `number`, `classes`, `issued_on` and "
+        "`expires_on`; an `identity_document` `document_type`, `number` and `expires_on`; a `background_check` "
+        "`provider`, `reference` and `checked_on` (`expires_on` optional). A field another type has is refused.",
     )
     @idempotent
     def post(self, request):
         driver = _me(request)
-        data = self.UploadSerializer(data=request.data)
+        kind = _KycType(data={"type": request.data.get("type")} if hasattr(request.data, "get") else {})
+        kind.is_valid(raise_exception=True)
+        data = KYC_UPLOADS[KycDocumentType(kind.validated_data["type"])](data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload, doc_type = values.pop("file"), KycDocumentType(values.pop("type"))
