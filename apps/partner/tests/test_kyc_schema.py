@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.partner.models import KycDocument
 from apps.partner.tests.factories import PDF
+from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/partner/me/"
@@ -22,25 +23,41 @@ OPTIONAL = {"driving_licence": set(), "identity_document": set(), "background_ch
 
 
 def _resolve(schema, node):
-    while "$ref" in node:
-        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    while "$ref" in node or len(node.get("allOf", ())) == 1:
+        node = node["allOf"][0] if "allOf" in node else node
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
     return node
 
 
-def test_the_schema_says_which_fields_each_document_type_requires(client):
+def _types_in(description: str, word: str) -> set[str]:
+    """The types a field's description says it is `word` ("required", "optional") for."""
+    for part in description.split(". ")[0].split("; "):
+        if part.startswith(f"{word} for "):
+            return set(part.removeprefix(f"{word} for ").split(", "))
+    return set()
+
+
+def test_the_schema_says_which_fields_each_document_type_requires(client, two_fleets):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     upload = schema["paths"][f"{ME}documents/"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     body = _resolve(schema, upload)
-    assert body["discriminator"]["propertyName"] == "type"
-    mapping = body["discriminator"]["mapping"]
-    assert set(mapping) == set(REQUIRED)
-    assert sorted(one["$ref"] for one in body["oneOf"]) == sorted(mapping.values())
-    for doc_type, ref in mapping.items():
-        variant = _resolve(schema, {"$ref": ref})
-        assert set(variant["required"]) == REQUIRED[doc_type], doc_type
-        assert set(variant["properties"]) == REQUIRED[doc_type] | OPTIONAL[doc_type], doc_type
-        assert _resolve(schema, variant["properties"]["type"])["enum"] == [doc_type]
-        assert variant["properties"]["file"]["format"] == "binary"
+    assert set(body["required"]) == {"type", "file"} and body["properties"]["file"]["format"] == "binary"
+    assert set(_resolve(schema, body["properties"]["type"])["enum"]) == set(REQUIRED)
+    fields = set(body["properties"]) - {"type", "file"}
+    assert fields == set().union(*REQUIRED.values(), *OPTIONAL.values()) - {"type", "file"}
+    for name in fields:  # each field says for which types it is required, optional, or neither (refused)
+        description = body["properties"][name]["description"]
+        assert _types_in(description, "required") == {t for t, needs in REQUIRED.items() if name in needs}, name
+        assert _types_in(description, "optional") == {t for t, may in OPTIONAL.items() if name in may}, name
+
+    # the same, as data a client can build its form from
+    listing = schema["paths"]["/api/v1/partner/document-types/"]["get"]
+    assert "200" in listing["responses"]
+    answer = client_for(two_fleets.a.users["driver"]).get("/api/v1/partner/document-types/")
+    assert answer.status_code == 200
+    types = {t["type"]: t for t in answer.json()["results"]}
+    assert {t: set(v["required"]) | {"type", "file"} for t, v in types.items()} == REQUIRED
+    assert {t: set(v["optional"]) for t, v in types.items()} == OPTIONAL
 
 
 def post(client, **fields):
