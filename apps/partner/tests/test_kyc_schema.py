@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from apps.partner.models import KycDocument
 from apps.partner.tests.factories import PDF
-from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
 ME = "/api/v1/partner/me/"
@@ -37,7 +36,7 @@ def _types_in(description: str, word: str) -> set[str]:
     return set()
 
 
-def test_the_schema_says_which_fields_each_document_type_requires(client, two_fleets):
+def test_the_schema_says_which_fields_each_document_type_requires(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     upload = schema["paths"][f"{ME}documents/"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     body = _resolve(schema, upload)
@@ -53,7 +52,7 @@ def test_the_schema_says_which_fields_each_document_type_requires(client, two_fl
     # the same, as data a client can build its form from
     listing = schema["paths"]["/api/v1/partner/document-types/"]["get"]
     assert "200" in listing["responses"]
-    answer = client_for(two_fleets.a.users["driver"]).get("/api/v1/partner/document-types/")
+    answer = client.get("/api/v1/partner/document-types/")  # public, like the schema
     assert answer.status_code == 200
     types = {t["type"]: t for t in answer.json()["results"]}
     assert {t: set(v["required"]) | {"type", "file"} for t, v in types.items()} == REQUIRED

@@ -9,6 +9,7 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,7 +25,7 @@ from apps.partner.contracts import (
 from apps.partner.models import DriverProfile, KycDocument
 from logitrack import files
 from logitrack.http.params import paginated, query_bool, query_choice, query_uuid
-from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download, problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
@@ -464,9 +465,11 @@ class _KycType(serializers.Serializer):
 
 
 class DocumentTypesApi(APIView):
-    """What each KYC document type needs, for apps that build their upload forms from it."""
+    """What each KYC document type needs, for apps that build their upload forms from it. Public, like the
+    schema it restates: the same for everyone, nothing of any fleet."""
 
-    permission_classes = [IsAuthenticatedPrincipal]
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
 
     class TypeOutput(serializers.Serializer):
         type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
