@@ -137,8 +137,8 @@ def fares_context(trips) -> dict:
     return {"fares": integrations.trip_fares(trips=list(trips))}
 
 
-def _with_etag(trip, status=200, serializer=TripOutput, context=None):
-    response = Response(serializer(trip, context=context or {}).data, status=status)
+def _with_etag(trip, status=200, serializer=TripOutput):
+    response = Response(serializer(trip).data, status=status)
     response["ETag"] = f'W/"{trip.version}"'
     return response
 
