@@ -258,6 +258,10 @@ def routes_from_json(built: Built, routes: list[dict]) -> dict[int, tuple[int, .
             node_of[(s["trip_id"], s["sequence"])] for s in route["stops"] if (s["trip_id"], s["sequence"]) in node_of
         ]
         out[k] = tuple(nodes)
+    # a trip the old plan put on a vehicle that may not take it (a plan older than the vehicle-type rule) goes
+    # back to the solver too
+    owner = {n: c for c, chain in enumerate(built.model.chains) for n in chain}
+    out = {k: tuple(n for n in nodes if k in built.model.vehicles_for(owner[n])) for k, nodes in out.items()}
     # keep only whole chains: a chain partly in the old plan goes back to the solver
     placed = {n for nodes in out.values() for n in nodes}
     whole = {n for chain in built.model.chains if all(x in placed for x in chain) for n in chain}

@@ -191,8 +191,8 @@ def test_the_optimiser_never_puts_a_trip_on_a_vehicle_of_another_type(dispatch_w
 def test_accepting_a_plan_that_puts_a_trip_on_another_type_is_refused_whole(dispatch_world, relay_and_deliver):
     world = dispatch_world
     trucker = crew_with(world, relay_and_deliver, VehicleType.TRUCK, "trucker")
+    cabbie = crew_with(world, relay_and_deliver, VehicleType.CAR, "cabbie")
     Fleet.objects.filter(id=world.fleet_id).update(auto_dispatch=False)
-    vehicle(Fleet.objects.get(id=world.fleet_id), vehicle_type=VehicleType.CAR, **VEHICLES[VehicleType.CAR])
     ride, goods = book(world, "car"), book(world, "van")
 
     def route(crew, trip_id):
@@ -224,3 +224,13 @@ def test_accepting_a_plan_that_puts_a_trip_on_another_type_is_refused_whole(disp
     assert set(Trip.objects.filter(id__in=[ride, goods]).values_list("status", flat=True)) == {"requested"}
     plan.refresh_from_db()
     assert plan.status == "proposed"
+
+    # re-optimising from that plan continues from what it may keep and moves the ride to the car
+    job = dispatch_services.routing_job_create(fleet_id=world.fleet_id, seconds=1, actor_id=None, from_plan_id=plan.id)
+    job = dispatch_services.routing_job_run(job_id=job.id)
+    assert job.status == "succeeded", job.error
+    assert job.stats["strategy"].startswith("FROM_CURRENT_PLAN")
+    again = dispatch_services.plan_json(RoutePlan.objects.get(job=job))
+    assert all(booked == driven for booked, driven in route_types(again)), route_types(again)
+    on = {s["trip_id"]: r["shift_id"] for r in again["routes"] for s in r["stops"]}
+    assert on[ride] == str(cabbie.shift_id) and goods in on
