@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import uuid
 
+from apps.billing import selectors as _selectors
 from apps.billing import services as _services
-from apps.billing.contracts import QuoteRef
+from apps.billing.contracts import QuoteRef, TripFare
 from apps.billing.models import Quote as _Quote
 
 
 def quote_check(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> QuoteRef:
     """A quote a booking may rely on: this fleet's and not expired (QuoteNotFound, QuoteExpired otherwise)."""
     return _ref(_services.quote_check(quote_id=quote_id, fleet_id=fleet_id))
+
+
+def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripFare]:
+    """The fares of many trips at once (two queries whatever their number): (trip id, quote id or None) in, one
+    `TripFare` out for each trip that has a quote or a settled amount."""
+    return _selectors.trip_fares(trips=trips)
 
 
 def _ref(quote: _Quote) -> QuoteRef:

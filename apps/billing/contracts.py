@@ -90,6 +90,18 @@ class QuoteRef:
     expires_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripFare:
+    """What a trip costs its customer, in minor units: the quote it was booked with, and once billing has settled
+    it the final amount (the fare of a completed trip, or a cancellation fee)."""
+
+    trip_id: uuid.UUID
+    currency: str
+    quoted_total_minor: int | None
+    final_total_minor: int | None
+    final_kind: str | None  # "fare" | "cancellation"
+
+
 class NoTariff(NotFound):
     code = "billing.no_tariff"
 

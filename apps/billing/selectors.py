@@ -7,7 +7,8 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from apps.billing.models import Account, AccountKind, Payout, Posting, Tariff
+from apps.billing.contracts import TripFare
+from apps.billing.models import Account, AccountKind, FareRecord, Payout, Posting, Quote, Tariff
 
 
 def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.datetime) -> Tariff | None:
@@ -70,3 +71,33 @@ def wallets_with_balance(*, fleet_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
         .order_by("-balance_minor", "owner_id")
         .values_list("owner_id", "balance_minor")
     )
+
+
+def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripFare]:
+    """Quoted and settled totals of many trips in two queries (no per-trip look-ups on a trip list)."""
+    quote_ids = {q for _, q in trips if q is not None}
+    quotes = {
+        q_id: (currency, total)
+        for q_id, currency, total in Quote.objects.filter(id__in=quote_ids).values_list("id", "currency", "total_minor")
+    }
+    settled = {
+        trip_id: (currency, total, kind)
+        for trip_id, currency, total, kind in FareRecord.objects.filter(trip_id__in=[t for t, _ in trips]).values_list(
+            "trip_id", "currency", "total_minor", "kind"
+        )
+    }
+    fares = []
+    for trip_id, quote_id in trips:
+        quoted, final = quotes.get(quote_id), settled.get(trip_id)
+        if quoted is None and final is None:
+            continue
+        fares.append(
+            TripFare(
+                trip_id=trip_id,
+                currency=(final or quoted)[0],
+                quoted_total_minor=quoted[1] if quoted else None,
+                final_total_minor=final[1] if final else None,
+                final_kind=final[2] if final else None,
+            )
+        )
+    return fares

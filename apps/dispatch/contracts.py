@@ -84,6 +84,10 @@ class JobNotFound(NotFound):
     code = "dispatch.job_not_found"
 
 
+class UnknownFleet(NotFound):
+    code = "fleet.not_found"
+
+
 class PlanNotFound(NotFound):
     code = "dispatch.plan_not_found"
 

@@ -60,6 +60,14 @@ def eligible_driver_ids(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return {a.driver_id for a in answers if a.eligible}
 
 
+def fleet_exists(*, fleet_id: uuid.UUID) -> bool:
+    try:
+        fleet_api.fleet_get(fleet_id=fleet_id)
+    except FleetNotFound:
+        return False
+    return True
+
+
 def auto_dispatch_enabled(*, fleet_id: uuid.UUID) -> bool:
     try:
         return fleet_api.fleet_get(fleet_id=fleet_id).auto_dispatch

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from apps.dispatch import integrations, live, matrix
-from apps.trips.contracts import TripRef
+from apps.trips.contracts import TripRef, vehicle_serves_booking
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,8 +31,9 @@ class MatchingStrategy(Protocol):
 
 
 class NearestEligibleDriver:
-    """On duty and compliant (partner), on an open shift whose vehicle can carry the load on top of what it
-    carries (trips, fleet), not busy unless the shift pools; nearest by GEOSEARCH, then by travel time."""
+    """On duty and compliant (partner), on an open shift whose vehicle is of the booked type and can carry the
+    load on top of what it carries (trips, fleet), not busy unless the shift pools; nearest by GEOSEARCH, then
+    by travel time."""
 
     def __init__(self, radius_m: float | None = None, limit: int | None = None) -> None:
         self.radius_m = radius_m or settings.DISPATCH_SEARCH_RADIUS_M
@@ -58,7 +59,9 @@ class NearestEligibleDriver:
         for s in shifts:
             if s.vehicle_id not in vehicles:
                 continue
-            _, capacity, _ = vehicles[s.vehicle_id]
+            vehicle_type, capacity, _ = vehicles[s.vehicle_id]
+            if not vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicle_type):
+                continue  # only the type the customer booked (trips refuses any other)
             if s.load_weight_kg + trip.weight_kg <= capacity.weight_kg and s.load_seats + trip.seats <= capacity.seats:
                 fitting.append(s)
         positions = live.store().get(trip.fleet_id, [s.driver_id for s in fitting])

@@ -174,7 +174,8 @@ class Model:
     """Integer data only (metres, seconds, kilograms...), so the search runs without any Python callback.
 
     A chain is one trip's stops in visiting order: all on one vehicle, in that order, all or none. Its
-    penalty is what leaving it unserved costs (0: it must be served); `fixed` keeps it on one vehicle."""
+    penalty is what leaving it unserved costs (0: it must be served); `fixed` keeps it on one vehicle,
+    `allowed` on a set of them."""
 
     name: str
     distance: tuple[tuple[int, ...], ...]
@@ -186,6 +187,16 @@ class Model:
     chains: tuple[tuple[int, ...], ...] = ()
     penalties: tuple[int, ...] = ()  # per chain
     fixed: tuple[int | None, ...] = ()  # per chain: the vehicle it must stay on, if any
+    # per chain: the only vehicles that may serve it (None: any), e.g. those of the type the trip was booked for
+    allowed: tuple[tuple[int, ...] | None, ...] = ()
+
+    def vehicles_for(self, c: int) -> tuple[int, ...]:
+        """The vehicles chain `c` may go on: its fixed one, else those allowed, else every vehicle."""
+        if self.fixed and self.fixed[c] is not None:
+            return (self.fixed[c],)
+        if self.allowed and self.allowed[c] is not None:
+            return self.allowed[c]
+        return tuple(range(len(self.vehicles)))
 
     @property
     def size(self) -> int:
@@ -264,6 +275,8 @@ def check_routes(model: Model, routes: dict[int, tuple[int, ...]]) -> tuple[list
             errors.append(f"chain {c} is visited out of order")
         if model.fixed and model.fixed[c] is not None and seen[0][0] != model.fixed[c]:
             errors.append(f"chain {c} left its vehicle {model.fixed[c]}")
+        elif seen[0][0] not in model.vehicles_for(c):
+            errors.append(f"chain {c} is on vehicle {seen[0][0]}, which may not serve it")
     loose = {n for n in position if n not in owner}
     starts_ends = {v.start for v in model.vehicles} | {v.end for v in model.vehicles}
     if not model.chains:  # plain VRP: every non-depot node is a customer
@@ -316,9 +329,10 @@ def _build(model: Model):
         if penalty:
             for i in index:
                 routing.AddDisjunction([i], penalty)
-        if model.fixed and model.fixed[c] is not None:
+        allowed = model.vehicles_for(c)
+        if len(allowed) < len(vehicles):  # -1: the chain may still be left out (its disjunction decides)
             for i in index:
-                routing.VehicleVar(i).SetValues([-1, model.fixed[c]])
+                routing.VehicleVar(i).SetValues([-1, *allowed])
     return manager, routing, time_dim
 
 
@@ -495,7 +509,7 @@ def insert_chain(model: Model, routes: dict[int, tuple[int, ...]], chain: int) -
     """Cheapest feasible insertion of one chain into existing routes, keeping every other stop where it is
     (no re-solve). None when no position works."""
     nodes = model.chains[chain]
-    candidates = [model.fixed[chain]] if model.fixed and model.fixed[chain] is not None else range(len(model.vehicles))
+    candidates = model.vehicles_for(chain)
     best, best_cost = None, None
     base = {v: r.distance for v, r in zip(routes, check_routes(model, routes)[0], strict=True)}
     for v in candidates:

@@ -3,8 +3,9 @@
 Times in the model are seconds after `origin` (when the job started); distances metres. Node 0 is a shared
 "anywhere" end (routes end where their last stop is); each shift has its own start node (the driver's live
 position, or the fleet's depot); then one node per remaining stop. A trip is a chain: all its remaining stops
-on one vehicle in order. Requested trips may be left out at a price; assigned or moving trips stay on their
-shift's vehicle. Load dimensions are those any trip uses: weight, seats, parcels, volume.
+on one vehicle in order, and only on vehicles of the type it was booked for. Requested trips may be left out at
+a price; assigned or moving trips stay on their shift's vehicle. Load dimensions are those any trip uses:
+weight, seats, parcels, volume.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import uuid
 from django.conf import settings
 
 from apps.dispatch import integrations, live, matrix, optimization
-from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus
+from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, vehicle_serves_booking
 
 UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
 KEEP_PENALTY = 100 * UNSERVED_PENALTY  # a trip already with a driver is dropped only when it cannot be helped
@@ -83,7 +84,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         starts.append(len(points) + 1)
         points.append(start)
     on_board = [[0] * len(DIMENSIONS) for _ in shifts]
-    chains, penalties, fixed = [], [], []
+    chains, penalties, fixed, allowed_by_chain = [], [], [], []
     service, windows, demand_rows = [0] * (len(points) + 1), [(0, horizon)] * (len(points) + 1), []
     for trip in trips:
         picked_up = trip.status == TripStatus.IN_PROGRESS  # its first pickup is behind it, marked or not
@@ -94,7 +95,24 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         if trip.shift_id is not None and trip.shift_id not in shift_index:
             built.unserved.append({"trip_id": str(trip.id), "reason": "its shift is not open now"})
             continue
-        if all(any(load[d] > capacity[s.id][d] for d in range(len(DIMENSIONS))) for s in shifts):
+        vehicle = shift_index.get(trip.shift_id) if trip.status != TripStatus.REQUESTED else None
+        # only vehicles of the booked type may take a trip (trips' rule); one already with a driver stays there
+        allowed = (
+            None
+            if vehicle is not None
+            else tuple(
+                k
+                for k, s in enumerate(shifts)
+                if vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicles[s.vehicle_id][0])
+            )
+        )
+        if allowed == ():
+            built.unserved.append({"trip_id": str(trip.id), "reason": f"no {trip.vehicle_type} is on shift"})
+            continue
+        if all(
+            any(load[d] > capacity[shifts[k].id][d] for d in range(len(DIMENSIONS)))
+            for k in (allowed if allowed is not None else range(len(shifts)))
+        ):
             built.unserved.append({"trip_id": str(trip.id), "reason": "too big for every vehicle on shift"})
             continue
         late = [s for s in remaining if s.window_end is not None and s.window_end < origin]
@@ -114,7 +132,6 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
             built.nodes[node] = NodeInfo(trip.id, stop)
             nodes.append(node)
         row = {n: [0] * len(DIMENSIONS) for n in nodes}
-        vehicle = shift_index.get(trip.shift_id) if trip.status != TripStatus.REQUESTED else None
         for d in range(len(DIMENSIONS)):
             if picked_up and vehicle is not None:
                 on_board[vehicle][d] += load[d]
@@ -125,6 +142,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         chains.append(tuple(nodes))
         penalties.append(KEEP_PENALTY if vehicle is not None else UNSERVED_PENALTY)
         fixed.append(vehicle)
+        allowed_by_chain.append(allowed)
         built.chain_trips.append(trip.id)
     if not chains:
         return built
@@ -175,6 +193,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         chains=tuple(chains),
         penalties=tuple(penalties),
         fixed=tuple(fixed),
+        allowed=tuple(allowed_by_chain),
     )
     return built
 
@@ -239,6 +258,10 @@ def routes_from_json(built: Built, routes: list[dict]) -> dict[int, tuple[int, .
             node_of[(s["trip_id"], s["sequence"])] for s in route["stops"] if (s["trip_id"], s["sequence"]) in node_of
         ]
         out[k] = tuple(nodes)
+    # a trip the old plan put on a vehicle that may not take it (a plan older than the vehicle-type rule) goes
+    # back to the solver too
+    owner = {n: c for c, chain in enumerate(built.model.chains) for n in chain}
+    out = {k: tuple(n for n in nodes if k in built.model.vehicles_for(owner[n])) for k, nodes in out.items()}
     # keep only whole chains: a chain partly in the old plan goes back to the solver
     placed = {n for nodes in out.values() for n in nodes}
     whole = {n for chain in built.model.chains if all(x in placed for x in chain) for n in chain}

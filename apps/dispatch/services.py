@@ -23,9 +23,10 @@ from apps.dispatch.contracts import (
     PlanNotAcceptable,
     PlanNotFound,
     PlanStatus,
+    UnknownFleet,
 )
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
-from apps.trips.contracts import IllegalTransition, StaleVersion, TripStatus
+from apps.trips.contracts import IllegalTransition, StaleVersion, TripStatus, vehicle_serves_booking
 from logitrack import jobs, offload
 
 # ---- live positions -------------------------------------------------------------------------------------
@@ -333,6 +334,8 @@ def routing_job_create(
     *, fleet_id: uuid.UUID, seconds: int, actor_id: uuid.UUID | None, from_plan_id: uuid.UUID | None = None
 ) -> RoutingJob:
     """Queue an optimisation of the fleet's open trips over its open shifts (optionally from a plan)."""
+    if not integrations.fleet_exists(fleet_id=fleet_id):
+        raise UnknownFleet(f"no fleet with id {fleet_id}")
     from_plan = None
     if from_plan_id is not None:
         from_plan = RoutePlan.objects.filter(id=from_plan_id, fleet_id=fleet_id).first()
@@ -476,6 +479,7 @@ def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
         raise PlanNotFound("no such plan")
     if plan.status != PlanStatus.PROPOSED:
         raise PlanNotAcceptable(f"the plan is {plan.status}; only a proposed plan can be accepted")
+    _refuse_wrong_vehicle_types(plan)
     outcome: dict[str, dict] = {}
     for route in plan.routes:
         for trip_id in dict.fromkeys(s["trip_id"] for s in route["stops"]):
@@ -506,6 +510,33 @@ def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
     plan.save(update_fields=["status", "accepted_at", "accepted_by_id", "outcome", "updated_at"])
     feed.to_fleet(plan.fleet_id, "plan", {"plan": plan_json(plan)})
     return plan
+
+
+def _refuse_wrong_vehicle_types(plan: RoutePlan) -> None:
+    """A plan that puts a trip still waiting for a driver on a vehicle of another type than the one booked (made
+    before the rule held, or by hand) is refused whole, before anything is assigned: accepting the rest would
+    leave that trip's route half done."""
+    types = {
+        v: t
+        for v, (t, _, _) in integrations.vehicles(vehicle_ids=[uuid.UUID(r["vehicle_id"]) for r in plan.routes]).items()
+    }
+    wrong = []
+    for route in plan.routes:
+        vehicle_type = types.get(uuid.UUID(route["vehicle_id"]), "")
+        for trip_id in dict.fromkeys(s["trip_id"] for s in route["stops"]):
+            trip = integrations.trip_get(trip_id=uuid.UUID(trip_id))
+            if trip.status == TripStatus.REQUESTED and not vehicle_serves_booking(
+                booked=trip.vehicle_type, vehicle=vehicle_type
+            ):
+                wrong.append(
+                    {"trip_id": trip_id, "booked_vehicle_type": trip.vehicle_type, "vehicle_type": vehicle_type}
+                )
+    if wrong:
+        raise PlanNotAcceptable(
+            "the plan puts trips on vehicles of another type than the one booked; run the optimisation again",
+            code="dispatch.vehicle_type_mismatch",
+            extra={"trips": wrong},
+        )
 
 
 @transaction.atomic

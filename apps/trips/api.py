@@ -39,8 +39,16 @@ def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.U
 def offer_make(
     *, trip_id: uuid.UUID, shift_id: uuid.UUID, timeout_s: int | None = None, actor_id: uuid.UUID | None = None
 ) -> OfferRef:
-    """Offer a requested trip to a shift's driver (IllegalTransition when the trip or shift cannot)."""
-    return _offer_ref(_services.offer_make(trip_id=trip_id, shift_id=shift_id, actor_id=actor_id, timeout_s=timeout_s))
+    """Offer a requested trip to a shift's driver (IllegalTransition when the trip or shift cannot). Without an
+    `actor_id` the offer is the system's (auto-dispatch), and the timeline says so."""
+    offer = _services.offer_make(
+        trip_id=trip_id,
+        shift_id=shift_id,
+        actor_id=actor_id,
+        timeout_s=timeout_s,
+        role="dispatcher" if actor_id is not None else "system",
+    )
+    return _offer_ref(offer)
 
 
 def trip_assign(

@@ -70,6 +70,27 @@ class ShiftOverlap(Conflict):
     code = "trips.shift_overlap"
 
 
+class ProofMissing(IllegalTransition):
+    """A drop-off lacks the proof its fleet requires, or the trip a PIN drop-off: the request is well-formed
+    but the stop's state does not allow it yet (409 wherever it is answered)."""
+
+    code = "trips.proof_missing"
+
+
+class VehicleTypeMismatch(IllegalTransition):
+    """The shift's vehicle is not of the type the trip was booked (and quoted) for."""
+
+    code = "trips.vehicle_type_mismatch"
+
+
+def vehicle_serves_booking(*, booked: str, vehicle: str) -> bool:
+    """The one rule for which vehicle may take a trip: exactly the type booked. Bike, car, van and truck are
+    different services (a car carries seats, a bike parcels, a van or truck goods), each with its own tariff,
+    not sizes of one: a larger vehicle is not an upgrade (a two-seat ride in a lorry, a bike parcel in a van
+    are not what the customer chose and was quoted for). Assignment, offers, matching and route plans ask this."""
+    return booked == vehicle
+
+
 class ShiftStatus(enum.StrEnum):
     PLANNED = "planned"
     STARTED = "started"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import hmac
+import uuid
 
 from apps.trips.contracts import TripStatus
 
@@ -59,3 +63,27 @@ def point_in_polygon(lat: float, lng: float, polygon: tuple[tuple[float, float],
             inside = not inside
         j = i
     return inside
+
+
+# The tracking token and drop-off PINs are derived from the server's secret key and the trip, so the customer can
+# be shown them again (GET of their trip) while the database keeps only their hashes, as before: someone who
+# reads the database alone still cannot open a tracking link or finish a drop-off.
+
+
+def _derive(secret: str, purpose: str, value: str) -> bytes:
+    return hmac.new(secret.encode(), f"logitrack.trips.{purpose}:{value}".encode(), hashlib.sha256).digest()
+
+
+def tracking_token(*, secret: str, trip_id: uuid.UUID) -> str:
+    """The trip's tracking token (32 URL-safe characters, 192 bits)."""
+    return base64.urlsafe_b64encode(_derive(secret, "tracking", str(trip_id))[:24]).decode()
+
+
+def drop_off_pin(*, secret: str, trip_id: uuid.UUID, sequence: int) -> str:
+    """The 4-digit PIN of one drop-off of the trip."""
+    return f"{int.from_bytes(_derive(secret, 'pin', f'{trip_id}:{sequence}')[:8]) % 10_000:04d}"
+
+
+def secret_hash(secret: str) -> str:
+    """What is stored of a tracking token or PIN."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -47,6 +47,12 @@ def fleet_rules(*, fleet_id: uuid.UUID, vehicle_type: str) -> FleetRules:
     )
 
 
+def trip_fares(*, trips) -> dict[uuid.UUID, object]:
+    """Billing's quoted and settled totals of many trips, in one call (trip id -> billing's TripFare)."""
+    fares = billing_api.trip_fares(trips=[(t.id, t.quote_id) for t in trips])
+    return {f.trip_id: f for f in fares}
+
+
 def quote_usable(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
     try:
         billing_api.quote_check(quote_id=quote_id, fleet_id=fleet_id)
@@ -88,9 +94,9 @@ def shift_problems(
 
 
 def vehicle_capacity(*, vehicle_id: uuid.UUID):
-    """(capacity, licence class needed) of a shift's vehicle."""
+    """(type, capacity, licence class needed) of a shift's vehicle."""
     vehicle = fleet_api.vehicle_get(vehicle_id=vehicle_id)
-    return vehicle.capacity, vehicle.required_licence_class
+    return vehicle.type.value, vehicle.capacity, vehicle.required_licence_class
 
 
 def driver_ids_of(*, user_id: uuid.UUID) -> set[uuid.UUID]:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import uuid
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -51,6 +52,30 @@ def tracking_for(*, token: str) -> Trip | None:
         .first()
     )
     return link.trip if link else None
+
+
+def owner_secrets(*, trip: Trip) -> tuple[str | None, dict[int, str]]:
+    """The tracking token (while its link is valid) and the drop-off PINs of the trip, for its customer only.
+    They are derived again from the secret key (the current one, or one it replaced: SECRET_KEY_FALLBACKS) and
+    shown only when they match what was stored, so a trip booked before they were derived just shows none."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    links = set(
+        TrackingLink.objects.filter(trip=trip, expires_at__gt=timezone.now()).values_list("token_hash", flat=True)
+    )
+    token = next(
+        (t for t in (domain.tracking_token(secret=k, trip_id=trip.id) for k in keys) if domain.secret_hash(t) in links),
+        None,
+    )
+    pins = {}
+    for stop in trip.stops.all():
+        if not stop.pin_hash:
+            continue
+        for key in keys:
+            pin = domain.drop_off_pin(secret=key, trip_id=trip.id, sequence=stop.sequence)
+            if domain.secret_hash(pin) == stop.pin_hash:
+                pins[stop.sequence] = pin
+                break
+    return token, pins
 
 
 def proof_of(*, trip: Trip, sequence: int):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import itertools
 import secrets
 import uuid
@@ -23,12 +22,15 @@ from apps.trips.contracts import (
     InvalidTrip,
     LoadTooLarge,
     OutsideServiceArea,
+    ProofMissing,
     ShiftOverlap,
     StaleVersion,
     StopKind,
     StopStatus,
     TripNotFound,
     TripStatus,
+    VehicleTypeMismatch,
+    vehicle_serves_booking,
 )
 from apps.trips.events import (
     TripAssignedV1,
@@ -129,12 +131,12 @@ def _timeline(trip: Trip, *, action: str, old: str, actor_id, role: str, reason:
 @dataclasses.dataclass(frozen=True)
 class Booking:
     trip: Trip
-    tracking_token: str  # shown once, to whoever booked
+    tracking_token: str  # to whoever booked; the customer can read it again on the trip
     pins: dict[int, str]  # drop-off sequence -> PIN, when PINs were asked for
 
 
 def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return domain.secret_hash(secret)
 
 
 @transaction.atomic
@@ -184,8 +186,8 @@ def trip_book(
         parcels=load.parcels,
         seats=load.seats,
     )
-    pins = {
-        i + 1: f"{secrets.randbelow(10_000):04d}"
+    pins = {  # derived, not stored: the customer can read them again on their trip (selectors.owner_secrets)
+        i + 1: domain.drop_off_pin(secret=settings.SECRET_KEY, trip_id=trip.id, sequence=i + 1)
         for i, s in enumerate(stops)
         if require_pin and s.kind == StopKind.DROPOFF
     }
@@ -197,7 +199,7 @@ def trip_book(
             for i, s in enumerate(stops)
         ]
     )
-    token = secrets.token_urlsafe(24)
+    token = domain.tracking_token(secret=settings.SECRET_KEY, trip_id=trip.id)
     TrackingLink.objects.create(
         trip=trip,
         token_hash=_hash(token),
@@ -395,7 +397,12 @@ def _shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False
     when = trip.requested_for or timezone.now()
     if not shift.starts_at - dt.timedelta(minutes=30) <= when <= shift.ends_at:
         raise IllegalTransition("the trip falls outside the shift", code="trips.outside_shift")
-    capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
+    vehicle_type, capacity, licence = integrations.vehicle_capacity(vehicle_id=shift.vehicle_id)
+    if not vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicle_type):
+        raise VehicleTypeMismatch(
+            f"the trip was booked for a {trip.vehicle_type}; the shift's vehicle is a {vehicle_type}",
+            extra={"booked_vehicle_type": trip.vehicle_type, "vehicle_type": vehicle_type},
+        )
     on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
     if sequenced:
         on_board = on_board.none()
@@ -422,9 +429,15 @@ def _shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False
 
 @transaction.atomic
 def offer_make(
-    *, trip_id: uuid.UUID, shift_id: uuid.UUID, actor_id: uuid.UUID | None, timeout_s: int | None = None
+    *,
+    trip_id: uuid.UUID,
+    shift_id: uuid.UUID,
+    actor_id: uuid.UUID | None,
+    timeout_s: int | None = None,
+    role: str = "dispatcher",
 ) -> Offer:
-    """Offer a requested trip to a shift's driver; it lapses after `timeout_s` (OFFER_TIMEOUT_SECONDS)."""
+    """Offer a requested trip to a shift's driver; it lapses after `timeout_s` (OFFER_TIMEOUT_SECONDS).
+    `role` is who offers it on the timeline: a dispatcher, or the system (auto-dispatch)."""
     trip = _locked(trip_id, None)
     if trip.status != TripStatus.REQUESTED:
         raise IllegalTransition(f"a trip that is {trip.status} is not offered", extra={"current_status": trip.status})
@@ -438,7 +451,7 @@ def offer_make(
         driver_id=shift.driver_id,
         expires_at=timezone.now() + dt.timedelta(seconds=timeout_s or settings.OFFER_TIMEOUT_SECONDS),
     )
-    _timeline(trip, action="offer", old=trip.status, actor_id=actor_id, role="dispatcher")
+    _timeline(trip, action="offer", old=trip.status, actor_id=actor_id, role=role)
     publish(
         TripOfferedV1(
             offer_id=offer.id,
@@ -587,7 +600,7 @@ def trip_transition(
         target == TripStatus.COMPLETED
         and trip.stops.filter(status__in=[StopStatus.PENDING, StopStatus.ARRIVED]).exclude(pin_hash="").exists()
     ):
-        raise IllegalTransition("a drop-off that needs the customer's PIN is not done yet", code="trips.proof_missing")
+        raise ProofMissing("a drop-off that needs the customer's PIN is not done yet")
     if target in domain.TERMINAL:
         trip.ended_at, trip.end_reason = now, reason.strip()
         fields += ["ended_at", "end_reason"]
@@ -690,9 +703,8 @@ def stop_done(
         }
         missing = sorted(k for k in required if not given[k])
         if missing:
-            raise InvalidTrip(
+            raise ProofMissing(
                 "this fleet needs more proof of delivery",
-                code="trips.proof_missing",
                 extra={"errors": {k: ["Required by the fleet."] for k in missing}},
             )
         proof = ProofOfDelivery(

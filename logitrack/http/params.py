@@ -37,8 +37,10 @@ def query_choice(request, name: str, choices: Iterable[str]) -> str | None:
     return raw
 
 
-def paginated(view, request, queryset, serializer_class):
-    """One page of `queryset` rendered with `serializer_class`, with count/next/previous."""
+def paginated(view, request, queryset, serializer_class, context=None):
+    """One page of `queryset` rendered with `serializer_class`, with count/next/previous. `context(page)`, if
+    given, makes the serializer's context from the whole page (to fetch related data in one call, not per row)."""
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    extra = context(page) if context is not None else {}
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=extra).data)

@@ -370,3 +370,10 @@ def test_operators_optimise_from_the_command_line(busy_fleet, settings, capsys):
         call_command("dispatch_optimize", "--fleet", "nope")
     with pytest.raises(CommandError):
         call_command("dispatch_optimize", "--fleet", str(world.fleet_id), "--seconds", "0")
+    queued = RoutingJob.objects.count()
+    nowhere = uuid.uuid4()
+    with pytest.raises(CommandError, match=f"no fleet with id {nowhere}"):  # manage.py exits 1
+        call_command("dispatch_optimize", "--fleet", str(nowhere))
+    with pytest.raises(CommandError, match="no such plan in this fleet"):
+        call_command("dispatch_optimize", "--fleet", str(world.fleet_id), "--from-plan", str(uuid.uuid4()))
+    assert RoutingJob.objects.count() == queued  # nothing was queued for them

@@ -128,6 +128,18 @@ def test_replay_needs_a_selection():
         call_command("outbox_replay")
 
 
+@pytest.mark.django_db
+def test_replay_of_a_subscriber_that_does_not_exist_fails_and_names_those_that_do(capsys):
+    from logitrack import bus
+
+    with pytest.raises(CommandError, match=r"no subscriber is called 'billing\.settle_trp'") as refused:
+        call_command("outbox_replay", "--subscriber", "billing.settle_trp")  # manage.py exits 1 on CommandError
+    names = [s.name for s in bus.all_subscriptions()]
+    assert "pong.record_ping" in names and all(name in str(refused.value) for name in names)
+    call_command("outbox_replay", "--subscriber", "pong.record_ping")  # a real one with nothing parked: fine
+    assert "no pending dead letters match" in capsys.readouterr().out
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_relays_never_send_one_row_twice():
     for i in range(60):

@@ -243,3 +243,27 @@ def test_inserting_a_chain_finds_the_cheapest_feasible_place():
             else:
                 checked, errors = optimization.check_routes(model, found)
                 assert errors == [] and sum(r.distance for r in checked) == best > base
+
+
+def test_a_trip_goes_only_on_a_vehicle_allowed_to_take_it():
+    # two vehicles on a line, a trip beside vehicle 0 that only the far vehicle 1 may take (its booked type)
+    x = [0, 0, 9000, 100, 200]  # node 0 the free end, node 1 vehicle 0, node 2 vehicle 1, then the trip
+    distance = tuple(tuple(0 if 0 in (i, j) else abs(x[i] - x[j]) for j in range(5)) for i in range(5))
+    model = optimization.Model(
+        name="allowed",
+        distance=distance,
+        travel=(distance,),
+        service=(0,) * 5,
+        windows=((0, 40_000),) * 5,
+        demands=((0, 0, 0, 1, -1),),
+        vehicles=tuple(optimization.Vehicle(start=s, end=0, capacity=(2,), earliest=0, latest=40_000) for s in (1, 2)),
+        chains=((3, 4),),
+        penalties=(10**6,),
+        allowed=((1,),),
+    )
+    assert optimization.check_routes(model, {0: (3, 4)})[1] == ["chain 0 is on vehicle 0, which may not serve it"]
+    assert optimization.insert_chain(model, {}, 0) == {1: (3, 4)}
+    for recipe in (*optimization.RECIPES[:1], *optimization.GLS_RECIPES[:1]):
+        plan = optimization._solve_model_one(model, time.time() + 1, recipe)
+        assert plan is not None and plan.dropped == ()
+        assert {r.vehicle: r.nodes for r in plan.routes} == {1: (3, 4)}

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.dispatch import selectors, services
 from apps.dispatch.contracts import JobStatus
+from logitrack.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
@@ -27,7 +28,12 @@ class Command(BaseCommand):
             raise CommandError(f"not an id: {exc}") from exc
         if not 1 <= seconds <= 120:
             raise CommandError("--seconds must be between 1 and 120")
-        job = services.routing_job_create(fleet_id=fleet_id, seconds=seconds, actor_id=None, from_plan_id=from_plan_id)
+        try:
+            job = services.routing_job_create(
+                fleet_id=fleet_id, seconds=seconds, actor_id=None, from_plan_id=from_plan_id
+            )
+        except ApplicationError as exc:  # no such fleet, or no such plan in it: nothing is queued
+            raise CommandError(exc.message) from exc
         self.stdout.write(f"routing job {job.id} queued ({seconds} s)")
         if not wait:
             return

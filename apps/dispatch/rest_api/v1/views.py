@@ -204,7 +204,21 @@ class PlanAcceptApi(APIView):
     permission_classes = [HasRole.of(*STAFF)]
 
     @extend_schema(
-        tags=["dispatch"], request=None, responses={200: PlanOutput, **NOT_PROPOSED}, operation_id="plan_accept"
+        tags=["dispatch"],
+        request=None,
+        responses={
+            200: PlanOutput,
+            **problems(
+                **{
+                    "409": "the plan is no longer proposed (`dispatch.plan_not_acceptable`), or it puts a waiting trip "
+                    "on a vehicle of another type than the one booked (`dispatch.vehicle_type_mismatch`, with "
+                    "`trips`: trip_id, booked_vehicle_type, vehicle_type); nothing is assigned then"
+                }
+            ),
+        },
+        operation_id="plan_accept",
+        description="Assigns the plan's waiting trips to its shifts. A trip goes only on a vehicle of exactly the "
+        "type it was booked for: a plan that breaks this is refused whole.",
     )
     def post(self, request, plan_id):
         principal, plan = _plan(request, plan_id)

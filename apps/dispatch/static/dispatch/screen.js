@@ -204,10 +204,13 @@
   }
 
   // ---- board ---------------------------------------------------------------------------------------------
-  function shiftOptions(select) {
-    for (const s of state.shifts.values()) {
+  // only shifts whose vehicle is of the type the trip was booked for (trips refuses any other)
+  function shiftOptions(select, trip) {
+    const fitting = [...state.shifts.values()].filter((s) => s.vehicle_type === trip.vehicle_type);
+    for (const s of fitting) {
       select.append(el("option", { value: s.id }, `${s.driver_name || short(s.driver_id)} · ${s.registration}`));
     }
+    if (!fitting.length) select.append(el("option", { value: "" }, `no ${trip.vehicle_type} on shift`));
   }
 
   // what the trip carries: a ride has seats and no weight, a delivery weight and no seats
@@ -231,7 +234,7 @@
     if (trip.status === "requested" || trip.status === "assigned") {
       const actions = el("div", { class: "actions" });
       const select = el("select", { "aria-label": "Shift" });
-      shiftOptions(select);
+      shiftOptions(select, trip);
       const button = el("button", {}, trip.status === "requested" ? "Assign" : "Reassign");
       button.addEventListener("click", () => assign(trip, select.value));
       actions.append(select, button);

@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/", views.DocumentReviewListApi.as_view(), name="documents"),
     path("documents/<uuid:document_id>/review/", views.DocumentReviewApi.as_view(), name="document-review"),
     path("documents/<uuid:document_id>/file/", views.DocumentFileApi.as_view(), name="document-file"),
+    path("document-types/", views.DocumentTypesApi.as_view(), name="document-types"),
     path("me/", views.MyProfileApi.as_view(), name="me"),
     path("me/documents/", views.MyDocumentsApi.as_view(), name="my-documents"),
     path("me/photo/", views.MyPhotoApi.as_view(), name="my-photo"),

@@ -8,6 +8,7 @@ import uuid
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -376,25 +377,123 @@ class DriverPhotoApi(APIView):
         )
 
 
+class KycUploadBase(StrictInputSerializer):
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="the scan: PDF (kept as sent; no scripts, not encrypted), or JPEG/PNG (at most 40 MP; stored "
+        "re-encoded as JPEG, no metadata); at most 10 MB",
+    )
+
+
+# One serializer per document type says what that type needs (every field required unless marked otherwise):
+# uploads are validated by the one their `type` names, and the schema and `document-types/` are made from them.
+class DrivingLicenceUpload(KycUploadBase):
+    type = serializers.ChoiceField(choices=[KycDocumentType.DRIVING_LICENCE.value])
+    number = serializers.CharField(max_length=40, help_text="the document's number")
+    classes = serializers.RegexField(
+        r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", help_text="licence classes, comma-separated, e.g. B,C1"
+    )
+    issued_on = serializers.DateField(help_text="date of issue")
+    expires_on = serializers.DateField(help_text="not in the past, not before the issue or check date")
+
+
+class IdentityDocumentUpload(KycUploadBase):
+    type = serializers.ChoiceField(choices=[KycDocumentType.IDENTITY_DOCUMENT.value])
+    document_type = serializers.ChoiceField(choices=["passport", "id_card", "residence_permit"])
+    number = serializers.CharField(max_length=40, help_text="the document's number")
+    expires_on = serializers.DateField(help_text="not in the past, not before the issue or check date")
+
+
+class BackgroundCheckUpload(KycUploadBase):
+    type = serializers.ChoiceField(choices=[KycDocumentType.BACKGROUND_CHECK.value])
+    provider = serializers.CharField(max_length=100, help_text="who ran the check")
+    reference = serializers.CharField(max_length=100, help_text="the provider's reference of the certificate")
+    checked_on = serializers.DateField(help_text="when the check was made")
+    expires_on = serializers.DateField(required=False, help_text="not in the past, not before the issue or check date")
+
+
+KYC_UPLOADS: dict[KycDocumentType, type[KycUploadBase]] = {
+    KycDocumentType.DRIVING_LICENCE: DrivingLicenceUpload,
+    KycDocumentType.IDENTITY_DOCUMENT: IdentityDocumentUpload,
+    KycDocumentType.BACKGROUND_CHECK: BackgroundCheckUpload,
+}
+
+
+def kyc_requirements() -> list[dict]:
+    """Per document type, the fields an upload must and may carry (besides `type` and `file`)."""
+    out = []
+    for doc_type, upload in KYC_UPLOADS.items():
+        fields = {n: f for n, f in upload().fields.items() if n not in ("type", "file")}
+        out.append(
+            {
+                "type": doc_type.value,
+                "required": [n for n, f in fields.items() if f.required],
+                "optional": [n for n, f in fields.items() if not f.required],
+            }
+        )
+    return out
+
+
+def _documented_upload() -> type[serializers.Serializer]:
+    """The upload as one multipart body (generators and fuzzers handle a oneOf of file bodies badly): every field
+    of every type, each described with the types that require or allow it, as `document-types/` lists them."""
+    needs = kyc_requirements()
+    attrs = {
+        "type": serializers.ChoiceField(
+            choices=[t.value for t in KycDocumentType],
+            help_text="which document; it decides the other fields (GET /api/v1/partner/document-types/): "
+            + "; ".join(f"`{n['type']}` needs {', '.join(f'`{f}`' for f in n['required'])}" for n in needs),
+        ),
+        "file": KycUploadBase().fields["file"],
+    }
+    for upload in KYC_UPLOADS.values():
+        for name, field in upload().fields.items():
+            if name in attrs:
+                continue
+            required = [n["type"] for n in needs if name in n["required"]]
+            optional = [n["type"] for n in needs if name in n["optional"]]
+            rule = "; ".join(
+                part
+                for part in (
+                    f"required for {', '.join(required)}" if required else "",
+                    f"optional for {', '.join(optional)}" if optional else "",
+                    "refused for any other type",
+                )
+                if part
+            )
+            help_text = f"{rule}. {field.help_text}" if field.help_text else f"{rule}."
+            # same type and limits, optional in the one body, described
+            attrs[name] = field.__class__(*field._args, **{**field._kwargs, "required": False, "help_text": help_text})
+    return type("KycUpload", (StrictInputSerializer,), {**attrs, "__module__": __name__})
+
+
+KYC_UPLOAD_SCHEMA = _documented_upload()
+
+
+class _KycType(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
+
+
+class DocumentTypesApi(APIView):
+    """What each KYC document type needs, for apps that build their upload forms from it. Public, like the
+    schema it restates: the same for everyone, nothing of any fleet."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class TypeOutput(serializers.Serializer):
+        type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
+        required = serializers.ListField(child=serializers.CharField(), help_text="fields besides `type` and `file`")
+        optional = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(tags=["driver app"], responses={200: TypeOutput(many=True)}, operation_id="partner_document_types")
+    def get(self, request):
+        return paginated(self, request, kyc_requirements(), self.TypeOutput)
+
+
 class MyDocumentsApi(APIView):
     permission_classes = [DRIVERS]
     parser_classes = [MultiPartParser, JSONParser]
-
-    class UploadSerializer(StrictInputSerializer):
-        type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
-        file = serializers.FileField(
-            allow_empty_file=True,
-            help_text="PDF (kept as sent; no scripts, not encrypted), or JPEG/PNG (at most 40 MP; stored re-encoded "
-            "as JPEG, no metadata); at most 10 MB",
-        )
-        expires_on = serializers.DateField(required=False)
-        number = serializers.CharField(max_length=40, required=False)
-        classes = serializers.RegexField(r"^[A-Za-z0-9]{1,3}(,[A-Za-z0-9]{1,3})*$", required=False)
-        issued_on = serializers.DateField(required=False)
-        document_type = serializers.ChoiceField(choices=["passport", "id_card", "residence_permit"], required=False)
-        provider = serializers.CharField(max_length=100, required=False)
-        reference = serializers.CharField(max_length=100, required=False)
-        checked_on = serializers.DateField(required=False)
 
     @extend_schema(
         tags=["driver app"],
@@ -408,14 +507,21 @@ class MyDocumentsApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM],
-        request={"multipart/form-data": UploadSerializer},
+        request={"multipart/form-data": KYC_UPLOAD_SCHEMA},
         responses={201: DocumentOutput, **ME},
         operation_id="partner_me_documents_upload",
+        description="Upload a KYC document. Its `type` decides which other fields it needs (each field's "
+        "description says for which types; `GET /api/v1/partner/document-types/` lists them): a `driving_licence` "
+        "needs `number`, `classes`, `issued_on` and `expires_on`; an `identity_document` `document_type`, `number` "
+        "and `expires_on`; a `background_check` `provider`, `reference` and `checked_on` (`expires_on` optional). "
+        "A missing field, or one another type has, is a 400 naming it.",
     )
     @idempotent
     def post(self, request):
         driver = _me(request)
-        data = self.UploadSerializer(data=request.data)
+        kind = _KycType(data={"type": request.data.get("type")} if hasattr(request.data, "get") else {})
+        kind.is_valid(raise_exception=True)
+        data = KYC_UPLOADS[KycDocumentType(kind.validated_data["type"])](data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload, doc_type = values.pop("file"), KycDocumentType(values.pop("type"))

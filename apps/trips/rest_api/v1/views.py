@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import MultiPartParser
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.trips import domain, integrations, selectors, services
-from apps.trips.contracts import StopKind, StopStatus, TripNotFound, TripStatus
+from apps.trips.contracts import CancelledBy, StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.models import Offer, Shift
 from logitrack import files
 from logitrack.exceptions import NotFound
@@ -39,7 +39,28 @@ _VERSION = re.compile(r'(?:W/)?"?([0-9]{1,9})"?', re.ASCII)
 # what a lifecycle step can answer besides the standard problems: another state or version, no If-Match
 VERSIONED = problems(
     428,
-    **{"409": "the trip is in another state (`trips.illegal_transition`) or version (`trips.stale_version`)"},
+    **{
+        "409": "the trip is in another state (`trips.illegal_transition`; `trips.proof_missing` when a drop-off lacks "
+        "the proof its fleet requires or the trip a PIN drop-off, with `errors` naming what is missing) or version "
+        "(`trips.stale_version`)"
+    },
+)
+
+
+# a trip goes only on a vehicle of exactly the type it was booked for (apps.trips.contracts.vehicle_serves_booking)
+VEHICLE_TYPE_RULE = (
+    "The shift's vehicle must be of exactly the type the trip was booked for (a bike booking never goes on a van, "
+    "a car ride never on a truck): otherwise `409 trips.vehicle_type_mismatch` with `booked_vehicle_type` and "
+    "`vehicle_type`."
+)
+ASSIGN_PROBLEMS = problems(
+    428,
+    **{
+        "409": "the trip is in another state (`trips.illegal_transition`) or version (`trips.stale_version`), or the "
+        "shift cannot take it: its vehicle is of another type than booked (`trips.vehicle_type_mismatch`), too full "
+        "(`trips.over_capacity`), its driver not eligible (`trips.not_assignable`), it is not open "
+        "(`trips.shift_not_open`) or the trip falls outside it (`trips.outside_shift`)"
+    },
 )
 
 
@@ -71,6 +92,19 @@ class StopOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
 
 
+class FareOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    quoted_total_minor = serializers.IntegerField(
+        allow_null=True, help_text="minor units, tax included: the quote the trip was booked with (null: none)"
+    )
+    final_total_minor = serializers.IntegerField(
+        allow_null=True,
+        help_text="minor units, tax included: what billing settled (the fare of a completed trip, or a cancellation "
+        "fee); null until then, or when nothing is charged",
+    )
+    final_kind = serializers.ChoiceField(choices=["fare", "cancellation"], allow_null=True)
+
+
 class TripOutput(serializers.Serializer):
     id = serializers.UUIDField()
     fleet_id = serializers.UUIDField()
@@ -88,12 +122,39 @@ class TripOutput(serializers.Serializer):
     vehicle_id = serializers.UUIDField(allow_null=True)
     stops = StopOutput(many=True)
     created_at = serializers.DateTimeField()
+    fare = serializers.SerializerMethodField(help_text="null when the trip has neither a quote nor a settled amount")
+
+    @extend_schema_field(FareOutput(allow_null=True))
+    def get_fare(self, trip):
+        fares = self.context.get("fares")
+        if fares is None:  # one trip on its own; lists pass every page's fares in one call (fares_context)
+            fares = integrations.trip_fares(trips=[trip])
+        fare = fares.get(trip.id)
+        return FareOutput(fare).data if fare is not None else None
 
 
-def _with_etag(trip, status=200):
-    response = Response(TripOutput(trip).data, status=status)
+def fares_context(trips) -> dict:
+    """Serializer context with billing's fares of a page of trips, fetched in one call (no N+1 on a list)."""
+    return {"fares": integrations.trip_fares(trips=list(trips))}
+
+
+def _with_etag(trip, status=200, serializer=TripOutput):
+    response = Response(serializer(trip).data, status=status)
     response["ETag"] = f'W/"{trip.version}"'
     return response
+
+
+class TripDetailOutput(TripOutput):
+    tracking_url = serializers.CharField(
+        allow_null=True,
+        help_text="for the trip's customer only (null for anyone else, or once the link expired): the link to share",
+    )
+    pins = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="for the trip's customer only (null for anyone else): drop-off sequence -> PIN, to give the "
+        "recipient",
+    )
 
 
 class StopInputSerializer(serializers.Serializer):
@@ -114,7 +175,11 @@ class TripListApi(APIView):
 
     class BookSerializer(StrictInputSerializer):
         fleet_id = serializers.UUIDField()
-        vehicle_type = serializers.ChoiceField(choices=["bike", "car", "van", "truck"])
+        vehicle_type = serializers.ChoiceField(
+            choices=["bike", "car", "van", "truck"],
+            help_text="the vehicle the trip is quoted for and done with: only a vehicle of exactly this type takes "
+            "it (assignment, offers, auto-dispatch, route plans); a larger one is not an upgrade",
+        )
         service = serializers.ChoiceField(choices=["delivery", "ride"], default="delivery")
         stops = StopInputSerializer(many=True, min_length=2, max_length=services.MAX_STOPS)
         quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
@@ -148,7 +213,7 @@ class TripListApi(APIView):
             qs = qs.filter(status=status)
         if fleet_id:
             qs = qs.filter(fleet_id=fleet_id)
-        return paginated(self, request, qs, TripOutput)
+        return paginated(self, request, qs, TripOutput, context=fares_context)
 
     class BookedOutput(TripOutput):
         tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
@@ -185,9 +250,13 @@ class TripListApi(APIView):
             require_pin=v["require_pin"],
         )
         response = _with_etag(booking.trip, status=201)
-        response.data["tracking_url"] = request.build_absolute_uri(f"/api/v1/trips/track/{booking.tracking_token}/")
+        response.data["tracking_url"] = _tracking_url(request, booking.tracking_token)
         response.data["pins"] = {str(k): pin for k, pin in booking.pins.items()}
         return response
+
+
+def _tracking_url(request, token: str) -> str:
+    return request.build_absolute_uri(f"/api/v1/trips/track/{token}/")
 
 
 def _driver_ids(principal) -> set:
@@ -205,9 +274,22 @@ def _trip(request, trip_id):
 class TripDetailApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
 
-    @extend_schema(tags=["trips"], responses={200: TripOutput}, operation_id="trips_get")
+    @extend_schema(
+        tags=["trips"],
+        responses={200: TripDetailOutput},
+        operation_id="trips_get",
+        description="The trip. Its customer also gets the tracking link and the drop-off PINs again "
+        "(`tracking_url`, `pins`); everyone else sees them as null.",
+    )
     def get(self, request, trip_id):
-        return _with_etag(_trip(request, trip_id))
+        principal = require_principal(request)
+        trip = _trip(request, trip_id)
+        trip.tracking_url, trip.pins = None, None
+        if trip.customer_id is not None and trip.customer_id == principal.user_id:
+            token, pins = selectors.owner_secrets(trip=trip)
+            trip.tracking_url = _tracking_url(request, token) if token else None
+            trip.pins = {str(k): pin for k, pin in pins.items()}
+        return _with_etag(trip, serializer=TripDetailOutput)
 
 
 class TransitionApi(APIView):
@@ -262,8 +344,9 @@ class AssignApi(APIView):
         tags=["trips"],
         parameters=[IF_MATCH],
         request=InputSerializer,
-        responses={200: TripOutput, **VERSIONED},
+        responses={200: TripOutput, **ASSIGN_PROBLEMS},
         operation_id="trips_assign",
+        description=VEHICLE_TYPE_RULE,
     )
     @idempotent
     def post(self, request, trip_id):
@@ -290,7 +373,11 @@ class TimelineApi(APIView):
         from_status = serializers.CharField()
         to_status = serializers.CharField()
         actor_id = serializers.UUIDField(allow_null=True)
-        actor_role = serializers.CharField()
+        actor_role = serializers.ChoiceField(
+            choices=[r.value for r in CancelledBy],
+            help_text="`system`: the platform itself, with no `actor_id` (auto-dispatch's offers, lapsed offers, "
+            "cancellations of stale trips or of an erased customer's)",
+        )
         at = serializers.DateTimeField()
         lat = serializers.FloatField(allow_null=True)
         lng = serializers.FloatField(allow_null=True)
@@ -612,8 +699,18 @@ class OfferCreateApi(APIView):
     @extend_schema(
         tags=["trips"],
         request=InputSerializer,
-        responses={201: OfferOutput, **problems(409)},
+        responses={
+            201: OfferOutput,
+            **problems(
+                **{
+                    "409": "the trip is not waiting or already has an open offer (`trips.offer_open`), or the shift "
+                    "cannot take it (`trips.vehicle_type_mismatch`, `trips.over_capacity`, `trips.not_assignable`, "
+                    "…) — the same checks as an assignment"
+                }
+            ),
+        },
         operation_id="trips_offers_make",
+        description=VEHICLE_TYPE_RULE,
     )
     @idempotent
     def post(self, request, trip_id):

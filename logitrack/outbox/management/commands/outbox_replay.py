@@ -2,6 +2,7 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
+from logitrack import bus
 from logitrack.outbox import services
 
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         if not (subscriber or event_id or all):
             raise CommandError("say what to replay: --subscriber, --event-id, or --all")
         letters = services.dead_letters_pending(subscriber=subscriber, event_id=event_id)
+        known = sorted(s.name for s in bus.all_subscriptions())
+        if subscriber and not letters and subscriber not in known:  # a typo must not look like "nothing to do"
+            raise CommandError(f"no subscriber is called {subscriber!r}; the subscribers are: {', '.join(known)}")
         if not letters:
             self.stdout.write("no pending dead letters match")
             return
