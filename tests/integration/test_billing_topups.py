@@ -317,3 +317,22 @@ def test_the_admin_confirm_form_is_for_platform_admins(two_fleets):
     )
     assert again.status_code == 200 and b"already confirmed another top-up" in again.content
     assert prepaid(two_fleets.customer) == {"EUR": 1500}
+
+
+def test_crafted_timestamps_are_refused_as_malformed_never_a_server_error(two_fleets):
+    topup = ask(two_fleets.customer)
+    raw, header = signed(event(topup["id"]))
+    v1 = header.split(",")[1]
+    for t in (
+        "²",  # str.isdigit() says yes, int() raises
+        "١٢٣٤٥٦٧٨٩٠",  # Arabic-Indic digits: int() would read them
+        "9" * 400,  # abs(now - t) overflows a float
+        "9" * 5000,  # beyond Python's int-from-string limit
+        "1" * 13,
+        " 1700000000",
+        "+1700000000",
+        "-1",
+    ):
+        problem(deliver(raw, f"t={t},{v1}"), 400, "billing.notification_malformed")
+    problem(deliver(raw, f"t={'9' * 12},{v1}"), 401, "billing.signature_invalid")  # well-formed, far future
+    assert TopUp.objects.get(id=topup["id"]).status == "pending"
