@@ -7,7 +7,8 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from apps.billing.models import Account, AccountKind, Payout, Posting, Tariff
+from apps.billing.contracts import TopUpNotFound
+from apps.billing.models import Account, AccountKind, Payout, Posting, Tariff, TopUp
 
 
 def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.datetime) -> Tariff | None:
@@ -70,3 +71,19 @@ def wallets_with_balance(*, fleet_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
         .order_by("-balance_minor", "owner_id")
         .values_list("owner_id", "balance_minor")
     )
+
+
+def topups_visible(*, customer_id: uuid.UUID | None, status: str | None = None) -> QuerySet:
+    """Top-ups newest first: one customer's, or everyone's (customer_id None: platform admins)."""
+    qs = TopUp.objects.order_by("-created_at")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs.filter(status=status) if status else qs
+
+
+def topup_visible(*, topup_id: uuid.UUID, customer_id: uuid.UUID | None) -> TopUp:
+    """One top-up the caller may see (customer_id None: any); TopUpNotFound (404) otherwise."""
+    topup = topups_visible(customer_id=customer_id).filter(id=topup_id).first()
+    if topup is None:
+        raise TopUpNotFound("no such top-up")
+    return topup
