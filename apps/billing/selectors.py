@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
 from django.db.models import Q, QuerySet
 
 from apps.billing.contracts import TopUpNotFound
-from apps.billing.models import Account, AccountKind, Payout, Posting, Tariff, TopUp
+from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, Posting, Tariff, TopUp
 
 
 def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.datetime) -> Tariff | None:
@@ -87,3 +88,45 @@ def topup_visible(*, topup_id: uuid.UUID, customer_id: uuid.UUID | None) -> TopU
     if topup is None:
         raise TopUpNotFound("no such top-up")
     return topup
+
+
+@dataclasses.dataclass(frozen=True)
+class LegacyTopUp:
+    """A prepaid credit a customer gave themselves through the top-up endpoint before confirmation existed."""
+
+    transaction: JournalTransaction
+    customer_id: uuid.UUID
+    currency: str
+    credited_minor: int
+    balance_minor: int  # the customer's prepaid balance in that currency now
+    reversed_minor: int | None  # taken back by billing_unconfirmed_topups; None while not reversed
+
+
+def legacy_topups() -> list[LegacyTopUp]:
+    """Top-up transactions no TopUp confirmed: the old endpoint posted them straight away (key
+    `topup:<customer>:<request>`, reference the customer), where a confirmed top-up's transaction is its TopUp's."""
+    found = []
+    unconfirmed = (
+        JournalTransaction.objects.filter(kind="topup", topup__isnull=True)
+        .select_related("reversed_by")
+        .prefetch_related("postings__account", "reversed_by__postings__account")
+        .order_by("posted_at", "id")
+    )
+    for txn in unconfirmed:
+        credit = next(p for p in txn.postings.all() if p.account.kind == AccountKind.CUSTOMER_PREPAID)
+        reversal = getattr(txn, "reversed_by", None)
+        found.append(
+            LegacyTopUp(
+                transaction=txn,
+                customer_id=credit.account.owner_id,
+                currency=credit.account.currency,
+                credited_minor=-credit.amount_minor,
+                balance_minor=Account.objects.get(id=credit.account_id).balance_minor,
+                reversed_minor=(
+                    sum(p.amount_minor for p in reversal.postings.all() if p.account_id == credit.account_id)
+                    if reversal is not None
+                    else None
+                ),
+            )
+        )
+    return found

@@ -696,6 +696,36 @@ def payment_notification_apply(*, notification: PaymentNotification) -> PaymentA
     return PaymentApplied(applied, topup)
 
 
+@transaction.atomic
+def legacy_topup_reverse(*, transaction_id: uuid.UUID) -> tuple[int, int]:
+    """Take back a prepaid credit the customer gave themselves before top-ups needed confirmation
+    (selectors.legacy_topups), with a reversing transaction — never an edit. The prepaid balance may not go below
+    zero: what was already spent stays spent and is returned as the shortfall for an operator to pursue. Done once
+    per transaction (a re-run finds the reversal); one whose balance is empty posts nothing and is reported again.
+    Returns (reversed, shortfall) in minor units."""
+    original = JournalTransaction.objects.get(id=transaction_id, kind="topup", topup__isnull=True)
+    postings = list(original.postings.select_related("account"))
+    credit = next(p for p in postings if p.account.kind == AccountKind.CUSTOMER_PREPAID)
+    clearing = next(p for p in postings if p.account_id != credit.account_id)
+    credited = -credit.amount_minor
+    existing = JournalTransaction.objects.filter(reverses=original).first()
+    if existing is not None:
+        taken = sum(p.amount_minor for p in existing.postings.all() if p.account_id == credit.account_id)
+        return taken, credited - taken
+    prepaid = ledger.lock_accounts(credit.account_id, clearing.account_id)[credit.account_id]  # balance drawn on
+    taken = min(credited, max(prepaid.balance_minor, 0))
+    if taken:
+        ledger.post(
+            idempotency_key=f"legacy-topup-reversal:{original.id}",
+            kind="reversal.topup",
+            reference_id=original.reference_id,
+            memo=f"self-credited top-up without a confirmed payment; {credited - taken} already spent"[:300],
+            reverses=original,
+            legs=[(prepaid, taken), (clearing.account, -taken)],
+        )
+    return taken, credited - taken
+
+
 def _topup_locked(topup_id: uuid.UUID, *, customer_id: uuid.UUID | None = None) -> TopUp:
     qs = TopUp.objects.select_for_update().filter(id=topup_id)
     if customer_id is not None:

@@ -447,3 +447,74 @@ def test_a_platform_admin_cannot_confirm_their_own_top_up(two_fleets):
     assert form.status_code == 200 and b"their own prepaid balance" in form.content
     assert TopUp.objects.get(id=own["id"]).status == "pending"
     assert prepaid(me) == {}
+
+
+def _self_credit(customer_id, amount, currency="EUR"):
+    """What the old `POST topups/` posted for any customer who asked: money with no payment behind it."""
+    from django.db import transaction
+
+    from apps.billing.models import AccountKind
+
+    with transaction.atomic():
+        txn, _ = ledger.post(
+            idempotency_key=f"topup:{customer_id}:{uuid.uuid4()}",
+            kind="topup",
+            reference_id=customer_id,
+            legs=[
+                (ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=currency), amount),
+                (
+                    ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency=currency, owner_id=customer_id),
+                    -amount,
+                ),
+            ],
+        )
+    return txn
+
+
+def test_self_credits_from_before_confirmation_are_listed_and_reversed_once(two_fleets):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from apps.billing.models import AccountKind
+
+    honest, spender = two_fleets.customer, two_fleets.platform_admin
+    confirmed = ask(honest, amount=700)  # a real, confirmed top-up is not touched
+    client_for(two_fleets.platform_admin).post(
+        f"{TOPUPS}{confirmed['id']}/confirm/", {"amount_minor": 700, "currency": "EUR", "reference": "SEPA-OK"}
+    )
+    whole = _self_credit(honest.id, 300_000)
+    spent = _self_credit(spender.id, 5000)
+    with transaction.atomic():  # 4000 of it already paid fares
+        ledger.post(
+            idempotency_key=f"spent:{spender.id}",
+            kind="settlement",
+            legs=[
+                (ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency="EUR", owner_id=spender.id), 4000),
+                (ledger.account_for(kind=AccountKind.PLATFORM_COMMISSION, currency="EUR"), -4000),
+            ],
+        )
+
+    def run(*args) -> str:
+        out = StringIO()
+        call_command("billing_unconfirmed_topups", *args, stdout=out)
+        return out.getvalue()
+
+    listed = run()
+    assert f"customer {honest.id}: 300000 EUR self-credited (transaction {whole.id}), balance now 300700" in listed
+    assert f"customer {spender.id}: 5000 EUR self-credited (transaction {spent.id}), balance now 1000" in listed
+    assert "2 unconfirmed top-up(s)" in listed and "reversed" not in listed
+    assert prepaid(honest) == {"EUR": 300_700}  # listing changes nothing
+
+    reversed_ = run("--reverse")
+    assert "reversed 300000" in reversed_ and "reversed 1000, could not reverse 4000 (already spent)" in reversed_
+    assert prepaid(honest) == {"EUR": 700} and prepaid(spender) == {"EUR": 0}
+    reversals = JournalTransaction.objects.filter(kind="reversal.topup")
+    assert {r.reverses_id for r in reversals} == {whole.id, spent.id}
+
+    again = run("--reverse")  # a second run changes nothing and still reports the shortfall
+    assert JournalTransaction.objects.filter(kind="reversal.topup").count() == 2
+    assert "reversed 300000 before" in again and "reversed 1000 before, 4000 was already spent" in again
+    assert prepaid(honest) == {"EUR": 700} and prepaid(spender) == {"EUR": 0}
+    assert ledger.verify() == []
