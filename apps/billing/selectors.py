@@ -121,7 +121,7 @@ def legacy_topups() -> list[LegacyTopUp]:
                 customer_id=credit.account.owner_id,
                 currency=credit.account.currency,
                 credited_minor=-credit.amount_minor,
-                balance_minor=Account.objects.get(id=credit.account_id).balance_minor,
+                balance_minor=credit.account.balance_minor,
                 reversed_minor=(
                     sum(p.amount_minor for p in reversal.postings.all() if p.account_id == credit.account_id)
                     if reversal is not None

@@ -663,15 +663,19 @@ def _unapplied(via: str, event_id: str, payment_reference: str) -> UnappliedPaym
 def _hold(topup: TopUp, via: str, event_id: str, payment_reference: str, amount: Money, reason: str) -> None:
     """Record money a provider received that credits nothing, for an operator to refund (under the top-up's lock:
     a concurrent duplicate of the event waits, then finds this row)."""
-    UnappliedPayment.objects.create(
-        provider=via,
-        event_id=event_id,
-        payment_reference=payment_reference,
-        topup=topup,
-        currency=amount.currency,
-        amount_minor=amount.amount_minor,
-        reason=reason[:300],
-    )
+    try:
+        with transaction.atomic():
+            UnappliedPayment.objects.create(
+                provider=via,
+                event_id=event_id,
+                payment_reference=payment_reference,
+                topup=topup,
+                currency=amount.currency,
+                amount_minor=amount.amount_minor,
+                reason=reason[:300],
+            )
+    except IntegrityError:  # the same payment, named for another top-up at the same moment, was recorded first
+        pass
 
 
 def payment_notification_apply(*, notification: PaymentNotification) -> PaymentApplied:
