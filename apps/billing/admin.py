@@ -32,6 +32,7 @@ from apps.billing.models import (
     TaxRate,
     TimeSurcharge,
     TopUp,
+    UnappliedPayment,
     WaitingTime,
     ZoneSurcharge,
 )
@@ -324,7 +325,7 @@ class TopUpAdmin(admin.ModelAdmin):
                     reference=v["reference"],
                     actor_id=principal(request).user_id,
                 )
-            except TopUpMismatch as exc:  # committed as failed: show it where it now stands
+            except TopUpMismatch as exc:  # a top-up failed before staff mismatches were refused: show where it stands
                 self.message_user(request, f"Not credited: {exc.message}", messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:billing_topup_change", args=[topup.id]))
             except ApplicationError as exc:
@@ -348,3 +349,38 @@ class TopUpAdmin(admin.ModelAdmin):
                 "title": "Record payment received",
             },
         )
+
+
+@admin.register(UnappliedPayment)
+class UnappliedPaymentAdmin(admin.ModelAdmin):
+    """Money payment providers received that credited no balance (another amount than asked, a second payment):
+    what to refund at the provider. Platform admins only, like top-ups; read-only (it is a record of what came)."""
+
+    list_display = ("created_at", "provider", "payment_reference", "amount", "topup_id", "reason")
+    list_filter = ("provider", "currency")
+    search_fields = ("payment_reference", "event_id", "topup__id", "topup__customer_id")
+    readonly_fields = [f.name for f in UnappliedPayment._meta.fields]
+
+    @staticmethod
+    def _platform_admin(request) -> bool:
+        found = principal(request)
+        return found is not None and found.is_platform_admin
+
+    def has_module_permission(self, request):
+        return self._platform_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._platform_admin(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Amount", ordering="amount_minor")
+    def amount(self, row):
+        return format_money(row.amount_minor, row.currency)

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, Unauthenticated, ValidationFailed
+from logitrack.exceptions import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from logitrack.types import GeoPoint, Money
 
 
@@ -155,6 +155,19 @@ class TopUpMismatch(Conflict):
     """A confirmation for another amount or currency than the customer asked for: nothing is credited."""
 
     code = "billing.topup_mismatch"
+
+
+class TopUpAmountDiffers(ValidationFailed):
+    """Staff recorded another amount or currency than the customer asked for: a typo, refused with nothing
+    changed, so the real confirmation with the same reference still works."""
+
+    code = "billing.topup_amount_differs"
+
+
+class SelfConfirmation(PermissionDenied):
+    """A platform admin (who may hold every role) recording a payment into their own prepaid balance."""
+
+    code = "billing.self_confirmation"
 
 
 class ConfirmationReused(Conflict):

@@ -185,8 +185,9 @@ def period_customers(*, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
 
 
 def _receipted(record: FareRecord) -> bool:
-    """A completed trip's fare always gets its own receipt (issued on settlement, or by the catch-up), which is its
-    tax document; a cancellation fee gets none, so the period invoice is its tax document."""
+    """A completed trip's fare gets its own receipt (issued on settlement, by the catch-up, or at the latest by its
+    period invoice), which is its tax document; a cancellation fee gets none, so the period invoice is its tax
+    document."""
     return record.kind == "fare"
 
 
@@ -209,6 +210,17 @@ def period_invoice_issue(*, fleet_id: uuid.UUID, customer_id: uuid.UUID, period:
     if not records:
         raise Conflict("nothing to invoice for that customer and period", code="billing.nothing_to_invoice")
     charged = [r for r in records if not _receipted(r)]
+    receipted = [r for r in records if _receipted(r)]
+    # A fare whose receipt job never ran (a lost broker send not yet caught up) gets its receipt now, in this
+    # transaction: the statement then names a tax document for every trip, and no trip is taxed twice or never.
+    issued = set(
+        Invoice.objects.filter(kind=Invoice.Kind.RECEIPT, trip_id__in=[r.trip_id for r in receipted]).values_list(
+            "trip_id", flat=True
+        )
+    )
+    for record in receipted:
+        if record.trip_id not in issued:
+            receipt_issue(trip_id=record.trip_id)
     receipts = dict(
         Invoice.objects.filter(
             kind=Invoice.Kind.RECEIPT, trip_id__in=[r.trip_id for r in records if _receipted(r)]

@@ -40,6 +40,12 @@ def account_for(
     return account
 
 
+def lock_accounts(*account_ids: uuid.UUID) -> dict[uuid.UUID, Account]:
+    """The accounts, locked to the end of the caller's transaction in id order like `post` (no deadlock): read a
+    balance you are about to draw on."""
+    return {a.id: a for a in Account.objects.select_for_update().filter(id__in=account_ids).order_by("id")}
+
+
 def _signature(legs: Sequence[tuple[uuid.UUID, int]]) -> list[tuple[str, int]]:
     return sorted((str(a), amount) for a, amount in legs)
 

@@ -427,6 +427,34 @@ class TopUp(BaseModel):
         return f"top-up {self.amount_minor} {self.currency} ({self.status})"
 
 
+class UnappliedPayment(BaseModel):
+    """Money a payment provider verifiably received that credited no balance: a payment for another amount or
+    currency than its top-up asked, or a second payment for a top-up already paid. The cash sits at the provider;
+    this row is what an operator reconciles and refunds from (providers retry a non-2xx answer for days, so the
+    webhook records it here and answers 200)."""
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=200, help_text="the provider's notification id")
+    payment_reference = models.CharField(max_length=200, blank=True, default="", help_text="the provider's payment")
+    topup = models.ForeignKey(TopUp, on_delete=models.PROTECT, related_name="unapplied_payments")
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=300)
+
+    class Meta(BaseModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="unapplied_payment_event_once"),
+            models.UniqueConstraint(
+                fields=["provider", "payment_reference"],
+                condition=~models.Q(payment_reference=""),
+                name="unapplied_payment_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"unapplied {self.amount_minor} {self.currency} from {self.provider} ({self.payment_reference})"
+
+
 # ---- invoices ---------------------------------------------------------------------------------
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
 from django.db.models import Q, QuerySet
 
-from apps.billing.contracts import TripFare
-from apps.billing.models import Account, AccountKind, FareRecord, Payout, Posting, Quote, Tariff
+from apps.billing.contracts import TopUpNotFound, TripFare
+from apps.billing.models import (
+    Account,
+    AccountKind,
+    FareRecord,
+    JournalTransaction,
+    Payout,
+    Posting,
+    Quote,
+    Tariff,
+    TopUp,
+)
 
 
 def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.datetime) -> Tariff | None:
@@ -101,3 +112,61 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
             )
         )
     return fares
+
+
+def topups_visible(*, customer_id: uuid.UUID | None, status: str | None = None) -> QuerySet:
+    """Top-ups newest first: one customer's, or everyone's (customer_id None: platform admins)."""
+    qs = TopUp.objects.order_by("-created_at")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs.filter(status=status) if status else qs
+
+
+def topup_visible(*, topup_id: uuid.UUID, customer_id: uuid.UUID | None) -> TopUp:
+    """One top-up the caller may see (customer_id None: any); TopUpNotFound (404) otherwise."""
+    topup = topups_visible(customer_id=customer_id).filter(id=topup_id).first()
+    if topup is None:
+        raise TopUpNotFound("no such top-up")
+    return topup
+
+
+@dataclasses.dataclass(frozen=True)
+class LegacyTopUp:
+    """A prepaid credit a customer gave themselves through the top-up endpoint before confirmation existed."""
+
+    transaction: JournalTransaction
+    customer_id: uuid.UUID
+    currency: str
+    credited_minor: int
+    balance_minor: int  # the customer's prepaid balance in that currency now
+    reversed_minor: int | None  # taken back by billing_unconfirmed_topups; None while not reversed
+
+
+def legacy_topups() -> list[LegacyTopUp]:
+    """Top-up transactions no TopUp confirmed: the old endpoint posted them straight away (key
+    `topup:<customer>:<request>`, reference the customer), where a confirmed top-up's transaction is its TopUp's."""
+    found = []
+    unconfirmed = (
+        JournalTransaction.objects.filter(kind="topup", topup__isnull=True)
+        .select_related("reversed_by")
+        .prefetch_related("postings__account", "reversed_by__postings__account")
+        .order_by("posted_at", "id")
+    )
+    for txn in unconfirmed:
+        credit = next(p for p in txn.postings.all() if p.account.kind == AccountKind.CUSTOMER_PREPAID)
+        reversal = getattr(txn, "reversed_by", None)
+        found.append(
+            LegacyTopUp(
+                transaction=txn,
+                customer_id=credit.account.owner_id,
+                currency=credit.account.currency,
+                credited_minor=-credit.amount_minor,
+                balance_minor=credit.account.balance_minor,
+                reversed_minor=(
+                    sum(p.amount_minor for p in reversal.postings.all() if p.account_id == credit.account_id)
+                    if reversal is not None
+                    else None
+                ),
+            )
+        )
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import itertools
 import uuid
 import zoneinfo
@@ -23,13 +24,25 @@ from apps.billing.contracts import (
     NoTariff,
     QuoteExpired,
     QuoteNotFound,
+    SelfConfirmation,
+    TopUpAmountDiffers,
     TopUpMismatch,
     TopUpNotFound,
     TopUpNotPending,
     TripFacts,
 )
 from apps.billing.events import FareFinalisedV1, PayoutPaidV1
-from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Payout, Quote, Tariff, TaxRate, TopUp
+from apps.billing.models import (
+    AccountKind,
+    FareRecord,
+    JournalTransaction,
+    Payout,
+    Quote,
+    Tariff,
+    TaxRate,
+    TopUp,
+    UnappliedPayment,
+)
 from apps.billing.payments import Outcome, PaymentNotification
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound
@@ -444,8 +457,9 @@ def _topup_retried(existing: TopUp, amount: Money) -> TopUp:
 
 
 @transaction.atomic
-def topup_cancel(*, topup_id: uuid.UUID, customer_id: uuid.UUID) -> TopUp:
-    """The customer withdraws a pending request (cancelling it again answers the same)."""
+def topup_cancel(*, topup_id: uuid.UUID, customer_id: uuid.UUID | None) -> TopUp:
+    """The customer withdraws a pending request (cancelling it again answers the same; customer_id None: any
+    customer's, for platform admins). A payment that still arrives later is credited all the same."""
     topup = _topup_locked(topup_id, customer_id=customer_id)
     if topup.status == TopUp.Status.CANCELLED:
         return topup
@@ -455,6 +469,21 @@ def topup_cancel(*, topup_id: uuid.UUID, customer_id: uuid.UUID) -> TopUp:
     topup.status, topup.reason, topup.decided_at = TopUp.Status.CANCELLED, "cancelled by the customer", timezone.now()
     topup.save(update_fields=["status", "reason", "decided_at", "updated_at"])
     return topup
+
+
+class Applied(enum.StrEnum):
+    """What a confirmation or failure did to its top-up."""
+
+    CREDITED = "succeeded"  # the prepaid balance was credited (now, or by the same confirmation before)
+    FAILED = "failed"  # the top-up failed: the provider declined the payment
+    HELD = "held_for_refund"  # a provider received money that credited nothing: recorded as an UnappliedPayment
+    IGNORED = "ignored"  # a late failure about a top-up no longer pending: nothing changes
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentApplied:
+    outcome: Applied
+    topup: TopUp | None
 
 
 def topup_confirm(
@@ -468,13 +497,16 @@ def topup_confirm(
 ) -> TopUp:
     """The money arrived: credit the customer's prepaid balance, once. `via` is TopUp.STAFF (a platform admin
     recording cash or a bank transfer; `reference` is its bank or cash reference) or a payment provider's name
-    (`reference` is its event id). The same confirmation again answers the same; a confirmation for another
-    amount or currency fails the top-up (nothing credited; it says why) and raises TopUpMismatch — after the
-    failure is committed, so the state stays visible."""
+    (`reference` is its event id). The same confirmation again answers the same.
+
+    Staff: nobody confirms their own top-up (SelfConfirmation, 403), and another amount or currency than asked is
+    a typo refused with nothing changed (TopUpAmountDiffers, 400: the reference stays usable). Providers: see
+    payment_notification_apply; here money that credited nothing raises TopUpMismatch or TopUpNotPending — after
+    it is committed, so the record stays."""
     reference = reference.strip()
     if not reference:
         raise InvalidBillingData("name the payment's reference", extra={"errors": {"reference": ["Required."]}})
-    topup = _topup_settle(
+    topup, applied = _topup_settle(
         topup_id=topup_id,
         amount=amount,
         via=via,
@@ -483,14 +515,20 @@ def topup_confirm(
         actor_id=actor_id,
         succeeded=True,
     )
-    if topup.status == TopUp.Status.FAILED and (topup.confirmed_via, topup.confirmation_reference) == (via, reference):
-        raise TopUpMismatch(topup.reason, extra={"topup_id": str(topup.id), "status": topup.status})
+    if applied is Applied.HELD:
+        if topup.status == TopUp.Status.FAILED and topup.confirmation_reference == reference:
+            raise TopUpMismatch(topup.reason, extra={"topup_id": str(topup.id), "status": topup.status})
+        raise TopUpNotPending(
+            f"the top-up is already {topup.status}: the payment is held for refund",
+            extra={"topup_id": str(topup.id), "status": topup.status},
+        )
     return topup
 
 
 def topup_fail(*, topup_id: uuid.UUID, via: str, reference: str, payment_reference: str = "", reason: str) -> TopUp:
-    """The provider says the payment failed: the top-up fails with its reason (once; a replay answers the same)."""
-    return _topup_settle(
+    """The provider says the payment failed: a pending top-up fails with its reason (once; a replay answers the
+    same). One no longer pending (confirmed, cancelled, failed already) is left as it is."""
+    topup, _ = _topup_settle(
         topup_id=topup_id,
         amount=None,
         via=via,
@@ -500,6 +538,18 @@ def topup_fail(*, topup_id: uuid.UUID, via: str, reference: str, payment_referen
         succeeded=False,
         reason=reason,
     )
+    return topup
+
+
+def _differs(amount: Money, topup: TopUp) -> bool:
+    return (amount.amount_minor, amount.currency) != (topup.amount_minor, topup.currency)
+
+
+def _replayed(topup: TopUp) -> Applied:
+    """What the confirmation that last decided this top-up did, for its replay."""
+    if topup.status == TopUp.Status.CONFIRMED:
+        return Applied.CREDITED
+    return Applied.HELD if topup.confirmed_amount_minor is not None else Applied.FAILED
 
 
 @transaction.atomic
@@ -513,27 +563,45 @@ def _topup_settle(
     actor_id: uuid.UUID | None,
     succeeded: bool,
     reason: str = "",
-) -> TopUp:
+) -> tuple[TopUp, Applied]:
     topup = _topup_locked(topup_id)  # concurrent confirmations queue here; the second sees the first's outcome
+    staff = via == TopUp.STAFF
+    if staff and actor_id is not None and actor_id == topup.customer_id:
+        raise SelfConfirmation("nobody records a payment into their own prepaid balance: ask another platform admin")
     if (topup.confirmed_via, topup.confirmation_reference) == (via, reference):
-        return topup  # the same confirmation again: the same answer, nothing credited twice
+        return topup, _replayed(topup)  # the same confirmation again: the same answer, nothing credited twice
+    if not staff and _unapplied(via, reference, payment_reference) is not None:
+        return topup, Applied.HELD  # that money was already recorded as credited to nothing
     same_payment = (topup.confirmed_via, topup.payment_reference) == (via, payment_reference)
     if payment_reference and same_payment and topup.status == TopUp.Status.CONFIRMED:
-        return topup  # another event about the payment that confirmed it
+        return topup, Applied.CREDITED  # another event about the payment that confirmed it
+    cancelled_because = topup.reason if topup.status == TopUp.Status.CANCELLED else ""
     _expire_if_stale(topup)
-    # A customer may pay again after the provider declined their payment: its later success still confirms.
-    retried = (
-        succeeded
-        and topup.status == TopUp.Status.FAILED
-        and topup.confirmed_via == via != TopUp.STAFF
-        and topup.confirmed_amount_minor is None  # declined by the provider, not refused for a mismatch
-        and topup.expires_at > timezone.now()
-    )
-    if topup.status != TopUp.Status.PENDING and not retried:
+    cancelled_because = cancelled_because or (topup.reason if topup.status == TopUp.Status.CANCELLED else "")
+    pending = topup.status == TopUp.Status.PENDING
+    if not succeeded and not pending:
+        return topup, Applied.IGNORED  # a late decline: the top-up was paid, cancelled or failed already
+    if staff and not pending:
         raise TopUpNotPending(
             f"the top-up is already {topup.status}" + (f" ({topup.reason})" if topup.reason else ""),
             extra={"topup_id": str(topup.id), "status": topup.status},
         )
+    if staff and _differs(amount, topup):
+        raise TopUpAmountDiffers(
+            f"the top-up asked for {topup.amount_minor} {topup.currency}, not {amount.amount_minor} "
+            f"{amount.currency}: check the amount received (nothing was recorded)",
+            extra={"errors": {"amount_minor": [f"{topup.amount_minor} {topup.currency} was requested."]}},
+        )
+    # A provider's verified success is money received. It confirms a pending top-up, one the provider declined
+    # before (the customer paid again), and one cancelled or expired meanwhile (the customer did pay). Anything
+    # else — a second payment for a paid top-up, one for a top-up failed on a mismatch — is recorded for refund.
+    declined = (
+        topup.status == TopUp.Status.FAILED and topup.confirmed_via == via and topup.confirmed_amount_minor is None
+    )
+    late = topup.status == TopUp.Status.CANCELLED
+    if succeeded and not staff and not (pending or declined or late):
+        _hold(topup, via, reference, payment_reference, amount, f"a payment for a top-up already {topup.status}")
+        return topup, Applied.HELD
     topup.reason = ""
     taken = TopUp.objects.filter(confirmed_via=via, confirmation_reference=reference)
     if payment_reference:
@@ -546,12 +614,15 @@ def _topup_settle(
         topup.confirmed_amount_minor, topup.confirmed_currency = amount.amount_minor, amount.currency
     if not succeeded:
         topup.status, topup.reason = TopUp.Status.FAILED, f"the payment failed: {reason or 'no reason given'}"[:300]
-    elif (amount.amount_minor, amount.currency) != (topup.amount_minor, topup.currency):
+        applied = Applied.FAILED
+    elif _differs(amount, topup):
         topup.status = TopUp.Status.FAILED
         topup.reason = (
             f"the confirmation is for {amount.amount_minor} {amount.currency} but {topup.amount_minor} "
-            f"{topup.currency} was requested; nothing was credited"
+            f"{topup.currency} was requested; nothing was credited (held for refund)"
         )
+        _hold(topup, via, reference, payment_reference, amount, topup.reason)
+        applied = Applied.HELD
     else:
         txn, _ = ledger.post(
             idempotency_key=f"topup:{topup.id}",
@@ -569,6 +640,9 @@ def _topup_settle(
             ],
         )
         topup.status, topup.transaction = TopUp.Status.CONFIRMED, txn
+        if late:  # say so: the customer cancelled, or it expired, before the money came
+            topup.reason = f"paid after it was cancelled ({cancelled_because})"[:300]
+        applied = Applied.CREDITED
     try:
         with transaction.atomic():
             topup.save()
@@ -576,30 +650,84 @@ def _topup_settle(
         raise ConfirmationReused(
             f"{reference!r} already confirmed another top-up", extra={"reference": reference}
         ) from None
-    return topup
+    return topup, applied
 
 
-def payment_notification_apply(*, notification: PaymentNotification) -> TopUp | None:
-    """What a provider's verified notification means for its top-up: confirm, fail, or nothing (other events)."""
+def _unapplied(via: str, event_id: str, payment_reference: str) -> UnappliedPayment | None:
+    found = UnappliedPayment.objects.filter(provider=via, event_id=event_id)
+    if payment_reference:
+        found = found | UnappliedPayment.objects.filter(provider=via, payment_reference=payment_reference)
+    return found.first()
+
+
+def _hold(topup: TopUp, via: str, event_id: str, payment_reference: str, amount: Money, reason: str) -> None:
+    """Record money a provider received that credits nothing, for an operator to refund (under the top-up's lock:
+    a concurrent duplicate of the event waits, then finds this row)."""
+    try:
+        with transaction.atomic():
+            UnappliedPayment.objects.create(
+                provider=via,
+                event_id=event_id,
+                payment_reference=payment_reference,
+                topup=topup,
+                currency=amount.currency,
+                amount_minor=amount.amount_minor,
+                reason=reason[:300],
+            )
+    except IntegrityError:  # the same payment, named for another top-up at the same moment, was recorded first
+        pass
+
+
+def payment_notification_apply(*, notification: PaymentNotification) -> PaymentApplied:
+    """What a provider's verified notification means for its top-up: confirm, fail, record money for refund, or
+    nothing (other events, late declines). Never refuses a verified payment about a top-up of ours: the provider
+    would retry for days and the money would have no record."""
     if notification.outcome is Outcome.IGNORED:
-        return None
+        return PaymentApplied(Applied.IGNORED, None)
     if notification.topup_id is None or not TopUp.objects.filter(id=notification.topup_id).exists():
         raise TopUpNotFound("the notification names no top-up of ours", extra={"event_id": notification.event_id})
-    if notification.outcome is Outcome.SUCCEEDED:
-        return topup_confirm(
-            topup_id=notification.topup_id,
-            amount=notification.amount,
-            via=notification.provider,
-            reference=notification.event_id,
-            payment_reference=notification.payment_reference,
-        )
-    return topup_fail(
+    succeeded = notification.outcome is Outcome.SUCCEEDED
+    topup, applied = _topup_settle(
         topup_id=notification.topup_id,
+        amount=notification.amount if succeeded else None,  # a decline received nothing
         via=notification.provider,
         reference=notification.event_id,
         payment_reference=notification.payment_reference,
+        actor_id=None,
+        succeeded=succeeded,
         reason=notification.failure_reason,
     )
+    return PaymentApplied(applied, topup)
+
+
+@transaction.atomic
+def legacy_topup_reverse(*, transaction_id: uuid.UUID) -> tuple[int, int]:
+    """Take back a prepaid credit the customer gave themselves before top-ups needed confirmation
+    (selectors.legacy_topups), with a reversing transaction — never an edit. The prepaid balance may not go below
+    zero: what was already spent stays spent and is returned as the shortfall for an operator to pursue. Done once
+    per transaction (a re-run finds the reversal); one whose balance is empty posts nothing and is reported again.
+    Returns (reversed, shortfall) in minor units."""
+    original = JournalTransaction.objects.get(id=transaction_id, kind="topup", topup__isnull=True)
+    postings = list(original.postings.select_related("account"))
+    credit = next(p for p in postings if p.account.kind == AccountKind.CUSTOMER_PREPAID)
+    clearing = next(p for p in postings if p.account_id != credit.account_id)
+    credited = -credit.amount_minor
+    existing = JournalTransaction.objects.filter(reverses=original).first()
+    if existing is not None:
+        taken = sum(p.amount_minor for p in existing.postings.all() if p.account_id == credit.account_id)
+        return taken, credited - taken
+    prepaid = ledger.lock_accounts(credit.account_id, clearing.account_id)[credit.account_id]  # balance drawn on
+    taken = min(credited, max(prepaid.balance_minor, 0))
+    if taken:
+        ledger.post(
+            idempotency_key=f"legacy-topup-reversal:{original.id}",
+            kind="reversal.topup",
+            reference_id=original.reference_id,
+            memo=f"self-credited top-up without a confirmed payment; {credited - taken} already spent"[:300],
+            reverses=original,
+            legs=[(prepaid, taken), (clearing.account, -taken)],
+        )
+    return taken, credited - taken
 
 
 def _topup_locked(topup_id: uuid.UUID, *, customer_id: uuid.UUID | None = None) -> TopUp:

@@ -135,3 +135,30 @@ def test_concurrent_identical_confirmations_credit_once(two_fleets, settings):
     assert prepaid.balance_minor == 3000 + 1200 + 800
     assert TopUp.objects.filter(status="confirmed").count() == 3
     assert ledger.verify() == []
+
+
+def test_a_second_payment_delivered_many_times_at_once_is_held_once(two_fleets, settings):
+    from apps.billing.models import UnappliedPayment
+    from tests.integration.test_billing_topups import SECRET, deliver, event, signed
+
+    settings.BILLING_PAYMENT_PROVIDERS = {
+        "psp": {"CLASS": "apps.billing.payments.signed_webhook.SignedWebhookProvider", "SECRETS": [SECRET]}
+    }
+    client = APIClient()
+    client.force_authenticate(user=two_fleets.customer)
+    body = {"amount_minor": 900, "currency": "EUR", "request_id": str(uuid.uuid4())}
+    topup_id = client.post("/api/v1/billing/topups/", body, format="json").json()["id"]
+    assert deliver(*signed(event(topup_id, amount=900, payment_id="pay_first"))).json()["outcome"] == "succeeded"
+
+    # the customer paid twice; the provider sends the second payment's events, each several times, at once
+    events = iter([f"evt_second_{n % 2}" for n in range(6)])
+
+    def send():
+        return deliver(*signed(event(topup_id, amount=900, payment_id="pay_second", event_id=next(events))))
+
+    answers = race(6, send)
+    assert [a.status_code for a in answers] == [200] * 6, [a.content[:200] for a in answers]
+    assert {a.json()["outcome"] for a in answers} == {"held_for_refund"}
+    assert list(UnappliedPayment.objects.values_list("payment_reference", "amount_minor")) == [("pay_second", 900)]
+    assert Account.objects.get(kind=AccountKind.CUSTOMER_PREPAID, owner_id=two_fleets.customer.id).balance_minor == 900
+    assert ledger.verify() == []

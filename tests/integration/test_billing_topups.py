@@ -15,9 +15,11 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.billing import services
-from apps.billing.models import JournalTransaction, TopUp
+from apps.billing import ledger, services
+from apps.billing.contracts import TopUpMismatch
+from apps.billing.models import JournalTransaction, TopUp, UnappliedPayment
 from apps.identity.models import User
+from logitrack.types import Money
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -147,10 +149,22 @@ def test_a_signed_notification_confirms_once(two_fleets):
     )
     assert prepaid(two_fleets.customer) == {"EUR": 5000}
     assert JournalTransaction.objects.filter(kind="topup", reference_id=topup["id"]).count() == 1
-    # a second, different payment for a confirmed top-up credits nothing and says so
-    problem(
-        deliver(*signed(event(topup["id"], event_id="evt_3", payment_id="pay_2"))), 409, "billing.topup_not_pending"
+    # a second, different payment for a confirmed top-up credits nothing, and is recorded for refund (answered 200:
+    # the provider holds that money, and would retry a refusal for days)
+    twice_paid = deliver(*signed(event(topup["id"], event_id="evt_3", payment_id="pay_2")))
+    assert (twice_paid.status_code, twice_paid.json()["outcome"]) == (200, "held_for_refund")
+    assert twice_paid.json()["topup"]["status"] == "confirmed"
+    held = UnappliedPayment.objects.get(payment_reference="pay_2")
+    assert (held.topup_id, held.amount_minor, held.currency, held.event_id) == (
+        uuid.UUID(topup["id"]),
+        5000,
+        "EUR",
+        "evt_3",
     )
+    assert deliver(*signed(event(topup["id"], event_id="evt_4", payment_id="pay_2"))).json()["outcome"] == (
+        "held_for_refund"
+    )
+    assert UnappliedPayment.objects.count() == 1  # the same payment again is recorded once
     # the key being rolled: a call signed with the previous secret is still accepted
     second = ask(two_fleets.customer, amount=700)
     rolled = deliver(
@@ -200,12 +214,26 @@ def test_forged_tampered_replayed_and_malformed_calls_are_refused(two_fleets):
 def test_a_confirmation_for_another_amount_or_currency_is_refused(two_fleets):
     short = ask(two_fleets.customer, amount=5000)
     raw, header = signed(event(short["id"], amount=4000))
-    body = problem(deliver(raw, header), 409, "billing.topup_mismatch")
-    assert "4000 EUR" in body["detail"] and "5000 EUR" in body["detail"]
-    problem(deliver(raw, header), 409, "billing.topup_mismatch")  # the same call again: the same answer
+    # the provider holds 4000 EUR: recorded for refund and acknowledged (a refusal would be retried for days)
+    held = deliver(raw, header)
+    assert (held.status_code, held.json()["outcome"]) == (200, "held_for_refund")
+    assert "4000 EUR" in held.json()["topup"]["reason"] and "5000 EUR" in held.json()["topup"]["reason"]
+    assert deliver(raw, header).json() == held.json()  # the same call again: the same answer
     state = client_for(two_fleets.customer).get(f"{TOPUPS}{short['id']}/").json()
     assert state["status"] == "failed" and "4000 EUR" in state["reason"] and "nothing was credited" in state["reason"]
-    problem(deliver(*signed(event(short["id"], amount=5000))), 409, "billing.topup_not_pending")
+    again = deliver(*signed(event(short["id"], amount=5000)))  # the same payment (pay_1) claimed at another amount
+    assert (again.status_code, again.json()["outcome"], again.json()["topup"]["status"]) == (
+        200,
+        "held_for_refund",
+        "failed",
+    )
+    assert list(UnappliedPayment.objects.values_list("topup_id", "amount_minor", "payment_reference")) == [
+        (uuid.UUID(short["id"]), 4000, "pay_1")
+    ]
+    with pytest.raises(TopUpMismatch):  # called directly, the service still says why it credited nothing
+        services.topup_confirm(
+            topup_id=short["id"], amount=Money(4000, "EUR"), via="psp", reference=held.json()["event_id"]
+        )
 
     other_currency = ask(two_fleets.customer, amount=5000, currency="EUR")
     admin = client_for(two_fleets.platform_admin)
@@ -214,8 +242,8 @@ def test_a_confirmation_for_another_amount_or_currency_is_refused(two_fleets):
         {"amount_minor": 5000, "currency": "GBP", "reference": "BANK-GBP-1"},
         format="json",
     )
-    problem(refused, 409, "billing.topup_mismatch")
-    assert TopUp.objects.get(id=other_currency["id"]).status == "failed"
+    problem(refused, 400, "billing.topup_amount_differs")  # a staff typo: refused, nothing changes
+    assert TopUp.objects.get(id=other_currency["id"]).status == "pending"
     assert prepaid(two_fleets.customer) == {}
     assert not JournalTransaction.objects.filter(kind="topup").exists()
 
@@ -233,8 +261,12 @@ def test_a_failed_payment_fails_the_top_up(two_fleets):
     assert paid.status_code == 200 and paid.json()["topup"]["status"] == "confirmed"
     assert paid.json()["topup"]["reason"] == ""
     assert prepaid(two_fleets.customer) == {"EUR": 5000}
-    problem(deliver(raw, header), 409, "billing.topup_not_pending")  # the old decline, replayed late: no effect
+    late = deliver(raw, header)  # the old decline, replayed late: acknowledged, no effect
+    assert (late.status_code, late.json()["outcome"], late.json()["topup"]["status"]) == (200, "ignored", "confirmed")
+    other_decline = deliver(*signed(event(topup["id"], kind="payment.failed", payment_id="pay_other")))
+    assert (other_decline.status_code, other_decline.json()["outcome"]) == (200, "ignored")
     assert prepaid(two_fleets.customer) == {"EUR": 5000}
+    assert TopUp.objects.get(id=topup["id"]).status == "confirmed"
 
 
 def test_platform_admins_record_cash_and_transfers_and_nobody_else(two_fleets):
@@ -267,7 +299,6 @@ def test_customers_cancel_pending_top_ups_and_stale_ones_expire(two_fleets):
     cancelled = customer.post(f"{TOPUPS}{topup['id']}/cancel/")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert customer.post(f"{TOPUPS}{topup['id']}/cancel/").json() == cancelled.json()
-    problem(deliver(*signed(event(topup["id"]))), 409, "billing.topup_not_pending")
     problem(
         client_for(two_fleets.a.users["fleet_manager"]).post(f"{TOPUPS}{topup['id']}/cancel/"), 403, "permission_denied"
     )
@@ -278,7 +309,6 @@ def test_customers_cancel_pending_top_ups_and_stale_ones_expire(two_fleets):
 
     stale, fresh = ask(two_fleets.customer), ask(two_fleets.customer)
     TopUp.objects.filter(id=stale["id"]).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    problem(deliver(*signed(event(stale["id"], payment_id="pay_stale"))), 409, "billing.topup_not_pending")
     assert services.topups_expire() == 1
     after = customer.get(f"{TOPUPS}{stale['id']}/").json()
     assert (after["status"], after["reason"]) == ("cancelled", "expired: not confirmed in time")
@@ -309,11 +339,182 @@ def test_the_admin_confirm_form_is_for_platform_admins(two_fleets):
     refused = admin.post(
         f"/admin/billing/topup/{wrong['id']}/confirm/", {"amount_minor": 150, "currency": "EUR", "reference": "CASH-2"}
     )
-    assert refused.status_code == 302 and TopUp.objects.get(id=wrong["id"]).status == "failed"
+    assert refused.status_code == 200 and b"asked for 1500 EUR, not 150 EUR" in refused.content  # a typo: a form error
+    assert TopUp.objects.get(id=wrong["id"]).status == "pending"
+    retyped = admin.post(  # the same cash receipt, typed right, still confirms it
+        f"/admin/billing/topup/{wrong['id']}/confirm/", {"amount_minor": 1500, "currency": "EUR", "reference": "CASH-2"}
+    )
+    assert retyped.status_code == 302 and TopUp.objects.get(id=wrong["id"]).status == "confirmed"
     reused = ask(two_fleets.customer, amount=1500)
     again = admin.post(
         f"/admin/billing/topup/{reused['id']}/confirm/",
         {"amount_minor": 1500, "currency": "EUR", "reference": "CASH-1"},
     )
     assert again.status_code == 200 and b"already confirmed another top-up" in again.content
-    assert prepaid(two_fleets.customer) == {"EUR": 1500}
+    assert prepaid(two_fleets.customer) == {"EUR": 3000}
+
+
+def test_crafted_timestamps_are_refused_as_malformed_never_a_server_error(two_fleets):
+    topup = ask(two_fleets.customer)
+    raw, header = signed(event(topup["id"]))
+    v1 = header.split(",")[1]
+    for t in (
+        "²",  # str.isdigit() says yes, int() raises
+        "١٢٣٤٥٦٧٨٩٠",  # Arabic-Indic digits: int() would read them
+        "9" * 400,  # abs(now - t) overflows a float
+        "9" * 5000,  # beyond Python's int-from-string limit
+        "1" * 13,
+        " 1700000000",
+        "+1700000000",
+        "-1",
+    ):
+        problem(deliver(raw, f"t={t},{v1}"), 400, "billing.notification_malformed")
+    problem(deliver(raw, f"t={'9' * 12},{v1}"), 401, "billing.signature_invalid")  # well-formed, far future
+    assert TopUp.objects.get(id=topup["id"]).status == "pending"
+
+
+def test_money_paid_after_the_customer_cancelled_or_the_top_up_expired_is_credited(two_fleets):
+    """A verified success is money received: it is credited, and the top-up says it came late."""
+    customer = client_for(two_fleets.customer)
+    cancelled = ask(two_fleets.customer, amount=1000)
+    assert customer.post(f"{TOPUPS}{cancelled['id']}/cancel/").json()["status"] == "cancelled"
+    paid = deliver(*signed(event(cancelled["id"], amount=1000, payment_id="pay_after_cancel")))
+    assert (paid.status_code, paid.json()["outcome"], paid.json()["topup"]["status"]) == (200, "succeeded", "confirmed")
+    assert paid.json()["topup"]["reason"] == "paid after it was cancelled (cancelled by the customer)"
+    assert prepaid(two_fleets.customer) == {"EUR": 1000}
+
+    expired = ask(two_fleets.customer, amount=2000)  # expired but not yet swept by the hourly job
+    TopUp.objects.filter(id=expired["id"]).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    swept = ask(two_fleets.customer, amount=3000)  # and one the job cancelled already
+    TopUp.objects.filter(id=swept["id"]).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    for topup, amount in ((expired, 2000), (swept, 3000)):
+        if topup is swept:
+            assert services.topups_expire() == 1 and TopUp.objects.get(id=swept["id"]).status == "cancelled"
+        late = deliver(*signed(event(topup["id"], amount=amount, payment_id=f"pay_late_{amount}")))
+        assert (late.status_code, late.json()["topup"]["status"]) == (200, "confirmed")
+        assert late.json()["topup"]["reason"] == "paid after it was cancelled (expired: not confirmed in time)"
+    assert prepaid(two_fleets.customer) == {"EUR": 6000}
+
+    declined = ask(two_fleets.customer, amount=400)  # declined, then paid again after it expired
+    deliver(*signed(event(declined["id"], amount=400, kind="payment.failed", payment_id="pay_declined")))
+    TopUp.objects.filter(id=declined["id"]).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    retried = deliver(*signed(event(declined["id"], amount=400, payment_id="pay_declined_retry")))
+    assert (retried.status_code, retried.json()["topup"]["status"]) == (200, "confirmed")
+    assert prepaid(two_fleets.customer) == {"EUR": 6400}
+
+    # a late decline about a cancelled top-up changes nothing and is acknowledged
+    gone = ask(two_fleets.customer, amount=100)
+    customer.post(f"{TOPUPS}{gone['id']}/cancel/")
+    decline = deliver(*signed(event(gone["id"], amount=100, kind="payment.failed", payment_id="pay_gone")))
+    assert (decline.status_code, decline.json()["outcome"], decline.json()["topup"]["status"]) == (
+        200,
+        "ignored",
+        "cancelled",
+    )
+    # cancelled, then paid another amount: nothing credited, the money recorded for refund
+    short = ask(two_fleets.customer, amount=900)
+    customer.post(f"{TOPUPS}{short['id']}/cancel/")
+    held = deliver(*signed(event(short["id"], amount=800, payment_id="pay_short")))
+    assert (held.status_code, held.json()["outcome"]) == (200, "held_for_refund")
+    assert UnappliedPayment.objects.filter(payment_reference="pay_short", amount_minor=800).exists()
+    assert prepaid(two_fleets.customer) == {"EUR": 6400}
+    assert ledger.verify() == []
+
+
+def test_a_staff_typo_leaves_the_reference_usable_for_the_real_confirmation(two_fleets):
+    topup = ask(two_fleets.customer, amount=2500)
+    admin = client_for(two_fleets.platform_admin)
+    confirm = f"{TOPUPS}{topup['id']}/confirm/"
+    typo = admin.post(confirm, {"amount_minor": 250, "currency": "EUR", "reference": "SEPA-TYPO-1"}, format="json")
+    body = problem(typo, 400, "billing.topup_amount_differs")
+    assert "2500 EUR" in body["detail"] and body["errors"] == {"amount_minor": ["2500 EUR was requested."]}
+    stored = TopUp.objects.get(id=topup["id"])
+    assert (stored.status, stored.confirmation_reference, stored.confirmed_amount_minor) == ("pending", "", None)
+    right = admin.post(confirm, {"amount_minor": 2500, "currency": "EUR", "reference": "SEPA-TYPO-1"}, format="json")
+    assert (right.status_code, right.json()["status"]) == (200, "confirmed")
+    assert prepaid(two_fleets.customer) == {"EUR": 2500}
+
+
+def test_a_platform_admin_cannot_confirm_their_own_top_up(two_fleets):
+    me = two_fleets.platform_admin
+    own = ask(me, amount=100_000)  # platform admins pass every role check, the customer's included
+    admin = client_for(me)
+    body = {"amount_minor": 100_000, "currency": "EUR", "reference": "CASH-MYSELF"}
+    problem(admin.post(f"{TOPUPS}{own['id']}/confirm/", body, format="json"), 403, "billing.self_confirmation")
+    site = Client()
+    site.force_login(me)
+    form = site.post(f"/admin/billing/topup/{own['id']}/confirm/", body)
+    assert form.status_code == 200 and b"their own prepaid balance" in form.content
+    assert TopUp.objects.get(id=own["id"]).status == "pending"
+    assert prepaid(me) == {}
+
+
+def _self_credit(customer_id, amount, currency="EUR"):
+    """What the old `POST topups/` posted for any customer who asked: money with no payment behind it."""
+    from django.db import transaction
+
+    from apps.billing.models import AccountKind
+
+    with transaction.atomic():
+        txn, _ = ledger.post(
+            idempotency_key=f"topup:{customer_id}:{uuid.uuid4()}",
+            kind="topup",
+            reference_id=customer_id,
+            legs=[
+                (ledger.account_for(kind=AccountKind.CASH_CLEARING, currency=currency), amount),
+                (
+                    ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency=currency, owner_id=customer_id),
+                    -amount,
+                ),
+            ],
+        )
+    return txn
+
+
+def test_self_credits_from_before_confirmation_are_listed_and_reversed_once(two_fleets):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from apps.billing.models import AccountKind
+
+    honest, spender = two_fleets.customer, two_fleets.platform_admin
+    confirmed = ask(honest, amount=700)  # a real, confirmed top-up is not touched
+    client_for(two_fleets.platform_admin).post(
+        f"{TOPUPS}{confirmed['id']}/confirm/", {"amount_minor": 700, "currency": "EUR", "reference": "SEPA-OK"}
+    )
+    whole = _self_credit(honest.id, 300_000)
+    spent = _self_credit(spender.id, 5000)
+    with transaction.atomic():  # 4000 of it already paid fares
+        ledger.post(
+            idempotency_key=f"spent:{spender.id}",
+            kind="settlement",
+            legs=[
+                (ledger.account_for(kind=AccountKind.CUSTOMER_PREPAID, currency="EUR", owner_id=spender.id), 4000),
+                (ledger.account_for(kind=AccountKind.PLATFORM_COMMISSION, currency="EUR"), -4000),
+            ],
+        )
+
+    def run(*args) -> str:
+        out = StringIO()
+        call_command("billing_unconfirmed_topups", *args, stdout=out)
+        return out.getvalue()
+
+    listed = run()
+    assert f"customer {honest.id}: 300000 EUR self-credited (transaction {whole.id}), balance now 300700" in listed
+    assert f"customer {spender.id}: 5000 EUR self-credited (transaction {spent.id}), balance now 1000" in listed
+    assert "2 unconfirmed top-up(s)" in listed and "reversed" not in listed
+    assert prepaid(honest) == {"EUR": 300_700}  # listing changes nothing
+
+    reversed_ = run("--reverse")
+    assert "reversed 300000" in reversed_ and "reversed 1000, could not reverse 4000 (already spent)" in reversed_
+    assert prepaid(honest) == {"EUR": 700} and prepaid(spender) == {"EUR": 0}
+    reversals = JournalTransaction.objects.filter(kind="reversal.topup")
+    assert {r.reverses_id for r in reversals} == {whole.id, spent.id}
+
+    again = run("--reverse")  # a second run changes nothing and still reports the shortfall
+    assert JournalTransaction.objects.filter(kind="reversal.topup").count() == 2
+    assert "reversed 300000 before" in again and "reversed 1000 before, 4000 was already spent" in again
+    assert prepaid(honest) == {"EUR": 700} and prepaid(spender) == {"EUR": 0}
+    assert ledger.verify() == []

@@ -353,3 +353,24 @@ def test_invoices_filter_by_trip(fleet, two_fleets):
     schema = owner.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     params = schema["paths"]["/api/v1/billing/invoices/"]["get"]["parameters"]
     assert any(p["name"] == "trip_id" and p["schema"].get("format") == "uuid" for p in params)
+
+
+@pytest.mark.django_db
+def test_a_trip_whose_receipt_job_never_ran_gets_its_receipt_with_the_monthly_invoice(fleet, make_user):
+    customer = make_user(is_customer=True)
+    trips = [settle(fleet, customer.id) for _ in range(3)]
+    receipted = invoicing.receipt_issue(trip_id=trips[0])  # the others' jobs were lost with the broker
+    period = into_last_month(*trips)
+
+    invoice = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=period)
+
+    receipts = {r.trip_id: r.number for r in Invoice.objects.filter(kind="receipt", customer_id=customer.id)}
+    assert set(receipts) == set(trips) and receipts[trips[0]] == receipted.number  # issued once each
+    assert sorted((row["trip_id"], row["receipt"]) for row in invoice.statement) == sorted(
+        (str(t), receipts[t]) for t in trips
+    )
+    assert all(row["receipt"] for row in invoice.statement)
+    assert invoice.lines == [] and invoice.tax_minor == 0  # taxed by the receipts, not again here
+    taxed = Invoice.objects.filter(customer_id=customer.id)
+    assert sum(d.tax_minor for d in taxed) == sum(FareRecord.objects.values_list("tax_minor", flat=True))
+    assert ledger.invoice_number_gaps() == []

@@ -1291,6 +1291,7 @@ PLATFORM_ONLY = {
     "axes.accessattempt": "failed logins of every account and address, and lifting a lockout",
     "auth.group": "permission groups: the fleet-manager group is kept by migrations",
     "billing.topup": "prepaid balances are the platform's, paying fares in every fleet: no fleet credits one",
+    "billing.unappliedpayment": "provider payments for the platform's prepaid balances, held for refund",
     "outbox.outboxmessage": "the event log of every fleet",
     "outbox.inboxrecord": "the event log of every fleet",
     "outbox.deadletter": "the event log of every fleet, and replaying it",

@@ -28,6 +28,9 @@ from logitrack.types import Money
 
 MAX_MINOR = 10**12  # far above any real payment, and inside the ledger's 64-bit columns
 HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
+# ASCII digits only, and few of them: str.isdigit() also accepts "²" (int() then raises), and a huge number makes
+# the clock comparison overflow or int() refuse it. Twelve digits reach the year 33658.
+UNIX_TIME = re.compile(r"[0-9]{1,12}")
 OUTCOMES = {"payment.succeeded": Outcome.SUCCEEDED, "payment.failed": Outcome.FAILED}
 
 
@@ -88,7 +91,7 @@ class SignedWebhookProvider(PaymentProvider):
         timestamp, candidates = None, []
         for part in header.split(","):
             key, _, value = part.strip().partition("=")
-            if key == "t" and value.isdigit():
+            if key == "t" and UNIX_TIME.fullmatch(value):
                 timestamp = int(value)
             elif key == "v1" and HEX_SHA256.fullmatch(value):
                 candidates.append(value)

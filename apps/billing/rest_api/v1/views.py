@@ -14,9 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.billing import integrations, invoicing, payments, selectors, services
-from apps.billing.contracts import QuoteNotFound, Service, TopUpNotFound, TripFacts
+from apps.billing.contracts import QuoteNotFound, Service, TripFacts
 from apps.billing.models import AccountKind, FareRecord, Invoice, Payout, Quote, TopUp
-from apps.billing.payments import Outcome
 from logitrack import files
 from logitrack.exceptions import NotFound, ValidationFailed
 from logitrack.http import downloads
@@ -362,8 +361,10 @@ class TopUpOutput(serializers.Serializer):
 TOPUP_STATUS_PARAM = OpenApiParameter("status", str, enum=TopUp.Status.values)
 
 
-def _topups_for(principal):
-    return TopUp.objects.all() if principal.is_platform_admin else TopUp.objects.filter(customer_id=principal.user_id)
+def _customer_scope(request) -> uuid.UUID | None:
+    """Whose top-ups the caller sees: their own, or everyone's (None) for platform admins."""
+    principal = require_principal(request)
+    return None if principal.is_platform_admin else principal.user_id
 
 
 class TopUpListApi(APIView):
@@ -386,8 +387,8 @@ class TopUpListApi(APIView):
     )
     def get(self, request):
         status = query_choice(request, "status", TopUp.Status.values)
-        qs = _topups_for(require_principal(request)).order_by("-created_at")
-        return paginated(self, request, qs.filter(status=status) if status else qs, TopUpOutput)
+        qs = selectors.topups_visible(customer_id=_customer_scope(request), status=status)
+        return paginated(self, request, qs, TopUpOutput)
 
     @extend_schema(
         tags=["customer app"],
@@ -410,19 +411,14 @@ class TopUpListApi(APIView):
         return Response(TopUpOutput(topup).data, status=201)
 
 
-def _topup_visible(request, topup_id) -> TopUp:
-    topup = _topups_for(require_principal(request)).filter(id=topup_id).first()
-    if topup is None:
-        raise TopUpNotFound("no such top-up")
-    return topup
-
-
 class TopUpDetailApi(APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER)]
 
     @extend_schema(tags=["customer app"], responses={200: TopUpOutput}, operation_id="billing_topups_get")
     def get(self, request, topup_id):
-        return Response(TopUpOutput(_topup_visible(request, topup_id)).data)
+        return Response(
+            TopUpOutput(selectors.topup_visible(topup_id=topup_id, customer_id=_customer_scope(request))).data
+        )
 
 
 class TopUpCancelApi(APIView):
@@ -436,8 +432,8 @@ class TopUpCancelApi(APIView):
     )
     @idempotent
     def post(self, request, topup_id):
-        topup = _topup_visible(request, topup_id)
-        return Response(TopUpOutput(services.topup_cancel(topup_id=topup.id, customer_id=topup.customer_id)).data)
+        topup = services.topup_cancel(topup_id=topup_id, customer_id=_customer_scope(request))
+        return Response(TopUpOutput(topup).data)
 
 
 class TopUpConfirmApi(APIView):
@@ -461,9 +457,11 @@ class TopUpConfirmApi(APIView):
             200: TopUpOutput,
             **problems(
                 **{
-                    "409": "another amount or currency than requested (`billing.topup_mismatch`: the top-up fails), "
-                    "the top-up is not pending (`billing.topup_not_pending`), or the reference confirmed another "
-                    "top-up (`billing.confirmation_reused`)"
+                    "400": "another amount or currency than requested (`billing.topup_amount_differs`: nothing "
+                    "changes, the reference stays usable)",
+                    "403": "not a platform admin, or your own top-up (`billing.self_confirmation`)",
+                    "409": "the top-up is not pending (`billing.topup_not_pending`), or the reference confirmed "
+                    "another top-up (`billing.confirmation_reused`)",
                 }
             ),
         },
@@ -517,7 +515,12 @@ class PaymentWebhookApi(APIView):
 
     class WebhookOutput(serializers.Serializer):
         event_id = serializers.CharField()
-        outcome = serializers.ChoiceField(choices=[o.value for o in Outcome])
+        outcome = serializers.ChoiceField(
+            choices=[a.value for a in services.Applied],
+            help_text="succeeded: credited (now or before); failed: the top-up failed; held_for_refund: money "
+            "received that credited nothing (another amount, or the top-up was paid already), recorded for refund; "
+            "ignored: an event type we do not act on, or a decline for a top-up no longer pending",
+        )
         topup = TopUpOutput(allow_null=True)
 
     @extend_schema(
@@ -539,7 +542,7 @@ class PaymentWebhookApi(APIView):
                     "400": "malformed signature header or body",
                     "401": "the signature does not match, or its timestamp is outside the tolerance (a replay)",
                     "404": "no such provider configured, or no such top-up",
-                    "409": "another amount or currency than requested, or the top-up is no longer pending",
+                    "409": "the payment or event already confirmed another top-up",
                 }
             ),
         },
@@ -547,12 +550,12 @@ class PaymentWebhookApi(APIView):
     )
     def post(self, request, provider):
         notification = payments.provider(provider).parse(headers=request.headers, body=request.body)
-        topup = services.payment_notification_apply(notification=notification)
+        applied = services.payment_notification_apply(notification=notification)
         return Response(
             {
                 "event_id": notification.event_id,
-                "outcome": notification.outcome,
-                "topup": TopUpOutput(topup).data if topup else None,
+                "outcome": applied.outcome,
+                "topup": TopUpOutput(applied.topup).data if applied.topup else None,
             }
         )
 
