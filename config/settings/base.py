@@ -350,7 +350,8 @@ LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 # The login guard: django-axes, its counts in the database, shared by the admin, /login/ and the token endpoint.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The guard checks every login's password (the admin's too); ModelBackend serves sessions and permissions.
+AUTHENTICATION_BACKENDS = ["apps.identity.login_guard.LoginGuardBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_HANDLER = "apps.identity.login_guard.LoginGuardHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # an account or an address, each with its own limit
 AXES_FAILURE_LIMIT = "apps.identity.login_guard.account_failure_limit"
