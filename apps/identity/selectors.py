@@ -130,8 +130,17 @@ class InvitationLookup:
     has_account: bool = False  # the invitee then proves their password instead of choosing one
 
 
-def invitation_lookup(*, token: str) -> InvitationLookup:
-    invitation = Invitation.objects.filter(token_hash=token_digest(token)).first() if token else None
+def link_digest(*, token: str | None = None, token_hash: str | None = None) -> str:
+    """The sha256 an emailed link's token is stored as ("" for none). The pages keep only this digest in the
+    session, so the raw token is persisted nowhere; the API passes the token itself."""
+    if token_hash is not None:
+        return token_hash
+    return token_digest(token) if token else ""
+
+
+def invitation_lookup(*, token: str | None = None, token_hash: str | None = None) -> InvitationLookup:
+    digest = link_digest(token=token, token_hash=token_hash)
+    invitation = Invitation.objects.filter(token_hash=digest).first() if digest else None
     if invitation is None:
         return InvitationLookup(state="unknown")
     if invitation.accepted_at is not None:
@@ -150,11 +159,12 @@ def invitation_lookup(*, token: str) -> InvitationLookup:
     )
 
 
-def password_reset_usable(*, token: str) -> bool:
-    """Whether a password-reset token would still be accepted (unused, unexpired, its account active)."""
+def password_reset_usable(*, token: str | None = None, token_hash: str | None = None) -> bool:
+    """Whether a password-reset token (or its digest) would still be accepted (unused, unexpired, account active)."""
+    digest = link_digest(token=token, token_hash=token_hash)
     return (
-        bool(token)
+        bool(digest)
         and PasswordReset.objects.filter(
-            token_hash=token_digest(token), used_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+            token_hash=digest, used_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
         ).exists()
     )
