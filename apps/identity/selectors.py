@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.identity.models import Invitation, Membership, PasswordReset, User, token_digest
+from apps.identity.models import FleetName, Invitation, Membership, PasswordReset, User, token_digest
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
 
@@ -44,6 +44,13 @@ def fleet_known(*, fleet_id: uuid.UUID) -> bool:
 def fleets_known() -> set[uuid.UUID]:
     """Every fleet identity knows (see fleet_known)."""
     return set(Membership.objects.filter(role=Role.FLEET_MANAGER).values_list("fleet_id", flat=True).distinct())
+
+
+def fleet_names(*, fleet_ids) -> dict[uuid.UUID, str]:
+    """{fleet id: name} as the fleet context last told identity; a fleet it never named shows its id."""
+    ids = list(fleet_ids)
+    names = dict(FleetName.objects.filter(fleet_id__in=ids).values_list("fleet_id", "name")) if ids else {}
+    return {fleet_id: names.get(fleet_id, str(fleet_id)) for fleet_id in ids}
 
 
 def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:

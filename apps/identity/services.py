@@ -34,6 +34,7 @@ from apps.identity.events import (
     UserRegisteredV1,
 )
 from apps.identity.models import (
+    FleetName,
     Invitation,
     Membership,
     PasswordReset,
@@ -235,6 +236,11 @@ def password_reset_confirm(*, new_password: str, token: str | None = None, token
 
 
 # ---- memberships and invitations -----------------------------------------------------------
+
+
+def fleet_name_record(*, fleet_id: uuid.UUID, name: str) -> None:
+    """Remember a fleet's display name (the fleet context pushes it down: identity may not ask fleet)."""
+    FleetName.objects.update_or_create(fleet_id=fleet_id, defaults={"name": name})
 
 
 def _require_manager(principal: Principal, fleet_id: uuid.UUID) -> None:

@@ -343,7 +343,6 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,  # a password change invalidates access tokens already issued
 }
 LOGITRACK_PRINCIPAL_LOADER = "apps.identity.api.principal_get"
-LOGITRACK_FLEET_NAMES = "apps.fleet.api.fleet_names"  # fleet names for admin pages of contexts below fleet
 LOGITRACK_APP_URL = env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000")
 LOGITRACK_TRUSTED_PROXIES = env.int("LOGITRACK_TRUSTED_PROXIES", default=0)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
