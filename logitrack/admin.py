@@ -14,14 +14,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from functools import cache
+from collections.abc import Callable, Mapping
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 
 from logitrack.exceptions import ApplicationError
@@ -110,19 +107,6 @@ class LookUpBeforeDelegating:
 
     def delete_view(self, request, object_id, *args, **kwargs):
         return self._missing(request, object_id) or super().delete_view(request, object_id, *args, **kwargs)
-
-
-@cache
-def _fleet_names_loader():
-    return import_string(settings.LOGITRACK_FLEET_NAMES)
-
-
-def fleet_names(*, fleet_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Names of fleets for a context below fleet on the context map (identity), which may not call fleet: the
-    composition root names fleet's function in settings, as it names identity's principal loader. Labels only."""
-    ids = list(fleet_ids)
-    names = _fleet_names_loader()(fleet_ids=ids) if ids else {}
-    return {fleet_id: names.get(fleet_id, str(fleet_id)) for fleet_id in ids}
 
 
 def apply_each(modeladmin, request, queryset, fn, *, done_message: str) -> int:

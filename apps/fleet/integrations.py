@@ -19,3 +19,8 @@ def first_manager_grant(*, user_id: uuid.UUID, fleet_id: uuid.UUID, granted_by_i
         pass
     except UserNotFound as exc:
         raise ApplicantMissing("the applicant's account no longer exists or is inactive") from exc
+
+
+def fleet_name_tell(*, fleet_id: uuid.UUID, name: str) -> None:
+    """Identity shows fleets by name (its admin's invitation form) but sits below fleet: fleet tells it the name."""
+    identity_api.fleet_name_record(fleet_id=fleet_id, name=name)

@@ -114,6 +114,7 @@ def fleet_transition(*, fleet_id: uuid.UUID, action: str, actor_id: uuid.UUID | 
     )
     if target is FleetStatus.ACTIVE:
         integrations.first_manager_grant(user_id=fleet.applicant_id, fleet_id=fleet.id, granted_by_id=actor_id)
+        integrations.fleet_name_tell(fleet_id=fleet.id, name=fleet.name)
         publish(
             FleetActivatedV1(
                 fleet_id=fleet.id, currency=fleet.currency, time_zone=fleet.time_zone, reinstated=action == "reinstate"
@@ -142,6 +143,8 @@ def fleet_settings_update(*, fleet_id: uuid.UUID, data: dict[str, Any], as_platf
     if changed:
         _validate(fleet)
         fleet.save(update_fields=[*changed, "updated_at"])
+    if "name" in changed:
+        integrations.fleet_name_tell(fleet_id=fleet.id, name=fleet.name)
     return fleet
 
 

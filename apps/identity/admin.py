@@ -12,7 +12,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from apps.identity import selectors, services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
-from logitrack.admin import FleetScopedAdmin, fleet_names, managed_fleets
+from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.http.principal import principal
 
 
@@ -108,8 +108,9 @@ NO_SUCH_FLEET = "No fleet with this id: it has no fleet manager."
 
 
 def invitable_fleets(*, fleet_ids: frozenset[uuid.UUID] | None) -> dict[uuid.UUID, str]:
-    """The fleets an invitation may name, by name: the user's own; a platform admin's, every fleet with a manager."""
-    return fleet_names(fleet_ids=selectors.fleets_known() if fleet_ids is None else fleet_ids)
+    """The fleets an invitation may name, by name: the user's own; a platform admin's, every fleet with a manager.
+    The names are those the fleet context pushed down (identity_fleetname)."""
+    return selectors.fleet_names(fleet_ids=selectors.fleets_known() if fleet_ids is None else fleet_ids)
 
 
 class InvitationForm(forms.ModelForm):

@@ -62,6 +62,12 @@ def membership_grant(
     )
 
 
+def fleet_name_record(*, fleet_id: uuid.UUID, name: str) -> None:
+    """The fleet context tells identity a fleet's display name when the fleet is activated and whenever it is
+    renamed; identity's admin offers fleets by this name (identity sits below fleet and may not ask for it)."""
+    _services.fleet_name_record(fleet_id=fleet_id, name=name)
+
+
 def _user_ref(user: _User) -> UserRef:
     return UserRef(id=user.id, display_name=user.display_name, is_active=user.is_active)
 

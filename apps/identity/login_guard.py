@@ -4,20 +4,32 @@ django-axes counts failed logins in the database (every web process sees the sam
 cannot break a login) per account and per client address: LOGIN_FAILURES_PER_ACCOUNT failures lock the account,
 LOGIN_FAILURES_PER_IP lock the address, each for LOGIN_LOCKOUT_SECONDS after the last counted failure. The
 settings that wire it are under "login guard" in config/settings/base.py; `manage.py axes_reset` unlocks.
+
+Every password check goes through `LoginGuardBackend` (first in AUTHENTICATION_BACKENDS, so the admin's login too):
+it counts the attempt as a failure *before* checking the password, under a lock per account and per address, and
+forgets the account's failures when the password is right. Parallel guesses therefore queue for the count, and at
+most the limit of them ever reach a password check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import threading
+from contextlib import contextmanager
 
 from axes.attempts import get_cool_off_threshold
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.db import router, transaction
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -66,10 +78,79 @@ class LoginGuardHandler(AxesDatabaseHandler):
             return max(account, get_failure_limit(request, credentials))
         return account
 
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if getattr(request, "login_guard_counted", False):
+            return  # LoginGuardBackend counted this attempt before checking the password
+        super().user_login_failed(sender, credentials, request, **kwargs)
+
     def user_logged_in(self, sender, request, user, **kwargs):
         """A session login (the admin, /login/) clears the account's failures, as a token login does."""
         super().user_logged_in(sender, request, user, **kwargs)
         account_failures_forget(user.get_username())
+        request.axes_locked_out = False  # the attempt counted ahead may have reached the limit: it was right
+
+
+# Where PostgreSQL's advisory locks are missing (SQLite, the embedded default: one process, one writer at a time).
+_process_lock = threading.Lock()
+ACCOUNT_LOCKS, ADDRESS_LOCKS = 1, 2  # advisory lock classes, so an account never shares a lock with an address
+
+
+@contextmanager
+def _serialised(request, credentials):
+    """One transaction at a time per account and per address: the count is read and raised under the lock."""
+    using = router.db_for_write(AccessAttempt)
+    connection = transaction.get_connection(using)
+    if connection.vendor != "postgresql":
+        with _process_lock, transaction.atomic(using=using):
+            yield
+        return
+    keys = [(ACCOUNT_LOCKS, get_client_username(request, credentials)), (ADDRESS_LOCKS, request.axes_ip_address)]
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            for kind, key in keys:  # always the account first: no two logins wait for each other in a cycle
+                if key:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [kind, str(key)])
+        yield
+
+
+def _count_ahead(request, credentials) -> bool:
+    """Count this attempt as a failure unless the account or address is already locked (then False)."""
+    AxesProxyHandler.update_request(request)
+    with _serialised(request, credentials):
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            return False
+        AxesProxyHandler.user_login_failed(sender=LoginGuardBackend, credentials=credentials, request=request)
+    request.login_guard_counted = True
+    return True
+
+
+class LoginGuardBackend(AxesStandaloneBackend):
+    """The only backend that checks passwords at login (ModelBackend after it serves sessions and permissions).
+
+    An attempt is counted before its password is checked and forgotten if the password is right, so parallel
+    guesses cannot all pass the check while none of them has been counted yet."""
+
+    password_check = ModelBackend()
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not settings.AXES_ENABLED:
+            return self.password_check.authenticate(request, username=username, password=password, **kwargs)
+        if request is None:
+            raise AxesBackendRequestParameterRequired("the login guard needs the request (client address)")
+        credentials = {settings.AXES_USERNAME_FORM_FIELD: username}
+        if not _count_ahead(request, credentials):
+            request.login_guard_refused = True
+            request.axes_locked_out = True  # the admin's answer becomes the lockout page (axes' middleware)
+            raise AxesBackendPermissionDenied("the account or address is locked out")
+        user = self.password_check.authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            raise PermissionDenied  # counted already; stops django from asking ModelBackend again, unguarded
+        account_failures_forget(user.get_username())
+        request.axes_locked_out = False
+        return user
+
+    def get_user(self, user_id):
+        return self.password_check.get_user(user_id)
 
 
 def _scope(request, credentials) -> tuple:
@@ -108,13 +189,13 @@ def retry_after(request, credentials: dict | None = None) -> int:
 def guarded_authenticate(request: HttpRequest, *, username: str, password: str):
     """authenticate() for identity's own login views, which answer lockouts themselves: RateLimited
     (`auth.locked_out`, with Retry-After) while the account or address is locked, else the user or None."""
-    credentials = {"username": username}
-    if not AxesProxyHandler.is_allowed(request, credentials):
-        raise RateLimited(LOCKED_MESSAGE, retry_after=retry_after(request, credentials), code="auth.locked_out")
     user = authenticate(request, username=username, password=password)
-    # The failure that reaches a limit stays a 401 here (the next attempt is the 429), so axes' middleware must not
-    # swap this view's answer for its lockout page.
+    # These views answer for themselves (the failure that reaches a limit stays a 401, the next attempt is the 429),
+    # so axes' middleware must not swap their answer for its lockout page.
     request.axes_locked_out = False
+    if getattr(request, "login_guard_refused", False):
+        credentials = {"username": username}
+        raise RateLimited(LOCKED_MESSAGE, retry_after=retry_after(request, credentials), code="auth.locked_out")
     return user
 
 

@@ -160,3 +160,15 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jti} ({self.family})"
+
+
+class FleetName(models.Model):
+    """A fleet's display name, as the fleet context tells identity (on activation and on every rename), so
+    identity's admin can offer fleets by name without calling up the context map. Labels only."""
+
+    fleet_id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=120)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.identity.models import Invitation, Membership, PasswordReset, User, token_digest
+from apps.identity.models import FleetName, Invitation, Membership, PasswordReset, User, token_digest
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
 
@@ -44,6 +44,13 @@ def fleet_known(*, fleet_id: uuid.UUID) -> bool:
 def fleets_known() -> set[uuid.UUID]:
     """Every fleet identity knows (see fleet_known)."""
     return set(Membership.objects.filter(role=Role.FLEET_MANAGER).values_list("fleet_id", flat=True).distinct())
+
+
+def fleet_names(*, fleet_ids) -> dict[uuid.UUID, str]:
+    """{fleet id: name} as the fleet context last told identity; a fleet it never named shows its id."""
+    ids = list(fleet_ids)
+    names = dict(FleetName.objects.filter(fleet_id__in=ids).values_list("fleet_id", "name")) if ids else {}
+    return {fleet_id: names.get(fleet_id, str(fleet_id)) for fleet_id in ids}
 
 
 def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
@@ -130,8 +137,17 @@ class InvitationLookup:
     has_account: bool = False  # the invitee then proves their password instead of choosing one
 
 
-def invitation_lookup(*, token: str) -> InvitationLookup:
-    invitation = Invitation.objects.filter(token_hash=token_digest(token)).first() if token else None
+def link_digest(*, token: str | None = None, token_hash: str | None = None) -> str:
+    """The sha256 an emailed link's token is stored as ("" for none). The pages keep only this digest in the
+    session, so the raw token is persisted nowhere; the API passes the token itself."""
+    if token_hash is not None:
+        return token_hash
+    return token_digest(token) if token else ""
+
+
+def invitation_lookup(*, token: str | None = None, token_hash: str | None = None) -> InvitationLookup:
+    digest = link_digest(token=token, token_hash=token_hash)
+    invitation = Invitation.objects.filter(token_hash=digest).first() if digest else None
     if invitation is None:
         return InvitationLookup(state="unknown")
     if invitation.accepted_at is not None:
@@ -150,11 +166,12 @@ def invitation_lookup(*, token: str) -> InvitationLookup:
     )
 
 
-def password_reset_usable(*, token: str) -> bool:
-    """Whether a password-reset token would still be accepted (unused, unexpired, its account active)."""
+def password_reset_usable(*, token: str | None = None, token_hash: str | None = None) -> bool:
+    """Whether a password-reset token (or its digest) would still be accepted (unused, unexpired, account active)."""
+    digest = link_digest(token=token, token_hash=token_hash)
     return (
-        bool(token)
+        bool(digest)
         and PasswordReset.objects.filter(
-            token_hash=token_digest(token), used_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+            token_hash=digest, used_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
         ).exists()
     )

@@ -34,6 +34,7 @@ from apps.identity.events import (
     UserRegisteredV1,
 )
 from apps.identity.models import (
+    FleetName,
     Invitation,
     Membership,
     PasswordReset,
@@ -221,16 +222,25 @@ def password_reset_request(*, email: str) -> str | None:
 
 
 @transaction.atomic
-def password_reset_confirm(*, token: str, new_password: str) -> None:
-    reset = PasswordReset.objects.select_for_update().select_related("user").filter(token_hash=_hash(token)).first()
+def password_reset_confirm(*, new_password: str, token: str | None = None, token_hash: str | None = None) -> None:
+    """Set a new password with a reset token (or its digest). The account's failed logins are forgotten: the
+    lockout page sends people here, and the new password must then let them in."""
+    digest = selectors.link_digest(token=token, token_hash=token_hash)
+    reset = PasswordReset.objects.select_for_update().select_related("user").filter(token_hash=digest).first()
     if reset is None or reset.used_at is not None or reset.expires_at <= timezone.now() or not reset.user.is_active:
         raise ResetTokenInvalid("this reset link is invalid or has expired; ask for a new one")
     _set_password(reset.user, new_password)
     reset.used_at = timezone.now()
     reset.save(update_fields=["used_at"])
+    login_guard.account_failures_forget(reset.user.email)
 
 
 # ---- memberships and invitations -----------------------------------------------------------
+
+
+def fleet_name_record(*, fleet_id: uuid.UUID, name: str) -> None:
+    """Remember a fleet's display name (the fleet context pushes it down: identity may not ask fleet)."""
+    FleetName.objects.update_or_create(fleet_id=fleet_id, defaults={"name": name})
 
 
 def _require_manager(principal: Principal, fleet_id: uuid.UUID) -> None:
@@ -330,10 +340,7 @@ def invitation_revoke(*, principal: Principal, invitation_id: uuid.UUID) -> Invi
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, password: str, display_name: str = "") -> Membership:
-    """Accept by setting a password (new account) or proving the existing account's password."""
-    invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+def _invitation_open(invitation: Invitation | None) -> Invitation:
     if (
         invitation is None
         or invitation.accepted_at is not None
@@ -341,6 +348,29 @@ def invitation_accept(*, token: str, password: str, display_name: str = "") -> M
         or invitation.expires_at <= timezone.now()
     ):
         raise InvitationInvalid("this invitation is invalid or has expired; ask for a new one")
+    return invitation
+
+
+def invitation_accept(
+    *, request, password: str, display_name: str = "", token: str | None = None, token_hash: str | None = None
+) -> Membership:
+    """Accept by setting a password (new account) or proving the existing account's password. That proof is a
+    login: checked under the login guard (counted, refused while the account is locked), before the transaction
+    that accepts, so a wrong password stays counted."""
+    digest = selectors.link_digest(token=token, token_hash=token_hash)
+    invitation = _invitation_open(Invitation.objects.filter(token_hash=digest).first() if digest else None)
+    proven = None
+    if User.objects.filter(email=invitation.email).exists():
+        try:
+            proven = user_authenticate(request=request, email=invitation.email, password=password)
+        except InvalidCredentials:
+            raise InvalidCredentials("this email already has an account: enter its password to accept") from None
+    return _invitation_accept(digest=digest, password=password, display_name=display_name, proven=proven)
+
+
+@transaction.atomic
+def _invitation_accept(*, digest: str, password: str, display_name: str, proven: User | None) -> Membership:
+    invitation = _invitation_open(Invitation.objects.select_for_update().filter(token_hash=digest).first())
     user = User.objects.select_for_update().filter(email=invitation.email).first()
     if user is None:
         user = User(email=invitation.email, display_name=display_name)
@@ -348,7 +378,7 @@ def invitation_accept(*, token: str, password: str, display_name: str = "") -> M
         user.set_password(password)
         user.save()
         publish(UserRegisteredV1(user_id=user.id, is_customer=False))
-    elif not user.is_active or not user.check_password(password):
+    elif proven is None or proven.id != user.id:  # the account appeared a moment ago: its password is unproven
         raise InvalidCredentials("this email already has an account: enter its password to accept")
     membership = membership_grant(
         user_id=user.id,

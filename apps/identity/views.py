@@ -19,8 +19,9 @@ from logitrack.exceptions import RateLimited, Unauthenticated
 from logitrack.http.throttling import ScopedRateThrottle
 
 PASSWORD_FIELD = {"widget": forms.PasswordInput, "max_length": 4096, "strip": False}
-INVITATION_TOKEN = "identity.invitation_token"
-RESET_TOKEN = "identity.reset_token"
+# The session keeps the link token's sha256 only (the session table is no place for a usable token).
+INVITATION_TOKEN = "identity.invitation_token_hash"
+RESET_TOKEN = "identity.reset_token_hash"
 
 
 class LoginForm(forms.Form):
@@ -78,7 +79,10 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
     throttle = ScopedRateThrottle()
     if throttle.allow_request(request, _AuthScope()):
         return None
-    seconds = max(1, int((throttle.wait() or 1) + 0.999))
+    return _locked_out(request, max(1, int((throttle.wait() or 1) + 0.999)))
+
+
+def _locked_out(request: HttpRequest, seconds: int) -> HttpResponse:
     response = render(request, "identity/locked_out.html", {"minutes": (seconds + 59) // 60}, status=429)
     response["Retry-After"] = str(seconds)
     return response
@@ -86,8 +90,8 @@ def _throttled(request: HttpRequest) -> HttpResponse | None:
 
 def _keep_token(request: HttpRequest, key: str, page: str) -> HttpResponse:
     """The link's ?token= moves into the session and the page reloads without it, so the token leaves the
-    address bar, the history and any Referer (as Django's own password-reset view does)."""
-    request.session[key] = request.GET["token"][:200]
+    address bar, the history and any Referer (as Django's own password-reset view does). Only its digest is kept."""
+    request.session[key] = selectors.link_digest(token=request.GET["token"][:200])
     return redirect(page)
 
 
@@ -127,8 +131,8 @@ def invitation_page(request: HttpRequest) -> HttpResponse:
     """Accept an invitation: choose a name and password (a new account) or enter the existing account's."""
     if request.method == "GET" and "token" in request.GET:
         return _keep_token(request, INVITATION_TOKEN, "identity:invitation")
-    token = request.session.get(INVITATION_TOKEN, "")
-    found = selectors.invitation_lookup(token=token)
+    token_hash = request.session.get(INVITATION_TOKEN, "")
+    found = selectors.invitation_lookup(token_hash=token_hash)
     if found.state != "open":
         return _link_invalid(request, "invitation", found.state)
     form, status = InvitationForm(request.POST or None, has_account=found.has_account), 200
@@ -139,14 +143,19 @@ def invitation_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invitation_accept(
-                    token=token, password=form.cleaned_data["password"], display_name=form.cleaned_data["display_name"]
+                    request=request,
+                    token_hash=token_hash,
+                    password=form.cleaned_data["password"],
+                    display_name=form.cleaned_data["display_name"],
                 )
             except WeakPassword as exc:
                 _password_errors(form, "password", exc)
+            except RateLimited as exc:  # the existing account is locked out (the login guard)
+                return _locked_out(request, exc.retry_after)
             except Unauthenticated as exc:  # the email's existing account, and not its password
                 form.add_error("password", exc.message)
             except InvitationInvalid:  # used or revoked a moment ago
-                return _link_invalid(request, "invitation", selectors.invitation_lookup(token=token).state)
+                return _link_invalid(request, "invitation", selectors.invitation_lookup(token_hash=token_hash).state)
             else:
                 del request.session[INVITATION_TOKEN]
                 context = {"email": found.email, "role": found.role, "role_label": found.role.replace("_", " ")}
@@ -173,9 +182,9 @@ def password_reset_page(request: HttpRequest) -> HttpResponse:
     """Set a new password with an emailed reset link."""
     if request.method == "GET" and "token" in request.GET:
         return _keep_token(request, RESET_TOKEN, "identity:reset-password")
-    token = request.session.get(RESET_TOKEN, "")
-    if not selectors.password_reset_usable(token=token):
-        return _link_invalid(request, "reset", "unknown" if not token else "expired")
+    token_hash = request.session.get(RESET_TOKEN, "")
+    if not selectors.password_reset_usable(token_hash=token_hash):
+        return _link_invalid(request, "reset", "unknown" if not token_hash else "expired")
     form, status = NewPasswordForm(request.POST or None), 200
     if request.method == "POST":
         if limited := _throttled(request):
@@ -183,7 +192,7 @@ def password_reset_page(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.password_reset_confirm(token=token, new_password=form.cleaned_data["new_password"])
+                services.password_reset_confirm(token_hash=token_hash, new_password=form.cleaned_data["new_password"])
             except WeakPassword as exc:
                 _password_errors(form, "new_password", exc)
             except ResetTokenInvalid:

@@ -343,14 +343,14 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,  # a password change invalidates access tokens already issued
 }
 LOGITRACK_PRINCIPAL_LOADER = "apps.identity.api.principal_get"
-LOGITRACK_FLEET_NAMES = "apps.fleet.api.fleet_names"  # fleet names for admin pages of contexts below fleet
 LOGITRACK_APP_URL = env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000")
 LOGITRACK_TRUSTED_PROXIES = env.int("LOGITRACK_TRUSTED_PROXIES", default=0)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 # The login guard: django-axes, its counts in the database, shared by the admin, /login/ and the token endpoint.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The guard checks every login's password (the admin's too); ModelBackend serves sessions and permissions.
+AUTHENTICATION_BACKENDS = ["apps.identity.login_guard.LoginGuardBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_HANDLER = "apps.identity.login_guard.LoginGuardHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # an account or an address, each with its own limit
 AXES_FAILURE_LIMIT = "apps.identity.login_guard.account_failure_limit"

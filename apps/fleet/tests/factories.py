@@ -6,7 +6,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from apps.fleet import services
+from apps.fleet import integrations, services
 from apps.fleet.contracts import VehicleDocumentKind, VehicleType
 from apps.fleet.models import Fleet
 
@@ -35,9 +35,11 @@ def active_fleet(*, fleet_id: uuid.UUID | None = None, applicant_id: uuid.UUID |
     """An active fleet through onboarding. With `fleet_id` (a tenant of the isolation kit, whose
     memberships exist already) the row is written directly with that id instead."""
     if fleet_id is not None:
-        return Fleet.objects.create(
+        fleet = Fleet.objects.create(
             id=fleet_id, applicant_id=applicant_id or applicant(), status="active", **{**FLEET_DATA, **overrides}
         )
+        integrations.fleet_name_tell(fleet_id=fleet.id, name=fleet.name)  # as activation does
+        return fleet
     fleet = services.fleet_apply(applicant_id=applicant_id or applicant(), data={**FLEET_DATA, **overrides})
     for action in ("start_review", "activate"):
         services.fleet_transition(fleet_id=fleet.id, action=action, actor_id=None)

@@ -225,3 +225,10 @@ def test_the_pages_are_throttled_per_address(db, monkeypatch):
     cache.delete("throttle_auth_10.8.8.8")
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert int(answers[-1]["Retry-After"]) > 0
+
+
+def test_the_login_page_has_a_plain_title_and_the_forgot_password_link_in_its_body(db):
+    html = assert_page(Client().get("/login/"), 200, "Forgot your password?")
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert title and title.group(1) == "Sign in · LogiTrack"
+    assert html.count("Forgot your password?") == 1 and html.index("Forgot your password?") > html.index("</title>")

@@ -353,14 +353,19 @@ class InvitationAcceptApi(AuthApi):
         request=InputSerializer,
         responses={
             201: MembershipOutput,
-            **problems(**{"401": "the email has an account: send its password (`auth.invalid_credentials`)"}),
+            **problems(
+                **{
+                    "401": "the email has an account: send its password (`auth.invalid_credentials`)",
+                    "429": "that account is locked out after failed logins (`auth.locked_out`, `Retry-After`)",
+                }
+            ),
         },
         operation_id="identity_invitations_accept",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.invitation_accept(**data.validated_data)
+        membership = services.invitation_accept(request=request, **data.validated_data)
         return Response(MembershipOutput(membership).data, status=201)
 
 
