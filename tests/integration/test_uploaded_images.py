@@ -23,6 +23,7 @@ from apps.fleet.models import VehicleDocument
 from apps.partner.models import DriverProfile, KycDocument
 from apps.trips.models import ProofOfDelivery
 from logitrack.testing import images as make
+from logitrack.tests.test_pdfs import launch_behind_a_reference, references_in_a_cycle
 from tests.integration.test_trip_flow import assign, book, step, world  # noqa: F401  (world is a fixture)
 from tests.support.isolation import client_for
 
@@ -250,6 +251,14 @@ def test_a_pdf_scan_is_kept_byte_for_byte_and_a_scripted_one_is_refused(place, c
     assert download["Content-Type"] == "application/pdf" and b"".join(download.streaming_content) == original
     scripted = SimpleUploadedFile("scan.pdf", make.pdf(javascript=True), content_type="application/pdf")
     _refused(place, channel, scripted, "upload.active_content", settings)
+
+
+@pytest.mark.parametrize("channel", [CHANNELS["kyc_scan"], CHANNELS["vehicle_scan"]], ids=["kyc", "vehicle"])
+def test_a_pdf_hiding_its_action_behind_references_is_refused_and_a_cycle_answers_400(place, channel, settings):
+    hidden = SimpleUploadedFile("scan.pdf", launch_behind_a_reference(), content_type="application/pdf")
+    _refused(place, channel, hidden, "upload.active_content", settings)
+    cycle = SimpleUploadedFile("scan.pdf", references_in_a_cycle(), content_type="application/pdf")
+    _refused(place, channel, cycle, "upload.undecodable", settings)
 
 
 # ---- files stored before the fix: the operator's <app>_sanitize_uploads commands -------------------------------
