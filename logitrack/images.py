@@ -15,7 +15,7 @@ import re
 import struct
 
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from logitrack.exceptions import ValidationFailed
 
@@ -95,6 +95,15 @@ def declared_size(data: bytes, kind: str) -> tuple[int, int]:
     raise _undecodable(kind)
 
 
+def refuse_truncated_images() -> None:
+    """Put back Pillow's default of refusing truncated images.
+
+    Pillow reads ImageFile.LOAD_TRUNCATED_IMAGES, one process-wide flag, while it decodes, and libraries
+    turn it on when imported (WeasyPrint does, so every upload after the first invoice PDF accepted a PNG
+    cut short). Called before each decode here, and right after importing such a library."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def _check_size(width: int, height: int) -> None:
     limit, side = max_pixels(), max_side()
     if width <= 0 or height <= 0:
@@ -152,6 +161,7 @@ def sanitize(data: bytes, kind: str, output: Output) -> CleanImage:
     _check_size(width, height)
     if kind == "jpeg" and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
         raise ValidationFailed("the JPEG has too many scans to decode", code="upload.image_too_large")
+    refuse_truncated_images()
     try:
         image = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
         _check_size(*image.size)  # what Pillow read must match what we checked

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from logitrack import images, pdfs
 from logitrack.exceptions import ValidationFailed
@@ -111,3 +111,11 @@ def test_a_16_bit_grey_png_is_scaled_not_clipped():
     Image.new("I;16", (20, 10), 40_000).save(out, format="PNG")
     for output in (images.PHOTO, images.LINE_ART):
         assert _open(images.sanitize(out.getvalue(), "png", output)).getpixel((1, 1)) in (155, 156)  # 40000/257
+
+
+@pytest.mark.parametrize("output", [images.PHOTO, images.LINE_ART])
+def test_a_truncated_image_is_refused_even_when_a_library_turned_pillows_tolerance_on(monkeypatch, output):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing WeasyPrint does
+    assert _code(lambda: images.sanitize(make.png()[:60], "png", output)) == "upload.undecodable"
+    cut_jpeg = make.jpeg(640, 480, color=(10, 200, 90))
+    assert _code(lambda: images.sanitize(cut_jpeg[: len(cut_jpeg) // 2], "jpeg", output)) == "upload.undecodable"
