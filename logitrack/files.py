@@ -138,7 +138,8 @@ def recheck_private(path: str, *, image: images.Output, dry_run: bool = False) -
             raise ValidationFailed("the file is not a JPEG, PNG or PDF", code="upload.unsupported_type")
         if images.is_sanitized(data, image):
             return Recheck("unchanged", kind)
-        clean = images.sanitize(data, kind, image)
+        # the ceiling, not the use's limit: files people sent before per-use limits are re-encoded
+        clean = images.sanitize(data, kind, image, limit=images.max_pixels())
     except ValidationFailed as exc:
         return Recheck("refused", kind, reason=exc.message, code=exc.code)
     if dry_run:

@@ -1,5 +1,10 @@
 """Uploaded images made safe to serve: size checked from the header, decoded with limits, re-encoded.
 
+Each use has its own pixel limit (`Output.max_pixels()`), checked from the header before decoding, because
+decoding costs what the header declares, not what the file weighs: a 167 KB flat 40 MP PNG takes about
+1.4 s of CPU and 200 MB of memory. A signature needs a few megapixels, a photo a phone's default mode, a
+scan an A4 page at 600 dpi (35 MP); all stay under LOGITRACK_IMAGE_MAX_PIXELS, the ceiling for every use.
+
 What comes out is a fresh JPEG (photos, scans) or PNG (signatures, line art) drawn from the decoded pixels:
 EXIF (GPS, camera, time), XMP, comments, text chunks and ICC profiles are gone, the EXIF orientation is
 applied first and colours are converted to sRGB, so the picture looks as it did. Anything that does not
@@ -15,11 +20,11 @@ import re
 import struct
 
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from logitrack.exceptions import ValidationFailed
 
-DEFAULT_MAX_PIXELS = 40_000_000  # a 40 MP photo; more is a bomb or a camera's full-resolution mode
+DEFAULT_MAX_PIXELS = 40_000_000  # the ceiling for every use: an A4 scan at 600 dpi is 35 MP
 DEFAULT_MAX_SIDE = 12_000
 MAX_JPEG_SCANS = 100  # a progressive JPEG has about ten; thousands make decoding crawl (a CPU bomb)
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG"}
@@ -30,16 +35,26 @@ _PNG_CLEAN_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
 
 @dataclasses.dataclass(frozen=True)
 class Output:
-    """How an image is stored for one use: `kind` "jpeg" or "png", scaled down to fit `max_side`."""
+    """How an image is stored for one use (`name`): `kind` "jpeg" or "png", scaled down to fit `max_side`;
+    an upload declaring more pixels than the setting `pixels_setting` (default `default_max_pixels`) is
+    refused before decoding."""
 
+    name: str
     kind: str
     max_side: int
+    pixels_setting: str
+    default_max_pixels: int
     quality: int = 85
 
+    def max_pixels(self) -> int:
+        return min(getattr(settings, self.pixels_setting, self.default_max_pixels), max_pixels())
 
-PHOTO = Output("jpeg", 2048)
-SCAN = Output("jpeg", 3508, quality=90)  # an A4 page at 300 dpi stays legible
-LINE_ART = Output("png", 2048)
+
+# Phones take 12 MP photos by default (24 MP on recent iPhones); their 48, 50 or 200 MP full-resolution modes
+# are refused as photos (the stored photo is at most 2048 px on a side anyway: 4 MP).
+PHOTO = Output("photo", "jpeg", 2048, "LOGITRACK_IMAGE_MAX_PIXELS_PHOTO", 24_000_000)
+SCAN = Output("scan", "jpeg", 3508, "LOGITRACK_IMAGE_MAX_PIXELS_SCAN", 40_000_000, quality=90)  # A4 at 300 dpi
+LINE_ART = Output("signature", "png", 2048, "LOGITRACK_IMAGE_MAX_PIXELS_LINE_ART", 4_000_000)  # a pad sends < 1 MP
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +71,8 @@ class CleanImage:
 
 
 def max_pixels() -> int:
-    # Never above Pillow's own bomb threshold, so Pillow never merely warns about an image we then decode.
+    """The ceiling for every use (LOGITRACK_IMAGE_MAX_PIXELS).
+    Never above Pillow's own bomb threshold, so Pillow never merely warns about an image we then decode."""
     return min(getattr(settings, "LOGITRACK_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS), Image.MAX_IMAGE_PIXELS)
 
 
@@ -95,14 +111,27 @@ def declared_size(data: bytes, kind: str) -> tuple[int, int]:
     raise _undecodable(kind)
 
 
-def _check_size(width: int, height: int) -> None:
-    limit, side = max_pixels(), max_side()
+def refuse_truncated_images() -> None:
+    """Put back Pillow's default of refusing truncated images.
+
+    Pillow reads ImageFile.LOAD_TRUNCATED_IMAGES, one process-wide flag, while it decodes, and libraries
+    turn it on when imported (WeasyPrint does, so every upload after the first invoice PDF accepted a PNG
+    cut short). Called before each decode here, and right after importing such a library."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:g}"
+
+
+def _check_size(width: int, height: int, limit: int, use: str) -> None:
+    side = max_side()
     if width <= 0 or height <= 0:
         raise ValidationFailed("the image declares no pixels", code="upload.undecodable")
     if width * height > limit or max(width, height) > side:
         raise ValidationFailed(
-            f"the image is {width}×{height} pixels; at most {limit // 1_000_000} megapixels "
-            f"and {side} pixels on a side are accepted",
+            f"the image is {width}×{height} pixels; at most {_megapixels(limit)} megapixels "
+            f"and {side} pixels on a side are accepted for a {use}",
             code="upload.image_too_large",
             extra={"max_pixels": limit, "max_side": side},
         )
@@ -144,17 +173,22 @@ def _for_output(image: Image.Image, kind: str) -> Image.Image:
     return image.convert("L" if grey else "RGB")
 
 
-def sanitize(data: bytes, kind: str, output: Output) -> CleanImage:
-    """Decode `data` (a "jpeg" or "png", as sniffed) within the limits and re-encode it as `output` says."""
+def sanitize(data: bytes, kind: str, output: Output, *, limit: int | None = None) -> CleanImage:
+    """Decode `data` (a "jpeg" or "png", as sniffed) within the limits and re-encode it as `output` says.
+
+    `limit` replaces the use's pixel limit (the operator's re-check of stored files passes the ceiling,
+    so an image accepted before per-use limits is re-encoded, not quarantined)."""
     if kind not in _PIL_FORMATS:
         raise _undecodable(kind)
+    limit = min(limit, max_pixels()) if limit is not None else output.max_pixels()
     width, height = declared_size(data, kind)
-    _check_size(width, height)
+    _check_size(width, height, limit, output.name)
     if kind == "jpeg" and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
         raise ValidationFailed("the JPEG has too many scans to decode", code="upload.image_too_large")
+    refuse_truncated_images()
     try:
         image = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
-        _check_size(*image.size)  # what Pillow read must match what we checked
+        _check_size(*image.size, limit, output.name)  # what Pillow read must match what we checked
         if kind == "jpeg":
             image.draft(None, (output.max_side, output.max_side))  # decode at 1/2, 1/4, 1/8 when that is enough
         image.load()

@@ -5,7 +5,9 @@ PDFs are kept byte for byte (a background check or a licence extract may carry t
 signature, which any rewrite would break), so this refuses what a reviewer should never open instead of
 rewriting it: a file pypdf cannot parse, one with no page or too many, one encrypted, and one whose
 objects hold JavaScript, launch or submit actions, embedded files, XFA forms or rich media (anywhere:
-pypdf resolves object streams and hex-escaped names, so compressed or disguised dictionaries are seen).
+pypdf resolves object streams and hex-escaped names, so compressed or disguised dictionaries are seen,
+and every value compared is first resolved through its indirect references, so `/S 7 0 R` with object 7
+being `/Launch` is seen too).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from logitrack.exceptions import ValidationFailed
 
 MAX_PAGES = 50
 MAX_OBJECTS = 200_000  # a walk bound: a scan of a few pages has hundreds
+MAX_REFERENCE_HOPS = 32  # a reference to a reference...: real files have one hop; more is a cycle or a trick
 ACTIVE_KEYS = frozenset(
     {
         "/JS",
@@ -34,16 +37,38 @@ ACTIVE_KEYS = frozenset(
         "/RichMedia",
         "/Sound",
         "/Movie",
+        "/EF",  # a file specification's embedded file streams
+        "/RichMediaContent",
     }
 )
+# Names that mark active content when they are the value of these keys (an action's type, an
+# annotation's subtype, an object's type), whether written inline or behind an indirect reference.
+ACTIVE_VALUES = {
+    "/S": frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/Rendition", "/Sound"}),
+    "/Subtype": frozenset({"/RichMedia", "/FileAttachment", "/Sound", "/Movie", "/Screen"}),
+    "/Type": frozenset({"/EmbeddedFile"}),
+}
 
 
 def _undecodable(reason: str) -> ValidationFailed:
     return ValidationFailed(f"the file is not a readable PDF ({reason})", code="upload.undecodable")
 
 
+def _resolved(value):
+    """`value` with its indirect references followed (a reference may point at another reference),
+    refused when they go round in a cycle or further than any real file does."""
+    seen: set[tuple[int, int]] = set()
+    while isinstance(value, IndirectObject):
+        key = (value.idnum, value.generation)
+        if key in seen or len(seen) >= MAX_REFERENCE_HOPS:
+            raise _undecodable("its object references go round in a cycle")
+        seen.add(key)
+        value = value.get_object()
+    return value
+
+
 def _active_content(root) -> str | None:
-    """The first active key reachable from the trailer, or None."""
+    """The first active key or value reachable from the trailer, or None."""
     seen: set[tuple[int, int]] = set()
     stack = [root]
     visited = 0
@@ -54,16 +79,18 @@ def _active_content(root) -> str | None:
             if key in seen:
                 continue
             seen.add(key)
-            node = node.get_object()
+            node = _resolved(node)
         visited += 1
         if visited > MAX_OBJECTS:
             raise ValidationFailed("the PDF has too many objects to check", code="upload.undecodable")
         if isinstance(node, DictionaryObject):
-            for name, value in node.items():
+            for name, value in node.items():  # items() gives values unresolved: a key is always a direct name
                 if name in ACTIVE_KEYS:
                     return str(name)
-                if name == "/S" and value in ("/JavaScript", "/Launch", "/SubmitForm", "/ImportData"):
-                    return str(value)
+                if name in ACTIVE_VALUES:
+                    named = _resolved(value)
+                    if isinstance(named, str) and named in ACTIVE_VALUES[name]:
+                        return f"{name} {named}"
                 stack.append(value)
         elif isinstance(node, ArrayObject):
             stack.extend(node)

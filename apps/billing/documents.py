@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 
 from apps.billing.models import Invoice
 from apps.billing.money_format import locale_for
+from logitrack import images
 
 TITLES = {Invoice.Kind.INVOICE: "Invoice", Invoice.Kind.RECEIPT: "Receipt", Invoice.Kind.CREDIT_NOTE: "Credit note"}
 NOTES = {
@@ -25,6 +26,8 @@ class FetchRefused(Exception):
 def refusing_fetcher():
     """A WeasyPrint URL fetcher that fetches nothing: no remote URL (SSRF), no local file."""
     from weasyprint.urls import URLFetcher  # heavy import: only where PDFs are made
+
+    images.refuse_truncated_images()  # WeasyPrint's import turned Pillow's global on; invoices embed no image
 
     class RefuseAll(URLFetcher):
         def fetch(self, url, headers=None):
@@ -49,6 +52,8 @@ def invoice_html(invoice: Invoice) -> str:
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     from weasyprint import HTML  # heavy import: only where PDFs are made
+
+    images.refuse_truncated_images()  # see refusing_fetcher
 
     return HTML(string=invoice_html(invoice), url_fetcher=refusing_fetcher()).write_pdf()
 

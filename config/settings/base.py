@@ -199,6 +199,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = LOGITRACK_MAX_BODY_BYTES
 # Uploaded images declaring more are refused before decoding (logitrack.images); the rest are re-encoded.
 LOGITRACK_IMAGE_MAX_PIXELS = env.int("LOGITRACK_IMAGE_MAX_PIXELS", default=40_000_000)
 LOGITRACK_IMAGE_MAX_SIDE = env.int("LOGITRACK_IMAGE_MAX_SIDE", default=12_000)
+# Per use, within that ceiling: signatures and drawings, photos (driver, proof of delivery), document scans.
+LOGITRACK_IMAGE_MAX_PIXELS_LINE_ART = env.int("LOGITRACK_IMAGE_MAX_PIXELS_LINE_ART", default=4_000_000)
+LOGITRACK_IMAGE_MAX_PIXELS_PHOTO = env.int("LOGITRACK_IMAGE_MAX_PIXELS_PHOTO", default=24_000_000)
+LOGITRACK_IMAGE_MAX_PIXELS_SCAN = env.int("LOGITRACK_IMAGE_MAX_PIXELS_SCAN", default=40_000_000)
 
 # ---- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,9 +1,10 @@
 """logitrack.images and logitrack.pdfs on files built here: limits, re-encoding, what counts as already clean."""
 
+import dataclasses
 import io
 
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 from logitrack import images, pdfs
 from logitrack.exceptions import ValidationFailed
@@ -28,14 +29,67 @@ def test_the_declared_size_is_read_from_the_header_without_decoding():
     )
 
 
+@pytest.mark.parametrize("output", [images.PHOTO, images.SCAN, images.LINE_ART])
 @pytest.mark.parametrize(
     ("width", "height"),
     [(50_000, 50_000), (7_000, 7_000), (13_000, 10)],  # over 40 MP; 49 MP (under Pillow's own limit); too long a side
 )
-def test_images_over_the_limits_are_refused_before_decoding(width, height):
-    assert _code(lambda: images.sanitize(make.png_declaring(width, height), "png", images.PHOTO)) == (
+def test_images_over_the_limits_are_refused_before_decoding(width, height, output):
+    assert _code(lambda: images.sanitize(make.png_declaring(width, height), "png", output)) == (
         "upload.image_too_large"
     )
+
+
+def _limit_refusal(data: bytes, output: images.Output) -> ValidationFailed | None:
+    """The size refusal of sanitize(), or None when the size passed (these files then fail to decode)."""
+    try:
+        images.sanitize(data, "png", output)
+    except ValidationFailed as exc:
+        return exc if exc.code == "upload.image_too_large" else None
+    raise AssertionError("a header-only PNG was accepted")
+
+
+def test_each_use_has_its_own_pixel_limit_checked_from_the_header():
+    flat = make.png_bomb(8_000, 5_000)  # a complete, valid 40 MP image of a few tens of KB
+    assert len(flat) < 200_000
+    signature = _limit_refusal(flat, images.LINE_ART)
+    assert signature.extra["max_pixels"] == 4_000_000 and "4 megapixels" in signature.message
+    assert "for a signature" in signature.message
+    assert _limit_refusal(flat, images.PHOTO).extra["max_pixels"] == 24_000_000
+
+    six = make.png_declaring(3_000, 2_000)  # 6 MP: a photo or a scan, not a signature
+    assert _limit_refusal(six, images.LINE_ART)
+    assert _limit_refusal(six, images.PHOTO) is None and _limit_refusal(six, images.SCAN) is None
+    thirty_six = make.png_declaring(6_000, 6_000)  # 36 MP: an A4 page at 600 dpi; a phone's 48 MP mode is more
+    assert _limit_refusal(thirty_six, images.PHOTO)
+    assert _limit_refusal(thirty_six, images.SCAN) is None
+    assert _limit_refusal(make.png_declaring(8_000, 6_000), images.PHOTO)  # 48 MP full-resolution mode
+
+
+def test_the_per_use_limits_come_from_settings_within_the_ceiling(settings):
+    six = make.png_declaring(3_000, 2_000)
+    settings.LOGITRACK_IMAGE_MAX_PIXELS_LINE_ART = 8_000_000
+    assert _limit_refusal(six, images.LINE_ART) is None
+    settings.LOGITRACK_IMAGE_MAX_PIXELS_PHOTO = 5_000_000
+    assert _limit_refusal(six, images.PHOTO).extra["max_pixels"] == 5_000_000
+    settings.LOGITRACK_IMAGE_MAX_PIXELS = 2_000_000  # the ceiling caps every use
+    assert _limit_refusal(six, images.SCAN).extra["max_pixels"] == 2_000_000
+    assert images.SCAN.max_pixels() == 2_000_000
+
+
+def test_a_stored_image_is_rechecked_within_the_ceiling_not_the_uses_limit(settings, tmp_path):
+    """Files accepted before per-use limits (a 6 MP signature) are re-encoded by the operator's
+    *_sanitize_uploads commands, not quarantined."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from logitrack import files
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    big = make.png(3_000, 2_000, mode="L")
+    assert _code(lambda: images.sanitize(big, "png", images.LINE_ART)) == "upload.image_too_large"
+    path = default_storage.save("private/proof/old.png", ContentFile(big))
+    assert files.recheck_private(path, image=images.LINE_ART, dry_run=True).outcome == "rewritten"
 
 
 def test_the_limits_come_from_settings(settings):
@@ -90,7 +144,7 @@ def test_trailing_bytes_or_metadata_make_a_file_not_sanitized():
     clean = images.sanitize(make.jpeg(), "jpeg", images.PHOTO).content
     assert not images.is_sanitized(clean + b"<?php system($_GET['c']); ?>", images.PHOTO)  # a polyglot
     assert not images.is_sanitized(clean, images.LINE_ART)  # the wrong format for the use
-    assert not images.is_sanitized(clean, images.Output("jpeg", 10))  # larger than the use allows
+    assert not images.is_sanitized(clean, dataclasses.replace(images.PHOTO, max_side=10))  # larger than the use allows
     line = images.sanitize(make.png(), "png", images.LINE_ART).content
     assert not images.is_sanitized(line + b"PK\x03\x04", images.LINE_ART)
 
@@ -111,3 +165,11 @@ def test_a_16_bit_grey_png_is_scaled_not_clipped():
     Image.new("I;16", (20, 10), 40_000).save(out, format="PNG")
     for output in (images.PHOTO, images.LINE_ART):
         assert _open(images.sanitize(out.getvalue(), "png", output)).getpixel((1, 1)) in (155, 156)  # 40000/257
+
+
+@pytest.mark.parametrize("output", [images.PHOTO, images.LINE_ART])
+def test_a_truncated_image_is_refused_even_when_a_library_turned_pillows_tolerance_on(monkeypatch, output):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing WeasyPrint does
+    assert _code(lambda: images.sanitize(make.png()[:60], "png", output)) == "upload.undecodable"
+    cut_jpeg = make.jpeg(640, 480, color=(10, 200, 90))
+    assert _code(lambda: images.sanitize(cut_jpeg[: len(cut_jpeg) // 2], "jpeg", output)) == "upload.undecodable"

@@ -23,6 +23,7 @@ from apps.fleet.models import VehicleDocument
 from apps.partner.models import DriverProfile, KycDocument
 from apps.trips.models import ProofOfDelivery
 from logitrack.testing import images as make
+from logitrack.tests.test_pdfs import launch_behind_a_reference, references_in_a_cycle
 from tests.integration.test_trip_flow import assign, book, step, world  # noqa: F401  (world is a fixture)
 from tests.support.isolation import client_for
 
@@ -132,6 +133,13 @@ CHANNELS = {
         "signature", "png", _proof_up("signature"), _proof_down("signature"), ProofOfDelivery.objects.count
     ),
 }
+MAX_PIXELS = {  # the default pixel limit of each use (settings LOGITRACK_IMAGE_MAX_PIXELS_*)
+    "driver_photo": 24_000_000,
+    "kyc_scan": 40_000_000,
+    "vehicle_scan": 40_000_000,
+    "proof_photo": 24_000_000,
+    "signature": 4_000_000,
+}
 IMAGE_CHANNELS = pytest.mark.parametrize("channel", list(CHANNELS.values()), ids=list(CHANNELS))
 
 
@@ -166,7 +174,22 @@ def _refused(place, channel: Channel, upload, code: str, settings):
 def test_an_image_declaring_50000_by_50000_pixels_is_refused_and_nothing_is_stored(place, channel, settings):
     upload = _upload_file(channel, make.png_declaring(50_000, 50_000), name="huge.png")
     body = _refused(place, channel, upload, "upload.image_too_large", settings).json()
-    assert "50000×50000" in body["detail"] and body["max_pixels"] == 40_000_000
+    assert "50000×50000" in body["detail"] and body["max_pixels"] == MAX_PIXELS[channel.name]
+
+
+@IMAGE_CHANNELS
+def test_a_small_file_declaring_many_pixels_is_refused_by_the_limit_of_its_use(place, channel, settings):
+    """A flat 40 MP PNG of a few KB costs over a second of CPU and 200 MB to decode: a signature or a
+    photo refuses it from its header; a scan may be that large."""
+    flat = make.png_bomb(8_000, 5_000)
+    if channel.name in ("kyc_scan", "vehicle_scan"):
+        response = channel.upload(place, _upload_file(channel, flat, name="scan.png"))
+        assert response.status_code == 201, response.json()
+        return
+    started = time.monotonic()
+    body = _refused(place, channel, _upload_file(channel, flat, name="flat.png"), "upload.image_too_large", settings)
+    assert body.json()["max_pixels"] == MAX_PIXELS[channel.name]
+    assert time.monotonic() - started < 2  # refused from the header: nothing was decoded
 
 
 @IMAGE_CHANNELS
@@ -250,6 +273,14 @@ def test_a_pdf_scan_is_kept_byte_for_byte_and_a_scripted_one_is_refused(place, c
     assert download["Content-Type"] == "application/pdf" and b"".join(download.streaming_content) == original
     scripted = SimpleUploadedFile("scan.pdf", make.pdf(javascript=True), content_type="application/pdf")
     _refused(place, channel, scripted, "upload.active_content", settings)
+
+
+@pytest.mark.parametrize("channel", [CHANNELS["kyc_scan"], CHANNELS["vehicle_scan"]], ids=["kyc", "vehicle"])
+def test_a_pdf_hiding_its_action_behind_references_is_refused_and_a_cycle_answers_400(place, channel, settings):
+    hidden = SimpleUploadedFile("scan.pdf", launch_behind_a_reference(), content_type="application/pdf")
+    _refused(place, channel, hidden, "upload.active_content", settings)
+    cycle = SimpleUploadedFile("scan.pdf", references_in_a_cycle(), content_type="application/pdf")
+    _refused(place, channel, cycle, "upload.undecodable", settings)
 
 
 # ---- files stored before the fix: the operator's <app>_sanitize_uploads commands -------------------------------
