@@ -57,9 +57,11 @@ class ChildDied(Exception):
     """The child process running the work ended without an answer (killed, out of memory, crashed)."""
 
 
-def run(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+def run(fn: Callable[..., T], /, *args: Any, timeout: float | None = None, **kwargs: Any) -> T:
     """`fn(*args, **kwargs)` in a child process: `fn` is a module-level function, arguments and answer pickle.
-    An exception `fn` raises comes back as itself; a child that dies raises ChildDied."""
+    An exception `fn` raises comes back as itself; a child that dies raises ChildDied, and so does one that has not
+    answered within `timeout` seconds (it is killed: a wedged child would hold the pool, and the one embedded jobs
+    thread waiting on it, for good)."""
     if concurrent.futures.process._global_shutdown:  # set by the pool's exit hook, before embedded jobs are joined
         return _in_this_process(fn, *args, **kwargs)
     pool = _pool.get()
@@ -70,15 +72,23 @@ def run(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown": exiting since the check
         return _in_this_process(fn, *args, **kwargs)
     try:
-        return future.result()
+        return future.result(timeout=timeout)
     except BrokenProcessPool as exc:
         raise _died(pool, fn) from exc
+    except TimeoutError as exc:
+        if future.done():  # `fn` itself raised TimeoutError: that is its answer
+            raise
+        for process in list((pool._processes or {}).values()):  # the executor has no public way to stop a child
+            process.kill()
+        raise _died(pool, fn, f"the child process did not answer within {timeout} s") from exc
 
 
-def _died(pool: ProcessPoolExecutor, fn: Callable[..., Any]) -> ChildDied:
+def _died(
+    pool: ProcessPoolExecutor, fn: Callable[..., Any], why: str = "the child process stopped before it answered"
+) -> ChildDied:
     _pool.discard(pool)
-    log.error("offload.child_died", function=getattr(fn, "__qualname__", repr(fn)))
-    return ChildDied("the child process stopped before it answered")
+    log.error("offload.child_died", function=getattr(fn, "__qualname__", repr(fn)), why=why)
+    return ChildDied(why)
 
 
 def _in_this_process(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
