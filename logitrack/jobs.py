@@ -5,7 +5,8 @@ send until the surrounding transaction commits, so a rolled-back write never sta
 embedded default (CELERY_TASK_ALWAYS_EAGER) the task runs in-process at that point, except a task routed to one of
 EMBEDDED_BACKGROUND_QUEUES (the long `routing` jobs): that one runs on a background thread of this process, one
 after another, so the request that queued it answers at once, as on the full stack. The thread is joined at exit:
-a command that queued a job ends after it.
+a command that queued a job ends after it (a solve it hands to logitrack.offload then runs in this process, the
+process pool having already refused new work by then).
 """
 
 from __future__ import annotations

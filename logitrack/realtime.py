@@ -6,8 +6,8 @@ Close codes (documented for app developers in docs/api.md):
 
 A refused connection is accepted and then closed with its code at once: refused before accept(), browsers and
 websocket libraries see only an HTTP 403 and cannot tell "sign in again" from "not yours". Nothing is sent
-before the close. A path no route matches is refused as not found (`not_found` below), 4404 where the server
-cannot answer the handshake with HTTP 404.
+before the close, and frames the client sent before reading it are dropped. A path no route matches is refused
+as not found (`not_found` below), 4404 where the server cannot answer the handshake with HTTP 404.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     """Subclasses implement `authorize()` (tenant checks, group joins) and the usual handlers."""
 
     principal: Principal
+    refused = False  # set when the connection is closed with a refusal: frames the client sent already are dropped
 
     async def authorize(self, principal: Principal) -> bool:
         return True
@@ -45,6 +46,8 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         """A message that is not JSON (or nests too deep) gets an error message; the connection stays open."""
+        if self.refused:  # sent right after the handshake, before the client read our close: not theirs to ask
+            return
         try:
             content = await self.decode_json(text_data or bytes_data or b"")
         except ValueError as exc:
@@ -85,6 +88,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def _refuse(self, code: int) -> None:
         """Accept (echoing the bearer subprotocol, or a browser fails the handshake) and close with the code."""
+        self.refused = True
         await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
         await self.close(code=code)
 

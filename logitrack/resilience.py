@@ -21,7 +21,7 @@ from django.db.utils import OperationalError as DatabaseOperationalError
 log = structlog.get_logger(__name__)
 
 # SQLSTATE classes of a server going away or refusing connections (a deadlock, 40P01, is not one)
-_UNAVAILABLE_SQLSTATES = ("08", "57P")
+UNAVAILABLE_SQLSTATES = ("08", "57P")
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -43,7 +43,7 @@ def is_unavailable(exc: BaseException) -> bool:
             return True
         if isinstance(current, DatabaseOperationalError):
             state = getattr(current.__cause__, "sqlstate", None)
-            if state is None or state.startswith(_UNAVAILABLE_SQLSTATES):
+            if state is None or state.startswith(UNAVAILABLE_SQLSTATES):
                 return True
         current = current.__cause__ or current.__context__
     return False

@@ -100,11 +100,12 @@ class FleetFeedConsumer(_JsonConsumer):
 
     async def authorize(self, principal: Principal) -> bool:
         try:
-            self.fleet_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["fleet_id"]))
+            fleet_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["fleet_id"]))
         except ValueError:
             return False
-        if not principal.may_act_on_fleet(self.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
+        if not principal.may_act_on_fleet(fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
             return False
+        self.fleet_id = fleet_id  # only once allowed: a refused connection has no fleet to read or leave
         await self.channel_layer.group_add(feed.fleet_group(self.fleet_id), self.channel_name)
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import uuid
@@ -43,6 +44,9 @@ _HISTORY_COLUMNS = (
     "heading",
     "speed_mps",
 )
+# on top of a job's own seconds before its solver child counts as wedged: starting a spawned child (imports) and
+# the solver's own overshoot, on a busy machine
+SOLVER_CHILD_GRACE_SECONDS = 60
 _CHUNK = 1000  # rows per INSERT on SQLite: under its bound-parameter limit
 
 
@@ -408,7 +412,12 @@ def _optimise(job: RoutingJob, *, solve_in_child: bool = False) -> None:
     )
     if built.model is not None:
         initial = planning.routes_from_json(built, job.from_plan.routes) if job.from_plan else None
-        solve = offload.run if solve_in_child else _call  # the child gets the plain model and returns a plain plan
+        # the child gets the plain model and returns a plain plan; one that outlives its limit is killed and retried
+        solve = (
+            functools.partial(offload.run, timeout=job.seconds + SOLVER_CHILD_GRACE_SECONDS)
+            if solve_in_child
+            else _call
+        )
         solved = solve(
             optimization.solve_model,
             built.model,

@@ -22,6 +22,8 @@ from logitrack.logs import configure_structlog, logging_config
 VAR_DIR = Path(env.str("LOGITRACK_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-dev-only-do-not-use-in-production")
+# keys DJANGO_SECRET_KEY replaced, still accepted (sessions, tracking tokens and PINs): key rotation
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from logitrack import exceptions as app
 from logitrack.logs import request_id_var
+from logitrack.resilience import UNAVAILABLE_SQLSTATES, is_unavailable
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://logitrack.dev/problems/"
@@ -139,14 +140,26 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 
 def database_unavailable(exc: BaseException | None) -> bool:
     """The database cannot be reached (down, restarting, refusing connections, pool exhausted): not a bug of
-    ours but a dependency's outage, answered 503 with Retry-After instead of 500."""
+    ours but a dependency's outage, answered 503 with Retry-After instead of 500. Other database errors (a missing
+    table, a lock not available, a cancelled statement) are ours to fix: a logged 500."""
+    import sqlite3
+
     from django.db import InterfaceError, OperationalError
 
     try:
         from psycopg import OperationalError as PsycopgOperationalError  # the pool raises it unwrapped at times
+        from psycopg_pool import PoolTimeout
     except ImportError:  # pragma: no cover - the embedded default may run without psycopg
-        PsycopgOperationalError = OperationalError
-    return isinstance(exc, OperationalError | InterfaceError | PsycopgOperationalError)
+        PsycopgOperationalError = PoolTimeout = OperationalError
+    if not isinstance(exc, OperationalError | InterfaceError | PsycopgOperationalError):
+        return False
+    if isinstance(exc, PoolTimeout) or isinstance(exc.__cause__, PoolTimeout):
+        return True
+    if isinstance(exc.__cause__, sqlite3.Error):  # no SQLSTATE: only a busy or unopenable file is an outage
+        return getattr(exc.__cause__, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN")
+    if isinstance(exc, PsycopgOperationalError):  # unwrapped: judged by its SQLSTATE as Django's would be
+        return exc.sqlstate is None or exc.sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    return is_unavailable(exc)
 
 
 def unavailable_body() -> dict[str, Any]:
@@ -154,7 +167,8 @@ def unavailable_body() -> dict[str, Any]:
         status=503,
         code="service_unavailable",
         title="Service temporarily unavailable",
-        detail="The database is unreachable; nothing was changed. Retry after the time in Retry-After.",
+        detail="The database is unreachable; the request may not have been applied. Retry after the time in "
+        "Retry-After (with the same Idempotency-Key for a write).",
     )
     body["retry_after"] = DATABASE_RETRY_AFTER_SECONDS
     return body

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import structlog.testing
 from django.core.cache import cache
 
 pytestmark = [pytest.mark.urls("logitrack.tests.urls"), pytest.mark.django_db]
@@ -236,3 +237,54 @@ def test_accept_matching(accept, ok):
     from logitrack.http.downloads import accepts
 
     assert accepts(accept, "application/pdf") is ok
+
+
+def test_a_database_error_that_is_not_an_outage_is_a_logged_500_not_a_503(client):
+    """PostgreSQL's lock_not_available (55P03) is an OperationalError, but the database answered: a 503 saying it
+    is unreachable would hide a bug of ours behind "retry later"."""
+    import psycopg
+    from django.db import connection
+
+    client.raise_request_exception = False
+    params = connection.get_connection_params()
+    holder = psycopg.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")})
+    try:
+        holder.execute("SELECT pg_advisory_lock(424242)")
+        with structlog.testing.capture_logs() as logs:
+            response = client.get("/api/v1/kernel/wait-for-lock/?key=424242")
+    finally:
+        holder.close()
+    body = problem(response)
+    assert (response.status_code, body["code"]) == (500, "internal_error")
+    assert "Retry-After" not in response
+    events = {e["event"]: e for e in logs}
+    assert "http.database_unavailable" not in events
+    assert events["http.unhandled_exception"]["exc_info"] is True  # logged with its traceback
+
+
+def test_only_an_unreachable_sqlite_file_counts_as_an_outage(tmp_path):
+    import sqlite3
+
+    from django.db import OperationalError
+
+    from logitrack.http.problems import database_unavailable
+
+    def raised(sql, db=":memory:"):
+        try:
+            try:
+                sqlite3.connect(db, timeout=0).execute(sql)
+            except sqlite3.Error as exc:
+                raise OperationalError(*exc.args) from exc  # as Django wraps it
+        except OperationalError as wrapped:
+            return wrapped
+        raise AssertionError(f"{sql} did not fail")
+
+    assert not database_unavailable(raised("SELECT * FROM no_such_table"))  # not migrated: ours to fix
+    assert database_unavailable(raised("SELECT 1", db=str(tmp_path / "missing" / "db.sqlite3")))  # cannot open
+    locked = tmp_path / "locked.sqlite3"
+    holder = sqlite3.connect(locked, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert database_unavailable(raised("SELECT * FROM sqlite_master", db=str(locked)))  # busy: retry later
+    finally:
+        holder.close()

@@ -36,6 +36,20 @@ class Explode(APIView):
         raise RuntimeError("secret internals: password=hunter2")
 
 
+class WaitForLock(APIView):
+    """Waits briefly for an advisory lock a test holds on another connection: PostgreSQL's lock_not_available."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '100ms'")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(request.GET["key"])])
+        return Response({})
+
+
 class Echo(APIView):
     permission_classes = [AllowAny]
 
@@ -81,6 +95,7 @@ api = [
     path("conflict/", RaiseConflict.as_view()),
     path("missing/", RaiseNotFound.as_view()),
     path("explode/", Explode.as_view()),
+    path("wait-for-lock/", WaitForLock.as_view()),
     path("echo/", Echo.as_view()),
     path("private/", Private.as_view()),
     path("throttled/", Throttled.as_view()),

@@ -250,3 +250,29 @@ def test_an_idle_socket_outlives_the_channel_layers_blocking_read(dispatch_world
         await driver.disconnect()
 
     run(scenario())
+
+
+def test_a_frame_sent_right_after_a_refusal_reads_nothing_of_the_other_fleet(dispatch_world, monkeypatch):
+    """A refused connection is accepted, then closed: a resync the client sends before it reads the close must not
+    compute (nor try to send) a snapshot of the fleet it was refused."""
+    from apps.dispatch import consumers
+
+    snapshots = []
+    real_snapshot = consumers._snapshot
+    monkeypatch.setattr(consumers, "_snapshot", lambda fleet_id: snapshots.append(fleet_id) or real_snapshot(fleet_id))
+    world = dispatch_world
+    stranger = world.fleets.b.users["dispatcher"]
+
+    async def scenario():
+        url = f"/ws/dispatch/fleets/{world.fleet_id}/?token={AccessToken.for_user(stranger)}"
+        communicator = WebsocketCommunicator(application, url)
+        accepted, _ = await communicator.connect()
+        assert accepted  # refusals are accepted, then closed with their code
+        await communicator.send_json_to({"type": "resync"})
+        closed = await communicator.receive_output(3)
+        assert (closed["type"], closed.get("code")) == ("websocket.close", CLOSE_FORBIDDEN)
+        assert await communicator.receive_nothing(1)  # no snapshot, no error after the close
+        await communicator.disconnect()
+
+    run(scenario())
+    assert snapshots == []

@@ -24,3 +24,18 @@ def test_password_validators_are_on():
         "CommonPasswordValidator",
         "NumericPasswordValidator",
     ]
+
+
+def test_keys_the_secret_key_replaced_are_read_from_the_environment():
+    """apps.trips.selectors derives tracking tokens and PINs from the key and its fallbacks: a rotation sets them."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "from config.settings import base; print(base.SECRET_KEY_FALLBACKS)"
+    env = {**os.environ, "DJANGO_SECRET_KEY_FALLBACKS": "old-key-1,old-key-2"}
+    rotated = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert rotated.stdout.strip().splitlines()[-1] == "['old-key-1', 'old-key-2']", rotated.stderr[-2000:]
+    env.pop("DJANGO_SECRET_KEY_FALLBACKS")
+    plain = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60)
+    assert plain.stdout.strip().splitlines()[-1] == "[]", plain.stderr[-2000:]
