@@ -55,6 +55,21 @@ class ReadOnly:
         return False
 
 
+class PlatformOnly:
+    """Prepaid money is the platform's, not a fleet's: only platform admins see these pages."""
+
+    @staticmethod
+    def _platform_admin(request) -> bool:
+        found = principal(request)
+        return found is not None and found.is_platform_admin
+
+    def has_module_permission(self, request):
+        return self._platform_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._platform_admin(request)
+
+
 @admin.register(TaxRate)
 class TaxRateAdmin(FleetScopedAdmin):
     list_display = ("name", "rate_bps", "fleet_id")
@@ -258,35 +273,16 @@ class TopUpConfirmForm(forms.Form):
 
 
 @admin.register(TopUp)
-class TopUpAdmin(admin.ModelAdmin):
+class TopUpAdmin(PlatformOnly, ReadOnly, admin.ModelAdmin):
     """Customers' top-up requests. Platform admins only: a prepaid balance is the platform's, not a fleet's (it
     pays fares in every fleet), so no fleet manager may credit one. They record money received outside a payment
-    provider (cash, a bank transfer) with the confirm form; providers confirm through their signed webhooks."""
+    provider (cash, a bank transfer) with the confirm form; providers confirm through their signed webhooks.
+    Read-only otherwise: customers ask for top-ups in the app, and money moves only through the confirm form."""
 
     list_display = ("created_at", "customer_id", "amount", "status", "reason", "confirmed_via", "confirm_link")
     list_filter = ("status", "currency", "confirmed_via")
     search_fields = ("id", "customer_id", "confirmation_reference", "payment_reference")
     readonly_fields = [f.name for f in TopUp._meta.fields]
-
-    @staticmethod
-    def _platform_admin(request) -> bool:
-        found = principal(request)
-        return found is not None and found.is_platform_admin
-
-    def has_module_permission(self, request):
-        return self._platform_admin(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._platform_admin(request)
-
-    def has_add_permission(self, request):
-        return False  # customers request top-ups from the app
-
-    def has_change_permission(self, request, obj=None):
-        return False  # only through the confirm form, which posts to the ledger
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
@@ -352,7 +348,7 @@ class TopUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnappliedPayment)
-class UnappliedPaymentAdmin(admin.ModelAdmin):
+class UnappliedPaymentAdmin(PlatformOnly, ReadOnly, admin.ModelAdmin):
     """Money payment providers received that credited no balance (another amount than asked, a second payment):
     what to refund at the provider. Platform admins only, like top-ups; read-only (it is a record of what came)."""
 
@@ -360,26 +356,6 @@ class UnappliedPaymentAdmin(admin.ModelAdmin):
     list_filter = ("provider", "currency")
     search_fields = ("payment_reference", "event_id", "topup__id", "topup__customer_id")
     readonly_fields = [f.name for f in UnappliedPayment._meta.fields]
-
-    @staticmethod
-    def _platform_admin(request) -> bool:
-        found = principal(request)
-        return found is not None and found.is_platform_admin
-
-    def has_module_permission(self, request):
-        return self._platform_admin(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._platform_admin(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Amount", ordering="amount_minor")
     def amount(self, row):
