@@ -33,14 +33,24 @@ from apps.trips.contracts import (
     vehicle_serves_booking,
 )
 from apps.trips.events import (
+    StopSnapshot,
     TripAssignedV1,
+    TripAssignedV2,
     TripCancelledV1,
+    TripCancelledV2,
     TripCompletedV1,
+    TripCompletedV2,
     TripFailedV1,
+    TripFailedV2,
     TripOfferDeclinedV1,
+    TripOfferDeclinedV2,
     TripOfferedV1,
+    TripOfferedV2,
     TripRequestedV1,
+    TripRequestedV2,
+    TripSnapshot,
     TripStatusChangedV1,
+    TripStatusChangedV2,
 )
 from apps.trips.models import Offer, ProofOfDelivery, Shift, Stop, TrackingLink, Trip, TripEvent
 from logitrack import files, images
@@ -218,6 +228,7 @@ def trip_book(
             requested_for=requested_for,
         )
     )
+    publish(TripRequestedV2(trip=snapshot(trip)))
     return Booking(trip=trip, tracking_token=token, pins=pins)
 
 
@@ -236,6 +247,48 @@ def _locked(trip_id: uuid.UUID, expected_version: int | None) -> Trip:
 def _save(trip: Trip, *fields: str) -> None:
     trip.version += 1
     trip.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def snapshot(trip: Trip) -> TripSnapshot:
+    """The trip as its V2 events carry it, read after the change (its stops fresh from the database)."""
+    return TripSnapshot(
+        id=trip.id,
+        fleet_id=trip.fleet_id,
+        status=TripStatus(trip.status),
+        version=trip.version,
+        vehicle_type=trip.vehicle_type,
+        service=trip.service,
+        requested_for=trip.requested_for,
+        created_at=trip.created_at,
+        weight_kg=trip.weight_kg,
+        volume_m3=float(trip.volume_m3),
+        parcels=trip.parcels,
+        seats=trip.seats,
+        customer_id=trip.customer_id,
+        quote_id=trip.quote_id,
+        shift_id=trip.shift_id,
+        driver_id=trip.driver_id,
+        vehicle_id=trip.vehicle_id,
+        eta_at=trip.eta_at,
+        started_at=trip.started_at,
+        ended_at=trip.ended_at,
+        stops=tuple(
+            StopSnapshot(
+                sequence=s.sequence,
+                kind=StopKind(s.kind),
+                status=StopStatus(s.status),
+                address=s.address,
+                lat=s.lat,
+                lng=s.lng,
+                window_start=s.window_start,
+                window_end=s.window_end,
+                service_minutes=s.service_minutes,
+                arrived_at=s.arrived_at,
+                finished_at=s.finished_at,
+            )
+            for s in Stop.objects.filter(trip_id=trip.id).order_by("sequence")
+        ),
+    )
 
 
 @transaction.atomic
@@ -345,6 +398,7 @@ def trip_assign(
             f"a trip that is {trip.status} cannot be (re)assigned", extra={"current_status": trip.status}
         )
     reassigned = trip.status == TripStatus.ASSIGNED
+    previous_driver_id = trip.driver_id if reassigned else None
     if reassigned and not reason.strip():
         raise InvalidTrip("say why the trip is reassigned", extra={"errors": {"reason": ["Required to reassign."]}})
     shift = _shift_that_fits(trip, shift_id, sequenced=sequenced)
@@ -374,6 +428,10 @@ def trip_assign(
             reason=reason,
         )
     )
+    now_snapshot = snapshot(trip)
+    publish(
+        TripAssignedV2(reassigned=reassigned, reason=reason, previous_driver_id=previous_driver_id, trip=now_snapshot)
+    )
     if old != trip.status:
         publish(
             TripStatusChangedV1(
@@ -385,6 +443,7 @@ def trip_assign(
                 driver_id=shift.driver_id,
             )
         )
+        publish(TripStatusChangedV2(old_status=TripStatus(old), new_status=TripStatus.ASSIGNED, trip=now_snapshot))
     trip.offers.filter(status=Offer.Status.PENDING).update(status=Offer.Status.WITHDRAWN, answered_at=timezone.now())
     return trip
 
@@ -461,6 +520,15 @@ def offer_make(
             expires_at=offer.expires_at,
         )
     )
+    publish(
+        TripOfferedV2(
+            offer_id=offer.id,
+            shift_id=shift.id,
+            driver_id=shift.driver_id,
+            expires_at=offer.expires_at,
+            trip=snapshot(trip),
+        )
+    )
     return offer
 
 
@@ -509,6 +577,15 @@ def _decline(offer: Offer, *, expired: bool, reason: str) -> None:
             driver_id=offer.driver_id,
             expired=expired,
             reason=reason,
+        )
+    )
+    publish(
+        TripOfferDeclinedV2(
+            offer_id=offer.id,
+            driver_id=offer.driver_id,
+            expired=expired,
+            reason=reason,
+            trip=snapshot(offer.trip),
         )
     )
 
@@ -619,8 +696,10 @@ def trip_transition(
             driver_id=trip.driver_id,
         )
     )
+    now_snapshot = snapshot(trip)
+    publish(TripStatusChangedV2(old_status=old, new_status=target, trip=now_snapshot))
     if target == TripStatus.COMPLETED:
-        _publish_completed(trip, distance_m=distance_m, waiting_s=waiting_s)
+        _publish_completed(trip, now_snapshot, distance_m=distance_m, waiting_s=waiting_s)
     elif target == TripStatus.CANCELLED:
         publish(
             TripCancelledV1(
@@ -635,8 +714,10 @@ def trip_transition(
                 cancelled_at=now,
             )
         )
+        publish(TripCancelledV2(cancelled_by=CancelledBy(role), reason=reason.strip(), trip=now_snapshot))
     elif target == TripStatus.FAILED:
         publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
+        publish(TripFailedV2(reason=reason.strip(), trip=now_snapshot))
     if target in domain.TERMINAL and trip.erase_when_ended:
         _scrub(Trip.objects.filter(id=trip.id))
     return trip
@@ -750,9 +831,8 @@ def stop_fail(
     return stop
 
 
-def _publish_completed(trip: Trip, *, distance_m: int | None, waiting_s: int) -> None:
-    stops = list(trip.stops.all())
-    points = tuple(GeoPoint(s.lat, s.lng) for s in stops)
+def _publish_completed(trip: Trip, now: TripSnapshot, *, distance_m: int | None, waiting_s: int) -> None:
+    points = tuple(GeoPoint(s.lat, s.lng) for s in now.stops)
     if distance_m is None:  # no odometer figure: the straight legs with a road factor
         distance_m = round(sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * 1.3)
     started = trip.started_at or trip.created_at
@@ -768,12 +848,14 @@ def _publish_completed(trip: Trip, *, distance_m: int | None, waiting_s: int) ->
             distance_m=distance_m,
             duration_s=int((trip.ended_at - started).total_seconds()),
             waiting_s=waiting_s,
-            stops=len(stops),
+            stops=len(points),
             started_at=started,
             completed_at=trip.ended_at,
             stop_points=points,
         )
     )
+    duration_s = int((trip.ended_at - started).total_seconds())
+    publish(TripCompletedV2(distance_m=distance_m, duration_s=duration_s, waiting_s=waiting_s, trip=now))
 
 
 # ---- stored files ---------------------------------------------------------------------------------------------

@@ -448,7 +448,8 @@ def test_offers_are_accepted_rejected_or_run_out(world, captured_events):
         )
     assert rejected.json()["status"] == "rejected"
     assert [(e.TYPE, e.expired) for e in events if hasattr(e, "expired")] == [
-        ("logitrack.trips.offer.declined.v1", False)
+        ("logitrack.trips.offer.declined.v1", False),
+        ("logitrack.trips.offer.declined.v2", False),  # the same fact, with the trip in it
     ]
 
     offer_c = dispatcher.post(
