@@ -10,11 +10,17 @@ import uuid
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 
 
-class CancelledBy(enum.StrEnum):
+class ActorRole(enum.StrEnum):
+    """Who moves a trip: the one vocabulary of the lifecycle's actors, its timeline and its events (a person's
+    account roles are logitrack.principal.Role; `system` is LogiTrack itself: auto-dispatch, expiry, clean-ups)."""
+
     CUSTOMER = "customer"
     DISPATCHER = "dispatcher"
     DRIVER = "driver"
     SYSTEM = "system"
+
+
+CancelledBy = ActorRole  # the name TripCancelledV1 published; the same four values
 
 
 class TripStatus(enum.StrEnum):
@@ -26,6 +32,10 @@ class TripStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+
+TERMINAL_STATUSES = frozenset({TripStatus.COMPLETED, TripStatus.CANCELLED, TripStatus.FAILED})
+"""A trip in one of these has ended: it never moves again and no longer occupies a shift or a vehicle."""
 
 
 class StopKind(enum.StrEnum):

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import uuid
 
-from apps.trips.contracts import TripStatus
+from apps.trips.contracts import TERMINAL_STATUSES, TripStatus
 
 S = TripStatus
 
@@ -40,7 +40,7 @@ ACTIONS: dict[str, Action] = {
 }
 # A customer may cancel only until the driver is at the pickup; a dispatcher overrides any time before it ends.
 CUSTOMER_CANCEL_UNTIL = frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE})
-TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.FAILED})
+TERMINAL = TERMINAL_STATUSES
 
 
 def next_status(current: TripStatus, action: str, actor: str) -> TripStatus | None:
