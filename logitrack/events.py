@@ -152,8 +152,11 @@ def _load(tp: Any, raw: Any) -> Any:
         if tp is decimal.Decimal:
             return decimal.Decimal(raw)
         if dataclasses.is_dataclass(tp):
+            # like an event's payload: keys this reader does not know are skipped and a missing key takes the
+            # field's default, so a defaulted field added to a nested shape stays a compatible change
             hints = typing.get_type_hints(tp)
-            return tp(**{k: _load(hints[k], v) for k, v in raw.items()})
+            known = {f.name for f in dataclasses.fields(tp) if f.init}
+            return tp(**{k: _load(hints[k], v) for k, v in raw.items() if k in known})
     return raw
 
 
@@ -173,19 +176,25 @@ def _type_name(tp: Any) -> str:
             return f"enum[{', '.join(sorted(str(m.value) for m in tp))}]"
         if dataclasses.is_dataclass(tp):
             hints = typing.get_type_hints(tp)
-            inner = ", ".join(f"{f.name}: {_type_name(hints[f.name])}" for f in dataclasses.fields(tp))
+            inner = ", ".join(
+                f"{f.name}{'' if _required(f) else '?'}: {_type_name(hints[f.name])}" for f in dataclasses.fields(tp)
+            )
             return f"{tp.__name__}{{{inner}}}"
         return tp.__name__
     return str(tp)
 
 
+def _required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
 def event_schema(cls: type[IntegrationEvent]) -> dict[str, Any]:
-    """A stable description of an event's payload: field names, types and whether they are required."""
+    """A stable description of an event's payload: field names, types and whether they are required (inside a
+    nested shape, `name?` marks a field with a default)."""
     hints = typing.get_type_hints(cls)
     fields = []
     for f in dataclasses.fields(cls):
         if f.name in ("event_id", "occurred_at"):
             continue
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        fields.append({"name": f.name, "type": _type_name(hints[f.name]), "required": required})
+        fields.append({"name": f.name, "type": _type_name(hints[f.name]), "required": _required(f)})
     return {"type": cls.TYPE, "fields": fields}

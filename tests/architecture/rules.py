@@ -102,11 +102,10 @@ def event_schema_drift(events: dict[str, type], snapshot_dir: Path) -> list[str]
         committed = json.loads(path.read_text())
         if committed == current:
             continue
-        old = {f["name"]: f for f in committed["fields"]}
-        new = {f["name"]: f for f in current["fields"]}
-        breaking = [n for n in old if n not in new or old[n]["type"] != new[n]["type"]]
-        breaking += [n for n in new if n not in old and new[n]["required"]]
-        breaking += [n for n in old if n in new and not old[n]["required"] and new[n]["required"]]
+        breaking = _breaking_fields(
+            {f["name"]: (f["type"], f["required"]) for f in committed["fields"]},
+            {f["name"]: (f["type"], f["required"]) for f in current["fields"]},
+        )
         if breaking:
             offenders.append(
                 f"{event_type}: incompatible change to {sorted(set(breaking))}; publish a new major version "
@@ -120,6 +119,78 @@ def event_schema_drift(events: dict[str, type], snapshot_dir: Path) -> list[str]
                 f"{path.stem}: snapshot exists but the event is gone; published events are never removed silently"
             )
     return offenders
+
+
+def _breaking_fields(old: dict[str, tuple[str, bool]], new: dict[str, tuple[str, bool]], prefix: str = "") -> list[str]:
+    """Fields (dotted inside nested shapes) whose change breaks a reader of the old schema: removed, retyped, a
+    new required field, or a default dropped. Inside a nested shape the same rules apply field by field."""
+    breaking = []
+    for name, (old_type, old_required) in old.items():
+        if name not in new:
+            breaking.append(prefix + name)
+            continue
+        new_type, new_required = new[name]
+        if new_required and not old_required:
+            breaking.append(prefix + name)
+        elif old_type != new_type:
+            breaking += _breaking_types(_parse_type(old_type), _parse_type(new_type), f"{prefix}{name}")
+    breaking += [prefix + n for n, (_, required) in new.items() if n not in old and required]
+    return breaking
+
+
+def _breaking_types(old: tuple, new: tuple, where: str) -> list[str]:
+    """Compare two parsed types: only a nested shape may differ compatibly (by defaulted fields)."""
+    if old[0] == "shape" and new[0] == "shape" and old[1] == new[1]:
+        return _breaking_fields(old[2], new[2], prefix=f"{where}.")
+    if old[0] == "generic" and new[0] == "generic" and old[1] == new[1] and len(old[2]) == len(new[2]):
+        return [b for o, n in zip(old[2], new[2], strict=True) for b in _breaking_types(o, n, where)]
+    return [] if old == new else [where]
+
+
+def _parse_type(text: str) -> tuple:
+    """Parse logitrack.events' type names: `Name{a: T, b?: T}` (a shape; `?` marks a default), `name[T, …]`
+    (generics, unions, enums), or a plain name."""
+    parsed, rest = _parse_at(text.strip())
+    if rest.strip():
+        raise ValueError(f"cannot parse event type {text!r}")
+    return parsed
+
+
+def _split_top(text: str, closing: str) -> tuple[list[str], str]:
+    """The comma-separated items up to the bracket that closes the one just opened, and what follows it."""
+    depth, items, start = 0, [], 0
+    for i, ch in enumerate(text):
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            if depth == 0:
+                if ch != closing:
+                    raise ValueError(f"unbalanced {text!r}")
+                items.append(text[start:i].strip())
+                return [it for it in items if it], text[i + 1 :]
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    raise ValueError(f"unclosed {text!r}")
+
+
+def _parse_at(text: str) -> tuple[tuple, str]:
+    end = next((i for i, ch in enumerate(text) if ch in "[{,]}"), len(text))
+    name, rest = text[:end].strip(), text[end:]
+    if rest.startswith("{"):
+        items, rest = _split_top(rest[1:], "}")
+        fields = {}
+        for item in items:
+            field, _, type_text = item.partition(":")
+            fields[field.strip().rstrip("?")] = (type_text.strip(), not field.strip().endswith("?"))
+        return ("shape", name, fields), rest
+    if rest.startswith("["):
+        items, rest = _split_top(rest[1:], "]")
+        if name == "enum":
+            return ("enum", tuple(items)), rest
+        return ("generic", name, tuple(_parse_type(it) for it in items)), rest
+    return ("plain", name), rest
 
 
 def write_event_snapshots(events: dict[str, type], snapshot_dir: Path) -> None:

@@ -142,6 +142,64 @@ def test_event_rule_tells_compatible_from_breaking_changes(tmp_path):
     assert any("event is gone" in o for o in rules.event_schema_drift({t: ParcelScannedV1}, tmp_path))
 
 
+def test_a_nested_shape_may_gain_a_defaulted_field_but_not_a_required_one(tmp_path):
+    import dataclasses
+
+    from logitrack.events import IntegrationEvent, from_envelope, to_envelope
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Parcel:
+        parcel_id: uuid.UUID
+        weight_g: int
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class ParcelLoadedV1(IntegrationEvent):
+        TYPE = "logitrack.archtest.parcel.loaded.v1"
+        parcel: Parcel
+        others: tuple[Parcel, ...] = ()
+
+    rules.write_event_snapshots({ParcelLoadedV1.TYPE: ParcelLoadedV1}, tmp_path)
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Parcel:  # the same shape, a field added
+        parcel_id: uuid.UUID
+        weight_g: int
+        fragile: bool = False
+
+    with_fragile = Parcel
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class WithDefault(IntegrationEvent):
+        parcel: Parcel
+        others: tuple[Parcel, ...] = ()
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class Parcel:  # the same shape, a required field added
+        parcel_id: uuid.UUID
+        weight_g: int
+        depot: str
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class WithRequired(IntegrationEvent):
+        parcel: Parcel
+        others: tuple[Parcel, ...] = ()
+
+    t = ParcelLoadedV1.TYPE
+    for variant in (WithDefault, WithRequired):
+        variant.TYPE = t
+    assert "compatible change" in rules.event_schema_drift({t: WithDefault}, tmp_path)[0]
+    assert (
+        "incompatible change to ['others.depot', 'parcel.depot']"
+        in (rules.event_schema_drift({t: WithRequired}, tmp_path)[0])
+    )
+
+    # and a reader of the old shape takes the new one: the field it does not know is skipped
+    newer = to_envelope(WithDefault(parcel=with_fragile(parcel_id=uuid.uuid4(), weight_g=250, fragile=True)))
+    newer["type"] = t
+    read = from_envelope(newer)
+    assert isinstance(read, ParcelLoadedV1) and read.parcel.weight_g == 250
+
+
 # ---- no apps.get_model across contexts -------------------------------------------------------
 
 
