@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ROOT = Path(settings.BASE_DIR)  # type: ignore[misc]  # config.settings imports it from config.env
+ROOT = Path(settings.BASE_DIR)
 
 
 def free_port() -> int:

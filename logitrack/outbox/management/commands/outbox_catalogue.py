@@ -11,8 +11,7 @@ class Command(BaseCommand):
     help = "Write the events catalogue (docs/events-catalogue.md) from the code, or --check that it is current."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        root = Path(settings.BASE_DIR)  # type: ignore[misc]  # config.settings imports it from config.env
-        parser.add_argument("--output", default=str(root / "docs" / "events-catalogue.md"))
+        parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs" / "events-catalogue.md"))
         parser.add_argument("--check", action="store_true", help="fail if the file differs from the code")
 
     def handle(self, *args: Any, output: str, check: bool, **options: Any) -> None:
