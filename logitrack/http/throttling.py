@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 import structlog
+from django.http import HttpRequest
 from rest_framework import throttling
 from rest_framework.request import Request
 
@@ -22,7 +23,7 @@ CACHE_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.ConnectionErro
 
 
 class _FailOpen:
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:  # pages use them too
         try:
             allowed: bool = super().allow_request(request, view)  # type: ignore[misc]  # a mixin: the throttle's
             return allowed
