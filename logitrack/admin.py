@@ -14,11 +14,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import unquote
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.text import capfirst
 
 from logitrack.exceptions import ApplicationError
@@ -27,8 +32,17 @@ from logitrack.principal import Role
 
 ChoiceSource = Callable[..., Mapping[uuid.UUID, str]]  # source(*, fleet_ids: frozenset | None) -> {id: label}
 
+if TYPE_CHECKING:  # the mixins below are only ever mixed into these (not subscriptable at run time)
+    _AdminOrInline = BaseModelAdmin[Any]
+    _Admin = admin.ModelAdmin[Any]
+    ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _AdminOrInline = object
+    _Admin = object
+    ModelAdmin = admin.ModelAdmin
 
-def managed_fleets(request) -> frozenset[uuid.UUID] | None:
+
+def managed_fleets(request: HttpRequest) -> frozenset[uuid.UUID] | None:
     """Fleets the admin user manages; None for platform admins (every fleet)."""
     found = principal(request)
     if found is None:
@@ -38,26 +52,28 @@ def managed_fleets(request) -> frozenset[uuid.UUID] | None:
     return found.fleets(Role.FLEET_MANAGER)
 
 
-def _as_uuid(value) -> uuid.UUID:
+def _as_uuid(value: object) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 class ForeignIdField(forms.TypedChoiceField):
     """Another context's id, picked by name from what the user may use; any other id is refused."""
 
-    def __init__(self, *, labels: Mapping[uuid.UUID, str], required: bool = True, **kwargs):
+    def __init__(self, *, labels: Mapping[uuid.UUID, str], required: bool = True, **kwargs: Any) -> None:
         offered = sorted(((str(key), label) for key, label in labels.items()), key=lambda c: (c[1].lower(), c[0]))
         super().__init__(
             choices=[("", "---------"), *offered], coerce=_as_uuid, required=required, empty_value=None, **kwargs
         )
 
 
-class ScopedChoices:
+class ScopedChoices(_AdminOrInline):
     """Form fields of a ModelAdmin or inline that name other rows offer only what the user may use."""
 
     foreign_ids: Mapping[str, ChoiceSource] = {}
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
+    def formfield_for_dbfield(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         source = self.foreign_ids.get(db_field.name)
         if source is None:
             return super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -68,7 +84,9 @@ class ScopedChoices:
             help_text=db_field.help_text,
         )
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         target = self.admin_site._registry.get(db_field.remote_field.model)
         if isinstance(target, FleetScoped) and "queryset" not in kwargs:
             kwargs["queryset"] = target.get_queryset(request)  # exactly the rows its admin shows this user
@@ -80,36 +98,52 @@ class FleetScoped(ScopedChoices):
 
     fleet_field = "fleet_id"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
         fleets = managed_fleets(request)
         return qs if fleets is None else qs.filter(**{f"{self.fleet_field}__in": fleets})
 
 
-class FleetScopedAdmin(FleetScoped, admin.ModelAdmin):
+class FleetScopedAdmin(FleetScoped, ModelAdmin):
     pass
 
 
-class LookUpBeforeDelegating:
+class LookUpBeforeDelegating(_Admin):
     """For admins that hand a row's views to another admin by its id (polymorphic parents): look the id up in
     this admin's scoped queryset first, so another fleet's row gets the same answer as an id that exists nowhere."""
 
-    def _missing(self, request, object_id):
+    def _missing(self, request: HttpRequest, object_id: str) -> HttpResponse | None:
         if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            redirect: HttpResponse = self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request, self.opts, object_id
+            )
+            return redirect
         return None
 
-    def change_view(self, request, object_id, *args, **kwargs):
-        return self._missing(request, object_id) or super().change_view(request, object_id, *args, **kwargs)
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return self._missing(request, object_id) or super().change_view(request, object_id, form_url, extra_context)
 
-    def history_view(self, request, object_id, *args, **kwargs):
-        return self._missing(request, object_id) or super().history_view(request, object_id, *args, **kwargs)
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return self._missing(request, object_id) or super().history_view(request, object_id, extra_context)
 
-    def delete_view(self, request, object_id, *args, **kwargs):
-        return self._missing(request, object_id) or super().delete_view(request, object_id, *args, **kwargs)
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return self._missing(request, object_id) or super().delete_view(request, object_id, extra_context)
 
 
-def apply_each(modeladmin, request, queryset, fn, *, done_message: str) -> int:
+def apply_each(
+    modeladmin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: Iterable[Any],
+    fn: Callable[[Any], object],
+    *,
+    done_message: str,
+) -> int:
     """Run a service on each selected row; report refusals per row instead of failing the action."""
     done = 0
     for obj in queryset:

@@ -1,6 +1,6 @@
 """Application errors with stable codes. Framework-free: contracts of every app subclass these.
 
-The HTTP layer maps each family to a status (logitrack.http.errors); nothing here knows HTTP.
+The HTTP layer maps each family to a status (logitrack.http.problems); nothing here knows HTTP.
 """
 
 from __future__ import annotations

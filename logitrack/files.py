@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import os
 import uuid
+from typing import Any
 
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
@@ -48,7 +49,7 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def validate_upload(upload: File, *, allowed: tuple[str, ...], max_bytes: int) -> tuple[str, str]:
+def validate_upload(upload: File[Any], *, allowed: tuple[str, ...], max_bytes: int) -> tuple[str, str]:
     """(kind, content type) of a valid upload, or ValidationFailed with a precise code."""
     name = os.path.basename(getattr(upload, "name", "") or "upload")
     size = upload.size or 0
@@ -73,7 +74,7 @@ def validate_upload(upload: File, *, allowed: tuple[str, ...], max_bytes: int) -
     return kind, KINDS[kind][2]
 
 
-def _clean_content(upload: File, kind: str, image: images.Output | None) -> tuple[bytes, str]:
+def _clean_content(upload: File[Any], kind: str, image: images.Output | None) -> tuple[bytes, str]:
     """(bytes to store, their kind): a re-encoded image, or a verified PDF as it came."""
     upload.seek(0)
     data = upload.read()
@@ -89,7 +90,7 @@ def _clean_content(upload: File, kind: str, image: images.Output | None) -> tupl
 
 
 def store_private(
-    upload: File, *, folder: str, allowed: tuple[str, ...], max_bytes: int, image: images.Output | None = None
+    upload: File[Any], *, folder: str, allowed: tuple[str, ...], max_bytes: int, image: images.Output | None = None
 ) -> StoredFile:
     """Validate, make safe and save under a random name below MEDIA_ROOT, which no URL serves.
 
@@ -207,7 +208,7 @@ class RecheckReport:
         ]
 
 
-def open_private(path: str):
+def open_private(path: str) -> File[Any]:
     return default_storage.open(path, "rb")
 
 

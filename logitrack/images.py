@@ -73,11 +73,12 @@ class CleanImage:
 def max_pixels() -> int:
     """The ceiling for every use (LOGITRACK_IMAGE_MAX_PIXELS).
     Never above Pillow's own bomb threshold, so Pillow never merely warns about an image we then decode."""
-    return min(getattr(settings, "LOGITRACK_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS), Image.MAX_IMAGE_PIXELS)
+    configured = int(getattr(settings, "LOGITRACK_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    return configured if Image.MAX_IMAGE_PIXELS is None else min(configured, int(Image.MAX_IMAGE_PIXELS))
 
 
 def max_side() -> int:
-    return getattr(settings, "LOGITRACK_IMAGE_MAX_SIDE", DEFAULT_MAX_SIDE)
+    return int(getattr(settings, "LOGITRACK_IMAGE_MAX_SIDE", DEFAULT_MAX_SIDE))
 
 
 def _undecodable(kind: str) -> ValidationFailed:
@@ -144,7 +145,9 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         try:
             target = "RGBA" if image.mode == "RGBA" else "RGB"
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=target)
+            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=target)
+            if converted is not None:  # None only when converting in place, which this does not ask for
+                return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: the pixels as they are are the best guess
     return image
@@ -187,7 +190,7 @@ def sanitize(data: bytes, kind: str, output: Output, *, limit: int | None = None
         raise ValidationFailed("the JPEG has too many scans to decode", code="upload.image_too_large")
     refuse_truncated_images()
     try:
-        image = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
+        image: Image.Image = Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[kind]])
         _check_size(*image.size, limit, output.name)  # what Pillow read must match what we checked
         if kind == "jpeg":
             image.draft(None, (output.max_side, output.max_side))  # decode at 1/2, 1/4, 1/8 when that is enough
@@ -224,7 +227,8 @@ def sanitize(data: bytes, kind: str, output: Output, *, limit: int | None = None
 
 
 def _png_is_clean(data: bytes) -> bool:
-    position, end = 8, len(data)
+    position: int = 8
+    end = len(data)
     while position + 8 <= end:
         (length,) = struct.unpack(">I", data[position : position + 4])
         chunk = data[position + 4 : position + 8]

@@ -7,6 +7,7 @@ is not a ValueError, so callers answered 500 or dropped the websocket. Anything 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 MAX_DEPTH = 64  # our deepest payload nests about six levels; webhooks from providers rarely pass twenty
@@ -22,6 +23,7 @@ def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> Any:
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
@@ -27,7 +29,7 @@ def observe_request(*, method: str, route: str, status: int, seconds: float) -> 
 class OutboxCollector:
     """Backlog and dead letters are shared state in the database, so every process reports the truth."""
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         from logitrack.outbox.models import DeadLetter, OutboxMessage  # needs the app registry
 
         pending = GaugeMetricFamily("logitrack_outbox_pending", "Committed events not yet relayed")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import struct
+from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -54,7 +55,7 @@ def _undecodable(reason: str) -> ValidationFailed:
     return ValidationFailed(f"the file is not a readable PDF ({reason})", code="upload.undecodable")
 
 
-def _resolved(value):
+def _resolved(value: Any) -> Any:
     """`value` with its indirect references followed (a reference may point at another reference),
     refused when they go round in a cycle or further than any real file does."""
     seen: set[tuple[int, int]] = set()
@@ -67,7 +68,7 @@ def _resolved(value):
     return value
 
 
-def _active_content(root) -> str | None:
+def _active_content(root: Any) -> str | None:
     """The first active key or value reachable from the trailer, or None."""
     seen: set[tuple[int, int]] = set()
     stack = [root]

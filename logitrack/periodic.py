@@ -110,16 +110,19 @@ class _QuietRetries(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         repeat = threading.current_thread() is self.beat and self.beat.outage.down
-        return not (repeat and record.exc_info and resilience.is_unavailable(record.exc_info[1]))
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (repeat and exc is not None and resilience.is_unavailable(exc))
 
 
-class DatabaseScheduler(schedulers.DatabaseScheduler):
+class DatabaseScheduler(schedulers.DatabaseScheduler):  # type: ignore[misc]  # django-celery-beat is untyped
     """django-celery-beat's scheduler (the schedule in the database, as deployed), made to ride out outages.
 
     As it comes, an unreachable database at its five-minutely full read of the schedule ends the beat process,
     every tick in between logs a traceback, and a due job whose message the broker would not take is lost until
     its next slot. Here a tick that meets an outage backs off and logs it once; a job that could not be sent is
     sent as soon as the broker answers again, then the schedule carries on."""
+
+    _last_timestamp: Any  # django-celery-beat's, set by its __init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.outage = resilience.Backoff("beat")
@@ -149,7 +152,7 @@ class DatabaseScheduler(schedulers.DatabaseScheduler):
             return left
         try:
             self._send_unsent()
-            interval = super().tick(*args, **kwargs)
+            interval: float = super().tick(*args, **kwargs)
             if self._send_failure is not None:
                 failure, self._send_failure = self._send_failure, None
                 raise failure
@@ -189,7 +192,8 @@ class DatabaseScheduler(schedulers.DatabaseScheduler):
             transaction.commit()
         except transaction.TransactionManagementError:
             pass
-        last, ts = self._last_timestamp, self.Changes.last_change()
+        last: Any = self._last_timestamp
+        ts = self.Changes.last_change()
         try:
             return bool(ts and ts > (last or ts))
         finally:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 import structlog
 from channels.consumer import get_handler_name
@@ -30,8 +32,15 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455 registry: the database is unreachable (answered 503 where possible)
 
+# ASGI: an application is `await app(scope, receive, send)` (channels ships no types)
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
+
+class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
     """Subclasses implement `authorize()` (tenant checks, group joins) and the usual handlers."""
 
     principal: Principal
@@ -41,10 +50,10 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     @classmethod
-    async def decode_json(cls, text_data):
+    async def decode_json(cls, text_data: str | bytes) -> Any:
         return jsonlimits.loads(text_data)  # deep nesting is a ValueError here, not a RecursionError
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         """A message that is not JSON (or nests too deep) gets an error message; the connection stays open."""
         if self.refused:  # sent right after the handshake, before the client read our close: not theirs to ask
             return
@@ -59,7 +68,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         message = "messages are JSON objects" + (f" ({reason})" if reason else "")
         await self.send_json({"type": "error", "code": "malformed_message", "message": message})
 
-    async def dispatch(self, message):
+    async def dispatch(self, message: Message) -> None:
         """Channels runs close_old_connections() in a worker thread before every message, for handlers that use
         the ORM on the event loop. Ours never do (database work goes through database_sync_to_async, which
         checks connections itself), and that thread hop per ping and per screen push was a tenth of the
@@ -69,7 +78,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def websocket_connect(self, message):
+    async def websocket_connect(self, message: Message) -> None:
         principal = self.scope.get("principal")
         if principal is None:
             await self._refuse(CLOSE_UNAUTHENTICATED)
@@ -99,7 +108,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "auth.expired"})
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
-    async def websocket_disconnect(self, message):
+    async def websocket_disconnect(self, message: Message) -> None:
         expiry = getattr(self, "_expiry", None)
         if expiry is not None:
             expiry.cancel()
@@ -112,7 +121,7 @@ _NOT_FOUND_BODY = (
 )
 
 
-async def not_found(scope, receive, send) -> None:
+async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
     """The websocket route of last resort (config/routing.py): no consumer here, so refuse as not found. Servers
     with the ASGI websocket denial-response extension (uvicorn) answer the handshake 404 problem+json; others
     close before accept (their handshake answer is 403) with 4404 for ASGI clients to read."""
@@ -132,16 +141,16 @@ async def not_found(scope, receive, send) -> None:
         await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
 
 
-def refuse_during_database_outage(application):
+def refuse_during_database_outage(application: ASGIApp) -> ASGIApp:
     """A handshake whose authentication cannot reach the database (PostgreSQL down) is refused as unavailable,
     like HTTP requests (503 problem+json with Retry-After where the server can answer the handshake, else close
     1013 "try again later"), instead of failing as a 500."""
     from logitrack.http.problems import DATABASE_RETRY_AFTER_SECONDS, database_unavailable, unavailable_body
 
-    async def guarded(scope, receive, send):
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
         answered = False
 
-        async def tracking_send(message):
+        async def tracking_send(message: Message) -> None:
             nonlocal answered
             if message["type"] in ("websocket.accept", "websocket.close", "websocket.http.response.start"):
                 answered = True
@@ -166,23 +175,24 @@ def refuse_during_database_outage(application):
     return guarded
 
 
-def browser_origin_validator(application):
+def browser_origin_validator(application: ASGIApp) -> ASGIApp:
     """Refuse websocket handshakes from a browser page on another site (Origin not one of ALLOWED_HOSTS), which
     would otherwise ride on the session cookie. Native apps send no Origin and authenticate with a token."""
     from channels.security.websocket import OriginValidator
     from django.conf import settings
 
-    class _Validator(OriginValidator):
-        def valid_origin(self, parsed_origin):
-            return parsed_origin is None or self.validate_origin(parsed_origin)
+    class _Validator(OriginValidator):  # type: ignore[misc]  # channels is untyped
+        def valid_origin(self, parsed_origin: Any) -> bool:
+            return parsed_origin is None or bool(self.validate_origin(parsed_origin))
 
     hosts = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not hosts:
         hosts = [".localhost", "127.0.0.1", "[::1]"]
-    return _Validator(application, hosts)
+    validator: ASGIApp = _Validator(application, hosts)
+    return validator
 
 
-class _Shard(pubsub.RedisSingleShardConnection):
+class _Shard(pubsub.RedisSingleShardConnection):  # type: ignore[misc]  # channels_redis is untyped
     """channels_redis's connection to one Redis, whose reader retries a lost Redis once a second for ever and logs
     a traceback every time. This one backs off (capped, jittered) and logs the outage once (logitrack.resilience);
     redis-py subscribes its channels again when it reconnects, as before."""
@@ -203,10 +213,10 @@ class _Shard(pubsub.RedisSingleShardConnection):
                 await asyncio.sleep(backoff.failed(exc))
 
 
-class PubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
+class PubSubChannelLayer(pubsub.RedisPubSubChannelLayer):  # type: ignore[misc]
     """The Redis pub/sub channel layer (CHANNEL_LAYER_BACKEND's default) with `_Shard`'s reader."""
 
-    def _get_layer(self):
+    def _get_layer(self) -> Any:
         layer = super()._get_layer()
         if not getattr(layer, "_resilient_shards", False):  # swapped before first use: nothing connected yet
             layer._shards = [_Shard(shard.host, layer) for shard in layer._shards]

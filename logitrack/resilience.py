@@ -71,8 +71,8 @@ class Backoff:
 
     def __init__(self, loop: str, *, base: float | None = None, cap: float | None = None) -> None:
         self.loop = loop
-        self.base = settings.OUTAGE_BACKOFF_BASE_SECONDS if base is None else base
-        self.cap = settings.OUTAGE_BACKOFF_MAX_SECONDS if cap is None else cap
+        self.base: float = settings.OUTAGE_BACKOFF_BASE_SECONDS if base is None else base
+        self.cap: float = settings.OUTAGE_BACKOFF_MAX_SECONDS if cap is None else cap
         self.failures = 0
         self._since: float | None = None
 
@@ -84,7 +84,7 @@ class Backoff:
         if not self.failures:
             return 0.0
         ceiling = min(self.cap, self.base * 2 ** min(self.failures - 1, 32))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
     def failed(self, exc: BaseException, **context: object) -> float:
         self.failures += 1

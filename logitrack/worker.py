@@ -19,16 +19,18 @@ outage but whose ack was lost runs again, and the inbox or the job's state makes
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from celery.worker.consumer import Consumer as CeleryConsumer
 
 log = structlog.get_logger(__name__)
 
 
-class Consumer(CeleryConsumer):
+class Consumer(CeleryConsumer):  # type: ignore[misc]  # celery ships no types
     _stranded: list[str]
 
-    def on_connection_error_after_connected(self, exc):
+    def on_connection_error_after_connected(self, exc: BaseException) -> None:
         channel = getattr(self.connection, "_default_channel", None)
         qos = getattr(channel, "_qos", None)
         held = list(getattr(qos, "_delivered", None) or ())
@@ -37,7 +39,7 @@ class Consumer(CeleryConsumer):
             _retire(channel)
         super().on_connection_error_after_connected(exc)
 
-    def connect(self):
+    def connect(self) -> Any:
         connection = super().connect()
         stranded, self._stranded = getattr(self, "_stranded", []), []
         if stranded and connection.transport.driver_type == "redis":
@@ -45,7 +47,7 @@ class Consumer(CeleryConsumer):
         return connection
 
     @staticmethod
-    def _requeue(connection, tags: list[str]) -> None:
+    def _requeue(connection: Any, tags: list[str]) -> None:
         channel = connection.channel()
         try:
             for tag in tags:
@@ -57,12 +59,12 @@ class Consumer(CeleryConsumer):
             channel.close()
 
 
-def _retire(channel) -> None:
+def _retire(channel: Any) -> None:
     """A channel of a lost connection cannot reach the broker and would crash the worker trying: it no longer
     requeues its unacked messages on close, nor acks or rejects late. Its messages are requeued after the
     reconnect instead."""
 
-    def forget(*args, **kwargs) -> None:
+    def forget(*args: Any, **kwargs: Any) -> None:
         return None
 
     channel.do_restore = False

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite against PostgreSQL and Redis (started if stopped),
-# in CI order: lint, format, import contracts, migrations, tests, embedded-default smoke, compose.
+# in CI order: lint, format, import contracts, type check, migrations, tests, embedded-default smoke, compose.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k outbox).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -19,6 +19,12 @@ export PATH="$VENV/bin:$PATH"
 say "ruff (lint)";            ruff check .
 say "ruff (format)";          ruff format --check .
 say "import contracts";       lint-imports --no-cache
+# The type checker (pyproject.toml [tool.mypy]): strict on the kernel and on every app's public surface.
+# Errors are reported for these paths only. To check everything, widen it to the whole tree:
+#   TYPECHECK_PATHS="logitrack apps config"
+TYPECHECK_PATHS=${TYPECHECK_PATHS:-"logitrack $(echo apps/*/contracts.py apps/*/api.py apps/*/events.py)"}
+# shellcheck disable=SC2086  # word splitting into paths is intended
+say "type check";             mypy $TYPECHECK_PATHS
 say "migrations up to date";  python manage.py makemigrations --check --dry-run -v 1
 say "test suite";             pytest "$@"
 say "smoke: embedded default"; scripts/smoke.sh

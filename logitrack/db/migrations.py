@@ -1,17 +1,18 @@
 """Helpers for data migrations that give admin groups their permissions (no one edits groups by hand)."""
 
+from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
 
 
-def _ensure_permissions(apps) -> None:
+def _ensure_permissions(apps: Apps) -> None:
     # Django creates permissions after migrate; a data migration that assigns them needs them now.
     for config in apps.get_app_configs():
-        config.models_module = True
+        config.models_module = True  # type: ignore[assignment]  # what create_permissions checks
         create_permissions(config, apps=apps, verbosity=0)
         config.models_module = None
 
 
-def grant_group_permissions(apps, group_name: str, permissions: list[tuple[str, str]]) -> None:
+def grant_group_permissions(apps: Apps, group_name: str, permissions: list[tuple[str, str]]) -> None:
     _ensure_permissions(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -20,7 +21,7 @@ def grant_group_permissions(apps, group_name: str, permissions: list[tuple[str, 
         group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
-def revoke_group_permissions(apps, group_name: str, permissions: list[tuple[str, str]]) -> None:
+def revoke_group_permissions(apps: Apps, group_name: str, permissions: list[tuple[str, str]]) -> None:
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group = Group.objects.filter(name=group_name).first()

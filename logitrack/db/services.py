@@ -1,5 +1,21 @@
-"""Write helpers shared by services."""
+"""Write helpers shared by services.
 
+`model_update` is the one way a service updates a model from a dict of fields (a serializer's
+`validated_data`, a form's `cleaned_data`): it sets only what changed, validates, and saves only those
+columns. The service still owns the rules around it — locking the row, refusing fields the caller may not
+edit, turning `ValidationError` into its own `ApplicationError`, publishing events::
+
+    @transaction.atomic
+    def fleet_settings_update(*, fleet_id: uuid.UUID, data: dict[str, Any]) -> Fleet:
+        fleet = Fleet.objects.select_for_update().get(id=fleet_id)
+        refused = sorted(set(data) - set(FLEET_SETTINGS))
+        if refused:
+            raise InvalidFleetData(...)
+        fleet, changed = model_update(instance=fleet, fields=FLEET_SETTINGS, data=data, validate=_validate)
+        ...
+"""
+
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import models
@@ -7,13 +23,42 @@ from django.db import models
 M = TypeVar("M", bound=models.Model)
 
 
-def model_update(*, instance: M, fields: list[str], data: dict[str, Any]) -> tuple[M, bool]:
-    """Set the listed fields present in `data`, validate, and save only what changed."""
-    changed = [f for f in fields if f in data and getattr(instance, f) != data[f]]
+def _full_clean(instance: models.Model) -> None:
+    instance.full_clean()
+
+
+def model_update(
+    *,
+    instance: M,
+    fields: Iterable[str],
+    data: Mapping[str, Any],
+    validate: Callable[[M], None] = _full_clean,
+) -> tuple[M, list[str]]:
+    """Set the `fields` present in `data` whose value differs, validate, and save only those columns.
+
+    - Keys of `data` that are not in `fields` are ignored (refuse them in the service first if a caller
+      must not send them). A field in `data` with the value it already has is not a change.
+    - When nothing changed, nothing is validated or saved (no query is made).
+    - Otherwise `validate(instance)` runs after the new values are set — `instance.full_clean()` unless
+      the service passes its own (for example one that excludes fields or raises the app's error) — and
+      then `instance.save(update_fields=...)` writes the changed columns, plus `updated_at` when the model
+      has that field (so `auto_now` still moves).
+    - Returns the instance and the names of the changed fields, in the order of `fields` (an empty list,
+      which is falsy, when nothing changed), so a caller can act on what changed:
+      `if "name" in changed: ...`.
+
+    If `validate` raises, the instance keeps the new values in memory and nothing is saved; let the error
+    roll back the service's transaction. Call it inside that transaction, on a row it locked
+    (`select_for_update`) if concurrent writers are possible. Only concrete fields (not many-to-many) can
+    be updated this way.
+    """
+    changed = [name for name in dict.fromkeys(fields) if name in data and getattr(instance, name) != data[name]]
+    if not changed:
+        return instance, []
     for name in changed:
         setattr(instance, name, data[name])
-    if changed:
-        instance.full_clean()
-        update_fields = changed + (["updated_at"] if hasattr(instance, "updated_at") else [])
-        instance.save(update_fields=update_fields)
-    return instance, bool(changed)
+    validate(instance)
+    concrete = {field.name for field in instance._meta.concrete_fields}
+    update_fields = [*changed, "updated_at"] if "updated_at" in concrete and "updated_at" not in changed else changed
+    instance.save(update_fields=update_fields)
+    return instance, changed

@@ -71,7 +71,7 @@ def accepts(accept: str, media_type: str) -> bool:
     return any(m in ("*", main) and s in ("*", sub) for m, s in _ranges(accept))
 
 
-def file_response(request, file, *, content_type: str, **kwargs: Any) -> FileResponse:
+def file_response(request: Any, file: Any, *, content_type: str, **kwargs: Any) -> FileResponse:
     """The file as a FileResponse, or 406 problem+json if the request's Accept excludes its media type."""
     accept = request.META.get("HTTP_ACCEPT", "")
     if not accepts(accept, content_type):

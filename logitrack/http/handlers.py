@@ -3,12 +3,13 @@ everywhere when the failure was the database being unreachable."""
 
 import sys
 
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views import defaults
 
 from logitrack.http.problems import database_unavailable, problem_response, unavailable_response
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBase:
     if request.path.startswith("/api/"):
         return problem_response(
             status=404, code="not_found", title="Not found", detail=f"no resource at {request.path}"
@@ -16,7 +17,7 @@ def not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     if database_unavailable(sys.exc_info()[1]):  # Django calls this while handling the exception
         return unavailable_response()
     if request.path.startswith("/api/"):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -14,7 +16,7 @@ from logitrack.metrics import REGISTRY
 
 
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up and serving. Checks nothing else, so a database outage never restarts web."""
     return JsonResponse({"status": "ok"})
 
@@ -36,9 +38,9 @@ def _check_redis(url: str) -> None:
 
 
 @require_GET
-def readyz(request):
+def readyz(request: HttpRequest) -> JsonResponse:
     """Ready to take traffic: the database answers, and Redis (channel layer, broker) when configured."""
-    checks = {"database": _check_database}
+    checks: dict[str, Callable[[], None]] = {"database": _check_database}
     if settings.REDIS_URL:
         checks["redis"] = lambda: _check_redis(settings.REDIS_URL)
     if (
@@ -46,7 +48,8 @@ def readyz(request):
         and settings.CELERY_BROKER_URL != settings.REDIS_URL
     ):
         checks["broker"] = lambda: _check_redis(settings.CELERY_BROKER_URL)
-    results, ok = {}, True
+    results: dict[str, dict[str, Any]] = {}
+    ok = True
     for name, check in checks.items():
         started = time.perf_counter()
         try:
@@ -59,5 +62,5 @@ def readyz(request):
 
 
 @require_GET
-def metrics(request):
+def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
 
 from logitrack.http.problems import problem_response
 
@@ -12,12 +16,13 @@ class BodySizeLimitMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
             markcoroutinefunction(self)
 
-    def _too_large(self, request):
+    def _too_large(self, request: HttpRequest) -> HttpResponseBase | None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -25,7 +30,7 @@ class BodySizeLimitMiddleware:
                 status=400, code="malformed_request", title="Malformed request", detail="bad Content-Length"
             )
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
-        limit = settings.LOGITRACK_MAX_UPLOAD_BYTES if multipart else settings.LOGITRACK_MAX_BODY_BYTES
+        limit: int = settings.LOGITRACK_MAX_UPLOAD_BYTES if multipart else settings.LOGITRACK_MAX_BODY_BYTES
         if length > limit:
             return problem_response(
                 status=413,
@@ -35,10 +40,12 @@ class BodySizeLimitMiddleware:
             )
         return None
 
-    def __call__(self, request):
-        if iscoroutinefunction(self):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self._async:
             return self.__acall__(request)
-        return self._too_large(request) or self.get_response(request)
+        response: HttpResponseBase = self._too_large(request) or self.get_response(request)
+        return response
 
-    async def __acall__(self, request):
-        return self._too_large(request) or await self.get_response(request)
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response: HttpResponseBase = self._too_large(request) or await self.get_response(request)
+        return response

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from contextvars import Token
+from typing import Any
 
 import structlog
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 
 from logitrack import logs, metrics
@@ -18,7 +22,7 @@ HEADER = "X-Request-ID"
 log = structlog.get_logger("logitrack.http")
 
 
-def _request_id(request) -> str:
+def _request_id(request: HttpRequest) -> str:
     incoming = request.headers.get(HEADER, "")
     return incoming if _VALID.match(incoming) else uuid.uuid4().hex
 
@@ -29,35 +33,39 @@ class RequestIdMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
             markcoroutinefunction(self)
 
-    def _start(self, request):
-        request.request_id = _request_id(request)
-        token = logs.request_id_var.set(request.request_id)
-        structlog.contextvars.bind_contextvars(request_id=request.request_id)
+    def _start(self, request: HttpRequest) -> tuple[Token[str | None], float]:
+        request_id = _request_id(request)
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by logs and problem bodies
+        token = logs.request_id_var.set(request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         return token, time.perf_counter()
 
-    def _finish(self, request, response, token, started):
+    def _finish(
+        self, request: HttpRequest, response: HttpResponseBase, token: Token[str | None], started: float
+    ) -> HttpResponseBase:
         elapsed = time.perf_counter() - started
-        response[HEADER] = request.request_id
+        response[HEADER] = request.request_id  # type: ignore[attr-defined]
         route = getattr(getattr(request, "resolver_match", None), "route", None) or "unmatched"
-        metrics.observe_request(method=request.method, route=route, status=response.status_code, seconds=elapsed)
+        metrics.observe_request(method=request.method or "", route=route, status=response.status_code, seconds=elapsed)
         if response.status_code >= 500:
             log.error("http.request", method=request.method, path=request.path, status=response.status_code)
         structlog.contextvars.unbind_contextvars("request_id")
         logs.request_id_var.reset(token)
         return response
 
-    def __call__(self, request):
-        if iscoroutinefunction(self):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self._async:
             return self.__acall__(request)
         token, started = self._start(request)
         return self._finish(request, self.get_response(request), token, started)
 
-    async def __acall__(self, request):
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         token, started = self._start(request)
         response = await self.get_response(request)
         return self._finish(request, response, token, started)
@@ -68,7 +76,7 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
     Retry-After while the database is unreachable, as the API does (its exception handler), instead of a 500.
     Failures outside any view (a session saved on the way out) reach handler500, which does the same."""
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if database_unavailable(exception):
             log.warning("http.database_unavailable", path=request.path, exc_type=type(exception).__name__)
             return unavailable_response()

@@ -1,17 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 
 PAGE_DESCRIPTION = "page number, from 1; a page past the last one is 404"
 PAGE_SIZE_DESCRIPTION = "results per page: default 50, at most 200 (larger values are capped)"
 
 
-def _whole_number(request, name: str) -> int | None:
+def _whole_number(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
     try:
-        return serializers.IntegerField(min_value=1).run_validation(raw)
+        number: int = serializers.IntegerField(min_value=1).run_validation(raw)
+        return number
     except serializers.ValidationError as exc:
         raise serializers.ValidationError({name: exc.detail}) from None
 
@@ -25,14 +32,14 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
     last_page_strings = ()
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int:
         return _whole_number(request, self.page_query_param) or 1
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int:
         size = _whole_number(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -14,9 +15,10 @@ from logitrack.principal import Principal, Role
 
 
 @cache
-def _loader():
+def _loader() -> Callable[..., Principal | None]:
     # settings name the function (identity's api), so the kernel never imports an app
-    return import_string(settings.LOGITRACK_PRINCIPAL_LOADER)
+    loader: Callable[..., Principal | None] = import_string(settings.LOGITRACK_PRINCIPAL_LOADER)
+    return loader
 
 
 def principal_for_user(user: Any) -> Principal | None:
@@ -29,7 +31,7 @@ def principal(request: Any) -> Principal | None:
     """The caller of this request, or None when anonymous. Cached on the request."""
     cached = getattr(request, "_logitrack_principal", False)
     if cached is not False:
-        return cached
+        return cast(Principal | None, cached)
     found = principal_for_user(getattr(request, "user", None))
     request._logitrack_principal = found
     return found
@@ -65,7 +67,7 @@ class HasRole(BasePermission):
     def of(cls, *roles: Role) -> type[HasRole]:
         return type(f"HasRole_{'_'.join(roles)}", (cls,), {"roles": roles})
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         found = principal(request)
         return found is not None and (found.is_platform_admin or found.has_role(*self.roles))
 
@@ -73,5 +75,5 @@ class HasRole(BasePermission):
 class IsAuthenticatedPrincipal(BasePermission):
     """Any logged-in, active user."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Any, view: Any) -> bool:
         return principal(request) is not None

@@ -124,8 +124,9 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
     else:
         detail, rest = _detail_text(exc.detail)
         body = problem_body(status=exc.status_code, code=code, title=title, detail=detail, extra=rest)
-    if isinstance(exc, drf.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    wait: float | None = getattr(exc, "wait", None) if isinstance(exc, drf.Throttled) else None
+    if wait is not None:
+        headers["Retry-After"] = str(max(1, int(wait + 0.999)))
         body["retry_after"] = int(headers["Retry-After"])
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
@@ -150,7 +151,7 @@ def database_unavailable(exc: BaseException | None) -> bool:
         from psycopg import OperationalError as PsycopgOperationalError  # the pool raises it unwrapped at times
         from psycopg_pool import PoolTimeout
     except ImportError:  # pragma: no cover - the embedded default may run without psycopg
-        PsycopgOperationalError = PoolTimeout = OperationalError
+        PsycopgOperationalError = PoolTimeout = OperationalError  # type: ignore[misc, assignment]
     if not isinstance(exc, OperationalError | InterfaceError | PsycopgOperationalError):
         return False
     if isinstance(exc, PoolTimeout) or isinstance(exc.__cause__, PoolTimeout):

@@ -3,7 +3,7 @@ problem+json error responses each operation can really return (the API fuzz test
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
@@ -111,8 +111,8 @@ class AutoSchema(SpectacularAutoSchema):
     lookup, body limits, throttling, idempotency); views add their own with `problems(...)`.
     """
 
-    def get_serializer_name(self, serializer, direction):
-        name = super().get_serializer_name(serializer, direction)
+    def get_serializer_name(self, serializer: Any, direction: Literal["request", "response"]) -> str:
+        name: str = super().get_serializer_name(serializer, direction)
         cls = type(serializer)
         if "." in cls.__qualname__ and "<locals>" not in cls.__qualname__:
             name = cls.__qualname__.replace(".", "")
@@ -125,20 +125,22 @@ class AutoSchema(SpectacularAutoSchema):
                 name = prefix + name
         return name
 
-    def _get_paginator(self):
-        paginator = super()._get_paginator()
+    def _get_paginator(self) -> Any:
+        paginator = super()._get_paginator()  # type: ignore[no-untyped-call]
         if paginator is None and self.method == "GET":
             return Pagination()
         return paginator
 
-    def get_override_parameters(self):
-        parameters = super().get_override_parameters()
+    def get_override_parameters(self) -> list[Any]:
+        parameters: list[Any] = super().get_override_parameters()
         if _is_idempotent(self.view, self.method):
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
 
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
-        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any
+    ) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
         for name, schema in _COMPONENTS.items():
@@ -152,7 +154,7 @@ class AutoSchema(SpectacularAutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
-    def _standard_problems(self, operation: dict) -> set[int]:
+    def _standard_problems(self, operation: dict[str, Any]) -> set[int]:
         """What any view of this shape can answer, before its own logic runs."""
         located = {p.get("in") for p in operation.get("parameters", [])}
         statuses: set[int] = set()
@@ -172,8 +174,10 @@ class AutoSchema(SpectacularAutoSchema):
             statuses |= {400, 409, 422}
         return statuses
 
-    def _problem_response(self, status: int) -> dict:
-        response = self._get_response_for_code(PROBLEM_REF, str(status), [PROBLEM_MEDIA_TYPE])
+    def _problem_response(self, status: int) -> dict[str, Any]:
+        response: dict[str, Any] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+            PROBLEM_REF, str(status), [PROBLEM_MEDIA_TYPE]
+        )
         response["description"] = _WHY.get(status, "")
         if status == 429:
             response["headers"] = {

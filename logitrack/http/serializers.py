@@ -7,7 +7,7 @@ from django.http import QueryDict
 from rest_framework import serializers
 
 # field class -> the JSON types it takes; the first match wins (bool is an int in Python, but not in JSON)
-_JSON_TYPES: list[tuple[type[serializers.Field], tuple[type, ...], str]] = [
+_JSON_TYPES: list[tuple[type[serializers.Field[Any, Any, Any, Any]], tuple[type, ...], str]] = [
     (serializers.BooleanField, (bool,), "true or false"),
     (serializers.IntegerField, (int,), "an integer"),
     (serializers.FloatField, (int, float), "a number"),
@@ -16,10 +16,10 @@ _JSON_TYPES: list[tuple[type[serializers.Field], tuple[type, ...], str]] = [
 ]
 
 
-def _type_errors(field: serializers.Field, value: Any) -> Any:
+def _type_errors(field: serializers.Field[Any, Any, Any, Any] | None, value: Any) -> Any:
     """The type errors of one JSON value, shaped like DRF's errors (None when there are none); the field's
     own validation reports everything else."""
-    if value is None:
+    if value is None or field is None:
         return None
     if isinstance(field, serializers.ListSerializer | serializers.ListField):
         if not isinstance(value, list):
@@ -40,11 +40,11 @@ def _type_errors(field: serializers.Field, value: Any) -> Any:
     return None
 
 
-class StrictInputSerializer(serializers.Serializer):
+class StrictInputSerializer(serializers.Serializer[Any]):
     """Rejects fields the endpoint does not know, so a typo never passes as 'accepted', and values of the wrong
     JSON type (form and multipart bodies carry only strings, so they are left to the fields)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         writable = {name for name, field in self.fields.items() if not field.read_only}

@@ -19,10 +19,10 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as Stripe accepts
 
 
 def _body_for_fingerprint(request: Request) -> Any:
-    data = request.data
-    files = getattr(request, "FILES", None) or {}
+    data: Any = request.data
+    files: Any = getattr(request, "FILES", None) or {}
     if hasattr(data, "lists"):  # QueryDict from form/multipart bodies; DRF merges the files into it
-        body: dict[str, Any] = {k: v for k, v in data.lists() if k not in files}
+        body: Any = {k: v for k, v in data.lists() if k not in files}
     else:
         body = data
     if files:
@@ -44,13 +44,14 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             return view_method(self, request, *args, **kwargs)
         if not _KEY.match(key):
             raise ValidationFailed(f"{HEADER} must be 1 to 255 visible ASCII characters", code="idempotency.bad_key")
+        method = request.method or ""
         outcome = services.idempotency_claim(
             scope=str(request.user.pk),
             key=key,
-            method=request.method,
+            method=method,
             path=request.get_full_path(),
             fingerprint=services.fingerprint(
-                method=request.method, path=request.get_full_path(), body=_body_for_fingerprint(request)
+                method=method, path=request.get_full_path(), body=_body_for_fingerprint(request)
             ),
         )
         if isinstance(outcome, services.Replay):

@@ -1,17 +1,28 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
 from logitrack.outbox import services
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 
+if TYPE_CHECKING:
+    ModelAdmin = admin.ModelAdmin[Any]
+else:  # not subscriptable at run time
+    ModelAdmin = admin.ModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+
+class ReadOnlyAdmin(ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -37,9 +48,9 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     actions = ("replay",)
 
     @admin.action(description="Replay the selected dead letters")
-    def replay(self, request, queryset):
+    def replay(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
         results = [services.dead_letter_replay(letter=letter) for letter in queryset.filter(replayed_at__isnull=True)]
         self.message_user(request, f"Re-enqueued {len(results)} deliveries.", messages.SUCCESS)
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return bool(request.user.is_superuser)

@@ -44,7 +44,7 @@ def max_attempts() -> int:
 
 def backoff_seconds(attempt: int) -> int:
     """Exponential backoff after failed attempt number `attempt` (1-based), capped."""
-    return min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempt - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
+    return int(min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (attempt - 1), settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
 def park(*, subscription_name: str, envelope: dict[str, Any], attempts: int, error: BaseException) -> DeadLetter:

@@ -12,7 +12,9 @@ from logitrack import resilience
 from logitrack.outbox import delivery, services
 
 
-@shared_task(name="outbox.deliver", bind=True, acks_late=True, max_retries=None, ignore_result=True)
+@shared_task(  # type: ignore[untyped-decorator]  # celery ships no types
+    name="outbox.deliver", bind=True, acks_late=True, max_retries=None, ignore_result=True
+)
 def deliver(self: Any, subscription_name: str, envelope: dict[str, Any], outages: int = 0) -> bool:
     """`outages` counts the tries that found the database (or Redis) unreachable: they are retried with the outage
     backoff for as long as the outage lasts and do not use up the handler's attempts, so an outage longer than
@@ -42,6 +44,6 @@ def deliver(self: Any, subscription_name: str, envelope: dict[str, Any], outages
 _OUTAGE = resilience.Backoff("outbox.deliver")  # per worker process: one log line per outage, not per delivery
 
 
-@shared_task(name="outbox.purge", ignore_result=True)
+@shared_task(name="outbox.purge", ignore_result=True)  # type: ignore[untyped-decorator]
 def purge() -> None:
     services.outbox_purge(published_older_than=dt.timedelta(days=7), inbox_older_than=dt.timedelta(days=30))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
-def _body(response) -> bytes:
+def _body(response: Any) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def assert_honours_accept(client, url: str, *, documented: tuple[str, ...]) -> str:
+def assert_honours_accept(client: Any, url: str, *, documented: tuple[str, ...]) -> str:
     """GETs the file at `url` with each Accept a client may send for it (the schema's `documented` media types);
     returns its media type. Its own type, its family, `*/*` or none: served. Anything else: 406 problem+json."""
     plain = client.get(url)
@@ -27,4 +28,4 @@ def assert_honours_accept(client, url: str, *, documented: tuple[str, ...]) -> s
         assert response.status_code == 406, (accept, response.status_code)
         assert response["Content-Type"] == "application/problem+json", (accept, response["Content-Type"])
         assert json.loads(_body(response))["code"] == "not_acceptable"
-    return content_type
+    return str(content_type)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.db.models import Max
 
@@ -30,7 +31,9 @@ def relay_and_deliver() -> int:
 
 
 @contextlib.contextmanager
-def temporary_subscription(event_cls: type[IntegrationEvent], *, name: str, handler) -> Iterator[None]:
+def temporary_subscription(
+    event_cls: type[IntegrationEvent], *, name: str, handler: Callable[..., Any]
+) -> Iterator[None]:
     """Register a handler for the duration of a test."""
     bus.subscriber(event_cls, name=name)(handler)
     try:

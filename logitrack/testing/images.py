@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from typing import Any
 
 from PIL import ExifTags, Image, PngImagePlugin
 from pypdf import PdfWriter
@@ -18,7 +19,14 @@ BERLIN_GPS = {
 }
 
 
-def jpeg(width: int = 64, height: int = 48, *, color=(200, 40, 40), gps: bool = False, orientation: int = 0) -> bytes:
+def jpeg(
+    width: int = 64,
+    height: int = 48,
+    *,
+    color: tuple[int, int, int] = (200, 40, 40),
+    gps: bool = False,
+    orientation: int = 0,
+) -> bytes:
     """A camera-like JPEG; `gps` adds an EXIF GPS block (and a camera model), `orientation` the EXIF tag."""
     image = Image.new("RGB", (width, height), color)
     exif = Image.Exif()
@@ -33,7 +41,13 @@ def jpeg(width: int = 64, height: int = 48, *, color=(200, 40, 40), gps: bool = 
 
 
 def png(
-    width: int = 120, height: int = 40, *, mode: str = "RGB", color="white", text: str = "", gps: bool = False
+    width: int = 120,
+    height: int = 40,
+    *,
+    mode: str = "RGB",
+    color: str | tuple[int, ...] = "white",
+    text: str = "",
+    gps: bool = False,
 ) -> bytes:
     """A PNG such as a signature pad sends; `text` adds a tEXt chunk and `gps` an eXIf chunk with a GPS
     block (metadata that must not survive)."""
@@ -93,7 +107,7 @@ def pdf(pages: int = 1, *, javascript: bool = False, attachment: bool = False, p
     return out.getvalue()
 
 
-def metadata_of(data: bytes) -> dict:
+def metadata_of(data: bytes) -> dict[str, Any]:
     """What a decoder sees besides pixels: EXIF tags, the GPS block, comments, text chunks, ICC."""
     image = Image.open(io.BytesIO(data))
     exif = image.getexif()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 
 @pytest.fixture
-def captured_events():
+def captured_events() -> Any:
     """`with captured_events() as published: ...` — the events committed inside the block."""
     from logitrack.testing.events import captured_events
 
@@ -14,7 +17,7 @@ def captured_events():
 
 
 @pytest.fixture
-def relay_and_deliver():
+def relay_and_deliver() -> Callable[[], int]:
     """Call to relay pending outbox rows and deliver them to subscribers in-process."""
     from logitrack.testing.events import relay_and_deliver
 
@@ -22,18 +25,18 @@ def relay_and_deliver():
 
 
 @pytest.fixture
-def api_client():
+def api_client() -> Any:
     from rest_framework.test import APIClient
 
     return APIClient()
 
 
 @pytest.fixture
-def make_user(db, django_user_model):
+def make_user(db: None, django_user_model: Any) -> Callable[..., Any]:
     """Create a user with the project's user model (any context's tests may use it)."""
     counter = iter(range(1, 1_000_000))
 
-    def make(**fields):
+    def make(**fields: Any) -> Any:
         n = next(counter)
         fields.setdefault("email", f"user{n}@example.test")
         password = fields.pop("password", "correct horse battery staple")
@@ -43,10 +46,10 @@ def make_user(db, django_user_model):
 
 
 @pytest.fixture
-def user_client(api_client, make_user):
+def user_client(api_client: Any, make_user: Callable[..., Any]) -> Callable[..., tuple[Any, Any]]:
     """An API client authenticated as a fresh user; returns (client, user)."""
 
-    def make(**fields):
+    def make(**fields: Any) -> tuple[Any, Any]:
         from rest_framework.test import APIClient
 
         user = make_user(**fields)

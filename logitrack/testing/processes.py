@@ -14,9 +14,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import connection
+
+if TYPE_CHECKING:
+    import redis
+
+T = TypeVar("T")
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -24,7 +30,8 @@ ROOT = Path(settings.BASE_DIR)
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def database_url(*, host: str | None = None, port: int | None = None) -> str:
@@ -70,12 +77,12 @@ class Processes:
         self.redis_url = redis_url
         self.embedded = embedded
         self.env = dict(env or {})
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, *argv: str, **env: str) -> subprocess.Popen:
+    def start(self, name: str, *argv: str, **env: str) -> subprocess.Popen[bytes]:
         return self.spawn(name, [sys.executable, *argv], **env)
 
-    def spawn(self, name: str, argv: list[str], **env: str) -> subprocess.Popen:
+    def spawn(self, name: str, argv: list[str], **env: str) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "ab")  # a restarted child appends to its log
         proc = subprocess.Popen(
             argv,
@@ -89,7 +96,9 @@ class Processes:
         self.children.append((name, proc))
         return proc
 
-    def worker(self, name: str = "worker", queues: str = "default,events", concurrency: int = 2) -> subprocess.Popen:
+    def worker(
+        self, name: str = "worker", queues: str = "default,events", concurrency: int = 2
+    ) -> subprocess.Popen[bytes]:
         return self.start(
             name,
             "-m",
@@ -111,10 +120,10 @@ class Processes:
             "--without-mingle",
         )
 
-    def relay(self, name: str = "relay") -> subprocess.Popen:
+    def relay(self, name: str = "relay") -> subprocess.Popen[bytes]:
         return self.start(name, "manage.py", "outbox_relay", "--poll", "0.05")
 
-    def beat(self, name: str = "beat") -> subprocess.Popen:
+    def beat(self, name: str = "beat") -> subprocess.Popen[bytes]:
         """Celery beat with the database scheduler, as deployed (its schedule rows live in the test database)."""
         return self.start(name, "-m", "celery", "-A", "config", "beat", "-l", "INFO")
 
@@ -151,7 +160,7 @@ class Processes:
         wait_until(up, timeout=60, interval=0.2, what=f"the ASGI server ({name})")
         return base
 
-    def get(self, name: str) -> subprocess.Popen:
+    def get(self, name: str) -> subprocess.Popen[bytes]:
         """The latest child started under `name`."""
         for child_name, proc in reversed(self.children):
             if child_name == name:
@@ -207,14 +216,14 @@ class RedisServer:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.appendonly = appendonly
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         data_dir.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def client(self):
+    def client(self) -> redis.Redis:
         import redis
 
         return redis.Redis.from_url(self.url, socket_timeout=5)
@@ -246,6 +255,7 @@ class RedisServer:
         log.close()
 
         def answers() -> bool:
+            assert self.proc is not None
             if self.proc.poll() is not None:
                 raise AssertionError(f"redis-server exited with {self.proc.returncode}: {self.log()[-2000:]}")
             try:
@@ -365,7 +375,7 @@ def worker_name(name: str) -> str:
     return f"{name}-{os.getpid()}@%h"
 
 
-def wait_until(predicate: Callable[[], object], *, timeout: float = 30, interval: float = 0.1, what: str = "condition"):
+def wait_until(predicate: Callable[[], T], *, timeout: float = 30, interval: float = 0.1, what: str = "condition") -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

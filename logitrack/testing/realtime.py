@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 
-async def admitted_or_closed(communicator, timeout: float = 3) -> tuple[bool, int | None, dict | None]:
+async def admitted_or_closed(communicator: Any, timeout: float = 3) -> tuple[bool, int | None, dict[str, Any] | None]:
     """(admitted, close code, first message) of a connection that passes the handshake.
 
     A refused connection is accepted and closed at once with its code (logitrack.realtime): one refused at the
@@ -16,4 +17,5 @@ async def admitted_or_closed(communicator, timeout: float = 3) -> tuple[bool, in
     first = await communicator.receive_output(timeout)
     if first["type"] == "websocket.close":
         return False, first.get("code"), None
-    return True, None, json.loads(first["text"])
+    message: dict[str, Any] = json.loads(first["text"])
+    return True, None, message

@@ -1,7 +1,8 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from logitrack.outbox import catalogue
 
@@ -9,11 +10,11 @@ from logitrack.outbox import catalogue
 class Command(BaseCommand):
     help = "Write the events catalogue (docs/events-catalogue.md) from the code, or --check that it is current."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs" / "events-catalogue.md"))
         parser.add_argument("--check", action="store_true", help="fail if the file differs from the code")
 
-    def handle(self, *args, output, check, **options):
+    def handle(self, *args: Any, output: str, check: bool, **options: Any) -> None:
         text, path = catalogue.render(), Path(output)
         if check:
             if not path.exists() or path.read_text() != text:

@@ -1,6 +1,8 @@
 import signal
+from types import FrameType
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from logitrack.outbox import relay
 
@@ -8,12 +10,12 @@ from logitrack.outbox import relay
 class Command(BaseCommand):
     help = "Relay committed outbox events to their subscribers. Loops until SIGTERM/SIGINT; safe to run several."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="drain what is pending now, then exit")
         parser.add_argument("--batch", type=int, default=100, help="rows claimed per transaction (default 100)")
         parser.add_argument("--poll", type=float, default=None, help="idle sleep in seconds (default: settings)")
 
-    def handle(self, *args, once: bool, batch: int, poll: float | None, **options):
+    def handle(self, *args: Any, once: bool, batch: int, poll: float | None, **options: Any) -> None:
         if batch < 1:
             self.stderr.write("--batch must be at least 1")
             raise SystemExit(2)
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             return
         stopping = False
 
-        def stop(signum, frame):
+        def stop(signum: int, frame: FrameType | None) -> None:
             nonlocal stopping
             stopping = True
 

@@ -1,6 +1,7 @@
 import uuid
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from logitrack import bus
 from logitrack.outbox import services
@@ -9,14 +10,23 @@ from logitrack.outbox import services
 class Command(BaseCommand):
     help = "Re-deliver parked (dead-lettered) events once the fault that parked them is fixed."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--subscriber", help="only this subscription, e.g. billing.settle_trip")
         parser.add_argument("--event-id", type=uuid.UUID, help="only this event")
         parser.add_argument("--all", action="store_true", help="replay every pending dead letter")
         parser.add_argument("--inline", action="store_true", help="deliver in this process instead of via the worker")
         parser.add_argument("--dry-run", action="store_true", help="list what would be replayed")
 
-    def handle(self, *args, subscriber, event_id, all, inline, dry_run, **options):
+    def handle(
+        self,
+        *args: Any,
+        subscriber: str | None,
+        event_id: uuid.UUID | None,
+        all: bool,
+        inline: bool,
+        dry_run: bool,
+        **options: Any,
+    ) -> None:
         if not (subscriber or event_id or all):
             raise CommandError("say what to replay: --subscriber, --event-id, or --all")
         letters = services.dead_letters_pending(subscriber=subscriber, event_id=event_id)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from logitrack import bus
@@ -7,7 +9,7 @@ from logitrack.events import registered_event_types
 class Command(BaseCommand):
     help = "Print every integration event type and who subscribes to it."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         for event_type, cls in registered_event_types().items():
             subs = bus.subscriptions_for(event_type)
             self.stdout.write(f"{event_type}  ({cls.__module__}.{cls.__name__})")
