@@ -9,9 +9,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from apps.identity import selectors, services
+from apps.identity import selectors
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
+from apps.identity.services import accounts, erasure, invitations, memberships
 from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.http.principal import principal
 
@@ -72,14 +73,14 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Deactivate the selected users (ends their sessions)")
     def deactivate(self, request, queryset):
         for user in queryset:
-            services.user_deactivate(user_id=user.id)
+            accounts.user_deactivate(user_id=user.id)
         self.message_user(request, f"Deactivated {queryset.count()} user(s).", messages.SUCCESS)
 
     @admin.action(description="Erase the selected users' personal data (GDPR, irreversible)")
     def erase(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         for user_id in ids:
-            services.user_erase(user_id=user_id)
+            erasure.user_erase(user_id=user_id)
         self.message_user(request, f"Erased {len(ids)} user(s).", messages.SUCCESS)
 
 
@@ -100,7 +101,7 @@ class MembershipAdmin(FleetScopedAdmin):
     @admin.action(description="Revoke the selected memberships")
     def revoke(self, request, queryset):
         for membership in queryset:
-            services.membership_revoke(membership_id=membership.id, principal=principal(request))
+            memberships.membership_revoke(membership_id=membership.id, principal=principal(request))
         self.message_user(request, f"Revoked {queryset.count()} membership(s).", messages.SUCCESS)
 
 
@@ -152,7 +153,7 @@ class InvitationAdmin(FleetScopedAdmin):
         if change:
             return
         # the form only offers fleets the user manages, so the service's own check passes
-        invitation, _ = services.invitation_create(
+        invitation, _ = invitations.invitation_create(
             principal=principal(request),
             email=form.cleaned_data["email"],
             fleet_id=form.cleaned_data["fleet_id"],
@@ -163,7 +164,7 @@ class InvitationAdmin(FleetScopedAdmin):
     @admin.action(description="Revoke the selected invitations")
     def revoke(self, request, queryset):
         for invitation in queryset:
-            services.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
+            invitations.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
         self.message_user(request, f"Revoked {queryset.count()} invitation(s).", messages.SUCCESS)
 
 

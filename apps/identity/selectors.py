@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.identity.contracts import UserNotFound
 from apps.identity.models import FleetName, Invitation, Membership, PasswordReset, User, token_digest
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
@@ -28,6 +29,20 @@ def principal_build(*, user_id: uuid.UUID) -> Principal | None:
         global_roles=global_roles & GLOBAL_ROLES,
         memberships=[(Role(role), fleet_id) for role, fleet_id in memberships],
     )
+
+
+def user_get(*, user_id: uuid.UUID, for_update: bool = False) -> User:
+    """The user (locked for the caller's transaction if `for_update`); raises UserNotFound."""
+    qs = User.objects.select_for_update() if for_update else User.objects
+    try:
+        return qs.get(id=user_id)
+    except User.DoesNotExist:
+        raise UserNotFound(f"user {user_id} does not exist") from None
+
+
+def manages(principal: Principal, fleet_id: uuid.UUID) -> bool:
+    """Whether the principal manages this fleet (platform admins manage every fleet)."""
+    return principal.may_act_on_fleet(fleet_id, Role.FLEET_MANAGER)
 
 
 def managed_fleets(principal: Principal) -> frozenset[uuid.UUID] | None:

@@ -11,9 +11,9 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from apps.identity import api as identity_api
-from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
+from apps.identity.services import memberships as identity_memberships
 from logitrack.principal import Principal
 
 FLEET_ROLES = (FleetRole.FLEET_MANAGER, FleetRole.DISPATCHER, FleetRole.DRIVER)
@@ -62,7 +62,7 @@ def _tenant(name: str) -> Tenant:
     users = {}
     for role in FLEET_ROLES:
         user = _user(f"{role}.{name}.{fleet_id.hex[:6]}@example.test", display_name=f"{role} of {name}")
-        identity_services.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
+        identity_memberships.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
         users[role] = user
     return Tenant(name=name, fleet_id=fleet_id, users=users)
 

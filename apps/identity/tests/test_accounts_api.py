@@ -8,9 +8,9 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.events import UserRegisteredV1
 from apps.identity.models import PasswordReset, User
+from apps.identity.services import passwords
 
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
 REGISTER = "/api/v1/identity/register/"
@@ -157,7 +157,7 @@ def test_password_reset_answers_the_same_for_unknown_emails(api_client):
 @pytest.mark.django_db
 def test_an_expired_reset_token_is_refused(api_client, make_user):
     user = make_user(email="tia@example.test")
-    token = services.password_reset_request(email="tia@example.test")
+    token = passwords.password_reset_request(email="tia@example.test")
     PasswordReset.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
 
     response = api_client.post(
@@ -174,7 +174,7 @@ def test_an_expired_reset_token_is_refused(api_client, make_user):
 @pytest.mark.django_db
 def test_a_reset_with_a_weak_password_keeps_the_token_usable(api_client, make_user):
     make_user(email="uma@example.test")
-    token = services.password_reset_request(email="uma@example.test")
+    token = passwords.password_reset_request(email="uma@example.test")
     url = "/api/v1/identity/password-reset/confirm/"
     weak = api_client.post(url, {"token": token, "new_password": "123"}, format="json")
     assert weak.json()["code"] == "identity.weak_password"

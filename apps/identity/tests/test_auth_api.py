@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.models import RefreshToken
+from apps.identity.services import accounts
 
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
@@ -166,7 +166,7 @@ def test_deactivation_revokes_sessions_and_blocks_access(api_client, make_user):
     user = make_user(email="kim@example.test")
     pair = obtain(api_client, "kim@example.test").json()
 
-    services.user_deactivate(user_id=user.id)
+    accounts.user_deactivate(user_id=user.id)
 
     assert refresh(api_client, pair["refresh"]).json()["code"] == "auth.token_revoked"
     assert me(pair["access"]).status_code == 401

@@ -12,7 +12,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.identity import services
+from apps.identity.services import erasure
 from logitrack.testing.processes import free_port
 
 PASSWORD = "correct horse battery staple"
@@ -108,7 +108,7 @@ def test_logins_from_clients_without_a_usable_address_are_still_guarded(make_use
 def test_erasure_forgets_the_accounts_failed_logins(make_user):
     user = make_user(email="gone@example.test")
     token_login(user.email, "wrong")
-    services.user_erase(user_id=user.id)
+    erasure.user_erase(user_id=user.id)
     assert not AccessAttempt.objects.filter(username="gone@example.test").exists()
 
 

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from django.utils import timezone
 
-from apps.identity import services as identity
+from apps.identity.services import accounts as identity_accounts
 from config.demo.plans import FIRST, LAST
 from logitrack.csvimport import progress
 from logitrack.outbox.relay import relay_pending
@@ -72,7 +72,7 @@ class Seeding:
 
     def user(self, address: str, name: str, *, is_customer: bool = False):
         """The demo account with this email, logging in with the run's password."""
-        user, _ = identity.user_ensure(
+        user, _ = identity_accounts.user_ensure(
             email=address, password=self.password, display_name=name, is_customer=is_customer
         )
         return user

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from apps.identity import services as identity
 from apps.identity.contracts import FleetRole
+from apps.identity.services import memberships as identity_memberships
 from config.demo.plans import DOMAIN, FleetPlan, email
 from config.demo.seeding.context import Seeding
 
@@ -30,7 +30,7 @@ def manager(seeding: Seeding, plan: FleetPlan):
 def dispatchers(seeding: Seeding, plan: FleetPlan, fleet_id: uuid.UUID, manager_id: uuid.UUID) -> None:
     for who in ("dispatcher", "dispatcher2"):
         user = seeding.user(email(plan.slug, who), seeding.person())
-        identity.membership_grant(
+        identity_memberships.membership_grant(
             user_id=user.id, fleet_id=fleet_id, role=FleetRole.DISPATCHER, granted_by_id=manager_id
         )
 
@@ -40,6 +40,8 @@ def driver_accounts(seeding: Seeding, plan: FleetPlan, fleet_id: uuid.UUID, mana
     users = []
     for n in range(1, count + 1):
         user = seeding.user(email(plan.slug, f"driver{n:02d}"), seeding.person())
-        identity.membership_grant(user_id=user.id, fleet_id=fleet_id, role=FleetRole.DRIVER, granted_by_id=manager_id)
+        identity_memberships.membership_grant(
+            user_id=user.id, fleet_id=fleet_id, role=FleetRole.DRIVER, granted_by_id=manager_id
+        )
         users.append(user)
     return users
