@@ -17,6 +17,13 @@ from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.http.principal import principal
 
 
+def _visible(request, model, selector):
+    """What `selector` lets the admin user see (the identity selectors decide who sees what); nothing without a
+    principal."""
+    found = principal(request)
+    return model.objects.none() if found is None else selector(principal=found)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "user"
@@ -29,9 +36,7 @@ class MembershipInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        fleets = managed_fleets(request)
-        return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+        return _visible(request, Membership, selectors.memberships_visible)
 
 
 @admin.register(User)
@@ -52,10 +57,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
     def get_queryset(self, request):
-        found = principal(request)
-        if found is None:
-            return User.objects.none()
-        return selectors.users_visible_to(principal=found)
+        return _visible(request, User, selectors.users_visible)
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser  # fleet managers look; changes go through invitations and memberships
@@ -91,6 +93,9 @@ class MembershipAdmin(FleetScopedAdmin):
     search_fields = ("user__email", "user__display_name", "fleet_id")
     readonly_fields = ("user", "fleet_id", "role", "granted_by", "created_at", "revoked_at")
     actions = ("revoke",)
+
+    def get_queryset(self, request):
+        return _visible(request, Membership, selectors.memberships_visible)
 
     def has_add_permission(self, request):
         return False  # memberships come from accepted invitations or the fleet context
@@ -134,6 +139,9 @@ class InvitationAdmin(FleetScopedAdmin):
     list_filter = ("role", ("accepted_at", admin.EmptyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("email", "fleet_id")
     actions = ("revoke",)
+
+    def get_queryset(self, request):
+        return _visible(request, Invitation, selectors.invitations_visible)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

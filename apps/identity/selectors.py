@@ -68,16 +68,42 @@ def fleet_names(*, fleet_ids) -> dict[uuid.UUID, str]:
     return {fleet_id: names.get(fleet_id, str(fleet_id)) for fleet_id in ids}
 
 
-def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
-    qs = Membership.objects.filter(revoked_at__isnull=True).select_related("user").order_by("-created_at")
+# ---- who may see what: every view and admin of identity asks these --------------------------------------------
+
+
+def users_visible(*, principal: Principal) -> QuerySet:
+    """Users a principal may see: everyone for platform admins, else the current members of the fleets they
+    manage (nobody for a principal who manages none)."""
     fleets = managed_fleets(principal)
-    if fleets is not None:
-        qs = qs.filter(fleet_id__in=fleets)
+    if fleets is None:
+        return User.objects.all()
+    return User.objects.filter(memberships__fleet_id__in=fleets, memberships__revoked_at__isnull=True).distinct()
+
+
+def memberships_visible(*, principal: Principal) -> QuerySet:
+    """Memberships (current and revoked) a principal may see and manage: every one for platform admins, else those
+    of the fleets they manage."""
+    fleets = managed_fleets(principal)
+    qs = Membership.objects.all()
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def invitations_visible(*, principal: Principal) -> QuerySet:
+    """Invitations a principal may see and revoke: every one for platform admins, else those to the fleets they
+    manage."""
+    fleets = managed_fleets(principal)
+    qs = Invitation.objects.all()
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
+    """The current memberships a principal may see, newest first, with their users (the members list)."""
+    qs = memberships_visible(principal=principal).filter(revoked_at__isnull=True)
     if fleet_id is not None:
         qs = qs.filter(fleet_id=fleet_id)
     if role:
         qs = qs.filter(role=role)
-    return qs
+    return qs.select_related("user").order_by("-created_at")
 
 
 def memberships_of(*, user_id: uuid.UUID) -> QuerySet:
@@ -85,23 +111,13 @@ def memberships_of(*, user_id: uuid.UUID) -> QuerySet:
 
 
 def invitation_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, pending: bool = True) -> QuerySet:
-    qs = Invitation.objects.order_by("-created_at")
-    fleets = managed_fleets(principal)
-    if fleets is not None:
-        qs = qs.filter(fleet_id__in=fleets)
+    """The invitations a principal may see, newest first; only those still pending unless `pending` is False."""
+    qs = invitations_visible(principal=principal).order_by("-created_at")
     if fleet_id is not None:
         qs = qs.filter(fleet_id=fleet_id)
     if pending:
         qs = qs.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return qs
-
-
-def users_visible_to(*, principal: Principal) -> QuerySet:
-    """Users a principal may see in the admin: everyone for platform admins, else members of managed fleets."""
-    fleets = managed_fleets(principal)
-    if fleets is None:
-        return User.objects.all()
-    return User.objects.filter(memberships__fleet_id__in=fleets, memberships__revoked_at__isnull=True).distinct()
 
 
 def user_export(*, user_id: uuid.UUID) -> dict[str, Any]:

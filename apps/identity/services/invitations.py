@@ -53,8 +53,8 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_revoke(*, principal: Principal, invitation_id: uuid.UUID) -> Invitation:
-    invitation = Invitation.objects.select_for_update().filter(id=invitation_id).first()
-    if invitation is None or not selectors.manages(principal, invitation.fleet_id):
+    invitation = selectors.invitations_visible(principal=principal).select_for_update().filter(id=invitation_id).first()
+    if invitation is None:  # another fleet's looks like none at all
         raise NotFound("no such invitation", code="identity.invitation_not_found")
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()

@@ -57,8 +57,9 @@ def membership_grant(
 @transaction.atomic
 def membership_revoke(*, membership_id: uuid.UUID, principal: Principal | None) -> Membership:
     """Revoke a membership. `principal` None means a trusted internal caller (another context's api)."""
-    membership = Membership.objects.select_for_update().select_related("user").filter(id=membership_id).first()
-    if membership is None or (principal is not None and not selectors.manages(principal, membership.fleet_id)):
+    rows = Membership.objects if principal is None else selectors.memberships_visible(principal=principal)
+    membership = rows.select_for_update().select_related("user").filter(id=membership_id).first()
+    if membership is None:  # another fleet's looks like none at all
         raise NotFound("no such membership", code="identity.membership_not_found")
     if membership.revoked_at is None:
         membership.revoked_at = timezone.now()
