@@ -96,13 +96,9 @@ def invitations_visible(*, principal: Principal) -> QuerySet:
     return qs if fleets is None else qs.filter(fleet_id__in=fleets)
 
 
-def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
+def membership_list(*, principal: Principal) -> QuerySet:
     """The current memberships a principal may see, newest first, with their users (the members list)."""
     qs = memberships_visible(principal=principal).filter(revoked_at__isnull=True)
-    if fleet_id is not None:
-        qs = qs.filter(fleet_id=fleet_id)
-    if role:
-        qs = qs.filter(role=role)
     return qs.select_related("user").order_by("-created_at")
 
 
@@ -110,11 +106,9 @@ def memberships_of(*, user_id: uuid.UUID) -> QuerySet:
     return Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("created_at")
 
 
-def invitation_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, pending: bool = True) -> QuerySet:
+def invitation_list(*, principal: Principal, pending: bool = True) -> QuerySet:
     """The invitations a principal may see, newest first; only those still pending unless `pending` is False."""
     qs = invitations_visible(principal=principal).order_by("-created_at")
-    if fleet_id is not None:
-        qs = qs.filter(fleet_id=fleet_id)
     if pending:
         qs = qs.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return qs

@@ -190,3 +190,29 @@ def test_granting_fleet_manager_makes_an_admin_staff_member_and_revoking_undoes_
     memberships.membership_revoke(membership_id=membership.id, principal=None)
     manager.refresh_from_db()
     assert not manager.is_staff and not manager.groups.exists()
+
+
+@pytest.mark.django_db
+def test_list_filters_answer_the_problem_body_naming_each_bad_parameter(two_fleets):
+    manager = two_fleets.a.client("fleet_manager")
+    for url, params, errors in [
+        (MEMBERS, {"fleet_id": ""}, {"fleet_id": ["Must be a valid UUID."]}),
+        (MEMBERS, {"role": "captain"}, {"role": ["must be one of dispatcher, driver, fleet_manager"]}),
+        (INVITES, {"fleet_id": "nope"}, {"fleet_id": ["Must be a valid UUID."]}),
+    ]:
+        response = manager.get(url, params)
+        assert (response.status_code, response.json()["code"]) == (400, "validation_failed")
+        assert response.json()["errors"] == errors
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_list_filters(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def params(path):
+        return {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    members = params("/api/v1/identity/memberships/")
+    assert members["fleet_id"] == {"type": "string", "format": "uuid"}
+    assert members["role"]["enum"] == ["dispatcher", "driver", "fleet_manager"]
+    assert params("/api/v1/identity/invitations/")["fleet_id"] == {"type": "string", "format": "uuid"}

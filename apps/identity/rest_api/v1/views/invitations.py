@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import uuid
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.identity import selectors
 from apps.identity.contracts import FleetRole
+from apps.identity.rest_api.v1.filters import FilteredList, InvitationFilter
 from apps.identity.rest_api.v1.serializers.fields import PASSWORD
 from apps.identity.rest_api.v1.serializers.invitations import InvitationOutput
 from apps.identity.rest_api.v1.serializers.memberships import MembershipOutput
 from apps.identity.rest_api.v1.views.auth import AuthApi
 from apps.identity.services import invitations
-from logitrack.http.params import paginated, query_uuid
+from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 
-FLEET_FILTER = OpenApiParameter("fleet_id", uuid.UUID, description="only this fleet")
 
-
-class InvitationListCreateApi(APIView):
+class InvitationListCreateApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.FLEET_MANAGER)]
+    filterset_class = InvitationFilter
 
     class InputSerializer(StrictInputSerializer):
         email = serializers.EmailField(max_length=254)
@@ -36,12 +34,11 @@ class InvitationListCreateApi(APIView):
 
     @extend_schema(
         tags=["identity"],
-        parameters=[FLEET_FILTER],
         responses={200: InvitationOutput(many=True)},
         operation_id="identity_invitations_list",
     )
     def get(self, request):
-        qs = selectors.invitation_list(principal=require_principal(request), fleet_id=query_uuid(request, "fleet_id"))
+        qs = self.filtered(request, selectors.invitation_list(principal=require_principal(request)))
         return paginated(self, request, qs, InvitationOutput)
 
     @extend_schema(
