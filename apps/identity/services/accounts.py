@@ -13,6 +13,7 @@ from apps.identity.contracts import EmailTaken
 from apps.identity.events import UserDeactivatedV1, UserRegisteredV1
 from apps.identity.models import User, UserManager
 from apps.identity.services import passwords
+from logitrack.db.services import model_update
 from logitrack.exceptions import ValidationFailed
 from logitrack.outbox.api import publish
 
@@ -87,15 +88,10 @@ def user_provision(*, email: str, display_name: str, phone: str = "") -> User:
 
 @transaction.atomic
 def user_profile_update(*, user_id: uuid.UUID, display_name: str | None = None, phone: str | None = None) -> User:
+    """Change my name or phone (None leaves a field as it is); validated, and saved only if something changed."""
     user = selectors.user_get(user_id=user_id, for_update=True)
-    changed = []
-    for field, value in (("display_name", display_name), ("phone", phone)):
-        if value is not None and getattr(user, field) != value:
-            setattr(user, field, value)
-            changed.append(field)
-    if changed:
-        user.full_clean(exclude=["password"])
-        user.save(update_fields=[*changed, "updated_at"])
+    data = {field: value for field, value in (("display_name", display_name), ("phone", phone)) if value is not None}
+    user, _ = model_update(instance=user, fields=["display_name", "phone"], data=data)
     return user
 
 
