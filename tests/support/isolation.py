@@ -14,6 +14,7 @@ from apps.identity import api as identity_api
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
 from apps.identity.services import memberships as identity_memberships
+from apps.identity.tests.factories import PlatformAdminFactory, UserFactory
 from logitrack.principal import Principal
 
 FLEET_ROLES = (FleetRole.FLEET_MANAGER, FleetRole.DISPATCHER, FleetRole.DRIVER)
@@ -54,7 +55,7 @@ def client_for(user: User) -> APIClient:
 
 
 def _user(email: str, **fields: Any) -> User:
-    return User.objects.create_user(email=email, password="correct horse battery staple", **fields)
+    return UserFactory(email=email, **fields)  # password: "correct horse battery staple"
 
 
 def _tenant(name: str) -> Tenant:
@@ -73,7 +74,7 @@ def build_two_fleets() -> TwoFleets:
         a=_tenant("alpha"),
         b=_tenant("bravo"),
         customer=_user(f"customer.{suffix}@example.test", display_name="A customer", is_customer=True),
-        platform_admin=User.objects.create_superuser(f"admin.{suffix}@example.test", "correct horse battery staple"),
+        platform_admin=PlatformAdminFactory(email=f"admin.{suffix}@example.test"),
     )
 
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from apps.identity.models import Invitation, Membership
 from apps.identity.services import invitations, passwords
+from apps.identity.tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -149,8 +150,8 @@ def test_bad_invitation_links_answer_a_clear_page(two_fleets, invite, settings, 
     assert_page(Client().get("/invitation"), 404, "This link does not work")  # no link at all
 
 
-def test_a_password_reset_link_sets_a_new_password(make_user, settings, mailed):
-    user = make_user(email="reset.me@example.test")
+def test_a_password_reset_link_sets_a_new_password(settings, mailed):
+    user = UserFactory(email="reset.me@example.test")
     phone = Client(enforce_csrf_checks=True)
     asked = phone.get("/forgot-password")
     assert_page(asked, 200, "Forgot your password?", 'name="email"')
@@ -181,8 +182,8 @@ def test_a_password_reset_link_sets_a_new_password(make_user, settings, mailed):
     assert_page(Client().get(link, follow=True), 410, "This link has expired", "Email me a new link")
 
 
-def test_reset_pages_refuse_weak_passwords_and_bad_links(make_user, settings, mailed):
-    make_user(email="weak@example.test")
+def test_reset_pages_refuse_weak_passwords_and_bad_links(settings, mailed):
+    UserFactory(email="weak@example.test")
     with mailed():
         passwords.password_reset_request(email="weak@example.test")
     phone = Client()

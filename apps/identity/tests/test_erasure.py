@@ -6,8 +6,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from apps.identity.events import MembershipRevokedV1, UserErasedV1
-from apps.identity.models import Invitation, Membership, User
-from apps.identity.services import erasure, invitations, memberships, passwords
+from apps.identity.models import Invitation, Membership
+from apps.identity.services import erasure, invitations, passwords
+from apps.identity.tests.factories import MembershipFactory, UserFactory
 
 PII = ("wyn.erase@example.test", "Wyn Erasmus", "+4915199998888")
 
@@ -27,8 +28,8 @@ def identity_rows_containing(*needles):
 
 @pytest.fixture
 def wyn(two_fleets):
-    user = User.objects.create_user(email=PII[0], password="wyn's passphrase 1", display_name=PII[1], phone=PII[2])
-    memberships.membership_grant(user_id=user.id, fleet_id=two_fleets.a.fleet_id, role="driver", granted_by_id=None)
+    user = UserFactory(email=PII[0], password="wyn's passphrase 1", display_name=PII[1], phone=PII[2])
+    MembershipFactory(user=user, fleet_id=two_fleets.a.fleet_id, role="driver")
     invitations.invitation_create(
         principal=two_fleets.b.principal("fleet_manager"), email=PII[0], fleet_id=two_fleets.b.fleet_id, role="driver"
     )

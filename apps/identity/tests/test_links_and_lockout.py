@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from apps.identity.models import Membership, token_digest
 from apps.identity.services import invitations, passwords
+from apps.identity.tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -40,8 +41,8 @@ def mailed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def test_a_password_reset_on_the_page_lifts_the_lockout(make_user, mailed):
-    user = make_user(email="locked@example.test")
+def test_a_password_reset_on_the_page_lifts_the_lockout(mailed):
+    user = UserFactory(email="locked@example.test")
     lock_out(user.email)
     locked_page = Client().post("/login/", {"email": user.email, "password": PASSWORD})
     assert locked_page.status_code == 429
@@ -57,8 +58,8 @@ def test_a_password_reset_on_the_page_lifts_the_lockout(make_user, mailed):
     assert not AccessAttempt.objects.filter(username=user.email).exists()
 
 
-def test_a_password_reset_through_the_api_lifts_the_lockout(make_user, mailed):
-    user = make_user(email="locked.api@example.test")
+def test_a_password_reset_through_the_api_lifts_the_lockout(mailed):
+    user = UserFactory(email="locked.api@example.test")
     lock_out(user.email)
     with mailed():
         passwords.password_reset_request(email=user.email)
@@ -121,7 +122,7 @@ def session_data() -> str:
     return repr([session.get_decoded() for session in Session.objects.all()])
 
 
-def test_the_pages_keep_only_the_link_tokens_digest_in_the_session(two_fleets, make_user, mailed):
+def test_the_pages_keep_only_the_link_tokens_digest_in_the_session(two_fleets, mailed):
     with mailed():
         invitations.invitation_create(
             principal=two_fleets.a.principal("fleet_manager"),
@@ -130,7 +131,7 @@ def test_the_pages_keep_only_the_link_tokens_digest_in_the_session(two_fleets, m
             role="driver",
         )
     invitation_token = emailed_token("invitation")
-    user = make_user(email="forgetful@example.test")
+    user = UserFactory(email="forgetful@example.test")
     with mailed():
         passwords.password_reset_request(email=user.email)
     reset_token = emailed_token("reset-password")
