@@ -1,4 +1,6 @@
-"""Read use cases of the identity context."""
+"""Read use cases of the identity context: the principal, who may see which users, memberships and invitations
+(`users_visible`, `memberships_visible`, `invitations_visible`: every view, service and admin of identity asks
+these), the lists, the fleets identity knows, the data export, and what an emailed link's token still opens."""
 
 from __future__ import annotations
 
