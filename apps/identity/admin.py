@@ -9,11 +9,19 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from apps.identity import selectors, services
+from apps.identity import selectors
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
+from apps.identity.services import accounts, erasure, invitations, memberships
 from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.http.principal import principal
+
+
+def _visible(request, model, selector):
+    """What `selector` lets the admin user see (the identity selectors decide who sees what); nothing without a
+    principal."""
+    found = principal(request)
+    return model.objects.none() if found is None else selector(principal=found)
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,9 +36,7 @@ class MembershipInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        fleets = managed_fleets(request)
-        return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+        return _visible(request, Membership, selectors.memberships_visible)
 
 
 @admin.register(User)
@@ -51,10 +57,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
     def get_queryset(self, request):
-        found = principal(request)
-        if found is None:
-            return User.objects.none()
-        return selectors.users_visible_to(principal=found)
+        return _visible(request, User, selectors.users_visible)
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser  # fleet managers look; changes go through invitations and memberships
@@ -72,14 +75,14 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Deactivate the selected users (ends their sessions)")
     def deactivate(self, request, queryset):
         for user in queryset:
-            services.user_deactivate(user_id=user.id)
+            accounts.user_deactivate(user_id=user.id)
         self.message_user(request, f"Deactivated {queryset.count()} user(s).", messages.SUCCESS)
 
     @admin.action(description="Erase the selected users' personal data (GDPR, irreversible)")
     def erase(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         for user_id in ids:
-            services.user_erase(user_id=user_id)
+            erasure.user_erase(user_id=user_id)
         self.message_user(request, f"Erased {len(ids)} user(s).", messages.SUCCESS)
 
 
@@ -91,6 +94,9 @@ class MembershipAdmin(FleetScopedAdmin):
     readonly_fields = ("user", "fleet_id", "role", "granted_by", "created_at", "revoked_at")
     actions = ("revoke",)
 
+    def get_queryset(self, request):
+        return _visible(request, Membership, selectors.memberships_visible)
+
     def has_add_permission(self, request):
         return False  # memberships come from accepted invitations or the fleet context
 
@@ -100,7 +106,7 @@ class MembershipAdmin(FleetScopedAdmin):
     @admin.action(description="Revoke the selected memberships")
     def revoke(self, request, queryset):
         for membership in queryset:
-            services.membership_revoke(membership_id=membership.id, principal=principal(request))
+            memberships.membership_revoke(membership_id=membership.id, principal=principal(request))
         self.message_user(request, f"Revoked {queryset.count()} membership(s).", messages.SUCCESS)
 
 
@@ -134,6 +140,9 @@ class InvitationAdmin(FleetScopedAdmin):
     search_fields = ("email", "fleet_id")
     actions = ("revoke",)
 
+    def get_queryset(self, request):
+        return _visible(request, Invitation, selectors.invitations_visible)
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "fleet_id" and managed_fleets(request) is None:
@@ -152,7 +161,7 @@ class InvitationAdmin(FleetScopedAdmin):
         if change:
             return
         # the form only offers fleets the user manages, so the service's own check passes
-        invitation, _ = services.invitation_create(
+        invitation, _ = invitations.invitation_create(
             principal=principal(request),
             email=form.cleaned_data["email"],
             fleet_id=form.cleaned_data["fleet_id"],
@@ -163,7 +172,7 @@ class InvitationAdmin(FleetScopedAdmin):
     @admin.action(description="Revoke the selected invitations")
     def revoke(self, request, queryset):
         for invitation in queryset:
-            services.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
+            invitations.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
         self.message_user(request, f"Revoked {queryset.count()} invitation(s).", messages.SUCCESS)
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import uuid
 
 from apps.identity import selectors as _selectors
-from apps.identity import services as _services
 from apps.identity.contracts import FleetRole, MembershipRef, UserContact, UserNotFound, UserRef
 from apps.identity.models import Membership as _Membership
 from apps.identity.models import User as _User
+from apps.identity.services import accounts as _accounts
+from apps.identity.services import memberships as _memberships
 from logitrack.principal import Principal
 
 
@@ -43,7 +44,7 @@ def user_contact_get(*, user_id: uuid.UUID) -> UserContact:
 def user_provision(*, email: str, display_name: str, phone: str = "") -> UserRef:
     """The account for `email`, created if needed without a password (its owner is emailed a link to
     set one). Used by bulk imports that onboard people the operator already knows."""
-    return _user_ref(_services.user_provision(email=email, display_name=display_name, phone=phone))
+    return _user_ref(_accounts.user_provision(email=email, display_name=display_name, phone=phone))
 
 
 def fleet_members(*, fleet_id: uuid.UUID, role: FleetRole | None = None) -> list[MembershipRef]:
@@ -58,14 +59,14 @@ def membership_grant(
 ) -> MembershipRef:
     """Grant a fleet role (the fleet context calls this when onboarding a fleet's first manager)."""
     return _membership_ref(
-        _services.membership_grant(user_id=user_id, fleet_id=fleet_id, role=role, granted_by_id=granted_by_id)
+        _memberships.membership_grant(user_id=user_id, fleet_id=fleet_id, role=role, granted_by_id=granted_by_id)
     )
 
 
 def fleet_name_record(*, fleet_id: uuid.UUID, name: str) -> None:
     """The fleet context tells identity a fleet's display name when the fleet is activated and whenever it is
     renamed; identity's admin offers fleets by this name (identity sits below fleet and may not ask for it)."""
-    _services.fleet_name_record(fleet_id=fleet_id, name=name)
+    _memberships.fleet_name_record(fleet_id=fleet_id, name=name)
 
 
 def _user_ref(user: _User) -> UserRef:

@@ -1,4 +1,6 @@
-"""Read use cases of the identity context."""
+"""Read use cases of the identity context: the principal, who may see which users, memberships and invitations
+(`users_visible`, `memberships_visible`, `invitations_visible`: every view, service and admin of identity asks
+these), the lists, the fleets identity knows, the data export, and what an emailed link's token still opens."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.identity.contracts import UserNotFound
 from apps.identity.models import FleetName, Invitation, Membership, PasswordReset, User, token_digest
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
@@ -28,6 +31,20 @@ def principal_build(*, user_id: uuid.UUID) -> Principal | None:
         global_roles=global_roles & GLOBAL_ROLES,
         memberships=[(Role(role), fleet_id) for role, fleet_id in memberships],
     )
+
+
+def user_get(*, user_id: uuid.UUID, for_update: bool = False) -> User:
+    """The user (locked for the caller's transaction if `for_update`); raises UserNotFound."""
+    qs = User.objects.select_for_update() if for_update else User.objects
+    try:
+        return qs.get(id=user_id)
+    except User.DoesNotExist:
+        raise UserNotFound(f"user {user_id} does not exist") from None
+
+
+def manages(principal: Principal, fleet_id: uuid.UUID) -> bool:
+    """Whether the principal manages this fleet (platform admins manage every fleet)."""
+    return principal.may_act_on_fleet(fleet_id, Role.FLEET_MANAGER)
 
 
 def managed_fleets(principal: Principal) -> frozenset[uuid.UUID] | None:
@@ -53,40 +70,50 @@ def fleet_names(*, fleet_ids) -> dict[uuid.UUID, str]:
     return {fleet_id: names.get(fleet_id, str(fleet_id)) for fleet_id in ids}
 
 
-def membership_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, role: str | None = None) -> QuerySet:
-    qs = Membership.objects.filter(revoked_at__isnull=True).select_related("user").order_by("-created_at")
+# ---- who may see what: every view and admin of identity asks these --------------------------------------------
+
+
+def users_visible(*, principal: Principal) -> QuerySet:
+    """Users a principal may see: everyone for platform admins, else the current members of the fleets they
+    manage (nobody for a principal who manages none)."""
     fleets = managed_fleets(principal)
-    if fleets is not None:
-        qs = qs.filter(fleet_id__in=fleets)
-    if fleet_id is not None:
-        qs = qs.filter(fleet_id=fleet_id)
-    if role:
-        qs = qs.filter(role=role)
-    return qs
+    if fleets is None:
+        return User.objects.all()
+    return User.objects.filter(memberships__fleet_id__in=fleets, memberships__revoked_at__isnull=True).distinct()
+
+
+def memberships_visible(*, principal: Principal) -> QuerySet:
+    """Memberships (current and revoked) a principal may see and manage: every one for platform admins, else those
+    of the fleets they manage."""
+    fleets = managed_fleets(principal)
+    qs = Membership.objects.all()
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def invitations_visible(*, principal: Principal) -> QuerySet:
+    """Invitations a principal may see and revoke: every one for platform admins, else those to the fleets they
+    manage."""
+    fleets = managed_fleets(principal)
+    qs = Invitation.objects.all()
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def membership_list(*, principal: Principal) -> QuerySet:
+    """The current memberships a principal may see, newest first, with their users (the members list)."""
+    qs = memberships_visible(principal=principal).filter(revoked_at__isnull=True)
+    return qs.select_related("user").order_by("-created_at")
 
 
 def memberships_of(*, user_id: uuid.UUID) -> QuerySet:
     return Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("created_at")
 
 
-def invitation_list(*, principal: Principal, fleet_id: uuid.UUID | None = None, pending: bool = True) -> QuerySet:
-    qs = Invitation.objects.order_by("-created_at")
-    fleets = managed_fleets(principal)
-    if fleets is not None:
-        qs = qs.filter(fleet_id__in=fleets)
-    if fleet_id is not None:
-        qs = qs.filter(fleet_id=fleet_id)
+def invitation_list(*, principal: Principal, pending: bool = True) -> QuerySet:
+    """The invitations a principal may see, newest first; only those still pending unless `pending` is False."""
+    qs = invitations_visible(principal=principal).order_by("-created_at")
     if pending:
         qs = qs.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return qs
-
-
-def users_visible_to(*, principal: Principal) -> QuerySet:
-    """Users a principal may see in the admin: everyone for platform admins, else members of managed fleets."""
-    fleets = managed_fleets(principal)
-    if fleets is None:
-        return User.objects.all()
-    return User.objects.filter(memberships__fleet_id__in=fleets, memberships__revoked_at__isnull=True).distinct()
 
 
 def user_export(*, user_id: uuid.UUID) -> dict[str, Any]:

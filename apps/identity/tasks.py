@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from apps.identity import services
+from apps.identity.services.purge import identity_purge
 
 
 @shared_task(name="identity.purge", ignore_result=True)
 def purge() -> dict[str, int]:
-    return services.identity_purge()
+    return identity_purge()

@@ -4,8 +4,8 @@ folder (docs/images/ keeps two of them)."""
 
 import pytest
 
-from apps.identity import services
 from apps.identity.models import User
+from apps.identity.services import invitations, passwords
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ def shot(page, name: str) -> None:
 @pytest.mark.parametrize("screen", SCREENS)
 def test_an_invited_driver_accepts_in_the_browser(two_fleets, server, browser, django_side, screen):
     _, token = django_side(
-        lambda: services.invitation_create(
+        lambda: invitations.invitation_create(
             principal=two_fleets.a.principal("fleet_manager"),
             email="nia.driver@example.test",
             fleet_id=two_fleets.a.fleet_id,
@@ -55,7 +55,7 @@ def test_an_invited_driver_accepts_in_the_browser(two_fleets, server, browser, d
 @pytest.mark.parametrize("screen", SCREENS)
 def test_a_forgotten_password_is_reset_in_the_browser(two_fleets, server, browser, django_side, screen):
     driver = two_fleets.a.users["driver"]
-    token = django_side(services.password_reset_request, email=driver.email)
+    token = django_side(passwords.password_reset_request, email=driver.email)
     page = browser.new_page(viewport=SCREENS[screen])
     page.goto(f"{server}/reset-password?token={token}")
 

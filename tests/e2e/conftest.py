@@ -88,8 +88,8 @@ def build_operator(*, drivers: int = 2, auto_dispatch: bool = True, capacity_kg:
     membership events, so this waits for the running relay and worker to deliver them."""
     from apps.billing.tests.factories import tariff
     from apps.fleet.tests.factories import active_fleet, vehicle
-    from apps.identity import services as identity_services
     from apps.identity.contracts import FleetRole
+    from apps.identity.services import memberships as identity_memberships
     from apps.partner.models import DriverProfile
     from apps.partner.tests.factories import make_compliant
     from apps.trips.tests.factories import shift_under_way
@@ -101,7 +101,7 @@ def build_operator(*, drivers: int = 2, auto_dispatch: bool = True, capacity_kg:
     for user, role in [(manager, FleetRole.FLEET_MANAGER), (dispatcher, FleetRole.DISPATCHER)] + [
         (u, FleetRole.DRIVER) for u in crew
     ]:
-        identity_services.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
+        identity_memberships.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
     fleet = active_fleet(
         fleet_id=fleet_id,
         applicant_id=manager.id,

@@ -10,9 +10,9 @@ from apps.billing.models import BaseFare, Tariff, TaxRate
 from apps.billing.tests.factories import tariff
 from apps.fleet.contracts import VehicleStatus
 from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation
+from apps.identity.services import memberships as identity_memberships
 from tests.support.isolation_admin import form_values
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def fleets(two_fleets):
     bravo = active_fleet(fleet_id=two_fleets.b.fleet_id, name="Bravo Logistics")
     charlie = active_fleet(fleet_id=uuid.uuid4(), name="Charlie Cargo")
     manager = two_fleets.a.users[FleetRole.FLEET_MANAGER]
-    identity_services.membership_grant(
+    identity_memberships.membership_grant(
         user_id=manager.id, fleet_id=charlie.id, role=FleetRole.FLEET_MANAGER, granted_by_id=None
     )
     client = Client()

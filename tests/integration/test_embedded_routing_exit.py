@@ -15,7 +15,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from rest_framework.test import APIClient
-from apps.identity.services import user_register
+from apps.identity.services.accounts import user_register
 from tests.e2e.conftest import build_operator
 from tests.e2e.test_resilience import SPOTS, booking
 operator = build_operator(drivers=2, auto_dispatch=False)

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from apps.dispatch.models import PositionPing
-from apps.identity import services as identity_services
+from apps.identity.services import erasure as identity_erasure
 from apps.partner import services as partner_services
 from apps.trips.models import ProofOfDelivery, Trip, TripEvent
 from logitrack import files
@@ -79,8 +79,8 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
     assert PositionPing.objects.filter(driver_id=driver.id).exists() and live_store.fleet(fleet.id)
     assert rows_containing(("trips_",), *PII)  # the scan sees them while they are there
 
-    identity_services.user_erase(user_id=customer_user.id)
-    identity_services.user_erase(user_id=driver_user.id)
+    identity_erasure.user_erase(user_id=customer_user.id)
+    identity_erasure.user_erase(user_id=driver_user.id)
     relay_and_deliver()
 
     assert Trip.objects.get(id=waiting).status == "cancelled"

@@ -11,9 +11,9 @@ from apps.dispatch.models import RoutePlan
 from apps.fleet.contracts import VehicleType
 from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import vehicle
-from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
+from apps.identity.services import memberships as identity_memberships
 from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
@@ -40,7 +40,7 @@ def crew_with(world, relay_and_deliver, vehicle_type: VehicleType, name: str) ->
     user = User.objects.create_user(
         email=f"{name}.{uuid.uuid4().hex[:6]}@example.test", password="x" * 12, display_name=name.title()
     )
-    identity_services.membership_grant(user_id=user.id, fleet_id=fleet.id, role=FleetRole.DRIVER, granted_by_id=None)
+    identity_memberships.membership_grant(user_id=user.id, fleet_id=fleet.id, role=FleetRole.DRIVER, granted_by_id=None)
     relay_and_deliver()  # the driver profile
     driver = make_compliant(DriverProfile.objects.get(user_id=user.id, fleet_id=fleet.id))  # licence B and C1
     partner_services.duty_set(driver_id=driver.id, on_duty=True)

@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
+from apps.identity.services import memberships as identity_memberships
 from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
@@ -79,7 +79,7 @@ def dispatch_world(two_fleets, relay_and_deliver, live_store):
         extra = User.objects.create_user(
             email=f"driver{n}.{fleet.id.hex[:6]}@example.test", password="x" * 12, display_name=f"Driver {n}"
         )
-        identity_services.membership_grant(
+        identity_memberships.membership_grant(
             user_id=extra.id, fleet_id=fleet.id, role=FleetRole.DRIVER, granted_by_id=None
         )
         users.append(extra)

@@ -11,9 +11,10 @@ from typing import Any
 from rest_framework.test import APIClient
 
 from apps.identity import api as identity_api
-from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
+from apps.identity.services import memberships as identity_memberships
+from apps.identity.tests.factories import PlatformAdminFactory, UserFactory
 from logitrack.principal import Principal
 
 FLEET_ROLES = (FleetRole.FLEET_MANAGER, FleetRole.DISPATCHER, FleetRole.DRIVER)
@@ -54,7 +55,7 @@ def client_for(user: User) -> APIClient:
 
 
 def _user(email: str, **fields: Any) -> User:
-    return User.objects.create_user(email=email, password="correct horse battery staple", **fields)
+    return UserFactory(email=email, **fields)  # password: "correct horse battery staple"
 
 
 def _tenant(name: str) -> Tenant:
@@ -62,7 +63,7 @@ def _tenant(name: str) -> Tenant:
     users = {}
     for role in FLEET_ROLES:
         user = _user(f"{role}.{name}.{fleet_id.hex[:6]}@example.test", display_name=f"{role} of {name}")
-        identity_services.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
+        identity_memberships.membership_grant(user_id=user.id, fleet_id=fleet_id, role=role, granted_by_id=None)
         users[role] = user
     return Tenant(name=name, fleet_id=fleet_id, users=users)
 
@@ -73,7 +74,7 @@ def build_two_fleets() -> TwoFleets:
         a=_tenant("alpha"),
         b=_tenant("bravo"),
         customer=_user(f"customer.{suffix}@example.test", display_name="A customer", is_customer=True),
-        platform_admin=User.objects.create_superuser(f"admin.{suffix}@example.test", "correct horse battery staple"),
+        platform_admin=PlatformAdminFactory(email=f"admin.{suffix}@example.test"),
     )
 
 

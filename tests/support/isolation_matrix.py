@@ -31,9 +31,9 @@ from apps.fleet import services as fleet_services
 from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
+from apps.identity.services import invitations as identity_invitations
 from apps.partner import services as partner_services
 from apps.partner.models import AvailabilityException, DriverProfile, KycDocument
 from apps.partner.tests.factories import JPEG, make_compliant, pdf
@@ -306,7 +306,7 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     )
     topup = prepaid_topup(customer_id=customer.id, amount=Money(5000, fleet.currency))
     invoice = invoicing.receipt_issue(trip_id=done.trip.id)
-    invitation, _ = identity_services.invitation_create(
+    invitation, _ = identity_invitations.invitation_create(
         principal=tenant.principal(FleetRole.FLEET_MANAGER),
         email=f"invitee.{name.lower()}@example.test",
         fleet_id=fleet.id,

@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.models import Invitation, Membership
+from apps.identity.services import invitations, passwords
+from apps.identity.tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -52,7 +53,7 @@ def mailed(django_capture_on_commit_callbacks):
 def invite(two_fleets, mailed):
     def send(email="new.driver@example.test", role="driver"):
         with mailed():
-            return services.invitation_create(
+            return invitations.invitation_create(
                 principal=two_fleets.a.principal("fleet_manager"),
                 email=email,
                 fleet_id=two_fleets.a.fleet_id,
@@ -141,7 +142,7 @@ def test_bad_invitation_links_answer_a_clear_page(two_fleets, invite, settings, 
     elif spoil == "expired":
         Invitation.objects.filter(id=invitation.id).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     else:
-        services.invitation_revoke(principal=two_fleets.a.principal("fleet_manager"), invitation_id=invitation.id)
+        invitations.invitation_revoke(principal=two_fleets.a.principal("fleet_manager"), invitation_id=invitation.id)
     phone = Client()
 
     assert_page(phone.get(link, follow=True), status, text)
@@ -149,8 +150,8 @@ def test_bad_invitation_links_answer_a_clear_page(two_fleets, invite, settings, 
     assert_page(Client().get("/invitation"), 404, "This link does not work")  # no link at all
 
 
-def test_a_password_reset_link_sets_a_new_password(make_user, settings, mailed):
-    user = make_user(email="reset.me@example.test")
+def test_a_password_reset_link_sets_a_new_password(settings, mailed):
+    user = UserFactory(email="reset.me@example.test")
     phone = Client(enforce_csrf_checks=True)
     asked = phone.get("/forgot-password")
     assert_page(asked, 200, "Forgot your password?", 'name="email"')
@@ -181,10 +182,10 @@ def test_a_password_reset_link_sets_a_new_password(make_user, settings, mailed):
     assert_page(Client().get(link, follow=True), 410, "This link has expired", "Email me a new link")
 
 
-def test_reset_pages_refuse_weak_passwords_and_bad_links(make_user, settings, mailed):
-    make_user(email="weak@example.test")
+def test_reset_pages_refuse_weak_passwords_and_bad_links(settings, mailed):
+    UserFactory(email="weak@example.test")
     with mailed():
-        services.password_reset_request(email="weak@example.test")
+        passwords.password_reset_request(email="weak@example.test")
     phone = Client()
     phone.get(emailed_link(settings, "reset-password"))
 

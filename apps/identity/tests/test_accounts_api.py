@@ -8,9 +8,11 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.events import UserRegisteredV1
 from apps.identity.models import PasswordReset, User
+from apps.identity.services import passwords
+from apps.identity.tests.factories import UserFactory
+from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
 REGISTER = "/api/v1/identity/register/"
@@ -82,8 +84,9 @@ def test_oversized_and_non_json_bodies_are_refused(api_client, settings):
 
 
 @pytest.mark.django_db
-def test_me_shows_and_updates_my_profile(user_client):
-    client, user = user_client(display_name="Quinn")
+def test_me_shows_and_updates_my_profile():
+    user = UserFactory(display_name="Quinn")
+    client = client_for(user)
     assert client.get("/api/v1/identity/me/").json()["display_name"] == "Quinn"
 
     response = client.patch(
@@ -109,8 +112,9 @@ def test_me_lists_roles_and_memberships(two_fleets):
 
 
 @pytest.mark.django_db
-def test_i_can_export_my_data_as_json(user_client):
-    client, user = user_client(display_name="Rae", phone="+4915100000001")
+def test_i_can_export_my_data_as_json():
+    user = UserFactory(display_name="Rae", phone="+4915100000001")
+    client = client_for(user)
     response = client.get("/api/v1/identity/me/export/")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
@@ -124,8 +128,8 @@ def _token_from_mail():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_password_reset_by_emailed_single_use_token(api_client, make_user):
-    user = make_user(email="sam@example.test")
+def test_password_reset_by_emailed_single_use_token(api_client):
+    user = UserFactory(email="sam@example.test")
     old = api_client.post(
         "/api/v1/auth/token/", {"email": "sam@example.test", "password": "correct horse battery staple"}, format="json"
     ).json()
@@ -155,9 +159,9 @@ def test_password_reset_answers_the_same_for_unknown_emails(api_client):
 
 
 @pytest.mark.django_db
-def test_an_expired_reset_token_is_refused(api_client, make_user):
-    user = make_user(email="tia@example.test")
-    token = services.password_reset_request(email="tia@example.test")
+def test_an_expired_reset_token_is_refused(api_client):
+    user = UserFactory(email="tia@example.test")
+    token = passwords.password_reset_request(email="tia@example.test")
     PasswordReset.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
 
     response = api_client.post(
@@ -172,9 +176,9 @@ def test_an_expired_reset_token_is_refused(api_client, make_user):
 
 
 @pytest.mark.django_db
-def test_a_reset_with_a_weak_password_keeps_the_token_usable(api_client, make_user):
-    make_user(email="uma@example.test")
-    token = services.password_reset_request(email="uma@example.test")
+def test_a_reset_with_a_weak_password_keeps_the_token_usable(api_client):
+    UserFactory(email="uma@example.test")
+    token = passwords.password_reset_request(email="uma@example.test")
     url = "/api/v1/identity/password-reset/confirm/"
     weak = api_client.post(url, {"token": token, "new_password": "123"}, format="json")
     assert weak.json()["code"] == "identity.weak_password"

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.models import RefreshToken
+from apps.identity.services import accounts
+from apps.identity.tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
@@ -28,8 +29,8 @@ def me(access):
 
 
 @pytest.mark.django_db
-def test_obtain_gives_a_working_access_token_and_a_refresh_token(api_client, make_user):
-    user = make_user(email="dora@example.test")
+def test_obtain_gives_a_working_access_token_and_a_refresh_token(api_client):
+    user = UserFactory(email="dora@example.test")
     response = obtain(api_client, "DORA@example.test")
 
     assert response.status_code == 200, response.json()
@@ -50,8 +51,8 @@ def test_obtain_gives_a_working_access_token_and_a_refresh_token(api_client, mak
         ({"email": "dora@example.test", "password": PASSWORD, "admin": True}, 400, "validation_failed"),
     ],
 )
-def test_obtain_rejects_bad_credentials_and_bad_input(api_client, make_user, payload, status, code):
-    make_user(email="dora@example.test")
+def test_obtain_rejects_bad_credentials_and_bad_input(api_client, payload, status, code):
+    UserFactory(email="dora@example.test")
     response = api_client.post("/api/v1/auth/token/", payload, format="json")
     assert response.status_code == status
     assert response.json()["code"] == code
@@ -68,8 +69,8 @@ def test_obtain_refuses_form_bodies(api_client):
 
 
 @pytest.mark.django_db
-def test_refresh_rotates_and_the_new_pair_works(api_client, make_user):
-    make_user(email="eve@example.test")
+def test_refresh_rotates_and_the_new_pair_works(api_client):
+    UserFactory(email="eve@example.test")
     first = obtain(api_client, "eve@example.test").json()
 
     rotated = refresh(api_client, first["refresh"])
@@ -82,8 +83,8 @@ def test_refresh_rotates_and_the_new_pair_works(api_client, make_user):
 
 
 @pytest.mark.django_db
-def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(api_client, make_user):
-    make_user(email="finn@example.test")
+def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(api_client):
+    UserFactory(email="finn@example.test")
     stolen = obtain(api_client, "finn@example.test").json()["refresh"]
     legit = refresh(api_client, stolen).json()["refresh"]  # the app rotated; the thief still holds `stolen`
     other_login = obtain(api_client, "finn@example.test").json()["refresh"]  # another device: another family
@@ -105,8 +106,8 @@ def test_refresh_rejects_malformed_tokens(api_client, token):
 
 
 @pytest.mark.django_db
-def test_refresh_rejects_an_access_token(api_client, make_user):
-    make_user(email="gus@example.test")
+def test_refresh_rejects_an_access_token(api_client):
+    UserFactory(email="gus@example.test")
     access = obtain(api_client, "gus@example.test").json()["access"]
     response = refresh(api_client, access)
     assert response.status_code == 401
@@ -114,8 +115,8 @@ def test_refresh_rejects_an_access_token(api_client, make_user):
 
 
 @pytest.mark.django_db
-def test_logout_ends_the_family(api_client, make_user):
-    make_user(email="hal@example.test")
+def test_logout_ends_the_family(api_client):
+    UserFactory(email="hal@example.test")
     token = obtain(api_client, "hal@example.test").json()["refresh"]
 
     response = api_client.post("/api/v1/auth/logout/", {"refresh": token}, format="json")
@@ -126,8 +127,8 @@ def test_logout_ends_the_family(api_client, make_user):
 
 
 @pytest.mark.django_db
-def test_changing_the_password_revokes_refresh_and_access_tokens(api_client, make_user):
-    user = make_user(email="ida@example.test")
+def test_changing_the_password_revokes_refresh_and_access_tokens(api_client):
+    user = UserFactory(email="ida@example.test")
     pair = obtain(api_client, "ida@example.test").json()
     client = APIClient()
     client.force_authenticate(user=user)
@@ -145,8 +146,8 @@ def test_changing_the_password_revokes_refresh_and_access_tokens(api_client, mak
 
 
 @pytest.mark.django_db
-def test_password_change_needs_the_current_password_and_a_strong_new_one(make_user):
-    user = make_user(email="jo@example.test")
+def test_password_change_needs_the_current_password_and_a_strong_new_one():
+    user = UserFactory(email="jo@example.test")
     client = APIClient()
     client.force_authenticate(user=user)
     url = "/api/v1/identity/me/password/"
@@ -162,11 +163,11 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(make_us
 
 
 @pytest.mark.django_db
-def test_deactivation_revokes_sessions_and_blocks_access(api_client, make_user):
-    user = make_user(email="kim@example.test")
+def test_deactivation_revokes_sessions_and_blocks_access(api_client):
+    user = UserFactory(email="kim@example.test")
     pair = obtain(api_client, "kim@example.test").json()
 
-    services.user_deactivate(user_id=user.id)
+    accounts.user_deactivate(user_id=user.id)
 
     assert refresh(api_client, pair["refresh"]).json()["code"] == "auth.token_revoked"
     assert me(pair["access"]).status_code == 401
@@ -174,8 +175,8 @@ def test_deactivation_revokes_sessions_and_blocks_access(api_client, make_user):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_refreshes_with_one_token_let_at_most_one_through(make_user):
-    make_user(email="lee@example.test")
+def test_two_concurrent_refreshes_with_one_token_let_at_most_one_through():
+    UserFactory(email="lee@example.test")
     for _ in range(5):
         token = obtain(APIClient(), "lee@example.test").json()["refresh"]
         barrier = threading.Barrier(2)
@@ -197,9 +198,9 @@ def test_two_concurrent_refreshes_with_one_token_let_at_most_one_through(make_us
 
 
 @pytest.mark.django_db
-def test_repeated_failures_lock_the_account_out_even_for_the_right_password(api_client, make_user, settings):
+def test_repeated_failures_lock_the_account_out_even_for_the_right_password(api_client, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
-    make_user(email="max@example.test")
+    UserFactory(email="max@example.test")
     for _ in range(3):
         assert obtain(api_client, "max@example.test", "wrong").status_code == 401
 
@@ -213,9 +214,9 @@ def test_repeated_failures_lock_the_account_out_even_for_the_right_password(api_
 
 
 @pytest.mark.django_db
-def test_many_failures_from_one_address_lock_that_address_out(api_client, make_user, settings):
+def test_many_failures_from_one_address_lock_that_address_out(api_client, settings):
     settings.LOGIN_FAILURES_PER_IP = 4
-    make_user(email="ned@example.test")
+    UserFactory(email="ned@example.test")
     for i in range(4):
         obtain(api_client, f"guess{i}@example.test", "wrong", REMOTE_ADDR="10.1.2.3")
 
@@ -227,13 +228,13 @@ def test_many_failures_from_one_address_lock_that_address_out(api_client, make_u
 
 
 @pytest.mark.django_db
-def test_token_endpoint_is_rate_limited_per_client(api_client, make_user, monkeypatch):
+def test_token_endpoint_is_rate_limited_per_client(api_client, monkeypatch):
     from django.core.cache import cache
     from rest_framework.throttling import ScopedRateThrottle
 
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", "2/min")
     cache.delete("throttle_auth_10.7.7.7")
-    make_user(email="ola@example.test")
+    UserFactory(email="ola@example.test")
     codes = [obtain(api_client, "ola@example.test", REMOTE_ADDR="10.7.7.7").status_code for _ in range(3)]
     cache.delete("throttle_auth_10.7.7.7")
 

@@ -5,9 +5,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from apps.identity import services
 from apps.identity.events import MembershipRevokedV1, UserErasedV1
-from apps.identity.models import Invitation, Membership, User
+from apps.identity.models import Invitation, Membership
+from apps.identity.services import erasure, invitations, passwords
+from apps.identity.tests.factories import MembershipFactory, UserFactory
 
 PII = ("wyn.erase@example.test", "Wyn Erasmus", "+4915199998888")
 
@@ -27,12 +28,12 @@ def identity_rows_containing(*needles):
 
 @pytest.fixture
 def wyn(two_fleets):
-    user = User.objects.create_user(email=PII[0], password="wyn's passphrase 1", display_name=PII[1], phone=PII[2])
-    services.membership_grant(user_id=user.id, fleet_id=two_fleets.a.fleet_id, role="driver", granted_by_id=None)
-    services.invitation_create(
+    user = UserFactory(email=PII[0], password="wyn's passphrase 1", display_name=PII[1], phone=PII[2])
+    MembershipFactory(user=user, fleet_id=two_fleets.a.fleet_id, role="driver")
+    invitations.invitation_create(
         principal=two_fleets.b.principal("fleet_manager"), email=PII[0], fleet_id=two_fleets.b.fleet_id, role="driver"
     )
-    services.password_reset_request(email=PII[0])
+    passwords.password_reset_request(email=PII[0])
     return user
 
 
@@ -42,7 +43,7 @@ def test_erasure_leaves_no_personal_data_and_publishes_the_event(wyn, api_client
     assert identity_rows_containing(*PII)  # the search really finds them before
 
     with captured_events() as events:
-        services.user_erase(user_id=wyn.id)
+        erasure.user_erase(user_id=wyn.id)
 
     assert identity_rows_containing(*PII) == []
     assert [type(e) for e in events] == [MembershipRevokedV1, UserErasedV1]
@@ -57,9 +58,9 @@ def test_erasure_leaves_no_personal_data_and_publishes_the_event(wyn, api_client
 
 @pytest.mark.django_db
 def test_erasing_twice_is_harmless(wyn, captured_events):
-    services.user_erase(user_id=wyn.id)
+    erasure.user_erase(user_id=wyn.id)
     with captured_events() as events:
-        services.user_erase(user_id=wyn.id)
+        erasure.user_erase(user_id=wyn.id)
     assert events == []
 
 

@@ -9,9 +9,9 @@ from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.events import MembershipGrantedV1, MembershipRevokedV1
 from apps.identity.models import Invitation, Membership, User
+from apps.identity.services import invitations, memberships
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for, listed_ids
 
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
@@ -55,7 +55,7 @@ def test_a_manager_invites_and_the_invitee_accepts_by_setting_a_password(two_fle
 def test_an_existing_account_accepts_with_its_own_password_only(two_fleets):
     driver_b = two_fleets.b.users["driver"]
     principal = two_fleets.a.principal("fleet_manager")
-    _, token = services.invitation_create(
+    _, token = invitations.invitation_create(
         principal=principal, email=driver_b.email, fleet_id=two_fleets.a.fleet_id, role="driver"
     )
 
@@ -77,10 +77,10 @@ def test_an_existing_account_accepts_with_its_own_password_only(two_fleets):
 @pytest.mark.django_db
 def test_expired_and_revoked_invitations_cannot_be_accepted(two_fleets):
     principal = two_fleets.a.principal("fleet_manager")
-    expired, t1 = services.invitation_create(
+    expired, t1 = invitations.invitation_create(
         principal=principal, email="x@example.test", fleet_id=two_fleets.a.fleet_id, role="driver"
     )
-    revoked, t2 = services.invitation_create(
+    revoked, t2 = invitations.invitation_create(
         principal=principal, email="y@example.test", fleet_id=two_fleets.a.fleet_id, role="driver"
     )
     Invitation.objects.filter(id=expired.id).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
@@ -148,7 +148,7 @@ def test_managers_list_and_revoke_only_their_fleets_members(two_fleets, captured
 @pytest.mark.django_db
 def test_invitations_of_other_fleets_are_invisible(two_fleets):
     manager_b = two_fleets.b.principal("fleet_manager")
-    b_invite, _ = services.invitation_create(
+    b_invite, _ = invitations.invitation_create(
         principal=manager_b, email="z@example.test", fleet_id=two_fleets.b.fleet_id, role="driver"
     )
     manager_a = two_fleets.a.client("fleet_manager")
@@ -187,6 +187,32 @@ def test_granting_fleet_manager_makes_an_admin_staff_member_and_revoking_undoes_
     manager.refresh_from_db()
     assert manager.is_staff and manager.groups.filter(name="Fleet managers").exists()
     membership = Membership.objects.get(user=manager)
-    services.membership_revoke(membership_id=membership.id, principal=None)
+    memberships.membership_revoke(membership_id=membership.id, principal=None)
     manager.refresh_from_db()
     assert not manager.is_staff and not manager.groups.exists()
+
+
+@pytest.mark.django_db
+def test_list_filters_answer_the_problem_body_naming_each_bad_parameter(two_fleets):
+    manager = two_fleets.a.client("fleet_manager")
+    for url, params, errors in [
+        (MEMBERS, {"fleet_id": ""}, {"fleet_id": ["Must be a valid UUID."]}),
+        (MEMBERS, {"role": "captain"}, {"role": ["must be one of dispatcher, driver, fleet_manager"]}),
+        (INVITES, {"fleet_id": "nope"}, {"fleet_id": ["Must be a valid UUID."]}),
+    ]:
+        response = manager.get(url, params)
+        assert (response.status_code, response.json()["code"]) == (400, "validation_failed")
+        assert response.json()["errors"] == errors
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_list_filters(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    def params(path):
+        return {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    members = params("/api/v1/identity/memberships/")
+    assert members["fleet_id"] == {"type": "string", "format": "uuid"}
+    assert members["role"]["enum"] == ["dispatcher", "driver", "fleet_manager"]
+    assert params("/api/v1/identity/invitations/")["fleet_id"] == {"type": "string", "format": "uuid"}

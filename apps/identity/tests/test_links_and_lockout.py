@@ -10,8 +10,9 @@ from django.core import mail
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.identity import services
 from apps.identity.models import Membership, token_digest
+from apps.identity.services import invitations, passwords
+from apps.identity.tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -40,13 +41,13 @@ def mailed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def test_a_password_reset_on_the_page_lifts_the_lockout(make_user, mailed):
-    user = make_user(email="locked@example.test")
+def test_a_password_reset_on_the_page_lifts_the_lockout(mailed):
+    user = UserFactory(email="locked@example.test")
     lock_out(user.email)
     locked_page = Client().post("/login/", {"email": user.email, "password": PASSWORD})
     assert locked_page.status_code == 429
     with mailed():
-        services.password_reset_request(email=user.email)
+        passwords.password_reset_request(email=user.email)
 
     phone = Client()
     phone.get(f"/reset-password?token={emailed_token('reset-password')}")
@@ -57,11 +58,11 @@ def test_a_password_reset_on_the_page_lifts_the_lockout(make_user, mailed):
     assert not AccessAttempt.objects.filter(username=user.email).exists()
 
 
-def test_a_password_reset_through_the_api_lifts_the_lockout(make_user, mailed):
-    user = make_user(email="locked.api@example.test")
+def test_a_password_reset_through_the_api_lifts_the_lockout(mailed):
+    user = UserFactory(email="locked.api@example.test")
     lock_out(user.email)
     with mailed():
-        services.password_reset_request(email=user.email)
+        passwords.password_reset_request(email=user.email)
 
     confirm = {"token": emailed_token("reset-password"), "new_password": NEW_PASSWORD}
     assert APIClient().post("/api/v1/identity/password-reset/confirm/", confirm, format="json").status_code == 204
@@ -72,7 +73,7 @@ def test_a_password_reset_through_the_api_lifts_the_lockout(make_user, mailed):
 def invite_existing(two_fleets, mailed):
     existing = two_fleets.b.users["driver"]
     with mailed():
-        services.invitation_create(
+        invitations.invitation_create(
             principal=two_fleets.a.principal("fleet_manager"),
             email=existing.email,
             fleet_id=two_fleets.a.fleet_id,
@@ -121,18 +122,18 @@ def session_data() -> str:
     return repr([session.get_decoded() for session in Session.objects.all()])
 
 
-def test_the_pages_keep_only_the_link_tokens_digest_in_the_session(two_fleets, make_user, mailed):
+def test_the_pages_keep_only_the_link_tokens_digest_in_the_session(two_fleets, mailed):
     with mailed():
-        services.invitation_create(
+        invitations.invitation_create(
             principal=two_fleets.a.principal("fleet_manager"),
             email="new.person@example.test",
             fleet_id=two_fleets.a.fleet_id,
             role="driver",
         )
     invitation_token = emailed_token("invitation")
-    user = make_user(email="forgetful@example.test")
+    user = UserFactory(email="forgetful@example.test")
     with mailed():
-        services.password_reset_request(email=user.email)
+        passwords.password_reset_request(email=user.email)
     reset_token = emailed_token("reset-password")
     phone = Client()
 

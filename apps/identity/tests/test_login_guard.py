@@ -12,7 +12,8 @@ from axes.models import AccessAttempt
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.identity import services
+from apps.identity.services import erasure
+from apps.identity.tests.factories import UserFactory
 from logitrack.testing.processes import free_port
 
 PASSWORD = "correct horse battery staple"
@@ -95,9 +96,9 @@ def test_an_address_is_locked_after_its_own_higher_limit(two_fleets, settings):
         (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "2001:db8::7"}),
     ],
 )
-def test_logins_from_clients_without_a_usable_address_are_still_guarded(make_user, settings, proxies, meta):
+def test_logins_from_clients_without_a_usable_address_are_still_guarded(settings, proxies, meta):
     settings.LOGITRACK_TRUSTED_PROXIES = proxies
-    user = make_user(email="nora@example.test")
+    user = UserFactory(email="nora@example.test")
     assert token_login(user.email, "wrong", **meta).status_code == 401
     assert token_login(user.email, PASSWORD, **meta).status_code == 200
     for n in range(5):
@@ -105,10 +106,10 @@ def test_logins_from_clients_without_a_usable_address_are_still_guarded(make_use
     assert token_login(user.email, PASSWORD, **meta).status_code == 429
 
 
-def test_erasure_forgets_the_accounts_failed_logins(make_user):
-    user = make_user(email="gone@example.test")
+def test_erasure_forgets_the_accounts_failed_logins():
+    user = UserFactory(email="gone@example.test")
     token_login(user.email, "wrong")
-    services.user_erase(user_id=user.id)
+    erasure.user_erase(user_id=user.id)
     assert not AccessAttempt.objects.filter(username="gone@example.test").exists()
 
 
@@ -161,8 +162,8 @@ def redis_silent(settings):
     listener.close()
 
 
-def test_token_login_answers_in_seconds_while_redis_hangs(redis_silent, make_user):
-    user = make_user(email="hana@example.test")
+def test_token_login_answers_in_seconds_while_redis_hangs(redis_silent):
+    user = UserFactory(email="hana@example.test")
     started = time.monotonic()
     assert token_login(user.email, PASSWORD).status_code == 200
     assert time.monotonic() - started < 12  # redis-py's socket timeout (5 s), then the throttle lets the call through
@@ -178,8 +179,8 @@ def redis_down(settings):
         cache.get("anything")  # the outage is real
 
 
-def test_logins_work_and_stay_guarded_while_redis_is_down(redis_down, make_user):
-    user = make_user(email="rita@example.test")
+def test_logins_work_and_stay_guarded_while_redis_is_down(redis_down):
+    user = UserFactory(email="rita@example.test")
     with structlog.testing.capture_logs() as logs:
         wrong = token_login(user.email, "wrong")
         right = token_login(user.email, PASSWORD)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from apps.identity.login_guard import LoginGuardBackend
+from apps.identity.tests.factories import UserFactory
 
 THREADS = 16
 LIMIT = 5  # LOGIN_FAILURES_PER_ACCOUNT in the settings
@@ -63,13 +64,13 @@ def all_at_once(post) -> list[int]:
     return codes
 
 
-def test_parallel_token_logins_check_at_most_the_limit_of_passwords(make_user, settings, password_checks):
+def test_parallel_token_logins_check_at_most_the_limit_of_passwords(settings, password_checks):
     assert settings.LOGIN_FAILURES_PER_ACCOUNT == LIMIT
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "100000/min"},
     }
-    user = make_user(email="target@example.test")
+    user = UserFactory(email="target@example.test")
 
     codes = all_at_once(
         lambda client, n: client.post(
@@ -81,8 +82,8 @@ def test_parallel_token_logins_check_at_most_the_limit_of_passwords(make_user, s
     assert len(password_checks) == LIMIT
 
 
-def test_parallel_admin_logins_check_at_most_the_limit_of_passwords(make_user, password_checks):
-    user = make_user(email="boss@example.test", is_staff=True)
+def test_parallel_admin_logins_check_at_most_the_limit_of_passwords(password_checks):
+    user = UserFactory(email="boss@example.test", is_staff=True)
 
     codes = all_at_once(
         lambda client, n: client.post("/admin/login/?next=/admin/", {"username": user.email, "password": f"guess {n}"})

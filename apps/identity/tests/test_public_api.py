@@ -4,6 +4,7 @@ import pytest
 
 from apps.identity import api
 from apps.identity.contracts import FleetRole, MembershipExists, MembershipRef, UserNotFound, UserRef
+from apps.identity.tests.factories import UserFactory
 from logitrack.principal import Role
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,9 @@ def test_users_come_back_as_contracts_without_contact_details(two_fleets):
         api.user_get(user_id=uuid.uuid4())
 
 
-def test_membership_grant_and_fleet_members(make_user):
+def test_membership_grant_and_fleet_members():
     fleet_id = uuid.uuid4()
-    user = make_user()
+    user = UserFactory()
     ref = api.membership_grant(user_id=user.id, fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER)
     assert isinstance(ref, MembershipRef) and ref.role is FleetRole.FLEET_MANAGER
     assert api.fleet_members(fleet_id=fleet_id) == [ref]

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken as JWTRefresh
 
 from apps.identity.models import Invitation, PasswordReset, RefreshToken
+from apps.identity.tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_login_guard")]
@@ -50,9 +51,9 @@ def reset(user, now, **dates):
     )
 
 
-def test_expired_tokens_resets_invitations_and_sessions_go_and_live_ones_stay(make_user):
+def test_expired_tokens_resets_invitations_and_sessions_go_and_live_ones_stay():
     now = timezone.now()
-    user = make_user(email="ines@example.test", password=PASSWORD)
+    user = UserFactory(email="ines@example.test", password=PASSWORD)
     stale, live = login(user.email), login(user.email)
     # as if issued long ago: its row is past expiry (the token itself would be refused by its `exp` by then)
     RefreshToken.objects.filter(jti=JWTRefresh(stale)["jti"]).update(expires_at=now - dt.timedelta(seconds=1))

@@ -1,9 +1,9 @@
 import pytest
 from django.db import IntegrityError
 
-from apps.identity import services
 from apps.identity.contracts import WeakPassword
 from apps.identity.models import User
+from apps.identity.services import accounts
 
 
 @pytest.mark.django_db
@@ -23,10 +23,10 @@ def test_the_database_refuses_a_case_variant_written_around_the_manager():
 
 @pytest.mark.django_db
 def test_user_ensure_creates_once_then_only_resets_the_password():
-    user, created = services.user_ensure(
+    user, created = accounts.user_ensure(
         email="Demo.Driver@Example.test", password="copper-kettle-57", display_name="D"
     )
-    again, created_again = services.user_ensure(
+    again, created_again = accounts.user_ensure(
         email="demo.driver@example.test", password="another-kettle-58", display_name="X"
     )
     assert (created, created_again, again.id) == (True, False, user.id)
@@ -38,5 +38,5 @@ def test_user_ensure_creates_once_then_only_resets_the_password():
 @pytest.mark.django_db
 def test_user_ensure_refuses_a_weak_password_and_creates_nothing():
     with pytest.raises(WeakPassword):
-        services.user_ensure(email="weak@example.test", password="12345", display_name="W")
+        accounts.user_ensure(email="weak@example.test", password="12345", display_name="W")
     assert not User.objects.filter(email="weak@example.test").exists()

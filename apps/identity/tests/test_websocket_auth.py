@@ -12,6 +12,7 @@ from django.urls import path
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.identity.realtime import AuthStack
+from apps.identity.tests.factories import UserFactory
 from logitrack.principal import Role
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, AuthenticatedJsonConsumer
 from logitrack.testing.realtime import admitted_or_closed
@@ -54,8 +55,8 @@ def test_no_token_is_closed_with_4401():
     run(scenario())
 
 
-def test_a_forged_or_expired_token_is_refused(make_user):
-    user = make_user()
+def test_a_forged_or_expired_token_is_refused():
+    user = UserFactory()
     expired = AccessToken.for_user(user)
     expired.set_exp(lifetime=-dt.timedelta(seconds=1))
 
@@ -67,8 +68,8 @@ def test_a_forged_or_expired_token_is_refused(make_user):
     run(scenario())
 
 
-def test_a_token_of_a_deactivated_user_is_refused(make_user):
-    user = make_user()
+def test_a_token_of_a_deactivated_user_is_refused():
+    user = UserFactory()
     token = str(AccessToken.for_user(user))
     user.is_active = False
     user.save()
@@ -121,8 +122,8 @@ def test_the_session_cookie_authenticates_the_dispatch_screen(two_fleets, client
     run(scenario())
 
 
-def test_an_open_connection_closes_with_4401_when_its_token_expires(make_user):
-    user = make_user()
+def test_an_open_connection_closes_with_4401_when_its_token_expires():
+    user = UserFactory()
     token = AccessToken.for_user(user)
     token.set_exp(from_time=dt.datetime.now(dt.UTC), lifetime=dt.timedelta(seconds=2))
 

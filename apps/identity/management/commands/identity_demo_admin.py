@@ -3,7 +3,7 @@ import secrets
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from apps.identity import services
+from apps.identity.services import accounts
 
 EMAIL = "admin@logitrack.local"
 
@@ -20,6 +20,6 @@ class Command(BaseCommand):
             secret_file.parent.mkdir(parents=True, exist_ok=True)
             secret_file.write_text(password + "\n")
             secret_file.chmod(0o600)
-        _, created = services.platform_admin_ensure(email=EMAIL, password=password)
+        _, created = accounts.platform_admin_ensure(email=EMAIL, password=password)
         state = "created" if created else "exists"
         self.stdout.write(f"demo admin ({state}): {EMAIL} / {password}  (log in at /admin/)")

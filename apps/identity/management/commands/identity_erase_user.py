@@ -2,8 +2,8 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.identity import services
 from apps.identity.models import User
+from apps.identity.services import erasure
 
 
 class Command(BaseCommand):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             return
         if not yes and input(f"Erase {user.email} ({user.id})? Type 'erase' to confirm: ").strip() != "erase":
             raise CommandError("not confirmed; nothing changed")
-        services.user_erase(user_id=user.id)
+        erasure.user_erase(user_id=user.id)
         self.stdout.write(f"erased user {user.id}")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.identity import services
+from apps.identity.services import purge
 
 
 class Command(BaseCommand):
@@ -11,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        deleted = services.identity_purge()
+        deleted = purge.identity_purge()
         self.stdout.write("deleted " + ", ".join(f"{count} {what}" for what, count in deleted.items()))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from config.demo import operator, simulator
+from config.demo import plans, simulator
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="where LogiTrack serves (default :8000)")
-        parser.add_argument("--password", default=operator.DEFAULT_PASSWORD, help="the demo users' password")
+        parser.add_argument("--password", default=plans.DEFAULT_PASSWORD, help="the demo users' password")
         parser.add_argument("--seconds", type=float, default=0, help="stop after this long (default: run until Ctrl-C)")
         parser.add_argument("--drivers", type=int, default=0, help="at most this many drivers per fleet (default all)")
         parser.add_argument("--speed", type=float, default=4.0, help="road time runs this much faster (default 4)")

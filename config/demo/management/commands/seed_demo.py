@@ -2,7 +2,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.demo import operator
+from config.demo import operator, plans
 from logitrack.exceptions import ApplicationError
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed, the same operator")
         parser.add_argument("--drivers", type=int, default=50, help="drivers across both fleets (default 50)")
         parser.add_argument("--trips", type=int, default=120, help="trips today across both fleets (default 120)")
-        parser.add_argument("--password", default=operator.DEFAULT_PASSWORD, help="every demo user's password")
+        parser.add_argument("--password", default=plans.DEFAULT_PASSWORD, help="every demo user's password")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args, seed, drivers, trips, password, quiet, **options):

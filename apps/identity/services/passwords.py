@@ -1,0 +1,85 @@
+"""Passwords: the strength check every new password passes, changing one's password, and the emailed reset.
+Setting a password ends every session (refresh tokens revoked, unused reset links spent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.identity import login_guard, selectors, tokens
+from apps.identity.contracts import ResetTokenInvalid, WeakPassword
+from apps.identity.models import PasswordReset, User, UserManager, token_digest
+from apps.identity.services.emails import send_on_commit
+from apps.identity.services.logins import InvalidCredentials
+
+
+def password_check(password: str, user: User) -> None:
+    """Refuse a weak password (the configured validators) with the validators' messages."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise WeakPassword("the password is too weak", extra={"errors": {"password": list(exc.messages)}}) from exc
+
+
+def password_set(user: User, new_password: str) -> None:
+    """Set a checked new password and end every session of the account."""
+    password_check(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    tokens.user_tokens_revoke(user_id=user.id, reason="password_changed")
+    PasswordReset.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+
+
+@transaction.atomic
+def user_password_change(*, user_id: uuid.UUID, old_password: str, new_password: str) -> None:
+    user = selectors.user_get(user_id=user_id, for_update=True)
+    if not user.check_password(old_password):
+        raise InvalidCredentials("the current password is wrong", code="identity.wrong_password")
+    password_set(user, new_password)
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> str | None:
+    """Email a single-use reset token if an active account exists. Returns the token (for tests and tools).
+
+    The API answers the same whether or not the account exists, so it cannot be used to probe emails.
+    """
+    user = User.objects.filter(email=UserManager.normalize(email), is_active=True).first()
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    PasswordReset.objects.create(
+        user=user,
+        token_hash=token_digest(token),
+        expires_at=timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+    )
+    link = f"{settings.LOGITRACK_APP_URL}/reset-password?token={token}"
+    send_on_commit(
+        to=user.email,
+        subject="Reset your LogiTrack password",
+        body=f"Someone asked to reset the password of this LogiTrack account.\n\n{link}\n\n"
+        f"The link works once and expires in {settings.PASSWORD_RESET_TIMEOUT // 60} minutes. "
+        "If it was not you, ignore this email.",
+    )
+    return token
+
+
+@transaction.atomic
+def password_reset_confirm(*, new_password: str, token: str | None = None, token_hash: str | None = None) -> None:
+    """Set a new password with a reset token (or its digest). The account's failed logins are forgotten: the
+    lockout page sends people here, and the new password must then let them in."""
+    digest = selectors.link_digest(token=token, token_hash=token_hash)
+    reset = PasswordReset.objects.select_for_update().select_related("user").filter(token_hash=digest).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= timezone.now() or not reset.user.is_active:
+        raise ResetTokenInvalid("this reset link is invalid or has expired; ask for a new one")
+    password_set(reset.user, new_password)
+    reset.used_at = timezone.now()
+    reset.save(update_fields=["used_at"])
+    login_guard.account_failures_forget(reset.user.email)

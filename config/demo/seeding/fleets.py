@@ -1,0 +1,47 @@
+"""The demo fleets themselves: applied for by their manager, reviewed and activated, and auto-dispatch switched on
+last where the plan says so (so the seeded open trips stay as they were made)."""
+
+from __future__ import annotations
+
+import uuid
+
+from apps.fleet import services as fleet
+from apps.fleet.models import Fleet
+from config.demo.plans import FleetPlan
+
+
+def existing(plan: FleetPlan, manager_id: uuid.UUID) -> Fleet | None:
+    """The fleet an earlier run made for this plan (a re-run leaves it as it is), or None."""
+    return Fleet.objects.filter(applicant_id=manager_id, name=plan.name).first()
+
+
+def fleet_open(plan: FleetPlan, manager_id: uuid.UUID) -> uuid.UUID:
+    """Apply for the plan's fleet as its manager, then review and activate it (which makes the manager one)."""
+    city = plan.city
+    fleet_row = fleet.fleet_apply(
+        applicant_id=manager_id,
+        data={
+            "name": plan.name,
+            "legal_name": plan.legal_name,
+            "address_line1": plan.address_line1,
+            "postal_code": plan.postal_code,
+            "city": city.name,
+            "country": plan.country,
+            "currency": plan.currency,
+            "time_zone": plan.time_zone,
+            "tax_id": plan.tax_id,
+            "service_center_lat": city.center[0],
+            "service_center_lng": city.center[1],
+            "service_radius_m": city.radius_m,
+            "proof_of_delivery": list(plan.proof_of_delivery),
+            "commission_bps": 1500,
+            "default_service_minutes": 4,
+        },
+    )
+    for action in ("start_review", "activate"):
+        fleet.fleet_transition(fleet_id=fleet_row.id, action=action, actor_id=None, reason="demo operator")
+    return fleet_row.id
+
+
+def auto_dispatch_switch_on(fleet_id: uuid.UUID) -> None:
+    fleet.fleet_settings_update(fleet_id=fleet_id, data={"auto_dispatch": True})
