@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
-from apps.partner import services
 from apps.partner.models import BackgroundCheck, DriverProfile, DrivingLicence, IdentityDocument, KycDocument
+from apps.partner.services import compliance, drivers, kyc
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
 
@@ -73,8 +73,8 @@ class DriverProfileAdmin(FleetScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.PROFILE_FIELDS}
-        services.driver_profile_update(driver_id=obj.id, data=data)
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in drivers.PROFILE_FIELDS}
+        drivers.driver_profile_update(driver_id=obj.id, data=data)
 
     @admin.action(description="Suspend the selected drivers")
     def suspend(self, request, queryset):
@@ -83,13 +83,13 @@ class DriverProfileAdmin(FleetScopedAdmin):
             request,
             queryset,
             done_message="suspended",
-            fn=lambda d: services.driver_suspend(driver_id=d.id, reason="suspended in admin"),
+            fn=lambda d: compliance.driver_suspend(driver_id=d.id, reason="suspended in admin"),
         )
 
     @admin.action(description="Reinstate the selected drivers")
     def reinstate(self, request, queryset):
         apply_each(
-            self, request, queryset, done_message="reinstated", fn=lambda d: services.driver_reinstate(driver_id=d.id)
+            self, request, queryset, done_message="reinstated", fn=lambda d: compliance.driver_reinstate(driver_id=d.id)
         )
 
 
@@ -175,7 +175,7 @@ class KycDocumentAdmin(LookUpBeforeDelegating, ScopedDocuments, PolymorphicParen
             request,
             queryset,
             done_message="approved" if approve else "rejected",
-            fn=lambda d: services.kyc_document_review(
+            fn=lambda d: kyc.kyc_document_review(
                 document_id=d.id, approve=approve, reviewer_id=reviewer.user_id if reviewer else None, reason=reason
             ),
         )

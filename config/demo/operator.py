@@ -39,8 +39,10 @@ from apps.fleet.models import Fleet
 from apps.identity import services as identity
 from apps.identity.contracts import FleetRole
 from apps.partner import api as partner_api
-from apps.partner import services as partner
 from apps.partner.contracts import KycDocumentType
+from apps.partner.services import compliance as partner_compliance
+from apps.partner.services import duty as partner_duty
+from apps.partner.services import kyc as partner_kyc
 from apps.trips import services as trips
 from apps.trips.contracts import StopKind, TripStatus
 from config.demo.cities import BERLIN, LONDON, Address, City, along
@@ -443,18 +445,18 @@ class Builder:
             if kind == "pending_missing" and doc_type is KycDocumentType.BACKGROUND_CHECK:
                 continue
             upload = SimpleUploadedFile(f"{doc_type}.pdf", scan_pdf(), content_type="application/pdf")
-            document = partner.kyc_document_submit(driver_id=driver_id, doc_type=doc_type, data=data, upload=upload)
+            document = partner_kyc.kyc_document_submit(driver_id=driver_id, doc_type=doc_type, data=data, upload=upload)
             if kind == "pending_review" and doc_type is KycDocumentType.IDENTITY_DOCUMENT:
                 continue
             rejected = kind == "non_compliant" and doc_type is KycDocumentType.BACKGROUND_CHECK
-            partner.kyc_document_review(
+            partner_kyc.kyc_document_review(
                 document_id=document.id,
                 approve=not rejected,
                 reviewer_id=reviewer_id,
                 reason="the certificate is older than the fleet accepts" if rejected else "",
             )
         if kind == "suspended":
-            partner.driver_suspend(driver_id=driver_id, reason="three complaints about parcels left outside")
+            partner_compliance.driver_suspend(driver_id=driver_id, reason="three complaints about parcels left outside")
 
     def _shift(self, plan, fleet_id, user_id, driver_id, free, *, heavy: bool, manager_id) -> Crew | None:
         kinds = [k for k in (VehicleType.TRUCK,) if heavy and free.get(k)] or [
@@ -482,7 +484,7 @@ class Builder:
         if later:
             return None
         trips.shift_start(shift_id=shift.id, odometer_km=Decimal(self.rng.randint(12_000, 140_000)))
-        partner.duty_set(driver_id=driver_id, on_duty=True)
+        partner_duty.duty_set(driver_id=driver_id, on_duty=True)
         return Crew(user_id, driver_id, kind, shift.id, plan.city.address(self.rng).point)
 
     def _positions(self, plan: FleetPlan, fleet_id: uuid.UUID, crews: list[Crew]) -> None:

@@ -34,8 +34,10 @@ from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
-from apps.partner import services as partner_services
 from apps.partner.models import AvailabilityException, DriverProfile, KycDocument
+from apps.partner.services import availability as partner_availability
+from apps.partner.services import drivers as partner_drivers
+from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import JPEG, make_compliant, pdf
 from apps.trips import services as trip_services
 from apps.trips.contracts import StopKind
@@ -241,9 +243,9 @@ def _side(tenant: Tenant, *, name: str) -> Side:
 
     driver_user = tenant.users[FleetRole.DRIVER]
     driver = make_compliant(DriverProfile.objects.get(user_id=driver_user.id, fleet_id=fleet.id))
-    partner_services.duty_set(driver_id=driver.id, on_duty=True)
-    partner_services.driver_photo_set(driver_id=driver.id, upload=SimpleUploadedFile("me.jpg", JPEG))
-    exception = partner_services.availability_exception_add(
+    partner_duty.duty_set(driver_id=driver.id, on_duty=True)
+    partner_drivers.driver_photo_set(driver_id=driver.id, upload=SimpleUploadedFile("me.jpg", JPEG))
+    exception = partner_availability.availability_exception_add(
         driver_id=driver.id, date=timezone.localdate() + dt.timedelta(days=9), available=False, starts=None, ends=None
     )
     shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)

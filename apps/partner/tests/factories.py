@@ -5,9 +5,9 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.partner import services
 from apps.partner.contracts import KycDocumentType
 from apps.partner.models import DriverProfile
+from apps.partner.services import kyc
 from logitrack.testing import images as testing_images
 
 PDF = testing_images.pdf()  # real files: uploads are decoded, not only sniffed
@@ -39,7 +39,7 @@ def document_data(doc_type: KycDocumentType, *, expires_in_days: int = 365) -> d
 
 def submit_all(driver: DriverProfile, *, expires_in_days: int = 365) -> list:
     return [
-        services.kyc_document_submit(
+        kyc.kyc_document_submit(
             driver_id=driver.id, doc_type=t, data=document_data(t, expires_in_days=expires_in_days), upload=pdf()
         )
         for t in KycDocumentType
@@ -48,6 +48,6 @@ def submit_all(driver: DriverProfile, *, expires_in_days: int = 365) -> list:
 
 def make_compliant(driver: DriverProfile, *, expires_in_days: int = 365) -> DriverProfile:
     for document in submit_all(driver, expires_in_days=expires_in_days):
-        services.kyc_document_review(document_id=document.id, approve=True, reviewer_id=None)
+        kyc.kyc_document_review(document_id=document.id, approve=True, reviewer_id=None)
     driver.refresh_from_db()
     return driver

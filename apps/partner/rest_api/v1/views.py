@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.partner import selectors, services
+from apps.partner import selectors
 from apps.partner.contracts import (
     ComplianceStatus,
     DocumentNotFound,
@@ -22,6 +22,7 @@ from apps.partner.contracts import (
     KycStatus,
 )
 from apps.partner.models import DriverProfile, KycDocument
+from apps.partner.services import availability, compliance, drivers, duty, kyc
 from logitrack import files
 from logitrack.http import downloads
 from logitrack.http.params import paginated, query_bool, query_choice, query_uuid
@@ -170,7 +171,7 @@ class DriverSuspendApi(APIView):
         driver = _driver_for_staff(request, driver_id, manage=True)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(DriverOutput(services.driver_suspend(driver_id=driver.id, **data.validated_data)).data)
+        return Response(DriverOutput(compliance.driver_suspend(driver_id=driver.id, **data.validated_data)).data)
 
 
 class DriverReinstateApi(APIView):
@@ -182,7 +183,7 @@ class DriverReinstateApi(APIView):
     @idempotent
     def post(self, request, driver_id):
         driver = _driver_for_staff(request, driver_id, manage=True)
-        return Response(DriverOutput(services.driver_reinstate(driver_id=driver.id)).data)
+        return Response(DriverOutput(compliance.driver_reinstate(driver_id=driver.id)).data)
 
 
 class DriverDocumentsApi(APIView):
@@ -247,7 +248,7 @@ class DocumentReviewApi(APIView):
         document = _document_for_manager(request, document_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reviewed = services.kyc_document_review(
+        reviewed = kyc.kyc_document_review(
             document_id=document.id,
             approve=data.validated_data["decision"] == "approve",
             reviewer_id=require_principal(request).user_id,
@@ -320,9 +321,7 @@ class MyProfileApi(APIView):
         driver = _me(request)
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(
-            DriverOutput(services.driver_profile_update(driver_id=driver.id, data=data.validated_data)).data
-        )
+        return Response(DriverOutput(drivers.driver_profile_update(driver_id=driver.id, data=data.validated_data)).data)
 
 
 class MyPhotoApi(APIView):
@@ -348,7 +347,7 @@ class MyPhotoApi(APIView):
         data = self.UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(
-            DriverOutput(services.driver_photo_set(driver_id=driver.id, upload=data.validated_data["photo"])).data
+            DriverOutput(drivers.driver_photo_set(driver_id=driver.id, upload=data.validated_data["photo"])).data
         )
 
 
@@ -525,7 +524,7 @@ class MyDocumentsApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload, doc_type = values.pop("file"), KycDocumentType(values.pop("type"))
-        document = services.kyc_document_submit(driver_id=driver.id, doc_type=doc_type, data=values, upload=upload)
+        document = kyc.kyc_document_submit(driver_id=driver.id, doc_type=doc_type, data=values, upload=upload)
         return Response(DocumentOutput(document).data, status=201)
 
 
@@ -570,9 +569,7 @@ class MyDutyApi(APIView):
         driver = _me(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(
-            DriverOutput(services.duty_set(driver_id=driver.id, on_duty=data.validated_data["on_duty"])).data
-        )
+        return Response(DriverOutput(duty.duty_set(driver_id=driver.id, on_duty=data.validated_data["on_duty"])).data)
 
 
 class WindowSerializer(serializers.Serializer):
@@ -638,7 +635,7 @@ class MyAvailabilityApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         windows = [(w["weekday"], w["starts"], w["ends"]) for w in data.validated_data["windows"]]
-        services.availability_replace(driver_id=driver.id, windows=windows)
+        availability.availability_replace(driver_id=driver.id, windows=windows)
         return self._render(driver)
 
 
@@ -660,7 +657,7 @@ class MyAvailabilityExceptionsApi(APIView):
         driver = _me(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        exception = services.availability_exception_add(driver_id=driver.id, **data.validated_data)
+        exception = availability.availability_exception_add(driver_id=driver.id, **data.validated_data)
         return Response(ExceptionSerializer(exception).data, status=201)
 
 
@@ -674,5 +671,5 @@ class MyAvailabilityExceptionApi(APIView):
         operation_id="partner_me_availability_exception_remove",
     )
     def delete(self, request, exception_id):
-        services.availability_exception_remove(driver_id=_me(request).id, exception_id=exception_id)
+        availability.availability_exception_remove(driver_id=_me(request).id, exception_id=exception_id)
         return Response(status=204)
