@@ -7,7 +7,6 @@ from django.contrib import admin
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
-from apps.fleet import services
 from apps.fleet.contracts import VehicleStatus
 from apps.fleet.models import (
     Bike,
@@ -20,6 +19,7 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
+from apps.fleet.services import fleet_settings, onboarding, vehicles
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
 
@@ -47,7 +47,7 @@ class FleetAdmin(FleetScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        return fields if request.user.is_superuser else (*fields, *services.ADMIN_ONLY_SETTINGS)
+        return fields if request.user.is_superuser else (*fields, *fleet_settings.ADMIN_ONLY_SETTINGS)
 
     def has_add_permission(self, request):
         return False  # fleets apply over the API; platform admins review them here
@@ -62,7 +62,7 @@ class FleetAdmin(FleetScopedAdmin):
     def save_model(self, request, obj, form, change):
         found = principal(request)
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
-        services.fleet_settings_update(
+        fleet_settings.fleet_settings_update(
             fleet_id=obj.id, data=data, as_platform_admin=found is not None and found.is_platform_admin
         )
 
@@ -73,7 +73,7 @@ class FleetAdmin(FleetScopedAdmin):
             request,
             queryset,
             done_message=action.replace("_", " "),
-            fn=lambda f: services.fleet_transition(
+            fn=lambda f: onboarding.fleet_transition(
                 fleet_id=f.id, action=action, actor_id=actor.user_id if actor else None, reason="admin"
             ),
         )
@@ -141,10 +141,10 @@ class VehicleChildAdmin(FleetScoped, PolymorphicChildModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
         if change:
-            services.vehicle_update(vehicle_id=obj.id, data=data)
+            vehicles.vehicle_update(vehicle_id=obj.id, data=data)
             return
         fleet = data.pop("fleet")
-        created = services.vehicle_add(fleet_id=fleet.id, vehicle_type=self.model.TYPE, data=data)
+        created = vehicles.vehicle_add(fleet_id=fleet.id, vehicle_type=self.model.TYPE, data=data)
         obj.pk = created.pk
 
 
@@ -216,7 +216,7 @@ class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAd
             request,
             queryset,
             done_message=f"set {status}",
-            fn=lambda v: services.vehicle_status_change(vehicle_id=v.id, status=status),
+            fn=lambda v: vehicles.vehicle_status_change(vehicle_id=v.id, status=status),
         )
 
     @admin.action(description="Mark active")

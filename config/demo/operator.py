@@ -33,9 +33,12 @@ from apps.billing import services as billing
 from apps.billing.models import TopUp
 from apps.dispatch import services as dispatch
 from apps.dispatch.contracts import Ping
-from apps.fleet import services as fleet
 from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.fleet.models import Fleet
+from apps.fleet.services import fleet_settings as fleet_fleet_settings
+from apps.fleet.services import onboarding as fleet_onboarding
+from apps.fleet.services import vehicle_documents as fleet_vehicle_documents
+from apps.fleet.services import vehicles as fleet_vehicles
 from apps.identity import services as identity
 from apps.identity.contracts import FleetRole
 from apps.partner import api as partner_api
@@ -286,7 +289,7 @@ class Builder:
             self._tick(drivers + round(drivers * 0.8) + 4 + trip_count + 3)
             return
         city = plan.city
-        fleet_row = fleet.fleet_apply(
+        fleet_row = fleet_onboarding.fleet_apply(
             applicant_id=manager.id,
             data={
                 "name": plan.name,
@@ -307,7 +310,9 @@ class Builder:
             },
         )
         for action in ("start_review", "activate"):
-            fleet.fleet_transition(fleet_id=fleet_row.id, action=action, actor_id=None, reason="demo operator")
+            fleet_onboarding.fleet_transition(
+                fleet_id=fleet_row.id, action=action, actor_id=None, reason="demo operator"
+            )
         fleet_id = fleet_row.id
         self.report.fleets.append((plan.name, str(fleet_id), True))
         for who in ("dispatcher", "dispatcher2"):
@@ -322,7 +327,7 @@ class Builder:
         done = self._trips(plan, fleet_id, trip_count, crews, customers)
         self._money(plan, fleet_id, manager.id, done, customers)
         if plan.auto_dispatch:  # switched on last, so the seeded open trips stay as they were made
-            fleet.fleet_settings_update(fleet_id=fleet_id, data={"auto_dispatch": True})
+            fleet_fleet_settings.fleet_settings_update(fleet_id=fleet_id, data={"auto_dispatch": True})
 
     def _tariffs(self, plan: FleetPlan, fleet_id: uuid.UUID) -> None:
         common = {
@@ -371,24 +376,24 @@ class Builder:
             data = {**VEHICLE_DATA[kind], "registration": plan.plate(self.rng, n), "year": self.rng.randint(2018, 2025)}
             if kind == VehicleType.TRUCK:
                 data["licence_class"] = "C"
-            vehicle = fleet.vehicle_add(fleet_id=fleet_id, vehicle_type=kind, data=data)
+            vehicle = fleet_vehicles.vehicle_add(fleet_id=fleet_id, vehicle_type=kind, data=data)
             insurance_days = 20 if n % 9 == 4 else self.rng.randint(120, 360)  # a few papers to renew soon
-            fleet.vehicle_document_add(
+            fleet_vehicle_documents.vehicle_document_add(
                 vehicle_id=vehicle.id,
                 kind=VehicleDocumentKind.REGISTRATION,
                 expires_on=today + dt.timedelta(days=self.rng.randint(200, 700)),
                 number=f"ZB1-{self.rng.randint(100000, 999999)}",
             )
-            fleet.vehicle_document_add(
+            fleet_vehicle_documents.vehicle_document_add(
                 vehicle_id=vehicle.id,
                 kind=VehicleDocumentKind.INSURANCE,
                 expires_on=today + dt.timedelta(days=insurance_days),
                 number=f"POL-{self.rng.randint(1000000, 9999999)}",
             )
             if n == len(kinds) - 1:
-                fleet.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.RETIRED)
+                fleet_vehicles.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.RETIRED)
             elif n == len(kinds) - 2:
-                fleet.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.IN_MAINTENANCE)
+                fleet_vehicles.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.IN_MAINTENANCE)
             else:
                 usable[kind].append(vehicle.id)
             self.report.counts["vehicles"] += 1

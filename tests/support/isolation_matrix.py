@@ -27,9 +27,10 @@ from apps.billing.models import Invoice, Payout, Quote, TopUp
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.dispatch import services as dispatch_services
 from apps.dispatch.models import RoutePlan, RoutingJob
-from apps.fleet import services as fleet_services
 from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
+from apps.fleet.services import maintenance as fleet_maintenance
+from apps.fleet.services import vehicle_documents as fleet_vehicle_documents
 from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.identity import services as identity_services
 from apps.identity.contracts import FleetRole
@@ -231,13 +232,13 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     )
     now = timezone.now()
     van = vehicle(fleet, registration=f"{name[:2].upper()}-ISO 1", capacity_kg=800)
-    document = fleet_services.vehicle_document_add(
+    document = fleet_vehicle_documents.vehicle_document_add(
         vehicle_id=van.id,
         kind=VehicleDocumentKind.INSPECTION,
         expires_on=timezone.localdate() + dt.timedelta(days=200),
         upload=pdf(),
     )
-    maintenance = fleet_services.maintenance_schedule(
+    maintenance = fleet_maintenance.maintenance_schedule(
         vehicle_id=van.id, starts_at=now + dt.timedelta(days=3), ends_at=now + dt.timedelta(days=3, hours=2)
     )
 

@@ -6,9 +6,10 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from apps.fleet import integrations, services
+from apps.fleet import integrations
 from apps.fleet.contracts import VehicleDocumentKind, VehicleType
 from apps.fleet.models import Fleet
+from apps.fleet.services import onboarding, vehicle_documents, vehicles
 
 FLEET_DATA = {
     "name": "Alpha Logistics",
@@ -40,9 +41,9 @@ def active_fleet(*, fleet_id: uuid.UUID | None = None, applicant_id: uuid.UUID |
         )
         integrations.fleet_name_tell(fleet_id=fleet.id, name=fleet.name)  # as activation does
         return fleet
-    fleet = services.fleet_apply(applicant_id=applicant_id or applicant(), data={**FLEET_DATA, **overrides})
+    fleet = onboarding.fleet_apply(applicant_id=applicant_id or applicant(), data={**FLEET_DATA, **overrides})
     for action in ("start_review", "activate"):
-        services.fleet_transition(fleet_id=fleet.id, action=action, actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action=action, actor_id=None)
     fleet.refresh_from_db()
     return fleet
 
@@ -52,12 +53,12 @@ def vehicle(fleet: Fleet, *, vehicle_type=VehicleType.VAN, registration=None, pa
     defaults = {"make": "Ford", "model": "Transit", "year": 2022, "capacity_kg": 1200, "seats": 2}
     if vehicle_type == VehicleType.TRUCK:
         defaults["gross_weight_kg"] = 7500
-    created = services.vehicle_add(
+    created = vehicles.vehicle_add(
         fleet_id=fleet.id, vehicle_type=vehicle_type, data={"registration": registration, **defaults, **data}
     )
     if papers:
         for kind in (VehicleDocumentKind.REGISTRATION, VehicleDocumentKind.INSURANCE):
-            services.vehicle_document_add(
+            vehicle_documents.vehicle_document_add(
                 vehicle_id=created.id, kind=kind, expires_on=timezone.localdate() + dt.timedelta(days=365)
             )
     return created

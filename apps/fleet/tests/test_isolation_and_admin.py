@@ -18,9 +18,9 @@ def world(two_fleets):
 
     from django.utils import timezone
 
-    from apps.fleet import services
+    from apps.fleet.services import maintenance
 
-    services.maintenance_schedule(
+    maintenance.maintenance_schedule(
         vehicle_id=van_b.id, starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(hours=1)
     )
     return two_fleets, fleet_a, fleet_b, van_a, van_b

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from apps.fleet import services
 from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.events import VehicleDocumentExpiredV1, VehicleDocumentExpiringV1
 from apps.fleet.models import Vehicle
+from apps.fleet.services import vehicle_documents
 from apps.fleet.tests.factories import active_fleet, vehicle
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +20,13 @@ def test_expiry_check_warns_once_ahead_and_reports_expiry_once(captured_events):
     fleet = active_fleet()
     van = vehicle(fleet, papers=False)
     today = timezone.localdate()
-    soon = services.vehicle_document_add(
+    soon = vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.INSURANCE, expires_on=today + dt.timedelta(days=10)
     )
-    gone = services.vehicle_document_add(
+    gone = vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.INSPECTION, expires_on=today - dt.timedelta(days=1)
     )
-    services.vehicle_document_add(
+    vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.REGISTRATION, expires_on=today + dt.timedelta(days=200)
     )
 
@@ -42,7 +42,7 @@ def test_expiry_check_warns_once_ahead_and_reports_expiry_once(captured_events):
     assert second == []
     later = today + dt.timedelta(days=11)
     with captured_events() as after_lapse:
-        services.vehicle_documents_check(today=later, warn_days=30)
+        vehicle_documents.vehicle_documents_check(today=later, warn_days=30)
     assert [(type(e), e.document_id) for e in after_lapse] == [(VehicleDocumentExpiredV1, soon.id)]
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from apps.fleet import services
 from apps.fleet.contracts import FleetStatus, IllegalFleetTransition
 from apps.fleet.events import FleetActivatedV1, FleetSuspendedV1
+from apps.fleet.services import onboarding
 from apps.fleet.tests.factories import FLEET_DATA, active_fleet, applicant
 from tests.support.isolation import client_for
 
@@ -73,9 +73,9 @@ def test_an_operator_who_registers_to_apply_holds_no_customer_role(api_client, t
     ],
 )
 def test_illegal_transitions_are_409_and_change_nothing(two_fleets, path, action):
-    fleet = services.fleet_apply(applicant_id=applicant(), data=FLEET_DATA)
+    fleet = onboarding.fleet_apply(applicant_id=applicant(), data=FLEET_DATA)
     for step in path:
-        services.fleet_transition(fleet_id=fleet.id, action=step, actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action=step, actor_id=None)
     fleet.refresh_from_db()
     before = fleet.status
 
@@ -92,18 +92,18 @@ def test_illegal_transitions_are_409_and_change_nothing(two_fleets, path, action
 def test_suspension_and_closing_publish_and_reinstating_reactivates(captured_events):
     fleet = active_fleet()
     with captured_events() as events:
-        services.fleet_transition(fleet_id=fleet.id, action="suspend", actor_id=None, reason="unpaid invoices")
-        services.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
-        services.fleet_transition(fleet_id=fleet.id, action="close", actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action="suspend", actor_id=None, reason="unpaid invoices")
+        onboarding.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action="close", actor_id=None)
     assert [type(e) for e in events] == [FleetSuspendedV1, FleetActivatedV1, FleetSuspendedV1]
     assert events[0].reason == "unpaid invoices" and not events[0].closed
     assert events[1].reinstated and events[2].closed
     with pytest.raises(IllegalFleetTransition):
-        services.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
 
 
 def test_only_platform_admins_decide_onboarding(two_fleets):
-    fleet = services.fleet_apply(applicant_id=two_fleets.a.users["fleet_manager"].id, data=FLEET_DATA)
+    fleet = onboarding.fleet_apply(applicant_id=two_fleets.a.users["fleet_manager"].id, data=FLEET_DATA)
     manager = two_fleets.a.client("fleet_manager")
     response = manager.post(f"{FLEETS}{fleet.id}/transitions/", {"action": "start_review"}, format="json")
     assert response.status_code == 403

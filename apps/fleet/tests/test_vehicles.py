@@ -6,10 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.fleet import api, services
+from apps.fleet import api
 from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.fleet.events import VehicleAddedV1, VehicleStatusChangedV1
 from apps.fleet.models import Truck, Vehicle, VehicleDocument
+from apps.fleet.services import maintenance, onboarding, vehicle_documents, vehicles
 from apps.fleet.tests.factories import active_fleet, vehicle
 from logitrack.testing import images as testing_images
 from logitrack.testing.downloads import assert_honours_accept
@@ -189,7 +190,7 @@ def test_uploads_are_checked_by_content_not_by_name(manager, fleet_a, content, n
 
 
 def test_too_large_uploads_are_refused(manager, fleet_a, monkeypatch):
-    monkeypatch.setattr(services, "DOCUMENT_MAX_BYTES", 1000)
+    monkeypatch.setattr(vehicle_documents, "DOCUMENT_MAX_BYTES", 1000)
     van = vehicle(fleet_a, papers=False)
     response = upload(manager, van, PDF + b"0" * 2000, "big.pdf")
     assert (response.status_code, response.json()["code"]) == (400, "upload.too_large")
@@ -224,19 +225,19 @@ def test_assignable_vehicles_exclude_maintenance_expired_papers_and_inactive(fle
     end = start + dt.timedelta(hours=8)
     ok = vehicle(fleet_a, registration="OK1")
     in_shop = vehicle(fleet_a, registration="SHOP1")
-    services.maintenance_schedule(
+    maintenance.maintenance_schedule(
         vehicle_id=in_shop.id, starts_at=start + dt.timedelta(hours=2), ends_at=end + dt.timedelta(hours=1)
     )
     no_papers = vehicle(fleet_a, registration="NOPAP", papers=False)
     lapsing = vehicle(fleet_a, registration="LAPS1", papers=False)
-    services.vehicle_document_add(
+    vehicle_documents.vehicle_document_add(
         vehicle_id=lapsing.id, kind=VehicleDocumentKind.REGISTRATION, expires_on=start.date() + dt.timedelta(days=30)
     )
-    services.vehicle_document_add(
+    vehicle_documents.vehicle_document_add(
         vehicle_id=lapsing.id, kind=VehicleDocumentKind.INSURANCE, expires_on=timezone.localdate()
     )
     retired = vehicle(fleet_a, registration="OLD1")
-    services.vehicle_status_change(vehicle_id=retired.id, status=VehicleStatus.RETIRED)
+    vehicles.vehicle_status_change(vehicle_id=retired.id, status=VehicleStatus.RETIRED)
 
     found = api.vehicles_assignable(fleet_id=fleet_a.id, starts_at=start, ends_at=end)
 
@@ -247,7 +248,7 @@ def test_assignable_vehicles_exclude_maintenance_expired_papers_and_inactive(fle
 
 def test_a_suspended_fleet_has_nothing_assignable(fleet_a):
     vehicle(fleet_a)
-    services.fleet_transition(fleet_id=fleet_a.id, action="suspend", actor_id=None)
+    onboarding.fleet_transition(fleet_id=fleet_a.id, action="suspend", actor_id=None)
     now = timezone.now()
     assert api.vehicles_assignable(fleet_id=fleet_a.id, starts_at=now, ends_at=now + dt.timedelta(hours=1)) == []
 

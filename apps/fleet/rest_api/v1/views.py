@@ -10,7 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.fleet import selectors, services
+from apps.fleet import selectors
 from apps.fleet.contracts import (
     FleetNotFound,
     FleetStatus,
@@ -21,6 +21,7 @@ from apps.fleet.contracts import (
 )
 from apps.fleet.domain import FLEET_ACTIONS
 from apps.fleet.models import Fleet, Vehicle
+from apps.fleet.services import fleet_settings, maintenance, onboarding, vehicle_documents, vehicles
 from logitrack import files
 from logitrack.http import downloads
 from logitrack.http.params import paginated, query_choice, query_uuid
@@ -116,7 +117,7 @@ class FleetListApi(APIView):
     def post(self, request):
         data = self.ApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fleet = services.fleet_apply(applicant_id=require_principal(request).user_id, data=data.validated_data)
+        fleet = onboarding.fleet_apply(applicant_id=require_principal(request).user_id, data=data.validated_data)
         return Response(FleetOutput(fleet).data, status=201)
 
 
@@ -158,7 +159,7 @@ class FleetDetailApi(APIView):
             raise PermissionDenied("only the fleet's managers may change its settings")
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fleet = services.fleet_settings_update(
+        fleet = fleet_settings.fleet_settings_update(
             fleet_id=fleet.id, data=data.validated_data, as_platform_admin=principal.is_platform_admin
         )
         return Response(FleetOutput(fleet).data)
@@ -184,7 +185,7 @@ class FleetTransitionApi(APIView):
         _fleet_for(principal, fleet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fleet = services.fleet_transition(fleet_id=fleet_id, actor_id=principal.user_id, **data.validated_data)
+        fleet = onboarding.fleet_transition(fleet_id=fleet_id, actor_id=principal.user_id, **data.validated_data)
         return Response(FleetOutput(fleet).data)
 
 
@@ -246,7 +247,7 @@ class VehicleOutput(serializers.Serializer):
 
     @extend_schema_field(VehicleDetailsOutput)
     def get_details(self, vehicle) -> dict:
-        return {f: getattr(vehicle, f) for f in services.TYPE_FIELDS[vehicle.TYPE]}
+        return {f: getattr(vehicle, f) for f in vehicles.TYPE_FIELDS[vehicle.TYPE]}
 
 
 class VehicleFields(StrictInputSerializer):
@@ -269,8 +270,8 @@ class VehicleFields(StrictInputSerializer):
 
 
 def _check_type_fields(vehicle_type: VehicleType, data: dict) -> None:
-    foreign = {f for t, fields in services.TYPE_FIELDS.items() if t != vehicle_type for f in fields}
-    own = set(services.TYPE_FIELDS[vehicle_type])
+    foreign = {f for t, fields in vehicles.TYPE_FIELDS.items() if t != vehicle_type for f in fields}
+    own = set(vehicles.TYPE_FIELDS[vehicle_type])
     wrong = sorted((set(data) & foreign) - own)
     if wrong:
         raise serializers.ValidationError({f: [f"Does not apply to a {vehicle_type}."] for f in wrong})
@@ -344,7 +345,7 @@ class VehicleListApi(APIView):
         if not principal.may_act_on_fleet(fleet_id, Role.FLEET_MANAGER):
             raise FleetNotFound("no such fleet")
         _check_type_fields(vehicle_type, values)
-        vehicle = services.vehicle_add(fleet_id=fleet_id, vehicle_type=vehicle_type, data=values)
+        vehicle = vehicles.vehicle_add(fleet_id=fleet_id, vehicle_type=vehicle_type, data=values)
         return Response(VehicleOutput(vehicle).data, status=201)
 
 
@@ -370,7 +371,7 @@ class VehicleDetailApi(APIView):
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _check_type_fields(vehicle.TYPE, {k: v for k, v in data.validated_data.items() if k != "gross_weight_kg"})
-        return Response(VehicleOutput(services.vehicle_update(vehicle_id=vehicle.id, data=data.validated_data)).data)
+        return Response(VehicleOutput(vehicles.vehicle_update(vehicle_id=vehicle.id, data=data.validated_data)).data)
 
 
 class VehicleStatusApi(APIView):
@@ -387,7 +388,7 @@ class VehicleStatusApi(APIView):
         vehicle = _vehicle_for(request, vehicle_id, manage=True)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus(data.validated_data["status"]))
+        vehicles.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus(data.validated_data["status"]))
         return Response(VehicleOutput(Vehicle.objects.get(id=vehicle.id)).data)
 
 
@@ -440,7 +441,7 @@ class VehicleDocumentListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        document = services.vehicle_document_add(
+        document = vehicle_documents.vehicle_document_add(
             vehicle_id=vehicle.id,
             kind=VehicleDocumentKind(values["kind"]),
             expires_on=values["expires_on"],
@@ -502,5 +503,5 @@ class MaintenanceListApi(APIView):
         vehicle = _vehicle_for(request, vehicle_id, manage=True)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        window = services.maintenance_schedule(vehicle_id=vehicle.id, **data.validated_data)
+        window = maintenance.maintenance_schedule(vehicle_id=vehicle.id, **data.validated_data)
         return Response(MaintenanceOutput(window).data, status=201)
