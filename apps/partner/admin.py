@@ -8,9 +8,22 @@ from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
 from apps.partner.models import BackgroundCheck, DriverProfile, DrivingLicence, IdentityDocument, KycDocument
+from apps.partner.selectors import visibility
 from apps.partner.services import compliance, drivers, kyc
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
+
+
+class Visible(FleetScoped):
+    """The rows an admin shows come from the app's visibility selector (`visible(principal=, queryset=)`), the
+    one place partner decides who sees what; pickers elsewhere that point here offer the same rows."""
+
+    visible: staticmethod
+
+    def get_queryset(self, request):
+        base = super(FleetScoped, self).get_queryset(request)  # the admin's own queryset and ordering, unscoped
+        found = principal(request)
+        return base.none() if found is None else self.visible(principal=found, queryset=base)
 
 
 class DocumentInline(admin.TabularInline):
@@ -26,7 +39,8 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(DriverProfile)
-class DriverProfileAdmin(FleetScopedAdmin):
+class DriverProfileAdmin(Visible, FleetScopedAdmin):
+    visible = staticmethod(visibility.drivers_managed)
     list_display = (
         "display_name",
         "fleet_id",
@@ -109,8 +123,8 @@ class ExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ScopedDocuments(FleetScoped):
-    fleet_field = "driver__fleet_id"
+class ScopedDocuments(Visible):
+    visible = staticmethod(visibility.documents_managed)
 
     def has_add_permission(self, request, obj=None):
         return False  # drivers upload from the app

@@ -271,3 +271,19 @@ def test_include_inactive_lists_deactivated_drivers_and_must_be_a_boolean(two_fl
     assert manager.get("/api/v1/partner/drivers/", {"include_inactive": "false"}).json()["count"] == 0
     wrong = manager.get("/api/v1/partner/drivers/", {"include_inactive": "maybe"})
     assert (wrong.status_code, list(wrong.json()["errors"])) == (400, ["include_inactive"])
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "bad"),
+    [
+        ("/api/v1/partner/drivers/", {"fleet_id": "not-a-uuid"}, "fleet_id"),
+        ("/api/v1/partner/drivers/", {"fleet_id": ""}, "fleet_id"),
+        ("/api/v1/partner/drivers/", {"compliance_status": "great"}, "compliance_status"),
+        ("/api/v1/partner/drivers/", {"duty_status": ""}, "duty_status"),
+        ("/api/v1/partner/documents/", {"status": "lost"}, "status"),
+        ("/api/v1/partner/documents/", {"fleet_id": "42"}, "fleet_id"),
+    ],
+)
+def test_list_filters_refuse_bad_values_naming_the_parameter(two_fleets, drivers, path, params, bad):
+    wrong = two_fleets.a.client("fleet_manager").get(path, params)
+    assert (wrong.status_code, list(wrong.json()["errors"])) == (400, [bad])
