@@ -19,9 +19,22 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
+from apps.fleet.selectors import visibility
 from apps.fleet.services import fleet_settings, onboarding, vehicles
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
+
+
+class Visible(FleetScoped):
+    """The rows an admin shows come from the app's visibility selector (`visible(principal=, queryset=)`), the
+    one place fleet decides who sees what; pickers that point here (a vehicle's fleet) offer the same rows."""
+
+    visible: staticmethod
+
+    def get_queryset(self, request):
+        base = super(FleetScoped, self).get_queryset(request)  # the admin's own queryset and ordering, unscoped
+        found = principal(request)
+        return base.none() if found is None else self.visible(principal=found, queryset=base)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -36,8 +49,8 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Fleet)
-class FleetAdmin(FleetScopedAdmin):
-    fleet_field = "id"
+class FleetAdmin(Visible, FleetScopedAdmin):
+    visible = staticmethod(visibility.fleets_managed)
     list_display = ("name", "legal_name", "status", "country", "currency", "auto_dispatch", "created_at")
     list_filter = ("status", "country", "auto_dispatch")
     search_fields = ("name", "legal_name", "tax_id")
@@ -123,9 +136,10 @@ def _expiry_state(expires_on):
     return f"expires in {days} days" if days <= 30 else "valid"
 
 
-class VehicleChildAdmin(FleetScoped, PolymorphicChildModelAdmin):
+class VehicleChildAdmin(Visible, PolymorphicChildModelAdmin):
     """Each type's add and change pages; `fleet` offers only the user's fleets (FleetAdmin's rows)."""
 
+    visible = staticmethod(visibility.vehicles_managed)
     base_model = Vehicle
     inlines = [DocumentInline, MaintenanceInline]
     readonly_fields = ("status", "created_at", "updated_at")
@@ -186,7 +200,8 @@ class ExpiringDocumentsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAdmin):
+class VehicleAdmin(LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin):
+    visible = staticmethod(visibility.vehicles_managed)
     base_model = Vehicle
     child_models = (Bike, Car, Van, Truck)
     list_display = ("registration", "vehicle_kind", "make", "model", "fleet", "status", "next_document_expiry")
@@ -233,8 +248,8 @@ class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAd
 
 
 @admin.register(VehicleDocument)
-class VehicleDocumentAdmin(FleetScopedAdmin):
-    fleet_field = "vehicle__fleet_id"
+class VehicleDocumentAdmin(Visible, FleetScopedAdmin):
+    visible = staticmethod(visibility.vehicle_documents_managed)
     list_display = ("vehicle", "kind", "number", "expires_on", "state")
     list_filter = ("kind", ("expires_on", admin.DateFieldListFilter))
     search_fields = ("vehicle__registration", "number")

@@ -146,3 +146,21 @@ def test_managers_change_settings_but_not_commission(two_fleets):
     assert dispatcher.status_code == 403
     admin = client_for(two_fleets.platform_admin).patch(f"{FLEETS}{fleet.id}/", {"commission_bps": 1000}, format="json")
     assert admin.status_code == 200 and admin.json()["commission_bps"] == 1000
+
+
+def test_the_fleet_list_filters_by_status_and_name_and_refuses_bad_values(two_fleets):
+    active_fleet(fleet_id=two_fleets.a.fleet_id, name="Alpha Kurier", legal_name="Alpha Kurier GmbH")
+    admin = client_for(two_fleets.platform_admin)
+    onboarding.fleet_apply(applicant_id=applicant(), data={**FLEET_DATA, "name": "Beta", "legal_name": "Beta KG"})
+
+    def names(**params):
+        response = admin.get(FLEETS, params)
+        assert response.status_code == 200, response.json()
+        return sorted(f["name"] for f in response.json()["results"])
+
+    assert names(status="applied") == ["Beta"]
+    assert names(search="kurier gmbh") == ["Alpha Kurier"]
+    assert names(search="beta kg") == ["Beta"]
+    for params in ({"status": "bogus"}, {"status": ""}):
+        wrong = admin.get(FLEETS, params)
+        assert (wrong.status_code, list(wrong.json()["errors"])) == (400, ["status"])

@@ -278,3 +278,38 @@ def test_a_platform_admin_adding_to_a_fleet_that_does_not_exist_gets_404(two_fle
         format="json",
     )
     assert (response.status_code, response.json()["code"]) == (404, "fleet.not_found")
+
+
+def test_the_vehicle_list_filters_by_its_parameters(manager, fleet_a):
+    vehicle(fleet_a, registration="B-VAN 1")
+    truck = vehicle(fleet_a, vehicle_type=VehicleType.TRUCK, registration="B-TRK 1", papers=False, make="MAN")
+    vehicles.vehicle_status_change(vehicle_id=truck.id, status=VehicleStatus.IN_MAINTENANCE)
+
+    def registrations(**params):
+        response = manager.get(VEHICLES, params)
+        assert response.status_code == 200, response.json()
+        return sorted(v["registration"] for v in response.json()["results"])
+
+    assert registrations() == registrations(fleet_id=str(fleet_a.id)) == ["BTRK1", "BVAN1"]
+    assert registrations(type="truck") == registrations(status="in_maintenance") == ["BTRK1"]
+    assert registrations(search="man") == ["BTRK1"]
+    assert registrations(search="VAN 1") == registrations(search="ford") == ["BVAN1"]
+    assert registrations(documents_expiring_within=400) == ["BVAN1"]
+    assert registrations(documents_expiring_within=30) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "bad"),
+    [
+        ({"fleet_id": "not-a-uuid"}, "fleet_id"),
+        ({"status": ""}, "status"),
+        ({"type": "boat"}, "type"),
+        ({"documents_expiring_within": "-1"}, "documents_expiring_within"),
+        ({"documents_expiring_within": "1.5"}, "documents_expiring_within"),
+        ({"documents_expiring_within": "3651"}, "documents_expiring_within"),
+        ({"documents_expiring_within": ""}, "documents_expiring_within"),
+    ],
+)
+def test_vehicle_list_filters_refuse_bad_values_naming_the_parameter(manager, params, bad):
+    wrong = manager.get(VEHICLES, params)
+    assert (wrong.status_code, list(wrong.json()["errors"])) == (400, [bad])
