@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.fleet import integrations
 from apps.fleet.contracts import InvalidFleetData
 from apps.fleet.models import Fleet
-from apps.fleet.services._shared import validate
+from apps.fleet.services._shared import invalid
+from logitrack.db.services import model_update
 
 FLEET_SETTINGS = (
     "name",
@@ -42,12 +44,11 @@ def fleet_settings_update(*, fleet_id: uuid.UUID, data: dict[str, Any], as_platf
         raise InvalidFleetData(
             "only a platform admin may change these", extra={"errors": {f: ["Not editable by you."] for f in refused}}
         )
-    changed = [f for f in allowed if f in data and getattr(fleet, f) != data[f]]
-    for field in changed:
-        setattr(fleet, field, data[field])
-    if changed:
-        validate(fleet)
-        fleet.save(update_fields=[*changed, "updated_at"])
-    if "name" in changed:
+    renamed = "name" in data and data["name"] != fleet.name
+    try:  # uniqueness is left to the database
+        model_update(instance=fleet, fields=allowed, data=data, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise invalid(exc) from None
+    if renamed:
         integrations.fleet_name_tell(fleet_id=fleet.id, name=fleet.name)
     return fleet

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.fleet import domain
@@ -22,7 +23,8 @@ from apps.fleet.contracts import (
 )
 from apps.fleet.events import VehicleAddedV1, VehicleStatusChangedV1
 from apps.fleet.models import VEHICLE_MODELS, Fleet, Vehicle
-from apps.fleet.services._shared import validate
+from apps.fleet.services._shared import invalid, validate
+from logitrack.db.services import model_update
 from logitrack.outbox.api import publish
 
 VEHICLE_FIELDS = ("make", "model", "year", "capacity_kg", "capacity_volume_m3", "seats", "parcels")
@@ -89,12 +91,17 @@ def vehicle_update(*, vehicle_id: uuid.UUID, data: dict[str, Any]) -> Vehicle:
         raise InvalidFleetData(
             "these fields cannot be changed", extra={"errors": {f: ["Not editable."] for f in refused}}
         )
-    changed = [f for f in fields if f in data and getattr(vehicle, f) != data[f]]
-    for field in changed:
-        setattr(vehicle, field, data[field])
-    if changed:
-        validate(vehicle, exclude=["fleet"])
-        vehicle.save()
+    try:  # uniqueness is left to the database
+        model_update(
+            instance=vehicle,
+            fields=fields,
+            data=data,
+            exclude=["fleet"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        raise invalid(exc) from None
     return vehicle
 
 

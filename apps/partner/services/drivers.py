@@ -16,6 +16,7 @@ from apps.partner.services._shared import driver_locked, invalid
 from apps.partner.services.compliance import compliance_recompute
 from apps.partner.services.duty import duty_force_off
 from logitrack import files, images
+from logitrack.db.services import model_update
 from logitrack.outbox.api import publish
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -56,15 +57,12 @@ def driver_profile_update(*, driver_id: uuid.UUID, data: dict[str, Any]) -> Driv
         raise InvalidPartnerData(
             "these fields cannot be changed here", extra={"errors": {f: ["Not editable."] for f in refused}}
         )
-    changed = [f for f in PROFILE_FIELDS if f in data and getattr(driver, f) != data[f]]
-    for field in changed:
-        setattr(driver, field, data[field])
-    if changed:
-        try:
-            driver.full_clean(validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            raise invalid(exc) from None
-        driver.save(update_fields=[*changed, "updated_at"])
+    try:
+        model_update(
+            instance=driver, fields=PROFILE_FIELDS, data=data, validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        raise invalid(exc) from None
     return driver
 
 
