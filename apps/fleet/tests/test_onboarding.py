@@ -5,7 +5,7 @@ import pytest
 from apps.fleet.contracts import FleetStatus, IllegalFleetTransition
 from apps.fleet.events import FleetActivatedV1, FleetSuspendedV1
 from apps.fleet.services import onboarding
-from apps.fleet.tests.factories import FLEET_DATA, active_fleet, applicant
+from apps.fleet.tests.factories import FLEET_DATA, FleetFactory, applicant
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_illegal_transitions_are_409_and_change_nothing(two_fleets, path, action
 
 
 def test_suspension_and_closing_publish_and_reinstating_reactivates(captured_events):
-    fleet = active_fleet()
+    fleet = FleetFactory()
     with captured_events() as events:
         onboarding.fleet_transition(fleet_id=fleet.id, action="suspend", actor_id=None, reason="unpaid invoices")
         onboarding.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
@@ -134,7 +134,7 @@ def test_bad_applications_are_400_and_create_nothing(user_client, change, field)
 
 
 def test_managers_change_settings_but_not_commission(two_fleets):
-    fleet = active_fleet(fleet_id=two_fleets.a.fleet_id)
+    fleet = FleetFactory(id=two_fleets.a.fleet_id)
     manager = two_fleets.a.client("fleet_manager")
     ok = manager.patch(f"{FLEETS}{fleet.id}/", {"auto_dispatch": True, "default_service_minutes": 8}, format="json")
     assert ok.status_code == 200 and ok.json()["auto_dispatch"] is True
@@ -149,7 +149,7 @@ def test_managers_change_settings_but_not_commission(two_fleets):
 
 
 def test_the_fleet_list_filters_by_status_and_name_and_refuses_bad_values(two_fleets):
-    active_fleet(fleet_id=two_fleets.a.fleet_id, name="Alpha Kurier", legal_name="Alpha Kurier GmbH")
+    FleetFactory(id=two_fleets.a.fleet_id, name="Alpha Kurier", legal_name="Alpha Kurier GmbH")
     admin = client_for(two_fleets.platform_admin)
     onboarding.fleet_apply(applicant_id=applicant(), data={**FLEET_DATA, "name": "Beta", "legal_name": "Beta KG"})
 
