@@ -2,8 +2,10 @@
 goes through a service so events are published and rules hold."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
@@ -29,7 +31,7 @@ class Visible(FleetScoped):
     """The rows an admin shows come from the app's visibility selector (`visible(principal=, queryset=)`), the
     one place fleet decides who sees what; pickers that point here (a vehicle's fleet) offer the same rows."""
 
-    visible: staticmethod
+    visible: Callable[..., QuerySet]  # a visibility selector, set with staticmethod(...)
 
     def get_queryset(self, request):
         base = super(FleetScoped, self).get_queryset(request)  # the admin's own queryset and ordering, unscoped

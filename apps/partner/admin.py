@@ -2,8 +2,10 @@
 and reject go through the review service."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
@@ -18,7 +20,7 @@ class Visible(FleetScoped):
     """The rows an admin shows come from the app's visibility selector (`visible(principal=, queryset=)`), the
     one place partner decides who sees what; pickers elsewhere that point here offer the same rows."""
 
-    visible: staticmethod
+    visible: Callable[..., QuerySet]  # a visibility selector, set with staticmethod(...)
 
     def get_queryset(self, request):
         base = super(FleetScoped, self).get_queryset(request)  # the admin's own queryset and ordering, unscoped

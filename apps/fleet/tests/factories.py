@@ -42,7 +42,7 @@ def applicant() -> uuid.UUID:
     )
 
 
-class FleetFactory(factory.django.DjangoModelFactory):
+class FleetFactory(factory.django.DjangoModelFactory[Fleet]):
     """An active fleet through onboarding (apply, start review, activate: the applicant becomes its manager).
     Given an `id` (a tenant of the isolation kit, whose memberships exist already) the row is written directly
     with that id, and identity is told its name as activation does."""
@@ -77,7 +77,7 @@ class FleetFactory(factory.django.DjangoModelFactory):
         return fleet
 
 
-class VehicleDocumentFactory(factory.django.DjangoModelFactory):
+class VehicleDocumentFactory(factory.django.DjangoModelFactory[VehicleDocument]):
     """A vehicle document (registration by default) valid for a year, without a scan."""
 
     class Meta:
@@ -92,7 +92,7 @@ class VehicleDocumentFactory(factory.django.DjangoModelFactory):
         return vehicle_documents.vehicle_document_add(vehicle_id=vehicle.id, **kwargs)
 
 
-class VehicleFactory(factory.django.DjangoModelFactory):
+class VehicleFactory(factory.django.DjangoModelFactory[Vehicle]):
     """A vehicle of `vehicle_type` (a van by default; a truck gets its gross weight) added to `fleet`, with valid
     registration and insurance papers unless `papers=False`."""
 
@@ -127,10 +127,10 @@ def active_fleet(*, fleet_id: uuid.UUID | None = None, applicant_id: uuid.UUID |
     given = {"id": fleet_id} if fleet_id is not None else {}
     if applicant_id is not None:
         given["applicant_id"] = applicant_id
-    return FleetFactory(**given, **overrides)
+    return FleetFactory.create(**given, **overrides)
 
 
 def vehicle(fleet: Fleet, *, vehicle_type=VehicleType.VAN, registration=None, papers=True, **data) -> Vehicle:
     """`VehicleFactory` as a function: a vehicle of `fleet`, with papers unless `papers=False`."""
     given = {"registration": registration} if registration else {}
-    return VehicleFactory(fleet=fleet, vehicle_type=vehicle_type, papers=papers, **given, **data)
+    return VehicleFactory.create(fleet=fleet, vehicle_type=vehicle_type, papers=papers, **given, **data)

@@ -48,7 +48,7 @@ def document_data(doc_type: KycDocumentType, *, expires_in_days: int = 365) -> d
     }[doc_type]
 
 
-class DriverProfileFactory(factory.django.DjangoModelFactory):
+class DriverProfileFactory(factory.django.DjangoModelFactory[DriverProfile]):
     """A driver profile as onboarding makes it when identity grants someone the driver role in a fleet."""
 
     class Meta:
@@ -63,7 +63,7 @@ class DriverProfileFactory(factory.django.DjangoModelFactory):
         return drivers.driver_onboard(**kwargs)
 
 
-class KycDocumentFactory(factory.django.DjangoModelFactory):
+class KycDocumentFactory(factory.django.DjangoModelFactory[KycDocument]):
     """A submitted KYC document of `doc_type` (a driving licence by default) valid for `expires_in_days`;
     `approved=True` has it approved as well (the returned row is the submission)."""
 
@@ -91,7 +91,9 @@ class KycDocumentFactory(factory.django.DjangoModelFactory):
 
 def submit_all(driver: DriverProfile, *, expires_in_days: int = 365) -> list:
     """One submitted document of every type for `driver`."""
-    return [KycDocumentFactory(driver=driver, doc_type=t, expires_in_days=expires_in_days) for t in KycDocumentType]
+    return [
+        KycDocumentFactory.create(driver=driver, doc_type=t, expires_in_days=expires_in_days) for t in KycDocumentType
+    ]
 
 
 def make_compliant(driver: DriverProfile, *, expires_in_days: int = 365) -> DriverProfile:
