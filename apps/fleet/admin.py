@@ -2,12 +2,13 @@
 goes through a service so events are published and rules hold."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
-from apps.fleet import services
 from apps.fleet.contracts import VehicleStatus
 from apps.fleet.models import (
     Bike,
@@ -20,8 +21,22 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
+from apps.fleet.selectors import visibility
+from apps.fleet.services import fleet_settings, onboarding, vehicles
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
+
+
+class Visible(FleetScoped):
+    """The rows an admin shows come from the app's visibility selector (`visible(principal=, queryset=)`), the
+    one place fleet decides who sees what; pickers that point here (a vehicle's fleet) offer the same rows."""
+
+    visible: Callable[..., QuerySet]  # a visibility selector, set with staticmethod(...)
+
+    def get_queryset(self, request):
+        base = super(FleetScoped, self).get_queryset(request)  # the admin's own queryset and ordering, unscoped
+        found = principal(request)
+        return base.none() if found is None else self.visible(principal=found, queryset=base)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -36,8 +51,8 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Fleet)
-class FleetAdmin(FleetScopedAdmin):
-    fleet_field = "id"
+class FleetAdmin(Visible, FleetScopedAdmin):
+    visible = staticmethod(visibility.fleets_managed)
     list_display = ("name", "legal_name", "status", "country", "currency", "auto_dispatch", "created_at")
     list_filter = ("status", "country", "auto_dispatch")
     search_fields = ("name", "legal_name", "tax_id")
@@ -47,7 +62,7 @@ class FleetAdmin(FleetScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        return fields if request.user.is_superuser else (*fields, *services.ADMIN_ONLY_SETTINGS)
+        return fields if request.user.is_superuser else (*fields, *fleet_settings.ADMIN_ONLY_SETTINGS)
 
     def has_add_permission(self, request):
         return False  # fleets apply over the API; platform admins review them here
@@ -62,7 +77,7 @@ class FleetAdmin(FleetScopedAdmin):
     def save_model(self, request, obj, form, change):
         found = principal(request)
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
-        services.fleet_settings_update(
+        fleet_settings.fleet_settings_update(
             fleet_id=obj.id, data=data, as_platform_admin=found is not None and found.is_platform_admin
         )
 
@@ -73,7 +88,7 @@ class FleetAdmin(FleetScopedAdmin):
             request,
             queryset,
             done_message=action.replace("_", " "),
-            fn=lambda f: services.fleet_transition(
+            fn=lambda f: onboarding.fleet_transition(
                 fleet_id=f.id, action=action, actor_id=actor.user_id if actor else None, reason="admin"
             ),
         )
@@ -123,9 +138,10 @@ def _expiry_state(expires_on):
     return f"expires in {days} days" if days <= 30 else "valid"
 
 
-class VehicleChildAdmin(FleetScoped, PolymorphicChildModelAdmin):
+class VehicleChildAdmin(Visible, PolymorphicChildModelAdmin):
     """Each type's add and change pages; `fleet` offers only the user's fleets (FleetAdmin's rows)."""
 
+    visible = staticmethod(visibility.vehicles_managed)
     base_model = Vehicle
     inlines = [DocumentInline, MaintenanceInline]
     readonly_fields = ("status", "created_at", "updated_at")
@@ -141,10 +157,10 @@ class VehicleChildAdmin(FleetScoped, PolymorphicChildModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
         if change:
-            services.vehicle_update(vehicle_id=obj.id, data=data)
+            vehicles.vehicle_update(vehicle_id=obj.id, data=data)
             return
         fleet = data.pop("fleet")
-        created = services.vehicle_add(fleet_id=fleet.id, vehicle_type=self.model.TYPE, data=data)
+        created = vehicles.vehicle_add(fleet_id=fleet.id, vehicle_type=self.model.TYPE, data=data)
         obj.pk = created.pk
 
 
@@ -186,7 +202,8 @@ class ExpiringDocumentsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAdmin):
+class VehicleAdmin(LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin):
+    visible = staticmethod(visibility.vehicles_managed)
     base_model = Vehicle
     child_models = (Bike, Car, Van, Truck)
     list_display = ("registration", "vehicle_kind", "make", "model", "fleet", "status", "next_document_expiry")
@@ -216,7 +233,7 @@ class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAd
             request,
             queryset,
             done_message=f"set {status}",
-            fn=lambda v: services.vehicle_status_change(vehicle_id=v.id, status=status),
+            fn=lambda v: vehicles.vehicle_status_change(vehicle_id=v.id, status=status),
         )
 
     @admin.action(description="Mark active")
@@ -233,8 +250,8 @@ class VehicleAdmin(LookUpBeforeDelegating, FleetScoped, PolymorphicParentModelAd
 
 
 @admin.register(VehicleDocument)
-class VehicleDocumentAdmin(FleetScopedAdmin):
-    fleet_field = "vehicle__fleet_id"
+class VehicleDocumentAdmin(Visible, FleetScopedAdmin):
+    visible = staticmethod(visibility.vehicle_documents_managed)
     list_display = ("vehicle", "kind", "number", "expires_on", "state")
     list_filter = ("kind", ("expires_on", admin.DateFieldListFilter))
     search_fields = ("vehicle__registration", "number")

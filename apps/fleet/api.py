@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.fleet import selectors as _selectors
 from apps.fleet.contracts import (
     Capacity,
     FleetNotFound,
@@ -21,6 +20,7 @@ from apps.fleet.contracts import (
 )
 from apps.fleet.models import Fleet as _Fleet
 from apps.fleet.models import Vehicle as _Vehicle
+from apps.fleet.selectors import vehicles as _vehicles
 
 
 def fleet_get(*, fleet_id: uuid.UUID) -> FleetRef:
@@ -52,7 +52,7 @@ def vehicle_get(*, vehicle_id: uuid.UUID) -> VehicleRef:
 def vehicles_assignable(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime) -> list[VehicleRef]:
     """Vehicles that may work the whole window: active, not in maintenance, papers valid to its end."""
     return [
-        _vehicle_ref(v) for v in _selectors.vehicles_assignable(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)
+        _vehicle_ref(v) for v in _vehicles.vehicles_assignable(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)
     ]
 
 

@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from apps.fleet import services
+from apps.fleet.services import vehicle_documents
 
 
 @shared_task(name="fleet.check_documents", ignore_result=True)
 def check_documents() -> None:
-    services.vehicle_documents_check()
+    vehicle_documents.vehicle_documents_check()

@@ -2,15 +2,30 @@
 and reject go through the review service."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
-from apps.partner import services
 from apps.partner.models import BackgroundCheck, DriverProfile, DrivingLicence, IdentityDocument, KycDocument
+from apps.partner.selectors import visibility
+from apps.partner.services import compliance, drivers, kyc
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.http.principal import principal
+
+
+class Visible(FleetScoped):
+    """The rows an admin shows come from the app's visibility selector (`visible(principal=, queryset=)`), the
+    one place partner decides who sees what; pickers elsewhere that point here offer the same rows."""
+
+    visible: Callable[..., QuerySet]  # a visibility selector, set with staticmethod(...)
+
+    def get_queryset(self, request):
+        base = super(FleetScoped, self).get_queryset(request)  # the admin's own queryset and ordering, unscoped
+        found = principal(request)
+        return base.none() if found is None else self.visible(principal=found, queryset=base)
 
 
 class DocumentInline(admin.TabularInline):
@@ -26,7 +41,8 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(DriverProfile)
-class DriverProfileAdmin(FleetScopedAdmin):
+class DriverProfileAdmin(Visible, FleetScopedAdmin):
+    visible = staticmethod(visibility.drivers_managed)
     list_display = (
         "display_name",
         "fleet_id",
@@ -73,8 +89,8 @@ class DriverProfileAdmin(FleetScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.PROFILE_FIELDS}
-        services.driver_profile_update(driver_id=obj.id, data=data)
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in drivers.PROFILE_FIELDS}
+        drivers.driver_profile_update(driver_id=obj.id, data=data)
 
     @admin.action(description="Suspend the selected drivers")
     def suspend(self, request, queryset):
@@ -83,13 +99,13 @@ class DriverProfileAdmin(FleetScopedAdmin):
             request,
             queryset,
             done_message="suspended",
-            fn=lambda d: services.driver_suspend(driver_id=d.id, reason="suspended in admin"),
+            fn=lambda d: compliance.driver_suspend(driver_id=d.id, reason="suspended in admin"),
         )
 
     @admin.action(description="Reinstate the selected drivers")
     def reinstate(self, request, queryset):
         apply_each(
-            self, request, queryset, done_message="reinstated", fn=lambda d: services.driver_reinstate(driver_id=d.id)
+            self, request, queryset, done_message="reinstated", fn=lambda d: compliance.driver_reinstate(driver_id=d.id)
         )
 
 
@@ -109,8 +125,8 @@ class ExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ScopedDocuments(FleetScoped):
-    fleet_field = "driver__fleet_id"
+class ScopedDocuments(Visible):
+    visible = staticmethod(visibility.documents_managed)
 
     def has_add_permission(self, request, obj=None):
         return False  # drivers upload from the app
@@ -175,7 +191,7 @@ class KycDocumentAdmin(LookUpBeforeDelegating, ScopedDocuments, PolymorphicParen
             request,
             queryset,
             done_message="approved" if approve else "rejected",
-            fn=lambda d: services.kyc_document_review(
+            fn=lambda d: kyc.kyc_document_review(
                 document_id=d.id, approve=approve, reviewer_id=reviewer.user_id if reviewer else None, reason=reason
             ),
         )

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.partner import selectors as _selectors
 from apps.partner.contracts import ComplianceStatus, DriverNotFound, DriverRef, DutyStatus, Eligibility
 from apps.partner.models import DriverProfile as _DriverProfile
+from apps.partner.selectors import availability as _availability
+from apps.partner.selectors import drivers as _drivers
+from apps.partner.selectors import visibility as _visibility
 
 
 def driver_get(*, driver_id: uuid.UUID) -> DriverRef:
@@ -23,7 +25,7 @@ def driver_get(*, driver_id: uuid.UUID) -> DriverRef:
 def driver_for_user(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
     """The active driver profile of a user in a fleet (from a driver-app request's principal).
     Without `fleet_id` the user must drive for exactly one fleet (else AmbiguousDriver)."""
-    return _ref(_selectors.driver_for_user(user_id=user_id, fleet_id=fleet_id))
+    return _ref(_visibility.driver_for_user(user_id=user_id, fleet_id=fleet_id))
 
 
 def drivers_get(*, driver_ids: list[uuid.UUID]) -> list[DriverRef]:
@@ -47,7 +49,7 @@ def drivers_eligibility(
     """One answer per requested id, in the order asked."""
     found = {d.id: d for d in _DriverProfile.objects.filter(id__in=driver_ids)}
     return [
-        _selectors.eligibility(found[i], licence_class=licence_class, require_on_duty=require_on_duty)
+        _drivers.eligibility(found[i], licence_class=licence_class, require_on_duty=require_on_duty)
         if i in found
         else Eligibility(driver_id=i, eligible=False, reasons=("unknown_driver",))
         for i in driver_ids
@@ -56,7 +58,7 @@ def drivers_eligibility(
 
 def drivers_available(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime) -> list[DriverRef]:
     """Compliant drivers of the fleet whose weekly availability and exceptions cover the window."""
-    return [_ref(d) for d in _selectors.drivers_available(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)]
+    return [_ref(d) for d in _availability.drivers_available(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)]
 
 
 def _ref(driver: _DriverProfile) -> DriverRef:

@@ -1,7 +1,8 @@
 """Reactions of the partner context to identity's events: drivers appear, leave and are erased."""
 
 from apps.identity.events import MembershipGrantedV1, MembershipRevokedV1, UserErasedV1
-from apps.partner import integrations, services
+from apps.partner import integrations
+from apps.partner.services import drivers, erasure
 from logitrack.bus import subscriber
 
 
@@ -10,7 +11,7 @@ def onboard_driver(event: MembershipGrantedV1) -> None:
     if event.role != "driver":
         return
     person = integrations.person_get(user_id=event.user_id)
-    services.driver_onboard(
+    drivers.driver_onboard(
         user_id=event.user_id,
         fleet_id=event.fleet_id,
         display_name=person.display_name if person else "",
@@ -21,9 +22,9 @@ def onboard_driver(event: MembershipGrantedV1) -> None:
 @subscriber(MembershipRevokedV1, name="partner.offboard_driver")
 def offboard_driver(event: MembershipRevokedV1) -> None:
     if event.role == "driver":
-        services.driver_offboard(user_id=event.user_id, fleet_id=event.fleet_id)
+        drivers.driver_offboard(user_id=event.user_id, fleet_id=event.fleet_id)
 
 
 @subscriber(UserErasedV1, name="partner.anonymise_driver")
 def anonymise_driver(event: UserErasedV1) -> None:
-    services.driver_anonymise(user_id=event.user_id)
+    erasure.driver_anonymise(user_id=event.user_id)

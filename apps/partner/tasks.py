@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from apps.partner import services
+from apps.partner.services import expiry
 
 
 @shared_task(name="partner.expire_documents", ignore_result=True)
 def expire_documents() -> None:
-    services.documents_expire()
+    expiry.documents_expire()

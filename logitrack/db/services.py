@@ -11,11 +11,11 @@ edit, turning `ValidationError` into its own `ApplicationError`, publishing even
         refused = sorted(set(data) - set(FLEET_SETTINGS))
         if refused:
             raise InvalidFleetData(...)
-        fleet, changed = model_update(instance=fleet, fields=FLEET_SETTINGS, data=data, validate=_validate)
+        fleet, changed = model_update(instance=fleet, fields=FLEET_SETTINGS, data=data, validate_unique=False)
         ...
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import models
@@ -23,31 +23,29 @@ from django.db import models
 M = TypeVar("M", bound=models.Model)
 
 
-def _full_clean(instance: models.Model) -> None:
-    instance.full_clean()
-
-
 def model_update(
     *,
     instance: M,
     fields: Iterable[str],
     data: Mapping[str, Any],
-    validate: Callable[[M], None] = _full_clean,
+    exclude: Iterable[str] | None = None,
+    validate_unique: bool = True,
+    validate_constraints: bool = True,
 ) -> tuple[M, list[str]]:
     """Set the `fields` present in `data` whose value differs, validate, and save only those columns.
 
     - Keys of `data` that are not in `fields` are ignored (refuse them in the service first if a caller
       must not send them). A field in `data` with the value it already has is not a change.
     - When nothing changed, nothing is validated or saved (no query is made).
-    - Otherwise `validate(instance)` runs after the new values are set — `instance.full_clean()` unless
-      the service passes its own (for example one that excludes fields or raises the app's error) — and
-      then `instance.save(update_fields=...)` writes the changed columns, plus `updated_at` when the model
-      has that field (so `auto_now` still moves).
+    - Otherwise `Model.full_clean` runs after the new values are set, given `exclude`, `validate_unique` and
+      `validate_constraints` as they are (a service that leaves uniqueness to the database and answers its
+      IntegrityError turns them off); its ValidationError reaches the caller, which says it in its own
+      context's terms. Then `instance.save(update_fields=...)` writes the changed columns, plus `updated_at`
+      when the model has that field (so `auto_now` still moves).
     - Returns the instance and the names of the changed fields, in the order of `fields` (an empty list,
-      which is falsy, when nothing changed), so a caller can act on what changed:
-      `if "name" in changed: ...`.
+      which is falsy, when nothing changed), so a caller can act on what changed: `if "name" in changed: ...`.
 
-    If `validate` raises, the instance keeps the new values in memory and nothing is saved; let the error
+    If validation fails, the instance keeps the new values in memory and nothing is saved; let the error
     roll back the service's transaction. Call it inside that transaction, on a row it locked
     (`select_for_update`) if concurrent writers are possible. Only concrete fields (not many-to-many) can
     be updated this way.
@@ -57,7 +55,11 @@ def model_update(
         return instance, []
     for name in changed:
         setattr(instance, name, data[name])
-    validate(instance)
+    instance.full_clean(
+        exclude=list(exclude) if exclude is not None else None,
+        validate_unique=validate_unique,
+        validate_constraints=validate_constraints,
+    )
     concrete = {field.name for field in instance._meta.concrete_fields}
     update_fields = [*changed, "updated_at"] if "updated_at" in concrete and "updated_at" not in changed else changed
     instance.save(update_fields=update_fields)

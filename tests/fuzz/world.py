@@ -12,8 +12,8 @@ from collections import defaultdict
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.identity.models import Membership, User
-from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile, KycDocument
+from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import make_compliant
 from apps.trips.tests.factories import shift_under_way
 from logitrack.testing.events import relay_and_deliver
@@ -49,7 +49,7 @@ def build() -> FuzzWorld:
     van = vehicle(fleet, registration="B-FZ 1", capacity_kg=800)
     relay_and_deliver()  # driver profiles from the memberships
     driver = make_compliant(DriverProfile.objects.get(user_id=fleets.a.users["driver"].id, fleet_id=fleet.id))
-    partner_services.duty_set(driver_id=driver.id, on_duty=True)
+    partner_duty.duty_set(driver_id=driver.id, on_duty=True)
     shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     relay_and_deliver()
 

@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.dispatch.models import PositionPing
-from apps.partner import services as partner_services
+from apps.partner.services import duty as partner_duty
 from config.asgi import application
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from logitrack.testing.realtime import admitted_or_closed
@@ -134,7 +134,7 @@ def test_pings_are_acked_stored_once_and_reach_only_the_own_fleets_screens(dispa
 
 def test_a_driver_off_duty_cannot_place_themselves_on_the_map(dispatch_world, live_store, relay_and_deliver):
     crew = dispatch_world.crews[1]
-    partner_services.duty_set(driver_id=crew.driver.id, on_duty=False)
+    partner_duty.duty_set(driver_id=crew.driver.id, on_duty=False)
     relay_and_deliver()
 
     async def scenario():
@@ -143,7 +143,7 @@ def test_a_driver_off_duty_cannot_place_themselves_on_the_map(dispatch_world, li
         await driver.send_json_to({"type": "ping", **ping(52.5, 13.4)})
         assert (await next_of(driver, "error"))["code"] == "dispatch.not_on_duty"
         # going on duty reaches the open socket at once (partner's event), no reconnect or wait needed
-        await database_sync_to_async(partner_services.duty_set)(driver_id=crew.driver.id, on_duty=True)
+        await database_sync_to_async(partner_duty.duty_set)(driver_id=crew.driver.id, on_duty=True)
         await database_sync_to_async(relay_and_deliver)()
         assert (await next_of(driver, "duty"))["on_duty"] is True
         await driver.send_json_to({"type": "ping", **ping(52.5, 13.4)})

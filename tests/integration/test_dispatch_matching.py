@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.dispatch import matching
 from apps.dispatch.models import DispatchAttempt
 from apps.fleet.models import Fleet
-from apps.partner import services as partner_services
+from apps.partner.services import duty as partner_duty
 from apps.trips import api as trips_api
 from apps.trips import services as trip_services
 from apps.trips.models import Offer, Shift, Trip
@@ -55,7 +55,7 @@ def test_the_nearest_eligible_available_driver_comes_first(dispatch_world, relay
     assert [c.driver_id for c in ranked] == [middle.driver.id, far.driver.id, near.driver.id]
     assert ranked[0].distance_m < ranked[1].distance_m and ranked[0].travel_s < ranked[1].travel_s
 
-    partner_services.duty_set(driver_id=middle.driver.id, on_duty=False)  # off duty: not eligible
+    partner_duty.duty_set(driver_id=middle.driver.id, on_duty=False)  # off duty: not eligible
     busy = book(world)
     trip_services.trip_assign(trip_id=busy, shift_id=far.shift_id, actor_id=None)  # no pooling: busy
     relay_and_deliver()

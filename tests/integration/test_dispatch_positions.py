@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.dispatch.models import PositionPing
-from apps.partner import services as partner_services
+from apps.partner.services import duty as partner_duty
 from tests.support.dispatch_world import ping
 from tests.support.isolation import assert_hidden
 
@@ -83,7 +83,7 @@ def test_only_the_driver_on_duty_reports_for_themselves(dispatch_world, live_sto
     assert (spoof.status_code, spoof.json()["code"]) == (403, "dispatch.not_your_driver")
     dispatcher = dispatch_world.fleets.a.client("dispatcher")
     assert upload(dispatcher, [ping(52.5, 13.4)]).status_code == 403
-    partner_services.duty_set(driver_id=crew.driver.id, on_duty=False)
+    partner_duty.duty_set(driver_id=crew.driver.id, on_duty=False)
     off = upload(crew.client(), [ping(52.5, 13.4)])
     assert (off.status_code, off.json()["code"]) == (409, "dispatch.not_on_duty")
     assert not PositionPing.objects.exists() and live_store.fleet(dispatch_world.fleet_id) == []

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from apps.fleet.tests.factories import active_fleet
-from apps.partner import api, services
+from apps.partner import api
 from apps.partner.contracts import ComplianceStatus
 from apps.partner.models import DriverProfile
+from apps.partner.services import availability as partner_availability
 from apps.partner.tests.factories import make_compliant
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def test_available_drivers_for_a_window_are_the_compliant_ones_whose_hours_cover
     active_fleet(fleet_id=two_fleets.a.fleet_id, time_zone="Europe/Berlin")
     driver_a, _ = drivers
     monday = dt.date(2030, 1, 7)
-    services.availability_replace(driver_id=driver_a.id, windows=[(0, dt.time(8), dt.time(16))])
+    partner_availability.availability_replace(driver_id=driver_a.id, windows=[(0, dt.time(8), dt.time(16))])
     berlin = dt.timezone(dt.timedelta(hours=1))
     inside = (dt.datetime.combine(monday, dt.time(9), berlin), dt.datetime.combine(monday, dt.time(12), berlin))
 

@@ -8,7 +8,7 @@ from django.db import connection
 
 from apps.dispatch.models import PositionPing
 from apps.identity.services import erasure as identity_erasure
-from apps.partner import services as partner_services
+from apps.partner.services import duty as partner_duty
 from apps.trips.models import ProofOfDelivery, Trip, TripEvent
 from logitrack import files
 from tests.integration.test_trip_flow import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401
@@ -72,7 +72,7 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
         assert step(driver_app, on_board, action, version, lat=52.5310, lng=13.3847).status_code == 200
     waiting = book(customer, fleet.id, stops=stops).json()["id"]  # nobody has it yet
 
-    partner_services.duty_set(driver_id=driver.id, on_duty=True)
+    partner_duty.duty_set(driver_id=driver.id, on_duty=True)
     uploaded = driver_app.post("/api/v1/dispatch/positions/", {"pings": [ping(52.52, 13.40)]}, format="json")
     assert uploaded.status_code == 200, uploaded.json()
     relay_and_deliver()

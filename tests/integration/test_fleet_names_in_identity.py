@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from apps.fleet import services
+from apps.fleet.services import fleet_settings
 from apps.fleet.tests.factories import active_fleet
 from apps.identity.models import FleetName
 from apps.identity.selectors import fleet_names
@@ -23,7 +23,7 @@ def test_activation_tells_identity_the_fleets_name():
 
 def test_a_rename_is_told_to_identity_and_the_invitation_form_shows_it(make_user):
     fleet = active_fleet(name="Echo Express")
-    services.fleet_settings_update(fleet_id=fleet.id, data={"name": "Echo Express Ltd"})
+    fleet_settings.fleet_settings_update(fleet_id=fleet.id, data={"name": "Echo Express Ltd"})
     assert FleetName.objects.get(fleet_id=fleet.id).name == "Echo Express Ltd"
 
     admin = Client()

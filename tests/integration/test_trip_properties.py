@@ -18,8 +18,8 @@ from hypothesis.stateful import (
 )
 
 from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
+from apps.partner.services import drivers as partner_drivers
 from apps.partner.tests.factories import make_compliant
 from apps.trips import domain, services
 from apps.trips.contracts import IllegalTransition, InvalidTrip, StaleVersion, StopKind, StopStatus, TripStatus
@@ -37,7 +37,7 @@ class TripMachine(RuleBasedStateMachine):
         self.fleet = fleet
         van = vehicle(fleet, registration=f"P{uuid.uuid4().hex[:6]}", capacity_kg=500)
         user_id = uuid.uuid4()
-        driver = partner_services.driver_onboard(user_id=user_id, fleet_id=fleet.id, display_name="Prop Driver")
+        driver = partner_drivers.driver_onboard(user_id=user_id, fleet_id=fleet.id, display_name="Prop Driver")
         self.driver = make_compliant(DriverProfile.objects.get(id=driver.id))
         now = timezone.now()
         self.shift = services.shift_plan(

@@ -14,8 +14,8 @@ from apps.fleet.tests.factories import vehicle
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
 from apps.identity.services import memberships as identity_memberships
-from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
+from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import make_compliant
 from apps.trips import api as trips_api
 from apps.trips.contracts import VehicleTypeMismatch
@@ -43,7 +43,7 @@ def crew_with(world, relay_and_deliver, vehicle_type: VehicleType, name: str) ->
     identity_memberships.membership_grant(user_id=user.id, fleet_id=fleet.id, role=FleetRole.DRIVER, granted_by_id=None)
     relay_and_deliver()  # the driver profile
     driver = make_compliant(DriverProfile.objects.get(user_id=user.id, fleet_id=fleet.id))  # licence B and C1
-    partner_services.duty_set(driver_id=driver.id, on_duty=True)
+    partner_duty.duty_set(driver_id=driver.id, on_duty=True)
     ride = vehicle(fleet, vehicle_type=vehicle_type, **VEHICLES[vehicle_type])
     shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=ride.id)
     relay_and_deliver()

@@ -14,8 +14,8 @@ from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.identity.contracts import FleetRole
 from apps.identity.models import User
 from apps.identity.services import memberships as identity_memberships
-from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
+from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import make_compliant
 from apps.trips.tests.factories import shift_under_way
 from tests.support.isolation import TwoFleets, client_for
@@ -56,7 +56,7 @@ def live_store(settings):
 
 def _crew(fleet, user: User, registration: str) -> Crew:
     driver = make_compliant(DriverProfile.objects.get(user_id=user.id, fleet_id=fleet.id))
-    partner_services.duty_set(driver_id=driver.id, on_duty=True)
+    partner_duty.duty_set(driver_id=driver.id, on_duty=True)
     van = vehicle(fleet, registration=registration, capacity_kg=800)
     shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     driver.refresh_from_db()

@@ -27,15 +27,18 @@ from apps.billing.models import Invoice, Payout, Quote, TopUp
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.dispatch import services as dispatch_services
 from apps.dispatch.models import RoutePlan, RoutingJob
-from apps.fleet import services as fleet_services
 from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
+from apps.fleet.services import maintenance as fleet_maintenance
+from apps.fleet.services import vehicle_documents as fleet_vehicle_documents
 from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
 from apps.identity.services import invitations as identity_invitations
-from apps.partner import services as partner_services
 from apps.partner.models import AvailabilityException, DriverProfile, KycDocument
+from apps.partner.services import availability as partner_availability
+from apps.partner.services import drivers as partner_drivers
+from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import JPEG, make_compliant, pdf
 from apps.trips import services as trip_services
 from apps.trips.contracts import StopKind
@@ -229,21 +232,21 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     )
     now = timezone.now()
     van = vehicle(fleet, registration=f"{name[:2].upper()}-ISO 1", capacity_kg=800)
-    document = fleet_services.vehicle_document_add(
+    document = fleet_vehicle_documents.vehicle_document_add(
         vehicle_id=van.id,
         kind=VehicleDocumentKind.INSPECTION,
         expires_on=timezone.localdate() + dt.timedelta(days=200),
         upload=pdf(),
     )
-    maintenance = fleet_services.maintenance_schedule(
+    maintenance = fleet_maintenance.maintenance_schedule(
         vehicle_id=van.id, starts_at=now + dt.timedelta(days=3), ends_at=now + dt.timedelta(days=3, hours=2)
     )
 
     driver_user = tenant.users[FleetRole.DRIVER]
     driver = make_compliant(DriverProfile.objects.get(user_id=driver_user.id, fleet_id=fleet.id))
-    partner_services.duty_set(driver_id=driver.id, on_duty=True)
-    partner_services.driver_photo_set(driver_id=driver.id, upload=SimpleUploadedFile("me.jpg", JPEG))
-    exception = partner_services.availability_exception_add(
+    partner_duty.duty_set(driver_id=driver.id, on_duty=True)
+    partner_drivers.driver_photo_set(driver_id=driver.id, upload=SimpleUploadedFile("me.jpg", JPEG))
+    exception = partner_availability.availability_exception_add(
         driver_id=driver.id, date=timezone.localdate() + dt.timedelta(days=9), available=False, starts=None, ends=None
     )
     shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.fleet.models import MaintenanceWindow, VehicleDocument
-from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.fleet.tests.factories import FleetFactory, VehicleFactory
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
 pytestmark = pytest.mark.django_db
@@ -11,16 +11,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(two_fleets):
-    fleet_a = active_fleet(fleet_id=two_fleets.a.fleet_id, name="Alpha")
-    fleet_b = active_fleet(fleet_id=two_fleets.b.fleet_id, name="Bravo")
-    van_a, van_b = vehicle(fleet_a, registration="AAA1"), vehicle(fleet_b, registration="BBB1")
+    fleet_a = FleetFactory(id=two_fleets.a.fleet_id, name="Alpha")
+    fleet_b = FleetFactory(id=two_fleets.b.fleet_id, name="Bravo")
+    van_a, van_b = (
+        VehicleFactory(fleet=fleet_a, registration="AAA1"),
+        VehicleFactory(fleet=fleet_b, registration="BBB1"),
+    )
     import datetime as dt
 
     from django.utils import timezone
 
-    from apps.fleet import services
+    from apps.fleet.services import maintenance
 
-    services.maintenance_schedule(
+    maintenance.maintenance_schedule(
         vehicle_id=van_b.id, starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(hours=1)
     )
     return two_fleets, fleet_a, fleet_b, van_a, van_b

@@ -7,26 +7,26 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from apps.fleet import services
 from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.events import VehicleDocumentExpiredV1, VehicleDocumentExpiringV1
 from apps.fleet.models import Vehicle
-from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.fleet.services import vehicle_documents
+from apps.fleet.tests.factories import FleetFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_expiry_check_warns_once_ahead_and_reports_expiry_once(captured_events):
-    fleet = active_fleet()
-    van = vehicle(fleet, papers=False)
+    fleet = FleetFactory()
+    van = VehicleFactory(fleet=fleet, papers=False)
     today = timezone.localdate()
-    soon = services.vehicle_document_add(
+    soon = vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.INSURANCE, expires_on=today + dt.timedelta(days=10)
     )
-    gone = services.vehicle_document_add(
+    gone = vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.INSPECTION, expires_on=today - dt.timedelta(days=1)
     )
-    services.vehicle_document_add(
+    vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.REGISTRATION, expires_on=today + dt.timedelta(days=200)
     )
 
@@ -42,7 +42,7 @@ def test_expiry_check_warns_once_ahead_and_reports_expiry_once(captured_events):
     assert second == []
     later = today + dt.timedelta(days=11)
     with captured_events() as after_lapse:
-        services.vehicle_documents_check(today=later, warn_days=30)
+        vehicle_documents.vehicle_documents_check(today=later, warn_days=30)
     assert [(type(e), e.document_id) for e in after_lapse] == [(VehicleDocumentExpiredV1, soon.id)]
 
 
@@ -56,7 +56,7 @@ def write(tmp_path, body):
 
 
 def test_csv_import_reports_bad_rows_by_line_and_imports_the_good_ones(tmp_path, capsys):
-    fleet = active_fleet()
+    fleet = FleetFactory()
     path = write(
         tmp_path,
         "van,B-IM 1,Ford,Transit,2022,1200,,true\n"
@@ -80,7 +80,7 @@ def test_csv_import_reports_bad_rows_by_line_and_imports_the_good_ones(tmp_path,
 
 
 def test_csv_dry_run_checks_everything_and_imports_nothing(tmp_path, capsys):
-    fleet = active_fleet()
+    fleet = FleetFactory()
     path = write(tmp_path, "van,B-DR 1,Ford,Transit,2022,1200,,\nvan,B-DR 1,Ford,Transit,2022,1200,,\n")
     with pytest.raises(CommandError):
         call_command("fleet_import_vehicles", path, "--fleet", str(fleet.id), "--dry-run")
@@ -89,7 +89,7 @@ def test_csv_dry_run_checks_everything_and_imports_nothing(tmp_path, capsys):
 
 
 def test_csv_import_refuses_a_file_without_the_needed_columns(tmp_path):
-    fleet = active_fleet()
+    fleet = FleetFactory()
     path = tmp_path / "bad.csv"
     path.write_text("registration,make\nX,Y\n")
     with pytest.raises(CommandError, match="lacks column"):

@@ -2,10 +2,10 @@
 
 import pytest
 
-from apps.fleet import services
 from apps.fleet.contracts import FleetStatus, IllegalFleetTransition
 from apps.fleet.events import FleetActivatedV1, FleetSuspendedV1
-from apps.fleet.tests.factories import FLEET_DATA, active_fleet, applicant
+from apps.fleet.services import onboarding
+from apps.fleet.tests.factories import FLEET_DATA, FleetFactory, applicant
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +73,9 @@ def test_an_operator_who_registers_to_apply_holds_no_customer_role(api_client, t
     ],
 )
 def test_illegal_transitions_are_409_and_change_nothing(two_fleets, path, action):
-    fleet = services.fleet_apply(applicant_id=applicant(), data=FLEET_DATA)
+    fleet = onboarding.fleet_apply(applicant_id=applicant(), data=FLEET_DATA)
     for step in path:
-        services.fleet_transition(fleet_id=fleet.id, action=step, actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action=step, actor_id=None)
     fleet.refresh_from_db()
     before = fleet.status
 
@@ -90,20 +90,20 @@ def test_illegal_transitions_are_409_and_change_nothing(two_fleets, path, action
 
 
 def test_suspension_and_closing_publish_and_reinstating_reactivates(captured_events):
-    fleet = active_fleet()
+    fleet = FleetFactory()
     with captured_events() as events:
-        services.fleet_transition(fleet_id=fleet.id, action="suspend", actor_id=None, reason="unpaid invoices")
-        services.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
-        services.fleet_transition(fleet_id=fleet.id, action="close", actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action="suspend", actor_id=None, reason="unpaid invoices")
+        onboarding.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action="close", actor_id=None)
     assert [type(e) for e in events] == [FleetSuspendedV1, FleetActivatedV1, FleetSuspendedV1]
     assert events[0].reason == "unpaid invoices" and not events[0].closed
     assert events[1].reinstated and events[2].closed
     with pytest.raises(IllegalFleetTransition):
-        services.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
+        onboarding.fleet_transition(fleet_id=fleet.id, action="reinstate", actor_id=None)
 
 
 def test_only_platform_admins_decide_onboarding(two_fleets):
-    fleet = services.fleet_apply(applicant_id=two_fleets.a.users["fleet_manager"].id, data=FLEET_DATA)
+    fleet = onboarding.fleet_apply(applicant_id=two_fleets.a.users["fleet_manager"].id, data=FLEET_DATA)
     manager = two_fleets.a.client("fleet_manager")
     response = manager.post(f"{FLEETS}{fleet.id}/transitions/", {"action": "start_review"}, format="json")
     assert response.status_code == 403
@@ -134,7 +134,7 @@ def test_bad_applications_are_400_and_create_nothing(user_client, change, field)
 
 
 def test_managers_change_settings_but_not_commission(two_fleets):
-    fleet = active_fleet(fleet_id=two_fleets.a.fleet_id)
+    fleet = FleetFactory(id=two_fleets.a.fleet_id)
     manager = two_fleets.a.client("fleet_manager")
     ok = manager.patch(f"{FLEETS}{fleet.id}/", {"auto_dispatch": True, "default_service_minutes": 8}, format="json")
     assert ok.status_code == 200 and ok.json()["auto_dispatch"] is True
@@ -146,3 +146,21 @@ def test_managers_change_settings_but_not_commission(two_fleets):
     assert dispatcher.status_code == 403
     admin = client_for(two_fleets.platform_admin).patch(f"{FLEETS}{fleet.id}/", {"commission_bps": 1000}, format="json")
     assert admin.status_code == 200 and admin.json()["commission_bps"] == 1000
+
+
+def test_the_fleet_list_filters_by_status_and_name_and_refuses_bad_values(two_fleets):
+    FleetFactory(id=two_fleets.a.fleet_id, name="Alpha Kurier", legal_name="Alpha Kurier GmbH")
+    admin = client_for(two_fleets.platform_admin)
+    onboarding.fleet_apply(applicant_id=applicant(), data={**FLEET_DATA, "name": "Beta", "legal_name": "Beta KG"})
+
+    def names(**params):
+        response = admin.get(FLEETS, params)
+        assert response.status_code == 200, response.json()
+        return sorted(f["name"] for f in response.json()["results"])
+
+    assert names(status="applied") == ["Beta"]
+    assert names(search="kurier gmbh") == ["Alpha Kurier"]
+    assert names(search="beta kg") == ["Beta"]
+    for params in ({"status": "bogus"}, {"status": ""}):
+        wrong = admin.get(FLEETS, params)
+        assert (wrong.status_code, list(wrong.json()["errors"])) == (400, ["status"])

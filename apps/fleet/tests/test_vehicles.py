@@ -6,11 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.fleet import api, services
+from apps.fleet import api
 from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.fleet.events import VehicleAddedV1, VehicleStatusChangedV1
 from apps.fleet.models import Truck, Vehicle, VehicleDocument
-from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.fleet.services import maintenance, onboarding, vehicle_documents, vehicles
+from apps.fleet.tests.factories import FleetFactory, VehicleFactory
 from logitrack.testing import images as testing_images
 from logitrack.testing.downloads import assert_honours_accept
 
@@ -22,7 +23,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture
 def fleet_a(two_fleets):
-    return active_fleet(fleet_id=two_fleets.a.fleet_id)
+    return FleetFactory(id=two_fleets.a.fleet_id)
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_registration_is_unique_per_country_whatever_its_spelling(manager, fleet
 
 
 def test_status_changes_follow_the_rules(manager, fleet_a, captured_events):
-    van = vehicle(fleet_a)
+    van = VehicleFactory(fleet=fleet_a)
     url = f"{VEHICLES}{van.id}/status/"
     with captured_events() as events:
         assert manager.post(url, {"status": "in_maintenance"}, format="json").json()["status"] == "in_maintenance"
@@ -136,7 +137,7 @@ def test_status_changes_follow_the_rules(manager, fleet_a, captured_events):
 
 
 def test_dispatchers_see_vehicles_but_cannot_change_them(two_fleets, fleet_a):
-    van = vehicle(fleet_a)
+    van = VehicleFactory(fleet=fleet_a)
     dispatcher = two_fleets.a.client("dispatcher")
     assert dispatcher.get(f"{VEHICLES}{van.id}/").status_code == 200
     assert dispatcher.patch(f"{VEHICLES}{van.id}/", {"make": "VW"}, format="json").status_code == 404
@@ -150,7 +151,7 @@ def upload(manager, van, content, name, **fields):
 
 
 def test_documents_are_uploaded_privately_and_downloaded_by_managers(manager, fleet_a, two_fleets, settings):
-    van = vehicle(fleet_a, papers=False)
+    van = VehicleFactory(fleet=fleet_a, papers=False)
     response = upload(manager, van, PDF, "policy.pdf", number="POL-1")
     assert response.status_code == 201, response.json()
     doc = VehicleDocument.objects.get(id=response.json()["id"])
@@ -181,7 +182,7 @@ def test_documents_are_uploaded_privately_and_downloaded_by_managers(manager, fl
     ],
 )
 def test_uploads_are_checked_by_content_not_by_name(manager, fleet_a, content, name, code):
-    van = vehicle(fleet_a, papers=False)
+    van = VehicleFactory(fleet=fleet_a, papers=False)
     response = upload(manager, van, content, name)
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == code
@@ -189,14 +190,14 @@ def test_uploads_are_checked_by_content_not_by_name(manager, fleet_a, content, n
 
 
 def test_too_large_uploads_are_refused(manager, fleet_a, monkeypatch):
-    monkeypatch.setattr(services, "DOCUMENT_MAX_BYTES", 1000)
-    van = vehicle(fleet_a, papers=False)
+    monkeypatch.setattr(vehicle_documents, "DOCUMENT_MAX_BYTES", 1000)
+    van = VehicleFactory(fleet=fleet_a, papers=False)
     response = upload(manager, van, PDF + b"0" * 2000, "big.pdf")
     assert (response.status_code, response.json()["code"]) == (400, "upload.too_large")
 
 
 def test_a_document_that_expires_before_issue_is_refused(manager, fleet_a):
-    van = vehicle(fleet_a, papers=False)
+    van = VehicleFactory(fleet=fleet_a, papers=False)
     response = manager.post(
         f"{VEHICLES}{van.id}/documents/",
         {"kind": "inspection", "issued_on": "2026-05-01", "expires_on": "2026-01-01"},
@@ -206,7 +207,7 @@ def test_a_document_that_expires_before_issue_is_refused(manager, fleet_a):
 
 
 def test_maintenance_windows_cannot_overlap(manager, fleet_a):
-    van = vehicle(fleet_a)
+    van = VehicleFactory(fleet=fleet_a)
     url = f"{VEHICLES}{van.id}/maintenance/"
     first = {"starts_at": "2030-03-01T08:00:00Z", "ends_at": "2030-03-01T12:00:00Z", "reason": "brakes"}
     assert manager.post(url, first, format="json").status_code == 201
@@ -222,21 +223,21 @@ def test_maintenance_windows_cannot_overlap(manager, fleet_a):
 def test_assignable_vehicles_exclude_maintenance_expired_papers_and_inactive(fleet_a):
     start = timezone.now() + dt.timedelta(days=1)
     end = start + dt.timedelta(hours=8)
-    ok = vehicle(fleet_a, registration="OK1")
-    in_shop = vehicle(fleet_a, registration="SHOP1")
-    services.maintenance_schedule(
+    ok = VehicleFactory(fleet=fleet_a, registration="OK1")
+    in_shop = VehicleFactory(fleet=fleet_a, registration="SHOP1")
+    maintenance.maintenance_schedule(
         vehicle_id=in_shop.id, starts_at=start + dt.timedelta(hours=2), ends_at=end + dt.timedelta(hours=1)
     )
-    no_papers = vehicle(fleet_a, registration="NOPAP", papers=False)
-    lapsing = vehicle(fleet_a, registration="LAPS1", papers=False)
-    services.vehicle_document_add(
+    no_papers = VehicleFactory(fleet=fleet_a, registration="NOPAP", papers=False)
+    lapsing = VehicleFactory(fleet=fleet_a, registration="LAPS1", papers=False)
+    vehicle_documents.vehicle_document_add(
         vehicle_id=lapsing.id, kind=VehicleDocumentKind.REGISTRATION, expires_on=start.date() + dt.timedelta(days=30)
     )
-    services.vehicle_document_add(
+    vehicle_documents.vehicle_document_add(
         vehicle_id=lapsing.id, kind=VehicleDocumentKind.INSURANCE, expires_on=timezone.localdate()
     )
-    retired = vehicle(fleet_a, registration="OLD1")
-    services.vehicle_status_change(vehicle_id=retired.id, status=VehicleStatus.RETIRED)
+    retired = VehicleFactory(fleet=fleet_a, registration="OLD1")
+    vehicles.vehicle_status_change(vehicle_id=retired.id, status=VehicleStatus.RETIRED)
 
     found = api.vehicles_assignable(fleet_id=fleet_a.id, starts_at=start, ends_at=end)
 
@@ -246,14 +247,14 @@ def test_assignable_vehicles_exclude_maintenance_expired_papers_and_inactive(fle
 
 
 def test_a_suspended_fleet_has_nothing_assignable(fleet_a):
-    vehicle(fleet_a)
-    services.fleet_transition(fleet_id=fleet_a.id, action="suspend", actor_id=None)
+    VehicleFactory(fleet=fleet_a)
+    onboarding.fleet_transition(fleet_id=fleet_a.id, action="suspend", actor_id=None)
     now = timezone.now()
     assert api.vehicles_assignable(fleet_id=fleet_a.id, starts_at=now, ends_at=now + dt.timedelta(hours=1)) == []
 
 
 def test_public_api_returns_contracts(fleet_a):
-    truck = vehicle(fleet_a, vehicle_type=VehicleType.TRUCK, registration="TRK1", licence_class="CE")
+    truck = VehicleFactory(fleet=fleet_a, vehicle_type=VehicleType.TRUCK, registration="TRK1", licence_class="CE")
     ref = api.vehicles_get(vehicle_ids=[truck.id])[0]
     assert ref.type is VehicleType.TRUCK and ref.required_licence_class == "CE"
     assert isinstance(Truck.objects.get(id=truck.id), Truck)
@@ -277,3 +278,40 @@ def test_a_platform_admin_adding_to_a_fleet_that_does_not_exist_gets_404(two_fle
         format="json",
     )
     assert (response.status_code, response.json()["code"]) == (404, "fleet.not_found")
+
+
+def test_the_vehicle_list_filters_by_its_parameters(manager, fleet_a):
+    VehicleFactory(fleet=fleet_a, registration="B-VAN 1")
+    truck = VehicleFactory(
+        fleet=fleet_a, vehicle_type=VehicleType.TRUCK, registration="B-TRK 1", papers=False, make="MAN"
+    )
+    vehicles.vehicle_status_change(vehicle_id=truck.id, status=VehicleStatus.IN_MAINTENANCE)
+
+    def registrations(**params):
+        response = manager.get(VEHICLES, params)
+        assert response.status_code == 200, response.json()
+        return sorted(v["registration"] for v in response.json()["results"])
+
+    assert registrations() == registrations(fleet_id=str(fleet_a.id)) == ["BTRK1", "BVAN1"]
+    assert registrations(type="truck") == registrations(status="in_maintenance") == ["BTRK1"]
+    assert registrations(search="man") == ["BTRK1"]
+    assert registrations(search="VAN 1") == registrations(search="ford") == ["BVAN1"]
+    assert registrations(documents_expiring_within=400) == ["BVAN1"]
+    assert registrations(documents_expiring_within=30) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "bad"),
+    [
+        ({"fleet_id": "not-a-uuid"}, "fleet_id"),
+        ({"status": ""}, "status"),
+        ({"type": "boat"}, "type"),
+        ({"documents_expiring_within": "-1"}, "documents_expiring_within"),
+        ({"documents_expiring_within": "1.5"}, "documents_expiring_within"),
+        ({"documents_expiring_within": "3651"}, "documents_expiring_within"),
+        ({"documents_expiring_within": ""}, "documents_expiring_within"),
+    ],
+)
+def test_vehicle_list_filters_refuse_bad_values_naming_the_parameter(manager, params, bad):
+    wrong = manager.get(VEHICLES, params)
+    assert (wrong.status_code, list(wrong.json()["errors"])) == (400, [bad])

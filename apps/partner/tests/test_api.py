@@ -8,8 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from apps.partner import api, services
+from apps.partner import api
 from apps.partner.models import DriverProfile, KycDocument
+from apps.partner.services import compliance as partner_compliance
+from apps.partner.services import kyc as partner_kyc
 from apps.partner.tests.factories import JPEG, PDF, make_compliant
 from logitrack import files
 from logitrack.testing import images as testing_images
@@ -92,7 +94,7 @@ def test_bad_uploads_are_refused_and_store_nothing(two_fleets, drivers, name, co
 
 
 def test_too_large_uploads_are_refused(two_fleets, drivers, monkeypatch):
-    monkeypatch.setattr(services, "DOCUMENT_MAX_BYTES", 100)
+    monkeypatch.setattr(partner_kyc, "DOCUMENT_MAX_BYTES", 100)
     response = upload(two_fleets.a.client("driver"), file=SimpleUploadedFile("big.pdf", PDF + b"0" * 500))
     assert (response.status_code, response.json()["code"]) == (400, "upload.too_large")
 
@@ -150,7 +152,7 @@ def test_rejecting_without_a_reason_is_400(two_fleets, drivers):
 def test_drivers_only_ever_see_their_own_documents(two_fleets, drivers):
     _, driver_b = drivers
     upload(two_fleets.a.client("driver"))
-    services.kyc_document_submit(
+    partner_kyc.kyc_document_submit(
         driver_id=driver_b.id,
         doc_type="driving_licence",
         data={"number": "X", "classes": "B", "issued_on": dt.date(2015, 1, 1), "expires_on": dt.date(2031, 1, 1)},
@@ -226,7 +228,7 @@ def test_eligibility_gives_every_reason_and_answers_in_order(two_fleets, drivers
     assert answers[2].reasons == ("licence_class_C_missing",)  # holds B and C1
     assert api.driver_eligibility(driver_id=driver_a.id, licence_class="C1").eligible
     assert api.driver_eligibility(driver_id=driver_a.id, require_on_duty=True).reasons == ("off_duty",)
-    services.driver_suspend(driver_id=driver_a.id, reason="check")
+    partner_compliance.driver_suspend(driver_id=driver_a.id, reason="check")
     assert api.driver_eligibility(driver_id=driver_a.id).reasons[0] == "compliance_suspended"
 
 
@@ -269,3 +271,19 @@ def test_include_inactive_lists_deactivated_drivers_and_must_be_a_boolean(two_fl
     assert manager.get("/api/v1/partner/drivers/", {"include_inactive": "false"}).json()["count"] == 0
     wrong = manager.get("/api/v1/partner/drivers/", {"include_inactive": "maybe"})
     assert (wrong.status_code, list(wrong.json()["errors"])) == (400, ["include_inactive"])
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "bad"),
+    [
+        ("/api/v1/partner/drivers/", {"fleet_id": "not-a-uuid"}, "fleet_id"),
+        ("/api/v1/partner/drivers/", {"fleet_id": ""}, "fleet_id"),
+        ("/api/v1/partner/drivers/", {"compliance_status": "great"}, "compliance_status"),
+        ("/api/v1/partner/drivers/", {"duty_status": ""}, "duty_status"),
+        ("/api/v1/partner/documents/", {"status": "lost"}, "status"),
+        ("/api/v1/partner/documents/", {"fleet_id": "42"}, "fleet_id"),
+    ],
+)
+def test_list_filters_refuse_bad_values_naming_the_parameter(two_fleets, drivers, path, params, bad):
+    wrong = two_fleets.a.client("fleet_manager").get(path, params)
+    assert (wrong.status_code, list(wrong.json()["errors"])) == (400, [bad])

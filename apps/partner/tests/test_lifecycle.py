@@ -8,10 +8,11 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.partner import services
 from apps.partner.contracts import ComplianceStatus, DutyStatus, IllegalReview, KycDocumentType, KycStatus, NotCompliant
 from apps.partner.events import ComplianceChangedV1, DriverOnboardedV1, DutyStatusChangedV1
 from apps.partner.models import DriverProfile, KycDocument
+from apps.partner.services import compliance, duty, expiry, kyc
+from apps.partner.services import drivers as driver_services
 from apps.partner.tests.factories import document_data, make_compliant, pdf, submit_all
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_revoking_the_role_deactivates_the_profile_and_takes_the_driver_off_duty
 ):
     driver_a, _ = drivers
     make_compliant(driver_a)
-    services.duty_set(driver_id=driver_a.id, on_duty=True)
+    duty.duty_set(driver_id=driver_a.id, on_duty=True)
     membership = two_fleets.a.users["driver"].memberships.get()
 
     revoked = two_fleets.a.client("fleet_manager").delete(f"/api/v1/identity/memberships/{membership.id}/")
@@ -52,7 +53,7 @@ def test_revoking_the_role_deactivates_the_profile_and_takes_the_driver_off_duty
 
 def test_erasure_removes_personal_data_and_files(two_fleets, drivers, relay_and_deliver):
     driver_a, _ = drivers
-    services.driver_profile_update(
+    driver_services.driver_profile_update(
         driver_id=driver_a.id, data={"phone": "+4915112345678", "emergency_contact_name": "Mum"}
     )
     documents = submit_all(driver_a)
@@ -78,11 +79,11 @@ def test_documents_make_a_driver_compliant_and_every_change_is_published(drivers
     with captured_events() as events:
         documents = submit_all(driver_a)
         for document in documents[:2]:
-            services.kyc_document_review(document_id=document.id, approve=True, reviewer_id=None)
+            kyc.kyc_document_review(document_id=document.id, approve=True, reviewer_id=None)
         driver_a.refresh_from_db()
         assert driver_a.compliance_status == ComplianceStatus.PENDING
         assert driver_a.compliance_reasons == ["background_check_awaiting"]
-        services.kyc_document_review(document_id=documents[2].id, approve=True, reviewer_id=None)
+        kyc.kyc_document_review(document_id=documents[2].id, approve=True, reviewer_id=None)
 
     driver_a.refresh_from_db()
     assert driver_a.compliance_status == ComplianceStatus.COMPLIANT and driver_a.licence_classes == "B,C1"
@@ -96,37 +97,37 @@ def test_a_rejection_needs_a_reason_and_a_review_happens_once(drivers):
     from apps.partner.contracts import InvalidPartnerData
 
     with pytest.raises(InvalidPartnerData):
-        services.kyc_document_review(document_id=licence.id, approve=False, reviewer_id=None, reason=" ")
-    services.kyc_document_review(document_id=licence.id, approve=False, reviewer_id=None, reason="photo page missing")
+        kyc.kyc_document_review(document_id=licence.id, approve=False, reviewer_id=None, reason=" ")
+    kyc.kyc_document_review(document_id=licence.id, approve=False, reviewer_id=None, reason="photo page missing")
     driver_a.refresh_from_db()
     assert driver_a.compliance_status == ComplianceStatus.NON_COMPLIANT
     assert "driving_licence_rejected" in driver_a.compliance_reasons
     with pytest.raises(IllegalReview):
-        services.kyc_document_review(document_id=licence.id, approve=True, reviewer_id=None)
+        kyc.kyc_document_review(document_id=licence.id, approve=True, reviewer_id=None)
 
 
 def test_only_compliant_drivers_go_on_duty(drivers, captured_events):
     driver_a, _ = drivers
     with pytest.raises(NotCompliant):
-        services.duty_set(driver_id=driver_a.id, on_duty=True)
+        duty.duty_set(driver_id=driver_a.id, on_duty=True)
     make_compliant(driver_a)
     with captured_events() as events:
-        services.duty_set(driver_id=driver_a.id, on_duty=True)
-        services.duty_set(driver_id=driver_a.id, on_duty=True)  # no change, no event
+        duty.duty_set(driver_id=driver_a.id, on_duty=True)
+        duty.duty_set(driver_id=driver_a.id, on_duty=True)  # no change, no event
     assert [(type(e), e.duty_status) for e in events] == [(DutyStatusChangedV1, DutyStatus.ON_DUTY)]
 
 
 def test_suspension_forces_off_duty_and_reinstating_restores_compliance(drivers, captured_events):
     driver_a, _ = drivers
     make_compliant(driver_a)
-    services.duty_set(driver_id=driver_a.id, on_duty=True)
+    duty.duty_set(driver_id=driver_a.id, on_duty=True)
     with captured_events() as events:
-        services.driver_suspend(driver_id=driver_a.id, reason="complaint under investigation")
+        compliance.driver_suspend(driver_id=driver_a.id, reason="complaint under investigation")
     driver_a.refresh_from_db()
     assert (driver_a.compliance_status, driver_a.duty_status) == (ComplianceStatus.SUSPENDED, DutyStatus.OFF_DUTY)
     forced = [e for e in events if isinstance(e, DutyStatusChangedV1)]
     assert len(forced) == 1 and forced[0].forced
-    services.driver_reinstate(driver_id=driver_a.id)
+    compliance.driver_reinstate(driver_id=driver_a.id)
     driver_a.refresh_from_db()
     assert driver_a.compliance_status == ComplianceStatus.COMPLIANT and driver_a.duty_status == DutyStatus.OFF_DUTY
 
@@ -136,7 +137,7 @@ def test_the_daily_job_expires_documents_and_warns_once(
 ):
     driver_a, _ = drivers
     make_compliant(driver_a, expires_in_days=10)
-    services.duty_set(driver_id=driver_a.id, on_duty=True)
+    duty.duty_set(driver_id=driver_a.id, on_duty=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("partner_expire_documents", "--warn-days", "14")
@@ -145,7 +146,7 @@ def test_the_daily_job_expires_documents_and_warns_once(
     assert "expires in 10 days" in mailoutbox[0].subject
 
     with captured_events() as events:
-        expired, _ = services.documents_expire(today=timezone.localdate() + dt.timedelta(days=11))
+        expired, _ = expiry.documents_expire(today=timezone.localdate() + dt.timedelta(days=11))
     assert expired == 3
     driver_a.refresh_from_db()
     assert driver_a.compliance_status == ComplianceStatus.NON_COMPLIANT and driver_a.duty_status == DutyStatus.OFF_DUTY
@@ -162,7 +163,7 @@ def test_documents_expiring_already_are_refused(drivers):
         "expires_on": timezone.localdate() - dt.timedelta(days=1),
     }
     with pytest.raises(InvalidPartnerData):
-        services.kyc_document_submit(
+        kyc.kyc_document_submit(
             driver_id=driver_a.id, doc_type=KycDocumentType.IDENTITY_DOCUMENT, data=data, upload=pdf()
         )
     assert KycDocument.objects.count() == 0

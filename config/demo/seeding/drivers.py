@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from apps.fleet.contracts import VehicleType
 from apps.partner import api as partner_api
-from apps.partner import services as partner
 from apps.partner.contracts import KycDocumentType
+from apps.partner.services import compliance as partner_compliance
+from apps.partner.services import kyc as partner_kyc
 from config.demo.plans import DRIVER_KINDS, FleetPlan
 from config.demo.scans import scan_pdf
 from config.demo.seeding import people, shifts
@@ -76,15 +77,15 @@ def papers(seeding: Seeding, driver_id: uuid.UUID, kind: str, reviewer_id: uuid.
         if kind == "pending_missing" and doc_type is KycDocumentType.BACKGROUND_CHECK:
             continue
         upload = SimpleUploadedFile(f"{doc_type}.pdf", scan_pdf(), content_type="application/pdf")
-        document = partner.kyc_document_submit(driver_id=driver_id, doc_type=doc_type, data=data, upload=upload)
+        document = partner_kyc.kyc_document_submit(driver_id=driver_id, doc_type=doc_type, data=data, upload=upload)
         if kind == "pending_review" and doc_type is KycDocumentType.IDENTITY_DOCUMENT:
             continue
         rejected = kind == "non_compliant" and doc_type is KycDocumentType.BACKGROUND_CHECK
-        partner.kyc_document_review(
+        partner_kyc.kyc_document_review(
             document_id=document.id,
             approve=not rejected,
             reviewer_id=reviewer_id,
             reason="the certificate is older than the fleet accepts" if rejected else "",
         )
     if kind == "suspended":
-        partner.driver_suspend(driver_id=driver_id, reason="three complaints about parcels left outside")
+        partner_compliance.driver_suspend(driver_id=driver_id, reason="three complaints about parcels left outside")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from apps.fleet import services as fleet
 from apps.fleet.models import Fleet
+from apps.fleet.services import fleet_settings as fleet_fleet_settings
+from apps.fleet.services import onboarding as fleet_onboarding
 from config.demo.plans import FleetPlan
 
 
@@ -18,7 +19,7 @@ def existing(plan: FleetPlan, manager_id: uuid.UUID) -> Fleet | None:
 def fleet_open(plan: FleetPlan, manager_id: uuid.UUID) -> uuid.UUID:
     """Apply for the plan's fleet as its manager, then review and activate it (which makes the manager one)."""
     city = plan.city
-    fleet_row = fleet.fleet_apply(
+    fleet_row = fleet_onboarding.fleet_apply(
         applicant_id=manager_id,
         data={
             "name": plan.name,
@@ -39,9 +40,9 @@ def fleet_open(plan: FleetPlan, manager_id: uuid.UUID) -> uuid.UUID:
         },
     )
     for action in ("start_review", "activate"):
-        fleet.fleet_transition(fleet_id=fleet_row.id, action=action, actor_id=None, reason="demo operator")
+        fleet_onboarding.fleet_transition(fleet_id=fleet_row.id, action=action, actor_id=None, reason="demo operator")
     return fleet_row.id
 
 
 def auto_dispatch_switch_on(fleet_id: uuid.UUID) -> None:
-    fleet.fleet_settings_update(fleet_id=fleet_id, data={"auto_dispatch": True})
+    fleet_fleet_settings.fleet_settings_update(fleet_id=fleet_id, data={"auto_dispatch": True})

@@ -11,7 +11,7 @@ from decimal import Decimal
 from apps.dispatch import services as dispatch
 from apps.dispatch.contracts import Ping
 from apps.fleet.contracts import VehicleType
-from apps.partner import services as partner
+from apps.partner.services import duty as partner_duty
 from apps.trips import services as trips
 from config.demo.cities import along
 from config.demo.plans import FleetPlan
@@ -60,7 +60,7 @@ def shift(
     if later:
         return None
     trips.shift_start(shift_id=planned.id, odometer_km=Decimal(rng.randint(12_000, 140_000)))
-    partner.duty_set(driver_id=driver_id, on_duty=True)
+    partner_duty.duty_set(driver_id=driver_id, on_duty=True)
     return Crew(user_id, driver_id, kind, planned.id, plan.city.address(rng).point)
 
 

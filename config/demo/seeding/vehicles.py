@@ -9,8 +9,9 @@ import uuid
 
 from django.utils import timezone
 
-from apps.fleet import services as fleet
 from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
+from apps.fleet.services import vehicle_documents as fleet_vehicle_documents
+from apps.fleet.services import vehicles as fleet_vehicles
 from config.demo.plans import VEHICLE_DATA, VEHICLE_MIX, FleetPlan
 from config.demo.seeding.context import Seeding
 
@@ -33,24 +34,24 @@ def vehicles(
         data = {**VEHICLE_DATA[kind], "registration": plan.plate(rng, n), "year": rng.randint(2018, 2025)}
         if kind == VehicleType.TRUCK:
             data["licence_class"] = "C"
-        vehicle = fleet.vehicle_add(fleet_id=fleet_id, vehicle_type=kind, data=data)
+        vehicle = fleet_vehicles.vehicle_add(fleet_id=fleet_id, vehicle_type=kind, data=data)
         insurance_days = 20 if n % 9 == 4 else rng.randint(120, 360)  # a few papers to renew soon
-        fleet.vehicle_document_add(
+        fleet_vehicle_documents.vehicle_document_add(
             vehicle_id=vehicle.id,
             kind=VehicleDocumentKind.REGISTRATION,
             expires_on=today + dt.timedelta(days=rng.randint(200, 700)),
             number=f"ZB1-{rng.randint(100000, 999999)}",
         )
-        fleet.vehicle_document_add(
+        fleet_vehicle_documents.vehicle_document_add(
             vehicle_id=vehicle.id,
             kind=VehicleDocumentKind.INSURANCE,
             expires_on=today + dt.timedelta(days=insurance_days),
             number=f"POL-{rng.randint(1000000, 9999999)}",
         )
         if n == len(kinds) - 1:
-            fleet.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.RETIRED)
+            fleet_vehicles.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.RETIRED)
         elif n == len(kinds) - 2:
-            fleet.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.IN_MAINTENANCE)
+            fleet_vehicles.vehicle_status_change(vehicle_id=vehicle.id, status=VehicleStatus.IN_MAINTENANCE)
         else:
             usable[kind].append(vehicle.id)
         seeding.report.counts["vehicles"] += 1

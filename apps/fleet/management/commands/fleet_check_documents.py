@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.fleet import services
+from apps.fleet.services import vehicle_documents
 
 
 class Command(BaseCommand):
@@ -10,5 +10,5 @@ class Command(BaseCommand):
         parser.add_argument("--warn-days", type=int, default=None, help="warn this many days ahead (default: settings)")
 
     def handle(self, *args, warn_days, **options):
-        warned, expired = services.vehicle_documents_check(warn_days=warn_days)
+        warned, expired = vehicle_documents.vehicle_documents_check(warn_days=warn_days)
         self.stdout.write(f"{warned} document(s) expiring soon, {expired} newly expired")

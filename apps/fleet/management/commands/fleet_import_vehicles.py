@@ -3,9 +3,9 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework import serializers
 
-from apps.fleet import services
 from apps.fleet.contracts import VehicleType
 from apps.fleet.models import Fleet
+from apps.fleet.services import vehicles
 from logitrack.csvimport import print_report, read_rows, run_import
 
 COLUMNS = ("type", "registration", "make", "model", "year")
@@ -58,18 +58,18 @@ class Command(BaseCommand):
             values.is_valid(raise_exception=True)
             data = dict(values.validated_data)
             vehicle_type = VehicleType(data.pop("type"))
-            key = services.normalise_registration(data["registration"])
+            key = vehicles.normalise_registration(data["registration"])
             if key in seen:
                 raise serializers.ValidationError({"registration": [f"repeats line {seen[key]} of this file"]})
             allowed = (
-                set(services.VEHICLE_FIELDS)
+                set(vehicles.VEHICLE_FIELDS)
                 | {"registration", "registration_country"}
-                | set(services.TYPE_FIELDS[vehicle_type])
+                | set(vehicles.TYPE_FIELDS[vehicle_type])
             )
             wrong = sorted(set(data) - allowed)
             if wrong:
                 raise serializers.ValidationError({f: [f"does not apply to a {vehicle_type}"] for f in wrong})
-            services.vehicle_add(fleet_id=fleet, vehicle_type=vehicle_type, data=data)
+            vehicles.vehicle_add(fleet_id=fleet, vehicle_type=vehicle_type, data=data)
             seen[key] = line_of[id(row)]
 
         line_of = {id(row): line for line, row in rows}

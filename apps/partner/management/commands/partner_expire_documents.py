@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.partner import services
+from apps.partner.services import expiry
 
 
 class Command(BaseCommand):
@@ -10,5 +10,5 @@ class Command(BaseCommand):
         parser.add_argument("--warn-days", type=int, default=None, help="warn this many days ahead (default: settings)")
 
     def handle(self, *args, warn_days, **options):
-        expired, warned = services.documents_expire(warn_days=warn_days)
+        expired, warned = expiry.documents_expire(warn_days=warn_days)
         self.stdout.write(f"{expired} document(s) expired, {warned} driver(s) warned")

@@ -3,7 +3,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework import serializers
 
-from apps.partner import services
+from apps.partner.services import imports
 from logitrack.csvimport import print_report, read_rows, run_import
 
 COLUMNS = ("email", "display_name")
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             data = dict(values.validated_data)
             if data["email"].lower() in seen:
                 raise serializers.ValidationError({"email": ["appears twice in this file"]})
-            services.driver_import(fleet_id=fleet, **data)
+            imports.driver_import(fleet_id=fleet, **data)
             seen.add(data["email"].lower())
 
         report = run_import(rows, apply_row, dry_run=dry_run, progress_out=self.stderr._out)
