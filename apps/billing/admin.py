@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 from polymorphic.formsets import BasePolymorphicInlineFormSet
 
-from apps.billing import integrations, invoicing, services
+from apps.billing import integrations
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import (
     Account,
@@ -37,6 +37,7 @@ from apps.billing.models import (
     ZoneSurcharge,
 )
 from apps.billing.money_format import format_money
+from apps.billing.services import invoices, payouts, topups
 from logitrack import files
 from logitrack.admin import FleetScopedAdmin, ScopedChoices
 from logitrack.exceptions import ApplicationError
@@ -203,7 +204,7 @@ class PayoutAdmin(FleetScopedAdmin):
         done = 0
         for payout in queryset:
             try:
-                services.payout_decide(
+                payouts.payout_decide(
                     payout_id=payout.id,
                     approve=approve,
                     actor_id=actor.user_id if actor else None,
@@ -224,7 +225,7 @@ class PayoutAdmin(FleetScopedAdmin):
         done = 0
         for payout in queryset:
             try:
-                services.payout_mark_paid(payout_id=payout.id, bank_reference="admin")
+                payouts.payout_mark_paid(payout_id=payout.id, bank_reference="admin")
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{payout}: {exc.message}", messages.ERROR)
@@ -255,7 +256,7 @@ class InvoiceAdmin(ReadOnly, FleetScopedAdmin):
     def pdf_view(self, request, invoice_id):
         if not self.get_queryset(request).filter(id=invoice_id).exists():
             raise Http404("no such invoice")
-        invoice = invoicing.invoice_render(invoice_id=invoice_id)
+        invoice = invoices.invoice_render(invoice_id=invoice_id)
         return FileResponse(
             files.open_private(invoice.pdf_path),
             content_type="application/pdf",
@@ -314,7 +315,7 @@ class TopUpAdmin(PlatformOnly, ReadOnly, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             v = form.cleaned_data
             try:
-                services.topup_confirm(
+                topups.topup_confirm(
                     topup_id=topup.id,
                     amount=Money(v["amount_minor"], v["currency"]),
                     via=TopUp.STAFF,

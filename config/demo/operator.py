@@ -27,10 +27,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfWriter
 
-from apps.billing import invoicing
 from apps.billing import selectors as billing_selectors
-from apps.billing import services as billing
 from apps.billing.models import TopUp
+from apps.billing.services import fares, invoices, payouts, quotes, settlement, tariffs, topups
 from apps.dispatch import services as dispatch
 from apps.dispatch.contracts import Ping
 from apps.fleet import services as fleet
@@ -331,7 +330,7 @@ class Builder:
             "valid_from": self.now - dt.timedelta(days=90),
             "final_cap_bps": 1000,
         }
-        billing.tariff_create(
+        tariffs.tariff_create(
             name="City delivery",
             service="delivery",
             components=[
@@ -346,7 +345,7 @@ class Builder:
             ],
             **common,
         )
-        billing.tariff_create(
+        tariffs.tariff_create(
             name="City ride",
             service="ride",
             vehicle_type="car",
@@ -561,8 +560,8 @@ class Builder:
         points = [GeoPoint(s.lat, s.lng) for s in stops]
         later = status == TripStatus.REQUESTED and self.rng.random() < 0.5
         wanted = self.now + dt.timedelta(minutes=self.rng.randint(30, 240)) if later else None
-        facts = billing.estimate_facts(points=points, at=wanted or self.now, vehicle_type=kind)
-        quote = billing.quote_create(
+        facts = fares.estimate_facts(points=points, at=wanted or self.now, vehicle_type=kind)
+        quote = quotes.quote_create(
             fleet_id=fleet_id, vehicle_type=kind, service=service, facts=facts, customer_id=customer.id
         )
         booking = trips.trip_book(
@@ -641,24 +640,24 @@ class Builder:
     def _money(self, plan, fleet_id, manager_id, completed: list[uuid.UUID], customers) -> None:
         """Receipts for the settled trips, one refund with its credit note, top-ups, and payouts in each state."""
         for trip_id in completed:
-            invoicing.receipt_issue(trip_id=trip_id)
+            invoices.receipt_issue(trip_id=trip_id)
         self.report.counts["receipts"] += len(completed)
         if len(completed) >= 2:  # refund one, and keep an earning in some wallet for the payouts
             refunded = completed[0]
-            billing.trip_refund(trip_id=refunded, reason="parcel arrived damaged")
-            invoicing.credit_note_issue(trip_id=refunded)
+            settlement.trip_refund(trip_id=refunded, reason="parcel arrived damaged")
+            invoices.credit_note_issue(trip_id=refunded)
             self.report.counts["credit notes"] += 1
         self._tick()
         for customer in customers[:4]:  # asked for in the app, then the bank transfer recorded by the platform
             amount = Money(self.rng.choice([2000, 5000, 10000]), plan.currency)
-            topup = billing.topup_request(
+            topup = topups.topup_request(
                 customer_id=customer.id, amount=amount, idempotency_key=f"demo-topup-{plan.slug}-{customer.id}"
             )
-            billing.topup_confirm(
+            topups.topup_confirm(
                 topup_id=topup.id, amount=amount, via=TopUp.STAFF, reference=f"DEMO-{plan.slug.upper()}-{topup.id}"
             )
         # and one still waiting for its payment
-        billing.topup_request(
+        topups.topup_request(
             customer_id=customers[-1].id,
             amount=Money(2500, plan.currency),
             idempotency_key=f"demo-topup-pending-{plan.slug}",
@@ -669,16 +668,16 @@ class Builder:
         for n, (driver_id, balance) in zip(range(3), itertools.cycle(earners[:3])):
             if balance < 4:
                 break
-            payout = billing.payout_request(
+            payout = payouts.payout_request(
                 driver_id=driver_id,
                 fleet_id=fleet_id,
                 amount=Money(balance // 4, plan.currency),
                 idempotency_key=f"demo-payout-{driver_id}-{n}",
             )
             if n >= 1:
-                billing.payout_decide(payout_id=payout.id, approve=True, actor_id=manager_id)
+                payouts.payout_decide(payout_id=payout.id, approve=True, actor_id=manager_id)
             if n >= 2:
-                billing.payout_mark_paid(payout_id=payout.id, bank_reference=f"SEPA-{self.rng.randint(10**6, 10**7)}")
+                payouts.payout_mark_paid(payout_id=payout.id, bank_reference=f"SEPA-{self.rng.randint(10**6, 10**7)}")
             self.report.counts["payouts"] += 1
         relay()
         self._tick()

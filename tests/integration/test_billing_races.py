@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from apps.billing import ledger
 from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, TopUp
+from apps.billing.services import ledger
 from apps.partner.models import DriverProfile
 from tests.integration.test_billing_api import settle_trip, world  # noqa: F401  (fixture)
 

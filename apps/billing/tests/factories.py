@@ -17,6 +17,7 @@ from apps.billing.models import (
     TimeSurcharge,
     WaitingTime,
 )
+from apps.billing.services import topups
 
 
 def tariff(
@@ -63,9 +64,8 @@ def tariff(
 
 def prepaid_topup(*, customer_id: uuid.UUID, amount, key: str | None = None):
     """Money on a customer's prepaid balance as it gets there: a request, confirmed by a platform admin."""
-    from apps.billing import services
     from apps.billing.models import TopUp
 
     key = key or str(uuid.uuid4())
-    topup = services.topup_request(customer_id=customer_id, amount=amount, idempotency_key=key)
-    return services.topup_confirm(topup_id=topup.id, amount=amount, via=TopUp.STAFF, reference=f"test-{topup.id}")
+    topup = topups.topup_request(customer_id=customer_id, amount=amount, idempotency_key=key)
+    return topups.topup_confirm(topup_id=topup.id, amount=amount, via=TopUp.STAFF, reference=f"test-{topup.id}")

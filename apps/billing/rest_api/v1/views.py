@@ -13,9 +13,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.billing import integrations, invoicing, payments, selectors, services
+from apps.billing import integrations, payments, selectors
 from apps.billing.contracts import QuoteNotFound, Service, TripFacts
 from apps.billing.models import AccountKind, FareRecord, Invoice, Payout, Quote, TopUp
+from apps.billing.services import fares, invoices, loyalty, payouts, quotes, settlement, topups
 from logitrack import files
 from logitrack.exceptions import NotFound, ValidationFailed
 from logitrack.http import downloads
@@ -124,8 +125,8 @@ class QuoteCreateApi(APIView):
                 points=tuple(v["points"]),
             )
         else:
-            facts = services.estimate_facts(points=v["points"], at=at, vehicle_type=v["vehicle_type"])
-        quote = services.quote_create(
+            facts = fares.estimate_facts(points=v["points"], at=at, vehicle_type=v["vehicle_type"])
+        quote = quotes.quote_create(
             fleet_id=v["fleet_id"],
             vehicle_type=v["vehicle_type"],
             service=v["service"],
@@ -272,7 +273,7 @@ class PayoutListApi(APIView):
             user_id=principal.user_id, fleet_id=query_uuid(request, "fleet_id")
         )
         currency = integrations.fleet_terms(fleet_id=fleet_id).currency
-        payout = services.payout_request(
+        payout = payouts.payout_request(
             driver_id=driver_id,
             fleet_id=fleet_id,
             amount=Money(data.validated_data["amount_minor"], currency),
@@ -299,7 +300,7 @@ class PayoutDecideApi(APIView):
             raise NotFound("no such payout", code="billing.payout_not_found")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        decided = services.payout_decide(
+        decided = payouts.payout_decide(
             payout_id=payout.id,
             approve=data.validated_data["decision"] == "approve",
             actor_id=principal.user_id,
@@ -325,7 +326,7 @@ class PayoutPaidApi(APIView):
             raise NotFound("no such payout", code="billing.payout_not_found")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(PayoutOutput(services.payout_mark_paid(payout_id=payout.id, **data.validated_data)).data)
+        return Response(PayoutOutput(payouts.payout_mark_paid(payout_id=payout.id, **data.validated_data)).data)
 
 
 class BalanceApi(APIView):
@@ -403,7 +404,7 @@ class TopUpListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        topup = services.topup_request(
+        topup = topups.topup_request(
             customer_id=require_principal(request).user_id,
             amount=Money(v["amount_minor"], v["currency"]),
             idempotency_key=str(v["request_id"]),
@@ -432,7 +433,7 @@ class TopUpCancelApi(APIView):
     )
     @idempotent
     def post(self, request, topup_id):
-        topup = services.topup_cancel(topup_id=topup_id, customer_id=_customer_scope(request))
+        topup = topups.topup_cancel(topup_id=topup_id, customer_id=_customer_scope(request))
         return Response(TopUpOutput(topup).data)
 
 
@@ -474,7 +475,7 @@ class TopUpConfirmApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        topup = services.topup_confirm(
+        topup = topups.topup_confirm(
             topup_id=topup_id,
             amount=Money(v["amount_minor"], v["currency"]),
             via=TopUp.STAFF,
@@ -516,7 +517,7 @@ class PaymentWebhookApi(APIView):
     class WebhookOutput(serializers.Serializer):
         event_id = serializers.CharField()
         outcome = serializers.ChoiceField(
-            choices=[a.value for a in services.Applied],
+            choices=[a.value for a in topups.Applied],
             help_text="succeeded: credited (now or before); failed: the top-up failed; held_for_refund: money "
             "received that credited nothing (another amount, or the top-up was paid already), recorded for refund; "
             "ignored: an event type we do not act on, or a decline for a top-up no longer pending",
@@ -550,7 +551,7 @@ class PaymentWebhookApi(APIView):
     )
     def post(self, request, provider):
         notification = payments.provider(provider).parse(headers=request.headers, body=request.body)
-        applied = services.payment_notification_apply(notification=notification)
+        applied = topups.payment_notification_apply(notification=notification)
         return Response(
             {
                 "event_id": notification.event_id,
@@ -582,7 +583,7 @@ class PointsRedeemApi(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         me = require_principal(request).user_id
-        services.points_redeem(
+        loyalty.points_redeem(
             customer_id=me, points=v["points"], currency=v["currency"], idempotency_key=str(v["request_id"])
         )
         return Response(selectors.customer_balances(customer_id=me), status=201)
@@ -610,7 +611,7 @@ class RefundApi(APIView):
             raise NotFound("nothing was charged for this trip", code="billing.nothing_to_refund")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        txn = services.trip_refund(trip_id=trip_id, reason=data.validated_data["reason"])
+        txn = settlement.trip_refund(trip_id=trip_id, reason=data.validated_data["reason"])
         return Response(self.RefundOutput(txn).data, status=201)
 
 
@@ -690,7 +691,7 @@ class InvoicePdfApi(APIView):
         invoice = _invoices_for(require_principal(request)).filter(id=invoice_id).first()
         if invoice is None:
             raise NotFound("no such invoice", code="billing.invoice_not_found")
-        invoice = invoicing.invoice_render(invoice_id=invoice.id)  # normally done already by the worker
+        invoice = invoices.invoice_render(invoice_id=invoice.id)  # normally done already by the worker
         return downloads.file_response(
             request,
             files.open_private(invoice.pdf_path),

@@ -10,10 +10,11 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from apps.billing import documents, integrations
+from apps.billing import integrations
 from apps.billing.contracts import PeriodNotEnded
 from apps.billing.events import InvoiceIssuedV1
 from apps.billing.models import FareRecord, Invoice, InvoiceCounter, JournalTransaction
+from apps.billing.services import documents
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
