@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 from polymorphic.formsets import BasePolymorphicInlineFormSet
 
-from apps.billing import integrations
+from apps.billing import integrations, selectors
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import (
     Account,
@@ -38,7 +38,6 @@ from apps.billing.models import (
 )
 from apps.billing.money_format import format_money
 from apps.billing.services import invoices, payouts, topups
-from logitrack import files
 from logitrack.admin import FleetScopedAdmin, ScopedChoices
 from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
@@ -160,6 +159,9 @@ class AccountAdmin(ReadOnly, FleetScopedAdmin):
     list_filter = ("kind", "currency")
     search_fields = ("owner_id",)
 
+    def get_queryset(self, request):
+        return selectors.accounts_managed(principal=principal(request))
+
 
 class PostingInline(ReadOnly, admin.TabularInline):
     model = Posting
@@ -192,6 +194,9 @@ class PayoutAdmin(FleetScopedAdmin):
         "reason",
     )
     actions = ("approve", "mark_paid", "reject")
+
+    def get_queryset(self, request):
+        return selectors.payouts_managed(principal=principal(request))
 
     def has_add_permission(self, request):
         return False  # drivers request payouts from the app
@@ -243,6 +248,9 @@ class InvoiceAdmin(ReadOnly, FleetScopedAdmin):
     list_filter = ("kind", "year")
     search_fields = ("number", "trip_id")
 
+    def get_queryset(self, request):
+        return selectors.invoices_managed(principal=principal(request))
+
     def get_urls(self):
         return [
             path("<uuid:invoice_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
@@ -256,13 +264,8 @@ class InvoiceAdmin(ReadOnly, FleetScopedAdmin):
     def pdf_view(self, request, invoice_id):
         if not self.get_queryset(request).filter(id=invoice_id).exists():
             raise Http404("no such invoice")
-        invoice = invoices.invoice_render(invoice_id=invoice_id)
-        return FileResponse(
-            files.open_private(invoice.pdf_path),
-            content_type="application/pdf",
-            as_attachment=True,
-            filename=f"{invoice.number}.pdf",
-        )
+        pdf, filename = invoices.invoice_pdf(invoice_id=invoice_id)
+        return FileResponse(pdf, content_type="application/pdf", as_attachment=True, filename=filename)
 
 
 class TopUpConfirmForm(forms.Form):
@@ -308,7 +311,7 @@ class TopUpAdmin(PlatformOnly, ReadOnly, admin.ModelAdmin):
     def confirm_view(self, request, topup_id):
         if not self._platform_admin(request):
             raise PermissionDenied
-        topup = TopUp.objects.filter(id=topup_id).first()
+        topup = selectors.topups_visible(principal=principal(request)).filter(id=topup_id).first()
         if topup is None:
             raise Http404("no such top-up")
         form = TopUpConfirmForm(request.POST or None, initial={"currency": topup.currency})

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 
+from apps.billing import selectors
 from apps.billing.contracts import (
     InvalidBillingData,
 )
@@ -60,3 +61,9 @@ def points_redeem(*, customer_id: uuid.UUID, points: int, currency: str, idempot
         ],
     )
     return txn
+
+
+def points_redeem_for_balances(*, customer_id: uuid.UUID, points: int, currency: str, idempotency_key: str) -> dict:
+    """Redeem as the customer asking in the app, and answer their balances afterwards (selectors.customer_balances)."""
+    points_redeem(customer_id=customer_id, points=points, currency=currency, idempotency_key=idempotency_key)
+    return selectors.customer_balances(customer_id=customer_id)

@@ -7,6 +7,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.billing import integrations
 from apps.billing.contracts import (
     InvalidBillingData,
 )
@@ -18,6 +19,7 @@ from apps.billing.models import (
 from apps.billing.services import ledger
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish
+from logitrack.principal import Principal
 from logitrack.types import Money
 
 
@@ -55,6 +57,18 @@ def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, 
         legs=[(wallet, amount.amount_minor), (hold, -amount.amount_minor)],
     )
     return payout
+
+
+def payout_request_as_driver(
+    *, principal: Principal, fleet_id: uuid.UUID | None, amount_minor: int, idempotency_key: str
+) -> Payout:
+    """The calling driver asks for a payout in their fleet's currency, as the driver they are in `fleet_id` (their
+    only fleet when None; 404 when not a driver there)."""
+    driver_id, fleet_id = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
+    currency = integrations.fleet_terms(fleet_id=fleet_id).currency
+    return payout_request(
+        driver_id=driver_id, fleet_id=fleet_id, amount=Money(amount_minor, currency), idempotency_key=idempotency_key
+    )
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.billing import selectors
 from apps.billing.contracts import (
     ConfirmationReused,
     InvalidBillingData,
@@ -30,6 +31,7 @@ from apps.billing.models import (
 from apps.billing.payments import Outcome, PaymentNotification
 from apps.billing.services import ledger
 from logitrack.exceptions import Conflict
+from logitrack.principal import Principal
 from logitrack.types import Money
 
 
@@ -61,10 +63,12 @@ def _topup_retried(existing: TopUp, amount: Money) -> TopUp:
 
 
 @transaction.atomic
-def topup_cancel(*, topup_id: uuid.UUID, customer_id: uuid.UUID | None) -> TopUp:
-    """The customer withdraws a pending request (cancelling it again answers the same; customer_id None: any
-    customer's, for platform admins). A payment that still arrives later is credited all the same."""
-    topup = _topup_locked(topup_id, customer_id=customer_id)
+def topup_cancel(*, topup_id: uuid.UUID, principal: Principal) -> TopUp:
+    """The customer withdraws a pending request (cancelling it again answers the same); platform admins may cancel
+    anyone's (selectors.topups_visible). A payment that still arrives later is credited all the same."""
+    topup = selectors.topups_visible(principal=principal).select_for_update().filter(id=topup_id).first()
+    if topup is None:
+        raise TopUpNotFound("no such top-up")
     if topup.status == TopUp.Status.CANCELLED:
         return topup
     _expire_if_stale(topup)
@@ -334,11 +338,8 @@ def legacy_topup_reverse(*, transaction_id: uuid.UUID) -> tuple[int, int]:
     return taken, credited - taken
 
 
-def _topup_locked(topup_id: uuid.UUID, *, customer_id: uuid.UUID | None = None) -> TopUp:
-    qs = TopUp.objects.select_for_update().filter(id=topup_id)
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
-    topup = qs.first()
+def _topup_locked(topup_id: uuid.UUID) -> TopUp:
+    topup = TopUp.objects.select_for_update().filter(id=topup_id).first()
     if topup is None:
         raise TopUpNotFound("no such top-up")
     return topup

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.billing import integrations, selectors
+from apps.billing import selectors
 from apps.billing.models import Payout
+from apps.billing.rest_api.v1 import filters
+from apps.billing.rest_api.v1.filters import PayoutFilter
 from apps.billing.rest_api.v1.serializers.common import FLEET_PARAM
 from apps.billing.rest_api.v1.serializers.payouts import (
     PayoutDecideApiInput,
@@ -23,31 +25,20 @@ from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
-from logitrack.types import Money
 
 
-class PayoutListApi(APIView):
+class PayoutListApi(GenericAPIView):
     permission_classes = [HasRole.of(Role.DRIVER, Role.FLEET_MANAGER)]
+    queryset = Payout.objects.none()  # the model, for the schema; rows come from selectors.payouts_visible
+    filterset_class = PayoutFilter
 
-    @extend_schema(
-        tags=["billing"],
-        parameters=[FLEET_PARAM, OpenApiParameter("status", str, enum=Payout.Status.values)],
-        responses={200: PayoutOutput(many=True)},
-        operation_id="billing_payouts_list",
-    )
+    @extend_schema(tags=["billing"], responses={200: PayoutOutput(many=True)}, operation_id="billing_payouts_list")
     def get(self, request):
-        principal = require_principal(request)
-        status = request.query_params.get("status")
-        if status is not None and status not in Payout.Status.values:
-            raise serializers.ValidationError({"status": [f"must be one of {', '.join(Payout.Status.values)}"]})
-        fleet_id = query_uuid(request, "fleet_id")  # a driver's choice of fleet; validated for everyone
-        if principal.has_role(Role.FLEET_MANAGER) or principal.is_platform_admin:
-            fleets = None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
-            qs = selectors.payouts_visible(driver_ids=None, fleet_ids=fleets, status=status)
-        else:
-            driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
-            qs = selectors.payouts_visible(driver_ids=[driver_id], fleet_ids=None, status=status)
-        return paginated(self, request, qs, PayoutOutput)
+        params = filters.valid(PayoutFilter, request)  # fleet_id is validated for everyone, used for drivers
+        visible = selectors.payouts_visible(
+            principal=require_principal(request), fleet_id=params.form.cleaned_data["fleet_id"]
+        )
+        return paginated(self, request, params.filter_queryset(visible), PayoutOutput)
 
     @extend_schema(
         tags=["driver app"],
@@ -71,14 +62,10 @@ class PayoutListApi(APIView):
             raise NotFound("only drivers request payouts", code="billing.not_a_driver")
         data = PayoutListApiInput(data=request.data)
         data.is_valid(raise_exception=True)
-        driver_id, fleet_id = integrations.driver_of(
-            user_id=principal.user_id, fleet_id=query_uuid(request, "fleet_id")
-        )
-        currency = integrations.fleet_terms(fleet_id=fleet_id).currency
-        payout = payouts.payout_request(
-            driver_id=driver_id,
-            fleet_id=fleet_id,
-            amount=Money(data.validated_data["amount_minor"], currency),
+        payout = payouts.payout_request_as_driver(
+            principal=principal,
+            fleet_id=query_uuid(request, "fleet_id"),
+            amount_minor=data.validated_data["amount_minor"],
             idempotency_key=str(data.validated_data["request_id"]),
         )
         return Response(PayoutOutput(payout).data, status=201)
@@ -96,9 +83,7 @@ class PayoutDecideApi(APIView):
     @idempotent
     def post(self, request, payout_id):
         principal = require_principal(request)
-        payout = Payout.objects.filter(id=payout_id).first()
-        if payout is None or not principal.may_act_on_fleet(payout.fleet_id, Role.FLEET_MANAGER):
-            raise NotFound("no such payout", code="billing.payout_not_found")
+        payout = selectors.payout_managed(principal=principal, payout_id=payout_id)
         data = PayoutDecideApiInput(data=request.data)
         data.is_valid(raise_exception=True)
         decided = payouts.payout_decide(
@@ -118,10 +103,7 @@ class PayoutPaidApi(APIView):
     )
     @idempotent
     def post(self, request, payout_id):
-        principal = require_principal(request)
-        payout = Payout.objects.filter(id=payout_id).first()
-        if payout is None or not principal.may_act_on_fleet(payout.fleet_id, Role.FLEET_MANAGER):
-            raise NotFound("no such payout", code="billing.payout_not_found")
+        payout = selectors.payout_managed(principal=require_principal(request), payout_id=payout_id)
         data = PayoutPaidApiInput(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(PayoutOutput(payouts.payout_mark_paid(payout_id=payout.id, **data.validated_data)).data)

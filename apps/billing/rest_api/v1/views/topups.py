@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.billing import payments, selectors
 from apps.billing.models import TopUp
+from apps.billing.rest_api.v1 import filters
+from apps.billing.rest_api.v1.filters import TopUpFilter
 from apps.billing.rest_api.v1.serializers.topups import (
     PaymentEventInput,
     PaymentWebhookApiWebhookOutput,
@@ -20,39 +21,33 @@ from apps.billing.rest_api.v1.serializers.topups import (
 )
 from apps.billing.services import topups
 from logitrack.http.pagination import PAGE_PARAMETERS
-from logitrack.http.params import paginated, query_choice
+from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 from logitrack.types import Money
 
-TOPUP_STATUS_PARAM = OpenApiParameter("status", str, enum=TopUp.Status.values)
 
-
-def _customer_scope(request) -> uuid.UUID | None:
-    """Whose top-ups the caller sees: their own, or everyone's (None) for platform admins."""
-    principal = require_principal(request)
-    return None if principal.is_platform_admin else principal.user_id
-
-
-class TopUpListApi(APIView):
+class TopUpListApi(GenericAPIView):
     """A customer asks to top up their prepaid balance, and follows the request. Asking credits nothing: the
     money counts once a payment provider's signed notification, or a platform admin, confirms it arrived."""
 
     permission_classes = [HasRole.of(Role.CUSTOMER)]
+    queryset = TopUp.objects.none()  # the model, for the schema; rows come from selectors.topups_visible
+    filterset_class = TopUpFilter
 
     @extend_schema(
         tags=["customer app"],
-        parameters=[TOPUP_STATUS_PARAM, *PAGE_PARAMETERS],
+        parameters=[*PAGE_PARAMETERS],
         responses={200: TopUpOutput(many=True)},
         operation_id="billing_topups_list",
         description="Your top-up requests, newest first (platform admins: everyone's).",
     )
     def get(self, request):
-        status = query_choice(request, "status", TopUp.Status.values)
-        qs = selectors.topups_visible(customer_id=_customer_scope(request), status=status)
-        return paginated(self, request, qs, TopUpOutput)
+        params = filters.valid(TopUpFilter, request)
+        visible = selectors.topups_visible(principal=require_principal(request))
+        return paginated(self, request, params.filter_queryset(visible), TopUpOutput)
 
     @extend_schema(
         tags=["customer app"],
@@ -81,7 +76,7 @@ class TopUpDetailApi(APIView):
     @extend_schema(tags=["customer app"], responses={200: TopUpOutput}, operation_id="billing_topups_get")
     def get(self, request, topup_id):
         return Response(
-            TopUpOutput(selectors.topup_visible(topup_id=topup_id, customer_id=_customer_scope(request))).data
+            TopUpOutput(selectors.topup_visible(principal=require_principal(request), topup_id=topup_id)).data
         )
 
 
@@ -96,7 +91,7 @@ class TopUpCancelApi(APIView):
     )
     @idempotent
     def post(self, request, topup_id):
-        topup = topups.topup_cancel(topup_id=topup_id, customer_id=_customer_scope(request))
+        topup = topups.topup_cancel(topup_id=topup_id, principal=require_principal(request))
         return Response(TopUpOutput(topup).data)
 
 

@@ -6,8 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.billing import integrations, selectors
-from apps.billing.models import AccountKind
+from apps.billing import selectors
 from apps.billing.rest_api.v1.serializers.common import FLEET_PARAM
 from apps.billing.rest_api.v1.serializers.wallets import (
     BalanceApiBalanceOutput,
@@ -33,24 +32,17 @@ class WalletApi(APIView):
         operation_id="billing_wallet_get",
     )
     def get(self, request):
-        driver_id, fleet_id = integrations.driver_of(
-            user_id=require_principal(request).user_id, fleet_id=query_uuid(request, "fleet_id")
-        )
-        currency = integrations.fleet_terms(fleet_id=fleet_id).currency
-        wallet = selectors.account_find(
-            kind=AccountKind.DRIVER_WALLET, currency=currency, owner_id=driver_id, fleet_id=fleet_id
-        )
-        hold = selectors.account_find(
-            kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=currency, owner_id=driver_id, fleet_id=fleet_id
+        wallet = selectors.wallet_of_driver(
+            principal=require_principal(request), fleet_id=query_uuid(request, "fleet_id")
         )
         paginator = Pagination()
-        rows = paginator.paginate_queryset(selectors.statement(account=wallet) if wallet else [], request, view=self)
+        rows = paginator.paginate_queryset(wallet.statement, request, view=self)
         return Response(
             {
-                "driver_id": driver_id,
-                "currency": currency,
-                "balance_minor": wallet.balance_minor if wallet else 0,
-                "held_for_payouts_minor": hold.balance_minor if hold else 0,
+                "driver_id": wallet.driver_id,
+                "currency": wallet.currency,
+                "balance_minor": wallet.balance_minor,
+                "held_for_payouts_minor": wallet.held_for_payouts_minor,
                 "statement": StatementLineOutput(rows, many=True).data,
                 "statement_count": paginator.page.paginator.count,
                 "next": paginator.get_next_link(),
@@ -82,8 +74,10 @@ class PointsRedeemApi(APIView):
         data = PointsRedeemApiInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        me = require_principal(request).user_id
-        loyalty.points_redeem(
-            customer_id=me, points=v["points"], currency=v["currency"], idempotency_key=str(v["request_id"])
+        balances = loyalty.points_redeem_for_balances(
+            customer_id=require_principal(request).user_id,
+            points=v["points"],
+            currency=v["currency"],
+            idempotency_key=str(v["request_id"]),
         )
-        return Response(selectors.customer_balances(customer_id=me), status=201)
+        return Response(balances, status=201)
