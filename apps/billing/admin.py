@@ -15,27 +15,19 @@ from apps.billing import integrations, selectors
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import (
     Account,
-    BaseFare,
-    CancellationFee,
     FareRecord,
     Invoice,
     JournalTransaction,
-    MinimumFare,
     Payout,
-    PerKm,
-    PerMinute,
-    PerStop,
     Posting,
     Quote,
     Tariff,
     TariffComponent,
     TaxRate,
-    TimeSurcharge,
     TopUp,
     UnappliedPayment,
-    WaitingTime,
-    ZoneSurcharge,
 )
+from apps.billing.models.tariffs import COMPONENT_MODELS
 from apps.billing.money_format import format_money
 from apps.billing.services import invoices, payouts, topups
 from logitrack.admin import FleetScopedAdmin, ScopedChoices
@@ -77,19 +69,6 @@ class TaxRateAdmin(FleetScopedAdmin):
     foreign_ids = {"fleet_id": integrations.fleet_choices}
 
 
-COMPONENT_MODELS = (
-    BaseFare,
-    PerKm,
-    PerMinute,
-    PerStop,
-    WaitingTime,
-    MinimumFare,
-    TimeSurcharge,
-    ZoneSurcharge,
-    CancellationFee,
-)
-
-
 NOT_THE_TARIFFS_FLEET = "Pick a tax rate of the tariff's own fleet."
 
 
@@ -103,13 +82,13 @@ class ComponentFormSet(BasePolymorphicInlineFormSet):
 
 
 class ComponentInline(StackedPolymorphicInline):
-    """One form per component type; a new type is one more model in COMPONENT_MODELS."""
+    """One form per component kind (contracts.ComponentKind; its model in models.tariffs.COMPONENT_MODELS)."""
 
     model = TariffComponent
     formset = ComponentFormSet
     child_inlines = tuple(
         type(f"{m.__name__}Inline", (ScopedChoices, StackedPolymorphicInline.Child), {"model": m})
-        for m in COMPONENT_MODELS
+        for m in COMPONENT_MODELS.values()
     )
 
 

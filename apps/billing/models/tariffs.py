@@ -10,7 +10,7 @@ from django.db import models
 from polymorphic.models import PolymorphicModel
 
 from apps.billing import pricing
-from apps.billing.contracts import Service
+from apps.billing.contracts import ComponentKind, Service
 from apps.billing.models.common import CURRENCY, choices_of
 from logitrack.db.models import BaseModel
 from logitrack.types import GeoPoint
@@ -76,7 +76,7 @@ def _components(tariff_id: uuid.UUID, version: object) -> tuple[pricing.Componen
 class TariffComponent(PolymorphicModel):
     """One priced element; each subclass knows how to describe itself to the pricing engine."""
 
-    KIND: str = ""
+    KIND: ComponentKind  # each component model is one kind
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="components")
     position = models.PositiveSmallIntegerField(default=0)
@@ -106,7 +106,7 @@ class TariffComponent(PolymorphicModel):
 
 
 class BaseFare(TariffComponent):
-    KIND = "base"
+    KIND = ComponentKind.BASE_FARE
     amount_minor = models.PositiveIntegerField()
 
     def as_component(self):
@@ -114,7 +114,7 @@ class BaseFare(TariffComponent):
 
 
 class PerKm(TariffComponent):
-    KIND = "per_km"
+    KIND = ComponentKind.PER_KM
     amount_minor_per_km = models.PositiveIntegerField()
     free_km = models.PositiveSmallIntegerField(default=0)
 
@@ -123,7 +123,7 @@ class PerKm(TariffComponent):
 
 
 class PerMinute(TariffComponent):
-    KIND = "per_minute"
+    KIND = ComponentKind.PER_MINUTE
     amount_minor_per_minute = models.PositiveIntegerField()
     free_minutes = models.PositiveSmallIntegerField(default=0)
 
@@ -132,7 +132,7 @@ class PerMinute(TariffComponent):
 
 
 class PerStop(TariffComponent):
-    KIND = "per_stop"
+    KIND = ComponentKind.PER_STOP
     amount_minor_per_stop = models.PositiveIntegerField()
     free_stops = models.PositiveSmallIntegerField(default=2, help_text="a pickup and a drop-off are included")
 
@@ -141,7 +141,7 @@ class PerStop(TariffComponent):
 
 
 class WaitingTime(TariffComponent):
-    KIND = "waiting"
+    KIND = ComponentKind.WAITING_TIME
     amount_minor_per_minute = models.PositiveIntegerField()
     grace_minutes = models.PositiveSmallIntegerField(default=5)
 
@@ -150,7 +150,7 @@ class WaitingTime(TariffComponent):
 
 
 class MinimumFare(TariffComponent):
-    KIND = "minimum"
+    KIND = ComponentKind.MINIMUM_FARE
     amount_minor = models.PositiveIntegerField()
 
     def as_component(self):
@@ -160,7 +160,7 @@ class MinimumFare(TariffComponent):
 class TimeSurcharge(TariffComponent):
     """A percentage on top during a daily window (e.g. nights 22:00–06:00) on given weekdays."""
 
-    KIND = "time_surcharge"
+    KIND = ComponentKind.TIME_SURCHARGE
     percent_bps = models.PositiveIntegerField(help_text="2500 = +25%")
     starts = models.TimeField(null=True, blank=True)
     ends = models.TimeField(null=True, blank=True)
@@ -175,7 +175,7 @@ class TimeSurcharge(TariffComponent):
 class ZoneSurcharge(TariffComponent):
     """A flat amount when any stop lies within a circle (an airport, a toll zone)."""
 
-    KIND = "zone_surcharge"
+    KIND = ComponentKind.ZONE_SURCHARGE
     amount_minor = models.PositiveIntegerField()
     center_lat = models.FloatField(validators=[MinValueValidator(-90), MaxValueValidator(90)])
     center_lng = models.FloatField(validators=[MinValueValidator(-180), MaxValueValidator(180)])
@@ -190,7 +190,7 @@ class ZoneSurcharge(TariffComponent):
 
 
 class CancellationFee(TariffComponent):
-    KIND = "cancellation"
+    KIND = ComponentKind.CANCELLATION_FEE
     amount_minor = models.PositiveIntegerField()
     free_minutes = models.PositiveSmallIntegerField(
         default=5, help_text="free to cancel within this many minutes of booking"
@@ -198,3 +198,20 @@ class CancellationFee(TariffComponent):
 
     def as_component(self):
         return self._base(amount_minor=self.amount_minor, free_units=self.free_minutes)
+
+
+# One model per component kind: what tariff_create builds from an operator's list and the admin's inlines offer.
+COMPONENT_MODELS: dict[ComponentKind, type[TariffComponent]] = {
+    model.KIND: model
+    for model in (
+        BaseFare,
+        PerKm,
+        PerMinute,
+        PerStop,
+        WaitingTime,
+        MinimumFare,
+        TimeSurcharge,
+        ZoneSurcharge,
+        CancellationFee,
+    )
+}

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from apps.billing import integrations
-from apps.billing import models as billing_models
 from apps.billing.contracts import (
     InvalidBillingData,
 )
@@ -18,19 +17,7 @@ from apps.billing.models import (
     Tariff,
     TaxRate,
 )
-
-# The component types a tariff can be built from, by the name operators use for them.
-COMPONENT_KINDS = {
-    "base_fare": billing_models.BaseFare,
-    "per_km": billing_models.PerKm,
-    "per_minute": billing_models.PerMinute,
-    "per_stop": billing_models.PerStop,
-    "waiting_time": billing_models.WaitingTime,
-    "minimum_fare": billing_models.MinimumFare,
-    "time_surcharge": billing_models.TimeSurcharge,
-    "zone_surcharge": billing_models.ZoneSurcharge,
-    "cancellation_fee": billing_models.CancellationFee,
-}
+from apps.billing.models.tariffs import COMPONENT_MODELS
 
 
 @transaction.atomic
@@ -54,7 +41,7 @@ def tariff_create(
         raise InvalidBillingData(
             "a tariff is priced in its fleet's currency", extra={"errors": {"currency": [currency]}}
         )
-    unknown = sorted({kind for kind, _ in components} - set(COMPONENT_KINDS))
+    unknown = sorted({kind for kind, _ in components} - set(COMPONENT_MODELS))
     if unknown:
         raise InvalidBillingData("unknown component type", extra={"errors": {"components": unknown}})
     tax = TaxRate(fleet_id=fleet_id, name=tax_name, rate_bps=tax_bps)
@@ -70,7 +57,7 @@ def tariff_create(
         valid_from=valid_from,
     )
     rows = [
-        COMPONENT_KINDS[kind](tariff=tariff, position=i, **fields) for i, (kind, fields) in enumerate(components, 1)
+        COMPONENT_MODELS[kind](tariff=tariff, position=i, **fields) for i, (kind, fields) in enumerate(components, 1)
     ]
     try:
         for row in (tax, tariff, *rows):
