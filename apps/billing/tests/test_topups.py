@@ -11,6 +11,7 @@ import time
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import JournalTransaction, TopUp, UnappliedPayment
 from apps.billing.services import ledger, topups
-from apps.identity.models import User
+from apps.billing.tests.factories import TopUpFactory
 from logitrack.types import Money
 from tests.support.isolation import client_for
 
@@ -120,7 +121,7 @@ def test_a_customer_can_only_ask_and_asking_credits_nothing(two_fleets):
     )
     # another customer sees none of it
     stranger = client_for(
-        User.objects.create_user(
+        get_user_model().objects.create_user(
             email="someone.else@example.test", password="correct horse battery staple", is_customer=True
         )
     )
@@ -518,3 +519,14 @@ def test_self_credits_from_before_confirmation_are_listed_and_reversed_once(two_
     assert "reversed 300000 before" in again and "reversed 1000 before, 4000 was already spent" in again
     assert prepaid(honest) == {"EUR": 700} and prepaid(spender) == {"EUR": 0}
     assert ledger.verify() == []
+
+
+def test_the_hourly_expiry_cancels_only_pending_top_ups_past_their_time():
+    past = timezone.now() - dt.timedelta(minutes=1)
+    stale, fresh = TopUpFactory(expires_at=past), TopUpFactory()
+    settled = TopUpFactory(expires_at=past, status=TopUp.Status.CONFIRMED)
+    assert topups.topups_expire() == 1
+    stale.refresh_from_db()
+    assert (stale.status, stale.reason) == (TopUp.Status.CANCELLED, "expired: not confirmed in time")
+    assert TopUp.objects.get(id=fresh.id).status == TopUp.Status.PENDING
+    assert TopUp.objects.get(id=settled.id).status == TopUp.Status.CONFIRMED
