@@ -10,13 +10,8 @@ from typing import Any
 from django.conf import settings
 
 from apps.billing import pricing
-from apps.billing.contracts import (
-    FareBreakdown,
-    TripFacts,
-)
-from apps.billing.models import (
-    Tariff,
-)
+from apps.billing.contracts import FareBreakdown, TripFacts
+from apps.billing.models import Tariff
 from logitrack.types import GeoPoint, Money
 
 # ---- (de)serialising breakdowns for storage ------------------------------------------------

@@ -8,14 +8,8 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.billing import selectors
-from apps.billing.contracts import (
-    InvalidBillingData,
-)
-from apps.billing.models import (
-    AccountKind,
-    FareRecord,
-    JournalTransaction,
-)
+from apps.billing.contracts import InvalidBillingData
+from apps.billing.models import AccountKind, FareRecord, JournalTransaction
 from apps.billing.services import ledger
 
 POINTS = "PTS"

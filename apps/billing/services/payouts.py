@@ -8,14 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.billing import integrations
-from apps.billing.contracts import (
-    InvalidBillingData,
-)
+from apps.billing.contracts import InvalidBillingData
 from apps.billing.events import PayoutPaidV1
-from apps.billing.models import (
-    AccountKind,
-    Payout,
-)
+from apps.billing.models import AccountKind, Payout
 from apps.billing.services import ledger
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish

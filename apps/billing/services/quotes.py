@@ -9,15 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.billing import integrations, selectors
-from apps.billing.contracts import (
-    NoTariff,
-    QuoteExpired,
-    QuoteNotFound,
-    TripFacts,
-)
-from apps.billing.models import (
-    Quote,
-)
+from apps.billing.contracts import NoTariff, QuoteExpired, QuoteNotFound, TripFacts
+from apps.billing.models import Quote
 from apps.billing.services import fares
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role

@@ -10,18 +10,9 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.billing import integrations, pricing, selectors
-from apps.billing.contracts import (
-    InvalidBillingData,
-    NoTariff,
-    TripFacts,
-)
+from apps.billing.contracts import InvalidBillingData, NoTariff, TripFacts
 from apps.billing.events import FareFinalisedV1
-from apps.billing.models import (
-    AccountKind,
-    FareRecord,
-    JournalTransaction,
-    Quote,
-)
+from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Quote
 from apps.billing.services import fares, ledger, loyalty
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound

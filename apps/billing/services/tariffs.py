@@ -10,13 +10,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from apps.billing import integrations
-from apps.billing.contracts import (
-    InvalidBillingData,
-)
-from apps.billing.models import (
-    Tariff,
-    TaxRate,
-)
+from apps.billing.contracts import InvalidBillingData
+from apps.billing.models import Tariff, TaxRate
 from apps.billing.models.tariffs import COMPONENT_MODELS
 
 

@@ -22,12 +22,7 @@ from apps.billing.contracts import (
     TopUpNotFound,
     TopUpNotPending,
 )
-from apps.billing.models import (
-    AccountKind,
-    JournalTransaction,
-    TopUp,
-    UnappliedPayment,
-)
+from apps.billing.models import AccountKind, JournalTransaction, TopUp, UnappliedPayment
 from apps.billing.payments import Outcome, PaymentNotification
 from apps.billing.services import ledger
 from logitrack.exceptions import Conflict
