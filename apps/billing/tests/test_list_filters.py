@@ -49,3 +49,10 @@ def test_the_schema_documents_every_list_parameter(client):
     assert invoices["kind"]["enum"] == ["credit_note", "invoice", "receipt"]
     assert invoices["trip_id"]["format"] == "uuid"
     assert {"page", "page_size"} <= set(payouts) & set(topups) & set(invoices)
+
+
+@pytest.mark.django_db
+def test_the_filtered_lists_still_answer_options_like_any_view(two_fleets):
+    manager = two_fleets.a.client("fleet_manager")
+    for path in (PAYOUTS, TOPUPS, INVOICES):
+        assert manager.options(path).status_code == 200, path

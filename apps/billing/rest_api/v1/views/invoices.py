@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from apps.billing import selectors
@@ -19,10 +19,11 @@ from logitrack.http.schema import file_download
 from logitrack.principal import Role
 
 
-class InvoiceListApi(GenericAPIView):
+class InvoiceListApi(APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
     queryset = Invoice.objects.none()  # the model, for the schema; rows come from selectors.invoices_visible
     filterset_class = InvoiceFilter
+    filter_backends = [DjangoFilterBackend]  # for the schema: views filter via filters.valid()
 
     @extend_schema(tags=["billing"], responses={200: InvoiceOutput(many=True)}, operation_id="billing_invoices_list")
     def get(self, request):

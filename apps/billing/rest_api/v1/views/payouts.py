@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,10 +27,11 @@ from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 
 
-class PayoutListApi(GenericAPIView):
+class PayoutListApi(APIView):
     permission_classes = [HasRole.of(Role.DRIVER, Role.FLEET_MANAGER)]
     queryset = Payout.objects.none()  # the model, for the schema; rows come from selectors.payouts_visible
     filterset_class = PayoutFilter
+    filter_backends = [DjangoFilterBackend]  # for the schema: views filter via filters.valid()
 
     @extend_schema(tags=["billing"], responses={200: PayoutOutput(many=True)}, operation_id="billing_payouts_list")
     def get(self, request):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,13 +29,14 @@ from logitrack.principal import Role
 from logitrack.types import Money
 
 
-class TopUpListApi(GenericAPIView):
+class TopUpListApi(APIView):
     """A customer asks to top up their prepaid balance, and follows the request. Asking credits nothing: the
     money counts once a payment provider's signed notification, or a platform admin, confirms it arrived."""
 
     permission_classes = [HasRole.of(Role.CUSTOMER)]
     queryset = TopUp.objects.none()  # the model, for the schema; rows come from selectors.topups_visible
     filterset_class = TopUpFilter
+    filter_backends = [DjangoFilterBackend]  # for the schema: views filter via filters.valid()
 
     @extend_schema(
         tags=["customer app"],
