@@ -8,14 +8,14 @@ from __future__ import annotations
 import uuid
 
 from apps.billing import selectors as _selectors
-from apps.billing import services as _services
 from apps.billing.contracts import QuoteRef, TripFare
 from apps.billing.models import Quote as _Quote
+from apps.billing.services import quotes as _quotes
 
 
 def quote_check(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> QuoteRef:
     """A quote a booking may rely on: this fleet's and not expired (QuoteNotFound, QuoteExpired otherwise)."""
-    return _ref(_services.quote_check(quote_id=quote_id, fleet_id=fleet_id))
+    return _ref(_quotes.quote_check(quote_id=quote_id, fleet_id=fleet_id))
 
 
 def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripFare]:

@@ -16,6 +16,22 @@ class Service(enum.StrEnum):
     RIDE = "ride"
 
 
+class ComponentKind(enum.StrEnum):
+    """The component types a tariff is built from, by the names operators use for them: the one list that pricing,
+    the component models (one per kind, `models.tariffs.COMPONENT_MODELS`), `services.tariffs.tariff_create` and
+    the admin's inlines all read."""
+
+    BASE_FARE = "base_fare"
+    PER_KM = "per_km"
+    PER_MINUTE = "per_minute"
+    PER_STOP = "per_stop"
+    WAITING_TIME = "waiting_time"
+    MINIMUM_FARE = "minimum_fare"
+    TIME_SURCHARGE = "time_surcharge"
+    ZONE_SURCHARGE = "zone_surcharge"
+    CANCELLATION_FEE = "cancellation_fee"
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TripFacts:
     """What a fare is computed from: planned figures for a quote, actual ones for the final fare."""

@@ -1,14 +1,14 @@
 """Reactions of the billing context: it learns of completed and cancelled trips only from trips' events."""
 
-from apps.billing import services
 from apps.billing.contracts import TripFacts
+from apps.billing.services import settlement
 from apps.trips.events import TripCancelledV1, TripCompletedV1
 from logitrack.bus import subscriber
 
 
 @subscriber(TripCompletedV1, name="billing.settle_trip")
 def settle_trip(event: TripCompletedV1) -> None:
-    services.trip_complete_settle(
+    settlement.trip_complete_settle(
         trip_id=event.trip_id,
         fleet_id=event.fleet_id,
         customer_id=event.customer_id,
@@ -29,7 +29,7 @@ def settle_trip(event: TripCompletedV1) -> None:
 
 @subscriber(TripCancelledV1, name="billing.charge_cancellation")
 def charge_cancellation(event: TripCancelledV1) -> None:
-    services.trip_cancel_settle(
+    settlement.trip_cancel_settle(
         trip_id=event.trip_id,
         fleet_id=event.fleet_id,
         customer_id=event.customer_id,

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from apps.billing.contracts import FareBreakdown, FareLine, TaxLine, TripFacts
+from apps.billing.contracts import ComponentKind, FareBreakdown, FareLine, TaxLine, TripFacts
 from logitrack.types import GeoPoint, Money
 
 
@@ -32,7 +32,7 @@ class Component:
     """One priced element of a tariff (the model layer turns rows into these)."""
 
     # base | per_km | per_minute | per_stop | waiting | minimum | time_surcharge | zone_surcharge | cancellation
-    kind: str
+    kind: ComponentKind
     amount_minor: int = 0  # a flat amount, or the rate per unit
     free_units: int = 0  # free km / minutes / stops / grace minutes
     percent_bps: int = 0  # surcharges in basis points of the subtotal so far
@@ -87,21 +87,21 @@ def price(
     waiting = Decimal(facts.waiting_s) / 60
     for c in components:
         tax = c.tax or default_tax
-        if c.kind == "base":
+        if c.kind == ComponentKind.BASE_FARE:
             amounts.append(("base", c.label or "Base fare", c.amount_minor, tax))
-        elif c.kind == "per_km":
+        elif c.kind == ComponentKind.PER_KM:
             billable = max(Decimal(0), km - c.free_units)
             amounts.append(
                 ("distance", c.label or f"Distance {km:.1f} km", round_minor(billable * c.amount_minor), tax)
             )
-        elif c.kind == "per_minute":
+        elif c.kind == ComponentKind.PER_MINUTE:
             billable = max(Decimal(0), minutes - c.free_units)
             amounts.append(("time", c.label or f"Time {minutes:.0f} min", round_minor(billable * c.amount_minor), tax))
-        elif c.kind == "per_stop":
+        elif c.kind == ComponentKind.PER_STOP:
             billable = max(0, facts.stops - c.free_units)
             if billable:
                 amounts.append(("stops", c.label or f"{billable} extra stop(s)", billable * c.amount_minor, tax))
-        elif c.kind == "waiting":
+        elif c.kind == ComponentKind.WAITING_TIME:
             billable = max(Decimal(0), waiting - c.free_units)
             if billable:
                 amounts.append(
@@ -110,7 +110,7 @@ def price(
     subtotal = sum(a for _, _, a, _ in amounts)
     for c in components:
         tax = c.tax or default_tax
-        if c.kind == "time_surcharge" and _in_window(c, local_time):
+        if c.kind == ComponentKind.TIME_SURCHARGE and _in_window(c, local_time):
             amounts.append(
                 (
                     f"surcharge.{c.label or 'time'}".lower().replace(" ", "_"),
@@ -120,7 +120,7 @@ def price(
                 )
             )
         elif (
-            c.kind == "zone_surcharge"
+            c.kind == ComponentKind.ZONE_SURCHARGE
             and c.zone_center is not None
             and any(p.distance_m(c.zone_center) <= c.zone_radius_m for p in facts.points)
         ):
@@ -134,7 +134,7 @@ def price(
             )
     total_so_far = sum(a for _, _, a, _ in amounts)
     for c in components:
-        if c.kind == "minimum" and total_so_far < c.amount_minor:
+        if c.kind == ComponentKind.MINIMUM_FARE and total_so_far < c.amount_minor:
             amounts.append(
                 ("minimum", c.label or "Minimum fare top-up", c.amount_minor - total_so_far, c.tax or default_tax)
             )
@@ -151,7 +151,7 @@ def cancellation_fee(
 ) -> FareBreakdown | None:
     """The cancellation fee owed, or None when the tariff has none or the free period has not passed."""
     for c in components:
-        if c.kind == "cancellation" and minutes_since_booking >= c.free_units:
+        if c.kind == ComponentKind.CANCELLATION_FEE and minutes_since_booking >= c.free_units:
             return breakdown(
                 [("cancellation", c.label or "Cancellation fee", c.amount_minor, c.tax or default_tax)],
                 currency=currency,

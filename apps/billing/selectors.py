@@ -1,4 +1,12 @@
-"""Read use cases of the billing context."""
+"""Read use cases of the billing context, and who may see what.
+
+Visibility is decided here once, from the caller's `Principal`: `quotes_visible`, `wallet_of_driver`,
+`accounts_managed`, `payouts_visible` / `payouts_managed`, `fare_records_managed`, `topups_visible`,
+`invoices_visible` / `invoices_managed` (credit notes and receipts are invoices of their kind). Every REST view and
+admin page of billing asks these; the `*_managed` ones are what a fleet manager acts on (their fleets' rows; every
+row for platform admins), the `*_visible` ones add what a driver or customer sees of their own. (The top-up and
+unapplied-payment admin pages are for platform admins only: `admin.PlatformOnly` refuses everyone else.)
+"""
 
 from __future__ import annotations
 
@@ -8,11 +16,13 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from apps.billing.contracts import TopUpNotFound, TripFare
+from apps.billing import integrations
+from apps.billing.contracts import QuoteNotFound, TopUpNotFound, TripFare
 from apps.billing.models import (
     Account,
     AccountKind,
     FareRecord,
+    Invoice,
     JournalTransaction,
     Payout,
     Posting,
@@ -20,6 +30,8 @@ from apps.billing.models import (
     Tariff,
     TopUp,
 )
+from logitrack.exceptions import NotFound
+from logitrack.principal import Principal, Role
 
 
 def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.datetime) -> Tariff | None:
@@ -47,17 +59,127 @@ def statement(*, account: Account) -> QuerySet:
     )
 
 
-def payouts_visible(
-    *, driver_ids: list[uuid.UUID] | None, fleet_ids: frozenset[uuid.UUID] | None, status: str | None
-) -> QuerySet:
+def payouts_managed(*, principal: Principal | None) -> QuerySet:
+    """Payouts a fleet manager decides and pays, newest first: their fleets' (every fleet's for platform admins)."""
     qs = Payout.objects.order_by("-created_at")
-    if driver_ids is not None:
-        qs = qs.filter(driver_id__in=driver_ids)
-    if fleet_ids is not None:
-        qs = qs.filter(fleet_id__in=fleet_ids)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    if principal is None:
+        return qs.none()
+    return qs if principal.is_platform_admin else qs.filter(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+
+
+def payouts_visible(*, principal: Principal, fleet_id: uuid.UUID | None = None) -> QuerySet:
+    """Payouts the caller sees, newest first: a fleet manager (or platform admin) those they manage; a driver their
+    own, as the driver they are in `fleet_id` (their only fleet when None; 404 when not a driver there)."""
+    if principal.is_platform_admin or principal.has_role(Role.FLEET_MANAGER):
+        return payouts_managed(principal=principal)
+    driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
+    return Payout.objects.filter(driver_id=driver_id).order_by("-created_at")
+
+
+def payout_managed(*, principal: Principal, payout_id: uuid.UUID) -> Payout:
+    """One payout the caller may decide or pay; 404 `billing.payout_not_found` otherwise (another fleet's too)."""
+    payout = payouts_managed(principal=principal).filter(id=payout_id).first()
+    if payout is None:
+        raise NotFound("no such payout", code="billing.payout_not_found")
+    return payout
+
+
+def quotes_visible(*, principal: Principal) -> QuerySet:
+    """Quotes the caller sees: a customer's own, and those of fleets they dispatch or manage (all for platform
+    admins)."""
+    if principal.is_platform_admin:
+        return Quote.objects.all()
+    return Quote.objects.filter(
+        Q(customer_id=principal.user_id) | Q(fleet_id__in=principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER))
+    )
+
+
+def quote_visible(*, principal: Principal, quote_id: uuid.UUID) -> Quote:
+    quote = quotes_visible(principal=principal).filter(id=quote_id).first()
+    if quote is None:
+        raise QuoteNotFound("no such quote")
+    return quote
+
+
+def fare_records_managed(*, principal: Principal) -> QuerySet:
+    """Fares and fees a fleet manager may refund: their fleets' (every fleet's for platform admins)."""
+    if principal.is_platform_admin:
+        return FareRecord.objects.all()
+    return FareRecord.objects.filter(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+
+
+def fare_record_managed(*, principal: Principal, trip_id: uuid.UUID) -> FareRecord:
+    """The fare of a trip the caller may refund; 404 `billing.nothing_to_refund` otherwise (another fleet's too)."""
+    record = fare_records_managed(principal=principal).filter(trip_id=trip_id).first()
+    if record is None:
+        raise NotFound("nothing was charged for this trip", code="billing.nothing_to_refund")
+    return record
+
+
+def accounts_managed(*, principal: Principal | None) -> QuerySet:
+    """Ledger accounts of the fleets the caller manages — drivers' wallets and payout holds, customers'
+    receivables, fleet revenue, tax — or every account for platform admins (prepaid balances and loyalty points
+    belong to no fleet: only they see those)."""
+    if principal is None:
+        return Account.objects.none()
+    if principal.is_platform_admin:
+        return Account.objects.all()
+    return Account.objects.filter(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+
+
+@dataclasses.dataclass(frozen=True)
+class DriverWallet:
+    """A driver's wallet in one fleet: its balance, what payouts hold, and its postings (newest first)."""
+
+    driver_id: uuid.UUID
+    fleet_id: uuid.UUID
+    currency: str
+    balance_minor: int
+    held_for_payouts_minor: int
+    statement: QuerySet | list
+
+
+def wallet_of_driver(*, principal: Principal, fleet_id: uuid.UUID | None) -> DriverWallet:
+    """The calling driver's own wallet, as the driver they are in `fleet_id` (their only fleet when None; 404 when
+    not a driver there), in the fleet's currency. Nobody sees another driver's wallet here."""
+    driver_id, fleet_id = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
+    currency = integrations.fleet_terms(fleet_id=fleet_id).currency
+    wallet = account_find(kind=AccountKind.DRIVER_WALLET, currency=currency, owner_id=driver_id, fleet_id=fleet_id)
+    hold = account_find(kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=currency, owner_id=driver_id, fleet_id=fleet_id)
+    return DriverWallet(
+        driver_id=driver_id,
+        fleet_id=fleet_id,
+        currency=currency,
+        balance_minor=wallet.balance_minor if wallet else 0,
+        held_for_payouts_minor=hold.balance_minor if hold else 0,
+        statement=statement(account=wallet) if wallet else [],
+    )
+
+
+def invoices_managed(*, principal: Principal | None) -> QuerySet:
+    """Invoices, receipts and credit notes of the fleets the caller manages (every fleet's for platform admins)."""
+    if principal is None:
+        return Invoice.objects.none()
+    if principal.is_platform_admin:
+        return Invoice.objects.all()
+    return Invoice.objects.filter(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+
+
+def invoices_visible(*, principal: Principal) -> QuerySet:
+    """Invoices, receipts and credit notes the caller sees, newest first: a customer's own, and those of the fleets
+    they manage (all for platform admins)."""
+    if principal.is_platform_admin:
+        return Invoice.objects.order_by("-issued_at")
+    return Invoice.objects.filter(
+        Q(customer_id=principal.user_id) | Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
+    ).order_by("-issued_at")
+
+
+def invoice_visible(*, principal: Principal, invoice_id: uuid.UUID) -> Invoice:
+    invoice = invoices_visible(principal=principal).filter(id=invoice_id).first()
+    if invoice is None:
+        raise NotFound("no such invoice", code="billing.invoice_not_found")
+    return invoice
 
 
 def customer_balances(*, customer_id: uuid.UUID) -> dict:
@@ -114,17 +236,18 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
     return fares
 
 
-def topups_visible(*, customer_id: uuid.UUID | None, status: str | None = None) -> QuerySet:
-    """Top-ups newest first: one customer's, or everyone's (customer_id None: platform admins)."""
+def topups_visible(*, principal: Principal | None) -> QuerySet:
+    """Top-ups newest first: a customer's own, or everyone's for platform admins (a prepaid balance is the
+    platform's, not a fleet's: fleet managers see none but their own)."""
     qs = TopUp.objects.order_by("-created_at")
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
-    return qs.filter(status=status) if status else qs
+    if principal is None:
+        return qs.none()
+    return qs if principal.is_platform_admin else qs.filter(customer_id=principal.user_id)
 
 
-def topup_visible(*, topup_id: uuid.UUID, customer_id: uuid.UUID | None) -> TopUp:
-    """One top-up the caller may see (customer_id None: any); TopUpNotFound (404) otherwise."""
-    topup = topups_visible(customer_id=customer_id).filter(id=topup_id).first()
+def topup_visible(*, principal: Principal, topup_id: uuid.UUID) -> TopUp:
+    """One top-up the caller may see; TopUpNotFound (404) otherwise."""
+    topup = topups_visible(principal=principal).filter(id=topup_id).first()
     if topup is None:
         raise TopUpNotFound("no such top-up")
     return topup

@@ -4,7 +4,7 @@ import uuid
 
 from celery import shared_task
 
-from apps.billing import invoicing, services
+from apps.billing.services import invoices, topups
 
 
 @shared_task(
@@ -16,31 +16,31 @@ from apps.billing import invoicing, services
     retry_backoff=True,
 )
 def render_invoice(invoice_id: str) -> None:
-    invoicing.invoice_render(invoice_id=uuid.UUID(invoice_id))
+    invoices.invoice_render(invoice_id=uuid.UUID(invoice_id))
 
 
 @shared_task(name="billing.issue_period_invoice", acks_late=True)
 def issue_period_invoice(fleet_id: str, customer_id: str, period: str) -> str:
-    return invoicing.period_invoice_issue(
+    return invoices.period_invoice_issue(
         fleet_id=uuid.UUID(fleet_id), customer_id=uuid.UUID(customer_id), period=period
     ).number
 
 
 @shared_task(name="billing.issue_receipt", acks_late=True, ignore_result=True)
 def issue_receipt(trip_id: str) -> None:
-    invoicing.receipt_issue(trip_id=uuid.UUID(trip_id))
+    invoices.receipt_issue(trip_id=uuid.UUID(trip_id))
 
 
 @shared_task(name="billing.issue_credit_note", acks_late=True, ignore_result=True)
 def issue_credit_note(trip_id: str) -> None:
-    invoicing.credit_note_issue(trip_id=uuid.UUID(trip_id))
+    invoices.credit_note_issue(trip_id=uuid.UUID(trip_id))
 
 
 @shared_task(name="billing.catch_up_documents", ignore_result=True)
 def catch_up_documents() -> dict[str, int]:
-    return invoicing.documents_catch_up()
+    return invoices.documents_catch_up()
 
 
 @shared_task(name="billing.expire_topups", ignore_result=True)
 def expire_topups() -> int:
-    return services.topups_expire()
+    return topups.topups_expire()

@@ -55,8 +55,8 @@ def main() -> None:
     current_app.conf.task_always_eager = False  # receipts would render PDFs inline: measure them separately
     current_app.conf.broker_url = "memory://"
 
-    from apps.billing import invoicing, ledger, services
     from apps.billing.contracts import TripFacts
+    from apps.billing.services import invoices, ledger, settlement
     from apps.billing.tests.factories import tariff
     from apps.fleet.tests.factories import active_fleet
 
@@ -70,7 +70,7 @@ def main() -> None:
     started = time.perf_counter()
     for i in range(args.settlements):
         t0 = time.perf_counter()
-        services.trip_complete_settle(
+        settlement.trip_complete_settle(
             trip_id=uuid.uuid4(),
             fleet_id=fleet.id,
             customer_id=customers[i % 50],
@@ -93,12 +93,12 @@ def main() -> None:
     )
     print(f"  ledger verified after the run: {'clean' if not problems else problems[:3]}")
 
-    from apps.billing import documents
     from apps.billing.models import FareRecord
+    from apps.billing.services import documents
 
     render = []
     for trip_id in FareRecord.objects.values_list("trip_id", flat=True)[: args.invoices]:
-        invoice = invoicing.receipt_issue(trip_id=trip_id)
+        invoice = invoices.receipt_issue(trip_id=trip_id)
         t0 = time.perf_counter()
         documents.store_pdf(invoice)
         render.append(time.perf_counter() - t0)

@@ -44,7 +44,7 @@ PLANTED = {
         "Bounded contexts meet only via api",
     ),
     "bounded-contexts: another app's api called outside integrations": (
-        "apps/billing/services.py",
+        "apps/billing/services/payouts.py",
         "from apps.partner import api as partner_api  # planted\n",
         "Bounded contexts meet only via api",
     ),

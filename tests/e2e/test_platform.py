@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
-from apps.billing import ledger
 from apps.billing.models import Invoice
+from apps.billing.services import ledger
 from logitrack.outbox.models import DeadLetter, OutboxMessage
 from logitrack.testing.processes import wait_until
 from tests.e2e.clients import PASSWORD, Api, DriverApp, Screen, signature_png

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from apps.billing import ledger
 from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, TopUp
+from apps.billing.services import ledger
 from apps.partner.models import DriverProfile
 from tests.integration.test_billing_api import settle_trip, world  # noqa: F401  (fixture)
 
@@ -65,7 +65,7 @@ def test_concurrent_identical_payout_requests_all_get_the_one_payout(world, rela
 
 
 def test_concurrent_identical_confirmations_credit_once(two_fleets, settings):
-    from tests.integration.test_billing_topups import SECRET, deliver, event, signed
+    from apps.billing.tests.test_topups import SECRET, deliver, event, signed
 
     settings.BILLING_PAYMENT_PROVIDERS = {
         "psp": {"CLASS": "apps.billing.payments.signed_webhook.SignedWebhookProvider", "SECRETS": [SECRET]}
@@ -139,7 +139,7 @@ def test_concurrent_identical_confirmations_credit_once(two_fleets, settings):
 
 def test_a_second_payment_delivered_many_times_at_once_is_held_once(two_fleets, settings):
     from apps.billing.models import UnappliedPayment
-    from tests.integration.test_billing_topups import SECRET, deliver, event, signed
+    from apps.billing.tests.test_topups import SECRET, deliver, event, signed
 
     settings.BILLING_PAYMENT_PROVIDERS = {
         "psp": {"CLASS": "apps.billing.payments.signed_webhook.SignedWebhookProvider", "SECRETS": [SECRET]}

@@ -8,10 +8,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from apps.billing import ledger, services
 from apps.billing.contracts import TripFacts
 from apps.billing.events import FareFinalisedV1
 from apps.billing.models import Account, AccountKind, FareRecord, JournalTransaction
+from apps.billing.services import ledger, quotes, settlement
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
@@ -33,7 +33,7 @@ def fleet():
 
 def quote(fleet, *, distance_m=10_000, duration_s=1200, customer_id=None):
     facts = TripFacts(distance_m=distance_m, duration_s=duration_s, stops=2, at=NOON)
-    return services.quote_create(
+    return quotes.quote_create(
         fleet_id=fleet.id, vehicle_type="van", service="delivery", facts=facts, customer_id=customer_id
     )
 
@@ -143,7 +143,7 @@ def test_a_refund_reverses_the_settlement_and_its_points_once(fleet, relay_and_d
     event = complete(fleet, quote(fleet, customer_id=customer), customer_id=customer, driver_id=driver)
     relay_and_deliver()
 
-    reversal = services.trip_refund(trip_id=event.trip_id, reason="parcel damaged")
+    reversal = settlement.trip_refund(trip_id=event.trip_id, reason="parcel damaged")
 
     assert reversal.reverses.kind == "settlement" and "parcel damaged" in reversal.memo
     for kind, owner, currency, fleet_id in (
@@ -155,7 +155,7 @@ def test_a_refund_reverses_the_settlement_and_its_points_once(fleet, relay_and_d
     from logitrack.exceptions import Conflict
 
     with pytest.raises(Conflict):
-        services.trip_refund(trip_id=event.trip_id, reason="again")
+        settlement.trip_refund(trip_id=event.trip_id, reason="again")
     assert ledger.verify() == []
 
 
@@ -164,7 +164,7 @@ def test_expired_quotes_cannot_be_booked(fleet):
     from apps.billing.models import Quote
 
     q = quote(fleet)
-    assert services.quote_check(quote_id=q.id, fleet_id=fleet.id) == q
+    assert quotes.quote_check(quote_id=q.id, fleet_id=fleet.id) == q
     Quote.objects.filter(id=q.id).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     with pytest.raises(QuoteExpired):
-        services.quote_check(quote_id=q.id, fleet_id=fleet.id)
+        quotes.quote_check(quote_id=q.id, fleet_id=fleet.id)

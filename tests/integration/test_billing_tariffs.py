@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from apps.billing import services
 from apps.billing.contracts import InvalidBillingData, TripFacts
 from apps.billing.models import Tariff, TariffComponent, TaxRate
+from apps.billing.services import quotes, tariffs
 from apps.fleet.tests.factories import active_fleet
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def create(fleet, **overrides):
         "components": [("base_fare", {"amount_minor": 300}), ("per_km", {"amount_minor_per_km": 100})],
         **overrides,
     }
-    return services.tariff_create(**data)
+    return tariffs.tariff_create(**data)
 
 
 def test_a_tariff_prices_quotes_with_its_components_in_order():
@@ -36,7 +36,7 @@ def test_a_tariff_prices_quotes_with_its_components_in_order():
         "PerKm",
     ]
     facts = TripFacts(distance_m=5000, duration_s=600, stops=2, at=timezone.now(), points=())
-    quote = services.quote_create(
+    quote = quotes.quote_create(
         fleet_id=fleet.id, vehicle_type="van", service="delivery", facts=facts, customer_id=None
     )
     assert quote.tariff_id == tariff.id and quote.total_minor == 300 + 5 * 100

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from apps.billing import ledger
 from apps.billing.models import Account, FareRecord, Invoice, JournalTransaction, Payout
+from apps.billing.services import ledger
 from apps.dispatch.models import PositionPing
 from apps.fleet.models import Fleet, Vehicle
 from apps.identity.models import Membership, User

@@ -10,9 +10,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from PIL import Image
 
-from apps.billing import invoicing, ledger, services
 from apps.billing.contracts import TripFacts
 from apps.billing.models import FareRecord, Invoice, JournalTransaction
+from apps.billing.services import invoices, ledger, quotes, settlement
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack import files
@@ -42,7 +42,7 @@ def into_last_month(*trip_ids) -> str:
 
 def settle(fleet, customer_id, *, distance_m=10_000):
     trip = uuid.uuid4()
-    services.trip_complete_settle(
+    settlement.trip_complete_settle(
         trip_id=trip,
         fleet_id=fleet.id,
         customer_id=customer_id,
@@ -79,7 +79,7 @@ def test_a_receipt_renders_as_a_professional_pdf_with_the_user_input_as_plain_te
     customer = make_user(display_name="<img src=file:///etc/passwd>", is_customer=True)
     trip = settle(fleet, customer.id)
 
-    receipt = invoicing.invoice_render(invoice_id=invoicing.receipt_issue(trip_id=trip).id)
+    receipt = invoices.invoice_render(invoice_id=invoices.receipt_issue(trip_id=trip).id)
 
     assert receipt.number == f"RCT-{receipt.issued_at.year}-000001"
     text, page = pdf_text(receipt.pdf_path, tmp_path)
@@ -97,7 +97,7 @@ def test_a_receipt_renders_as_a_professional_pdf_with_the_user_input_as_plain_te
 def test_the_renderer_fetches_no_url_at_all():
     from weasyprint import HTML
 
-    from apps.billing.documents import FetchRefused, refusing_fetcher
+    from apps.billing.services.documents import FetchRefused, refusing_fetcher
 
     fetcher = refusing_fetcher()
     with pytest.raises(FetchRefused):
@@ -118,12 +118,12 @@ def test_a_rolled_back_issue_leaves_no_gap(fleet, make_user):
         pass
 
     with pytest.raises(Boom), transaction.atomic():
-        invoicing.receipt_issue(trip_id=first)
+        invoices.receipt_issue(trip_id=first)
         raise Boom
-    issued = invoicing.receipt_issue(trip_id=second)
+    issued = invoices.receipt_issue(trip_id=second)
     assert issued.sequence == 1
-    assert invoicing.receipt_issue(trip_id=first).sequence == 2
-    assert invoicing.receipt_issue(trip_id=first).sequence == 2  # once per trip
+    assert invoices.receipt_issue(trip_id=first).sequence == 2
+    assert invoices.receipt_issue(trip_id=first).sequence == 2  # once per trip
     assert ledger.invoice_number_gaps() == []
 
 
@@ -131,8 +131,8 @@ def test_a_rolled_back_issue_leaves_no_gap(fleet, make_user):
 def test_refunds_get_credit_notes_in_their_own_series(fleet, make_user):
     customer = make_user(is_customer=True)
     trip = settle(fleet, customer.id)
-    services.trip_refund(trip_id=trip, reason="damaged")
-    note = invoicing.credit_note_issue(trip_id=trip)
+    settlement.trip_refund(trip_id=trip, reason="damaged")
+    note = invoices.credit_note_issue(trip_id=trip)
     assert note.number.startswith("CRN-") and note.sequence == 1 and note.total_minor < 0
 
 
@@ -140,7 +140,7 @@ def test_refunds_get_credit_notes_in_their_own_series(fleet, make_user):
 def test_an_issued_invoice_never_changes(fleet, make_user):
     if connection.vendor != "postgresql":
         pytest.skip("the guard is a PostgreSQL trigger")
-    invoice = invoicing.receipt_issue(trip_id=settle(fleet, make_user(is_customer=True).id))
+    invoice = invoices.receipt_issue(trip_id=settle(fleet, make_user(is_customer=True).id))
     with pytest.raises(IntegrityError, match="never changes"), transaction.atomic():
         Invoice.objects.filter(id=invoice.id).update(total_minor=1)
     with pytest.raises(IntegrityError, match="never deleted"), transaction.atomic():
@@ -153,7 +153,7 @@ def test_an_issued_invoice_never_changes(fleet, make_user):
 @pytest.mark.django_db
 def test_customers_and_managers_download_only_their_invoices(fleet, two_fleets, make_user):
     period = into_last_month(settle(fleet, two_fleets.customer.id))
-    mine = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=two_fleets.customer.id, period=period)
+    mine = invoices.period_invoice_issue(fleet_id=fleet.id, customer_id=two_fleets.customer.id, period=period)
     owner = client_for(two_fleets.customer)
     listed = owner.get("/api/v1/billing/invoices/").json()
     assert {row["number"] for row in listed["results"]} >= {mine.number}
@@ -190,8 +190,8 @@ def test_period_invoices_issued_by_parallel_workers_are_numbered_without_gaps_an
     finally:
         procs.stop_all()
 
-    invoices = Invoice.objects.filter(kind="invoice", period=period)
-    assert sorted(invoices.values_list("sequence", flat=True)) == list(range(1, 13))
+    monthly = Invoice.objects.filter(kind="invoice", period=period)
+    assert sorted(monthly.values_list("sequence", flat=True)) == list(range(1, 13))
     assert sorted(Invoice.objects.filter(kind="receipt").values_list("sequence", flat=True)) == list(range(1, 13))
     assert ledger.invoice_number_gaps() == []
 
@@ -199,10 +199,10 @@ def test_period_invoices_issued_by_parallel_workers_are_numbered_without_gaps_an
 def test_a_customer_with_several_fares_in_a_month_is_invoiced_once(fleet, make_user):
     regular, once = make_user(is_customer=True), make_user(is_customer=True)
     period = into_last_month(*[settle(fleet, regular.id) for _ in range(3)], settle(fleet, once.id))
-    assert invoicing.period_customers(period=period) == sorted([(fleet.id, regular.id), (fleet.id, once.id)], key=str)
-    invoice = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period)
+    assert invoices.period_customers(period=period) == sorted([(fleet.id, regular.id), (fleet.id, once.id)], key=str)
+    invoice = invoices.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period)
     assert len(invoice.lines) + len(invoice.statement) == 3  # its three trips (receipted: listed, not charged)
-    assert invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period) == invoice
+    assert invoices.period_invoice_issue(fleet_id=fleet.id, customer_id=regular.id, period=period) == invoice
 
 
 @pytest.mark.processes
@@ -212,20 +212,20 @@ def test_documents_whose_jobs_were_lost_are_issued_by_the_catch_up(fleet, make_u
 
     customer = make_user(is_customer=True)
     kept, refunded, unrendered = (settle(fleet, customer.id) for _ in range(3))
-    services.trip_refund(trip_id=refunded, reason="never arrived")
-    invoicing.receipt_issue(trip_id=unrendered)  # issued here; its PDF job goes to the broker
+    settlement.trip_refund(trip_id=refunded, reason="never arrived")
+    invoices.receipt_issue(trip_id=unrendered)  # issued here; its PDF job goes to the broker
     redis.Redis.from_url(settings.REDIS_URL).flushdb()  # as if the broker had lost every job sent so far
     assert Invoice.objects.get().pdf_path == ""
-    assert invoicing.documents_catch_up() == {"receipts": 0, "credit notes": 0, "pdfs": 0}  # not late yet
+    assert invoices.documents_catch_up() == {"receipts": 0, "credit notes": 0, "pdfs": 0}  # not late yet
 
     procs = Processes(tmp_path)
     procs.worker()
     try:
         wait_for_worker()
-        late = invoicing.documents_catch_up(older_than=dt.timedelta(0))
+        late = invoices.documents_catch_up(older_than=dt.timedelta(0))
         assert late == {"receipts": 2, "credit notes": 1, "pdfs": 1}
         wait_until(lambda: Invoice.objects.exclude(pdf_path="").count() == 4, what="the documents, rendered")
-        assert invoicing.documents_catch_up(older_than=dt.timedelta(0)) == {"receipts": 0, "credit notes": 0, "pdfs": 0}
+        assert invoices.documents_catch_up(older_than=dt.timedelta(0)) == {"receipts": 0, "credit notes": 0, "pdfs": 0}
     finally:
         procs.stop_all()
     kinds = sorted(Invoice.objects.values_list("kind", "trip_id"))
@@ -243,7 +243,7 @@ def test_a_refund_commits_even_when_its_credit_note_job_cannot_be_sent(
 ):
     trip = settle(fleet, make_user(is_customer=True).id)
     with django_capture_on_commit_callbacks(execute=True) as sent:
-        services.trip_refund(trip_id=trip, reason="damaged")  # the job's send fails after the commit: logged
+        settlement.trip_refund(trip_id=trip, reason="damaged")  # the job's send fails after the commit: logged
     assert sent and not Invoice.objects.filter(kind="credit_note").exists()
     assert JournalTransaction.objects.filter(reverses__reference_id=trip).exists()  # the refund stands
     # billing.catch_up_documents sends it once the broker answers (test_documents_whose_jobs_were_lost_...)
@@ -262,7 +262,7 @@ def test_a_month_that_has_not_ended_is_not_invoiced(fleet, make_user):
     with pytest.raises(CommandError, match=f"{this_month} has not ended in Europe/Berlin"):
         call_command("billing_issue_invoices", "--period", this_month, "--timeout", "1")
     with pytest.raises(PeriodNotEnded):  # the job (and any other path) refuses too
-        invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=this_month)
+        invoices.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=this_month)
     future = f"{timezone.now().year + 1}-01"
     with pytest.raises(CommandError, match="has not ended"):
         call_command("billing_issue_invoices", "--period", future, "--timeout", "1")
@@ -273,20 +273,20 @@ def test_a_month_ends_in_the_fleets_time_zone():
     from apps.billing.contracts import PeriodNotEnded
 
     berlin_has_ended = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)  # 00:30 on 1 January in Berlin
-    start, end = invoicing.period_closed_bounds("2026-12", "Europe/Berlin", now=berlin_has_ended)
+    start, end = invoices.period_closed_bounds("2026-12", "Europe/Berlin", now=berlin_has_ended)
     assert (start.isoformat(), end.isoformat()) == ("2026-12-01T00:00:00+01:00", "2027-01-01T00:00:00+01:00")
     with pytest.raises(PeriodNotEnded, match="from 2027-01-01 00:10 local time"):
-        invoicing.period_closed_bounds("2026-12", "Europe/London", now=berlin_has_ended)  # 23:30 in London
+        invoices.period_closed_bounds("2026-12", "Europe/London", now=berlin_has_ended)  # 23:30 in London
     with pytest.raises(PeriodNotEnded):  # a fare settling in the month's last instant may still be committing
-        invoicing.period_closed_bounds("2026-12", "Europe/Berlin", now=dt.datetime(2026, 12, 31, 23, 5, tzinfo=dt.UTC))
+        invoices.period_closed_bounds("2026-12", "Europe/Berlin", now=dt.datetime(2026, 12, 31, 23, 5, tzinfo=dt.UTC))
 
 
 @pytest.mark.django_db
 def test_a_trip_with_a_receipt_is_not_taxed_again_on_the_monthly_invoice(fleet, make_user, tmp_path):
     customer = make_user(is_customer=True)
     trips = [settle(fleet, customer.id) for _ in range(2)]
-    receipts = [invoicing.receipt_issue(trip_id=t) for t in trips]
-    quote = services.quote_create(
+    receipts = [invoices.receipt_issue(trip_id=t) for t in trips]
+    quote = quotes.quote_create(
         fleet_id=fleet.id,
         vehicle_type="van",
         service="delivery",
@@ -294,7 +294,7 @@ def test_a_trip_with_a_receipt_is_not_taxed_again_on_the_monthly_invoice(fleet, 
         customer_id=customer.id,
     )
     cancelled = uuid.uuid4()
-    fee = services.trip_cancel_settle(
+    fee = settlement.trip_cancel_settle(
         trip_id=cancelled,
         fleet_id=fleet.id,
         customer_id=customer.id,
@@ -306,8 +306,8 @@ def test_a_trip_with_a_receipt_is_not_taxed_again_on_the_monthly_invoice(fleet, 
     )
     period = into_last_month(*trips, cancelled)
 
-    invoice = invoicing.invoice_render(
-        invoice_id=invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=period).id
+    invoice = invoices.invoice_render(
+        invoice_id=invoices.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=period).id
     )
 
     # it charges (with tax) only the supply without a receipt of its own: the cancellation fee
@@ -334,9 +334,9 @@ def test_invoices_filter_by_trip(fleet, two_fleets):
     customer = two_fleets.customer
     first, second = settle(fleet, customer.id), settle(fleet, customer.id)
     for trip in (first, second):
-        invoicing.receipt_issue(trip_id=trip)
-    services.trip_refund(trip_id=first, reason="damaged")
-    note = invoicing.credit_note_issue(trip_id=first)
+        invoices.receipt_issue(trip_id=trip)
+    settlement.trip_refund(trip_id=first, reason="damaged")
+    note = invoices.credit_note_issue(trip_id=first)
     owner = client_for(customer)
 
     listed = owner.get("/api/v1/billing/invoices/", {"trip_id": str(first)})
@@ -359,10 +359,10 @@ def test_invoices_filter_by_trip(fleet, two_fleets):
 def test_a_trip_whose_receipt_job_never_ran_gets_its_receipt_with_the_monthly_invoice(fleet, make_user):
     customer = make_user(is_customer=True)
     trips = [settle(fleet, customer.id) for _ in range(3)]
-    receipted = invoicing.receipt_issue(trip_id=trips[0])  # the others' jobs were lost with the broker
+    receipted = invoices.receipt_issue(trip_id=trips[0])  # the others' jobs were lost with the broker
     period = into_last_month(*trips)
 
-    invoice = invoicing.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=period)
+    invoice = invoices.period_invoice_issue(fleet_id=fleet.id, customer_id=customer.id, period=period)
 
     receipts = {r.trip_id: r.number for r in Invoice.objects.filter(kind="receipt", customer_id=customer.id)}
     assert set(receipts) == set(trips) and receipts[trips[0]] == receipted.number  # issued once each

@@ -18,9 +18,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from apps.billing import ledger, services
 from apps.billing.contracts import InsufficientFunds, TripFacts
 from apps.billing.models import Account, AccountKind, Payout
+from apps.billing.services import ledger, loyalty, payouts, quotes, settlement
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack.exceptions import Conflict
@@ -50,7 +50,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def settle(self, km, minutes, c, d, with_quote):
         facts = TripFacts(distance_m=km * 1000 + 37, duration_s=minutes * 60, stops=2, at=NOON)
         quote = (
-            services.quote_create(
+            quotes.quote_create(
                 fleet_id=self.fleet.id,
                 vehicle_type="van",
                 service="delivery",
@@ -61,7 +61,7 @@ class LedgerMachine(RuleBasedStateMachine):
             else None
         )
         trip = uuid.uuid4()
-        services.trip_complete_settle(
+        settlement.trip_complete_settle(
             trip_id=trip,
             fleet_id=self.fleet.id,
             customer_id=self.customers[c],
@@ -71,7 +71,7 @@ class LedgerMachine(RuleBasedStateMachine):
             quote_id=quote.id if quote else None,
             facts=facts,
         )
-        services.trip_complete_settle(
+        settlement.trip_complete_settle(
             trip_id=trip,
             fleet_id=self.fleet.id,
             customer_id=self.customers[c],  # a redelivery
@@ -88,7 +88,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def refund(self, i):
         trip = self.settled[i % len(self.settled)]
         try:
-            services.trip_refund(trip_id=trip, reason="test refund")
+            settlement.trip_refund(trip_id=trip, reason="test refund")
             assert trip not in self.refunded
             self.refunded.add(trip)
         except InsufficientFunds:
@@ -103,7 +103,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(c=st.integers(0, 2), points=st.integers(1, 200))
     def redeem(self, c, points):
         try:
-            services.points_redeem(
+            loyalty.points_redeem(
                 customer_id=self.customers[c], points=points, currency="EUR", idempotency_key=str(uuid.uuid4())
             )
         except InsufficientFunds:
@@ -115,7 +115,7 @@ class LedgerMachine(RuleBasedStateMachine):
         wallet = Account.objects.filter(kind=AccountKind.DRIVER_WALLET, owner_id=self.drivers[d]).first()
         before = wallet.balance_minor if wallet else 0
         try:
-            payout = services.payout_request(
+            payout = payouts.payout_request(
                 driver_id=self.drivers[d],
                 fleet_id=self.fleet.id,
                 amount=Money(amount, "EUR"),
@@ -132,7 +132,7 @@ class LedgerMachine(RuleBasedStateMachine):
         payout_id = self.payouts[i % len(self.payouts)]
         status = Payout.objects.get(id=payout_id).status
         try:
-            services.payout_decide(payout_id=payout_id, approve=approve, actor_id=None, reason="" if approve else "no")
+            payouts.payout_decide(payout_id=payout_id, approve=approve, actor_id=None, reason="" if approve else "no")
             assert status == Payout.Status.REQUESTED
         except Conflict:
             assert status != Payout.Status.REQUESTED
@@ -143,7 +143,7 @@ class LedgerMachine(RuleBasedStateMachine):
         payout_id = self.payouts[i % len(self.payouts)]
         status = Payout.objects.get(id=payout_id).status
         try:
-            services.payout_mark_paid(payout_id=payout_id, bank_reference="bank")
+            payouts.payout_mark_paid(payout_id=payout_id, bank_reference="bank")
             assert status == Payout.Status.APPROVED
         except Conflict:
             assert status != Payout.Status.APPROVED
@@ -167,7 +167,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 connection.close()
 
         def payout():
-            services.payout_request(
+            payouts.payout_request(
                 driver_id=self.drivers[d],
                 fleet_id=self.fleet.id,
                 amount=Money(amount, "EUR"),

@@ -1181,7 +1181,7 @@ EXEMPT = {
     "billing-v1:payment-webhook": Exempt(
         "a payment provider's call, authenticated by its signature, not by a user of any fleet",
         _payment_webhook_check,
-        "tests/integration/test_billing_topups.py",
+        "apps/billing/tests/test_topups.py",
     ),
     "billing-v1:points-redeem": Exempt(
         "the calling customer's own loyalty points",

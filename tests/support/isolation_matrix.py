@@ -21,9 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.billing import invoicing
-from apps.billing import services as billing_services
 from apps.billing.models import Invoice, Payout, Quote, TopUp
+from apps.billing.services import fares, invoices, payouts, quotes, topups
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.dispatch import services as dispatch_services
 from apps.dispatch.models import RoutePlan, RoutingJob
@@ -295,20 +294,18 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     offer = trip_services.offer_make(trip_id=offered.trip.id, shift_id=shift.id, actor_id=None)
     opened = _book(fleet, customer)
 
-    quote = billing_services.quote_create(
+    quote = quotes.quote_create(
         fleet_id=fleet.id,
         vehicle_type="van",
         service="delivery",
-        facts=billing_services.estimate_facts(
-            points=[GeoPoint(*PICKUP), GeoPoint(*DROPOFF)], at=now, vehicle_type="van"
-        ),
+        facts=fares.estimate_facts(points=[GeoPoint(*PICKUP), GeoPoint(*DROPOFF)], at=now, vehicle_type="van"),
         customer_id=customer.id,
     )
-    payout = billing_services.payout_request(
+    payout = payouts.payout_request(
         driver_id=driver.id, fleet_id=fleet.id, amount=Money(100, fleet.currency), idempotency_key=str(uuid.uuid4())
     )
     topup = prepaid_topup(customer_id=customer.id, amount=Money(5000, fleet.currency))
-    invoice = invoicing.receipt_issue(trip_id=done.trip.id)
+    invoice = invoices.receipt_issue(trip_id=done.trip.id)
     invitation, _ = identity_invitations.invitation_create(
         principal=tenant.principal(FleetRole.FLEET_MANAGER),
         email=f"invitee.{name.lower()}@example.test",
@@ -338,7 +335,7 @@ def _side(tenant: Tenant, *, name: str) -> Side:
         payout=payout,
         invoice=invoice,
         topup=topup,
-        pending_topup=billing_services.topup_request(
+        pending_topup=topups.topup_request(
             customer_id=customer.id, amount=Money(2500, fleet.currency), idempotency_key=str(uuid.uuid4())
         ),
         invitation=invitation,

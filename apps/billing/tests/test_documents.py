@@ -2,7 +2,7 @@
 
 from PIL import ImageFile
 
-from apps.billing import documents
+from apps.billing.services import documents
 
 
 def test_importing_weasyprint_for_an_invoice_leaves_pillow_refusing_truncated_images():

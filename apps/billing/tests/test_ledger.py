@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
-from apps.billing import ledger, services
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
 from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, Posting
+from apps.billing.services import ledger, payouts
 from logitrack.types import Money
 
 
@@ -89,9 +89,9 @@ def test_a_retry_posts_once_and_a_reused_key_with_other_postings_is_refused():
 @pytest.mark.django_db
 def test_a_wallet_never_pays_out_more_than_it_holds():
     driver_id, fleet_id = wallet_with(1000)
-    services.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(600, "EUR"), idempotency_key="p1")
+    payouts.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(600, "EUR"), idempotency_key="p1")
     with pytest.raises(InsufficientFunds):
-        services.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(600, "EUR"), idempotency_key="p2")
+        payouts.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(600, "EUR"), idempotency_key="p2")
     assert Payout.objects.count() == 1  # the refused request left nothing behind
     wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
     assert wallet.balance_minor == 400
@@ -106,7 +106,7 @@ def test_two_concurrent_payouts_from_one_wallet_never_overdraw_it():
     def request(key):
         try:
             barrier.wait()
-            services.payout_request(
+            payouts.payout_request(
                 driver_id=driver_id, fleet_id=fleet_id, amount=Money(700, "EUR"), idempotency_key=key
             )
             outcomes.append("ok")
@@ -130,18 +130,16 @@ def test_two_concurrent_payouts_from_one_wallet_never_overdraw_it():
 @pytest.mark.django_db
 def test_payouts_are_paid_or_released_once(captured_events):
     driver_id, fleet_id = wallet_with(1000)
-    paid = services.payout_request(
-        driver_id=driver_id, fleet_id=fleet_id, amount=Money(300, "EUR"), idempotency_key="a"
-    )
-    rejected = services.payout_request(
+    paid = payouts.payout_request(driver_id=driver_id, fleet_id=fleet_id, amount=Money(300, "EUR"), idempotency_key="a")
+    rejected = payouts.payout_request(
         driver_id=driver_id, fleet_id=fleet_id, amount=Money(200, "EUR"), idempotency_key="b"
     )
     with captured_events() as events:
-        services.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+        payouts.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
         hold = Account.objects.get(kind=AccountKind.DRIVER_PAYOUT_HOLD, owner_id=driver_id)
         assert hold.balance_minor == 500  # approved money stays held until the transfer is made
-        services.payout_mark_paid(payout_id=paid.id, bank_reference="SEPA-1")
-        services.payout_decide(payout_id=rejected.id, approve=False, actor_id=None, reason="bank details missing")
+        payouts.payout_mark_paid(payout_id=paid.id, bank_reference="SEPA-1")
+        payouts.payout_decide(payout_id=rejected.id, approve=False, actor_id=None, reason="bank details missing")
     assert [e.TYPE for e in events] == ["logitrack.billing.payout.paid.v1"]
     wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
     hold = Account.objects.get(kind=AccountKind.DRIVER_PAYOUT_HOLD, owner_id=driver_id)
@@ -149,9 +147,9 @@ def test_payouts_are_paid_or_released_once(captured_events):
     from logitrack.exceptions import Conflict
 
     with pytest.raises(Conflict):
-        services.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+        payouts.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
     with pytest.raises(Conflict):
-        services.payout_mark_paid(payout_id=rejected.id)
+        payouts.payout_mark_paid(payout_id=rejected.id)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from apps.billing.contracts import TripFacts
+from apps.billing.contracts import ComponentKind, TripFacts
 from apps.billing.pricing import Component, Tax, cancellation_fee, cap_total, price, round_minor
 from logitrack.types import GeoPoint, Money
 
@@ -12,13 +12,13 @@ VAT = Tax("VAT 19%", 1900)
 REDUCED = Tax("VAT 7%", 700)
 NOON = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 COMPONENTS = [
-    Component(kind="base", amount_minor=250),
-    Component(kind="per_km", amount_minor=120),
-    Component(kind="per_minute", amount_minor=30, free_units=0),
-    Component(kind="per_stop", amount_minor=150, free_units=2),
-    Component(kind="waiting", amount_minor=40, free_units=5),
-    Component(kind="time_surcharge", percent_bps=2500, starts=dt.time(22), ends=dt.time(6), label="Night"),
-    Component(kind="minimum", amount_minor=800),
+    Component(kind=ComponentKind.BASE_FARE, amount_minor=250),
+    Component(kind=ComponentKind.PER_KM, amount_minor=120),
+    Component(kind=ComponentKind.PER_MINUTE, amount_minor=30, free_units=0),
+    Component(kind=ComponentKind.PER_STOP, amount_minor=150, free_units=2),
+    Component(kind=ComponentKind.WAITING_TIME, amount_minor=40, free_units=5),
+    Component(kind=ComponentKind.TIME_SURCHARGE, percent_bps=2500, starts=dt.time(22), ends=dt.time(6), label="Night"),
+    Component(kind=ComponentKind.MINIMUM_FARE, amount_minor=800),
 ]
 
 
@@ -68,7 +68,7 @@ def test_minimum_fare_tops_up_short_trips():
 
 def test_exclusive_pricing_adds_tax_on_top():
     fare = price(
-        [Component(kind="base", amount_minor=1000)],
+        [Component(kind=ComponentKind.BASE_FARE, amount_minor=1000)],
         facts(),
         currency="EUR",
         default_tax=VAT,
@@ -80,8 +80,8 @@ def test_exclusive_pricing_adds_tax_on_top():
 
 def test_several_tax_rates_are_listed_separately():
     comps = [
-        Component(kind="base", amount_minor=1000),
-        Component(kind="per_stop", amount_minor=107, free_units=0, tax=REDUCED),
+        Component(kind=ComponentKind.BASE_FARE, amount_minor=1000),
+        Component(kind=ComponentKind.PER_STOP, amount_minor=107, free_units=0, tax=REDUCED),
     ]
     fare = price(comps, facts(stops=1), currency="EUR", default_tax=VAT, prices_include_tax=True, local_time=NOON)
     assert [(t.name, t.net.amount_minor, t.tax.amount_minor) for t in fare.taxes] == [
@@ -94,9 +94,13 @@ def test_several_tax_rates_are_listed_separately():
 def test_zone_surcharge_when_a_stop_is_inside():
     airport = GeoPoint(52.3667, 13.5033)
     comps = [
-        Component(kind="base", amount_minor=1000),
+        Component(kind=ComponentKind.BASE_FARE, amount_minor=1000),
         Component(
-            kind="zone_surcharge", amount_minor=500, zone_center=airport, zone_radius_m=3000, label="BER airport"
+            kind=ComponentKind.ZONE_SURCHARGE,
+            amount_minor=500,
+            zone_center=airport,
+            zone_radius_m=3000,
+            label="BER airport",
         ),
     ]
     inside = facts(points=(GeoPoint(52.52, 13.40), GeoPoint(52.37, 13.51)))
@@ -133,10 +137,17 @@ def test_the_cap_brings_a_final_fare_exactly_to_the_limit(include_tax):
 
 
 def test_cancellation_fee_only_after_the_free_period():
-    comps = [Component(kind="cancellation", amount_minor=500, free_units=5)]
+    comps = [Component(kind=ComponentKind.CANCELLATION_FEE, amount_minor=500, free_units=5)]
     assert (
         cancellation_fee(comps, currency="EUR", default_tax=VAT, prices_include_tax=True, minutes_since_booking=4.9)
         is None
     )
     fee = cancellation_fee(comps, currency="EUR", default_tax=VAT, prices_include_tax=True, minutes_since_booking=5)
     assert fee.total == Money(500, "EUR") and fee.tax == Money(80, "EUR")
+
+
+def test_every_component_kind_has_one_model_that_prices_as_that_kind():
+    from apps.billing.models.tariffs import COMPONENT_MODELS
+
+    assert set(COMPONENT_MODELS) == set(ComponentKind)
+    assert all(model.KIND == kind for kind, model in COMPONENT_MODELS.items())

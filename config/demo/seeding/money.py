@@ -6,10 +6,9 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from apps.billing import invoicing
 from apps.billing import selectors as billing_selectors
-from apps.billing import services as billing
 from apps.billing.models import TopUp
+from apps.billing.services import invoices, payouts, settlement, topups
 from config.demo.plans import FleetPlan
 from config.demo.seeding.context import Seeding, relay
 from logitrack.types import Money
@@ -19,24 +18,24 @@ def money(seeding: Seeding, plan: FleetPlan, fleet_id, manager_id, completed: li
     """Receipts for the settled trips, one refund with its credit note, top-ups, and payouts in each state."""
     rng = seeding.rng
     for trip_id in completed:
-        invoicing.receipt_issue(trip_id=trip_id)
+        invoices.receipt_issue(trip_id=trip_id)
     seeding.report.counts["receipts"] += len(completed)
     if len(completed) >= 2:  # refund one, and keep an earning in some wallet for the payouts
         refunded = completed[0]
-        billing.trip_refund(trip_id=refunded, reason="parcel arrived damaged")
-        invoicing.credit_note_issue(trip_id=refunded)
+        settlement.trip_refund(trip_id=refunded, reason="parcel arrived damaged")
+        invoices.credit_note_issue(trip_id=refunded)
         seeding.report.counts["credit notes"] += 1
     seeding.tick()
     for customer in customers[:4]:  # asked for in the app, then the bank transfer recorded by the platform
         amount = Money(rng.choice([2000, 5000, 10000]), plan.currency)
-        topup = billing.topup_request(
+        topup = topups.topup_request(
             customer_id=customer.id, amount=amount, idempotency_key=f"demo-topup-{plan.slug}-{customer.id}"
         )
-        billing.topup_confirm(
+        topups.topup_confirm(
             topup_id=topup.id, amount=amount, via=TopUp.STAFF, reference=f"DEMO-{plan.slug.upper()}-{topup.id}"
         )
     # and one still waiting for its payment
-    billing.topup_request(
+    topups.topup_request(
         customer_id=customers[-1].id,
         amount=Money(2500, plan.currency),
         idempotency_key=f"demo-topup-pending-{plan.slug}",
@@ -47,16 +46,16 @@ def money(seeding: Seeding, plan: FleetPlan, fleet_id, manager_id, completed: li
     for n, (driver_id, balance) in zip(range(3), itertools.cycle(earners[:3])):
         if balance < 4:
             break
-        payout = billing.payout_request(
+        payout = payouts.payout_request(
             driver_id=driver_id,
             fleet_id=fleet_id,
             amount=Money(balance // 4, plan.currency),
             idempotency_key=f"demo-payout-{driver_id}-{n}",
         )
         if n >= 1:
-            billing.payout_decide(payout_id=payout.id, approve=True, actor_id=manager_id)
+            payouts.payout_decide(payout_id=payout.id, approve=True, actor_id=manager_id)
         if n >= 2:
-            billing.payout_mark_paid(payout_id=payout.id, bank_reference=f"SEPA-{rng.randint(10**6, 10**7)}")
+            payouts.payout_mark_paid(payout_id=payout.id, bank_reference=f"SEPA-{rng.randint(10**6, 10**7)}")
         seeding.report.counts["payouts"] += 1
     relay()
     seeding.tick()

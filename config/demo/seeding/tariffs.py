@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.billing import services as billing
+from apps.billing.services import tariffs as billing_tariffs
 from config.demo.plans import FleetPlan
 from config.demo.seeding.context import Seeding
 
@@ -20,7 +20,7 @@ def tariffs(seeding: Seeding, plan: FleetPlan, fleet_id: uuid.UUID) -> None:
         "valid_from": seeding.now - dt.timedelta(days=90),
         "final_cap_bps": 1000,
     }
-    billing.tariff_create(
+    billing_tariffs.tariff_create(
         name="City delivery",
         service="delivery",
         components=[
@@ -35,7 +35,7 @@ def tariffs(seeding: Seeding, plan: FleetPlan, fleet_id: uuid.UUID) -> None:
         ],
         **common,
     )
-    billing.tariff_create(
+    billing_tariffs.tariff_create(
         name="City ride",
         service="ride",
         vehicle_type="car",

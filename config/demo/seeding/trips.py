@@ -9,7 +9,7 @@ import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.billing import services as billing
+from apps.billing.services import fares, quotes
 from apps.fleet.contracts import VehicleType
 from apps.trips import services as trips
 from apps.trips.contracts import StopKind, TripStatus
@@ -65,8 +65,8 @@ def trip(
     points = [GeoPoint(s.lat, s.lng) for s in stops]
     later = status == TripStatus.REQUESTED and rng.random() < 0.5
     wanted = seeding.now + dt.timedelta(minutes=rng.randint(30, 240)) if later else None
-    facts = billing.estimate_facts(points=points, at=wanted or seeding.now, vehicle_type=kind)
-    quote = billing.quote_create(
+    facts = fares.estimate_facts(points=points, at=wanted or seeding.now, vehicle_type=kind)
+    quote = quotes.quote_create(
         fleet_id=fleet_id, vehicle_type=kind, service=service, facts=facts, customer_id=customer.id
     )
     booking = trips.trip_book(

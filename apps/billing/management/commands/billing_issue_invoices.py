@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.billing import invoicing
+from apps.billing.services import invoices
 from logitrack import jobs
 from logitrack.csvimport import progress
 from logitrack.exceptions import ApplicationError
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         from apps.billing.models import Invoice
 
         try:
-            pairs = invoicing.period_customers(period=period)
+            pairs = invoices.period_customers(period=period)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         if not pairs:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from apps.billing import selectors, services
+from apps.billing import selectors
+from apps.billing.services import topups
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
                 f"balance now {row.balance_minor}"
             )
             if reverse and row.reversed_minor is None:
-                taken, short = services.legacy_topup_reverse(transaction_id=row.transaction.id)
+                taken, short = topups.legacy_topup_reverse(transaction_id=row.transaction.id)
                 line += f"; reversed {taken}" + (f", could not reverse {short} (already spent)" if short else "")
                 shortfalls += bool(short)
             elif row.reversed_minor is not None:

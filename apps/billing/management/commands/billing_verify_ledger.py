@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.billing import ledger
+from apps.billing.services import ledger
 
 
 class Command(BaseCommand):

@@ -11,14 +11,15 @@ import time
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.billing import ledger, services
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import JournalTransaction, TopUp, UnappliedPayment
-from apps.identity.models import User
+from apps.billing.services import ledger, topups
+from apps.billing.tests.factories import TopUpFactory
 from logitrack.types import Money
 from tests.support.isolation import client_for
 
@@ -120,7 +121,7 @@ def test_a_customer_can_only_ask_and_asking_credits_nothing(two_fleets):
     )
     # another customer sees none of it
     stranger = client_for(
-        User.objects.create_user(
+        get_user_model().objects.create_user(
             email="someone.else@example.test", password="correct horse battery staple", is_customer=True
         )
     )
@@ -231,7 +232,7 @@ def test_a_confirmation_for_another_amount_or_currency_is_refused(two_fleets):
         (uuid.UUID(short["id"]), 4000, "pay_1")
     ]
     with pytest.raises(TopUpMismatch):  # called directly, the service still says why it credited nothing
-        services.topup_confirm(
+        topups.topup_confirm(
             topup_id=short["id"], amount=Money(4000, "EUR"), via="psp", reference=held.json()["event_id"]
         )
 
@@ -309,7 +310,7 @@ def test_customers_cancel_pending_top_ups_and_stale_ones_expire(two_fleets):
 
     stale, fresh = ask(two_fleets.customer), ask(two_fleets.customer)
     TopUp.objects.filter(id=stale["id"]).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
-    assert services.topups_expire() == 1
+    assert topups.topups_expire() == 1
     after = customer.get(f"{TOPUPS}{stale['id']}/").json()
     assert (after["status"], after["reason"]) == ("cancelled", "expired: not confirmed in time")
     assert customer.get(f"{TOPUPS}{fresh['id']}/").json()["status"] == "pending"
@@ -389,7 +390,7 @@ def test_money_paid_after_the_customer_cancelled_or_the_top_up_expired_is_credit
     TopUp.objects.filter(id=swept["id"]).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     for topup, amount in ((expired, 2000), (swept, 3000)):
         if topup is swept:
-            assert services.topups_expire() == 1 and TopUp.objects.get(id=swept["id"]).status == "cancelled"
+            assert topups.topups_expire() == 1 and TopUp.objects.get(id=swept["id"]).status == "cancelled"
         late = deliver(*signed(event(topup["id"], amount=amount, payment_id=f"pay_late_{amount}")))
         assert (late.status_code, late.json()["topup"]["status"]) == (200, "confirmed")
         assert late.json()["topup"]["reason"] == "paid after it was cancelled (expired: not confirmed in time)"
@@ -518,3 +519,14 @@ def test_self_credits_from_before_confirmation_are_listed_and_reversed_once(two_
     assert "reversed 300000 before" in again and "reversed 1000 before, 4000 was already spent" in again
     assert prepaid(honest) == {"EUR": 700} and prepaid(spender) == {"EUR": 0}
     assert ledger.verify() == []
+
+
+def test_the_hourly_expiry_cancels_only_pending_top_ups_past_their_time():
+    past = timezone.now() - dt.timedelta(minutes=1)
+    stale, fresh = TopUpFactory(expires_at=past), TopUpFactory()
+    settled = TopUpFactory(expires_at=past, status=TopUp.Status.CONFIRMED)
+    assert topups.topups_expire() == 1
+    stale.refresh_from_db()
+    assert (stale.status, stale.reason) == (TopUp.Status.CANCELLED, "expired: not confirmed in time")
+    assert TopUp.objects.get(id=fresh.id).status == TopUp.Status.PENDING
+    assert TopUp.objects.get(id=settled.id).status == TopUp.Status.CONFIRMED

@@ -7,14 +7,16 @@ import uuid
 import zoneinfo
 from collections import defaultdict
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from apps.billing import documents, integrations
+from apps.billing import integrations
 from apps.billing.contracts import PeriodNotEnded
 from apps.billing.events import InvoiceIssuedV1
 from apps.billing.models import FareRecord, Invoice, InvoiceCounter, JournalTransaction
-from logitrack import jobs
+from apps.billing.services import documents
+from logitrack import files, jobs
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.types import Money
@@ -273,6 +275,12 @@ def invoice_render(*, invoice_id: uuid.UUID) -> Invoice:
         delete_private(path)
     invoice.refresh_from_db()
     return invoice
+
+
+def invoice_pdf(*, invoice_id: uuid.UUID) -> tuple[File, str]:
+    """The invoice's PDF, open for reading, and its file name (rendered now if the worker has not yet)."""
+    invoice = invoice_render(invoice_id=invoice_id)
+    return files.open_private(invoice.pdf_path), f"{invoice.number}.pdf"
 
 
 CATCH_UP_AFTER = dt.timedelta(minutes=5)

@@ -1,0 +1,1 @@
+"""Billing REST serializers, one module per topic (no re-exports: import the topic module)."""

@@ -1,0 +1,42 @@
+"""Billing REST serializers — A driver's wallet with its statement, a customer's balances, and redeeming points."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.billing.rest_api.v1.serializers.common import CURRENCY, MAX_MINOR
+from logitrack.http.serializers import StrictInputSerializer
+
+
+class StatementLineOutput(serializers.Serializer):
+    posted_at = serializers.DateTimeField(source="transaction.posted_at")
+    kind = serializers.CharField(source="transaction.kind")
+    memo = serializers.CharField(source="transaction.memo")
+    reference_id = serializers.UUIDField(source="transaction.reference_id", allow_null=True)
+    amount_minor = serializers.SerializerMethodField(help_text="positive: money in; negative: money out")
+    currency = serializers.CharField()
+
+    def get_amount_minor(self, posting) -> int:
+        return -posting.amount_minor  # a wallet is a liability: credits are money in for its owner
+
+
+class WalletApiWalletOutput(serializers.Serializer):
+    driver_id = serializers.UUIDField()
+    currency = serializers.CharField()
+    balance_minor = serializers.IntegerField()
+    held_for_payouts_minor = serializers.IntegerField()
+    statement = StatementLineOutput(many=True)
+    statement_count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+
+
+class BalanceApiBalanceOutput(serializers.Serializer):
+    prepaid = serializers.DictField(child=serializers.IntegerField(), help_text="currency → minor units")
+    owed = serializers.DictField(child=serializers.IntegerField(), help_text="currency → minor units still to pay")
+    loyalty_points = serializers.IntegerField()
+
+
+class PointsRedeemApiInput(StrictInputSerializer):
+    points = serializers.IntegerField(min_value=1, max_value=MAX_MINOR)
+    currency = CURRENCY
+    request_id = serializers.UUIDField()
