@@ -24,10 +24,18 @@ from apps.dispatch.contracts import (
     PlanNotAcceptable,
     PlanNotFound,
     PlanStatus,
+    TripView,
     UnknownFleet,
 )
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
-from apps.trips.contracts import IllegalTransition, StaleVersion, TripStatus, vehicle_serves_booking
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    IllegalTransition,
+    StaleVersion,
+    TripRef,
+    TripStatus,
+    vehicle_serves_booking,
+)
 from logitrack import jobs, offload
 
 # ---- live positions -------------------------------------------------------------------------------------
@@ -209,50 +217,46 @@ def _tracking_refresh(moved: list[LivePosition]) -> None:
 # ---- what screens and driver apps hear about trips ----------------------------------------------------------
 
 
-def _push_trip(trip_id: uuid.UUID, fleet_id: uuid.UUID, change: str, trip=None) -> None:
-    trip = trip or integrations.trip_get(trip_id=trip_id)
-    attempt = DispatchAttempt.objects.filter(trip_id=trip_id).first()
-    feed.to_fleet(fleet_id, "trip", {"change": change, "trip": _jsonable(domain.trip_json(trip, attempt))})
+def _push_trip(trip: TripView, change: str) -> None:
+    attempt = DispatchAttempt.objects.filter(trip_id=trip.id).first()
+    feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": _jsonable(domain.trip_json(trip, attempt))})
 
 
 def _jsonable(data):
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def trip_changed(*, trip_id: uuid.UUID, fleet_id: uuid.UUID, change: str) -> None:
-    _push_trip(trip_id, fleet_id, change)
+def trip_changed(*, trip: TripView, change: str) -> None:
+    _push_trip(trip, change)
 
 
 @transaction.atomic
-def trip_assigned(*, trip_id: uuid.UUID, fleet_id: uuid.UUID, driver_id: uuid.UUID, reassigned: bool) -> None:
-    DispatchAttempt.objects.filter(trip_id=trip_id).exclude(status=DispatchAttempt.Status.CLOSED).update(
+def trip_assigned(*, trip: TripView, reassigned: bool) -> None:
+    DispatchAttempt.objects.filter(trip_id=trip.id).exclude(status=DispatchAttempt.Status.CLOSED).update(
         status=DispatchAttempt.Status.ASSIGNED, updated_at=timezone.now()
     )
-    trip = integrations.trip_get(trip_id=trip_id)
-    _push_trip(trip_id, fleet_id, "reassigned" if reassigned else "assigned", trip)
-    feed.to_driver(driver_id, "assignment", {"trip": _jsonable(domain.trip_json(trip))})
+    _push_trip(trip, "reassigned" if reassigned else "assigned")
+    if trip.driver_id is not None:
+        feed.to_driver(trip.driver_id, "assignment", {"trip": _jsonable(domain.trip_json(trip))})
 
 
 @transaction.atomic
-def trip_closed(*, trip_id: uuid.UUID, fleet_id: uuid.UUID, change: str) -> None:
-    DispatchAttempt.objects.filter(trip_id=trip_id).update(
+def trip_closed(*, trip: TripView, change: str) -> None:
+    DispatchAttempt.objects.filter(trip_id=trip.id).update(
         status=DispatchAttempt.Status.CLOSED, updated_at=timezone.now()
     )
-    _push_trip(trip_id, fleet_id, change)
+    _push_trip(trip, change)
 
 
-def offer_made(
-    *, offer_id: uuid.UUID, trip_id: uuid.UUID, fleet_id: uuid.UUID, driver_id: uuid.UUID, expires_at: dt.datetime
-) -> None:
-    trip = _jsonable(domain.trip_json(integrations.trip_get(trip_id=trip_id)))
+def offer_made(*, offer_id: uuid.UUID, trip: TripView, driver_id: uuid.UUID, expires_at: dt.datetime) -> None:
     offer = {
         "id": str(offer_id),
-        "trip_id": str(trip_id),
+        "trip_id": str(trip.id),
         "driver_id": str(driver_id),
         "expires_at": expires_at.isoformat(),
     }
-    feed.to_driver(driver_id, "offer", {"offer": offer, "trip": trip})
-    feed.to_fleet(fleet_id, "offer", {"offer": offer})
+    feed.to_driver(driver_id, "offer", {"offer": offer, "trip": _jsonable(domain.trip_json(trip))})
+    feed.to_fleet(trip.fleet_id, "offer", {"offer": offer})
 
 
 def duty_changed(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) -> None:
@@ -266,28 +270,26 @@ def duty_changed(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) ->
 
 
 @transaction.atomic
-def trip_requested(*, trip_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
+def trip_requested(*, trip: TripView) -> None:
     """A new trip: show it, and when the fleet auto-dispatches, offer it to the best candidate."""
-    if integrations.auto_dispatch_enabled(fleet_id=fleet_id):
-        attempt, _ = DispatchAttempt.objects.get_or_create(trip_id=trip_id, defaults={"fleet_id": fleet_id})
-        _offer_next(DispatchAttempt.objects.select_for_update().get(id=attempt.id))
-    _push_trip(trip_id, fleet_id, "requested")
+    if integrations.auto_dispatch_enabled(fleet_id=trip.fleet_id):
+        attempt, _ = DispatchAttempt.objects.get_or_create(trip_id=trip.id, defaults={"fleet_id": trip.fleet_id})
+        _offer_next(DispatchAttempt.objects.select_for_update().get(id=attempt.id), trip)
+    _push_trip(trip, "requested")
 
 
 @transaction.atomic
-def offer_declined(
-    *, trip_id: uuid.UUID, fleet_id: uuid.UUID, driver_id: uuid.UUID, expired: bool, reason: str
-) -> None:
+def offer_declined(*, trip: TripView, driver_id: uuid.UUID, expired: bool, reason: str) -> None:
     """The offered driver refused or let the offer run out: the next candidate gets it (auto-dispatch only)."""
-    attempt = DispatchAttempt.objects.select_for_update().filter(trip_id=trip_id).first()
+    attempt = DispatchAttempt.objects.select_for_update().filter(trip_id=trip.id).first()
     if attempt is not None and attempt.status == DispatchAttempt.Status.OFFERED:
-        _offer_next(attempt)
+        _offer_next(attempt, trip)
     feed.to_fleet(
-        fleet_id,
+        trip.fleet_id,
         "offer_declined",
-        {"trip_id": str(trip_id), "driver_id": str(driver_id), "expired": expired, "reason": reason},
+        {"trip_id": str(trip.id), "driver_id": str(driver_id), "expired": expired, "reason": reason},
     )
-    _push_trip(trip_id, fleet_id, "offer_declined")
+    _push_trip(trip, "offer_declined")
 
 
 def _flag(attempt: DispatchAttempt, reason: str) -> None:
@@ -295,11 +297,17 @@ def _flag(attempt: DispatchAttempt, reason: str) -> None:
     attempt.save(update_fields=["status", "flag_reason", "offered_driver_id", "updated_at"])
 
 
-def _offer_next(attempt: DispatchAttempt) -> None:
-    trip = integrations.trip_get(trip_id=attempt.trip_id)
+def _moved_on(attempt: DispatchAttempt, status: str) -> None:
+    """The trip is no longer waiting for a driver: auto-dispatch's part is over."""
+    attempt.status = DispatchAttempt.Status.CLOSED if status in TERMINAL_STATUSES else DispatchAttempt.Status.ASSIGNED
+    attempt.save(update_fields=["status", "updated_at"])
+
+
+def _offer_next(attempt: DispatchAttempt, trip: TripView) -> None:
+    """Offer the trip (as the event that woke auto-dispatch saw it) to the best candidate not tried yet. Trips
+    judges each offer as the trip is now: one that moved on since the event is refused with its current status."""
     if trip.status != TripStatus.REQUESTED:
-        attempt.status = DispatchAttempt.Status.ASSIGNED if trip.driver_id else DispatchAttempt.Status.CLOSED
-        attempt.save(update_fields=["status", "updated_at"])
+        _moved_on(attempt, trip.status)
         return
     if attempt.offers_made >= settings.DISPATCH_MAX_OFFERS:
         _flag(attempt, f"no driver took it after {attempt.offers_made} offers")
@@ -310,6 +318,9 @@ def _offer_next(attempt: DispatchAttempt) -> None:
             integrations.offer_make(trip_id=trip.id, shift_id=candidate.shift_id)
         except IllegalTransition as exc:
             if exc.code == "trips.offer_open":  # a dispatcher offered it meanwhile
+                return
+            if "current_status" in exc.extra:  # assigned, cancelled… since the event: not this shift's fault
+                _moved_on(attempt, exc.extra["current_status"])
                 return
             tried.add(candidate.driver_id)  # trips' own checks refused this shift: try the next one
             continue
@@ -488,16 +499,20 @@ def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
         raise PlanNotFound("no such plan")
     if plan.status != PlanStatus.PROPOSED:
         raise PlanNotAcceptable(f"the plan is {plan.status}; only a proposed plan can be accepted")
-    _refuse_wrong_vehicle_types(plan)
+    planned = {trip_id for route in plan.routes for trip_id in _trips_of(route)}
+    # one read for the whole plan; a trip not open any more has ended (completed, cancelled or failed)
+    trips = {str(t.id): t for t in integrations.trips_open(fleet_id=plan.fleet_id, trip_ids=list(planned))}
+    _refuse_wrong_vehicle_types(plan, trips)
     outcome: dict[str, dict] = {}
     for route in plan.routes:
-        for trip_id in dict.fromkeys(s["trip_id"] for s in route["stops"]):
-            trip = integrations.trip_get(trip_id=uuid.UUID(trip_id))
-            if str(trip.shift_id) == route["shift_id"]:
+        for trip_id in _trips_of(route):
+            trip = trips.get(trip_id)
+            if trip is not None and str(trip.shift_id) == route["shift_id"]:
                 outcome[trip_id] = {"result": "unchanged"}
                 continue
-            if trip.status != TripStatus.REQUESTED:
-                outcome[trip_id] = {"result": "skipped", "reason": f"the trip is {trip.status} now"}
+            if trip is None or trip.status != TripStatus.REQUESTED:
+                now = "has ended" if trip is None else f"is {trip.status} now"
+                outcome[trip_id] = {"result": "skipped", "reason": f"the trip {now}"}
                 continue
             try:
                 integrations.trip_assign(
@@ -521,10 +536,15 @@ def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
     return plan
 
 
-def _refuse_wrong_vehicle_types(plan: RoutePlan) -> None:
+def _trips_of(route: dict) -> list[str]:
+    """The ids of the trips a planned route serves, in the order it first reaches them."""
+    return list(dict.fromkeys(s["trip_id"] for s in route["stops"]))
+
+
+def _refuse_wrong_vehicle_types(plan: RoutePlan, trips: dict[str, TripRef]) -> None:
     """A plan that puts a trip still waiting for a driver on a vehicle of another type than the one booked (made
     before the rule held, or by hand) is refused whole, before anything is assigned: accepting the rest would
-    leave that trip's route half done."""
+    leave that trip's route half done. `trips`: the plan's open trips by id."""
     types = {
         v: t
         for v, (t, _, _) in integrations.vehicles(vehicle_ids=[uuid.UUID(r["vehicle_id"]) for r in plan.routes]).items()
@@ -532,10 +552,12 @@ def _refuse_wrong_vehicle_types(plan: RoutePlan) -> None:
     wrong = []
     for route in plan.routes:
         vehicle_type = types.get(uuid.UUID(route["vehicle_id"]), "")
-        for trip_id in dict.fromkeys(s["trip_id"] for s in route["stops"]):
-            trip = integrations.trip_get(trip_id=uuid.UUID(trip_id))
-            if trip.status == TripStatus.REQUESTED and not vehicle_serves_booking(
-                booked=trip.vehicle_type, vehicle=vehicle_type
+        for trip_id in _trips_of(route):
+            trip = trips.get(trip_id)
+            if (
+                trip is not None
+                and trip.status == TripStatus.REQUESTED
+                and not vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicle_type)
             ):
                 wrong.append(
                     {"trip_id": trip_id, "booked_vehicle_type": trip.vehicle_type, "vehicle_type": vehicle_type}
