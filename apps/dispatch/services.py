@@ -226,12 +226,14 @@ def _jsonable(data):
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def trip_changed(*, trip: TripView, change: str) -> None:
+def trip_card_push(*, trip: TripView, change: str) -> None:
+    """The fleet's screens show the trip as it is now (`change` says why: requested, status_changed…)."""
     _push_trip(trip, change)
 
 
 @transaction.atomic
-def trip_assigned(*, trip: TripView, reassigned: bool) -> None:
+def assignment_push(*, trip: TripView, reassigned: bool) -> None:
+    """The trip has a driver: auto-dispatch's part is over, the screens show it, the driver's app gets it."""
     DispatchAttempt.objects.filter(trip_id=trip.id).exclude(status=DispatchAttempt.Status.CLOSED).update(
         status=DispatchAttempt.Status.ASSIGNED, updated_at=timezone.now()
     )
@@ -241,14 +243,16 @@ def trip_assigned(*, trip: TripView, reassigned: bool) -> None:
 
 
 @transaction.atomic
-def trip_closed(*, trip: TripView, change: str) -> None:
+def trip_card_close(*, trip: TripView, change: str) -> None:
+    """The trip ended (cancelled, failed): auto-dispatch stops, the screens take its card off the board."""
     DispatchAttempt.objects.filter(trip_id=trip.id).update(
         status=DispatchAttempt.Status.CLOSED, updated_at=timezone.now()
     )
     _push_trip(trip, change)
 
 
-def offer_made(*, offer_id: uuid.UUID, trip: TripView, driver_id: uuid.UUID, expires_at: dt.datetime) -> None:
+def offer_push(*, offer_id: uuid.UUID, trip: TripView, driver_id: uuid.UUID, expires_at: dt.datetime) -> None:
+    """The offered driver's app shows the offer with the trip; the fleet's screens see it was made."""
     offer = {
         "id": str(offer_id),
         "trip_id": str(trip.id),
@@ -259,7 +263,8 @@ def offer_made(*, offer_id: uuid.UUID, trip: TripView, driver_id: uuid.UUID, exp
     feed.to_fleet(trip.fleet_id, "offer", {"offer": offer})
 
 
-def duty_changed(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) -> None:
+def duty_follow(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) -> None:
+    """The driver's socket hears the duty change at once; off duty, the driver leaves the live map."""
     feed.to_driver(driver_id, "duty", {"on_duty": on_duty})
     if not on_duty:
         live.store().remove(fleet_id, driver_id)
@@ -270,20 +275,20 @@ def duty_changed(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) ->
 
 
 @transaction.atomic
-def trip_requested(*, trip: TripView) -> None:
+def auto_dispatch_start(*, trip: TripView) -> None:
     """A new trip: show it, and when the fleet auto-dispatches, offer it to the best candidate."""
     if integrations.auto_dispatch_enabled(fleet_id=trip.fleet_id):
         attempt, _ = DispatchAttempt.objects.get_or_create(trip_id=trip.id, defaults={"fleet_id": trip.fleet_id})
-        _offer_next(DispatchAttempt.objects.select_for_update().get(id=attempt.id), trip)
+        _offer_to_next_candidate(DispatchAttempt.objects.select_for_update().get(id=attempt.id), trip)
     _push_trip(trip, "requested")
 
 
 @transaction.atomic
-def offer_declined(*, trip: TripView, driver_id: uuid.UUID, expired: bool, reason: str) -> None:
+def offer_next(*, trip: TripView, driver_id: uuid.UUID, expired: bool, reason: str) -> None:
     """The offered driver refused or let the offer run out: the next candidate gets it (auto-dispatch only)."""
     attempt = DispatchAttempt.objects.select_for_update().filter(trip_id=trip.id).first()
     if attempt is not None and attempt.status == DispatchAttempt.Status.OFFERED:
-        _offer_next(attempt, trip)
+        _offer_to_next_candidate(attempt, trip)
     feed.to_fleet(
         trip.fleet_id,
         "offer_declined",
@@ -303,7 +308,7 @@ def _moved_on(attempt: DispatchAttempt, status: str) -> None:
     attempt.save(update_fields=["status", "updated_at"])
 
 
-def _offer_next(attempt: DispatchAttempt, trip: TripView) -> None:
+def _offer_to_next_candidate(attempt: DispatchAttempt, trip: TripView) -> None:
     """Offer the trip (as the event that woke auto-dispatch saw it) to the best candidate not tried yet. Trips
     judges each offer as the trip is now: one that moved on since the event is refused with its current status."""
     if trip.status != TripStatus.REQUESTED:
