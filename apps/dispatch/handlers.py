@@ -11,8 +11,9 @@ one (from the queue, or replayed from the dead letters): `_trip` reads that trip
 
 from __future__ import annotations
 
-from apps.dispatch import integrations, services
+from apps.dispatch import integrations
 from apps.dispatch.contracts import TripView
+from apps.dispatch.services import autodispatch, board, positions
 from apps.identity.events import UserErasedV1
 from apps.partner.events import DutyStatusChangedV1
 from apps.trips.events import (
@@ -42,46 +43,44 @@ def _trip(event) -> TripView:
 
 @subscriber(TripStatusChangedV2, name="dispatch.show_trip_status")
 def show_trip_status(event: TripStatusChangedV2 | TripStatusChangedV1) -> None:
-    services.trip_card_push(trip=_trip(event), change="status_changed")
+    board.trip_card_push(trip=_trip(event), change="status_changed")
 
 
 @subscriber(TripAssignedV2, name="dispatch.show_assignment")
 def show_assignment(event: TripAssignedV2 | TripAssignedV1) -> None:
-    services.assignment_push(trip=_trip(event), reassigned=event.reassigned)
+    board.assignment_push(trip=_trip(event), reassigned=event.reassigned)
 
 
 @subscriber(TripOfferedV2, name="dispatch.push_offer")
 def push_offer(event: TripOfferedV2 | TripOfferedV1) -> None:
-    services.offer_push(
-        offer_id=event.offer_id, trip=_trip(event), driver_id=event.driver_id, expires_at=event.expires_at
-    )
+    board.offer_push(offer_id=event.offer_id, trip=_trip(event), driver_id=event.driver_id, expires_at=event.expires_at)
 
 
 @subscriber(TripOfferDeclinedV2, name="dispatch.offer_next_driver")
 def offer_next_driver(event: TripOfferDeclinedV2 | TripOfferDeclinedV1) -> None:
-    services.offer_next(trip=_trip(event), driver_id=event.driver_id, expired=event.expired, reason=event.reason)
+    autodispatch.offer_next(trip=_trip(event), driver_id=event.driver_id, expired=event.expired, reason=event.reason)
 
 
 @subscriber(TripRequestedV2, name="dispatch.auto_dispatch")
 def auto_dispatch(event: TripRequestedV2 | TripRequestedV1) -> None:
-    services.auto_dispatch_start(trip=_trip(event))
+    autodispatch.auto_dispatch_start(trip=_trip(event))
 
 
 @subscriber(TripCancelledV2, name="dispatch.show_cancellation")
 def show_cancellation(event: TripCancelledV2 | TripCancelledV1) -> None:
-    services.trip_card_close(trip=_trip(event), change="cancelled")
+    board.trip_card_close(trip=_trip(event), change="cancelled")
 
 
 @subscriber(TripFailedV2, name="dispatch.show_failure")
 def show_failure(event: TripFailedV2 | TripFailedV1) -> None:
-    services.trip_card_close(trip=_trip(event), change="failed")
+    board.trip_card_close(trip=_trip(event), change="failed")
 
 
 @subscriber(DutyStatusChangedV1, name="dispatch.follow_duty")
 def follow_duty(event: DutyStatusChangedV1) -> None:
-    services.duty_follow(driver_id=event.driver_id, fleet_id=event.fleet_id, on_duty=event.duty_status == "on_duty")
+    board.duty_follow(driver_id=event.driver_id, fleet_id=event.fleet_id, on_duty=event.duty_status == "on_duty")
 
 
 @subscriber(UserErasedV1, name="dispatch.erase_driver_trail")
 def erase_driver_trail(event: UserErasedV1) -> None:
-    services.driver_trail_erase(user_id=event.user_id)
+    positions.driver_trail_erase(user_id=event.user_id)

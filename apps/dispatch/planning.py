@@ -16,7 +16,8 @@ import uuid
 
 from django.conf import settings
 
-from apps.dispatch import integrations, live, matrix, optimization
+from apps.dispatch import integrations, live, matrix
+from apps.dispatch.optimization import routing_model
 from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, vehicle_serves_booking
 
 UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
@@ -36,7 +37,7 @@ class NodeInfo:
 class Built:
     fleet_id: uuid.UUID
     origin: dt.datetime
-    model: optimization.Model | None
+    model: routing_model.Model | None
     shifts: list[ShiftRef]
     registrations: dict[uuid.UUID, str]
     nodes: dict[int, NodeInfo]
@@ -171,7 +172,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
     )
     max_route = settings.DISPATCH_MAX_ROUTE_HOURS * 3600
     model_vehicles = tuple(
-        optimization.Vehicle(
+        routing_model.Vehicle(
             start=starts[k],
             end=0,
             capacity=tuple(capacity[s.id][d] for d in used),
@@ -182,7 +183,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         )
         for k, s in enumerate(shifts)
     )
-    built.model = optimization.Model(
+    built.model = routing_model.Model(
         name=f"fleet {fleet_id}",
         distance=distance,
         travel=travel,
@@ -198,7 +199,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
     return built
 
 
-def routes_json(built: Built, routes: list[optimization.Route]) -> list[dict]:
+def routes_json(built: Built, routes: list[routing_model.Route]) -> list[dict]:
     out = []
     for route in routes:
         shift = built.shifts[route.vehicle]

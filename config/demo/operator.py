@@ -31,8 +31,8 @@ from apps.billing import invoicing
 from apps.billing import selectors as billing_selectors
 from apps.billing import services as billing
 from apps.billing.models import TopUp
-from apps.dispatch import services as dispatch
 from apps.dispatch.contracts import Ping
+from apps.dispatch.services import positions
 from apps.fleet import services as fleet
 from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.fleet.models import Fleet
@@ -505,7 +505,7 @@ class Builder:
                 fixes.append((crew.driver_id, fleet_id, ping))
             crew.position = (lat, lng)
         if fixes:
-            dispatch.positions_record(fixes=fixes)
+            positions.positions_record(fixes=fixes)
         self.report.counts["position pings"] += len(fixes)
 
     # ---- trips ---------------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.dispatch import domain, selectors, services
+from apps.dispatch import domain, selectors
 from apps.dispatch.contracts import JobNotFound, PlanNotFound
 from apps.dispatch.schemas import JobOutput, PlanOutput, SnapshotOutput
+from apps.dispatch.services import plans, positions, routing_jobs
 from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_fleet, require_principal
@@ -74,7 +75,7 @@ class PositionUploadApi(APIView):
         principal = require_principal(request)
         data = self.EnvelopeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        outcome = services.positions_upload(
+        outcome = positions.positions_upload(
             user_id=principal.user_id, fleet_id=data.validated_data.get("fleet_id"), raw_pings=request.data["pings"]
         )
         return Response(
@@ -152,7 +153,7 @@ class RoutingJobListApi(APIView):
         principal = require_fleet(request, fleet_id, *STAFF)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = services.routing_job_create(
+        job = routing_jobs.routing_job_create(
             fleet_id=fleet_id,
             seconds=data.validated_data["seconds"],
             actor_id=principal.user_id,
@@ -222,7 +223,7 @@ class PlanAcceptApi(APIView):
     )
     def post(self, request, plan_id):
         principal, plan = _plan(request, plan_id)
-        return Response(PlanOutput(services.plan_accept(plan_id=plan.id, actor_id=principal.user_id)).data)
+        return Response(PlanOutput(plans.plan_accept(plan_id=plan.id, actor_id=principal.user_id)).data)
 
 
 class PlanInsertApi(APIView):
@@ -243,7 +244,7 @@ class PlanInsertApi(APIView):
         _, plan = _plan(request, plan_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        new = services.plan_insert(plan_id=plan.id, trip_id=data.validated_data["trip_id"])
+        new = plans.plan_insert(plan_id=plan.id, trip_id=data.validated_data["trip_id"])
         return Response(PlanOutput(new).data, status=201)
 
 
