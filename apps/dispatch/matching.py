@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 
 from apps.dispatch import integrations, live, matrix
 from apps.dispatch.contracts import TripView
-from apps.trips.contracts import vehicle_serves_booking
+from apps.trips.contracts import load_fits, vehicle_serves_booking
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +64,12 @@ class NearestEligibleDriver:
             vehicle_type, capacity, _ = vehicles[s.vehicle_id]
             if not vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicle_type):
                 continue  # only the type the customer booked (trips refuses any other)
-            if s.load_weight_kg + trip.weight_kg <= capacity.weight_kg and s.load_seats + trip.seats <= capacity.seats:
+            if load_fits(
+                weight_kg=s.load_weight_kg + trip.weight_kg,
+                seats=s.load_seats + trip.seats,
+                capacity_weight_kg=capacity.weight_kg,
+                capacity_seats=capacity.seats,
+            ):  # on top of what the shift carries (trips' rule: it refuses any other)
                 fitting.append(s)
         positions = live.store().get(trip.fleet_id, [s.driver_id for s in fitting])
         provider = matrix.provider()

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from apps.dispatch import integrations, live, matrix
 from apps.dispatch.optimization import routing_model
-from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, vehicle_serves_booking
+from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, load_fits, vehicle_serves_booking
 
 UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
 KEEP_PENALTY = 100 * UNSERVED_PENALTY  # a trip already with a driver is dropped only when it cannot be helped
@@ -54,6 +54,19 @@ def _seconds(at: dt.datetime | None, origin: dt.datetime, default: int) -> int:
 
 def _load(trip: TripRef) -> tuple[int, ...]:
     return (trip.weight_kg, trip.seats, trip.parcels, round(trip.volume_m3 * 100), 1)
+
+
+def _fits_alone(load: tuple[int, ...], capacity: tuple[int, ...]) -> bool:
+    """Whether the trip fits the vehicle with nothing else on board: trips' rule for weight and seats
+    (`load_fits`), and the other dimensions the planner models (parcels, volume, one trip unless it pools). Along
+    a route the solver keeps every dimension within capacity at every stop."""
+    weight, seats = DIMENSIONS.index("weight_kg"), DIMENSIONS.index("seats")
+    return load_fits(
+        weight_kg=load[weight],
+        seats=load[seats],
+        capacity_weight_kg=capacity[weight],
+        capacity_seats=capacity[seats],
+    ) and all(load[d] <= capacity[d] for d in range(len(DIMENSIONS)) if d not in (weight, seats))
 
 
 def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
@@ -110,9 +123,8 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         if allowed == ():
             built.unserved.append({"trip_id": str(trip.id), "reason": f"no {trip.vehicle_type} is on shift"})
             continue
-        if all(
-            any(load[d] > capacity[shifts[k].id][d] for d in range(len(DIMENSIONS)))
-            for k in (allowed if allowed is not None else range(len(shifts)))
+        if not any(
+            _fits_alone(load, capacity[shifts[k].id]) for k in (allowed if allowed is not None else range(len(shifts)))
         ):
             built.unserved.append({"trip_id": str(trip.id), "reason": "too big for every vehicle on shift"})
             continue
