@@ -28,11 +28,20 @@ def _job_json(job: RoutingJob) -> dict:
     return feed.jsonable(schemas.JobOutput(job).data)
 
 
-@transaction.atomic
 def routing_job_create(
     *, fleet_id: uuid.UUID, seconds: int, actor_id: uuid.UUID | None, from_plan_id: uuid.UUID | None = None
 ) -> RoutingJob:
-    """Queue an optimisation of the fleet's open trips over its open shifts (optionally from a plan)."""
+    """Queue an optimisation of the fleet's open trips over its open shifts (optionally from a plan). The job as
+    it is once queued: in the embedded default it starts (or runs) as soon as it is committed."""
+    job = _job_queue(fleet_id=fleet_id, seconds=seconds, actor_id=actor_id, from_plan_id=from_plan_id)
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def _job_queue(
+    *, fleet_id: uuid.UUID, seconds: int, actor_id: uuid.UUID | None, from_plan_id: uuid.UUID | None
+) -> RoutingJob:
     if not integrations.fleet_exists(fleet_id=fleet_id):
         raise UnknownFleet(f"no fleet with id {fleet_id}")
     from_plan = None

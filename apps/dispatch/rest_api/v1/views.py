@@ -1,27 +1,29 @@
-"""Dispatch REST API: buffered position uploads, driver trails, and the screen snapshot."""
+"""Dispatch REST API: buffered position uploads, driver trails, routing jobs and plans, the screen snapshot.
+
+Each view parses its input, asks dispatch's selectors what the caller may see (they decide it, once), calls one
+service or selector and renders the answer."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.dispatch import domain, selectors
-from apps.dispatch.contracts import JobNotFound, PlanNotFound
+from apps.dispatch.models import PositionPing
+from apps.dispatch.rest_api.v1.filters import TrailFilter
 from apps.dispatch.schemas import JobOutput, PlanOutput, SnapshotOutput
 from apps.dispatch.services import plans, positions, routing_jobs
-from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated
-from logitrack.http.principal import HasRole, require_fleet, require_principal
+from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.principal import Role
 
-STAFF = (Role.DISPATCHER, Role.FLEET_MANAGER)
+STAFF = selectors.STAFF
 NOT_PROPOSED = problems(**{"409": "the plan is no longer proposed, or the trip cannot go in it"})
 
 
@@ -95,38 +97,22 @@ class TrailPointOutput(serializers.Serializer):
     speed_mps = serializers.FloatField(allow_null=True)
 
 
-MAX_TRAIL = dt.timedelta(days=7)
-
-
 class TrailApi(APIView):
     """Where a driver went between two times (default: the last hour). Their fleet's staff, or the driver."""
 
     permission_classes = [HasRole.of(Role.DRIVER, *STAFF)]
+    filter_backends = [DjangoFilterBackend]  # for the schema: the parameters are TrailFilter's
+    filterset_class = TrailFilter
+    queryset = PositionPing.objects.none()  # for the schema: the model TrailFilter filters; never read here
 
-    class QuerySerializer(serializers.Serializer):
-        start = serializers.DateTimeField(required=False)
-        end = serializers.DateTimeField(required=False)
-
-    @extend_schema(
-        tags=["dispatch"],
-        parameters=[
-            OpenApiParameter("start", dt.datetime, description="from (inclusive); default: an hour before `end`"),
-            OpenApiParameter("end", dt.datetime, description="until (exclusive); default: now"),
-        ],
-        responses={200: TrailPointOutput(many=True)},
-        operation_id="driver_trail",
-    )
+    @extend_schema(tags=["dispatch"], responses={200: TrailPointOutput(many=True)}, operation_id="driver_trail")
     def get(self, request, driver_id):
         principal = require_principal(request)
-        params = self.QuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        end = params.validated_data.get("end") or timezone.now()
-        start = params.validated_data.get("start") or end - dt.timedelta(hours=1)
-        if not start < end or end - start > MAX_TRAIL:
-            raise serializers.ValidationError({"start": [f"start must be before end, at most {MAX_TRAIL.days} days"]})
-        if not selectors.trail_visible_to(principal=principal, driver_id=driver_id):
-            raise NotFound("no such driver", code="dispatch.driver_not_found")
-        return paginated(self, request, selectors.trail(driver_id=driver_id, start=start, end=end), TrailPointOutput)
+        window = TrailFilter(request.query_params)
+        if not window.is_valid():
+            raise translate_validation(window.errors)
+        rows = window.filter_queryset(selectors.trail_visible(principal=principal, driver_id=driver_id))
+        return paginated(self, request, rows, TrailPointOutput)
 
 
 # ---- route optimisation ------------------------------------------------------------------------------------
@@ -143,14 +129,15 @@ class RoutingJobListApi(APIView):
 
     @extend_schema(tags=["dispatch"], responses={200: JobOutput(many=True)}, operation_id="routing_jobs_list")
     def get(self, request, fleet_id):
-        require_fleet(request, fleet_id, *STAFF)
-        return paginated(self, request, selectors.jobs_of(fleet_id=fleet_id), JobOutput)
+        jobs = selectors.jobs_visible(principal=require_principal(request), fleet_id=fleet_id)
+        return paginated(self, request, jobs, JobOutput)
 
     @extend_schema(
         tags=["dispatch"], request=InputSerializer, responses={202: JobOutput}, operation_id="routing_jobs_create"
     )
     def post(self, request, fleet_id):
-        principal = require_fleet(request, fleet_id, *STAFF)
+        principal = require_principal(request)
+        fleet_id = selectors.fleet_for(principal=principal, fleet_id=fleet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = routing_jobs.routing_job_create(
@@ -159,7 +146,6 @@ class RoutingJobListApi(APIView):
             actor_id=principal.user_id,
             from_plan_id=data.validated_data.get("from_plan_id"),
         )
-        job.refresh_from_db()  # the embedded default runs it at once
         return Response(JobOutput(job).data, status=202)
 
 
@@ -168,10 +154,7 @@ class RoutingJobApi(APIView):
 
     @extend_schema(tags=["dispatch"], responses={200: JobOutput}, operation_id="routing_job")
     def get(self, request, job_id):
-        job = selectors.job_for(principal=require_principal(request), job_id=job_id)
-        if job is None:
-            raise JobNotFound("no such routing job")
-        return Response(JobOutput(job).data)
+        return Response(JobOutput(selectors.job_for(principal=require_principal(request), job_id=job_id)).data)
 
 
 class PlanListApi(APIView):
@@ -179,16 +162,8 @@ class PlanListApi(APIView):
 
     @extend_schema(tags=["dispatch"], responses={200: PlanOutput(many=True)}, operation_id="plans_list")
     def get(self, request, fleet_id):
-        require_fleet(request, fleet_id, *STAFF)
-        return paginated(self, request, selectors.plans_of(fleet_id=fleet_id), PlanOutput)
-
-
-def _plan(request, plan_id):
-    principal = require_principal(request)
-    plan = selectors.plan_for(principal=principal, plan_id=plan_id)
-    if plan is None:
-        raise PlanNotFound("no such plan")
-    return principal, plan
+        plans_ = selectors.plans_visible(principal=require_principal(request), fleet_id=fleet_id)
+        return paginated(self, request, plans_, PlanOutput)
 
 
 class PlanApi(APIView):
@@ -196,7 +171,7 @@ class PlanApi(APIView):
 
     @extend_schema(tags=["dispatch"], responses={200: PlanOutput}, operation_id="plan")
     def get(self, request, plan_id):
-        return Response(PlanOutput(_plan(request, plan_id)[1]).data)
+        return Response(PlanOutput(selectors.plan_for(principal=require_principal(request), plan_id=plan_id)).data)
 
 
 class PlanAcceptApi(APIView):
@@ -222,7 +197,8 @@ class PlanAcceptApi(APIView):
         "type it was booked for: a plan that breaks this is refused whole.",
     )
     def post(self, request, plan_id):
-        principal, plan = _plan(request, plan_id)
+        principal = require_principal(request)
+        plan = selectors.plan_for(principal=principal, plan_id=plan_id)
         return Response(PlanOutput(plans.plan_accept(plan_id=plan.id, actor_id=principal.user_id)).data)
 
 
@@ -241,7 +217,7 @@ class PlanInsertApi(APIView):
         operation_id="plan_insert",
     )
     def post(self, request, plan_id):
-        _, plan = _plan(request, plan_id)
+        plan = selectors.plan_for(principal=require_principal(request), plan_id=plan_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         new = plans.plan_insert(plan_id=plan.id, trip_id=data.validated_data["trip_id"])
@@ -255,5 +231,5 @@ class SnapshotApi(APIView):
 
     @extend_schema(tags=["dispatch"], responses={200: SnapshotOutput}, operation_id="snapshot")
     def get(self, request, fleet_id):
-        require_fleet(request, fleet_id, *STAFF)
-        return Response(SnapshotOutput(selectors.fleet_snapshot(fleet_id=fleet_id)).data)
+        snapshot = selectors.snapshot_for(principal=require_principal(request), fleet_id=fleet_id)
+        return Response(SnapshotOutput(snapshot).data)

@@ -6,7 +6,8 @@
   const fleet = JSON.parse(document.getElementById("fleet-config").textContent);
   const api = "/api/v1";
   const SVG = "http://www.w3.org/2000/svg";
-  const OPEN = ["requested", "assigned", "en_route", "at_pickup", "in_progress"];
+  // the statuses that end a trip, as trips defines them (TERMINAL_STATUSES): its card leaves the board
+  const ENDED = JSON.parse(document.getElementById("trip-statuses").textContent).ended;
   const COLOURS = ["#1f6feb", "#8250df", "#bf3989", "#d97706", "#0f766e", "#6e7781", "#b91c1c", "#15803d"];
 
   const state = { seq: 0, trips: new Map(), drivers: new Map(), shifts: new Map(), plan: null, jobs: new Map() };
@@ -249,7 +250,7 @@
   function placeCard(trip) {
     const old = document.querySelector(`.trip[data-trip-id="${trip.id}"]`);
     if (old) old.remove();
-    if (!OPEN.includes(trip.status)) return;
+    if (ENDED.includes(trip.status)) return;
     document.querySelector(`[data-column="${trip.status}"] .cards`).append(card(trip));
   }
 
@@ -392,7 +393,7 @@
         const trip = message.trip;
         if ((versions.get(trip.id) ?? -1) > trip.version) break; // older than what the board shows
         versions.set(trip.id, trip.version);
-        if (OPEN.includes(trip.status)) state.trips.set(trip.id, trip); else state.trips.delete(trip.id);
+        if (ENDED.includes(trip.status)) state.trips.delete(trip.id); else state.trips.set(trip.id, trip);
         placeCard(trip);
         counts();
         drawStops();
