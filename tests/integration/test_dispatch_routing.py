@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.dispatch.services import plans, routing_jobs
+from apps.dispatch.tests.factories import RoutingJobFactory
 from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import vehicle
 from apps.trips import services as trip_services
@@ -206,13 +207,7 @@ def test_routing_endpoints_are_tenant_scoped_and_refuse_bad_input(busy_fleet):
 def test_a_job_whose_worker_vanished_is_retried_then_failed_never_left_running(busy_fleet, settings):
     world, _, _ = busy_fleet
     settings.DISPATCH_JOB_GRACE_SECONDS = 0
-    job = RoutingJob.objects.create(
-        fleet_id=world.fleet_id,
-        seconds=1,
-        status="running",
-        attempts=1,
-        started_at=timezone.now() - dt.timedelta(minutes=5),
-    )
+    job = RoutingJobFactory(fleet_id=world.fleet_id, vanished=True, minutes_ago=5)
     assert routing_jobs.routing_jobs_reap() == 1
     job.refresh_from_db()
     assert job.status == "queued"  # back on the queue for its second attempt
@@ -222,7 +217,7 @@ def test_a_job_whose_worker_vanished_is_retried_then_failed_never_left_running(b
     routing_jobs.routing_jobs_reap()
     job.refresh_from_db()
     assert job.status == "failed" and "stopped responding" in job.error
-    never = RoutingJob.objects.create(fleet_id=world.fleet_id, seconds=1)
+    never = RoutingJobFactory(fleet_id=world.fleet_id)
     RoutingJob.objects.filter(id=never.id).update(updated_at=timezone.now() - dt.timedelta(hours=1))
     routing_jobs.routing_jobs_reap()
     never.refresh_from_db()

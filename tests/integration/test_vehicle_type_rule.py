@@ -8,6 +8,7 @@ import pytest
 from apps.dispatch import matching
 from apps.dispatch.models import RoutePlan
 from apps.dispatch.services import plans, routing_jobs
+from apps.dispatch.tests.factories import RoutePlanFactory
 from apps.fleet.contracts import VehicleType
 from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import vehicle
@@ -210,7 +211,7 @@ def test_accepting_a_plan_that_puts_a_trip_on_another_type_is_refused_whole(disp
         }
 
     # as a plan made before the rule held would have it: the two-seat ride on the truck
-    plan = RoutePlan.objects.create(
+    plan = RoutePlanFactory(
         fleet_id=world.fleet_id,
         origin="2030-01-01T09:00:00+00:00",
         routes=[route(world.crews[0], goods), route(trucker, ride)],
