@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.dispatch import domain, feed, ingest, selectors
 from apps.dispatch.contracts import NotADriver
 from apps.dispatch.schemas import SnapshotOutput
-from logitrack.principal import Principal, Role
+from logitrack.principal import Principal
 from logitrack.realtime import AuthenticatedJsonConsumer
 
 
@@ -103,7 +103,7 @@ class FleetFeedConsumer(_JsonConsumer):
             fleet_id = uuid.UUID(str(self.scope["url_route"]["kwargs"]["fleet_id"]))
         except ValueError:
             return False
-        if not principal.may_act_on_fleet(fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
+        if not selectors.fleet_visible(principal=principal, fleet_id=fleet_id):
             return False
         self.fleet_id = fleet_id  # only once allowed: a refused connection has no fleet to read or leave
         await self.channel_layer.group_add(feed.fleet_group(self.fleet_id), self.channel_name)

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Sequence
+from typing import Protocol
 
 from logitrack.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -43,6 +45,57 @@ class PingOutcome:
     stored: tuple[uuid.UUID, ...]
     duplicates: tuple[uuid.UUID, ...]
     moved: tuple[LivePosition, ...]
+
+
+class StopView(Protocol):
+    """A stop as dispatch reads it (trips' StopSnapshot in events, StopRef from its api)."""
+
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lng(self) -> float: ...
+    @property
+    def window_start(self) -> dt.datetime | None: ...
+    @property
+    def window_end(self) -> dt.datetime | None: ...
+
+
+class TripView(Protocol):
+    """What dispatch needs of a trip (screens' cards, driver pushes, matching): trips' TripSnapshot, which its V2
+    events carry, or a TripRef from its api (board snapshots, plans) both have it."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def fleet_id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def vehicle_type(self) -> str: ...
+    @property
+    def weight_kg(self) -> int: ...
+    @property
+    def seats(self) -> int: ...
+    @property
+    def driver_id(self) -> uuid.UUID | None: ...
+    @property
+    def shift_id(self) -> uuid.UUID | None: ...
+    @property
+    def requested_for(self) -> dt.datetime | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def stops(self) -> Sequence[StopView]: ...
 
 
 class JobStatus(enum.StrEnum):

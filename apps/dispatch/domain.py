@@ -160,7 +160,8 @@ def _stop_json(s) -> dict:
 
 
 def trip_json(t, attempt=None) -> dict:
-    """A trip (trips' TripRef) and auto-dispatch's progress on it, as screens and driver apps receive it."""
+    """A trip (a TripView: the TripSnapshot its event carries, or a TripRef from trips' api) and auto-dispatch's
+    progress on it, as screens and driver apps receive it."""
     return {
         "id": t.id,
         "status": t.status,

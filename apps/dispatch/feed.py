@@ -42,6 +42,11 @@ def position_json(p: LivePosition) -> dict[str, Any]:
     }
 
 
+def jsonable(data: Any) -> Any:
+    """`data` as plain JSON values (uuids, datetimes, decimals as strings), as a message payload carries it."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
 def _event(message: dict[str, Any]) -> dict[str, Any]:
     """The channel-layer event for a message, encoded once here rather than by each of the group's sockets
     (twenty screens on a fleet would otherwise each decode and re-encode every position batch)."""

@@ -19,8 +19,9 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from apps.dispatch import feed, live, selectors, services
+from apps.dispatch import feed, live, selectors
 from apps.dispatch.contracts import Ping
+from apps.dispatch.services import positions
 from logitrack import resilience
 
 log = structlog.get_logger(__name__)
@@ -56,8 +57,8 @@ class Ingestor:
             by_fleet: dict[uuid.UUID, list] = {}
             for position in moved:
                 by_fleet.setdefault(position.fleet_id, []).append(position)
-            for fleet_id, positions in by_fleet.items():
-                await feed.positions_async(fleet_id, positions, sequences[fleet_id])
+            for fleet_id, fleet_moved in by_fleet.items():
+                await feed.positions_async(fleet_id, fleet_moved, sequences[fleet_id])
         except Exception as exc:  # nothing is acked, so the apps resend (with their backoff); ping ids dedupe
             self.live_outage.failed(exc, pings=len(batch))
             return
@@ -92,7 +93,7 @@ class Ingestor:
 # dozens of batches a second doubled the queries. The batch keeps its connection; errors replace it.
 @sync_to_async(thread_sensitive=True)
 def _store(fixes, moved):
-    return services.positions_store(fixes=fixes, moved=moved)
+    return positions.positions_store(fixes=fixes, moved=moved)
 
 
 _LIVE_MAP = ThreadPoolExecutor(2, thread_name_prefix="live-map")  # never queued behind other sync work
@@ -101,7 +102,7 @@ _LIVE_MAP = ThreadPoolExecutor(2, thread_name_prefix="live-map")  # never queued
 @sync_to_async(thread_sensitive=False, executor=_LIVE_MAP)
 def _move(fixes):
     """Redis only (no database), so it runs off the thread that serialises database work."""
-    moved = services.positions_move(fixes=fixes)
+    moved = positions.positions_move(fixes=fixes)
     return moved, {f: live.store().sequence(f) for f in {p.fleet_id for p in moved}}
 
 

@@ -1,4 +1,5 @@
-"""Every call the dispatch context makes into another context (trips, partner, fleet)."""
+"""Every call the dispatch context makes into another context (trips, partner, fleet): those that must be
+synchronous. What a trip event could say, dispatch takes from the event (trips' V2 events carry the trip)."""
 
 from __future__ import annotations
 
@@ -81,14 +82,18 @@ def vehicles(*, vehicle_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, Capa
 
 
 def trip_get(*, trip_id: uuid.UUID) -> TripRef:
+    """Only for a V1 trip event delivered after its subscription moved to V2 (see handlers): V2 events carry the
+    trip. Goes when trips stops publishing V1."""
     return trips_api.trip_get(trip_id=trip_id)
 
 
 def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> list[TripRef]:
+    """The fleet's open trips now (all, or those of `trip_ids`), in one call: a screen's snapshot, a plan."""
     return trips_api.trips_open(fleet_id=fleet_id, trip_ids=trip_ids)
 
 
 def trips_moving(*, driver_ids: list[uuid.UUID]) -> list[TripRef]:
+    """The trips the drivers hold now, for their customers' tracking pages (driven by pings, not events)."""
     return trips_api.trips_of_drivers(driver_ids=driver_ids)
 
 

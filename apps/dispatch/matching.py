@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from apps.dispatch import integrations, live, matrix
-from apps.trips.contracts import TripRef, vehicle_serves_booking
+from apps.dispatch.contracts import TripView
+from apps.trips.contracts import load_fits, vehicle_serves_booking
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,8 +27,9 @@ class Candidate:
 
 
 class MatchingStrategy(Protocol):
-    def candidates(self, trip: TripRef, *, exclude: set[uuid.UUID]) -> list[Candidate]:
-        """Drivers to offer the trip to, best first; never one in `exclude`."""
+    def candidates(self, trip: TripView, *, exclude: set[uuid.UUID]) -> list[Candidate]:
+        """Drivers to offer the trip to, best first; never one in `exclude`. `trip` as the event that asks for
+        it says it is (trips' TripSnapshot), or a TripRef: the strategy never reads it back."""
 
 
 class NearestEligibleDriver:
@@ -39,7 +41,7 @@ class NearestEligibleDriver:
         self.radius_m = radius_m or settings.DISPATCH_SEARCH_RADIUS_M
         self.limit = limit or settings.DISPATCH_CANDIDATES
 
-    def candidates(self, trip: TripRef, *, exclude: set[uuid.UUID]) -> list[Candidate]:
+    def candidates(self, trip: TripView, *, exclude: set[uuid.UUID]) -> list[Candidate]:
         pickup = trip.stops[0]
         near = live.store().nearest(
             trip.fleet_id, lat=pickup.lat, lng=pickup.lng, radius_m=self.radius_m, count=self.limit + len(exclude)
@@ -62,7 +64,12 @@ class NearestEligibleDriver:
             vehicle_type, capacity, _ = vehicles[s.vehicle_id]
             if not vehicle_serves_booking(booked=trip.vehicle_type, vehicle=vehicle_type):
                 continue  # only the type the customer booked (trips refuses any other)
-            if s.load_weight_kg + trip.weight_kg <= capacity.weight_kg and s.load_seats + trip.seats <= capacity.seats:
+            if load_fits(
+                weight_kg=s.load_weight_kg + trip.weight_kg,
+                seats=s.load_seats + trip.seats,
+                capacity_weight_kg=capacity.weight_kg,
+                capacity_seats=capacity.seats,
+            ):  # on top of what the shift carries (trips' rule: it refuses any other)
                 fitting.append(s)
         positions = live.store().get(trip.fleet_id, [s.driver_id for s in fitting])
         provider = matrix.provider()

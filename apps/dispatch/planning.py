@@ -16,8 +16,9 @@ import uuid
 
 from django.conf import settings
 
-from apps.dispatch import integrations, live, matrix, optimization
-from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, vehicle_serves_booking
+from apps.dispatch import integrations, live, matrix
+from apps.dispatch.optimization import routing_model
+from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, load_fits, vehicle_serves_booking
 
 UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
 KEEP_PENALTY = 100 * UNSERVED_PENALTY  # a trip already with a driver is dropped only when it cannot be helped
@@ -36,7 +37,7 @@ class NodeInfo:
 class Built:
     fleet_id: uuid.UUID
     origin: dt.datetime
-    model: optimization.Model | None
+    model: routing_model.Model | None
     shifts: list[ShiftRef]
     registrations: dict[uuid.UUID, str]
     nodes: dict[int, NodeInfo]
@@ -53,6 +54,19 @@ def _seconds(at: dt.datetime | None, origin: dt.datetime, default: int) -> int:
 
 def _load(trip: TripRef) -> tuple[int, ...]:
     return (trip.weight_kg, trip.seats, trip.parcels, round(trip.volume_m3 * 100), 1)
+
+
+def _fits_alone(load: tuple[int, ...], capacity: tuple[int, ...]) -> bool:
+    """Whether the trip fits the vehicle with nothing else on board: trips' rule for weight and seats
+    (`load_fits`), and the other dimensions the planner models (parcels, volume, one trip unless it pools). Along
+    a route the solver keeps every dimension within capacity at every stop."""
+    weight, seats = DIMENSIONS.index("weight_kg"), DIMENSIONS.index("seats")
+    return load_fits(
+        weight_kg=load[weight],
+        seats=load[seats],
+        capacity_weight_kg=capacity[weight],
+        capacity_seats=capacity[seats],
+    ) and all(load[d] <= capacity[d] for d in range(len(DIMENSIONS)) if d not in (weight, seats))
 
 
 def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
@@ -109,9 +123,8 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         if allowed == ():
             built.unserved.append({"trip_id": str(trip.id), "reason": f"no {trip.vehicle_type} is on shift"})
             continue
-        if all(
-            any(load[d] > capacity[shifts[k].id][d] for d in range(len(DIMENSIONS)))
-            for k in (allowed if allowed is not None else range(len(shifts)))
+        if not any(
+            _fits_alone(load, capacity[shifts[k].id]) for k in (allowed if allowed is not None else range(len(shifts)))
         ):
             built.unserved.append({"trip_id": str(trip.id), "reason": "too big for every vehicle on shift"})
             continue
@@ -171,7 +184,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
     )
     max_route = settings.DISPATCH_MAX_ROUTE_HOURS * 3600
     model_vehicles = tuple(
-        optimization.Vehicle(
+        routing_model.Vehicle(
             start=starts[k],
             end=0,
             capacity=tuple(capacity[s.id][d] for d in used),
@@ -182,7 +195,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         )
         for k, s in enumerate(shifts)
     )
-    built.model = optimization.Model(
+    built.model = routing_model.Model(
         name=f"fleet {fleet_id}",
         distance=distance,
         travel=travel,
@@ -198,7 +211,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
     return built
 
 
-def routes_json(built: Built, routes: list[optimization.Route]) -> list[dict]:
+def routes_json(built: Built, routes: list[routing_model.Route]) -> list[dict]:
     out = []
     for route in routes:
         shift = built.shifts[route.vehicle]

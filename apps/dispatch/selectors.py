@@ -1,18 +1,28 @@
-"""Read use cases of the dispatch context: the screen snapshot, trails, the driver behind a connection."""
+"""Read use cases of the dispatch context: the screen snapshot, trails, jobs and plans, the driver behind a
+connection, and who may see which of them (the visibility functions below take the caller's Principal)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.dispatch import domain, feed, integrations, live
-from apps.dispatch.contracts import NotADriver, PlanStatus
+from apps.dispatch.contracts import (
+    FleetDriverNotFound,
+    JobNotFound,
+    NotADriver,
+    PlanNotFound,
+    PlanStatus,
+    UnknownFleet,
+)
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
 from apps.partner.contracts import DriverRef
+from apps.trips.contracts import TERMINAL_STATUSES
 from logitrack.principal import Principal, Role
+
+STAFF = (Role.DISPATCHER, Role.FLEET_MANAGER)  # who watches a fleet's dispatch (with platform admins)
 
 
 def driver_for_connection(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
@@ -31,20 +41,15 @@ def drivers_on_duty(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return integrations.drivers_on_duty(driver_ids=driver_ids)
 
 
-def trail_visible_to(*, principal: Principal, driver_id: uuid.UUID) -> bool:
-    """The driver themselves, or staff of the driver's fleet (anyone else gets a 404: no existence leak)."""
+def trail_visible(*, principal: Principal, driver_id: uuid.UUID) -> QuerySet:
+    """A driver's position history, oldest first: for the driver themselves and the staff of the driver's fleet.
+    Anyone else is told there is no such driver (404: no existence leak)."""
     driver = integrations.driver_get(driver_id=driver_id)
-    if driver is None:
-        return False
-    if driver.user_id == principal.user_id:
-        return True
-    return principal.may_act_on_fleet(driver.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
-
-
-def trail(*, driver_id: uuid.UUID, start: dt.datetime, end: dt.datetime) -> QuerySet:
-    return PositionPing.objects.filter(driver_id=driver_id, recorded_at__gte=start, recorded_at__lt=end).order_by(
-        "recorded_at"
-    )
+    if driver is None or not (
+        driver.user_id == principal.user_id or principal.may_act_on_fleet(driver.fleet_id, *STAFF)
+    ):
+        raise FleetDriverNotFound("no such driver")
+    return PositionPing.objects.filter(driver_id=driver_id).order_by("recorded_at")
 
 
 def fleet_snapshot(*, fleet_id: uuid.UUID) -> dict:
@@ -98,16 +103,8 @@ def jobs_of(*, fleet_id: uuid.UUID) -> QuerySet:
     return RoutingJob.objects.filter(fleet_id=fleet_id).order_by("-created_at")
 
 
-def job_for(*, principal: Principal, job_id: uuid.UUID) -> RoutingJob | None:
-    return _staff_only(RoutingJob.objects.filter(id=job_id), principal).first()
-
-
 def plans_of(*, fleet_id: uuid.UUID) -> QuerySet:
     return RoutePlan.objects.filter(fleet_id=fleet_id).order_by("-created_at")
-
-
-def plan_for(*, principal: Principal, plan_id: uuid.UUID) -> RoutePlan | None:
-    return _staff_only(RoutePlan.objects.filter(id=plan_id), principal).first()
 
 
 def plan_current(*, fleet_id: uuid.UUID) -> RoutePlan | None:
@@ -115,10 +112,64 @@ def plan_current(*, fleet_id: uuid.UUID) -> RoutePlan | None:
     return plans_of(fleet_id=fleet_id).filter(status__in=[PlanStatus.PROPOSED, PlanStatus.ACCEPTED]).first()
 
 
-def _staff_only(rows: QuerySet, principal: Principal) -> QuerySet:
+# ---- who may see what: decided here once, asked by every view and consumer of dispatch ---------------------
+
+
+def fleet_visible(*, principal: Principal | None, fleet_id: uuid.UUID) -> bool:
+    """Whether the caller may watch the fleet's dispatch — its live feed and snapshot, its routing jobs and plans:
+    its dispatchers and fleet managers, and platform admins."""
+    return principal is not None and principal.may_act_on_fleet(fleet_id, *STAFF)
+
+
+def fleet_for(*, principal: Principal, fleet_id: uuid.UUID) -> uuid.UUID:
+    """The fleet, if the caller may watch it; else the answer for a fleet that does not exist (404)."""
+    if not fleet_visible(principal=principal, fleet_id=fleet_id):
+        raise UnknownFleet("no such fleet")
+    return fleet_id
+
+
+def _fleets_watched(rows: QuerySet, principal: Principal) -> QuerySet:
     if principal.is_platform_admin:
         return rows
-    return rows.filter(fleet_id__in=principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER))
+    return rows.filter(fleet_id__in=principal.fleets(*STAFF))
+
+
+def jobs_visible(*, principal: Principal, fleet_id: uuid.UUID) -> QuerySet:
+    """The fleet's routing jobs, newest first (404 for a fleet the caller may not watch)."""
+    return jobs_of(fleet_id=fleet_for(principal=principal, fleet_id=fleet_id))
+
+
+def job_for(*, principal: Principal, job_id: uuid.UUID) -> RoutingJob:
+    job = _fleets_watched(RoutingJob.objects.filter(id=job_id), principal).first()
+    if job is None:
+        raise JobNotFound("no such routing job")
+    return job
+
+
+def plans_visible(*, principal: Principal, fleet_id: uuid.UUID) -> QuerySet:
+    """The fleet's route plans, newest first (404 for a fleet the caller may not watch)."""
+    return plans_of(fleet_id=fleet_for(principal=principal, fleet_id=fleet_id))
+
+
+def plan_for(*, principal: Principal, plan_id: uuid.UUID) -> RoutePlan:
+    plan = _fleets_watched(RoutePlan.objects.filter(id=plan_id), principal).first()
+    if plan is None:
+        raise PlanNotFound("no such plan")
+    return plan
+
+
+def snapshot_for(*, principal: Principal, fleet_id: uuid.UUID) -> dict:
+    """The screen's snapshot of a fleet the caller may watch (404 otherwise)."""
+    return fleet_snapshot(fleet_id=fleet_for(principal=principal, fleet_id=fleet_id))
+
+
+def screen_page(*, principal: Principal | None, wanted: str) -> dict | None:
+    """What the dispatch screen's page needs: the fleets the caller may watch, the one to show, and the trip
+    statuses that end a trip (trips' TERMINAL_STATUSES: their cards leave the board). None: no fleet to show."""
+    fleets, current = screen_fleets(principal=principal, wanted=wanted)
+    if current is None:
+        return None
+    return {"fleets": fleets, "fleet": current, "trip_statuses": {"ended": sorted(TERMINAL_STATUSES)}}
 
 
 def screen_fleets(*, principal: Principal | None, wanted: str) -> tuple[list[dict], dict | None]:
@@ -126,7 +177,7 @@ def screen_fleets(*, principal: Principal | None, wanted: str) -> tuple[list[dic
     theirs (any fleet for a platform admin), else their first. No fleet: (`[]`, None)."""
     if principal is None:
         return [], None
-    fleets = screen_fleets_named(fleet_ids=sorted(principal.fleets(Role.DISPATCHER, Role.FLEET_MANAGER), key=str))
+    fleets = screen_fleets_named(fleet_ids=sorted(principal.fleets(*STAFF), key=str))
     try:
         wanted_id = uuid.UUID(wanted) if wanted else None
     except ValueError:

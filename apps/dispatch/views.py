@@ -14,7 +14,7 @@ from logitrack.http.principal import principal
 @login_required
 @ensure_csrf_cookie
 def screen(request: HttpRequest) -> HttpResponse:
-    fleets, current = selectors.screen_fleets(principal=principal(request), wanted=request.GET.get("fleet", ""))
-    if current is None:
+    page = selectors.screen_page(principal=principal(request), wanted=request.GET.get("fleet", ""))
+    if page is None:
         return render(request, "dispatch/no_fleet.html", status=403)
-    return render(request, "dispatch/screen.html", {"fleets": fleets, "fleet": current, "user": request.user})
+    return render(request, "dispatch/screen.html", {**page, "user": request.user})

@@ -101,6 +101,13 @@ def vehicle_serves_booking(*, booked: str, vehicle: str) -> bool:
     return booked == vehicle
 
 
+def load_fits(*, weight_kg: int, seats: int, capacity_weight_kg: int, capacity_seats: int) -> bool:
+    """The one rule for whether a shift's vehicle can carry a load: everything it carries at once — the trip's
+    weight and seats plus those of the shift's other open trips (only the trip's own when a route plan sequences
+    them) — within the vehicle's weight and seat capacity. Assignment, offers and matching ask this."""
+    return weight_kg <= capacity_weight_kg and seats <= capacity_seats
+
+
 class ShiftStatus(enum.StrEnum):
     PLANNED = "planned"
     STARTED = "started"

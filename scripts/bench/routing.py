@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def run_once(args, bks) -> dict[str, float | None]:
-    from apps.dispatch import optimization
+    from apps.dispatch.optimization import solomon
 
     gaps: dict[str, float | None] = {}
     columns = ("instance", "feasible", "vehicles", "distance", "best known", "gap %", "seconds")
@@ -52,8 +52,8 @@ def run_once(args, bks) -> dict[str, float | None]:
                 print(f"{path.stem:<8} {'no':<9} {run.stderr.strip()[-80:]}")
                 continue
             result = json.loads(Path(out.name).read_text())
-        problem = optimization.read_solomon(path.read_text(), name=path.stem)
-        distance, errors = optimization.check(problem, tuple(tuple(r) for r in result["routes"]))
+        problem = solomon.read_solomon(path.read_text(), name=path.stem)
+        distance, errors = solomon.check(problem, tuple(tuple(r) for r in result["routes"]))
         best = bks.get(path.stem)
         gap = (distance / best - 1) * 100 if best else float("nan")
         if not errors:

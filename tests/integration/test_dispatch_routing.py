@@ -11,8 +11,9 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from apps.dispatch import services
 from apps.dispatch.models import RoutePlan, RoutingJob
+from apps.dispatch.services import plans, routing_jobs
+from apps.dispatch.tests.factories import RoutingJobFactory
 from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import vehicle
 from apps.trips import services as trip_services
@@ -122,10 +123,10 @@ def busy_fleet(dispatch_world, relay_and_deliver):
 @pytest.mark.django_db
 def test_a_plan_serves_what_fits_and_says_why_the_rest_cannot_be_served(busy_fleet):
     world, heavy, moving = busy_fleet
-    job = services.routing_job_create(fleet_id=world.fleet_id, seconds=2, actor_id=None)
-    job = services.routing_job_run(job_id=job.id)  # what the routing worker runs
+    job = routing_jobs.routing_job_create(fleet_id=world.fleet_id, seconds=2, actor_id=None)
+    job = routing_jobs.routing_job_run(job_id=job.id)  # what the routing worker runs
     assert (job.status, job.attempts, job.error) == ("succeeded", 1, "")
-    plan = services.plan_json(RoutePlan.objects.get(job=job))
+    plan = plans.plan_json(RoutePlan.objects.get(job=job))
     check_plan(plan, open_trips(world))
     assert {u["trip_id"]: u["reason"] for u in plan["unserved"]} == {heavy: "too big for every vehicle on shift"}
     moving_route = next(r for r in plan["routes"] if any(s["trip_id"] == moving for s in r["stops"]))
@@ -140,7 +141,7 @@ def test_accepting_a_plan_assigns_its_trips_and_a_new_trip_goes_in_without_a_re_
     dispatcher = world.fleets.a.client("dispatcher")
     created = dispatcher.post(f"/api/v1/dispatch/fleets/{world.fleet_id}/routing-jobs/", {"seconds": 2}, format="json")
     assert created.status_code == 202, created.json()
-    job = services.routing_job_run(job_id=created.json()["id"])
+    job = routing_jobs.routing_job_run(job_id=created.json()["id"])
     plan_id = job.stats["plan_id"]
 
     accepted = dispatcher.post(f"/api/v1/dispatch/plans/{plan_id}/accept/")
@@ -175,9 +176,9 @@ def test_accepting_a_plan_assigns_its_trips_and_a_new_trip_goes_in_without_a_re_
         {"seconds": 2, "from_plan_id": new["id"]},
         format="json",
     )
-    job = services.routing_job_run(job_id=reopt.json()["id"])
+    job = routing_jobs.routing_job_run(job_id=reopt.json()["id"])
     assert job.stats["strategy"].startswith("FROM_CURRENT_PLAN")
-    check_plan(services.plan_json(RoutePlan.objects.get(job=job)), open_trips(world))
+    check_plan(plans.plan_json(RoutePlan.objects.get(job=job)), open_trips(world))
 
 
 @pytest.mark.django_db
@@ -189,7 +190,7 @@ def test_routing_endpoints_are_tenant_scoped_and_refuse_bad_input(busy_fleet):
         response = dispatcher.post(url, body, format="json")
         assert 400 <= response.status_code < 500 and "code" in response.json(), body
     assert not RoutingJob.objects.exists()
-    job = services.routing_job_run(job_id=dispatcher.post(url, {"seconds": 1}, format="json").json()["id"])
+    job = routing_jobs.routing_job_run(job_id=dispatcher.post(url, {"seconds": 1}, format="json").json()["id"])
     plan_id = job.stats["plan_id"]
     outsider = world.fleets.b.client("dispatcher")
     assert_hidden(outsider, "post", url, data={"seconds": 1})
@@ -206,28 +207,22 @@ def test_routing_endpoints_are_tenant_scoped_and_refuse_bad_input(busy_fleet):
 def test_a_job_whose_worker_vanished_is_retried_then_failed_never_left_running(busy_fleet, settings):
     world, _, _ = busy_fleet
     settings.DISPATCH_JOB_GRACE_SECONDS = 0
-    job = RoutingJob.objects.create(
-        fleet_id=world.fleet_id,
-        seconds=1,
-        status="running",
-        attempts=1,
-        started_at=timezone.now() - dt.timedelta(minutes=5),
-    )
-    assert services.routing_jobs_reap() == 1
+    job = RoutingJobFactory(fleet_id=world.fleet_id, vanished=True, minutes_ago=5)
+    assert routing_jobs.routing_jobs_reap() == 1
     job.refresh_from_db()
     assert job.status == "queued"  # back on the queue for its second attempt
     RoutingJob.objects.filter(id=job.id).update(
         status="running", attempts=2, started_at=timezone.now() - dt.timedelta(minutes=5)
     )
-    services.routing_jobs_reap()
+    routing_jobs.routing_jobs_reap()
     job.refresh_from_db()
     assert job.status == "failed" and "stopped responding" in job.error
-    never = RoutingJob.objects.create(fleet_id=world.fleet_id, seconds=1)
+    never = RoutingJobFactory(fleet_id=world.fleet_id)
     RoutingJob.objects.filter(id=never.id).update(updated_at=timezone.now() - dt.timedelta(hours=1))
-    services.routing_jobs_reap()
+    routing_jobs.routing_jobs_reap()
     never.refresh_from_db()
     assert (never.status, never.error) == ("failed", "no routing worker picked it up")
-    assert services.routing_job_run(job_id=never.id).status == "failed"  # a late delivery changes nothing
+    assert routing_jobs.routing_job_run(job_id=never.id).status == "failed"  # a late delivery changes nothing
 
 
 @pytest.mark.django_db
@@ -276,7 +271,7 @@ def test_a_routing_job_runs_on_the_routing_worker_and_survives_the_worker_being_
     )
     assert (done.status, done.attempts) == ("succeeded", 1), done.error
     assert done.worker.startswith("routing-")
-    check_plan(services.plan_json(RoutePlan.objects.get(job=done)), open_trips(world))
+    check_plan(plans.plan_json(RoutePlan.objects.get(job=done)), open_trips(world))
 
     second = dispatcher.post(url, {"seconds": 8}, format="json").json()
     running = wait_until(
@@ -295,7 +290,7 @@ def test_a_routing_job_runs_on_the_routing_worker_and_survives_the_worker_being_
         ended.error,
         routing_worker.log("routing")[-2000:],
     )
-    check_plan(services.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
+    check_plan(plans.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
 
 
 def spawned_children() -> list[int]:
@@ -347,7 +342,7 @@ def test_an_embedded_job_whose_solver_process_dies_runs_again_and_finishes(busy_
         what="the job to reach a terminal state",
     )
     assert (ended.status, ended.attempts, ended.error) == ("succeeded", 2, "")
-    check_plan(services.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
+    check_plan(plans.plan_json(RoutePlan.objects.get(job=ended)), open_trips(world))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,8 +6,9 @@ import uuid
 import pytest
 
 from apps.dispatch import matching
-from apps.dispatch import services as dispatch_services
 from apps.dispatch.models import RoutePlan
+from apps.dispatch.services import plans, routing_jobs
+from apps.dispatch.tests.factories import RoutePlanFactory
 from apps.fleet.contracts import VehicleType
 from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import vehicle
@@ -172,10 +173,10 @@ def test_the_optimiser_never_puts_a_trip_on_a_vehicle_of_another_type(dispatch_w
     assert bike  # a bike in the fleet makes a bike booking possible, but nobody rides it today
     parcel_by_bike = book(world, "bike")
 
-    job = dispatch_services.routing_job_create(fleet_id=world.fleet_id, seconds=2, actor_id=None)
-    job = dispatch_services.routing_job_run(job_id=job.id)
+    job = routing_jobs.routing_job_create(fleet_id=world.fleet_id, seconds=2, actor_id=None)
+    job = routing_jobs.routing_job_run(job_id=job.id)
     assert job.status == "succeeded", job.error
-    plan = dispatch_services.plan_json(RoutePlan.objects.get(job=job))
+    plan = plans.plan_json(RoutePlan.objects.get(job=job))
     pairs = route_types(plan)
     assert pairs and all(booked == driven for booked, driven in pairs), pairs
     served = {s["trip_id"] for r in plan["routes"] for s in r["stops"]}
@@ -210,7 +211,7 @@ def test_accepting_a_plan_that_puts_a_trip_on_another_type_is_refused_whole(disp
         }
 
     # as a plan made before the rule held would have it: the two-seat ride on the truck
-    plan = RoutePlan.objects.create(
+    plan = RoutePlanFactory(
         fleet_id=world.fleet_id,
         origin="2030-01-01T09:00:00+00:00",
         routes=[route(world.crews[0], goods), route(trucker, ride)],
@@ -226,11 +227,11 @@ def test_accepting_a_plan_that_puts_a_trip_on_another_type_is_refused_whole(disp
     assert plan.status == "proposed"
 
     # re-optimising from that plan continues from what it may keep and moves the ride to the car
-    job = dispatch_services.routing_job_create(fleet_id=world.fleet_id, seconds=1, actor_id=None, from_plan_id=plan.id)
-    job = dispatch_services.routing_job_run(job_id=job.id)
+    job = routing_jobs.routing_job_create(fleet_id=world.fleet_id, seconds=1, actor_id=None, from_plan_id=plan.id)
+    job = routing_jobs.routing_job_run(job_id=job.id)
     assert job.status == "succeeded", job.error
     assert job.stats["strategy"].startswith("FROM_CURRENT_PLAN")
-    again = dispatch_services.plan_json(RoutePlan.objects.get(job=job))
+    again = plans.plan_json(RoutePlan.objects.get(job=job))
     assert all(booked == driven for booked, driven in route_types(again)), route_types(again)
     on = {s["trip_id"]: r["shift_id"] for r in again["routes"] for s in r["stops"]}
     assert on[ride] == str(cabbie.shift_id) and goods in on

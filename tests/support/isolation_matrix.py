@@ -24,8 +24,8 @@ from rest_framework.test import APIClient
 from apps.billing.models import Invoice, Payout, Quote, TopUp
 from apps.billing.services import fares, invoices, payouts, quotes, topups
 from apps.billing.tests.factories import prepaid_topup, tariff
-from apps.dispatch import services as dispatch_services
 from apps.dispatch.models import RoutePlan, RoutingJob
+from apps.dispatch.services import positions, routing_jobs
 from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.services import maintenance as fleet_maintenance
@@ -250,10 +250,10 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     )
     shift = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     # optimised while no trip is open: a real job and plan, without a solver run
-    job = dispatch_services.routing_job_create(fleet_id=fleet.id, seconds=1, actor_id=None)
-    job = dispatch_services.routing_job_run(job_id=job.id)
+    job = routing_jobs.routing_job_create(fleet_id=fleet.id, seconds=1, actor_id=None)
+    job = routing_jobs.routing_job_run(job_id=job.id)
     plan = RoutePlan.objects.get(job=job)
-    dispatch_services.positions_upload(
+    positions.positions_upload(
         user_id=driver_user.id,
         fleet_id=fleet.id,
         raw_pings=[

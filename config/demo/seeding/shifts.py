@@ -8,8 +8,8 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from apps.dispatch import services as dispatch
 from apps.dispatch.contracts import Ping
+from apps.dispatch.services import positions as dispatch_positions
 from apps.fleet.contracts import VehicleType
 from apps.partner.services import duty as partner_duty
 from apps.trips import services as trips
@@ -84,5 +84,5 @@ def positions(seeding: Seeding, plan: FleetPlan, fleet_id: uuid.UUID, crews: lis
             fixes.append((crew.driver_id, fleet_id, ping))
         crew.position = (lat, lng)
     if fixes:
-        dispatch.positions_record(fixes=fixes)
+        dispatch_positions.positions_record(fixes=fixes)
     seeding.report.counts["position pings"] += len(fixes)

@@ -3,8 +3,9 @@ import uuid
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.dispatch import selectors, services
+from apps.dispatch import selectors
 from apps.dispatch.contracts import JobStatus
+from apps.dispatch.services import routing_jobs
 from logitrack.exceptions import ApplicationError
 
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if not 1 <= seconds <= 120:
             raise CommandError("--seconds must be between 1 and 120")
         try:
-            job = services.routing_job_create(
+            job = routing_jobs.routing_job_create(
                 fleet_id=fleet_id, seconds=seconds, actor_id=None, from_plan_id=from_plan_id
             )
         except ApplicationError as exc:  # no such fleet, or no such plan in it: nothing is queued

@@ -3,7 +3,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.dispatch import services
+from apps.dispatch.services import positions
 
 
 class Command(BaseCommand):
@@ -16,5 +16,5 @@ class Command(BaseCommand):
         days = settings.DISPATCH_HISTORY_DAYS if days is None else days
         if days < 1:
             raise CommandError("--days must be at least 1")
-        deleted = services.positions_prune(older_than=dt.timedelta(days=days))
+        deleted = positions.positions_prune(older_than=dt.timedelta(days=days))
         self.stdout.write(f"deleted {deleted} pings recorded more than {days} days ago")

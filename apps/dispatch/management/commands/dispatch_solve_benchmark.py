@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.dispatch import optimization
+from apps.dispatch.optimization import solomon
 
 
 class Command(BaseCommand):
@@ -25,11 +25,11 @@ class Command(BaseCommand):
             raise CommandError("--seconds must be positive")
         try:
             text = Path(instance).read_text()
-            problem = optimization.read_solomon(text, name=Path(instance).stem)
+            problem = solomon.read_solomon(text, name=Path(instance).stem)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         started = time.monotonic()
-        solution = optimization.solve(problem, seconds=seconds, workers=workers)
+        solution = solomon.solve(problem, seconds=seconds, workers=workers)
         elapsed = time.monotonic() - started
         if solution is None:
             raise CommandError(f"no feasible solution for {problem.name} within {seconds:g}s")

@@ -6,10 +6,14 @@
   const fleet = JSON.parse(document.getElementById("fleet-config").textContent);
   const api = "/api/v1";
   const SVG = "http://www.w3.org/2000/svg";
-  const OPEN = ["requested", "assigned", "en_route", "at_pickup", "in_progress"];
+  // the statuses that end a trip, as trips defines them (TERMINAL_STATUSES): its card leaves the board
+  const ENDED = JSON.parse(document.getElementById("trip-statuses").textContent).ended;
   const COLOURS = ["#1f6feb", "#8250df", "#bf3989", "#d97706", "#0f766e", "#6e7781", "#b91c1c", "#15803d"];
 
   const state = { seq: 0, trips: new Map(), drivers: new Map(), shifts: new Map(), plan: null, jobs: new Map() };
+  // the newest version of each trip shown so far, ended ones too: a trip message carries the trip as its event
+  // saw it, and events may arrive out of order, so one older than what the board has is not applied
+  const versions = new Map();
   let bounds = null;
   let socket = null;
   let backoff = 500;
@@ -246,7 +250,7 @@
   function placeCard(trip) {
     const old = document.querySelector(`.trip[data-trip-id="${trip.id}"]`);
     if (old) old.remove();
-    if (!OPEN.includes(trip.status)) return;
+    if (ENDED.includes(trip.status)) return;
     document.querySelector(`[data-column="${trip.status}"] .cards`).append(card(trip));
   }
 
@@ -346,6 +350,7 @@
   function applySnapshot(snapshot) {
     state.seq = snapshot.seq;
     state.trips = new Map(snapshot.trips.map((t) => [t.id, t]));
+    for (const t of snapshot.trips) versions.set(t.id, t.version);
     state.drivers = new Map(snapshot.drivers.map((d) => [d.driver_id, d]));
     state.shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
     state.plan = snapshot.plan;
@@ -386,7 +391,9 @@
     switch (message.type) {
       case "trip": {
         const trip = message.trip;
-        if (OPEN.includes(trip.status)) state.trips.set(trip.id, trip); else state.trips.delete(trip.id);
+        if ((versions.get(trip.id) ?? -1) > trip.version) break; // older than what the board shows
+        versions.set(trip.id, trip.version);
+        if (ENDED.includes(trip.status)) state.trips.delete(trip.id); else state.trips.set(trip.id, trip);
         placeCard(trip);
         counts();
         drawStops();

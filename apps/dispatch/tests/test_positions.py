@@ -8,12 +8,15 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.dispatch.models import PositionPing
-from apps.partner.services import duty as partner_duty
 from tests.support.dispatch_world import ping
 from tests.support.isolation import assert_hidden
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/dispatch/positions/"
+
+
+def idempotency_key() -> dict:
+    return {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())}
 
 
 def upload(client, pings, **extra):
@@ -83,7 +86,9 @@ def test_only_the_driver_on_duty_reports_for_themselves(dispatch_world, live_sto
     assert (spoof.status_code, spoof.json()["code"]) == (403, "dispatch.not_your_driver")
     dispatcher = dispatch_world.fleets.a.client("dispatcher")
     assert upload(dispatcher, [ping(52.5, 13.4)]).status_code == 403
-    partner_duty.duty_set(driver_id=crew.driver.id, on_duty=False)
+    # the driver goes off duty in their app (partner's endpoint): dispatch hears it from partner, not from the test
+    went_off = crew.client().post("/api/v1/partner/me/duty/", {"on_duty": False}, format="json", **idempotency_key())
+    assert went_off.status_code == 200, went_off.json()
     off = upload(crew.client(), [ping(52.5, 13.4)])
     assert (off.status_code, off.json()["code"]) == (409, "dispatch.not_on_duty")
     assert not PositionPing.objects.exists() and live_store.fleet(dispatch_world.fleet_id) == []

@@ -1,0 +1,61 @@
+"""What dispatch screens and driver apps hear about trips and duty: the trip's card (from the trip its event
+carries), offers, assignments (which end auto-dispatch's attempt), a driver going off duty."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.dispatch import domain, feed, live
+from apps.dispatch.contracts import TripView
+from apps.dispatch.models import DispatchAttempt
+
+
+def trip_card_push(*, trip: TripView, change: str) -> None:
+    """The fleet's screens show the trip as its event says it is now, with auto-dispatch's progress on it
+    (`change` says why: requested, status_changed…)."""
+    attempt = DispatchAttempt.objects.filter(trip_id=trip.id).first()
+    feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": feed.jsonable(domain.trip_json(trip, attempt))})
+
+
+@transaction.atomic
+def assignment_push(*, trip: TripView, reassigned: bool) -> None:
+    """The trip has a driver: auto-dispatch's part is over, the screens show it, the driver's app gets it."""
+    DispatchAttempt.objects.filter(trip_id=trip.id).exclude(status=DispatchAttempt.Status.CLOSED).update(
+        status=DispatchAttempt.Status.ASSIGNED, updated_at=timezone.now()
+    )
+    trip_card_push(trip=trip, change="reassigned" if reassigned else "assigned")
+    if trip.driver_id is not None:
+        feed.to_driver(trip.driver_id, "assignment", {"trip": feed.jsonable(domain.trip_json(trip))})
+
+
+@transaction.atomic
+def trip_card_close(*, trip: TripView, change: str) -> None:
+    """The trip ended (cancelled, failed): auto-dispatch stops, the screens take its card off the board."""
+    DispatchAttempt.objects.filter(trip_id=trip.id).update(
+        status=DispatchAttempt.Status.CLOSED, updated_at=timezone.now()
+    )
+    trip_card_push(trip=trip, change=change)
+
+
+def offer_push(*, offer_id: uuid.UUID, trip: TripView, driver_id: uuid.UUID, expires_at: dt.datetime) -> None:
+    """The offered driver's app shows the offer with the trip; the fleet's screens see it was made."""
+    offer = {
+        "id": str(offer_id),
+        "trip_id": str(trip.id),
+        "driver_id": str(driver_id),
+        "expires_at": expires_at.isoformat(),
+    }
+    feed.to_driver(driver_id, "offer", {"offer": offer, "trip": feed.jsonable(domain.trip_json(trip))})
+    feed.to_fleet(trip.fleet_id, "offer", {"offer": offer})
+
+
+def duty_follow(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) -> None:
+    """The driver's socket hears the duty change at once; off duty, the driver leaves the live map."""
+    feed.to_driver(driver_id, "duty", {"on_duty": on_duty})
+    if not on_duty:
+        live.store().remove(fleet_id, driver_id)
+        feed.to_fleet(fleet_id, "driver_off", {"driver_id": str(driver_id)})
