@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from apps.trips import services
 from apps.trips.models import Offer, Shift, Stop, Trip, TripEvent
+from apps.trips.services import lifecycle, shifts
 from logitrack.admin import FleetScopedAdmin, apply_each
 from logitrack.http.principal import principal
 
@@ -53,7 +53,7 @@ class TripAdmin(FleetScopedAdmin):
             request,
             queryset,
             done_message="cancelled",
-            fn=lambda t: services.trip_transition(
+            fn=lambda t: lifecycle.trip_transition(
                 trip_id=t.id,
                 action="cancel",
                 actor_id=actor.user_id if actor else None,
@@ -78,7 +78,7 @@ class ShiftAdmin(FleetScopedAdmin):
 
     @admin.action(description="Cancel the selected planned shifts")
     def cancel_shift(self, request, queryset):
-        apply_each(self, request, queryset, done_message="cancelled", fn=lambda s: services.shift_cancel(shift_id=s.id))
+        apply_each(self, request, queryset, done_message="cancelled", fn=lambda s: shifts.shift_cancel(shift_id=s.id))
 
 
 @admin.register(Offer)

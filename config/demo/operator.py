@@ -41,8 +41,12 @@ from apps.identity.contracts import FleetRole
 from apps.partner import api as partner_api
 from apps.partner import services as partner
 from apps.partner.contracts import KycDocumentType
-from apps.trips import services as trips
 from apps.trips.contracts import StopKind, TripStatus
+from apps.trips.services import assignment as trips_assignment
+from apps.trips.services import booking as trips_booking
+from apps.trips.services import lifecycle as trips_lifecycle
+from apps.trips.services import shifts as trips_shifts
+from apps.trips.services import stops as trips_stops
 from config.demo.cities import BERLIN, LONDON, Address, City, along
 from logitrack.csvimport import progress
 from logitrack.outbox.relay import relay_pending
@@ -470,7 +474,7 @@ class Builder:
             if later
             else self.now - dt.timedelta(hours=self.rng.uniform(1, 4))
         )
-        shift = trips.shift_plan(
+        shift = trips_shifts.shift_plan(
             fleet_id=fleet_id,
             driver_id=driver_id,
             vehicle_id=vehicle_id,
@@ -481,7 +485,7 @@ class Builder:
         self.report.counts["shifts"] += 1
         if later:
             return None
-        trips.shift_start(shift_id=shift.id, odometer_km=Decimal(self.rng.randint(12_000, 140_000)))
+        trips_shifts.shift_start(shift_id=shift.id, odometer_km=Decimal(self.rng.randint(12_000, 140_000)))
         partner.duty_set(driver_id=driver_id, on_duty=True)
         return Crew(user_id, driver_id, kind, shift.id, plan.city.address(self.rng).point)
 
@@ -510,13 +514,13 @@ class Builder:
 
     # ---- trips ---------------------------------------------------------------------------------------------
 
-    def _stops(self, city: City) -> list[trips.StopInput]:
+    def _stops(self, city: City) -> list[trips_booking.StopInput]:
         pickup = city.address(self.rng)
         drops = [city.address(self.rng) for _ in range(1 if self.rng.random() < 0.8 else 2)]
         return [self._stop(StopKind.PICKUP, pickup)] + [self._stop(StopKind.DROPOFF, d) for d in drops]
 
-    def _stop(self, kind: StopKind, address: Address) -> trips.StopInput:
-        return trips.StopInput(
+    def _stop(self, kind: StopKind, address: Address) -> trips_booking.StopInput:
+        return trips_booking.StopInput(
             kind=kind,
             address=address.line,
             lat=address.lat,
@@ -525,14 +529,14 @@ class Builder:
             contact_phone=f"+49 30 {self.rng.randint(1000000, 9999999)}",
         )
 
-    def _load(self, kind: VehicleType) -> trips.Load:
+    def _load(self, kind: VehicleType) -> trips_booking.Load:
         if kind == VehicleType.CAR:
-            return trips.Load(seats=self.rng.randint(1, 3))
+            return trips_booking.Load(seats=self.rng.randint(1, 3))
         if kind == VehicleType.BIKE:
-            return trips.Load(weight_kg=self.rng.randint(2, 25), parcels=self.rng.randint(1, 4))
+            return trips_booking.Load(weight_kg=self.rng.randint(2, 25), parcels=self.rng.randint(1, 4))
         if kind == VehicleType.TRUCK:
-            return trips.Load(weight_kg=self.rng.randint(400, 2500), parcels=self.rng.randint(10, 80))
-        return trips.Load(weight_kg=self.rng.randint(10, 400), parcels=self.rng.randint(1, 15))
+            return trips_booking.Load(weight_kg=self.rng.randint(400, 2500), parcels=self.rng.randint(10, 80))
+        return trips_booking.Load(weight_kg=self.rng.randint(10, 400), parcels=self.rng.randint(1, 15))
 
     def _trips(self, plan, fleet_id, count, crews: list[Crew], customers) -> list[uuid.UUID]:
         completed: list[uuid.UUID] = []
@@ -565,7 +569,7 @@ class Builder:
         quote = billing.quote_create(
             fleet_id=fleet_id, vehicle_type=kind, service=service, facts=facts, customer_id=customer.id
         )
-        booking = trips.trip_book(
+        booking = trips_booking.trip_book(
             fleet_id=fleet_id,
             booked_by_id=customer.id,
             customer_id=customer.id,
@@ -581,11 +585,11 @@ class Builder:
         if status == TripStatus.REQUESTED:
             return trip_id
         if status == TripStatus.CANCELLED:
-            trips.trip_transition(
+            trips_lifecycle.trip_transition(
                 trip_id=trip_id, action="cancel", actor_id=customer.id, role="customer", reason="plans changed"
             )
             return trip_id
-        trips.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
+        trips_assignment.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
         steps = {
             TripStatus.ASSIGNED: (),
             TripStatus.EN_ROUTE: ("start",),
@@ -596,7 +600,7 @@ class Builder:
         }[status]
         for action in steps:
             at = stops[0] if action != "start" else None
-            trips.trip_transition(
+            trips_lifecycle.trip_transition(
                 trip_id=trip_id,
                 action=action,
                 actor_id=crew.user_id,
@@ -604,7 +608,7 @@ class Builder:
                 location=GeoPoint(at.lat, at.lng) if at else None,
             )
         if status == TripStatus.FAILED:
-            trips.trip_transition(
+            trips_lifecycle.trip_transition(
                 trip_id=trip_id, action="fail", actor_id=crew.user_id, role="driver", reason="flat tyre on the way"
             )
         elif status == TripStatus.COMPLETED:
@@ -618,7 +622,7 @@ class Builder:
             signature = None
             if "signature" in plan.proof_of_delivery:
                 signature = SimpleUploadedFile("signature.png", signature_png(), content_type="image/png")
-            trips.stop_done(
+            trips_stops.stop_done(
                 trip_id=trip_id,
                 sequence=sequence,
                 actor_id=crew.user_id,
@@ -627,7 +631,7 @@ class Builder:
                 signature=signature,
             )
         last = stops[-1]
-        trips.trip_transition(
+        trips_lifecycle.trip_transition(
             trip_id=trip_id,
             action="complete",
             actor_id=crew.user_id,

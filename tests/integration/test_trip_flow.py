@@ -11,8 +11,8 @@ from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
-from apps.trips import services
 from apps.trips.models import Trip
+from apps.trips.services import offers as trips_offers
 from apps.trips.tests.factories import shift_under_way
 from logitrack.outbox.models import OutboxMessage
 from logitrack.testing import images as testing_images
@@ -464,7 +464,7 @@ def test_offers_are_accepted_rejected_or_run_out(world, captured_events):
     ).json()
     Offer.objects.filter(id=offer_d["id"]).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     with captured_events() as events:
-        assert services.offers_expire() == 1  # what beat runs every 15 seconds
+        assert trips_offers.offers_expire() == 1  # what beat runs every 15 seconds
     assert Offer.objects.get(id=offer_d["id"]).status == "expired"
     assert any(getattr(e, "expired", False) for e in events)
 

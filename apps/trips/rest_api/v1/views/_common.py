@@ -1,0 +1,113 @@
+"""What the trips views share: If-Match versions and ETags, the problems they document, and finding the trip,
+shift or proof the caller may see (404 otherwise)."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+
+from apps.trips import integrations, selectors
+from apps.trips.contracts import TripNotFound
+from apps.trips.rest_api.v1.serializers.trips import TripOutput
+from logitrack.exceptions import NotFound
+from logitrack.http.principal import require_principal
+from logitrack.http.schema import problems
+from logitrack.principal import Role
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "pattern": r'^(W/)?"?[0-9]{1,9}"?$'},
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description='the trip version you read, as its ETag: W/"3"',
+)
+_VERSION = re.compile(r'(?:W/)?"?([0-9]{1,9})"?', re.ASCII)
+# what a lifecycle step can answer besides the standard problems: another state or version, no If-Match
+VERSIONED = problems(
+    428,
+    **{
+        "409": "the trip is in another state (`trips.illegal_transition`; `trips.proof_missing` when a drop-off lacks "
+        "the proof its fleet requires or the trip a PIN drop-off, with `errors` naming what is missing) or version "
+        "(`trips.stale_version`)"
+    },
+)
+
+
+# a trip goes only on a vehicle of exactly the type it was booked for (apps.trips.contracts.vehicle_serves_booking)
+VEHICLE_TYPE_RULE = (
+    "The shift's vehicle must be of exactly the type the trip was booked for (a bike booking never goes on a van, "
+    "a car ride never on a truck): otherwise `409 trips.vehicle_type_mismatch` with `booked_vehicle_type` and "
+    "`vehicle_type`."
+)
+ASSIGN_PROBLEMS = problems(
+    428,
+    **{
+        "409": "the trip is in another state (`trips.illegal_transition`) or version (`trips.stale_version`), or the "
+        "shift cannot take it: its vehicle is of another type than booked (`trips.vehicle_type_mismatch`), too full "
+        "(`trips.over_capacity`), its driver not eligible (`trips.not_assignable`), it is not open "
+        "(`trips.shift_not_open`) or the trip falls outside it (`trips.outside_shift`)"
+    },
+)
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = 'send the version you read in If-Match (the ETag of the trip), e.g. If-Match: W/"3"'
+    default_code = "trips.version_required"
+    title = "Precondition required"
+
+
+def expected_version(request) -> int:
+    match = _VERSION.fullmatch(request.headers.get("If-Match", "").strip())
+    if match is None:
+        raise PreconditionRequired()
+    return int(match.group(1))
+
+
+def with_etag(trip, status=200, serializer=TripOutput):
+    response = Response(serializer(trip).data, status=status)
+    response["ETag"] = f'W/"{trip.version}"'
+    return response
+
+
+def tracking_url(request, token: str) -> str:
+    return request.build_absolute_uri(f"/api/v1/trips/track/{token}/")
+
+
+def driver_ids(principal) -> set:
+    return integrations.driver_ids_of(user_id=principal.user_id) if principal.has_role(Role.DRIVER) else set()
+
+
+def trip_of(request, trip_id):
+    principal = require_principal(request)
+    trip = selectors.trip_for(principal=principal, trip_id=trip_id, driver_ids=driver_ids(principal))
+    if trip is None:
+        raise TripNotFound("no such trip")
+    return trip
+
+
+def shift_of(request, shift_id, *, staff: bool):
+    principal = require_principal(request)
+    shift = (
+        selectors.shifts_visible(principal=principal, driver_ids=integrations.driver_ids_of(user_id=principal.user_id))
+        .filter(id=shift_id)
+        .first()
+    )
+    if shift is None:
+        raise NotFound("no such shift", code="trips.shift_not_found")
+    is_staff = principal.may_act_on_fleet(shift.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
+    if staff and not is_staff:
+        raise NotFound("no such shift", code="trips.shift_not_found")
+    return shift
+
+
+def proof_of(request, trip_id, sequence):
+    principal = require_principal(request)
+    trip = selectors.trip_for(principal=principal, trip_id=trip_id)  # fleet staff and the trip's customer
+    proof = selectors.proof_of(trip=trip, sequence=sequence) if trip else None
+    if proof is None:
+        raise NotFound("no proof of delivery here", code="trips.proof_not_found")
+    return proof

@@ -1,0 +1,94 @@
+"""Shifts: planned and listed by staff, started and ended by their driver, cancelled while planned."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.trips import integrations, selectors
+from apps.trips.models import Shift
+from apps.trips.rest_api.v1.serializers.shifts import OdometerInput, PlanSerializer, ShiftOutput
+from apps.trips.rest_api.v1.views._common import shift_of
+from apps.trips.services import shifts
+from logitrack.exceptions import NotFound
+from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.schema import problems
+from logitrack.idempotency.drf import idempotent
+from logitrack.principal import Role
+
+
+class ShiftListApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER, Role.DRIVER)]
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[OpenApiParameter("fleet_id", uuid.UUID), OpenApiParameter("status", str, enum=Shift.Status.values)],
+        responses={200: ShiftOutput(many=True)},
+        operation_id="trips_shifts_list",
+    )
+    def get(self, request):
+        principal = require_principal(request)
+        qs = selectors.shifts_visible(
+            principal=principal, driver_ids=integrations.driver_ids_of(user_id=principal.user_id)
+        )
+        status = query_choice(request, "status", Shift.Status.values)
+        fleet_id = query_uuid(request, "fleet_id")
+        if status:
+            qs = qs.filter(status=status)
+        if fleet_id:
+            qs = qs.filter(fleet_id=fleet_id)
+        return paginated(self, request, qs, ShiftOutput)
+
+    @extend_schema(
+        tags=["trips"],
+        request=PlanSerializer,
+        responses={201: ShiftOutput, **problems(404, 409)},
+        operation_id="trips_shifts_plan",
+    )
+    @idempotent
+    def post(self, request):
+        principal = require_principal(request)
+        data = PlanSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not principal.may_act_on_fleet(data.validated_data["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER):
+            raise NotFound("no such fleet", code="fleet.not_found")
+        shift = shifts.shift_plan(planned_by_id=principal.user_id, **data.validated_data)
+        return Response(ShiftOutput(shift).data, status=201)
+
+
+class ShiftStartEndApi(APIView):
+    """The driver starts and ends their shift from the app, with odometer readings."""
+
+    permission_classes = [HasRole.of(Role.DRIVER)]
+    end = False
+
+    @extend_schema(tags=["driver app"], request=OdometerInput, responses={200: ShiftOutput, **problems(409)})
+    @idempotent
+    def post(self, request, shift_id):
+        principal = require_principal(request)
+        shift = shift_of(request, shift_id, staff=False)
+        if shift.driver_id not in integrations.driver_ids_of(user_id=principal.user_id):
+            raise NotFound("no such shift", code="trips.shift_not_found")
+        data = OdometerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = shifts.shift_end if self.end else shifts.shift_start
+        return Response(ShiftOutput(action(shift_id=shift.id, odometer_km=data.validated_data["odometer_km"])).data)
+
+
+class ShiftCancelApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    @extend_schema(
+        tags=["trips"],
+        request=None,
+        responses={200: ShiftOutput, **problems(409)},
+        operation_id="trips_shifts_cancel",
+    )
+    @idempotent
+    def post(self, request, shift_id):
+        shift = shift_of(request, shift_id, staff=True)
+        return Response(ShiftOutput(shifts.shift_cancel(shift_id=shift.id)).data)
