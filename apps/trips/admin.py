@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from apps.trips.models import Offer, Shift, Stop, Trip, TripEvent
+from apps.trips.models import Offer, Shift, Stop, Trip, TripLogEntry
 from apps.trips.services import lifecycle, shifts
 from logitrack.admin import FleetScopedAdmin, apply_each
 from logitrack.http.principal import principal
@@ -20,7 +20,7 @@ class StopInline(admin.TabularInline):
 
 
 class TimelineInline(admin.TabularInline):
-    model = TripEvent
+    model = TripLogEntry
     fields = ("at", "action", "from_status", "to_status", "actor_role", "reason")
     readonly_fields = fields
     extra = 0

@@ -9,7 +9,7 @@ from django.db import connection
 from apps.dispatch.models import PositionPing
 from apps.identity import services as identity_services
 from apps.partner import services as partner_services
-from apps.trips.models import ProofOfDelivery, Trip, TripEvent
+from apps.trips.models import ProofOfDelivery, Trip, TripLogEntry
 from logitrack import files
 from tests.integration.test_trip_flow import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401
 from tests.support.dispatch_world import ping
@@ -93,7 +93,7 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
     assert not PositionPing.objects.filter(driver_id=driver.id).exists()
     assert live_store.fleet(fleet.id) == []
     assert not default_storage.exists(signature)
-    assert not TripEvent.objects.filter(actor_id=driver_user.id, lat__isnull=False).exists()
+    assert not TripLogEntry.objects.filter(actor_id=driver_user.id, lat__isnull=False).exists()
     # what the trips were stays: status, timeline, loads and the stops' rough whereabouts
     trip = Trip.objects.get(id=delivered)
     assert trip.status == "completed" and trip.timeline.count() >= 5

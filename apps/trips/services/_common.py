@@ -6,11 +6,11 @@ import uuid
 
 from apps.trips.contracts import StaleVersion, StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.events import StopSnapshot, TripSnapshot
-from apps.trips.models import Stop, Trip, TripEvent
+from apps.trips.models import Stop, Trip, TripLogEntry
 
 
 def timeline_add(trip: Trip, *, action: str, old: str, actor_id, role: str, reason: str = "", at_point=None) -> None:
-    TripEvent.objects.create(
+    TripLogEntry.objects.create(
         trip=trip,
         action=action,
         from_status=old,

@@ -6,7 +6,7 @@ import uuid
 
 from apps.trips import domain
 from apps.trips.contracts import IllegalTransition, TripStatus
-from apps.trips.models import Trip, TripEvent
+from apps.trips.models import Trip, TripLogEntry
 from apps.trips.services import lifecycle, scrubbing
 
 ERASED_REASON = "the customer's account was erased"
@@ -32,5 +32,5 @@ def person_erase(*, user_id: uuid.UUID) -> dict[str, int]:
             continue  # it moved on meanwhile: scrubbed below, or when it ends
     Trip.objects.filter(customer_id=user_id).exclude(status__in=domain.TERMINAL).update(erase_when_ended=True)
     scrubbed = scrubbing.scrub(Trip.objects.filter(customer_id=user_id, status__in=domain.TERMINAL))
-    positions = TripEvent.objects.filter(actor_id=user_id, lat__isnull=False).update(lat=None, lng=None)
+    positions = TripLogEntry.objects.filter(actor_id=user_id, lat__isnull=False).update(lat=None, lng=None)
     return {"cancelled": cancelled, "scrubbed": scrubbed, "timeline positions": positions}

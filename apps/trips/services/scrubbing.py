@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Round
 
-from apps.trips.models import Offer, ProofOfDelivery, Stop, TrackingLink, Trip, TripEvent
+from apps.trips.models import Offer, ProofOfDelivery, Stop, TrackingLink, Trip, TripLogEntry
 from logitrack import files
 
 ERASED = "erased"
@@ -34,7 +34,7 @@ def scrub(trips) -> int:
         lat=Round(F("lat"), 2),
         lng=Round(F("lng"), 2),
     )
-    TripEvent.objects.filter(trip_id__in=ids).update(reason="", lat=None, lng=None)
+    TripLogEntry.objects.filter(trip_id__in=ids).update(reason="", lat=None, lng=None)
     Offer.objects.filter(trip_id__in=ids).update(reason="")
     TrackingLink.objects.filter(trip_id__in=ids).delete()
     return Trip.objects.filter(id__in=ids).update(
