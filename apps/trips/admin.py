@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from apps.trips.contracts import ActorRole
 from apps.trips.models import Offer, Shift, Stop, Trip, TripLogEntry
 from apps.trips.services import lifecycle, shifts
 from logitrack.admin import FleetScopedAdmin, apply_each
@@ -57,7 +58,7 @@ class TripAdmin(FleetScopedAdmin):
                 trip_id=t.id,
                 action="cancel",
                 actor_id=actor.user_id if actor else None,
-                role="dispatcher",
+                role=ActorRole.DISPATCHER,
                 reason="cancelled in admin",
             ),
         )

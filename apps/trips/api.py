@@ -10,7 +10,17 @@ import datetime as dt
 import uuid
 
 from apps.trips import selectors as _selectors
-from apps.trips.contracts import OfferRef, ShiftRef, ShiftStatus, StopKind, StopRef, StopStatus, TripRef, TripStatus
+from apps.trips.contracts import (
+    ActorRole,
+    OfferRef,
+    ShiftRef,
+    ShiftStatus,
+    StopKind,
+    StopRef,
+    StopStatus,
+    TripRef,
+    TripStatus,
+)
 from apps.trips.models import Offer as _Offer
 from apps.trips.models import Shift as _Shift
 from apps.trips.models import Trip as _Trip
@@ -46,7 +56,7 @@ def offer_make(
         shift_id=shift_id,
         actor_id=actor_id,
         timeout_s=timeout_s,
-        role="dispatcher" if actor_id is not None else "system",
+        role=ActorRole.DISPATCHER if actor_id is not None else ActorRole.SYSTEM,
     )
     return _offer_ref(offer)
 

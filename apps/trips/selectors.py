@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.trips import domain, integrations
-from apps.trips.contracts import TripNotFound, TripStatus
+from apps.trips.contracts import TERMINAL_STATUSES, ActorRole, TripNotFound, TripStatus
 from apps.trips.models import Offer, ProofOfDelivery, Shift, TrackingLink, Trip
 from logitrack.principal import Principal, Role
 
@@ -116,18 +116,15 @@ def offers_pending(*, driver_ids: set[uuid.UUID]) -> QuerySet:
     ).order_by("expires_at")
 
 
-DRIVER_ACTIONS = frozenset({"start", "arrive_pickup", "pick_up", "complete"})
-
-
-def actor_role(*, principal: Principal, trip: Trip, action: str) -> str:
+def actor_role(*, principal: Principal, trip: Trip, action: str) -> ActorRole:
     """Who the caller is for this trip: its driver, its fleet's dispatcher, or its customer."""
     is_driver = trip.driver_id is not None and trip.driver_id in integrations.driver_ids_of(user_id=principal.user_id)
     is_staff = principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
-    if is_driver and (action in DRIVER_ACTIONS or not is_staff):
-        return "driver"
+    if is_driver and (action in domain.DRIVER_ACTIONS or not is_staff):
+        return ActorRole.DRIVER
     if is_staff:
-        return "dispatcher"
-    return "customer"
+        return ActorRole.DISPATCHER
+    return ActorRole.CUSTOMER
 
 
 def trip_with_stops(*, trip_id: uuid.UUID) -> Trip:
@@ -138,7 +135,7 @@ def trip_with_stops(*, trip_id: uuid.UUID) -> Trip:
 
 
 def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> QuerySet:
-    trips = Trip.objects.filter(fleet_id=fleet_id).exclude(status__in=[s.value for s in domain.TERMINAL])
+    trips = Trip.objects.filter(fleet_id=fleet_id).exclude(status__in=TERMINAL_STATUSES)
     if trip_ids is not None:
         trips = trips.filter(id__in=trip_ids)
     return trips.prefetch_related("stops").order_by("created_at")
@@ -161,7 +158,5 @@ def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.U
     )
     if driver_ids is not None:
         shifts = shifts.filter(driver_id__in=driver_ids)
-    open_trips = Trip.objects.exclude(status__in=[s.value for s in domain.TERMINAL]).only(
-        "id", "shift_id", "weight_kg", "seats"
-    )
+    open_trips = Trip.objects.exclude(status__in=TERMINAL_STATUSES).only("id", "shift_id", "weight_kg", "seats")
     return shifts.prefetch_related(Prefetch("trips", queryset=open_trips, to_attr="open_trips")).order_by("starts_at")

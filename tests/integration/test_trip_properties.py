@@ -22,14 +22,23 @@ from apps.partner import services as partner_services
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import make_compliant
 from apps.trips import domain
-from apps.trips.contracts import IllegalTransition, InvalidTrip, StaleVersion, StopKind, StopStatus, TripStatus
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    ActorRole,
+    IllegalTransition,
+    InvalidTrip,
+    StaleVersion,
+    StopKind,
+    StopStatus,
+    TripStatus,
+)
 from apps.trips.models import Trip
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import booking as trips_booking
 from apps.trips.services import lifecycle as trips_lifecycle
 from apps.trips.services import shifts as trips_shifts
 
-ROLES = ("driver", "dispatcher", "customer")
+ROLES = (ActorRole.DRIVER, ActorRole.DISPATCHER, ActorRole.CUSTOMER)
 PICKUP = trips_booking.StopInput(kind=StopKind.PICKUP, address="A", lat=52.53, lng=13.38)
 DROPOFF = trips_booking.StopInput(kind=StopKind.DROPOFF, address="B", lat=52.50, lng=13.42)
 
@@ -146,7 +155,7 @@ class TripMachine(RuleBasedStateMachine):
     @invariant()
     def the_shifts_vehicle_is_never_over_capacity(self):
         if hasattr(self, "shift"):
-            open_trips = self.shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL])
+            open_trips = self.shift.trips.exclude(status__in=TERMINAL_STATUSES)
             assert sum(t.weight_kg for t in open_trips) <= 500
 
 

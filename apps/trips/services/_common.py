@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from apps.trips.contracts import StaleVersion, StopKind, StopStatus, TripNotFound, TripStatus
+from apps.trips.contracts import ActorRole, StaleVersion, StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.events import StopSnapshot, TripSnapshot
 from apps.trips.models import Stop, Trip, TripLogEntry
 
 
-def timeline_add(trip: Trip, *, action: str, old: str, actor_id, role: str, reason: str = "", at_point=None) -> None:
+def timeline_add(
+    trip: Trip, *, action: str, old: str, actor_id, role: ActorRole, reason: str = "", at_point=None
+) -> None:
     TripLogEntry.objects.create(
         trip=trip,
         action=action,

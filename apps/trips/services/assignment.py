@@ -9,7 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.trips import domain, integrations
-from apps.trips.contracts import IllegalTransition, InvalidTrip, TripStatus, VehicleTypeMismatch, vehicle_serves_booking
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    ActorRole,
+    IllegalTransition,
+    InvalidTrip,
+    TripStatus,
+    VehicleTypeMismatch,
+    vehicle_serves_booking,
+)
 from apps.trips.events import TripAssignedV1, TripAssignedV2, TripStatusChangedV1, TripStatusChangedV2
 from apps.trips.models import Offer, Shift, Trip
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
@@ -25,13 +33,13 @@ def trip_assign(
     expected_version: int | None = None,
     reason: str = "",
     sequenced: bool = False,
-    role: str = "dispatcher",
+    role: ActorRole = ActorRole.DISPATCHER,
 ) -> Trip:
     """Put the trip on a shift: its driver must still be eligible, and the vehicle must carry this trip's load
     on top of everything else open on the shift — unless `sequenced`: a route plan has put the shift's trips one
     after another so that the van never carries more than it can at any moment; then this trip must fit alone."""
     trip = locked(trip_id, expected_version)
-    if trip.status not in (TripStatus.REQUESTED, TripStatus.ASSIGNED):
+    if trip.status not in domain.ASSIGNABLE:
         raise IllegalTransition(
             f"a trip that is {trip.status} cannot be (re)assigned", extra={"current_status": trip.status}
         )
@@ -100,7 +108,7 @@ def shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False)
             f"the trip was booked for a {trip.vehicle_type}; the shift's vehicle is a {vehicle_type}",
             extra={"booked_vehicle_type": trip.vehicle_type, "vehicle_type": vehicle_type},
         )
-    on_board = shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exclude(id=trip.id)
+    on_board = shift.trips.exclude(status__in=TERMINAL_STATUSES).exclude(id=trip.id)
     if sequenced:
         on_board = on_board.none()
     weight = sum(t.weight_kg for t in on_board) + trip.weight_kg

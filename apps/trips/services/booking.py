@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.trips import domain, integrations
-from apps.trips.contracts import InvalidTrip, LoadTooLarge, OutsideServiceArea, StopKind
+from apps.trips.contracts import ActorRole, InvalidTrip, LoadTooLarge, OutsideServiceArea, StopKind
 from apps.trips.events import TripRequestedV1, TripRequestedV2
 from apps.trips.models import Stop, TrackingLink, Trip
 from apps.trips.services._common import snapshot, timeline_add
@@ -103,7 +103,7 @@ def trip_book(
     load: Load,
     quote_id: uuid.UUID | None,
     requested_for: dt.datetime | None,
-    role: str,
+    role: ActorRole,
     require_pin: bool = False,
 ) -> Booking:
     _check_stops(stops, requested_for)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from apps.trips import domain
-from apps.trips.contracts import IllegalTransition, TripStatus
+from apps.trips.contracts import TERMINAL_STATUSES, ActorRole, IllegalTransition
 from apps.trips.models import Trip, TripLogEntry
 from apps.trips.services import lifecycle, scrubbing
 
 ERASED_REASON = "the customer's account was erased"
-_UNDER_WAY_CANCELLABLE = (TripStatus.REQUESTED, TripStatus.ASSIGNED, TripStatus.EN_ROUTE, TripStatus.AT_PICKUP)
 
 
 def person_erase(*, user_id: uuid.UUID) -> dict[str, int]:
@@ -20,17 +19,15 @@ def person_erase(*, user_id: uuid.UUID) -> dict[str, int]:
     what identifies people (`scrubbing.scrub`); a trip in progress finishes first and is scrubbed as it ends. As a
     driver or anyone else acting on trips: the positions recorded with their actions on the timelines go."""
     cancelled = 0
-    for trip_id in Trip.objects.filter(customer_id=user_id, status__in=_UNDER_WAY_CANCELLABLE).values_list(
-        "id", flat=True
-    ):
+    for trip_id in Trip.objects.filter(customer_id=user_id, status__in=domain.CANCELLABLE).values_list("id", flat=True):
         try:
             lifecycle.trip_transition(
-                trip_id=trip_id, action="cancel", actor_id=None, role="system", reason=ERASED_REASON
+                trip_id=trip_id, action="cancel", actor_id=None, role=ActorRole.SYSTEM, reason=ERASED_REASON
             )
             cancelled += 1
         except IllegalTransition:
             continue  # it moved on meanwhile: scrubbed below, or when it ends
-    Trip.objects.filter(customer_id=user_id).exclude(status__in=domain.TERMINAL).update(erase_when_ended=True)
-    scrubbed = scrubbing.scrub(Trip.objects.filter(customer_id=user_id, status__in=domain.TERMINAL))
+    Trip.objects.filter(customer_id=user_id).exclude(status__in=TERMINAL_STATUSES).update(erase_when_ended=True)
+    scrubbed = scrubbing.scrub(Trip.objects.filter(customer_id=user_id, status__in=TERMINAL_STATUSES))
     positions = TripLogEntry.objects.filter(actor_id=user_id, lat__isnull=False).update(lat=None, lng=None)
     return {"cancelled": cancelled, "scrubbed": scrubbed, "timeline positions": positions}

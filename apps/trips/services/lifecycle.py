@@ -11,7 +11,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.trips import domain
-from apps.trips.contracts import CancelledBy, IllegalTransition, InvalidTrip, ProofMissing, StopStatus, TripStatus
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    ActorRole,
+    IllegalTransition,
+    InvalidTrip,
+    ProofMissing,
+    StopStatus,
+    TripStatus,
+)
 from apps.trips.events import (
     TripCancelledV1,
     TripCancelledV2,
@@ -29,6 +37,8 @@ from apps.trips.services._common import locked, snapshot, timeline_add, versione
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
 
+OPEN_STOP = (StopStatus.PENDING, StopStatus.ARRIVED)
+
 
 def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
     """Cancel trips still unassigned `older_than` after they were wanted, as the system (no fee)."""
@@ -40,7 +50,7 @@ def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
     for trip_id in stale.values_list("id", flat=True):
         try:
             trip_transition(
-                trip_id=trip_id, action="cancel", actor_id=None, role="system", reason="no driver found in time"
+                trip_id=trip_id, action="cancel", actor_id=None, role=ActorRole.SYSTEM, reason="no driver found in time"
             )
             cancelled += 1
         except IllegalTransition:
@@ -54,7 +64,7 @@ def trip_transition(
     trip_id: uuid.UUID,
     action: str,
     actor_id: uuid.UUID | None,
-    role: str,
+    role: ActorRole,
     expected_version: int | None = None,
     reason: str = "",
     location: GeoPoint | None = None,
@@ -70,28 +80,24 @@ def trip_transition(
             f"a {role} cannot {action.replace('_', ' ')} a trip that is {old.replace('_', ' ')}",
             extra={"current_status": old.value, "action": action},
         )
-    if (
-        domain.ACTIONS[action].needs_reason or (action == "cancel" and role in ("dispatcher", "system"))
-    ) and not reason.strip():
+    rule = domain.ACTIONS[action]
+    if domain.needs_reason(action, role) and not reason.strip():
         raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
-    if action == "pick_up" and trip.shift_id and not trip.shift.pooling:
+    if rule.driver_free and trip.shift_id and not trip.shift.pooling:
         busy = Trip.objects.filter(driver_id=trip.driver_id, status=TripStatus.IN_PROGRESS).exclude(id=trip.id)
         if busy.exists():
             raise IllegalTransition(
                 "the driver already has a trip in progress and the shift does not pool", code="trips.driver_busy"
             )
+    if rule.pins_done and trip.stops.filter(status__in=OPEN_STOP).exclude(pin_hash="").exists():
+        raise ProofMissing("a drop-off that needs the customer's PIN is not done yet")
     now = timezone.now()
     trip.status = target
     fields = ["status"]
-    if action == "start":
+    if rule.starts:
         trip.started_at = now
         fields.append("started_at")
-    if (
-        target == TripStatus.COMPLETED
-        and trip.stops.filter(status__in=[StopStatus.PENDING, StopStatus.ARRIVED]).exclude(pin_hash="").exists()
-    ):
-        raise ProofMissing("a drop-off that needs the customer's PIN is not done yet")
-    if target in domain.TERMINAL:
+    if target in TERMINAL_STATUSES:
         trip.ended_at, trip.end_reason = now, reason.strip()
         fields += ["ended_at", "end_reason"]
         trip.stops.filter(status=StopStatus.PENDING).update(
@@ -121,17 +127,17 @@ def trip_transition(
                 customer_id=trip.customer_id,
                 driver_id=trip.driver_id,
                 quote_id=trip.quote_id,
-                cancelled_by=CancelledBy(role),
+                cancelled_by=ActorRole(role),
                 reason=reason.strip(),
                 booked_at=trip.created_at,
                 cancelled_at=now,
             )
         )
-        publish(TripCancelledV2(cancelled_by=CancelledBy(role), reason=reason.strip(), trip=now_snapshot))
+        publish(TripCancelledV2(cancelled_by=ActorRole(role), reason=reason.strip(), trip=now_snapshot))
     elif target == TripStatus.FAILED:
         publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
         publish(TripFailedV2(reason=reason.strip(), trip=now_snapshot))
-    if target in domain.TERMINAL and trip.erase_when_ended:
+    if target in TERMINAL_STATUSES and trip.erase_when_ended:
         scrubbing.scrub(Trip.objects.filter(id=trip.id))
     return trip
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.trips.contracts import IllegalTransition, TripNotFound, TripStatus
+from apps.trips import domain
+from apps.trips.contracts import ActorRole, IllegalTransition, TripNotFound
 from apps.trips.events import TripOfferDeclinedV1, TripOfferDeclinedV2, TripOfferedV1, TripOfferedV2
 from apps.trips.models import Offer
 from apps.trips.services import assignment
@@ -24,12 +25,12 @@ def offer_make(
     shift_id: uuid.UUID,
     actor_id: uuid.UUID | None,
     timeout_s: int | None = None,
-    role: str = "dispatcher",
+    role: ActorRole = ActorRole.DISPATCHER,
 ) -> Offer:
     """Offer a requested trip to a shift's driver; it lapses after `timeout_s` (OFFER_TIMEOUT_SECONDS).
     `role` is who offers it on the timeline: a dispatcher, or the system (auto-dispatch)."""
     trip = locked(trip_id, None)
-    if trip.status != TripStatus.REQUESTED:
+    if trip.status not in domain.OFFERABLE:
         raise IllegalTransition(f"a trip that is {trip.status} is not offered", extra={"current_status": trip.status})
     if trip.offers.filter(status=Offer.Status.PENDING, expires_at__gt=timezone.now()).exists():
         raise IllegalTransition("the trip already has an open offer", code="trips.offer_open")
@@ -80,7 +81,7 @@ def offer_answer(
         _decline(offer, expired=True, reason="no answer in time")
         raise IllegalTransition("the offer expired before the answer came", code="trips.offer_expired")
     if accept:
-        assignment.trip_assign(trip_id=offer.trip_id, shift_id=offer.shift_id, actor_id=actor_id, role="driver")
+        assignment.trip_assign(trip_id=offer.trip_id, shift_id=offer.shift_id, actor_id=actor_id, role=ActorRole.DRIVER)
         Offer.objects.filter(id=offer.id).update(status=Offer.Status.ACCEPTED, answered_at=now)
     else:
         _decline(offer, expired=False, reason=reason.strip())
@@ -97,7 +98,7 @@ def _decline(offer: Offer, *, expired: bool, reason: str) -> None:
         action="offer_expired" if expired else "offer_rejected",
         old=offer.trip.status,
         actor_id=None,
-        role="system" if expired else "driver",
+        role=ActorRole.SYSTEM if expired else ActorRole.DRIVER,
         reason=reason,
     )
     publish(

@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.trips import domain, integrations
-from apps.trips.contracts import IllegalTransition, InvalidTrip, ShiftOverlap
+from apps.trips import integrations
+from apps.trips.contracts import TERMINAL_STATUSES, IllegalTransition, InvalidTrip, ShiftOverlap
 from apps.trips.models import Shift
 
 
@@ -80,7 +80,7 @@ def shift_end(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
         raise InvalidTrip(
             "the odometer cannot go backwards", extra={"errors": {"odometer_km": ["Below the start reading."]}}
         )
-    if shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exists():
+    if shift.trips.exclude(status__in=TERMINAL_STATUSES).exists():
         raise IllegalTransition("finish or hand over the shift's trips first", code="trips.shift_has_open_trips")
     shift.status, shift.ended_at, shift.odometer_end_km = Shift.Status.ENDED, timezone.now(), odometer_km
     shift.save(update_fields=["status", "ended_at", "odometer_end_km", "updated_at"])
@@ -90,10 +90,7 @@ def shift_end(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
 @transaction.atomic
 def shift_cancel(*, shift_id: uuid.UUID) -> Shift:
     shift = Shift.objects.select_for_update().get(id=shift_id)
-    if (
-        shift.status != Shift.Status.PLANNED
-        or shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL]).exists()
-    ):
+    if shift.status != Shift.Status.PLANNED or shift.trips.exclude(status__in=TERMINAL_STATUSES).exists():
         raise IllegalTransition(
             "only a planned shift without open trips can be cancelled", code="trips.shift_illegal_transition"
         )

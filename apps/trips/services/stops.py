@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from apps.trips import domain, integrations
 from apps.trips.contracts import (
+    ActorRole,
     IllegalTransition,
     InvalidTrip,
     ProofMissing,
     StopKind,
     StopStatus,
     TripNotFound,
-    TripStatus,
 )
 from apps.trips.models import ProofOfDelivery, Stop, Trip
 from apps.trips.services._common import locked, timeline_add, versioned_save
@@ -34,11 +34,7 @@ def _stop_locked(trip: Trip, sequence: int) -> Stop:
 
 
 def _stop_open_for(trip: Trip, stop: Stop) -> None:
-    allowed = {
-        StopKind.PICKUP: (TripStatus.AT_PICKUP, TripStatus.IN_PROGRESS),
-        StopKind.DROPOFF: (TripStatus.IN_PROGRESS,),
-    }
-    if trip.status not in allowed[StopKind(stop.kind)]:
+    if trip.status not in domain.STOP_OPEN_WHILE[StopKind(stop.kind)]:
         raise IllegalTransition(
             f"a {stop.kind} cannot be handled while the trip is {trip.status}", extra={"current_status": trip.status}
         )
@@ -54,7 +50,7 @@ def stop_arrive(*, trip_id: uuid.UUID, sequence: int, actor_id: uuid.UUID | None
     stop.status, stop.arrived_at = StopStatus.ARRIVED, timezone.now()
     stop.save(update_fields=["status", "arrived_at"])
     versioned_save(trip)
-    timeline_add(trip, action=f"stop_{sequence}_arrived", old=trip.status, actor_id=actor_id, role="driver")
+    timeline_add(trip, action=f"stop_{sequence}_arrived", old=trip.status, actor_id=actor_id, role=ActorRole.DRIVER)
     return stop
 
 
@@ -110,7 +106,7 @@ def stop_done(
     stop.status, stop.finished_at = StopStatus.DONE, timezone.now()
     stop.save(update_fields=["status", "finished_at"])
     versioned_save(trip)
-    timeline_add(trip, action=f"stop_{sequence}_done", old=trip.status, actor_id=actor_id, role="driver")
+    timeline_add(trip, action=f"stop_{sequence}_done", old=trip.status, actor_id=actor_id, role=ActorRole.DRIVER)
     return stop
 
 
@@ -129,6 +125,11 @@ def stop_fail(
     stop.save(update_fields=["status", "finished_at", "failure_reason"])
     versioned_save(trip)
     timeline_add(
-        trip, action=f"stop_{sequence}_failed", old=trip.status, actor_id=actor_id, role="driver", reason=reason.strip()
+        trip,
+        action=f"stop_{sequence}_failed",
+        old=trip.status,
+        actor_id=actor_id,
+        role=ActorRole.DRIVER,
+        reason=reason.strip(),
     )
     return stop

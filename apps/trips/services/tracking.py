@@ -7,7 +7,7 @@ import uuid
 
 from django.db.models import Q
 
-from apps.trips import domain
+from apps.trips.contracts import TERMINAL_STATUSES
 from apps.trips.models import Trip
 
 
@@ -19,7 +19,7 @@ def tracking_update(
     fresher = Q(tracking_at__isnull=True) | Q(tracking_at__lt=at)
     changed = (
         Trip.objects.filter(fresher, id=trip_id)
-        .exclude(status__in=[s.value for s in domain.TERMINAL])
+        .exclude(status__in=TERMINAL_STATUSES)
         .update(eta_at=eta, tracking_lat=lat, tracking_lng=lng, tracking_at=at)
     )
     return bool(changed)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
 from apps.trips import selectors
-from apps.trips.contracts import TripStatus
+from apps.trips.contracts import ActorRole, TripStatus
 from apps.trips.rest_api.v1.serializers.trips import (
     BookedOutput,
     BookSerializer,
@@ -76,7 +76,7 @@ class TripListApi(APIView):
             ),
             quote_id=v["quote_id"],
             requested_for=v["requested_for"],
-            role="dispatcher" if staff else "customer",
+            role=ActorRole.DISPATCHER if staff else ActorRole.CUSTOMER,
             require_pin=v["require_pin"],
         )
         response = with_etag(booked.trip, status=201)
