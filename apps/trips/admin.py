@@ -2,11 +2,22 @@
 
 from django.contrib import admin
 
+from apps.trips import selectors
 from apps.trips.contracts import ActorRole
 from apps.trips.models import Offer, Shift, Stop, Trip, TripLogEntry
 from apps.trips.services import lifecycle, shifts
 from logitrack.admin import FleetScopedAdmin, apply_each
 from logitrack.http.principal import principal
+
+
+class TripsScoped:
+    """Which rows this admin shows is decided by the trips selectors (`administered`), like every trips view."""
+
+    fleet_field = "fleet_id"
+
+    def get_queryset(self, request):
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        return selectors.administered(rows, principal=principal(request), fleet_field=self.fleet_field)
 
 
 class StopInline(admin.TabularInline):
@@ -32,7 +43,7 @@ class TimelineInline(admin.TabularInline):
 
 
 @admin.register(Trip)
-class TripAdmin(FleetScopedAdmin):
+class TripAdmin(TripsScoped, FleetScopedAdmin):
     list_display = ("id", "status", "vehicle_type", "weight_kg", "requested_for", "created_at", "driver_id")
     list_filter = ("status", "vehicle_type", "service")
     search_fields = ("id", "customer_id", "driver_id")
@@ -65,7 +76,7 @@ class TripAdmin(FleetScopedAdmin):
 
 
 @admin.register(Shift)
-class ShiftAdmin(FleetScopedAdmin):
+class ShiftAdmin(TripsScoped, FleetScopedAdmin):
     list_display = ("starts_at", "ends_at", "driver_id", "vehicle_id", "status", "pooling")
     list_filter = ("status", "pooling")
     readonly_fields = [f.name for f in Shift._meta.fields]
@@ -83,7 +94,7 @@ class ShiftAdmin(FleetScopedAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(FleetScopedAdmin):
+class OfferAdmin(TripsScoped, FleetScopedAdmin):
     fleet_field = "trip__fleet_id"
     list_display = ("created_at", "trip", "driver_id", "status", "expires_at", "answered_at")
     list_filter = ("status",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.trips import integrations
+from apps.trips import selectors
 from apps.trips.contracts import StopKind, StopStatus, TripStatus
 from apps.trips.services import booking
 from logitrack.http.serializers import StrictInputSerializer
@@ -61,14 +61,14 @@ class TripOutput(serializers.Serializer):
     def get_fare(self, trip):
         fares = self.context.get("fares")
         if fares is None:  # one trip on its own; lists pass every page's fares in one call (fares_context)
-            fares = integrations.trip_fares(trips=[trip])
+            fares = selectors.fares_of(trips=[trip])
         fare = fares.get(trip.id)
         return FareOutput(fare).data if fare is not None else None
 
 
 def fares_context(trips) -> dict:
     """Serializer context with billing's fares of a page of trips, fetched in one call (no N+1 on a list)."""
-    return {"fares": integrations.trip_fares(trips=list(trips))}
+    return {"fares": selectors.fares_of(trips=trips)}
 
 
 class TripDetailOutput(TripOutput):

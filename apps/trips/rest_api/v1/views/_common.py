@@ -1,5 +1,5 @@
-"""What the trips views share: If-Match versions and ETags, the problems they document, and finding the trip,
-shift or proof the caller may see (404 otherwise)."""
+"""What the trips views share: If-Match versions and ETags, the problems they document, and the caller (resolved
+once per request; what they may see is decided in apps.trips.selectors)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from apps.trips import integrations, selectors
-from apps.trips.contracts import TripNotFound
+from apps.trips import selectors
 from apps.trips.rest_api.v1.serializers.trips import TripOutput
-from logitrack.exceptions import NotFound
 from logitrack.http.principal import require_principal
 from logitrack.http.schema import problems
-from logitrack.principal import Role
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -77,37 +74,9 @@ def tracking_url(request, token: str) -> str:
     return request.build_absolute_uri(f"/api/v1/trips/track/{token}/")
 
 
-def driver_ids(principal) -> set:
-    return integrations.driver_ids_of(user_id=principal.user_id) if principal.has_role(Role.DRIVER) else set()
-
-
-def trip_of(request, trip_id):
-    principal = require_principal(request)
-    trip = selectors.trip_for(principal=principal, trip_id=trip_id, driver_ids=driver_ids(principal))
-    if trip is None:
-        raise TripNotFound("no such trip")
-    return trip
-
-
-def shift_of(request, shift_id, *, staff: bool):
-    principal = require_principal(request)
-    shift = (
-        selectors.shifts_visible(principal=principal, driver_ids=integrations.driver_ids_of(user_id=principal.user_id))
-        .filter(id=shift_id)
-        .first()
-    )
-    if shift is None:
-        raise NotFound("no such shift", code="trips.shift_not_found")
-    is_staff = principal.may_act_on_fleet(shift.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
-    if staff and not is_staff:
-        raise NotFound("no such shift", code="trips.shift_not_found")
-    return shift
-
-
-def proof_of(request, trip_id, sequence):
-    principal = require_principal(request)
-    trip = selectors.trip_for(principal=principal, trip_id=trip_id)  # fleet staff and the trip's customer
-    proof = selectors.proof_of(trip=trip, sequence=sequence) if trip else None
-    if proof is None:
-        raise NotFound("no proof of delivery here", code="trips.proof_not_found")
-    return proof
+def caller(request) -> selectors.Caller:
+    """The caller as trips sees them (principal and driver ids), resolved once per request and kept on it."""
+    found = getattr(request, "_trips_caller", None)
+    if found is None:
+        found = request._trips_caller = selectors.caller_of(principal=require_principal(request))
+    return found

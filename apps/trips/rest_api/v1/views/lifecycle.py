@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from apps.trips import selectors
-from apps.trips.contracts import TripNotFound
 from apps.trips.rest_api.v1.serializers.lifecycle import AssignInput, TimelineEntryOutput, TransitionInput
 from apps.trips.rest_api.v1.serializers.trips import TripOutput
 from apps.trips.rest_api.v1.views._common import (
@@ -14,13 +13,13 @@ from apps.trips.rest_api.v1.views._common import (
     IF_MATCH,
     VEHICLE_TYPE_RULE,
     VERSIONED,
+    caller,
     expected_version,
-    trip_of,
     with_etag,
 )
 from apps.trips.services import assignment, lifecycle
 from logitrack.http.params import paginated
-from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 from logitrack.types import GeoPoint
@@ -38,17 +37,17 @@ class TransitionApi(APIView):
     )
     @idempotent
     def post(self, request, trip_id):
-        principal = require_principal(request)
-        trip = trip_of(request, trip_id)
+        who = caller(request)
+        trip = selectors.trip_seen(caller=who, trip_id=trip_id)
         data = TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        role = selectors.actor_role(principal=principal, trip=trip, action=v["action"])
+        role = selectors.actor_role(caller=who, trip=trip, action=v["action"])
         location = GeoPoint(v["lat"], v["lng"]) if "lat" in v and "lng" in v else None
         updated = lifecycle.trip_transition(
             trip_id=trip.id,
             action=v["action"],
-            actor_id=principal.user_id,
+            actor_id=who.user_id,
             role=role,
             expected_version=expected_version(request),
             reason=v["reason"],
@@ -72,15 +71,13 @@ class AssignApi(APIView):
     )
     @idempotent
     def post(self, request, trip_id):
-        principal = require_principal(request)
-        trip = trip_of(request, trip_id)
-        if not principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
-            raise TripNotFound("no such trip")
+        who = caller(request)
+        trip = selectors.trip_staffed(caller=who, trip_id=trip_id)
         data = AssignInput(data=request.data)
         data.is_valid(raise_exception=True)
         updated = assignment.trip_assign(
             trip_id=trip.id,
-            actor_id=principal.user_id,
+            actor_id=who.user_id,
             expected_version=expected_version(request),
             **data.validated_data,
         )
@@ -92,5 +89,5 @@ class TimelineApi(APIView):
 
     @extend_schema(tags=["trips"], responses={200: TimelineEntryOutput(many=True)}, operation_id="trips_timeline")
     def get(self, request, trip_id):
-        trip = trip_of(request, trip_id)
-        return paginated(self, request, trip.timeline.all(), TimelineEntryOutput)
+        timeline = selectors.timeline_of(caller=caller(request), trip_id=trip_id)
+        return paginated(self, request, timeline, TimelineEntryOutput)

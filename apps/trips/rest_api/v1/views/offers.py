@@ -6,13 +6,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.trips import integrations, selectors
-from apps.trips.contracts import TripNotFound
+from apps.trips import selectors
 from apps.trips.rest_api.v1.serializers.offers import AnswerInput, OfferInput, OfferOutput
-from apps.trips.rest_api.v1.views._common import VEHICLE_TYPE_RULE, trip_of
+from apps.trips.rest_api.v1.views._common import VEHICLE_TYPE_RULE, caller
 from apps.trips.services import offers
 from logitrack.http.params import paginated
-from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.principal import HasRole
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -39,16 +38,14 @@ class OfferCreateApi(APIView):
     )
     @idempotent
     def post(self, request, trip_id):
-        principal = require_principal(request)
-        trip = trip_of(request, trip_id)
-        if not principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER):
-            raise TripNotFound("no such trip")
+        who = caller(request)
+        trip = selectors.trip_staffed(caller=who, trip_id=trip_id)
         data = OfferInput(data=request.data)
         data.is_valid(raise_exception=True)
         offer = offers.offer_make(
             trip_id=trip.id,
             shift_id=data.validated_data["shift_id"],
-            actor_id=principal.user_id,
+            actor_id=who.user_id,
             timeout_s=data.validated_data.get("timeout_seconds"),
         )
         return Response(OfferOutput(offer).data, status=201)
@@ -59,8 +56,7 @@ class MyOffersApi(APIView):
 
     @extend_schema(tags=["driver app"], responses={200: OfferOutput(many=True)}, operation_id="trips_offers_mine")
     def get(self, request):
-        drivers = integrations.driver_ids_of(user_id=require_principal(request).user_id)
-        return paginated(self, request, selectors.offers_pending(driver_ids=drivers), OfferOutput)
+        return paginated(self, request, selectors.offers_mine(caller=caller(request)), OfferOutput)
 
 
 class OfferAnswerApi(APIView):
@@ -68,14 +64,14 @@ class OfferAnswerApi(APIView):
     accept = True
 
     def answer(self, request, offer_id, accept):
-        principal = require_principal(request)
+        who = caller(request)
         data = AnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
         offer = offers.offer_answer(
             offer_id=offer_id,
-            driver_ids=integrations.driver_ids_of(user_id=principal.user_id),
+            driver_ids=who.driver_ids,
             accept=accept,
-            actor_id=principal.user_id,
+            actor_id=who.user_id,
             reason=data.validated_data["reason"],
         )
         return Response(OfferOutput(offer).data)

@@ -8,14 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.trips import integrations, selectors
+from apps.trips import selectors
 from apps.trips.models import Shift
 from apps.trips.rest_api.v1.serializers.shifts import OdometerInput, PlanSerializer, ShiftOutput
-from apps.trips.rest_api.v1.views._common import shift_of
+from apps.trips.rest_api.v1.views._common import caller
 from apps.trips.services import shifts
-from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated, query_choice, query_uuid
-from logitrack.http.principal import HasRole, require_principal
+from logitrack.http.principal import HasRole
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -31,10 +30,8 @@ class ShiftListApi(APIView):
         operation_id="trips_shifts_list",
     )
     def get(self, request):
-        principal = require_principal(request)
-        qs = selectors.shifts_visible(
-            principal=principal, driver_ids=integrations.driver_ids_of(user_id=principal.user_id)
-        )
+        who = caller(request)
+        qs = selectors.shifts_visible(principal=who.principal, driver_ids=who.driver_ids)
         status = query_choice(request, "status", Shift.Status.values)
         fleet_id = query_uuid(request, "fleet_id")
         if status:
@@ -51,12 +48,11 @@ class ShiftListApi(APIView):
     )
     @idempotent
     def post(self, request):
-        principal = require_principal(request)
+        who = caller(request)
         data = PlanSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not principal.may_act_on_fleet(data.validated_data["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER):
-            raise NotFound("no such fleet", code="fleet.not_found")
-        shift = shifts.shift_plan(planned_by_id=principal.user_id, **data.validated_data)
+        selectors.fleet_staffed(caller=who, fleet_id=data.validated_data["fleet_id"])
+        shift = shifts.shift_plan(planned_by_id=who.user_id, **data.validated_data)
         return Response(ShiftOutput(shift).data, status=201)
 
 
@@ -69,10 +65,7 @@ class ShiftStartEndApi(APIView):
     @extend_schema(tags=["driver app"], request=OdometerInput, responses={200: ShiftOutput, **problems(409)})
     @idempotent
     def post(self, request, shift_id):
-        principal = require_principal(request)
-        shift = shift_of(request, shift_id, staff=False)
-        if shift.driver_id not in integrations.driver_ids_of(user_id=principal.user_id):
-            raise NotFound("no such shift", code="trips.shift_not_found")
+        shift = selectors.shift_seen(caller=caller(request), shift_id=shift_id, as_driver=True)
         data = OdometerInput(data=request.data)
         data.is_valid(raise_exception=True)
         action = shifts.shift_end if self.end else shifts.shift_start
@@ -90,5 +83,5 @@ class ShiftCancelApi(APIView):
     )
     @idempotent
     def post(self, request, shift_id):
-        shift = shift_of(request, shift_id, staff=True)
+        shift = selectors.shift_seen(caller=caller(request), shift_id=shift_id, as_staff=True)
         return Response(ShiftOutput(shifts.shift_cancel(shift_id=shift.id)).data)

@@ -8,17 +8,14 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.trips import integrations
-from apps.trips.contracts import TripNotFound
+from apps.trips import selectors
 from apps.trips.rest_api.v1.serializers.stops import DoneSerializer, FailSerializer, ProofOutput
 from apps.trips.rest_api.v1.serializers.trips import TripOutput
-from apps.trips.rest_api.v1.views._common import IF_MATCH, VERSIONED, expected_version, proof_of, trip_of, with_etag
+from apps.trips.rest_api.v1.views._common import IF_MATCH, VERSIONED, caller, expected_version, with_etag
 from apps.trips.services import stops
-from logitrack import files
-from logitrack.exceptions import NotFound
 from logitrack.http import downloads
 from logitrack.http.parsers import JSONParser
-from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal
 from logitrack.http.schema import file_download
 from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
@@ -31,12 +28,10 @@ class StopActionApi(APIView):
     parser_classes = [MultiPartParser, JSONParser]
 
     def act(self, request, trip_id, sequence, action):
-        principal = require_principal(request)
-        trip = trip_of(request, trip_id)
-        if trip.driver_id not in integrations.driver_ids_of(user_id=principal.user_id):
-            raise TripNotFound("no such trip")
+        who = caller(request)
+        trip = selectors.trip_driven(caller=who, trip_id=trip_id)
         version = expected_version(request)
-        common = {"trip_id": trip.id, "sequence": sequence, "actor_id": principal.user_id, "expected_version": version}
+        common = {"trip_id": trip.id, "sequence": sequence, "actor_id": who.user_id, "expected_version": version}
         if action == "arrive":
             stops.stop_arrive(**common)
         elif action == "done":
@@ -47,7 +42,7 @@ class StopActionApi(APIView):
             data = FailSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             stops.stop_fail(**common, reason=data.validated_data["reason"])
-        return with_etag(trip_of(request, trip.id))
+        return with_etag(selectors.trip_seen(caller=who, trip_id=trip.id))
 
 
 class StopArriveApi(StopActionApi):
@@ -94,7 +89,9 @@ class ProofApi(APIView):
 
     @extend_schema(tags=["trips"], responses={200: ProofOutput}, operation_id="trips_stops_proof")
     def get(self, request, trip_id, sequence):
-        return Response(ProofOutput(proof_of(request, trip_id, sequence)).data)
+        return Response(
+            ProofOutput(selectors.proof_seen(caller=caller(request), trip_id=trip_id, sequence=sequence)).data
+        )
 
 
 class ProofFileApi(APIView):
@@ -107,10 +104,7 @@ class ProofFileApi(APIView):
         operation_id="trips_stops_proof_file",
     )
     def get(self, request, trip_id, sequence, which):
-        if which not in ("signature", "photo"):
-            raise NotFound("proof files are signature and photo", code="trips.proof_not_found")
-        proof = proof_of(request, trip_id, sequence)
-        path = proof.signature_path if which == "signature" else proof.photo_path
-        if not path:
-            raise NotFound("nothing captured", code="trips.proof_not_found")
-        return downloads.file_response(request, files.open_private(path), content_type=files.content_type_of(path))
+        found, content_type = selectors.proof_file(
+            caller=caller(request), trip_id=trip_id, sequence=sequence, which=which
+        )
+        return downloads.file_response(request, found, content_type=content_type)

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 
 from apps.trips import selectors
 from apps.trips.rest_api.v1.serializers.tracking import TrackingOutput
-from logitrack.exceptions import NotFound
 
 
 class TrackingApi(APIView):
@@ -20,7 +19,4 @@ class TrackingApi(APIView):
 
     @extend_schema(tags=["tracking"], responses={200: TrackingOutput}, operation_id="trips_track")
     def get(self, request, token):
-        trip = selectors.tracking_for(token=token)
-        if trip is None:
-            raise NotFound("this tracking link is unknown or has expired", code="trips.tracking_expired")
-        return Response(TrackingOutput(selectors.tracking_view(trip=trip)).data)
+        return Response(TrackingOutput(selectors.tracking_page(token=token)).data)

@@ -16,14 +16,12 @@ from apps.trips.rest_api.v1.serializers.trips import (
     TripOutput,
     fares_context,
 )
-from apps.trips.rest_api.v1.views._common import driver_ids, tracking_url, trip_of, with_etag
+from apps.trips.rest_api.v1.views._common import caller, tracking_url, with_etag
 from apps.trips.services import booking
-from logitrack.exceptions import NotFound
 from logitrack.http.params import paginated, query_choice, query_uuid
-from logitrack.http.principal import IsAuthenticatedPrincipal, require_principal
+from logitrack.http.principal import IsAuthenticatedPrincipal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
-from logitrack.principal import Role
 
 
 class TripListApi(APIView):
@@ -39,8 +37,8 @@ class TripListApi(APIView):
         operation_id="trips_list",
     )
     def get(self, request):
-        principal = require_principal(request)
-        qs = selectors.trips_visible(principal=principal, driver_ids=driver_ids(principal))
+        who = caller(request)
+        qs = selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids)
         status = query_choice(request, "status", [s.value for s in TripStatus])
         fleet_id = query_uuid(request, "fleet_id")
         if status:
@@ -57,17 +55,15 @@ class TripListApi(APIView):
     )
     @idempotent
     def post(self, request):
-        principal = require_principal(request)
+        who = caller(request)
         data = BookSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        staff = principal.may_act_on_fleet(v["fleet_id"], Role.DISPATCHER, Role.FLEET_MANAGER)
-        if not staff and not principal.has_role(Role.CUSTOMER):
-            raise NotFound("no such fleet", code="fleet.not_found")
+        role = selectors.booker_role(caller=who, fleet_id=v["fleet_id"])
         booked = booking.trip_book(
             fleet_id=v["fleet_id"],
-            booked_by_id=principal.user_id,
-            customer_id=(v["customer_id"] if staff else principal.user_id),
+            booked_by_id=who.user_id,
+            customer_id=(v["customer_id"] if role == ActorRole.DISPATCHER else who.user_id),
             vehicle_type=v["vehicle_type"],
             service=v["service"],
             stops=[booking.StopInput(**s) for s in v["stops"]],
@@ -76,7 +72,7 @@ class TripListApi(APIView):
             ),
             quote_id=v["quote_id"],
             requested_for=v["requested_for"],
-            role=ActorRole.DISPATCHER if staff else ActorRole.CUSTOMER,
+            role=role,
             require_pin=v["require_pin"],
         )
         response = with_etag(booked.trip, status=201)
@@ -96,11 +92,7 @@ class TripDetailApi(APIView):
         "(`tracking_url`, `pins`); everyone else sees them as null.",
     )
     def get(self, request, trip_id):
-        principal = require_principal(request)
-        trip = trip_of(request, trip_id)
-        trip.tracking_url, trip.pins = None, None
-        if trip.customer_id is not None and trip.customer_id == principal.user_id:
-            token, pins = selectors.owner_secrets(trip=trip)
-            trip.tracking_url = tracking_url(request, token) if token else None
-            trip.pins = {str(k): pin for k, pin in pins.items()}
+        trip, token, pins = selectors.trip_with_secrets(caller=caller(request), trip_id=trip_id)
+        trip.tracking_url = tracking_url(request, token) if token else None
+        trip.pins = {str(k): pin for k, pin in pins.items()} if pins is not None else None
         return with_etag(trip, serializer=TripDetailOutput)
