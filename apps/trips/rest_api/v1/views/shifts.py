@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.trips import selectors
 from apps.trips.models import Shift
+from apps.trips.rest_api.v1.filters import ShiftFilter
 from apps.trips.rest_api.v1.serializers.shifts import OdometerInput, PlanSerializer, ShiftOutput
-from apps.trips.rest_api.v1.views._common import caller
+from apps.trips.rest_api.v1.views._common import caller, filtered
 from apps.trips.services import shifts
-from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
@@ -22,23 +22,21 @@ from logitrack.principal import Role
 
 class ShiftListApi(APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER, Role.DRIVER)]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ShiftFilter
+    queryset = Shift.objects.none()  # names the FilterSet's model for the schema; rows come from selectors
 
     @extend_schema(
         tags=["trips"],
-        parameters=[OpenApiParameter("fleet_id", uuid.UUID), OpenApiParameter("status", str, enum=Shift.Status.values)],
         responses={200: ShiftOutput(many=True)},
         operation_id="trips_shifts_list",
     )
     def get(self, request):
         who = caller(request)
-        qs = selectors.shifts_visible(principal=who.principal, driver_ids=who.driver_ids)
-        status = query_choice(request, "status", Shift.Status.values)
-        fleet_id = query_uuid(request, "fleet_id")
-        if status:
-            qs = qs.filter(status=status)
-        if fleet_id:
-            qs = qs.filter(fleet_id=fleet_id)
-        return paginated(self, request, qs, ShiftOutput)
+        shifts_seen = filtered(
+            self, request, selectors.shifts_visible(principal=who.principal, driver_ids=who.driver_ids)
+        )
+        return paginated(self, request, shifts_seen, ShiftOutput)
 
     @extend_schema(
         tags=["trips"],

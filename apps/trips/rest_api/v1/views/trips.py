@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from apps.trips import selectors
-from apps.trips.contracts import ActorRole, TripStatus
+from apps.trips.contracts import ActorRole
+from apps.trips.models import Trip
+from apps.trips.rest_api.v1.filters import TripFilter
 from apps.trips.rest_api.v1.serializers.trips import (
     BookedOutput,
     BookSerializer,
@@ -16,9 +17,9 @@ from apps.trips.rest_api.v1.serializers.trips import (
     TripOutput,
     fares_context,
 )
-from apps.trips.rest_api.v1.views._common import caller, tracking_url, with_etag
+from apps.trips.rest_api.v1.views._common import caller, filtered, tracking_url, with_etag
 from apps.trips.services import booking
-from logitrack.http.params import paginated, query_choice, query_uuid
+from logitrack.http.params import paginated
 from logitrack.http.principal import IsAuthenticatedPrincipal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
@@ -26,26 +27,19 @@ from logitrack.idempotency.drf import idempotent
 
 class TripListApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TripFilter
+    queryset = Trip.objects.none()  # names the FilterSet's model for the schema; rows come from selectors
 
     @extend_schema(
         tags=["trips"],
-        parameters=[
-            OpenApiParameter("status", str, enum=[s.value for s in TripStatus]),
-            OpenApiParameter("fleet_id", uuid.UUID),
-        ],
         responses={200: TripOutput(many=True)},
         operation_id="trips_list",
     )
     def get(self, request):
         who = caller(request)
-        qs = selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids)
-        status = query_choice(request, "status", [s.value for s in TripStatus])
-        fleet_id = query_uuid(request, "fleet_id")
-        if status:
-            qs = qs.filter(status=status)
-        if fleet_id:
-            qs = qs.filter(fleet_id=fleet_id)
-        return paginated(self, request, qs, TripOutput, context=fares_context)
+        trips = filtered(self, request, selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids))
+        return paginated(self, request, trips, TripOutput, context=fares_context)
 
     @extend_schema(
         tags=["trips"],
