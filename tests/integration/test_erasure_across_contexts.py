@@ -10,8 +10,8 @@ from apps.dispatch.models import PositionPing
 from apps.identity import services as identity_services
 from apps.partner import services as partner_services
 from apps.trips.models import ProofOfDelivery, Trip, TripLogEntry
+from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401
 from logitrack import files
-from tests.integration.test_trip_flow import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
