@@ -10,10 +10,11 @@ from apps.dispatch.models import PositionPing
 from apps.identity import services as identity_services
 from apps.partner import services as partner_services
 from apps.trips.models import ProofOfDelivery, Trip, TripLogEntry
-from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401
+from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step
 from logitrack import files
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
+from tests.support.trip_world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 NAME, PHONE, NOTE, RECIPIENT = "Hedda Gabler", "+4915200001111", "ring twice, Hedda's flat", "Ejlert Lovborg"

@@ -8,9 +8,10 @@ import uuid
 import pytest
 
 from apps.billing.models import FareRecord, JournalTransaction
-from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401  (world is a fixture)
+from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step
 from logitrack.outbox.models import OutboxMessage
 from tests.support.isolation import client_for
+from tests.support.trip_world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from apps.billing.models import FareRecord
-from apps.trips.tests.rest import DROPOFF, PICKUP, assign, book, detail, step, world  # noqa: F401  (world is a fixture)
+from apps.trips.tests.rest import DROPOFF, PICKUP, assign, book, detail, step
 from tests.support.isolation import client_for
+from tests.support.trip_world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 

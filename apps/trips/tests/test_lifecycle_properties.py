@@ -17,10 +17,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.partner import services as partner_services
-from apps.partner.models import DriverProfile
-from apps.partner.tests.factories import make_compliant
 from apps.trips import domain
 from apps.trips.contracts import (
     TERMINAL_STATUSES,
@@ -37,6 +33,7 @@ from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import booking as trips_booking
 from apps.trips.services import lifecycle as trips_lifecycle
 from apps.trips.services import shifts as trips_shifts
+from tests.support.trip_world import fleet_with_a_compliant_driver
 
 ROLES = (ActorRole.DRIVER, ActorRole.DISPATCHER, ActorRole.CUSTOMER)
 PICKUP = trips_booking.StopInput(kind=StopKind.PICKUP, address="A", lat=52.53, lng=13.38)
@@ -46,12 +43,8 @@ DROPOFF = trips_booking.StopInput(kind=StopKind.DROPOFF, address="B", lat=52.50,
 class TripMachine(RuleBasedStateMachine):
     @initialize()
     def setup(self):
-        fleet = active_fleet()
+        fleet, van, self.driver = fleet_with_a_compliant_driver(capacity_kg=500)
         self.fleet = fleet
-        van = vehicle(fleet, registration=f"P{uuid.uuid4().hex[:6]}", capacity_kg=500)
-        user_id = uuid.uuid4()
-        driver = partner_services.driver_onboard(user_id=user_id, fleet_id=fleet.id, display_name="Prop Driver")
-        self.driver = make_compliant(DriverProfile.objects.get(id=driver.id))
         now = timezone.now()
         self.shift = trips_shifts.shift_plan(
             fleet_id=fleet.id,

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.partner.models import DriverProfile
 from apps.trips.tests.rest import assign, book
 from tests.support.isolation import client_for
+from tests.support.trip_world import driver_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def test_shifts_refuse_ineligible_drivers_overlaps_and_over_capacity(world):
     }
     overlap = dispatcher.post("/api/v1/trips/shifts/", plan, format="json")
     assert (overlap.status_code, overlap.json()["code"]) == (409, "trips.shift_overlap")
-    driver_b = DriverProfile.objects.get(user_id=two_fleets.b.users["driver"].id)
+    driver_b = driver_profile(two_fleets.b.users["driver"])
     other = dispatcher.post(
         "/api/v1/trips/shifts/",
         {
