@@ -2,10 +2,22 @@
 
 from django.contrib import admin
 
-from apps.trips import services
-from apps.trips.models import Offer, Shift, Stop, Trip, TripEvent
+from apps.trips import selectors
+from apps.trips.contracts import ActorRole
+from apps.trips.models import Offer, Shift, Stop, Trip, TripLogEntry
+from apps.trips.services import lifecycle, shifts
 from logitrack.admin import FleetScopedAdmin, apply_each
 from logitrack.http.principal import principal
+
+
+class TripsScoped:
+    """Which rows this admin shows is decided by the trips selectors (`administered`), like every trips view."""
+
+    fleet_field = "fleet_id"
+
+    def get_queryset(self, request):
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        return selectors.administered(rows, principal=principal(request), fleet_field=self.fleet_field)
 
 
 class StopInline(admin.TabularInline):
@@ -20,7 +32,7 @@ class StopInline(admin.TabularInline):
 
 
 class TimelineInline(admin.TabularInline):
-    model = TripEvent
+    model = TripLogEntry
     fields = ("at", "action", "from_status", "to_status", "actor_role", "reason")
     readonly_fields = fields
     extra = 0
@@ -31,7 +43,7 @@ class TimelineInline(admin.TabularInline):
 
 
 @admin.register(Trip)
-class TripAdmin(FleetScopedAdmin):
+class TripAdmin(TripsScoped, FleetScopedAdmin):
     list_display = ("id", "status", "vehicle_type", "weight_kg", "requested_for", "created_at", "driver_id")
     list_filter = ("status", "vehicle_type", "service")
     search_fields = ("id", "customer_id", "driver_id")
@@ -53,18 +65,18 @@ class TripAdmin(FleetScopedAdmin):
             request,
             queryset,
             done_message="cancelled",
-            fn=lambda t: services.trip_transition(
+            fn=lambda t: lifecycle.trip_transition(
                 trip_id=t.id,
                 action="cancel",
                 actor_id=actor.user_id if actor else None,
-                role="dispatcher",
+                role=ActorRole.DISPATCHER,
                 reason="cancelled in admin",
             ),
         )
 
 
 @admin.register(Shift)
-class ShiftAdmin(FleetScopedAdmin):
+class ShiftAdmin(TripsScoped, FleetScopedAdmin):
     list_display = ("starts_at", "ends_at", "driver_id", "vehicle_id", "status", "pooling")
     list_filter = ("status", "pooling")
     readonly_fields = [f.name for f in Shift._meta.fields]
@@ -78,11 +90,11 @@ class ShiftAdmin(FleetScopedAdmin):
 
     @admin.action(description="Cancel the selected planned shifts")
     def cancel_shift(self, request, queryset):
-        apply_each(self, request, queryset, done_message="cancelled", fn=lambda s: services.shift_cancel(shift_id=s.id))
+        apply_each(self, request, queryset, done_message="cancelled", fn=lambda s: shifts.shift_cancel(shift_id=s.id))
 
 
 @admin.register(Offer)
-class OfferAdmin(FleetScopedAdmin):
+class OfferAdmin(TripsScoped, FleetScopedAdmin):
     fleet_field = "trip__fleet_id"
     list_display = ("created_at", "trip", "driver_id", "status", "expires_at", "answered_at")
     list_filter = ("status",)

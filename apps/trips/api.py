@@ -10,11 +10,21 @@ import datetime as dt
 import uuid
 
 from apps.trips import selectors as _selectors
-from apps.trips import services as _services
-from apps.trips.contracts import OfferRef, ShiftRef, ShiftStatus, StopKind, StopRef, StopStatus, TripRef, TripStatus
+from apps.trips.contracts import (
+    ActorRole,
+    OfferRef,
+    ShiftRef,
+    ShiftStatus,
+    StopKind,
+    StopRef,
+    StopStatus,
+    TripRef,
+    TripStatus,
+)
 from apps.trips.models import Offer as _Offer
 from apps.trips.models import Shift as _Shift
 from apps.trips.models import Trip as _Trip
+from apps.trips.services import assignment, offers, tracking
 
 
 def trip_get(*, trip_id: uuid.UUID) -> TripRef:
@@ -41,12 +51,12 @@ def offer_make(
 ) -> OfferRef:
     """Offer a requested trip to a shift's driver (IllegalTransition when the trip or shift cannot). Without an
     `actor_id` the offer is the system's (auto-dispatch), and the timeline says so."""
-    offer = _services.offer_make(
+    offer = offers.offer_make(
         trip_id=trip_id,
         shift_id=shift_id,
         actor_id=actor_id,
         timeout_s=timeout_s,
-        role="dispatcher" if actor_id is not None else "system",
+        role=ActorRole.DISPATCHER if actor_id is not None else ActorRole.SYSTEM,
     )
     return _offer_ref(offer)
 
@@ -62,7 +72,7 @@ def trip_assign(
 ) -> TripRef:
     """Assign (or, with a reason, reassign) a trip to a shift, with trips' own capacity and eligibility checks.
     `sequenced`: a route plan orders the shift's trips so loads never add up beyond the vehicle's capacity."""
-    trip = _services.trip_assign(
+    trip = assignment.trip_assign(
         trip_id=trip_id,
         shift_id=shift_id,
         actor_id=actor_id,
@@ -77,7 +87,7 @@ def tracking_update(
     *, trip_id: uuid.UUID, at: dt.datetime, eta: dt.datetime | None, lat: float | None, lng: float | None
 ) -> bool:
     """Record the live estimate a tracking page shows. Older estimates than the one held are ignored."""
-    return _services.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)
+    return tracking.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)
 
 
 def _trip_ref(trip: _Trip) -> TripRef:

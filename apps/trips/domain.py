@@ -7,50 +7,79 @@ import dataclasses
 import hashlib
 import hmac
 import uuid
+from collections.abc import Mapping
 
-from apps.trips.contracts import TERMINAL_STATUSES, TripStatus
+from apps.trips.contracts import ActorRole, StopKind, TripStatus
 
 S = TripStatus
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Action:
+    """Everything one lifecycle action needs, in one place: from where, to where, by whom, and its guards. The
+    service supplies the facts (is the driver busy? are PIN drop-offs open?) only for the guards an action has."""
+
     sources: frozenset[TripStatus]
     target: TripStatus
-    actors: frozenset[str]  # customer | driver | dispatcher
-    needs_reason: bool = False
+    actors: frozenset[ActorRole]
+    # narrower sources for some actors: a customer may cancel only until the driver is at the pickup
+    sources_for: Mapping[ActorRole, frozenset[TripStatus]] = dataclasses.field(default_factory=dict)
+    reason_from: frozenset[ActorRole] = frozenset()  # who must say why (an override, or a failure)
+    driver_free: bool = False  # without pooling, the driver has no other trip in progress (trips.driver_busy)
+    pins_done: bool = False  # every drop-off that needs the customer's PIN is finished (trips.proof_missing)
+    starts: bool = False  # stamps the trip's started_at
 
 
+A = ActorRole
 ACTIONS: dict[str, Action] = {
-    "start": Action(frozenset({S.ASSIGNED}), S.EN_ROUTE, frozenset({"driver"})),
-    "arrive_pickup": Action(frozenset({S.EN_ROUTE}), S.AT_PICKUP, frozenset({"driver"})),
-    "pick_up": Action(frozenset({S.AT_PICKUP}), S.IN_PROGRESS, frozenset({"driver"})),
-    "complete": Action(frozenset({S.IN_PROGRESS}), S.COMPLETED, frozenset({"driver"})),
+    "start": Action(sources=frozenset({S.ASSIGNED}), target=S.EN_ROUTE, actors=frozenset({A.DRIVER}), starts=True),
+    "arrive_pickup": Action(sources=frozenset({S.EN_ROUTE}), target=S.AT_PICKUP, actors=frozenset({A.DRIVER})),
+    "pick_up": Action(
+        sources=frozenset({S.AT_PICKUP}), target=S.IN_PROGRESS, actors=frozenset({A.DRIVER}), driver_free=True
+    ),
+    "complete": Action(
+        sources=frozenset({S.IN_PROGRESS}), target=S.COMPLETED, actors=frozenset({A.DRIVER}), pins_done=True
+    ),
+    # a dispatcher (or the system) overrides any time before it ends, and says why
     "cancel": Action(
-        frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE, S.AT_PICKUP}),
-        S.CANCELLED,
-        frozenset({"customer", "dispatcher", "system"}),
+        sources=frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE, S.AT_PICKUP}),
+        target=S.CANCELLED,
+        actors=frozenset({A.CUSTOMER, A.DISPATCHER, A.SYSTEM}),
+        sources_for={A.CUSTOMER: frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE})},
+        reason_from=frozenset({A.DISPATCHER, A.SYSTEM}),
     ),
     "fail": Action(
-        frozenset({S.EN_ROUTE, S.AT_PICKUP, S.IN_PROGRESS}),
-        S.FAILED,
-        frozenset({"driver", "dispatcher"}),
-        needs_reason=True,
+        sources=frozenset({S.EN_ROUTE, S.AT_PICKUP, S.IN_PROGRESS}),
+        target=S.FAILED,
+        actors=frozenset({A.DRIVER, A.DISPATCHER}),
+        reason_from=frozenset({A.DRIVER, A.DISPATCHER}),
     ),
 }
-# A customer may cancel only until the driver is at the pickup; a dispatcher overrides any time before it ends.
-CUSTOMER_CANCEL_UNTIL = frozenset({S.REQUESTED, S.ASSIGNED, S.EN_ROUTE})
-TERMINAL = TERMINAL_STATUSES
+DRIVER_ACTIONS = frozenset(name for name, rule in ACTIONS.items() if rule.actors == {A.DRIVER})
+"""The steps only a trip's driver takes (a driver who is also the fleet's dispatcher takes them as its driver)."""
+CANCELLABLE = ACTIONS["cancel"].sources  # not yet with goods on board
+ASSIGNABLE = frozenset({S.REQUESTED, S.ASSIGNED})  # a dispatcher (re)assigns before the driver sets off
+OFFERABLE = frozenset({S.REQUESTED})
+# which trip statuses let the driver handle a stop of each kind
+STOP_OPEN_WHILE: dict[StopKind, frozenset[TripStatus]] = {
+    StopKind.PICKUP: frozenset({S.AT_PICKUP, S.IN_PROGRESS}),
+    StopKind.DROPOFF: frozenset({S.IN_PROGRESS}),
+}
 
 
 def next_status(current: TripStatus, action: str, actor: str) -> TripStatus | None:
     """The status `action` by `actor` leads to from `current`, or None when it is not allowed."""
     rule = ACTIONS.get(action)
-    if rule is None or current not in rule.sources or actor not in rule.actors:
+    if rule is None or actor not in rule.actors:
         return None
-    if action == "cancel" and actor == "customer" and current not in CUSTOMER_CANCEL_UNTIL:
+    if current not in rule.sources_for.get(ActorRole(actor), rule.sources):
         return None
     return rule.target
+
+
+def needs_reason(action: str, actor: str) -> bool:
+    """Whether `actor` must say why they `action` the trip."""
+    return actor in ACTIONS[action].reason_from
 
 
 def point_in_polygon(lat: float, lng: float, polygon: tuple[tuple[float, float], ...]) -> bool:

@@ -78,8 +78,9 @@ class Stop(models.Model):
         return f"{self.kind} {self.sequence}: {self.address}"
 
 
-class TripEvent(models.Model):
-    """The timeline: every transition with who, when, where and why (not an integration event)."""
+class TripLogEntry(models.Model):
+    """One entry of a trip's timeline (its audit log): every step with who, when, where and why. Not an
+    integration event: those are in events.py and go through the outbox."""
 
     id = models.BigAutoField(primary_key=True)
     trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="timeline")

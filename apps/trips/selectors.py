@@ -1,7 +1,9 @@
-"""Read use cases of the trips context."""
+"""Read use cases of the trips context, and the one place that decides who may see which trips, shifts,
+offers, timelines and proofs (every view and the admin ask here)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -11,9 +13,36 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.trips import domain, integrations
-from apps.trips.contracts import TripNotFound, TripStatus
+from apps.trips.contracts import TERMINAL_STATUSES, ActorRole, TripNotFound, TripStatus
 from apps.trips.models import Offer, ProofOfDelivery, Shift, TrackingLink, Trip
+from logitrack import files
+from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
+
+# ---- who may see what: decided here, once, for every view and the admin ----------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    """Who asks, as trips sees them: the principal, and the driver profiles they drive as (resolved once per
+    request, only while they hold the driver role)."""
+
+    principal: Principal
+    driver_ids: frozenset[uuid.UUID] = frozenset()
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.principal.user_id
+
+    def is_staff_of(self, fleet_id: uuid.UUID) -> bool:
+        """Dispatches or manages this fleet (or runs the platform)."""
+        return self.principal.may_act_on_fleet(fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
+
+
+def caller_of(*, principal: Principal) -> Caller:
+    """The caller with their driver ids: one call to partner, and none for someone who is not a driver."""
+    driver_ids = integrations.driver_ids_of(user_id=principal.user_id) if principal.has_role(Role.DRIVER) else ()
+    return Caller(principal=principal, driver_ids=frozenset(driver_ids))
 
 
 def trips_visible(*, principal: Principal, driver_ids: set[uuid.UUID] = frozenset()) -> QuerySet:
@@ -34,6 +63,59 @@ def trip_for(*, principal: Principal, trip_id: uuid.UUID, driver_ids: set[uuid.U
     return trips_visible(principal=principal, driver_ids=driver_ids).filter(id=trip_id).first()
 
 
+def trip_seen(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
+    """The trip if the caller may see it (TripNotFound otherwise: another fleet's trip is no different from none)."""
+    trip = trip_for(principal=caller.principal, trip_id=trip_id, driver_ids=caller.driver_ids)
+    if trip is None:
+        raise TripNotFound("no such trip")
+    return trip
+
+
+def trip_staffed(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
+    """The trip if the caller dispatches or manages its fleet (to assign or offer it)."""
+    trip = trip_seen(caller=caller, trip_id=trip_id)
+    if not caller.is_staff_of(trip.fleet_id):
+        raise TripNotFound("no such trip")
+    return trip
+
+
+def trip_driven(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
+    """The trip if the caller is its driver (to handle its stops)."""
+    trip = trip_seen(caller=caller, trip_id=trip_id)
+    if trip.driver_id not in caller.driver_ids:
+        raise TripNotFound("no such trip")
+    return trip
+
+
+def trip_with_secrets(*, caller: Caller, trip_id: uuid.UUID) -> tuple[Trip, str | None, dict[int, str] | None]:
+    """The trip, and for its customer only the tracking token and drop-off PINs again (None for anyone else)."""
+    trip = trip_seen(caller=caller, trip_id=trip_id)
+    if trip.customer_id is None or trip.customer_id != caller.user_id:
+        return trip, None, None
+    token, pins = owner_secrets(trip=trip)
+    return trip, token, pins
+
+
+def timeline_of(*, caller: Caller, trip_id: uuid.UUID) -> QuerySet:
+    """The timeline of a trip the caller may see."""
+    return trip_seen(caller=caller, trip_id=trip_id).timeline.all()
+
+
+def fleet_staffed(*, caller: Caller, fleet_id: uuid.UUID) -> None:
+    """NotFound unless the caller dispatches or manages the fleet (planning shifts, booking for a customer)."""
+    if not caller.is_staff_of(fleet_id):
+        raise NotFound("no such fleet", code="fleet.not_found")
+
+
+def booker_role(*, caller: Caller, fleet_id: uuid.UUID) -> ActorRole:
+    """Who books: the fleet's staff (as dispatcher, optionally for a customer) or a customer for themselves."""
+    if caller.is_staff_of(fleet_id):
+        return ActorRole.DISPATCHER
+    if caller.principal.has_role(Role.CUSTOMER):
+        return ActorRole.CUSTOMER
+    raise NotFound("no such fleet", code="fleet.not_found")
+
+
 def shifts_visible(*, principal: Principal, driver_ids: set[uuid.UUID]) -> QuerySet:
     """Staff see their fleets' shifts; drivers their own."""
     qs = Shift.objects.order_by("starts_at")
@@ -42,6 +124,74 @@ def shifts_visible(*, principal: Principal, driver_ids: set[uuid.UUID]) -> Query
     return qs.filter(
         Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)) | Q(driver_id__in=driver_ids)
     )
+
+
+def shift_seen(*, caller: Caller, shift_id: uuid.UUID, as_staff: bool = False, as_driver: bool = False) -> Shift:
+    """The shift if the caller may see it, and (`as_staff`) dispatches or manages its fleet, or (`as_driver`) drives
+    it; NotFound otherwise."""
+    shift = shifts_visible(principal=caller.principal, driver_ids=caller.driver_ids).filter(id=shift_id).first()
+    if (
+        shift is None
+        or (as_staff and not caller.is_staff_of(shift.fleet_id))
+        or (as_driver and shift.driver_id not in caller.driver_ids)
+    ):
+        raise NotFound("no such shift", code="trips.shift_not_found")
+    return shift
+
+
+def offers_mine(*, caller: Caller) -> QuerySet:
+    """The caller's open offers, as a driver."""
+    return offers_pending(driver_ids=caller.driver_ids)
+
+
+PROOF_FILES = ("signature", "photo")
+
+
+def proof_seen(*, caller: Caller, trip_id: uuid.UUID, sequence: int) -> ProofOfDelivery:
+    """A drop-off's proof, for the trip's fleet staff and its customer (not its driver: it is theirs to capture,
+    not to browse)."""
+    trip = trip_for(principal=caller.principal, trip_id=trip_id)
+    proof = proof_of(trip=trip, sequence=sequence) if trip else None
+    if proof is None:
+        raise NotFound("no proof of delivery here", code="trips.proof_not_found")
+    return proof
+
+
+def proof_file(*, caller: Caller, trip_id: uuid.UUID, sequence: int, which: str) -> tuple[object, str]:
+    """(the open file, its content type) of a proof's signature or photo, for those who may see the proof."""
+    if which not in PROOF_FILES:
+        raise NotFound("proof files are signature and photo", code="trips.proof_not_found")
+    proof = proof_seen(caller=caller, trip_id=trip_id, sequence=sequence)
+    path = proof.signature_path if which == "signature" else proof.photo_path
+    if not path:
+        raise NotFound("nothing captured", code="trips.proof_not_found")
+    return files.open_private(path), files.content_type_of(path)
+
+
+def administered(queryset: QuerySet, *, principal: Principal | None, fleet_field: str = "fleet_id") -> QuerySet:
+    """What the trips admin shows: everything to a platform admin, a fleet manager their fleets' rows, anyone
+    else nothing."""
+    if principal is None:
+        return queryset.none()
+    if principal.is_platform_admin:
+        return queryset
+    return queryset.filter(**{f"{fleet_field}__in": principal.fleets(Role.FLEET_MANAGER)})
+
+
+def fares_of(*, trips) -> dict:
+    """Billing's quoted and settled totals of these trips, in one call (trip id -> fare)."""
+    return integrations.trip_fares(trips=list(trips))
+
+
+# ---- tracking ------------------------------------------------------------------------------------------------
+
+
+def tracking_page(*, token: str) -> dict:
+    """What the public tracking page shows for a token, while its link is valid (NotFound otherwise)."""
+    trip = tracking_for(token=token)
+    if trip is None:
+        raise NotFound("this tracking link is unknown or has expired", code="trips.tracking_expired")
+    return tracking_view(trip=trip)
 
 
 def tracking_for(*, token: str) -> Trip | None:
@@ -116,18 +266,15 @@ def offers_pending(*, driver_ids: set[uuid.UUID]) -> QuerySet:
     ).order_by("expires_at")
 
 
-DRIVER_ACTIONS = frozenset({"start", "arrive_pickup", "pick_up", "complete"})
-
-
-def actor_role(*, principal: Principal, trip: Trip, action: str) -> str:
+def actor_role(*, caller: Caller, trip: Trip, action: str) -> ActorRole:
     """Who the caller is for this trip: its driver, its fleet's dispatcher, or its customer."""
-    is_driver = trip.driver_id is not None and trip.driver_id in integrations.driver_ids_of(user_id=principal.user_id)
-    is_staff = principal.may_act_on_fleet(trip.fleet_id, Role.DISPATCHER, Role.FLEET_MANAGER)
-    if is_driver and (action in DRIVER_ACTIONS or not is_staff):
-        return "driver"
+    is_driver = trip.driver_id is not None and trip.driver_id in caller.driver_ids
+    is_staff = caller.is_staff_of(trip.fleet_id)
+    if is_driver and (action in domain.DRIVER_ACTIONS or not is_staff):
+        return ActorRole.DRIVER
     if is_staff:
-        return "dispatcher"
-    return "customer"
+        return ActorRole.DISPATCHER
+    return ActorRole.CUSTOMER
 
 
 def trip_with_stops(*, trip_id: uuid.UUID) -> Trip:
@@ -138,7 +285,7 @@ def trip_with_stops(*, trip_id: uuid.UUID) -> Trip:
 
 
 def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> QuerySet:
-    trips = Trip.objects.filter(fleet_id=fleet_id).exclude(status__in=[s.value for s in domain.TERMINAL])
+    trips = Trip.objects.filter(fleet_id=fleet_id).exclude(status__in=TERMINAL_STATUSES)
     if trip_ids is not None:
         trips = trips.filter(id__in=trip_ids)
     return trips.prefetch_related("stops").order_by("created_at")
@@ -161,7 +308,5 @@ def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.U
     )
     if driver_ids is not None:
         shifts = shifts.filter(driver_id__in=driver_ids)
-    open_trips = Trip.objects.exclude(status__in=[s.value for s in domain.TERMINAL]).only(
-        "id", "shift_id", "weight_kg", "seats"
-    )
+    open_trips = Trip.objects.exclude(status__in=TERMINAL_STATUSES).only("id", "shift_id", "weight_kg", "seats")
     return shifts.prefetch_related(Prefetch("trips", queryset=open_trips, to_attr="open_trips")).order_by("starts_at")

@@ -39,7 +39,7 @@ def test_the_real_tree_keeps_every_contract():
 
 PLANTED = {
     "bounded-contexts: trips reaches into fleet's models": (
-        "apps/trips/services.py",
+        "apps/trips/services/booking.py",
         "from apps.fleet import models as fleet_models  # planted\n",
         "Bounded contexts meet only via api",
     ),

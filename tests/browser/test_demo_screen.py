@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from apps.dispatch.models import PositionPing
-from apps.trips.models import Trip, TripEvent
+from apps.trips.models import Trip, TripLogEntry
 from config.demo import operator, simulator
 from logitrack.testing.processes import wait_for_worker, wait_until
 from tests.browser.conftest import ARTIFACTS
@@ -43,7 +43,7 @@ def test_the_simulated_demo_keeps_the_dispatch_screen_alive(server, processes, b
     processes.relay()
     wait_for_worker()
     pings_before, trips_before = django_side(PositionPing.objects.count), django_side(Trip.objects.count)
-    started_at = django_side(lambda: max(TripEvent.objects.values_list("at", flat=True)))
+    started_at = django_side(lambda: max(TripLogEntry.objects.values_list("at", flat=True)))
 
     stop, result = threading.Event(), {}
     demo = simulator.Settings(
@@ -97,6 +97,6 @@ def test_the_simulated_demo_keeps_the_dispatch_screen_alive(server, processes, b
     assert stats["drivers working"] >= 3 and stats["pings sent"] > 0
     assert django_side(PositionPing.objects.count) > pings_before  # stored, through the websocket path
     wait_until(lambda: django_side(Trip.objects.count) > trips_before, what="a simulated customer's booking")
-    driver_steps = TripEvent.objects.filter(at__gt=started_at, actor_role="driver")
+    driver_steps = TripLogEntry.objects.filter(at__gt=started_at, actor_role="driver")
     assert django_side(driver_steps.exists), "a simulated driver moved a trip along"
     assert "unhandled_exception" not in processes.log("web")

@@ -4,9 +4,9 @@ meanwhile, and a V1 event still queued for a subscription from before it moved t
 import pytest
 
 from apps.dispatch.models import DispatchAttempt
-from apps.trips import services as trip_services
 from apps.trips.events import TripRequestedV1
 from apps.trips.models import Offer, Trip
+from apps.trips.services import assignment as trip_assignment
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery
 from logitrack.outbox.models import OutboxMessage
@@ -40,7 +40,7 @@ def test_a_request_delivered_after_a_dispatcher_assigned_the_trip_offers_nothing
     on_the_map(crew)
     trip_id = book(world)
     # a dispatcher is quicker than the event: the trip is assigned before auto-dispatch hears it was requested
-    trip_services.trip_assign(trip_id=trip_id, shift_id=world.crews[1].shift_id, actor_id=None)
+    trip_assignment.trip_assign(trip_id=trip_id, shift_id=world.crews[1].shift_id, actor_id=None)
     requested = next(
         m
         for m in OutboxMessage.objects.filter(event_type="logitrack.trips.trip.requested.v2")

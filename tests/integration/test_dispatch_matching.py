@@ -11,8 +11,10 @@ from apps.dispatch.models import DispatchAttempt
 from apps.fleet.models import Fleet
 from apps.partner.services import duty as partner_duty
 from apps.trips import api as trips_api
-from apps.trips import services as trip_services
 from apps.trips.models import Offer, Shift, Trip
+from apps.trips.services import assignment as trips_assignment
+from apps.trips.services import lifecycle as trips_lifecycle
+from apps.trips.services import offers as trips_offers
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
@@ -57,7 +59,7 @@ def test_the_nearest_eligible_available_driver_comes_first(dispatch_world, relay
 
     partner_duty.duty_set(driver_id=middle.driver.id, on_duty=False)  # off duty: not eligible
     busy = book(world)
-    trip_services.trip_assign(trip_id=busy, shift_id=far.shift_id, actor_id=None)  # no pooling: busy
+    trips_assignment.trip_assign(trip_id=busy, shift_id=far.shift_id, actor_id=None)  # no pooling: busy
     relay_and_deliver()
     ranked = matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude=set())
     assert [c.driver_id for c in ranked] == [near.driver.id]
@@ -66,7 +68,7 @@ def test_the_nearest_eligible_available_driver_comes_first(dispatch_world, relay
     )
     Shift.objects.filter(id=near.shift_id).update(pooling=True)  # a pooling van takes more while it has room
     heavy = book(world, weight_kg=790)
-    trip_services.trip_assign(trip_id=heavy, shift_id=near.shift_id, actor_id=None)
+    trips_assignment.trip_assign(trip_id=heavy, shift_id=near.shift_id, actor_id=None)
     light, too_heavy = book(world, weight_kg=10), book(world, weight_kg=11)  # the van carries 800 kg
     assert [
         c.driver_id
@@ -93,7 +95,7 @@ def test_auto_dispatch_offers_down_the_list_and_then_asks_a_dispatcher(dispatch_
     assert offer.driver_id == second.driver.id
 
     Offer.objects.filter(id=offer.id).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert trip_services.offers_expire() == 1  # beat does this every 15 s
+    assert trips_offers.offers_expire() == 1  # beat does this every 15 s
     relay_and_deliver()
     offer = pending_offer(trip_id)
     assert offer.driver_id == third.driver.id
@@ -160,10 +162,10 @@ def test_the_tracking_page_shows_a_live_eta_and_a_rough_position_while_the_trip_
         format="json",
     ).json()
     track = booked["tracking_url"].removeprefix("http://testserver")
-    trip_services.trip_assign(trip_id=booked["id"], shift_id=crew.shift_id, actor_id=None)
+    trips_assignment.trip_assign(trip_id=booked["id"], shift_id=crew.shift_id, actor_id=None)
     assert customer.get(track).json()["eta"] is None  # nobody has reported a position yet
 
-    trip_services.trip_transition(trip_id=booked["id"], action="start", actor_id=crew.user.id, role="driver")
+    trips_lifecycle.trip_transition(trip_id=booked["id"], action="start", actor_id=crew.user.id, role="driver")
     lat, lng = PLACES[2]  # ~3 km north of the pickup
     crew.client().post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng, seconds_ago=1)]}, format="json")
     page = client_for(world.fleets.customer).get(track).json()

@@ -16,8 +16,9 @@ from apps.dispatch.services import plans, routing_jobs
 from apps.dispatch.tests.factories import RoutingJobFactory
 from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import vehicle
-from apps.trips import services as trip_services
 from apps.trips.models import Trip
+from apps.trips.services import assignment as trips_assignment
+from apps.trips.services import lifecycle as trips_lifecycle
 from logitrack.testing.processes import Processes, wait_for_worker, wait_until
 from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)
 from tests.support.dispatch_world import ping
@@ -113,9 +114,9 @@ def busy_fleet(dispatch_world, relay_and_deliver):
     heavy = book(world, SPOTS[0][0], SPOTS[0][1], weight=900)
     moving = book(world, (52.52, 13.41), (52.49, 13.43), weight=300)
     crew = world.crews[0]
-    trip_services.trip_assign(trip_id=moving, shift_id=crew.shift_id, actor_id=None)
+    trips_assignment.trip_assign(trip_id=moving, shift_id=crew.shift_id, actor_id=None)
     for action in ("start", "arrive_pickup", "pick_up"):
-        trip_services.trip_transition(trip_id=moving, action=action, actor_id=crew.user.id, role="driver")
+        trips_lifecycle.trip_transition(trip_id=moving, action=action, actor_id=crew.user.id, role="driver")
     relay_and_deliver()
     return world, heavy, moving
 

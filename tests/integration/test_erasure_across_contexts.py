@@ -9,11 +9,12 @@ from django.db import connection
 from apps.dispatch.models import PositionPing
 from apps.identity.services import erasure as identity_erasure
 from apps.partner.services import duty as partner_duty
-from apps.trips.models import ProofOfDelivery, Trip, TripEvent
+from apps.trips.models import ProofOfDelivery, Trip, TripLogEntry
+from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step
 from logitrack import files
-from tests.integration.test_trip_flow import DROPOFF, PICKUP, PNG, assign, book, step, world  # noqa: F401
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
+from tests.support.trip_world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 NAME, PHONE, NOTE, RECIPIENT = "Hedda Gabler", "+4915200001111", "ring twice, Hedda's flat", "Ejlert Lovborg"
@@ -93,7 +94,7 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
     assert not PositionPing.objects.filter(driver_id=driver.id).exists()
     assert live_store.fleet(fleet.id) == []
     assert not default_storage.exists(signature)
-    assert not TripEvent.objects.filter(actor_id=driver_user.id, lat__isnull=False).exists()
+    assert not TripLogEntry.objects.filter(actor_id=driver_user.id, lat__isnull=False).exists()
     # what the trips were stays: status, timeline, loads and the stops' rough whereabouts
     trip = Trip.objects.get(id=delivered)
     assert trip.status == "completed" and trip.timeline.count() >= 5

@@ -1191,7 +1191,7 @@ EXEMPT = {
     "trips-v1:track": Exempt(
         "public by design: the unguessable token is the key; it shows progress and no ids or personal data",
         _track_check,
-        "tests/integration/test_trip_flow.py",
+        "apps/trips/tests/test_tracking.py",
     ),
 }
 

@@ -22,10 +22,11 @@ from PIL import Image
 from apps.fleet.models import VehicleDocument
 from apps.partner.models import DriverProfile, KycDocument
 from apps.trips.models import ProofOfDelivery
+from apps.trips.tests.rest import assign, book, step
 from logitrack.testing import images as make
 from logitrack.tests.test_pdfs import launch_behind_a_reference, references_in_a_cycle
-from tests.integration.test_trip_flow import assign, book, step, world  # noqa: F401  (world is a fixture)
 from tests.support.isolation import client_for
+from tests.support.trip_world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -39,9 +39,13 @@ from apps.partner.services import availability as partner_availability
 from apps.partner.services import drivers as partner_drivers
 from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import JPEG, make_compliant, pdf
-from apps.trips import services as trip_services
 from apps.trips.contracts import StopKind
 from apps.trips.models import Offer, Shift, Trip
+from apps.trips.services import assignment as trips_assignment
+from apps.trips.services import booking as trips_booking
+from apps.trips.services import lifecycle as trips_lifecycle
+from apps.trips.services import offers as trips_offers
+from apps.trips.services import stops as trips_stops
 from apps.trips.tests.factories import shift_under_way
 from logitrack.testing import images as testing_images
 from logitrack.testing.events import relay_and_deliver
@@ -194,19 +198,19 @@ class World:
         return self.fleets.customer
 
 
-def _stop(kind: StopKind, at: tuple[float, float]) -> trip_services.StopInput:
-    return trip_services.StopInput(kind=kind, address=f"{kind} point", lat=at[0], lng=at[1], service_minutes=2)
+def _stop(kind: StopKind, at: tuple[float, float]) -> trips_booking.StopInput:
+    return trips_booking.StopInput(kind=kind, address=f"{kind} point", lat=at[0], lng=at[1], service_minutes=2)
 
 
-def _book(tenant_fleet: Fleet, customer: User) -> trip_services.Booking:
-    return trip_services.trip_book(
+def _book(tenant_fleet: Fleet, customer: User) -> trips_booking.Booking:
+    return trips_booking.trip_book(
         fleet_id=tenant_fleet.id,
         booked_by_id=customer.id,
         customer_id=customer.id,
         vehicle_type="van",
         service="delivery",
         stops=[_stop(StopKind.PICKUP, PICKUP), _stop(StopKind.DROPOFF, DROPOFF)],
-        load=trip_services.Load(weight_kg=50),
+        load=trips_booking.Load(weight_kg=50),
         quote_id=None,
         requested_for=None,
         role="customer",
@@ -268,10 +272,10 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     )
 
     done = _book(fleet, customer)
-    trip_services.trip_assign(trip_id=done.trip.id, shift_id=shift.id, actor_id=None)
+    trips_assignment.trip_assign(trip_id=done.trip.id, shift_id=shift.id, actor_id=None)
     for action in ("start", "arrive_pickup", "pick_up"):
-        trip_services.trip_transition(trip_id=done.trip.id, action=action, actor_id=driver_user.id, role="driver")
-    trip_services.stop_done(
+        trips_lifecycle.trip_transition(trip_id=done.trip.id, action=action, actor_id=driver_user.id, role="driver")
+    trips_stops.stop_done(
         trip_id=done.trip.id,
         sequence=2,
         actor_id=driver_user.id,
@@ -280,7 +284,7 @@ def _side(tenant: Tenant, *, name: str) -> Side:
         signature=SimpleUploadedFile("s.png", PNG),
         photo=SimpleUploadedFile("p.jpg", JPEG),
     )
-    trip_services.trip_transition(
+    trips_lifecycle.trip_transition(
         trip_id=done.trip.id,
         action="complete",
         actor_id=driver_user.id,
@@ -291,7 +295,7 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     relay_and_deliver()  # billing settles the completed trip
     relay_and_deliver()
     offered = _book(fleet, customer)
-    offer = trip_services.offer_make(trip_id=offered.trip.id, shift_id=shift.id, actor_id=None)
+    offer = trips_offers.offer_make(trip_id=offered.trip.id, shift_id=shift.id, actor_id=None)
     opened = _book(fleet, customer)
 
     quote = quotes.quote_create(

@@ -12,7 +12,7 @@ from apps.dispatch.contracts import Ping
 from apps.dispatch.services import positions as dispatch_positions
 from apps.fleet.contracts import VehicleType
 from apps.partner.services import duty as partner_duty
-from apps.trips import services as trips
+from apps.trips.services import shifts as trips_shifts
 from config.demo.cities import along
 from config.demo.plans import FleetPlan
 from config.demo.seeding.context import Seeding
@@ -48,7 +48,7 @@ def shift(
         if later
         else seeding.now - dt.timedelta(hours=rng.uniform(1, 4))
     )
-    planned = trips.shift_plan(
+    planned = trips_shifts.shift_plan(
         fleet_id=fleet_id,
         driver_id=driver_id,
         vehicle_id=vehicle_id,
@@ -59,7 +59,7 @@ def shift(
     seeding.report.counts["shifts"] += 1
     if later:
         return None
-    trips.shift_start(shift_id=planned.id, odometer_km=Decimal(rng.randint(12_000, 140_000)))
+    trips_shifts.shift_start(shift_id=planned.id, odometer_km=Decimal(rng.randint(12_000, 140_000)))
     partner_duty.duty_set(driver_id=driver_id, on_duty=True)
     return Crew(user_id, driver_id, kind, planned.id, plan.city.address(rng).point)
 

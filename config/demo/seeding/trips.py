@@ -11,8 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.billing.services import fares, quotes
 from apps.fleet.contracts import VehicleType
-from apps.trips import services as trips
 from apps.trips.contracts import StopKind, TripStatus
+from apps.trips.services import assignment as trips_assignment
+from apps.trips.services import booking as trips_booking
+from apps.trips.services import lifecycle as trips_lifecycle
+from apps.trips.services import stops as trips_stops
 from config.demo.cities import Address, City
 from config.demo.plans import TRIP_MIX, FleetPlan
 from config.demo.scans import signature_png
@@ -69,7 +72,7 @@ def trip(
     quote = quotes.quote_create(
         fleet_id=fleet_id, vehicle_type=kind, service=service, facts=facts, customer_id=customer.id
     )
-    booking = trips.trip_book(
+    booking = trips_booking.trip_book(
         fleet_id=fleet_id,
         booked_by_id=customer.id,
         customer_id=customer.id,
@@ -85,14 +88,14 @@ def trip(
     if status == TripStatus.REQUESTED:
         return trip_id
     if status == TripStatus.CANCELLED:
-        trips.trip_transition(
+        trips_lifecycle.trip_transition(
             trip_id=trip_id, action="cancel", actor_id=customer.id, role="customer", reason="plans changed"
         )
         return trip_id
-    trips.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
+    trips_assignment.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
     for action in STEPS_TO[status]:
         at = stops[0] if action != "start" else None
-        trips.trip_transition(
+        trips_lifecycle.trip_transition(
             trip_id=trip_id,
             action=action,
             actor_id=crew.user_id,
@@ -100,7 +103,7 @@ def trip(
             location=GeoPoint(at.lat, at.lng) if at else None,
         )
     if status == TripStatus.FAILED:
-        trips.trip_transition(
+        trips_lifecycle.trip_transition(
             trip_id=trip_id, action="fail", actor_id=crew.user_id, role="driver", reason="flat tyre on the way"
         )
     elif status == TripStatus.COMPLETED:
@@ -110,14 +113,14 @@ def trip(
     return trip_id
 
 
-def _stops(seeding: Seeding, city: City) -> list[trips.StopInput]:
+def _stops(seeding: Seeding, city: City) -> list[trips_booking.StopInput]:
     pickup = city.address(seeding.rng)
     drops = [city.address(seeding.rng) for _ in range(1 if seeding.rng.random() < 0.8 else 2)]
     return [_stop(seeding, StopKind.PICKUP, pickup)] + [_stop(seeding, StopKind.DROPOFF, d) for d in drops]
 
 
-def _stop(seeding: Seeding, kind: StopKind, address: Address) -> trips.StopInput:
-    return trips.StopInput(
+def _stop(seeding: Seeding, kind: StopKind, address: Address) -> trips_booking.StopInput:
+    return trips_booking.StopInput(
         kind=kind,
         address=address.line,
         lat=address.lat,
@@ -127,15 +130,15 @@ def _stop(seeding: Seeding, kind: StopKind, address: Address) -> trips.StopInput
     )
 
 
-def _load(seeding: Seeding, kind: VehicleType) -> trips.Load:
+def _load(seeding: Seeding, kind: VehicleType) -> trips_booking.Load:
     rng = seeding.rng
     if kind == VehicleType.CAR:
-        return trips.Load(seats=rng.randint(1, 3))
+        return trips_booking.Load(seats=rng.randint(1, 3))
     if kind == VehicleType.BIKE:
-        return trips.Load(weight_kg=rng.randint(2, 25), parcels=rng.randint(1, 4))
+        return trips_booking.Load(weight_kg=rng.randint(2, 25), parcels=rng.randint(1, 4))
     if kind == VehicleType.TRUCK:
-        return trips.Load(weight_kg=rng.randint(400, 2500), parcels=rng.randint(10, 80))
-    return trips.Load(weight_kg=rng.randint(10, 400), parcels=rng.randint(1, 15))
+        return trips_booking.Load(weight_kg=rng.randint(400, 2500), parcels=rng.randint(10, 80))
+    return trips_booking.Load(weight_kg=rng.randint(10, 400), parcels=rng.randint(1, 15))
 
 
 def _deliver(seeding: Seeding, plan: FleetPlan, trip_id: uuid.UUID, stops, crew: Crew) -> None:
@@ -143,7 +146,7 @@ def _deliver(seeding: Seeding, plan: FleetPlan, trip_id: uuid.UUID, stops, crew:
         signature = None
         if "signature" in plan.proof_of_delivery:
             signature = SimpleUploadedFile("signature.png", signature_png(), content_type="image/png")
-        trips.stop_done(
+        trips_stops.stop_done(
             trip_id=trip_id,
             sequence=sequence,
             actor_id=crew.user_id,
@@ -152,7 +155,7 @@ def _deliver(seeding: Seeding, plan: FleetPlan, trip_id: uuid.UUID, stops, crew:
             signature=signature,
         )
     last = stops[-1]
-    trips.trip_transition(
+    trips_lifecycle.trip_transition(
         trip_id=trip_id,
         action="complete",
         actor_id=crew.user_id,

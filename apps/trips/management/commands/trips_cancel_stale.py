@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.trips import services
+from apps.trips.services import lifecycle
 
 
 class Command(BaseCommand):
@@ -16,5 +16,5 @@ class Command(BaseCommand):
     def handle(self, *args, minutes, **options):
         if minutes < 1:
             raise CommandError("--minutes must be at least 1")
-        cancelled = services.trips_cancel_stale(older_than=dt.timedelta(minutes=minutes))
+        cancelled = lifecycle.trips_cancel_stale(older_than=dt.timedelta(minutes=minutes))
         self.stdout.write(f"cancelled {cancelled} stale trip(s)")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.trips import services
+from apps.trips.services import uploads
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
 
     def handle(self, *args, dry_run, **options):
-        report = services.uploads_sanitize(dry_run=dry_run)
+        report = uploads.uploads_sanitize(dry_run=dry_run)
         self.stdout.write("\n".join(report.lines(dry_run=dry_run)))

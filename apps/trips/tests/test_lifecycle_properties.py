@@ -17,30 +17,36 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.partner.models import DriverProfile
-from apps.partner.services import drivers as partner_drivers
-from apps.partner.tests.factories import make_compliant
-from apps.trips import domain, services
-from apps.trips.contracts import IllegalTransition, InvalidTrip, StaleVersion, StopKind, StopStatus, TripStatus
+from apps.trips import domain
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    ActorRole,
+    IllegalTransition,
+    InvalidTrip,
+    StaleVersion,
+    StopKind,
+    StopStatus,
+    TripStatus,
+)
 from apps.trips.models import Trip
+from apps.trips.services import assignment as trips_assignment
+from apps.trips.services import booking as trips_booking
+from apps.trips.services import lifecycle as trips_lifecycle
+from apps.trips.services import shifts as trips_shifts
+from tests.support.trip_world import fleet_with_a_compliant_driver
 
-ROLES = ("driver", "dispatcher", "customer")
-PICKUP = services.StopInput(kind=StopKind.PICKUP, address="A", lat=52.53, lng=13.38)
-DROPOFF = services.StopInput(kind=StopKind.DROPOFF, address="B", lat=52.50, lng=13.42)
+ROLES = (ActorRole.DRIVER, ActorRole.DISPATCHER, ActorRole.CUSTOMER)
+PICKUP = trips_booking.StopInput(kind=StopKind.PICKUP, address="A", lat=52.53, lng=13.38)
+DROPOFF = trips_booking.StopInput(kind=StopKind.DROPOFF, address="B", lat=52.50, lng=13.42)
 
 
 class TripMachine(RuleBasedStateMachine):
     @initialize()
     def setup(self):
-        fleet = active_fleet()
+        fleet, van, self.driver = fleet_with_a_compliant_driver(capacity_kg=500)
         self.fleet = fleet
-        van = vehicle(fleet, registration=f"P{uuid.uuid4().hex[:6]}", capacity_kg=500)
-        user_id = uuid.uuid4()
-        driver = partner_drivers.driver_onboard(user_id=user_id, fleet_id=fleet.id, display_name="Prop Driver")
-        self.driver = make_compliant(DriverProfile.objects.get(id=driver.id))
         now = timezone.now()
-        self.shift = services.shift_plan(
+        self.shift = trips_shifts.shift_plan(
             fleet_id=fleet.id,
             driver_id=self.driver.id,
             vehicle_id=van.id,
@@ -53,14 +59,14 @@ class TripMachine(RuleBasedStateMachine):
 
     @rule(weight=st.integers(0, 300))
     def book(self, weight):
-        booking = services.trip_book(
+        booking = trips_booking.trip_book(
             fleet_id=self.fleet.id,
             booked_by_id=uuid.uuid4(),
             customer_id=uuid.uuid4(),
             vehicle_type="van",
             service="delivery",
             stops=[PICKUP, DROPOFF],
-            load=services.Load(weight_kg=weight),
+            load=trips_booking.Load(weight_kg=weight),
             quote_id=None,
             requested_for=None,
             role="customer",
@@ -74,7 +80,9 @@ class TripMachine(RuleBasedStateMachine):
         trip_id = self.trips[i % len(self.trips)]
         before = Trip.objects.get(id=trip_id)
         try:
-            trip = services.trip_assign(trip_id=trip_id, shift_id=self.shift.id, actor_id=None, reason="shuffle")
+            trip = trips_assignment.trip_assign(
+                trip_id=trip_id, shift_id=self.shift.id, actor_id=None, reason="shuffle"
+            )
         except (IllegalTransition, InvalidTrip):
             assert Trip.objects.get(id=trip_id).version == before.version  # a refusal changes nothing
             return
@@ -93,7 +101,7 @@ class TripMachine(RuleBasedStateMachine):
         before = Trip.objects.get(id=trip_id)
         allowed = domain.next_status(TripStatus(before.status), action, role)
         try:
-            trip = services.trip_transition(
+            trip = trips_lifecycle.trip_transition(
                 trip_id=trip_id, action=action, actor_id=None, role=role, expected_version=before.version, reason=reason
             )
         except (IllegalTransition, InvalidTrip):
@@ -109,7 +117,7 @@ class TripMachine(RuleBasedStateMachine):
         trip_id = self.trips[i % len(self.trips)]
         current = Trip.objects.get(id=trip_id)
         with pytest.raises(StaleVersion):
-            services.trip_transition(
+            trips_lifecycle.trip_transition(
                 trip_id=trip_id,
                 action="cancel",
                 actor_id=None,
@@ -140,7 +148,7 @@ class TripMachine(RuleBasedStateMachine):
     @invariant()
     def the_shifts_vehicle_is_never_over_capacity(self):
         if hasattr(self, "shift"):
-            open_trips = self.shift.trips.exclude(status__in=[s.value for s in domain.TERMINAL])
+            open_trips = self.shift.trips.exclude(status__in=TERMINAL_STATUSES)
             assert sum(t.weight_kg for t in open_trips) <= 500
 
 

@@ -1,0 +1,1 @@
+"""Request and response bodies of the trips REST API, one module per topic."""

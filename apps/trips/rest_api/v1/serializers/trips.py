@@ -1,0 +1,125 @@
+"""A trip's body (with its stops and fare) and what booking one takes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.trips import selectors
+from apps.trips.contracts import StopKind, StopStatus, TripStatus
+from apps.trips.services import booking
+from logitrack.http.serializers import StrictInputSerializer
+
+
+class StopOutput(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
+    address = serializers.CharField()
+    lat = serializers.FloatField()
+    lng = serializers.FloatField()
+    contact_name = serializers.CharField()
+    window_start = serializers.DateTimeField(allow_null=True)
+    window_end = serializers.DateTimeField(allow_null=True)
+    service_minutes = serializers.IntegerField()
+    notes = serializers.CharField()
+    status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
+
+
+class FareOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    quoted_total_minor = serializers.IntegerField(
+        allow_null=True, help_text="minor units, tax included: the quote the trip was booked with (null: none)"
+    )
+    final_total_minor = serializers.IntegerField(
+        allow_null=True,
+        help_text="minor units, tax included: what billing settled (the fare of a completed trip, or a cancellation "
+        "fee); null until then, or when nothing is charged",
+    )
+    final_kind = serializers.ChoiceField(choices=["fare", "cancellation"], allow_null=True)
+
+
+class TripOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    fleet_id = serializers.UUIDField()
+    customer_id = serializers.UUIDField(allow_null=True)
+    status = serializers.ChoiceField(choices=[s.value for s in TripStatus])
+    version = serializers.IntegerField()
+    service = serializers.CharField()
+    vehicle_type = serializers.CharField()
+    quote_id = serializers.UUIDField(allow_null=True)
+    requested_for = serializers.DateTimeField(allow_null=True)
+    weight_kg = serializers.IntegerField()
+    seats = serializers.IntegerField()
+    parcels = serializers.IntegerField()
+    driver_id = serializers.UUIDField(allow_null=True)
+    vehicle_id = serializers.UUIDField(allow_null=True)
+    stops = StopOutput(many=True)
+    created_at = serializers.DateTimeField()
+    fare = serializers.SerializerMethodField(help_text="null when the trip has neither a quote nor a settled amount")
+
+    @extend_schema_field(FareOutput(allow_null=True))
+    def get_fare(self, trip):
+        fares = self.context.get("fares")
+        if fares is None:  # one trip on its own; lists pass every page's fares in one call (fares_context)
+            fares = selectors.fares_of(trips=[trip])
+        fare = fares.get(trip.id)
+        return FareOutput(fare).data if fare is not None else None
+
+
+def fares_context(trips) -> dict:
+    """Serializer context with billing's fares of a page of trips, fetched in one call (no N+1 on a list)."""
+    return {"fares": selectors.fares_of(trips=trips)}
+
+
+class TripDetailOutput(TripOutput):
+    tracking_url = serializers.CharField(
+        allow_null=True,
+        help_text="for the trip's customer only (null for anyone else, or once the link expired): the link to share",
+    )
+    pins = serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="for the trip's customer only (null for anyone else): drop-off sequence -> PIN, to give the "
+        "recipient",
+    )
+
+
+class StopInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
+    address = serializers.CharField(max_length=300)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    contact_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    contact_phone = serializers.RegexField(r"^\+[1-9]\d{6,14}$", required=False, default="", allow_blank=True)
+    window_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    service_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False, default=0)
+    notes = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class BookSerializer(StrictInputSerializer):
+    fleet_id = serializers.UUIDField()
+    vehicle_type = serializers.ChoiceField(
+        choices=["bike", "car", "van", "truck"],
+        help_text="the vehicle the trip is quoted for and done with: only a vehicle of exactly this type takes "
+        "it (assignment, offers, auto-dispatch, route plans); a larger one is not an upgrade",
+    )
+    service = serializers.ChoiceField(choices=["delivery", "ride"], default="delivery")
+    stops = StopInputSerializer(many=True, min_length=2, max_length=booking.MAX_STOPS)
+    quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+    requested_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    weight_kg = serializers.IntegerField(min_value=0, max_value=60_000, required=False, default=0)
+    volume_m3 = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False, default=0)
+    parcels = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
+    seats = serializers.IntegerField(min_value=0, max_value=60, required=False, default=0)
+    customer_id = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="dispatchers booking for a customer"
+    )
+    require_pin = serializers.BooleanField(
+        required=False, default=False, help_text="drop-offs need a PIN the customer gives the recipient"
+    )
+
+
+class BookedOutput(TripOutput):
+    tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
+    pins = serializers.DictField(child=serializers.CharField(), help_text="drop-off sequence -> PIN")

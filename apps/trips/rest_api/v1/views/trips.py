@@ -1,0 +1,92 @@
+"""Trips: book one, list those you may see, read one (its customer also gets the tracking link and PINs)."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework.views import APIView
+
+from apps.trips import selectors
+from apps.trips.contracts import ActorRole
+from apps.trips.models import Trip
+from apps.trips.rest_api.v1.filters import TripFilter
+from apps.trips.rest_api.v1.serializers.trips import (
+    BookedOutput,
+    BookSerializer,
+    TripDetailOutput,
+    TripOutput,
+    fares_context,
+)
+from apps.trips.rest_api.v1.views._common import caller, filtered, tracking_url, with_etag
+from apps.trips.services import booking
+from logitrack.http.params import paginated
+from logitrack.http.principal import IsAuthenticatedPrincipal
+from logitrack.http.schema import problems
+from logitrack.idempotency.drf import idempotent
+
+
+class TripListApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TripFilter
+    queryset = Trip.objects.none()  # names the FilterSet's model for the schema; rows come from selectors
+
+    @extend_schema(
+        tags=["trips"],
+        responses={200: TripOutput(many=True)},
+        operation_id="trips_list",
+    )
+    def get(self, request):
+        who = caller(request)
+        trips = filtered(self, request, selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids))
+        return paginated(self, request, trips, TripOutput, context=fares_context)
+
+    @extend_schema(
+        tags=["trips"],
+        request=BookSerializer,
+        responses={201: BookedOutput, **problems(404)},
+        operation_id="trips_book",
+    )
+    @idempotent
+    def post(self, request):
+        who = caller(request)
+        data = BookSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        role = selectors.booker_role(caller=who, fleet_id=v["fleet_id"])
+        booked = booking.trip_book(
+            fleet_id=v["fleet_id"],
+            booked_by_id=who.user_id,
+            customer_id=(v["customer_id"] if role == ActorRole.DISPATCHER else who.user_id),
+            vehicle_type=v["vehicle_type"],
+            service=v["service"],
+            stops=[booking.StopInput(**s) for s in v["stops"]],
+            load=booking.Load(
+                weight_kg=v["weight_kg"], volume_m3=v["volume_m3"], parcels=v["parcels"], seats=v["seats"]
+            ),
+            quote_id=v["quote_id"],
+            requested_for=v["requested_for"],
+            role=role,
+            require_pin=v["require_pin"],
+        )
+        response = with_etag(booked.trip, status=201)
+        response.data["tracking_url"] = tracking_url(request, booked.tracking_token)
+        response.data["pins"] = {str(k): pin for k, pin in booked.pins.items()}
+        return response
+
+
+class TripDetailApi(APIView):
+    permission_classes = [IsAuthenticatedPrincipal]
+
+    @extend_schema(
+        tags=["trips"],
+        responses={200: TripDetailOutput},
+        operation_id="trips_get",
+        description="The trip. Its customer also gets the tracking link and the drop-off PINs again "
+        "(`tracking_url`, `pins`); everyone else sees them as null.",
+    )
+    def get(self, request, trip_id):
+        trip, token, pins = selectors.trip_with_secrets(caller=caller(request), trip_id=trip_id)
+        trip.tracking_url = tracking_url(request, token) if token else None
+        trip.pins = {str(k): pin for k, pin in pins.items()} if pins is not None else None
+        return with_etag(trip, serializer=TripDetailOutput)

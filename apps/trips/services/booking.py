@@ -1,0 +1,177 @@
+"""Booking a trip: stops in order and inside the fleet's area, a load some vehicle carries, a usable quote."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.trips import domain, integrations
+from apps.trips.contracts import ActorRole, InvalidTrip, LoadTooLarge, OutsideServiceArea, StopKind
+from apps.trips.events import TripRequestedV1, TripRequestedV2
+from apps.trips.models import Stop, TrackingLink, Trip
+from apps.trips.services._common import snapshot, timeline_add
+from logitrack.outbox.api import publish
+from logitrack.types import GeoPoint
+
+MAX_STOPS = 25
+
+
+@dataclasses.dataclass(frozen=True)
+class StopInput:
+    kind: StopKind
+    address: str
+    lat: float
+    lng: float
+    contact_name: str = ""
+    contact_phone: str = ""
+    window_start: dt.datetime | None = None
+    window_end: dt.datetime | None = None
+    service_minutes: int = 0
+    notes: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Load:
+    weight_kg: int = 0
+    volume_m3: Decimal = Decimal(0)
+    parcels: int = 0
+    seats: int = 0
+
+
+def _check_stops(stops: list[StopInput], requested_for: dt.datetime | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not 2 <= len(stops) <= MAX_STOPS:
+        errors["stops"] = [f"a trip has 2 to {MAX_STOPS} stops"]
+    elif stops[0].kind != StopKind.PICKUP or stops[-1].kind != StopKind.DROPOFF:
+        errors["stops"] = ["a trip starts with a pickup and ends with a drop-off"]
+    previous_start = None
+    for i, stop in enumerate(stops):
+        try:
+            GeoPoint(stop.lat, stop.lng)
+        except Exception as exc:  # ValidationFailed from the primitive
+            errors[f"stops[{i}]"] = [str(exc)]
+        if stop.window_start and stop.window_end and stop.window_end <= stop.window_start:
+            errors[f"stops[{i}].window_end"] = ["must be after window_start"]
+        if stop.window_end and stop.window_end <= (requested_for or timezone.now()):
+            errors[f"stops[{i}].window_end"] = ["is already over"]
+        if stop.window_start and previous_start and stop.window_start < previous_start:
+            errors[f"stops[{i}].window_start"] = ["windows must follow the order of the stops"]
+        previous_start = stop.window_start or previous_start
+    if errors:
+        raise InvalidTrip("the trip's stops are not consistent", extra={"errors": errors})
+
+
+def _check_area(rules: integrations.FleetRules, stops: list[StopInput]) -> None:
+    outside = []
+    for i, stop in enumerate(stops):
+        inside_circle = (
+            rules.center is None
+            or rules.radius_m is None
+            or GeoPoint(*rules.center).distance_m(GeoPoint(stop.lat, stop.lng)) <= rules.radius_m
+        )
+        inside_polygon = not rules.polygon or domain.point_in_polygon(stop.lat, stop.lng, rules.polygon)
+        if not (inside_circle and inside_polygon):
+            outside.append(f"stops[{i}]")
+    if outside:
+        raise OutsideServiceArea(
+            "some stops are outside the fleet's service area", extra={"errors": {s: ["Outside."] for s in outside}}
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Booking:
+    trip: Trip
+    tracking_token: str  # to whoever booked; the customer can read it again on the trip
+    pins: dict[int, str]  # drop-off sequence -> PIN, when PINs were asked for
+
+
+@transaction.atomic
+def trip_book(
+    *,
+    fleet_id: uuid.UUID,
+    booked_by_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    vehicle_type: str,
+    service: str,
+    stops: list[StopInput],
+    load: Load,
+    quote_id: uuid.UUID | None,
+    requested_for: dt.datetime | None,
+    role: ActorRole,
+    require_pin: bool = False,
+) -> Booking:
+    _check_stops(stops, requested_for)
+    rules = integrations.fleet_rules(fleet_id=fleet_id, vehicle_type=vehicle_type)
+    if not rules.active:
+        raise InvalidTrip("the fleet is not taking bookings", code="trips.fleet_inactive")
+    _check_area(rules, stops)
+    too_big = {
+        name: [f"at most {limit}"]
+        for name, value, limit in (
+            ("weight_kg", load.weight_kg, rules.max_weight_kg),
+            ("seats", load.seats, rules.max_seats),
+            ("volume_m3", float(load.volume_m3), rules.max_volume_m3),
+        )
+        if value > limit
+    }
+    if too_big:
+        raise LoadTooLarge("no vehicle of this fleet can carry that load", extra={"errors": too_big})
+    if quote_id is not None:
+        integrations.quote_usable(quote_id=quote_id, fleet_id=fleet_id)
+    require_pin = require_pin or "pin" in rules.proof_of_delivery
+    trip = Trip.objects.create(
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        booked_by_id=booked_by_id,
+        service=service,
+        vehicle_type=vehicle_type,
+        quote_id=quote_id,
+        requested_for=requested_for,
+        weight_kg=load.weight_kg,
+        volume_m3=load.volume_m3,
+        parcels=load.parcels,
+        seats=load.seats,
+    )
+    pins = {  # derived, not stored: the customer can read them again on their trip (selectors.owner_secrets)
+        i + 1: domain.drop_off_pin(secret=settings.SECRET_KEY, trip_id=trip.id, sequence=i + 1)
+        for i, s in enumerate(stops)
+        if require_pin and s.kind == StopKind.DROPOFF
+    }
+    Stop.objects.bulk_create(
+        [
+            Stop(
+                trip=trip,
+                sequence=i + 1,
+                pin_hash=domain.secret_hash(pins[i + 1]) if i + 1 in pins else "",
+                **dataclasses.asdict(s),
+            )
+            for i, s in enumerate(stops)
+        ]
+    )
+    token = domain.tracking_token(secret=settings.SECRET_KEY, trip_id=trip.id)
+    TrackingLink.objects.create(
+        trip=trip,
+        token_hash=domain.secret_hash(token),
+        expires_at=(requested_for or timezone.now()) + dt.timedelta(hours=settings.TRACKING_LINK_HOURS),
+    )
+    timeline_add(trip, action="book", old="", actor_id=booked_by_id, role=role)
+    publish(
+        TripRequestedV1(
+            trip_id=trip.id,
+            fleet_id=fleet_id,
+            vehicle_type=vehicle_type,
+            service=service,
+            weight_kg=load.weight_kg,
+            seats=load.seats,
+            pickup=GeoPoint(stops[0].lat, stops[0].lng),
+            requested_for=requested_for,
+        )
+    )
+    publish(TripRequestedV2(trip=snapshot(trip)))
+    return Booking(trip=trip, tracking_token=token, pins=pins)

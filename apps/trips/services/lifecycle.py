@@ -1,0 +1,169 @@
+"""The trip's lifecycle: start, arrive, pick up, complete, cancel, fail (domain.ACTIONS says who may do what)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.trips import domain
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    ActorRole,
+    IllegalTransition,
+    InvalidTrip,
+    ProofMissing,
+    StopStatus,
+    TripStatus,
+)
+from apps.trips.events import (
+    TripCancelledV1,
+    TripCancelledV2,
+    TripCompletedV1,
+    TripCompletedV2,
+    TripFailedV1,
+    TripFailedV2,
+    TripSnapshot,
+    TripStatusChangedV1,
+    TripStatusChangedV2,
+)
+from apps.trips.models import Trip
+from apps.trips.services import scrubbing
+from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
+from logitrack.outbox.api import publish
+from logitrack.types import GeoPoint
+
+OPEN_STOP = (StopStatus.PENDING, StopStatus.ARRIVED)
+
+
+def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
+    """Cancel trips still unassigned `older_than` after they were wanted, as the system (no fee)."""
+    cutoff = timezone.now() - older_than
+    stale = Trip.objects.filter(status=TripStatus.REQUESTED).filter(
+        Q(requested_for__isnull=True, created_at__lt=cutoff) | Q(requested_for__lt=cutoff)
+    )
+    cancelled = 0
+    for trip_id in stale.values_list("id", flat=True):
+        try:
+            trip_transition(
+                trip_id=trip_id, action="cancel", actor_id=None, role=ActorRole.SYSTEM, reason="no driver found in time"
+            )
+            cancelled += 1
+        except IllegalTransition:
+            continue  # it moved on meanwhile
+    return cancelled
+
+
+@transaction.atomic
+def trip_transition(
+    *,
+    trip_id: uuid.UUID,
+    action: str,
+    actor_id: uuid.UUID | None,
+    role: ActorRole,
+    expected_version: int | None = None,
+    reason: str = "",
+    location: GeoPoint | None = None,
+    distance_m: int | None = None,
+    waiting_s: int = 0,
+) -> Trip:
+    """Move the trip along its lifecycle. Illegal steps are 409s; a stale version is a 409 too."""
+    trip = locked(trip_id, expected_version)
+    old = TripStatus(trip.status)
+    target = domain.next_status(old, action, role)
+    if target is None:
+        raise IllegalTransition(
+            f"a {role} cannot {action.replace('_', ' ')} a trip that is {old.replace('_', ' ')}",
+            extra={"current_status": old.value, "action": action},
+        )
+    rule = domain.ACTIONS[action]
+    if domain.needs_reason(action, role) and not reason.strip():
+        raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
+    if rule.driver_free and trip.shift_id and not trip.shift.pooling:
+        busy = Trip.objects.filter(driver_id=trip.driver_id, status=TripStatus.IN_PROGRESS).exclude(id=trip.id)
+        if busy.exists():
+            raise IllegalTransition(
+                "the driver already has a trip in progress and the shift does not pool", code="trips.driver_busy"
+            )
+    if rule.pins_done and trip.stops.filter(status__in=OPEN_STOP).exclude(pin_hash="").exists():
+        raise ProofMissing("a drop-off that needs the customer's PIN is not done yet")
+    now = timezone.now()
+    trip.status = target
+    fields = ["status"]
+    if rule.starts:
+        trip.started_at = now
+        fields.append("started_at")
+    if target in TERMINAL_STATUSES:
+        trip.ended_at, trip.end_reason = now, reason.strip()
+        fields += ["ended_at", "end_reason"]
+        trip.stops.filter(status=StopStatus.PENDING).update(
+            status=StopStatus.DONE if target == TripStatus.COMPLETED else StopStatus.FAILED
+        )
+    versioned_save(trip, *fields)
+    timeline_add(trip, action=action, old=old, actor_id=actor_id, role=role, reason=reason.strip(), at_point=location)
+    publish(
+        TripStatusChangedV1(
+            trip_id=trip.id,
+            fleet_id=trip.fleet_id,
+            old_status=old,
+            new_status=target,
+            version=trip.version,
+            driver_id=trip.driver_id,
+        )
+    )
+    now_snapshot = snapshot(trip)
+    publish(TripStatusChangedV2(old_status=old, new_status=target, trip=now_snapshot))
+    if target == TripStatus.COMPLETED:
+        _publish_completed(trip, now_snapshot, distance_m=distance_m, waiting_s=waiting_s)
+    elif target == TripStatus.CANCELLED:
+        publish(
+            TripCancelledV1(
+                trip_id=trip.id,
+                fleet_id=trip.fleet_id,
+                customer_id=trip.customer_id,
+                driver_id=trip.driver_id,
+                quote_id=trip.quote_id,
+                cancelled_by=ActorRole(role),
+                reason=reason.strip(),
+                booked_at=trip.created_at,
+                cancelled_at=now,
+            )
+        )
+        publish(TripCancelledV2(cancelled_by=ActorRole(role), reason=reason.strip(), trip=now_snapshot))
+    elif target == TripStatus.FAILED:
+        publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
+        publish(TripFailedV2(reason=reason.strip(), trip=now_snapshot))
+    if target in TERMINAL_STATUSES and trip.erase_when_ended:
+        scrubbing.scrub(Trip.objects.filter(id=trip.id))
+    return trip
+
+
+def _publish_completed(trip: Trip, now: TripSnapshot, *, distance_m: int | None, waiting_s: int) -> None:
+    points = tuple(GeoPoint(s.lat, s.lng) for s in now.stops)
+    if distance_m is None:  # no odometer figure: the straight legs with a road factor
+        distance_m = round(sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * 1.3)
+    started = trip.started_at or trip.created_at
+    publish(
+        TripCompletedV1(
+            trip_id=trip.id,
+            fleet_id=trip.fleet_id,
+            customer_id=trip.customer_id,
+            driver_id=trip.driver_id,
+            vehicle_type=trip.vehicle_type,
+            service=trip.service,
+            quote_id=trip.quote_id,
+            distance_m=distance_m,
+            duration_s=int((trip.ended_at - started).total_seconds()),
+            waiting_s=waiting_s,
+            stops=len(points),
+            started_at=started,
+            completed_at=trip.ended_at,
+            stop_points=points,
+        )
+    )
+    duration_s = int((trip.ended_at - started).total_seconds())
+    publish(TripCompletedV2(distance_m=distance_m, duration_s=duration_s, waiting_s=waiting_s, trip=now))
