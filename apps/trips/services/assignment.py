@@ -16,6 +16,7 @@ from apps.trips.contracts import (
     InvalidTrip,
     TripStatus,
     VehicleTypeMismatch,
+    load_fits,
     vehicle_serves_booking,
 )
 from apps.trips.events import TripAssignedV1, TripAssignedV2, TripStatusChangedV1, TripStatusChangedV2
@@ -113,7 +114,9 @@ def shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False)
         on_board = on_board.none()
     weight = sum(t.weight_kg for t in on_board) + trip.weight_kg
     seats = sum(t.seats for t in on_board) + trip.seats
-    if weight > capacity.weight_kg or seats > capacity.seats:
+    if not load_fits(
+        weight_kg=weight, seats=seats, capacity_weight_kg=capacity.weight_kg, capacity_seats=capacity.seats
+    ):
         raise IllegalTransition(
             "the shift's vehicle cannot carry this on top of its other trips",
             code="trips.over_capacity",
