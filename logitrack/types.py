@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
+from collections.abc import Sequence
 
 from logitrack.exceptions import ValidationFailed
 
@@ -113,3 +115,9 @@ class GeoPoint:
         dp, dl = p2 - p1, math.radians(other.lng - self.lng)
         h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
         return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def road_distance_m(points: Sequence[GeoPoint], *, detour: float) -> float:
+    """The road distance along `points` estimated from straight legs: great-circle metres times the detour
+    factor (settings.ROAD_DETOUR_FACTOR), for quotes and fares when no road network or odometer says better."""
+    return sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * detour

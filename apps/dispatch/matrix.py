@@ -32,8 +32,8 @@ class GreatCircleProvider:
     """Great-circle distance times a road-detour factor, at a speed per vehicle type (settings)."""
 
     def __init__(self, detour: float | None = None, speeds_kmh: dict[str, float] | None = None) -> None:
-        self.detour = detour if detour is not None else settings.DISPATCH_DETOUR_FACTOR
-        self.speeds_kmh = speeds_kmh or settings.DISPATCH_SPEED_KMH
+        self.detour = detour if detour is not None else settings.ROAD_DETOUR_FACTOR
+        self.speeds_kmh = speeds_kmh or settings.ROAD_SPEED_KMH
 
     def speed_mps(self, vehicle_type: str) -> float:
         return self.speeds_kmh.get(vehicle_type, self.speeds_kmh["default"]) / 3.6

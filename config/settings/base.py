@@ -373,12 +373,16 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="30/min")
 DOCUMENT_EXPIRY_WARNING_DAYS = env.int("DOCUMENT_EXPIRY_WARNING_DAYS", default=30)
 
+# ---- road estimates (quotes, fares without an odometer figure, the routing matrix) ---------------------
+# One factor and one speed table for every context: a quote, a trip's fallback distance and a route plan agree.
+# BILLING_DETOUR_FACTOR and DISPATCH_DETOUR_FACTOR were its two names before; the first is still read.
+ROAD_DETOUR_FACTOR = env.float("ROAD_DETOUR_FACTOR", default=env.float("BILLING_DETOUR_FACTOR", default=1.3))
+ROAD_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}  # city speeds per vehicle type
+
 # ---- billing -------------------------------------------------------------------------------------
 BILLING_PLATFORM_COMMISSION_BPS = env.int("BILLING_PLATFORM_COMMISSION_BPS", default=200)  # 2% of each net fare
 BILLING_POINTS_PER_100_MINOR = env.int("BILLING_POINTS_PER_100_MINOR", default=1)  # 1 point per currency unit spent
 BILLING_POINT_VALUE_MINOR = env.int("BILLING_POINT_VALUE_MINOR", default=1)  # a point is worth 1 cent when redeemed
-BILLING_DETOUR_FACTOR = env.float("BILLING_DETOUR_FACTOR", default=1.3)  # road distance / great-circle distance
-BILLING_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}
 BILLING_TOPUP_PENDING_HOURS = env.int("BILLING_TOPUP_PENDING_HOURS", default=24)  # unconfirmed top-ups then expire
 # Payment providers whose signed webhooks confirm top-ups (apps/billing/payments); one without a secret accepts none.
 BILLING_PAYMENT_PROVIDERS = {
@@ -399,8 +403,6 @@ DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trai
 DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
 DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=40)  # websocket pings are batched this long at most
 DISPATCH_MATRIX_PROVIDER = env.str("DISPATCH_MATRIX_PROVIDER", default="apps.dispatch.matrix.GreatCircleProvider")
-DISPATCH_DETOUR_FACTOR = env.float("DISPATCH_DETOUR_FACTOR", default=BILLING_DETOUR_FACTOR)
-DISPATCH_SPEED_KMH = BILLING_SPEED_KMH
 DISPATCH_SEARCH_RADIUS_M = env.int("DISPATCH_SEARCH_RADIUS_M", default=15_000)  # matching looks this far
 DISPATCH_CANDIDATES = env.int("DISPATCH_CANDIDATES", default=20)  # nearest drivers considered per match
 DISPATCH_MAX_OFFERS = env.int("DISPATCH_MAX_OFFERS", default=3)  # refusals before a dispatcher is asked

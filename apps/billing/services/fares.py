@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import zoneinfo
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.conf import settings
 from apps.billing import pricing
 from apps.billing.contracts import FareBreakdown, TripFacts
 from apps.billing.models import Tariff
-from logitrack.types import GeoPoint, Money
+from logitrack.types import GeoPoint, Money, road_distance_m
 
 # ---- (de)serialising breakdowns for storage ------------------------------------------------
 
@@ -67,8 +66,8 @@ def fare_price(tariff: Tariff, facts: TripFacts, time_zone: str) -> FareBreakdow
 
 def estimate_facts(*, points: list[GeoPoint], at: dt.datetime, vehicle_type: str) -> TripFacts:
     """Plan figures when the caller has none: great-circle legs × a road-detour factor at a city speed."""
-    metres = sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * settings.BILLING_DETOUR_FACTOR
-    speed = settings.BILLING_SPEED_KMH.get(vehicle_type, settings.BILLING_SPEED_KMH["default"])
+    metres = road_distance_m(points, detour=settings.ROAD_DETOUR_FACTOR)
+    speed = settings.ROAD_SPEED_KMH.get(vehicle_type, settings.ROAD_SPEED_KMH["default"])
     return TripFacts(
         distance_m=round(metres),
         duration_s=round(metres / 1000 / speed * 3600),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,7 +35,7 @@ from apps.trips.models import Trip
 from apps.trips.services import scrubbing
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
 from logitrack.outbox.api import publish
-from logitrack.types import GeoPoint
+from logitrack.types import GeoPoint, road_distance_m
 
 OPEN_STOP = (StopStatus.PENDING, StopStatus.ARRIVED)
 
@@ -145,7 +145,7 @@ def trip_transition(
 def _publish_completed(trip: Trip, now: TripSnapshot, *, distance_m: int | None, waiting_s: int) -> None:
     points = tuple(GeoPoint(s.lat, s.lng) for s in now.stops)
     if distance_m is None:  # no odometer figure: the straight legs with a road factor
-        distance_m = round(sum(a.distance_m(b) for a, b in itertools.pairwise(points)) * 1.3)
+        distance_m = round(road_distance_m(points, detour=settings.ROAD_DETOUR_FACTOR))
     started = trip.started_at or trip.created_at
     publish(
         TripCompletedV1(
