@@ -6,6 +6,7 @@ it reads open trips and shifts to match and route them, and assigns through here
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -15,16 +16,14 @@ from apps.trips.contracts import (
     OfferRef,
     ShiftRef,
     ShiftStatus,
-    StopKind,
     StopRef,
-    StopStatus,
     TripRef,
-    TripStatus,
 )
 from apps.trips.models import Offer as _Offer
 from apps.trips.models import Shift as _Shift
 from apps.trips.models import Trip as _Trip
 from apps.trips.services import assignment, offers, tracking
+from apps.trips.services._common import snapshot
 
 
 def trip_get(*, trip_id: uuid.UUID) -> TripRef:
@@ -91,36 +90,13 @@ def tracking_update(
 
 
 def _trip_ref(trip: _Trip) -> TripRef:
+    """The in-process view of a trip is the published snapshot without what only events carry (people's ids,
+    times, the ETA): one mapping from the model, in services._common.snapshot."""
+    snap = snapshot(trip, stops=trip.stops.all())
+    stop_fields = [f.name for f in dataclasses.fields(StopRef)]
     return TripRef(
-        id=trip.id,
-        fleet_id=trip.fleet_id,
-        status=TripStatus(trip.status),
-        version=trip.version,
-        vehicle_type=trip.vehicle_type,
-        service=trip.service,
-        requested_for=trip.requested_for,
-        created_at=trip.created_at,
-        weight_kg=trip.weight_kg,
-        volume_m3=float(trip.volume_m3),
-        parcels=trip.parcels,
-        seats=trip.seats,
-        shift_id=trip.shift_id,
-        driver_id=trip.driver_id,
-        vehicle_id=trip.vehicle_id,
-        stops=tuple(
-            StopRef(
-                sequence=s.sequence,
-                kind=StopKind(s.kind),
-                status=StopStatus(s.status),
-                address=s.address,
-                lat=s.lat,
-                lng=s.lng,
-                window_start=s.window_start,
-                window_end=s.window_end,
-                service_minutes=s.service_minutes,
-            )
-            for s in trip.stops.all()
-        ),
+        **{f.name: getattr(snap, f.name) for f in dataclasses.fields(TripRef) if f.name != "stops"},
+        stops=tuple(StopRef(**{name: getattr(stop, name) for name in stop_fields}) for stop in snap.stops),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from apps.trips.contracts import ActorRole, StaleVersion, StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.events import StopSnapshot, TripSnapshot
@@ -42,8 +43,9 @@ def versioned_save(trip: Trip, *fields: str) -> None:
     trip.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def snapshot(trip: Trip) -> TripSnapshot:
-    """The trip as its V2 events carry it, read after the change (its stops fresh from the database)."""
+def snapshot(trip: Trip, *, stops: Iterable[Stop] | None = None) -> TripSnapshot:
+    """The trip as its V2 events carry it, read after the change: its stops fresh from the database unless the
+    caller passes them (prefetched, when it reads many trips at once)."""
     return TripSnapshot(
         id=trip.id,
         fleet_id=trip.fleet_id,
@@ -79,6 +81,6 @@ def snapshot(trip: Trip) -> TripSnapshot:
                 arrived_at=s.arrived_at,
                 finished_at=s.finished_at,
             )
-            for s in Stop.objects.filter(trip_id=trip.id).order_by("sequence")
+            for s in (Stop.objects.filter(trip_id=trip.id).order_by("sequence") if stops is None else stops)
         ),
     )
