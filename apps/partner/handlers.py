@@ -1,5 +1,6 @@
 """Reactions of the partner context to identity's events: drivers appear, leave and are erased."""
 
+from apps.identity.contracts import FleetRole
 from apps.identity.events import MembershipGrantedV1, MembershipRevokedV1, UserErasedV1
 from apps.partner import integrations
 from apps.partner.services import drivers, erasure
@@ -8,7 +9,7 @@ from logitrack.bus import subscriber
 
 @subscriber(MembershipGrantedV1, name="partner.onboard_driver")
 def onboard_driver(event: MembershipGrantedV1) -> None:
-    if event.role != "driver":
+    if event.role != FleetRole.DRIVER:
         return
     person = integrations.person_get(user_id=event.user_id)
     drivers.driver_onboard(
@@ -21,7 +22,7 @@ def onboard_driver(event: MembershipGrantedV1) -> None:
 
 @subscriber(MembershipRevokedV1, name="partner.offboard_driver")
 def offboard_driver(event: MembershipRevokedV1) -> None:
-    if event.role == "driver":
+    if event.role == FleetRole.DRIVER:
         drivers.driver_offboard(user_id=event.user_id, fleet_id=event.fleet_id)
 
 

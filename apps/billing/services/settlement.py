@@ -14,6 +14,7 @@ from apps.billing.contracts import InvalidBillingData, NoTariff, TripFacts
 from apps.billing.events import FareFinalisedV1
 from apps.billing.models import AccountKind, FareRecord, JournalTransaction, Quote
 from apps.billing.services import fares, ledger, loyalty
+from apps.trips.contracts import CancelledBy
 from logitrack import jobs
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish
@@ -151,7 +152,7 @@ def trip_cancel_settle(
     cancelled_at: dt.datetime,
 ) -> FareRecord | None:
     """Charge the tariff's cancellation fee when a customer cancels after the free period."""
-    if cancelled_by != "customer" or FareRecord.objects.filter(trip_id=trip_id).exists():
+    if cancelled_by != CancelledBy.CUSTOMER or FareRecord.objects.filter(trip_id=trip_id).exists():
         return FareRecord.objects.filter(trip_id=trip_id).first()
     quote = Quote.objects.select_related("tariff__default_tax").filter(id=quote_id).first() if quote_id else None
     if quote is None:
