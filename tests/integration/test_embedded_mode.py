@@ -61,7 +61,7 @@ def test_dispatch_runs_on_the_embedded_default_too(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.test", LOGITRACK_VAR_DIR=str(tmp_path))
     selection = [
-        "tests/integration/test_dispatch_positions.py",
+        "apps/dispatch/tests/test_positions.py",
         "tests/integration/test_dispatch_matching.py",
         "tests/integration/test_dispatch_routing.py::test_a_plan_serves_what_fits_and_says_why_the_rest_cannot_be_served",
     ]
