@@ -98,9 +98,9 @@ def price(
             billable = max(Decimal(0), minutes - c.free_units)
             amounts.append(("time", c.label or f"Time {minutes:.0f} min", round_minor(billable * c.amount_minor), tax))
         elif c.kind == ComponentKind.PER_STOP:
-            billable = max(0, facts.stops - c.free_units)
-            if billable:
-                amounts.append(("stops", c.label or f"{billable} extra stop(s)", billable * c.amount_minor, tax))
+            extra_stops = max(0, facts.stops - c.free_units)
+            if extra_stops:
+                amounts.append(("stops", c.label or f"{extra_stops} extra stop(s)", extra_stops * c.amount_minor, tax))
         elif c.kind == ComponentKind.WAITING_TIME:
             billable = max(Decimal(0), waiting - c.free_units)
             if billable:
@@ -166,10 +166,10 @@ def breakdown(
     lines = tuple(_line(code, text, amount, currency, tax, prices_include_tax) for code, text, amount, tax in amounts)
     by_rate: dict[tuple[str, int], tuple[int, int]] = {}
     tax_names = {(t.name, t.rate_bps) for _, _, _, t in amounts}
-    for line, (_, _, _, tax) in zip(lines, amounts, strict=True):
-        key = (tax.name, tax.rate_bps)
-        net, tx = by_rate.get(key, (0, 0))
-        by_rate[key] = (net + line.net.amount_minor, tx + line.tax.amount_minor)
+    for line, (_, _, _, line_tax) in zip(lines, amounts, strict=True):
+        key = (line_tax.name, line_tax.rate_bps)
+        net_minor, tax_minor = by_rate.get(key, (0, 0))
+        by_rate[key] = (net_minor + line.net.amount_minor, tax_minor + line.tax.amount_minor)
     taxes = tuple(
         TaxLine(
             name=name,

@@ -199,11 +199,12 @@ def customer_balances(*, customer_id: uuid.UUID) -> dict:
 
 def wallets_with_balance(*, fleet_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
     """(driver id, balance) of the fleet's driver wallets holding money, richest first."""
-    return list(
+    rows = (
         Account.objects.filter(kind=AccountKind.DRIVER_WALLET, fleet_id=fleet_id, balance_minor__gt=0)
         .order_by("-balance_minor", "owner_id")
         .values_list("owner_id", "balance_minor")
     )
+    return [(driver_id, balance) for driver_id, balance in rows if driver_id is not None]  # a wallet has its driver
 
 
 def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripFare]:
@@ -221,13 +222,15 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
     }
     fares = []
     for trip_id, quote_id in trips:
-        quoted, final = quotes.get(quote_id), settled.get(trip_id)
-        if quoted is None and final is None:
+        quoted = quotes.get(quote_id) if quote_id is not None else None
+        final = settled.get(trip_id)
+        known = final or quoted
+        if known is None:
             continue
         fares.append(
             TripFare(
                 trip_id=trip_id,
-                currency=(final or quoted)[0],
+                currency=known[0],
                 quoted_total_minor=quoted[1] if quoted else None,
                 final_total_minor=final[1] if final else None,
                 final_kind=final[2] if final else None,
@@ -278,6 +281,7 @@ def legacy_topups() -> list[LegacyTopUp]:
     for txn in unconfirmed:
         credit = next(p for p in txn.postings.all() if p.account.kind == AccountKind.CUSTOMER_PREPAID)
         reversal = getattr(txn, "reversed_by", None)
+        assert credit.account.owner_id is not None  # a prepaid account is opened for its customer (account_for)
         found.append(
             LegacyTopUp(
                 transaction=txn,

@@ -75,7 +75,7 @@ def parse_ping(raw: Any, *, now: dt.datetime) -> Ping:
     unknown = set(raw) - {"ping_id", "lat", "lng", "accuracy_m", "heading", "speed_mps", "recorded_at", "driver_id"}
     if unknown:
         errors["non_field_errors"] = [f"Unknown fields: {', '.join(sorted(unknown))}."]
-    if errors:
+    if errors or lat is None or lng is None or recorded_at is None:  # each None above recorded its error
         raise InvalidPing("the ping is not valid", extra={"errors": errors})
     return Ping(
         ping_id=ping_id,

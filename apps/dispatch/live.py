@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from typing import cast
 
 from django.conf import settings
 
@@ -29,6 +30,11 @@ def _encode(p: LivePosition) -> str:
     return json.dumps(
         {"lat": p.lat, "lng": p.lng, "at": p.recorded_at.isoformat(), "heading": p.heading, "speed": p.speed_mps}
     )
+
+
+def _text(reply: bytes | str) -> str:
+    """A Redis reply as text (RedisLiveStore's client leaves replies as bytes)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
 
 
 def _decode(fleet_id: uuid.UUID, driver: str, raw: str | bytes) -> LivePosition:
@@ -108,7 +114,7 @@ class RedisLiveStore:
     def fleet(self, fleet_id: uuid.UUID) -> list[LivePosition]:
         self._fresh(fleet_id)
         held = self.redis.hgetall(self._keys(fleet_id)[1])
-        return [_decode(fleet_id, d.decode(), raw) for d, raw in held.items()]
+        return [_decode(fleet_id, _text(d), raw) for d, raw in held.items()]
 
     def get(self, fleet_id: uuid.UUID, driver_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, LivePosition]:
         self._fresh(fleet_id)
@@ -140,12 +146,17 @@ class RedisLiveStore:
             )
             if len(found) >= count or step >= radius_m:
                 break
-        return [(uuid.UUID(d.decode()), float(dist)) for d, dist in found]
+        # withdist=True: each is [member, metres]; redis-py's type for the reply covers every option at once
+        pairs = cast("list[tuple[bytes, float]]", found)
+        return [(uuid.UUID(d.decode()), float(dist)) for d, dist in pairs]
 
     def remove(self, fleet_id: uuid.UUID, driver_id: uuid.UUID) -> None:
         geo, pos, seen = self._keys(fleet_id)
         with self.redis.pipeline() as pipe:
-            pipe.zrem(geo, str(driver_id)).hdel(pos, str(driver_id)).zrem(seen, str(driver_id)).execute()
+            pipe.zrem(geo, str(driver_id))
+            pipe.hdel(pos, str(driver_id))
+            pipe.zrem(seen, str(driver_id))
+            pipe.execute()
 
     def claim_each(self, keys: list[uuid.UUID], *, seconds: int) -> set[uuid.UUID]:
         """Those keys not claimed in the last `seconds` (now claimed): a cross-process throttle."""

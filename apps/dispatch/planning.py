@@ -44,6 +44,12 @@ class Built:
     chain_trips: list[uuid.UUID]
     unserved: list[dict]  # trips left out before solving, with the reason
 
+    def routable(self) -> routing_model.Model:
+        """The model, for callers that checked there is one (None: no trip was left to plan)."""
+        if self.model is None:
+            raise ValueError("no routing model: no trip was left to plan")
+        return self.model
+
     def chain_of(self, trip_id: uuid.UUID) -> int | None:
         return self.chain_trips.index(trip_id) if trip_id in self.chain_trips else None
 
@@ -109,7 +115,11 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         if trip.shift_id is not None and trip.shift_id not in shift_index:
             built.unserved.append({"trip_id": str(trip.id), "reason": "its shift is not open now"})
             continue
-        vehicle = shift_index.get(trip.shift_id) if trip.status != TripStatus.REQUESTED else None
+        vehicle = (
+            shift_index.get(trip.shift_id)
+            if trip.shift_id is not None and trip.status != TripStatus.REQUESTED
+            else None
+        )
         # only vehicles of the booked type may take a trip (trips' rule); one already with a driver stays there
         allowed = (
             None
@@ -165,9 +175,9 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
         for node, values in row.items():
             for d, value in enumerate(values):
                 demands[d][node] += value
-    for k, start in enumerate(starts):
+    for k, start_node in enumerate(starts):
         for d in range(len(DIMENSIONS)):
-            demands[d][start] = on_board[k][d]
+            demands[d][start_node] = on_board[k][d]
     used = [d for d in range(len(DIMENSIONS)) if any(demands[d])]
     provider = matrix.provider()
     types = sorted({vehicles[s.vehicle_id][0] for s in shifts})
@@ -247,7 +257,7 @@ def routes_json(built: Built, routes: list[routing_model.Route]) -> list[dict]:
 def dropped_json(built: Built, dropped: tuple[int, ...]) -> list[dict]:
     reasons = []
     for c in dropped:
-        kept = built.model.fixed[c] is not None
+        kept = built.routable().fixed[c] is not None
         reason = (
             "cannot be kept on time on its assigned vehicle"
             if kept
@@ -273,9 +283,10 @@ def routes_from_json(built: Built, routes: list[dict]) -> dict[int, tuple[int, .
         out[k] = tuple(nodes)
     # a trip the old plan put on a vehicle that may not take it (a plan older than the vehicle-type rule) goes
     # back to the solver too
-    owner = {n: c for c, chain in enumerate(built.model.chains) for n in chain}
-    out = {k: tuple(n for n in nodes if k in built.model.vehicles_for(owner[n])) for k, nodes in out.items()}
+    model = built.routable()
+    owner = {n: c for c, chain in enumerate(model.chains) for n in chain}
+    out = {k: tuple(n for n in nodes if k in model.vehicles_for(owner[n])) for k, nodes in out.items()}
     # keep only whole chains: a chain partly in the old plan goes back to the solver
     placed = {n for nodes in out.values() for n in nodes}
-    whole = {n for chain in built.model.chains if all(x in placed for x in chain) for n in chain}
+    whole = {n for chain in model.chains if all(x in placed for x in chain) for n in chain}
     return {k: tuple(n for n in nodes if n in whole) for k, nodes in out.items()}

@@ -28,8 +28,8 @@ STAFF = (Role.DISPATCHER, Role.FLEET_MANAGER)  # who watches a fleet's dispatch 
 def driver_for_connection(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
     """The driver profile a driver-app connection speaks for (on duty or not: offers still reach it)."""
     ids = integrations.driver_ids_of(user_id=user_id)
-    drivers = [integrations.driver_get(driver_id=i) for i in ids]
-    drivers = [d for d in drivers if d is not None and d.active and (fleet_id is None or d.fleet_id == fleet_id)]
+    found = [integrations.driver_get(driver_id=i) for i in ids]
+    drivers = [d for d in found if d is not None and d.active and (fleet_id is None or d.fleet_id == fleet_id)]
     if len(drivers) != 1:
         raise NotADriver(
             "you are not a driver of this fleet" if not drivers else "you drive for several fleets: say which"

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from celery import shared_task
 from django.conf import settings
@@ -17,7 +18,7 @@ def optimize_routes(self, job_id: str) -> None:
     # optimum). The hard limit is set per job when it is queued. Run eagerly (the embedded default, in the web
     # process) the solve goes to a child process, so the web process keeps answering while OR-Tools holds the GIL.
     routing_jobs.routing_job_run(
-        job_id=job_id, worker=self.request.hostname or "", solve_in_child=bool(self.request.is_eager)
+        job_id=uuid.UUID(job_id), worker=self.request.hostname or "", solve_in_child=bool(self.request.is_eager)
     )
 
 

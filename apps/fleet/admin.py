@@ -205,7 +205,7 @@ class ExpiringDocumentsFilter(admin.SimpleListFilter):
 class VehicleAdmin(LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin):
     visible = staticmethod(visibility.vehicles_managed)
     base_model = Vehicle
-    child_models = (Bike, Car, Van, Truck)
+    child_models = [Bike, Car, Van, Truck]
     list_display = ("registration", "vehicle_kind", "make", "model", "fleet", "status", "next_document_expiry")
     list_filter = (PolymorphicChildModelFilter, "status", ExpiringDocumentsFilter)
     search_fields = ("registration", "make", "model")

@@ -145,7 +145,10 @@ class Vehicle(PolymorphicModel):
 
     @property
     def vehicle_type(self) -> VehicleType:
-        return self.get_real_instance_class().TYPE
+        real = self.get_real_instance_class()
+        if real is None:
+            raise LookupError(f"vehicle {self.pk}: its content type names a model that is gone")
+        return real.TYPE
 
     def capacity(self) -> Capacity:
         return Capacity(

@@ -192,7 +192,7 @@ def guarded_authenticate(request: HttpRequest, *, username: str, password: str):
     user = authenticate(request, username=username, password=password)
     # These views answer for themselves (the failure that reaches a limit stays a 401, the next attempt is the 429),
     # so axes' middleware must not swap their answer for its lockout page.
-    request.axes_locked_out = False
+    request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes' flag on the request; axes ships no types
     if getattr(request, "login_guard_refused", False):
         credentials = {"username": username}
         raise RateLimited(LOCKED_MESSAGE, retry_after=retry_after(request, credentials), code="auth.locked_out")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
@@ -28,7 +29,9 @@ class UserManager(BaseUserManager["User"]):
     def normalize(email: str) -> str:
         return email.strip().lower()
 
-    def get_by_natural_key(self, email: str) -> User:
+    def get_by_natural_key(self, email: str | None) -> User:
+        if email is None:  # Django's signature allows it; no user lacks an email
+            raise self.model.DoesNotExist("a user's natural key is their email")
         return self.get(email__iexact=self.normalize(email))
 
     def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
@@ -63,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="identity_user_email_ci_unique")]

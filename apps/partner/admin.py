@@ -173,7 +173,7 @@ class BackgroundCheckAdmin(KycChildAdmin):
 @admin.register(KycDocument)
 class KycDocumentAdmin(LookUpBeforeDelegating, ScopedDocuments, PolymorphicParentModelAdmin):
     base_model = KycDocument
-    child_models = (DrivingLicence, IdentityDocument, BackgroundCheck)
+    child_models = [DrivingLicence, IdentityDocument, BackgroundCheck]
     list_display = ("driver", "document_type", "status", "submitted_at", "expires_on", "rejection_reason")
     list_filter = ("status", PolymorphicChildModelFilter, ExpiryFilter)
     search_fields = ("driver__display_name",)
@@ -182,7 +182,7 @@ class KycDocumentAdmin(LookUpBeforeDelegating, ScopedDocuments, PolymorphicParen
 
     @admin.display(description="type")
     def document_type(self, doc):
-        return doc.get_real_instance_class().TYPE.value.replace("_", " ")
+        return doc.kyc_type.value.replace("_", " ")
 
     def _review(self, request, queryset, approve, reason=""):
         reviewer = principal(request)

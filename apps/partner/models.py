@@ -70,7 +70,16 @@ class KycDocument(PolymorphicModel):
         ordering = ("-submitted_at",)
 
     def __str__(self) -> str:
-        return f"{self.get_real_instance_class().TYPE} of {self.driver_id} ({self.status})"
+        real = self.get_real_instance_class()  # None: its content type names a model that is gone
+        return f"{real.TYPE if real is not None else 'document'} of {self.driver_id} ({self.status})"
+
+    @property
+    def kyc_type(self) -> KycDocumentType:
+        """Its type: that of its own model (the row's polymorphic content type)."""
+        real = self.get_real_instance_class()
+        if real is None:
+            raise LookupError(f"KYC document {self.pk}: its content type names a model that is gone")
+        return real.TYPE
 
 
 class DrivingLicence(KycDocument):

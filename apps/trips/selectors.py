@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Set
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
@@ -45,7 +46,7 @@ def caller_of(*, principal: Principal) -> Caller:
     return Caller(principal=principal, driver_ids=frozenset(driver_ids))
 
 
-def trips_visible(*, principal: Principal, driver_ids: set[uuid.UUID] = frozenset()) -> QuerySet:
+def trips_visible(*, principal: Principal, driver_ids: Set[uuid.UUID] = frozenset()) -> QuerySet:
     """Customers see the trips they booked; drivers the ones given to them; staff their fleets'."""
     qs = Trip.objects.prefetch_related("stops").order_by("-created_at")
     if principal.is_platform_admin:
@@ -59,7 +60,7 @@ def trips_visible(*, principal: Principal, driver_ids: set[uuid.UUID] = frozense
     return qs.filter(visible)
 
 
-def trip_for(*, principal: Principal, trip_id: uuid.UUID, driver_ids: set[uuid.UUID] = frozenset()) -> Trip | None:
+def trip_for(*, principal: Principal, trip_id: uuid.UUID, driver_ids: Set[uuid.UUID] = frozenset()) -> Trip | None:
     return trips_visible(principal=principal, driver_ids=driver_ids).filter(id=trip_id).first()
 
 
@@ -116,7 +117,7 @@ def booker_role(*, caller: Caller, fleet_id: uuid.UUID) -> ActorRole:
     raise NotFound("no such fleet", code="fleet.not_found")
 
 
-def shifts_visible(*, principal: Principal, driver_ids: set[uuid.UUID]) -> QuerySet:
+def shifts_visible(*, principal: Principal, driver_ids: Set[uuid.UUID]) -> QuerySet:
     """Staff see their fleets' shifts; drivers their own."""
     qs = Shift.objects.order_by("starts_at")
     if principal.is_platform_admin:
@@ -260,7 +261,7 @@ def _live_estimate(trip: Trip) -> dict:
     return {"eta": trip.eta_at, "driver_position": position}
 
 
-def offers_pending(*, driver_ids: set[uuid.UUID]) -> QuerySet:
+def offers_pending(*, driver_ids: Set[uuid.UUID]) -> QuerySet:
     return Offer.objects.filter(
         driver_id__in=driver_ids, status=Offer.Status.PENDING, expires_at__gt=timezone.now()
     ).order_by("expires_at")

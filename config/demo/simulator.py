@@ -80,7 +80,7 @@ def run(
             now = time.monotonic()
             if seconds and now - started >= seconds:
                 break
-            if now >= next_report:
+            if every is not None and now >= next_report:
                 every[1](stats)
                 next_report = now + every[0]
     except KeyboardInterrupt:

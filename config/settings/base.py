@@ -9,6 +9,7 @@ Two runtime modes, chosen by the environment alone:
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from csp.constants import NONCE, NONE, SELF
 
@@ -207,7 +208,7 @@ LOGITRACK_IMAGE_MAX_PIXELS_PHOTO = env.int("LOGITRACK_IMAGE_MAX_PIXELS_PHOTO", d
 LOGITRACK_IMAGE_MAX_PIXELS_SCAN = env.int("LOGITRACK_IMAGE_MAX_PIXELS_SCAN", default=40_000_000)
 
 # ---- REST API --------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {  # a mapping of settings of many kinds, as DRF reads it
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",

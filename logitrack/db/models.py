@@ -1,6 +1,7 @@
 """Model base classes every context uses."""
 
 import uuid
+from typing import ClassVar
 
 from django.db import models
 
@@ -14,4 +15,4 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ("-created_at",)
+        ordering: ClassVar[tuple[str, ...]] = ("-created_at",)  # subclasses' Meta may order by more fields

@@ -32,15 +32,22 @@ class ComponentFormSet(BasePolymorphicInlineFormSet):
                 form.add_error("tax", NOT_THE_TARIFFS_FLEET)
 
 
+def _child_inline(component: type[TariffComponent]) -> type[StackedPolymorphicInline.Child]:
+    """The inline of one component kind, named after its model (e.g. BaseFareInline)."""
+
+    class Inline(ScopedChoices, StackedPolymorphicInline.Child):
+        model = component
+
+    Inline.__name__ = Inline.__qualname__ = f"{component.__name__}Inline"
+    return Inline
+
+
 class ComponentInline(StackedPolymorphicInline):
     """One form per component kind (contracts.ComponentKind; its model in models.tariffs.COMPONENT_MODELS)."""
 
     model = TariffComponent
     formset = ComponentFormSet
-    child_inlines = tuple(
-        type(f"{m.__name__}Inline", (ScopedChoices, StackedPolymorphicInline.Child), {"model": m})
-        for m in COMPONENT_MODELS.values()
-    )
+    child_inlines = [_child_inline(m) for m in COMPONENT_MODELS.values()]
 
 
 class TariffForm(forms.ModelForm):

@@ -94,11 +94,12 @@ class TariffComponent(PolymorphicModel):
         ordering = ("position",)
 
     def __str__(self) -> str:
-        return f"{self.get_real_instance_class().KIND} {self.label}".strip()
+        real = self.get_real_instance_class()  # None: its content type names a model that is gone
+        return f"{real.KIND if real is not None else 'unknown kind'} {self.label}".strip()
 
     def _base(self, **fields) -> pricing.Component:
         return pricing.Component(
-            kind=self.KIND, label=self.label, tax=self.tax.as_tax() if self.tax_id else None, **fields
+            kind=self.KIND, label=self.label, tax=self.tax.as_tax() if self.tax is not None else None, **fields
         )
 
     def as_component(self) -> pricing.Component:

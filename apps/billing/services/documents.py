@@ -43,8 +43,8 @@ def invoice_html(invoice: Invoice) -> str:
             "invoice": invoice,
             "seller": invoice.seller,
             "buyer": invoice.buyer,
-            "title": TITLES[invoice.kind],
-            "note": NOTES[invoice.kind],
+            "title": TITLES[Invoice.Kind(invoice.kind)],
+            "note": NOTES[Invoice.Kind(invoice.kind)],
             "locale": locale_for(invoice.seller.get("country", "")),
         },
     )

@@ -22,7 +22,7 @@ from logitrack.outbox.api import publish
 from logitrack.types import Money
 
 
-def _next_number(*, fleet_id: uuid.UUID, year: int, kind: str) -> tuple[int, str]:
+def _next_number(*, fleet_id: uuid.UUID, year: int, kind: Invoice.Kind) -> tuple[int, str]:
     """Take the next number under a row lock held to the end of the caller's transaction."""
     series = Invoice.SERIES[kind]
     counter, _ = InvoiceCounter.objects.get_or_create(fleet_id=fleet_id, year=year, series=series)
@@ -182,7 +182,7 @@ def period_customers(*, period: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
             .values_list("customer_id", flat=True)
             .distinct()
         )
-        pairs += [(fleet_id, c) for c in customers]
+        pairs += [(fleet_id, c) for c in customers if c is not None]  # the filter left out null already
     return sorted(pairs, key=str)
 
 
@@ -315,8 +315,8 @@ def documents_catch_up(*, older_than: dt.timedelta = CATCH_UP_AFTER, limit: int 
     pdfs = list(unrendered.values_list("id", flat=True)[:limit])
     for trip_id in receipts:
         jobs.enqueue("billing.issue_receipt", kwargs={"trip_id": str(trip_id)})
-    for trip_id in refunds:
-        jobs.enqueue("billing.issue_credit_note", kwargs={"trip_id": str(trip_id)})
+    for reference_id in refunds:  # a settlement's or a cancellation fee's reference is its trip
+        jobs.enqueue("billing.issue_credit_note", kwargs={"trip_id": str(reference_id)})
     for invoice_id in pdfs:
         jobs.enqueue("billing.render_invoice", kwargs={"invoice_id": str(invoice_id)})
     return {"receipts": len(receipts), "credit notes": len(refunds), "pdfs": len(pdfs)}

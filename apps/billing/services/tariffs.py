@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from apps.billing import integrations
-from apps.billing.contracts import InvalidBillingData
+from apps.billing.contracts import ComponentKind, InvalidBillingData
 from apps.billing.models import Tariff, TaxRate
 from apps.billing.models.tariffs import COMPONENT_MODELS
 
@@ -52,7 +52,8 @@ def tariff_create(
         valid_from=valid_from,
     )
     rows = [
-        COMPONENT_MODELS[kind](tariff=tariff, position=i, **fields) for i, (kind, fields) in enumerate(components, 1)
+        COMPONENT_MODELS[ComponentKind(kind)](tariff=tariff, position=i, **fields)
+        for i, (kind, fields) in enumerate(components, 1)
     ]
     try:
         for row in (tax, tariff, *rows):

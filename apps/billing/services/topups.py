@@ -189,7 +189,7 @@ def _topup_settle(
             f"the top-up is already {topup.status}" + (f" ({topup.reason})" if topup.reason else ""),
             extra={"topup_id": str(topup.id), "status": topup.status},
         )
-    if staff and _differs(amount, topup):
+    if staff and amount is not None and _differs(amount, topup):  # a failure has no amount to check
         raise TopUpAmountDiffers(
             f"the top-up asked for {topup.amount_minor} {topup.currency}, not {amount.amount_minor} "
             f"{amount.currency}: check the amount received (nothing was recorded)",
@@ -203,6 +203,7 @@ def _topup_settle(
     )
     late = topup.status == TopUp.Status.CANCELLED
     if succeeded and not staff and not (pending or declined or late):
+        assert amount is not None  # only a failure comes without the amount received
         _hold(topup, via, reference, payment_reference, amount, f"a payment for a top-up already {topup.status}")
         return topup, Applied.HELD
     topup.reason = ""
@@ -218,6 +219,8 @@ def _topup_settle(
     if not succeeded:
         topup.status, topup.reason = TopUp.Status.FAILED, f"the payment failed: {reason or 'no reason given'}"[:300]
         applied = Applied.FAILED
+    elif amount is None:  # never: only a failure comes without the amount received
+        raise ValueError("a successful payment carries the amount received")
     elif _differs(amount, topup):
         topup.status = TopUp.Status.FAILED
         topup.reason = (

@@ -5,6 +5,7 @@ in, making room by taking a cheaper trip out if need be."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from apps.dispatch.optimization.routing_model import Model, check_routes
 
@@ -71,7 +72,8 @@ def insert_chain(model: Model, routes: dict[int, tuple[int, ...]], chain: int) -
     base = {v: r.distance for v, r in zip(routes, check_routes(model, routes)[0], strict=True)}
     for v in candidates:
         current = base.get(v, _empty_cost(model, v))
-        ceiling = [None if best_cost is None else best_cost + current]  # route length to beat, as it improves
+        # the route length to beat, as it improves
+        ceiling: list[int | None] = [None if best_cost is None else best_cost + current]
         for placed in _placements(model, v, list(routes.get(v, ())), nodes, ceiling):
             trial = {**routes, v: tuple(placed)}
             checked, errors = check_routes(model, {v: trial[v]})
@@ -88,7 +90,7 @@ def _empty_cost(model: Model, v: int) -> int:
     return model.distance[vehicle.start][vehicle.end]
 
 
-def _placements(model: Model, v: int, route: list[int], nodes: tuple[int, ...], ceiling: list[int | None]):
+def _placements(model: Model, v: int, route: list[int], nodes: tuple[int, ...], ceiling: Sequence[int | None]):
     """The ways to put `nodes` into `route` keeping both orders, in the order of the positions of `nodes`, that
     vehicle `v` can drive (windows, loads, end, duration) in less distance than `ceiling[0]`, if set. A prefix
     that is late, overloaded or already too long only gets worse, so its completions are never tried: that

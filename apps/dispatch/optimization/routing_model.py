@@ -40,10 +40,12 @@ class Model:
 
     def vehicles_for(self, c: int) -> tuple[int, ...]:
         """The vehicles chain `c` may go on: its fixed one, else those allowed, else every vehicle."""
-        if self.fixed and self.fixed[c] is not None:
-            return (self.fixed[c],)
-        if self.allowed and self.allowed[c] is not None:
-            return self.allowed[c]
+        fixed = self.fixed[c] if self.fixed else None
+        if fixed is not None:
+            return (fixed,)
+        allowed = self.allowed[c] if self.allowed else None
+        if allowed is not None:
+            return allowed
         return tuple(range(len(self.vehicles)))
 
     @property
@@ -111,12 +113,12 @@ def check_routes(model: Model, routes: dict[int, tuple[int, ...]]) -> tuple[list
             errors.append(f"vehicle {v} works {end - vehicle.earliest}, more than {vehicle.max_duration}")
         out.append(Route(v, tuple(nodes), tuple(arrivals), dist, end))
     for c, chain in enumerate(model.chains):
-        seen = [position.get(n) for n in chain]
-        if all(p is None for p in seen):
+        seen = [p for p in (position.get(n) for n in chain) if p is not None]  # (vehicle, index) of each visited
+        if not seen:
             if not model.penalties or model.penalties[c] == 0:
                 errors.append(f"chain {c} must be served")
             continue
-        if any(p is None for p in seen) or len({p[0] for p in seen}) != 1:
+        if len(seen) != len(chain) or len({p[0] for p in seen}) != 1:
             errors.append(f"chain {c} is split or partly served")
             continue
         if [p[1] for p in seen] != sorted(p[1] for p in seen):

@@ -53,7 +53,7 @@ def read_solomon(text: str, name: str = "") -> Problem:
             vehicles, capacity = int(lines[i + 1][0]), int(lines[i + 1][1])
         if len(parts) == 7 and all(p.replace(".", "", 1).isdigit() for p in parts):
             rows.append([float(p) for p in parts])
-    if vehicles is None or not rows:
+    if vehicles is None or capacity is None or not rows:  # the two are read together
         raise ValueError("not a Solomon instance: no VEHICLE section or no customer lines")
     return Problem(
         name=title,

@@ -27,9 +27,9 @@ def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
         raise PlanNotFound("no such plan")
     if plan.status != PlanStatus.PROPOSED:
         raise PlanNotAcceptable(f"the plan is {plan.status}; only a proposed plan can be accepted")
-    planned = {trip_id for route in plan.routes for trip_id in _trips_of(route)}
+    planned = [uuid.UUID(trip_id) for trip_id in {t for route in plan.routes for t in _trips_of(route)}]
     # one read for the whole plan; a trip not open any more has ended (completed, cancelled or failed)
-    trips = {str(t.id): t for t in integrations.trips_open(fleet_id=plan.fleet_id, trip_ids=list(planned))}
+    trips = {str(t.id): t for t in integrations.trips_open(fleet_id=plan.fleet_id, trip_ids=planned)}
     _refuse_wrong_vehicle_types(plan, trips)
     outcome: dict[str, dict] = {}
     for route in plan.routes:

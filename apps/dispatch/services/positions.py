@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import psycopg
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from apps.dispatch import domain, feed, integrations, live
@@ -33,6 +36,13 @@ _CHUNK = 1000  # rows per INSERT on SQLite: under its bound-parameter limit
 _PG_TYPES = ("uuid", "uuid", "uuid", "timestamptz", "timestamptz", "float8", "float8", "float8", "float8", "float8")
 
 
+def _column(field: Field[Any, Any]) -> str:
+    """A concrete field's column (only a field with no column of its own, e.g. a ForeignObject, has None)."""
+    if field.column is None:
+        raise ValueError(f"{field.name} has no column")
+    return field.column
+
+
 def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
     """INSERT ... ON CONFLICT DO NOTHING; returns the ping ids that were new. On PostgreSQL the rows travel as
     one array per column (unnest): ten parameters whatever the batch size, so the statement text never
@@ -40,8 +50,9 @@ def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
     if not rows:
         return set()
     table = connection.ops.quote_name(PositionPing._meta.db_table)
-    fields = [PositionPing._meta.get_field(c) for c in _HISTORY_COLUMNS]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    concrete = {f.name: f for f in PositionPing._meta.concrete_fields}
+    fields = [concrete[c] for c in _HISTORY_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
         sql = (
@@ -103,7 +114,7 @@ def positions_move(*, fixes: list[Fix]) -> list[LivePosition]:
     return moved
 
 
-def positions_store(*, fixes: list[Fix], moved: list[LivePosition] = ()) -> PingOutcome:
+def positions_store(*, fixes: list[Fix], moved: Sequence[LivePosition] = ()) -> PingOutcome:
     """Store the fixes once each in the history (one statement per 1,000), then refresh tracking pages for the
     drivers that moved. The caller has checked that each driver is on duty and is who sent the ping."""
     received_at = timezone.now()
@@ -135,6 +146,7 @@ def positions_record(*, fixes: list[Fix]) -> PingOutcome:
 def positions_upload(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None, raw_pings: object) -> PingOutcome:
     """A driver app's buffered upload over REST: all pings valid or none stored; screens see the newest."""
     pings = domain.parse_batch(raw_pings, now=timezone.now())
+    assert isinstance(raw_pings, list)  # parse_batch refuses anything but a list
     driver = integrations.driver_on_duty(user_id=user_id, fleet_id=fleet_id)
     if any(domain.claims_other_driver(p, driver.id) for p in raw_pings):
         raise NotYourDriver("pings can only be sent for yourself, from your own login")

@@ -18,6 +18,7 @@ def tracking_refresh(*, moved: list[LivePosition]) -> None:
     latest = {p.driver_id: p for p in moved if p.driver_id in due}
     provider = matrix.provider()
     for trip in integrations.trips_moving(driver_ids=list(latest)):
+        assert trip.driver_id is not None  # trips_moving returns the trips these drivers hold
         here = latest[trip.driver_id]
         eta = None
         target = next((s for s in trip.stops if s.status in ("pending", "arrived")), None)

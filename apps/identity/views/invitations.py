@@ -14,11 +14,11 @@ from apps.identity import selectors
 from apps.identity.contracts import InvitationInvalid, WeakPassword
 from apps.identity.services import invitations
 from apps.identity.views.links import (
-    PASSWORD_FIELD,
     SessionLink,
     link_invalid,
     locked_out,
     password_errors,
+    password_field,
     password_help,
     throttled,
 )
@@ -29,8 +29,8 @@ INVITATION_LINK = SessionLink(session_key="identity.invitation_token_hash", page
 
 class InvitationForm(forms.Form):
     display_name = forms.CharField(max_length=150, required=False, label="Your name")
-    password = forms.CharField(**PASSWORD_FIELD)
-    password_again = forms.CharField(**{**PASSWORD_FIELD, "required": False}, label="Password again")
+    password = password_field()
+    password_again = password_field(required=False, label="Password again")
 
     def __init__(self, *args, has_account: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +80,7 @@ def invitation_page(request: HttpRequest) -> HttpResponse:
                 return link_invalid(request, "invitation", selectors.invitation_lookup(token_hash=token_hash).state)
             else:
                 INVITATION_LINK.forget(request)
-                context = {"email": found.email, "role": found.role, "role_label": found.role.replace("_", " ")}
-                return render(request, "identity/invitation_done.html", context)
+                done = {"email": found.email, "role": found.role, "role_label": found.role.replace("_", " ")}
+                return render(request, "identity/invitation_done.html", done)
     context = {"form": form, "invitation": found, "role": found.role.replace("_", " "), "help": password_help()}
     return render(request, "identity/invitation.html", context, status=status)

@@ -14,7 +14,10 @@ from apps.identity import selectors
 from apps.identity.contracts import WeakPassword
 from logitrack.http.throttling import ScopedRateThrottle
 
-PASSWORD_FIELD = {"widget": forms.PasswordInput, "max_length": 4096, "strip": False}
+
+def password_field(*, label: str | None = None, required: bool = True) -> forms.CharField:
+    """A password box: never stripped (spaces are part of a password), at most 4096 characters."""
+    return forms.CharField(widget=forms.PasswordInput, max_length=4096, strip=False, label=label, required=required)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,10 +15,10 @@ from apps.identity import selectors
 from apps.identity.contracts import ResetTokenInvalid, WeakPassword
 from apps.identity.services import passwords
 from apps.identity.views.links import (
-    PASSWORD_FIELD,
     SessionLink,
     link_invalid,
     password_errors,
+    password_field,
     password_help,
     throttled,
 )
@@ -27,8 +27,8 @@ RESET_LINK = SessionLink(session_key="identity.reset_token_hash", page="identity
 
 
 class NewPasswordForm(forms.Form):
-    new_password = forms.CharField(**PASSWORD_FIELD, label="New password")
-    new_password_again = forms.CharField(**PASSWORD_FIELD, label="New password again")
+    new_password = password_field(label="New password")
+    new_password_again = password_field(label="New password again")
 
     def clean(self):
         data = super().clean()

@@ -20,7 +20,7 @@ from logitrack.outbox.api import publish
 
 def _facts(driver: DriverProfile) -> list[domain.DocumentFact]:
     return [
-        domain.DocumentFact(doc.get_real_instance_class().TYPE, KycStatus(doc.status), doc.expires_on, doc.submitted_at)
+        domain.DocumentFact(doc.kyc_type, KycStatus(doc.status), doc.expires_on, doc.submitted_at)
         for doc in driver.documents.all()
     ]
 

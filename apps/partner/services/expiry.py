@@ -54,7 +54,8 @@ def _warn(doc: KycDocument) -> None:
     person = integrations.person_get(user_id=doc.driver.user_id)
     if person is None:
         return
-    kind = doc.get_real_instance_class().TYPE.value.replace("_", " ")
+    kind = doc.kyc_type.value.replace("_", " ")
+    assert doc.expires_on is not None  # only documents that expire soon are warned about
     days = (doc.expires_on - timezone.localdate()).days
     transaction.on_commit(
         lambda: send_mail(

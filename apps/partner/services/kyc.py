@@ -18,7 +18,7 @@ from apps.partner.contracts import (
     KycDocumentType,
     KycStatus,
 )
-from apps.partner.models import KYC_FIELDS, KYC_MODELS, KycDocument
+from apps.partner.models import KYC_FIELDS, KYC_MODELS, DrivingLicence, KycDocument
 from apps.partner.services._shared import driver_locked, invalid
 from apps.partner.services.compliance import compliance_recompute
 from logitrack import files, images
@@ -84,7 +84,7 @@ def kyc_document_review(
     document.save(update_fields=["status", "reviewed_by_id", "reviewed_at", "rejection_reason"])
     driver = driver_locked(document.driver_id)
     real = document.get_real_instance()
-    if approve and real.TYPE is KycDocumentType.DRIVING_LICENCE:
+    if approve and isinstance(real, DrivingLicence):
         driver.licence_classes = real.classes  # the approved licence is the source of truth
         driver.save(update_fields=["licence_classes", "updated_at"])
     compliance_recompute(driver=driver)

@@ -83,7 +83,7 @@ def trip_transition(
     rule = domain.ACTIONS[action]
     if domain.needs_reason(action, role) and not reason.strip():
         raise InvalidTrip("say why", extra={"errors": {"reason": ["Required."]}})
-    if rule.driver_free and trip.shift_id and not trip.shift.pooling:
+    if rule.driver_free and trip.shift is not None and not trip.shift.pooling:
         busy = Trip.objects.filter(driver_id=trip.driver_id, status=TripStatus.IN_PROGRESS).exclude(id=trip.id)
         if busy.exists():
             raise IllegalTransition(
@@ -147,23 +147,26 @@ def _publish_completed(trip: Trip, now: TripSnapshot, *, distance_m: int | None,
     if distance_m is None:  # no odometer figure: the straight legs with a road factor
         distance_m = round(road_distance_m(points, detour=settings.ROAD_DETOUR_FACTOR))
     started = trip.started_at or trip.created_at
+    ended_at, driver_id = trip.ended_at, trip.driver_id
+    # the transition has just ended it, and only a trip under way, so with its driver, is completed
+    assert ended_at is not None and driver_id is not None
     publish(
         TripCompletedV1(
             trip_id=trip.id,
             fleet_id=trip.fleet_id,
             customer_id=trip.customer_id,
-            driver_id=trip.driver_id,
+            driver_id=driver_id,
             vehicle_type=trip.vehicle_type,
             service=trip.service,
             quote_id=trip.quote_id,
             distance_m=distance_m,
-            duration_s=int((trip.ended_at - started).total_seconds()),
+            duration_s=int((ended_at - started).total_seconds()),
             waiting_s=waiting_s,
             stops=len(points),
             started_at=started,
-            completed_at=trip.ended_at,
+            completed_at=ended_at,
             stop_points=points,
         )
     )
-    duration_s = int((trip.ended_at - started).total_seconds())
+    duration_s = int((ended_at - started).total_seconds())
     publish(TripCompletedV2(distance_m=distance_m, duration_s=duration_s, waiting_s=waiting_s, trip=now))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -54,7 +55,7 @@ def papers(seeding: Seeding, driver_id: uuid.UUID, kind: str, reviewer_id: uuid.
     rng = seeding.rng
     today = timezone.localdate()
     licence_days = rng.randint(10, 25) if kind == "expiring" else rng.randint(400, 2500)
-    documents = {
+    documents: dict[KycDocumentType, dict[str, Any]] = {
         KycDocumentType.DRIVING_LICENCE: {
             "number": f"B{rng.randint(10**9, 10**10 - 1)}",
             "classes": "B,C1,C,CE" if heavy else "B,C1",

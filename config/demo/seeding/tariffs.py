@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TypedDict
 
 from apps.billing.services import tariffs as billing_tariffs
 from config.demo.plans import FleetPlan
 from config.demo.seeding.context import Seeding
 
 
+class _Common(TypedDict):
+    """What both of a fleet's tariffs share (tariff_create's arguments of the same names)."""
+
+    fleet_id: uuid.UUID
+    currency: str
+    tax_name: str
+    tax_bps: int
+    valid_from: dt.datetime
+    final_cap_bps: int
+
+
 def tariffs(seeding: Seeding, plan: FleetPlan, fleet_id: uuid.UUID) -> None:
-    common = {
+    common: _Common = {
         "fleet_id": fleet_id,
         "currency": plan.currency,
         "tax_name": plan.vat_name,

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.billing.services import fares, quotes
 from apps.fleet.contracts import VehicleType
-from apps.trips.contracts import StopKind, TripStatus
+from apps.trips.contracts import ActorRole, StopKind, TripStatus
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import booking as trips_booking
 from apps.trips.services import lifecycle as trips_lifecycle
@@ -82,16 +82,17 @@ def trip(
         load=_load(seeding, kind),
         quote_id=quote.id,
         requested_for=wanted,
-        role="customer",
+        role=ActorRole.CUSTOMER,
     )
     trip_id = booking.trip.id
     if status == TripStatus.REQUESTED:
         return trip_id
     if status == TripStatus.CANCELLED:
         trips_lifecycle.trip_transition(
-            trip_id=trip_id, action="cancel", actor_id=customer.id, role="customer", reason="plans changed"
+            trip_id=trip_id, action="cancel", actor_id=customer.id, role=ActorRole.CUSTOMER, reason="plans changed"
         )
         return trip_id
+    assert crew is not None  # trips_today leaves a trip without a crew only requested or cancelled
     trips_assignment.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
     for action in STEPS_TO[status]:
         at = stops[0] if action != "start" else None
@@ -99,12 +100,12 @@ def trip(
             trip_id=trip_id,
             action=action,
             actor_id=crew.user_id,
-            role="driver",
+            role=ActorRole.DRIVER,
             location=GeoPoint(at.lat, at.lng) if at else None,
         )
     if status == TripStatus.FAILED:
         trips_lifecycle.trip_transition(
-            trip_id=trip_id, action="fail", actor_id=crew.user_id, role="driver", reason="flat tyre on the way"
+            trip_id=trip_id, action="fail", actor_id=crew.user_id, role=ActorRole.DRIVER, reason="flat tyre on the way"
         )
     elif status == TripStatus.COMPLETED:
         _deliver(seeding, plan, trip_id, stops, crew)
@@ -159,7 +160,7 @@ def _deliver(seeding: Seeding, plan: FleetPlan, trip_id: uuid.UUID, stops, crew:
         trip_id=trip_id,
         action="complete",
         actor_id=crew.user_id,
-        role="driver",
+        role=ActorRole.DRIVER,
         location=GeoPoint(last.lat, last.lng),
         waiting_s=seeding.rng.choice([0, 0, 120, 420]),
     )

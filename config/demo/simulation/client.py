@@ -80,6 +80,7 @@ class Client:
     def call(self, method: str, path: str, data: dict | None = None, *, version: int | None = None, files=None) -> dict:
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token()}", "Idempotency-Key": str(uuid.uuid4())}
+            body: bytes | None
             if version is not None:
                 headers["If-Match"] = f'W/"{version}"'
             if files:

@@ -216,11 +216,17 @@ class Driver(threading.Thread):
             self.trip = None
         self.odometer = 0.0
 
+    def _held(self) -> dict:
+        """The trip the driver holds: steps and trip calls are made only while there is one."""
+        if self.trip is None:
+            raise RuntimeError("the driver holds no trip")
+        return self.trip
+
     def _step(self, action: str, **extra) -> None:
-        self._trip_call("POST", f"/api/v1/trips/trips/{self.trip['id']}/transitions/", {"action": action, **extra})
+        self._trip_call("POST", f"/api/v1/trips/trips/{self._held()['id']}/transitions/", {"action": action, **extra})
 
     def _trip_call(self, method: str, path: str, data: dict, files=None) -> None:
-        self.trip = self.api.call(method, path, data, version=self.trip["version"], files=files)
+        self.trip = self.api.call(method, path, data, version=self._held()["version"], files=files)
 
     def _refresh_trip(self) -> None:
         """After a refusal (stale version, cancelled, reassigned), look at the trip as it is now."""

@@ -59,7 +59,8 @@ class PaymentEventInput(serializers.Serializer):
 
     id = serializers.CharField(help_text="the event's id: the same event sent again has the same id")
     type = serializers.CharField(help_text="payment.succeeded | payment.failed | anything else (ignored)")
-    data = PaymentEventDataInput()
+    # DRF's metaclass takes declared fields off the class, so this does not hide Serializer.data; its stubs can't say
+    data = PaymentEventDataInput()  # type: ignore[assignment]
 
 
 class PaymentWebhookApiWebhookOutput(serializers.Serializer):

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from apps.identity import selectors
 from apps.identity.rest_api.v1.serializers.accounts import UserExport, UserOutput
-from apps.identity.rest_api.v1.serializers.fields import PASSWORD, PHONE
+from apps.identity.rest_api.v1.serializers.fields import PHONE, password_field
 from apps.identity.rest_api.v1.serializers.memberships import MembershipOutput
 from apps.identity.rest_api.v1.views.auth import AuthApi
 from apps.identity.services import accounts, passwords
@@ -22,7 +22,7 @@ from logitrack.idempotency.drf import idempotent
 class RegisterApi(AuthApi):
     class InputSerializer(StrictInputSerializer):
         email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(**PASSWORD)
+        password = password_field()
         display_name = serializers.CharField(max_length=150)
         phone = serializers.RegexField(PHONE, required=False, default="", allow_blank=True)
         is_customer = serializers.BooleanField(
@@ -84,8 +84,8 @@ class PasswordChangeApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
 
     class InputSerializer(StrictInputSerializer):
-        old_password = serializers.CharField(**PASSWORD)
-        new_password = serializers.CharField(**PASSWORD)
+        old_password = password_field()
+        new_password = password_field()
 
     @extend_schema(
         tags=["identity"], request=InputSerializer, responses={204: None}, operation_id="identity_password_change"

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from apps.identity import tokens
 from apps.identity.rest_api.v1.serializers.auth import TokenPairSerializer, token_pair_data
-from apps.identity.rest_api.v1.serializers.fields import PASSWORD
+from apps.identity.rest_api.v1.serializers.fields import password_field
 from apps.identity.services import logins
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -29,7 +29,7 @@ class AuthApi(APIView):
 class TokenObtainApi(AuthApi):
     class InputSerializer(StrictInputSerializer):
         email = serializers.EmailField()
-        password = serializers.CharField(**PASSWORD)
+        password = password_field()
 
     @extend_schema(
         tags=["auth"],

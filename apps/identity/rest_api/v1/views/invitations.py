@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from apps.identity import selectors
 from apps.identity.contracts import FleetRole
 from apps.identity.rest_api.v1.filters import FilteredList, InvitationFilter
-from apps.identity.rest_api.v1.serializers.fields import PASSWORD
+from apps.identity.rest_api.v1.serializers.fields import password_field
 from apps.identity.rest_api.v1.serializers.invitations import InvitationOutput
 from apps.identity.rest_api.v1.serializers.memberships import MembershipOutput
 from apps.identity.rest_api.v1.views.auth import AuthApi
@@ -72,7 +72,7 @@ class InvitationRevokeApi(APIView):
 class InvitationAcceptApi(AuthApi):
     class InputSerializer(StrictInputSerializer):
         token = serializers.CharField(max_length=200)
-        password = serializers.CharField(**PASSWORD)
+        password = password_field()
         display_name = serializers.CharField(max_length=150, required=False, default="")
 
     @extend_schema(

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.identity.rest_api.v1.serializers.fields import PASSWORD
+from apps.identity.rest_api.v1.serializers.fields import password_field
 from apps.identity.rest_api.v1.views.auth import AuthApi
 from apps.identity.services import passwords
 from logitrack.http.serializers import StrictInputSerializer
@@ -32,7 +32,7 @@ class PasswordResetRequestApi(AuthApi):
 class PasswordResetConfirmApi(AuthApi):
     class InputSerializer(StrictInputSerializer):
         token = serializers.CharField(max_length=200)
-        new_password = serializers.CharField(**PASSWORD)
+        new_password = password_field()
 
     @extend_schema(
         tags=["identity"],

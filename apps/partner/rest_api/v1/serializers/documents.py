@@ -37,7 +37,7 @@ class DocumentOutput(serializers.Serializer):
     details = serializers.SerializerMethodField()
 
     def get_type(self, doc) -> str:
-        return doc.get_real_instance_class().TYPE.value
+        return doc.kyc_type.value
 
     @extend_schema_field(DocumentDetailsOutput)
     def get_details(self, doc) -> dict:
@@ -130,8 +130,10 @@ def _documented_upload() -> type[serializers.Serializer]:
                 if part
             )
             help_text = f"{rule}. {field.help_text}" if field.help_text else f"{rule}."
-            # same type and limits, optional in the one body, described
-            attrs[name] = field.__class__(*field._args, **{**field._kwargs, "required": False, "help_text": help_text})
+            # same type and limits, optional in the one body, described. DRF keeps each field's constructor
+            # arguments in _args/_kwargs (Field.__new__, for deepcopy); its stubs don't declare them.
+            args, kwargs = field._args, field._kwargs  # type: ignore[attr-defined]
+            attrs[name] = field.__class__(*args, **{**kwargs, "required": False, "help_text": help_text})
     return type("KycUpload", (StrictInputSerializer,), {**attrs, "__module__": __name__})
 
 

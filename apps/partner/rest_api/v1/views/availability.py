@@ -22,7 +22,8 @@ class MyAvailabilityApi(APIView):
     permission_classes = [DRIVERS]
 
     class InputSerializer(StrictInputSerializer):
-        windows = WindowSerializer(many=True, max_length=50)
+        # many=True hands max_length to the ListSerializer; DRF's stubs don't list it
+        windows = WindowSerializer(many=True, max_length=50)  # type: ignore[call-arg]
 
     @extend_schema(
         tags=["driver app"],

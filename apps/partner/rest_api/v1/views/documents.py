@@ -91,7 +91,10 @@ class DocumentTypesApi(APIView):
 
     class TypeOutput(serializers.Serializer):
         type = serializers.ChoiceField(choices=[t.value for t in KycDocumentType])
-        required = serializers.ListField(child=serializers.CharField(), help_text="fields besides `type` and `file`")
+        # DRF's metaclass takes declared fields off the class, so this does not hide Field.required; its stubs can't say
+        required = serializers.ListField(  # type: ignore[assignment]
+            child=serializers.CharField(), help_text="fields besides `type` and `file`"
+        )
         optional = serializers.ListField(child=serializers.CharField())
 
     @extend_schema(tags=["driver app"], responses={200: TypeOutput(many=True)}, operation_id="partner_document_types")

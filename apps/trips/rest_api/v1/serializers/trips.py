@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -105,11 +107,14 @@ class BookSerializer(StrictInputSerializer):
         "it (assignment, offers, auto-dispatch, route plans); a larger one is not an upgrade",
     )
     service = serializers.ChoiceField(choices=["delivery", "ride"], default="delivery")
-    stops = StopInputSerializer(many=True, min_length=2, max_length=booking.MAX_STOPS)
+    # many=True hands min_length/max_length to the ListSerializer; DRF's stubs don't list them
+    stops = StopInputSerializer(many=True, min_length=2, max_length=booking.MAX_STOPS)  # type: ignore[call-arg]
     quote_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     requested_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
     weight_kg = serializers.IntegerField(min_value=0, max_value=60_000, required=False, default=0)
-    volume_m3 = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, required=False, default=0)
+    volume_m3 = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, required=False, default=Decimal(0)
+    )
     parcels = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
     seats = serializers.IntegerField(min_value=0, max_value=60, required=False, default=0)
     customer_id = serializers.UUIDField(
