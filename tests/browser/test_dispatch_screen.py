@@ -97,3 +97,65 @@ def trip_status(trip_id: str) -> str:
     from apps.trips.models import Trip
 
     return Trip.objects.get(id=uuid.UUID(trip_id)).status
+
+
+def test_the_screen_puts_changes_that_arrive_out_of_order_back_in_order_and_resyncs_only_on_a_lost_one(
+    dispatch_world, server, browser, django_side
+):
+    """Two workers push at once, so change n+2 can reach the socket just before n+1: the screen holds it and
+    applies both in order, without reloading the board. A number that never comes means a change was lost: after
+    a moment the screen reloads the board from the snapshot."""
+    world = dispatch_world
+    crew_a, crew_b = world.crews[0], world.crews[1]
+    for crew, lat in ((crew_a, 52.520), (crew_b, 52.510)):
+        response = django_side(
+            client_for(crew.user).post, "/api/v1/dispatch/positions/", {"pings": [ping(lat, 13.40)]}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    snapshots: list[str] = []
+    page.on("request", lambda r: snapshots.append(r.url) if r.url.endswith("/snapshot/") else None)
+    page.goto(f"{server}/login/?next=/dispatch/")
+    page.fill("input[name=email]", world.fleets.a.users["dispatcher"].email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#link[data-state=live]")
+    marker_a = f'#drivers [data-driver-id="{crew_a.driver.id}"]'
+    marker_b = f'#drivers [data-driver-id="{crew_b.driver.id}"]'
+    page.wait_for_selector(marker_a, state="attached")
+    page.wait_for_selector(marker_b, state="attached")
+
+    first, second = django_side(numbers, world.fleet_id, 2)
+    django_side(push, world.fleet_id, second, crew_b.driver.id)  # n+2 first
+    page.wait_for_timeout(300)
+    assert page.locator(marker_b).count() == 1  # held: n+1 has not come yet
+    django_side(push, world.fleet_id, first, crew_a.driver.id)  # then n+1: both apply, in order
+    page.wait_for_selector(marker_a, state="detached")
+    page.wait_for_selector(marker_b, state="detached")
+    page.wait_for_timeout(2000)  # longer than the screen waits for a missing number
+    assert snapshots == []  # nothing was reloaded
+    assert page.locator(marker_a).count() == 0 and page.locator(marker_b).count() == 0
+
+    _lost, after = django_side(numbers, world.fleet_id, 2)
+    with page.expect_request(lambda r: r.url.endswith("/snapshot/"), timeout=10_000):  # the board reloads
+        django_side(push, world.fleet_id, after, crew_a.driver.id)  # `_lost` never arrives
+    page.wait_for_selector(marker_a, state="attached")  # both drivers are still live: the snapshot shows them
+    page.wait_for_selector(marker_b, state="attached")
+
+
+def numbers(fleet_id, count: int) -> list[int]:
+    from apps.dispatch import live
+
+    return [live.store().next_sequence(fleet_id) for _ in range(count)]
+
+
+def push(fleet_id, seq: int, driver_id) -> None:
+    """A numbered change as the feed sends it (apps/dispatch/feed.py), here a driver leaving the map."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from apps.dispatch import feed
+
+    message = {"type": "driver_off", "seq": seq, "driver_id": str(driver_id)}
+    async_to_sync(get_channel_layer().group_send)(feed.fleet_group(fleet_id), feed._event(message))

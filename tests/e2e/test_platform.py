@@ -266,7 +266,13 @@ def test_a_delivery_from_registration_to_receipt_then_a_planned_afternoon(stack,
     )
     assert not DeadLetter.objects.exists(), list(DeadLetter.objects.values_list("subscriber", "last_error"))
     assert ledger.verify() == []
-    numbers = sorted(screen.numbers())
-    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), "the screen missed a numbered change"
+
+    def no_gap() -> bool:
+        numbers = sorted(screen.numbers())
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+    # Two worker processes push at once: a change numbered first can reach the socket a moment after the next one
+    # (the screen waits for it before resyncing). What must hold is that none is lost: the gap closes.
+    wait_until(no_gap, timeout=10, what="every numbered change on the screen, none lost")
     app.close()
     screen.socket.close()

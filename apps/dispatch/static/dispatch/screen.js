@@ -348,6 +348,8 @@
 
   // ---- state from the snapshot and the feed ---------------------------------------------------------------------
   function applySnapshot(snapshot) {
+    early.clear(); // the snapshot holds everything up to its number
+    if (gapTimer) { clearTimeout(gapTimer); gapTimer = null; }
     state.seq = snapshot.seq;
     state.trips = new Map(snapshot.trips.map((t) => [t.id, t]));
     for (const t of snapshot.trips) versions.set(t.id, t.version);
@@ -385,9 +387,27 @@
     }
     if (typeof message.seq === "number") {
       if (message.seq <= state.seq) return; // already in what we show
-      if (message.seq > state.seq + 1) { resync(); return; } // missed something
+      if (message.seq > state.seq + 1) { holdUntilTheGapCloses(message); return; }
       state.seq = message.seq;
     }
+    applyChange(message);
+    const next = early.get(state.seq + 1);
+    if (next) { early.delete(next.seq); onMessage(next); return; }
+    if (early.size === 0 && gapTimer) { clearTimeout(gapTimer); gapTimer = null; }
+  }
+
+  // Several workers push at once, so a change numbered earlier can arrive a moment after the next one: hold the
+  // early ones briefly and apply them in order; only a gap that stays open means a change was lost (resync).
+  const GAP_GRACE_MS = 1500;
+  const early = new Map();
+  let gapTimer = null;
+  function holdUntilTheGapCloses(message) {
+    early.set(message.seq, message);
+    if (gapTimer) return;
+    gapTimer = setTimeout(() => { gapTimer = null; early.clear(); resync(); }, GAP_GRACE_MS);
+  }
+
+  function applyChange(message) {
     switch (message.type) {
       case "trip": {
         const trip = message.trip;
