@@ -1,4 +1,4 @@
-"""What one trip touches from booking to settlement: the project files whose code runs, the calls that cross
+"""What one trip touches from booking to settlement: the project files whose functions run, the calls that cross
 from one context into another, and how often the trip is read back through trips' api.
 
 Runs tests/integration/test_trip_reads.py (booking with auto-dispatch, the offer accepted, the driver's steps,
@@ -11,6 +11,7 @@ project functions while the test body runs. Needs the test database settings the
 from __future__ import annotations
 
 import collections
+import inspect
 import sys
 import threading
 from pathlib import Path
@@ -42,16 +43,19 @@ class Walk:
 
     def __init__(self) -> None:
         self.files: set[str] = set()
+        self.functions: set[tuple[str, str]] = set()
         self.crossings: collections.Counter[tuple[str, str]] = collections.Counter()
         self.trip_reads: collections.Counter[str] = collections.Counter()
 
     def _profile(self, frame, event, _arg):
-        if event != "call":
+        # functions only: a module or class body running because something was imported lazily is not the walk
+        if event != "call" or not frame.f_code.co_flags & inspect.CO_OPTIMIZED:
             return
         callee = _project_file(frame.f_code.co_filename)
         if callee is None:
             return
         self.files.add(callee)
+        self.functions.add((callee, frame.f_code.co_qualname))
         if callee == "apps/trips/api.py" and frame.f_code.co_name in ("trip_get", "trips_open", "trips_of_drivers"):
             self.trip_reads[frame.f_code.co_name] += 1
         caller_frame = frame.f_back
@@ -82,6 +86,7 @@ def main() -> int:
     )
     apps = sorted(f for f in walk.files if f.startswith("apps/"))
     print(f"\nproject files run: {len(walk.files)} ({len(apps)} in apps/, {len(walk.files) - len(apps)} kernel/config)")
+    print(f"project functions run: {len(walk.functions)}")
     print(f"calls from one context into another: {sum(walk.crossings.values())}")
     for (a, b), n in sorted(walk.crossings.items(), key=lambda kv: -kv[1]):
         print(f"  {a} -> {b}: {n}")
