@@ -43,31 +43,29 @@ def choices(enum: type[Enum]) -> list[tuple[str, str]]:
 # ---- fields: a value given empty is refused like any bad value, not taken as "no filter" -------------------------
 
 
-class _UUIDField(forms.UUIDField):
-    default_error_messages = {"invalid": UUID_INVALID}
+class _GivenField(forms.Field):
+    """Refuses a value given empty with the field's own message for a bad value (`empty_error`)."""
 
-    def clean(self, value: Any) -> Any:
-        if value == "":
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().clean(value)
+    empty_error = "invalid"
 
-
-class _ChoiceField(forms.ChoiceField):
     def clean(self, value: Any) -> Any:
         if value == "":
             raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+                self.error_messages[self.empty_error], code=self.empty_error, params={"value": value}
             )
         return super().clean(value)
 
 
-class _IntegerField(forms.IntegerField):
-    default_error_messages = {"invalid": INTEGER_INVALID}
+class _UUIDField(_GivenField, forms.UUIDField):
+    default_error_messages = {"invalid": UUID_INVALID}
 
-    def clean(self, value: Any) -> Any:
-        if value == "":
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().clean(value)
+
+class _ChoiceField(_GivenField, forms.ChoiceField):
+    empty_error = "invalid_choice"
+
+
+class _IntegerField(_GivenField, forms.IntegerField):
+    default_error_messages = {"invalid": INTEGER_INVALID}
 
 
 class _BooleanField(forms.Field):
