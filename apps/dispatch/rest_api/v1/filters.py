@@ -1,7 +1,8 @@
 """Query parameters of dispatch's list endpoints, as FilterSets (so the OpenAPI schema documents them).
 
-Routing jobs and plans take none beyond the page; a driver's trail takes its time window. Values are parsed as
-the rest of the API parses them (DRF's fields), so a bad one is the same 400 body it always was.
+Routing jobs and plans take none beyond the page; a driver's trail takes its time window. Times are parsed as
+the rest of the API parses them (logitrack.http.filters.DateTimeFilter: DRF's field), so a bad one is the same
+400 body it always was.
 """
 
 from __future__ import annotations
@@ -12,27 +13,11 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework import serializers
 
 from apps.dispatch.models import PositionPing
+from logitrack.http.filters import DateTimeFilter
 
 MAX_TRAIL = dt.timedelta(days=7)
-
-
-class ApiDateTimeField(forms.Field):
-    """A time with its UTC offset, parsed and refused exactly as DRF's DateTimeField does."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            return serializers.DateTimeField().run_validation(value)
-        except serializers.ValidationError as exc:
-            raise forms.ValidationError([str(e) for e in exc.detail]) from None
-
-
-class ApiDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = ApiDateTimeField
 
 
 class TrailForm(forms.Form):
@@ -50,10 +35,10 @@ class TrailForm(forms.Form):
 class TrailFilter(django_filters.FilterSet):
     """Where a driver went between `start` and `end` (default: the last hour), at most a week."""
 
-    start = ApiDateTimeFilter(
+    start = DateTimeFilter(
         field_name="recorded_at", lookup_expr="gte", help_text="from (inclusive); default: an hour before `end`"
     )
-    end = ApiDateTimeFilter(field_name="recorded_at", lookup_expr="lt", help_text="until (exclusive); default: now")
+    end = DateTimeFilter(field_name="recorded_at", lookup_expr="lt", help_text="until (exclusive); default: now")
 
     class Meta:
         model = PositionPing

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from apps.billing import selectors
-from apps.billing.models import Invoice
-from apps.billing.rest_api.v1 import filters
 from apps.billing.rest_api.v1.filters import InvoiceFilter
 from apps.billing.rest_api.v1.serializers.invoices import InvoiceOutput
 from apps.billing.services import invoices
 from logitrack.http import downloads
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download
 from logitrack.principal import Role
 
 
-class InvoiceListApi(APIView):
+class InvoiceListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
-    queryset = Invoice.objects.none()  # the model, for the schema; rows come from selectors.invoices_visible
     filterset_class = InvoiceFilter
-    filter_backends = [DjangoFilterBackend]  # for the schema: views filter via filters.valid()
 
     @extend_schema(tags=["billing"], responses={200: InvoiceOutput(many=True)}, operation_id="billing_invoices_list")
     def get(self, request):
-        params = filters.valid(InvoiceFilter, request)
+        params = self.query_filters()
         visible = selectors.invoices_visible(principal=require_principal(request))
         return paginated(self, request, params.filter_queryset(visible), InvoiceOutput)
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.billing import selectors
-from apps.billing.models import Payout
-from apps.billing.rest_api.v1 import filters
 from apps.billing.rest_api.v1.filters import PayoutFilter
 from apps.billing.rest_api.v1.serializers.common import FLEET_PARAM
 from apps.billing.rest_api.v1.serializers.payouts import (
@@ -20,6 +17,7 @@ from apps.billing.rest_api.v1.serializers.payouts import (
 )
 from apps.billing.services import payouts
 from logitrack.exceptions import NotFound
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated, query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
@@ -27,15 +25,13 @@ from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 
 
-class PayoutListApi(APIView):
+class PayoutListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.DRIVER, Role.FLEET_MANAGER)]
-    queryset = Payout.objects.none()  # the model, for the schema; rows come from selectors.payouts_visible
     filterset_class = PayoutFilter
-    filter_backends = [DjangoFilterBackend]  # for the schema: views filter via filters.valid()
 
     @extend_schema(tags=["billing"], responses={200: PayoutOutput(many=True)}, operation_id="billing_payouts_list")
     def get(self, request):
-        params = filters.valid(PayoutFilter, request)  # fleet_id is validated for everyone, used for drivers
+        params = self.query_filters()  # fleet_id is validated for everyone, used for drivers
         visible = selectors.payouts_visible(
             principal=require_principal(request), fleet_id=params.form.cleaned_data["fleet_id"]
         )

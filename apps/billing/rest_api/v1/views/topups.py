@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -10,7 +9,6 @@ from rest_framework.views import APIView
 
 from apps.billing import payments, selectors
 from apps.billing.models import TopUp
-from apps.billing.rest_api.v1 import filters
 from apps.billing.rest_api.v1.filters import TopUpFilter
 from apps.billing.rest_api.v1.serializers.topups import (
     PaymentEventInput,
@@ -20,6 +18,7 @@ from apps.billing.rest_api.v1.serializers.topups import (
     TopUpOutput,
 )
 from apps.billing.services import topups
+from logitrack.http.filters import FilteredList
 from logitrack.http.pagination import PAGE_PARAMETERS
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
@@ -29,14 +28,12 @@ from logitrack.principal import Role
 from logitrack.types import Money
 
 
-class TopUpListApi(APIView):
+class TopUpListApi(FilteredList, APIView):
     """A customer asks to top up their prepaid balance, and follows the request. Asking credits nothing: the
     money counts once a payment provider's signed notification, or a platform admin, confirms it arrived."""
 
     permission_classes = [HasRole.of(Role.CUSTOMER)]
-    queryset = TopUp.objects.none()  # the model, for the schema; rows come from selectors.topups_visible
     filterset_class = TopUpFilter
-    filter_backends = [DjangoFilterBackend]  # for the schema: views filter via filters.valid()
 
     @extend_schema(
         tags=["customer app"],
@@ -46,7 +43,7 @@ class TopUpListApi(APIView):
         description="Your top-up requests, newest first (platform admins: everyone's).",
     )
     def get(self, request):
-        params = filters.valid(TopUpFilter, request)
+        params = self.query_filters()
         visible = selectors.topups_visible(principal=require_principal(request))
         return paginated(self, request, params.filter_queryset(visible), TopUpOutput)
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.dispatch import domain, selectors
-from apps.dispatch.models import PositionPing
 from apps.dispatch.rest_api.v1.filters import TrailFilter
 from apps.dispatch.services import positions
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
@@ -92,19 +90,15 @@ class TrailPointOutput(serializers.Serializer):
     speed_mps = serializers.FloatField(allow_null=True)
 
 
-class TrailApi(APIView):
+class TrailApi(FilteredList, APIView):
     """Where a driver went between two times (default: the last hour). Their fleet's staff, or the driver."""
 
     permission_classes = [HasRole.of(Role.DRIVER, *STAFF)]
-    filter_backends = [DjangoFilterBackend]  # for the schema: the parameters are TrailFilter's
     filterset_class = TrailFilter
-    queryset = PositionPing.objects.none()  # for the schema: the model TrailFilter filters; never read here
 
     @extend_schema(tags=["dispatch"], responses={200: TrailPointOutput(many=True)}, operation_id="driver_trail")
     def get(self, request, driver_id):
         principal = require_principal(request)
-        window = TrailFilter(request.query_params)
-        if not window.is_valid():
-            raise translate_validation(window.errors)
+        window = self.query_filters()  # the window is checked before the driver is looked up
         rows = window.filter_queryset(selectors.trail_visible(principal=principal, driver_id=driver_id))
         return paginated(self, request, rows, TrailPointOutput)

@@ -10,11 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.fleet.domain import FLEET_ACTIONS
-from apps.fleet.rest_api.v1.filters import FilteredList, FleetFilter
+from apps.fleet.rest_api.v1.filters import FleetFilter
 from apps.fleet.rest_api.v1.serializers.fleets import FleetOutput, FleetSettingsFields
 from apps.fleet.selectors import fleets as fleet_selectors
 from apps.fleet.selectors import visibility
 from apps.fleet.services import fleet_settings, onboarding
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
 from logitrack.http.schema import problems

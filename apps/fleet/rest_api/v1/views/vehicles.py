@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus, VehicleType
-from apps.fleet.rest_api.v1.filters import FilteredList, VehicleFilter
+from apps.fleet.rest_api.v1.filters import VehicleFilter
 from apps.fleet.rest_api.v1.serializers.vehicles import (
     DocumentOutput,
     MaintenanceOutput,
@@ -23,6 +23,7 @@ from apps.fleet.selectors import visibility
 from apps.fleet.services import maintenance, vehicle_documents, vehicles
 from logitrack import files
 from logitrack.http import downloads
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.parsers import JSONParser
 from logitrack.http.principal import HasRole, require_principal

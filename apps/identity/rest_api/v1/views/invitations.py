@@ -9,12 +9,13 @@ from rest_framework.views import APIView
 
 from apps.identity import selectors
 from apps.identity.contracts import FleetRole
-from apps.identity.rest_api.v1.filters import FilteredList, InvitationFilter
+from apps.identity.rest_api.v1.filters import InvitationFilter
 from apps.identity.rest_api.v1.serializers.fields import password_field
 from apps.identity.rest_api.v1.serializers.invitations import InvitationOutput
 from apps.identity.rest_api.v1.serializers.memberships import MembershipOutput
 from apps.identity.rest_api.v1.views.auth import AuthApi
 from apps.identity.services import invitations
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
@@ -38,7 +39,7 @@ class InvitationListCreateApi(FilteredList, APIView):
         operation_id="identity_invitations_list",
     )
     def get(self, request):
-        qs = self.filtered(request, selectors.invitation_list(principal=require_principal(request)))
+        qs = self.filter_queryset(selectors.invitation_list(principal=require_principal(request)))
         return paginated(self, request, qs, InvitationOutput)
 
     @extend_schema(

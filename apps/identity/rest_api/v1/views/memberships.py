@@ -7,9 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.identity import selectors
-from apps.identity.rest_api.v1.filters import FilteredList, MembershipFilter
+from apps.identity.rest_api.v1.filters import MembershipFilter
 from apps.identity.rest_api.v1.serializers.memberships import MemberOutput
 from apps.identity.services import memberships
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.principal import Role
@@ -23,7 +24,7 @@ class MembershipListApi(FilteredList, APIView):
         tags=["identity"], responses={200: MemberOutput(many=True)}, operation_id="identity_memberships_list"
     )
     def get(self, request):
-        qs = self.filtered(request, selectors.membership_list(principal=require_principal(request)))
+        qs = self.filter_queryset(selectors.membership_list(principal=require_principal(request)))
         return paginated(self, request, qs, MemberOutput)
 
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.partner.contracts import KycDocumentType
-from apps.partner.rest_api.v1.filters import DocumentFilter, FilteredList
+from apps.partner.rest_api.v1.filters import DocumentFilter
 from apps.partner.rest_api.v1.serializers.documents import DocumentOutput, kyc_requirements
 from apps.partner.rest_api.v1.views._shared import MANAGERS
 from apps.partner.selectors import documents as document_selectors
@@ -18,6 +18,7 @@ from apps.partner.selectors import visibility
 from apps.partner.services import kyc
 from logitrack import files
 from logitrack.http import downloads
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download

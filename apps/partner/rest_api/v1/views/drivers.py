@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.partner.rest_api.v1.filters import DriverFilter, FilteredList
+from apps.partner.rest_api.v1.filters import DriverFilter
 from apps.partner.rest_api.v1.serializers.documents import DocumentOutput
 from apps.partner.rest_api.v1.serializers.drivers import DriverOutput
 from apps.partner.rest_api.v1.views._shared import MANAGERS, STAFF
@@ -17,6 +17,7 @@ from apps.partner.selectors import visibility
 from apps.partner.services import compliance
 from logitrack import files
 from logitrack.http import downloads
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -81,9 +80,3 @@ def caller(request) -> selectors.Caller:
     if found is None:
         found = request._trips_caller = selectors.caller_of(principal=require_principal(request))
     return found
-
-
-def filtered(view, request, queryset):
-    """`queryset` narrowed by the view's FilterSet (`filterset_class`) from the query string; a bad parameter is a
-    400 naming it."""
-    return DjangoFilterBackend().filter_queryset(request, queryset, view)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.trips import selectors
-from apps.trips.models import Shift
 from apps.trips.rest_api.v1.filters import ShiftFilter
 from apps.trips.rest_api.v1.serializers.shifts import OdometerInput, PlanSerializer, ShiftOutput
-from apps.trips.rest_api.v1.views._common import caller, filtered
+from apps.trips.rest_api.v1.views._common import caller
 from apps.trips.services import shifts
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole
 from logitrack.http.schema import problems
@@ -20,11 +19,9 @@ from logitrack.idempotency.drf import idempotent
 from logitrack.principal import Role
 
 
-class ShiftListApi(APIView):
+class ShiftListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER, Role.DRIVER)]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = ShiftFilter
-    queryset = Shift.objects.none()  # names the FilterSet's model for the schema; rows come from selectors
 
     @extend_schema(
         tags=["trips"],
@@ -33,9 +30,7 @@ class ShiftListApi(APIView):
     )
     def get(self, request):
         who = caller(request)
-        shifts_seen = filtered(
-            self, request, selectors.shifts_visible(principal=who.principal, driver_ids=who.driver_ids)
-        )
+        shifts_seen = self.filter_queryset(selectors.shifts_visible(principal=who.principal, driver_ids=who.driver_ids))
         return paginated(self, request, shifts_seen, ShiftOutput)
 
     @extend_schema(

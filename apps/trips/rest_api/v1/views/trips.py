@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from apps.trips import selectors
 from apps.trips.contracts import ActorRole
-from apps.trips.models import Trip
 from apps.trips.rest_api.v1.filters import TripFilter
 from apps.trips.rest_api.v1.serializers.trips import (
     BookedOutput,
@@ -17,19 +15,18 @@ from apps.trips.rest_api.v1.serializers.trips import (
     TripOutput,
     fares_context,
 )
-from apps.trips.rest_api.v1.views._common import caller, filtered, tracking_url, with_etag
+from apps.trips.rest_api.v1.views._common import caller, tracking_url, with_etag
 from apps.trips.services import booking
+from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
 from logitrack.http.principal import IsAuthenticatedPrincipal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
 
 
-class TripListApi(APIView):
+class TripListApi(FilteredList, APIView):
     permission_classes = [IsAuthenticatedPrincipal]
-    filter_backends = [DjangoFilterBackend]
     filterset_class = TripFilter
-    queryset = Trip.objects.none()  # names the FilterSet's model for the schema; rows come from selectors
 
     @extend_schema(
         tags=["trips"],
@@ -38,7 +35,7 @@ class TripListApi(APIView):
     )
     def get(self, request):
         who = caller(request)
-        trips = filtered(self, request, selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids))
+        trips = self.filter_queryset(selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids))
         return paginated(self, request, trips, TripOutput, context=fares_context)
 
     @extend_schema(
