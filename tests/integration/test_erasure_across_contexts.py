@@ -1,6 +1,8 @@
 """GDPR erasure beyond identity: trips and dispatch react to UserErasedV1. A raw-SQL scan of their tables finds
 nothing that names the erased customer's contacts or places, and the erased driver's position trail is gone."""
 
+import json
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +14,7 @@ from apps.partner.services import duty as partner_duty
 from apps.trips.models import ProofOfDelivery, Trip, TripLogEntry
 from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step
 from logitrack import files
+from logitrack.outbox.models import OutboxMessage
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 from tests.support.trip_world import world  # noqa: F401  (a fixture)
@@ -80,6 +83,7 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
     assert PositionPing.objects.filter(driver_id=driver.id).exists() and live_store.fleet(fleet.id)
     assert rows_containing(("trips_",), *PII)  # the scan sees them while they are there
 
+    last_before = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
     identity_erasure.user_erase(user_id=customer_user.id)
     identity_erasure.user_erase(user_id=driver_user.id)
     relay_and_deliver()
@@ -91,6 +95,12 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
     relay_and_deliver()
 
     assert rows_containing(("trips_", "dispatch_"), *PII) == []
+    # nor do the events published since: the trip events carry the stops, built after the scrub
+    since = OutboxMessage.objects.filter(id__gt=last_before)
+    assert {"logitrack.trips.trip.cancelled.v2", "logitrack.trips.trip.failed.v2"} <= set(
+        since.values_list("event_type", flat=True)
+    )
+    assert [(m.event_type, n) for m in since for n in PII if n.lower() in json.dumps(m.envelope).lower()] == []
     assert not PositionPing.objects.filter(driver_id=driver.id).exists()
     assert live_store.fleet(fleet.id) == []
     assert not default_storage.exists(signature)

@@ -115,10 +115,17 @@ def trip_transition(
             driver_id=trip.driver_id,
         )
     )
-    now_snapshot = snapshot(trip)
+    exact = snapshot(trip)
+    now_snapshot, said = exact, reason.strip()
+    if target in TERMINAL_STATUSES and trip.erase_when_ended:
+        # An erased customer's trip is scrubbed as it ends, before its events: the V2 ones carry the stops'
+        # addresses, and a free-text reason may name people (the scrub empties it on the trip too).
+        scrubbing.scrub(Trip.objects.filter(id=trip.id))
+        trip.refresh_from_db()
+        now_snapshot, said = snapshot(trip), ""
     publish(TripStatusChangedV2(old_status=old, new_status=target, trip=now_snapshot))
-    if target == TripStatus.COMPLETED:
-        _publish_completed(trip, now_snapshot, distance_m=distance_m, waiting_s=waiting_s)
+    if target == TripStatus.COMPLETED:  # the fallback distance from the exact stops, as before the scrub
+        _publish_completed(trip, exact, now_snapshot, distance_m=distance_m, waiting_s=waiting_s)
     elif target == TripStatus.CANCELLED:
         publish(
             TripCancelledV1(
@@ -128,22 +135,22 @@ def trip_transition(
                 driver_id=trip.driver_id,
                 quote_id=trip.quote_id,
                 cancelled_by=ActorRole(role),
-                reason=reason.strip(),
+                reason=said,
                 booked_at=trip.created_at,
                 cancelled_at=now,
             )
         )
-        publish(TripCancelledV2(cancelled_by=ActorRole(role), reason=reason.strip(), trip=now_snapshot))
+        publish(TripCancelledV2(cancelled_by=ActorRole(role), reason=said, trip=now_snapshot))
     elif target == TripStatus.FAILED:
-        publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=reason.strip()))
-        publish(TripFailedV2(reason=reason.strip(), trip=now_snapshot))
-    if target in TERMINAL_STATUSES and trip.erase_when_ended:
-        scrubbing.scrub(Trip.objects.filter(id=trip.id))
+        publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=said))
+        publish(TripFailedV2(reason=said, trip=now_snapshot))
     return trip
 
 
-def _publish_completed(trip: Trip, now: TripSnapshot, *, distance_m: int | None, waiting_s: int) -> None:
-    points = tuple(GeoPoint(s.lat, s.lng) for s in now.stops)
+def _publish_completed(
+    trip: Trip, exact: TripSnapshot, now: TripSnapshot, *, distance_m: int | None, waiting_s: int
+) -> None:
+    points = tuple(GeoPoint(s.lat, s.lng) for s in exact.stops)
     if distance_m is None:  # no odometer figure: the straight legs with a road factor
         distance_m = round(road_distance_m(points, detour=settings.ROAD_DETOUR_FACTOR))
     started = trip.started_at or trip.created_at
