@@ -376,8 +376,12 @@ DOCUMENT_EXPIRY_WARNING_DAYS = env.int("DOCUMENT_EXPIRY_WARNING_DAYS", default=3
 
 # ---- road estimates (quotes, fares without an odometer figure, the routing matrix) ---------------------
 # One factor and one speed table for every context: a quote, a trip's fallback distance and a route plan agree.
-# BILLING_DETOUR_FACTOR and DISPATCH_DETOUR_FACTOR were its two names before; the first is still read.
-ROAD_DETOUR_FACTOR = env.float("ROAD_DETOUR_FACTOR", default=env.float("BILLING_DETOUR_FACTOR", default=1.3))
+# BILLING_DETOUR_FACTOR and DISPATCH_DETOUR_FACTOR were its two names before (trips also had a literal 1.3 for
+# fares without an odometer figure); they are still read, in that order, so an upgrade keeps a tuned factor.
+ROAD_DETOUR_FACTOR = env.float(
+    "ROAD_DETOUR_FACTOR",
+    default=env.float("BILLING_DETOUR_FACTOR", default=env.float("DISPATCH_DETOUR_FACTOR", default=1.3)),
+)
 ROAD_SPEED_KMH = {"default": 25, "bike": 15, "car": 30, "van": 25, "truck": 20}  # city speeds per vehicle type
 
 # ---- billing -------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def user_profile_update(*, user_id: uuid.UUID, display_name: str | None = None, 
     """Change my name or phone (None leaves a field as it is); validated, and saved only if something changed."""
     user = selectors.user_get(user_id=user_id, for_update=True)
     data = {field: value for field, value in (("display_name", display_name), ("phone", phone)) if value is not None}
-    user, _ = model_update(instance=user, fields=["display_name", "phone"], data=data)
+    user, _ = model_update(instance=user, fields=["display_name", "phone"], data=data, exclude=["password"])
     return user
 
 
