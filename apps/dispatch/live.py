@@ -76,6 +76,16 @@ end
 return moved
 """
 
+# Remember the newest version of a trip pushed to screens: an event retried late carries an older snapshot, and
+# showing it would bring back what the trip has moved on from (a cancelled trip as assigned).
+_NEWEST = """
+local held = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) < held then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+TRIP_VERSION_DAYS = 30  # as long as the inbox keeps a delivery (a replayed dead letter is older than that)
+
 _PRUNE = """
 local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 5000)
 for _, d in ipairs(stale) do
@@ -93,6 +103,7 @@ class RedisLiveStore:
         self.prefix, self.ttl_ms = prefix, ttl_s * 1000
         self._update = self.redis.register_script(_UPDATE)
         self._prune = self.redis.register_script(_PRUNE)
+        self._newest = self.redis.register_script(_NEWEST)
 
     def _keys(self, fleet_id: uuid.UUID) -> list[str]:
         base = f"{self.prefix}:{fleet_id}"
@@ -165,6 +176,11 @@ class RedisLiveStore:
                 pipe.set(f"{self.prefix}:claim:{key}", 1, nx=True, ex=seconds)
             return {k for k, ok in zip(keys, pipe.execute(), strict=True) if ok}
 
+    def trip_version_current(self, trip_id: uuid.UUID, version: int) -> bool:
+        """Whether `version` is at least the newest pushed for the trip (and now the newest)."""
+        key = f"{self.prefix}:trip:{trip_id}:version"
+        return bool(self._newest(keys=[key], args=[version, TRIP_VERSION_DAYS * 86_400]))
+
     def next_sequence(self, fleet_id: uuid.UUID) -> int:
         return int(self.redis.incr(f"{self.prefix}:{fleet_id}:seq"))
 
@@ -185,6 +201,7 @@ class MemoryLiveStore:
         self._fleets: dict[uuid.UUID, dict[uuid.UUID, LivePosition]] = {}
         self._seq: dict[uuid.UUID, int] = {}
         self._claims: dict[uuid.UUID, float] = {}
+        self._versions: dict[uuid.UUID, int] = {}
 
     def _held(self, fleet_id: uuid.UUID) -> dict[uuid.UUID, LivePosition]:
         held = self._fleets.setdefault(fleet_id, {})
@@ -233,6 +250,13 @@ class MemoryLiveStore:
                 self._claims[k] = now + seconds
         return due
 
+    def trip_version_current(self, trip_id: uuid.UUID, version: int) -> bool:
+        with self._lock:
+            if version < self._versions.get(trip_id, -1):
+                return False
+            self._versions[trip_id] = version
+            return True
+
     def next_sequence(self, fleet_id: uuid.UUID) -> int:
         with self._lock:
             self._seq[fleet_id] = self._seq.get(fleet_id, 0) + 1
@@ -247,6 +271,7 @@ class MemoryLiveStore:
             self._fleets.clear()
             self._seq.clear()
             self._claims.clear()
+            self._versions.clear()
 
 
 @functools.cache

@@ -276,3 +276,52 @@ def test_a_frame_sent_right_after_a_refusal_reads_nothing_of_the_other_fleet(dis
 
     run(scenario())
     assert snapshots == []
+
+
+def test_a_late_older_trip_event_does_not_bring_back_what_the_trip_moved_on_from(dispatch_world, relay_and_deliver):
+    """The assignment's event is retried after the cancellation's was delivered: screens keep the cancelled card
+    and the driver's app hears of no assignment, because the late event's trip is older than the one shown."""
+    from apps.trips.services import assignment, lifecycle
+    from logitrack.outbox import delivery
+    from logitrack.outbox.models import OutboxMessage
+
+    world = dispatch_world
+    crew = world.crews[0]
+    customer = client_for(world.fleets.customer)
+
+    def v2(event_type, trip_id):
+        rows = OutboxMessage.objects.filter(event_type=f"logitrack.trips.trip.{event_type}.v2")
+        return next(m.envelope for m in rows if m.envelope["data"]["trip"]["id"] == trip_id)
+
+    async def scenario():
+        screen, _, _ = await connect(f"/ws/dispatch/fleets/{world.fleet_id}/", world.fleets.a.users["dispatcher"])
+        driver, _, _ = await connect("/ws/driver/", crew.user)
+        await next_of(screen, "snapshot")
+        await next_of(driver, "hello")
+        booked = await database_sync_to_async(customer.post)(
+            "/api/v1/trips/trips/",
+            {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 50},
+            format="json",
+        )
+        trip_id = booked.json()["id"]
+        await database_sync_to_async(relay_and_deliver)()
+        assert (await next_of(screen, "trip"))["change"] == "requested"
+
+        def assign_then_cancel():
+            assignment.trip_assign(trip_id=uuid.UUID(trip_id), shift_id=crew.shift_id, actor_id=None)
+            lifecycle.trip_transition(
+                trip_id=uuid.UUID(trip_id), action="cancel", actor_id=None, role="dispatcher", reason="duplicate"
+            )
+            # the cancellation is delivered first; the assignment's delivery failed once and comes back later
+            delivery.deliver(subscription_name="dispatch.show_cancellation", envelope=v2("cancelled", trip_id))
+            delivery.deliver(subscription_name="dispatch.show_assignment", envelope=v2("assigned", trip_id))
+
+        await database_sync_to_async(assign_then_cancel)()
+        shown = await next_of(screen, "trip")
+        assert (shown["change"], shown["trip"]["status"], shown["trip"]["version"]) == ("cancelled", "cancelled", 3)
+        assert await screen.receive_nothing(timeout=0.5)  # no "assigned" card after it
+        assert await driver.receive_nothing(timeout=0.5)  # and no assignment for a cancelled trip
+        await screen.disconnect()
+        await driver.disconnect()
+
+    run(scenario())

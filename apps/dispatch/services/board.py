@@ -16,7 +16,10 @@ from apps.dispatch.models import DispatchAttempt
 
 def trip_card_push(*, trip: TripView, change: str) -> None:
     """The fleet's screens show the trip as its event says it is now, with auto-dispatch's progress on it
-    (`change` says why: requested, status_changed…)."""
+    (`change` says why: requested, status_changed…). An event delivered late, whose trip is older than one
+    already shown, shows nothing: the screens have moved on."""
+    if not live.store().trip_version_current(trip.id, trip.version):
+        return
     attempt = DispatchAttempt.objects.filter(trip_id=trip.id).first()
     feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": feed.jsonable(domain.trip_json(trip, attempt))})
 
@@ -27,6 +30,8 @@ def assignment_push(*, trip: TripView, reassigned: bool) -> None:
     DispatchAttempt.objects.filter(trip_id=trip.id).exclude(status=DispatchAttempt.Status.CLOSED).update(
         status=DispatchAttempt.Status.ASSIGNED, updated_at=timezone.now()
     )
+    if not live.store().trip_version_current(trip.id, trip.version):
+        return  # a late assignment: the trip has moved on since (reassigned, cancelled), tell nobody
     trip_card_push(trip=trip, change="reassigned" if reassigned else "assigned")
     if trip.driver_id is not None:
         feed.to_driver(trip.driver_id, "assignment", {"trip": feed.jsonable(domain.trip_json(trip))})
