@@ -348,7 +348,9 @@
 
   // ---- state from the snapshot and the feed ---------------------------------------------------------------------
   function applySnapshot(snapshot) {
-    early.clear(); // the snapshot holds everything up to its number
+    // the snapshot holds everything up to its number; changes held while it was on its way follow it
+    const later = [...early.values()].filter((m) => m.seq > snapshot.seq).sort((a, b) => a.seq - b.seq);
+    early.clear();
     if (gapTimer) { clearTimeout(gapTimer); gapTimer = null; }
     state.seq = snapshot.seq;
     state.trips = new Map(snapshot.trips.map((t) => [t.id, t]));
@@ -363,6 +365,7 @@
     redrawAll();
     renderPlan();
     renderJobs();
+    for (const message of later) onMessage(message);
   }
 
   async function resync() {
