@@ -399,6 +399,9 @@ BILLING_PAYMENT_PROVIDERS = {
 }
 TRACKING_LINK_HOURS = env.int("TRACKING_LINK_HOURS", default=24)  # how long a customer tracking link works
 OFFER_TIMEOUT_SECONDS = env.int("OFFER_TIMEOUT_SECONDS", default=45)  # a driver answers an offer within this
+# A drop-off PIN has 10,000 values: after this many wrong ones a stop takes no PIN for the window (429)
+TRIP_PIN_MAX_FAILURES = env.int("TRIP_PIN_MAX_FAILURES", default=5)
+TRIP_PIN_LOCK_MINUTES = env.int("TRIP_PIN_LOCK_MINUTES", default=15)
 
 # ---- dispatch ------------------------------------------------------------------------------------
 DISPATCH_LIVE_STORE = env.str("DISPATCH_LIVE_STORE", default="redis" if REDIS_URL else "memory")

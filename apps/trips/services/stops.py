@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 
+import structlog
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,9 +25,10 @@ from apps.trips.contracts import (
 from apps.trips.models import ProofOfDelivery, Stop, Trip
 from apps.trips.services._common import locked, timeline_add, versioned_save
 from logitrack import files, images
-from logitrack.exceptions import ValidationFailed
+from logitrack.exceptions import RateLimited, ValidationFailed
 
 POD_MAX_BYTES = 5 * 1024 * 1024
+log = structlog.get_logger(__name__)
 
 
 def _stop_locked(trip: Trip, sequence: int) -> Stop:
@@ -72,8 +77,8 @@ def stop_done(
     _stop_open_for(trip, stop)
     if stop.status not in (StopStatus.PENDING, StopStatus.ARRIVED):
         raise IllegalTransition(f"the stop is already {stop.status}", code="trips.stop_illegal_transition")
-    if stop.pin_hash and not (pin and secrets.compare_digest(domain.secret_hash(pin), stop.pin_hash)):
-        raise IllegalTransition("the PIN does not match; ask the recipient again", code="trips.pin_mismatch")
+    if stop.pin_hash:
+        _pin_check(trip_id, sequence, pin, stop.pin_hash)
     if stop.kind == StopKind.DROPOFF:
         required = set(integrations.proof_required(fleet_id=trip.fleet_id)) - {"pin"}
         given = {
@@ -108,6 +113,57 @@ def stop_done(
     versioned_save(trip)
     timeline_add(trip, action=f"stop_{sequence}_done", old=trip.status, actor_id=actor_id, role=ActorRole.DRIVER)
     return stop
+
+
+# ---- the drop-off PIN: 10,000 values, so wrong guesses are counted per stop -----------------------------------
+# The count lives in the cache (Redis in the full stack), not in the stop's row: the request's transaction, and
+# with an Idempotency-Key the idempotency wrapper's, rolls back with the refusal and would take the count with it.
+
+
+def _pin_keys(trip_id: uuid.UUID, sequence: int) -> tuple[str, str]:
+    base = f"trips:pin-failures:{trip_id}:{sequence}"
+    return base, f"{base}:since"
+
+
+def _pin_check(trip_id: uuid.UUID, sequence: int, pin: str, pin_hash: str) -> None:
+    """A wrong PIN is a 409 that says how many tries are left; after TRIP_PIN_MAX_FAILURES of them the stop
+    takes no PIN, not even the right one, for TRIP_PIN_LOCK_MINUTES (429 with Retry-After). If the cache
+    cannot be reached the PIN is still checked, uncounted (as the API's throttles do)."""
+    count_key, since_key = _pin_keys(trip_id, sequence)
+    window = settings.TRIP_PIN_LOCK_MINUTES * 60
+    try:
+        failures = int(cache.get(count_key, 0))
+        since = cache.get(since_key)
+    except Exception:
+        log.warning("trips.pin_count_unavailable", trip_id=str(trip_id), sequence=sequence, exc_info=True)
+        failures, since = 0, None
+    if failures >= settings.TRIP_PIN_MAX_FAILURES:
+        left = int(since + window - time.time()) if since is not None else window
+        raise RateLimited(
+            "too many wrong PINs for this stop; wait, or ask your dispatcher to help",
+            retry_after=left,
+            code="trips.pin_locked",
+        )
+    if pin and secrets.compare_digest(domain.secret_hash(pin), pin_hash):
+        try:
+            cache.delete_many([count_key, since_key])
+        except Exception:
+            log.warning("trips.pin_count_unavailable", trip_id=str(trip_id), sequence=sequence, exc_info=True)
+        return
+    try:
+        cache.add(since_key, time.time(), timeout=window)
+        cache.add(count_key, 0, timeout=window)
+        failures = cache.incr(count_key)
+    except Exception:
+        log.warning("trips.pin_count_unavailable", trip_id=str(trip_id), sequence=sequence, exc_info=True)
+        failures += 1
+    if failures >= settings.TRIP_PIN_MAX_FAILURES:
+        log.warning("trips.pin_locked", trip_id=str(trip_id), sequence=sequence, failures=failures)
+    raise IllegalTransition(
+        "the PIN does not match; ask the recipient again",
+        code="trips.pin_mismatch",
+        extra={"attempts_left": max(0, settings.TRIP_PIN_MAX_FAILURES - failures)},
+    )
 
 
 @transaction.atomic

@@ -55,3 +55,42 @@ def test_drop_off_with_pin_signature_and_photo_and_the_proof_is_visible_to_the_r
         assert_honours_accept(customer, f"{base}/proof/{which}/", documented=("image/png", "image/jpeg"))
     assert_hidden(client_for(make_user(is_customer=True)), "GET", f"{base}/proof/")
     assert_hidden(two_fleets.b.client("fleet_manager"), "GET", f"{base}/proof/signature/")
+
+
+def test_a_driver_cannot_guess_a_drop_off_pin(world, settings):
+    """Five wrong PINs, then the stop takes none, not even the right one, until the window has passed. The count
+    survives the refusals' rollbacks, also under an Idempotency-Key (whose wrapper holds its own transaction)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from apps.trips.services.stops import _pin_keys
+
+    settings.TRIP_PIN_MAX_FAILURES, settings.TRIP_PIN_LOCK_MINUTES = 5, 15
+    two_fleets, fleet, _van, _driver, shift = world
+    booked = book(client_for(two_fleets.customer), fleet.id, require_pin=True).json()
+    pin = booked["pins"]["2"]
+    wrong = [f"{n:04d}" for n in range(10_000) if f"{n:04d}" != pin][:5]
+    dispatcher, driver_app = two_fleets.a.client("dispatcher"), two_fleets.a.client("driver")
+    assign(dispatcher, booked["id"], shift.id, 1)
+    for version, action in ((2, "start"), (3, "arrive_pickup"), (4, "pick_up")):
+        step(driver_app, booked["id"], action, version)
+    done = f"/api/v1/trips/trips/{booked['id']}/stops/2/done/"
+
+    def attempt(value):
+        return driver_app.post(
+            done, {"pin": value}, format="multipart", HTTP_IF_MATCH='W/"5"', HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+        )
+
+    answers = [attempt(value) for value in wrong]
+    assert [(a.status_code, a.json()["code"], a.json()["attempts_left"]) for a in answers] == [
+        (409, "trips.pin_mismatch", left) for left in (4, 3, 2, 1, 0)
+    ]
+    locked = attempt(pin)  # the right one too: otherwise the lock would only slow the guessing down
+    assert (locked.status_code, locked.json()["code"]) == (429, "trips.pin_locked")
+    assert 0 < int(locked["Retry-After"]) <= 15 * 60
+    assert step(driver_app, booked["id"], "complete", 5).json()["code"] == "trips.proof_missing"  # nothing moved
+
+    cache.delete_many(list(_pin_keys(uuid.UUID(booked["id"]), 2)))  # the window has passed
+    assert attempt(pin).status_code == 200
+    assert cache.get(_pin_keys(uuid.UUID(booked["id"]), 2)[0]) is None  # the right PIN clears the count
