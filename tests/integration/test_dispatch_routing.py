@@ -373,3 +373,28 @@ def test_operators_optimise_from_the_command_line(busy_fleet, settings, capsys):
     with pytest.raises(CommandError, match="no such plan in this fleet"):
         call_command("dispatch_optimize", "--fleet", str(world.fleet_id), "--from-plan", str(uuid.uuid4()))
     assert RoutingJob.objects.count() == queued  # nothing was queued for them
+
+
+def test_a_routing_job_cut_off_from_redis_is_run_again_not_failed(dispatch_world, tmp_path, settings):
+    """Redis (the live map the planner reads) goes away while a job runs: that is an outage, not a bad job. It
+    stays running for the broker's redelivery (or the reaper) and succeeds once Redis is back."""
+    from apps.dispatch import live
+    from logitrack.testing.processes import RedisServer
+
+    private = RedisServer(tmp_path / "redis")
+    private.start()
+    shared, settings.REDIS_URL = settings.REDIS_URL, private.url  # the live store only; not the channel layer
+    live.store.cache_clear()
+    try:
+        job = RoutingJobFactory(fleet_id=dispatch_world.fleet_id, seconds=1)
+        private.stop()
+        routing_jobs.routing_job_run(job_id=job.id)
+        job.refresh_from_db()
+        assert (job.status, job.attempts, job.error) == ("running", 1, "")  # not failed
+        private.start()
+        again = routing_jobs.routing_job_run(job_id=job.id)  # as the redelivered task does
+        assert again is not None and (again.status, again.attempts) == ("succeeded", 2)
+    finally:
+        private.stop()
+        settings.REDIS_URL = shared
+        live.store.cache_clear()

@@ -8,6 +8,7 @@ import functools
 import os
 import uuid
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,9 @@ from apps.dispatch.contracts import JobStatus, PlanNotFound, UnknownFleet
 from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.dispatch.optimization import solver
 from apps.dispatch.services import plans
-from logitrack import jobs, offload
+from logitrack import jobs, offload, resilience
+
+log = structlog.get_logger(__name__)
 
 # on top of a job's own seconds before its solver child counts as wedged: starting a spawned child (imports) and
 # the solver's own overshoot, on a busy machine
@@ -101,8 +104,13 @@ def routing_job_run(*, job_id: uuid.UUID, worker: str = "", solve_in_child: bool
             status=JobStatus.QUEUED, updated_at=timezone.now()
         ):  # as the reaper does for a worker that died, at once
             jobs.enqueue("dispatch.optimize_routes", kwargs={"job_id": str(job_id)}, time_limit=job.seconds + 120)
-    except Exception as exc:  # whatever went wrong, the job ends failed and says why
-        _job_fail(job_id, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        if resilience.is_unavailable(exc):
+            # Redis, the broker or PostgreSQL went away mid-run: not the job's fault. It stays running, so the
+            # broker's redelivery (the task acks late) or the reaper runs it again once the service is back.
+            log.warning("dispatch.routing_job_interrupted", job_id=str(job_id), error=f"{type(exc).__name__}: {exc}")
+            return job
+        _job_fail(job_id, f"{type(exc).__name__}: {exc}")  # whatever else went wrong, it fails and says why
     return RoutingJob.objects.get(id=job_id)
 
 
