@@ -1,0 +1,117 @@
+// What the screen knows: the fleet's snapshot (REST or the socket's first message), then numbered feed messages.
+// A gap in the numbers means something was missed: reload the snapshot. Parts of the screen (map, board, plan)
+// subscribe to what changed with on(kind, fn) instead of calling each other.
+
+import { call } from "./net.js";
+import { toast } from "./dom.js";
+
+export const fleet = JSON.parse(document.getElementById("fleet-config").textContent);
+// the statuses that end a trip, as trips defines them (TERMINAL_STATUSES): its card leaves the board
+export const ENDED = JSON.parse(document.getElementById("trip-statuses").textContent).ended;
+
+export const state = { seq: 0, trips: new Map(), drivers: new Map(), shifts: new Map(), plan: null, jobs: new Map() };
+// the newest version of each trip shown so far, ended ones too: a trip message carries the trip as its event
+// saw it, and events may arrive out of order, so one older than what the board has is not applied
+const versions = new Map();
+
+const listeners = new Map();
+export function on(kind, fn) {
+  if (!listeners.has(kind)) listeners.set(kind, []);
+  listeners.get(kind).push(fn);
+}
+export function emit(kind, payload) {
+  for (const fn of listeners.get(kind) || []) fn(payload);
+}
+
+export function driverName(id) {
+  const known = state.drivers.get(id);
+  if (known && known.name) return known.name;
+  for (const s of state.shifts.values()) if (s.driver_id === id && s.driver_name) return s.driver_name;
+  return "driver " + String(id).slice(0, 8);
+}
+
+function applySnapshot(snapshot) {
+  // the snapshot holds everything up to its number; changes held while it was on its way follow it
+  const later = [...early.values()].filter((m) => m.seq > snapshot.seq).sort((a, b) => a.seq - b.seq);
+  early.clear();
+  if (gapTimer) { clearTimeout(gapTimer); gapTimer = null; }
+  state.seq = snapshot.seq;
+  state.trips = new Map(snapshot.trips.map((t) => [t.id, t]));
+  for (const t of snapshot.trips) versions.set(t.id, t.version);
+  state.drivers = new Map(snapshot.drivers.map((d) => [d.driver_id, d]));
+  state.shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
+  state.plan = snapshot.plan;
+  state.jobs = new Map(snapshot.jobs.map((j) => [j.id, j]));
+  emit("snapshot", snapshot);
+  for (const message of later) receive(message);
+}
+
+export async function resync() {
+  try {
+    applySnapshot(await call("GET", `/dispatch/fleets/${fleet.id}/snapshot/`));
+  } catch (error) {
+    toast(`Could not reload the board: ${error.message}`, true);
+  }
+}
+
+export function receive(message) {
+  if (message.type === "snapshot") { applySnapshot(message); return; }
+  if (message.type === "positions") {
+    const moved = [];
+    for (const p of message.positions) {
+      const merged = { ...(state.drivers.get(p.driver_id) || {}), ...p };
+      state.drivers.set(p.driver_id, merged);
+      moved.push(merged);
+    }
+    emit("positions", moved);
+    return;
+  }
+  if (typeof message.seq === "number" && message.type !== "board") {
+    if (message.seq <= state.seq) return; // already in what we show
+    if (message.seq > state.seq + 1) { holdUntilTheGapCloses(message); return; }
+    state.seq = message.seq;
+  }
+  applyChange(message);
+  const next = early.get(state.seq + 1);
+  if (next) { early.delete(next.seq); receive(next); return; }
+  if (early.size === 0 && gapTimer) { clearTimeout(gapTimer); gapTimer = null; }
+}
+
+// Several workers push at once, so a change numbered earlier can arrive a moment after the next one: hold the
+// early ones briefly and apply them in order; only a gap that stays open means a change was lost (resync).
+const GAP_GRACE_MS = 1500;
+const early = new Map();
+let gapTimer = null;
+function holdUntilTheGapCloses(message) {
+  early.set(message.seq, message);
+  if (gapTimer) return;
+  gapTimer = setTimeout(() => { gapTimer = null; early.clear(); resync(); }, GAP_GRACE_MS);
+}
+
+function applyChange(message) {
+  switch (message.type) {
+    case "trip": {
+      const trip = message.trip;
+      if ((versions.get(trip.id) ?? -1) > trip.version) break; // older than what the board shows
+      versions.set(trip.id, trip.version);
+      if (ENDED.includes(trip.status)) state.trips.delete(trip.id); else state.trips.set(trip.id, trip);
+      emit("trip", trip);
+      break;
+    }
+    case "driver_off":
+      state.drivers.delete(message.driver_id);
+      emit("driver_off", message.driver_id);
+      break;
+    case "job":
+      state.jobs.set(message.job.id, message.job);
+      emit("job", message.job);
+      break;
+    case "plan":
+      state.plan = message.plan;
+      emit("plan", message.plan);
+      break;
+    default:
+      emit(message.type, message); // offers and anything newer: whoever cares subscribes
+      break;
+  }
+}
