@@ -15,6 +15,7 @@ urlpatterns = [
     path("trips/<uuid:trip_id>/", trips.TripDetailApi.as_view(), name="trip"),
     path("trips/<uuid:trip_id>/transitions/", lifecycle.TransitionApi.as_view(), name="trip-transition"),
     path("trips/<uuid:trip_id>/assign/", lifecycle.AssignApi.as_view(), name="trip-assign"),
+    path("trips/<uuid:trip_id>/unassign/", lifecycle.UnassignApi.as_view(), name="trip-unassign"),
     path("trips/<uuid:trip_id>/timeline/", lifecycle.TimelineApi.as_view(), name="trip-timeline"),
     path("trips/<uuid:trip_id>/stops/<int:sequence>/arrive/", stops.StopArriveApi.as_view(), name="trip-stop-arrive"),
     path("trips/<uuid:trip_id>/stops/<int:sequence>/done/", stops.StopDoneApi.as_view(), name="trip-stop-done"),
