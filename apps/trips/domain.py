@@ -74,6 +74,12 @@ TRANSITIONS = frozenset(name for name, rule in ACTIONS.items() if not rule.unass
 CANCELLABLE = ACTIONS["cancel"].sources  # not yet with goods on board
 ASSIGNABLE = frozenset({S.REQUESTED, S.ASSIGNED})  # a dispatcher (re)assigns before the driver sets off
 OFFERABLE = frozenset({S.REQUESTED})
+# who handles a trip's stops: its driver; the fleet's dispatchers may also mark one failed (with a reason, as anyone)
+STOP_ACTORS: dict[str, frozenset[ActorRole]] = {
+    "arrive": frozenset({A.DRIVER}),
+    "done": frozenset({A.DRIVER}),
+    "fail": frozenset({A.DRIVER, A.DISPATCHER}),
+}
 # which trip statuses let the driver handle a stop of each kind
 STOP_OPEN_WHILE: dict[StopKind, frozenset[TripStatus]] = {
     StopKind.PICKUP: frozenset({S.AT_PICKUP, S.IN_PROGRESS}),

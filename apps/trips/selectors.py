@@ -80,12 +80,16 @@ def trip_staffed(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
     return trip
 
 
-def trip_driven(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
-    """The trip if the caller is its driver (to handle its stops)."""
+def stop_handler(*, caller: Caller, trip_id: uuid.UUID, action: str) -> tuple[Trip, ActorRole]:
+    """The trip and who the caller handles its stop as (domain.STOP_ACTORS): its driver, or for what the fleet's
+    staff may do too (fail a stop), its dispatcher; TripNotFound for anyone else."""
     trip = trip_seen(caller=caller, trip_id=trip_id)
-    if trip.driver_id not in caller.driver_ids:
-        raise TripNotFound("no such trip")
-    return trip
+    allowed = domain.STOP_ACTORS[action]
+    if trip.driver_id is not None and trip.driver_id in caller.driver_ids and ActorRole.DRIVER in allowed:
+        return trip, ActorRole.DRIVER
+    if ActorRole.DISPATCHER in allowed and caller.is_staff_of(trip.fleet_id):
+        return trip, ActorRole.DISPATCHER
+    raise TripNotFound("no such trip")
 
 
 def trip_with_secrets(*, caller: Caller, trip_id: uuid.UUID) -> tuple[Trip, str | None, dict[int, str] | None]:
