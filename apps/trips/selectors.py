@@ -92,13 +92,36 @@ def stop_handler(*, caller: Caller, trip_id: uuid.UUID, action: str) -> tuple[Tr
     raise TripNotFound("no such trip")
 
 
-def trip_with_secrets(*, caller: Caller, trip_id: uuid.UUID) -> tuple[Trip, str | None, dict[int, str] | None]:
-    """The trip, and for its customer only the tracking token and drop-off PINs again (None for anyone else)."""
+@dataclasses.dataclass(frozen=True)
+class TripDetail:
+    """A trip as one caller reads it, with what only some callers see (None for the others)."""
+
+    trip: Trip
+    tracking_token: str | None  # its customer and its fleet's staff (staff share the link with recipients)
+    pins: dict[int, str] | None  # its customer only: they give them to the recipients
+    people: integrations.TripPeople | None  # its fleet's staff: customer's and driver's names, the vehicle
+
+    @property
+    def staff(self) -> bool:
+        return self.people is not None
+
+
+def trip_detail(*, caller: Caller, trip_id: uuid.UUID) -> TripDetail:
+    """The trip, and: for its customer the tracking token and drop-off PINs again; for its fleet's staff the
+    tracking token, who the customer and driver are and which vehicle (names, not ids), and the stops' contact
+    phones (TripDetail.staff). The driver sees none of it."""
     trip = trip_seen(caller=caller, trip_id=trip_id)
-    if trip.customer_id is None or trip.customer_id != caller.user_id:
-        return trip, None, None
+    is_customer = trip.customer_id is not None and trip.customer_id == caller.user_id
+    is_staff = caller.is_staff_of(trip.fleet_id)
+    if not (is_customer or is_staff):
+        return TripDetail(trip=trip, tracking_token=None, pins=None, people=None)
     token, pins = owner_secrets(trip=trip)
-    return trip, token, pins
+    people = (
+        integrations.trip_people(customer_id=trip.customer_id, driver_id=trip.driver_id, vehicle_id=trip.vehicle_id)
+        if is_staff
+        else None
+    )
+    return TripDetail(trip=trip, tracking_token=token, pins=pins if is_customer else None, people=people)
 
 
 def timeline_of(*, caller: Caller, trip_id: uuid.UUID) -> QuerySet:
@@ -210,7 +233,7 @@ def tracking_for(*, token: str) -> Trip | None:
 
 
 def owner_secrets(*, trip: Trip) -> tuple[str | None, dict[int, str]]:
-    """The tracking token (while its link is valid) and the drop-off PINs of the trip, for its customer only.
+    """The tracking token (while its link is valid) and the drop-off PINs of the trip (trip_detail says who sees which).
     They are derived again from the secret key (the current one, or one it replaced: SECRET_KEY_FALLBACKS) and
     shown only when they match what was stored, so a trip booked before they were derived just shows none."""
     keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]

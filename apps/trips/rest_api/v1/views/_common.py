@@ -73,8 +73,8 @@ def expected_version(request) -> int:
     return int(match.group(1))
 
 
-def with_etag(trip, status=200, serializer=TripOutput):
-    response = Response(serializer(trip).data, status=status)
+def with_etag(trip, status=200, serializer=TripOutput, context=None):
+    response = Response(serializer(trip, context=context or {}).data, status=status)
     response["ETag"] = f'W/"{trip.version}"'
     return response
 

@@ -80,10 +80,16 @@ class TripDetailApi(APIView):
         responses={200: TripDetailOutput},
         operation_id="trips_get",
         description="The trip. Its customer also gets the tracking link and the drop-off PINs again "
-        "(`tracking_url`, `pins`); everyone else sees them as null.",
+        "(`tracking_url`, `pins`); its fleet's dispatchers and managers the tracking link, the customer's and "
+        "driver's names, the vehicle and the stops' contact phones (`customer_name`, `driver_name`, `vehicle`, "
+        "`stops[].contact_phone`). Whoever is not meant to see one of these gets null.",
     )
     def get(self, request, trip_id):
-        trip, token, pins = selectors.trip_with_secrets(caller=caller(request), trip_id=trip_id)
-        trip.tracking_url = tracking_url(request, token) if token else None
-        trip.pins = {str(k): pin for k, pin in pins.items()} if pins is not None else None
-        return with_etag(trip, serializer=TripDetailOutput)
+        found = selectors.trip_detail(caller=caller(request), trip_id=trip_id)
+        trip, people = found.trip, found.people
+        trip.tracking_url = tracking_url(request, found.tracking_token) if found.tracking_token else None
+        trip.pins = {str(k): pin for k, pin in found.pins.items()} if found.pins is not None else None
+        trip.customer_name = people.customer_name if people else None
+        trip.driver_name = people.driver_name if people else None
+        trip.vehicle = people.vehicle if people else None
+        return with_etag(trip, serializer=TripDetailOutput, context={"staff": found.staff})
