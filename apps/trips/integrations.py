@@ -11,6 +11,7 @@ from apps.billing.contracts import QuoteExpired, QuoteNotFound
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetNotFound, FleetStatus, VehicleNotFound
 from apps.identity import api as identity_api
+from apps.identity.contracts import CustomerRef
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
@@ -158,3 +159,18 @@ def trip_people(
             else None
         ),
     )
+
+
+def users_matching(*, text: str, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Which of these users have `text` in their name or email."""
+    return identity_api.users_matching(text=text, user_ids=user_ids)
+
+
+def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
+    """The active customer accounts among these ids."""
+    return identity_api.customers_get(user_ids=user_ids)
+
+
+def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
+    """Active customer accounts matching `text` among `known_ids`, or whose email is exactly `text`."""
+    return identity_api.customers_find(text=text, known_ids=known_ids, limit=limit)

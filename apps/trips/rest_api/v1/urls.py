@@ -13,6 +13,7 @@ app_name = "trips-v1"
 urlpatterns = [
     path("trips/", trips.TripListApi.as_view(), name="trips"),
     path("trips/<uuid:trip_id>/", trips.TripDetailApi.as_view(), name="trip"),
+    path("fleets/<uuid:fleet_id>/customers/", trips.CustomersToBookForApi.as_view(), name="fleet-customers"),
     path("trips/<uuid:trip_id>/transitions/", lifecycle.TransitionApi.as_view(), name="trip-transition"),
     path("trips/<uuid:trip_id>/assign/", lifecycle.AssignApi.as_view(), name="trip-assign"),
     path("trips/<uuid:trip_id>/unassign/", lifecycle.UnassignApi.as_view(), name="trip-unassign"),

@@ -156,3 +156,15 @@ class BookSerializer(StrictInputSerializer):
 class BookedOutput(TripOutput):
     tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
     pins = serializers.DictField(child=serializers.CharField(), help_text="drop-off sequence -> PIN")
+
+
+class CustomerQuery(StrictInputSerializer):
+    q = serializers.CharField(
+        min_length=selectors.SEARCH_MIN_LENGTH, max_length=100, help_text="part of the name or email (at least 2)"
+    )
+
+
+class CustomerOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.CharField()
