@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.dispatch.contracts import FleetDriverNotFound, NotADriver, NotOnDuty
 from apps.billing import api as billing_api
+from apps.dispatch.contracts import FleetDriverNotFound, NotADriver, NotOnDuty
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import Capacity, FleetNotFound
 from apps.partner import api as partner_api

@@ -180,11 +180,14 @@ def screen_page(*, principal: Principal | None, wanted: str) -> dict | None:
 
 
 def map_config() -> dict:
-    """The map's base layer (settings MAP_TILES_*): a raster XYZ URL template, or None for no tiles."""
+    """The map's base layer (settings MAP_TILES_*): a raster XYZ URL template, or None for no tiles; and after how
+    long without a ping a driver shows as stale: 2 minutes, or half the time the live map keeps a silent driver
+    (DISPATCH_LIVE_TTL_SECONDS) if that is shorter, so that a driver shows stale before leaving the map."""
     return {
         "tiles_url": settings.MAP_TILES_URL or None,
         "attribution": settings.MAP_TILES_ATTRIBUTION,
         "max_zoom": settings.MAP_TILES_MAX_ZOOM,
+        "stale_after_s": min(120, settings.DISPATCH_LIVE_TTL_SECONDS // 2),
     }
 
 

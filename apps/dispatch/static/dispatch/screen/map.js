@@ -8,7 +8,8 @@ import { driverName, emit, fleet, on, state } from "./store.js";
 const L = window.L; // leaflet.js and leaflet.markercluster.js are classic deferred scripts, run before modules
 const config = JSON.parse($("#map-config").textContent);
 
-const STALE_MS = 120_000; // no ping for this long: stale/offline, whatever the backend said last
+// no ping for this long: stale/offline, whatever the backend said last (selectors.map_config)
+const STALE_MS = (config.stale_after_s || 60) * 1000;
 const CLUSTER_FROM = 40; // drivers: below this, every marker shows; from it on, nearby ones cluster when zoomed out
 const CLUSTER_UNTIL = 30; // ...and stop clustering again below this (no flapping around one number)
 const LABELS_FROM_ZOOM = 13; // driver names only when zoomed in enough to read them
@@ -343,18 +344,24 @@ function drawArea(pane) {
   }
 }
 
-// Without tiles: a light 1 km grid, so distances read at a glance (none when zoomed out so far it would be a smear).
+// Without tiles: a light grid of whole kilometres (1 km when zoomed in; 2, 5, 10... when zoomed out, so lines
+// stay at least ~50 px apart), so distances read at a glance.
+const GRID_KM = [1, 2, 5, 10, 20, 50, 100];
 function drawGrid() {
   gridLayer.clearLayers();
-  if (map.getZoom() < 11) return;
   const b = map.getBounds().pad(0.2);
-  const kmLat = 1 / 111.32;
-  const kmLng = kmLat / (Math.cos((b.getCenter().lat * Math.PI) / 180) || 1);
+  const mid = b.getCenter();
+  const metresPerPixel = map.distance(map.containerPointToLatLng([0, 0]), map.containerPointToLatLng([100, 0])) / 100;
+  const km = GRID_KM.find((k) => (k * 1000) / metresPerPixel >= 50);
+  map.getContainer().dataset.gridKm = km || "";
+  if (!km) return;
+  const stepLat = km / 111.32;
+  const stepLng = stepLat / (Math.cos((mid.lat * Math.PI) / 180) || 1);
   const style = { pane: "area", className: "km-grid", interactive: false, weight: 1 };
-  for (let lat = Math.ceil(b.getSouth() / kmLat) * kmLat; lat < b.getNorth(); lat += kmLat) {
+  for (let lat = Math.ceil(b.getSouth() / stepLat) * stepLat; lat < b.getNorth(); lat += stepLat) {
     gridLayer.addLayer(L.polyline([[lat, b.getWest()], [lat, b.getEast()]], style));
   }
-  for (let lng = Math.ceil(b.getWest() / kmLng) * kmLng; lng < b.getEast(); lng += kmLng) {
+  for (let lng = Math.ceil(b.getWest() / stepLng) * stepLng; lng < b.getEast(); lng += stepLng) {
     gridLayer.addLayer(L.polyline([[b.getSouth(), lng], [b.getNorth(), lng]], style));
   }
 }
@@ -393,6 +400,8 @@ function clusterIcon(cluster) {
 export function start() {
   const node = $("#map");
   map = L.map(node, { minZoom: 3, maxZoom: config.max_zoom || 19, zoomSnap: 0.5 });
+  // a view before any layer: layers added to a map without one wait, and their renderers would be late
+  map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000));
   map.createPane("area").style.zIndex = 350; // under routes and stops
   map.createPane("stops").style.zIndex = 450; // over routes and links, under drivers (600)
   stopRenderer = L.svg({ pane: "stops" });
@@ -408,6 +417,7 @@ export function start() {
     node.dataset.tiles = "off";
     gridLayer = L.layerGroup().addTo(map);
     map.on("moveend", drawGrid);
+    drawGrid();
   }
   L.control.scale({ metric: true, imperial: false, maxWidth: 140 }).addTo(map);
   new FitControl().addTo(map);
@@ -422,9 +432,9 @@ export function start() {
   });
   driversLayer = plainDrivers.addTo(map);
   node.dataset.clustering = "off";
-  map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000));
   map.on("zoomend moveend", scheduleLabels);
-  map.on("click", () => emit("select", { driverId: null, tripId: null }));
+  // a click on the empty map lets go of what was selected (and of a hover whose mouseout went missing)
+  map.on("click", () => { hovered = { driverId: null, tripId: null }; emit("select", { driverId: null, tripId: null }); });
   // the layout may resize or hide the pane (tabs on a phone): Leaflet must re-measure
   new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(node);
 
