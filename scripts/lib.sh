@@ -43,6 +43,21 @@ ensure_venv() {
   fi
 }
 
+# The front-end libraries (package-lock.json: Leaflet and its marker clustering for the dispatch map) in
+# node_modules/, served from our own static files (config/settings/base.py STATICFILES_DIRS); reinstalled only
+# when the lock file changed. --ignore-scripts: no package runs code on this machine at install time.
+ensure_npm() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  command -v npm >/dev/null || die "npm is not installed and could not be installed"
+  local stamp="$ROOT/node_modules/.installed-lock" sum
+  sum=$(sha256sum < "$ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
+    say "installing pinned front-end packages (npm ci)"
+    (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed"
+    echo "$sum" > "$stamp"
+  fi
+}
+
 # PostgreSQL on 127.0.0.1:5432: start the cluster if installed and stopped, install it if absent.
 ensure_postgres() {
   if ! command -v pg_lsclusters >/dev/null; then

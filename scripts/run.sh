@@ -8,6 +8,7 @@ cd "$ROOT"
 
 ensure_debs "${RUNTIME_DEBS[@]}"
 ensure_venv base
+ensure_npm
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.dev}
 
 say "applying migrations"

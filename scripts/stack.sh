@@ -7,6 +7,7 @@ cd "$ROOT"
 
 ensure_debs "${RUNTIME_DEBS[@]}"
 ensure_venv base
+ensure_npm
 ensure_postgres
 ensure_redis
 export DATABASE_URL=${DATABASE_URL:-postgres://logitrack:logitrack@127.0.0.1:5432/logitrack}

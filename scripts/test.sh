@@ -8,6 +8,7 @@ cd "$ROOT"
 
 ensure_debs "${RUNTIME_DEBS[@]}" poppler-utils docker-compose chromium
 ensure_venv dev
+ensure_npm
 ensure_postgres
 ensure_redis
 

@@ -5,10 +5,11 @@ Only other apps' `integrations.py` (and `config`) may import this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from apps.billing import selectors as _selectors
-from apps.billing.contracts import QuoteRef, TripFare
+from apps.billing.contracts import QuoteRef, SurchargeZone, TripFare
 from apps.billing.models import Quote as _Quote
 from apps.billing.services import quotes as _quotes
 
@@ -22,6 +23,12 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
     """The fares of many trips at once (two queries whatever their number): (trip id, quote id or None) in, one
     `TripFare` out for each trip that has a quote or a settled amount."""
     return _selectors.trip_fares(trips=trips)
+
+
+def surcharge_zones(*, fleet_id: uuid.UUID, at: dt.datetime) -> list[SurchargeZone]:
+    """The circles the fleet's tariffs in force at `at` charge a zone surcharge in (airports, toll zones), for
+    maps: each circle once, with its component's label."""
+    return _selectors.surcharge_zones(fleet_id=fleet_id, at=at)
 
 
 def _ref(quote: _Quote) -> QuoteRef:

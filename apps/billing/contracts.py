@@ -118,6 +118,16 @@ class TripFare:
     final_kind: str | None  # "fare" | "cancellation"
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SurchargeZone:
+    """A circle a zone surcharge applies in (an airport, a toll zone), as maps show it."""
+
+    label: str
+    center_lat: float
+    center_lng: float
+    radius_m: int
+
+
 class NoTariff(NotFound):
     code = "billing.no_tariff"
 

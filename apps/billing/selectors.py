@@ -17,7 +17,7 @@ import uuid
 from django.db.models import Q, QuerySet
 
 from apps.billing import integrations
-from apps.billing.contracts import QuoteNotFound, TopUpNotFound, TripFare
+from apps.billing.contracts import QuoteNotFound, SurchargeZone, TopUpNotFound, TripFare
 from apps.billing.models import (
     Account,
     AccountKind,
@@ -29,6 +29,7 @@ from apps.billing.models import (
     Quote,
     Tariff,
     TopUp,
+    ZoneSurcharge,
 )
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
@@ -44,6 +45,22 @@ def tariff_for(*, fleet_id: uuid.UUID, vehicle_type: str, service: str, at: dt.d
         .order_by("-vehicle_type", "-valid_from")
         .first()
     )
+
+
+def surcharge_zones(*, fleet_id: uuid.UUID, at: dt.datetime) -> list[SurchargeZone]:
+    """The zones of the fleet's tariffs in force at `at` (any service or vehicle type), each circle once."""
+    rows = (
+        ZoneSurcharge.objects.filter(tariff__fleet_id=fleet_id, tariff__valid_from__lte=at)
+        .filter(Q(tariff__valid_until__isnull=True) | Q(tariff__valid_until__gt=at))
+        .order_by("position", "id")
+    )
+    zones: dict[tuple[float, float, int], SurchargeZone] = {}
+    for z in rows:
+        key = (z.center_lat, z.center_lng, z.radius_m)
+        zones.setdefault(
+            key, SurchargeZone(label=z.label, center_lat=z.center_lat, center_lng=z.center_lng, radius_m=z.radius_m)
+        )
+    return list(zones.values())
 
 
 def account_find(

@@ -1,4 +1,4 @@
-"""Every call the dispatch context makes into another context (trips, partner, fleet): those that must be
+"""Every call the dispatch context makes into another context (trips, billing, partner, fleet): those that must be
 synchronous. What a trip event could say, dispatch takes from the event (trips' V2 events carry the trip)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from apps.billing import api as billing_api
 from apps.dispatch.contracts import FleetDriverNotFound, NotADriver, NotOnDuty
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import Capacity, FleetNotFound
@@ -136,16 +137,29 @@ def fleet_depot(*, fleet_id: uuid.UUID) -> tuple[float, float] | None:
 
 
 def fleet_summary(*, fleet_id: uuid.UUID) -> dict | None:
-    """Name, time zone and map centre of a fleet, for the dispatch screen."""
+    """Name, time zone and map of a fleet, for the dispatch screen: its centre, its service area as fleet keeps
+    it (`radius_m` the circle's, 10 km when it has none; `area_radius_m` None then; `polygon` [[lat, lng], ...],
+    empty when none)."""
     try:
         fleet = fleet_api.fleet_get(fleet_id=fleet_id)
     except FleetNotFound:
         return None
     centre = fleet_depot(fleet_id=fleet_id)
+    area = fleet.service_area
     return {
         "id": fleet.id,
         "name": fleet.name,
         "time_zone": fleet.time_zone,
         "center": centre,
-        "radius_m": fleet.service_area.radius_m or 10_000,
+        "radius_m": area.radius_m or 10_000,
+        "area_radius_m": area.radius_m if area.center_lat is not None and area.center_lng is not None else None,
+        "polygon": [[lat, lng] for lat, lng in area.polygon],
     }
+
+
+def surcharge_zones(*, fleet_id: uuid.UUID) -> list[dict]:
+    """The circles the fleet's tariffs in force now charge a zone surcharge in (billing), for the dispatch map."""
+    return [
+        {"label": z.label, "center": [z.center_lat, z.center_lng], "radius_m": z.radius_m}
+        for z in billing_api.surcharge_zones(fleet_id=fleet_id, at=dt.datetime.now(dt.UTC))
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -169,7 +170,25 @@ def screen_page(*, principal: Principal | None, wanted: str) -> dict | None:
     fleets, current = screen_fleets(principal=principal, wanted=wanted)
     if current is None:
         return None
-    return {"fleets": fleets, "fleet": current, "trip_statuses": {"ended": sorted(TERMINAL_STATUSES)}}
+    # the zones only for the fleet shown (a billing query), not for every fleet in the picker
+    return {
+        "fleets": fleets,
+        "fleet": {**current, "zones": integrations.surcharge_zones(fleet_id=current["id"])},
+        "trip_statuses": {"ended": sorted(TERMINAL_STATUSES)},
+        "map_config": map_config(),
+    }
+
+
+def map_config() -> dict:
+    """The map's base layer (settings MAP_TILES_*): a raster XYZ URL template, or None for no tiles; and after how
+    long without a ping a driver shows as stale: 2 minutes, or half the time the live map keeps a silent driver
+    (DISPATCH_LIVE_TTL_SECONDS) if that is shorter, so that a driver shows stale before leaving the map."""
+    return {
+        "tiles_url": settings.MAP_TILES_URL or None,
+        "attribution": settings.MAP_TILES_ATTRIBUTION,
+        "max_zoom": settings.MAP_TILES_MAX_ZOOM,
+        "stale_after_s": min(120, settings.DISPATCH_LIVE_TTL_SECONDS // 2),
+    }
 
 
 def screen_fleets(*, principal: Principal | None, wanted: str) -> tuple[list[dict], dict | None]:

@@ -167,7 +167,11 @@ USE_TZ = True
 # Strict: scripts and styles only from our own static files; the third-party pages that need inline code (the
 # API docs) carry a per-response nonce. Map tiles may later come from MAP_TILES_URL, a URL template such as
 # https://{s}.tile.example.org/{z}/{x}/{y}.png: its host is allowed for images.
+# The dispatch map's raster XYZ base layer. Empty (the default, and offline machines): no tiles, a neutral
+# background with the service area and a 1 km grid. Its attribution (HTML, shown on the map) and its deepest zoom.
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
+MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="")
+MAP_TILES_MAX_ZOOM = env.int("MAP_TILES_MAX_ZOOM", default=19)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -186,7 +190,13 @@ CONTENT_SECURITY_POLICY = {
 # ---- static and media (media is private: served only through authorised views) -----------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "logitrack" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "logitrack" / "static",
+    # the front-end libraries from npm (package-lock.json, installed by scripts/lib.sh ensure_npm and the image's
+    # node stage): only their dist folders, under vendor/, never from a CDN
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 MEDIA_ROOT = Path(env.str("LOGITRACK_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {

@@ -17,15 +17,15 @@ from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
-MARKERS = """() => Object.fromEntries([...document.querySelectorAll('#drivers [data-driver-id]')]
-    .map(marker => [marker.dataset.driverId, marker.getAttribute('transform')]))"""
+MARKERS = """() => Object.fromEntries([...document.querySelectorAll('#map .driver[data-driver-id]')]
+    .map(marker => [marker.dataset.driverId, `${marker.dataset.lat},${marker.dataset.lng}`]))"""
 BOARD = """() => Object.fromEntries([...document.querySelectorAll('[data-column] .trip')]
     .map(card => [card.dataset.tripId, card.closest('[data-column]').dataset.column]))"""
 
 
 # pairs of driver names shown on the map whose boxes intersect (hidden ones do not count)
 OVERLAPPING_LABELS = """() => {
-  const boxes = [...document.querySelectorAll('#drivers .label')]
+  const boxes = [...document.querySelectorAll('#map .driver-name')]
     .filter((l) => getComputedStyle(l).display !== 'none')
     .map((l) => [l.textContent, l.getBoundingClientRect()]);
   const pairs = [];
@@ -62,7 +62,7 @@ def test_the_simulated_demo_keeps_the_dispatch_screen_alive(server, processes, b
         page.wait_for_url(f"{server}/dispatch/")
         page.wait_for_selector("#link[data-state=live]")
 
-        page.wait_for_function("() => document.querySelectorAll('#drivers [data-driver-id]').length >= 3")
+        page.wait_for_function("() => document.querySelectorAll('#map .driver[data-driver-id]').length >= 3")
         loads = page.eval_on_selector_all(".trip .note", "notes => notes.map(n => n.textContent)")
         assert any(" seat" in text for text in loads) and any(" kg" in text for text in loads)  # rides, deliveries
         assert not any(text.startswith("0 kg") or ", 0 kg" in text for text in loads)  # a ride weighs nothing

@@ -45,16 +45,16 @@ def test_the_dispatch_screen_follows_drivers_and_trips_live(
     page.wait_for_url(f"{server}/dispatch/")
     page.wait_for_selector("#link[data-state=live]")
 
-    marker = f'#drivers [data-driver-id="{crew_a.driver.id}"]'
+    marker = f'#map .driver[data-driver-id="{crew_a.driver.id}"]'
     page.wait_for_selector(marker, state="attached")  # from the snapshot
-    before = page.get_attribute(marker, "transform")
+    before = page.get_attribute(marker, "style")  # Leaflet places a marker with a CSS transform
     django_side(send, driver_a, 52.530, 13.420)
     page.wait_for_function(
-        "([sel, old]) => document.querySelector(sel).getAttribute('transform') !== old", arg=[marker, before]
+        "([sel, old]) => document.querySelector(sel).getAttribute('style') !== old", arg=[marker, before]
     )
     assert page.get_attribute(marker, "data-lat") == "52.53"
     django_side(send, driver_b, 52.510, 13.390)  # a second driver appears live
-    page.wait_for_selector(f'#drivers [data-driver-id="{crew_b.driver.id}"]', state="attached")
+    page.wait_for_selector(f'#map .driver[data-driver-id="{crew_b.driver.id}"]', state="attached")
 
     booked = django_side(
         client_for(world.fleets.customer).post,
@@ -121,8 +121,8 @@ def test_the_screen_puts_changes_that_arrive_out_of_order_back_in_order_and_resy
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#link[data-state=live]")
-    marker_a = f'#drivers [data-driver-id="{crew_a.driver.id}"]'
-    marker_b = f'#drivers [data-driver-id="{crew_b.driver.id}"]'
+    marker_a = f'#map .driver[data-driver-id="{crew_a.driver.id}"]'
+    marker_b = f'#map .driver[data-driver-id="{crew_b.driver.id}"]'
     page.wait_for_selector(marker_a, state="attached")
     page.wait_for_selector(marker_b, state="attached")
 

@@ -1,107 +1,223 @@
-// The live map: an equirectangular projection of the fleet's area, drawn in SVG (no tiles).
+// The live map (Leaflet, served from our static files): drivers by state, open trips' stops linked per trip,
+// planned routes per vehicle, the service area and surcharge zones. Position batches move markers in place
+// once per animation frame; nothing is redrawn whole except on a snapshot.
 
-import { $, $$, ROUTE_COLOURS, short } from "./dom.js";
-import { driverName, fleet, on, state } from "./store.js";
+import { $, ROUTE_COLOURS, short } from "./dom.js";
+import { driverName, emit, fleet, on, state } from "./store.js";
 
-const SVG = "http://www.w3.org/2000/svg";
-let bounds = null;
+const L = window.L; // leaflet.js and leaflet.markercluster.js are classic deferred scripts, run before modules
+const config = JSON.parse($("#map-config").textContent);
 
-const svg = (tag, attrs = {}) => {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  return node;
-};
+// no ping for this long: stale/offline, whatever the backend said last (selectors.map_config)
+const STALE_MS = (config.stale_after_s || 60) * 1000;
+const CLUSTER_FROM = 40; // drivers: below this, every marker shows; from it on, nearby ones cluster when zoomed out
+const CLUSTER_UNTIL = 30; // ...and stop clustering again below this (no flapping around one number)
+const LABELS_FROM_ZOOM = 13; // driver names only when zoomed in enough to read them
+const MAX_LABELS = 150; // more markers than this in view: initials only
+const STATES = { idle: "idle", offered: "offered", on_trip: "on a trip", stale: "stale / offline" };
 
-function fitBounds(points) {
-  // the drivers and stops with a margin (the fleet's area when there are none), true to scale: 1 km is as
-  // long east-west as north-south
-  let b;
-  if (points.length) {
-    b = { minLat: Infinity, maxLat: -Infinity, minLng: Infinity, maxLng: -Infinity };
-    for (const p of points) {
-      b.minLat = Math.min(b.minLat, p.lat); b.maxLat = Math.max(b.maxLat, p.lat);
-      b.minLng = Math.min(b.minLng, p.lng); b.maxLng = Math.max(b.maxLng, p.lng);
-    }
+let map, plainDrivers, clusterDrivers, driversLayer, stopsLayer, linksLayer, routesLayer, gridLayer, stopRenderer;
+const drivers = new Map(); // driver id -> { marker, record, state }
+const tripLayers = new Map(); // trip id -> { stops: [layers], link: layer | null }
+const routeOf = new Map(); // driver id -> { line, route }
+const boardInfo = new Map(); // driver id -> { state, trip_ids } from the latest board message
+let fitted = false;
+
+// ---- shapes ----------------------------------------------------------------------------------------------
+
+// A stop as an SVG shape a few pixels wide whatever the zoom: a triangle for a pickup, a square for a drop-off
+// (one <path> each in a shared SVG layer: thousands stay cheap). It carries data-trip-id and data-kind.
+const StopMarker = L.CircleMarker.extend({
+  onAdd(m) {
+    L.CircleMarker.prototype.onAdd.call(this, m);
+    this._path.dataset.tripId = this.options.tripId;
+    this._path.dataset.kind = this.options.kind;
+  },
+  _updatePath() {
+    if (this._empty()) { this._renderer._setPath(this, "M0 0"); return; }
+    const { x, y } = this._point, r = this._radius;
+    const d = this.options.kind === "pickup"
+      ? `M${x} ${y - r}L${x + r} ${y + r * 0.8}L${x - r} ${y + r * 0.8}Z`
+      : `M${x - r * 0.8} ${y - r * 0.8}h${r * 1.6}v${r * 1.6}h${-r * 1.6}Z`;
+    this._renderer._setPath(this, d);
+  },
+});
+
+// a line that names what it draws on its <path> (data-* attributes), for styling and tests
+const TaggedLine = L.Polyline.extend({
+  onAdd(m) {
+    L.Polyline.prototype.onAdd.call(this, m);
+    for (const [k, v] of Object.entries(this.options.data || {})) this._path.dataset[k] = v;
+  },
+});
+
+function initials(name) {
+  return name.split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
+}
+
+// ---- drivers ---------------------------------------------------------------------------------------------
+
+// What a driver is doing: the backend's state (board message, else the record) unless the last ping is old;
+// without one, a driver holding an open trip is on it, else idle.
+function driverState(record) {
+  const at = Date.parse(record.recorded_at);
+  if (!Number.isNaN(at) && Date.now() - at > STALE_MS) return "stale";
+  const told = (boardInfo.get(record.driver_id) || {}).state || record.state;
+  if (told && STATES[told]) return told;
+  return tripsOf(record.driver_id).length ? "on_trip" : "idle";
+}
+
+function tripsOf(driverId) {
+  const told = (boardInfo.get(driverId) || {}).trip_ids || (state.drivers.get(driverId) || {}).trip_ids;
+  if (Array.isArray(told)) return told.filter((id) => state.trips.has(id));
+  const out = [];
+  for (const t of state.trips.values()) if (t.driver_id === driverId && t.status !== "requested") out.push(t.id);
+  return out;
+}
+
+function driverIcon(name) {
+  return L.divIcon({
+    className: "driver",
+    iconSize: [26, 26],
+    iconAnchor: [13, 13],
+    html: `<span class="shape"></span><span class="initials"></span><span class="heading"></span>`
+      + `<span class="driver-name"></span>`,
+  });
+}
+
+// The marker's element exists only while it is on the map (a clustered marker has none): paint it when it is
+// added, and on every change while it is there.
+function paint(entry) {
+  const node = entry.marker.getElement();
+  if (!node) return;
+  const { record } = entry;
+  const name = driverName(record.driver_id);
+  node.dataset.driverId = record.driver_id;
+  node.dataset.lat = String(record.lat);
+  node.dataset.lng = String(record.lng);
+  node.dataset.state = entry.state;
+  node.className = node.className.replace(/\bstate-\S+/g, "").trim() + ` state-${entry.state}`;
+  node.classList.toggle("is-focus", focus.drivers.has(record.driver_id));
+  node.title = `${name} · ${STATES[entry.state]}`;
+  node.setAttribute("aria-label", node.title);
+  const label = node.querySelector(".driver-name");
+  if (label.textContent !== name) { label.textContent = name; node.querySelector(".initials").textContent = initials(name); }
+  const arrow = node.querySelector(".heading");
+  const heading = typeof record.heading === "number" ? record.heading : null;
+  arrow.hidden = heading === null;
+  if (heading !== null) arrow.style.transform = `rotate(${heading}deg)`; // CSSOM: allowed by style-src 'self'
+}
+
+function placeDriver(record) {
+  let entry = drivers.get(record.driver_id);
+  if (!entry) {
+    const marker = L.marker([record.lat, record.lng], { icon: driverIcon(), keyboard: true, riseOnHover: true });
+    entry = { marker, record, state: "idle" };
+    marker.on("add", () => paint(entry));
+    marker.on("click", () => emit("select", { driverId: record.driver_id, tripId: null }));
+    marker.on("mouseover", () => emit("hover", { driverId: record.driver_id, tripId: null }));
+    marker.on("mouseout", () => emit("hover", { driverId: null, tripId: null }));
+    drivers.set(record.driver_id, entry);
+    entry.record = record;
+    entry.state = driverState(record);
+    driversLayer.addLayer(marker);
+    regroup();
   } else {
-    const centre = fleet.center || [0, 0];
-    const span = (fleet.radius_m || 10000) / 111320;
-    b = { minLat: centre[0] - span, maxLat: centre[0] + span, minLng: centre[1] - span, maxLng: centre[1] + span };
+    entry.record = record;
+    entry.state = driverState(record);
+    const at = entry.marker.getLatLng();
+    if (at.lat !== record.lat || at.lng !== record.lng) entry.marker.setLatLng([record.lat, record.lng]);
   }
-  const midLat = (b.minLat + b.maxLat) / 2;
-  const cos = Math.cos((midLat * Math.PI) / 180) || 1;
-  let heightKm = Math.max((b.maxLat - b.minLat) * 111.32, 2) * 1.25;
-  let widthKm = Math.max((b.maxLng - b.minLng) * 111.32 * cos, 2) * 1.25;
-  if (widthKm / heightKm > 960 / 660) heightKm = (widthKm * 660) / 960; else widthKm = (heightKm * 960) / 660;
-  const midLng = (b.minLng + b.maxLng) / 2;
-  const halfLat = heightKm / 2 / 111.32, halfLng = widthKm / 2 / (111.32 * cos);
-  bounds = { minLat: midLat - halfLat, maxLat: midLat + halfLat, minLng: midLng - halfLng, maxLng: midLng + halfLng };
-  drawGrid();
+  paint(entry);
+  const route = routeOf.get(record.driver_id);
+  if (route) route.line.setLatLngs(routePoints(route.route));
 }
 
-function project(lat, lng) {
-  const b = bounds;
-  const x = ((lng - b.minLng) / (b.maxLng - b.minLng || 1)) * 960 + 20;
-  const y = ((b.maxLat - lat) / (b.maxLat - b.minLat || 1)) * 660 + 20;
-  return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
+function removeDriver(driverId) {
+  const entry = drivers.get(driverId);
+  if (!entry) return;
+  driversLayer.removeLayer(entry.marker);
+  drivers.delete(driverId);
+  regroup();
 }
 
-function inside(lat, lng) {
-  return bounds && lat >= bounds.minLat && lat <= bounds.maxLat && lng >= bounds.minLng && lng <= bounds.maxLng;
+// A handful of drivers all show; a big fleet clusters when zoomed out (moved over in one go when it crosses).
+function regroup() {
+  const want = drivers.size >= CLUSTER_FROM || (driversLayer === clusterDrivers && drivers.size >= CLUSTER_UNTIL)
+    ? clusterDrivers : plainDrivers;
+  if (want === driversLayer) return;
+  const markers = [...drivers.values()].map((e) => e.marker);
+  driversLayer.clearLayers();
+  map.removeLayer(driversLayer);
+  driversLayer = want;
+  map.addLayer(driversLayer);
+  if (want === clusterDrivers) clusterDrivers.addLayers(markers); else for (const m of markers) plainDrivers.addLayer(m);
+  map.getContainer().dataset.clustering = want === clusterDrivers ? "on" : "off";
 }
 
-function drawGrid() {
-  const grid = $("#grid");
-  grid.replaceChildren();
-  const kmLat = 1 / 111.32;
-  for (let lat = Math.ceil(bounds.minLat / kmLat) * kmLat; lat < bounds.maxLat; lat += kmLat) {
-    const [, y] = project(lat, bounds.minLng);
-    grid.append(svg("line", { x1: 0, x2: 1000, y1: y, y2: y }));
+// Positions come in batches, several per second with a big fleet: keep the newest per driver and apply them
+// all in the next animation frame.
+const pending = new Map();
+let frame = 0;
+function queue(moved) {
+  for (const d of moved) pending.set(d.driver_id, d);
+  if (!frame) frame = requestAnimationFrame(flush);
+}
+function flush() {
+  frame = 0;
+  if (driversLayer === clusterDrivers) moveClustered([...pending.values()]);
+  else for (const record of pending.values()) placeDriver(record);
+  pending.clear();
+  scheduleLabels();
+}
+
+// markercluster re-files a marker on each setLatLng (a remove and an add, each rebuilding its clusters' icons):
+// with a thousand drivers a second that is most of the frame budget. Take the moved ones out in one go, move
+// them, and put them back in one go, so clusters are rebuilt once per batch.
+function moveClustered(records) {
+  const moved = [];
+  for (const record of records) {
+    const entry = drivers.get(record.driver_id);
+    if (!entry) { placeDriver(record); continue; }
+    const at = entry.marker.getLatLng();
+    if (at.lat === record.lat && at.lng === record.lng) { entry.record = record; paint(entry); continue; }
+    moved.push([entry, record]);
   }
-  const kmLng = kmLat / (Math.cos((((bounds.minLat + bounds.maxLat) / 2) * Math.PI) / 180) || 1);
-  for (let lng = Math.ceil(bounds.minLng / kmLng) * kmLng; lng < bounds.maxLng; lng += kmLng) {
-    const [x] = project(bounds.minLat, lng);
-    grid.append(svg("line", { x1: x, x2: x, y1: 0, y2: 700 }));
+  const markers = moved.map(([entry]) => entry.marker);
+  clusterDrivers.removeLayers(markers);
+  for (const [entry, record] of moved) {
+    entry.record = record;
+    entry.state = driverState(record);
+    entry.marker.setLatLng([record.lat, record.lng]); // off the map now: no redraw, no re-filing
+    const route = routeOf.get(record.driver_id);
+    if (route) route.line.setLatLngs(routePoints(route.route));
   }
-  $("#scale").textContent = "· grid 1 km";
+  clusterDrivers.addLayers(markers); // painted as each shows ("add")
 }
 
-function drawDriver(d) {
-  if (!bounds) return;
-  if (!inside(d.lat, d.lng)) { redrawAll(); return; }
-  let g = $(`#drivers [data-driver-id="${d.driver_id}"]`);
-  if (!g) {
-    g = svg("g", { class: "driver", "data-driver-id": d.driver_id });
-    const name = driverName(d.driver_id);
-    const title = svg("title"); title.textContent = name; g.append(title);
-    g.append(svg("circle", { r: 9 }));
-    const initials = svg("text");
-    initials.textContent = name.split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
-    g.append(initials);
-    const label = svg("text", { class: "label", x: 12, y: 4 }); label.textContent = name; g.append(label);
-    $("#drivers").append(g);
-  }
-  const [x, y] = project(d.lat, d.lng);
-  g.setAttribute("transform", `translate(${x} ${y})`);
-  g.dataset.lat = d.lat; g.dataset.lng = d.lng; g.dataset.at = d.recorded_at;
-  g.dataset.x = x; g.dataset.y = y;
-  scheduleDeclutter();
-}
-
-// Names of drivers close together would print over each other: keep the first of any overlapping labels
-// (top to bottom) and hide the others; their initials stay and the full name is in the marker's tooltip.
-let declutterPending = false;
-function scheduleDeclutter() {
-  if (declutterPending) return;
-  declutterPending = true;
+// Names of drivers close together would print over each other: keep the first of any overlapping ones (top to
+// bottom) and hide the rest; initials stay and the full name is the marker's tooltip.
+let labelsPending = false;
+function scheduleLabels() {
+  if (labelsPending) return;
+  labelsPending = true;
   requestAnimationFrame(() => {
-    declutterPending = false;
+    labelsPending = false;
+    const container = map.getContainer();
+    const view = map.getBounds();
+    const shown = [];
+    for (const e of drivers.values()) {
+      const node = e.marker.getElement();
+      if (node && view.contains(e.marker.getLatLng())) shown.push([node, map.latLngToContainerPoint(e.marker.getLatLng())]);
+    }
+    const on = map.getZoom() >= LABELS_FROM_ZOOM && shown.length <= MAX_LABELS;
+    container.classList.toggle("labels-off", !on);
+    if (!on) return;
+    shown.sort((a, b) => a[1].y - b[1].y);
     const placed = [];
-    // later markers are drawn on top: at the same height their name wins (the sort is stable)
-    const groups = $$("#drivers .driver").reverse().sort((a, b) => a.dataset.y - b.dataset.y);
-    for (const g of groups) {
-      const label = g.querySelector(".label");
-      const x = Number(g.dataset.x) + 12, y = Number(g.dataset.y) - 8;
-      const box = { x, y, w: label.textContent.length * 6.5, h: 12 };
+    for (const [node, p] of shown) {
+      const label = node.querySelector(".driver-name");
+      const box = { x: p.x + 15, y: p.y - 8, w: label.textContent.length * 6.5 + 6, h: 16 };
       const clash = placed.some((o) => box.x < o.x + o.w && o.x < box.x + box.w && box.y < o.y + o.h && o.y < box.y + box.h);
       label.classList.toggle("hidden", clash);
       if (!clash) placed.push(box);
@@ -109,57 +225,279 @@ function scheduleDeclutter() {
   });
 }
 
-function drawStops() {
-  const layer = $("#stops");
-  layer.replaceChildren();
-  for (const trip of state.trips.values()) {
-    for (const stop of trip.stops) {
-      if (stop.status === "done" || stop.status === "failed") continue;
-      const [x, y] = project(stop.lat, stop.lng);
-      const shape = stop.kind === "pickup"
-        ? svg("path", { d: `M${x} ${y - 6} L${x + 6} ${y + 5} L${x - 6} ${y + 5} Z` })
-        : svg("rect", { x: x - 5, y: y - 5, width: 10, height: 10 });
-      shape.setAttribute("class", `stop ${stop.kind}`);
-      shape.dataset.tripId = trip.id;
-      const title = svg("title"); title.textContent = `${stop.kind} ${short(trip.id)} · ${stop.address}`;
-      shape.append(title);
-      layer.append(shape);
+// ---- trips and routes ------------------------------------------------------------------------------------
+
+function drawTrip(trip) {
+  clearTrip(trip.id);
+  if (!state.trips.has(trip.id)) return; // ended: its stops leave the map
+  const open = trip.stops.filter((s) => s.status !== "done" && s.status !== "failed");
+  if (!open.length) return;
+  const layers = { stops: [], link: null };
+  if (open.length > 1) {
+    layers.link = new TaggedLine(open.map((s) => [s.lat, s.lng]), {
+      className: "trip-link", weight: 1.5, dashArray: "4 4", interactive: false, data: { tripId: trip.id },
+    });
+    linksLayer.addLayer(layers.link);
+  }
+  for (const stop of open) {
+    const shape = new StopMarker([stop.lat, stop.lng], {
+      renderer: stopRenderer, radius: 6, className: `stop ${stop.kind}`, weight: 1.5, fillOpacity: 1,
+      tripId: trip.id, kind: stop.kind, bubblingMouseEvents: false, // a stop's click is not the map's
+    });
+    shape.bindTooltip(`${stop.kind === "pickup" ? "Pickup" : "Drop-off"} · ${short(trip.id)} · ${stop.address}`);
+    shape.on("click", () => emit("select", { tripId: trip.id, driverId: trip.driver_id || null }));
+    shape.on("mouseover", () => emit("hover", { tripId: trip.id, driverId: null }));
+    shape.on("mouseout", () => emit("hover", { tripId: null, driverId: null }));
+    stopsLayer.addLayer(shape);
+    layers.stops.push(shape);
+  }
+  tripLayers.set(trip.id, layers);
+  if (focus.trips.has(trip.id)) markFocus();
+}
+
+function clearTrip(tripId) {
+  const layers = tripLayers.get(tripId);
+  if (!layers) return;
+  for (const s of layers.stops) stopsLayer.removeLayer(s);
+  if (layers.link) linksLayer.removeLayer(layers.link);
+  tripLayers.delete(tripId);
+}
+
+function drawTrips() {
+  for (const id of [...tripLayers.keys()]) clearTrip(id);
+  for (const trip of state.trips.values()) drawTrip(trip);
+}
+
+function routePoints(route) {
+  const points = [];
+  const here = state.drivers.get(route.driver_id);
+  if (here) points.push([here.lat, here.lng]); // from where the vehicle is now
+  for (const stop of route.stops) points.push([stop.lat, stop.lng]);
+  return points;
+}
+
+function drawRoutes() {
+  routesLayer.clearLayers();
+  routeOf.clear();
+  if (!state.plan || state.plan.status === "superseded") return;
+  state.plan.routes.forEach((route, i) => {
+    const points = routePoints(route);
+    if (points.length < 2) return;
+    const line = new TaggedLine(points, {
+      className: `route plan-${state.plan.status}`, color: ROUTE_COLOURS[i % ROUTE_COLOURS.length], weight: 4,
+      opacity: 0.8, interactive: false, data: { shiftId: route.shift_id, driverId: route.driver_id },
+    });
+    routesLayer.addLayer(line);
+    routeOf.set(route.driver_id, { line, route });
+  });
+  markFocus();
+}
+
+// ---- focus: hovering or selecting a driver (or a trip) highlights its trips and route, dims the rest ------
+
+let selected = { driverId: null, tripId: null };
+let hovered = { driverId: null, tripId: null };
+const focus = { drivers: new Set(), trips: new Set(), nodes: [] };
+
+function markFocus() {
+  const target = hovered.driverId || hovered.tripId ? hovered : selected;
+  for (const n of focus.nodes) n.classList.remove("is-focus");
+  focus.nodes = [];
+  focus.drivers.clear();
+  focus.trips.clear();
+  if (target.driverId) {
+    focus.drivers.add(target.driverId);
+    for (const id of tripsOf(target.driverId)) focus.trips.add(id);
+  }
+  if (target.tripId) {
+    focus.trips.add(target.tripId);
+    const trip = state.trips.get(target.tripId);
+    if (trip && trip.driver_id) focus.drivers.add(trip.driver_id);
+  }
+  const mark = (node) => { if (node) { node.classList.add("is-focus"); focus.nodes.push(node); } };
+  for (const id of focus.trips) {
+    const layers = tripLayers.get(id);
+    if (!layers) continue;
+    for (const s of layers.stops) { mark(s.getElement()); s.bringToFront(); }
+    if (layers.link) mark(layers.link.getElement());
+  }
+  for (const id of focus.drivers) {
+    const entry = drivers.get(id);
+    if (entry) mark(entry.marker.getElement());
+    const route = routeOf.get(id);
+    if (route) { mark(route.line.getElement()); route.line.bringToFront(); }
+  }
+  map.getContainer().classList.toggle("has-focus", focus.drivers.size + focus.trips.size > 0);
+}
+
+// Selected from elsewhere (the board): bring it into view if it is not (out of the view, or in a cluster).
+function reveal({ driverId, tripId }) {
+  const entry = driverId && drivers.get(driverId);
+  if (entry) {
+    if (driversLayer === clusterDrivers && !entry.marker.getElement()) clusterDrivers.zoomToShowLayer(entry.marker);
+    else if (!map.getBounds().contains(entry.marker.getLatLng())) map.panTo(entry.marker.getLatLng());
+    return;
+  }
+  const layers = tripId && tripLayers.get(tripId);
+  if (layers && layers.stops.length) {
+    const bounds = L.latLngBounds(layers.stops.map((s) => s.getLatLng()));
+    if (!map.getBounds().contains(bounds)) map.fitBounds(bounds, { padding: [40, 40], maxZoom: Math.max(map.getZoom(), 13) });
+  }
+}
+
+// ---- the base: tiles or a neutral background with a 1 km grid, the service area and zones ----------------
+
+function serviceAreaBounds() {
+  const parts = [];
+  if (fleet.polygon && fleet.polygon.length) parts.push(L.latLngBounds(fleet.polygon));
+  if (fleet.center) parts.push(L.latLng(fleet.center).toBounds(2 * (fleet.area_radius_m || fleet.radius_m || 10000)));
+  if (!parts.length) return null;
+  return parts.reduce((a, b) => a.extend(b));
+}
+
+function drawArea(pane) {
+  const options = { pane, interactive: false };
+  if (fleet.center && fleet.area_radius_m) {
+    L.circle(fleet.center, { ...options, radius: fleet.area_radius_m, className: "service-area" }).addTo(map);
+  }
+  if (fleet.polygon && fleet.polygon.length > 2) L.polygon(fleet.polygon, { ...options, className: "service-area" }).addTo(map);
+  for (const zone of fleet.zones || []) {
+    const circle = L.circle(zone.center, { ...options, radius: zone.radius_m, className: "zone" }).addTo(map);
+    if (zone.label) {
+      circle.bindTooltip(zone.label, { permanent: true, direction: "center", className: "zone-label", interactive: false });
     }
   }
 }
 
-function drawRoutes() {
-  const layer = $("#routes");
-  layer.replaceChildren();
-  if (!state.plan) return;
-  state.plan.routes.forEach((route, i) => {
-    const points = [];
-    const here = state.drivers.get(route.driver_id);
-    if (here) points.push(project(here.lat, here.lng));
-    for (const stop of route.stops) points.push(project(stop.lat, stop.lng));
-    if (points.length < 2) return;
-    layer.append(svg("polyline", {
-      class: "route", stroke: ROUTE_COLOURS[i % ROUTE_COLOURS.length], points: points.map((p) => p.join(",")).join(" "),
-      "data-shift-id": route.shift_id,
-    }));
+// Without tiles: a light grid of whole kilometres (1 km when zoomed in; 2, 5, 10... when zoomed out, so lines
+// stay at least ~50 px apart), so distances read at a glance.
+const GRID_KM = [1, 2, 5, 10, 20, 50, 100];
+function drawGrid() {
+  gridLayer.clearLayers();
+  const b = map.getBounds().pad(0.2);
+  const mid = b.getCenter();
+  const metresPerPixel = map.distance(map.containerPointToLatLng([0, 0]), map.containerPointToLatLng([100, 0])) / 100;
+  const km = GRID_KM.find((k) => (k * 1000) / metresPerPixel >= 50);
+  map.getContainer().dataset.gridKm = km || "";
+  if (!km) return;
+  const stepLat = km / 111.32;
+  const stepLng = stepLat / (Math.cos((mid.lat * Math.PI) / 180) || 1);
+  const style = { pane: "area", className: "km-grid", interactive: false, weight: 1 };
+  for (let lat = Math.ceil(b.getSouth() / stepLat) * stepLat; lat < b.getNorth(); lat += stepLat) {
+    gridLayer.addLayer(L.polyline([[lat, b.getWest()], [lat, b.getEast()]], style));
+  }
+  for (let lng = Math.ceil(b.getWest() / stepLng) * stepLng; lng < b.getEast(); lng += stepLng) {
+    gridLayer.addLayer(L.polyline([[b.getSouth(), lng], [b.getNorth(), lng]], style));
+  }
+}
+
+// Fit to the fleet: every driver and open stop, else the service area.
+function fitFleet() {
+  const points = [...drivers.values()].map((e) => e.marker.getLatLng());
+  for (const layers of tripLayers.values()) for (const s of layers.stops) points.push(s.getLatLng());
+  if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15 });
+  else map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000));
+}
+
+const FitControl = L.Control.extend({
+  options: { position: "topleft" },
+  onAdd() {
+    const bar = L.DomUtil.create("div", "leaflet-bar map-fit");
+    const button = L.DomUtil.create("button", "", bar);
+    button.type = "button";
+    button.textContent = "⤢";
+    button.title = "Fit to fleet";
+    button.setAttribute("aria-label", "Fit to fleet");
+    L.DomEvent.disableClickPropagation(bar);
+    L.DomEvent.on(button, "click", fitFleet);
+    return bar;
+  },
+});
+
+function clusterIcon(cluster) {
+  const count = cluster.getChildCount();
+  const size = count < 10 ? 30 : count < 100 ? 36 : 44;
+  return L.divIcon({
+    html: `<span>${count}</span>`, className: "driver-cluster", iconSize: [size, size],
   });
 }
 
-function redrawAll() {
-  const points = [...state.drivers.values()];
-  for (const t of state.trips.values()) for (const s of t.stops) points.push({ lat: s.lat, lng: s.lng });
-  fitBounds(points);
-  $("#drivers").replaceChildren();
-  for (const d of state.drivers.values()) drawDriver(d);
-  drawStops();
-  drawRoutes();
-}
-
 export function start() {
-  fitBounds([]);
-  on("snapshot", redrawAll);
-  on("positions", (moved) => { for (const d of moved) drawDriver(d); drawRoutes(); });
-  on("trip", drawStops);
+  const node = $("#map");
+  map = L.map(node, { minZoom: 3, maxZoom: config.max_zoom || 19, zoomSnap: 0.5 });
+  // a view before any layer: layers added to a map without one wait, and their renderers would be late
+  map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000));
+  map.createPane("area").style.zIndex = 350; // under routes and stops
+  map.createPane("stops").style.zIndex = 450; // over routes and links, under drivers (600)
+  stopRenderer = L.svg({ pane: "stops" });
+  if (config.tiles_url) {
+    node.dataset.tiles = "on";
+    const tiles = L.tileLayer(config.tiles_url, {
+      maxZoom: config.max_zoom || 19, attribution: config.attribution || "", className: "base-tiles",
+    });
+    let warned = false;
+    tiles.on("tileerror", () => { if (!warned) { warned = true; node.dataset.tiles = "failing"; } });
+    tiles.addTo(map);
+  } else {
+    node.dataset.tiles = "off";
+    gridLayer = L.layerGroup().addTo(map);
+    map.on("moveend", drawGrid);
+    drawGrid();
+  }
+  L.control.scale({ metric: true, imperial: false, maxWidth: 140 }).addTo(map);
+  new FitControl().addTo(map);
+  drawArea("area");
+  routesLayer = L.layerGroup().addTo(map);
+  linksLayer = L.layerGroup().addTo(map);
+  stopsLayer = L.layerGroup().addTo(map);
+  plainDrivers = L.layerGroup();
+  clusterDrivers = L.markerClusterGroup({
+    maxClusterRadius: 50, disableClusteringAtZoom: 16, showCoverageOnHover: false, chunkedLoading: true,
+    spiderfyOnMaxZoom: false, iconCreateFunction: clusterIcon,
+  });
+  driversLayer = plainDrivers.addTo(map);
+  node.dataset.clustering = "off";
+  map.on("zoomend moveend", scheduleLabels);
+  // a click on the empty map lets go of what was selected (and of a hover whose mouseout went missing)
+  map.on("click", () => { hovered = { driverId: null, tripId: null }; emit("select", { driverId: null, tripId: null }); });
+  // the layout may resize or hide the pane (tabs on a phone): Leaflet must re-measure
+  new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(node);
+
+  on("snapshot", () => {
+    boardInfo.clear();
+    const live = new Set(state.drivers.keys());
+    for (const id of [...drivers.keys()]) if (!live.has(id)) removeDriver(id);
+    pending.clear();
+    for (const d of state.drivers.values()) placeDriver(d);
+    drawTrips();
+    drawRoutes();
+    if (!fitted) { fitted = true; fitFleet(); }
+    scheduleLabels();
+  });
+  on("positions", queue);
+  on("trip", (trip) => {
+    drawTrip(trip);
+    // who holds it may have changed: their state without a board message follows the trips
+    if (trip.driver_id && drivers.has(trip.driver_id)) placeDriver(drivers.get(trip.driver_id).record);
+  });
   on("plan", drawRoutes);
-  on("driver_off", (driverId) => { const g = $(`#drivers [data-driver-id="${driverId}"]`); if (g) g.remove(); });
+  on("driver_off", (driverId) => { pending.delete(driverId); removeDriver(driverId); });
+  on("board", (message) => {
+    for (const [id, info] of Object.entries(message.drivers || {})) {
+      boardInfo.set(id, info);
+      const entry = drivers.get(id);
+      if (entry) { entry.state = driverState(entry.record); paint(entry); }
+    }
+  });
+  on("select", (target) => { selected = { driverId: target.driverId || null, tripId: target.tripId || null }; markFocus(); reveal(selected); });
+  on("hover", (target) => { hovered = { driverId: target.driverId || null, tripId: target.tripId || null }; markFocus(); });
+  // a driver with no ping for a while turns stale without any message saying so
+  setInterval(() => {
+    for (const entry of drivers.values()) {
+      const now = driverState(entry.record);
+      if (now !== entry.state) { entry.state = now; paint(entry); }
+    }
+  }, 10_000);
+
+  window.logitrackMap = { map, fitFleet }; // for tests and the console
 }
