@@ -73,6 +73,8 @@ function reasonForm({ label, submitLabel, danger, run, done }) {
   const node = el("form", { class: "action-form", "data-form": form.kind });
   const field = el("label", {}, label);
   const input = el("input", { name: "reason", required: "", maxlength: "300", autocomplete: "off" });
+  if (form.reason) input.value = form.reason; // kept when the form is redrawn (the trip changed meanwhile)
+  input.addEventListener("input", () => { form.reason = input.value; });
   field.append(input);
   node.append(field);
   const go = el("button", { type: "submit", class: danger ? "danger" : "primary" }, submitLabel);

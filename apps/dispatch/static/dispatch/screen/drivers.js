@@ -92,16 +92,27 @@ async function dropped(tripId, driver, shift) {
   }
 }
 
-let pending = false;
+// a fleet has hundreds of drivers: the list is drawn only while it can be seen, and at most once a second
+let pending = false, lastDrawn = 0;
+const visible = () => !$("#panel-drivers").hidden && $("#panel-drivers").offsetParent !== null;
 function render() {
   if (pending) return;
   pending = true;
-  requestAnimationFrame(() => {
+  const wait = Math.max(0, 1000 - (performance.now() - lastDrawn));
+  setTimeout(() => requestAnimationFrame(() => {
     pending = false;
-    const list = everyone();
-    $("#driver-list").replaceChildren(...list.map(row));
-    $("#driver-count").textContent = String(list.length);
-  });
+    if (!visible()) { stale = true; return; }
+    draw();
+  }), wait);
+}
+
+let stale = true;
+function draw() {
+  stale = false;
+  lastDrawn = performance.now();
+  const list = everyone();
+  $("#driver-list").replaceChildren(...list.map(row));
+  $("#driver-count").textContent = String(list.length);
 }
 
 function tick() {
@@ -109,7 +120,8 @@ function tick() {
 }
 
 export function start() {
-  on("snapshot", render);
+  on("snapshot", () => { $("#driver-count").textContent = String(everyone().length); render(); });
+  on("side", (name) => { if (name === "drivers" && stale) draw(); });
   on("trip", render);
   on("board", render);
   on("driver_off", render);

@@ -1,0 +1,218 @@
+"""The dispatcher's workspace in Chromium against the real server (issue 16): the trip detail panel, assigning by
+drag and drop, alerts, search, actions from the panel, the keyboard and the phone layout."""
+
+import pytest
+
+from logitrack.testing.processes import wait_until
+from tests.browser.workspace import (
+    assign,
+    book,
+    hand_dispatched,
+    late_timing,
+    push_board,
+    sign_in,
+    trip_row,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
+
+
+def card(trip) -> str:
+    return f'.trip[data-trip-id="{trip["id"]}"]'
+
+
+def test_the_detail_panel_shows_a_trips_stops_timeline_and_fare(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    from apps.billing.tests.factories import tariff
+
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        tariff(fleet_id=world.fleet_id, currency="EUR")
+        trip = book(world, 0, 1, quoted=True)
+        assign(world, trip, world.crews[1])
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(trip)} .open")
+    panel = f'.trip-detail[data-trip-id="{trip["id"]}"]'
+    page.wait_for_selector(f'{panel} .timeline li[data-action="assign"]')  # from GET .../timeline/
+    assert page.locator(f'{panel} .timeline li[data-action="book"]').count() == 1
+    summary = page.inner_text(f"{panel} .d-summary")
+    assert "€" in summary and "(quoted)" in summary  # the fare, in the trip's currency
+    assert "Driver 2" in summary  # who has it, by name
+    stops = page.inner_text(f"{panel} .stops")
+    assert "Invalidenstraße 1" in stops and "Oranienstraße 25" in stops and "Ada Recipient" in stops
+    assert "window" in stops  # the drop-off's window, in the fleet's time
+
+
+def test_a_card_dropped_on_a_driver_is_assigned_to_their_shift(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 2, 3)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    crew = world.crews[2]
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click('.side .tabs [data-side="drivers"]')
+    row = f'.driver-row[data-driver-id="{crew.driver.id}"]'
+    page.wait_for_selector(row)
+    page.drag_and_drop(f"{card(trip)}", row)
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "assigned", what="the drop's assignment")
+    assert django_side(trip_row, trip["id"]).shift_id == crew.shift_id
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="assigned"] {card(trip)}')
+    page.wait_for_selector(f"{row} .current-trip")  # the driver's row now shows the trip
+
+
+def test_a_late_trip_raises_an_alert_that_opens_it(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trips = [book(world, 4, 5), book(world, 6, 7)]
+        relay_and_deliver()
+        return trips
+
+    late, fine = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.wait_for_selector(card(fine))
+    timing = late_timing(late, late_by_s=600)
+    alert = {
+        "id": f"late:{late['id']}",
+        "kind": "late",
+        "severity": "high",
+        "trip_id": late["id"],
+        "driver_id": None,
+        "title": "Late: drop-off at Sonnenallee",
+        "detail": "10 min past its window",
+        "since": timing["as_of"],
+    }
+    django_side(push_board, world.fleet_id, {"seq": 0, "timings": {late["id"]: timing}, "drivers": {}, "alerts": [alert]})
+    page.wait_for_selector(f'.alert[data-trip-id="{late["id"]}"][data-kind="late"]')
+    assert page.inner_text(".side .tabs .alert-count") == "1"
+    assert "Late 10 min" in page.inner_text(f"{card(late)} .badge")  # the card says it in words
+    first = page.eval_on_selector('[data-column="requested"] .cards', "c => c.firstElementChild.dataset.tripId")
+    assert first == late["id"]  # the late one is sorted first
+    page.click(f'.alert[data-trip-id="{late["id"]}"] .open')
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{late["id"]}"]')
+    assert page.is_visible("#panel-detail")
+
+
+def test_search_finds_a_trip_by_address(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trips = [book(world, 0, 2), book(world, 3, 4), book(world, 5, 6)]
+        relay_and_deliver()
+        return trips
+
+    trips = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.wait_for_selector(card(trips[2]))
+    page.fill("#search", "bergmann")
+    page.wait_for_selector(f'#search-results .hit[data-trip-id="{trips[1]["id"]}"]')
+    assert page.locator("#search-results .hit").count() == 1
+    assert page.locator(".board .trip").count() == 1  # the board narrows too
+    page.click(f'#search-results .hit[data-trip-id="{trips[1]["id"]}"]')
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{trips[1]["id"]}"]')
+    page.fill("#search", "")
+    page.wait_for_function("() => document.querySelectorAll('.board .trip').length === 3")
+
+
+def test_a_trip_is_cancelled_from_the_panel_with_a_reason_and_problems_show_in_the_form(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 1, 2)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(trip)} .open")
+    page.click('.d-actions [data-action="cancel"]')
+    # meanwhile someone else assigns it: the panel's version is old, the server says so in the form
+    django_side(assign, world, trip, world.crews[0])
+    page.fill('.action-form[data-form="cancel"] input[name=reason]', "customer called to cancel")
+    page.click('.action-form[data-form="cancel"] button[type=submit]')
+    page.wait_for_selector('.action-form[data-form="cancel"] .problem')
+    django_side(relay_and_deliver)  # the screen hears of the assignment: the panel has the new version
+    page.wait_for_selector(f'[data-column="assigned"] {card(trip)}')
+    page.click('.action-form[data-form="cancel"] button[type=submit]')
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "cancelled", what="the cancellation")
+    django_side(relay_and_deliver)
+    page.wait_for_selector(card(trip), state="detached")  # an ended trip leaves the board
+    page.wait_for_selector('.timeline li[data-action="cancel"]')  # the panel stays, with its timeline
+
+
+def test_enter_on_a_focused_card_opens_it(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 2, 5)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.focus(f"{card(trip)} .open")
+    outline = page.eval_on_selector(f"{card(trip)} .open", "b => getComputedStyle(b).outlineStyle")
+    assert outline != "none"  # a visible focus ring
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{trip["id"]}"]')
+    assert page.get_attribute('.side .tabs [data-side="detail"]', "aria-selected") == "true"
+
+
+def test_the_phone_layout_has_no_sideways_scroll_in_any_view(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 0, 7)
+        assign(world, trip, world.crews[0])
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    fits = "() => document.scrollingElement.scrollWidth <= innerWidth"
+    page.wait_for_selector(card(trip))
+    assert page.evaluate(fits)
+    for view in ("map", "board"):
+        page.click(f'.views [data-view="{view}"]')
+        assert page.evaluate(fits), view
+    for side in ("alerts", "drivers"):
+        page.click(f'.views [data-side="{side}"]')
+        assert page.is_visible(f"#panel-{side}") and page.evaluate(fits), side
+    page.click('.views [data-view="board"]')
+    page.click(f"{card(trip)} .open")  # opening a trip shows its detail
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{trip["id"]}"]')
+    page.click('.d-actions [data-action="assign"]')
+    page.wait_for_selector(".candidate")
+    assert page.evaluate(fits), "detail"
+    assert not page.is_visible(".board-pane")  # one view at a time
