@@ -31,7 +31,12 @@ export function duration(seconds) {
   return `${h} h ${String(m).padStart(2, "0")}`;
 }
 
-export const since = (iso) => (iso ? duration((Date.now() - new Date(iso).getTime()) / 1000) : "");
+// ages tick every few seconds: under a minute is "<1 min", not a count of seconds
+export function since(iso) {
+  if (!iso) return "";
+  const s = (Date.now() - new Date(iso).getTime()) / 1000;
+  return s < 60 ? "<1 min" : duration(s);
+}
 
 export const km = (m) => (m == null ? "" : m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(1)} km`);
 
