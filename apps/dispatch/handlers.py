@@ -16,6 +16,7 @@ from apps.dispatch.contracts import TripView
 from apps.dispatch.services import autodispatch, board, positions
 from apps.identity.events import UserErasedV1
 from apps.partner.events import DutyStatusChangedV1
+from apps.trips.contracts import TripStatus
 from apps.trips.events import (
     TripAssignedV1,
     TripAssignedV2,
@@ -43,6 +44,11 @@ def _trip(event) -> TripView:
 
 @subscriber(TripStatusChangedV2, name="dispatch.show_trip_status")
 def show_trip_status(event: TripStatusChangedV2 | TripStatusChangedV1) -> None:
+    if event.new_status == TripStatus.REQUESTED:  # only an unassignment leads back to requested
+        autodispatch.unassigned_flag(
+            trip=_trip(event), reason=event.reason, previous_driver_id=getattr(event, "previous_driver_id", None)
+        )
+        return
     board.trip_card_push(trip=_trip(event), change="status_changed")
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import Q, QuerySet
+
 from apps.identity import selectors as _selectors
-from apps.identity.contracts import FleetRole, MembershipRef, UserContact, UserNotFound, UserRef
+from apps.identity.contracts import CustomerRef, FleetRole, MembershipRef, UserContact, UserNotFound, UserRef
 from apps.identity.models import Membership as _Membership
 from apps.identity.models import User as _User
 from apps.identity.services import accounts as _accounts
@@ -31,6 +33,34 @@ def user_get(*, user_id: uuid.UUID) -> UserRef:
     if not found:
         raise UserNotFound(f"user {user_id} does not exist")
     return found[0]
+
+
+def users_matching(*, text: str, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Which of `user_ids` have `text` in their name or email (case-insensitive): a search among people the caller
+    already knows of."""
+    found = _User.objects.filter(id__in=user_ids).filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+    return list(found.values_list("id", flat=True))
+
+
+def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
+    """The active customer accounts among `user_ids` (anyone else is left out)."""
+    return [_customer_ref(u) for u in _customers().filter(id__in=user_ids)]
+
+
+def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
+    """Active customer accounts whose name or email contains `text` among `known_ids`, or (anyone's) whose email is
+    exactly `text`; by name, at most `limit`."""
+    matches = Q(id__in=known_ids) & (Q(display_name__icontains=text) | Q(email__icontains=text))
+    found = _customers().filter(matches | Q(email__iexact=text.strip())).order_by("display_name", "email")
+    return [_customer_ref(u) for u in found[:limit]]
+
+
+def _customers() -> QuerySet[_User]:
+    return _User.objects.filter(is_customer=True, is_active=True)
+
+
+def _customer_ref(user: _User) -> CustomerRef:
+    return CustomerRef(id=user.id, display_name=user.display_name, email=user.email)
 
 
 def user_contact_get(*, user_id: uuid.UUID) -> UserContact:

@@ -26,6 +26,15 @@ class UserRef:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomerRef:
+    """A customer account as the staff booking for them pick it: who (name, email), to tell namesakes apart."""
+
+    id: uuid.UUID
+    display_name: str
+    email: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class UserContact:
     """How to reach a user, for contexts that must notify them (documents expiring, invoices)."""
 

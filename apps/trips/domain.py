@@ -28,6 +28,9 @@ class Action:
     driver_free: bool = False  # without pooling, the driver has no other trip in progress (trips.driver_busy)
     pins_done: bool = False  # every drop-off that needs the customer's PIN is finished (trips.proof_missing)
     starts: bool = False  # stamps the trip's started_at
+    # takes the trip off its shift (driver, vehicle, start and live estimate cleared; the shift's load freed; open
+    # offers withdrawn), and only while no stop is done or failed: nothing is on board yet (trips.goods_on_board)
+    unassigns: bool = False
 
 
 A = ActorRole
@@ -54,12 +57,29 @@ ACTIONS: dict[str, Action] = {
         actors=frozenset({A.DRIVER, A.DISPATCHER}),
         reason_from=frozenset({A.DRIVER, A.DISPATCHER}),
     ),
+    # a dispatcher takes the trip back from its driver before the goods are on board, to give it to someone else:
+    # at the pickup too (the driver cannot load, the vehicle is wrong), as long as no stop is done or failed yet
+    "unassign": Action(
+        sources=frozenset({S.ASSIGNED, S.EN_ROUTE, S.AT_PICKUP}),
+        target=S.REQUESTED,
+        actors=frozenset({A.DISPATCHER}),
+        reason_from=frozenset({A.DISPATCHER}),
+        unassigns=True,
+    ),
 }
 DRIVER_ACTIONS = frozenset(name for name, rule in ACTIONS.items() if rule.actors == {A.DRIVER})
 """The steps only a trip's driver takes (a driver who is also the fleet's dispatcher takes them as its driver)."""
+TRANSITIONS = frozenset(name for name, rule in ACTIONS.items() if not rule.unassigns)
+"""The steps `POST trips/<id>/transitions/` takes; unassigning has its own endpoint (`trips/<id>/unassign/`)."""
 CANCELLABLE = ACTIONS["cancel"].sources  # not yet with goods on board
 ASSIGNABLE = frozenset({S.REQUESTED, S.ASSIGNED})  # a dispatcher (re)assigns before the driver sets off
 OFFERABLE = frozenset({S.REQUESTED})
+# who handles a trip's stops: its driver; the fleet's dispatchers may also mark one failed (with a reason, as anyone)
+STOP_ACTORS: dict[str, frozenset[ActorRole]] = {
+    "arrive": frozenset({A.DRIVER}),
+    "done": frozenset({A.DRIVER}),
+    "fail": frozenset({A.DRIVER, A.DISPATCHER}),
+}
 # which trip statuses let the driver handle a stop of each kind
 STOP_OPEN_WHILE: dict[StopKind, frozenset[TripStatus]] = {
     StopKind.PICKUP: frozenset({S.AT_PICKUP, S.IN_PROGRESS}),

@@ -51,6 +51,7 @@ class TripStatusChangedV1(IntegrationEvent):
     new_status: TripStatus
     version: int
     driver_id: uuid.UUID | None = None
+    reason: str = ""  # why a dispatcher took the trip back from its driver (unassign: assigned… -> requested)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -234,6 +235,9 @@ class TripStatusChangedV2(IntegrationEvent):
     old_status: TripStatus
     new_status: TripStatus
     trip: TripSnapshot
+    # an unassignment (a dispatcher took the trip back: -> requested): why, and the driver who had it
+    reason: str = ""
+    previous_driver_id: uuid.UUID | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

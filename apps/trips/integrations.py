@@ -1,4 +1,4 @@
-"""Every call the trips context makes into another context (billing, partner, fleet)."""
+"""Every call the trips context makes into another context (billing, partner, fleet, identity)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from apps.billing import api as billing_api
 from apps.billing.contracts import QuoteExpired, QuoteNotFound
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetNotFound, FleetStatus, VehicleNotFound
+from apps.identity import api as identity_api
+from apps.identity.contracts import CustomerRef
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
@@ -124,3 +126,51 @@ def tracking_details(*, driver_id: uuid.UUID | None, vehicle_id: uuid.UUID | Non
 
 def proof_required(*, fleet_id: uuid.UUID) -> tuple[str, ...]:
     return fleet_api.fleet_get(fleet_id=fleet_id).proof_of_delivery
+
+
+@dataclasses.dataclass(frozen=True)
+class TripPeople:
+    """Who is on a trip, as its fleet's staff see them: names, not ids (None when unknown or unset)."""
+
+    customer_name: str | None
+    driver_name: str | None
+    vehicle: dict | None  # id, type, registration, make, model
+
+
+def trip_people(
+    *, customer_id: uuid.UUID | None, driver_id: uuid.UUID | None, vehicle_id: uuid.UUID | None
+) -> TripPeople:
+    """The customer's and driver's display names and the vehicle of one trip (identity, partner, fleet)."""
+    customer = identity_api.users_get(user_ids=[customer_id]) if customer_id is not None else []
+    driver = partner_api.drivers_get(driver_ids=[driver_id]) if driver_id is not None else []
+    vehicle = fleet_api.vehicles_get(vehicle_ids=[vehicle_id]) if vehicle_id is not None else []
+    return TripPeople(
+        customer_name=customer[0].display_name if customer else None,
+        driver_name=driver[0].display_name if driver else None,
+        vehicle=(
+            {
+                "id": vehicle[0].id,
+                "type": vehicle[0].type.value,
+                "registration": vehicle[0].registration,
+                "make": vehicle[0].make,
+                "model": vehicle[0].model,
+            }
+            if vehicle
+            else None
+        ),
+    )
+
+
+def users_matching(*, text: str, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Which of these users have `text` in their name or email."""
+    return identity_api.users_matching(text=text, user_ids=user_ids)
+
+
+def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
+    """The active customer accounts among these ids."""
+    return identity_api.customers_get(user_ids=user_ids)
+
+
+def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
+    """Active customer accounts matching `text` among `known_ids`, or whose email is exactly `text`."""
+    return identity_api.customers_find(text=text, known_ids=known_ids, limit=limit)

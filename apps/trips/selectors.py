@@ -6,16 +6,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import uuid
 from collections.abc import Set
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 
+from apps.identity.contracts import CustomerRef
 from apps.trips import domain, integrations
-from apps.trips.contracts import TERMINAL_STATUSES, ActorRole, TripNotFound, TripStatus
-from apps.trips.models import Offer, ProofOfDelivery, Shift, TrackingLink, Trip
+from apps.trips.contracts import TERMINAL_STATUSES, ActorRole, InvalidTrip, TripNotFound, TripStatus
+from apps.trips.models import Offer, ProofOfDelivery, Shift, Stop, TrackingLink, Trip
 from logitrack import files
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
@@ -80,21 +83,48 @@ def trip_staffed(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
     return trip
 
 
-def trip_driven(*, caller: Caller, trip_id: uuid.UUID) -> Trip:
-    """The trip if the caller is its driver (to handle its stops)."""
+def stop_handler(*, caller: Caller, trip_id: uuid.UUID, action: str) -> tuple[Trip, ActorRole]:
+    """The trip and who the caller handles its stop as (domain.STOP_ACTORS): its driver, or for what the fleet's
+    staff may do too (fail a stop), its dispatcher; TripNotFound for anyone else."""
     trip = trip_seen(caller=caller, trip_id=trip_id)
-    if trip.driver_id not in caller.driver_ids:
-        raise TripNotFound("no such trip")
-    return trip
+    allowed = domain.STOP_ACTORS[action]
+    if trip.driver_id is not None and trip.driver_id in caller.driver_ids and ActorRole.DRIVER in allowed:
+        return trip, ActorRole.DRIVER
+    if ActorRole.DISPATCHER in allowed and caller.is_staff_of(trip.fleet_id):
+        return trip, ActorRole.DISPATCHER
+    raise TripNotFound("no such trip")
 
 
-def trip_with_secrets(*, caller: Caller, trip_id: uuid.UUID) -> tuple[Trip, str | None, dict[int, str] | None]:
-    """The trip, and for its customer only the tracking token and drop-off PINs again (None for anyone else)."""
+@dataclasses.dataclass(frozen=True)
+class TripDetail:
+    """A trip as one caller reads it, with what only some callers see (None for the others)."""
+
+    trip: Trip
+    tracking_token: str | None  # its customer and its fleet's staff (staff share the link with recipients)
+    pins: dict[int, str] | None  # its customer only: they give them to the recipients
+    people: integrations.TripPeople | None  # its fleet's staff: customer's and driver's names, the vehicle
+
+    @property
+    def staff(self) -> bool:
+        return self.people is not None
+
+
+def trip_detail(*, caller: Caller, trip_id: uuid.UUID) -> TripDetail:
+    """The trip, and: for its customer the tracking token and drop-off PINs again; for its fleet's staff the
+    tracking token, who the customer and driver are and which vehicle (names, not ids), and the stops' contact
+    phones (TripDetail.staff). The driver sees none of it."""
     trip = trip_seen(caller=caller, trip_id=trip_id)
-    if trip.customer_id is None or trip.customer_id != caller.user_id:
-        return trip, None, None
+    is_customer = trip.customer_id is not None and trip.customer_id == caller.user_id
+    is_staff = caller.is_staff_of(trip.fleet_id)
+    if not (is_customer or is_staff):
+        return TripDetail(trip=trip, tracking_token=None, pins=None, people=None)
     token, pins = owner_secrets(trip=trip)
-    return trip, token, pins
+    people = (
+        integrations.trip_people(customer_id=trip.customer_id, driver_id=trip.driver_id, vehicle_id=trip.vehicle_id)
+        if is_staff
+        else None
+    )
+    return TripDetail(trip=trip, tracking_token=token, pins=pins if is_customer else None, people=people)
 
 
 def timeline_of(*, caller: Caller, trip_id: uuid.UUID) -> QuerySet:
@@ -115,6 +145,57 @@ def booker_role(*, caller: Caller, fleet_id: uuid.UUID) -> ActorRole:
     if caller.principal.has_role(Role.CUSTOMER):
         return ActorRole.CUSTOMER
     raise NotFound("no such fleet", code="fleet.not_found")
+
+
+def booking_for(
+    *, caller: Caller, fleet_id: uuid.UUID, customer_id: uuid.UUID | None
+) -> tuple[ActorRole, uuid.UUID | None]:
+    """(who books, for which customer): a customer for themselves (`customer_id` ignored); the fleet's staff for
+    nobody or for an active customer account (identity's; 400 `trips.customer_not_found` otherwise) — the rule
+    `customers_to_book_for` offers customers by."""
+    role = booker_role(caller=caller, fleet_id=fleet_id)
+    if role != ActorRole.DISPATCHER:
+        return role, caller.user_id
+    if customer_id is not None and not integrations.customers_get(user_ids=[customer_id]):
+        raise InvalidTrip(
+            "no customer account with that id",
+            code="trips.customer_not_found",
+            extra={"errors": {"customer_id": ["Not a customer."]}},
+        )
+    return role, customer_id
+
+
+SEARCH_MIN_LENGTH = 2
+CUSTOMER_MATCHES = 10
+
+
+def customers_to_book_for(*, caller: Caller, fleet_id: uuid.UUID, text: str) -> list[CustomerRef]:
+    """Customers the fleet's staff may book for (the accounts `booking_for` accepts) whose name or email contains
+    `text`, at most CUSTOMER_MATCHES: among those who already have a trip with this fleet, or anyone's account by
+    its exact email (a new caller spells it out), so one fleet's staff cannot browse every customer's name."""
+    fleet_staffed(caller=caller, fleet_id=fleet_id)
+    known = Trip.objects.filter(fleet_id=fleet_id).exclude(customer_id=None).order_by()
+    known_ids = [i for i in known.values_list("customer_id", flat=True).distinct() if i is not None]
+    return integrations.customers_find(text=text.strip(), known_ids=known_ids, limit=CUSTOMER_MATCHES)
+
+
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def trips_matching(*, trips: QuerySet, text: str) -> QuerySet:
+    """Of these trips (already what the caller may see), those whose id starts with `text` (hex, dashes or not),
+    with a stop whose address contains it, or whose customer's name or email contains it (case-insensitive)."""
+    text = text.strip()
+    found = Q(Exists(Stop.objects.filter(trip_id=OuterRef("pk"), address__icontains=text)))
+    compact = text.replace("-", "").lower()
+    if _HEX.fullmatch(compact):
+        found |= Q(id_hex__startswith=compact)
+        trips = trips.annotate(id_hex=Replace(Cast("id", CharField()), Value("-"), Value("")))
+    customers = trips.exclude(customer_id=None).order_by().values_list("customer_id", flat=True).distinct()
+    matched = integrations.users_matching(text=text, user_ids=list(customers))
+    if matched:
+        found |= Q(customer_id__in=matched)
+    return trips.filter(found)
 
 
 def shifts_visible(*, principal: Principal, driver_ids: Set[uuid.UUID]) -> QuerySet:
@@ -206,7 +287,7 @@ def tracking_for(*, token: str) -> Trip | None:
 
 
 def owner_secrets(*, trip: Trip) -> tuple[str | None, dict[int, str]]:
-    """The tracking token (while its link is valid) and the drop-off PINs of the trip, for its customer only.
+    """The tracking token (while its link is valid) and the drop-off PINs of the trip (trip_detail says who sees which).
     They are derived again from the secret key (the current one, or one it replaced: SECRET_KEY_FALLBACKS) and
     shown only when they match what was stored, so a trip booked before they were derived just shows none."""
     keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]

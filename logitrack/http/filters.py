@@ -27,6 +27,7 @@ M = TypeVar("M", bound=Model)
 UUID_INVALID = "Must be a valid UUID."
 INTEGER_INVALID = "A valid integer is required."
 BOOLEAN_INVALID = "Must be a valid boolean."
+TEXT_BLANK = "This field may not be blank."
 
 
 def one_of(values: Iterable[str]) -> str:
@@ -65,6 +66,15 @@ class _ChoiceField(_GivenField, forms.ChoiceField):
 
 class _IntegerField(_GivenField, forms.IntegerField):
     default_error_messages = {"invalid": INTEGER_INVALID}
+
+
+class _TextField(forms.CharField):
+    """Free text, stripped; given empty or blank it is refused (`min_length`, `max_length` as Django's)."""
+
+    def clean(self, value: Any) -> Any:
+        if value is not None and not str(value).strip():
+            raise forms.ValidationError(TEXT_BLANK, code="blank")
+        return super().clean(value)
 
 
 class _BooleanField(forms.Field):
@@ -119,6 +129,13 @@ class IntegerFilter(django_filters.NumberFilter):  # type: ignore[misc]
     """A whole number (`min_value`, `max_value` as Django's IntegerField), documented as an integer."""
 
     field_class = _IntegerField
+
+
+class TextFilter(django_filters.CharFilter):  # type: ignore[misc]
+    """Free text (surrounding spaces stripped): refused blank, or shorter than `min_length` / longer than
+    `max_length` with Django's messages; how it narrows rows is the FilterSet's `method`."""
+
+    field_class = _TextField
 
 
 class BooleanFilter(django_filters.BooleanFilter):  # type: ignore[misc]

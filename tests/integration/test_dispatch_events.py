@@ -72,3 +72,50 @@ def test_a_v1_event_queued_before_the_subscription_moved_to_v2_is_still_applied(
 
     assert Offer.objects.get(trip_id=trip_id, status="pending").driver_id == crew.driver.id
     assert DispatchAttempt.objects.get(trip_id=trip_id).status == "offered"
+
+
+def test_a_trip_a_dispatcher_took_back_waits_for_a_dispatcher_and_costs_nothing(
+    dispatch_world, relay_and_deliver, monkeypatch
+):
+    from apps.dispatch import feed
+
+    world = dispatch_world
+    for crew in world.crews:
+        on_the_map(crew)
+    trip_id = book(world)
+    relay_and_deliver()  # auto-dispatch offers it to the nearest driver
+    offered = Offer.objects.get(trip_id=trip_id, status="pending")
+    accepted = client_for(world.fleets.a.users["driver"]).post(
+        f"/api/v1/trips/offers/{offered.id}/accept/", {}, format="json"
+    )
+    assert accepted.status_code == 200, accepted.json()
+    relay_and_deliver()
+    assert DispatchAttempt.objects.get(trip_id=trip_id).status == "assigned"
+    sent = []
+    monkeypatch.setattr(feed, "to_fleet", lambda fleet_id, kind, payload: sent.append(("fleet", kind, payload)))
+    monkeypatch.setattr(feed, "to_driver", lambda driver_id, kind, payload: sent.append((driver_id, kind, payload)))
+
+    dispatcher = client_for(world.fleets.a.users["dispatcher"])
+    version = Trip.objects.get(id=trip_id).version
+    taken = dispatcher.post(
+        f"/api/v1/trips/trips/{trip_id}/unassign/",
+        {"reason": "customer asked for a bigger van"},
+        format="json",
+        HTTP_IF_MATCH=f'W/"{version}"',
+    )
+    assert taken.status_code == 200, taken.json()
+    relay_and_deliver()
+
+    attempt = DispatchAttempt.objects.get(trip_id=trip_id)
+    assert (attempt.status, attempt.flag_reason) == (
+        "flagged",
+        "unassigned by a dispatcher: customer asked for a bigger van",
+    )
+    assert not Offer.objects.filter(trip_id=trip_id, status="pending").exists()  # not offered again on its own
+    cards = [p for who, kind, p in sent if who == "fleet" and kind == "trip"]
+    assert [(c["change"], c["trip"]["status"], c["trip"]["dispatch"]["status"]) for c in cards] == [
+        ("unassigned", "requested", "flagged")
+    ]
+    assert (offered.driver_id, "unassigned", {"trip_id": trip_id, "reason": "customer asked for a bigger van"}) in sent
+    fare = dispatcher.get(f"/api/v1/trips/trips/{trip_id}/").json()["fare"]
+    assert fare is None or fare["final_total_minor"] is None  # billing charged nothing

@@ -521,7 +521,12 @@ REST_CASES = {
         listing(
             api("trips/trips/"),
             lambda w: w.b.trip_ids,
-            params=lambda w: [{}, {"fleet_id": str(w.b.fleet_id)}, {"status": "requested"}],
+            params=lambda w: [
+                {},
+                {"fleet_id": str(w.b.fleet_id)},
+                {"status": "requested"},
+                {"search": str(w.b.trip_open.id)[:8]},
+            ],
             own=lambda w: (D, w.a.trip_ids),
         ),
         hidden(
@@ -590,6 +595,24 @@ REST_CASES = {
             unchanged=rows(Shift, id=lambda w: w.b.shift.id),
         ),
     ),
+    "trips-v1:trip-unassign": case(
+        hidden(
+            "post",
+            lambda w: api(f"trips/trips/{w.b.trip_open.id}/unassign/"),
+            data={"reason": "x"},
+            headers={"HTTP_IF_MATCH": V1},
+            deny=STAFF_ONLY,
+            unchanged=rows(Trip, id=lambda w: w.b.trip_open.id),
+        )
+    ),
+    "trips-v1:fleet-customers": case(
+        hidden(
+            "get",
+            lambda w: api(f"trips/fleets/{w.b.fleet_id}/customers/?q=customer"),
+            deny=STAFF_ONLY,
+            own=lambda w: api(f"trips/fleets/{w.a.fleet_id}/customers/?q=customer"),
+        )
+    ),
     "trips-v1:trip-timeline": case(
         hidden(
             "get",
@@ -623,7 +646,7 @@ REST_CASES = {
             lambda w: api(f"trips/trips/{w.b.trip_open.id}/stops/1/fail/"),
             data={"reason": "closed"},
             headers={"HTTP_IF_MATCH": V1},
-            deny=DRIVERS_ONLY,
+            deny={C},  # its driver or its fleet's staff
             unchanged=rows(Trip, id=lambda w: w.b.trip_open.id),
         )
     ),

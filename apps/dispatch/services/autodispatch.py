@@ -1,5 +1,5 @@
 """Auto-dispatch: a requested trip is offered to the best candidate, then the next on each refusal or lapse, and
-flagged for a dispatcher when nobody is left."""
+flagged for a dispatcher when nobody is left, or when a dispatcher took it back from its driver."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 
-from apps.dispatch import feed, integrations, matching
+from apps.dispatch import feed, integrations, live, matching
 from apps.dispatch.contracts import TripView
 from apps.dispatch.models import DispatchAttempt
 from apps.dispatch.services import board
@@ -36,6 +36,21 @@ def offer_next(*, trip: TripView, driver_id: uuid.UUID, expired: bool, reason: s
         {"trip_id": str(trip.id), "driver_id": str(driver_id), "expired": expired, "reason": reason},
     )
     board.trip_card_push(trip=trip, change="offer_declined")
+
+
+@transaction.atomic
+def unassigned_flag(*, trip: TripView, reason: str, previous_driver_id: uuid.UUID | None) -> None:
+    """A dispatcher took the trip back from its driver on purpose: it is not offered again on its own but flagged
+    for a dispatcher with the reason; the screens show it requested again, the driver's app hears it is gone."""
+    if not live.store().trip_version_current(trip.id, trip.version):
+        return  # a late event: the trip has moved on (assigned again, cancelled) since
+    attempt, _ = DispatchAttempt.objects.select_for_update().get_or_create(
+        trip_id=trip.id, defaults={"fleet_id": trip.fleet_id}
+    )
+    _flag(attempt, f"unassigned by a dispatcher: {reason}"[:300] if reason else "unassigned by a dispatcher")
+    board.trip_card_push(trip=trip, change="unassigned")
+    if previous_driver_id is not None:
+        feed.to_driver(previous_driver_id, "unassigned", {"trip_id": str(trip.id), "reason": reason})
 
 
 def _flag(attempt: DispatchAttempt, reason: str) -> None:

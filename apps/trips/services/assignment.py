@@ -1,4 +1,5 @@
-"""Assigning a trip to a shift, and the one check of whether a shift can take a trip (offers ask it too)."""
+"""Assigning a trip to a shift (and taking it back), and the one check of whether a shift can take a trip (offers
+ask it too)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from apps.trips.contracts import (
 )
 from apps.trips.events import TripAssignedV1, TripAssignedV2, TripStatusChangedV1, TripStatusChangedV2
 from apps.trips.models import Offer, Shift, Trip
+from apps.trips.services import lifecycle
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
 from logitrack.outbox.api import publish
 
@@ -93,6 +95,22 @@ def trip_assign(
         publish(TripStatusChangedV2(old_status=TripStatus(old), new_status=TripStatus.ASSIGNED, trip=now_snapshot))
     trip.offers.filter(status=Offer.Status.PENDING).update(status=Offer.Status.WITHDRAWN, answered_at=timezone.now())
     return trip
+
+
+def trip_unassign(
+    *, trip_id: uuid.UUID, actor_id: uuid.UUID | None, reason: str, expected_version: int | None = None
+) -> Trip:
+    """A dispatcher takes the trip back from its driver before the goods are on board: it is requested again, off
+    its shift, with the reason on its timeline and in its status events (domain.ACTIONS["unassign"] says from
+    where). Dispatch flags it for a dispatcher rather than offering it again on its own."""
+    return lifecycle.trip_transition(
+        trip_id=trip_id,
+        action="unassign",
+        actor_id=actor_id,
+        role=ActorRole.DISPATCHER,
+        expected_version=expected_version,
+        reason=reason,
+    )
 
 
 def shift_that_fits(trip: Trip, shift_id: uuid.UUID, *, sequenced: bool = False) -> Shift:

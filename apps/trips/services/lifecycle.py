@@ -1,4 +1,5 @@
-"""The trip's lifecycle: start, arrive, pick up, complete, cancel, fail (domain.ACTIONS says who may do what)."""
+"""The trip's lifecycle: start, arrive, pick up, complete, cancel, fail, unassign (domain.ACTIONS says who may do
+what)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from apps.trips.events import (
     TripStatusChangedV1,
     TripStatusChangedV2,
 )
-from apps.trips.models import Trip
+from apps.trips.models import Offer, Trip
 from apps.trips.services import scrubbing
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
 from logitrack.outbox.api import publish
@@ -91,12 +92,24 @@ def trip_transition(
             )
     if rule.pins_done and trip.stops.filter(status__in=OPEN_STOP).exclude(pin_hash="").exists():
         raise ProofMissing("a drop-off that needs the customer's PIN is not done yet")
+    if rule.unassigns:
+        handled = sorted(trip.stops.exclude(status__in=OPEN_STOP).values_list("sequence", flat=True))
+        if handled:
+            raise IllegalTransition(
+                "a stop is already done or failed: the goods are on board, the trip stays with its driver",
+                code="trips.goods_on_board",
+                extra={"current_status": old.value, "action": action, "stops_handled": handled},
+            )
     now = timezone.now()
+    previous_driver_id = trip.driver_id
     trip.status = target
     fields = ["status"]
     if rule.starts:
         trip.started_at = now
         fields.append("started_at")
+    if rule.unassigns:
+        _off_its_shift(trip, now)
+        fields += ["shift", "driver_id", "vehicle_id", "started_at", *LIVE_ESTIMATE]
     if target in TERMINAL_STATUSES:
         trip.ended_at, trip.end_reason = now, reason.strip()
         fields += ["ended_at", "end_reason"]
@@ -113,6 +126,7 @@ def trip_transition(
             new_status=target,
             version=trip.version,
             driver_id=trip.driver_id,
+            reason=reason.strip() if rule.unassigns else "",
         )
     )
     exact = snapshot(trip)
@@ -123,7 +137,18 @@ def trip_transition(
         scrubbing.scrub(Trip.objects.filter(id=trip.id))
         trip.refresh_from_db()
         now_snapshot, said = snapshot(trip), ""
-    publish(TripStatusChangedV2(old_status=old, new_status=target, trip=now_snapshot))
+    if rule.unassigns:
+        publish(
+            TripStatusChangedV2(
+                old_status=old,
+                new_status=target,
+                trip=now_snapshot,
+                reason=said,
+                previous_driver_id=previous_driver_id,
+            )
+        )
+    else:
+        publish(TripStatusChangedV2(old_status=old, new_status=target, trip=now_snapshot))
     if target == TripStatus.COMPLETED:  # the fallback distance from the exact stops, as before the scrub
         _publish_completed(trip, exact, now_snapshot, distance_m=distance_m, waiting_s=waiting_s)
     elif target == TripStatus.CANCELLED:
@@ -145,6 +170,19 @@ def trip_transition(
         publish(TripFailedV1(trip_id=trip.id, fleet_id=trip.fleet_id, driver_id=trip.driver_id, reason=said))
         publish(TripFailedV2(reason=said, trip=now_snapshot))
     return trip
+
+
+LIVE_ESTIMATE = ("eta_at", "tracking_lat", "tracking_lng", "tracking_at")
+
+
+def _off_its_shift(trip: Trip, now: dt.datetime) -> None:
+    """Unassigned: no shift, driver or vehicle (the shift's load no longer counts it), not started, no driver's
+    estimate on the tracking page; arrivals at its stops undone (the next driver arrives anew; the timeline keeps
+    them); open offers withdrawn."""
+    trip.shift, trip.driver_id, trip.vehicle_id, trip.started_at = None, None, None, None
+    trip.eta_at, trip.tracking_lat, trip.tracking_lng, trip.tracking_at = None, None, None, None
+    trip.stops.filter(status=StopStatus.ARRIVED).update(status=StopStatus.PENDING, arrived_at=None)
+    trip.offers.filter(status=Offer.Status.PENDING).update(status=Offer.Status.WITHDRAWN, answered_at=now)
 
 
 def _publish_completed(

@@ -1,4 +1,5 @@
-"""Stops: the driver arrives at, finishes (a drop-off with its proof of delivery) or fails each stop."""
+"""Stops: the driver arrives at, finishes (a drop-off with its proof of delivery) or fails each stop (a dispatcher
+may fail one too)."""
 
 from __future__ import annotations
 
@@ -168,8 +169,15 @@ def _pin_check(trip_id: uuid.UUID, sequence: int, pin: str, pin_hash: str) -> No
 
 @transaction.atomic
 def stop_fail(
-    *, trip_id: uuid.UUID, sequence: int, actor_id: uuid.UUID | None, expected_version: int | None, reason: str
+    *,
+    trip_id: uuid.UUID,
+    sequence: int,
+    actor_id: uuid.UUID | None,
+    expected_version: int | None,
+    reason: str,
+    role: ActorRole = ActorRole.DRIVER,
 ) -> Stop:
+    """The stop could not be done (nobody home, goods refused): its driver says so, or the fleet's dispatcher."""
     trip = locked(trip_id, expected_version)
     stop = _stop_locked(trip, sequence)
     _stop_open_for(trip, stop)
@@ -185,7 +193,7 @@ def stop_fail(
         action=f"stop_{sequence}_failed",
         old=trip.status,
         actor_id=actor_id,
-        role=ActorRole.DRIVER,
+        role=role,
         reason=reason.strip(),
     )
     return stop

@@ -35,7 +35,9 @@ def test_a_tracking_link_shows_progress_without_login_or_personal_data_and_expir
     assert anonymous.get("/api/v1/trips/track/not-a-real-token/").status_code == 404
 
 
-def test_the_customer_gets_the_tracking_link_and_pins_back_and_nobody_else_does(world, make_user, settings):
+def test_the_customer_gets_the_tracking_link_and_pins_back_staff_the_link_and_nobody_else_either(
+    world, make_user, settings
+):
     two_fleets, fleet, _van, _driver, shift = world
     customer = client_for(two_fleets.customer)
     booked = book(customer, fleet.id, require_pin=True).json()
@@ -47,9 +49,11 @@ def test_the_customer_gets_the_tracking_link_and_pins_back_and_nobody_else_does(
 
     dispatcher, driver_app = two_fleets.a.client("dispatcher"), two_fleets.a.client("driver")
     assert assign(dispatcher, booked["id"], shift.id, 1).status_code == 200
-    for who in (dispatcher, two_fleets.a.client("fleet_manager"), driver_app):
-        seen = detail(who, booked["id"])
-        assert (seen["tracking_url"], seen["pins"]) == (None, None)
+    seen = detail(driver_app, booked["id"])
+    assert (seen["tracking_url"], seen["pins"]) == (None, None)
+    for staff in (dispatcher, two_fleets.a.client("fleet_manager")):  # staff share the link with recipients
+        seen = detail(staff, booked["id"])
+        assert (seen["tracking_url"], seen["pins"]) == (booked["tracking_url"], None)
     stranger = client_for(make_user(is_customer=True))
     assert stranger.get(f"/api/v1/trips/trips/{booked['id']}/").status_code == 404
     assert two_fleets.b.client("dispatcher").get(f"/api/v1/trips/trips/{booked['id']}/").status_code == 404

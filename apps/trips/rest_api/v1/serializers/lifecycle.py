@@ -10,7 +10,7 @@ from logitrack.http.serializers import StrictInputSerializer
 
 
 class TransitionInput(StrictInputSerializer):
-    action = serializers.ChoiceField(choices=sorted(domain.ACTIONS))
+    action = serializers.ChoiceField(choices=sorted(domain.TRANSITIONS))
     reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
     lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
@@ -21,6 +21,10 @@ class TransitionInput(StrictInputSerializer):
 class AssignInput(StrictInputSerializer):
     shift_id = serializers.UUIDField()
     reason = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class UnassignInput(StrictInputSerializer):
+    reason = serializers.CharField(max_length=300, help_text="why the trip is taken from its driver (on its timeline)")
 
 
 class TimelineEntryOutput(serializers.Serializer):

@@ -73,16 +73,44 @@ def fares_context(trips) -> dict:
     return {"fares": selectors.fares_of(trips=trips)}
 
 
+class StopDetailOutput(StopOutput):
+    contact_phone = serializers.SerializerMethodField(
+        help_text="for the trip's fleet staff (null for anyone else): the number to call at this stop"
+    )
+
+    def get_contact_phone(self, stop) -> str | None:
+        return stop.contact_phone if self.context.get("staff") else None
+
+
+class VehicleOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    registration = serializers.CharField()
+    make = serializers.CharField()
+    model = serializers.CharField()
+
+
 class TripDetailOutput(TripOutput):
+    stops = StopDetailOutput(many=True)
     tracking_url = serializers.CharField(
         allow_null=True,
-        help_text="for the trip's customer only (null for anyone else, or once the link expired): the link to share",
+        help_text="for the trip's customer and its fleet's staff (null for anyone else, or once the link expired): "
+        "the link to share",
     )
     pins = serializers.DictField(
         child=serializers.CharField(),
         allow_null=True,
         help_text="for the trip's customer only (null for anyone else): drop-off sequence -> PIN, to give the "
         "recipient",
+    )
+    customer_name = serializers.CharField(
+        allow_null=True, help_text="for the trip's fleet staff (null for anyone else, or when it has no customer)"
+    )
+    driver_name = serializers.CharField(
+        allow_null=True, help_text="for the trip's fleet staff (null for anyone else, or while it has no driver)"
+    )
+    vehicle = VehicleOutput(
+        allow_null=True, help_text="for the trip's fleet staff (null for anyone else, or while it has no vehicle)"
     )
 
 
@@ -128,3 +156,15 @@ class BookSerializer(StrictInputSerializer):
 class BookedOutput(TripOutput):
     tracking_url = serializers.CharField(help_text="share it; works without login until it expires")
     pins = serializers.DictField(child=serializers.CharField(), help_text="drop-off sequence -> PIN")
+
+
+class CustomerQuery(StrictInputSerializer):
+    q = serializers.CharField(
+        min_length=selectors.SEARCH_MIN_LENGTH, max_length=100, help_text="part of the name or email (at least 2)"
+    )
+
+
+class CustomerOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.CharField()

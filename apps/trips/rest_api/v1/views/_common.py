@@ -48,6 +48,15 @@ ASSIGN_PROBLEMS = problems(
         "(`trips.shift_not_open`) or the trip falls outside it (`trips.outside_shift`)"
     },
 )
+UNASSIGN_PROBLEMS = problems(
+    428,
+    **{
+        "400": "no `reason` (`validation_failed`, naming it)",
+        "409": "the trip is in another state (`trips.illegal_transition`: only assigned, en route or at the pickup), "
+        "a stop is already done or failed (`trips.goods_on_board`, with `stops_handled`), or the trip changed "
+        "since you read it (`trips.stale_version`, with `current_version`)",
+    },
+)
 
 
 class PreconditionRequired(APIException):
@@ -64,8 +73,8 @@ def expected_version(request) -> int:
     return int(match.group(1))
 
 
-def with_etag(trip, status=200, serializer=TripOutput):
-    response = Response(serializer(trip).data, status=status)
+def with_etag(trip, status=200, serializer=TripOutput, context=None):
+    response = Response(serializer(trip, context=context or {}).data, status=status)
     response["ETag"] = f'W/"{trip.version}"'
     return response
 

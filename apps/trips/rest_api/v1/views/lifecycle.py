@@ -6,11 +6,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from apps.trips import selectors
-from apps.trips.rest_api.v1.serializers.lifecycle import AssignInput, TimelineEntryOutput, TransitionInput
+from apps.trips.rest_api.v1.serializers.lifecycle import (
+    AssignInput,
+    TimelineEntryOutput,
+    TransitionInput,
+    UnassignInput,
+)
 from apps.trips.rest_api.v1.serializers.trips import TripOutput
 from apps.trips.rest_api.v1.views._common import (
     ASSIGN_PROBLEMS,
     IF_MATCH,
+    UNASSIGN_PROBLEMS,
     VEHICLE_TYPE_RULE,
     VERSIONED,
     caller,
@@ -80,6 +86,34 @@ class AssignApi(APIView):
             actor_id=who.user_id,
             expected_version=expected_version(request),
             **data.validated_data,
+        )
+        return with_etag(updated)
+
+
+class UnassignApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[IF_MATCH],
+        request=UnassignInput,
+        responses={200: TripOutput, **UNASSIGN_PROBLEMS},
+        operation_id="trips_unassign",
+        description="Take the trip back from its driver before the goods are on board (assigned, en route, or at "
+        "the pickup with no stop done or failed): it is `requested` again with no shift, driver or vehicle, and "
+        "auto-dispatch leaves it to a dispatcher (flagged with the reason) instead of offering it again.",
+    )
+    @idempotent
+    def post(self, request, trip_id):
+        who = caller(request)
+        trip = selectors.trip_staffed(caller=who, trip_id=trip_id)
+        data = UnassignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = assignment.trip_unassign(
+            trip_id=trip.id,
+            actor_id=who.user_id,
+            reason=data.validated_data["reason"],
+            expected_version=expected_version(request),
         )
         return with_etag(updated)
 

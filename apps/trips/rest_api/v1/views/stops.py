@@ -22,14 +22,14 @@ from logitrack.principal import Role
 
 
 class StopActionApi(APIView):
-    """The driver arrives at, finishes (with proof for drop-offs) or fails a stop."""
+    """The driver arrives at, finishes (with proof for drop-offs) or fails a stop; the fleet's staff may fail one."""
 
     permission_classes = [HasRole.of(Role.DRIVER)]
     parser_classes = [MultiPartParser, JSONParser]
 
     def act(self, request, trip_id, sequence, action):
         who = caller(request)
-        trip = selectors.trip_driven(caller=who, trip_id=trip_id)
+        trip, role = selectors.stop_handler(caller=who, trip_id=trip_id, action=action)
         version = expected_version(request)
         common = {"trip_id": trip.id, "sequence": sequence, "actor_id": who.user_id, "expected_version": version}
         if action == "arrive":
@@ -41,7 +41,7 @@ class StopActionApi(APIView):
         else:
             data = FailSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            stops.stop_fail(**common, reason=data.validated_data["reason"])
+            stops.stop_fail(**common, reason=data.validated_data["reason"], role=role)
         return with_etag(selectors.trip_seen(caller=who, trip_id=trip.id))
 
 
@@ -72,12 +72,16 @@ class StopDoneApi(StopActionApi):
 
 
 class StopFailApi(StopActionApi):
+    permission_classes = [HasRole.of(Role.DRIVER, Role.DISPATCHER, Role.FLEET_MANAGER)]
+
     @extend_schema(
         tags=["driver app"],
         parameters=[IF_MATCH],
         request=FailSerializer,
         responses={200: TripOutput, **VERSIONED},
         operation_id="trips_stops_fail",
+        description="The trip's driver, or a dispatcher or manager of its fleet, marks the stop failed with a reason "
+        "(a pickup while at the pickup or in progress, a drop-off while in progress); the timeline says who.",
     )
     @idempotent
     def post(self, request, trip_id, sequence):

@@ -1,16 +1,19 @@
-"""Trips: book one, list those you may see, read one (its customer also gets the tracking link and PINs)."""
+"""Trips: book one, list (and search) those you may see, read one (its customer also gets the tracking link and PINs,
+its fleet's staff the link and who is on it); the customers a dispatcher may book for."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.trips import selectors
-from apps.trips.contracts import ActorRole
 from apps.trips.rest_api.v1.filters import TripFilter
 from apps.trips.rest_api.v1.serializers.trips import (
     BookedOutput,
     BookSerializer,
+    CustomerOutput,
+    CustomerQuery,
     TripDetailOutput,
     TripOutput,
     fares_context,
@@ -19,9 +22,10 @@ from apps.trips.rest_api.v1.views._common import caller, tracking_url, with_etag
 from apps.trips.services import booking
 from logitrack.http.filters import FilteredList
 from logitrack.http.params import paginated
-from logitrack.http.principal import IsAuthenticatedPrincipal
+from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
+from logitrack.principal import Role
 
 
 class TripListApi(FilteredList, APIView):
@@ -43,6 +47,8 @@ class TripListApi(FilteredList, APIView):
         request=BookSerializer,
         responses={201: BookedOutput, **problems(404)},
         operation_id="trips_book",
+        description="A customer books for themselves; a dispatcher or manager of the fleet for nobody or for a "
+        "customer account (`customer_id`; not one: `400 trips.customer_not_found`).",
     )
     @idempotent
     def post(self, request):
@@ -50,11 +56,11 @@ class TripListApi(FilteredList, APIView):
         data = BookSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        role = selectors.booker_role(caller=who, fleet_id=v["fleet_id"])
+        role, customer_id = selectors.booking_for(caller=who, fleet_id=v["fleet_id"], customer_id=v["customer_id"])
         booked = booking.trip_book(
             fleet_id=v["fleet_id"],
             booked_by_id=who.user_id,
-            customer_id=(v["customer_id"] if role == ActorRole.DISPATCHER else who.user_id),
+            customer_id=customer_id,
             vehicle_type=v["vehicle_type"],
             service=v["service"],
             stops=[booking.StopInput(**s) for s in v["stops"]],
@@ -80,10 +86,37 @@ class TripDetailApi(APIView):
         responses={200: TripDetailOutput},
         operation_id="trips_get",
         description="The trip. Its customer also gets the tracking link and the drop-off PINs again "
-        "(`tracking_url`, `pins`); everyone else sees them as null.",
+        "(`tracking_url`, `pins`); its fleet's dispatchers and managers the tracking link, the customer's and "
+        "driver's names, the vehicle and the stops' contact phones (`customer_name`, `driver_name`, `vehicle`, "
+        "`stops[].contact_phone`). Whoever is not meant to see one of these gets null.",
     )
     def get(self, request, trip_id):
-        trip, token, pins = selectors.trip_with_secrets(caller=caller(request), trip_id=trip_id)
-        trip.tracking_url = tracking_url(request, token) if token else None
-        trip.pins = {str(k): pin for k, pin in pins.items()} if pins is not None else None
-        return with_etag(trip, serializer=TripDetailOutput)
+        found = selectors.trip_detail(caller=caller(request), trip_id=trip_id)
+        trip, people = found.trip, found.people
+        trip.tracking_url = tracking_url(request, found.tracking_token) if found.tracking_token else None
+        trip.pins = {str(k): pin for k, pin in found.pins.items()} if found.pins is not None else None
+        trip.customer_name = people.customer_name if people else None
+        trip.driver_name = people.driver_name if people else None
+        trip.vehicle = people.vehicle if people else None
+        return with_etag(trip, serializer=TripDetailOutput, context={"staff": found.staff})
+
+
+class CustomersToBookForApi(APIView):
+    permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
+
+    @extend_schema(
+        tags=["trips"],
+        parameters=[CustomerQuery],
+        responses={200: CustomerOutput(many=True), **problems(404)},
+        operation_id="trips_fleet_customers",
+        description="Customers the fleet's staff may book a trip for (`customer_id` of a booking) whose name or "
+        "email contains `q`: among those who already have a trip with this fleet, or anyone's account by its "
+        "exact email; at most 10, by name. `404 fleet.not_found` for a fleet the caller does not staff.",
+    )
+    def get(self, request, fleet_id):
+        query = CustomerQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = selectors.customers_to_book_for(
+            caller=caller(request), fleet_id=fleet_id, text=query.validated_data["q"]
+        )
+        return Response(CustomerOutput(found, many=True).data)

@@ -1,0 +1,124 @@
+"""Finding trips (`GET trips/?search=`) by id prefix, stop address or customer name/email, within what the caller may
+see; and the customers a fleet's dispatcher may book for (`GET fleets/<id>/customers/?q=`), by the rule booking
+applies."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.trips.tests.rest import DROPOFF, PICKUP, book
+from tests.support.isolation import assert_never_lists, client_for, listed_ids
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/trips/trips/"
+
+
+def booked(client, fleet_id, address=None):
+    stops = [PICKUP, {**DROPOFF, "address": address}] if address else [PICKUP, DROPOFF]
+    response = client.post(
+        URL, {"fleet_id": str(fleet_id), "vehicle_type": "van", "stops": stops, "weight_kg": 10}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def found(client, text):
+    return listed_ids(client, URL, params={"search": text})
+
+
+def test_search_by_id_prefix_address_and_customer(world, make_user):
+    two_fleets, fleet, _van, _driver, _shift = world
+    dispatcher = two_fleets.a.client("dispatcher")
+    customer = client_for(two_fleets.customer)  # "A customer", customer.<suffix>@example.test
+    to_kreuzberg = booked(customer, fleet.id, address="Bergmannstraße 12, Berlin")
+    other = client_for(make_user(email="zed@example.test", display_name="Zed Zimmer", is_customer=True))
+    to_mitte = booked(other, fleet.id)
+
+    assert found(dispatcher, to_kreuzberg[:8]) == {to_kreuzberg}
+    assert found(dispatcher, to_kreuzberg[:13].upper()) == {to_kreuzberg}  # with a dash, any case
+    assert found(dispatcher, to_kreuzberg.replace("-", "")[:12]) == {to_kreuzberg}  # without dashes
+    assert found(dispatcher, "bergmann") == {to_kreuzberg}
+    assert found(dispatcher, "oranienstr") == {to_mitte}
+    assert found(dispatcher, "zimmer") == {to_mitte}  # the customer's name
+    assert found(dispatcher, "ZED@EXAMPLE") == {to_mitte}  # or email
+    assert found(dispatcher, "invalidenstr") == {to_kreuzberg, to_mitte}  # every trip's pickup
+    assert found(dispatcher, "nowhere at all") == set()
+    assert found(customer, "invalidenstr") == {to_kreuzberg}  # a customer searches their own trips only
+    both = listed_ids(dispatcher, URL, params={"search": "invalidenstr", "status": "cancelled"})
+    assert both == set()  # with the other filters
+
+
+def test_search_never_returns_another_fleets_trips(world):
+    two_fleets, fleet, _van, _driver, _shift = world
+    trip = booked(client_for(two_fleets.customer), fleet.id, address="Bergmannstraße 12, Berlin")
+    for _role, client in ((r, two_fleets.b.client(r)) for r in ("dispatcher", "fleet_manager", "driver")):
+        for text in (trip[:8], "bergmann", "a customer", "invalidenstr"):
+            assert_never_lists(client, URL, [trip], params={"search": text})
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("search=a", "Ensure this value has at least 2 characters (it has 1)."),
+        ("search=%20a%20", "Ensure this value has at least 2 characters (it has 1)."),
+        ("search=", "This field may not be blank."),
+        ("search=%20%20", "This field may not be blank."),
+    ],
+)
+def test_a_search_too_short_is_a_400(two_fleets, query, message):
+    response = two_fleets.a.client("dispatcher").get(f"{URL}?{query}")
+    assert (response.status_code, response.json()["code"]) == (400, "validation_failed")
+    assert response.json()["errors"] == {"search": [message]}
+
+
+def customers(client, fleet_id, q):
+    return client.get(f"/api/v1/trips/fleets/{fleet_id}/customers/", {"q": q})
+
+
+def test_a_dispatcher_finds_the_fleets_customers_to_book_for(world, make_user):
+    two_fleets, fleet, _van, _driver, _shift = world
+    regular = two_fleets.customer
+    booked(client_for(regular), fleet.id)
+    stranger = make_user(email="newcomer@example.test", display_name="A newcomer", is_customer=True)
+    make_user(email="not.a.customer@example.test", display_name="A staffer")  # no customer account
+    dispatcher = two_fleets.a.client("dispatcher")
+
+    found_ = customers(dispatcher, fleet.id, "customer")
+    assert found_.status_code == 200, found_.json()
+    assert found_.json() == [{"id": str(regular.id), "name": "A customer", "email": regular.email}]
+    assert customers(dispatcher, fleet.id, "newcomer").json() == []  # not this fleet's customer: not browsable
+    by_email = customers(two_fleets.a.client("fleet_manager"), fleet.id, "NEWCOMER@example.test").json()
+    assert by_email == [{"id": str(stranger.id), "name": "A newcomer", "email": "newcomer@example.test"}]
+    assert customers(dispatcher, fleet.id, "not.a.customer@example.test").json() == []
+
+    # booking accepts whom the search offers, and refuses what is not a customer account
+    for_newcomer = book(dispatcher, fleet.id, customer_id=by_email[0]["id"])
+    assert (for_newcomer.status_code, for_newcomer.json()["customer_id"]) == (201, str(stranger.id))
+    staff_id = str(two_fleets.a.users["driver"].id)
+    refused = book(dispatcher, fleet.id, customer_id=staff_id)
+    assert (refused.status_code, refused.json()["code"]) == (400, "trips.customer_not_found")
+    assert refused.json()["errors"] == {"customer_id": ["Not a customer."]}
+
+
+def test_at_most_ten_customers_by_name(world, make_user):
+    two_fleets, fleet, _van, _driver, _shift = world
+    for n in range(12):
+        booked(
+            client_for(make_user(email=f"many{n:02}@example.test", display_name=f"Many {n:02}", is_customer=True)),
+            fleet.id,
+        )
+    names = [c["name"] for c in customers(two_fleets.a.client("dispatcher"), fleet.id, "many").json()]
+    assert names == [f"Many {n:02}" for n in range(10)]
+
+
+def test_only_the_fleets_staff_look_customers_up(world):
+    two_fleets, fleet, _van, _driver, _shift = world
+    booked(client_for(two_fleets.customer), fleet.id)
+    hidden = customers(two_fleets.b.client("dispatcher"), fleet.id, "customer")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "fleet.not_found")
+    assert customers(two_fleets.a.client("driver"), fleet.id, "customer").status_code == 403
+    assert customers(client_for(two_fleets.customer), fleet.id, "customer").status_code == 403
+    short = customers(two_fleets.a.client("dispatcher"), fleet.id, "c")
+    assert (short.status_code, short.json()["code"]) == (400, "validation_failed") and "q" in short.json()["errors"]
+    missing = two_fleets.a.client("dispatcher").get(f"/api/v1/trips/fleets/{fleet.id}/customers/")
+    assert missing.status_code == 400 and "q" in missing.json()["errors"]
