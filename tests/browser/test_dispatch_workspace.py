@@ -216,3 +216,94 @@ def test_the_phone_layout_has_no_sideways_scroll_in_any_view(
     page.wait_for_selector(".candidate")
     assert page.evaluate(fits), "detail"
     assert not page.is_visible(".board-pane")  # one view at a time
+
+
+def test_a_trip_is_unassigned_from_the_panel_and_waits_for_a_dispatcher(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 3, 6)
+        assign(world, trip, world.crews[1])
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f'[data-column="assigned"] {card(trip)} .open')
+    page.click('.d-actions [data-action="unassign"]')
+    page.click('.action-form[data-form="unassign"] button[type=submit]')  # no reason: the form asks for one
+    assert page.locator('.action-form[data-form="unassign"]').count() == 1
+    page.fill('.action-form[data-form="unassign"] input[name=reason]', "driver has a flat tyre")
+    page.click('.action-form[data-form="unassign"] button[type=submit]')
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "requested", what="the unassignment")
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="requested"] {card(trip)}.flagged')  # back, waiting for a dispatcher
+    page.wait_for_selector('.timeline li[data-action="unassign"] .reason')
+
+
+def test_search_finds_an_ended_trip_on_the_server(dispatch_world, relay_and_deliver, server, browser, django_side):
+    from tests.support.isolation import client_for
+
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        ended = book(world, 7, 0)
+        cancelled = client_for(world.fleets.a.users["dispatcher"]).post(
+            f"/api/v1/trips/trips/{ended['id']}/transitions/",
+            {"action": "cancel", "reason": "booked twice"},
+            format="json",
+            HTTP_IF_MATCH='W/"1"',
+        )
+        assert cancelled.status_code == 200, cancelled.json()
+        relay_and_deliver()
+        return ended
+
+    ended = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.fill("#search", "Sonnenallee")
+    hit = f'#search-results .hit[data-trip-id="{ended["id"]}"]'
+    page.wait_for_selector(hit)  # not on the board: found by the server's ?search=
+    assert "Cancelled" in page.inner_text(hit)
+    page.click(hit)
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{ended["id"]}"] .timeline li[data-action="cancel"]')
+
+
+def test_a_dispatcher_books_a_trip_for_a_customer(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+    customer = world.fleets.customer
+
+    def set_up():
+        hand_dispatched(world)
+        book(world, 0, 1)  # the customer has a trip with this fleet: the look-up offers them
+        relay_and_deliver()
+
+    django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click("#new-trip")
+    form = ".newtrip-form"
+    page.fill(f"{form} input[name=customer_q]", customer.email[:8])
+    page.click(f'{form} .customer-results [data-customer-id="{customer.id}"]')
+    page.select_option(f"{form} select[name=vehicle_type]", "van")
+    for kind, (address, lat, lng) in (("pickup", ("Torstraße 140", 52.529, 13.401)), ("dropoff", ("Sonnenallee 55", 52.484, 13.435))):
+        page.fill(f"{form} input[name={kind}_address]", address)
+        page.fill(f"{form} input[name={kind}_lat]", str(lat))
+        page.fill(f"{form} input[name={kind}_lng]", str(lng))
+    page.fill(f"{form} input[name=dropoff_to]", "2099-06-01T18:30")
+    page.fill(f"{form} input[name=weight_kg]", "25")
+    keys = []
+    page.on("request", lambda r: keys.append(r.headers.get("idempotency-key")) if r.method == "POST" else None)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector('.trip-detail .timeline li[data-action="book"]')  # the new trip opens
+    trip_id = page.get_attribute(".trip-detail", "data-trip-id")
+    trip = django_side(trip_row, trip_id)
+    assert trip.customer_id == customer.id and trip.weight_kg == 25 and trip.vehicle_type == "van"
+    assert keys and keys[0]  # booked with an Idempotency-Key
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="requested"] .trip[data-trip-id="{trip_id}"]')

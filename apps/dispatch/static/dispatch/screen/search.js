@@ -46,8 +46,8 @@ async function searchServer(text, local) {
   try {
     const page = await call("GET", `/trips/trips/?search=${encodeURIComponent(text)}&page_size=20`);
     const openIds = new Set(local.map((t) => t.id));
-    // the server's own matching decides; open trips are listed above already
-    remote = (page.results || page).filter((t) => !openIds.has(t.id) && !state.trips.has(t.id) && matchesText(t, text));
+    // the server's matching decides (it also knows customers' emails); open trips are listed above already
+    remote = (page.results || page).filter((t) => !openIds.has(t.id) && !state.trips.has(t.id));
   } catch { remote = []; }
   if (mine === asked && filter.text === text) show(local, remote);
 }
@@ -58,8 +58,8 @@ function changed(text) {
   clearTimeout(timer);
   if (!filter.text) { close(); return; }
   const local = [...state.trips.values()].filter((t) => matchesText(t, filter.text));
-  show(local, filter.text.length >= 3 ? null : []);
-  if (filter.text.length >= 3) timer = setTimeout(() => searchServer(filter.text, local), 300);
+  show(local, filter.text.length >= 2 ? null : []);
+  if (filter.text.length >= 2) timer = setTimeout(() => searchServer(filter.text, local), 300);
 }
 
 export function start() {
