@@ -307,3 +307,42 @@ def test_a_dispatcher_books_a_trip_for_a_customer(dispatch_world, relay_and_deli
     assert keys and keys[0]  # booked with an Idempotency-Key
     django_side(relay_and_deliver)
     page.wait_for_selector(f'[data-column="requested"] .trip[data-trip-id="{trip_id}"]')
+
+
+def test_suggested_drivers_come_in_the_matchers_order_with_reasons_for_the_others(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    from tests.support.dispatch_world import ping
+    from tests.support.isolation import client_for
+
+    world = dispatch_world
+    near, middle, far = world.crews[2], world.crews[0], world.crews[1]
+
+    def set_up():
+        hand_dispatched(world)
+        for crew, (lat, lng) in ((near, (52.531, 13.385)), (middle, (52.50, 13.42)), (far, (52.45, 13.30))):
+            sent = client_for(crew.user).post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng)]}, format="json")
+            assert sent.status_code == 200, sent.json()
+        trip = book(world, 0, 1, weight_kg=2000)  # heavier than any van takes: nobody is eligible
+        light = book(world, 0, 1)
+        relay_and_deliver()
+        return trip, light
+
+    heavy, light = django_side(set_up)
+    dispatcher = client_for(world.fleets.a.users["dispatcher"])
+    expected = django_side(dispatcher.get, f"/api/v1/dispatch/trips/{light['id']}/candidates/").json()["candidates"]
+    assert [c["shift_id"] for c in expected][:3] == [str(c.shift_id) for c in (near, middle, far)]
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(light)} .open")
+    page.click('.d-actions [data-action="assign"]')
+    page.wait_for_selector(".candidate")
+    shown = page.eval_on_selector_all(".candidate", "rows => rows.map(r => r.dataset.shiftId)")
+    assert shown == [c["shift_id"] for c in expected]  # the matcher's order, as auto-dispatch would offer
+    assert "km away" in page.inner_text(".candidate >> nth=0")
+
+    page.click(f"{card(heavy)} .open")
+    page.click('.d-actions [data-action="assign"]')
+    page.wait_for_selector('.candidate[data-eligible="false"] .reasons')
+    assert page.locator(".candidate .assign-to").count() == 0  # none offered for a one-click assign

@@ -12,7 +12,8 @@ import { on } from "./store.js";
 const ASSIGNABLE = ["requested", "assigned"];
 const UNASSIGNABLE = ["assigned", "en_route", "at_pickup"];
 const CANCELLABLE = ["requested", "assigned", "en_route", "at_pickup"];
-const STOP_FAILABLE = ["en_route", "at_pickup", "in_progress"];
+// when a stop can be handled (trips' STOP_OPEN_WHILE): a pickup once at it, a drop-off once the goods are on board
+const STOP_FAILABLE = { pickup: ["at_pickup", "in_progress"], dropoff: ["in_progress"] };
 
 let form = null; // {kind: "assign"|"unassign"|"cancel"|"fail", sequence?, shiftId?, list?, error?, busy?}
 let host = { rerender: () => {}, current: () => null };
@@ -192,7 +193,7 @@ export function renderInto(box, trip) {
 }
 
 export function stopFailButton(trip, stop) {
-  if (!STOP_FAILABLE.includes(trip.status) || stop.status === "done" || stop.status === "failed") return null;
+  if (!(STOP_FAILABLE[stop.kind] || []).includes(trip.status) || stop.status === "done" || stop.status === "failed") return null;
   const b = el("button", { type: "button", class: "small", "data-action": "fail-stop" }, "Mark stop failed");
   b.addEventListener("click", () => openForm("fail", { sequence: stop.sequence }));
   return b;
