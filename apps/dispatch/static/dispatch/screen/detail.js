@@ -118,7 +118,7 @@ function timelineList() {
     const item = el("li", { "data-action": entry.action });
     item.append(el("time", { datetime: entry.at }, clock(entry.at)));
     const text = `${entry.action.replaceAll("_", " ")} by ${entry.actor_role}` +
-      (entry.from_status !== entry.to_status ? ` (${entry.from_status} → ${entry.to_status})` : "");
+      (entry.from_status !== entry.to_status ? ` (${entry.from_status ? entry.from_status + " " : ""}→ ${entry.to_status})` : "");
     item.append(el("span", {}, text));
     if (entry.reason) item.append(el("span", { class: "reason" }, `“${entry.reason}”`));
     list.append(item);

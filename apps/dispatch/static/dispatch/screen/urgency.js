@@ -9,6 +9,7 @@ import { timingOf } from "./store.js";
 const BADGES = {
   late: { icon: "▲", text: (t) => (t.late_by_s > 0 ? `Late ${duration(t.late_by_s)}` : "Late") },
   at_risk: { icon: "◆", text: () => "At risk" },
+  unknown: { icon: "?", text: () => "No ETA" }, // an ETA is needed but the driver has no position
   on_time: { icon: "●", text: (t) => (t.late_by_s != null && t.late_by_s < 0 ? `On time · ${duration(t.late_by_s)} spare` : "On time") },
 };
 
