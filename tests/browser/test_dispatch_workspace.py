@@ -101,7 +101,9 @@ def test_a_late_trip_raises_an_alert_that_opens_it(dispatch_world, relay_and_del
         "detail": "10 min past its window",
         "since": timing["as_of"],
     }
-    django_side(push_board, world.fleet_id, {"seq": 0, "timings": {late["id"]: timing}, "drivers": {}, "alerts": [alert]})
+    django_side(
+        push_board, world.fleet_id, {"seq": 0, "timings": {late["id"]: timing}, "drivers": {}, "alerts": [alert]}
+    )
     page.wait_for_selector(f'.alert[data-trip-id="{late["id"]}"][data-kind="late"]')
     assert page.inner_text(".side .tabs .alert-count") == "1"
     assert "Late 10 min" in page.inner_text(f"{card(late)} .badge")  # the card says it in words
@@ -291,7 +293,10 @@ def test_a_dispatcher_books_a_trip_for_a_customer(dispatch_world, relay_and_deli
     page.fill(f"{form} input[name=customer_q]", customer.email[:8])
     page.click(f'{form} .customer-results [data-customer-id="{customer.id}"]')
     page.select_option(f"{form} select[name=vehicle_type]", "van")
-    for kind, (address, lat, lng) in (("pickup", ("Torstraße 140", 52.529, 13.401)), ("dropoff", ("Sonnenallee 55", 52.484, 13.435))):
+    for kind, (address, lat, lng) in (
+        ("pickup", ("Torstraße 140", 52.529, 13.401)),
+        ("dropoff", ("Sonnenallee 55", 52.484, 13.435)),
+    ):
         page.fill(f"{form} input[name={kind}_address]", address)
         page.fill(f"{form} input[name={kind}_lat]", str(lat))
         page.fill(f"{form} input[name={kind}_lng]", str(lng))
