@@ -317,37 +317,38 @@ def test_a_dispatcher_books_a_trip_for_a_customer(dispatch_world, relay_and_deli
 def test_suggested_drivers_come_in_the_matchers_order_with_reasons_for_the_others(
     dispatch_world, relay_and_deliver, server, browser, django_side
 ):
+    from apps.partner.services import duty as partner_duty
     from tests.support.dispatch_world import ping
     from tests.support.isolation import client_for
 
     world = dispatch_world
-    near, middle, far = world.crews[2], world.crews[0], world.crews[1]
+    near, middle, off = world.crews[2], world.crews[0], world.crews[1]
 
     def set_up():
         hand_dispatched(world)
-        for crew, (lat, lng) in ((near, (52.531, 13.385)), (middle, (52.50, 13.42)), (far, (52.45, 13.30))):
+        for crew, (lat, lng) in ((near, (52.531, 13.385)), (middle, (52.50, 13.42)), (off, (52.532, 13.386))):
             sent = client_for(crew.user).post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng)]}, format="json")
             assert sent.status_code == 200, sent.json()
-        trip = book(world, 0, 1, weight_kg=2000)  # heavier than any van takes: nobody is eligible
-        light = book(world, 0, 1)
+        partner_duty.duty_set(driver_id=off.driver.id, on_duty=False)  # nearest of all, but off duty
+        trip = book(world, 0, 1)
         relay_and_deliver()
-        return trip, light
+        return trip
 
-    heavy, light = django_side(set_up)
+    trip = django_side(set_up)
     dispatcher = client_for(world.fleets.a.users["dispatcher"])
-    expected = django_side(dispatcher.get, f"/api/v1/dispatch/trips/{light['id']}/candidates/").json()["candidates"]
-    assert [c["shift_id"] for c in expected][:3] == [str(c.shift_id) for c in (near, middle, far)]
+    expected = django_side(dispatcher.get, f"/api/v1/dispatch/trips/{trip['id']}/candidates/").json()["candidates"]
+    assert [c["shift_id"] for c in expected] == [str(c.shift_id) for c in (near, middle, off)]
 
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     sign_in(page, server, world.fleets.a.users["dispatcher"])
-    page.click(f"{card(light)} .open")
+    page.click(f"{card(trip)} .open")
     page.click('.d-actions [data-action="assign"]')
     page.wait_for_selector(".candidate")
     shown = page.eval_on_selector_all(".candidate", "rows => rows.map(r => r.dataset.shiftId)")
     assert shown == [c["shift_id"] for c in expected]  # the matcher's order, as auto-dispatch would offer
-    assert "km away" in page.inner_text(".candidate >> nth=0")
-
-    page.click(f"{card(heavy)} .open")
-    page.click('.d-actions [data-action="assign"]')
-    page.wait_for_selector('.candidate[data-eligible="false"] .reasons')
-    assert page.locator(".candidate .assign-to").count() == 0  # none offered for a one-click assign
+    assert "to pickup" in page.inner_text(".candidate >> nth=0")  # how far, in travel time
+    refused = f'.candidate[data-shift-id="{off.shift_id}"]'
+    assert "off duty" in page.inner_text(f"{refused} .reasons")
+    assert page.locator(f"{refused} .assign-to").count() == 0  # not offered for a one-click assign
+    page.click(f'.candidate[data-shift-id="{near.shift_id}"] .assign-to')
+    wait_until(lambda: django_side(trip_row, trip["id"]).shift_id == near.shift_id, what="the one-click assign")
