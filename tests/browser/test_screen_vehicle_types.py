@@ -1,4 +1,4 @@
-"""The dispatch screen offers a trip only the shifts whose vehicle is of the type the trip was booked for."""
+"""The dispatch screen lets a trip be assigned only to shifts whose vehicle is of the type the trip was booked for."""
 
 import pytest
 
@@ -43,10 +43,15 @@ def test_the_screen_offers_only_shifts_with_the_booked_vehicle_type(
     page.click("button[type=submit]")
     page.wait_for_url(f"{server}/dispatch/")
 
-    def offered(trip_id):
+    def offered(trip_id):  # the drivers the trip's detail panel lets the dispatcher assign it to
         card = f'.trip[data-trip-id="{trip_id}"]'
         page.wait_for_selector(f'[data-column="requested"] {card}')
-        return page.eval_on_selector_all(f"{card} select option", "options => options.map(o => o.value)")
+        page.click(f"{card} .open")
+        page.click(f'.trip-detail[data-trip-id="{trip_id}"] .d-actions [data-action="assign"]')
+        page.wait_for_selector(f'.trip-detail[data-trip-id="{trip_id}"] .candidate')
+        return page.eval_on_selector_all(
+            '.candidate[data-eligible="true"]:has(.assign-to)', "rows => rows.map(r => r.dataset.shiftId)"
+        )
 
     assert sorted(offered(goods["id"])) == sorted(str(c.shift_id) for c in world.crews)  # the vans, not the car
     assert offered(ride["id"]) == [str(cabbie.shift_id)]

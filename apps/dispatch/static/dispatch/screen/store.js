@@ -9,7 +9,13 @@ export const fleet = JSON.parse(document.getElementById("fleet-config").textCont
 // the statuses that end a trip, as trips defines them (TERMINAL_STATUSES): its card leaves the board
 export const ENDED = JSON.parse(document.getElementById("trip-statuses").textContent).ended;
 
-export const state = { seq: 0, trips: new Map(), drivers: new Map(), shifts: new Map(), plan: null, jobs: new Map() };
+// timings: trip id -> timing (server-computed ETA and lateness, from trips or the ~10 s "board" message);
+// driverInfo: driver id -> {state, trip_ids, shift_id, ...} (snapshot drivers and "board" messages); alerts: the
+// server's list, null while the server sends none (alerts.js then derives what it can from the trips)
+export const state = {
+  seq: 0, trips: new Map(), drivers: new Map(), shifts: new Map(), plan: null, jobs: new Map(),
+  timings: new Map(), driverInfo: new Map(), alerts: null, selected: null,
+};
 // the newest version of each trip shown so far, ended ones too: a trip message carries the trip as its event
 // saw it, and events may arrive out of order, so one older than what the board has is not applied
 const versions = new Map();
@@ -21,6 +27,22 @@ export function on(kind, fn) {
 }
 export function emit(kind, payload) {
   for (const fn of listeners.get(kind) || []) fn(payload);
+}
+
+// the trip a dispatcher is looking at: the detail panel opens it, the board and the map highlight it
+export function select(tripId, driverId = null) {
+  emit("select", { tripId, driverId });
+}
+on("select", ({ tripId }) => { if (tripId) state.selected = tripId; });
+
+export const timingOf = (trip) => state.timings.get(trip.id) || trip.timing || null;
+
+// the shift a driver works now: from the driver's state, else the open shifts
+export function shiftOf(driverId) {
+  const info = state.driverInfo.get(driverId);
+  if (info && info.shift_id && state.shifts.has(info.shift_id)) return state.shifts.get(info.shift_id);
+  for (const s of state.shifts.values()) if (s.driver_id === driverId) return s;
+  return null;
 }
 
 export function driverName(id) {
@@ -38,7 +60,11 @@ function applySnapshot(snapshot) {
   state.seq = snapshot.seq;
   state.trips = new Map(snapshot.trips.map((t) => [t.id, t]));
   for (const t of snapshot.trips) versions.set(t.id, t.version);
-  state.drivers = new Map(snapshot.drivers.map((d) => [d.driver_id, d]));
+  state.timings = new Map(snapshot.trips.filter((t) => t.timing).map((t) => [t.id, t.timing]));
+  // drivers on shift without a position (lat/lng null) are in the driver list, not on the map's position layer
+  state.drivers = new Map(snapshot.drivers.filter((d) => d.lat != null).map((d) => [d.driver_id, d]));
+  state.driverInfo = new Map(snapshot.drivers.map((d) => [d.driver_id, d]));
+  state.alerts = Array.isArray(snapshot.alerts) ? snapshot.alerts : null;
   state.shifts = new Map(snapshot.shifts.map((s) => [s.id, s]));
   state.plan = snapshot.plan;
   state.jobs = new Map(snapshot.jobs.map((j) => [j.id, j]));
@@ -95,6 +121,7 @@ function applyChange(message) {
       if ((versions.get(trip.id) ?? -1) > trip.version) break; // older than what the board shows
       versions.set(trip.id, trip.version);
       if (ENDED.includes(trip.status)) state.trips.delete(trip.id); else state.trips.set(trip.id, trip);
+      if (trip.timing) state.timings.set(trip.id, trip.timing);
       emit("trip", trip);
       break;
     }
@@ -105,6 +132,14 @@ function applyChange(message) {
     case "job":
       state.jobs.set(message.job.id, message.job);
       emit("job", message.job);
+      break;
+    case "board": // unnumbered, every ~10 s: what the clock changed (timings, driver states, alerts)
+      for (const [id, timing] of Object.entries(message.timings || {})) state.timings.set(id, timing);
+      for (const [id, info] of Object.entries(message.drivers || {})) {
+        state.driverInfo.set(id, { ...(state.driverInfo.get(id) || {}), ...info, driver_id: id });
+      }
+      if (Array.isArray(message.alerts)) state.alerts = message.alerts;
+      emit("board", message);
       break;
     case "plan":
       state.plan = message.plan;

@@ -1,0 +1,354 @@
+"""The dispatcher's workspace in Chromium against the real server (issue 16): the trip detail panel, assigning by
+drag and drop, alerts, search, actions from the panel, the keyboard and the phone layout."""
+
+import pytest
+
+from logitrack.testing.processes import wait_until
+from tests.browser.workspace import (
+    assign,
+    book,
+    hand_dispatched,
+    late_timing,
+    push_board,
+    sign_in,
+    trip_row,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
+
+
+def card(trip) -> str:
+    return f'.trip[data-trip-id="{trip["id"]}"]'
+
+
+def test_the_detail_panel_shows_a_trips_stops_timeline_and_fare(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    from apps.billing.tests.factories import tariff
+
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        tariff(fleet_id=world.fleet_id, currency="EUR")
+        trip = book(world, 0, 1, quoted=True)
+        assign(world, trip, world.crews[1])
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(trip)} .open")
+    panel = f'.trip-detail[data-trip-id="{trip["id"]}"]'
+    page.wait_for_selector(f'{panel} .timeline li[data-action="assign"]')  # from GET .../timeline/
+    assert page.locator(f'{panel} .timeline li[data-action="book"]').count() == 1
+    summary = page.inner_text(f"{panel} .d-summary")
+    assert "€" in summary and "(quoted)" in summary  # the fare, in the trip's currency
+    assert "Driver 2" in summary  # who has it, by name
+    stops = page.inner_text(f"{panel} .stops")
+    assert "Invalidenstraße 1" in stops and "Oranienstraße 25" in stops and "Ada Recipient" in stops
+    assert "window" in stops  # the drop-off's window, in the fleet's time
+
+
+def test_a_card_dropped_on_a_driver_is_assigned_to_their_shift(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 2, 3)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    crew = world.crews[2]
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click('.side .tabs [data-side="drivers"]')
+    row = f'.driver-row[data-driver-id="{crew.driver.id}"]'
+    page.wait_for_selector(row)
+    page.drag_and_drop(f"{card(trip)}", row)
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "assigned", what="the drop's assignment")
+    assert django_side(trip_row, trip["id"]).shift_id == crew.shift_id
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="assigned"] {card(trip)}')
+    page.wait_for_selector(f"{row} .current-trip")  # the driver's row now shows the trip
+
+
+def test_a_late_trip_raises_an_alert_that_opens_it(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trips = [book(world, 4, 5), book(world, 6, 7)]
+        relay_and_deliver()
+        return trips
+
+    late, fine = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.wait_for_selector(card(fine))
+    timing = late_timing(late, late_by_s=600)
+    alert = {
+        "id": f"late:{late['id']}",
+        "kind": "late",
+        "severity": "high",
+        "trip_id": late["id"],
+        "driver_id": None,
+        "title": "Late: drop-off at Sonnenallee",
+        "detail": "10 min past its window",
+        "since": timing["as_of"],
+    }
+    django_side(
+        push_board, world.fleet_id, {"seq": 0, "timings": {late["id"]: timing}, "drivers": {}, "alerts": [alert]}
+    )
+    page.wait_for_selector(f'.alert[data-trip-id="{late["id"]}"][data-kind="late"]')
+    assert page.inner_text(".side .tabs .alert-count") == "1"
+    assert "Late 10 min" in page.inner_text(f"{card(late)} .badge")  # the card says it in words
+    first = page.eval_on_selector('[data-column="requested"] .cards', "c => c.firstElementChild.dataset.tripId")
+    assert first == late["id"]  # the late one is sorted first
+    page.click(f'.alert[data-trip-id="{late["id"]}"] .open')
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{late["id"]}"]')
+    assert page.is_visible("#panel-detail")
+
+
+def test_search_finds_a_trip_by_address(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trips = [book(world, 0, 2), book(world, 3, 4), book(world, 5, 6)]
+        relay_and_deliver()
+        return trips
+
+    trips = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.wait_for_selector(card(trips[2]))
+    page.fill("#search", "bergmann")
+    page.wait_for_selector(f'#search-results .hit[data-trip-id="{trips[1]["id"]}"]')
+    assert page.locator("#search-results .hit").count() == 1
+    assert page.locator(".board .trip").count() == 1  # the board narrows too
+    page.click(f'#search-results .hit[data-trip-id="{trips[1]["id"]}"]')
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{trips[1]["id"]}"]')
+    page.fill("#search", "")
+    page.wait_for_function("() => document.querySelectorAll('.board .trip').length === 3")
+
+
+def test_a_trip_is_cancelled_from_the_panel_with_a_reason_and_problems_show_in_the_form(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 1, 2)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(trip)} .open")
+    page.click('.d-actions [data-action="cancel"]')
+    # meanwhile someone else assigns it: the panel's version is old, the server says so in the form
+    django_side(assign, world, trip, world.crews[0])
+    page.fill('.action-form[data-form="cancel"] input[name=reason]', "customer called to cancel")
+    page.click('.action-form[data-form="cancel"] button[type=submit]')
+    page.wait_for_selector('.action-form[data-form="cancel"] .problem')
+    django_side(relay_and_deliver)  # the screen hears of the assignment: the panel has the new version
+    page.wait_for_selector(f'[data-column="assigned"] {card(trip)}')
+    page.click('.action-form[data-form="cancel"] button[type=submit]')
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "cancelled", what="the cancellation")
+    django_side(relay_and_deliver)
+    page.wait_for_selector(card(trip), state="detached")  # an ended trip leaves the board
+    page.wait_for_selector('.timeline li[data-action="cancel"]')  # the panel stays, with its timeline
+
+
+def test_enter_on_a_focused_card_opens_it(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 2, 5)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.focus(f"{card(trip)} .open")
+    outline = page.eval_on_selector(f"{card(trip)} .open", "b => getComputedStyle(b).outlineStyle")
+    assert outline != "none"  # a visible focus ring
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{trip["id"]}"]')
+    assert page.get_attribute('.side .tabs [data-side="detail"]', "aria-selected") == "true"
+
+
+def test_the_phone_layout_has_no_sideways_scroll_in_any_view(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 0, 7)
+        assign(world, trip, world.crews[0])
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    fits = "() => document.scrollingElement.scrollWidth <= innerWidth"
+    page.wait_for_selector(card(trip))
+    assert page.evaluate(fits)
+    for view in ("map", "board"):
+        page.click(f'.views [data-view="{view}"]')
+        assert page.evaluate(fits), view
+    for side in ("alerts", "drivers"):
+        page.click(f'.views [data-side="{side}"]')
+        assert page.is_visible(f"#panel-{side}") and page.evaluate(fits), side
+    page.click('.views [data-view="board"]')
+    page.click(f"{card(trip)} .open")  # opening a trip shows its detail
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{trip["id"]}"]')
+    page.click('.d-actions [data-action="assign"]')
+    page.wait_for_selector(".candidate")
+    assert page.evaluate(fits), "detail"
+    assert not page.is_visible(".board-pane")  # one view at a time
+
+
+def test_a_trip_is_unassigned_from_the_panel_and_waits_for_a_dispatcher(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 3, 6)
+        assign(world, trip, world.crews[1])
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f'[data-column="assigned"] {card(trip)} .open')
+    page.click('.d-actions [data-action="unassign"]')
+    page.click('.action-form[data-form="unassign"] button[type=submit]')  # no reason: the form asks for one
+    assert page.locator('.action-form[data-form="unassign"]').count() == 1
+    page.fill('.action-form[data-form="unassign"] input[name=reason]', "driver has a flat tyre")
+    page.click('.action-form[data-form="unassign"] button[type=submit]')
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "requested", what="the unassignment")
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="requested"] {card(trip)}.flagged')  # back, waiting for a dispatcher
+    page.wait_for_selector('.timeline li[data-action="unassign"] .reason')
+
+
+def test_search_finds_an_ended_trip_on_the_server(dispatch_world, relay_and_deliver, server, browser, django_side):
+    from tests.support.isolation import client_for
+
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        ended = book(world, 7, 0)
+        cancelled = client_for(world.fleets.a.users["dispatcher"]).post(
+            f"/api/v1/trips/trips/{ended['id']}/transitions/",
+            {"action": "cancel", "reason": "booked twice"},
+            format="json",
+            HTTP_IF_MATCH='W/"1"',
+        )
+        assert cancelled.status_code == 200, cancelled.json()
+        relay_and_deliver()
+        return ended
+
+    ended = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.fill("#search", "Sonnenallee")
+    hit = f'#search-results .hit[data-trip-id="{ended["id"]}"]'
+    page.wait_for_selector(hit)  # not on the board: found by the server's ?search=
+    assert "Cancelled" in page.inner_text(hit)
+    page.click(hit)
+    page.wait_for_selector(f'.trip-detail[data-trip-id="{ended["id"]}"] .timeline li[data-action="cancel"]')
+
+
+def test_a_dispatcher_books_a_trip_for_a_customer(dispatch_world, relay_and_deliver, server, browser, django_side):
+    world = dispatch_world
+    customer = world.fleets.customer
+
+    def set_up():
+        hand_dispatched(world)
+        book(world, 0, 1)  # the customer has a trip with this fleet: the look-up offers them
+        relay_and_deliver()
+
+    django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click("#new-trip")
+    form = ".newtrip-form"
+    page.fill(f"{form} input[name=customer_q]", customer.email[:8])
+    page.click(f'{form} .customer-results [data-customer-id="{customer.id}"]')
+    page.select_option(f"{form} select[name=vehicle_type]", "van")
+    for kind, (address, lat, lng) in (
+        ("pickup", ("Torstraße 140", 52.529, 13.401)),
+        ("dropoff", ("Sonnenallee 55", 52.484, 13.435)),
+    ):
+        page.fill(f"{form} input[name={kind}_address]", address)
+        page.fill(f"{form} input[name={kind}_lat]", str(lat))
+        page.fill(f"{form} input[name={kind}_lng]", str(lng))
+    page.fill(f"{form} input[name=dropoff_to]", "2099-06-01T18:30")
+    page.fill(f"{form} input[name=weight_kg]", "25")
+    keys = []
+    page.on("request", lambda r: keys.append(r.headers.get("idempotency-key")) if r.method == "POST" else None)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector('.trip-detail .timeline li[data-action="book"]')  # the new trip opens
+    trip_id = page.get_attribute(".trip-detail", "data-trip-id")
+    trip = django_side(trip_row, trip_id)
+    assert trip.customer_id == customer.id and trip.weight_kg == 25 and trip.vehicle_type == "van"
+    assert keys and keys[0]  # booked with an Idempotency-Key
+    django_side(relay_and_deliver)
+    page.wait_for_selector(f'[data-column="requested"] .trip[data-trip-id="{trip_id}"]')
+
+
+def test_suggested_drivers_come_in_the_matchers_order_with_reasons_for_the_others(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    from apps.partner.services import duty as partner_duty
+    from tests.support.dispatch_world import ping
+    from tests.support.isolation import client_for
+
+    world = dispatch_world
+    near, middle, off = world.crews[2], world.crews[0], world.crews[1]
+
+    def set_up():
+        hand_dispatched(world)
+        for crew, (lat, lng) in ((near, (52.531, 13.385)), (middle, (52.50, 13.42)), (off, (52.532, 13.386))):
+            sent = client_for(crew.user).post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng)]}, format="json")
+            assert sent.status_code == 200, sent.json()
+        partner_duty.duty_set(driver_id=off.driver.id, on_duty=False)  # nearest of all, but off duty
+        trip = book(world, 0, 1)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    dispatcher = client_for(world.fleets.a.users["dispatcher"])
+    expected = django_side(dispatcher.get, f"/api/v1/dispatch/trips/{trip['id']}/candidates/").json()["candidates"]
+    assert [c["shift_id"] for c in expected] == [str(c.shift_id) for c in (near, middle, off)]
+
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(trip)} .open")
+    page.click('.d-actions [data-action="assign"]')
+    page.wait_for_selector(".candidate")
+    shown = page.eval_on_selector_all(".candidate", "rows => rows.map(r => r.dataset.shiftId)")
+    assert shown == [c["shift_id"] for c in expected]  # the matcher's order, as auto-dispatch would offer
+    assert "to pickup" in page.inner_text(".candidate >> nth=0")  # how far, in travel time
+    refused = f'.candidate[data-shift-id="{off.shift_id}"]'
+    assert "off duty" in page.inner_text(f"{refused} .reasons")
+    assert page.locator(f"{refused} .assign-to").count() == 0  # not offered for a one-click assign
+    page.click(f'.candidate[data-shift-id="{near.shift_id}"] .assign-to')
+    wait_until(lambda: django_side(trip_row, trip["id"]).shift_id == near.shift_id, what="the one-click assign")
