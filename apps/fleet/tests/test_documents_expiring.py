@@ -1,4 +1,4 @@
-"""`vehicle_documents_expiring`: what fleet tells other contexts (dispatch's alerts) about vehicle papers running out."""
+"""`vehicle_documents_expiring`: what fleet tells other contexts (dispatch's alerts) about papers running out."""
 
 import datetime as dt
 
