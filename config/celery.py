@@ -26,6 +26,10 @@ app.conf.beat_schedule = {
         "task": "dispatch.reap_routing_jobs",
         "schedule": env.float("DISPATCH_JOB_REAP_SECONDS", default=60.0),
     },
+    "dispatch-push-boards": {
+        "task": "dispatch.push_boards",
+        "schedule": env.float("DISPATCH_BOARD_EVERY_SECONDS", default=10.0),
+    },
     "trips-expire-offers": {"task": "trips.expire_offers", "schedule": 15.0},
     "trips-cancel-stale": {"task": "trips.cancel_stale", "schedule": crontab(minute="*/5")},
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},

@@ -9,15 +9,19 @@ import json
 import uuid
 from urllib.parse import parse_qs
 
+import structlog
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from apps.dispatch import domain, feed, ingest, selectors
+from apps.dispatch import domain, feed, ingest, live, selectors
 from apps.dispatch.contracts import NotADriver
 from apps.dispatch.schemas import SnapshotOutput
 from logitrack.principal import Principal
 from logitrack.realtime import AuthenticatedJsonConsumer
+
+log = structlog.get_logger(__name__)
 
 
 class _JsonConsumer(AuthenticatedJsonConsumer):
@@ -91,6 +95,14 @@ class DriverConsumer(_JsonConsumer):
         await self.send_json({"type": "ack", "ping_ids": [str(i) for i in ping_ids]})
 
 
+async def _screens(change, fleet_id: uuid.UUID, channel: str) -> None:
+    """Which fleets have a screen (the board task's list). Best effort: with Redis down the feed is down anyway."""
+    try:
+        await sync_to_async(change, thread_sensitive=False)(fleet_id, channel)
+    except Exception:
+        log.warning("dispatch.screen_registry_failed", fleet_id=str(fleet_id), exc_info=True)
+
+
 def _snapshot(fleet_id: uuid.UUID) -> dict:
     return dict(SnapshotOutput(selectors.fleet_snapshot(fleet_id=fleet_id)).data)
 
@@ -107,6 +119,7 @@ class FleetFeedConsumer(_JsonConsumer):
             return False
         self.fleet_id = fleet_id  # only once allowed: a refused connection has no fleet to read or leave
         await self.channel_layer.group_add(feed.fleet_group(self.fleet_id), self.channel_name)
+        await _screens(live.store().screen_join, self.fleet_id, self.channel_name)  # the board task pushes here
         return True
 
     async def connected(self) -> None:
@@ -116,6 +129,7 @@ class FleetFeedConsumer(_JsonConsumer):
     async def disconnect(self, code) -> None:
         if hasattr(self, "fleet_id"):
             await self.channel_layer.group_discard(feed.fleet_group(self.fleet_id), self.channel_name)
+            await _screens(live.store().screen_leave, self.fleet_id, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "resync":

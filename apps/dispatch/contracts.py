@@ -147,3 +147,13 @@ class PlanNotFound(NotFound):
 
 class PlanNotAcceptable(Conflict):
     code = "dispatch.plan_not_acceptable"
+
+
+class TripNotFound(NotFound):
+    """No trip by that id that the caller may see (another fleet's trip answers the same)."""
+
+    code = "dispatch.trip_not_found"
+
+
+class TripEnded(Conflict):
+    code = "dispatch.trip_ended"

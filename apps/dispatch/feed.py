@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -75,6 +76,18 @@ def _best_effort(group: str, kind: str, send) -> None:
         send()
     except Exception:
         log.warning("dispatch.push_failed", group=group, kind=kind, exc_info=True)
+
+
+def board(fleet_id: uuid.UUID, payload: Callable[[], dict[str, Any]]) -> None:
+    """The board's clock (timings, driver states, alerts) to the fleet's screens: like a position batch it carries
+    the current number without advancing it, since the next one supersedes it. `payload` is computed inside the
+    best-effort guard: a fleet whose board cannot be computed or sent is logged, not raised."""
+    group = fleet_group(fleet_id)
+
+    def send() -> None:
+        _send_now(group, {"type": "board", "seq": live.store().sequence(fleet_id), **payload()})
+
+    _best_effort(group, "board", send)
 
 
 def to_fleet(fleet_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:

@@ -9,11 +9,12 @@ import uuid
 from apps.billing import api as billing_api
 from apps.dispatch.contracts import FleetDriverNotFound, NotADriver, NotOnDuty
 from apps.fleet import api as fleet_api
-from apps.fleet.contracts import Capacity, FleetNotFound
+from apps.fleet.contracts import Capacity, DocumentExpiry, FleetNotFound
+from apps.identity import api as identity_api
 from apps.partner import api as partner_api
-from apps.partner.contracts import AmbiguousDriver, DriverNotFound, DriverRef, DutyStatus
+from apps.partner.contracts import AmbiguousDriver, DriverNotFound, DriverRef, DutyStatus, KycExpiry
 from apps.trips import api as trips_api
-from apps.trips.contracts import OfferRef, ShiftRef, TripRef
+from apps.trips.contracts import OfferRef, ShiftRef, TripNotFound, TripRef
 
 
 def driver_on_duty(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
@@ -47,6 +48,27 @@ def driver_get(*, driver_id: uuid.UUID) -> DriverRef | None:
 
 def drivers_named(*, driver_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {d.id: d.display_name for d in partner_api.drivers_get(driver_ids=driver_ids)}
+
+
+def people_named(*, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of users (customers), in one query; unknown or erased ones are left out."""
+    return {u.id: u.display_name for u in identity_api.users_get(user_ids=user_ids) if u.is_active} if user_ids else {}
+
+
+def drivers_eligibility(*, driver_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, ...]]:
+    """Why each driver may not be given work now (partner's reasons; empty: they may), in one query."""
+    answers = partner_api.drivers_eligibility(driver_ids=driver_ids, require_on_duty=True)
+    return {a.driver_id: () if a.eligible else a.reasons for a in answers}
+
+
+def driver_papers_expiring(*, driver_ids: list[uuid.UUID], on_or_before: dt.date) -> list[KycExpiry]:
+    return partner_api.documents_expiring(driver_ids=driver_ids, on_or_before=on_or_before) if driver_ids else []
+
+
+def vehicle_papers_expiring(*, vehicle_ids: list[uuid.UUID], on_or_before: dt.date) -> list[DocumentExpiry]:
+    if not vehicle_ids:
+        return []
+    return fleet_api.vehicle_documents_expiring(vehicle_ids=vehicle_ids, on_or_before=on_or_before)
 
 
 def drivers_on_duty(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -86,6 +108,14 @@ def trip_get(*, trip_id: uuid.UUID) -> TripRef:
     """Only for a V1 trip event delivered after its subscription moved to V2 (see handlers): V2 events carry the
     trip. Goes when trips stops publishing V1."""
     return trips_api.trip_get(trip_id=trip_id)
+
+
+def trip_find(*, trip_id: uuid.UUID) -> TripRef | None:
+    """A trip as it is now (a dispatcher's read of one trip), or None."""
+    try:
+        return trips_api.trip_get(trip_id=trip_id)
+    except TripNotFound:
+        return None
 
 
 def trips_open(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID] | None = None) -> list[TripRef]:

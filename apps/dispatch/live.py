@@ -84,6 +84,7 @@ if tonumber(ARGV[1]) < held then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 """
+SCREEN_FORGET_S = 86_400  # a screen registration its process never removed (the process died) is dropped then
 TRIP_VERSION_DAYS = 30  # as long as the inbox keeps a delivery (a replayed dead letter is older than that)
 
 _PRUNE = """
@@ -181,6 +182,20 @@ class RedisLiveStore:
         key = f"{self.prefix}:trip:{trip_id}:version"
         return bool(self._newest(keys=[key], args=[version, TRIP_VERSION_DAYS * 86_400]))
 
+    def screen_join(self, fleet_id: uuid.UUID, screen: str) -> None:
+        """A screen (its channel name) watches the fleet: the board task pushes to fleets that have one."""
+        self.redis.zadd(f"{self.prefix}:screens", {f"{fleet_id}|{screen}": time.time()})
+
+    def screen_leave(self, fleet_id: uuid.UUID, screen: str) -> None:
+        self.redis.zrem(f"{self.prefix}:screens", f"{fleet_id}|{screen}")
+
+    def fleets_watched(self) -> set[uuid.UUID]:
+        """Fleets with a screen connected (one left behind by a process that died counts for a day at most)."""
+        key = f"{self.prefix}:screens"
+        self.redis.zremrangebyscore(key, "-inf", time.time() - SCREEN_FORGET_S)
+        members = cast("list[bytes]", self.redis.zrange(key, 0, -1))
+        return {uuid.UUID(_text(m).split("|", 1)[0]) for m in members}
+
     def next_sequence(self, fleet_id: uuid.UUID) -> int:
         return int(self.redis.incr(f"{self.prefix}:{fleet_id}:seq"))
 
@@ -202,6 +217,7 @@ class MemoryLiveStore:
         self._seq: dict[uuid.UUID, int] = {}
         self._claims: dict[uuid.UUID, float] = {}
         self._versions: dict[uuid.UUID, int] = {}
+        self._screens: dict[tuple[uuid.UUID, str], float] = {}
 
     def _held(self, fleet_id: uuid.UUID) -> dict[uuid.UUID, LivePosition]:
         held = self._fleets.setdefault(fleet_id, {})
@@ -257,6 +273,18 @@ class MemoryLiveStore:
             self._versions[trip_id] = version
             return True
 
+    def screen_join(self, fleet_id: uuid.UUID, screen: str) -> None:
+        with self._lock:
+            self._screens[(fleet_id, screen)] = time.time()
+
+    def screen_leave(self, fleet_id: uuid.UUID, screen: str) -> None:
+        with self._lock:
+            self._screens.pop((fleet_id, screen), None)
+
+    def fleets_watched(self) -> set[uuid.UUID]:
+        with self._lock:
+            return {fleet_id for fleet_id, _ in self._screens}
+
     def next_sequence(self, fleet_id: uuid.UUID) -> int:
         with self._lock:
             self._seq[fleet_id] = self._seq.get(fleet_id, 0) + 1
@@ -272,6 +300,7 @@ class MemoryLiveStore:
             self._seq.clear()
             self._claims.clear()
             self._versions.clear()
+            self._screens.clear()
 
 
 @functools.cache

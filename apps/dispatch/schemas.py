@@ -27,6 +27,19 @@ class SnapshotDispatch(serializers.Serializer):
     flag_reason = serializers.CharField()
 
 
+class TimingOutput(serializers.Serializer):
+    next_stop = serializers.IntegerField(allow_null=True, help_text="sequence of the first stop not done or failed")
+    eta = serializers.DateTimeField(allow_null=True, help_text="at the next stop, from the driver's live position")
+    window_start = serializers.DateTimeField(allow_null=True)
+    window_end = serializers.DateTimeField(allow_null=True)
+    late_by_s = serializers.IntegerField(allow_null=True, help_text="ETA − window end: positive late, negative slack")
+    state = serializers.ChoiceField(choices=["on_time", "at_risk", "late", "unknown"])
+    as_of = serializers.DateTimeField()
+    last_stop_late_by_s = serializers.IntegerField(
+        allow_null=True, help_text="the last open stop's cumulative ETA − its window end"
+    )
+
+
 class SnapshotTrip(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -40,17 +53,40 @@ class SnapshotTrip(serializers.Serializer):
     created_at = serializers.DateTimeField()
     stops = SnapshotStop(many=True)
     dispatch = SnapshotDispatch(allow_null=True)
+    customer_name = serializers.CharField(allow_blank=True)
+    driver_name = serializers.CharField(allow_blank=True)
+    registration = serializers.CharField(allow_blank=True)
+    timing = TimingOutput()
 
 
 class SnapshotDriver(serializers.Serializer):
     driver_id = serializers.UUIDField()
-    name = serializers.CharField()
-    lat = serializers.FloatField()
-    lng = serializers.FloatField()
+    name = serializers.CharField(allow_blank=True)
+    lat = serializers.FloatField(allow_null=True, help_text="null: on shift, but no live position")
+    lng = serializers.FloatField(allow_null=True)
     heading = serializers.FloatField(allow_null=True)
     speed_mps = serializers.FloatField(allow_null=True)
-    recorded_at = serializers.DateTimeField()
+    recorded_at = serializers.DateTimeField(allow_null=True)
     shift_id = serializers.UUIDField(allow_null=True)
+    state = serializers.ChoiceField(choices=["idle", "offered", "on_trip", "stale"])
+    stale = serializers.BooleanField(help_text="no ping within DISPATCH_STALE_SECONDS (also while on a trip)")
+    last_ping_at = serializers.DateTimeField(allow_null=True)
+    trip_ids = serializers.ListField(child=serializers.UUIDField(), help_text="open trips the driver holds")
+    vehicle_type = serializers.CharField(allow_blank=True)
+    registration = serializers.CharField(allow_blank=True)
+
+
+class AlertOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="stable: kind:trip_id or kind:driver_id")
+    kind = serializers.ChoiceField(
+        choices=["late", "at_risk", "offer_unanswered", "unassignable", "driver_offline", "papers_expiring"]
+    )
+    severity = serializers.ChoiceField(choices=["high", "medium"])
+    trip_id = serializers.UUIDField(allow_null=True)
+    driver_id = serializers.UUIDField(allow_null=True)
+    title = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    since = serializers.DateTimeField()
 
 
 class SnapshotShift(serializers.Serializer):
@@ -138,5 +174,28 @@ class SnapshotOutput(serializers.Serializer):
     drivers = SnapshotDriver(many=True)
     shifts = SnapshotShift(many=True)
     trips = SnapshotTrip(many=True)
+    alerts = AlertOutput(many=True, help_text="what needs a person, high severity first")
     plan = PlanOutput(allow_null=True, help_text="the newest proposed or accepted route plan")
     jobs = JobOutput(many=True, help_text="the latest routing jobs")
+
+
+class CandidateOutput(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True, help_text="1..n in the matcher's order; null: not eligible")
+    driver_id = serializers.UUIDField()
+    driver_name = serializers.CharField(allow_blank=True)
+    shift_id = serializers.UUIDField()
+    vehicle_id = serializers.UUIDField()
+    registration = serializers.CharField(allow_blank=True)
+    vehicle_type = serializers.CharField(allow_blank=True)
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="why not (empty when eligible)")
+    distance_m = serializers.FloatField(allow_null=True, help_text="straight line to the pickup")
+    travel_s = serializers.IntegerField(allow_null=True, help_text="the matrix provider's estimate (eligible only)")
+    spare_weight_kg = serializers.IntegerField(allow_null=True)
+    spare_seats = serializers.IntegerField(allow_null=True)
+    current = serializers.BooleanField(help_text="the trip's current shift")
+
+
+class CandidatesOutput(serializers.Serializer):
+    trip_id = serializers.UUIDField()
+    candidates = CandidateOutput(many=True)

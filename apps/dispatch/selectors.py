@@ -3,22 +3,24 @@ connection, and who may see which of them (the visibility functions below take t
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from apps.dispatch import domain, feed, integrations, live
+from apps.dispatch import integrations, live, matching, workspace
 from apps.dispatch.contracts import (
     FleetDriverNotFound,
     JobNotFound,
     NotADriver,
     PlanNotFound,
     PlanStatus,
+    TripEnded,
+    TripNotFound,
     UnknownFleet,
 )
-from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
+from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
 from apps.partner.contracts import DriverRef
 from apps.trips.contracts import TERMINAL_STATUSES
 from logitrack.principal import Principal, Role
@@ -55,30 +57,16 @@ def trail_visible(*, principal: Principal, driver_id: uuid.UUID) -> QuerySet:
 
 def fleet_snapshot(*, fleet_id: uuid.UUID) -> dict:
     """Everything a dispatch screen draws, and the feed sequence it reflects. The sequence is read first:
-    messages numbered above it may repeat changes already in here, which is harmless (they carry state)."""
+    messages numbered above it may repeat changes already in here, which is harmless (they carry state).
+    Trips carry their timing and names, drivers their state, and the alerts are computed here (workspace)."""
     seq = live.store().sequence(fleet_id)
-    now = timezone.now()
-    positions = live.store().fleet(fleet_id)
-    trips = integrations.trips_open(fleet_id=fleet_id)
-    shifts = integrations.shifts_open(fleet_id=fleet_id, at=now)
-    attempts = {a.trip_id: a for a in DispatchAttempt.objects.filter(trip_id__in=[t.id for t in trips])}
-    vehicles = integrations.vehicles(vehicle_ids=[s.vehicle_id for s in shifts])
-    names = integrations.drivers_named(
-        driver_ids=list({*(s.driver_id for s in shifts), *(p.driver_id for p in positions)})
-    )
-    shift_of = {s.driver_id: s for s in shifts}
+    board = workspace.board_gather(fleet_id=fleet_id)
+    names, vehicles = board.driver_names, board.vehicles
     return {
         "fleet_id": fleet_id,
         "seq": seq,
-        "generated_at": now,
-        "drivers": [
-            {
-                **feed.position_json(p),
-                "name": names.get(p.driver_id, ""),
-                "shift_id": shift_of[p.driver_id].id if p.driver_id in shift_of else None,
-            }
-            for p in positions
-        ],
+        "generated_at": board.now,
+        "drivers": board.drivers,
         "shifts": [
             {
                 "id": s.id,
@@ -92,11 +80,28 @@ def fleet_snapshot(*, fleet_id: uuid.UUID) -> dict:
                 "status": s.status,
                 "load_weight_kg": s.load_weight_kg,
             }
-            for s in shifts
+            for s in board.shifts
         ],
-        "trips": [domain.trip_json(t, attempts.get(t.id)) for t in trips],
+        "trips": [board.card(t) for t in board.trips],
+        "alerts": board.alerts,
         "plan": plan_current(fleet_id=fleet_id),
         "jobs": list(jobs_of(fleet_id=fleet_id)[:5]),
+    }
+
+
+def trip_candidates_for(*, principal: Principal, trip_id: uuid.UUID) -> dict:
+    """Suggested drivers for a trip, for the staff of its fleet (404 for anyone else, as for a trip that does not
+    exist): the matcher's own assessment (auto-dispatch's order), then every other open shift with why not."""
+    trip = integrations.trip_find(trip_id=trip_id)
+    if trip is None or not fleet_visible(principal=principal, fleet_id=trip.fleet_id):
+        raise TripNotFound("no such trip")
+    if trip.status in TERMINAL_STATUSES:
+        raise TripEnded("the trip has ended: nobody can take it", extra={"status": str(trip.status)})
+    judged = matching.strategy().assess(trip, exclude=set(), every_shift=True)
+    names = integrations.drivers_named(driver_ids=list({a.driver_id for a in judged}))
+    return {
+        "trip_id": trip.id,
+        "candidates": [{**dataclasses.asdict(a), "driver_name": names.get(a.driver_id, "")} for a in judged],
     }
 
 

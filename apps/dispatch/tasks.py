@@ -4,7 +4,7 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 
-from apps.dispatch.services import positions, routing_jobs
+from apps.dispatch.services import board, positions, routing_jobs
 
 
 @shared_task(name="dispatch.prune_positions", ignore_result=True)
@@ -25,3 +25,9 @@ def optimize_routes(self, job_id: str) -> None:
 @shared_task(name="dispatch.reap_routing_jobs", ignore_result=True)
 def reap_routing_jobs() -> int:
     return routing_jobs.routing_jobs_reap()
+
+
+@shared_task(name="dispatch.push_boards", ignore_result=True)
+def push_boards() -> int:
+    # the board's timings, driver states and alerts to every watched fleet's screens (beat, every few seconds)
+    return board.boards_push()

@@ -10,16 +10,19 @@ import uuid
 
 from apps.fleet.contracts import (
     Capacity,
+    DocumentExpiry,
     FleetNotFound,
     FleetRef,
     FleetStatus,
     ServiceArea,
+    VehicleDocumentKind,
     VehicleNotFound,
     VehicleRef,
     VehicleStatus,
 )
 from apps.fleet.models import Fleet as _Fleet
 from apps.fleet.models import Vehicle as _Vehicle
+from apps.fleet.models import VehicleDocument as _VehicleDocument
 from apps.fleet.selectors import vehicles as _vehicles
 
 
@@ -66,6 +69,24 @@ def vehicle_capacity_max(*, fleet_id: uuid.UUID, vehicle_type: str | None = None
         seats=max((v.seats for v in vehicles), default=0),
         parcels=max((v.parcels for v in vehicles), default=0),
     )
+
+
+def vehicle_documents_expiring(*, vehicle_ids: list[uuid.UUID], on_or_before: dt.date) -> list[DocumentExpiry]:
+    """The vehicles' papers that run out by `on_or_before`, one per vehicle and kind: the one that lasts longest
+    (a renewal supersedes the old one). In one query; soonest first."""
+    latest: dict[tuple[uuid.UUID, str], _VehicleDocument] = {}
+    for doc in _VehicleDocument.objects.filter(vehicle_id__in=vehicle_ids):
+        key = (doc.vehicle_id, doc.kind)
+        if key not in latest or doc.expires_on > latest[key].expires_on:
+            latest[key] = doc
+    found = [
+        DocumentExpiry(
+            document_id=d.id, vehicle_id=d.vehicle_id, kind=VehicleDocumentKind(d.kind), expires_on=d.expires_on
+        )
+        for d in latest.values()
+        if d.expires_on <= on_or_before
+    ]
+    return sorted(found, key=lambda e: (e.expires_on, str(e.vehicle_id), e.kind))
 
 
 def _fleet_ref(fleet: _Fleet) -> FleetRef:

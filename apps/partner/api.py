@@ -8,8 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.partner.contracts import ComplianceStatus, DriverNotFound, DriverRef, DutyStatus, Eligibility
+from apps.partner.contracts import (
+    ComplianceStatus,
+    DriverNotFound,
+    DriverRef,
+    DutyStatus,
+    Eligibility,
+    KycExpiry,
+    KycStatus,
+)
+from apps.partner.models import KYC_MODELS as _KYC_MODELS
 from apps.partner.models import DriverProfile as _DriverProfile
+from apps.partner.models import KycDocument as _KycDocument
 from apps.partner.selectors import availability as _availability
 from apps.partner.selectors import drivers as _drivers
 from apps.partner.selectors import visibility as _visibility
@@ -59,6 +69,26 @@ def drivers_eligibility(
 def drivers_available(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime) -> list[DriverRef]:
     """Compliant drivers of the fleet whose weekly availability and exceptions cover the window."""
     return [_ref(d) for d in _availability.drivers_available(fleet_id=fleet_id, starts_at=starts_at, ends_at=ends_at)]
+
+
+def documents_expiring(*, driver_ids: list[uuid.UUID], on_or_before: dt.date) -> list[KycExpiry]:
+    """The drivers' approved documents that run out by `on_or_before`, one per driver and type: the one that lasts
+    longest (a renewed licence supersedes the old one). In one query; soonest first."""
+    latest: dict[tuple[uuid.UUID, str], dt.date] = {}
+    rows = _KycDocument.objects.non_polymorphic().filter(
+        driver_id__in=driver_ids, status=KycStatus.APPROVED, expires_on__isnull=False
+    )
+    for driver_id, model, expires_on in rows.values_list("driver_id", "polymorphic_ctype__model", "expires_on"):
+        key = (driver_id, model)
+        if key not in latest or expires_on > latest[key]:
+            latest[key] = expires_on
+    types = {m._meta.model_name: t for t, m in _KYC_MODELS.items()}
+    found = [
+        KycExpiry(driver_id=driver_id, document_type=types[model], expires_on=expires_on)
+        for (driver_id, model), expires_on in latest.items()
+        if expires_on <= on_or_before and model in types
+    ]
+    return sorted(found, key=lambda e: (e.expires_on, str(e.driver_id), e.document_type))
 
 
 def _ref(driver: _DriverProfile) -> DriverRef:

@@ -55,6 +55,15 @@ class DriverRef:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class KycExpiry:
+    """When a driver's current (approved) document of one type runs out."""
+
+    driver_id: uuid.UUID
+    document_type: KycDocumentType
+    expires_on: dt.date
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Eligibility:
     """Whether a driver may be given work now, and if not, every reason why."""
 

@@ -427,6 +427,11 @@ DISPATCH_MAX_OFFERS = env.int("DISPATCH_MAX_OFFERS", default=3)  # refusals befo
 DISPATCH_MATCHING_STRATEGY = env.str(
     "DISPATCH_MATCHING_STRATEGY", default="apps.dispatch.matching.NearestEligibleDriver"
 )
+DISPATCH_AT_RISK_SECONDS = env.int("DISPATCH_AT_RISK_SECONDS", default=600)  # less slack than this: at risk
+DISPATCH_STALE_SECONDS = env.int("DISPATCH_STALE_SECONDS", default=120)  # no ping for longer: the driver is stale
+DISPATCH_OFFER_ALERT_SECONDS = env.int("DISPATCH_OFFER_ALERT_SECONDS", default=60)  # an offer unanswered this long
+DISPATCH_PAPERS_WARN_DAYS = env.int("DISPATCH_PAPERS_WARN_DAYS", default=7)  # papers expiring within: an alert
+DISPATCH_BOARD_EVERY_SECONDS = env.float("DISPATCH_BOARD_EVERY_SECONDS", default=10.0)  # the `board` message's beat
 DISPATCH_TRACKING_EVERY_SECONDS = env.int("DISPATCH_TRACKING_EVERY_SECONDS", default=20)  # tracking-page refresh
 DISPATCH_MAX_ROUTE_HOURS = env.int("DISPATCH_MAX_ROUTE_HOURS", default=10)  # longest route a plan gives a driver
 DISPATCH_SOLVER_WORKERS = env.int(

@@ -47,7 +47,8 @@ def test_a_delivery_from_registration_to_receipt_then_a_planned_afternoon(stack,
     me, other = operator.drivers
     dispatcher = stack.api().login(operator.dispatcher_email)
     screen = Screen(base, dispatcher, operator.fleet_id)
-    assert screen.snapshot["drivers"] == []  # nobody has shared a position yet
+    # nobody has shared a position yet: the drivers on shift are listed without one, stale
+    assert {(d["lat"], d["state"]) for d in screen.snapshot["drivers"]} <= {(None, "stale")}
     assert {s["id"] for s in screen.snapshot["shifts"]} == {str(me.shift_id), str(other.shift_id)}
 
     # --- the driver goes on duty and shares positions over the driver socket; the screen follows

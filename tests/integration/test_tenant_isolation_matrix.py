@@ -793,6 +793,14 @@ REST_CASES = {
             own=lambda w: api(f"dispatch/fleets/{w.a.fleet_id}/snapshot/"),
         )
     ),
+    "dispatch-v1:trip-candidates": case(
+        hidden(
+            "get",
+            lambda w: api(f"dispatch/trips/{w.b.trip_open.id}/candidates/"),
+            deny=STAFF_ONLY,
+            own=lambda w: api(f"dispatch/trips/{w.a.trip_open.id}/candidates/"),
+        )
+    ),
     "dispatch-v1:routing-jobs": case(
         hidden(
             "get",

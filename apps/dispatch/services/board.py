@@ -1,15 +1,17 @@
 """What dispatch screens and driver apps hear about trips and duty: the trip's card (from the trip its event
-carries), offers, assignments (which end auto-dispatch's attempt), a driver going off duty."""
+carries), offers, assignments (which end auto-dispatch's attempt), a driver going off duty, and the periodic
+`board` (timings, driver states, alerts) for every fleet a screen watches."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 
 from django.db import transaction
 from django.utils import timezone
 
-from apps.dispatch import domain, feed, live
+from apps.dispatch import domain, feed, live, workspace
 from apps.dispatch.contracts import TripView
 from apps.dispatch.models import DispatchAttempt
 
@@ -20,8 +22,7 @@ def trip_card_push(*, trip: TripView, change: str) -> None:
     already shown, shows nothing: the screens have moved on."""
     if not live.store().trip_version_current(trip.id, trip.version):
         return
-    attempt = DispatchAttempt.objects.filter(trip_id=trip.id).first()
-    feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": feed.jsonable(domain.trip_json(trip, attempt))})
+    feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": feed.jsonable(workspace.trip_extras(trip))})
 
 
 @transaction.atomic
@@ -64,3 +65,16 @@ def duty_follow(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, on_duty: bool) -> 
     if not on_duty:
         live.store().remove(fleet_id, driver_id)
         feed.to_fleet(fleet_id, "driver_off", {"driver_id": str(driver_id)})
+
+
+def _board_message(fleet_id: uuid.UUID) -> dict:
+    return workspace.board_gather(fleet_id=fleet_id).board_message()
+
+
+def boards_push() -> int:
+    """The `board` message to every fleet a screen watches (beat, every DISPATCH_BOARD_EVERY_SECONDS): one pass
+    per fleet. Best effort, like every push; a fleet that fails is logged and the others still get theirs."""
+    fleets = live.store().fleets_watched()
+    for fleet_id in sorted(fleets, key=str):
+        feed.board(fleet_id, functools.partial(_board_message, fleet_id))
+    return len(fleets)
