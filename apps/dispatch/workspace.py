@@ -68,14 +68,6 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _vehicle_id(trip: TripView) -> uuid.UUID | None:
-    return getattr(trip, "vehicle_id", None)  # TripRef and TripSnapshot both carry it; TripView does not promise it
-
-
-def _customer_id(trip: TripView) -> uuid.UUID | None:
-    return getattr(trip, "customer_id", None)  # trips' events carry it; its api's TripRef does not (yet)
-
-
 def trip_card(
     trip: TripView,
     attempt: DispatchAttempt | None,
@@ -86,7 +78,7 @@ def trip_card(
     vehicles: dict[uuid.UUID, tuple],
 ) -> dict[str, Any]:
     """domain.trip_json plus what the board shows of it: names (not ids) and its timing."""
-    customer, vehicle = _customer_id(trip), _vehicle_id(trip)
+    customer, vehicle = trip.customer_id, trip.vehicle_id
     return {
         **domain.trip_json(trip, attempt),
         "customer_name": customer_names.get(customer, "") if customer else "",
@@ -157,10 +149,10 @@ def trip_extras(trip: TripView) -> dict[str, Any]:
     now = timezone.now()
     attempt = DispatchAttempt.objects.filter(trip_id=trip.id).first()
     positions = live.store().get(trip.fleet_id, [trip.driver_id]) if trip.driver_id is not None else {}
-    vehicle = _vehicle_id(trip)
+    vehicle = trip.vehicle_id
     vehicles = integrations.vehicles(vehicle_ids=[vehicle]) if vehicle is not None else {}
     types = {trip.driver_id: vehicles[vehicle][0]} if trip.driver_id is not None and vehicle in vehicles else {}
-    customer = _customer_id(trip)
+    customer = trip.customer_id
     return trip_card(
         trip,
         attempt,
@@ -185,11 +177,11 @@ def board_gather(*, fleet_id: uuid.UUID, now: dt.datetime | None = None) -> Boar
     trips = integrations.trips_open(fleet_id=fleet_id)
     shifts = integrations.shifts_open(fleet_id=fleet_id, at=now)
     attempts = {a.trip_id: a for a in DispatchAttempt.objects.filter(trip_id__in=[t.id for t in trips])}
-    vehicle_ids = {s.vehicle_id for s in shifts} | {v for t in trips if (v := _vehicle_id(t)) is not None}
+    vehicle_ids = {s.vehicle_id for s in shifts} | {v for t in trips if (v := t.vehicle_id) is not None}
     vehicles = integrations.vehicles(vehicle_ids=list(vehicle_ids))
     driver_ids = list({*(s.driver_id for s in shifts), *positions, *(t.driver_id for t in trips if t.driver_id)})
     driver_names = integrations.drivers_named(driver_ids=driver_ids)
-    customers = list({c for t in trips if (c := _customer_id(t)) is not None})
+    customers = list({c for t in trips if (c := t.customer_id) is not None})
     customer_names = integrations.people_named(user_ids=customers)
     last_ping = {d: p.recorded_at for d, p in positions.items()}
     last_ping.update(_last_pings([d for d in driver_ids if d not in positions]))
@@ -268,7 +260,7 @@ def human_duration(seconds: float) -> str:
 
 
 def _trip_label(board: Board, trip: TripView) -> str:
-    customer = _customer_id(trip)
+    customer = trip.customer_id
     who = board.customer_names.get(customer, "") if customer else ""
     first = min(trip.stops, key=lambda s: s.sequence).address if trip.stops else ""
     return f"{who}'s trip from {first}" if who else f"the trip from {first}"

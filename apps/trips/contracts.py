@@ -130,7 +130,8 @@ class StopRef:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TripRef:
-    """A trip as other contexts see it: where it goes, what it carries, who has it. No customer details."""
+    """A trip as other contexts see it: where it goes, what it carries, who has it. People by id only (names and
+    contacts are looked up by those allowed to see them)."""
 
     id: uuid.UUID
     fleet_id: uuid.UUID
@@ -148,6 +149,7 @@ class TripRef:
     driver_id: uuid.UUID | None
     vehicle_id: uuid.UUID | None
     stops: tuple[StopRef, ...]
+    customer_id: uuid.UUID | None = None  # whom the dispatch board names on the card
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

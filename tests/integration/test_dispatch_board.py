@@ -203,6 +203,7 @@ def test_the_snapshot_makes_the_same_queries_for_two_trips_or_eight(manual, rela
     relay_and_deliver()
     many, data = counted()
     assert len(data["trips"]) == 8 and all(t["driver_name"] for t in data["trips"])
+    assert {t["customer_name"] for t in data["trips"]} == {world.fleets.customer.display_name}  # names, not ids
     assert many == few
 
 
