@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from apps.fleet.models import Fleet
 from logitrack.testing.processes import free_port
 from tests.browser.conftest import ARTIFACTS
 from tests.support.dispatch_world import BERLIN, ping
@@ -181,6 +182,8 @@ def test_markers_move_show_state_and_selection_highlights_a_drivers_trips_and_ro
 ):
     world = dispatch_world
     crew_a, crew_b, crew_c = world.crews
+    # no auto-dispatch: trip B waits for a dispatcher, so driver B stays idle (not offered it)
+    django_side(Fleet.objects.filter(id=world.fleet_id).update, auto_dispatch=False)
     django_side(send, client_for(crew_a.user), ping(52.52, 13.40, heading=90))
     django_side(send, client_for(crew_b.user), ping(52.51, 13.43))
     django_side(send, client_for(crew_c.user), ping(52.50, 13.37, seconds_ago=90))  # silent for 90 s
@@ -319,3 +322,71 @@ def positions_pushed(fleet_id, count: int) -> None:
     ]
     message = {"type": "positions", "seq": 0, "positions": positions}
     async_to_sync(get_channel_layer().group_send)(feed.fleet_group(fleet_id), feed._event(message))
+
+
+def test_a_driver_on_shift_without_a_position_is_listed_not_placed(dispatch_world, server, browser, django_side):
+    """The snapshot lists every driver on shift, those not pinging yet with no position: the map places the others
+    and carries on (a marker at (null, null) would throw and stop the map)."""
+    world = dispatch_world
+    crew_a, crew_b, _ = world.crews
+    django_side(send, client_for(crew_a.user), ping(52.52, 13.40))
+    page = browser.new_page(viewport=VIEWPORT)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, server, world.fleets.a.users["dispatcher"].email)
+    page.wait_for_selector(f'#map .driver[data-driver-id="{crew_a.driver.id}"]', state="attached")
+    page.click(".side .tabs [data-side=drivers]")
+    page.wait_for_selector(f'#driver-list [data-driver-id="{crew_b.driver.id}"]')  # listed, as stale
+    assert page.locator(f'#map .driver[data-driver-id="{crew_b.driver.id}"]').count() == 0
+    django_side(send, client_for(crew_b.user), ping(52.51, 13.43))  # its first ping places it
+    page.wait_for_selector(f'#map .driver[data-driver-id="{crew_b.driver.id}"]', state="attached")
+    assert errors == []
+
+
+def open_trips_in_bulk(fleet_id, booker_id, count: int) -> list[str]:
+    """Many open trips written straight to trips' tables (booking each over the API would take minutes)."""
+    from apps.trips.models import Stop, Trip
+
+    trips = [
+        Trip(fleet_id=fleet_id, booked_by_id=booker_id, vehicle_type="van", status="requested", weight_kg=10)
+        for _ in range(count)
+    ]
+    Trip.objects.bulk_create(trips)
+    Stop.objects.bulk_create(
+        Stop(
+            trip=trip,
+            sequence=seq,
+            kind=kind,
+            address=f"Teststraße {n}",
+            lat=BERLIN[0] + (n % 20 - 10) * 0.004 + seq * 0.002,
+            lng=BERLIN[1] + (n // 20 - 10) * 0.006,
+        )
+        for n, trip in enumerate(trips)
+        for seq, kind in enumerate(("pickup", "dropoff"))
+    )
+    return [str(t.id) for t in trips]
+
+
+def test_a_big_board_draws_its_stops_on_a_canvas_and_a_click_still_selects_a_trip(
+    dispatch_world, server, browser, django_side
+):
+    """From 300 open trips the stops go on a canvas (thousands of SVG paths stall every zoom step for seconds);
+    a click on a stop still selects its trip and opens it."""
+    world = dispatch_world
+    trip_ids = django_side(open_trips_in_bulk, world.fleet_id, world.fleets.a.users["dispatcher"].id, 320)
+    page = browser.new_page(viewport=VIEWPORT)
+    sign_in(page, server, world.fleets.a.users["dispatcher"].email)
+    page.wait_for_selector("#map[data-stops=canvas]")
+    assert page.locator("#map path.stop").count() == 0 and page.locator("#map canvas").count() >= 1
+    first_pickup = [BERLIN[0] - 10 * 0.004, BERLIN[1] - 10 * 0.006]  # trip 0's pickup (open_trips_in_bulk)
+    page.evaluate("(at) => { window.logitrackMap.map.setView(at, 17, { animate: false }); }", first_pickup)
+    point = page.evaluate(
+        """(at) => {
+            const p = window.logitrackMap.map.latLngToContainerPoint(at);
+            const box = document.querySelector('#map').getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""",
+        first_pickup,
+    )
+    page.mouse.click(*point)
+    page.wait_for_selector(f'#detail .trip-detail[data-trip-id="{trip_ids[0]}"]', state="attached")

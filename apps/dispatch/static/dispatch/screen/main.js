@@ -13,16 +13,14 @@ import * as search from "./search.js";
 import { connect, dropConnection } from "./socket.js";
 import { receive, resync, state } from "./store.js";
 
-layout.start();
-map.start();
-filters.start();
-board.start();
-detail.start();
-drivers.start();
-alerts.start();
-search.start();
-newtrip.start();
-plan.start();
+// Each part starts on its own: one that fails (say the map's library did not load) leaves the others working.
+for (const [name, part] of Object.entries({ layout, map, filters, board, detail, drivers, alerts, search, newtrip, plan })) {
+  try {
+    part.start();
+  } catch (error) {
+    console.error(`dispatch screen: the ${name} did not start`, error);
+  }
+}
 
 // the fleet picker submits on change (here, not in an inline handler: the Content-Security-Policy forbids those)
 const picker = document.querySelector(".fleet-pick select");

@@ -22,34 +22,52 @@ const tripLayers = new Map(); // trip id -> { stops: [layers], link: layer | nul
 const routeOf = new Map(); // driver id -> { line, route }
 const boardInfo = new Map(); // driver id -> { state, trip_ids } from the latest board message
 let fitted = false;
+let haveSnapshot = false; // the first view waits for the fleet's snapshot
 
 // ---- shapes ----------------------------------------------------------------------------------------------
 
-// A stop as an SVG shape a few pixels wide whatever the zoom: a triangle for a pickup, a square for a drop-off
-// (one <path> each in a shared SVG layer: thousands stay cheap). It carries data-trip-id and data-kind.
-const StopMarker = L.CircleMarker.extend({
-  onAdd(m) {
-    L.CircleMarker.prototype.onAdd.call(this, m);
-    this._path.dataset.tripId = this.options.tripId;
-    this._path.dataset.kind = this.options.kind;
-  },
-  _updatePath() {
-    if (this._empty()) { this._renderer._setPath(this, "M0 0"); return; }
-    const { x, y } = this._point, r = this._radius;
-    const d = this.options.kind === "pickup"
-      ? `M${x} ${y - r}L${x + r} ${y + r * 0.8}L${x - r} ${y + r * 0.8}Z`
-      : `M${x - r * 0.8} ${y - r * 0.8}h${r * 1.6}v${r * 1.6}h${-r * 1.6}Z`;
-    this._renderer._setPath(this, d);
-  },
-});
+// A stop a few pixels wide whatever the zoom: a triangle for a pickup, a square for a drop-off. In the SVG
+// renderer one <path> each carrying data-trip-id and data-kind; with many trips they go on a canvas instead
+// (thousands of SVG paths take seconds to re-project on every zoom step), coloured from the options.
+// Defined when the map starts: without Leaflet (static files missing) the rest of the screen still runs.
+let StopMarker, TaggedLine;
+function defineShapes() {
+  StopMarker = L.CircleMarker.extend({
+    onAdd(m) {
+      L.CircleMarker.prototype.onAdd.call(this, m);
+      if (!this._path) return; // on a canvas: no element of its own
+      this._path.dataset.tripId = this.options.tripId;
+      this._path.dataset.kind = this.options.kind;
+    },
+    _updatePath() {
+      const { x, y } = this._point, r = this._radius;
+      const corners = this.options.kind === "pickup"
+        ? [[x, y - r], [x + r, y + r * 0.8], [x - r, y + r * 0.8]]
+        : [[x - r * 0.8, y - r * 0.8], [x + r * 0.8, y - r * 0.8], [x + r * 0.8, y + r * 0.8], [x - r * 0.8, y + r * 0.8]];
+      if (this._renderer instanceof L.Canvas) {
+        this._parts = this._empty() ? [] : [corners.map(([px, py]) => L.point(px, py))];
+        this._renderer._updatePoly(this, true);
+        return;
+      }
+      if (this._empty()) { this._renderer._setPath(this, "M0 0"); return; }
+      this._renderer._setPath(this, corners.map(([px, py], i) => `${i ? "L" : "M"}${px} ${py}`).join("") + "Z");
+    },
+  });
+  // a line that names what it draws on its <path> (data-* attributes), for styling and tests
+  TaggedLine = L.Polyline.extend({
+    onAdd(m) {
+      L.Polyline.prototype.onAdd.call(this, m);
+      if (!this._path) return;
+      for (const [k, v] of Object.entries(this.options.data || {})) this._path.dataset[k] = v;
+    },
+  });
+}
 
-// a line that names what it draws on its <path> (data-* attributes), for styling and tests
-const TaggedLine = L.Polyline.extend({
-  onAdd(m) {
-    L.Polyline.prototype.onAdd.call(this, m);
-    for (const [k, v] of Object.entries(this.options.data || {})) this._path.dataset[k] = v;
-  },
-});
+// Above this many open trips, stops and their links are drawn on a canvas (no per-stop DOM, no CSS focus
+// styles: focus is shown by restyling the few focused shapes instead).
+const CANVAS_FROM_TRIPS = 300;
+const STOP_COLOURS = { pickup: "#2e7d32", dropoff: "#c62828" };
+let svgStops, canvasStops;
 
 function initials(name) {
   return name.split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
@@ -108,7 +126,10 @@ function paint(entry) {
   if (heading !== null) arrow.style.transform = `rotate(${heading}deg)`; // CSSOM: allowed by style-src 'self'
 }
 
+const placed = (record) => typeof record.lat === "number" && typeof record.lng === "number";
+
 function placeDriver(record) {
+  if (!placed(record)) { removeDriver(record.driver_id); return; } // on shift, no position yet: the list shows them
   let entry = drivers.get(record.driver_id);
   if (!entry) {
     const marker = L.marker([record.lat, record.lng], { icon: driverIcon(), keyboard: true, riseOnHover: true });
@@ -236,12 +257,14 @@ function drawTrip(trip) {
   if (open.length > 1) {
     layers.link = new TaggedLine(open.map((s) => [s.lat, s.lng]), {
       className: "trip-link", weight: 1.5, dashArray: "4 4", interactive: false, data: { tripId: trip.id },
+      renderer: stopRenderer, color: "#6e7781", opacity: 0.55,
     });
     linksLayer.addLayer(layers.link);
   }
   for (const stop of open) {
     const shape = new StopMarker([stop.lat, stop.lng], {
       renderer: stopRenderer, radius: 6, className: `stop ${stop.kind}`, weight: 1.5, fillOpacity: 1,
+      color: "#fff", fillColor: STOP_COLOURS[stop.kind],
       tripId: trip.id, kind: stop.kind, bubblingMouseEvents: false, // a stop's click is not the map's
     });
     shape.bindTooltip(`${stop.kind === "pickup" ? "Pickup" : "Drop-off"} · ${short(trip.id)} · ${stop.address}`);
@@ -265,6 +288,8 @@ function clearTrip(tripId) {
 
 function drawTrips() {
   for (const id of [...tripLayers.keys()]) clearTrip(id);
+  stopRenderer = state.trips.size >= CANVAS_FROM_TRIPS ? canvasStops : svgStops;
+  map.getContainer().dataset.stops = stopRenderer === canvasStops ? "canvas" : "svg";
   for (const trip of state.trips.values()) drawTrip(trip);
 }
 
@@ -297,12 +322,14 @@ function drawRoutes() {
 
 let selected = { driverId: null, tripId: null };
 let hovered = { driverId: null, tripId: null };
-const focus = { drivers: new Set(), trips: new Set(), nodes: [] };
+const focus = { drivers: new Set(), trips: new Set(), nodes: [], restyled: [] };
 
 function markFocus() {
   const target = hovered.driverId || hovered.tripId ? hovered : selected;
   for (const n of focus.nodes) n.classList.remove("is-focus");
   focus.nodes = [];
+  for (const layer of focus.restyled) layer.setStyle(layer instanceof StopMarker ? { color: "#fff", weight: 1.5 } : { color: "#6e7781", opacity: 0.55, weight: 1.5 });
+  focus.restyled = [];
   focus.drivers.clear();
   focus.trips.clear();
   if (target.driverId) {
@@ -318,6 +345,11 @@ function markFocus() {
   for (const id of focus.trips) {
     const layers = tripLayers.get(id);
     if (!layers) continue;
+    if (stopRenderer === canvasStops) { // no elements to style: restyle the focused shapes themselves
+      for (const s of layers.stops) { s.setStyle({ color: "#111", weight: 3 }); s.bringToFront(); focus.restyled.push(s); }
+      if (layers.link) { layers.link.setStyle({ color: "#111", opacity: 0.9, weight: 2.5 }); focus.restyled.push(layers.link); }
+      continue;
+    }
     for (const s of layers.stops) { mark(s.getElement()); s.bringToFront(); }
     if (layers.link) mark(layers.link.getElement());
   }
@@ -391,15 +423,24 @@ function drawGrid() {
   }
 }
 
-// Fit to the fleet: every driver and open stop, else the service area.
-function fitFleet() {
-  const points = [...drivers.values()].map((e) => e.marker.getLatLng());
-  for (const layers of tripLayers.values()) for (const s of layers.stops) points.push(s.getLatLng());
-  if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15 });
-  else map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000));
+// The first view fits the fleet, once the map has a size: on a phone it starts hidden behind another tab, and a
+// fit to a 0×0 map zooms all the way in.
+function fitOnce() {
+  const size = map.getSize();
+  if (fitted || !haveSnapshot || !size.x || !size.y) return;
+  fitted = true;
+  fitFleet(false); // the page opens on the fleet, without flying there
 }
 
-const FitControl = L.Control.extend({
+// Fit to the fleet: every driver and open stop, else the service area.
+function fitFleet(animate = true) {
+  const points = [...drivers.values()].map((e) => e.marker.getLatLng());
+  for (const layers of tripLayers.values()) for (const s of layers.stops) points.push(s.getLatLng());
+  if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: 15, animate });
+  else map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000), { animate });
+}
+
+const fitControl = () => new (L.Control.extend({
   options: { position: "topleft" },
   onAdd() {
     const bar = L.DomUtil.create("div", "leaflet-bar map-fit");
@@ -409,10 +450,10 @@ const FitControl = L.Control.extend({
     button.title = "Fit to fleet";
     button.setAttribute("aria-label", "Fit to fleet");
     L.DomEvent.disableClickPropagation(bar);
-    L.DomEvent.on(button, "click", fitFleet);
+    L.DomEvent.on(button, "click", () => fitFleet());
     return bar;
   },
-});
+}))();
 
 function clusterIcon(cluster) {
   const count = cluster.getChildCount();
@@ -424,12 +465,23 @@ function clusterIcon(cluster) {
 
 export function start() {
   const node = $("#map");
+  if (!L || !L.markerClusterGroup) {
+    const note = document.createElement("p");
+    note.className = "map-missing";
+    note.textContent = "The map's library did not load (its static files are missing: scripts/run.sh installs "
+      + "them). Everything else on this screen works without it.";
+    node.replaceChildren(note);
+    return;
+  }
+  defineShapes();
   map = L.map(node, { minZoom: 3, maxZoom: config.max_zoom || 19, zoomSnap: 0.5 });
   // a view before any layer: layers added to a map without one wait, and their renderers would be late
   map.fitBounds(serviceAreaBounds() || L.latLng(52.52, 13.405).toBounds(20000));
   map.createPane("area").style.zIndex = 350; // under routes and stops
   map.createPane("stops").style.zIndex = 450; // over routes and links, under drivers (600)
-  stopRenderer = L.svg({ pane: "stops" });
+  svgStops = L.svg({ pane: "stops" });
+  canvasStops = L.canvas({ pane: "stops", padding: 0.3 });
+  stopRenderer = svgStops;
   if (config.tiles_url) {
     node.dataset.tiles = "on";
     const tiles = L.tileLayer(config.tiles_url, {
@@ -445,7 +497,7 @@ export function start() {
     drawGrid();
   }
   L.control.scale({ metric: true, imperial: false, maxWidth: 140 }).addTo(map);
-  new FitControl().addTo(map);
+  fitControl().addTo(map);
   drawArea("area");
   routesLayer = L.layerGroup().addTo(map);
   linksLayer = L.layerGroup().addTo(map);
@@ -461,7 +513,7 @@ export function start() {
   // a click on the empty map lets go of what was selected (and of a hover whose mouseout went missing)
   map.on("click", () => { hovered = { driverId: null, tripId: null }; emit("select", { driverId: null, tripId: null }); });
   // the layout may resize or hide the pane (tabs on a phone): Leaflet must re-measure
-  new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(node);
+  new ResizeObserver(() => { map.invalidateSize({ pan: false }); fitOnce(); }).observe(node);
 
   on("snapshot", () => {
     boardInfo.clear();
@@ -471,7 +523,8 @@ export function start() {
     for (const d of state.drivers.values()) placeDriver(d);
     drawTrips();
     drawRoutes();
-    if (!fitted) { fitted = true; fitFleet(); }
+    haveSnapshot = true;
+    fitOnce();
     scheduleLabels();
   });
   on("positions", queue);
