@@ -3,13 +3,11 @@
 // once per animation frame; nothing is redrawn whole except on a snapshot.
 
 import { $, ROUTE_COLOURS, short } from "./dom.js";
-import { driverName, emit, fleet, on, state } from "./store.js";
+import { driverName, emit, fleet, on, STALE_MS, state } from "./store.js";
 
 const L = window.L; // leaflet.js and leaflet.markercluster.js are classic deferred scripts, run before modules
 const config = JSON.parse($("#map-config").textContent);
 
-// no ping for this long: stale/offline, whatever the backend said last (selectors.map_config)
-const STALE_MS = (config.stale_after_s || 60) * 1000;
 const CLUSTER_FROM = 40; // drivers: below this, every marker shows; from it on, nearby ones cluster when zoomed out
 const CLUSTER_UNTIL = 30; // ...and stop clustering again below this (no flapping around one number)
 const LABELS_FROM_ZOOM = 13; // driver names only when zoomed in enough to read them
@@ -69,25 +67,25 @@ const CANVAS_FROM_TRIPS = 300;
 const STOP_COLOURS = { pickup: "#2e7d32", dropoff: "#c62828" };
 let svgStops, canvasStops;
 
+const textNode = (text) => document.createTextNode(text);
+
 function initials(name) {
   return name.split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
 }
 
 // ---- drivers ---------------------------------------------------------------------------------------------
 
-// What a driver is doing: the backend's state (board message, else the record) unless the last ping is old;
-// without one, a driver holding an open trip is on it, else idle.
+// What a driver is doing: stale when the last ping is old; on a trip when the trips say so (each trip message is
+// newer than the last board message); else the backend's word (idle or offered).
 function driverState(record) {
   const at = Date.parse(record.recorded_at);
   if (!Number.isNaN(at) && Date.now() - at > STALE_MS) return "stale";
+  if (tripsOf(record.driver_id).length) return "on_trip";
   const told = (boardInfo.get(record.driver_id) || {}).state || record.state;
-  if (told && STATES[told]) return told;
-  return tripsOf(record.driver_id).length ? "on_trip" : "idle";
+  return told === "offered" ? "offered" : "idle";
 }
 
 function tripsOf(driverId) {
-  const told = (boardInfo.get(driverId) || {}).trip_ids || (state.drivers.get(driverId) || {}).trip_ids;
-  if (Array.isArray(told)) return told.filter((id) => state.trips.has(id));
   const out = [];
   for (const t of state.trips.values()) if (t.driver_id === driverId && t.status !== "requested") out.push(t.id);
   return out;
@@ -267,7 +265,8 @@ function drawTrip(trip) {
       color: "#fff", fillColor: STOP_COLOURS[stop.kind],
       tripId: trip.id, kind: stop.kind, bubblingMouseEvents: false, // a stop's click is not the map's
     });
-    shape.bindTooltip(`${stop.kind === "pickup" ? "Pickup" : "Drop-off"} · ${short(trip.id)} · ${stop.address}`);
+    // Leaflet takes a string tooltip as HTML: addresses come from whoever booked, so hand it a text node
+    shape.bindTooltip(textNode(`${stop.kind === "pickup" ? "Pickup" : "Drop-off"} · ${short(trip.id)} · ${stop.address}`));
     shape.on("click", () => emit("select", { tripId: trip.id, driverId: trip.driver_id || null }));
     shape.on("mouseover", () => emit("hover", { tripId: trip.id, driverId: null }));
     shape.on("mouseout", () => emit("hover", { tripId: null, driverId: null }));
@@ -396,7 +395,7 @@ function drawArea(pane) {
   for (const zone of fleet.zones || []) {
     const circle = L.circle(zone.center, { ...options, radius: zone.radius_m, className: "zone" }).addTo(map);
     if (zone.label) {
-      circle.bindTooltip(zone.label, { permanent: true, direction: "center", className: "zone-label", interactive: false });
+      circle.bindTooltip(textNode(zone.label), { permanent: true, direction: "center", className: "zone-label", interactive: false });
     }
   }
 }
