@@ -167,6 +167,36 @@ def test_a_trip_is_cancelled_from_the_panel_with_a_reason_and_problems_show_in_t
     page.wait_for_selector('.timeline li[data-action="cancel"]')  # the panel stays, with its timeline
 
 
+def test_a_form_open_while_the_trip_changes_says_so_and_does_not_act_on_the_new_state_unasked(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    """The dispatcher opened "cancel" on a waiting trip; the feed then says a driver has it. The form says the trip
+    changed and what it is now; the cancellation happens only when the dispatcher submits again."""
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        trip = book(world, 1, 2)
+        relay_and_deliver()
+        return trip
+
+    trip = django_side(set_up)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click(f"{card(trip)} .open")
+    page.click('.d-actions [data-action="cancel"]')
+    page.fill('.action-form[data-form="cancel"] input[name=reason]', "customer called to cancel")
+    django_side(assign, world, trip, world.crews[0])
+    django_side(relay_and_deliver)  # the screen hears of it while the form is open
+    page.wait_for_selector(f'[data-column="assigned"] {card(trip)}')
+    notice = page.wait_for_selector('.action-form[data-form="cancel"] .problem')
+    assert "changed while the form was open" in notice.inner_text() and "assigned" in notice.inner_text()
+    assert django_side(trip_row, trip["id"]).status == "assigned"  # nothing done on its own
+    assert page.input_value('.action-form[data-form="cancel"] input[name=reason]') == "customer called to cancel"
+    page.click('.action-form[data-form="cancel"] button[type=submit]')  # seen it: cancel after all
+    wait_until(lambda: django_side(trip_row, trip["id"]).status == "cancelled", what="the cancellation")
+
+
 def test_enter_on_a_focused_card_opens_it(dispatch_world, relay_and_deliver, server, browser, django_side):
     world = dispatch_world
 

@@ -22,8 +22,10 @@ export function reset() { form = null; }
 
 const ifMatch = (trip) => ({ "If-Match": `W/"${trip.version}"` });
 
+// A form acts on the trip as it was when the dispatcher opened it (its version goes in If-Match): a trip that
+// changes meanwhile is refused by the server instead of, say, cancelled after the driver set off.
 function openForm(kind, extra = {}) {
-  form = { kind, ...extra };
+  form = { kind, version: (host.current() || {}).version, ...extra };
   host.rerender();
   if (kind === "assign") loadCandidates();
 }
@@ -46,7 +48,7 @@ async function submit(run, done) {
   mine.error = null;
   host.rerender();
   try {
-    await run(trip);
+    await run({ ...trip, version: mine.version ?? trip.version });
     toast(done(trip));
     if (form === mine) form = null;
   } catch (error) {
@@ -182,6 +184,12 @@ function activeForm(trip) {
 }
 
 export function renderInto(box, trip) {
+  if (form && !form.busy && form.version != null && form.version !== trip.version) {
+    // the feed brought a change: say so, and let a second submit act on what is shown now
+    form.version = trip.version;
+    form.error = { problem: { title: "This trip changed while the form was open",
+      detail: `It is ${trip.status.replace(/_/g, " ")} now: check it, then submit again.` } };
+  }
   // keep an open form's node (focus, typed text) unless what it shows changed
   const key = JSON.stringify([trip.status, trip.version, form && { ...form, list: form.list && form.list.length, reason: undefined, shiftId: undefined }]);
   if (box.dataset.key === key) return;
