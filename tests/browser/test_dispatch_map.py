@@ -101,8 +101,12 @@ def send(client, *pings) -> None:
     assert response.status_code == 200, response.json()
 
 
+# no zoom animation under way (mid-way, the vector layers are scaled and markers drawn where they were)
+SETTLED = "() => !window.logitrackMap.map._animatingZoom"
+
+
 def shot(page, name: str) -> None:
-    page.wait_for_timeout(500)  # a zoom animation to finish: mid-way, the vector layers are scaled
+    page.wait_for_function(SETTLED)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"map-{name}.png"))
 
@@ -158,9 +162,12 @@ def test_without_tiles_the_map_is_neutral_with_scale_service_area_and_zones(
     assert failed == []
     # zoom and fit: the controls work without tiles too
     zoom = page.evaluate("window.logitrackMap.map.getZoom()")
-    for _ in range(2):
+    for step in (1, 2):
         page.click("#map .leaflet-control-zoom-in")
-        page.wait_for_timeout(300)  # the zoom animation
+        page.wait_for_function(  # this step taken and its animation over, before the next click
+            "(z) => window.logitrackMap.map.getZoom() >= z && !window.logitrackMap.map._animatingZoom",
+            arg=zoom + step,
+        )
     page.wait_for_function("(z) => window.logitrackMap.map.getZoom() >= z + 2", arg=zoom)
     page.click("#map .map-fit button")  # back to the whole service area (no drivers, no trips)
     page.wait_for_function("(z) => window.logitrackMap.map.getZoom() < z + 2", arg=zoom)
@@ -390,3 +397,22 @@ def test_a_big_board_draws_its_stops_on_a_canvas_and_a_click_still_selects_a_tri
     )
     page.mouse.click(*point)
     page.wait_for_selector(f'#detail .trip-detail[data-trip-id="{trip_ids[0]}"]', state="attached")
+
+
+def test_a_stops_tooltip_shows_a_booked_address_as_text_never_as_markup(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    """Leaflet renders a string tooltip as HTML; an address is whatever the customer typed."""
+    world = dispatch_world
+    django_side(Fleet.objects.filter(id=world.fleet_id).update, auto_dispatch=False)
+    address = '<b class="injected">Hauptstraße 1</b>'
+    trip_id = django_side(book, world, [{**TRIP_A[0], "address": address}, TRIP_A[1]])
+    django_side(relay_and_deliver)
+    page = browser.new_page(viewport=VIEWPORT)
+    sign_in(page, server, world.fleets.a.users["dispatcher"].email)
+    stop = f'#map path.stop[data-trip-id="{trip_id}"][data-kind="pickup"]'
+    page.wait_for_selector(stop, state="attached")
+    page.hover(stop, force=True)
+    tooltip = page.wait_for_selector(".leaflet-tooltip")
+    assert address in tooltip.inner_text()
+    assert page.locator(".leaflet-tooltip b.injected").count() == 0

@@ -4,6 +4,7 @@ import pytest
 
 from tests.browser.test_dispatch_screen import DROPOFF, PASSWORD, PICKUP
 from tests.integration.test_vehicle_type_rule import crew_with
+from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
@@ -20,6 +21,11 @@ def test_the_screen_offers_only_shifts_with_the_booked_vehicle_type(
     def set_up():  # Django calls run beside Playwright's event loop, on django_side's thread
         Fleet.objects.filter(id=world.fleet_id).update(auto_dispatch=False)
         cabbie = crew_with(world, relay_and_deliver, VehicleType.CAR, "cabbie")
+        for n, crew in enumerate([*world.crews, cabbie]):  # the matcher weighs drivers on the live map only
+            moved = client_for(crew.user).post(
+                "/api/v1/dispatch/positions/", {"pings": [ping(52.52 + n * 0.002, 13.40)]}, format="json"
+            )
+            assert moved.status_code == 200, moved.json()
         customer = client_for(world.fleets.customer)
         goods = customer.post(
             "/api/v1/trips/trips/",

@@ -18,7 +18,9 @@ function nextStop(trip) {
 }
 
 // what of a timing shows on a card (not as_of, which changes every message): a card is redrawn when this does
-const timingKey = (t) => (t ? `${t.state}|${Math.round((t.late_by_s || 0) / 60)}|${t.eta}|${t.next_stop}` : "");
+// (the ETA to the minute shown: recomputed every few seconds, it changes by seconds far more often than that)
+const minute = (iso) => (iso ? Math.round(Date.parse(iso) / 60000) : "");
+const timingKey = (t) => (t ? `${t.state}|${Math.round((t.late_by_s || 0) / 60)}|${minute(t.eta)}|${t.next_stop}` : "");
 
 function line(cls, ...parts) {
   const text = parts.filter(Boolean).join(" · ");

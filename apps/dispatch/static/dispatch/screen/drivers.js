@@ -4,27 +4,25 @@
 import { $, $$, el, toast } from "./dom.js";
 import { assign, isReassign } from "./assign.js";
 import { ref, since } from "./format.js";
-import { driverName, emit, on, select, shiftOf, state } from "./store.js";
+import { driverName, emit, on, select, shiftOf, STALE_MS, state } from "./store.js";
 
-const STALE_MS = 120_000;
 const STATES = {
   idle: "○ Idle", offered: "◐ Offered", on_trip: "● On a trip", stale: "✕ Offline", unknown: "? No position",
 };
 
+// the open trips a driver holds, from the trips themselves: each trip message is newer than the last board message
 function tripsOf(driverId) {
-  const info = state.driverInfo.get(driverId);
-  if (info && Array.isArray(info.trip_ids)) return info.trip_ids.map((id) => state.trips.get(id)).filter(Boolean);
-  return [...state.trips.values()].filter((t) => t.driver_id === driverId);
+  return [...state.trips.values()].filter((t) => t.driver_id === driverId && t.status !== "requested");
 }
 
-// the server's word when it has one; otherwise what the board can tell
+// stale by the last ping, on a trip by the trips (fresher than the board message), else the server's word
 function driverState(driverId) {
   const info = state.driverInfo.get(driverId);
-  if (info && info.state) return info.state;
   const position = state.drivers.get(driverId);
-  if (!position) return "unknown";
+  if (!position) return info && info.state ? info.state : "unknown";
   if (Date.now() - new Date(position.recorded_at).getTime() > STALE_MS) return "stale";
   if (tripsOf(driverId).length) return "on_trip";
+  if (info && info.state && info.state !== "on_trip") return info.state;
   return "idle";
 }
 

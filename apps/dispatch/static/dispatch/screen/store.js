@@ -7,6 +7,8 @@ import { toast } from "./dom.js";
 
 export const fleet = JSON.parse(document.getElementById("fleet-config").textContent);
 // the statuses that end a trip, as trips defines them (TERMINAL_STATUSES): its card leaves the board
+// no ping for this long: a driver shows stale / offline on the map and in the list alike (selectors.map_config)
+export const STALE_MS = (JSON.parse(document.getElementById("map-config").textContent).stale_after_s || 60) * 1000;
 export const ENDED = JSON.parse(document.getElementById("trip-statuses").textContent).ended;
 
 // timings: trip id -> timing (server-computed ETA and lateness, from trips or the ~10 s "board" message);
