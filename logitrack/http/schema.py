@@ -127,7 +127,8 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_paginator(self) -> Any:
         paginator = super()._get_paginator()  # type: ignore[no-untyped-call]
-        if paginator is None and self.method == "GET":
+        # every list the API returns is a page, unless its view says it is not (`paginated = False`: a short list)
+        if paginator is None and self.method == "GET" and getattr(self.view, "paginated", True):
             return Pagination()
         return paginator
 

@@ -103,7 +103,7 @@ class TripDetailApi(APIView):
 
 class CustomersToBookForApi(APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER)]
-    pagination_class = None  # at most 10 matches: a plain list, not a page (the schema must say so too)
+    paginated = False  # at most 10 matches: a plain list, not a page (logitrack.http.schema)
 
     @extend_schema(
         tags=["trips"],
