@@ -182,19 +182,24 @@ def customers_to_book_for(*, caller: Caller, fleet_id: uuid.UUID, text: str) -> 
 _HEX = re.compile(r"[0-9a-f]+")
 
 
-def trips_matching(*, trips: QuerySet, text: str) -> QuerySet:
+def trips_matching(*, trips: QuerySet, text: str, principal: Principal) -> QuerySet:
     """Of these trips (already what the caller may see), those whose id starts with `text` (hex, dashes or not),
-    with a stop whose address contains it, or whose customer's name or email contains it (case-insensitive)."""
+    with a stop whose address contains it, or (only trips of a fleet the caller staffs: a driver or customer must
+    not learn customers' emails by searching) whose customer's name or email contains it (case-insensitive)."""
     text = text.strip()
     found = Q(Exists(Stop.objects.filter(trip_id=OuterRef("pk"), address__icontains=text)))
     compact = text.replace("-", "").lower()
     if _HEX.fullmatch(compact):
         found |= Q(id_hex__startswith=compact)
         trips = trips.annotate(id_hex=Replace(Cast("id", CharField()), Value("-"), Value("")))
-    customers = trips.exclude(customer_id=None).order_by().values_list("customer_id", flat=True).distinct()
-    matched = integrations.users_matching(text=text, user_ids=list(customers))
-    if matched:
-        found |= Q(customer_id__in=matched)
+    staffed = (
+        Q() if principal.is_platform_admin else Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER))
+    )
+    if principal.is_platform_admin or principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER):
+        customers = trips.filter(staffed).exclude(customer_id=None).order_by().values_list("customer_id", flat=True)
+        matched = integrations.users_matching(text=text, user_ids=list(customers.distinct()))
+        if matched:
+            found |= staffed & Q(customer_id__in=matched)
     return trips.filter(found)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.trips.tests.rest import DROPOFF, PICKUP, book
+from apps.trips.tests.rest import DROPOFF, PICKUP, assign, book
 from tests.support.isolation import assert_never_lists, client_for, listed_ids
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,22 @@ def test_search_by_id_prefix_address_and_customer(world, make_user):
     assert found(customer, "invalidenstr") == {to_kreuzberg}  # a customer searches their own trips only
     both = listed_ids(dispatcher, URL, params={"search": "invalidenstr", "status": "cancelled"})
     assert both == set()  # with the other filters
+
+
+def test_only_fleet_staff_find_trips_by_the_customers_name_or_email(world):
+    two_fleets, fleet, _van, _driver, shift = world
+    customer = two_fleets.customer
+    trip = booked(client_for(customer), fleet.id)
+    dispatcher = two_fleets.a.client("dispatcher")
+    assert assign(dispatcher, trip, shift.id, 1).status_code == 200
+    driver = two_fleets.a.client("driver")
+    email_prefix = customer.email.split("@")[0]
+
+    assert found(driver, "invalidenstr") == {trip}  # the driver sees the trip, and finds it by address
+    assert found(driver, email_prefix) == set()  # but not by who the customer is
+    assert found(driver, "a customer") == set()
+    assert found(dispatcher, email_prefix) == {trip}
+    assert found(two_fleets.a.client("fleet_manager"), email_prefix) == {trip}
 
 
 def test_search_never_returns_another_fleets_trips(world):
