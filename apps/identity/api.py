@@ -49,10 +49,15 @@ def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
 
 def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
     """Active customer accounts whose name or email contains `text` among `known_ids`, or (anyone's) whose email is
-    exactly `text`; by name, at most `limit`."""
-    matches = Q(id__in=known_ids) & (Q(display_name__icontains=text) | Q(email__icontains=text))
-    found = _customers().filter(matches | Q(email__iexact=text.strip())).order_by("display_name", "email")
-    return [_customer_ref(u) for u in found[:limit]]
+    exactly `text`; by name, at most `limit`. One found only by exact email comes back masked: its id and the email
+    as typed, name "" (a caller who knows the email learns only that the account exists, not who it is)."""
+    text = text.strip()
+    known = set(known_ids)
+    matches = Q(id__in=known) & (Q(display_name__icontains=text) | Q(email__icontains=text))
+    found = _customers().filter(matches | Q(email__iexact=text)).order_by("display_name", "email")
+    return [
+        _customer_ref(u) if u.id in known else CustomerRef(id=u.id, display_name="", email=text) for u in found[:limit]
+    ]
 
 
 def _customers() -> QuerySet[_User]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.trips.models import Trip
 from apps.trips.tests.rest import DROPOFF, PICKUP, assign, book
 from tests.support.isolation import assert_never_lists, client_for, listed_ids
 
@@ -104,12 +105,20 @@ def test_a_dispatcher_finds_the_fleets_customers_to_book_for(world, make_user):
     assert found_.json() == [{"id": str(regular.id), "name": "A customer", "email": regular.email}]
     assert customers(dispatcher, fleet.id, "newcomer").json() == []  # not this fleet's customer: not browsable
     by_email = customers(two_fleets.a.client("fleet_manager"), fleet.id, "NEWCOMER@example.test").json()
-    assert by_email == [{"id": str(stranger.id), "name": "A newcomer", "email": "newcomer@example.test"}]
+    assert by_email == [{"id": str(stranger.id), "name": "", "email": "NEWCOMER@example.test"}]  # name withheld
+    mixed_case = regular.email.upper()  # this fleet's own customer by exact email: named as before
+    assert customers(dispatcher, fleet.id, mixed_case).json() == [
+        {"id": str(regular.id), "name": "A customer", "email": regular.email}
+    ]
     assert customers(dispatcher, fleet.id, "not.a.customer@example.test").json() == []
 
     # booking accepts whom the search offers, and refuses what is not a customer account
     for_newcomer = book(dispatcher, fleet.id, customer_id=by_email[0]["id"])
     assert (for_newcomer.status_code, for_newcomer.json()["customer_id"]) == (201, str(stranger.id))
+    booking = Trip.objects.get(id=for_newcomer.json()["id"]).timeline.get(action="book")
+    assert (booking.actor_role, booking.actor_id) == ("dispatcher", two_fleets.a.users["dispatcher"].id)
+    # now a customer of this fleet: named from here on
+    assert customers(dispatcher, fleet.id, "newcomer").json()[0]["name"] == "A newcomer"
     staff_id = str(two_fleets.a.users["driver"].id)
     refused = book(dispatcher, fleet.id, customer_id=staff_id)
     assert (refused.status_code, refused.json()["code"]) == (400, "trips.customer_not_found")
