@@ -133,6 +133,25 @@ def test_a_trip_booked_long_ago_and_unassigned_just_now_survives_the_stale_sweep
     assert Trip.objects.get(id=never_assigned["id"]).status == "cancelled"
 
 
+def test_other_contexts_see_when_the_driver_arrived_at_a_stop(world):
+    from apps.trips import api as trips_api
+
+    two_fleets, fleet, _van, _driver, shift = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    assign(two_fleets.a.client("dispatcher"), trip["id"], shift.id, 1)
+    for version, action in ((2, "start"), (3, "arrive_pickup")):
+        assert step(two_fleets.a.client("driver"), trip["id"], action, version).status_code == 200
+    arrived = two_fleets.a.client("driver").post(
+        f"/api/v1/trips/trips/{trip['id']}/stops/1/arrive/", {}, format="json", HTTP_IF_MATCH='W/"4"'
+    )
+    assert arrived.status_code == 200, arrived.json()
+    pickup, dropoff = trips_api.trip_get(trip_id=trip["id"]).stops
+    assert (
+        pickup.arrived_at is not None and pickup.arrived_at == Trip.objects.get(id=trip["id"]).stops.first().arrived_at
+    )
+    assert dropoff.arrived_at is None
+
+
 @pytest.mark.parametrize("if_match", ['W/"²"', 'W/"٣"', "", "W/", 'W/"1.5"', "*"])
 def test_an_if_match_that_is_no_version_is_428_not_a_server_error(world, if_match):
     two_fleets, fleet, *_ = world
