@@ -288,6 +288,8 @@ def test_candidates_come_in_the_matchers_order_then_the_others_with_reasons(manu
     expected = matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude=set())
     assert [c["driver_id"] for c in ranked] == [str(c.driver_id) for c in expected]
     assert [c["rank"] for c in ranked] == [1, 2, 3]
+    # and, independently of the matcher's code both share: nearest first (1, 2 then 3 km from the pickup)
+    assert [c["driver_id"] for c in ranked] == [str(c.driver.id) for c in (middle, far, near)]
     first = ranked[0]
     assert (first["driver_name"], first["registration"], first["vehicle_type"]) == (
         middle.driver.display_name,
