@@ -35,11 +35,13 @@ def user_get(*, user_id: uuid.UUID) -> UserRef:
     return found[0]
 
 
-def users_matching(*, text: str, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    """Which of `user_ids` have `text` in their name or email (case-insensitive): a search among people the caller
-    already knows of."""
-    found = _User.objects.filter(id__in=user_ids).filter(Q(display_name__icontains=text) | Q(email__icontains=text))
-    return list(found.values_list("id", flat=True))
+def customer_ids_matching(*, text: str, limit: int) -> list[uuid.UUID]:
+    """Ids of up to `limit` customer accounts (active or not) with `text` in their name or email (case-insensitive):
+    the first step of a search the caller then narrows to the customers it already knows of (cheaper than sending
+    all of those here)."""
+    matches = Q(display_name__icontains=text) | Q(email__icontains=text)
+    found = _User.objects.filter(matches, is_customer=True).order_by("id")
+    return list(found.values_list("id", flat=True)[:limit])
 
 
 def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:

@@ -5,6 +5,8 @@ applies."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.trips.models import Trip
 from apps.trips.tests.rest import DROPOFF, PICKUP, assign, book
@@ -63,6 +65,23 @@ def test_only_fleet_staff_find_trips_by_the_customers_name_or_email(world):
     assert found(driver, "a customer") == set()
     assert found(dispatcher, email_prefix) == {trip}
     assert found(two_fleets.a.client("fleet_manager"), email_prefix) == {trip}
+
+
+def test_a_search_never_sends_the_fleets_whole_customer_list_to_identity(world, make_user):
+    two_fleets, fleet, _van, _driver, _shift = world
+    others = [make_user(email=f"other{n}@example.test", display_name=f"Other {n}", is_customer=True) for n in range(4)]
+    for other in others:
+        booked(client_for(other), fleet.id)
+    zed = make_user(email="zed@example.test", display_name="Zed Zimmer", is_customer=True)
+    to_zed = booked(client_for(zed), fleet.id)
+    dispatcher = two_fleets.a.client("dispatcher")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert found(dispatcher, "zimmer") == {to_zed}
+        assert [c["id"] for c in customers(dispatcher, fleet.id, "zimmer").json()] == [str(zed.id)]
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert str(zed.id) in sql or zed.id.hex in sql  # ids do show up in the SQL, as either form
+    assert [o.display_name for o in others if str(o.id) in sql or o.id.hex in sql] == []  # but not theirs
 
 
 def test_search_never_returns_another_fleets_trips(world):
