@@ -7,13 +7,14 @@ Telemetry never touches the database here; durable history is written in bulk by
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import cast
 
 from django.conf import settings
@@ -177,6 +178,21 @@ class RedisLiveStore:
                 pipe.set(f"{self.prefix}:claim:{key}", 1, nx=True, ex=seconds)
             return {k for k, ok in zip(keys, pipe.execute(), strict=True) if ok}
 
+    @contextlib.contextmanager
+    def exclusive(self, name: str, *, seconds: float) -> Iterator[bool]:
+        """Hold `name` across processes while the block runs (at most `seconds`, should this process die): yields
+        False, and holds nothing, when another holds it."""
+        import redis
+
+        lock = self.redis.lock(f"{self.prefix}:lock:{name}", timeout=seconds, blocking=False)
+        held = bool(lock.acquire())
+        try:
+            yield held
+        finally:
+            if held:
+                with contextlib.suppress(redis.exceptions.LockError):  # it outlived `seconds`: already lapsed
+                    lock.release()
+
     def trip_version_current(self, trip_id: uuid.UUID, version: int) -> bool:
         """Whether `version` is at least the newest pushed for the trip (and now the newest)."""
         key = f"{self.prefix}:trip:{trip_id}:version"
@@ -216,6 +232,7 @@ class MemoryLiveStore:
         self._fleets: dict[uuid.UUID, dict[uuid.UUID, LivePosition]] = {}
         self._seq: dict[uuid.UUID, int] = {}
         self._claims: dict[uuid.UUID, float] = {}
+        self._exclusive: dict[str, tuple[float, object]] = {}
         self._versions: dict[uuid.UUID, int] = {}
         self._screens: dict[tuple[uuid.UUID, str], float] = {}
 
@@ -266,6 +283,22 @@ class MemoryLiveStore:
                 self._claims[k] = now + seconds
         return due
 
+    @contextlib.contextmanager
+    def exclusive(self, name: str, *, seconds: float) -> Iterator[bool]:
+        token = object()
+        with self._lock:
+            until, _ = self._exclusive.get(name, (0.0, None))
+            held = until <= time.monotonic()
+            if held:
+                self._exclusive[name] = (time.monotonic() + seconds, token)
+        try:
+            yield held
+        finally:
+            if held:
+                with self._lock:
+                    if self._exclusive.get(name, (0.0, None))[1] is token:
+                        del self._exclusive[name]
+
     def trip_version_current(self, trip_id: uuid.UUID, version: int) -> bool:
         with self._lock:
             if version < self._versions.get(trip_id, -1):
@@ -299,6 +332,7 @@ class MemoryLiveStore:
             self._fleets.clear()
             self._seq.clear()
             self._claims.clear()
+            self._exclusive.clear()
             self._versions.clear()
             self._screens.clear()
 

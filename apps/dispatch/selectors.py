@@ -20,7 +20,7 @@ from apps.dispatch.contracts import (
     TripNotFound,
     UnknownFleet,
 )
-from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
+from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
 from apps.partner.contracts import DriverRef
 from apps.trips.contracts import TERMINAL_STATUSES
 from logitrack.principal import Principal, Role
@@ -91,18 +91,28 @@ def fleet_snapshot(*, fleet_id: uuid.UUID) -> dict:
 
 def trip_candidates_for(*, principal: Principal, trip_id: uuid.UUID) -> dict:
     """Suggested drivers for a trip, for the staff of its fleet (404 for anyone else, as for a trip that does not
-    exist): the matcher's own assessment (auto-dispatch's order), then every other open shift with why not."""
+    exist): the matcher's own assessment (auto-dispatch's order, leaving out, as it does, the drivers it already
+    offered the trip to: they are listed as "already offered it"), then every other open shift with why not."""
     trip = integrations.trip_find(trip_id=trip_id)
     if trip is None or not fleet_visible(principal=principal, fleet_id=trip.fleet_id):
         raise TripNotFound("no such trip")
     if trip.status in TERMINAL_STATUSES:
         raise TripEnded("the trip has ended: nobody can take it", extra={"status": str(trip.status)})
-    judged = matching.strategy().assess(trip, exclude=set(), every_shift=True)
+    judged = matching.strategy().assess(
+        trip, exclude=drivers_offered(trip_id=trip.id, keep=trip.driver_id), every_shift=True
+    )
     names = integrations.drivers_named(driver_ids=list({a.driver_id for a in judged}))
     return {
         "trip_id": trip.id,
         "candidates": [{**dataclasses.asdict(a), "driver_name": names.get(a.driver_id, "")} for a in judged],
     }
+
+
+def drivers_offered(*, trip_id: uuid.UUID, keep: uuid.UUID | None = None) -> set[uuid.UUID]:
+    """The drivers auto-dispatch already offered the trip to (declined, let lapse, or the open offer): its own
+    `exclude`. `keep`: the trip's driver, who has it and is its current shift rather than a refusal."""
+    tried = DispatchAttempt.objects.filter(trip_id=trip_id).values_list("tried_driver_ids", flat=True).first() or []
+    return {uuid.UUID(d) for d in tried} - {keep}
 
 
 def jobs_of(*, fleet_id: uuid.UUID) -> QuerySet:

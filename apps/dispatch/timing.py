@@ -3,14 +3,16 @@ in. No I/O: the caller gathers positions and travel times (workspace.py) and pas
 
 The rule (also in the README):
 - The **next stop** is the first stop not done or failed. A trip with a driver whose live position is known gets an
-  ETA there (the fix's time + travel from it; a stop already arrived at: the fix's time), then a cumulative ETA at
-  each later open stop (service minutes at each, waiting for a window that has not opened, then travel).
+  ETA there (travel from it, counted from now or the fix's time if later: a fix a minute old does not move the ETA
+  a minute into the past; a stop already arrived at: its `arrived_at`, else now), then a cumulative ETA at each later
+  open stop (service minutes at each, waiting for a window that has not opened, leaving no earlier than now, then
+  travel).
 - `late_by_s` = ETA at the next stop − its window end (positive: late, negative: slack). A requested trip without a
   driver: now − the first stop's window end once that has passed, else null. A trip with a driver but no position:
   now − the next stop's window end once that has passed, else null.
-- `state`: **late** when `late_by_s` > 0; **at_risk** when the next stop's slack is under the at-risk threshold, a
-  requested trip's pickup window closes within it, or a later stop's (e.g. the last drop-off's) cumulative ETA
-  misses its window; **unknown**
+- `state`: **late** when `late_by_s` > 0; **at_risk** when the next stop's slack (not reached yet) is under the
+  at-risk threshold, a requested trip's pickup window closes within it, or a later stop's (e.g. the last
+  drop-off's) cumulative ETA misses its window; **unknown**
   when an ETA is needed but there is no position to compute it from (and nothing is late yet); else **on_time**
   (also when no open stop has a window: nothing can be late).
 """
@@ -89,30 +91,42 @@ def trip_timing(
     if fix_at is None or legs_s is None:
         late = _seconds(now - end) if end is not None and now > end else None
         return Timing(first.sequence, None, start, end, late, LATE if late is not None else UNKNOWN, now)
-    etas = cumulative_etas(remaining, fix_at=fix_at, legs_s=legs_s)
+    etas = cumulative_etas(remaining, fix_at=fix_at, legs_s=legs_s, now=now)
     eta = etas[0]
     late = _seconds(eta - end) if end is not None else None
     later = [_seconds(t - s.window_end) for s, t in zip(remaining[1:], etas[1:], strict=True) if s.window_end]
     last = remaining[-1]
     last_late = _seconds(etas[-1] - last.window_end) if last.window_end is not None else None
+    made_it = str(first.status) == "arrived" and late is not None and late <= 0  # there in time: no slack to lose
     if late is not None and late > 0:
         state = LATE
-    elif (late is not None and -late < at_risk_s) or any(x > 0 for x in later):
+    elif (late is not None and -late < at_risk_s and not made_it) or any(x > 0 for x in later):
         state = AT_RISK  # the next stop has little slack, or a later stop is projected to miss its window
     else:
         state = ON_TIME
     return Timing(first.sequence, eta, start, end, late, state, now, last_stop_late_by_s=last_late)
 
 
-def cumulative_etas(remaining: Sequence[Any], *, fix_at: dt.datetime, legs_s: Sequence[int]) -> list[dt.datetime]:
-    """Arrival at each open stop: travel, then service at each (after waiting for a window not yet open)."""
+def cumulative_etas(
+    remaining: Sequence[Any], *, fix_at: dt.datetime, legs_s: Sequence[int], now: dt.datetime | None = None
+) -> list[dt.datetime]:
+    """Arrival at each open stop: travel, then service at each (after waiting for a window not yet open). The clock
+    starts at max(fix_at, now): travel still ahead cannot have begun at an older fix. A first stop already arrived at
+    is reached at its `arrived_at` (when known), and left no earlier than the clock's start."""
+    start = max(fix_at, now) if now is not None else fix_at
     etas: list[dt.datetime] = []
-    clock = fix_at
+    clock = start
     for i, stop in enumerate(remaining):
-        arrive = clock if (i == 0 and str(stop.status) == "arrived") else clock + dt.timedelta(seconds=legs_s[i])
+        there = i == 0 and str(stop.status) == "arrived"
+        if there:
+            arrive = getattr(stop, "arrived_at", None) or start
+        else:
+            arrive = clock + dt.timedelta(seconds=legs_s[i])
         etas.append(arrive)
         begin = max(arrive, stop.window_start) if stop.window_start is not None else arrive
         clock = begin + dt.timedelta(minutes=getattr(stop, "service_minutes", 0) or 0)
+        if there:
+            clock = max(clock, start)
     return etas
 
 

@@ -35,11 +35,13 @@ def user_get(*, user_id: uuid.UUID) -> UserRef:
     return found[0]
 
 
-def users_matching(*, text: str, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    """Which of `user_ids` have `text` in their name or email (case-insensitive): a search among people the caller
-    already knows of."""
-    found = _User.objects.filter(id__in=user_ids).filter(Q(display_name__icontains=text) | Q(email__icontains=text))
-    return list(found.values_list("id", flat=True))
+def customer_ids_matching(*, text: str, limit: int) -> list[uuid.UUID]:
+    """Ids of up to `limit` customer accounts (active or not) with `text` in their name or email (case-insensitive):
+    the first step of a search the caller then narrows to the customers it already knows of (cheaper than sending
+    all of those here)."""
+    matches = Q(display_name__icontains=text) | Q(email__icontains=text)
+    found = _User.objects.filter(matches, is_customer=True).order_by("id")
+    return list(found.values_list("id", flat=True)[:limit])
 
 
 def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
@@ -49,10 +51,15 @@ def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
 
 def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
     """Active customer accounts whose name or email contains `text` among `known_ids`, or (anyone's) whose email is
-    exactly `text`; by name, at most `limit`."""
-    matches = Q(id__in=known_ids) & (Q(display_name__icontains=text) | Q(email__icontains=text))
-    found = _customers().filter(matches | Q(email__iexact=text.strip())).order_by("display_name", "email")
-    return [_customer_ref(u) for u in found[:limit]]
+    exactly `text`; by name, at most `limit`. One found only by exact email comes back masked: its id and the email
+    as typed, name "" (a caller who knows the email learns only that the account exists, not who it is)."""
+    text = text.strip()
+    known = set(known_ids)
+    matches = Q(id__in=known) & (Q(display_name__icontains=text) | Q(email__icontains=text))
+    found = _customers().filter(matches | Q(email__iexact=text)).order_by("display_name", "email")
+    return [
+        _customer_ref(u) if u.id in known else CustomerRef(id=u.id, display_name="", email=text) for u in found[:limit]
+    ]
 
 
 def _customers() -> QuerySet[_User]:

@@ -126,6 +126,7 @@ class StopRef:
     window_start: dt.datetime | None
     window_end: dt.datetime | None
     service_minutes: int
+    arrived_at: dt.datetime | None = None  # when the driver got there (dispatch times an arrived stop from it)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -161,9 +161,9 @@ def trip_people(
     )
 
 
-def users_matching(*, text: str, user_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    """Which of these users have `text` in their name or email."""
-    return identity_api.users_matching(text=text, user_ids=user_ids)
+def customer_ids_matching(*, text: str, limit: int) -> list[uuid.UUID]:
+    """Ids of up to `limit` customer accounts with `text` in their name or email."""
+    return identity_api.customer_ids_matching(text=text, limit=limit)
 
 
 def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from apps.trips.contracts import StopKind, StopStatus, TripStatus
 from logitrack.db.models import BaseModel
@@ -25,6 +26,9 @@ class Trip(BaseModel):
     )
     quote_id = models.UUIDField(null=True, blank=True)
     requested_for = models.DateTimeField(null=True, blank=True, help_text="empty: as soon as possible")
+    requested_at = models.DateTimeField(
+        default=timezone.now, help_text="when it last began waiting for a driver: booked, or unassigned since"
+    )
     weight_kg = models.PositiveIntegerField(default=0)
     volume_m3 = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     parcels = models.PositiveSmallIntegerField(default=0)

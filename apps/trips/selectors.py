@@ -167,6 +167,7 @@ def booking_for(
 
 SEARCH_MIN_LENGTH = 2
 CUSTOMER_MATCHES = 10
+PEOPLE_MATCHES = 200  # people identity names for a search's text, before narrowing to the fleet's (a cap on cost)
 
 
 def customers_to_book_for(*, caller: Caller, fleet_id: uuid.UUID, text: str) -> list[CustomerRef]:
@@ -174,27 +175,35 @@ def customers_to_book_for(*, caller: Caller, fleet_id: uuid.UUID, text: str) -> 
     `text`, at most CUSTOMER_MATCHES: among those who already have a trip with this fleet, or anyone's account by
     its exact email (a new caller spells it out), so one fleet's staff cannot browse every customer's name."""
     fleet_staffed(caller=caller, fleet_id=fleet_id)
-    known = Trip.objects.filter(fleet_id=fleet_id).exclude(customer_id=None).order_by()
+    text = text.strip()
+    matching = integrations.customer_ids_matching(text=text, limit=PEOPLE_MATCHES)
+    known = Trip.objects.filter(fleet_id=fleet_id, customer_id__in=matching).order_by()
     known_ids = [i for i in known.values_list("customer_id", flat=True).distinct() if i is not None]
-    return integrations.customers_find(text=text.strip(), known_ids=known_ids, limit=CUSTOMER_MATCHES)
+    return integrations.customers_find(text=text, known_ids=known_ids, limit=CUSTOMER_MATCHES)
 
 
 _HEX = re.compile(r"[0-9a-f]+")
 
 
-def trips_matching(*, trips: QuerySet, text: str) -> QuerySet:
+def trips_matching(*, trips: QuerySet, text: str, principal: Principal) -> QuerySet:
     """Of these trips (already what the caller may see), those whose id starts with `text` (hex, dashes or not),
-    with a stop whose address contains it, or whose customer's name or email contains it (case-insensitive)."""
+    with a stop whose address contains it, or (only trips of a fleet the caller staffs: a driver or customer must
+    not learn customers' emails by searching) whose customer's name or email contains it (case-insensitive)."""
     text = text.strip()
     found = Q(Exists(Stop.objects.filter(trip_id=OuterRef("pk"), address__icontains=text)))
     compact = text.replace("-", "").lower()
     if _HEX.fullmatch(compact):
         found |= Q(id_hex__startswith=compact)
         trips = trips.annotate(id_hex=Replace(Cast("id", CharField()), Value("-"), Value("")))
-    customers = trips.exclude(customer_id=None).order_by().values_list("customer_id", flat=True).distinct()
-    matched = integrations.users_matching(text=text, user_ids=list(customers))
-    if matched:
-        found |= Q(customer_id__in=matched)
+    staffed = (
+        Q() if principal.is_platform_admin else Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER))
+    )
+    if principal.is_platform_admin or principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER):
+        # identity names the people first (capped), the trips the caller sees narrow them: no list of every
+        # customer the fleet ever had goes to identity
+        matched = integrations.customer_ids_matching(text=text, limit=PEOPLE_MATCHES)
+        if matched:
+            found |= staffed & Q(customer_id__in=matched)
     return trips.filter(found)
 
 

@@ -288,6 +288,8 @@ def test_candidates_come_in_the_matchers_order_then_the_others_with_reasons(manu
     expected = matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude=set())
     assert [c["driver_id"] for c in ranked] == [str(c.driver_id) for c in expected]
     assert [c["rank"] for c in ranked] == [1, 2, 3]
+    # and, independently of the matcher's code both share: nearest first (1, 2 then 3 km from the pickup)
+    assert [c["driver_id"] for c in ranked] == [str(c.driver.id) for c in (middle, far, near)]
     first = ranked[0]
     assert (first["driver_name"], first["registration"], first["vehicle_type"]) == (
         middle.driver.display_name,
@@ -310,6 +312,30 @@ def test_candidates_come_in_the_matchers_order_then_the_others_with_reasons(manu
     assert ranked[str(near.driver.id)]["reasons"] == ["a bike: the trip is booked for a van"]
     assert all(c["rank"] is None for c in ranked.values())
     assert matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude=set()) == []
+
+
+def test_candidates_leave_out_the_drivers_already_offered_the_trip_as_auto_dispatch_does(manual):
+    world = manual
+    near, middle, far = world.crews
+    for crew, where in zip(world.crews, [0, 1, 2], strict=True):
+        place(crew, *PLACES[where])
+    trip_id = book(world)
+    DispatchAttempt.objects.create(  # auto-dispatch offered it to the nearest, who declined, then gave up
+        trip_id=trip_id,
+        fleet_id=world.fleet_id,
+        status=DispatchAttempt.Status.FLAGGED,
+        offers_made=1,
+        tried_driver_ids=[str(near.driver.id)],
+    )
+    response = world.fleets.a.client("dispatcher").get(f"/api/v1/dispatch/trips/{trip_id}/candidates/")
+    assert response.status_code == 200, response.json()
+    found = response.json()["candidates"]
+    assert [(c["driver_id"], c["rank"]) for c in found if c["eligible"]] == [
+        (str(middle.driver.id), 1),
+        (str(far.driver.id), 2),
+    ]
+    declined = by_id(found, "driver_id")[str(near.driver.id)]
+    assert (declined["eligible"], declined["rank"], declined["reasons"]) == (False, None, ["already offered it"])
 
 
 def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,8 +74,14 @@ def _board_message(fleet_id: uuid.UUID) -> dict:
 
 def boards_push() -> int:
     """The `board` message to every fleet a screen watches (beat, every DISPATCH_BOARD_EVERY_SECONDS): one pass
-    per fleet. Best effort, like every push; a fleet that fails is logged and the others still get theirs."""
-    fleets = live.store().fleets_watched()
-    for fleet_id in sorted(fleets, key=str):
-        feed.board(fleet_id, functools.partial(_board_message, fleet_id))
-    return len(fleets)
+    per fleet. Best effort, like every push; a fleet that fails is logged and the others still get theirs. A fleet
+    another run is computing right now (a slow pass overlapping the next beat, two workers) is skipped: its screens
+    get that run's board. Returns how many fleets this run pushed to."""
+    store = live.store()
+    pushed = 0
+    for fleet_id in sorted(store.fleets_watched(), key=str):
+        with store.exclusive(f"board:{fleet_id}", seconds=settings.DISPATCH_BOARD_EVERY_SECONDS) as mine:
+            if mine:
+                feed.board(fleet_id, functools.partial(_board_message, fleet_id))
+                pushed += 1
+    return pushed

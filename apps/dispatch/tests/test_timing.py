@@ -17,6 +17,7 @@ class Stop:
     window_start: dt.datetime | None = None
     status: str = "pending"
     service_minutes: int = 0
+    arrived_at: dt.datetime | None = None
 
 
 def assigned(stops, legs, *, fix_at=NOW):
@@ -79,6 +80,41 @@ def test_done_stops_are_skipped_and_a_trip_with_none_open_is_on_time():
     assert (t.next_stop, t.late_by_s, t.state) == (2, -20 * 60, "on_time")
     done = assigned([Stop(1, None, status="done")], [])
     assert (done.next_stop, done.state) == (None, "on_time")
+
+
+def test_the_eta_counts_from_now_not_from_an_older_fix():
+    # a 110 s old fix 30 s from a stop whose window closed 60 s ago: from the fix's time the ETA (-80 s) would lie
+    # in the past, inside the window; the driver is not there yet, so it is late
+    t = assigned([Stop(1, NOW - 60 * dt.timedelta(seconds=1))], [30], fix_at=NOW - dt.timedelta(seconds=110))
+    assert (t.eta, t.late_by_s, t.state) == (NOW + dt.timedelta(seconds=30), 90, "late")
+    ahead = assigned([Stop(1, NOW + 30 * MIN)], [60], fix_at=NOW + MIN)  # a fix stamped ahead of our clock
+    assert ahead.eta == NOW + 2 * MIN
+
+
+def test_a_stop_already_arrived_at_is_timed_from_its_arrival():
+    now = dt.datetime(2026, 5, 4, 10, 10, tzinfo=dt.UTC)
+    there = Stop(1, now - 10 * MIN, status="arrived", service_minutes=5, arrived_at=now - 20 * MIN)  # 09:50 < 10:00
+    t = timing.trip_timing(
+        status="at_pickup",
+        has_driver=True,
+        stops=[there, Stop(2, now + 60 * MIN)],
+        now=now,
+        at_risk_s=600,
+        fix_at=now - MIN,
+        legs_s=[0, 20 * 60],
+    )
+    assert (t.eta, t.late_by_s, t.state) == (now - 20 * MIN, -10 * 60, "on_time")
+    assert t.last_stop_late_by_s == -40 * 60  # leaves now (not 09:55), 20 min to the drop-off
+    unknown = timing.trip_timing(
+        status="at_pickup",
+        has_driver=True,
+        stops=[dataclasses.replace(there, arrived_at=None)],
+        now=now,
+        at_risk_s=600,
+        fix_at=now - MIN,
+        legs_s=[0],
+    )
+    assert (unknown.eta, unknown.state) == (now, "late")  # no arrival time known: there now, past its window
 
 
 def test_driver_states():

@@ -42,10 +42,11 @@ OPEN_STOP = (StopStatus.PENDING, StopStatus.ARRIVED)
 
 
 def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
-    """Cancel trips still unassigned `older_than` after they were wanted, as the system (no fee)."""
+    """Cancel trips still unassigned `older_than` after they were wanted, as the system (no fee). The clock runs
+    from the later of `requested_for` and `requested_at`: a trip unassigned just now gets its full time again."""
     cutoff = timezone.now() - older_than
-    stale = Trip.objects.filter(status=TripStatus.REQUESTED).filter(
-        Q(requested_for__isnull=True, created_at__lt=cutoff) | Q(requested_for__lt=cutoff)
+    stale = Trip.objects.filter(status=TripStatus.REQUESTED, requested_at__lt=cutoff).filter(
+        Q(requested_for__isnull=True) | Q(requested_for__lt=cutoff)
     )
     cancelled = 0
     for trip_id in stale.values_list("id", flat=True):
@@ -109,7 +110,8 @@ def trip_transition(
         fields.append("started_at")
     if rule.unassigns:
         _off_its_shift(trip, now)
-        fields += ["shift", "driver_id", "vehicle_id", "started_at", *LIVE_ESTIMATE]
+        trip.requested_at = now
+        fields += ["requested_at", "shift", "driver_id", "vehicle_id", "started_at", *LIVE_ESTIMATE]
     if target in TERMINAL_STATUSES:
         trip.ended_at, trip.end_reason = now, reason.strip()
         fields += ["ended_at", "end_reason"]

@@ -95,13 +95,61 @@ def test_stale_unassigned_trips_are_cancelled_without_a_fee(world, capsys):
         book(client_for(two_fleets.customer), fleet.id).json(),
         book(client_for(two_fleets.customer), fleet.id).json(),
     )
-    Trip.objects.filter(id=old["id"]).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    two_hours_ago = timezone.now() - dt.timedelta(hours=2)
+    Trip.objects.filter(id=old["id"]).update(created_at=two_hours_ago, requested_at=two_hours_ago)
     call_command("trips_cancel_stale", "--minutes", "60")
     assert "cancelled 1 stale trip(s)" in capsys.readouterr().out
     old_trip = Trip.objects.get(id=old["id"])
     assert old_trip.status == "cancelled" and old_trip.end_reason == "no driver found in time"
     assert Trip.objects.get(id=fresh["id"]).status == "requested"
     assert old_trip.timeline.last().actor_role == "system"
+
+
+def test_a_trip_booked_long_ago_and_unassigned_just_now_survives_the_stale_sweep(world):
+    from apps.trips.services import lifecycle
+
+    two_fleets, fleet, _van, _driver, shift = world
+    dispatcher = two_fleets.a.client("dispatcher")
+    taken_back, never_assigned = (
+        book(client_for(two_fleets.customer), fleet.id).json(),
+        book(client_for(two_fleets.customer), fleet.id).json(),
+    )
+    two_hours_ago = timezone.now() - dt.timedelta(hours=2)
+    Trip.objects.filter(id__in=[taken_back["id"], never_assigned["id"]]).update(
+        created_at=two_hours_ago, requested_at=two_hours_ago
+    )
+    assert assign(dispatcher, taken_back["id"], shift.id, 1).status_code == 200
+    unassigned = dispatcher.post(
+        f"/api/v1/trips/trips/{taken_back['id']}/unassign/",
+        {"reason": "van broke down"},
+        format="json",
+        HTTP_IF_MATCH='W/"2"',
+    )
+    assert unassigned.status_code == 200, unassigned.json()
+
+    assert lifecycle.trips_cancel_stale(older_than=dt.timedelta(minutes=60)) == 1
+
+    assert Trip.objects.get(id=taken_back["id"]).status == "requested"
+    assert Trip.objects.get(id=never_assigned["id"]).status == "cancelled"
+
+
+def test_other_contexts_see_when_the_driver_arrived_at_a_stop(world):
+    from apps.trips import api as trips_api
+
+    two_fleets, fleet, _van, _driver, shift = world
+    trip = book(client_for(two_fleets.customer), fleet.id).json()
+    assign(two_fleets.a.client("dispatcher"), trip["id"], shift.id, 1)
+    for version, action in ((2, "start"), (3, "arrive_pickup")):
+        assert step(two_fleets.a.client("driver"), trip["id"], action, version).status_code == 200
+    arrived = two_fleets.a.client("driver").post(
+        f"/api/v1/trips/trips/{trip['id']}/stops/1/arrive/", {}, format="json", HTTP_IF_MATCH='W/"4"'
+    )
+    assert arrived.status_code == 200, arrived.json()
+    pickup, dropoff = trips_api.trip_get(trip_id=trip["id"]).stops
+    assert (
+        pickup.arrived_at is not None and pickup.arrived_at == Trip.objects.get(id=trip["id"]).stops.first().arrived_at
+    )
+    assert dropoff.arrived_at is None
 
 
 @pytest.mark.parametrize("if_match", ['W/"²"', 'W/"٣"', "", "W/", 'W/"1.5"', "*"])

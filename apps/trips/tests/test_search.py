@@ -5,8 +5,11 @@ applies."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from apps.trips.tests.rest import DROPOFF, PICKUP, book
+from apps.trips.models import Trip
+from apps.trips.tests.rest import DROPOFF, PICKUP, assign, book
 from tests.support.isolation import assert_never_lists, client_for, listed_ids
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +49,39 @@ def test_search_by_id_prefix_address_and_customer(world, make_user):
     assert found(customer, "invalidenstr") == {to_kreuzberg}  # a customer searches their own trips only
     both = listed_ids(dispatcher, URL, params={"search": "invalidenstr", "status": "cancelled"})
     assert both == set()  # with the other filters
+
+
+def test_only_fleet_staff_find_trips_by_the_customers_name_or_email(world):
+    two_fleets, fleet, _van, _driver, shift = world
+    customer = two_fleets.customer
+    trip = booked(client_for(customer), fleet.id)
+    dispatcher = two_fleets.a.client("dispatcher")
+    assert assign(dispatcher, trip, shift.id, 1).status_code == 200
+    driver = two_fleets.a.client("driver")
+    email_prefix = customer.email.split("@")[0]
+
+    assert found(driver, "invalidenstr") == {trip}  # the driver sees the trip, and finds it by address
+    assert found(driver, email_prefix) == set()  # but not by who the customer is
+    assert found(driver, "a customer") == set()
+    assert found(dispatcher, email_prefix) == {trip}
+    assert found(two_fleets.a.client("fleet_manager"), email_prefix) == {trip}
+
+
+def test_a_search_never_sends_the_fleets_whole_customer_list_to_identity(world, make_user):
+    two_fleets, fleet, _van, _driver, _shift = world
+    others = [make_user(email=f"other{n}@example.test", display_name=f"Other {n}", is_customer=True) for n in range(4)]
+    for other in others:
+        booked(client_for(other), fleet.id)
+    zed = make_user(email="zed@example.test", display_name="Zed Zimmer", is_customer=True)
+    to_zed = booked(client_for(zed), fleet.id)
+    dispatcher = two_fleets.a.client("dispatcher")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert found(dispatcher, "zimmer") == {to_zed}
+        assert [c["id"] for c in customers(dispatcher, fleet.id, "zimmer").json()] == [str(zed.id)]
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert str(zed.id) in sql or zed.id.hex in sql  # ids do show up in the SQL, as either form
+    assert [o.display_name for o in others if str(o.id) in sql or o.id.hex in sql] == []  # but not theirs
 
 
 def test_search_never_returns_another_fleets_trips(world):
@@ -88,12 +124,20 @@ def test_a_dispatcher_finds_the_fleets_customers_to_book_for(world, make_user):
     assert found_.json() == [{"id": str(regular.id), "name": "A customer", "email": regular.email}]
     assert customers(dispatcher, fleet.id, "newcomer").json() == []  # not this fleet's customer: not browsable
     by_email = customers(two_fleets.a.client("fleet_manager"), fleet.id, "NEWCOMER@example.test").json()
-    assert by_email == [{"id": str(stranger.id), "name": "A newcomer", "email": "newcomer@example.test"}]
+    assert by_email == [{"id": str(stranger.id), "name": "", "email": "NEWCOMER@example.test"}]  # name withheld
+    mixed_case = regular.email.upper()  # this fleet's own customer by exact email: named as before
+    assert customers(dispatcher, fleet.id, mixed_case).json() == [
+        {"id": str(regular.id), "name": "A customer", "email": regular.email}
+    ]
     assert customers(dispatcher, fleet.id, "not.a.customer@example.test").json() == []
 
     # booking accepts whom the search offers, and refuses what is not a customer account
     for_newcomer = book(dispatcher, fleet.id, customer_id=by_email[0]["id"])
     assert (for_newcomer.status_code, for_newcomer.json()["customer_id"]) == (201, str(stranger.id))
+    booking = Trip.objects.get(id=for_newcomer.json()["id"]).timeline.get(action="book")
+    assert (booking.actor_role, booking.actor_id) == ("dispatcher", two_fleets.a.users["dispatcher"].id)
+    # now a customer of this fleet: named from here on
+    assert customers(dispatcher, fleet.id, "newcomer").json()[0]["name"] == "A newcomer"
     staff_id = str(two_fleets.a.users["driver"].id)
     refused = book(dispatcher, fleet.id, customer_id=staff_id)
     assert (refused.status_code, refused.json()["code"]) == (400, "trips.customer_not_found")

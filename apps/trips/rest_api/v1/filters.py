@@ -10,6 +10,7 @@ from apps.trips import selectors
 from apps.trips.contracts import TripStatus
 from apps.trips.models import Shift, Trip
 from logitrack.http.filters import ChoiceFilter, TextFilter, UUIDFilter, choices
+from logitrack.http.principal import require_principal
 
 
 class TripFilter(django_filters.FilterSet):
@@ -20,7 +21,8 @@ class TripFilter(django_filters.FilterSet):
         min_length=selectors.SEARCH_MIN_LENGTH,
         max_length=100,
         help_text="trips whose id starts with it (hex, with or without dashes), with a stop whose address contains it, "
-        "or whose customer's name or email contains it (case-insensitive; at least 2 characters)",
+        "or (fleet staff only, on their fleets' trips) whose customer's name or email contains it (case-insensitive; "
+        "at least 2 characters)",
     )
 
     class Meta:
@@ -28,7 +30,7 @@ class TripFilter(django_filters.FilterSet):
         fields = ("status", "fleet_id", "search")
 
     def search_trips(self, queryset, name, value):
-        return selectors.trips_matching(trips=queryset, text=value)
+        return selectors.trips_matching(trips=queryset, text=value, principal=require_principal(self.request))
 
 
 class ShiftFilter(django_filters.FilterSet):

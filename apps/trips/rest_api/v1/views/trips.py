@@ -112,7 +112,8 @@ class CustomersToBookForApi(APIView):
         operation_id="trips_fleet_customers",
         description="Customers the fleet's staff may book a trip for (`customer_id` of a booking) whose name or "
         "email contains `q`: among those who already have a trip with this fleet, or anyone's account by its "
-        "exact email; at most 10, by name. `404 fleet.not_found` for a fleet the caller does not staff.",
+        'exact email (one new to this fleet with `name` "" and `email` as typed: its name is withheld); at most '
+        "10, by name. `404 fleet.not_found` for a fleet the caller does not staff.",
     )
     def get(self, request, fleet_id):
         query = CustomerQuery(data=request.query_params)
