@@ -382,3 +382,42 @@ def test_suggested_drivers_come_in_the_matchers_order_with_reasons_for_the_other
     assert page.locator(f"{refused} .assign-to").count() == 0  # not offered for a one-click assign
     page.click(f'.candidate[data-shift-id="{near.shift_id}"] .assign-to')
     wait_until(lambda: django_side(trip_row, trip["id"]).shift_id == near.shift_id, what="the one-click assign")
+
+
+def test_optimisation_run_from_the_plan_tab_draws_each_vehicles_route_and_is_accepted(
+    dispatch_world, relay_and_deliver, server, processes, browser, django_side
+):
+    """The routing worker (its own process, as deployed) plans the open trips; the plan reaches the screen over
+    the feed and each vehicle's route is drawn on the map in stop order; accepting it assigns the trips."""
+    from tests.support.dispatch_world import ping
+    from tests.support.isolation import client_for
+
+    world = dispatch_world
+
+    def set_up():
+        hand_dispatched(world)
+        for n, crew in enumerate(world.crews[:2]):
+            moved = client_for(crew.user).post(
+                "/api/v1/dispatch/positions/", {"pings": [ping(52.52 + n * 0.01, 13.40)]}, format="json"
+            )
+            assert moved.status_code == 200, moved.json()
+        trips = [book(world, 0, 1, minutes=120), book(world, 2, 3, minutes=120)]
+        relay_and_deliver()
+        return trips
+
+    trips = django_side(set_up)
+    processes.worker(name="routing", queues="routing", concurrency=1)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page.click('.side .tabs [data-side="plan"]')
+    page.fill("#seconds", "1")
+    page.click("#optimise")
+    page.wait_for_selector("#map path.route.plan-proposed[data-shift-id]", state="attached", timeout=90_000)
+    planned = page.eval_on_selector_all("#plan-body .vehicle", "boxes => boxes.map(b => b.dataset.shiftId)")
+    drawn = page.eval_on_selector_all("#map path.route[data-shift-id]", "lines => lines.map(l => l.dataset.shiftId)")
+    assert planned and sorted(drawn) == sorted(planned)  # one line per planned vehicle
+    page.click("#accept")
+    wait_until(
+        lambda: all(django_side(trip_row, t["id"]).status == "assigned" for t in trips), what="the accepted plan"
+    )
+    page.wait_for_selector("#map path.route.plan-accepted[data-shift-id]", state="attached")
