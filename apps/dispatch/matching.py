@@ -45,6 +45,9 @@ class Assessment:
     spare_seats: int | None
     current: bool  # the trip's own shift
     rank: int | None = None
+    # a dispatcher may still assign it by hand: every rule trips enforces holds, and only the matcher's own
+    # preferences (already offered it, too far down the list, no live position to rank it by) keep it unsuggested
+    assignable: bool = False
 
 
 class MatchingStrategy(Protocol):
@@ -139,6 +142,7 @@ class NearestEligibleDriver:
                         f"the load does not fit: {spare_kg} kg and {spare_seats} seats spare, "
                         f"the trip needs {trip.weight_kg} kg and {trip.seats} seats"
                     )
+            hard = bool(reasons)  # the rules; what follows is only the matcher's preference
             here = positions.get(s.driver_id)
             straight = distance.get(s.driver_id)
             if here is None:
@@ -166,6 +170,7 @@ class NearestEligibleDriver:
                 spare_kg,
                 spare_seats,
                 current,
+                assignable=not hard,
             )
             (ranked if not reasons else others).append(judged)
         ranked.sort(key=lambda a: (a.travel_s, a.distance_m))

@@ -188,6 +188,10 @@ class CandidateOutput(serializers.Serializer):
     registration = serializers.CharField(allow_blank=True)
     vehicle_type = serializers.CharField(allow_blank=True)
     eligible = serializers.BooleanField()
+    assignable = serializers.BooleanField(
+        help_text="may be assigned by hand: eligible, or kept off the suggestions only by the matcher's preferences "
+        "(already offered it, ranked lower, not among the nearest, no live position)"
+    )
     reasons = serializers.ListField(child=serializers.CharField(), help_text="why not (empty when eligible)")
     distance_m = serializers.FloatField(allow_null=True, help_text="straight line to the pickup")
     travel_s = serializers.IntegerField(allow_null=True, help_text="the matrix provider's estimate (eligible only)")

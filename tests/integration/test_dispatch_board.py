@@ -336,6 +336,8 @@ def test_candidates_leave_out_the_drivers_already_offered_the_trip_as_auto_dispa
     ]
     declined = by_id(found, "driver_id")[str(near.driver.id)]
     assert (declined["eligible"], declined["rank"], declined["reasons"]) == (False, None, ["already offered it"])
+    assert declined["assignable"]  # not suggested again, but a dispatcher who phoned them may still assign them
+    assert all(c["assignable"] for c in found if c["eligible"])
 
 
 def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):
@@ -349,6 +351,7 @@ def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):
     mine = found[str(crew.driver.id)]
     assert (mine["current"], mine["eligible"], mine["rank"], mine["spare_weight_kg"]) == (True, True, 1, 800)
     assert found[str(other.driver.id)]["reasons"] == ["no live position"]
+    assert found[str(other.driver.id)]["assignable"]  # on shift with a van that fits: the app is just silent
     heavy = book(world, weight_kg=500)
     trips_assignment.trip_assign(trip_id=heavy, shift_id=other.shift_id, actor_id=None)
     Shift.objects.filter(id=other.shift_id).update(pooling=True)
@@ -360,6 +363,7 @@ def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):
         "the load does not fit: 300 kg and 2 seats spare, the trip needs 500 kg and 0 seats",
         "no live position",
     ]
+    assert not found[str(other.driver.id)]["assignable"]  # a rule trips enforces: not even by hand
 
 
 def test_candidates_are_for_the_trips_own_fleet_and_open_trips_only(manual):

@@ -108,17 +108,21 @@ function candidateRow(trip, c, reassigning) {
     c.travel_s != null && `${duration(c.travel_s)} to pickup`,
     c.spare_weight_kg != null && `${c.spare_weight_kg} kg spare`, c.spare_seats != null && c.spare_seats > 0 && `${c.spare_seats} seats spare`];
   node.append(el("div", { class: "muted" }, facts.filter(Boolean).join(" · ")));
+  // eligible: the matcher suggests it; assignable: the rules allow it, only the matcher's preferences (already
+  // offered it, lower down its list) keep it off the suggestions, so a dispatcher may still pick it by hand
+  const byHand = !c.eligible && c.assignable;
   if (!c.eligible && c.reasons && c.reasons.length) {
-    node.append(el("div", { class: "reasons" }, `Not eligible: ${c.reasons.join("; ")}`));
+    node.append(el("div", { class: "reasons" }, `${byHand ? "Not suggested" : "Not eligible"}: ${c.reasons.join("; ")}`));
   }
-  if (!c.eligible) return node;
+  if (!c.eligible && !byHand) return node;
   if (reassigning) {
     const pick = el("input", { type: "radio", name: "shift", value: c.shift_id, "aria-label": `Pick ${c.driver_name}` });
     if (form.shiftId === c.shift_id) pick.checked = true;
     pick.addEventListener("change", () => { form.shiftId = c.shift_id; });
     node.prepend(pick);
   } else {
-    const go = el("button", { type: "button", class: "primary assign-to" }, `Assign to ${c.driver_name || "this driver"}`);
+    const go = el("button", { type: "button", class: byHand ? "assign-to" : "primary assign-to" },
+      `${byHand ? "Assign anyway to" : "Assign to"} ${c.driver_name || "this driver"}`);
     if (form.busy) go.disabled = true;
     go.addEventListener("click", () => submit((t) => assign(t, c.shift_id), (t) => `${ref(t.id)} assigned to ${c.driver_name}`));
     node.append(go);
