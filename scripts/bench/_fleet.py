@@ -3,8 +3,13 @@ many drivers on duty, written in bulk (the benchmarks measure dispatch, not onbo
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +145,40 @@ def _vans_and_shifts(fleet, profiles, seed) -> None:
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+@contextlib.contextmanager
+def asgi_server(env: dict[str, str], *, workers: int, log_name: str, ws_deflate: bool = False):
+    """uvicorn serving config.asgi on a free port in its own process group, healthy before this yields
+    (base URL, process); stopped with all its workers afterwards. Its log: var/bench-<log_name>-server.log."""
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    log_path = ROOT / "var" / f"bench-{log_name}-server.log"
+    log_path.parent.mkdir(exist_ok=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--lifespan", "off", "--no-access-log",
+         "--ws-per-message-deflate", "true" if ws_deflate else "false", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+        start_new_session=True,  # its workers are stopped with it, never left behind
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        server.log_path = log_path  # type: ignore[attr-defined]
+        yield base, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:  # connections still draining: enough
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()

@@ -18,22 +18,12 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from _fleet import ROOT, configure, fleet_with_drivers, percentile
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _fleet import asgi_server, configure, fleet_with_drivers, percentile
 
 
 def cpu_seconds(pgid: int) -> float:
@@ -262,55 +252,10 @@ def main() -> None:
     dispatcher_token = str(AccessToken.for_user(dispatcher))
     connection.close()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = ROOT / "var" / "bench-ingestion-server.log"
-    log_path.parent.mkdir(exist_ok=True)
-    server_log = open(log_path, "w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.web_workers),
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--ws-per-message-deflate",
-            "true" if args.ws_deflate else "false",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its workers are stopped with it, never left behind
-    )
-    try:
-        import requests
-
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with asgi_server(env, workers=args.web_workers, log_name="ingestion", ws_deflate=args.ws_deflate) as (base, server):
         result = asyncio.run(run_load(args, base, fleet.id, dispatcher_token, drivers, server.pid))
-        server_errors = log_path.read_text().count("Exception in ASGI application")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:  # connections still draining: enough
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    log_path = server.log_path
+    server_errors = log_path.read_text().count("Exception in ASGI application")
 
     from apps.dispatch.models import PositionPing
 

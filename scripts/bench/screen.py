@@ -19,15 +19,12 @@ import asyncio
 import datetime as dt
 import os
 import random
-import signal
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
-from _fleet import ROOT, configure, fleet_with_drivers, percentile
-from ingestion import cpu_seconds, driver, free_port, machine_ticks
+from _fleet import asgi_server, configure, fleet_with_drivers, percentile
+from ingestion import cpu_seconds, driver, machine_ticks
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "x" * 12  # what _fleet gives the dispatcher
@@ -196,27 +193,9 @@ def main() -> None:
     drivers = [(str(AccessToken.for_user(u)), lat, lng) for u, _, lat, lng in placed]
     connection.close()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = ROOT / "var" / "bench-screen-server.log"
-    log_path.parent.mkdir(exist_ok=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(args.web_workers), "--lifespan", "off", "--no-access-log",
-         "--ws-per-message-deflate", "false", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     from playwright.sync_api import sync_playwright
 
-    try:
-        import requests
-
-        for _ in range(100):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with asgi_server(env, workers=args.web_workers, log_name="screen") as (base, server):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
             context = browser.new_context(viewport={"width": args.width, "height": args.height})
@@ -252,13 +231,6 @@ def main() -> None:
             }
             load.finish()
             browser.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
     busy = under_load["figures"]
     print(
