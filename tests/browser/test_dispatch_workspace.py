@@ -7,6 +7,8 @@ from logitrack.testing.processes import wait_until
 from tests.browser.workspace import (
     assign,
     book,
+    by_hand,
+    dispatcher_page,
     hand_dispatched,
     late_timing,
     push_board,
@@ -37,8 +39,7 @@ def test_the_detail_panel_shows_a_trips_stops_timeline_and_fare(
         return trip
 
     trip = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.click(f"{card(trip)} .open")
     panel = f'.trip-detail[data-trip-id="{trip["id"]}"]'
     page.wait_for_selector(f'{panel} .timeline li[data-action="assign"]')  # from GET .../timeline/
@@ -56,16 +57,9 @@ def test_a_card_dropped_on_a_driver_is_assigned_to_their_shift(
 ):
     world = dispatch_world
 
-    def set_up():
-        hand_dispatched(world)
-        trip = book(world, 2, 3)
-        relay_and_deliver()
-        return trip
-
-    trip = django_side(set_up)
+    trip = django_side(by_hand, world, relay_and_deliver, lambda: book(world, 2, 3))
     crew = world.crews[2]
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.click('.side .tabs [data-side="drivers"]')
     row = f'.driver-row[data-driver-id="{crew.driver.id}"]'
     page.wait_for_selector(row)
@@ -87,8 +81,7 @@ def test_a_late_trip_raises_an_alert_that_opens_it(dispatch_world, relay_and_del
         return trips
 
     late, fine = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.wait_for_selector(card(fine))
     timing = late_timing(late, late_by_s=600)
     alert = {
@@ -117,15 +110,10 @@ def test_a_late_trip_raises_an_alert_that_opens_it(dispatch_world, relay_and_del
 def test_search_finds_a_trip_by_address(dispatch_world, relay_and_deliver, server, browser, django_side):
     world = dispatch_world
 
-    def set_up():
-        hand_dispatched(world)
-        trips = [book(world, 0, 2), book(world, 3, 4), book(world, 5, 6)]
-        relay_and_deliver()
-        return trips
-
-    trips = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    trips = django_side(
+        by_hand, world, relay_and_deliver, lambda: [book(world, 0, 2), book(world, 3, 4), book(world, 5, 6)]
+    )
+    page = dispatcher_page(browser, server, world)
     page.wait_for_selector(card(trips[2]))
     page.fill("#search", "bergmann")
     page.wait_for_selector(f'#search-results .hit[data-trip-id="{trips[1]["id"]}"]')
@@ -142,15 +130,8 @@ def test_a_trip_is_cancelled_from_the_panel_with_a_reason_and_problems_show_in_t
 ):
     world = dispatch_world
 
-    def set_up():
-        hand_dispatched(world)
-        trip = book(world, 1, 2)
-        relay_and_deliver()
-        return trip
-
-    trip = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    trip = django_side(by_hand, world, relay_and_deliver, lambda: book(world, 1, 2))
+    page = dispatcher_page(browser, server, world)
     page.click(f"{card(trip)} .open")
     page.click('.d-actions [data-action="cancel"]')
     # meanwhile someone else assigns it: the panel's version is old, the server says so in the form
@@ -174,15 +155,8 @@ def test_a_form_open_while_the_trip_changes_says_so_and_does_not_act_on_the_new_
     changed and what it is now; the cancellation happens only when the dispatcher submits again."""
     world = dispatch_world
 
-    def set_up():
-        hand_dispatched(world)
-        trip = book(world, 1, 2)
-        relay_and_deliver()
-        return trip
-
-    trip = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    trip = django_side(by_hand, world, relay_and_deliver, lambda: book(world, 1, 2))
+    page = dispatcher_page(browser, server, world)
     page.click(f"{card(trip)} .open")
     page.click('.d-actions [data-action="cancel"]')
     page.fill('.action-form[data-form="cancel"] input[name=reason]', "customer called to cancel")
@@ -200,15 +174,8 @@ def test_a_form_open_while_the_trip_changes_says_so_and_does_not_act_on_the_new_
 def test_enter_on_a_focused_card_opens_it(dispatch_world, relay_and_deliver, server, browser, django_side):
     world = dispatch_world
 
-    def set_up():
-        hand_dispatched(world)
-        trip = book(world, 2, 5)
-        relay_and_deliver()
-        return trip
-
-    trip = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    trip = django_side(by_hand, world, relay_and_deliver, lambda: book(world, 2, 5))
+    page = dispatcher_page(browser, server, world)
     page.focus(f"{card(trip)} .open")
     outline = page.eval_on_selector(f"{card(trip)} .open", "b => getComputedStyle(b).outlineStyle")
     assert outline != "none"  # a visible focus ring
@@ -263,8 +230,7 @@ def test_a_trip_is_unassigned_from_the_panel_and_waits_for_a_dispatcher(
         return trip
 
     trip = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.click(f'[data-column="assigned"] {card(trip)} .open')
     page.click('.d-actions [data-action="unassign"]')
     page.click('.action-form[data-form="unassign"] button[type=submit]')  # no reason: the form asks for one
@@ -296,8 +262,7 @@ def test_search_finds_an_ended_trip_on_the_server(dispatch_world, relay_and_deli
         return ended
 
     ended = django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.fill("#search", "Sonnenallee")
     hit = f'#search-results .hit[data-trip-id="{ended["id"]}"]'
     page.wait_for_selector(hit)  # not on the board: found by the server's ?search=
@@ -316,8 +281,7 @@ def test_a_dispatcher_books_a_trip_for_a_customer(dispatch_world, relay_and_deli
         relay_and_deliver()
 
     django_side(set_up)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.click("#new-trip")
     form = ".newtrip-form"
     page.fill(f"{form} input[name=customer_q]", customer.email[:8])
@@ -369,8 +333,7 @@ def test_suggested_drivers_come_in_the_matchers_order_with_reasons_for_the_other
     expected = django_side(dispatcher.get, f"/api/v1/dispatch/trips/{trip['id']}/candidates/").json()["candidates"]
     assert [c["shift_id"] for c in expected] == [str(c.shift_id) for c in (near, middle, off)]
 
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.click(f"{card(trip)} .open")
     page.click('.d-actions [data-action="assign"]')
     page.wait_for_selector(".candidate")
@@ -407,8 +370,7 @@ def test_optimisation_run_from_the_plan_tab_draws_each_vehicles_route_and_is_acc
 
     trips = django_side(set_up)
     processes.worker(name="routing", queues="routing", concurrency=1)
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    page = dispatcher_page(browser, server, world)
     page.click('.side .tabs [data-side="plan"]')
     page.fill("#seconds", "1")
     page.click("#optimise")

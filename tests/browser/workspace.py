@@ -30,6 +30,21 @@ def hand_dispatched(world) -> None:
     Fleet.objects.filter(id=world.fleet_id).update(auto_dispatch=False)
 
 
+def by_hand(world, relay_and_deliver, make):
+    """Auto-dispatch off, then what `make()` books, its feed messages delivered: trips waiting for the dispatcher."""
+    hand_dispatched(world)
+    made = make()
+    relay_and_deliver()
+    return made
+
+
+def dispatcher_page(browser, server: str, world, width: int = 1366, height: int = 768):
+    """A laptop's page signed in as fleet A's dispatcher, on the workspace."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    sign_in(page, server, world.fleets.a.users["dispatcher"])
+    return page
+
+
 def book(world, pickup: int, dropoff: int, *, minutes: int = 60, weight_kg: int = 40, quoted=False, **extra) -> dict:
     """A van delivery from PLACES[pickup] to PLACES[dropoff], its drop-off due within `minutes` from now; `quoted`:
     priced by billing first (the fleet needs a tariff), so the trip has a fare."""
