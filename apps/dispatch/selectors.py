@@ -21,6 +21,7 @@ from apps.dispatch.contracts import (
     UnknownFleet,
 )
 from apps.dispatch.models import DispatchAttempt, PositionPing, RoutePlan, RoutingJob
+from apps.fleet.contracts import VehicleType
 from apps.partner.contracts import DriverRef
 from apps.trips.contracts import TERMINAL_STATUSES
 from logitrack.principal import Principal, Role
@@ -191,6 +192,7 @@ def screen_page(*, principal: Principal | None, wanted: str) -> dict | None:
         "fleet": {**current, "zones": integrations.surcharge_zones(fleet_id=current["id"])},
         "trip_statuses": {"ended": sorted(TERMINAL_STATUSES)},
         "map_config": map_config(),
+        "vehicle_types": [t.value for t in VehicleType],  # the board's vehicle filter offers fleet's own list
     }
 
 

@@ -64,3 +64,12 @@ def test_the_tile_settings_reach_the_page(client, two_fleets, settings):
     config = script(page(client, two_fleets.a.users["dispatcher"]), "map-config")
     assert config["tiles_url"] == "https://tiles.example.org/{z}/{x}/{y}.png"
     assert config["attribution"] == "© OpenStreetMap contributors" and config["max_zoom"] == 17
+
+
+def test_the_vehicle_filter_offers_the_fleet_contexts_vehicle_types(client, two_fleets):
+    from apps.fleet.contracts import VehicleType
+
+    active_fleet(fleet_id=two_fleets.a.fleet_id)
+    html = page(client, two_fleets.a.users["dispatcher"])
+    select = re.search(r'<select id="filter-vehicle">(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'<option value="([^"]*)">', select) == ["", *(t.value for t in VehicleType)]
