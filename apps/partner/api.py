@@ -91,6 +91,15 @@ def documents_expiring(*, driver_ids: list[uuid.UUID], on_or_before: dt.date) ->
     return sorted(found, key=lambda e: (e.expires_on, str(e.driver_id), e.document_type))
 
 
+def driver_ids_named(*, text: str, fleet_ids: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
+    """Ids of up to `limit` driver profiles whose name contains `text` (case-insensitive), in these fleets (None:
+    any fleet, for a platform admin's search)."""
+    drivers = _DriverProfile.objects.filter(display_name__icontains=text)
+    if fleet_ids is not None:
+        drivers = drivers.filter(fleet_id__in=fleet_ids)
+    return list(drivers.order_by("display_name").values_list("id", flat=True)[:limit])
+
+
 def _ref(driver: _DriverProfile) -> DriverRef:
     return DriverRef(
         id=driver.id,

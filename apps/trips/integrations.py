@@ -166,6 +166,11 @@ def customer_ids_matching(*, text: str, limit: int) -> list[uuid.UUID]:
     return identity_api.customer_ids_matching(text=text, limit=limit)
 
 
+def driver_ids_named(*, text: str, fleet_ids: list[uuid.UUID] | None, limit: int) -> list[uuid.UUID]:
+    """Ids of up to `limit` drivers of these fleets (None: any) with `text` in their name."""
+    return partner_api.driver_ids_named(text=text, fleet_ids=fleet_ids, limit=limit)
+
+
 def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
     """The active customer accounts among these ids."""
     return identity_api.customers_get(user_ids=user_ids)

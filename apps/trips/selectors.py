@@ -188,7 +188,8 @@ _HEX = re.compile(r"[0-9a-f]+")
 def trips_matching(*, trips: QuerySet, text: str, principal: Principal) -> QuerySet:
     """Of these trips (already what the caller may see), those whose id starts with `text` (hex, dashes or not),
     with a stop whose address contains it, or (only trips of a fleet the caller staffs: a driver or customer must
-    not learn customers' emails by searching) whose customer's name or email contains it (case-insensitive)."""
+    not learn customers' emails by searching) whose customer's name or email or driver's name contains it
+    (case-insensitive)."""
     text = text.strip()
     found = Q(Exists(Stop.objects.filter(trip_id=OuterRef("pk"), address__icontains=text)))
     compact = text.replace("-", "").lower()
@@ -204,6 +205,10 @@ def trips_matching(*, trips: QuerySet, text: str, principal: Principal) -> Query
         matched = integrations.customer_ids_matching(text=text, limit=PEOPLE_MATCHES)
         if matched:
             found |= staffed & Q(customer_id__in=matched)
+        fleets = None if principal.is_platform_admin else sorted(principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER))
+        drivers = integrations.driver_ids_named(text=text, fleet_ids=fleets, limit=PEOPLE_MATCHES)
+        if drivers:
+            found |= staffed & Q(driver_id__in=drivers)
     return trips.filter(found)
 
 

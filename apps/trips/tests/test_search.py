@@ -1,6 +1,6 @@
-"""Finding trips (`GET trips/?search=`) by id prefix, stop address or customer name/email, within what the caller may
-see; and the customers a fleet's dispatcher may book for (`GET fleets/<id>/customers/?q=`), by the rule booking
-applies."""
+"""Finding trips (`GET trips/?search=`) by id prefix, stop address, customer name/email or driver name, within what
+the caller may see; and the customers a fleet's dispatcher may book for (`GET fleets/<id>/customers/?q=`), by the
+rule booking applies."""
 
 from __future__ import annotations
 
@@ -65,6 +65,20 @@ def test_only_fleet_staff_find_trips_by_the_customers_name_or_email(world):
     assert found(driver, "a customer") == set()
     assert found(dispatcher, email_prefix) == {trip}
     assert found(two_fleets.a.client("fleet_manager"), email_prefix) == {trip}
+
+
+def test_fleet_staff_find_a_trip_by_its_drivers_name(world):
+    two_fleets, fleet, _van, driver, shift = world
+    name = driver.display_name  # as partner copied it from the driver's account
+    assert name and name.lower() not in "invalidenstraße oranienstraße a customer"  # nothing else matches it
+    held = booked(client_for(two_fleets.customer), fleet.id)
+    booked(client_for(two_fleets.customer), fleet.id)  # waiting: nobody drives it
+    dispatcher = two_fleets.a.client("dispatcher")
+    assert assign(dispatcher, held, shift.id, 1).status_code == 200
+
+    assert found(dispatcher, name.upper()) == {held}  # not the waiting one
+    assert found(two_fleets.b.client("dispatcher"), name) == set()  # not another fleet's
+    assert found(client_for(two_fleets.customer), name) == set()  # a customer does not search by driver
 
 
 def test_a_search_never_sends_the_fleets_whole_customer_list_to_identity(world, make_user):
