@@ -383,3 +383,33 @@ def test_optimisation_run_from_the_plan_tab_draws_each_vehicles_route_and_is_acc
         lambda: all(django_side(trip_row, t["id"]).status == "assigned" for t in trips), what="the accepted plan"
     )
     page.wait_for_selector("#map path.route.plan-accepted[data-shift-id]", state="attached")
+
+
+def test_a_card_tells_where_the_driver_is_headed_when_and_the_window_that_matters(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    """An assigned delivery: the ETA at its next stop (the pickup, no window) first, then the drop-off's window,
+    named by its stop, in the fleet's time."""
+    import re
+
+    from tests.support.dispatch_world import ping
+    from tests.support.isolation import client_for
+
+    world = dispatch_world
+    crew = world.crews[0]
+
+    def set_up():
+        moved = client_for(crew.user).post(
+            "/api/v1/dispatch/positions/", {"pings": [ping(52.52, 13.40)]}, format="json"
+        )
+        assert moved.status_code == 200, moved.json()
+        trip = book(world, 0, 1, minutes=90)
+        assign(world, trip, crew)
+        return trip
+
+    trip = django_side(by_hand, world, relay_and_deliver, set_up)
+    page = dispatcher_page(browser, server, world)
+    times = page.wait_for_selector(f'[data-column="assigned"] {card(trip)} .times')
+    assert re.fullmatch(r"ETA \d\d:\d\d at pickup · drop-off window \d\d:\d\d–\d\d:\d\d", times.inner_text()), (
+        times.inner_text()
+    )

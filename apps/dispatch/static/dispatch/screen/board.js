@@ -50,8 +50,10 @@ function card(trip) {
   const windowed = next && (next.window_start || next.window_end) ? next : ahead.find((s) => s.window_start || s.window_end);
   const when = [];
   if (trip.requested_for) when.push(`for ${clock(trip.requested_for)}`);
-  if (windowed) when.push(`${windowed.kind === "pickup" ? "pickup" : "drop-off"} ${windowText(windowed.window_start, windowed.window_end)}`);
-  if (timing && timing.eta) when.push(`ETA ${clock(timing.eta)}${next ? ` at ${next.kind === "pickup" ? "pickup" : "drop-off"}` : ""}`);
+  const kind = (stop) => (stop.kind === "pickup" ? "pickup" : "drop-off");
+  // the ETA first (where the driver is headed next), then the window that matters, named by its stop
+  if (timing && timing.eta) when.push(`ETA ${clock(timing.eta)}${next ? ` at ${kind(next)}` : ""}`);
+  if (windowed) when.push(`${windowed === next ? "window" : `${kind(windowed)} window`} ${windowText(windowed.window_start, windowed.window_end)}`);
   const times = line("times", ...when);
   if (times) open.append(times);
   const facts = el("span", { class: "line note" });
