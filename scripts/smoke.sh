@@ -28,7 +28,9 @@ fetch "http://127.0.0.1:$port/readyz" || { cat "$scratch/server.log"; die "/read
 fetch "http://127.0.0.1:$port/api/schema/" || { cat "$scratch/server.log"; die "/api/schema/ failed"; }
 fetch "http://127.0.0.1:$port/api/docs/" || { cat "$scratch/server.log"; die "/api/docs/ failed"; }
 fetch "http://127.0.0.1:$port/login/?next=/dispatch/" || { cat "$scratch/server.log"; die "/login/ failed"; }
-fetch "http://127.0.0.1:$port/static/dispatch/screen.js" || { cat "$scratch/server.log"; die "the screen's script is not served"; }
+fetch "http://127.0.0.1:$port/static/dispatch/screen/main.js" || { cat "$scratch/server.log"; die "the screen's script is not served"; }
+# the map's library, from node_modules (npm ci) through our static files
+fetch "http://127.0.0.1:$port/static/vendor/leaflet/leaflet.js" || { cat "$scratch/server.log"; die "Leaflet is not served"; }
 
 # The demo as run.sh starts it: seeded (small), then driven by the simulator over HTTP and websockets.
 "${envs[@]}" "$PY" manage.py seed_demo --drivers 6 --trips 10 --quiet >"$scratch/seed.log" 2>&1 \
@@ -41,4 +43,4 @@ if grep -q "unhandled_exception" "$scratch/server.log"; then cat "$scratch/serve
 # the simulator, like the apps, sends its token as a websocket subprotocol, never in a URL the server logs
 if grep -q "token=ey" "$scratch/server.log"; then grep -m3 "token=ey" "$scratch/server.log"; die "a token in the log"; fi
 rc=0
-echo "embedded default serves /healthz, /readyz, /api/schema/, /api/docs/, /login/, the dispatch screen's script and the simulated demo"
+echo "embedded default serves /healthz, /readyz, /api/schema/, /api/docs/, /login/, the dispatch screen's script, its map library and the simulated demo"
