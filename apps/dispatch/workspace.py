@@ -64,10 +64,6 @@ class Board:
         }
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def trip_card(
     trip: TripView,
     attempt: DispatchAttempt | None,
@@ -115,7 +111,7 @@ def timings_of(
     now: dt.datetime,
 ) -> dict[uuid.UUID, timing.Timing]:
     """Each trip's timing; `vehicle_types` per driver (their shift's vehicle) for travel speeds."""
-    at_risk = _setting("DISPATCH_AT_RISK_SECONDS", 600)
+    at_risk = settings.DISPATCH_AT_RISK_SECONDS
     provider = matrix.provider()
     held: dict[uuid.UUID, list[TripView]] = defaultdict(list)
     for t in trips:
@@ -199,7 +195,7 @@ def board_gather(*, fleet_id: uuid.UUID, now: dt.datetime | None = None) -> Boar
 
 def _drivers(board: Board, driver_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
     """Every driver on the live map or on an open shift (one with no fix yet: no lat/lng, state stale)."""
-    stale_s = _setting("DISPATCH_STALE_SECONDS", 120)
+    stale_s = settings.DISPATCH_STALE_SECONDS
     held: dict[uuid.UUID, list[str]] = defaultdict(list)
     for t in board.trips:
         if t.driver_id is not None:
@@ -282,8 +278,8 @@ def _alert(kind, severity, since, title, detail, *, trip_id=None, driver_id=None
 
 def _alerts(board: Board) -> list[dict[str, Any]]:
     now = board.now
-    at_risk_s = _setting("DISPATCH_AT_RISK_SECONDS", 600)
-    offer_s = _setting("DISPATCH_OFFER_ALERT_SECONDS", 60)
+    at_risk_s = settings.DISPATCH_AT_RISK_SECONDS
+    offer_s = settings.DISPATCH_OFFER_ALERT_SECONDS
     alerts = []
     for t in board.trips:
         tm, label = board.timings[t.id], _trip_label(board, t)
@@ -361,7 +357,7 @@ def _alerts(board: Board) -> list[dict[str, Any]]:
 
 def _papers_alerts(board: Board) -> list[dict[str, Any]]:
     """Drivers on an open shift whose KYC documents or whose shift vehicle's papers run out soon."""
-    warn_days = _setting("DISPATCH_PAPERS_WARN_DAYS", 7)
+    warn_days = settings.DISPATCH_PAPERS_WARN_DAYS
     today = timezone.localdate(board.now)
     by = today + dt.timedelta(days=warn_days)
     shift_of = {s.driver_id: s for s in board.shifts}
