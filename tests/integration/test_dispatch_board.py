@@ -26,29 +26,12 @@ from apps.trips.models import Shift, Stop
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import lifecycle as trips_lifecycle
 from config.asgi import application
-from tests.support.dispatch_world import ping
+from tests.support.dispatch_world import book_van, place
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
-PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1, Berlin", "lat": 52.5310, "lng": 13.3847}
-DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25, Berlin", "lat": 52.5016, "lng": 13.4190}
 PLACES = [(52.5400, 13.3847), (52.5490, 13.3847), (52.5580, 13.3847)]  # ~1, 2 and 3 km north of the pickup
 FAR = (52.40, 13.60)  # ~20 km away: a van needs most of an hour
-
-
-def place(crew, lat, lng):
-    response = crew.client().post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng)]}, format="json")
-    assert response.status_code == 200, response.json()
-
-
-def book(world, **extra):
-    response = client_for(world.fleets.customer).post(
-        "/api/v1/trips/trips/",
-        {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 50, **extra},
-        format="json",
-    )
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
 
 
 def snapshot(world):
@@ -71,7 +54,7 @@ def manual(dispatch_world):
 def test_a_late_trip_has_a_late_timing_and_raises_an_alert(manual, relay_and_deliver):
     world = manual
     crew = world.crews[0]
-    trip_id = book(world)
+    trip_id = book_van(world)
     Stop.objects.filter(trip_id=trip_id, sequence=1).update(window_end=timezone.now() + dt.timedelta(minutes=5))
     trips_assignment.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
     relay_and_deliver()
@@ -100,7 +83,7 @@ def test_a_late_trip_has_a_late_timing_and_raises_an_alert(manual, relay_and_del
 
 
 def test_a_requested_trip_past_its_pickup_window_is_late_without_a_driver(manual):
-    trip_id = book(manual)
+    trip_id = book_van(manual)
     closed = timezone.now() - dt.timedelta(minutes=12)
     Stop.objects.filter(trip_id=trip_id, sequence=1).update(window_end=closed)
     timing = by_id(snapshot(manual)["trips"])[trip_id]["timing"]
@@ -116,9 +99,9 @@ def test_driver_states_and_a_driver_offline_mid_trip(manual, relay_and_deliver):
     idle, busy, silent = world.crews
     place(idle, *PLACES[0])
     place(busy, *PLACES[1])
-    held = book(world)
+    held = book_van(world)
     trips_assignment.trip_assign(trip_id=held, shift_id=busy.shift_id, actor_id=None)
-    lost = book(world)
+    lost = book_van(world)
     trips_assignment.trip_assign(trip_id=lost, shift_id=silent.shift_id, actor_id=None)
     relay_and_deliver()
 
@@ -145,7 +128,7 @@ def test_driver_states_and_a_driver_offline_mid_trip(manual, relay_and_deliver):
 
 def test_offers_unanswered_and_trips_nobody_can_take_are_alerts(dispatch_world, relay_and_deliver):
     world = dispatch_world  # auto-dispatch on
-    lonely = book(world)
+    lonely = book_van(world)
     relay_and_deliver()
     flagged = by_id(snapshot(world)["alerts"])[f"unassignable:{lonely}"]
     assert (flagged["severity"], flagged["detail"]) == ("high", "no eligible driver nearby")
@@ -153,7 +136,7 @@ def test_offers_unanswered_and_trips_nobody_can_take_are_alerts(dispatch_world, 
 
     crew = world.crews[0]
     place(crew, *PLACES[0])
-    offered = book(world)
+    offered = book_van(world)
     relay_and_deliver()
     data = snapshot(world)
     assert by_id(data["drivers"], "driver_id")[str(crew.driver.id)]["state"] == "offered"
@@ -193,13 +176,13 @@ def test_the_snapshot_makes_the_same_queries_for_two_trips_or_eight(manual, rela
         return len(queries), data
 
     for crew in world.crews[:2]:
-        trips_assignment.trip_assign(trip_id=book(world), shift_id=crew.shift_id, actor_id=None)
+        trips_assignment.trip_assign(trip_id=book_van(world), shift_id=crew.shift_id, actor_id=None)
     relay_and_deliver()
     few, data = counted()
     assert len(data["trips"]) == 2
     Shift.objects.filter(fleet_id=world.fleet_id).update(pooling=True)
     for n in range(6):
-        trips_assignment.trip_assign(trip_id=book(world), shift_id=world.crews[n % 3].shift_id, actor_id=None)
+        trips_assignment.trip_assign(trip_id=book_van(world), shift_id=world.crews[n % 3].shift_id, actor_id=None)
     relay_and_deliver()
     many, data = counted()
     assert len(data["trips"]) == 8 and all(t["driver_name"] for t in data["trips"])
@@ -212,7 +195,7 @@ def test_trip_messages_carry_timing_and_names(manual, relay_and_deliver, live_st
     world = manual
     crew = world.crews[0]
     place(crew, *PLACES[0])
-    trip_id = book(world)
+    trip_id = book_van(world)
     relay_and_deliver()
 
     async def scenario():
@@ -247,7 +230,7 @@ def test_the_beat_task_sends_the_board_to_a_connected_screen(dispatch_world, rel
     Fleet.objects.filter(id=world.fleet_id).update(auto_dispatch=False)
     crew = world.crews[0]
     place(crew, *PLACES[0])
-    trip_id = book(world)
+    trip_id = book_van(world)
     Stop.objects.filter(trip_id=trip_id, sequence=1).update(window_end=timezone.now() - dt.timedelta(minutes=3))
     relay_and_deliver()
 
@@ -276,7 +259,7 @@ def test_candidates_come_in_the_matchers_order_then_the_others_with_reasons(manu
     near, middle, far = world.crews
     for crew, where in zip(world.crews, [2, 0, 1], strict=True):
         place(crew, *PLACES[where])
-    trip_id = book(world)
+    trip_id = book_van(world)
     dispatcher = world.fleets.a.client("dispatcher")
 
     def candidates():
@@ -301,7 +284,7 @@ def test_candidates_come_in_the_matchers_order_then_the_others_with_reasons(manu
 
     # off duty, busy without pooling, a bike: no longer eligible, each says why
     partner_duty.duty_set(driver_id=middle.driver.id, on_duty=False)
-    trips_assignment.trip_assign(trip_id=book(world), shift_id=far.shift_id, actor_id=None)
+    trips_assignment.trip_assign(trip_id=book_van(world), shift_id=far.shift_id, actor_id=None)
     bike = vehicle(Fleet.objects.get(id=world.fleet_id), vehicle_type="bike", registration="B-BIKE 1")
     Shift.objects.filter(id=near.shift_id).update(vehicle_id=bike.id)
     relay_and_deliver()
@@ -319,7 +302,7 @@ def test_candidates_leave_out_the_drivers_already_offered_the_trip_as_auto_dispa
     near, middle, far = world.crews
     for crew, where in zip(world.crews, [0, 1, 2], strict=True):
         place(crew, *PLACES[where])
-    trip_id = book(world)
+    trip_id = book_van(world)
     DispatchAttempt.objects.create(  # auto-dispatch offered it to the nearest, who declined, then gave up
         trip_id=trip_id,
         fleet_id=world.fleet_id,
@@ -344,7 +327,7 @@ def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):
     world = manual
     crew, other, _ = world.crews
     place(crew, *PLACES[0])
-    trip_id = book(world, weight_kg=500)
+    trip_id = book_van(world, weight_kg=500)
     trips_assignment.trip_assign(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
     response = world.fleets.a.client("dispatcher").get(f"/api/v1/dispatch/trips/{trip_id}/candidates/")
     found = by_id(response.json()["candidates"], "driver_id")
@@ -352,7 +335,7 @@ def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):
     assert (mine["current"], mine["eligible"], mine["rank"], mine["spare_weight_kg"]) == (True, True, 1, 800)
     assert found[str(other.driver.id)]["reasons"] == ["no live position"]
     assert found[str(other.driver.id)]["assignable"]  # on shift with a van that fits: the app is just silent
-    heavy = book(world, weight_kg=500)
+    heavy = book_van(world, weight_kg=500)
     trips_assignment.trip_assign(trip_id=heavy, shift_id=other.shift_id, actor_id=None)
     Shift.objects.filter(id=other.shift_id).update(pooling=True)
     found = by_id(
@@ -368,7 +351,7 @@ def test_candidates_show_the_current_shift_too_heavy_and_no_position(manual):
 
 def test_candidates_are_for_the_trips_own_fleet_and_open_trips_only(manual):
     world = manual
-    trip_id = book(world)
+    trip_id = book_van(world)
     url = f"/api/v1/dispatch/trips/{trip_id}/candidates/"
     assert world.fleets.b.client("dispatcher").get(url).status_code == 404
     assert world.fleets.a.client("driver").get(url).status_code == 403

@@ -15,12 +15,11 @@ from apps.trips.models import Offer, Shift, Trip
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import lifecycle as trips_lifecycle
 from apps.trips.services import offers as trips_offers
-from tests.support.dispatch_world import ping
+from tests.support.dispatch_world import DROPOFF, PICKUP, book_van, ping
+from tests.support.dispatch_world import place as place_at
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
-PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1, Berlin", "lat": 52.5310, "lng": 13.3847}
-DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25, Berlin", "lat": 52.5016, "lng": 13.4190}
 # north of the pickup by about 1, 2 and 3 km
 PLACES = [(52.5400, 13.3847), (52.5490, 13.3847), (52.5580, 13.3847)]
 
@@ -28,19 +27,7 @@ PLACES = [(52.5400, 13.3847), (52.5490, 13.3847), (52.5580, 13.3847)]
 def place(crews, order):
     """Put crews on the live map: order[i] is the index in PLACES of crews[i]."""
     for crew, where in zip(crews, order, strict=True):
-        lat, lng = PLACES[where]
-        response = crew.client().post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng)]}, format="json")
-        assert response.status_code == 200, response.json()
-
-
-def book(world, **extra):
-    response = client_for(world.fleets.customer).post(
-        "/api/v1/trips/trips/",
-        {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 50, **extra},
-        format="json",
-    )
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
+        place_at(crew, *PLACES[where])
 
 
 def pending_offer(trip_id):
@@ -52,13 +39,13 @@ def test_the_nearest_eligible_available_driver_comes_first(dispatch_world, relay
     world = dispatch_world
     near, middle, far = world.crews
     place(world.crews, [2, 0, 1])  # crews[1] nearest, then crews[2], then crews[0]
-    trip_id = book(world)
+    trip_id = book_van(world)
     ranked = matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude=set())
     assert [c.driver_id for c in ranked] == [middle.driver.id, far.driver.id, near.driver.id]
     assert ranked[0].distance_m < ranked[1].distance_m and ranked[0].travel_s < ranked[1].travel_s
 
     partner_duty.duty_set(driver_id=middle.driver.id, on_duty=False)  # off duty: not eligible
-    busy = book(world)
+    busy = book_van(world)
     trips_assignment.trip_assign(trip_id=busy, shift_id=far.shift_id, actor_id=None)  # no pooling: busy
     relay_and_deliver()
     ranked = matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude=set())
@@ -67,9 +54,9 @@ def test_the_nearest_eligible_available_driver_comes_first(dispatch_world, relay
         matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=trip_id), exclude={near.driver.id}) == []
     )
     Shift.objects.filter(id=near.shift_id).update(pooling=True)  # a pooling van takes more while it has room
-    heavy = book(world, weight_kg=790)
+    heavy = book_van(world, weight_kg=790)
     trips_assignment.trip_assign(trip_id=heavy, shift_id=near.shift_id, actor_id=None)
-    light, too_heavy = book(world, weight_kg=10), book(world, weight_kg=11)  # the van carries 800 kg
+    light, too_heavy = book_van(world, weight_kg=10), book_van(world, weight_kg=11)  # the van carries 800 kg
     assert [
         c.driver_id
         for c in matching.NearestEligibleDriver().candidates(trips_api.trip_get(trip_id=light), exclude=set())
@@ -81,7 +68,7 @@ def test_auto_dispatch_offers_down_the_list_and_then_asks_a_dispatcher(dispatch_
     world = dispatch_world
     first, second, third = world.crews
     place(world.crews, [0, 1, 2])
-    trip_id = book(world)
+    trip_id = book_van(world)
     relay_and_deliver()
     offer = pending_offer(trip_id)
     assert offer.driver_id == first.driver.id
@@ -124,13 +111,13 @@ def test_auto_dispatch_offers_down_the_list_and_then_asks_a_dispatcher(dispatch_
 
 def test_no_candidate_flags_the_trip_at_once_and_an_accept_assigns_it(dispatch_world, relay_and_deliver):
     world = dispatch_world
-    lonely = book(world)
+    lonely = book_van(world)
     relay_and_deliver()
     attempt = DispatchAttempt.objects.get(trip_id=lonely)
     assert (attempt.status, attempt.flag_reason) == ("flagged", "no eligible driver nearby")
 
     place(world.crews[:1], [1])
-    trip_id = book(world)
+    trip_id = book_van(world)
     relay_and_deliver()
     offer = pending_offer(trip_id)
     accepted = world.crews[0].client().post(f"/api/v1/trips/offers/{offer.id}/accept/", {}, format="json")
@@ -143,7 +130,7 @@ def test_no_candidate_flags_the_trip_at_once_and_an_accept_assigns_it(dispatch_w
 def test_fleets_without_auto_dispatch_are_left_to_their_dispatchers(dispatch_world, relay_and_deliver):
     Fleet.objects.filter(id=dispatch_world.fleet_id).update(auto_dispatch=False)
     place(dispatch_world.crews, [0, 1, 2])
-    trip_id = book(dispatch_world)
+    trip_id = book_van(dispatch_world)
     relay_and_deliver()
     assert not DispatchAttempt.objects.filter(trip_id=trip_id).exists()
     assert pending_offer(trip_id) is None

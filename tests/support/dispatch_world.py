@@ -93,3 +93,25 @@ def dispatch_world(two_fleets, relay_and_deliver, live_store):
 def ping(lat: float, lng: float, *, seconds_ago: float = 0, ping_id: uuid.UUID | None = None, **extra) -> dict:
     at = timezone.now() - dt.timedelta(seconds=seconds_ago)
     return {"ping_id": str(ping_id or uuid.uuid4()), "lat": lat, "lng": lng, "recorded_at": at.isoformat(), **extra}
+
+
+# A van delivery across Berlin-Mitte, the trip the dispatch tests book unless they say otherwise.
+PICKUP = {"kind": "pickup", "address": "Invalidenstraße 1, Berlin", "lat": 52.5310, "lng": 13.3847}
+DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25, Berlin", "lat": 52.5016, "lng": 13.4190}
+
+
+def book_van(world, **extra) -> str:
+    """The world's customer books PICKUP → DROPOFF in a van on fleet A (50 kg unless `extra` says); its id."""
+    response = client_for(world.fleets.customer).post(
+        "/api/v1/trips/trips/",
+        {"fleet_id": str(world.fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 50, **extra},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def place(crew: Crew, lat: float, lng: float) -> None:
+    """The crew's driver reports a position now (the live map and the history)."""
+    response = crew.client().post("/api/v1/dispatch/positions/", {"pings": [ping(lat, lng)]}, format="json")
+    assert response.status_code == 200, response.json()
