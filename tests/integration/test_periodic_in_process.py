@@ -11,7 +11,8 @@ from django.utils import timezone
 from apps.trips.models import Offer
 from config.celery import app
 from logitrack.periodic import InProcessBeat
-from tests.integration.test_dispatch_matching import book, pending_offer, place
+from tests.integration.test_dispatch_matching import pending_offer, place
+from tests.support.dispatch_world import book_van
 
 # the thread has its own database connection: it sees only committed rows
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +44,7 @@ def test_an_unanswered_offer_lapses_and_goes_to_the_next_driver(dispatch_world, 
     world = dispatch_world
     first, second, _ = world.crews
     place(world.crews, [0, 1, 2])
-    trip_id = book(world)
+    trip_id = book_van(world)
     relay_and_deliver()
     offer = pending_offer(trip_id)
     assert offer.driver_id == first.driver.id
