@@ -53,7 +53,10 @@ def test_the_page_carries_the_service_area_zones_and_no_tiles_by_default(client,
     assert fleet["polygon"] == POLYGON
     assert fleet["zones"] == [{"label": "Airport", "center": [52.36, 13.5], "radius_m": 3000}]  # in force only
     assert script(html, "map-config") == {"tiles_url": None, "attribution": "", "max_zoom": 19, "stale_after_s": 60}
-    assert "/static/vendor/leaflet/leaflet.js" in html and "unpkg" not in html and "cdn" not in html.lower()
+    assert "/static/vendor/leaflet/leaflet.js" in html
+    # every script and stylesheet from our own static files: nothing from a CDN or any other host
+    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]+)"', html)
+    assert len(urls) >= 7 and all(url.startswith("/static/") for url in urls), urls
 
 
 def test_the_tile_settings_reach_the_page(client, two_fleets, settings):
