@@ -12,7 +12,7 @@ from apps.billing import selectors
 from apps.billing.admin.common import PlatformOnly, ReadOnly
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import TopUp, UnappliedPayment
-from apps.billing.money_format import format_money
+from logitrack.formatting import money as format_money
 from apps.billing.services import topups
 from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal

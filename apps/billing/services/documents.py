@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
 from apps.billing.models import Invoice
-from apps.billing.money_format import locale_for
+from logitrack.formatting import locale_for
 from logitrack import images
 
 TITLES = {Invoice.Kind.INVOICE: "Invoice", Invoice.Kind.RECEIPT: "Receipt", Invoice.Kind.CREDIT_NOTE: "Credit note"}

@@ -1,6 +1,6 @@
 from django import template
 
-from apps.billing.money_format import format_money, format_rate
+from logitrack import formatting
 
 register = template.Library()
 
@@ -13,9 +13,9 @@ def money(amount_minor, currency):
 @register.filter
 def localised(pair, locale):
     amount_minor, currency = pair
-    return format_money(amount_minor, currency, locale)
+    return formatting.money(amount_minor, currency, locale)
 
 
 @register.filter
-def rate(rate_bps):
-    return format_rate(int(rate_bps))
+def rate(rate_bps, locale=formatting.DEFAULT_LOCALE):
+    return formatting.rate_bps(int(rate_bps), locale)
