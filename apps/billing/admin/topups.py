@@ -12,9 +12,9 @@ from apps.billing import selectors
 from apps.billing.admin.common import PlatformOnly, ReadOnly
 from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import TopUp, UnappliedPayment
-from logitrack.formatting import money as format_money
 from apps.billing.services import topups
 from logitrack.exceptions import ApplicationError
+from logitrack.formatting import money as format_money
 from logitrack.http.principal import principal
 from logitrack.types import Money
 

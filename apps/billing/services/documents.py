@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 
 from apps.billing.models import Invoice
-from logitrack.formatting import locale_for
 from logitrack import images
+from logitrack.formatting import locale_for
 
 TITLES = {Invoice.Kind.INVOICE: "Invoice", Invoice.Kind.RECEIPT: "Receipt", Invoice.Kind.CREDIT_NOTE: "Credit note"}
 NOTES = {
