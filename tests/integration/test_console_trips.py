@@ -199,7 +199,8 @@ def test_the_trip_list_shows_names_the_fleets_money_and_clock_and_no_uuid(consol
     assert _listed(response) == {console.a_trip.id, console.a_done.id}
     text = _text(response)
     assert "Jonas Weber" in text and "Ana Lima" in text and "BLT100 · Mercedes Sprinter" in text
-    assert "Spree Kurier" in text
+    assert "Spree Kurier" not in text  # one fleet: no fleet column
+    assert 'href="/admin/trips/trip/import/"' in response.content.decode()
     assert "13,24\xa0€" in text  # quoted, de_DE
     assert "21,50\xa0€" in text  # settled
     assert "07.12.2026, 10:30" in text  # 09:30 UTC on Berlin's clock
@@ -269,8 +270,25 @@ def test_date_range_on_requested_for_reads_the_fleets_days(console):
     assert (bad.status_code, bad["Location"]) == (302, "/admin/trips/trip/?e=1")  # the list's "invalid filter" message
 
 
-def test_filters_by_status(console):
-    assert _listed(console.manager().get(LIST, {"status__exact": "completed"})) == {console.a_done.id}
+def test_filters_by_status_vehicle_type_and_service(console):
+    client = console.manager()
+    assert _listed(client.get(LIST, {"status__exact": "completed"})) == {console.a_done.id}
+    assert _listed(client.get(LIST, {"vehicle_type": "van", "service": "delivery"})) == {
+        console.a_trip.id,
+        console.a_done.id,
+    }
+    assert _listed(client.get(LIST, {"vehicle_type": "bike"})) == set()
+    assert _listed(client.get(LIST, {"service": "ride"})) == set()
+
+
+def test_a_platform_admin_sees_every_fleet_by_name(console):
+    client = Client()
+    client.force_login(console.fleets.platform_admin)
+    response = client.get(LIST)
+    assert _listed(response) == {console.a_trip.id, console.a_done.id, console.b_trip.id}
+    text = _text(response)
+    assert "Spree Kurier" in text and "Thames Couriers" in text
+    assert "£9.99" in text and "13,24\xa0€" in text  # each fleet's own currency and locale
 
 
 # ---- export -------------------------------------------------------------------------------------------------------

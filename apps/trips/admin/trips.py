@@ -18,7 +18,7 @@ from apps.trips.contracts import ActorRole
 from apps.trips.models import Trip
 from apps.trips.services import lifecycle
 from logitrack import files, formatting
-from logitrack.admin import FleetScopedAdmin, apply_each
+from logitrack.admin import FleetScopedAdmin, apply_each, managed_fleets
 from logitrack.admin.export import Exportable
 from logitrack.admin.filters import DateRangeFilter
 from logitrack.admin.readable import Column, Readable
@@ -53,6 +53,22 @@ class FareColumn(Column):
         return "" if total is None else formatting.units(total, fare.currency)
 
 
+def labelled_values(field: str, title: str, values: tuple[str, ...]) -> type[admin.SimpleListFilter]:
+    """A filter on a plain text field offering its known values as words ("Van", not "van")."""
+
+    class Filter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return [(v, v.replace("_", " ").capitalize()) for v in values]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    Filter.title = title
+    return Filter
+
+
 @admin.register(Trip)
 class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, FleetScopedAdmin):
     named_ids = PEOPLE
@@ -68,7 +84,6 @@ class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, Flee
         "requested_for",
         "fare_shown",
         "fleet_id",
-        "created_at",
     )
     list_display_links = None
     export_columns = (
@@ -89,8 +104,8 @@ class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, Flee
     )
     list_filter = (
         "status",
-        "vehicle_type",
-        "service",
+        labelled_values("vehicle_type", "vehicle type", ("bike", "car", "van", "truck")),
+        labelled_values("service", "service", ("delivery", "ride")),
         ("requested_for", DateRangeFilter),
         ("created_at", DateRangeFilter),
     )
@@ -106,6 +121,18 @@ class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, Flee
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("stops")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        fleets = managed_fleets(request)
+        if fleets is not None and len(fleets) == 1:  # one fleet: its name on every row says nothing
+            shown = [c for c in shown if c not in ("fleet_id", "fleet_id_shown")]
+        return shown
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**(extra_context or {}), "may_import": self.has_change_permission(request)}
+        )
 
     def get_search_results(self, request, queryset, search_term):
         text = search_term.strip()
@@ -146,7 +173,8 @@ class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, Flee
         stops = list(obj.stops.all())
         if not stops:
             return "–"
-        extra = f" (+{len(stops) - 2} stops)" if len(stops) > 2 else ""
+        between = len(stops) - 2
+        extra = f" (+{between} stop{'s' if between > 1 else ''})" if between > 0 else ""
         return f"{_street(stops[0].address)} → {_street(stops[-1].address)}{extra}"
 
     @admin.display(description="Pickup")
@@ -196,6 +224,11 @@ class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, Flee
                 **(extra_context or {}),
                 "trip_page": trip_page(self, trip),
                 "title": f"Trip {reference(trip)}",
+                "subtitle": None,  # the summary card says it all
+                # nothing on the page is edited (the trip changes through its lifecycle): no save buttons
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -22,7 +22,7 @@
     const map = L.map(node, { maxZoom: data.max_zoom || 19, zoomSnap: 0.5, scrollWheelZoom: false });
     const points = data.stops.map((s) => [s.lat, s.lng]);
     if (data.driver) points.push([data.driver.lat, data.driver.lng]);
-    if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 15 });
+    if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [36, 36], maxZoom: 15 });
     else map.setView([52.52, 13.405], 11);
 
     if (data.tiles_url) {
