@@ -82,6 +82,8 @@ def test_a_manager_reads_lists_opens_a_trip_and_exports(server, browser, django_
         )
     assert page.locator("#trip-map .stop-pin").count() == page.locator(".stops li.stop").count() >= 2
     assert page.locator("#trip-map path.route-line").count() == 1
+    assert page.get_attribute("#trip-map", "data-tiles") == "off"  # no MAP_TILES_URL here: the kilometre grid
+    assert page.locator("#trip-map path.km-grid").count() > 0
     assert page.locator(".timeline li").count() >= 4
     assert not UUID.search(page.inner_text("#content")), "a raw id on the trip page"
     DOCS.mkdir(parents=True, exist_ok=True)

@@ -365,6 +365,50 @@ def test_the_trip_page_shows_summary_fare_stops_proof_map_and_timeline(console):
     assert "trip_map.js" in html and "<script>" not in html  # no inline script
 
 
+def test_a_quoted_trip_shows_its_quote_and_the_distance_it_was_quoted_on(console):
+    response = console.manager().get(f"{LIST}{console.a_trip.id}/change/")
+    text = re.sub(r"[ \t\n]+", " ", _text(response))  # (a no-break space is part of the money)
+    assert "FareQuoted" in text and "Total13,24\xa0€" in text and "Distance6,9 km" in text and "Duration20 min" in text
+    assert "07.12.2026, 10:30" in text  # requested for, on Berlin's clock
+    assert "Save" not in text  # nothing on the page is edited
+
+
+def test_a_stored_proof_that_is_not_an_image_is_never_sent(console):
+    """An SVG (it could carry a script) or anything else not re-encoded by us at upload is a 404, not a page."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><path d="M0 0L9 9"/></svg>'
+    proof = ProofOfDelivery.objects.get(stop__trip=console.a_done)
+    proof.signature_path = default_storage.save("proof/legacy-signature.svg", ContentFile(svg))
+    proof.save(update_fields=["signature_path"])
+    response = console.manager().get(f"{LIST}{console.a_done.id}/proof/2/signature/")
+    assert response.status_code == 404 and b"<script>" not in response.content
+
+
+def test_shift_and_offer_lists_read_names_and_local_times(console):
+    from apps.trips.tests.factories import OfferFactory, ShiftFactory
+
+    starts = dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
+    shift = ShiftFactory(
+        fleet_id=console.fleets.a.fleet_id,
+        driver_id=console.driver_a.id,
+        vehicle_id=console.van.id,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=8),
+    )
+    OfferFactory(trip=console.a_trip, shift=shift, expires_at=starts)
+    shifts = _text(console.manager().get("/admin/trips/shift/"))
+    assert "Ana Lima" in shifts and "BLT100 · Mercedes Sprinter" in shifts
+    assert "07.12.2026, 08:00" in shifts and "07.12.2026, 16:00" in shifts and not UUID.search(shifts)
+    offers = _text(console.manager().get("/admin/trips/offer/"))
+    assert console.a_trip.id.hex[:8].upper() in offers and "Ana Lima" in offers and not UUID.search(offers)
+    exported = _csv(console.manager().get("/admin/trips/shift/export/", {"format": "csv"}))
+    assert [(r["Driver"], r["Starts at"], r["Ends at"]) for r in exported] == [
+        ("Ana Lima", "2026-12-07 08:00:00", "2026-12-07 16:00:00")
+    ]
+
+
 def test_proof_files_go_to_the_trips_fleet_only(console):
     trip = console.a_done
     for which, kind in (("signature", "image/png"), ("photo", "image/jpeg")):
@@ -425,7 +469,7 @@ def test_import_books_good_rows_and_reports_bad_ones_by_line(console):
     assert [s.address for s in booked.stops.all()] == ["Invalidenstraße 117", "Oranienstraße 25"]
     assert booked.timeline.get().action == "book"
     text = _text(response)
-    assert "Booked 1 of 4 rows; 3 rows with errors." in " ".join(text.split())
+    assert "Booked 1 of 4 rows; 3 rows with errors." in re.sub(r"\s+", " ", text)
     assert all(
         f"<td>{line}</td><td>{escape(message)}</td>" in response.content.decode() for line, message in report.errors
     )
