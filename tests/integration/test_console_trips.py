@@ -475,6 +475,18 @@ def test_import_books_good_rows_and_reports_bad_ones_by_line(console):
     )
 
 
+def test_a_row_naming_another_fleets_quote_is_refused_by_the_booking_rules(console):
+    theirs = _quote(console.fleets.b.fleet_id, currency="GBP")
+    row = "Torstraße 1,52.5290,13.4010,Oranienstraße 25,52.5016,13.4190,van,,,\n"
+    header = HEADER.replace("weight_kg\n", "weight_kg,quote_id\n")
+    before = Trip.objects.count()
+    response = _import(console.manager(), console.fleets.a.fleet_id, header + row.replace("\n", f",{theirs.id}\n"))
+    report = response.context["report"]
+    assert (report.total, report.imported) == (1, 0)
+    assert report.errors[0][0] == 2 and "quote" in report.errors[0][1].lower()
+    assert Trip.objects.count() == before
+
+
 def test_a_dry_run_books_nothing(console):
     before = Trip.objects.count()
     response = _import(console.manager(), console.fleets.a.fleet_id, HEADER + GOOD + OUTSIDE, dry_run=True)

@@ -22,6 +22,7 @@ ACTIONS = {
     "cancel": "Cancelled",
     "fail": "Failed",
 }
+STOP_KINDS = {"pickup": "Pickup", "dropoff": "Drop-off"}
 FARE_KINDS = {"quote": "Quoted", "fare": "Final fare", "cancellation": "Cancellation fee"}
 
 
@@ -112,7 +113,7 @@ def trip_page(model_admin, trip: Trip) -> dict:
         stops_shown.append(
             {
                 "sequence": stop.sequence,
-                "kind": stop.get_kind_display(),
+                "kind": STOP_KINDS.get(stop.kind, _label(stop.kind)),
                 "kind_code": stop.kind,
                 "address": stop.address,
                 "contact": stop.contact_name,
