@@ -510,7 +510,8 @@ def test_import_for_another_fleet_is_refused(console):
         ((HEADER + GOOD).encode("utf-16"), "not UTF-8"),
         (HEADER.encode(), "no bookings"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
-        (HEADER.encode() + GOOD.encode() * 3000, "at most"),
+        (HEADER.encode() + GOOD.encode() * 3000, "3000 bookings; at most 2000"),
+        (HEADER.encode() + b"#" * (2 * 1024 * 1024), "bytes; at most 2,097,152"),
     ],
 )
 def test_bad_files_get_a_clear_message_not_an_error_page(console, content, message):
