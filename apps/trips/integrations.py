@@ -15,6 +15,8 @@ from apps.identity.contracts import CustomerRef
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
+from logitrack import formatting
+from logitrack.formatting import Locality
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,3 +181,47 @@ def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
 def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
     """Active customer accounts matching `text` among `known_ids`, or whose email is exactly `text`."""
     return identity_api.customers_find(text=text, known_ids=known_ids, limit=limit)
+
+
+# ---- names and localities for the admin (one call per page or export chunk; see logitrack/admin/readable.py) ----
+
+
+def user_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of these users (customers, bookers, actors on a timeline); unknown ids are left out."""
+    return {u.id: u.display_name for u in identity_api.users_get(user_ids=list(ids)) if u.display_name}
+
+
+def driver_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    return {d.id: d.display_name for d in partner_api.drivers_get(driver_ids=list(ids))}
+
+
+def vehicle_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """A vehicle as a manager names it: registration, make and model."""
+    return {
+        v.id: " ".join(p for p in (v.registration, "·", v.make, v.model) if p).strip(" ·")
+        for v in fleet_api.vehicles_get(vehicle_ids=list(ids))
+    }
+
+
+def fleet_names(*, ids: list[uuid.UUID] | None) -> dict[uuid.UUID, str]:
+    """Names of these fleets (every fleet when None)."""
+    return fleet_api.fleet_names(fleet_ids=None if ids is None else list(ids))
+
+
+def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]:
+    """How each fleet's people read figures (locale from its country, its time zone and currency)."""
+    found = {}
+    for fleet_id in fleet_ids:  # a page holds the trips of the few fleets a manager runs
+        try:
+            fleet = fleet_api.fleet_get(fleet_id=fleet_id)
+        except FleetNotFound:
+            continue
+        found[fleet_id] = Locality(
+            locale=formatting.locale_for(fleet.country), time_zone=fleet.time_zone, currency=fleet.currency
+        )
+    return found
+
+
+def fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None):
+    """Billing's fare of one trip with its lines (the settled one, else the quote), or None."""
+    return billing_api.trip_fare_detail(trip_id=trip_id, quote_id=quote_id)

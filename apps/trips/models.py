@@ -49,7 +49,7 @@ class Trip(BaseModel):
     )
 
     def __str__(self) -> str:
-        return f"trip {self.id} ({self.status})"
+        return f"trip {self.id.hex[:8].upper()} ({self.status})"  # its reference: admin titles and messages
 
 
 class Stop(models.Model):

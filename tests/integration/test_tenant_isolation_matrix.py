@@ -46,6 +46,7 @@ from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_admin import (
     AdminProbe,
     Extra,
+    ListExtra,
     admin_case,
     admin_routes,
     label,
@@ -1314,9 +1315,30 @@ ADMIN_CASES = {
     "partner.drivinglicence": admin_case(lambda s: DrivingLicence.objects.get(driver=s.driver)),
     "partner.identitydocument": admin_case(lambda s: IdentityDocument.objects.get(driver=s.driver)),
     "partner.backgroundcheck": admin_case(lambda s: BackgroundCheck.objects.get(driver=s.driver)),
-    "trips.trip": admin_case(lambda s: s.trip_open, may="view change"),  # change: the cancel action
-    "trips.shift": admin_case(lambda s: s.shift, may="view change"),
-    "trips.offer": admin_case(lambda s: s.offer),
+    "trips.trip": admin_case(
+        lambda s: s.trip_open,
+        may="view change",  # change: the cancel action and the import of bookings
+        extra={
+            "trips_trip_export": ListExtra("/admin/trips/trip/export/?format=csv", lambda s: str(s.trip_open.id)),
+            "trips_trip_import": ListExtra("/admin/trips/trip/import/", lambda s: s.fleet.name),
+            "trips_trip_proof": Extra(lambda pk: f"/admin/trips/trip/{pk}/proof/2/photo/", row=lambda s: s.trip_done),
+        },
+    ),
+    "trips.shift": admin_case(
+        lambda s: s.shift,
+        may="view change",
+        extra={
+            "trips_shift_export": ListExtra("/admin/trips/shift/export/?format=csv", lambda s: s.driver.display_name)
+        },
+    ),
+    "trips.offer": admin_case(
+        lambda s: s.offer,
+        extra={
+            "trips_offer_export": ListExtra(
+                "/admin/trips/offer/export/?format=csv", lambda s: s.offer.trip_id.hex[:8].upper()
+            )
+        },
+    ),
 }
 PLATFORM_ONLY = {
     "axes.accessattempt": "failed logins of every account and address, and lifting a lockout",
