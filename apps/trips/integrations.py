@@ -15,7 +15,6 @@ from apps.identity.contracts import CustomerRef
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
-from logitrack import formatting
 from logitrack.formatting import Locality
 
 
@@ -209,17 +208,11 @@ def fleet_names(*, ids: list[uuid.UUID] | None) -> dict[uuid.UUID, str]:
 
 
 def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]:
-    """How each fleet's people read figures (locale from its country, its time zone and currency)."""
-    found = {}
-    for fleet_id in fleet_ids:  # a page holds the trips of the few fleets a manager runs
-        try:
-            fleet = fleet_api.fleet_get(fleet_id=fleet_id)
-        except FleetNotFound:
-            continue
-        found[fleet_id] = Locality(
-            locale=formatting.locale_for(fleet.country), time_zone=fleet.time_zone, currency=fleet.currency
-        )
-    return found
+    """How each fleet's people read figures (locale from its country, its time zone and currency), in one call."""
+    return {
+        fleet_id: Locality(locale=found.locale, time_zone=found.time_zone, currency=found.currency)
+        for fleet_id, found in fleet_api.fleet_localities(fleet_ids=fleet_ids).items()
+    }
 
 
 def fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None):
