@@ -18,7 +18,9 @@ For a model only platform admins see (`PLATFORM_ONLY`), every page answers fleet
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -38,10 +40,14 @@ STANDARD_VIEWS = ("changelist", "add", "change", "delete", "history")
 
 @dataclasses.dataclass(frozen=True)
 class Extra:
-    """A view the ModelAdmin adds in get_urls: its path for a row's pk, and what A's manager gets on A's row."""
+    """A view the ModelAdmin adds in get_urls: its path for a row's pk, and what A's manager gets on A's row.
+
+    `export=True`: a view of the whole list (its path ignores the pk), a CSV export (logitrack.admin.export): A's
+    manager gets exactly the rows their changelist shows, a platform admin more (fleet B's too)."""
 
     path: Callable[[Any], str]
     own_status: int = 200
+    export: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,6 +293,9 @@ class AdminProbe:
                 assert hit.status_code != 200, f"{where} -> 200"
                 assert _outcome(hit) == _outcome(miss), f"{where} -> {_outcome(hit)}, a made-up id -> {_outcome(miss)}"
         for name, extra in self.case.extra.items():
+            if extra.export:
+                self._export(name, extra)
+                continue
             hit, miss = self.manager.get(extra.path(self.b_row.pk)), self.manager.get(extra.path(ghost))
             assert hit.status_code != 200 and _outcome(hit) == _outcome(miss), (
                 f"{name} of fleet B's row -> {_outcome(hit)}"
@@ -294,6 +303,15 @@ class AdminProbe:
             own = self.manager.get(extra.path(self.a_row.pk))
             assert own.status_code == extra.own_status, f"{name} of fleet A's row -> {own.status_code}"
         assert row_state(self.model, self.b_row.pk) == before, f"{self.what}: fleet B's row changed"
+
+    def _export(self, name: str, extra: Extra) -> None:
+        own = self.manager.get(extra.path(None))
+        assert own.status_code == 200, f"{name}, {self.what} -> {own.status_code}"
+        listed = self.manager.get(page(self.model, "changelist")).context["cl"].queryset.count()
+        mine = _csv_rows(own)
+        assert len(mine) == listed, f"{name}, {self.what}: {len(mine)} rows exported, the list shows {listed}"
+        everyone = _csv_rows(self.admin_client.get(extra.path(None)))
+        assert len(everyone) > len(mine), f"{name}: a platform admin's export misses fleet B's rows"
 
     def actions(self) -> list[str]:
         names = list(self.model_admin.get_actions(as_request(self.manager_user)))
@@ -362,6 +380,11 @@ class AdminProbe:
             for path in pages:
                 found += [f"{path}: {name}" for name in raw_id_fields(client.get(path))]
         return found
+
+
+def _csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))[1:]  # without the header
 
 
 def platform_only(world: World, model: type[Model], extra: dict[str, Extra] | None = None) -> None:
