@@ -1291,7 +1291,9 @@ ADMIN_CASES = {
         lambda s: s.invoice, extra={"billing_invoice_pdf": Extra(lambda pk: f"/admin/billing/invoice/{pk}/pdf/")}
     ),
     "fleet.fleet": admin_case(lambda s: s.fleet, may="view change"),
-    "fleet.vehicle": admin_case(lambda s: s.van, may="view add change"),  # add: the type chooser
+    "fleet.vehicle": admin_case(  # add: the type chooser
+        lambda s: s.van, may="view add change", extra={"fleet_vehicle_export": _export("fleet/vehicle")}
+    ),
     "fleet.bike": _vehicle_case("bike"),
     "fleet.car": _vehicle_case("car"),
     "fleet.van": _vehicle_case("van"),
