@@ -15,6 +15,7 @@ from apps.partner.models import BackgroundCheck, DrivingLicence, IdentityDocumen
 from apps.partner.selectors import documents as document_selectors
 from apps.partner.selectors import visibility
 from apps.partner.services import kyc
+from logitrack import formatting
 from logitrack.admin import LookUpBeforeDelegating, apply_each
 from logitrack.admin.export import Exportable
 from logitrack.admin.filters import DateRangeFilter
@@ -107,7 +108,7 @@ class KycDocumentAdmin(
 ):
     base_model = KycDocument
     child_models = [DrivingLicence, IdentityDocument, BackgroundCheck]
-    list_display = ("driver_id", "document_type", "status", "submitted_at", "expires_on", "rejection_reason")
+    list_display = ("driver_id", "document_type", "status", "submitted_at", "expires", "rejection_reason")
     list_filter = ("status", PolymorphicChildModelFilter, ExpiryFilter, ("submitted_at", DateRangeFilter))
     list_select_related = ("driver",)
     search_fields = ("driver__display_name",)
@@ -141,12 +142,16 @@ class KycDocumentAdmin(
         found = principal(request)
         queue = document_selectors.review_queue(principal=found) if found else KycDocument.objects.none()
         first = queue.first()
-        extra = {"waiting": queue.count(), "first_waiting": first.pk if first else None}
+        extra = {"waiting": queue.count(), "first_waiting": first.pk if first else None, "title": "KYC review queue"}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
     @admin.display(description="type")
     def document_type(self, doc):
-        return doc.kyc_type.value.replace("_", " ")
+        return doc.kyc_type.value.replace("_", " ").capitalize()
+
+    @admin.display(description="expires on", ordering="expires_on")
+    def expires(self, doc):
+        return formatting.local_date(doc.expires_on, self.locality(doc).locale) if doc.expires_on else "–"
 
     def _review(self, request, queryset, approve, reason=""):
         reviewer = principal(request)

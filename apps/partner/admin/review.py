@@ -260,6 +260,7 @@ class ReviewView(View):
             "size": filesizeformat(document.size),
             "scan": scan,
             "others": others,
+            "reasons": [str(r).replace("_", " ").capitalize() for r in driver.compliance_reasons or ()],
             "pending": document.status == KycStatus.SUBMITTED,
             "waiting": queue.count(),
             "next_url": reverse("admin:partner_kycdocument_review", args=[following.pk]) if following else "",
