@@ -17,7 +17,7 @@ from pypdf import PdfWriter
 from apps.fleet.tests.factories import FleetFactory
 from apps.partner.contracts import KycDocumentType
 from apps.partner.events import ComplianceChangedV1
-from apps.partner.models import DriverProfile, KycDocument
+from apps.partner.models import KycDocument
 from apps.partner.tests.factories import JPEG, DriverProfileFactory, KycDocumentFactory, pdf
 
 pytestmark = pytest.mark.django_db
@@ -60,15 +60,12 @@ def visible_text(response) -> str:
 
 
 @pytest.fixture
-def world(two_fleets, drivers):
+def world(two_fleets):
     """Fleet A in Berlin (its clock shows submissions), fleet B in London; a driver each, named."""
     FleetFactory(id=two_fleets.a.fleet_id, name="Alpha Logistics", time_zone="Europe/Berlin", country="DE")
     FleetFactory(id=two_fleets.b.fleet_id, name="Bravo Freight", time_zone="Europe/London", country="GB")
-    driver_a, driver_b = drivers
-    DriverProfile.objects.filter(id=driver_a.id).update(display_name="Ana Lima")
-    DriverProfile.objects.filter(id=driver_b.id).update(display_name="Ben Okafor")
-    driver_a.refresh_from_db()
-    driver_b.refresh_from_db()
+    driver_a = DriverProfileFactory(fleet_id=two_fleets.a.fleet_id, display_name="Ana Lima")
+    driver_b = DriverProfileFactory(fleet_id=two_fleets.b.fleet_id, display_name="Ben Okafor")
     return two_fleets, driver_a, driver_b
 
 
@@ -248,6 +245,7 @@ def test_a_document_already_reviewed_says_so_instead_of_failing(world, client):
 def test_the_queue_is_oldest_first_counts_what_waits_and_links_each_row_to_its_review(world, client):
     fleets, driver_a, driver_b = world
     second_driver = DriverProfileFactory(fleet_id=fleets.a.fleet_id, display_name="Cy Park")
+    assert driver_b.fleet_id == fleets.b.fleet_id
     newest = _at(KycDocumentFactory(driver=driver_a), dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC))
     oldest = _at(KycDocumentFactory(driver=second_driver), dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
     middle = _at(
