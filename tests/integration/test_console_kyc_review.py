@@ -287,6 +287,8 @@ def test_the_lists_show_names_and_local_times_never_an_id(world, client):
     assert "Ana Lima" in documents and "05.12.2026, 14:30" in documents
     drivers = visible_text(client.get("/admin/partner/driverprofile/"))
     assert "Ana Lima" in drivers and "Alpha Logistics" in drivers
+    driver_page = client.get(f"/admin/partner/driverprofile/{driver_a.id}/change/").content.decode()
+    assert f'<a href="{BASE}/{doc.id}/review/">Driving licence</a>' in driver_page  # each document opens its review
     for page in (
         f"{BASE}/",
         "/admin/partner/driverprofile/",

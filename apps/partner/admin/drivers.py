@@ -2,6 +2,8 @@
 the compliance service. Names instead of ids, times on the fleet's clock, a date range and export on the list."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.partner.admin._shared import Visible, fleet_localities, fleet_names, user_names
 from apps.partner.models import DriverProfile, KycDocument
@@ -16,14 +18,20 @@ from logitrack.admin.readable import Readable
 
 class DocumentInline(admin.TabularInline):
     model = KycDocument
-    fields = ("submitted", "status", "expires_on", "rejection_reason")
+    fields = ("review", "submitted", "status", "expires_on", "rejection_reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="document")
+    def review(self, doc):
+        url = reverse("admin:partner_kycdocument_review", args=[doc.pk])
+        return format_html(
+            '<a href="{}">{}</a>', url, doc.get_real_instance_class().TYPE.replace("_", " ").capitalize()
+        )
 
     @admin.display(description="submitted")
     def submitted(self, doc):
