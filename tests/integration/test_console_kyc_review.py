@@ -333,3 +333,31 @@ def test_the_queue_page_costs_the_same_queries_for_three_rows_as_for_nine(world,
     few = cost()
     submitted += [KycDocumentFactory(driver=driver_a, doc_type=t) for t in KycDocumentType for _ in (1, 2)]
     assert len(submitted) == 9 and cost() == few  # names, fleets and clocks are looked up once per page
+
+
+def test_a_scan_over_the_upload_limit_is_never_read_or_drawn(world, client):
+    fleets, driver_a, _ = world
+    doc = KycDocumentFactory(driver=driver_a)
+    KycDocument.objects.filter(id=doc.id).update(size=10 * 1024 * 1024 + 1)
+    _manager(client, fleets)
+
+    assert client.get(f"{BASE}/{doc.id}/scan/").status_code == 413
+    assert client.get(f"{BASE}/{doc.id}/scan/page/1/").status_code == 413
+    page = client.get(f"{BASE}/{doc.id}/review/")
+    assert page.status_code == 200 and "larger than uploads may be" in visible_text(page)
+
+
+def test_the_queue_exports_as_a_workbook_too(world, client):
+    from openpyxl import load_workbook
+
+    fleets, driver_a, driver_b = world
+    KycDocumentFactory(driver=driver_a)
+    KycDocumentFactory(driver=driver_b)
+    _manager(client, fleets)
+
+    response = client.get(f"{BASE}/export/", {"format": "xlsx", "status__exact": "submitted"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Driver", "Type", "Status")
+    assert [r[:3] for r in rows[1:]] == [("Ana Lima", "Driving licence", "Submitted")]
