@@ -1264,6 +1264,10 @@ def _vehicle_case(attr: str):
     return admin_case(lambda s: getattr(s, attr), may="view add change", form=_vehicle_form, foreign=("fleet",))
 
 
+def _export(changelist: str) -> Extra:
+    return Extra(lambda _pk: f"/admin/{changelist}/export/?format=csv", export=True)
+
+
 # What fleet managers see in the admin, and may do there; a model they must not see goes in PLATFORM_ONLY. A
 # ModelAdmin registered in neither fails test_every_model_admin_has_a_case. How to add one: docs/development.md.
 ADMIN_CASES = {
@@ -1288,7 +1292,9 @@ ADMIN_CASES = {
         lambda s: s.invoice, extra={"billing_invoice_pdf": Extra(lambda pk: f"/admin/billing/invoice/{pk}/pdf/")}
     ),
     "fleet.fleet": admin_case(lambda s: s.fleet, may="view change"),
-    "fleet.vehicle": admin_case(lambda s: s.van, may="view add change"),  # add: the type chooser
+    "fleet.vehicle": admin_case(  # add: the type chooser
+        lambda s: s.van, may="view add change", extra={"fleet_vehicle_export": _export("fleet/vehicle")}
+    ),
     "fleet.bike": _vehicle_case("bike"),
     "fleet.car": _vehicle_case("car"),
     "fleet.van": _vehicle_case("van"),
@@ -1310,8 +1316,21 @@ ADMIN_CASES = {
         form=lambda w, s: {"email": f"new.{uuid.uuid4().hex[:6]}@example.test", "fleet_id": s.fleet_id, "role": R},
         foreign=("fleet_id",),
     ),
-    "partner.driverprofile": admin_case(lambda s: s.driver, may="view change"),
-    "partner.kycdocument": admin_case(lambda s: s.kyc_document, may="view change"),  # reviewed by actions
+    "partner.driverprofile": admin_case(
+        lambda s: s.driver,
+        may="view change",
+        extra={"partner_driverprofile_export": _export("partner/driverprofile")},
+    ),
+    "partner.kycdocument": admin_case(  # reviewed on its review page, or by actions
+        lambda s: s.kyc_document,
+        may="view change",
+        extra={
+            "partner_kycdocument_review": Extra(lambda pk: f"/admin/partner/kycdocument/{pk}/review/"),
+            "partner_kycdocument_scan": Extra(lambda pk: f"/admin/partner/kycdocument/{pk}/scan/"),
+            "partner_kycdocument_scan_page": Extra(lambda pk: f"/admin/partner/kycdocument/{pk}/scan/page/1/"),
+            "partner_kycdocument_export": _export("partner/kycdocument"),
+        },
+    ),
     "partner.drivinglicence": admin_case(lambda s: DrivingLicence.objects.get(driver=s.driver)),
     "partner.identitydocument": admin_case(lambda s: IdentityDocument.objects.get(driver=s.driver)),
     "partner.backgroundcheck": admin_case(lambda s: BackgroundCheck.objects.get(driver=s.driver)),

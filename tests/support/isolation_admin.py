@@ -18,7 +18,9 @@ For a model only platform admins see (`PLATFORM_ONLY`), every page answers fleet
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -39,11 +41,14 @@ STANDARD_VIEWS = ("changelist", "add", "change", "delete", "history")
 @dataclasses.dataclass(frozen=True)
 class Extra:
     """A view the ModelAdmin adds in get_urls: its path for a row's pk, and what A's manager gets on A's row.
-    `row` names the rows it is probed on when not the case's own (a trip with proof of delivery, say)."""
+    `row` names the rows it is probed on when not the case's own (a trip with proof of delivery, say).
+    `export=True`: a view of the whole list (its path ignores the pk), a CSV export (logitrack.admin.export): A's
+    manager gets exactly the rows their changelist shows, a platform admin more (fleet B's too)."""
 
     path: Callable[[Any], str]
     own_status: int = 200
     row: Callable[[Side], Model] | None = None
+    export: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -308,6 +313,9 @@ class AdminProbe:
             if isinstance(extra, ListExtra):
                 self.list_extra(name, extra)
                 continue
+            if extra.export:
+                self._export(name, extra)
+                continue
             a_row, b_row = (extra.row(self.world.a), extra.row(self.world.b)) if extra.row else (self.a_row, self.b_row)
             hit, miss = self.manager.get(extra.path(b_row.pk)), self.manager.get(extra.path(ghost))
             assert hit.status_code != 200 and _outcome(hit) == _outcome(miss), (
@@ -326,6 +334,15 @@ class AdminProbe:
         assert theirs not in body, f"{name} shows fleet A's manager fleet B's {theirs!r}"
         seen = _body(everyone)
         assert mine in seen and theirs in seen, f"{name}: a platform admin misses a fleet's rows"
+
+    def _export(self, name: str, extra: Extra) -> None:
+        own = self.manager.get(extra.path(None))
+        assert own.status_code == 200, f"{name}, {self.what} -> {own.status_code}"
+        listed = self.manager.get(page(self.model, "changelist")).context["cl"].queryset.count()
+        mine = _csv_rows(own)
+        assert len(mine) == listed, f"{name}, {self.what}: {len(mine)} rows exported, the list shows {listed}"
+        everyone = _csv_rows(self.admin_client.get(extra.path(None)))
+        assert len(everyone) > len(mine), f"{name}: a platform admin's export misses fleet B's rows"
 
     def actions(self) -> list[str]:
         names = list(self.model_admin.get_actions(as_request(self.manager_user)))
@@ -394,6 +411,11 @@ class AdminProbe:
             for path in pages:
                 found += [f"{path}: {name}" for name in raw_id_fields(client.get(path))]
         return found
+
+
+def _csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))[1:]  # without the header
 
 
 def platform_only(world: World, model: type[Model], extra: dict[str, Extra] | None = None) -> None:
