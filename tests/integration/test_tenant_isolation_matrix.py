@@ -1269,7 +1269,7 @@ ADMIN_CASES = {
     "billing.taxrate": admin_case(
         _tax,
         may="view add change",
-        form=lambda w, s: {"fleet_id": s.fleet_id, "name": "Reduced", "rate_bps": 700},
+        form=lambda w, s: {"fleet_id": s.fleet_id, "name": "Reduced", "rate_bps": "7"},  # percent
         foreign=("fleet_id",),
     ),
     "billing.tariff": admin_case(
@@ -1516,6 +1516,7 @@ class TestTenantIsolation:
         probe.object_pages()
         probed = probe.forms()
         probe.actions()
+        probe.exports()
         assert probed == set(ADMIN_CASES[key].foreign), (
             f"{key}: fields named in foreign but on no form: {set(ADMIN_CASES[key].foreign) - probed}"
         )

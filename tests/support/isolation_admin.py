@@ -18,7 +18,9 @@ For a model only platform admins see (`PLATFORM_ONLY`), every page answers fleet
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -30,6 +32,7 @@ from django.contrib.admin import ModelAdmin
 from django.db.models import Model
 from django.test import Client, RequestFactory
 
+from logitrack.admin.export import Exportable
 from tests.support.isolation_matrix import Side, World, rest_routes
 
 PERMISSIONS = ("view", "add", "change", "delete")
@@ -98,9 +101,12 @@ def admin_routes() -> tuple[dict[str, set[str]], set[str]]:
 
 def standard_routes(model: type[Model]) -> set[str]:
     app, name = model._meta.app_label, model._meta.model_name
-    return {f"admin:{app}_{name}_{view}" for view in STANDARD_VIEWS} | {
-        f"admin:admin/{app}/{name}/<path:object_id>/"  # the old-style object URL, which redirects to change
-    }
+    exported = isinstance(admin.site._registry.get(model), Exportable)  # probed by AdminProbe.exports
+    return (
+        {f"admin:{app}_{name}_{view}" for view in STANDARD_VIEWS}
+        | {f"admin:admin/{app}/{name}/<path:object_id>/"}  # the old-style object URL, which redirects to change
+        | ({f"admin:{app}_{name}_export"} if exported else set())
+    )
 
 
 # ---- forms as a browser submits them -----------------------------------------------------------------------------
@@ -294,6 +300,27 @@ class AdminProbe:
             own = self.manager.get(extra.path(self.a_row.pk))
             assert own.status_code == extra.own_status, f"{name} of fleet A's row -> {own.status_code}"
         assert row_state(self.model, self.b_row.pk) == before, f"{self.what}: fleet B's row changed"
+
+    def exports(self) -> bool:
+        """The list's CSV export (logitrack.admin.export) holds exactly the rows its list shows: fleet A's manager
+        gets their fleets' rows and nothing naming fleet B, a platform admin every fleet's. False: no export."""
+        if not isinstance(self.model_admin, Exportable):
+            return False
+        path = page(self.model, "changelist") + "export/?format=csv"
+        for client, user in ((self.manager, self.manager_user), (self.admin_client, self.world.fleets.platform_admin)):
+            response = client.get(path)
+            assert response.status_code == 200, f"{label(self.model)} export -> {response.status_code}"
+            body = b"".join(response.streaming_content).decode("utf-8-sig")
+            exported = list(csv.reader(io.StringIO(body)))[1:]
+            expected = self.model_admin.get_queryset(as_request(user)).count()
+            assert len(exported) == expected, f"{label(self.model)} export: {len(exported)} rows, the list {expected}"
+            if client is self.manager:
+                assert str(self.world.b.fleet_id) not in body and self.world.b.fleet.name not in body, (
+                    f"{self.what}: the export shows fleet B"
+                )
+                mine = expected
+        assert expected > mine, f"{label(self.model)}: a platform admin's export misses fleet B's rows"
+        return True
 
     def actions(self) -> list[str]:
         names = list(self.model_admin.get_actions(as_request(self.manager_user)))
