@@ -7,6 +7,7 @@ from apps.billing import integrations, selectors
 from apps.billing.admin.common import ReadOnly
 from apps.billing.admin.fares import BillingReadable
 from apps.billing.models import Account, JournalTransaction, Posting
+from apps.billing.models.common import short_ids
 from logitrack import formatting
 from logitrack.admin import FleetScopedAdmin
 from logitrack.admin.export import Exportable
@@ -56,15 +57,19 @@ class PostingInline(ReadOnly, admin.TabularInline):
 @admin.register(JournalTransaction)
 class JournalTransactionAdmin(BillingReadable, Exportable, ReadOnly, FleetScopedAdmin):
     local_times = ("posted_at",)
-    list_display = ("posted_at", "kind", "memo", "fleet_id", "total")
+    list_display = ("posted_at", "kind", "description", "fleet_id", "total")
     list_filter = (("posted_at", DateRangeFilter), "kind")
     search_fields = ("idempotency_key", "reference_id", "memo")
-    fields = ("posted_at", "kind", "memo", "fleet_id", "idempotency_key")
+    fields = ("posted_at", "kind", "description", "fleet_id")
     readonly_fields = fields
     inlines = [PostingInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("postings")
+
+    @admin.display(description="Description", ordering="memo")
+    def description(self, row: JournalTransaction) -> str:
+        return short_ids(row.memo) or "–"
 
     @admin.display(description="Amount moved")
     def total(self, row: JournalTransaction) -> str:
