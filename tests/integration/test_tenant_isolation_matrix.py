@@ -516,6 +516,90 @@ REST_CASES = {
     "billing-v1:invoice-pdf": case(
         hidden("get", lambda w: api(f"billing/invoices/{w.b.invoice.id}/pdf/"), deny={D, R}),
     ),
+    "billing-v1:tariffs": case(
+        listing(
+            api("billing/tariffs/"),
+            lambda w: [_tariff_of(w.b).id],
+            deny=MANAGERS_ONLY,
+            params=lambda w: [{}, {"fleet_id": str(w.b.fleet_id)}, {"current": "true"}, {"service": "delivery"}],
+            own=lambda w: (M, [_tariff_of(w.a).id]),
+        ),
+        hidden(
+            "post",
+            api("billing/tariffs/"),
+            data=lambda w: {
+                "fleet_id": str(w.b.fleet_id),
+                "name": "Sneaky",
+                "currency": w.b.fleet.currency,
+                "default_tax_id": str(_tax(w.b).id),
+                "valid_from": "2031-01-01T00:00:00Z",
+                "components": [{"kind": "base_fare", "amount_minor": 1}],
+            },
+            deny=MANAGERS_ONLY,
+            unchanged=rows(Tariff, fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
+    "billing-v1:tariff": case(
+        hidden(
+            "get",
+            lambda w: api(f"billing/tariffs/{_tariff_of(w.b).id}/"),
+            deny=MANAGERS_ONLY,
+            own=lambda w: api(f"billing/tariffs/{_tariff_of(w.a).id}/"),
+        )
+    ),
+    "billing-v1:tariff-versions": case(
+        hidden(
+            "post",
+            lambda w: api(f"billing/tariffs/{_tariff_of(w.b).id}/versions/"),
+            data={"name": "pwned"},
+            deny=MANAGERS_ONLY,
+            unchanged=rows(Tariff, fleet_id=lambda w: w.b.fleet_id),
+        )
+    ),
+    "billing-v1:tariff-retire": case(
+        hidden(
+            "post",
+            lambda w: api(f"billing/tariffs/{_tariff_of(w.b).id}/retire/"),
+            deny=MANAGERS_ONLY,
+            unchanged=rows(Tariff, fleet_id=lambda w: w.b.fleet_id),
+        )
+    ),
+    "billing-v1:tax-rates": case(
+        listing(
+            api("billing/tax-rates/"),
+            lambda w: TaxRate.objects.filter(fleet_id=w.b.fleet_id).values_list("id", flat=True),
+            deny=MANAGERS_ONLY,
+            own=lambda w: (M, TaxRate.objects.filter(fleet_id=w.a.fleet_id).values_list("id", flat=True)),
+        ),
+        hidden(
+            "post",
+            api("billing/tax-rates/"),
+            data=lambda w: {"fleet_id": str(w.b.fleet_id), "name": "Sneaky", "rate_bps": 1},
+            deny=MANAGERS_ONLY,
+            unchanged=rows(TaxRate, fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
+    "billing-v1:tax-rate": case(
+        hidden(
+            "get",
+            lambda w: api(f"billing/tax-rates/{_tax(w.b).id}/"),
+            deny=MANAGERS_ONLY,
+            own=lambda w: api(f"billing/tax-rates/{_tax(w.a).id}/"),
+        ),
+        hidden(
+            "patch",
+            lambda w: api(f"billing/tax-rates/{_tax(w.b).id}/"),
+            data={"rate_bps": 1},
+            deny=MANAGERS_ONLY,
+            unchanged=rows(TaxRate, fleet_id=lambda w: w.b.fleet_id),
+        ),
+        hidden(
+            "delete",
+            lambda w: api(f"billing/tax-rates/{_tax(w.b).id}/"),
+            deny=MANAGERS_ONLY,
+            unchanged=rows(TaxRate, fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
     # trips
     "trips-v1:trips": case(
         listing(
@@ -1232,6 +1316,10 @@ EXEMPT = {
 
 def _tax(side):
     return TaxRate.objects.filter(fleet_id=side.fleet_id).order_by("created_at").first()
+
+
+def _tariff_of(side):
+    return Tariff.objects.get(fleet_id=side.fleet_id)
 
 
 def _tariff_form(world: World, side) -> dict:
