@@ -1006,6 +1006,14 @@ REST_CASES = {
             unchanged=rows(User, id=lambda w: w.b.user(R).id),
         )
     ),
+    "identity-v1:user-erase": case(
+        hidden(
+            "post",
+            lambda w: api(f"identity/users/{w.b.user(R).id}/erase/"),
+            deny=NOBODY,
+            unchanged=rows(User, id=lambda w: w.b.user(R).id),
+        )
+    ),
 }
 
 
@@ -1142,6 +1150,19 @@ def _password_change_check(world: World) -> None:
         format="json",
     )
     expect_problem(response, 400, "a password change naming another user")
+
+
+def _my_erasure_check(world: World) -> None:
+    """Erasing one's own account names nobody else: a user id in the body is refused, B's users stay."""
+    before = snapshot(rows(User, id=lambda w: w.b.user(M).id)(world))
+    for role in (M, D, R):
+        sneaky = world.clients[role].post(
+            api("identity/me/erase/"), {"password": "x", "user_id": str(world.b.user(M).id)}, format="json"
+        )
+        expect_problem(sneaky, 400, f"erase me naming another user as {role}")
+        wrong = world.clients[role].post(api("identity/me/erase/"), {"password": "not it"}, format="json")
+        expect_problem(wrong, 403, f"erase me with a wrong password as {role}")
+    assert snapshot(rows(User, id=lambda w: w.b.user(M).id)(world)) == before
 
 
 def _export_check(world: World) -> None:
@@ -1290,6 +1311,9 @@ EXEMPT = {
         "the caller's own password", _password_change_check, "apps/identity/tests/test_accounts_api.py"
     ),
     "identity-v1:export": Exempt("the caller's own data (GDPR)", _export_check, "apps/identity/tests/test_erasure.py"),
+    "identity-v1:my-erasure": Exempt(
+        "the caller's own account (GDPR)", _my_erasure_check, "apps/identity/tests/test_erasure_api.py"
+    ),
     "billing-v1:balance": Exempt(
         "the calling customer's own balance", _balance_check, "tests/integration/test_billing_api.py"
     ),
