@@ -231,6 +231,8 @@ def test_a_tax_rate_is_typed_in_percent(console):
     )
     assert too_fine.status_code == 200 and not TaxRate.objects.filter(name="Odd").exists()
     assert "7,5\xa0%" in text_of(manager.get("/admin/billing/taxrate/"))
+    ten = TaxRate.objects.create(fleet_id=alpha.id, name="Ten", rate_bps=1000)
+    assert 'value="10"' in manager.get(f"/admin/billing/taxrate/{ten.pk}/change/").content.decode()  # not "1E+1"
 
 
 def test_a_managers_export_holds_exactly_their_filtered_fares(console):
