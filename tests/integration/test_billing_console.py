@@ -118,6 +118,9 @@ def test_every_billing_list_and_page_speaks_names_and_money(console):
     )  # fmt: skip
     wallet = Account.objects.create(kind=AccountKind.DRIVER_WALLET, owner_id=ana.id, fleet_id=alpha.id, currency="EUR")
     revenue = Account.objects.create(kind=AccountKind.FLEET_REVENUE, fleet_id=alpha.id, currency="EUR")
+    Account.objects.create(
+        kind=AccountKind.CUSTOMER_LOYALTY, owner_id=carla.id, fleet_id=alpha.id, currency="PTS", balance_minor=1700
+    )
     entry = JournalTransaction.objects.create(idempotency_key="k1", kind="fare", fleet_id=alpha.id, memo="trip fare")
     Posting.objects.create(transaction=entry, account=revenue, amount_minor=1324, currency="EUR")
     Posting.objects.create(transaction=entry, account=wallet, amount_minor=-1324, currency="EUR")
@@ -130,12 +133,13 @@ def test_every_billing_list_and_page_speaks_names_and_money(console):
         "/admin/billing/payout/": ["50,00\xa0€", "Ana Lima"],
         "/admin/billing/invoice/": ["13,24\xa0€", "Carla Kunde", "PDF RCT-2026-000001"],
         f"/admin/billing/invoice/{invoice.pk}/change/": ["11,13\xa0€", "2,11\xa0€", "Carla Kunde"],
-        "/admin/billing/account/": ["Ana Lima", "0,00\xa0€"],
+        "/admin/billing/account/": ["Ana Lima", "0,00\xa0€", "Carla Kunde", "1.700 points"],
+        f"/admin/billing/tariff/{quote.tariff_id}/change/": ["Europe/Berlin time", "Amount (EUR)"],
         "/admin/billing/journaltransaction/": ["13,24\xa0€", "Alpha Couriers"],
         f"/admin/billing/journaltransaction/{entry.pk}/change/": ["-13,24\xa0€", "Ana Lima"],
         "/admin/billing/quote/": ["13,24\xa0€", "Carla Kunde"],
         f"/admin/billing/quote/{quote.pk}/change/": ["13,24\xa0€", "Carla Kunde"],
-        "/admin/billing/tariff/": ["base 2,50\xa0€", "1,20\xa0€/km"],
+        "/admin/billing/tariff/": ["base\xa02,50\xa0€", "1,20\xa0€/km"],
     }
     for path, expected in pages.items():
         response = manager.get(path)
@@ -161,7 +165,8 @@ def test_a_tariff_lists_its_components_readably(console):
         tariff=priced, position=4, percent_bps=2500, starts=dt.time(22), ends=dt.time(6), weekdays=[4, 5]
     )
     text = text_of(console[3].get("/admin/billing/tariff/?q=Readable"))
-    assert "base 3,50\xa0€ · 1,20\xa0€/km · min 8,00\xa0€ · +25\xa0% 22:00–06:00 · incl. tax" in text
+    # no-break spaces inside a component: a narrow column breaks lines between components only
+    assert "base\xa03,50\xa0€ · 1,20\xa0€/km · min\xa08,00\xa0€ · +25\xa0%\xa022:00–06:00 · incl.\xa0tax" in text
 
 
 def _component(prefix: int, model, **values) -> dict:

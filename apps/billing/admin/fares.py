@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 from polymorphic.formsets import BasePolymorphicInlineFormSet
@@ -187,7 +188,7 @@ def component_summary(c: TariffComponent, currency: str, locale: str) -> str:
 
 @admin.register(Tariff)
 class TariffAdmin(BillingReadable, PolymorphicInlineSupportMixin, FleetScopedAdmin):
-    list_display = ("name", "service", "vehicle_type", "prices", "valid_from", "valid_until", "fleet_id")
+    list_display = ("name", "service", "vehicle", "prices", "valid_from", "valid_until", "fleet_id")
     list_filter = ("service", "vehicle_type", "prices_include_tax")
     search_fields = ("name",)
     inlines = [ComponentInline]
@@ -213,7 +214,34 @@ class TariffAdmin(BillingReadable, PolymorphicInlineSupportMixin, FleetScopedAdm
         parts = [component_summary(c, tariff.currency, place.locale) for c in tariff.components.all()]
         if tariff.prices_include_tax:
             parts.append("incl. tax")
-        return " · ".join(parts) or "–"
+        return " · ".join(p.replace(" ", "\xa0") for p in parts) or "–"  # lines break between components only
+
+    @admin.display(description="Vehicle type", ordering="vehicle_type")
+    def vehicle(self, tariff: Tariff) -> str:
+        return tariff.vehicle_type or "any"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # valid from/until are typed and shown on the fleet's clock, as the list shows them
+        tariff = self.get_object(request, object_id) if object_id else None
+        if tariff is not None:
+            place = self.locality(tariff)
+        else:
+            fleets = managed_fleets(request)
+            found = integrations.fleet_localities(fleet_ids=sorted(fleets, key=str)) if fleets else {}
+            place = next(iter(found.values()), None) if len(found) == 1 else None
+        if place is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        request.tariff_time_zone = place.time_zone
+        with timezone.override(formatting.zone(place.time_zone)):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)  # a new class per call: its fields are ours to label
+        zone = getattr(request, "tariff_time_zone", None)
+        for name in ("valid_from", "valid_until"):
+            if zone and name in form.base_fields:
+                form.base_fields[name].help_text = f"{zone} time"
+        return form
 
 
 # ---- quotes and fares ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The ledger, read-only: accounts (selectors.accounts_managed) and journal transactions with their postings, each
 account named after its owner (driver, customer or fleet) and amounts in the fleet's locale."""
 
+from babel.numbers import format_decimal
 from django.contrib import admin
 
 from apps.billing import integrations, selectors
@@ -16,11 +17,17 @@ from logitrack.admin.readable import unknown
 from logitrack.http.principal import principal
 
 
+def amount_shown(amount_minor: int, currency: str, locale: str) -> str:
+    """Money in the locale's way; loyalty points (PTS) as the whole number they are."""
+    if currency == "PTS":
+        return f"{format_decimal(amount_minor, locale=locale)} points"
+    return formatting.money(amount_minor, currency, locale)
+
+
 @admin.register(Account)
 class AccountAdmin(BillingReadable, ReadOnly, FleetScopedAdmin):
     named_ids = {**BillingReadable.named_ids, "owner_id": integrations.owner_names}
-    money = {"balance_minor": "currency", "floor_minor": "currency"}
-    list_display = ("kind", "owner_id", "fleet_id", "balance_minor", "floor_minor")
+    list_display = ("kind", "owner_id", "fleet_id", "balance", "floor")
     list_filter = ("kind", "currency")
     search_fields = ("owner_id",)
     fields = list_display
@@ -28,6 +35,16 @@ class AccountAdmin(BillingReadable, ReadOnly, FleetScopedAdmin):
 
     def get_queryset(self, request):
         return selectors.accounts_managed(principal=principal(request))
+
+    @admin.display(description="Balance", ordering="balance_minor")
+    def balance(self, account: Account) -> str:
+        return amount_shown(account.balance_minor, account.currency, self.locality(account).locale)
+
+    @admin.display(description="Lowest allowed", ordering="floor_minor")
+    def floor(self, account: Account) -> str:
+        if account.floor_minor is None:
+            return "–"
+        return amount_shown(account.floor_minor, account.currency, self.locality(account).locale)
 
 
 class PostingInline(ReadOnly, admin.TabularInline):
@@ -51,7 +68,7 @@ class PostingInline(ReadOnly, admin.TabularInline):
     def amount(self, posting: Posting) -> str:
         fleet_id = posting.transaction.fleet_id
         place = integrations.fleet_localities(fleet_ids=[fleet_id]).get(fleet_id) if fleet_id else None
-        return formatting.money(posting.amount_minor, posting.currency, place.locale if place else "en")
+        return amount_shown(posting.amount_minor, posting.currency, place.locale if place else "en")
 
 
 @admin.register(JournalTransaction)
@@ -79,4 +96,4 @@ class JournalTransactionAdmin(BillingReadable, Exportable, ReadOnly, FleetScoped
         for posting in row.postings.all():
             if posting.amount_minor > 0:
                 sums[posting.currency] = sums.get(posting.currency, 0) + posting.amount_minor
-        return " + ".join(formatting.money(v, k, place.locale) for k, v in sorted(sums.items())) or "–"
+        return " + ".join(amount_shown(v, k, place.locale) for k, v in sorted(sums.items())) or "–"
