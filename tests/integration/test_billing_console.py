@@ -135,6 +135,7 @@ def test_every_billing_list_and_page_speaks_names_and_money(console):
         f"/admin/billing/invoice/{invoice.pk}/change/": ["11,13\xa0€", "2,11\xa0€", "Carla Kunde"],
         "/admin/billing/account/": ["Ana Lima", "0,00\xa0€", "Carla Kunde", "1.700 points"],
         f"/admin/billing/tariff/{quote.tariff_id}/change/": ["Europe/Berlin time", "Amount (EUR)"],
+        "/admin/billing/tariff/add/": ["Europe/Berlin time"],
         "/admin/billing/journaltransaction/": ["13,24\xa0€", "Alpha Couriers"],
         f"/admin/billing/journaltransaction/{entry.pk}/change/": ["-13,24\xa0€", "Ana Lima"],
         "/admin/billing/quote/": ["13,24\xa0€", "Carla Kunde"],
@@ -199,6 +200,7 @@ def test_a_tariff_is_typed_in_units_percent_and_weekdays_and_stored_exactly(cons
     assert created.status_code == 302, created.content.decode()[:2000]
     typed = Tariff.objects.get(name="Typed")
     assert typed.final_cap_bps == 1250
+    assert typed.valid_from == dt.datetime(2025, 12, 31, 23, 0, tzinfo=dt.UTC)  # midnight on Berlin's clock
     assert BaseFare.objects.get(tariff=typed).amount_minor == 1324
     assert PerKm.objects.get(tariff=typed).amount_minor_per_km == 120
     surcharge = TimeSurcharge.objects.get(tariff=typed)
@@ -207,6 +209,7 @@ def test_a_tariff_is_typed_in_units_percent_and_weekdays_and_stored_exactly(cons
     page = manager.get(f"/admin/billing/tariff/{typed.pk}/change/")
     html = page.content.decode()
     assert 'value="13.24"' in html and 'value="1.20"' in html and 'value="12.5"' in html and 'value="25"' in html
+    assert 'value="2026-01-01"' in html and 'value="00:00:00"' in html  # shown on the same clock
     assert "Amount (EUR)" in html and "Surcharge (%)" in html and "Final fare cap (%)" in html
     assert "Friday" in html and "minor" not in text_of(page).lower()
     values = form_values(page)

@@ -72,7 +72,7 @@ def test_a_manager_defines_reads_versions_and_retires_a_tariff(api):
     assert body["components"][1] | {"id": None} == {
         "id": None, "kind": "per_km", "label": "", "tax_id": None, "amount_minor_per_km": 120, "free_km": 2,
     }  # fmt: skip
-    assert body["components"][2]["starts"] == "22:00:00" and body["components"][2]["percent_bps"] == 2500
+    assert body["components"][2]["starts"] == "22:00" and body["components"][2]["percent_bps"] == 2500
     first = Tariff.objects.get(id=body["id"])
     assert BaseFare.objects.get(tariff=first).amount_minor == 1324
     assert TimeSurcharge.objects.get(tariff=first).weekdays == [4, 5]

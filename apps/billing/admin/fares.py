@@ -233,7 +233,10 @@ class TariffAdmin(BillingReadable, PolymorphicInlineSupportMixin, FleetScopedAdm
             return super().changeform_view(request, object_id, form_url, extra_context)
         request.tariff_time_zone = place.time_zone
         with timezone.override(formatting.zone(place.time_zone)):
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # the form shows its times while the fleet's clock is on, not later
+            return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)  # a new class per call: its fields are ours to label

@@ -58,13 +58,15 @@ class ComponentOutput(ComponentInput):
     """A component as stored: its id, `kind`, `label`, `tax_id` and the fields of its kind only."""
 
     id = serializers.UUIDField(read_only=True)
+    starts = serializers.CharField(allow_null=True, required=False, help_text="time_surcharge: local time, HH:MM")
+    ends = serializers.CharField(allow_null=True, required=False, help_text="time_surcharge: local time, HH:MM")
 
     def to_representation(self, instance):
         real = instance.get_real_instance()
         fields = {name: getattr(real, name) for name in component_fields(real.KIND)}
         for name in ("starts", "ends"):
             if fields.get(name) is not None:
-                fields[name] = fields[name].isoformat()
+                fields[name] = fields[name].isoformat(timespec="minutes" if not fields[name].second else "seconds")
         tax_id = str(real.tax_id) if real.tax_id else None
         return {"id": str(real.id), "kind": real.KIND.value, "label": real.label, "tax_id": tax_id, **fields}
 
