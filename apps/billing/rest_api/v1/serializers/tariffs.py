@@ -13,29 +13,33 @@ from logitrack.http.serializers import StrictInputSerializer
 KINDS = [k.value for k in ComponentKind]
 SERVICES = [s.value for s in Service]
 MAX_BPS = 10_000 * 100  # a surcharge or cap may exceed 100 %, never absurdly
-_AMOUNT = {"min_value": 0, "max_value": MAX_MINOR, "required": False}
-_COUNT = {"min_value": 0, "max_value": 32_767, "required": False}
 
 
-class ComponentInput(StrictInputSerializer):
+def _amount(used_by: str) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=0, max_value=MAX_MINOR, required=False, help_text=used_by)
+
+
+def _count(used_by: str) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=0, max_value=32_767, required=False, help_text=used_by)
+
+
+class _ComponentFields(StrictInputSerializer):
     """One priced element; which fields apply depends on `kind` (a field the kind lacks is a 400)."""
 
     kind = serializers.ChoiceField(choices=KINDS)
-    label = serializers.CharField(max_length=60, required=False, default="", allow_blank=True)
-    tax_id = serializers.UUIDField(required=False, allow_null=True, help_text="one of the fleet's tax rates; "
-                                   "empty: the tariff's default tax")  # fmt: skip
-    amount_minor = serializers.IntegerField(**_AMOUNT, help_text="base_fare, minimum_fare, zone_surcharge, "
-                                            "cancellation_fee")  # fmt: skip
-    amount_minor_per_km = serializers.IntegerField(**_AMOUNT, help_text="per_km")
-    amount_minor_per_minute = serializers.IntegerField(**_AMOUNT, help_text="per_minute, waiting_time")
-    amount_minor_per_stop = serializers.IntegerField(**_AMOUNT, help_text="per_stop")
-    free_km = serializers.IntegerField(**_COUNT, help_text="per_km")
-    free_minutes = serializers.IntegerField(**_COUNT, help_text="per_minute, cancellation_fee")
-    free_stops = serializers.IntegerField(**_COUNT, help_text="per_stop")
-    grace_minutes = serializers.IntegerField(**_COUNT, help_text="waiting_time")
+    label = serializers.CharField(max_length=60, required=False, default="", allow_blank=True)  # type: ignore[assignment]  # a field named like Field.label
+    tax_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="one of the fleet's tax rates; empty: the tariff's default tax"
+    )
+    amount_minor = _amount("base_fare, minimum_fare, zone_surcharge, cancellation_fee")
+    amount_minor_per_km = _amount("per_km")
+    amount_minor_per_minute = _amount("per_minute, waiting_time")
+    amount_minor_per_stop = _amount("per_stop")
+    free_km = _count("per_km")
+    free_minutes = _count("per_minute, cancellation_fee")
+    free_stops = _count("per_stop")
+    grace_minutes = _count("waiting_time")
     percent_bps = serializers.IntegerField(min_value=0, max_value=MAX_BPS, required=False, help_text="time_surcharge")
-    starts = serializers.TimeField(required=False, allow_null=True, help_text="time_surcharge: local time")
-    ends = serializers.TimeField(required=False, allow_null=True, help_text="time_surcharge: local time")
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
         required=False,
@@ -46,6 +50,11 @@ class ComponentInput(StrictInputSerializer):
     center_lng = serializers.FloatField(min_value=-180, max_value=180, required=False, help_text="zone_surcharge")
     radius_m = serializers.IntegerField(min_value=1, max_value=10**6, required=False, help_text="zone_surcharge")
 
+
+class ComponentInput(_ComponentFields):
+    starts = serializers.TimeField(required=False, allow_null=True, help_text="time_surcharge: local time")
+    ends = serializers.TimeField(required=False, allow_null=True, help_text="time_surcharge: local time")
+
     def validate(self, attrs):
         allowed = {"kind", "label", "tax_id", *component_fields(attrs["kind"])}
         wrong = sorted(set(attrs) - allowed)
@@ -54,7 +63,7 @@ class ComponentInput(StrictInputSerializer):
         return attrs
 
 
-class ComponentOutput(ComponentInput):
+class ComponentOutput(_ComponentFields):
     """A component as stored: its id, `kind`, `label`, `tax_id` and the fields of its kind only."""
 
     id = serializers.UUIDField(read_only=True)
@@ -98,7 +107,7 @@ class _TariffFigures(StrictInputSerializer):
     valid_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
     quote_valid_minutes = serializers.IntegerField(min_value=1, max_value=32_767, required=False, default=15)
     final_cap_bps = serializers.IntegerField(min_value=0, max_value=MAX_BPS, required=False, allow_null=True)
-    components = ComponentInput(many=True, max_length=50)
+    components = serializers.ListField(child=ComponentInput(), max_length=50)
 
 
 class TariffCreateInput(_TariffFigures):
