@@ -196,6 +196,9 @@ class TariffAdmin(BillingReadable, PolymorphicInlineSupportMixin, FleetScopedAdm
     local_times = ("valid_from", "valid_until")
     foreign_ids = {"fleet_id": integrations.fleet_choices}  # default_tax: TaxRateAdmin's rows (logitrack.admin)
 
+    class Media:
+        css = {"all": ("billing/admin/tariffs.css",)}
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("components")
 
