@@ -170,6 +170,14 @@ class InvalidBillingData(ValidationFailed):
     code = "billing.invalid"
 
 
+class TariffRetired(Conflict):
+    code = "billing.tariff_retired"
+
+
+class TaxRateInUse(Conflict):
+    code = "billing.tax_rate_in_use"
+
+
 class InsufficientFunds(Conflict):
     code = "billing.insufficient_funds"
 

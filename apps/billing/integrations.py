@@ -1,4 +1,5 @@
-"""Every call the billing context makes into another context (fleet; partner and identity later)."""
+"""Every call the billing context makes into another context (fleet, partner, identity: down the context map only;
+never trips, which sits above billing)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from apps.fleet.contracts import FleetNotFound
 from apps.identity import api as identity_api
 from apps.identity.contracts import UserNotFound
 from apps.partner import api as partner_api
+from logitrack.formatting import Locality, locale_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,3 +64,43 @@ def customer_details(*, customer_id: uuid.UUID) -> dict:
     except UserNotFound:
         return {"name": "", "email": ""}
     return {"name": contact.display_name, "email": contact.email}
+
+
+# ---- what the admin shows instead of ids (logitrack.admin.readable: one call per page or export chunk) ----------
+
+
+def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]:
+    """Each fleet's locale (from its country), clock and currency; unknown fleets are left out. A page holds rows
+    of the few fleets its manager runs, so one look-up per fleet is cheap."""
+    found = {}
+    for fleet_id in fleet_ids:
+        try:
+            fleet = fleet_api.fleet_get(fleet_id=fleet_id)
+        except FleetNotFound:
+            continue
+        found[fleet_id] = Locality(locale=locale_for(fleet.country), time_zone=fleet.time_zone, currency=fleet.currency)
+    return found
+
+
+def fleet_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    return fleet_api.fleet_names(fleet_ids=list(ids))
+
+
+def driver_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Driver profiles by their driver's name."""
+    return {d.id: d.display_name for d in partner_api.drivers_get(driver_ids=list(ids)) if d.display_name}
+
+
+def user_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Customers and staff (who decided a payout) by their name; an erased account has none and reads "unknown"."""
+    return {u.id: u.display_name for u in identity_api.users_get(user_ids=list(ids)) if u.display_name}
+
+
+def owner_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """A ledger account's owner: a driver profile, a customer or a fleet (the account's kind says which; one
+    look-up of each kind for the page is cheaper than sorting the ids first)."""
+    ids = list(ids)
+    found = fleet_names(ids=ids)
+    found.update(user_names(ids=[i for i in ids if i not in found]))
+    found.update(driver_names(ids=[i for i in ids if i not in found]))
+    return found

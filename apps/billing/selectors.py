@@ -35,6 +35,7 @@ from apps.billing.models import (
     Posting,
     Quote,
     Tariff,
+    TaxRate,
     TopUp,
     ZoneSurcharge,
 )
@@ -354,3 +355,40 @@ def legacy_topups() -> list[LegacyTopUp]:
             )
         )
     return found
+
+
+def _managed_fleets(principal: Principal | None):
+    """Fleets whose price lists the caller manages: None for every fleet (platform admins), else a set."""
+    if principal is None:
+        return set()
+    return None if principal.is_platform_admin else principal.fleets(Role.FLEET_MANAGER)
+
+
+def tariffs_managed(*, principal: Principal | None) -> QuerySet:
+    """Tariff versions of the caller's fleets (every fleet's for platform admins), newest first per fleet, with
+    their components and default tax."""
+    fleets = _managed_fleets(principal)
+    qs = Tariff.objects.select_related("default_tax").prefetch_related("components").order_by("-valid_from", "id")
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def tariff_managed(*, principal: Principal, tariff_id: uuid.UUID) -> Tariff:
+    """One tariff the caller manages; 404 `billing.tariff_not_found` otherwise (another fleet's too)."""
+    tariff = tariffs_managed(principal=principal).filter(id=tariff_id).first()
+    if tariff is None:
+        raise NotFound("no such tariff", code="billing.tariff_not_found")
+    return tariff
+
+
+def tax_rates_managed(*, principal: Principal | None) -> QuerySet:
+    fleets = _managed_fleets(principal)
+    qs = TaxRate.objects.order_by("name", "id")
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def tax_rate_managed(*, principal: Principal, tax_rate_id: uuid.UUID) -> TaxRate:
+    """One tax rate the caller manages; 404 `billing.tax_rate_not_found` otherwise (another fleet's too)."""
+    tax = tax_rates_managed(principal=principal).filter(id=tax_rate_id).first()
+    if tax is None:
+        raise NotFound("no such tax rate", code="billing.tax_rate_not_found")
+    return tax

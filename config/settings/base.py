@@ -13,6 +13,7 @@ from typing import Any
 
 from csp.constants import NONCE, NONE, SELF
 
+from apps.billing.contracts import ComponentKind
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
@@ -265,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "KycStatusEnum": [s.value for s in KycStatus],
         "KycDocumentTypeEnum": [s.value for s in KycDocumentType],
         "InvoiceKindEnum": ["invoice", "receipt", "credit_note"],
+        "TariffComponentKindEnum": [k.value for k in ComponentKind],
         "VehicleDocumentKindEnum": [s.value for s in VehicleDocumentKind],
         "StopKindEnum": ["pickup", "dropoff"],
         "TripStatusEnum": [

@@ -54,7 +54,9 @@ class PercentField(forms.DecimalField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            return Decimal(value).scaleb(-2).normalize()
+            percent = Decimal(value).scaleb(-2)
+            # 1000 bps reads "10", never normalize()'s "1E+1"; 1250 reads "12.5"
+            return percent.quantize(Decimal(1)) if value % 100 == 0 else percent.normalize()
         return value
 
     def clean(self, value: Any) -> int | None:

@@ -65,7 +65,7 @@ def test_a_tariff_takes_only_taxes_of_its_own_fleet(fleets):
         "valid_from_0": "2026-01-01",
         "valid_from_1": "00:00:00",
         "quote_valid_minutes": "15",
-        "final_cap_bps": "1000",
+        "final_cap_bps": "10",  # percent
         "components-TOTAL_FORMS": "0",
         "components-INITIAL_FORMS": "0",
     }

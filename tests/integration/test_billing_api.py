@@ -237,7 +237,9 @@ def test_admin_tariffs_and_payouts_are_scoped(world, relay_and_deliver, client):
     settle_trip(world, relay_and_deliver, tenant="b")
     client.force_login(world.a.users["fleet_manager"])
     page = client.get("/admin/billing/tariff/").content.decode()
-    assert str(world.a.fleet_id) in page and str(world.b.fleet_id) not in page
+    own, other = (Tariff.objects.get(fleet_id=f).id for f in (world.a.fleet_id, world.b.fleet_id))
+    assert f"/admin/billing/tariff/{own}/change/" in page and str(other) not in page
+    assert str(world.b.fleet_id) not in page
     assert (
         client.get(f"/admin/billing/tariff/{Tariff.objects.get(fleet_id=world.a.fleet_id).id}/change/").status_code
         == 200

@@ -32,6 +32,7 @@ from django.contrib.admin import ModelAdmin
 from django.db.models import Model
 from django.test import Client, RequestFactory
 
+from logitrack.admin.export import Exportable
 from tests.support.isolation_matrix import Side, World, rest_routes
 
 PERMISSIONS = ("view", "add", "change", "delete")
@@ -42,13 +43,11 @@ STANDARD_VIEWS = ("changelist", "add", "change", "delete", "history")
 class Extra:
     """A view the ModelAdmin adds in get_urls: its path for a row's pk, and what A's manager gets on A's row.
     `row` names the rows it is probed on when not the case's own (a trip with proof of delivery, say).
-    `export=True`: a view of the whole list (its path ignores the pk), a CSV export (logitrack.admin.export): A's
-    manager gets exactly the rows their changelist shows, a platform admin more (fleet B's too)."""
+    Exports (logitrack.admin.export) need no entry: `AdminProbe.exports` probes every Exportable admin."""
 
     path: Callable[[Any], str]
     own_status: int = 200
     row: Callable[[Side], Model] | None = None
-    export: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,9 +114,12 @@ def admin_routes() -> tuple[dict[str, set[str]], set[str]]:
 
 def standard_routes(model: type[Model]) -> set[str]:
     app, name = model._meta.app_label, model._meta.model_name
-    return {f"admin:{app}_{name}_{view}" for view in STANDARD_VIEWS} | {
-        f"admin:admin/{app}/{name}/<path:object_id>/"  # the old-style object URL, which redirects to change
-    }
+    exported = isinstance(admin.site._registry.get(model), Exportable)  # probed by AdminProbe.exports
+    return (
+        {f"admin:{app}_{name}_{view}" for view in STANDARD_VIEWS}
+        | {f"admin:admin/{app}/{name}/<path:object_id>/"}  # the old-style object URL, which redirects to change
+        | ({f"admin:{app}_{name}_export"} if exported else set())
+    )
 
 
 # ---- forms as a browser submits them -----------------------------------------------------------------------------
@@ -313,9 +315,6 @@ class AdminProbe:
             if isinstance(extra, ListExtra):
                 self.list_extra(name, extra)
                 continue
-            if extra.export:
-                self._export(name, extra)
-                continue
             a_row, b_row = (extra.row(self.world.a), extra.row(self.world.b)) if extra.row else (self.a_row, self.b_row)
             hit, miss = self.manager.get(extra.path(b_row.pk)), self.manager.get(extra.path(ghost))
             assert hit.status_code != 200 and _outcome(hit) == _outcome(miss), (
@@ -335,14 +334,26 @@ class AdminProbe:
         seen = _body(everyone)
         assert mine in seen and theirs in seen, f"{name}: a platform admin misses a fleet's rows"
 
-    def _export(self, name: str, extra: Extra) -> None:
-        own = self.manager.get(extra.path(None))
-        assert own.status_code == 200, f"{name}, {self.what} -> {own.status_code}"
-        listed = self.manager.get(page(self.model, "changelist")).context["cl"].queryset.count()
-        mine = _csv_rows(own)
-        assert len(mine) == listed, f"{name}, {self.what}: {len(mine)} rows exported, the list shows {listed}"
-        everyone = _csv_rows(self.admin_client.get(extra.path(None)))
-        assert len(everyone) > len(mine), f"{name}: a platform admin's export misses fleet B's rows"
+    def exports(self) -> bool:
+        """The list's CSV export (logitrack.admin.export) holds exactly the rows its list shows: fleet A's manager
+        gets their fleets' rows and nothing naming fleet B, a platform admin every fleet's. False: no export."""
+        if not isinstance(self.model_admin, Exportable):
+            return False
+        path = page(self.model, "changelist") + "export/?format=csv"
+        for client, user in ((self.manager, self.manager_user), (self.admin_client, self.world.fleets.platform_admin)):
+            response = client.get(path)
+            assert response.status_code == 200, f"{label(self.model)} export -> {response.status_code}"
+            body = b"".join(response.streaming_content).decode("utf-8-sig")
+            exported = list(csv.reader(io.StringIO(body)))[1:]
+            expected = self.model_admin.get_queryset(as_request(user)).count()
+            assert len(exported) == expected, f"{label(self.model)} export: {len(exported)} rows, the list {expected}"
+            if client is self.manager:
+                assert str(self.world.b.fleet_id) not in body and self.world.b.fleet.name not in body, (
+                    f"{self.what}: the export shows fleet B"
+                )
+                mine = expected
+        assert expected > mine, f"{label(self.model)}: a platform admin's export misses fleet B's rows"
+        return True
 
     def actions(self) -> list[str]:
         names = list(self.model_admin.get_actions(as_request(self.manager_user)))
@@ -411,11 +422,6 @@ class AdminProbe:
             for path in pages:
                 found += [f"{path}: {name}" for name in raw_id_fields(client.get(path))]
         return found
-
-
-def _csv_rows(response) -> list[list[str]]:
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(body)))[1:]  # without the header
 
 
 def platform_only(world: World, model: type[Model], extra: dict[str, Extra] | None = None) -> None:

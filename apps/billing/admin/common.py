@@ -1,4 +1,7 @@
-"""What the billing admin pages share: read-only pages, and pages for platform admins only."""
+"""What the billing admin pages share: read-only pages, pages for platform admins only, trips as links."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from logitrack.http.principal import principal
 
@@ -27,3 +30,20 @@ class PlatformOnly:
 
     def has_view_permission(self, request, obj=None):
         return self._platform_admin(request)
+
+
+def trip_reference(trip_id) -> str:
+    """A trip as people quote it: the first eight characters of its id."""
+    return str(trip_id)[:8]
+
+
+def trip_link(trip_id):
+    """A trip's short reference, linking to its page in the trips admin: billing may not call trips (it sits above
+    billing on the context map), so the link goes by URL name and the trips admin decides what the user may see."""
+    if trip_id is None:
+        return "–"
+    try:
+        url = reverse("admin:trips_trip_change", args=[trip_id])
+    except NoReverseMatch:  # an admin site without the trips admin
+        return trip_reference(trip_id)
+    return format_html('<a href="{}">{}</a>', url, trip_reference(trip_id))

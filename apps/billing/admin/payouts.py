@@ -2,29 +2,33 @@
 
 from django.contrib import admin, messages
 
-from apps.billing import selectors
+from apps.billing import integrations, selectors
+from apps.billing.admin.fares import BillingReadable
 from apps.billing.models import Payout
 from apps.billing.services import payouts
 from logitrack.admin import FleetScopedAdmin
+from logitrack.admin.export import Exportable
+from logitrack.admin.filters import DateRangeFilter
 from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
 
 
 @admin.register(Payout)
-class PayoutAdmin(FleetScopedAdmin):
-    list_display = ("created_at", "driver_id", "amount_minor", "currency", "status", "decided_at", "reason")
-    list_filter = ("status", "currency")
-    readonly_fields = (
-        "driver_id",
-        "fleet_id",
-        "request_key",
-        "currency",
-        "amount_minor",
-        "status",
-        "decided_by_id",
-        "decided_at",
-        "reason",
-    )
+class PayoutAdmin(BillingReadable, Exportable, FleetScopedAdmin):
+    named_ids = {
+        **BillingReadable.named_ids,
+        "driver_id": integrations.driver_names,
+        "decided_by_id": integrations.user_names,
+    }
+    money = {"amount_minor": "currency"}
+    local_times = ("created_at", "decided_at", "paid_at")
+    list_display = ("created_at", "driver_id", "amount_minor", "status", "decided_at", "reason", "fleet_id")
+    list_filter = (("created_at", DateRangeFilter), "status", "currency")
+    fields = (
+        "driver_id", "fleet_id", "amount_minor", "status", "created_at", "decided_by_id", "decided_at", "reason",
+        "paid_at", "bank_reference",
+    )  # fmt: skip
+    readonly_fields = fields
     actions = ("approve", "mark_paid", "reject")
 
     def get_queryset(self, request):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from apps.billing.contracts import Service
-from apps.billing.models.common import choices_of
+from apps.billing.models.common import amount_text, choices_of
 from apps.billing.models.tariffs import Tariff
 from logitrack.db.models import BaseModel
 
@@ -25,7 +25,7 @@ class Quote(BaseModel):
     expires_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"quote {self.id} {self.total_minor} {self.currency}"
+        return f"quote {str(self.id)[:8]}: {amount_text(self.total_minor, self.currency)}"
 
 
 class FareRecord(BaseModel):
@@ -48,4 +48,4 @@ class FareRecord(BaseModel):
     capped = models.BooleanField(default=False)
 
     def __str__(self) -> str:
-        return f"{self.kind} for trip {self.trip_id}: {self.total_minor} {self.currency}"
+        return f"{self.kind} for trip {str(self.trip_id)[:8]}: {amount_text(self.total_minor, self.currency)}"

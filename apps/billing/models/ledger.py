@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.db.models.functions import Coalesce
 
-from apps.billing.models.common import CURRENCY
+from apps.billing.models.common import CURRENCY, amount_text, short_ids
 
 
 class AccountKind(models.TextChoices):
@@ -58,7 +58,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.owner_id or ''} {self.currency}".replace("  ", " ")
+        return f"{self.get_kind_display()} {self.currency}"  # the admin names the owner beside it
 
     @property
     def debit_normal(self) -> bool:
@@ -84,7 +84,7 @@ class JournalTransaction(models.Model):
         ordering = ("posted_at",)
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.idempotency_key}"
+        return f"{self.kind}: {short_ids(self.memo)}" if self.memo else self.kind
 
 
 class Posting(models.Model):
@@ -100,4 +100,4 @@ class Posting(models.Model):
         constraints = [models.CheckConstraint(condition=~models.Q(amount_minor=0), name="posting_not_zero")]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.amount_minor:+d} {self.currency}"
+        return f"{'debit' if self.amount_minor > 0 else 'credit'} {amount_text(abs(self.amount_minor), self.currency)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from apps.billing.models.common import amount_text
 from logitrack.db.models import BaseModel
 
 
@@ -33,4 +34,4 @@ class Payout(BaseModel):
         constraints = [models.UniqueConstraint(fields=["driver_id", "request_key"], name="payout_request_once")]
 
     def __str__(self) -> str:
-        return f"payout {self.amount_minor} {self.currency} ({self.status})"
+        return f"payout of {amount_text(self.amount_minor, self.currency)} ({self.status})"

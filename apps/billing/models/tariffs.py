@@ -94,8 +94,8 @@ class TariffComponent(PolymorphicModel):
         ordering = ("position",)
 
     def __str__(self) -> str:
-        real = self.get_real_instance_class()  # None: its content type names a model that is gone
-        return f"{real.KIND if real is not None else 'unknown kind'} {self.label}".strip()
+        # the admin titles each inline "<kind>: <this>", so the kind is not repeated here
+        return self.label or f"#{self.position}"
 
     def _base(self, **fields) -> pricing.Component:
         return pricing.Component(

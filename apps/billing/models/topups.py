@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from apps.billing.models.common import CURRENCY
+from apps.billing.models.common import CURRENCY, amount_text
 from apps.billing.models.ledger import JournalTransaction
 from logitrack.db.models import BaseModel
 
@@ -60,7 +60,7 @@ class TopUp(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"top-up {self.amount_minor} {self.currency} ({self.status})"
+        return f"top-up of {amount_text(self.amount_minor, self.currency)} ({self.status})"
 
 
 class UnappliedPayment(BaseModel):
@@ -88,4 +88,5 @@ class UnappliedPayment(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"unapplied {self.amount_minor} {self.currency} from {self.provider} ({self.payment_reference})"
+        amount = amount_text(self.amount_minor, self.currency)
+        return f"unapplied {amount} from {self.provider} ({self.payment_reference})"

@@ -323,7 +323,7 @@ def test_the_admin_confirm_form_is_for_platform_admins(two_fleets):
     manager = Client()
     manager.force_login(two_fleets.a.users["fleet_manager"])
     assert manager.get("/admin/billing/topup/").status_code == 403
-    assert manager.post(url, {"amount_minor": 1500, "currency": "EUR", "reference": "CASH-1"}).status_code == 403
+    assert manager.post(url, {"amount": "15.00", "currency": "EUR", "reference": "CASH-1"}).status_code == 403
 
     admin = Client()
     admin.force_login(two_fleets.platform_admin)
@@ -331,25 +331,25 @@ def test_the_admin_confirm_form_is_for_platform_admins(two_fleets):
     assert listed.status_code == 200 and b"record payment" in listed.content
     form = admin.get(url)
     assert form.status_code == 200 and b"Record payment" in form.content
-    mismatch_free = admin.post(url, {"amount_minor": 1500, "currency": "EUR", "reference": "CASH-1"})
+    mismatch_free = admin.post(url, {"amount": "15.00", "currency": "EUR", "reference": "CASH-1"})
     assert mismatch_free.status_code == 302
     assert TopUp.objects.get(id=topup["id"]).status == "confirmed"
     assert prepaid(two_fleets.customer) == {"EUR": 1500}
 
     wrong = ask(two_fleets.customer, amount=1500)
     refused = admin.post(
-        f"/admin/billing/topup/{wrong['id']}/confirm/", {"amount_minor": 150, "currency": "EUR", "reference": "CASH-2"}
+        f"/admin/billing/topup/{wrong['id']}/confirm/", {"amount": "1.50", "currency": "EUR", "reference": "CASH-2"}
     )
     assert refused.status_code == 200 and b"asked for 1500 EUR, not 150 EUR" in refused.content  # a typo: a form error
     assert TopUp.objects.get(id=wrong["id"]).status == "pending"
     retyped = admin.post(  # the same cash receipt, typed right, still confirms it
-        f"/admin/billing/topup/{wrong['id']}/confirm/", {"amount_minor": 1500, "currency": "EUR", "reference": "CASH-2"}
+        f"/admin/billing/topup/{wrong['id']}/confirm/", {"amount": "15.00", "currency": "EUR", "reference": "CASH-2"}
     )
     assert retyped.status_code == 302 and TopUp.objects.get(id=wrong["id"]).status == "confirmed"
     reused = ask(two_fleets.customer, amount=1500)
     again = admin.post(
         f"/admin/billing/topup/{reused['id']}/confirm/",
-        {"amount_minor": 1500, "currency": "EUR", "reference": "CASH-1"},
+        {"amount": "15.00", "currency": "EUR", "reference": "CASH-1"},
     )
     assert again.status_code == 200 and b"already confirmed another top-up" in again.content
     assert prepaid(two_fleets.customer) == {"EUR": 3000}
@@ -444,7 +444,10 @@ def test_a_platform_admin_cannot_confirm_their_own_top_up(two_fleets):
     problem(admin.post(f"{TOPUPS}{own['id']}/confirm/", body, format="json"), 403, "billing.self_confirmation")
     site = Client()
     site.force_login(me)
-    form = site.post(f"/admin/billing/topup/{own['id']}/confirm/", body)
+    form = site.post(
+        f"/admin/billing/topup/{own['id']}/confirm/",
+        {"amount": "1000.00", "currency": "EUR", "reference": "CASH-MYSELF"},
+    )
     assert form.status_code == 200 and b"their own prepaid balance" in form.content
     assert TopUp.objects.get(id=own["id"]).status == "pending"
     assert prepaid(me) == {}

@@ -12,7 +12,9 @@ from apps.identity import login_guard, selectors, tokens
 from apps.identity.events import UserErasedV1
 from apps.identity.models import Invitation, Membership, PasswordReset, User
 from apps.identity.services import memberships
+from logitrack.exceptions import Conflict, PermissionDenied
 from logitrack.outbox.api import publish
+from logitrack.principal import Principal
 
 
 @transaction.atomic
@@ -42,3 +44,22 @@ def user_erase(*, user_id: uuid.UUID) -> User:
         memberships.membership_revoke(membership_id=membership.id, principal=None)
     publish(UserErasedV1(user_id=user.id))
     return user
+
+
+def user_erase_as(*, principal: Principal, user_id: uuid.UUID, password: str | None = None) -> User:
+    """Erasure asked for over the API, with its rules: a platform admin erases anyone but a platform admin (an admin's
+    rights are taken away first, so the platform never loses its last admin by accident); anyone else only
+    themselves, confirming with their password. Each refusal is its own 4xx (404 unknown, 403 not allowed or wrong
+    password, 409 a platform admin or already erased)."""
+    user = selectors.user_get(user_id=user_id)
+    if user.id != principal.user_id and not principal.is_platform_admin:
+        raise PermissionDenied("only platform admins erase other accounts", code="identity.erase_not_allowed")
+    if user.is_superuser:
+        raise Conflict(
+            "a platform admin's account is erased once its admin rights are removed", code="identity.erase_admin"
+        )
+    if user.id == principal.user_id and (password is None or not user.check_password(password)):
+        raise PermissionDenied("confirm the erasure with your current password", code="identity.wrong_password")
+    if user.erased_at is not None:
+        raise Conflict("this account was erased already", code="identity.already_erased")
+    return user_erase(user_id=user.id)

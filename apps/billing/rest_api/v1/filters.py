@@ -9,10 +9,12 @@ narrows them.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from apps.billing.models import Invoice, Payout, TopUp
-from logitrack.http.filters import ChoiceFilter, UUIDFilter, one_of
+from apps.billing.contracts import Service
+from apps.billing.models import Invoice, Payout, Tariff, TaxRate, TopUp
+from logitrack.http.filters import BooleanFilter, ChoiceFilter, TextFilter, UUIDFilter, choices, one_of
 
 
 class PayoutFilter(django_filters.FilterSet):
@@ -47,3 +49,26 @@ class InvoiceFilter(django_filters.FilterSet):
     class Meta:
         model = Invoice
         fields = ["kind", "trip_id"]
+
+
+class TariffFilter(django_filters.FilterSet):
+    fleet_id = UUIDFilter(help_text="one of your fleets")
+    service = ChoiceFilter(choices=choices(Service), message=one_of([s.value for s in Service]))
+    vehicle_type = TextFilter(help_text="exactly this vehicle type (an empty value is not allowed: leave it out)")
+    current = BooleanFilter(method="_current", help_text="true: versions in force now or later; false: ended ones")
+
+    class Meta:
+        model = Tariff
+        fields = ["fleet_id", "service", "vehicle_type", "current"]
+
+    def _current(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        ongoing = Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
+        return queryset.filter(ongoing) if value else queryset.exclude(ongoing)
+
+
+class TaxRateFilter(django_filters.FilterSet):
+    fleet_id = UUIDFilter(help_text="one of your fleets")
+
+    class Meta:
+        model = TaxRate
+        fields = ["fleet_id"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.billing.rest_api.v1.views import invoices, payouts, quotes, refunds, topups, wallets
+from apps.billing.rest_api.v1.views import invoices, payouts, quotes, refunds, tariffs, topups, wallets
 
 app_name = "billing-v1"
 urlpatterns = [
@@ -20,4 +20,10 @@ urlpatterns = [
     path("trips/<uuid:trip_id>/refund/", refunds.RefundApi.as_view(), name="trip-refund"),
     path("invoices/", invoices.InvoiceListApi.as_view(), name="invoices"),
     path("invoices/<uuid:invoice_id>/pdf/", invoices.InvoicePdfApi.as_view(), name="invoice-pdf"),
+    path("tariffs/", tariffs.TariffListApi.as_view(), name="tariffs"),
+    path("tariffs/<uuid:tariff_id>/", tariffs.TariffDetailApi.as_view(), name="tariff"),
+    path("tariffs/<uuid:tariff_id>/versions/", tariffs.TariffVersionApi.as_view(), name="tariff-versions"),
+    path("tariffs/<uuid:tariff_id>/retire/", tariffs.TariffRetireApi.as_view(), name="tariff-retire"),
+    path("tax-rates/", tariffs.TaxRateListApi.as_view(), name="tax-rates"),
+    path("tax-rates/<uuid:tax_rate_id>/", tariffs.TaxRateDetailApi.as_view(), name="tax-rate"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.identity.rest_api.v1.views import accounts, invitations, memberships, password_reset, users
+from apps.identity.rest_api.v1.views import accounts, erasure, invitations, memberships, password_reset, users
 
 app_name = "identity-v1"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("me/", accounts.MeApi.as_view(), name="me"),
     path("me/password/", accounts.PasswordChangeApi.as_view(), name="password-change"),
     path("me/export/", accounts.MyDataExportApi.as_view(), name="export"),
+    path("me/erase/", erasure.MyErasureApi.as_view(), name="my-erasure"),
     path("password-reset/", password_reset.PasswordResetRequestApi.as_view(), name="password-reset"),
     path("password-reset/confirm/", password_reset.PasswordResetConfirmApi.as_view(), name="password-reset-confirm"),
     path("invitations/", invitations.InvitationListCreateApi.as_view(), name="invitations"),
@@ -16,4 +17,5 @@ urlpatterns = [
     path("memberships/", memberships.MembershipListApi.as_view(), name="memberships"),
     path("memberships/<uuid:membership_id>/", memberships.MembershipRevokeApi.as_view(), name="membership"),
     path("users/<uuid:user_id>/deactivate/", users.UserDeactivateApi.as_view(), name="user-deactivate"),
+    path("users/<uuid:user_id>/erase/", erasure.UserEraseApi.as_view(), name="user-erase"),
 ]
