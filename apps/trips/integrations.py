@@ -179,3 +179,15 @@ def customers_get(*, user_ids: list[uuid.UUID]) -> list[CustomerRef]:
 def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list[CustomerRef]:
     """Active customer accounts matching `text` among `known_ids`, or whose email is exactly `text`."""
     return identity_api.customers_find(text=text, known_ids=known_ids, limit=limit)
+
+
+def fleet_time_zones(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each fleet's IANA time zone, whose local days the overview's figures are counted in; UTC for an id fleet
+    does not know (as logitrack.formatting reads an unknown zone)."""
+    zones = {}
+    for fleet_id in fleet_ids:
+        try:
+            zones[fleet_id] = fleet_api.fleet_get(fleet_id=fleet_id).time_zone or "UTC"
+        except FleetNotFound:
+            zones[fleet_id] = "UTC"
+    return zones
