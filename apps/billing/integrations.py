@@ -62,3 +62,14 @@ def customer_details(*, customer_id: uuid.UUID) -> dict:
     except UserNotFound:
         return {"name": "", "email": ""}
     return {"name": contact.display_name, "email": contact.email}
+
+
+def fleet_time_zones(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each fleet's IANA time zone, whose local days revenue is counted in; UTC for an id fleet does not know."""
+    zones = {}
+    for fleet_id in fleet_ids:
+        try:
+            zones[fleet_id] = fleet_api.fleet_get(fleet_id=fleet_id).time_zone or "UTC"
+        except FleetNotFound:
+            zones[fleet_id] = "UTC"
+    return zones
