@@ -36,6 +36,11 @@ def fleet_get(*, fleet_id: uuid.UUID) -> FleetRef:
     return _fleet_ref(fleet)
 
 
+def fleets_get(*, fleet_ids: list[uuid.UUID]) -> list[FleetRef]:
+    """Batch lookup, by name; unknown ids are left out."""
+    return [_fleet_ref(f) for f in _Fleet.objects.filter(id__in=fleet_ids).order_by("name", "id")]
+
+
 def fleet_names(*, fleet_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
     """Names of the given fleets (every fleet when None), for pickers and labels; unknown ids are left out."""
     qs = _Fleet.objects.all() if fleet_ids is None else _Fleet.objects.filter(id__in=fleet_ids)

@@ -239,13 +239,12 @@ class EndedTrip:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TripFigures:
     """What the overview shows of trips for some fleets: `today` (each fleet's own local day) by status, with the
-    open trips wanted on earlier days beside it; every day of the period (oldest first, the last is today); drivers
-    and vehicles over the period; the most recent trips of the period that ended cancelled or failed."""
+    open trips wanted on earlier days beside it; drivers and vehicles over the period; the most recent trips of the
+    period that ended cancelled or failed. (The period's days: `trip_days`.)"""
 
     today: dt.date
     today_by_status: tuple[StatusCount, ...]
     open_from_earlier_days: int
-    days: tuple[TripDayFigures, ...]
     drivers: tuple[DriverFigures, ...]
     vehicles: tuple[VehicleFigures, ...]
     ended_badly: tuple[EndedTrip, ...]

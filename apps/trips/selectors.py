@@ -450,7 +450,6 @@ def overview_figures(*, fleet_ids: list[uuid.UUID], days: int, now: dt.datetime,
         today=today,
         today_by_status=_today_by_status(by_zone, now),
         open_from_earlier_days=_open_earlier(by_zone, now),
-        days=_days(fleet_ids, first, today),
         drivers=_drivers(fleet_ids, first, today, zones, now),
         vehicles=tuple(
             VehicleFigures(vehicle_id=row["vehicle_id"], trips_completed=row["trips"])
@@ -488,16 +487,18 @@ def _open_earlier(by_zone: dict[str, list[uuid.UUID]], now: dt.datetime) -> int:
     return open_trips.annotate(wanted=WANTED_AT).filter(earlier).count()
 
 
-def _days(fleet_ids: list[uuid.UUID], first: dt.date, today: dt.date) -> tuple[TripDayFigures, ...]:
+def trip_days(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> list[TripDayFigures]:
+    """Every local day from `first` to `last` (oldest first), summed over the fleets; a day without ended trips is
+    zeros."""
     sums = ("completed", "cancelled", "failed", "stops_windowed", "stops_on_time")
     rows = (
-        TripDay.objects.filter(fleet_id__in=fleet_ids, day__gte=first, day__lte=today)
+        TripDay.objects.filter(fleet_id__in=fleet_ids, day__gte=first, day__lte=last)
         .values("day")
         .annotate(**{name: Sum(name) for name in sums})
     )
     found: dict[dt.date, dict[str, int]] = {row["day"]: {name: row[name] for name in sums} for row in rows}  # type: ignore[literal-required]
-    period = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
-    return tuple(TripDayFigures(day=day, **found.get(day, dict.fromkeys(sums, 0))) for day in period)
+    period = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return [TripDayFigures(day=day, **found.get(day, dict.fromkeys(sums, 0))) for day in period]
 
 
 def _drivers(

@@ -42,6 +42,9 @@ def test_every_vehicle_of_the_fleets_and_their_names():
         (paper.id, van.id, VehicleDocumentKind.INSURANCE, soon)
     ]
     assert api.fleet_documents_expiring(fleet_ids=[fleet.id], on_or_before=today + dt.timedelta(days=11)) == []
+    assert [f.name for f in api.fleets_get(fleet_ids=[elsewhere.id, fleet.id, van.id])] == sorted(
+        [fleet.name, elsewhere.name]
+    )
     assert api.vehicle_names(vehicle_ids=[van.id, theirs.id]) == {
         van.id: "BSK104 · Ford Transit",  # plates are stored normalised
         theirs.id: "LTC9 · Ford Transit",
