@@ -1,0 +1,175 @@
+/* The overview's charts (console/overview.html), drawn with Chart.js 4 (window.Chart, from
+   vendor/chart.js/chart.umd.min.js) from the figures the server put in #overview-data. Every number on screen —
+   tooltips and money axes — arrives already written by Babel in the fleet's locale; this file only places it.
+   Also: the fleet picker opens the chosen fleet's overview. */
+(function () {
+  "use strict";
+
+  const STATUS_COLORS = {
+    requested: "#f2a93b", assigned: "#8fb8ff", en_route: "#4f8cff", at_pickup: "#2f6fd0",
+    in_progress: "#1f4f9c", completed: "#2e9e5b", cancelled: "#9aa5b1", failed: "#d64545",
+  };
+  const BLUE = "#3d7be0";
+  const TEAL = "#21a38a";
+  const AMBER = "#e08e0b";
+
+  function css(name, fallback) {
+    const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
+  function fixedTicks(axis) {
+    // exactly the server's ticks, each with its Babel label
+    return {
+      min: 0,
+      max: axis.max,
+      afterBuildTicks: (scale) => { scale.ticks = axis.ticks.map(([value]) => ({ value })); },
+      ticks: {
+        callback: (value) => {
+          const found = axis.ticks.find(([v]) => Math.abs(v - value) < 1e-9);
+          return found ? found[1] : "";
+        },
+      },
+    };
+  }
+
+  function empty(holder, text) {
+    const note = document.createElement("p");
+    note.className = "ov-empty";
+    note.textContent = text;
+    holder.replaceChildren(note);
+  }
+
+  function barsHeight(holder, count) {
+    holder.style.height = `${Math.max(120, 30 * count + 36)}px`; // CSSOM, allowed under the CSP
+  }
+
+  function horizontal(holder, canvas, labels, values, { color, axis, tips, emptyText }) {
+    if (!values.length) { empty(holder, emptyText); return null; }
+    barsHeight(holder, values.length);
+    const x = axis ? fixedTicks(axis) : { beginAtZero: true, ticks: { precision: 0 } };
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels, datasets: [{ data: values, backgroundColor: color, borderRadius: 4, maxBarThickness: 18 }] },
+      options: {
+        indexAxis: "y",
+        scales: { x: { ...x, grid: { color: css("--hairline-color", "#e6ebf1") } }, y: { grid: { display: false } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: tips ? { callbacks: { label: (ctx) => tips[ctx.dataIndex] } } : {},
+        },
+      },
+    });
+  }
+
+  function draw(data) {
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.font.size = 12;
+    Chart.defaults.color = css("--body-quiet-color", "#6b7785");
+    Chart.defaults.borderColor = css("--hairline-color", "#e6ebf1");
+    Chart.defaults.animation = false; // calm, and what a screenshot shows is what the page shows
+    Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.responsive = true;
+    const grid = { color: css("--hairline-color", "#e6ebf1") };
+    const drawn = [];
+
+    const status = document.getElementById("chart-status");
+    if (status) {
+      const s = data.status;
+      drawn.push(new Chart(status, {
+        type: "bar",
+        data: {
+          labels: s.labels,
+          datasets: [{ data: s.values, backgroundColor: s.keys.map((k) => STATUS_COLORS[k] || BLUE), borderRadius: 4 }],
+        },
+        options: {
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 }, grid }, x: { grid: { display: false } } },
+          plugins: { legend: { display: false } },
+        },
+      }));
+    }
+
+    const onTime = document.getElementById("chart-ontime");
+    if (onTime && !data.onTime.values.some((v) => v !== null)) {
+      empty(onTime.parentElement, "No stop with a time window has been reached in this period.");
+    } else if (onTime) {
+      const o = data.onTime;
+      drawn.push(new Chart(onTime, {
+        type: "line",
+        data: {
+          labels: data.days,
+          datasets: [{
+            data: o.values, borderColor: TEAL, backgroundColor: "rgba(33, 163, 138, .12)", fill: true,
+            tension: 0.25, spanGaps: true, pointRadius: 3, pointHoverRadius: 5,
+          }],
+        },
+        options: {
+          scales: { y: { ...fixedTicks(o.axis), grid }, x: { grid: { display: false } } },
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => o.tips[ctx.dataIndex] } } },
+        },
+      }));
+    }
+
+    document.querySelectorAll('[data-chart="revenue"]').forEach((holder) => {
+      const r = data.revenue[Number(holder.dataset.index)];
+      const canvas = holder.querySelector("canvas");
+      drawn.push(new Chart(canvas, {
+        data: {
+          labels: data.days,
+          datasets: [
+            { type: "bar", label: "Charged to customers", data: r.charged, backgroundColor: BLUE, borderRadius: 4,
+              yAxisID: "y", order: 2 },
+            { type: "line", label: "Platform fees", data: r.fees, borderColor: AMBER, backgroundColor: AMBER,
+              pointRadius: 3, tension: 0.25, yAxisID: "fees", order: 1 },
+          ],
+        },
+        options: {
+          interaction: { mode: "index", intersect: false },
+          scales: {
+            y: { ...fixedTicks(r.chargedAxis), position: "left", grid },
+            fees: { ...fixedTicks(r.feesAxis), position: "right", grid: { display: false } },
+            x: { grid: { display: false } },
+          },
+          plugins: {
+            legend: { position: "bottom", labels: { boxWidth: 12, boxHeight: 12 } },
+            tooltip: {
+              callbacks: {
+                label: (ctx) => `${ctx.dataset.label}: ${(ctx.datasetIndex === 0 ? r.chargedTips : r.feesTips)[ctx.dataIndex]}`,
+              },
+            },
+          },
+        },
+      }));
+    });
+
+    const utilisation = document.getElementById("chart-utilisation");
+    if (utilisation) {
+      const u = data.utilisation;
+      drawn.push(horizontal(utilisation.parentElement, utilisation, u.labels, u.values,
+        { color: TEAL, axis: u.axis, tips: u.tips, emptyText: "No shift in this period yet." }));
+    }
+    const perDriver = document.getElementById("chart-per-driver");
+    if (perDriver) {
+      drawn.push(horizontal(perDriver.parentElement, perDriver, data.perDriver.labels, data.perDriver.values,
+        { color: BLUE, emptyText: "No completed trip in this period." }));
+    }
+    const perVehicle = document.getElementById("chart-per-vehicle");
+    if (perVehicle) {
+      drawn.push(horizontal(perVehicle.parentElement, perVehicle, data.perVehicle.labels, data.perVehicle.values,
+        { color: "#6f7fa8", emptyText: "No completed trip in this period." }));
+    }
+    document.documentElement.dataset.chartsDrawn = String(drawn.filter(Boolean).length);
+  }
+
+  function pickFleet() {
+    const select = document.getElementById("ov-fleet");
+    if (select) select.addEventListener("change", () => select.form.submit());
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    pickFleet();
+    const source = document.getElementById("overview-data");
+    if (!source || typeof Chart === "undefined") return;
+    draw(JSON.parse(source.textContent));
+  });
+})();
