@@ -12,6 +12,7 @@
   const BLUE = "#3d7be0";
   const TEAL = "#21a38a";
   const AMBER = "#e08e0b";
+  const FLAT = { maxRotation: 0, autoSkip: true, autoSkipPadding: 8 }; // day labels level, thinned when crowded
 
   function css(name, fallback) {
     const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -80,10 +81,12 @@
         type: "bar",
         data: {
           labels: s.labels,
-          datasets: [{ data: s.values, backgroundColor: s.keys.map((k) => STATUS_COLORS[k] || BLUE), borderRadius: 4 }],
+          datasets: [{ data: s.values, backgroundColor: s.keys.map((k) => STATUS_COLORS[k] || BLUE), borderRadius: 4,
+                       maxBarThickness: 18 }],
         },
         options: {
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 }, grid }, x: { grid: { display: false } } },
+          indexAxis: "y",
+          scales: { x: { beginAtZero: true, ticks: { precision: 0 }, grid }, y: { grid: { display: false } } },
           plugins: { legend: { display: false } },
         },
       }));
@@ -104,7 +107,7 @@
           }],
         },
         options: {
-          scales: { y: { ...fixedTicks(o.axis), grid }, x: { grid: { display: false } } },
+          scales: { y: { ...fixedTicks(o.axis), grid }, x: { grid: { display: false }, ticks: FLAT } },
           plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => o.tips[ctx.dataIndex] } } },
         },
       }));
@@ -114,6 +117,7 @@
       const r = data.revenue[Number(holder.dataset.index)];
       const canvas = holder.querySelector("canvas");
       drawn.push(new Chart(canvas, {
+        type: "bar", // bars of what customers were charged, with the fees as a line on their own axis
         data: {
           labels: data.days,
           datasets: [
@@ -128,7 +132,7 @@
           scales: {
             y: { ...fixedTicks(r.chargedAxis), position: "left", grid },
             fees: { ...fixedTicks(r.feesAxis), position: "right", grid: { display: false } },
-            x: { grid: { display: false } },
+            x: { grid: { display: false }, ticks: FLAT },
           },
           plugins: {
             legend: { position: "bottom", labels: { boxWidth: 12, boxHeight: 12 } },
