@@ -113,37 +113,28 @@
       }));
     }
 
+    // what customers were charged and the platform's fees, one chart each over the same days (the fees are about a
+    // fiftieth: on one axis they would vanish, on a second one beside it they would look as large); the value axes
+    // have one width, so the days line up
+    const money = (holder, values, tips, axis, color, limit) => new Chart(holder.querySelector("canvas"), {
+      type: "bar",
+      data: { labels: data.days, datasets: [{ data: values, backgroundColor: color, borderRadius: 3 }] },
+      options: {
+        scales: {
+          y: { ...fixedTicks(limit ? { ...axis, ticks: [axis.ticks[0], axis.ticks[axis.ticks.length - 1]] } : axis),
+               grid, afterFit: (scale) => { scale.width = 64; } },
+          x: { grid: { display: false }, ticks: limit ? { display: false } : FLAT },
+        },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => tips[ctx.dataIndex] } } },
+      },
+    });
     document.querySelectorAll('[data-chart="revenue"]').forEach((holder) => {
       const r = data.revenue[Number(holder.dataset.index)];
-      const canvas = holder.querySelector("canvas");
-      drawn.push(new Chart(canvas, {
-        type: "bar", // bars of what customers were charged, with the fees as a line on their own axis
-        data: {
-          labels: data.days,
-          datasets: [
-            { type: "bar", label: "Charged to customers", data: r.charged, backgroundColor: BLUE, borderRadius: 4,
-              yAxisID: "y", order: 2 },
-            { type: "line", label: "Platform fees", data: r.fees, borderColor: AMBER, backgroundColor: AMBER,
-              pointRadius: 3, tension: 0.25, yAxisID: "fees", order: 1 },
-          ],
-        },
-        options: {
-          interaction: { mode: "index", intersect: false },
-          scales: {
-            y: { ...fixedTicks(r.chargedAxis), position: "left", grid },
-            fees: { ...fixedTicks(r.feesAxis), position: "right", grid: { display: false } },
-            x: { grid: { display: false }, ticks: FLAT },
-          },
-          plugins: {
-            legend: { position: "bottom", labels: { boxWidth: 12, boxHeight: 12 } },
-            tooltip: {
-              callbacks: {
-                label: (ctx) => `${ctx.dataset.label}: ${(ctx.datasetIndex === 0 ? r.chargedTips : r.feesTips)[ctx.dataIndex]}`,
-              },
-            },
-          },
-        },
-      }));
+      drawn.push(money(holder, r.charged, r.chargedTips, r.chargedAxis, BLUE, false));
+    });
+    document.querySelectorAll('[data-chart="fees"]').forEach((holder) => {
+      const r = data.revenue[Number(holder.dataset.index)];
+      drawn.push(money(holder, r.fees, r.feesTips, r.feesAxis, AMBER, true));
     });
 
     const utilisation = document.getElementById("chart-utilisation");
