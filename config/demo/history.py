@@ -69,17 +69,15 @@ def write(
         raise RuntimeError("history is written with PostgreSQL's COPY; the embedded SQLite default has none")
     writer = _Writer()
     counts: Counter = Counter()
-    with transaction.atomic():
-        for n in range(days):
-            day = last_day - dt.timedelta(days=days - 1 - n)
-            weekend = day.weekday() >= 5
-            wanted = max(1, round(trips_per_day * (0.55 if weekend else 1.0) * rng.uniform(0.85, 1.15)))
-            _day(fleet, day, wanted, rng, writer, counts)
-            writer.flush_if_full()
-            if tick is not None:
-                tick(wanted)
-        writer.flush()
-        writer.settle_balances()
+    for n in range(days):
+        day = last_day - dt.timedelta(days=days - 1 - n)
+        weekend = day.weekday() >= 5
+        wanted = max(1, round(trips_per_day * (0.55 if weekend else 1.0) * rng.uniform(0.85, 1.15)))
+        _day(fleet, day, wanted, rng, writer, counts)
+        writer.flush_if_full()
+        if tick is not None:
+            tick(wanted)
+    writer.flush()
     return counts
 
 
@@ -306,14 +304,15 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        for model in self.ORDER:
-            rows = self.rows.pop(model, [])
-            if rows:
-                copy_rows(model, rows)
-
-    def settle_balances(self) -> None:
-        for account_id, delta in self.balances.items():
-            Account.objects.filter(id=account_id).update(balance_minor=F("balance_minor") + delta)
+        """Whole days at a time, each batch in its own transaction with the balances its postings move (the ledger
+        is consistent after every commit, and PostgreSQL checks each transaction's postings at that commit)."""
+        with transaction.atomic():
+            for model in self.ORDER:
+                rows = self.rows.pop(model, [])
+                if rows:
+                    copy_rows(model, rows)
+            for account_id, delta in self.balances.items():
+                Account.objects.filter(id=account_id).update(balance_minor=F("balance_minor") + delta)
         self.balances.clear()
 
 
