@@ -248,7 +248,15 @@ def explain(world) -> None:
     queries = {
         "today by status": Trip.objects.annotate(wanted=WANTED_AT)
         .filter(fleet_id__in=[fleet_id], wanted__gte=start, wanted__lt=start + dt.timedelta(days=1))
+        .order_by()
         .values("status"),
+        "open from earlier days": Trip.objects.filter(
+            status__in=["requested", "assigned", "en_route", "at_pickup", "in_progress"]
+        )
+        .annotate(wanted=WANTED_AT)
+        .filter(fleet_id__in=[fleet_id], wanted__lt=start)
+        .order_by()
+        .values("id"),
         "cancelled and failed": Trip.objects.filter(
             fleet_id__in=[fleet_id], status__in=["cancelled", "failed"], ended_at__gte=start - dt.timedelta(days=30)
         ).order_by("-ended_at")[:8],
