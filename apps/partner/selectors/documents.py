@@ -18,7 +18,7 @@ def documents_for_review(*, principal: Principal) -> QuerySet:
     return visibility.documents_managed(principal=principal).select_related("driver").order_by("submitted_at")
 
 
-def review_queue(*, fleet_ids: list[uuid.UUID], limit: int) -> KycQueue:
+def queue_of_fleets(*, fleet_ids: list[uuid.UUID], limit: int) -> KycQueue:
     """Submitted documents of these fleets' drivers, oldest first (the overview's queue)."""
     waiting = KycDocument.objects.non_polymorphic().filter(status=KycStatus.SUBMITTED, driver__fleet_id__in=fleet_ids)
     summary = waiting.aggregate(at=Min("submitted_at"))
