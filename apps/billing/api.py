@@ -9,7 +9,14 @@ import datetime as dt
 import uuid
 
 from apps.billing import selectors as _selectors
-from apps.billing.contracts import QuoteRef, SurchargeZone, TripFare, TripFareDetail
+from apps.billing.contracts import (
+    PayoutsWaiting,
+    QuoteRef,
+    RevenueDayFigures,
+    SurchargeZone,
+    TripFare,
+    TripFareDetail,
+)
 from apps.billing.models import Quote as _Quote
 from apps.billing.services import quotes as _quotes
 
@@ -34,6 +41,18 @@ def surcharge_zones(*, fleet_id: uuid.UUID, at: dt.datetime) -> list[SurchargeZo
     """The circles the fleet's tariffs in force at `at` charge a zone surcharge in (airports, toll zones), for
     maps: each circle once, with its component's label."""
     return _selectors.surcharge_zones(fleet_id=fleet_id, at=at)
+
+
+def revenue_by_day(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> list[RevenueDayFigures]:
+    """The fleets' fares, cancellation fees and refunds per local day (each fleet's own calendar) from `first` to
+    `last` and per currency, to the cent: charged, tax, platform fee, fleet share, drivers' earnings. Days without a
+    fare are left out. Read from daily sums the ledger keeps as it posts, so a year of history costs no more."""
+    return _selectors.revenue_days(fleet_ids=list(fleet_ids), first=first, last=last)
+
+
+def payouts_waiting(*, fleet_ids: list[uuid.UUID], limit: int = 5) -> PayoutsWaiting:
+    """Payouts of the fleets' drivers awaiting a manager's approval: how many, total per currency, the oldest."""
+    return _selectors.payouts_waiting(fleet_ids=list(fleet_ids), limit=limit)
 
 
 def _ref(quote: _Quote) -> QuoteRef:

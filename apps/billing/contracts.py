@@ -248,3 +248,51 @@ class SignatureInvalid(Unauthenticated):
 
 class NotificationMalformed(ValidationFailed):
     code = "billing.notification_malformed"
+
+
+# ---- the manager's overview: revenue per local day, payouts waiting -----------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RevenueDayFigures:
+    """What the fleets' fares brought in on one local day (the fleet's day the ledger posted them), in one currency,
+    in minor units: `charged` is what customers were charged (fares and cancellation fees, tax included), split
+    into tax, the platform's fee, the fleet's share and the drivers' earnings. A refund takes its fare back on the
+    day it was refunded (`refunds` counts them; the amounts are net of them)."""
+
+    day: dt.date
+    currency: str
+    fares: int
+    refunds: int
+    charged_minor: int
+    tax_minor: int
+    platform_fee_minor: int
+    fleet_share_minor: int
+    driver_share_minor: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CurrencyTotal:
+    currency: str
+    amount_minor: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WaitingPayout:
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    driver_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    requested_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutsWaiting:
+    """Payouts drivers asked for that no manager has approved or rejected yet: how many, their total per currency,
+    the oldest request's time, and the oldest few."""
+
+    count: int
+    totals: tuple[CurrencyTotal, ...]
+    oldest_at: dt.datetime | None
+    oldest: tuple[WaitingPayout, ...]

@@ -14,16 +14,20 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from apps.billing import integrations
 from apps.billing.contracts import (
+    CurrencyTotal,
     FareLineRef,
+    PayoutsWaiting,
     QuoteNotFound,
+    RevenueDayFigures,
     SurchargeZone,
     TopUpNotFound,
     TripFare,
     TripFareDetail,
+    WaitingPayout,
 )
 from apps.billing.models import (
     Account,
@@ -34,6 +38,7 @@ from apps.billing.models import (
     Payout,
     Posting,
     Quote,
+    RevenueDay,
     Tariff,
     TaxRate,
     TopUp,
@@ -392,3 +397,55 @@ def tax_rate_managed(*, principal: Principal, tax_rate_id: uuid.UUID) -> TaxRate
     if tax is None:
         raise NotFound("no such tax rate", code="billing.tax_rate_not_found")
     return tax
+
+
+# ---- the manager's overview --------------------------------------------------------------------------------------
+
+REVENUE_SUMS = (
+    "fares",
+    "refunds",
+    "charged_minor",
+    "tax_minor",
+    "platform_fee_minor",
+    "fleet_share_minor",
+    "driver_share_minor",
+)
+
+
+def revenue_days(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> list[RevenueDayFigures]:
+    """The fleets' revenue per local day and currency from `first` to `last`: the days kept in RevenueDay (days
+    without a fare have no row), summed over the fleets, by day then currency."""
+    rows = (
+        RevenueDay.objects.filter(fleet_id__in=fleet_ids, day__gte=first, day__lte=last)
+        .values("day", "currency")
+        .annotate(**{f"sum_{name}": Sum(name) for name in REVENUE_SUMS})
+        .order_by("day", "currency")
+        .values_list("day", "currency", *(f"sum_{name}" for name in REVENUE_SUMS))
+    )
+    return [
+        RevenueDayFigures(day=day, currency=currency, **dict(zip(REVENUE_SUMS, sums, strict=True)))
+        for day, currency, *sums in rows
+    ]
+
+
+def payouts_waiting(*, fleet_ids: list[uuid.UUID], limit: int) -> PayoutsWaiting:
+    """Requested payouts of the fleets no manager has decided yet: count, totals per currency, the oldest few."""
+    waiting = Payout.objects.filter(fleet_id__in=fleet_ids, status=Payout.Status.REQUESTED)
+    totals = list(waiting.values("currency").annotate(n=Count("id"), total=Sum("amount_minor")).order_by("currency"))
+    oldest = waiting.order_by("created_at", "id")[:limit]
+    return PayoutsWaiting(
+        count=sum(row["n"] for row in totals),
+        totals=tuple(CurrencyTotal(currency=row["currency"], amount_minor=row["total"]) for row in totals),
+        oldest_at=waiting.aggregate(at=Min("created_at"))["at"],
+        oldest=tuple(
+            WaitingPayout(
+                id=p.id,
+                fleet_id=p.fleet_id,
+                driver_id=p.driver_id,
+                amount_minor=p.amount_minor,
+                currency=p.currency,
+                requested_at=p.created_at,
+            )
+            for p in oldest
+        ),
+    )

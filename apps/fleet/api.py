@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.db.models import QuerySet
+
 from apps.fleet.contracts import (
     Capacity,
     DocumentExpiry,
@@ -34,6 +36,11 @@ def fleet_get(*, fleet_id: uuid.UUID) -> FleetRef:
     if fleet is None:
         raise FleetNotFound(f"fleet {fleet_id} does not exist")
     return _fleet_ref(fleet)
+
+
+def fleets_get(*, fleet_ids: list[uuid.UUID]) -> list[FleetRef]:
+    """Batch lookup, by name; unknown ids are left out."""
+    return [_fleet_ref(f) for f in _Fleet.objects.filter(id__in=fleet_ids).order_by("name", "id")]
 
 
 def fleet_names(*, fleet_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, str]:
@@ -85,8 +92,28 @@ def vehicle_capacity_max(*, fleet_id: uuid.UUID, vehicle_type: str | None = None
 def vehicle_documents_expiring(*, vehicle_ids: list[uuid.UUID], on_or_before: dt.date) -> list[DocumentExpiry]:
     """The vehicles' papers that run out by `on_or_before`, one per vehicle and kind: the one that lasts longest
     (a renewal supersedes the old one). In one query; soonest first."""
+    return _expiring(_VehicleDocument.objects.filter(vehicle_id__in=vehicle_ids), on_or_before)
+
+
+def fleet_documents_expiring(*, fleet_ids: list[uuid.UUID], on_or_before: dt.date) -> list[DocumentExpiry]:
+    """`vehicle_documents_expiring` for every vehicle of these fleets (the manager's overview), in one query."""
+    return _expiring(_VehicleDocument.objects.filter(vehicle__fleet_id__in=fleet_ids), on_or_before)
+
+
+def vehicle_names(*, vehicle_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """How people tell vehicles apart, "BSK104 · Ford Transit", in one query; unknown ids are left out."""
+    rows = (
+        _Vehicle.objects.non_polymorphic().filter(id__in=vehicle_ids).values_list("id", "registration", "make", "model")
+    )
+    return {
+        vehicle_id: " · ".join(filter(None, [registration, f"{make} {model}".strip()]))
+        for vehicle_id, registration, make, model in rows
+    }
+
+
+def _expiring(documents: QuerySet[_VehicleDocument], on_or_before: dt.date) -> list[DocumentExpiry]:
     latest: dict[tuple[uuid.UUID, str], _VehicleDocument] = {}
-    for doc in _VehicleDocument.objects.filter(vehicle_id__in=vehicle_ids):
+    for doc in documents:
         key = (doc.vehicle_id, doc.kind)
         if key not in latest or doc.expires_on > latest[key].expires_on:
             latest[key] = doc

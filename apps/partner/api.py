@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
+
+from django.db.models import QuerySet
 
 from apps.partner.contracts import (
     ComplianceStatus,
@@ -15,12 +18,14 @@ from apps.partner.contracts import (
     DutyStatus,
     Eligibility,
     KycExpiry,
+    KycQueue,
     KycStatus,
 )
 from apps.partner.models import KYC_MODELS as _KYC_MODELS
 from apps.partner.models import DriverProfile as _DriverProfile
 from apps.partner.models import KycDocument as _KycDocument
 from apps.partner.selectors import availability as _availability
+from apps.partner.selectors import documents as _documents
 from apps.partner.selectors import drivers as _drivers
 from apps.partner.selectors import visibility as _visibility
 
@@ -74,18 +79,35 @@ def drivers_available(*, fleet_id: uuid.UUID, starts_at: dt.datetime, ends_at: d
 def documents_expiring(*, driver_ids: list[uuid.UUID], on_or_before: dt.date) -> list[KycExpiry]:
     """The drivers' approved documents that run out by `on_or_before`, one per driver and type: the one that lasts
     longest (a renewed licence supersedes the old one). In one query; soonest first."""
-    latest: dict[tuple[uuid.UUID, str], dt.date] = {}
-    rows = _KycDocument.objects.non_polymorphic().filter(
-        driver_id__in=driver_ids, status=KycStatus.APPROVED, expires_on__isnull=False
-    )
-    for driver_id, model, expires_on in rows.values_list("driver_id", "polymorphic_ctype__model", "expires_on"):
+    return _expiring(_KycDocument.objects.non_polymorphic().filter(driver_id__in=driver_ids), on_or_before)
+
+
+def kyc_documents_expiring(*, fleet_ids: list[uuid.UUID], on_or_before: dt.date) -> list[KycExpiry]:
+    """`documents_expiring` for every driver of these fleets (the manager's overview), in one query."""
+    return _expiring(_KycDocument.objects.non_polymorphic().filter(driver__fleet_id__in=fleet_ids), on_or_before)
+
+
+def kyc_review_queue(*, fleet_ids: list[uuid.UUID], limit: int = 8) -> KycQueue:
+    """Documents of these fleets' drivers waiting for review: how many, the oldest submission, the oldest few with
+    the driver's name and the document's type."""
+    return _documents.queue_of_fleets(fleet_ids=fleet_ids, limit=limit)
+
+
+def _expiring(documents: QuerySet[Any], on_or_before: dt.date) -> list[KycExpiry]:
+    latest: dict[tuple[uuid.UUID, str], tuple[dt.date, uuid.UUID]] = {}
+    rows = documents.filter(status=KycStatus.APPROVED, expires_on__isnull=False)
+    for doc_id, driver_id, model, expires_on in rows.values_list(
+        "id", "driver_id", "polymorphic_ctype__model", "expires_on"
+    ):
         key = (driver_id, model)
-        if key not in latest or expires_on > latest[key]:
-            latest[key] = expires_on
+        if expires_on is None:
+            continue  # filtered out above; the type checker cannot tell
+        if key not in latest or expires_on > latest[key][0]:
+            latest[key] = (expires_on, doc_id)
     types = {m._meta.model_name: t for t, m in _KYC_MODELS.items()}
     found = [
-        KycExpiry(driver_id=driver_id, document_type=types[model], expires_on=expires_on)
-        for (driver_id, model), expires_on in latest.items()
+        KycExpiry(driver_id=driver_id, document_type=types[model], expires_on=expires_on, document_id=doc_id)
+        for (driver_id, model), (expires_on, doc_id) in latest.items()
         if expires_on <= on_or_before and model in types
     ]
     return sorted(found, key=lambda e: (e.expires_on, str(e.driver_id), e.document_type))

@@ -61,6 +61,7 @@ class KycExpiry:
     driver_id: uuid.UUID
     document_type: KycDocumentType
     expires_on: dt.date
+    document_id: uuid.UUID | None = None  # the document itself (the overview links to its review page)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -106,3 +107,24 @@ class AmbiguousDriver(ValidationFailed):
 class AvailabilitySlot:
     starts_at: dt.datetime
     ends_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class KycPending:
+    """A document handed in and waiting for a manager's review."""
+
+    id: uuid.UUID
+    driver_id: uuid.UUID
+    driver_name: str
+    fleet_id: uuid.UUID
+    document_type: KycDocumentType
+    submitted_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class KycQueue:
+    """The review queue of some fleets: how many documents wait, since when, and the oldest few."""
+
+    count: int
+    oldest_at: dt.datetime | None
+    oldest: tuple[KycPending, ...]

@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 import uuid
 
+from django.utils import timezone as _timezone
+
 from apps.trips import selectors as _selectors
 from apps.trips.contracts import (
     ActorRole,
@@ -17,6 +19,8 @@ from apps.trips.contracts import (
     ShiftRef,
     ShiftStatus,
     StopRef,
+    TripDayFigures,
+    TripFigures,
     TripRef,
 )
 from apps.trips.models import Offer as _Offer
@@ -87,6 +91,24 @@ def tracking_update(
 ) -> bool:
     """Record the live estimate a tracking page shows. Older estimates than the one held are ignored."""
     return tracking.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)
+
+
+def trip_figures(
+    *, fleet_ids: list[uuid.UUID], days: int, now: dt.datetime | None = None, recent: int = 10
+) -> TripFigures:
+    """The manager's overview of these fleets' trips over the `days` ending today (each fleet's local day): today
+    by status, drivers' utilisation and trips per driver and vehicle, the `recent` latest cancelled or failed trips
+    of the period. Reads daily figures kept as trips and shifts end, so it costs the same at a year of history as at
+    a day."""
+    return _selectors.overview_figures(
+        fleet_ids=list(fleet_ids), days=max(1, days), now=now or _timezone.now(), recent=recent
+    )
+
+
+def trip_days(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> list[TripDayFigures]:
+    """Each local day from `first` to `last` of these fleets: trips completed, cancelled and failed, stops counted
+    and on time (contracts.TripDayFigures says what counts). A row per day whatever the history."""
+    return _selectors.trip_days(fleet_ids=list(fleet_ids), first=first, last=last)
 
 
 def _trip_ref(trip: _Trip) -> TripRef:

@@ -176,3 +176,75 @@ class OfferRef:
     driver_id: uuid.UUID
     status: str
     expires_at: dt.datetime
+
+
+# ---- the manager's overview: figures per fleet and local day (services/figures.py keeps them) -----------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripDayFigures:
+    """The ended trips of one local day (the fleet's day a trip was wanted: `requested_for`, else when it was
+    booked), over the fleets asked for. On time: a stop with a window end, of a completed or failed trip, reached
+    (arrived, else finished, else closed by the trip's completion) no later than that end; arriving early is
+    waiting, not lateness (the dispatch board's rule). A stop never reached counts as late."""
+
+    day: dt.date
+    completed: int
+    cancelled: int
+    failed: int
+    stops_windowed: int
+    stops_on_time: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DriverFigures:
+    """One driver over a period: trips completed (by the trips' days) and, for shifts that began in the period,
+    seconds on shift and on trips (a trip from its start to its end, within its shift). Shifts still running count
+    up to now."""
+
+    driver_id: uuid.UUID
+    trips_completed: int
+    on_trip_s: int
+    on_shift_s: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VehicleFigures:
+    vehicle_id: uuid.UUID
+    trips_completed: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StatusCount:
+    status: TripStatus
+    count: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EndedTrip:
+    """A trip that ended cancelled or failed, with why and who ended it."""
+
+    id: uuid.UUID
+    fleet_id: uuid.UUID
+    status: TripStatus
+    ended_at: dt.datetime
+    reason: str
+    ended_by: ActorRole | None
+    customer_id: uuid.UUID | None
+    driver_id: uuid.UUID | None
+    pickup_address: str
+    dropoff_address: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripFigures:
+    """What the overview shows of trips for some fleets: `today` (each fleet's own local day) by status, with the
+    open trips wanted on earlier days beside it; drivers and vehicles over the period; the most recent trips of the
+    period that ended cancelled or failed. (The period's days: `trip_days`.)"""
+
+    today: dt.date
+    today_by_status: tuple[StatusCount, ...]
+    open_from_earlier_days: int
+    drivers: tuple[DriverFigures, ...]
+    vehicles: tuple[VehicleFigures, ...]
+    ended_badly: tuple[EndedTrip, ...]

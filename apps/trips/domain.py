@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from apps.trips.contracts import ActorRole, StopKind, TripStatus
+from apps.trips.contracts import ActorRole, StopKind, StopStatus, TripStatus
 
 S = TripStatus
 
@@ -136,3 +138,47 @@ def drop_off_pin(*, secret: str, trip_id: uuid.UUID, sequence: int) -> str:
 def secret_hash(secret: str) -> str:
     """What is stored of a tracking token or PIN."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# ---- the overview's figures: one rule for the running count and its rebuild (services/figures.py) ------------
+
+
+def stop_punctuality(*, status: str, ended_at: dt.datetime | None, stops: Iterable[Any]) -> tuple[int, int]:
+    """(stops counted, stops on time) of an ended trip. Counted: each stop with a window end of a completed or
+    failed trip (a cancelled trip asked nobody to be anywhere). On time: reached no later than the window's end —
+    reached when the driver arrived, else when the stop was finished, else (a stop the completion closed) when the
+    trip completed; early is waiting, not lateness, as on the dispatch board. A stop never reached is late."""
+    if status not in (TripStatus.COMPLETED, TripStatus.FAILED):
+        return 0, 0
+    counted = on_time = 0
+    for stop in stops:
+        if stop.window_end is None:
+            continue
+        counted += 1
+        reached = stop.arrived_at or stop.finished_at
+        if reached is None and status == TripStatus.COMPLETED and stop.status == StopStatus.DONE:
+            reached = ended_at
+        if reached is not None and reached <= stop.window_end:
+            on_time += 1
+    return counted, on_time
+
+
+def seconds_on_trips(
+    *, shift_start: dt.datetime, shift_end: dt.datetime, trips: Iterable[tuple[dt.datetime | None, dt.datetime | None]]
+) -> int:
+    """Seconds of the shift during which the driver had a trip under way (from its start to its end): the union
+    of the trips' spans within the shift, so pooled trips running at once count once."""
+    spans = sorted(
+        (max(start, shift_start), min(end, shift_end))
+        for start, end in trips
+        if start is not None and end is not None and min(end, shift_end) > max(start, shift_start)
+    )
+    total, reach = 0.0, None
+    for start, end in spans:
+        if reach is None or start > reach:
+            total += (end - start).total_seconds()
+            reach = end
+        elif end > reach:
+            total += (end - reach).total_seconds()
+            reach = end
+    return int(total)

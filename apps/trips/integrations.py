@@ -182,6 +182,13 @@ def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list
     return identity_api.customers_find(text=text, known_ids=known_ids, limit=limit)
 
 
+def fleet_time_zones(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each fleet's IANA time zone, whose local days the overview's figures are counted in; UTC for an id fleet
+    does not know (as logitrack.formatting reads an unknown zone)."""
+    found = fleet_api.fleet_localities(fleet_ids=list(fleet_ids))
+    return {fleet_id: (found[fleet_id].time_zone if fleet_id in found else "UTC") or "UTC" for fleet_id in fleet_ids}
+
+
 # ---- names and localities for the admin (one call per page or export chunk; see logitrack/admin/readable.py) ----
 
 

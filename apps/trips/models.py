@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.trips.contracts import StopKind, StopStatus, TripStatus
@@ -48,8 +50,24 @@ class Trip(BaseModel):
         default=False, help_text="its customer was erased while it was under way: scrubbed as it ends"
     )
 
+    class Meta(BaseModel.Meta):
+        indexes = [
+            # the overview's "today by status": a fleet's trips by when they were wanted (WANTED_AT)
+            models.Index(F("fleet_id"), Coalesce("requested_for", "created_at"), name="trip_fleet_wanted"),
+            # the overview's recent cancelled and failed trips: few rows, newest first
+            models.Index(
+                fields=["fleet_id", "-ended_at"],
+                name="trip_fleet_ended_badly",
+                condition=models.Q(status__in=["cancelled", "failed"]),
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"trip {self.id.hex[:8].upper()} ({self.status})"  # its reference: admin titles and messages
+
+
+WANTED_AT = Coalesce("requested_for", "created_at")
+"""When a trip was wanted: its requested time, else when it was booked. Its local date is the trip's day."""
 
 
 class Stop(models.Model):
@@ -133,6 +151,8 @@ class Shift(BaseModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start")
         ]
+        # the overview's live utilisation: the few shifts running now, never the whole history
+        indexes = [models.Index(fields=["fleet_id"], name="shift_fleet_running", condition=models.Q(status="started"))]
 
     def __str__(self) -> str:
         return f"shift {self.driver_id} {self.starts_at:%Y-%m-%d %H:%M}"
@@ -194,3 +214,46 @@ class Offer(BaseModel):
 
     def __str__(self) -> str:
         return f"offer of {self.trip_id} to {self.driver_id} ({self.status})"
+
+
+class TripDay(models.Model):
+    """A fleet's ended trips of one local day (the day each was wanted), kept by services/figures.py in the
+    transaction that ends a trip, so the overview reads a row per day whatever the history. `trips_figures_rebuild`
+    recomputes them from trips and stops."""
+
+    id = models.BigAutoField(primary_key=True)
+    fleet_id = models.UUIDField()
+    day = models.DateField()
+    completed = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    stops_windowed = models.PositiveIntegerField(default=0, help_text="stops with a window end counted for on-time")
+    stops_on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fleet_id", "day"], name="trip_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.fleet_id} {self.day}"
+
+
+class DriverDay(models.Model):
+    """One driver with one vehicle on one local day of a fleet: trips completed (by the trips' days, counted as
+    each completes) and seconds on shift and on trips (by the day the shift began, counted as it ends)."""
+
+    id = models.BigAutoField(primary_key=True)
+    fleet_id = models.UUIDField()
+    day = models.DateField()
+    driver_id = models.UUIDField()
+    vehicle_id = models.UUIDField()
+    trips_completed = models.PositiveIntegerField(default=0)
+    on_trip_s = models.PositiveBigIntegerField(default=0)
+    on_shift_s = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fleet_id", "day", "driver_id", "vehicle_id"], name="driver_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.driver_id} {self.day}"

@@ -11,16 +11,40 @@ import uuid
 from collections.abc import Set
 
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 
 from apps.identity.contracts import CustomerRef
 from apps.trips import domain, integrations
-from apps.trips.contracts import TERMINAL_STATUSES, ActorRole, InvalidTrip, TripNotFound, TripStatus
-from apps.trips.models import Offer, ProofOfDelivery, Shift, Stop, TrackingLink, Trip
+from apps.trips.contracts import (
+    TERMINAL_STATUSES,
+    ActorRole,
+    DriverFigures,
+    EndedTrip,
+    InvalidTrip,
+    StatusCount,
+    TripDayFigures,
+    TripFigures,
+    TripNotFound,
+    TripStatus,
+    VehicleFigures,
+)
+from apps.trips.models import (
+    WANTED_AT,
+    DriverDay,
+    Offer,
+    ProofOfDelivery,
+    Shift,
+    Stop,
+    TrackingLink,
+    Trip,
+    TripDay,
+    TripLogEntry,
+)
 from logitrack import files
 from logitrack.exceptions import NotFound
+from logitrack.formatting import zone
 from logitrack.principal import Principal, Role
 
 # ---- who may see what: decided here, once, for every view and the admin ----------------------------------
@@ -406,3 +430,137 @@ def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.U
         shifts = shifts.filter(driver_id__in=driver_ids)
     open_trips = Trip.objects.exclude(status__in=TERMINAL_STATUSES).only("id", "shift_id", "weight_kg", "seats")
     return shifts.prefetch_related(Prefetch("trips", queryset=open_trips, to_attr="open_trips")).order_by("starts_at")
+
+
+# ---- the manager's overview: the daily figures services/figures.py keeps, and a few small live reads ----------
+
+
+def overview_figures(*, fleet_ids: list[uuid.UUID], days: int, now: dt.datetime, recent: int) -> TripFigures:
+    """The overview's trip figures of these fleets over the `days` ending today (`now` in each fleet's zone). Every
+    query reads per-day rows or the few live rows (today's trips, open trips, running shifts, the period's
+    cancelled and failed trips): none grows with the history."""
+    zones = integrations.fleet_time_zones(fleet_ids=fleet_ids)
+    by_zone: dict[str, list[uuid.UUID]] = {}
+    for fleet_id, time_zone in zones.items():
+        by_zone.setdefault(time_zone, []).append(fleet_id)
+    today = max((now.astimezone(zone(z)).date() for z in by_zone), default=timezone.localdate(now))
+    first = today - dt.timedelta(days=days - 1)
+    since = min((_midnight_of(first, z) for z in by_zone), default=now)
+    return TripFigures(
+        today=today,
+        today_by_status=_today_by_status(by_zone, now),
+        open_from_earlier_days=_open_earlier(by_zone, now),
+        drivers=_drivers(fleet_ids, first, today, zones, now),
+        vehicles=tuple(
+            VehicleFigures(vehicle_id=row["vehicle_id"], trips_completed=row["trips"])
+            for row in DriverDay.objects.filter(fleet_id__in=fleet_ids, day__gte=first, day__lte=today)
+            .values("vehicle_id")
+            .annotate(trips=Sum("trips_completed"))
+            .filter(trips__gt=0)
+            .order_by("vehicle_id")
+        ),
+        ended_badly=_ended_badly(fleet_ids, since, recent),
+    )
+
+
+def _midnight_of(day: dt.date, time_zone: str) -> dt.datetime:
+    """The start of a local day in the zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone(time_zone))
+
+
+def _today_by_status(by_zone: dict[str, list[uuid.UUID]], now: dt.datetime) -> tuple[StatusCount, ...]:
+    today = Q(pk__in=[])
+    for time_zone, fleets in by_zone.items():
+        day = now.astimezone(zone(time_zone)).date()
+        start, end = _midnight_of(day, time_zone), _midnight_of(day + dt.timedelta(days=1), time_zone)
+        today |= Q(fleet_id__in=fleets, wanted__gte=start, wanted__lt=end)
+    rows = Trip.objects.annotate(wanted=WANTED_AT).filter(today).order_by().values("status").annotate(n=Count("id"))
+    counts = {row["status"]: row["n"] for row in rows}
+    return tuple(StatusCount(status=status, count=counts.get(status, 0)) for status in TripStatus)
+
+
+def _open_earlier(by_zone: dict[str, list[uuid.UUID]], now: dt.datetime) -> int:
+    earlier = Q(pk__in=[])
+    for time_zone, fleets in by_zone.items():
+        earlier |= Q(fleet_id__in=fleets, wanted__lt=_midnight_of(now.astimezone(zone(time_zone)).date(), time_zone))
+    # the open statuses by name (a NOT IN could not use the status index): few rows, whatever the history
+    open_trips = Trip.objects.filter(status__in=[s for s in TripStatus if s not in TERMINAL_STATUSES])
+    return open_trips.annotate(wanted=WANTED_AT).filter(earlier).count()
+
+
+def trip_days(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> list[TripDayFigures]:
+    """Every local day from `first` to `last` (oldest first), summed over the fleets; a day without ended trips is
+    zeros."""
+    sums = ("completed", "cancelled", "failed", "stops_windowed", "stops_on_time")
+    rows = (
+        TripDay.objects.filter(fleet_id__in=fleet_ids, day__gte=first, day__lte=last)
+        .values("day")
+        .annotate(**{name: Sum(name) for name in sums})
+    )
+    found: dict[dt.date, dict[str, int]] = {row["day"]: {name: row[name] for name in sums} for row in rows}  # type: ignore[literal-required]
+    period = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return [TripDayFigures(day=day, **found.get(day, dict.fromkeys(sums, 0))) for day in period]
+
+
+def _drivers(
+    fleet_ids: list[uuid.UUID], first: dt.date, today: dt.date, zones: dict[uuid.UUID, str], now: dt.datetime
+) -> tuple[DriverFigures, ...]:
+    totals: dict[uuid.UUID, list[int]] = {}  # driver -> [trips completed, on trip s, on shift s]
+    rows = (
+        DriverDay.objects.filter(fleet_id__in=fleet_ids, day__gte=first, day__lte=today)
+        .values("driver_id")
+        .annotate(trips=Sum("trips_completed"), on_trip=Sum("on_trip_s"), on_shift=Sum("on_shift_s"))
+    )
+    for driver_id, trips, on_trip, on_shift in rows.values_list("driver_id", "trips", "on_trip", "on_shift"):
+        totals[driver_id] = [trips, on_trip, on_shift]
+    running = list(Shift.objects.filter(fleet_id__in=fleet_ids, status=Shift.Status.STARTED, started_at__lte=now))
+    spans: dict[uuid.UUID, list[tuple]] = {}
+    for shift_id, started, ended in Trip.objects.filter(shift__in=running).values_list(
+        "shift_id", "started_at", "ended_at"
+    ):
+        spans.setdefault(shift_id, []).append((started, ended or (now if started else None)))
+    for shift in running:
+        assert shift.started_at is not None  # a started shift has its start
+        if shift.started_at < _midnight_of(first, zones[shift.fleet_id]):
+            continue  # began before the period: not the period's shift
+        counts = totals.setdefault(shift.driver_id, [0, 0, 0])
+        counts[1] += domain.seconds_on_trips(shift_start=shift.started_at, shift_end=now, trips=spans.get(shift.id, []))
+        counts[2] += int((now - shift.started_at).total_seconds())
+    return tuple(
+        DriverFigures(driver_id=driver_id, trips_completed=trips, on_trip_s=on_trip, on_shift_s=on_shift)
+        for driver_id, (trips, on_trip, on_shift) in sorted(totals.items(), key=lambda item: str(item[0]))
+    )
+
+
+def _ended_badly(fleet_ids: list[uuid.UUID], since: dt.datetime, recent: int) -> tuple[EndedTrip, ...]:
+    trips = list(
+        Trip.objects.filter(
+            fleet_id__in=fleet_ids, status__in=[TripStatus.CANCELLED, TripStatus.FAILED], ended_at__gte=since
+        )
+        .order_by("-ended_at")
+        .prefetch_related("stops")[:recent]
+    )
+    ended_by = dict(
+        TripLogEntry.objects.filter(
+            trip_id__in=[t.id for t in trips], to_status__in=[TripStatus.CANCELLED, TripStatus.FAILED]
+        ).values_list("trip_id", "actor_role")
+    )
+    found = []
+    for trip in trips:
+        stops = list(trip.stops.all())
+        assert trip.ended_at is not None  # an ended trip
+        found.append(
+            EndedTrip(
+                id=trip.id,
+                fleet_id=trip.fleet_id,
+                status=TripStatus(trip.status),
+                ended_at=trip.ended_at,
+                reason=trip.end_reason,
+                ended_by=ActorRole(ended_by[trip.id]) if trip.id in ended_by else None,
+                customer_id=trip.customer_id,
+                driver_id=trip.driver_id,
+                pickup_address=stops[0].address if stops else "",
+                dropoff_address=stops[-1].address if stops else "",
+            )
+        )
+    return tuple(found)

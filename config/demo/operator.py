@@ -17,7 +17,7 @@ from typing import TextIO
 
 from config.demo.plans import DEFAULT_PASSWORD, FLEETS, FleetPlan, email
 from config.demo.seeding import drivers as driver_seeds
-from config.demo.seeding import fleets, people, shifts, tariffs, vehicles
+from config.demo.seeding import fleets, past, people, shifts, tariffs, vehicles
 from config.demo.seeding import money as money_seeds
 from config.demo.seeding import trips as trip_seeds
 from config.demo.seeding.context import Report, Seeding
@@ -26,16 +26,23 @@ __all__ = ["DEFAULT_PASSWORD", "Report", "email", "seed"]
 
 
 def seed(
-    *, seed: int = 1, drivers: int = 50, trips: int = 120, password: str = DEFAULT_PASSWORD, out: TextIO | None = None
+    *,
+    seed: int = 1,
+    drivers: int = 50,
+    trips: int = 120,
+    password: str = DEFAULT_PASSWORD,
+    out: TextIO | None = None,
+    history_days: int = 0,
 ) -> Report:
     """Build the demo operator: `drivers` and `trips` across both fleets (shared as the plans say); progress on
-    `out` if given. A fleet an earlier run made is left as it is."""
+    `out` if given. A fleet an earlier run made is left as it is. `history_days`: that many days before today of
+    each new fleet, written in bulk (PostgreSQL only: seeding/past.py)."""
     seeding = Seeding(seed=seed, password=password, out=out)
     plans = [(plan, max(1, round(drivers * plan.share)), max(1, round(trips * plan.share))) for plan in FLEETS]
     customers = people.customers(seeding)
     seeding.total = sum(_steps(d, t) for _, d, t in plans)
     for plan, driver_count, trip_count in plans:
-        _fleet(seeding, plan, driver_count, trip_count, customers)
+        _fleet(seeding, plan, driver_count, trip_count, customers, history_days)
     return seeding.report
 
 
@@ -44,7 +51,7 @@ def _steps(drivers: int, trips: int) -> int:
     return drivers + vehicles.vehicle_count(drivers) + trips + 3
 
 
-def _fleet(seeding: Seeding, plan: FleetPlan, driver_count: int, trip_count: int, customers) -> None:
+def _fleet(seeding: Seeding, plan: FleetPlan, driver_count: int, trip_count: int, customers, history_days: int) -> None:
     manager = people.manager(seeding, plan)
     seeding.report.logins += [
         (f"{plan.name} fleet manager", manager.email),
@@ -65,5 +72,7 @@ def _fleet(seeding: Seeding, plan: FleetPlan, driver_count: int, trip_count: int
     shifts.positions(seeding, plan, fleet_id, crews)
     completed = trip_seeds.trips_today(seeding, plan, fleet_id, trip_count, crews, customers)
     money_seeds.money(seeding, plan, fleet_id, manager.id, completed, customers)
+    if history_days:
+        past.past_days(seeding, plan, fleet_id, history_days, trip_count, customers)
     if plan.auto_dispatch:  # switched on last, so the seeded open trips stay as they were made
         fleets.auto_dispatch_switch_on(fleet_id)

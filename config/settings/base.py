@@ -32,7 +32,10 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",  # ASGI runserver (HTTP + websockets); must come before staticfiles
-    "django.contrib.admin",
+    # the manager's console: its templates first (admin/base_site.html), then the admin itself with the console's
+    # site as admin.site (config/console/README.md)
+    "config.console",
+    "config.console.apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -58,3 +58,17 @@ def user_client(api_client: Any, make_user: Callable[..., Any]) -> Callable[...,
         return client, user
 
     return make
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A settable clock behind `django.utils.timezone.now`: `clock.at("2026-11-10 23:30", "Europe/Berlin")`."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from logitrack.testing.clock import Clock
+
+    fixed = Clock(dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC))
+    monkeypatch.setattr(timezone, "now", fixed)
+    return fixed

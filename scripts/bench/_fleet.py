@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "logitrack_bench"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "logitrack_bench")  # another name lets benches run side by side
 
 
 def configure(*, redis_db: int = 3) -> dict[str, str]:

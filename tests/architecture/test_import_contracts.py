@@ -68,6 +68,16 @@ PLANTED = {
         "from django.db import models  # planted\n",
         "Contracts and events are framework-free",
     ),
+    "console-public-surface: the console reads trips' tables": (
+        "config/console/overview.py",
+        "from apps.trips.models import TripDay  # planted\n",
+        "The manager's console (config/console) reads the contexts only through",
+    ),
+    "console-public-surface: the console calls billing's selectors": (
+        "config/console/views.py",
+        "from apps.billing import selectors  # planted\n",
+        "The manager's console (config/console) reads the contexts only through",
+    ),
     "context-map: fleet calls up into trips": (
         "apps/fleet/integrations.py",
         "from apps.trips import api as trips_api  # planted\n",

@@ -11,6 +11,7 @@ fleet B's dispatch feed refuses fleet A before accepting. How to add a case: doc
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -1527,6 +1528,31 @@ def _admin_view_on_site_check(world: World) -> None:
         assert hit.status_code == miss.status_code != 200, f"view on site of fleet B's {key} -> {hit.status_code}"
 
 
+def _admin_overview_check(world: World) -> None:
+    """The overview (the admin's landing page) shows fleet A's figures and names and nothing of fleet B, whichever
+    period; fleet B's id as `?fleet=` answers exactly as an id that exists nowhere (404)."""
+    client = _manager(world)
+    b_names = [world.b.fleet.name, world.b.driver.display_name, world.b.van.registration, world.b.customer.display_name]
+    for path in (
+        "/admin/",
+        "/admin/overview/",
+        "/admin/overview/?days=30",
+        f"/admin/overview/?fleet={world.a.fleet_id}",
+    ):
+        response = client.get(path)
+        html = response.content.decode()
+        assert response.status_code == 200, f"{path} -> {response.status_code}"
+        assert world.a.driver.display_name in html, f"{path} misses fleet A's driver"
+        assert not world.b.ids() & set(re.findall(r"[0-9a-f-]{36}", html)), f"{path} names a row of fleet B"
+        assert not [name for name in b_names if name in html], f"{path} shows fleet B's names"
+    hit = client.get(f"/admin/overview/?fleet={world.b.fleet_id}")
+    miss = client.get(f"/admin/overview/?fleet={uuid.uuid4()}")
+    assert hit.status_code == miss.status_code == 404, (hit.status_code, miss.status_code)
+    everyone = Client()
+    everyone.force_login(world.fleets.platform_admin)
+    assert world.b.driver.display_name in everyone.get(f"/admin/overview/?fleet={world.b.fleet_id}").content.decode()
+
+
 def _admin_unknown_check(world: World) -> None:
     assert _manager(world).get(f"/admin/{world.b.fleet_id}/").status_code == 404
 
@@ -1534,6 +1560,7 @@ def _admin_unknown_check(world: World) -> None:
 # The admin's own pages (not a ModelAdmin's), each with a check as fleet A's manager.
 ADMIN_SITE = {
     "admin:index": Exempt("the overview of what the user may open", _admin_index_check),
+    "admin:overview": Exempt("the manager's overview of their fleets (the index shows it too)", _admin_overview_check),
     "admin:app_list": Exempt("one context's models", _admin_page_check("/admin/billing/")),
     "admin:login": Exempt("sign-in form", _no_tenant_data("/admin/login/")),
     "admin:logout": Exempt("ends the caller's own session", _no_tenant_data("/admin/logout/", "post")),

@@ -4,6 +4,7 @@ import a model from `apps.billing.models` or from its topic module)."""
 
 from apps.billing.models.common import CURRENCY
 from apps.billing.models.fares import FareRecord, Quote
+from apps.billing.models.figures import RevenueDay
 from apps.billing.models.invoices import Invoice, InvoiceCounter
 from apps.billing.models.ledger import DEBIT_NORMAL, NO_ID, Account, AccountKind, JournalTransaction, Posting
 from apps.billing.models.payouts import Payout
@@ -42,6 +43,7 @@ __all__ = [
     "PerStop",
     "Posting",
     "Quote",
+    "RevenueDay",
     "Tariff",
     "TariffComponent",
     "TaxRate",

@@ -32,6 +32,12 @@ class Payout(BaseModel):
 
     class Meta(BaseModel.Meta):
         constraints = [models.UniqueConstraint(fields=["driver_id", "request_key"], name="payout_request_once")]
+        # the overview's payouts awaiting approval: the few requested ones, oldest first, never the whole history
+        indexes = [
+            models.Index(
+                fields=["fleet_id", "created_at"], name="payout_fleet_waiting", condition=models.Q(status="requested")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"payout of {amount_text(self.amount_minor, self.currency)} ({self.status})"

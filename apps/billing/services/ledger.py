@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, models, transaction
 
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
 from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, Posting
+from apps.billing.services import figures
 
 FLOORED = {
     AccountKind.DRIVER_WALLET,
@@ -107,6 +108,7 @@ def post(
             )
         account.balance_minor = new_balance
         account.save(update_fields=["balance_minor", "updated_at"])
+    figures.revenue_posted(txn, legs)  # a fare or its refund: the overview's revenue of the day, in this transaction
     return txn, True
 
 

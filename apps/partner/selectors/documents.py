@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import uuid
 
-from apps.partner.contracts import KycStatus
-from apps.partner.models import KycDocument
+from django.db.models import Min, Q, QuerySet
+
+from apps.partner.contracts import KycDocumentType, KycPending, KycQueue, KycStatus
+from apps.partner.models import KYC_MODELS, KycDocument
 from apps.partner.selectors import visibility
 from logitrack.principal import Principal
 
@@ -33,3 +35,28 @@ def review_next(*, principal: Principal, after: KycDocument) -> KycDocument | No
         Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, id__gt=after.id)
     ).first()
     return later or queue.first()
+
+
+def queue_of_fleets(*, fleet_ids: list[uuid.UUID], limit: int) -> KycQueue:
+    """Submitted documents of these fleets' drivers, oldest first (the overview's queue)."""
+    waiting = KycDocument.objects.non_polymorphic().filter(status=KycStatus.SUBMITTED, driver__fleet_id__in=fleet_ids)
+    summary = waiting.aggregate(at=Min("submitted_at"))
+    types = {m._meta.model_name: t for t, m in KYC_MODELS.items()}
+    oldest = waiting.order_by("submitted_at", "id").values_list(
+        "id", "driver_id", "driver__display_name", "driver__fleet_id", "polymorphic_ctype__model", "submitted_at"
+    )[:limit]
+    return KycQueue(
+        count=waiting.count(),
+        oldest_at=summary["at"],
+        oldest=tuple(
+            KycPending(
+                id=doc_id,
+                driver_id=driver_id,
+                driver_name=name,
+                fleet_id=fleet_id,
+                document_type=KycDocumentType(types[model]),
+                submitted_at=submitted_at,
+            )
+            for doc_id, driver_id, name, fleet_id, model, submitted_at in oldest
+        ),
+    )

@@ -33,7 +33,7 @@ from apps.trips.events import (
     TripStatusChangedV2,
 )
 from apps.trips.models import Offer, Trip
-from apps.trips.services import scrubbing
+from apps.trips.services import figures, scrubbing
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint, road_distance_m
@@ -119,6 +119,8 @@ def trip_transition(
             status=StopStatus.DONE if target == TripStatus.COMPLETED else StopStatus.FAILED
         )
     versioned_save(trip, *fields)
+    if target in TERMINAL_STATUSES:
+        figures.trip_ended(trip)  # the overview's daily figures, in this transaction
     timeline_add(trip, action=action, old=old, actor_id=actor_id, role=role, reason=reason.strip(), at_point=location)
     publish(
         TripStatusChangedV1(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.trips import integrations
 from apps.trips.contracts import TERMINAL_STATUSES, IllegalTransition, InvalidTrip, ShiftOverlap
 from apps.trips.models import Shift
+from apps.trips.services import figures
 
 
 @transaction.atomic
@@ -84,6 +85,7 @@ def shift_end(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
         raise IllegalTransition("finish or hand over the shift's trips first", code="trips.shift_has_open_trips")
     shift.status, shift.ended_at, shift.odometer_end_km = Shift.Status.ENDED, timezone.now(), odometer_km
     shift.save(update_fields=["status", "ended_at", "odometer_end_km", "updated_at"])
+    figures.shift_ended(shift)  # the overview's time on shift and on trips, in this transaction
     return shift
 
 

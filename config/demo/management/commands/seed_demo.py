@@ -1,6 +1,7 @@
 import logging
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from config.demo import operator, plans
 from logitrack.exceptions import ApplicationError
@@ -19,14 +20,29 @@ class Command(BaseCommand):
         parser.add_argument("--trips", type=int, default=120, help="trips today across both fleets (default 120)")
         parser.add_argument("--password", default=plans.DEFAULT_PASSWORD, help="every demo user's password")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=0,
+            help="also that many days before today of each fleet, for the overview's charts (PostgreSQL only)",
+        )
 
-    def handle(self, *args, seed, drivers, trips, password, quiet, **options):
+    def handle(self, *args, seed, drivers, trips, password, quiet, history_days, **options):
         if drivers < 2 or trips < 2:
             raise CommandError("--drivers and --trips must be at least 2 (one per fleet)")
+        if not 0 <= history_days <= 400:
+            raise CommandError("--history-days must be between 0 and 400")
+        if history_days and connection.vendor != "postgresql":
+            raise CommandError("--history-days needs PostgreSQL (the history is written with COPY)")
         logging.disable(logging.INFO)  # per-event log lines would bury the progress bar
         try:
             report = operator.seed(
-                seed=seed, drivers=drivers, trips=trips, password=password, out=None if quiet else self.stderr._out
+                seed=seed,
+                drivers=drivers,
+                trips=trips,
+                password=password,
+                out=None if quiet else self.stderr._out,
+                history_days=history_days,
             )
         except ApplicationError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
