@@ -6,6 +6,7 @@ Integer minor units in, text out: no floats on the way. A fleet's locale comes f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import zoneinfo
@@ -18,6 +19,15 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from logitrack.types import currency_exponent
 
 DEFAULT_LOCALE = "en"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Locality:
+    """How one fleet's people read figures: its locale, its clock and its currency."""
+
+    locale: str = DEFAULT_LOCALE
+    time_zone: str = "UTC"
+    currency: str = "EUR"
 
 
 @functools.lru_cache(maxsize=256)
@@ -72,12 +82,22 @@ def zone(time_zone: str) -> zoneinfo.ZoneInfo:
 
 
 def local_datetime(
-    value: dt.datetime | None, time_zone: str, locale: str = DEFAULT_LOCALE, *, format: str = "medium"
+    value: dt.datetime | None, time_zone: str, locale: str = DEFAULT_LOCALE, *, format: str | None = None
 ) -> str:
-    """An aware datetime as the fleet's clock shows it ("5 Dec 2026, 14:30:00" in en_GB, Europe/Berlin)."""
+    """An aware datetime as the fleet's clock shows it: the medium date and the short time, glued the locale's
+    way ("5 Dec 2026, 14:30" in en_GB, "05.12.2026, 14:30" in de_DE); `format` picks a CLDR width instead."""
     if value is None:
         return "–"
-    return format_datetime(value, format=format, tzinfo=zone(time_zone), locale=locale)
+    tz = zone(time_zone)
+    if format is not None:
+        return format_datetime(value, format=format, tzinfo=tz, locale=locale)
+    local = value.astimezone(tz)
+    glue = Locale.parse(locale).datetime_formats["medium"]
+    return (
+        str(glue)
+        .replace("{1}", format_date(local, "medium", locale=locale))
+        .replace("{0}", format_time(local, "short", tzinfo=tz, locale=locale))
+    )
 
 
 def local_time(value: dt.datetime | None, time_zone: str, locale: str = DEFAULT_LOCALE) -> str:

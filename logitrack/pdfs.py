@@ -16,6 +16,7 @@ import io
 import struct
 from typing import Any
 
+import pypdfium2
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -136,3 +137,42 @@ def verify(data: bytes) -> int:
             code="upload.active_content",
         )
     return pages
+
+
+RENDER_WIDTH = 1000  # pixels across a rendered page: an A4 scan stays legible, the PNG stays small
+RENDER_MAX_SIDE = 4000  # a page drawn taller than this (a strip of a page) is scaled down to it
+
+
+def page_count(data: bytes) -> int:
+    """How many pages a verified PDF has (the review page links one image per page)."""
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise _undecodable(str(exc)) from None
+    try:
+        return min(len(document), MAX_PAGES)
+    finally:
+        document.close()
+
+
+def render_page(data: bytes, index: int, *, width: int = RENDER_WIDTH) -> bytes:
+    """Page `index` (0-based) of a verified PDF drawn as a PNG `width` pixels wide, by PDFium (no system packages,
+    no scripts run: PDFium renders without its JavaScript engine here). An index out of range is a ValidationFailed.
+    Browsers are never handed the PDF to embed: the CSP refuses objects and frames, and a picture is all a
+    reviewer needs."""
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise _undecodable(str(exc)) from None
+    try:
+        if not 0 <= index < min(len(document), MAX_PAGES):
+            raise ValidationFailed(f"the PDF has no page {index + 1}", code="upload.no_such_page")
+        page = document[index]
+        page_width, page_height = page.get_size()
+        scale = min(width / max(page_width, 1.0), RENDER_MAX_SIDE / max(page_height, 1.0))
+        image = page.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        document.close()

@@ -9,7 +9,14 @@ import datetime as dt
 import uuid
 
 from apps.billing import selectors as _selectors
-from apps.billing.contracts import PayoutsWaiting, QuoteRef, RevenueDayFigures, SurchargeZone, TripFare
+from apps.billing.contracts import (
+    PayoutsWaiting,
+    QuoteRef,
+    RevenueDayFigures,
+    SurchargeZone,
+    TripFare,
+    TripFareDetail,
+)
 from apps.billing.models import Quote as _Quote
 from apps.billing.services import quotes as _quotes
 
@@ -23,6 +30,11 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
     """The fares of many trips at once (two queries whatever their number): (trip id, quote id or None) in, one
     `TripFare` out for each trip that has a quote or a settled amount."""
     return _selectors.trip_fares(trips=trips)
+
+
+def trip_fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None) -> TripFareDetail | None:
+    """One trip's fare with its lines (settled, else quoted), or None when billing knows of neither."""
+    return _selectors.trip_fare_detail(trip_id=trip_id, quote_id=quote_id)
 
 
 def surcharge_zones(*, fleet_id: uuid.UUID, at: dt.datetime) -> list[SurchargeZone]:

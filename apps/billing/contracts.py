@@ -119,6 +119,32 @@ class TripFare:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class FareLineRef:
+    description: str
+    net_minor: int
+    tax_minor: int
+    gross_minor: int
+    tax_rate_bps: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripFareDetail:
+    """One trip's fare with its lines, as its page shows it: the settled fare (or cancellation fee) when there is
+    one, else the quote it was booked with; with the distance and duration it was priced on when known."""
+
+    trip_id: uuid.UUID
+    kind: str  # "quote" | "fare" | "cancellation"
+    currency: str
+    lines: tuple[FareLineRef, ...]
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    quoted_total_minor: int | None
+    distance_m: int | None
+    duration_s: int | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SurchargeZone:
     """A circle a zone surcharge applies in (an airport, a toll zone), as maps show it."""
 

@@ -19,12 +19,14 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 from apps.billing import integrations
 from apps.billing.contracts import (
     CurrencyTotal,
+    FareLineRef,
     PayoutsWaiting,
     QuoteNotFound,
     RevenueDayFigures,
     SurchargeZone,
     TopUpNotFound,
     TripFare,
+    TripFareDetail,
     WaitingPayout,
 )
 from apps.billing.models import (
@@ -264,6 +266,39 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
             )
         )
     return fares
+
+
+def trip_fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None) -> TripFareDetail | None:
+    """The settled fare of a trip with its lines, else its quote's (two queries at most)."""
+    quote = Quote.objects.filter(id=quote_id).first() if quote_id is not None else None
+    settled = FareRecord.objects.filter(trip_id=trip_id).first()
+    source = settled or quote
+    if source is None:
+        return None
+    facts = source.facts or {}
+    breakdown = source.breakdown or {}
+    lines = tuple(
+        FareLineRef(
+            description=str(line.get("description") or line.get("code") or ""),
+            net_minor=int(line.get("net", 0)),
+            tax_minor=int(line.get("tax", 0)),
+            gross_minor=int(line.get("gross", int(line.get("net", 0)) + int(line.get("tax", 0)))),
+            tax_rate_bps=int(line.get("tax_rate_bps", 0)),
+        )
+        for line in breakdown.get("lines", ())
+    )
+    return TripFareDetail(
+        trip_id=trip_id,
+        kind=settled.kind if settled else "quote",
+        currency=source.currency,
+        lines=lines,
+        net_minor=int(breakdown.get("net", sum(x.net_minor for x in lines))),
+        tax_minor=int(breakdown.get("tax", sum(x.tax_minor for x in lines))),
+        total_minor=source.total_minor,
+        quoted_total_minor=quote.total_minor if quote else None,
+        distance_m=facts.get("distance_m") if isinstance(facts.get("distance_m"), int) else None,
+        duration_s=facts.get("duration_s") if isinstance(facts.get("duration_s"), int) else None,
+    )
 
 
 def topups_visible(*, principal: Principal | None) -> QuerySet:

@@ -4,13 +4,16 @@ goes through a service so events are published and rules hold."""
 import datetime as dt
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils import timezone
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
+from apps.fleet import integrations
 from apps.fleet.contracts import VehicleStatus
 from apps.fleet.models import (
+    POD_KINDS,
     Bike,
     Car,
     Fleet,
@@ -21,10 +24,25 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
+from apps.fleet.selectors import fleets as fleet_selectors
 from apps.fleet.selectors import visibility
 from apps.fleet.services import fleet_settings, onboarding, vehicles
+from logitrack import formatting
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
+from logitrack.admin.export import Exportable
+from logitrack.admin.fields import PercentField
+from logitrack.admin.filters import DateRangeFilter
+from logitrack.admin.readable import Readable
 from logitrack.http.principal import principal
+
+POD_LABELS = {"recipient": "Recipient's name", "signature": "Signature", "photo": "Photo", "pin": "PIN code"}
+
+
+class OnFleetClock(Readable):
+    """Times on the row's fleet's clock, in its locale (fleet's own selector: no call across contexts)."""
+
+    localities = staticmethod(fleet_selectors.fleet_localities)
+    local_times: tuple[str, ...] = ("created_at", "updated_at")
 
 
 class Visible(FleetScoped):
@@ -41,7 +59,7 @@ class Visible(FleetScoped):
 
 class StatusChangeInline(admin.TabularInline):
     model = FleetStatusChange
-    fields = ("created_at", "from_status", "to_status", "actor_id", "reason")
+    fields = ("when", "from_status", "to_status", "actor", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -49,10 +67,34 @@ class StatusChangeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="when")
+    def when(self, change):
+        place = fleet_selectors.fleet_localities(fleet_ids=[change.fleet_id]).get(change.fleet_id)
+        place = place or formatting.Locality()
+        return formatting.local_datetime(change.created_at, place.time_zone, place.locale)
+
+    @admin.display(description="by")
+    def actor(self, change):
+        if change.actor_id is None:
+            return "the platform"
+        return integrations.user_names(ids=[change.actor_id]).get(change.actor_id) or "someone no longer named"
+
+
+class AdminOnlySettings:
+    """Settings only platform admins change (commission, currency, country) are read-only for managers; placed
+    below `Readable` so the read-only ones are shown its way (the commission as a percentage)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else (*fields, *fleet_settings.ADMIN_ONLY_SETTINGS)
+
 
 @admin.register(Fleet)
-class FleetAdmin(Visible, FleetScopedAdmin):
+class FleetAdmin(OnFleetClock, AdminOnlySettings, Visible, FleetScopedAdmin):
     visible = staticmethod(visibility.fleets_managed)
+    fleet_field = "id"  # a fleet's own clock
+    named_ids = {"applicant_id": integrations.user_names}
+    percents = ("commission_bps",)
     list_display = ("name", "legal_name", "status", "country", "currency", "auto_dispatch", "created_at")
     list_filter = ("status", "country", "auto_dispatch")
     search_fields = ("name", "legal_name", "tax_id")
@@ -60,9 +102,21 @@ class FleetAdmin(Visible, FleetScopedAdmin):
     inlines = [StatusChangeInline]
     actions = ("start_review", "activate", "suspend", "reinstate", "close")
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        return fields if request.user.is_superuser else (*fields, *fleet_settings.ADMIN_ONLY_SETTINGS)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # the commission typed as a percentage, what each drop-off needs as checkboxes (stored as bps and a list)
+        if db_field.name == "commission_bps":
+            return PercentField(
+                label="Commission", max_value=100, help_text="the platform's share of each fare, in percent"
+            )
+        if db_field.name == "proof_of_delivery":
+            return forms.TypedMultipleChoiceField(
+                choices=[(k, POD_LABELS[k]) for k in sorted(POD_KINDS)],
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                label="Proof of delivery",
+                help_text="what a driver collects at each drop-off",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         return False  # fleets apply over the API; platform admins review them here
@@ -138,7 +192,7 @@ def _expiry_state(expires_on):
     return f"expires in {days} days" if days <= 30 else "valid"
 
 
-class VehicleChildAdmin(Visible, PolymorphicChildModelAdmin):
+class VehicleChildAdmin(OnFleetClock, Visible, PolymorphicChildModelAdmin):
     """Each type's add and change pages; `fleet` offers only the user's fleets (FleetAdmin's rows)."""
 
     visible = staticmethod(visibility.vehicles_managed)
@@ -202,12 +256,24 @@ class ExpiringDocumentsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin):
+class VehicleAdmin(  # type: ignore[misc]  # polymorphic's stubs type change_list_template as a list
+    OnFleetClock, Exportable, LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin
+):
     visible = staticmethod(visibility.vehicles_managed)
     base_model = Vehicle
     child_models = [Bike, Car, Van, Truck]
-    list_display = ("registration", "vehicle_kind", "make", "model", "fleet", "status", "next_document_expiry")
-    list_filter = (PolymorphicChildModelFilter, "status", ExpiringDocumentsFilter)
+    list_display = (
+        "registration",
+        "vehicle_kind",
+        "make",
+        "model",
+        "fleet",
+        "status",
+        "next_document_expiry",
+        "created_at",
+    )
+    list_filter = (PolymorphicChildModelFilter, "status", ExpiringDocumentsFilter, ("created_at", DateRangeFilter))
+    list_select_related = ("fleet",)
     search_fields = ("registration", "make", "model")
     actions = ("mark_active", "mark_in_maintenance", "retire")
 
@@ -222,7 +288,10 @@ class VehicleAdmin(LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin)
             .filter(expires_on__gte=timezone.localdate() - dt.timedelta(days=365))
             .first()
         )
-        return f"{doc.kind}: {doc.expires_on} ({_expiry_state(doc.expires_on)})" if doc else "no documents"
+        if doc is None:
+            return "no documents"
+        day = formatting.local_date(doc.expires_on, self.locality(vehicle).locale)
+        return f"{doc.get_kind_display()}: {day} ({_expiry_state(doc.expires_on)})"
 
     def has_delete_permission(self, request, obj=None):
         return False  # vehicles are retired, never deleted (trips reference them)
@@ -250,8 +319,11 @@ class VehicleAdmin(LookUpBeforeDelegating, Visible, PolymorphicParentModelAdmin)
 
 
 @admin.register(VehicleDocument)
-class VehicleDocumentAdmin(Visible, FleetScopedAdmin):
+class VehicleDocumentAdmin(OnFleetClock, Visible, FleetScopedAdmin):
     visible = staticmethod(visibility.vehicle_documents_managed)
+    fleet_field = "vehicle__fleet_id"
+    local_times = ("created_at", "updated_at", "expiry_warned_at", "expired_notified_at")
+    list_select_related = ("vehicle",)
     list_display = ("vehicle", "kind", "number", "expires_on", "state")
     list_filter = ("kind", ("expires_on", admin.DateFieldListFilter))
     search_fields = ("vehicle__registration", "number")

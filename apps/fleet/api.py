@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from apps.fleet.contracts import (
     Capacity,
     DocumentExpiry,
+    FleetLocality,
     FleetNotFound,
     FleetRef,
     FleetStatus,
@@ -26,6 +27,7 @@ from apps.fleet.models import Fleet as _Fleet
 from apps.fleet.models import Vehicle as _Vehicle
 from apps.fleet.models import VehicleDocument as _VehicleDocument
 from apps.fleet.selectors import vehicles as _vehicles
+from logitrack.formatting import locale_for as _locale_for
 
 
 def fleet_get(*, fleet_id: uuid.UUID) -> FleetRef:
@@ -45,6 +47,15 @@ def fleet_names(*, fleet_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, 
     """Names of the given fleets (every fleet when None), for pickers and labels; unknown ids are left out."""
     qs = _Fleet.objects.all() if fleet_ids is None else _Fleet.objects.filter(id__in=fleet_ids)
     return dict(qs.order_by("name").values_list("id", "name"))
+
+
+def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, FleetLocality]:
+    """Each fleet's locale, time zone and currency, for showing its figures; unknown ids are left out."""
+    rows = _Fleet.objects.filter(id__in=fleet_ids).values_list("id", "country", "time_zone", "currency")
+    return {
+        fleet_id: FleetLocality(locale=_locale_for(country), time_zone=time_zone, currency=currency)
+        for fleet_id, country, time_zone, currency in rows
+    }
 
 
 def vehicles_get(*, vehicle_ids: list[uuid.UUID]) -> list[VehicleRef]:

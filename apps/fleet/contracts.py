@@ -79,6 +79,15 @@ class FleetRef:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class FleetLocality:
+    """How a fleet's people read figures: a CLDR locale (from its country), its IANA time zone and currency."""
+
+    locale: str
+    time_zone: str
+    currency: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class VehicleRef:
     id: uuid.UUID
     fleet_id: uuid.UUID

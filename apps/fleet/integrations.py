@@ -24,3 +24,9 @@ def first_manager_grant(*, user_id: uuid.UUID, fleet_id: uuid.UUID, granted_by_i
 def fleet_name_tell(*, fleet_id: uuid.UUID, name: str) -> None:
     """Identity shows fleets by name (its admin's invitation form) but sits below fleet: fleet tells it the name."""
     identity_api.fleet_name_record(fleet_id=fleet_id, name=name)
+
+
+def user_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """People's names for the admin (a fleet's applicant, who changed its status); one without a name is left
+    out (read as unknown)."""
+    return {u.id: u.display_name for u in identity_api.users_get(user_ids=ids) if u.display_name}

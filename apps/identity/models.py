@@ -102,7 +102,7 @@ class Membership(models.Model):
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.role} @ {self.fleet_id}"
+        return f"{self.user} as {self.role.replace('_', ' ')}"  # no ids: admin titles show it
 
 
 class Invitation(models.Model):
@@ -124,7 +124,7 @@ class Invitation(models.Model):
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
-        return f"{self.email} as {self.role} @ {self.fleet_id}"
+        return f"{self.email} as {self.role.replace('_', ' ')}"  # no ids: admin titles show it
 
 
 class PasswordReset(models.Model):

@@ -90,7 +90,7 @@ def kyc_documents_expiring(*, fleet_ids: list[uuid.UUID], on_or_before: dt.date)
 def kyc_review_queue(*, fleet_ids: list[uuid.UUID], limit: int = 8) -> KycQueue:
     """Documents of these fleets' drivers waiting for review: how many, the oldest submission, the oldest few with
     the driver's name and the document's type."""
-    return _documents.review_queue(fleet_ids=fleet_ids, limit=limit)
+    return _documents.review_queue_summary(fleet_ids=fleet_ids, limit=limit)
 
 
 def _expiring(documents: QuerySet[Any], on_or_before: dt.date) -> list[KycExpiry]:

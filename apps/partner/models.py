@@ -71,7 +71,8 @@ class KycDocument(PolymorphicModel):
 
     def __str__(self) -> str:
         real = self.get_real_instance_class()  # None: its content type names a model that is gone
-        return f"{real.TYPE if real is not None else 'document'} of {self.driver_id} ({self.status})"
+        kind = real.TYPE.replace("_", " ") if real is not None else "document"
+        return f"{kind.capitalize()} ({self.status})"  # no ids: admins show it beside the driver's name
 
     @property
     def kyc_type(self) -> KycDocumentType:

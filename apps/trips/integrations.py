@@ -15,6 +15,7 @@ from apps.identity.contracts import CustomerRef
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
+from logitrack.formatting import Locality
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,10 +185,43 @@ def customers_find(*, text: str, known_ids: list[uuid.UUID], limit: int) -> list
 def fleet_time_zones(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Each fleet's IANA time zone, whose local days the overview's figures are counted in; UTC for an id fleet
     does not know (as logitrack.formatting reads an unknown zone)."""
-    zones = {}
-    for fleet_id in fleet_ids:
-        try:
-            zones[fleet_id] = fleet_api.fleet_get(fleet_id=fleet_id).time_zone or "UTC"
-        except FleetNotFound:
-            zones[fleet_id] = "UTC"
-    return zones
+    found = fleet_api.fleet_localities(fleet_ids=list(fleet_ids))
+    return {fleet_id: (found[fleet_id].time_zone if fleet_id in found else "UTC") or "UTC" for fleet_id in fleet_ids}
+
+
+# ---- names and localities for the admin (one call per page or export chunk; see logitrack/admin/readable.py) ----
+
+
+def user_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of these users (customers, bookers, actors on a timeline); unknown ids are left out."""
+    return {u.id: u.display_name for u in identity_api.users_get(user_ids=list(ids)) if u.display_name}
+
+
+def driver_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    return {d.id: d.display_name for d in partner_api.drivers_get(driver_ids=list(ids))}
+
+
+def vehicle_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """A vehicle as a manager names it: registration, make and model."""
+    return {
+        v.id: " ".join(p for p in (v.registration, "·", v.make, v.model) if p).strip(" ·")
+        for v in fleet_api.vehicles_get(vehicle_ids=list(ids))
+    }
+
+
+def fleet_names(*, ids: list[uuid.UUID] | None) -> dict[uuid.UUID, str]:
+    """Names of these fleets (every fleet when None)."""
+    return fleet_api.fleet_names(fleet_ids=None if ids is None else list(ids))
+
+
+def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]:
+    """How each fleet's people read figures (locale from its country, its time zone and currency), in one call."""
+    return {
+        fleet_id: Locality(locale=found.locale, time_zone=found.time_zone, currency=found.currency)
+        for fleet_id, found in fleet_api.fleet_localities(fleet_ids=fleet_ids).items()
+    }
+
+
+def fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None):
+    """Billing's fare of one trip with its lines (the settled one, else the quote), or None."""
+    return billing_api.trip_fare_detail(trip_id=trip_id, quote_id=quote_id)

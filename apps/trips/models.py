@@ -63,7 +63,7 @@ class Trip(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"trip {self.id} ({self.status})"
+        return f"trip {self.id.hex[:8].upper()} ({self.status})"  # its reference: admin titles and messages
 
 
 WANTED_AT = Coalesce("requested_for", "created_at")

@@ -73,3 +73,10 @@ def test_times_show_on_the_fleets_clock():
     assert "14:30" in formatting.local_datetime(at, "Europe/Berlin", "en_GB")
     assert formatting.local_datetime(None, "Europe/Berlin") == "–"
     assert formatting.local_time(at, "Not/AZone") == f"12:30{NNBSP}PM"  # an unknown zone falls back to UTC
+
+
+def test_a_date_and_time_read_the_locales_way_on_the_fleets_clock():
+    at = dt.datetime(2026, 12, 5, 13, 30, tzinfo=dt.UTC)
+    assert formatting.local_datetime(at, "Europe/Berlin", "de_DE") == "05.12.2026, 14:30"
+    assert formatting.local_datetime(at, "Europe/London", "en_GB") == "5 Dec 2026, 13:30"
+    assert formatting.local_datetime(at, "America/New_York", "en_US") == f"Dec 5, 2026, 8:30{NNBSP}AM"

@@ -47,6 +47,7 @@ from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_admin import (
     AdminProbe,
     Extra,
+    ListExtra,
     admin_case,
     admin_routes,
     label,
@@ -1264,6 +1265,10 @@ def _vehicle_case(attr: str):
     return admin_case(lambda s: getattr(s, attr), may="view add change", form=_vehicle_form, foreign=("fleet",))
 
 
+def _export(changelist: str) -> Extra:
+    return Extra(lambda _pk: f"/admin/{changelist}/export/?format=csv", export=True)
+
+
 # What fleet managers see in the admin, and may do there; a model they must not see goes in PLATFORM_ONLY. A
 # ModelAdmin registered in neither fails test_every_model_admin_has_a_case. How to add one: docs/development.md.
 ADMIN_CASES = {
@@ -1288,7 +1293,9 @@ ADMIN_CASES = {
         lambda s: s.invoice, extra={"billing_invoice_pdf": Extra(lambda pk: f"/admin/billing/invoice/{pk}/pdf/")}
     ),
     "fleet.fleet": admin_case(lambda s: s.fleet, may="view change"),
-    "fleet.vehicle": admin_case(lambda s: s.van, may="view add change"),  # add: the type chooser
+    "fleet.vehicle": admin_case(  # add: the type chooser
+        lambda s: s.van, may="view add change", extra={"fleet_vehicle_export": _export("fleet/vehicle")}
+    ),
     "fleet.bike": _vehicle_case("bike"),
     "fleet.car": _vehicle_case("car"),
     "fleet.van": _vehicle_case("van"),
@@ -1310,14 +1317,48 @@ ADMIN_CASES = {
         form=lambda w, s: {"email": f"new.{uuid.uuid4().hex[:6]}@example.test", "fleet_id": s.fleet_id, "role": R},
         foreign=("fleet_id",),
     ),
-    "partner.driverprofile": admin_case(lambda s: s.driver, may="view change"),
-    "partner.kycdocument": admin_case(lambda s: s.kyc_document, may="view change"),  # reviewed by actions
+    "partner.driverprofile": admin_case(
+        lambda s: s.driver,
+        may="view change",
+        extra={"partner_driverprofile_export": _export("partner/driverprofile")},
+    ),
+    "partner.kycdocument": admin_case(  # reviewed on its review page, or by actions
+        lambda s: s.kyc_document,
+        may="view change",
+        extra={
+            "partner_kycdocument_review": Extra(lambda pk: f"/admin/partner/kycdocument/{pk}/review/"),
+            "partner_kycdocument_scan": Extra(lambda pk: f"/admin/partner/kycdocument/{pk}/scan/"),
+            "partner_kycdocument_scan_page": Extra(lambda pk: f"/admin/partner/kycdocument/{pk}/scan/page/1/"),
+            "partner_kycdocument_export": _export("partner/kycdocument"),
+        },
+    ),
     "partner.drivinglicence": admin_case(lambda s: DrivingLicence.objects.get(driver=s.driver)),
     "partner.identitydocument": admin_case(lambda s: IdentityDocument.objects.get(driver=s.driver)),
     "partner.backgroundcheck": admin_case(lambda s: BackgroundCheck.objects.get(driver=s.driver)),
-    "trips.trip": admin_case(lambda s: s.trip_open, may="view change"),  # change: the cancel action
-    "trips.shift": admin_case(lambda s: s.shift, may="view change"),
-    "trips.offer": admin_case(lambda s: s.offer),
+    "trips.trip": admin_case(
+        lambda s: s.trip_open,
+        may="view change",  # change: the cancel action and the import of bookings
+        extra={
+            "trips_trip_export": ListExtra("/admin/trips/trip/export/?format=csv", lambda s: str(s.trip_open.id)),
+            "trips_trip_import": ListExtra("/admin/trips/trip/import/", lambda s: s.fleet.name),
+            "trips_trip_proof": Extra(lambda pk: f"/admin/trips/trip/{pk}/proof/2/photo/", row=lambda s: s.trip_done),
+        },
+    ),
+    "trips.shift": admin_case(
+        lambda s: s.shift,
+        may="view change",
+        extra={
+            "trips_shift_export": ListExtra("/admin/trips/shift/export/?format=csv", lambda s: s.driver.display_name)
+        },
+    ),
+    "trips.offer": admin_case(
+        lambda s: s.offer,
+        extra={
+            "trips_offer_export": ListExtra(
+                "/admin/trips/offer/export/?format=csv", lambda s: s.offer.trip_id.hex[:8].upper()
+            )
+        },
+    ),
 }
 PLATFORM_ONLY = {
     "axes.accessattempt": "failed logins of every account and address, and lifting a lockout",

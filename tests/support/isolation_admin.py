@@ -18,7 +18,9 @@ For a model only platform admins see (`PLATFORM_ONLY`), every page answers fleet
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -38,9 +40,24 @@ STANDARD_VIEWS = ("changelist", "add", "change", "delete", "history")
 
 @dataclasses.dataclass(frozen=True)
 class Extra:
-    """A view the ModelAdmin adds in get_urls: its path for a row's pk, and what A's manager gets on A's row."""
+    """A view the ModelAdmin adds in get_urls: its path for a row's pk, and what A's manager gets on A's row.
+    `row` names the rows it is probed on when not the case's own (a trip with proof of delivery, say).
+    `export=True`: a view of the whole list (its path ignores the pk), a CSV export (logitrack.admin.export): A's
+    manager gets exactly the rows their changelist shows, a platform admin more (fleet B's too)."""
 
     path: Callable[[Any], str]
+    own_status: int = 200
+    row: Callable[[Side], Model] | None = None
+    export: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ListExtra:
+    """A view the ModelAdmin adds for the whole list (an export, an import form): A's manager gets `own_status`
+    and a body that shows `mark(world.a)` and never `mark(world.b)`; a platform admin's shows both."""
+
+    path: str
+    mark: Callable[[Side], str]
     own_status: int = 200
 
 
@@ -50,7 +67,7 @@ class AdminCase:
     may: frozenset[str]  # what fleet managers may do here
     form: Callable[[World, Side], dict[str, Any]] | None = None  # add-form values naming the side's rows
     foreign: tuple[str, ...] = ()  # form fields naming another row (inline fields by their full name)
-    extra: dict[str, Extra] = dataclasses.field(default_factory=dict)  # route name (without "admin:") -> probe
+    extra: dict[str, Extra | ListExtra] = dataclasses.field(default_factory=dict)  # route (no "admin:") -> probe
 
 
 def admin_case(row, *, may: str = "view", form=None, foreign=(), extra=None) -> AdminCase:
@@ -227,6 +244,12 @@ def row_state(model: type[Model], pk: Any) -> list[dict]:
     return list(model._default_manager.filter(pk=pk).values())
 
 
+def _body(response) -> str:
+    """The text of a page or of a streamed file (CSV; an XLSX's bytes read loosely)."""
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return raw.decode("utf-8", errors="replace")
+
+
 def _outcome(response) -> tuple[int, str]:
     return response.status_code, response.get("Location", "")
 
@@ -287,13 +310,39 @@ class AdminProbe:
                 assert hit.status_code != 200, f"{where} -> 200"
                 assert _outcome(hit) == _outcome(miss), f"{where} -> {_outcome(hit)}, a made-up id -> {_outcome(miss)}"
         for name, extra in self.case.extra.items():
-            hit, miss = self.manager.get(extra.path(self.b_row.pk)), self.manager.get(extra.path(ghost))
+            if isinstance(extra, ListExtra):
+                self.list_extra(name, extra)
+                continue
+            if extra.export:
+                self._export(name, extra)
+                continue
+            a_row, b_row = (extra.row(self.world.a), extra.row(self.world.b)) if extra.row else (self.a_row, self.b_row)
+            hit, miss = self.manager.get(extra.path(b_row.pk)), self.manager.get(extra.path(ghost))
             assert hit.status_code != 200 and _outcome(hit) == _outcome(miss), (
                 f"{name} of fleet B's row -> {_outcome(hit)}"
             )
-            own = self.manager.get(extra.path(self.a_row.pk))
+            own = self.manager.get(extra.path(a_row.pk))
             assert own.status_code == extra.own_status, f"{name} of fleet A's row -> {own.status_code}"
         assert row_state(self.model, self.b_row.pk) == before, f"{self.what}: fleet B's row changed"
+
+    def list_extra(self, name: str, extra: ListExtra) -> None:
+        own, everyone = self.manager.get(extra.path), self.admin_client.get(extra.path)
+        assert own.status_code == extra.own_status, f"{name} as fleet A's manager -> {own.status_code}"
+        mine, theirs = extra.mark(self.world.a), extra.mark(self.world.b)
+        body = _body(own)
+        assert mine in body, f"{name} misses fleet A's {mine!r}"
+        assert theirs not in body, f"{name} shows fleet A's manager fleet B's {theirs!r}"
+        seen = _body(everyone)
+        assert mine in seen and theirs in seen, f"{name}: a platform admin misses a fleet's rows"
+
+    def _export(self, name: str, extra: Extra) -> None:
+        own = self.manager.get(extra.path(None))
+        assert own.status_code == 200, f"{name}, {self.what} -> {own.status_code}"
+        listed = self.manager.get(page(self.model, "changelist")).context["cl"].queryset.count()
+        mine = _csv_rows(own)
+        assert len(mine) == listed, f"{name}, {self.what}: {len(mine)} rows exported, the list shows {listed}"
+        everyone = _csv_rows(self.admin_client.get(extra.path(None)))
+        assert len(everyone) > len(mine), f"{name}: a platform admin's export misses fleet B's rows"
 
     def actions(self) -> list[str]:
         names = list(self.model_admin.get_actions(as_request(self.manager_user)))
@@ -362,6 +411,11 @@ class AdminProbe:
             for path in pages:
                 found += [f"{path}: {name}" for name in raw_id_fields(client.get(path))]
         return found
+
+
+def _csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))[1:]  # without the header
 
 
 def platform_only(world: World, model: type[Model], extra: dict[str, Extra] | None = None) -> None:

@@ -76,7 +76,7 @@ def test_admin_vehicle_list_is_scoped_to_the_managers_fleet(world, client):
     client.force_login(two_fleets.a.users["fleet_manager"])
     page = client.get("/admin/fleet/vehicle/").content.decode()
     assert "AAA1" in page and "BBB1" not in page
-    assert "next document expiry" in page.lower() and "registration: " in page and "(valid)" in page
+    assert "next document expiry" in page.lower() and "Registration: " in page and "(valid)" in page
     assert client.get(f"/admin/fleet/vehicle/{van_b.id}/change/", follow=True).redirect_chain[-1][0] == "/admin/"
     fleets_page = client.get("/admin/fleet/fleet/").content.decode()
     assert "Alpha" in fleets_page and "Bravo" not in fleets_page

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.core import mail
 
+from apps.identity import api
 from apps.identity.models import Invitation, Membership
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,11 @@ def test_fleet_managers_cannot_edit_users_or_grant_themselves_powers(manager_a, 
 
 
 def test_membership_list_and_revoke_action_are_scoped(manager_a, two_fleets):
+    api.fleet_name_record(fleet_id=two_fleets.a.fleet_id, name="Alpha Logistics")
+    api.fleet_name_record(fleet_id=two_fleets.b.fleet_id, name="Bravo Freight")
     page = manager_a.get("/admin/identity/membership/").content.decode()
-    assert str(two_fleets.a.fleet_id) in page and str(two_fleets.b.fleet_id) not in page
+    assert "Alpha Logistics" in page and "Bravo Freight" not in page  # fleets by name, never by id
+    assert str(two_fleets.a.fleet_id) not in page
 
     b_membership = Membership.objects.get(user=two_fleets.b.users["driver"])
     a_membership = Membership.objects.get(user=two_fleets.a.users["driver"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 
 from apps.partner.contracts import KycDocumentType, KycPending, KycQueue, KycStatus
 from apps.partner.models import KYC_MODELS, KycDocument
@@ -18,7 +18,7 @@ def documents_for_review(*, principal: Principal) -> QuerySet:
     return visibility.documents_managed(principal=principal).select_related("driver").order_by("submitted_at")
 
 
-def review_queue(*, fleet_ids: list[uuid.UUID], limit: int) -> KycQueue:
+def review_queue_summary(*, fleet_ids: list[uuid.UUID], limit: int) -> KycQueue:
     """Submitted documents of these fleets' drivers, oldest first (the overview's queue)."""
     waiting = KycDocument.objects.non_polymorphic().filter(status=KycStatus.SUBMITTED, driver__fleet_id__in=fleet_ids)
     summary = waiting.aggregate(at=Min("submitted_at"))
@@ -41,3 +41,22 @@ def review_queue(*, fleet_ids: list[uuid.UUID], limit: int) -> KycQueue:
             for doc_id, driver_id, name, fleet_id, model, submitted_at in oldest
         ),
     )
+
+
+def review_queue(*, principal: Principal) -> QuerySet:
+    """Documents waiting for the principal's review (submitted, of the fleets they manage), oldest first."""
+    return (
+        visibility.documents_managed(principal=principal)
+        .filter(status=KycStatus.SUBMITTED)
+        .order_by("submitted_at", "id")
+    )
+
+
+def review_next(*, principal: Principal, after: KycDocument) -> KycDocument | None:
+    """The document to review after `after`: the oldest waiting one submitted after it, else (the queue wrapped
+    round) the oldest waiting one that is not `after` itself; None when nothing else waits."""
+    queue = review_queue(principal=principal).exclude(id=after.id)
+    later = queue.filter(
+        Q(submitted_at__gt=after.submitted_at) | Q(submitted_at=after.submitted_at, id__gt=after.id)
+    ).first()
+    return later or queue.first()

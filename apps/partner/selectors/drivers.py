@@ -3,6 +3,7 @@ compliance and availability for the driver app, and eligibility for work (other 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +18,11 @@ from logitrack.principal import Principal
 def driver_list(*, principal: Principal) -> QuerySet:
     """The drivers the principal sees, in the managers' list order (filters come from the list's FilterSet)."""
     return visibility.drivers_visible(principal=principal).order_by("display_name", "id")
+
+
+def driver_names(*, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Drivers' names for the admin's lists (`Readable` sources), one query; a driver without a name is left out."""
+    return dict(DriverProfile.objects.filter(id__in=ids).exclude(display_name="").values_list("id", "display_name"))
 
 
 def driver_documents(*, driver: DriverProfile) -> QuerySet:

@@ -9,6 +9,10 @@
     into a choice by name. Its source is a function of the admin's app, `source(fleet_ids=...)` giving
     {id: label} for those fleets (every fleet when None); it reaches the owning context through the app's
     integrations.py.
+
+What a manager reads is in the modules beside this one: `readable` (names instead of ids, money in the fleet's
+currency and locale, times on the fleet's clock), `export` (CSV/XLSX of the filtered list, streamed),
+`filters` (date ranges), `fields` (amounts in currency units, percentages, weekdays as checkboxes).
 """
 
 from __future__ import annotations
