@@ -27,6 +27,7 @@ from apps.billing.contracts import (
     TopUpNotFound,
     TripFare,
     TripFareDetail,
+    TripMoney,
     WaitingPayout,
 )
 from apps.billing.models import (
@@ -43,6 +44,7 @@ from apps.billing.models import (
     TopUp,
     ZoneSurcharge,
 )
+from apps.billing.services.figures import FARE_KINDS, REFUND_KINDS, amounts
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
 
@@ -411,3 +413,40 @@ def payouts_waiting(*, fleet_ids: list[uuid.UUID], limit: int) -> PayoutsWaiting
             for p in oldest
         ),
     )
+
+
+def trip_money(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID]) -> list[TripMoney]:
+    """The settled fares of these trips of the fleet with the ledger's amounts for each: two queries per 2000 trips
+    (fare records by their unique trip id, postings by the transactions' indexed reference)."""
+    found: list[TripMoney] = []
+    for n in range(0, len(trip_ids), 2000):
+        chunk = trip_ids[n : n + 2000]
+        by_trip: dict[uuid.UUID, dict[str, int]] = {}
+        for trip_id, kind, total in (
+            Posting.objects.filter(
+                transaction__fleet_id=fleet_id,
+                transaction__reference_id__in=chunk,
+                transaction__kind__in=FARE_KINDS + REFUND_KINDS,
+            )
+            .values("transaction__reference_id", "account__kind")
+            .annotate(total=Sum("amount_minor"))
+            .values_list("transaction__reference_id", "account__kind", "total")
+        ):
+            if trip_id is not None:  # filtered on it: always set
+                by_trip.setdefault(trip_id, {})[kind] = total
+        for record in FareRecord.objects.filter(fleet_id=fleet_id, trip_id__in=chunk).only(
+            "trip_id", "kind", "currency", "total_minor", "facts"
+        ):
+            shares = amounts(by_trip.get(record.trip_id, {}))
+            found.append(
+                TripMoney(
+                    trip_id=record.trip_id,
+                    kind=record.kind,
+                    currency=record.currency,
+                    fare_total_minor=record.total_minor,
+                    distance_m=int((record.facts or {}).get("distance_m") or 0),
+                    charged_minor=shares["charged_minor"],
+                    driver_share_minor=shares["driver_share_minor"],
+                )
+            )
+    return found

@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.identity.contracts import CustomerRef
 from apps.trips import domain, integrations
 from apps.trips.contracts import (
+    REPORT_MAX_DAYS,
     TERMINAL_STATUSES,
     ActorRole,
     DriverFigures,
@@ -27,6 +28,7 @@ from apps.trips.contracts import (
     TripDayFigures,
     TripFigures,
     TripNotFound,
+    TripReportLine,
     TripStatus,
     VehicleFigures,
 )
@@ -563,3 +565,55 @@ def _ended_badly(fleet_ids: list[uuid.UUID], since: dt.datetime, recent: int) ->
             )
         )
     return tuple(found)
+
+
+def trip_report_lines(
+    *, fleet_id: uuid.UUID, first: dt.date, last: dt.date, customer_id: uuid.UUID | None = None
+) -> list[TripReportLine]:
+    """The fleet's ended trips wanted on its local days `first`..`last` (at most REPORT_MAX_DAYS), oldest first.
+    Raw rows, not DriverDay: a report needs on-time per driver and vehicle and each trip's id to meet its fare, and
+    the bounded period reads through the index `trip_fleet_wanted` (a customer's month, the same index)."""
+    if last < first or (last - first).days >= REPORT_MAX_DAYS:
+        raise InvalidTrip(f"a report covers 1 to {REPORT_MAX_DAYS} days")
+    tz = zone(integrations.fleet_time_zones(fleet_ids=[fleet_id])[fleet_id])
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    trips = (
+        Trip.objects.annotate(wanted=WANTED_AT)
+        .filter(fleet_id=fleet_id, wanted__gte=start, wanted__lt=end, status__in=TERMINAL_STATUSES)
+        .only("id", "status", "requested_for", "created_at", "ended_at", "customer_id", "driver_id", "vehicle_id")
+        .order_by("wanted", "id")
+    )
+    if customer_id is not None:
+        trips = trips.filter(customer_id=customer_id)
+    found = list(trips)
+    lines: list[TripReportLine] = []
+    for n in range(0, len(found), 2000):
+        chunk = found[n : n + 2000]
+        stops: dict[uuid.UUID, list[Stop]] = {}
+        for stop in (
+            Stop.objects.filter(trip_id__in=[t.id for t in chunk])
+            .only("trip_id", "sequence", "address", "status", "window_end", "arrived_at", "finished_at")
+            .order_by("trip_id", "sequence")
+        ):
+            stops.setdefault(stop.trip_id, []).append(stop)
+        for trip in chunk:
+            own = stops.get(trip.id, [])
+            counted, on_time = domain.stop_punctuality(status=trip.status, ended_at=trip.ended_at, stops=own)
+            lines.append(
+                TripReportLine(
+                    trip_id=trip.id,
+                    reference=trip.id.hex[:8].upper(),
+                    status=TripStatus(trip.status),
+                    day=trip.wanted.astimezone(tz).date(),
+                    wanted_at=trip.wanted,
+                    customer_id=trip.customer_id,
+                    driver_id=trip.driver_id,
+                    vehicle_id=trip.vehicle_id,
+                    pickup_address=own[0].address if own else "",
+                    dropoff_address=own[-1].address if len(own) > 1 else "",
+                    stops_windowed=counted,
+                    stops_on_time=on_time,
+                )
+            )
+    return lines
