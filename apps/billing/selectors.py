@@ -14,7 +14,8 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from apps.billing import integrations
 from apps.billing.contracts import (
@@ -44,7 +45,7 @@ from apps.billing.models import (
     TopUp,
     ZoneSurcharge,
 )
-from apps.billing.services.figures import FARE_KINDS, REFUND_KINDS, amounts
+from apps.billing.services.figures import FARE_KINDS, PAYERS, REFUND_KINDS
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
 
@@ -415,38 +416,46 @@ def payouts_waiting(*, fleet_ids: list[uuid.UUID], limit: int) -> PayoutsWaiting
     )
 
 
+CHUNK = 20000  # trip ids per query: few round trips, a bounded statement
+
+
 def trip_money(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID]) -> list[TripMoney]:
-    """The settled fares of these trips of the fleet with the ledger's amounts for each: two queries per 2000 trips
-    (fare records by their unique trip id, postings by the transactions' indexed reference)."""
-    found: list[TripMoney] = []
-    for n in range(0, len(trip_ids), 2000):
-        chunk = trip_ids[n : n + 2000]
-        by_trip: dict[uuid.UUID, dict[str, int]] = {}
-        for trip_id, kind, total in (
+    """The settled fares of these trips of the fleet with the ledger's amounts for each (`figures.amounts`: charged
+    to the customer's receivable or prepaid balance, credited to the driver's wallet; fares, fees and their
+    reversals), one query per 20,000 trips: fare records by their unique trip id, the ledger summed per record in
+    SQL through the transactions' indexed reference."""
+
+    def ledger(kinds: tuple[str, ...]) -> Coalesce:
+        legs = (
             Posting.objects.filter(
+                transaction__reference_id=OuterRef("trip_id"),
                 transaction__fleet_id=fleet_id,
-                transaction__reference_id__in=chunk,
                 transaction__kind__in=FARE_KINDS + REFUND_KINDS,
+                account__kind__in=kinds,
             )
-            .values("transaction__reference_id", "account__kind")
+            .values("transaction__reference_id")
             .annotate(total=Sum("amount_minor"))
-            .values_list("transaction__reference_id", "account__kind", "total")
-        ):
-            if trip_id is not None:  # filtered on it: always set
-                by_trip.setdefault(trip_id, {})[kind] = total
-        for record in FareRecord.objects.filter(fleet_id=fleet_id, trip_id__in=chunk).only(
-            "trip_id", "kind", "currency", "total_minor", "facts"
-        ):
-            shares = amounts(by_trip.get(record.trip_id, {}))
+            .values("total")
+        )
+        return Coalesce(Subquery(legs), 0)
+
+    found: list[TripMoney] = []
+    for n in range(0, len(trip_ids), CHUNK):
+        records = (
+            FareRecord.objects.filter(fleet_id=fleet_id, trip_id__in=trip_ids[n : n + CHUNK])
+            .annotate(charged=ledger(PAYERS), wallet=ledger((AccountKind.DRIVER_WALLET,)))
+            .values_list("trip_id", "kind", "currency", "total_minor", "facts__distance_m", "charged", "wallet")
+        )
+        for trip_id, kind, currency, total, distance_m, charged, wallet in records:
             found.append(
                 TripMoney(
-                    trip_id=record.trip_id,
-                    kind=record.kind,
-                    currency=record.currency,
-                    fare_total_minor=record.total_minor,
-                    distance_m=int((record.facts or {}).get("distance_m") or 0),
-                    charged_minor=shares["charged_minor"],
-                    driver_share_minor=shares["driver_share_minor"],
+                    trip_id=trip_id,
+                    kind=kind,
+                    currency=currency,
+                    fare_total_minor=total,
+                    distance_m=int(distance_m or 0),
+                    charged_minor=charged,
+                    driver_share_minor=-wallet,
                 )
             )
     return found

@@ -113,12 +113,14 @@ def trip_days(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> l
 
 
 def trip_report_lines(
-    *, fleet_id: uuid.UUID, first: dt.date, last: dt.date, customer_id: uuid.UUID | None = None
+    *, fleet_id: uuid.UUID, first: dt.date, last: dt.date, customer_id: uuid.UUID | None = None, routes: bool = False
 ) -> list[TripReportLine]:
     """The fleet's ended trips wanted on its local days `first` to `last` (1 to REPORT_MAX_DAYS days, else
-    InvalidTrip), oldest first, optionally of one customer: day, driver, vehicle, route, stops on time. For the
-    manager's reports, which meet each line with its fare from billing."""
-    return _selectors.trip_report_lines(fleet_id=fleet_id, first=first, last=last, customer_id=customer_id)
+    InvalidTrip), oldest first, optionally of one customer: day, driver, vehicle, stops on time, and with `routes`
+    the first and last stop's address. For the manager's reports, which meet each line with its fare from billing."""
+    return _selectors.trip_report_lines(
+        fleet_id=fleet_id, first=first, last=last, customer_id=customer_id, routes=routes
+    )
 
 
 def _trip_ref(trip: _Trip) -> TripRef:

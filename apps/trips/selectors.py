@@ -11,8 +11,22 @@ import uuid
 from collections.abc import Set
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Replace
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Replace
 from django.utils import timezone
 
 from apps.identity.contracts import CustomerRef
@@ -25,6 +39,7 @@ from apps.trips.contracts import (
     EndedTrip,
     InvalidTrip,
     StatusCount,
+    StopStatus,
     TripDayFigures,
     TripFigures,
     TripNotFound,
@@ -568,52 +583,60 @@ def _ended_badly(fleet_ids: list[uuid.UUID], since: dt.datetime, recent: int) ->
 
 
 def trip_report_lines(
-    *, fleet_id: uuid.UUID, first: dt.date, last: dt.date, customer_id: uuid.UUID | None = None
+    *, fleet_id: uuid.UUID, first: dt.date, last: dt.date, customer_id: uuid.UUID | None = None, routes: bool = False
 ) -> list[TripReportLine]:
     """The fleet's ended trips wanted on its local days `first`..`last` (at most REPORT_MAX_DAYS), oldest first.
-    Raw rows, not DriverDay: a report needs on-time per driver and vehicle and each trip's id to meet its fare, and
-    the bounded period reads through the index `trip_fleet_wanted` (a customer's month, the same index)."""
+    Raw rows, not DriverDay: a report needs on-time per driver and vehicle and each trip's id to meet its fare. One
+    query over the index `trip_fleet_wanted`, stops counted in it (domain.stop_punctuality's rule, in SQL), tuples
+    rather than models, so 93 days of a busy fleet stay a matter of a second; `routes` adds the first and last stop's
+    address (a statement's few trips)."""
     if last < first or (last - first).days >= REPORT_MAX_DAYS:
         raise InvalidTrip(f"a report covers 1 to {REPORT_MAX_DAYS} days")
     tz = zone(integrations.fleet_time_zones(fleet_ids=[fleet_id])[fleet_id])
     start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    ended_with_stops = Q(status__in=[TripStatus.COMPLETED, TripStatus.FAILED], stops__window_end__isnull=False)
+    reached = Coalesce(
+        "stops__arrived_at",
+        "stops__finished_at",
+        Case(When(status=TripStatus.COMPLETED, stops__status=StopStatus.DONE, then=F("ended_at"))),
+    )
     trips = (
         Trip.objects.annotate(wanted=WANTED_AT)
         .filter(fleet_id=fleet_id, wanted__gte=start, wanted__lt=end, status__in=TERMINAL_STATUSES)
-        .only("id", "status", "requested_for", "created_at", "ended_at", "customer_id", "driver_id", "vehicle_id")
+        .annotate(
+            windowed=Count("stops", filter=ended_with_stops),
+            on_time=Count("stops", filter=ended_with_stops & Q(stops__window_end__gte=reached)),
+        )
         .order_by("wanted", "id")
     )
     if customer_id is not None:
         trips = trips.filter(customer_id=customer_id)
-    found = list(trips)
-    lines: list[TripReportLine] = []
-    for n in range(0, len(found), 2000):
-        chunk = found[n : n + 2000]
-        stops: dict[uuid.UUID, list[Stop]] = {}
-        for stop in (
-            Stop.objects.filter(trip_id__in=[t.id for t in chunk])
-            .only("trip_id", "sequence", "address", "status", "window_end", "arrived_at", "finished_at")
-            .order_by("trip_id", "sequence")
-        ):
-            stops.setdefault(stop.trip_id, []).append(stop)
-        for trip in chunk:
-            own = stops.get(trip.id, [])
-            counted, on_time = domain.stop_punctuality(status=trip.status, ended_at=trip.ended_at, stops=own)
-            lines.append(
-                TripReportLine(
-                    trip_id=trip.id,
-                    reference=trip.id.hex[:8].upper(),
-                    status=TripStatus(trip.status),
-                    day=trip.wanted.astimezone(tz).date(),
-                    wanted_at=trip.wanted,
-                    customer_id=trip.customer_id,
-                    driver_id=trip.driver_id,
-                    vehicle_id=trip.vehicle_id,
-                    pickup_address=own[0].address if own else "",
-                    dropoff_address=own[-1].address if len(own) > 1 else "",
-                    stops_windowed=counted,
-                    stops_on_time=on_time,
-                )
+    fields = ["id", "status", "wanted", "customer_id", "driver_id", "vehicle_id", "windowed", "on_time"]
+    if routes:
+        in_order = Stop.objects.filter(trip_id=OuterRef("id"))
+        trips = trips.annotate(
+            pickup=Subquery(in_order.order_by("sequence").values("address")[:1]),
+            dropoff=Subquery(in_order.order_by("-sequence").values("address")[:1]),
+        )
+        fields += ["pickup", "dropoff"]
+    lines = []
+    for row in trips.values_list(*fields):
+        trip_id, status, wanted, customer, driver, vehicle, windowed, on_time, *route = row
+        lines.append(
+            TripReportLine(
+                trip_id=trip_id,
+                reference=trip_id.hex[:8].upper(),
+                status=TripStatus(status),
+                day=wanted.astimezone(tz).date(),
+                wanted_at=wanted,
+                customer_id=customer,
+                driver_id=driver,
+                vehicle_id=vehicle,
+                pickup_address=route[0] or "" if route else "",
+                dropoff_address=(route[1] or "" if route[1] != route[0] else "") if route else "",
+                stops_windowed=windowed,
+                stops_on_time=on_time,
             )
+        )
     return lines

@@ -175,7 +175,7 @@ def statement(*, fleet: FleetRef, month: dt.date, customer_id: uuid.UUID, custom
     fee), oldest first: when (local), reference, route, fare; totals per currency."""
     locale = locale_for(fleet.country)
     first, last = month_bounds(month)
-    lines = trips_api.trip_report_lines(fleet_id=fleet.id, first=first, last=last, customer_id=customer_id)
+    lines = trips_api.trip_report_lines(fleet_id=fleet.id, first=first, last=last, customer_id=customer_id, routes=True)
     fares = _fares(fleet, lines)
     rows, csv_rows = [], []
     totals: dict[str, int] = defaultdict(int)

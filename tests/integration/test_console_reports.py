@@ -20,6 +20,7 @@ from apps.billing.models import AccountKind, FareRecord, Posting
 from apps.trips.contracts import ActorRole, StopKind
 from apps.trips.services import assignment, booking, lifecycle, shifts, stops
 from apps.trips.tests.factories import shift_under_way
+from config.console import reports
 from logitrack.formatting import money
 from tests.support.trip_world import world  # noqa: F401  (a fixture: fleet A with a van on a shift under way)
 
@@ -317,3 +318,13 @@ def test_a_parameter_given_twice_is_a_400(month):
     two_fleets, fleet, *_ = month["world"]
     response = as_manager(two_fleets).get(f"/admin/reports/?fleet={fleet.id}&kind=drivers&kind=vehicles")
     assert response.status_code == 400
+
+
+def test_a_pdf_over_its_row_bound_is_a_400_pointing_at_the_csv(month, monkeypatch):
+    two_fleets, fleet, *_ = month["world"]
+    monkeypatch.setattr(reports, "MAX_PDF_ROWS", 1)  # the by-day report of 10 and 11 November has two rows
+    params = {"fleet": str(fleet.id), "kind": "drivers", "first": "2026-11-10", "last": "2026-11-11"}
+    client = as_manager(two_fleets)
+    response = client.get("/admin/reports/", {**params, "format": "pdf"})
+    assert response.status_code == 400 and "download the CSV" in response.content.decode()
+    assert client.get("/admin/reports/", {**params, "format": "csv"}).status_code == 200
