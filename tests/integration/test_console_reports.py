@@ -126,7 +126,7 @@ def month(morning, world, relay_and_deliver):  # noqa: F811
             distance_m=distance,
         )
     clock.set(local("2026-11-12 09:00"))
-    return {"world": world, "trips": (morning, late, after_midnight)}
+    return {"world": world, "trips": (morning, late, after_midnight), "night": night}
 
 
 def as_manager(two_fleets) -> Client:
@@ -328,3 +328,62 @@ def test_a_pdf_over_its_row_bound_is_a_400_pointing_at_the_csv(month, monkeypatc
     response = client.get("/admin/reports/", {**params, "format": "pdf"})
     assert response.status_code == 400 and "download the CSV" in response.content.decode()
     assert client.get("/admin/reports/", {**params, "format": "csv"}).status_code == 200
+
+
+def test_stops_on_time_in_sql_follow_the_domain_rule_for_failed_trips_too(month, clock):
+    """trips counts stops on time in SQL for the reports; the rule is domain.stop_punctuality (the overview's): a
+    failed trip's stops count, one never reached is late, one reached in time is on time."""
+    from apps.trips import api as trips_api
+    from apps.trips import domain
+    from apps.trips.models import Stop, Trip
+
+    two_fleets, fleet, van, driver, _shift = month["world"]
+    driver_user, customer = two_fleets.a.users["driver"], two_fleets.customer
+    shifts.shift_end(shift_id=month["night"].id, odometer_km=Decimal("150"))
+    day = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
+    shifts.shift_start(shift_id=day.id, odometer_km=Decimal("150"))
+    trip = booking.trip_book(
+        fleet_id=fleet.id,
+        booked_by_id=customer.id,
+        customer_id=customer.id,
+        vehicle_type="van",
+        service="delivery",
+        stops=[
+            booking.StopInput(
+                kind=StopKind.PICKUP,
+                address="Invalidenstraße 1, Berlin",
+                lat=52.531,
+                lng=13.3847,
+                window_end=local("2026-11-12 09:30"),
+            ),
+            booking.StopInput(
+                kind=StopKind.DROPOFF,
+                address="Oranienstraße 25, Berlin",
+                lat=52.5016,
+                lng=13.419,
+                window_end=local("2026-11-12 10:00"),
+            ),
+        ],
+        load=booking.Load(weight_kg=20),
+        quote_id=None,
+        requested_for=None,
+        role=ActorRole.CUSTOMER,
+    ).trip
+    assignment.trip_assign(trip_id=trip.id, shift_id=day.id, actor_id=None)
+    for at, action in (("09:05", "start"), ("09:20", "arrive_pickup")):
+        clock.set(local(f"2026-11-12 {at}"))
+        lifecycle.trip_transition(trip_id=trip.id, action=action, actor_id=driver_user.id, role="driver")
+    stops.stop_arrive(trip_id=trip.id, sequence=1, actor_id=driver_user.id, expected_version=None)  # 09:20
+    clock.set(local("2026-11-12 09:45"))
+    lifecycle.trip_transition(
+        trip_id=trip.id, action="fail", actor_id=driver_user.id, role="driver", reason="goods not ready"
+    )
+    lines = trips_api.trip_report_lines(fleet_id=fleet.id, first=dt.date(2026, 11, 1), last=dt.date(2026, 11, 30))
+    counted = {line.trip_id: (line.stops_windowed, line.stops_on_time) for line in lines}
+    assert counted[trip.id] == (2, 1)  # the pickup reached at 09:20 for 09:30; the drop-off never reached
+    for line in lines:
+        ended = Trip.objects.get(id=line.trip_id)
+        expected = domain.stop_punctuality(
+            status=ended.status, ended_at=ended.ended_at, stops=Stop.objects.filter(trip_id=line.trip_id)
+        )
+        assert counted[line.trip_id] == expected, line.reference
