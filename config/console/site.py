@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 
 from config.console import report_views, views
+from logitrack.admin import managed_fleets
 
 
 class ConsoleSite(admin.AdminSite):
@@ -38,7 +39,7 @@ class ConsoleSite(admin.AdminSite):
         """The stock list with "Reports" first for whoever has a fleet to report on (the overview's "All pages" and
         every page's sidebar show it)."""
         apps = super().get_app_list(request, app_label)
-        if app_label is None and views.fleets_in_scope(request):
+        if app_label is None and managed_fleets(request) != frozenset():  # a platform admin (None) or a manager
             url = reverse("admin:reports", current_app=self.name)
             entry = {
                 "name": "Reports",

@@ -387,3 +387,10 @@ def test_stops_on_time_in_sql_follow_the_domain_rule_for_failed_trips_too(month,
             status=ended.status, ended_at=ended.ended_at, stops=Stop.objects.filter(trip_id=line.trip_id)
         )
         assert counted[line.trip_id] == expected, line.reference
+
+
+def test_the_overview_and_every_admin_page_link_to_reports(month):
+    two_fleets, *_ = month["world"]
+    client = as_manager(two_fleets)
+    for path in ("/admin/", "/admin/trips/trip/"):
+        assert 'href="/admin/reports/"' in client.get(path).content.decode(), path
