@@ -123,6 +123,12 @@ def trip_report_lines(
     )
 
 
+def trip_customers(*, fleet_id: uuid.UUID, first: dt.date, last: dt.date) -> list[uuid.UUID]:
+    """The customers with ended trips of the fleet wanted on its local days `first` to `last` (as
+    `trip_report_lines`): whom the manager's statements can be made for."""
+    return _selectors.trip_customers(fleet_id=fleet_id, first=first, last=last)
+
+
 def _trip_ref(trip: _Trip) -> TripRef:
     """The in-process view of a trip is the published snapshot without what only events carry (people's ids,
     times, the ETA): one mapping from the model, in services._common.snapshot."""

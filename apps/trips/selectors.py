@@ -640,3 +640,21 @@ def trip_report_lines(
             )
         )
     return lines
+
+
+def trip_customers(*, fleet_id: uuid.UUID, first: dt.date, last: dt.date) -> list[uuid.UUID]:
+    """The customers with ended trips of the fleet wanted on its local days `first`..`last` (one DISTINCT over the
+    index `trip_fleet_wanted`)."""
+    if last < first or (last - first).days >= REPORT_MAX_DAYS:
+        raise InvalidTrip(f"a report covers 1 to {REPORT_MAX_DAYS} days")
+    tz = zone(integrations.fleet_time_zones(fleet_ids=[fleet_id])[fleet_id])
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    found = (
+        Trip.objects.annotate(wanted=WANTED_AT)
+        .filter(fleet_id=fleet_id, wanted__gte=start, wanted__lt=end, status__in=TERMINAL_STATUSES)
+        .exclude(customer_id=None)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    return sorted((c for c in found if c is not None), key=str)

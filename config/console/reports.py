@@ -67,8 +67,7 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 def customers_of_month(*, fleet: FleetRef, month: dt.date) -> dict[uuid.UUID, str]:
     """The customers with ended trips in the fleet's month, by name: whom a statement can be made for."""
     first, last = month_bounds(month)
-    ids = {line.customer_id for line in trips_api.trip_report_lines(fleet_id=fleet.id, first=first, last=last)}
-    found = identity_api.users_get(user_ids=sorted((i for i in ids if i is not None), key=str))
+    found = identity_api.users_get(user_ids=trips_api.trip_customers(fleet_id=fleet.id, first=first, last=last))
     return dict(sorted(((u.id, u.display_name or "(no name)") for u in found), key=lambda pair: pair[1].casefold()))
 
 
