@@ -16,8 +16,10 @@ from apps.billing.contracts import (
     SurchargeZone,
     TripFare,
     TripFareDetail,
+    TripMoney,
 )
 from apps.billing.models import Quote as _Quote
+from apps.billing.services import documents as _documents
 from apps.billing.services import quotes as _quotes
 
 
@@ -53,6 +55,19 @@ def revenue_by_day(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date)
 def payouts_waiting(*, fleet_ids: list[uuid.UUID], limit: int = 5) -> PayoutsWaiting:
     """Payouts of the fleets' drivers awaiting a manager's approval: how many, total per currency, the oldest."""
     return _selectors.payouts_waiting(fleet_ids=list(fleet_ids), limit=limit)
+
+
+def trip_money(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID]) -> list[TripMoney]:
+    """The settled fare (or cancellation fee) of each of these trips of the fleet that has one: its total, the
+    distance it was priced on, and what the ledger charged the customer and credited the driver, refunds netted.
+    Keyed by trip, so the manager's reports meet it with the trip's day, driver and vehicle from trips."""
+    return _selectors.trip_money(fleet_id=fleet_id, trip_ids=list(trip_ids))
+
+
+def document_pdf(*, html: str) -> bytes:
+    """A self-contained HTML document drawn as a PDF by invoices' renderer (WeasyPrint fetching nothing: no remote
+    URL, no local file), for the manager's reports in the house style."""
+    return _documents.html_pdf(html)
 
 
 def _ref(quote: _Quote) -> QuoteRef:

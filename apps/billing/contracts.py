@@ -296,3 +296,18 @@ class PayoutsWaiting:
     totals: tuple[CurrencyTotal, ...]
     oldest_at: dt.datetime | None
     oldest: tuple[WaitingPayout, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripMoney:
+    """A trip's money as the manager's reports read it, in minor units of `currency`: the settled fare (or
+    cancellation fee) and the distance it was priced on, what the ledger charged the customer and credited the
+    driver for it, refunds netted (a refunded trip charged 0)."""
+
+    trip_id: uuid.UUID
+    kind: str  # "fare" | "cancellation"
+    currency: str
+    fare_total_minor: int
+    distance_m: int
+    charged_minor: int
+    driver_share_minor: int

@@ -14,7 +14,8 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from apps.billing import integrations
 from apps.billing.contracts import (
@@ -27,6 +28,7 @@ from apps.billing.contracts import (
     TopUpNotFound,
     TripFare,
     TripFareDetail,
+    TripMoney,
     WaitingPayout,
 )
 from apps.billing.models import (
@@ -44,6 +46,7 @@ from apps.billing.models import (
     TopUp,
     ZoneSurcharge,
 )
+from apps.billing.services.figures import FARE_KINDS, PAYERS, REFUND_KINDS
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
 
@@ -449,3 +452,48 @@ def payouts_waiting(*, fleet_ids: list[uuid.UUID], limit: int) -> PayoutsWaiting
             for p in oldest
         ),
     )
+
+
+CHUNK = 20000  # trip ids per query: few round trips, a bounded statement
+
+
+def trip_money(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID]) -> list[TripMoney]:
+    """The settled fares of these trips of the fleet with the ledger's amounts for each (`figures.amounts`: charged
+    to the customer's receivable or prepaid balance, credited to the driver's wallet; fares, fees and their
+    reversals), one query per 20,000 trips: fare records by their unique trip id, the ledger summed per record in
+    SQL through the transactions' indexed reference."""
+
+    def ledger(kinds: tuple[str, ...]) -> Coalesce:
+        legs = (
+            Posting.objects.filter(
+                transaction__reference_id=OuterRef("trip_id"),
+                transaction__fleet_id=fleet_id,
+                transaction__kind__in=FARE_KINDS + REFUND_KINDS,
+                account__kind__in=kinds,
+            )
+            .values("transaction__reference_id")
+            .annotate(total=Sum("amount_minor"))
+            .values("total")
+        )
+        return Coalesce(Subquery(legs), 0)
+
+    found: list[TripMoney] = []
+    for n in range(0, len(trip_ids), CHUNK):
+        records = (
+            FareRecord.objects.filter(fleet_id=fleet_id, trip_id__in=trip_ids[n : n + CHUNK])
+            .annotate(charged=ledger(PAYERS), wallet=ledger((AccountKind.DRIVER_WALLET,)))
+            .values_list("trip_id", "kind", "currency", "total_minor", "facts__distance_m", "charged", "wallet")
+        )
+        for trip_id, kind, currency, total, distance_m, charged, wallet in records:
+            found.append(
+                TripMoney(
+                    trip_id=trip_id,
+                    kind=kind,
+                    currency=currency,
+                    fare_total_minor=total,
+                    distance_m=int(distance_m or 0),
+                    charged_minor=charged,
+                    driver_share_minor=-wallet,
+                )
+            )
+    return found

@@ -22,6 +22,7 @@ from apps.trips.contracts import (
     TripDayFigures,
     TripFigures,
     TripRef,
+    TripReportLine,
 )
 from apps.trips.models import Offer as _Offer
 from apps.trips.models import Shift as _Shift
@@ -109,6 +110,23 @@ def trip_days(*, fleet_ids: list[uuid.UUID], first: dt.date, last: dt.date) -> l
     """Each local day from `first` to `last` of these fleets: trips completed, cancelled and failed, stops counted
     and on time (contracts.TripDayFigures says what counts). A row per day whatever the history."""
     return _selectors.trip_days(fleet_ids=list(fleet_ids), first=first, last=last)
+
+
+def trip_report_lines(
+    *, fleet_id: uuid.UUID, first: dt.date, last: dt.date, customer_id: uuid.UUID | None = None, routes: bool = False
+) -> list[TripReportLine]:
+    """The fleet's ended trips wanted on its local days `first` to `last` (1 to REPORT_MAX_DAYS days, else
+    InvalidTrip), oldest first, optionally of one customer: day, driver, vehicle, stops on time, and with `routes`
+    the first and last stop's address. For the manager's reports, which meet each line with its fare from billing."""
+    return _selectors.trip_report_lines(
+        fleet_id=fleet_id, first=first, last=last, customer_id=customer_id, routes=routes
+    )
+
+
+def trip_customers(*, fleet_id: uuid.UUID, first: dt.date, last: dt.date) -> list[uuid.UUID]:
+    """The customers with ended trips of the fleet wanted on its local days `first` to `last` (as
+    `trip_report_lines`): whom the manager's statements can be made for."""
+    return _selectors.trip_customers(fleet_id=fleet_id, first=first, last=last)
 
 
 def _trip_ref(trip: _Trip) -> TripRef:

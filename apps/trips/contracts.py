@@ -248,3 +248,28 @@ class TripFigures:
     drivers: tuple[DriverFigures, ...]
     vehicles: tuple[VehicleFigures, ...]
     ended_badly: tuple[EndedTrip, ...]
+
+
+# ---- the manager's reports: one line per ended trip of a bounded period ----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripReportLine:
+    """An ended trip as a report reads it: its fleet's local day (the day it was wanted, as TripDayFigures), who
+    drove it in what, its route and its stops counted for on-time (TripDayFigures' rule)."""
+
+    trip_id: uuid.UUID
+    reference: str  # what admin pages and messages call the trip
+    status: TripStatus
+    day: dt.date
+    wanted_at: dt.datetime
+    customer_id: uuid.UUID | None
+    driver_id: uuid.UUID | None
+    vehicle_id: uuid.UUID | None
+    pickup_address: str
+    dropoff_address: str
+    stops_windowed: int
+    stops_on_time: int
+
+
+REPORT_MAX_DAYS = 93

@@ -1553,6 +1553,37 @@ def _admin_overview_check(world: World) -> None:
     assert world.b.driver.display_name in everyone.get(f"/admin/overview/?fleet={world.b.fleet_id}").content.decode()
 
 
+def _admin_reports_check(world: World) -> None:
+    """The reports page and its CSV and PDF show nothing of fleet B, whichever kind; fleet B's id as `?fleet=` and
+    fleet B's customer for a statement answer exactly as ids that exist nowhere (404)."""
+    client = _manager(world)
+    b_names = [world.b.fleet.name, world.b.driver.display_name, world.b.van.registration, world.b.customer.display_name]
+    month = timezone.localdate().strftime("%Y-%m")
+    for params in (
+        {},
+        {"fleet": str(world.a.fleet_id), "kind": "vehicles"},
+        {"fleet": str(world.a.fleet_id), "kind": "statement", "month": month},
+        {"fleet": str(world.a.fleet_id), "format": "csv"},
+        {"fleet": str(world.a.fleet_id), "format": "pdf"},
+    ):
+        response = client.get("/admin/reports/", params)
+        assert response.status_code == 200, f"{params} -> {response.status_code}"
+        body = response.content.decode(errors="replace")
+        assert not world.b.ids() & set(re.findall(r"[0-9a-f-]{36}", body)), f"{params} names a row of fleet B"
+        assert not [name for name in b_names if name in body], f"{params} shows fleet B's names"
+    hit = client.get("/admin/reports/", {"fleet": str(world.b.fleet_id)})
+    miss = client.get("/admin/reports/", {"fleet": str(uuid.uuid4())})
+    assert hit.status_code == miss.status_code == 404, (hit.status_code, miss.status_code)
+    theirs = client.get(
+        "/admin/reports/",
+        {"fleet": str(world.a.fleet_id), "kind": "statement", "month": month, "customer": str(world.b.customer.id)},
+    )
+    assert theirs.status_code == 404, theirs.status_code
+    everyone = Client()
+    everyone.force_login(world.fleets.platform_admin)
+    assert everyone.get("/admin/reports/", {"fleet": str(world.b.fleet_id)}).status_code == 200
+
+
 def _admin_unknown_check(world: World) -> None:
     assert _manager(world).get(f"/admin/{world.b.fleet_id}/").status_code == 404
 
@@ -1561,6 +1592,7 @@ def _admin_unknown_check(world: World) -> None:
 ADMIN_SITE = {
     "admin:index": Exempt("the overview of what the user may open", _admin_index_check),
     "admin:overview": Exempt("the manager's overview of their fleets (the index shows it too)", _admin_overview_check),
+    "admin:reports": Exempt("the manager's reports on their fleets, CSV and PDF", _admin_reports_check),
     "admin:app_list": Exempt("one context's models", _admin_page_check("/admin/billing/")),
     "admin:login": Exempt("sign-in form", _no_tenant_data("/admin/login/")),
     "admin:logout": Exempt("ends the caller's own session", _no_tenant_data("/admin/logout/", "post")),

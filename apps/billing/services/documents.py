@@ -51,11 +51,16 @@ def invoice_html(invoice: Invoice) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    return html_pdf(invoice_html(invoice))
+
+
+def html_pdf(html: str) -> bytes:
+    """A self-contained HTML document (inline CSS, no images) as a PDF, fetching nothing."""
     from weasyprint import HTML  # heavy import: only where PDFs are made
 
     images.refuse_truncated_images()  # see refusing_fetcher
 
-    return HTML(string=invoice_html(invoice), url_fetcher=refusing_fetcher()).write_pdf()
+    return HTML(string=html, url_fetcher=refusing_fetcher()).write_pdf()
 
 
 def store_pdf(invoice: Invoice) -> str:
