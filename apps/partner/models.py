@@ -68,6 +68,7 @@ class KycDocument(PolymorphicModel):
 
     class Meta:
         ordering = ("-submitted_at",)
+        verbose_name = "KYC document"  # not Django's "Kyc document" in the admin's lists and titles
 
     def __str__(self) -> str:
         real = self.get_real_instance_class()  # None: its content type names a model that is gone

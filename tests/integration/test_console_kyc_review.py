@@ -262,6 +262,8 @@ def test_the_queue_is_oldest_first_counts_what_waits_and_links_each_row_to_its_r
     listing = client.get(f"{BASE}/")
     html = listing.content.decode()
     assert "3 waiting" in visible_text(listing)
+    assert "Select KYC document to change" in visible_text(listing) or "KYC documents" in visible_text(listing)
+    assert "Kyc" not in visible_text(listing)
     assert f'href="{BASE}/{oldest.id}/review/" class="button"' in html or f"{BASE}/{oldest.id}/review/" in html
     rows = [m for m in re.findall(rf'href="{BASE}/([0-9a-f-]+)/review/"', html)]
     ordered = [str(d.id) for d in (reviewed, oldest, middle, newest)]
