@@ -7,9 +7,14 @@ from django.contrib.auth.management import create_permissions
 def _ensure_permissions(apps: Apps) -> None:
     # Django creates permissions after migrate; a data migration that assigns them needs them now.
     for config in apps.get_app_configs():
+        was = getattr(
+            config, "models_module", None
+        )  # unset in a migration's state; the real module when called with django.apps
         config.models_module = True  # type: ignore[assignment]  # what create_permissions checks
-        create_permissions(config, apps=apps, verbosity=0)
-        config.models_module = None
+        try:
+            create_permissions(config, apps=apps, verbosity=0)
+        finally:
+            config.models_module = was  # left None, the real registry skips the app's content types from then on
 
 
 def grant_group_permissions(apps: Apps, group_name: str, permissions: list[tuple[str, str]]) -> None:

@@ -42,7 +42,8 @@ def test_history_days_before_today_are_whole_and_counted():
     history = {
         line.split(":")[0].strip(): int(line.split(":")[1]) for line in out.getvalue().splitlines() if "history" in line
     }
-    assert history["history trips completed"] + history["history trips cancelled"] + history["history trips failed"] > 0
+    # a kind of ending the few seeded days happened not to have prints no line
+    assert sum(history.get(f"history trips {end}", 0) for end in ("completed", "cancelled", "failed")) > 0
 
     # the overview's daily tables add up to the raw rows: trips by their end, fares net of refunds
     assert len(set(TripDay.objects.filter(fleet_id=berlin.id).values_list("day", flat=True))) >= 4  # 3 days + today
