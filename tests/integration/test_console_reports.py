@@ -17,12 +17,11 @@ from django.test import Client
 from pypdf import PdfReader
 
 from apps.billing.models import AccountKind, FareRecord, Posting
-from apps.trips.contracts import ActorRole, StopKind
-from apps.trips.services import assignment, booking, lifecycle, shifts, stops
+from apps.trips.services import assignment, lifecycle, shifts, stops
 from apps.trips.tests.factories import shift_under_way
 from config.console import reports
 from logitrack.formatting import money
-from tests.support.trip_world import world  # noqa: F401  (a fixture: fleet A with a van on a shift under way)
+from tests.support.trip_world import book_as_customer, world  # noqa: F401  (a fixture: fleet A with a van on a shift under way)
 
 pytestmark = pytest.mark.django_db
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -60,25 +59,13 @@ def month(morning, world, relay_and_deliver):  # noqa: F811
 
     def book(pickup, dropoff, *, windows=None, requested_for=None):
         (ws1, we1), (ws2, we2) = windows or ((None, None), (None, None))
-        return booking.trip_book(
-            fleet_id=fleet.id,
-            booked_by_id=customer.id,
-            customer_id=customer.id,
-            vehicle_type="van",
-            service="delivery",
-            stops=[
-                booking.StopInput(
-                    kind=StopKind.PICKUP, address=pickup, lat=52.531, lng=13.3847, window_start=ws1, window_end=we1
-                ),
-                booking.StopInput(
-                    kind=StopKind.DROPOFF, address=dropoff, lat=52.5016, lng=13.419, window_start=ws2, window_end=we2
-                ),
-            ],
-            load=booking.Load(weight_kg=20),
-            quote_id=None,
+        return book_as_customer(
+            fleet.id,
+            customer.id,
+            (pickup, 52.531, 13.3847, ws1, we1),
+            (dropoff, 52.5016, 13.419, ws2, we2),
             requested_for=requested_for,
-            role=ActorRole.CUSTOMER,
-        ).trip
+        )
 
     morning = book(
         "Invalidenstraße 1, Berlin",
@@ -342,33 +329,12 @@ def test_stops_on_time_in_sql_follow_the_domain_rule_for_failed_trips_too(month,
     shifts.shift_end(shift_id=month["night"].id, odometer_km=Decimal("150"))
     day = shift_under_way(fleet_id=fleet.id, driver_id=driver.id, vehicle_id=van.id)
     shifts.shift_start(shift_id=day.id, odometer_km=Decimal("150"))
-    trip = booking.trip_book(
-        fleet_id=fleet.id,
-        booked_by_id=customer.id,
-        customer_id=customer.id,
-        vehicle_type="van",
-        service="delivery",
-        stops=[
-            booking.StopInput(
-                kind=StopKind.PICKUP,
-                address="Invalidenstraße 1, Berlin",
-                lat=52.531,
-                lng=13.3847,
-                window_end=local("2026-11-12 09:30"),
-            ),
-            booking.StopInput(
-                kind=StopKind.DROPOFF,
-                address="Oranienstraße 25, Berlin",
-                lat=52.5016,
-                lng=13.419,
-                window_end=local("2026-11-12 10:00"),
-            ),
-        ],
-        load=booking.Load(weight_kg=20),
-        quote_id=None,
-        requested_for=None,
-        role=ActorRole.CUSTOMER,
-    ).trip
+    trip = book_as_customer(
+        fleet.id,
+        customer.id,
+        ("Invalidenstraße 1, Berlin", 52.531, 13.3847, None, local("2026-11-12 09:30")),
+        ("Oranienstraße 25, Berlin", 52.5016, 13.419, None, local("2026-11-12 10:00")),
+    )
     assignment.trip_assign(trip_id=trip.id, shift_id=day.id, actor_id=None)
     for at, action in (("09:05", "start"), ("09:20", "arrive_pickup")):
         clock.set(local(f"2026-11-12 {at}"))

@@ -25,11 +25,10 @@ from apps.fleet.tests.factories import vehicle
 from apps.partner.contracts import KycDocumentType
 from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import KycDocumentFactory
-from apps.trips.contracts import ActorRole, StopKind
-from apps.trips.services import assignment, booking, lifecycle, shifts, stops
+from apps.trips.services import assignment, lifecycle, shifts, stops
 from config.console.overview import money_axis, whole_money
 from logitrack.types import Money
-from tests.support.trip_world import world  # noqa: F401  (a fixture: fleet A with a van on a shift under way)
+from tests.support.trip_world import book_as_customer, world  # noqa: F401  (a fixture: fleet A with a van on a shift under way)
 
 pytestmark = pytest.mark.django_db
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -86,35 +85,12 @@ def day(morning, world, relay_and_deliver):  # noqa: F811
     two_fleets, fleet, van, driver, shift = world
     driver_user, customer = two_fleets.a.users["driver"], two_fleets.customer
     shifts.shift_start(shift_id=shift.id, odometer_km=Decimal("100"))
-    trip = booking.trip_book(
-        fleet_id=fleet.id,
-        booked_by_id=customer.id,
-        customer_id=customer.id,
-        vehicle_type="van",
-        service="delivery",
-        stops=[
-            booking.StopInput(
-                kind=StopKind.PICKUP,
-                address="Invalidenstraße 1, Berlin",
-                lat=52.5310,
-                lng=13.3847,
-                window_start=local("2026-11-10 08:30"),
-                window_end=local("2026-11-10 09:00"),
-            ),
-            booking.StopInput(
-                kind=StopKind.DROPOFF,
-                address="Oranienstraße 25, Berlin",
-                lat=52.5016,
-                lng=13.4190,
-                window_start=local("2026-11-10 09:15"),
-                window_end=local("2026-11-10 09:30"),
-            ),
-        ],
-        load=booking.Load(weight_kg=20),
-        quote_id=None,
-        requested_for=None,
-        role=ActorRole.CUSTOMER,
-    ).trip
+    trip = book_as_customer(
+        fleet.id,
+        customer.id,
+        ("Invalidenstraße 1, Berlin", 52.5310, 13.3847, local("2026-11-10 08:30"), local("2026-11-10 09:00")),
+        ("Oranienstraße 25, Berlin", 52.5016, 13.4190, local("2026-11-10 09:15"), local("2026-11-10 09:30")),
+    )
     assignment.trip_assign(trip_id=trip.id, shift_id=shift.id, actor_id=None)
     for at, action in (("08:20", "start"), ("08:45", "arrive_pickup"), ("08:50", "pick_up")):
         clock.set(local(f"2026-11-10 {at}"))
@@ -128,21 +104,13 @@ def day(morning, world, relay_and_deliver):  # noqa: F811
     relay_and_deliver()
 
     clock.set(local("2026-11-10 10:00"))
-    dropped = booking.trip_book(
-        fleet_id=fleet.id,
-        booked_by_id=customer.id,
-        customer_id=customer.id,
-        vehicle_type="van",
-        service="delivery",
-        stops=[
-            booking.StopInput(kind=StopKind.PICKUP, address="Torstraße 9, Berlin", lat=52.529, lng=13.401),
-            booking.StopInput(kind=StopKind.DROPOFF, address="Kastanienallee 3, Berlin", lat=52.538, lng=13.41),
-        ],
-        load=booking.Load(weight_kg=5),
-        quote_id=None,
-        requested_for=None,
-        role=ActorRole.CUSTOMER,
-    ).trip
+    dropped = book_as_customer(
+        fleet.id,
+        customer.id,
+        ("Torstraße 9, Berlin", 52.529, 13.401),
+        ("Kastanienallee 3, Berlin", 52.538, 13.41),
+        weight_kg=5,
+    )
     lifecycle.trip_transition(
         trip_id=dropped.id,
         action="cancel",

@@ -13,6 +13,8 @@ from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.partner.models import DriverProfile
 from apps.partner.services import drivers as partner_drivers
 from apps.partner.tests.factories import make_compliant
+from apps.trips.contracts import ActorRole, StopKind
+from apps.trips.services import booking
 from apps.trips.tests.factories import shift_under_way
 
 
@@ -41,3 +43,29 @@ def fleet_with_a_compliant_driver(*, capacity_kg: int):
     van = vehicle(fleet, registration=f"P{uuid.uuid4().hex[:6]}", capacity_kg=capacity_kg)
     driver = partner_drivers.driver_onboard(user_id=uuid.uuid4(), fleet_id=fleet.id, display_name="Prop Driver")
     return fleet, van, make_compliant(DriverProfile.objects.get(id=driver.id))
+
+
+# (address, lat, lng) of a stop, with its window when it has one: (address, lat, lng, window_start, window_end)
+StopSpec = tuple
+
+
+def book_as_customer(fleet_id, customer_id, pickup: StopSpec, dropoff: StopSpec, *, weight_kg=20, requested_for=None):
+    """The customer books pickup → dropoff in a van through the booking service (no quote); the trip row."""
+
+    def stop(kind, spec):
+        address, lat, lng, *window = spec
+        start, end = window if window else (None, None)
+        return booking.StopInput(kind=kind, address=address, lat=lat, lng=lng, window_start=start, window_end=end)
+
+    return booking.trip_book(
+        fleet_id=fleet_id,
+        booked_by_id=customer_id,
+        customer_id=customer_id,
+        vehicle_type="van",
+        service="delivery",
+        stops=[stop(StopKind.PICKUP, pickup), stop(StopKind.DROPOFF, dropoff)],
+        load=booking.Load(weight_kg=weight_kg),
+        quote_id=None,
+        requested_for=requested_for,
+        role=ActorRole.CUSTOMER,
+    ).trip
