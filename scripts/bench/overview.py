@@ -39,10 +39,17 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the query plans of the live reads")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--redis-db", type=int, default=3, help="the Redis database it may flush")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="measure again on the database an earlier run left (no writing)"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if args.measure_only:
+        results = [(counts()["trips"], measure(existing_world(), args.runs))] if _setup_existing() else []
+        report(results)
+        return
     configure(redis_db=args.redis_db)
     world = build_world(args)
     print(f"set up {len(world['fleets'])} fleets in {time.perf_counter() - started:.0f} s", flush=True)
@@ -105,6 +112,34 @@ def build_world(args) -> dict:
     User.objects.bulk_create(customers, batch_size=1000)
     admin = User.objects.create_superuser(email="admin@bench.test", password="x" * 12, display_name="Platform admin")
     return {"fleets": fleets, "customers": [c.id for c in customers], "admin": admin}
+
+
+def _setup_existing() -> bool:
+    """Django on the database an earlier run left (as configure() points there, without recreating it)."""
+    from _fleet import BENCH_DB
+
+    base = os.environ.get("DATABASE_URL", "postgres://logitrack:logitrack@127.0.0.1:5432/logitrack")
+    os.environ.update(
+        DATABASE_URL=base.rsplit("/", 1)[0] + "/" + BENCH_DB,
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DJANGO_DEBUG="false",
+    )
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    return True
+
+
+def existing_world() -> dict:
+    from apps.fleet.models import Fleet
+    from apps.identity.models import User
+
+    fleets = []
+    for n, fleet in enumerate(Fleet.objects.order_by("name")):
+        manager = User.objects.filter(memberships__fleet_id=fleet.id, memberships__role="fleet_manager").first()
+        fleets.append({"fleet": fleet, "manager": manager, "crews": [], "center": None, "n": n})
+    return {"fleets": fleets, "customers": [], "admin": User.objects.get(email="admin@bench.test")}
 
 
 def write_history(world, args, *, days: int, offset: int) -> int:
