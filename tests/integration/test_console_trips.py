@@ -386,6 +386,14 @@ def test_a_stored_proof_that_is_not_an_image_is_never_sent(console):
     assert response.status_code == 404 and b"<script>" not in response.content
 
 
+def test_a_proof_whose_file_is_gone_is_a_404_not_an_error(console):
+    proof = ProofOfDelivery.objects.get(stop__trip=console.a_done)
+    proof.signature_path = "proof/lost-in-a-restore.png"  # recorded, but not in storage
+    proof.save(update_fields=["signature_path"])
+    response = console.manager().get(f"{LIST}{console.a_done.id}/proof/2/signature/")
+    assert response.status_code == 404
+
+
 def test_shift_and_offer_lists_read_names_and_local_times(console):
     from apps.trips.tests.factories import OfferFactory, ShiftFactory
 

@@ -242,7 +242,10 @@ class TripAdmin(Readable, Exportable, BookingImport, TripsScoped, ReadOnly, Flee
         stored = (proof.signature_path if which == "signature" else proof.photo_path) if proof else ""
         if not stored:
             raise Http404("nothing captured")
-        handle = files.open_private(stored)
+        try:
+            handle = files.open_private(stored)
+        except FileNotFoundError:
+            raise Http404("the file is gone") from None  # recorded, but not in storage (a lost volume, a restore)
         kind = files.sniff(handle.read(16))
         handle.seek(0)
         if kind not in PROOF_IMAGES:  # only images we re-encoded ourselves are shown
