@@ -1,7 +1,7 @@
 """The reports page in Chromium as the demo's London manager (seed_demo: a day of trips, delivered and settled): the
 drivers' day reads names, pounds and percentages, the page fits a phone, the CSV downloads. (The demo's
 trips have no customer account: statements are checked in tests/integration/test_console_reports.py.) Screenshots
-for docs/images."""
+land in the artifacts folder (docs/images keeps the chosen ones)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from config.demo import operator
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-DOCS = Path(settings.BASE_DIR) / "docs" / "images"
 
 
 def test_a_manager_reads_and_downloads_reports(server, browser, django_side):
@@ -32,8 +31,8 @@ def test_a_manager_reads_and_downloads_reports(server, browser, django_side):
     table = page.inner_text(".rp-table")
     assert "£" in table and "Total" in table
     assert not UUID.search(page.inner_text("#content")), "a raw id on the reports page"
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "console-report-1366.png"), full_page=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-report-1366.png"), full_page=True)
 
     with page.expect_download() as download:
         page.click("text=Download CSV")
@@ -45,4 +44,4 @@ def test_a_manager_reads_and_downloads_reports(server, browser, django_side):
     phone.goto(f"{server}/admin/reports/")
     overflow = phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the reports page is {overflow}px wider than a phone"
-    phone.screenshot(path=str(DOCS / "console-report-390.png"), full_page=True)
+    phone.screenshot(path=str(ARTIFACTS / "console-report-390.png"), full_page=True)

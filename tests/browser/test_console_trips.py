@@ -1,6 +1,6 @@
 """The trips admin in Chromium as the demo's London manager (seed_demo: a day of trips, delivered with signatures):
 the list reads names and pounds, a completed trip's page shows its proof of delivery as images and draws its route,
-and the export of a filtered list downloads exactly those rows. Screenshots for docs/images."""
+and the export of a filtered list downloads exactly those rows. Screenshots land in the artifacts folder (docs/images keeps the chosen ones)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.identity.models import Membership
@@ -23,7 +22,6 @@ from tests.browser.conftest import ARTIFACTS
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-DOCS = Path(settings.BASE_DIR) / "docs" / "images"
 
 
 def _london_world():
@@ -86,8 +84,8 @@ def test_a_manager_reads_lists_opens_a_trip_and_exports(server, browser, django_
     assert page.locator("#trip-map path.km-grid").count() > 0
     assert page.locator(".timeline li").count() >= 4
     assert not UUID.search(page.inner_text("#content")), "a raw id on the trip page"
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "console-trip-1366.png"), full_page=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-trip-1366.png"), full_page=True)
 
     phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     phone.context.add_cookies(page.context.cookies())
@@ -95,7 +93,7 @@ def test_a_manager_reads_lists_opens_a_trip_and_exports(server, browser, django_
     phone.wait_for_selector("#trip-map[data-state=drawn]")
     overflow = phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the trip page is {overflow}px wider than a phone"
-    phone.screenshot(path=str(DOCS / "console-trip-390.png"), full_page=True)
+    phone.screenshot(path=str(ARTIFACTS / "console-trip-390.png"), full_page=True)
 
     page.goto(f"{server}/admin/trips/trip/?status__exact=completed")
     with page.expect_download() as download:
