@@ -17,6 +17,11 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("LOGITRACK_ARTIFACTS", Path(settings.BASE_DIR) / "var" / "artifacts"))
 
 
+@pytest.fixture(autouse=True)
+def _admin_groups(groups_as_migrated):
+    """Every browser test starts with the admin groups as migrated (see groups_as_migrated in conftest.py)."""
+
+
 @pytest.fixture
 def processes(tmp_path):
     """Processes the test starts (their logs in tmp_path), all stopped when it ends."""

@@ -5,11 +5,9 @@ land in the artifacts folder (docs/images/console-kyc-*.png keeps them)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFont
 from weasyprint import HTML
@@ -18,7 +16,6 @@ from apps.fleet.tests.factories import FleetFactory
 from apps.partner.contracts import KycDocumentType
 from apps.partner.models import KycDocument
 from apps.partner.tests.factories import DriverProfileFactory, KycDocumentFactory
-from logitrack.db.migrations import grant_group_permissions
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
@@ -57,17 +54,9 @@ def id_card_jpeg() -> bytes:
     return out.getvalue()
 
 
-def manager_permissions() -> None:
-    """The fleet-manager group's partner permissions, as its migration grants them: a transactional test before this
-    one flushed the tables, and the group came back empty when the kit's manager was made."""
-    migration = importlib.import_module("apps.partner.migrations.0002_fleet_manager_permissions")
-    grant_group_permissions(django_apps, migration.GROUP, migration.PERMISSIONS)
-
-
 def seed(two_fleets):
     """Fleet A (Berlin) with two documents waiting: Nia's licence (a PDF, the oldest) and Jonas's ID card (a photo);
     fleet B has one too, which fleet A's manager never sees."""
-    manager_permissions()
     FleetFactory(id=two_fleets.a.fleet_id, name="Alpha Logistics")
     FleetFactory(id=two_fleets.b.fleet_id, name="Bravo Freight", country="GB", time_zone="Europe/London")
     nia = DriverProfileFactory(fleet_id=two_fleets.a.fleet_id, display_name="Nia Okafor", licence_classes="B")

@@ -1,6 +1,7 @@
 """The trips admin in Chromium as the demo's London manager (seed_demo: a day of trips, delivered with signatures):
 the list reads names and pounds, a completed trip's page shows its proof of delivery as images and draws its route,
-and the export of a filtered list downloads exactly those rows. Screenshots land in the artifacts folder (docs/images keeps the chosen ones)."""
+and the export of a filtered list downloads exactly those rows. Screenshots land in the artifacts folder (docs/images
+keeps the chosen ones)."""
 
 from __future__ import annotations
 
