@@ -59,6 +59,13 @@ def close_broken_connections() -> None:
             pass
 
 
+def retry_delay(attempt: int, *, base: float, cap: float) -> float:
+    """Seconds to wait after failed try number `attempt` (1-based): exponential from `base`, capped at `cap`, the
+    upper half random (jitter), so many clients that failed together do not all come back in step."""
+    ceiling = min(cap, base * 2 ** min(max(attempt, 1) - 1, 32))
+    return float(ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
 class Backoff:
     """The retry delays of one loop and the log lines of its outages.
 
@@ -81,10 +88,7 @@ class Backoff:
         return self._since is not None
 
     def delay(self) -> float:
-        if not self.failures:
-            return 0.0
-        ceiling = min(self.cap, self.base * 2 ** min(self.failures - 1, 32))
-        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
+        return retry_delay(self.failures, base=self.base, cap=self.cap) if self.failures else 0.0
 
     def failed(self, exc: BaseException, **context: object) -> float:
         self.failures += 1

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from apps.fleet.contracts import (
     Capacity,
     DocumentExpiry,
+    FleetBranding,
     FleetLocality,
     FleetNotFound,
     FleetRef,
@@ -56,6 +57,37 @@ def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, FleetLoca
         fleet_id: FleetLocality(locale=_locale_for(country), time_zone=time_zone, currency=currency)
         for fleet_id, country, time_zone, currency in rows
     }
+
+
+SPOKEN = ("en", "de")  # languages LogiTrack's messages and pages are written in
+
+
+def fleet_branding(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, FleetBranding]:
+    """Each fleet's name, colour, language and locale for what is sent or shown in its name; unknown ids are
+    left out."""
+    rows = _Fleet.objects.filter(id__in=fleet_ids).only(
+        "id", "name", "country", "time_zone", "currency", "language", "brand_colour", "logo_path"
+    )
+    found = {}
+    for fleet in rows:
+        locale = _locale_for(fleet.country, fleet.language)
+        spoken = fleet.language or locale.split("_")[0]
+        found[fleet.id] = FleetBranding(
+            fleet_id=fleet.id,
+            name=fleet.name,
+            colour=fleet.brand_colour,
+            language=spoken if spoken in SPOKEN else "en",
+            locale=locale,
+            time_zone=fleet.time_zone,
+            currency=fleet.currency,
+            logo_version=_logo_version(fleet.logo_path),
+        )
+    return found
+
+
+def _logo_version(path: str) -> str:
+    # stored logos are named by their content hash, so the name's stem is a version
+    return path.rsplit("/", 1)[-1].split(".")[0][:12] if path else ""
 
 
 def vehicles_get(*, vehicle_ids: list[uuid.UUID]) -> list[VehicleRef]:

@@ -88,6 +88,20 @@ class FleetLocality:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class FleetBranding:
+    """How a fleet presents itself to its customers and drivers: in messages and on the tracking page."""
+
+    fleet_id: uuid.UUID
+    name: str
+    colour: str  # "#rrggbb"
+    language: str  # "en", "de": the fleet's own choice, else its country's language where LogiTrack speaks it
+    locale: str  # CLDR locale for figures and dates, e.g. "de_DE"
+    time_zone: str
+    currency: str
+    logo_version: str  # "" without a logo; changes whenever the logo does (cache-busting for its URL)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class VehicleRef:
     id: uuid.UUID
     fleet_id: uuid.UUID

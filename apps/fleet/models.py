@@ -15,6 +15,9 @@ from logitrack.db.models import BaseModel
 
 COUNTRY = RegexValidator(r"^[A-Z]{2}$", "Use an ISO 3166-1 alpha-2 country code, e.g. DE.")
 CURRENCY = RegexValidator(r"^[A-Z]{3}$", "Use an ISO 4217 currency code, e.g. EUR.")
+COLOUR = RegexValidator(r"^#[0-9a-f]{6}$", "Use a colour as #rrggbb in lower case, e.g. #0b7a75.")
+# The languages LogiTrack writes to people in (messages, the tracking page); blank follows the fleet's country.
+LANGUAGES = [("", "From the country"), ("en", "English"), ("de", "Deutsch")]
 
 
 POD_KINDS = {"recipient", "signature", "photo", "pin"}
@@ -63,6 +66,12 @@ class Fleet(BaseModel):
     proof_of_delivery = models.JSONField(
         default=list, blank=True, help_text='what a drop-off needs: any of "recipient", "signature", "photo", "pin"'
     )
+    # Branding: what customers see on the tracking page and in the messages sent in the fleet's name.
+    language = models.CharField(
+        max_length=5, choices=LANGUAGES, blank=True, default="", help_text="language of messages and pages"
+    )
+    brand_colour = models.CharField(max_length=7, validators=[COLOUR], default="#0b7a75")
+    logo_path = models.CharField(max_length=300, blank=True, default="", help_text="private storage path (PNG)")
 
     class Meta(BaseModel.Meta):
         constraints = [

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.trips",
     "apps.dispatch",
+    "apps.notifications",  # top of the map: listens to everyone, nothing calls it
     # composition root: the demo operator and its simulator (span every context)
     "config.demo",
 ]

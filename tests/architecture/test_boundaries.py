@@ -1,6 +1,7 @@
 """Boundaries import-linter cannot see, each checked on the real code and on a planted violation."""
 
 import importlib
+import importlib.util
 import types
 import uuid
 from pathlib import Path
@@ -56,10 +57,14 @@ def test_relation_rule_catches_a_planted_user_foreign_key():
 # ---- api.py shape ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("context", rules.CONTEXTS)
+@pytest.mark.parametrize("context", rules.CALLED_CONTEXTS)
 def test_public_api_is_keyword_only_and_returns_contracts(context):
     module = importlib.import_module(f"apps.{context}.api")
     assert rules.api_shape_violations(module) == []
+
+
+def test_nothing_can_call_notifications():
+    assert importlib.util.find_spec("apps.notifications.api") is None
 
 
 def test_api_rule_catches_planted_violations():

@@ -1,0 +1,2 @@
+"""Reactions of the notifications context: every other context's events, turned into messages to people
+(`messages`) and deliveries to integrators' endpoints (`webhooks`). Nothing calls this context; it listens."""
