@@ -1,0 +1,2 @@
+"""Tables owned by the notifications context; nothing else reads them. People and fleets are referenced by
+UUID (identity and fleet own them)."""
