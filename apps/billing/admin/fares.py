@@ -4,9 +4,11 @@ shown in the fleet's locale, rates in percent, weekdays as checkboxes; fleets, d
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 from polymorphic.formsets import BasePolymorphicInlineFormSet
@@ -186,6 +188,13 @@ def component_summary(c: TariffComponent, currency: str, locale: str) -> str:
     return str(c)
 
 
+# django-polymorphic's inline script writes its add-component menu with style="display: none;". The tariff page
+# allows exactly that attribute, by its hash, instead of loosening style-src for the whole admin (a replace:
+# django-csp 4 updates only directives the settings already name).
+MENU_STYLE_HASH = "'sha256-biLFinpqYMtWHmXfkA1BPeCY0/fNt46SAZ+BBk5YUog='"  # of "display: none;"
+POLYMORPHIC_MENU_STYLE = {"style-src-attr": ["'unsafe-hashes'", MENU_STYLE_HASH]}
+
+
 @admin.register(Tariff)
 class TariffAdmin(BillingReadable, PolymorphicInlineSupportMixin, FleetScopedAdmin):
     list_display = ("name", "service", "vehicle", "prices", "valid_from", "valid_until", "fleet_id")
@@ -223,6 +232,7 @@ class TariffAdmin(BillingReadable, PolymorphicInlineSupportMixin, FleetScopedAdm
     def vehicle(self, tariff: Tariff) -> str:
         return tariff.vehicle_type or "any"
 
+    @method_decorator(csp_replace(POLYMORPHIC_MENU_STYLE))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # valid from/until are typed and shown on the fleet's clock, as the list shows them
         tariff = self.get_object(request, object_id) if object_id else None
