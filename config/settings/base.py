@@ -424,6 +424,8 @@ TRIP_PIN_LOCK_MINUTES = env.int("TRIP_PIN_LOCK_MINUTES", default=15)
 DISPATCH_LIVE_STORE = env.str("DISPATCH_LIVE_STORE", default="redis" if REDIS_URL else "memory")
 DISPATCH_LIVE_PREFIX = env.str("DISPATCH_LIVE_PREFIX", default="lt:live")
 DISPATCH_LIVE_TTL_SECONDS = env.int("DISPATCH_LIVE_TTL_SECONDS", default=120)  # a silent driver leaves the map
+# a driver-app socket counts as connected this long after its last message (pings, heartbeats) unless it closes
+DISPATCH_PRESENCE_TTL_SECONDS = env.float("DISPATCH_PRESENCE_TTL_SECONDS", default=60)
 DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trail kept this long
 DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
 DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=40)  # websocket pings are batched this long at most
