@@ -1,0 +1,1 @@
+"""Read use cases of the notifications context, one module per topic."""

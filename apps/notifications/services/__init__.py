@@ -1,0 +1,1 @@
+"""Write use cases of the notifications context, one module per topic."""
