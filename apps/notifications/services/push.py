@@ -43,3 +43,9 @@ def push_subscription_remove(*, user_id: uuid.UUID, subscription_id: uuid.UUID) 
     removed, _ = PushSubscription.objects.filter(id=subscription_id, user_id=user_id).delete()
     if not removed:
         raise PushSubscriptionNotFound("no such push subscription")
+
+
+def push_subscriptions_forget(*, user_id: uuid.UUID) -> int:
+    """Every device of the user (erased or deactivated): how many there were."""
+    removed, _ = PushSubscription.objects.filter(user_id=user_id).delete()
+    return removed
