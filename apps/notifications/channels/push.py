@@ -21,9 +21,10 @@ import binascii
 import datetime as dt
 import ipaddress
 import json
+import sys
 import time
 import uuid
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import requests
@@ -287,3 +288,22 @@ class WebPush:
     def _failed(row: PushSubscription | None, reason: str) -> None:
         if row is not None:
             PushSubscription.objects.filter(id=row.id).update(last_failure_at=timezone.now(), last_failure=reason[:300])
+
+
+class ConsolePush:
+    """Development without VAPID keys: the push goes to stdout (and the log) as the service worker would get it."""
+
+    channel = Channel.PUSH
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def send(self, message: Outgoing) -> str:
+        sent = f"console-{uuid.uuid4().hex}"
+        stream = self.stream or sys.stdout  # looked up per send: test runners swap sys.stdout
+        stream.write(f"--- push {sent}\nTo: {message.to}\nUrgency: {'high' if message.urgent else 'normal'}\n\n")
+        stream.write(_payload(message).decode() + "\n---\n")
+        stream.flush()
+        log.info("notifications.push_console", to=message.to, id=sent)
+        return sent

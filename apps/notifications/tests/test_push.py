@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.notifications.channels.base import Outgoing, Permanent, Transient
-from apps.notifications.channels.push import MAX_PLAINTEXT, WebPush, generate_vapid_keys
+from apps.notifications.channels.push import MAX_PLAINTEXT, ConsolePush, WebPush, generate_vapid_keys
 from apps.notifications.models import PushSubscription
 from apps.notifications.tests.channel_fakes import FakeHttpServer
 
@@ -278,3 +278,12 @@ def test_the_key_command_prints_a_matching_pair():
     )
     assert b64(public) == lines["NOTIFICATIONS_VAPID_PUBLIC_KEY"] and len(public) == 65
     assert lines["NOTIFICATIONS_VAPID_SUBJECT"] == "mailto:ops@example.org"
+
+
+def test_the_console_adapter_prints_the_push_it_would_send():
+    out = io.StringIO()
+    sent = ConsolePush(stream=out).send(Outgoing(to="sub-1", subject="Offer", text="Go", urgent=True, key="k"))
+    assert sent.startswith("console-") and out.getvalue() == (
+        f"--- push {sent}\nTo: sub-1\nUrgency: high\n\n"
+        '{"title":"Offer","body":"Go","data":{},"urgent":true,"sender":"","tag":"k"}\n---\n'
+    )
