@@ -49,6 +49,8 @@ MAX_BODY_CHARS = 1000
 
 # ---- checks shared with the subscription REST (services) ----
 
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
+
 
 def b64url_decode(text: str) -> bytes:
     """URL-safe base64 with or without padding (browsers send it without); ValueError when it is not."""
@@ -58,9 +60,6 @@ def b64url_decode(text: str) -> bytes:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise ValueError("not URL-safe base64") from exc
-
-
-_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
 
 
 def b64url_encode(raw: bytes) -> str:
