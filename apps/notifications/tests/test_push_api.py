@@ -15,6 +15,7 @@ from apps.notifications.models import PushSubscription
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/notifications/push"
+AUTH = "tBHItJI5svbpez7KI4CCXg"  # a fixed auth secret: parameters must be the same in every xdist worker
 
 
 def b64(raw: bytes) -> str:
@@ -104,12 +105,12 @@ def test_the_same_device_registered_by_another_driver_moves_to_them(two_fleets):
         ({"endpoint": "https://push.internal.example/x"}, "endpoint"),
         ({"endpoint": "https://user:pw@fcm.googleapis.com/x"}, "endpoint"),
         ({"endpoint": "not a url"}, "endpoint"),
-        ({"keys": {"p256dh": "AAAA", "auth": b64(os.urandom(16))}}, "p256dh"),  # not a P-256 point
-        ({"keys": {"p256dh": b64(b"\x04" + bytes(64)), "auth": b64(os.urandom(16))}}, "p256dh"),  # not on the curve
-        ({"keys": {"p256dh": "x" * 87 + "!", "auth": b64(os.urandom(16))}}, "p256dh"),  # not base64
-        ({"keys": {"p256dh": None, "auth": b64(os.urandom(16))}}, "keys"),
+        ({"keys": {"p256dh": "AAAA", "auth": AUTH}}, "p256dh"),  # not a P-256 point
+        ({"keys": {"p256dh": b64(b"\x04" + bytes(64)), "auth": AUTH}}, "p256dh"),  # not on the curve
+        ({"keys": {"p256dh": "x" * 87 + "!", "auth": AUTH}}, "p256dh"),  # not base64
+        ({"keys": {"p256dh": None, "auth": AUTH}}, "keys"),
         ("auth-short", "auth"),
-        ({"keys": {"auth": b64(os.urandom(16))}}, "keys"),
+        ({"keys": {"auth": AUTH}}, "keys"),
         ({"keys": "p256dh"}, "keys"),
         ({"expirationTime": "soon"}, "expirationTime"),
         ({"surprise": 1}, "surprise"),
