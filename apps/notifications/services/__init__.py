@@ -1,1 +1,0 @@
-"""Write use cases of the notifications context, one module per topic."""

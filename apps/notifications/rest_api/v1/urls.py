@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.notifications.rest_api.v1.views import push
+from apps.notifications.rest_api.v1 import push
 
 app_name = "notifications-v1"
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""Reads about push: a person's subscriptions (whom the push channel reaches) and the key browsers subscribe with."""
+"""Reads of the notifications context. Push: a person's subscriptions (whom the push channel reaches) and the key
+browsers subscribe with."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.notifications.selectors import push as push_selectors
+from apps.notifications import selectors
 from apps.notifications.services import push as push_services
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_principal
@@ -46,7 +46,7 @@ class PushKeyApi(APIView):
         operation_id="notifications_push_key",
     )
     def get(self, request):
-        return Response({"public_key": push_selectors.push_public_key()})
+        return Response({"public_key": selectors.push_public_key()})
 
 
 class PushSubscriptionsApi(APIView):
@@ -62,7 +62,7 @@ class PushSubscriptionsApi(APIView):
 
     @extend_schema(tags=TAGS, responses={200: SubscriptionOutput(many=True)}, operation_id="notifications_push_list")
     def get(self, request):
-        mine = push_selectors.push_subscriptions_of(user_id=require_principal(request).user_id)
+        mine = selectors.push_subscriptions_of(user_id=require_principal(request).user_id)
         return paginated(self, request, mine, SubscriptionOutput)
 
     @extend_schema(

@@ -1,1 +1,0 @@
-"""Read use cases of the notifications context, one module per topic."""
