@@ -6,12 +6,14 @@ Both authenticate before accept (logitrack.realtime). Message formats are in doc
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from urllib.parse import parse_qs
 
 import structlog
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
@@ -41,7 +43,13 @@ class _JsonConsumer(AuthenticatedJsonConsumer):
 
 class DriverConsumer(_JsonConsumer):
     """Pings up (`{"type": "ping", ...}` or `{"type": "pings", "pings": [...]}`), acks, offers and assignments down.
-    The connection speaks for its own driver only; pings count only while that driver is on duty."""
+    The connection speaks for its own driver only; pings count only while that driver is on duty.
+
+    While open, the socket marks its driver present (`api.drivers_connected`: notifications push only to drivers
+    without one) on a lease of DISPATCH_PRESENCE_TTL_SECONDS that any message from the app renews; an app with
+    nothing to report sends `{"type": "heartbeat"}` (answered in kind) more often than that."""
+
+    _presence_renew_at = 0.0  # monotonic: renew the lease with the first message after this
 
     async def authorize(self, principal: Principal) -> bool:
         raw = parse_qs(self.scope.get("query_string", b"").decode()).get("fleet_id", [None])[0]
@@ -57,12 +65,20 @@ class DriverConsumer(_JsonConsumer):
         return True
 
     async def connected(self) -> None:
+        await self._present()
         await self.send_json({"type": "hello", "driver_id": str(self.driver.id), "fleet_id": str(self.driver.fleet_id)})
 
     async def disconnect(self, code) -> None:
         if hasattr(self, "driver"):
             ingest.roster().leave(self.driver.id)
             await self.channel_layer.group_discard(feed.driver_group(self.driver.id), self.channel_name)
+            await _presence(live.store().presence_drop, self.driver.id, self.channel_name)
+
+    async def _present(self) -> None:
+        """Mark (or renew) this socket's presence lease; at most a few times per lease, not per ping."""
+        lease = settings.DISPATCH_PRESENCE_TTL_SECONDS
+        self._presence_renew_at = time.monotonic() + lease / 3
+        await _presence(lambda d, c: live.store().presence_mark(d, c, seconds=lease), self.driver.id, self.channel_name)
 
     async def feed_message(self, event) -> None:
         if event["kind"] == "duty":  # partner said so: no need to wait for the next roster round
@@ -70,13 +86,18 @@ class DriverConsumer(_JsonConsumer):
         await super().feed_message(event)
 
     async def receive_json(self, content, **kwargs) -> None:
+        if time.monotonic() >= self._presence_renew_at:
+            await self._present()
         kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "heartbeat":
+            await self.send_json({"type": "heartbeat"})
+            return
         if kind == "ping":
             raw = [{k: v for k, v in content.items() if k != "type"}]
         elif kind == "pings" and isinstance(content.get("pings"), list):
             raw = content["pings"]
         else:
-            await self.error("dispatch.unknown_message", "send {'type': 'ping', ...} or {'type': 'pings', ...}")
+            await self.error("dispatch.unknown_message", "send a 'ping', 'pings' or 'heartbeat' message")
             return
         if len(raw) > domain.MAX_BATCH:
             await self.error("dispatch.batch_too_large", f"at most {domain.MAX_BATCH} pings per message")
@@ -101,6 +122,14 @@ async def _screens(change, fleet_id: uuid.UUID, channel: str) -> None:
         await sync_to_async(change, thread_sensitive=False)(fleet_id, channel)
     except Exception:
         log.warning("dispatch.screen_registry_failed", fleet_id=str(fleet_id), exc_info=True)
+
+
+async def _presence(change, driver_id: uuid.UUID, channel: str) -> None:
+    """Best effort like `_screens`: with Redis down a driver looks absent and gets a push it may not need."""
+    try:
+        await sync_to_async(change, thread_sensitive=False)(driver_id, channel)
+    except Exception:
+        log.warning("dispatch.presence_failed", driver_id=str(driver_id), exc_info=True)
 
 
 def _snapshot(fleet_id: uuid.UUID) -> dict:

@@ -3,6 +3,10 @@
 Redis GEO in the full stack (shared by every web process), a process-local store in the embedded default.
 Both keep a position only if it is newer than the one held, and forget a driver silent for DISPATCH_LIVE_TTL.
 Telemetry never touches the database here; durable history is written in bulk by the ingest service.
+
+It also holds driver presence: which drivers have a driver-app socket open (`presence_*`). Each socket is marked
+with a lease its pings and heartbeats renew, so a process that dies without closing its sockets leaves no driver
+"connected" for longer than the lease.
 """
 
 from __future__ import annotations
@@ -212,6 +216,34 @@ class RedisLiveStore:
         members = cast("list[bytes]", self.redis.zrange(key, 0, -1))
         return {uuid.UUID(_text(m).split("|", 1)[0]) for m in members}
 
+    def _presence_key(self, driver_id: uuid.UUID) -> str:
+        return f"{self.prefix}:presence:{driver_id}"
+
+    def presence_mark(self, driver_id: uuid.UUID, connection: str, *, seconds: float) -> None:
+        """The driver's socket `connection` is open for at least `seconds` more (a lease; marking again renews it).
+        One sorted set per driver, scored by each socket's lease end: a second device or a reconnect that
+        overlaps the old socket's close keeps the driver present until its own socket goes."""
+        key, now = self._presence_key(driver_id), time.time()
+        with self.redis.pipeline() as pipe:
+            pipe.zremrangebyscore(key, "-inf", now)  # sockets whose lease ran out (their process died)
+            pipe.zadd(key, {connection: now + seconds})
+            pipe.pexpire(key, int(seconds * 1000) + 1000)  # the newest lease is the longest: the key outlives none
+            pipe.execute()
+
+    def presence_drop(self, driver_id: uuid.UUID, connection: str) -> None:
+        self.redis.zrem(self._presence_key(driver_id), connection)
+
+    def presence_of(self, driver_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Those drivers with at least one socket whose lease has not run out (one round trip)."""
+        ids, now = list(driver_ids), time.time()
+        if not ids:
+            return set()
+        with self.redis.pipeline(transaction=False) as pipe:
+            for driver_id in ids:
+                pipe.zcount(self._presence_key(driver_id), f"({now}", "+inf")
+            counts = pipe.execute()
+        return {d for d, n in zip(ids, counts, strict=True) if n}
+
     def next_sequence(self, fleet_id: uuid.UUID) -> int:
         return int(self.redis.incr(f"{self.prefix}:{fleet_id}:seq"))
 
@@ -235,6 +267,7 @@ class MemoryLiveStore:
         self._exclusive: dict[str, tuple[float, object]] = {}
         self._versions: dict[uuid.UUID, int] = {}
         self._screens: dict[tuple[uuid.UUID, str], float] = {}
+        self._presence: dict[uuid.UUID, dict[str, float]] = {}  # driver -> socket -> lease end (monotonic)
 
     def _held(self, fleet_id: uuid.UUID) -> dict[uuid.UUID, LivePosition]:
         held = self._fleets.setdefault(fleet_id, {})
@@ -318,6 +351,22 @@ class MemoryLiveStore:
         with self._lock:
             return {fleet_id for fleet_id, _ in self._screens}
 
+    def presence_mark(self, driver_id: uuid.UUID, connection: str, *, seconds: float) -> None:
+        with self._lock:
+            self._presence.setdefault(driver_id, {})[connection] = time.monotonic() + seconds
+
+    def presence_drop(self, driver_id: uuid.UUID, connection: str) -> None:
+        with self._lock:
+            sockets = self._presence.get(driver_id, {})
+            sockets.pop(connection, None)
+            if not sockets:
+                self._presence.pop(driver_id, None)
+
+    def presence_of(self, driver_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        now = time.monotonic()
+        with self._lock:
+            return {d for d in driver_ids if any(until > now for until in self._presence.get(d, {}).values())}
+
     def next_sequence(self, fleet_id: uuid.UUID) -> int:
         with self._lock:
             self._seq[fleet_id] = self._seq.get(fleet_id, 0) + 1
@@ -335,6 +384,7 @@ class MemoryLiveStore:
             self._exclusive.clear()
             self._versions.clear()
             self._screens.clear()
+            self._presence.clear()
 
 
 @functools.cache

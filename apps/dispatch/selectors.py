@@ -45,6 +45,11 @@ def drivers_on_duty(*, driver_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return integrations.drivers_on_duty(driver_ids=driver_ids)
 
 
+def drivers_connected(*, driver_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """Those drivers with a driver-app socket open now (its lease renewed within DISPATCH_PRESENCE_TTL_SECONDS)."""
+    return frozenset(live.store().presence_of(driver_ids))
+
+
 def trail_visible(*, principal: Principal, driver_id: uuid.UUID) -> QuerySet:
     """A driver's position history, oldest first: for the driver themselves and the staff of the driver's fleet.
     Anyone else is told there is no such driver (404: no existence leak)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import enum
 
+from logitrack.exceptions import NotFound, ValidationFailed
+
 
 class Channel(enum.StrEnum):
     EMAIL = "email"
@@ -18,3 +20,18 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"  # the provider or endpoint accepted it
     SUPPRESSED = "suppressed"  # not sent on purpose: opted out, no address, rate-limited away
     DEAD = "dead"  # gave up after the last retry or a permanent refusal; `notifications_replay` sends it again
+
+
+# ---- push subscriptions (the driver app's REST) ----
+class PushSubscriptionNotFound(NotFound):
+    code = "notifications.push_subscription_not_found"
+
+
+class InvalidPushSubscription(ValidationFailed):
+    code = "notifications.invalid_push_subscription"
+
+
+class PushNotConfigured(NotFound):
+    """This server offers no push (no VAPID key, or an unusable one): the app goes without, no use retrying."""
+
+    code = "notifications.push_not_configured"

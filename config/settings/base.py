@@ -424,6 +424,8 @@ TRIP_PIN_LOCK_MINUTES = env.int("TRIP_PIN_LOCK_MINUTES", default=15)
 DISPATCH_LIVE_STORE = env.str("DISPATCH_LIVE_STORE", default="redis" if REDIS_URL else "memory")
 DISPATCH_LIVE_PREFIX = env.str("DISPATCH_LIVE_PREFIX", default="lt:live")
 DISPATCH_LIVE_TTL_SECONDS = env.int("DISPATCH_LIVE_TTL_SECONDS", default=120)  # a silent driver leaves the map
+# a driver-app socket counts as connected this long after its last message (pings, heartbeats) unless it closes
+DISPATCH_PRESENCE_TTL_SECONDS = env.float("DISPATCH_PRESENCE_TTL_SECONDS", default=60)
 DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trail kept this long
 DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
 DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=40)  # websocket pings are batched this long at most
@@ -451,3 +453,27 @@ DISPATCH_JOB_QUEUE_TIMEOUT_MINUTES = env.int(
 DISPATCH_JOB_GRACE_SECONDS = env.int(
     "DISPATCH_JOB_GRACE_SECONDS", default=180
 )  # past its limit + this, a running job is presumed dead
+
+# ---- notifications: SMS and push channels (apps/notifications/README.md) ------------------------------
+# Twilio's Messages API; the base URL is a setting so tests (and a regional edge) can point it elsewhere
+NOTIFICATIONS_TWILIO_BASE_URL = env.str("NOTIFICATIONS_TWILIO_BASE_URL", default="https://api.twilio.com")
+NOTIFICATIONS_TWILIO_ACCOUNT_SID = env.str("NOTIFICATIONS_TWILIO_ACCOUNT_SID", default="")
+NOTIFICATIONS_TWILIO_AUTH_TOKEN = env.str("NOTIFICATIONS_TWILIO_AUTH_TOKEN", default="")
+NOTIFICATIONS_TWILIO_FROM = env.str("NOTIFICATIONS_TWILIO_FROM", default="")  # an E.164 number or sender id
+# when set, Twilio picks the sender from this Messaging Service's pool (From is not sent)
+NOTIFICATIONS_TWILIO_MESSAGING_SERVICE_SID = env.str("NOTIFICATIONS_TWILIO_MESSAGING_SERVICE_SID", default="")
+NOTIFICATIONS_SMS_TIMEOUT_SECONDS = env.float("NOTIFICATIONS_SMS_TIMEOUT_SECONDS", default=10)
+# Web Push (VAPID): `manage.py notifications_vapid_keys` prints a pair; the subject is how push services reach us
+NOTIFICATIONS_VAPID_PRIVATE_KEY = env.str("NOTIFICATIONS_VAPID_PRIVATE_KEY", default="")
+NOTIFICATIONS_VAPID_PUBLIC_KEY = env.str("NOTIFICATIONS_VAPID_PUBLIC_KEY", default="")
+NOTIFICATIONS_VAPID_SUBJECT = env.str("NOTIFICATIONS_VAPID_SUBJECT", default="mailto:ops@logitrack.invalid")
+NOTIFICATIONS_PUSH_TIMEOUT_SECONDS = env.float("NOTIFICATIONS_PUSH_TIMEOUT_SECONDS", default=10)
+# how long a push service keeps a message for an offline device (an `expires_at` in the message's data caps it)
+NOTIFICATIONS_PUSH_TTL_SECONDS = env.int("NOTIFICATIONS_PUSH_TTL_SECONDS", default=86_400)
+# Push endpoints come from browsers, so they are checked: https on these push services' hosts only (a leading
+# dot: any subdomain), never an address inside our network. Tests allow a local fake explicitly.
+NOTIFICATIONS_PUSH_HOSTS = env.list(
+    "NOTIFICATIONS_PUSH_HOSTS",
+    default=["fcm.googleapis.com", ".push.services.mozilla.com", ".push.apple.com", ".notify.windows.com"],
+)
+NOTIFICATIONS_PUSH_ALLOW_HTTP = env.bool("NOTIFICATIONS_PUSH_ALLOW_HTTP", default=False)  # tests' local fake only

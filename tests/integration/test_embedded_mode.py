@@ -56,14 +56,18 @@ def test_embedded_default_runs_jobs_and_the_relay_in_process(tmp_path):
 
 
 def test_dispatch_runs_on_the_embedded_default_too(tmp_path):
-    """Live positions (in-process store), history on SQLite (ON CONFLICT ... RETURNING), matching and routing
-    plans: the same dispatch tests, rerun without PostgreSQL or Redis."""
+    """Live positions and driver presence (in-process store), history on SQLite (ON CONFLICT ... RETURNING),
+    matching and routing plans: the same dispatch tests, rerun without PostgreSQL or Redis."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.test", LOGITRACK_VAR_DIR=str(tmp_path))
     selection = [
         "apps/dispatch/tests/test_positions.py",
         "tests/integration/test_dispatch_matching.py",
         "tests/integration/test_dispatch_routing.py::test_a_plan_serves_what_fits_and_says_why_the_rest_cannot_be_served",
+        # driver presence over real sockets, kept in the in-process store
+        "tests/integration/test_driver_presence.py::test_a_driver_is_connected_while_their_socket_is_open",
+        "tests/integration/test_driver_presence.py::test_a_second_device_keeps_the_driver_connected_until_both_close",
+        "tests/integration/test_driver_presence.py::test_a_silent_socket_lapses_and_a_heartbeat_or_ping_renews_it",
     ]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],

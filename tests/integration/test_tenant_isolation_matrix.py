@@ -31,6 +31,7 @@ from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet
 from apps.identity.models import Invitation, Membership, User
+from apps.notifications.models import PushSubscription
 from apps.partner.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -1036,6 +1037,61 @@ def _screen_check(world: World) -> None:
 REST_CASES["dispatch:screen"] = case(Check(method="get", check=_screen_check, paths=lambda w: ["/dispatch/"]))
 
 
+# ---- notifications: push subscriptions belong to a user (a driver), not a fleet: each sees and removes only theirs --
+
+
+def _push_subscription(user_id) -> PushSubscription:
+    return PushSubscription.objects.create(
+        user_id=user_id,
+        endpoint=f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+        p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        auth="tBHItJI5svbpez7KI4CCXg",
+    )
+
+
+def _browser_subscription() -> dict:
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4().hex}",
+        "keys": {
+            "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+            "auth": "tBHItJI5svbpez7KI4CCXg",
+        },
+    }
+
+
+def _push_subscriptions_check(world: World) -> None:
+    theirs = _push_subscription(world.b.user(R).id)
+    url = api("notifications/push/subscriptions/")
+    for actor in (M, D, C):
+        expect_problem(world.clients[actor].get(url), 403, f"GET {url} as fleet A's {actor}")
+        response = world.clients[actor].post(url, _browser_subscription(), format="json")
+        expect_problem(response, 403, f"POST {url} as fleet A's {actor}")
+    listed = world.clients[R].get(url, {"fleet_id": str(world.b.fleet_id)})
+    assert listed.status_code == 200 and str(theirs.id) not in listed.content.decode()
+    mine = world.clients[R].post(url, _browser_subscription(), format="json")
+    assert mine.status_code == 201 and mine.json()["id"] in world.clients[R].get(url).content.decode()
+    assert PushSubscription.objects.get(id=mine.json()["id"]).user_id == world.a.user(R).id
+    assert PushSubscription.objects.get(id=theirs.id).user_id == world.b.user(R).id
+
+
+def _push_subscription_check(world: World) -> None:
+    theirs = _push_subscription(world.b.user(R).id)
+    url = api(f"notifications/push/subscriptions/{theirs.id}/")
+    expect_problem(world.clients[R].delete(url), 404, f"DELETE {url} (fleet B's driver's) as fleet A's driver")
+    for actor in (M, D, C):
+        expect_problem(world.clients[actor].delete(url), 403, f"DELETE {url} as fleet A's {actor}")
+    assert PushSubscription.objects.filter(id=theirs.id).exists()
+
+
+REST_CASES["notifications-v1:push-subscriptions"] = case(
+    Check("get", _push_subscriptions_check, lambda w: [api("notifications/push/subscriptions/")]),
+    Check("post", _push_subscriptions_check, lambda w: [api("notifications/push/subscriptions/")]),
+)
+REST_CASES["notifications-v1:push-subscription"] = case(
+    Check("delete", _push_subscription_check, lambda w: [api(f"notifications/push/subscriptions/{uuid.uuid4()}/")])
+)
+
+
 # ---- routes that are not tenant-scoped: why, and a check that fits -------------------------------------------------
 
 
@@ -1060,6 +1116,16 @@ def _emailed_link_page_check(path: str):
             assert str(fleet_id).encode() not in page.content, f"{path} shows a fleet's id"
 
     return check
+
+
+def _push_key_check(world: World) -> None:
+    url = api("notifications/push/key/")
+    answer = world.clients[R].get(url)
+    assert answer.status_code in (200, 404), f"{url} -> {answer.status_code}"  # 404: no VAPID key in this setup
+    for fleet_id in (world.a.fleet_id, world.b.fleet_id):
+        assert str(fleet_id) not in answer.content.decode(), f"{url} shows a fleet's id"
+    for actor in (M, D, C):
+        expect_problem(world.clients[actor].get(url), 403, f"GET {url} as fleet A's {actor}")
 
 
 def _bearer(access: str) -> APIClient:
@@ -1250,6 +1316,11 @@ EXEMPT = {
         "process-wide Prometheus counters, labelled by route, never by fleet", _no_tenant_data("/metrics")
     ),
     "schema": Exempt("the OpenAPI document: the same for everyone", _no_tenant_data("/api/schema/")),
+    "notifications-v1:push-key": Exempt(
+        "the server's VAPID public key: the same for every driver, no fleet's data",
+        _push_key_check,
+        "apps/notifications/tests/test_push_api.py",
+    ),
     "api-docs": Exempt("the docs page around the schema", _no_tenant_data("/api/docs/")),
     "partner-v1:document-types": Exempt(
         "what each KYC document type needs, as the schema says it: the same for everyone",

@@ -23,7 +23,7 @@ class Attachment:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Outgoing:
-    to: str  # an email address, an E.164 phone number, or a push subscription's JSON
+    to: str  # an email address, an E.164 phone number, or a push subscription's id (its JSON works too; push.py)
     subject: str = ""  # email subject; push title
     text: str  # the plain body: email text part, SMS text, push body
     html: str = ""  # email only

@@ -1,0 +1,40 @@
+"""Reads of the notifications context. Push: a person's subscriptions (whom the push channel reaches) and the key
+browsers subscribe with."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from django.conf import settings
+from django.db.models import QuerySet
+
+from apps.notifications.channels.push import public_key_of, vapid_signer
+from apps.notifications.contracts import PushNotConfigured
+from apps.notifications.models import PushSubscription
+
+log = structlog.get_logger(__name__)
+
+
+def push_subscriptions_of(*, user_id: uuid.UUID) -> QuerySet[PushSubscription]:
+    """Every device of the user that takes pushes, newest first. The delivery machinery sends one push per
+    subscription (`Outgoing.to` = `str(subscription.id)`)."""
+    return PushSubscription.objects.filter(user_id=user_id).order_by("-created_at")
+
+
+def push_public_key() -> str:
+    """The VAPID public key (application server key, URL-safe base64) the app passes to `pushManager.subscribe`.
+    Derived from the private key, so the two cannot disagree; NOTIFICATIONS_VAPID_PUBLIC_KEY, when set, must match."""
+    try:
+        signer = vapid_signer()
+    except ValueError:
+        log.error("notifications.vapid_key_unreadable")
+        raise PushNotConfigured("push notifications are not available: the server's key is unreadable") from None
+    if signer is None:
+        raise PushNotConfigured("push notifications are not set up on this server")
+    derived = public_key_of(signer)
+    configured = settings.NOTIFICATIONS_VAPID_PUBLIC_KEY.strip().rstrip("=")
+    if configured and configured != derived:
+        log.error("notifications.vapid_keys_mismatch")
+        raise PushNotConfigured("push notifications are not available: the server's keys do not match")
+    return derived
