@@ -1,2 +1,6 @@
 """Tables owned by the notifications context; nothing else reads them. People and fleets are referenced by
 UUID (identity and fleet own them)."""
+
+from apps.notifications.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+__all__ = ["WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]

@@ -1,0 +1,11 @@
+"""Fixtures of the notifications tests: a local webhook receiver and a fleet with an endpoint on it."""
+
+import pytest
+
+from apps.notifications.tests.receiver import Receiver
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
