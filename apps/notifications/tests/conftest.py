@@ -3,6 +3,7 @@
 import pytest
 
 from apps.notifications.tests.receiver import Receiver
+from tests.support.webhook_world import fleets  # noqa: F401  (a fixture: two active fleets)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver._lock:
@@ -53,7 +53,7 @@ class Receiver:
                 except OSError:
                     pass  # the sender gave up (timeout) and closed
 
-            do_GET = do_POST  # noqa: N815  (a followed redirect would arrive as a GET)
+            do_GET = do_POST
 
             def log_message(self, *args: object) -> None:
                 pass

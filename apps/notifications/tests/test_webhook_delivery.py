@@ -17,7 +17,7 @@ from apps.notifications.tests.receiver import Answer
 from apps.notifications.webhooks import services, signing
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery as outbox_delivery
-from tests.support.webhook_world import fleets, vehicle_event  # noqa: F401  (fleets: a fixture)
+from tests.support.webhook_world import vehicle_event
 
 pytestmark = pytest.mark.django_db
 

@@ -33,9 +33,7 @@ PUBLIC_TYPES: tuple[PublicType, ...] = (
     PublicType("payout.paid", "logitrack.billing.payout.paid.v1", "A driver's payout was paid."),
     PublicType("driver.onboarded", "logitrack.partner.driver.onboarded.v1", "A driver joined the fleet."),
     PublicType("driver.duty_changed", "logitrack.partner.duty_status.changed.v1", "A driver went on or off duty."),
-    PublicType(
-        "driver.compliance_changed", "logitrack.partner.compliance.changed.v1", "A driver's compliance moved."
-    ),
+    PublicType("driver.compliance_changed", "logitrack.partner.compliance.changed.v1", "A driver's compliance moved."),
     PublicType("vehicle.added", "logitrack.fleet.vehicle.added.v1", "A vehicle joined the fleet."),
     PublicType("vehicle.status_changed", "logitrack.fleet.vehicle.status_changed.v1", "A vehicle's status moved."),
     PublicType(

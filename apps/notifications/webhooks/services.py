@@ -240,9 +240,7 @@ def deliveries_create(*, event_envelope: dict[str, Any]) -> list[uuid.UUID]:
         for e in endpoints
     ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    made = list(
-        WebhookDelivery.objects.filter(event_id=event_id, claim=claim, attempts=0).values_list("id", flat=True)
-    )
+    made = list(WebhookDelivery.objects.filter(event_id=event_id, claim=claim, attempts=0).values_list("id", flat=True))
     for delivery_id in made:
         _enqueue(delivery_id, claim)
     return made

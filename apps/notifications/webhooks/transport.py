@@ -149,7 +149,7 @@ def post(target: Target, headers: Mapping[str, str], body: bytes) -> Response:
         status, got_headers = answer.status, {k: v for k, v in answer.getheaders()}
         data = answer.read(limit)
         return Response(status, got_headers, data, "", _ms(started))
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         what = "timed out" + (" reading the response" if status is not None else "")
         return Response(status, got_headers, b"", f"{what}: {exc}", _ms(started))
     except (OSError, http.client.HTTPException) as exc:
