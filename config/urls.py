@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v1/billing/", include("apps.billing.rest_api.v1.urls")),
     path("api/v1/trips/", include("apps.trips.rest_api.v1.urls")),
     path("api/v1/dispatch/", include("apps.dispatch.rest_api.v1.urls")),
+    path("api/v1/notifications/", include("apps.notifications.rest_api.v1.urls")),
 ]
 
 handler404 = "logitrack.http.handlers.not_found"
