@@ -269,7 +269,7 @@ class WebhookDeliveryAdmin(WebhookReadable, Exportable, FleetScopedAdmin):
         )
         if request.method == "POST" and form.is_valid():
             v = form.cleaned_data
-            count = services.deliveries_replay_range(
+            reopened = services.deliveries_replay_range(
                 deliveries=self.get_queryset(request),
                 since=v["since"],
                 until=v["until"],
@@ -277,7 +277,7 @@ class WebhookDeliveryAdmin(WebhookReadable, Exportable, FleetScopedAdmin):
                 event_type=v["event_type"] or None,
                 status=v["status"] or None,
             )
-            self.message_user(request, f"Queued {count} deliveries to send again.", messages.SUCCESS)
+            self.message_user(request, f"Queued {len(reopened)} deliveries to send again.", messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:notifications_webhookdelivery_changelist"))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "title": "Replay webhook deliveries of a time range"}  # fmt: skip

@@ -443,9 +443,9 @@ def deliveries_replay_range(
     endpoint_id: uuid.UUID | None = None,
     event_type: str | None = None,
     status: str | None = None,
-) -> int:
+) -> list[uuid.UUID]:
     """Send again every delivery made in [since, until) among `deliveries` (what the caller may see), optionally of
-    one endpoint, type or status, to endpoints that are switched on; the sweep sends them. The number reopened."""
+    one endpoint, type or status, to endpoints that are switched on; the sweep sends them. The ids reopened."""
     if until <= since:
         raise ValidationFailed("the range ends before it starts", extra={"errors": {"until": ["before since"]}})
     qs = deliveries.filter(created_at__gte=since, created_at__lt=until, endpoint__is_active=True)
@@ -462,7 +462,7 @@ def deliveries_replay_range(
     WebhookDelivery.objects.filter(id__in=ids).update(replays=F("replays") + 1)
     if count:
         jobs.enqueue_on_commit(SWEEP_TASK)
-    return count
+    return ids
 
 
 def attempt_summary(attempt: WebhookAttempt) -> str:

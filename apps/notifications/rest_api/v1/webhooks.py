@@ -297,7 +297,7 @@ class DeliveryReplayRangeApi(WebhookApi):
         endpoint_id = values.get("endpoint_id")
         if endpoint_id is not None:
             endpoint_id = selectors.endpoint_get(principal=caller, endpoint_id=endpoint_id).id
-        count = services.deliveries_replay_range(
+        reopened = services.deliveries_replay_range(
             deliveries=rows,
             since=values["since"],
             until=values["until"],
@@ -305,4 +305,4 @@ class DeliveryReplayRangeApi(WebhookApi):
             event_type=values.get("type"),
             status=values.get("status"),
         )
-        return Response({"replayed": count}, status=202)
+        return Response({"replayed": len(reopened)}, status=202)
