@@ -16,6 +16,8 @@ from csp.constants import NONCE, NONE, SELF
 from apps.billing.contracts import ComponentKind
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
+from apps.notifications.contracts import DeliveryStatus
+from apps.notifications.webhooks.catalogue import PING, PUBLIC_NAMES
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
 from logitrack.http.csp import tiles_source, websocket_sources
@@ -273,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "TariffComponentKindEnum": [k.value for k in ComponentKind],
         "VehicleDocumentKindEnum": [s.value for s in VehicleDocumentKind],
         "StopKindEnum": ["pickup", "dropoff"],
+        "DeliveryStatusEnum": [s.value for s in DeliveryStatus],
+        "WebhookEventTypeEnum": list(PUBLIC_NAMES),
+        "WebhookDeliveryTypeEnum": [*PUBLIC_NAMES, PING],
         "TripStatusEnum": [
             "requested",
             "assigned",
