@@ -13,11 +13,11 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.notifications.tests.receiver import Receiver
+from apps.notifications.tests.receiver import Answer, Receiver
 from logitrack.testing import images
-from logitrack.testing.processes import wait_until
+from logitrack.testing.processes import wait_for_worker, wait_until
 from logitrack.types import GeoPoint
-from tests.e2e.conftest import build_operator
+from tests.e2e.conftest import STACK_ENV, build_operator
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 PICKUP, DROPOFF = (52.5310, 13.3847), (52.5016, 13.4190)
@@ -101,3 +101,43 @@ def test_completing_a_trip_posts_a_signed_trip_completed_webhook(stack):
 
         log = manager.get("/api/v1/notifications/webhooks/deliveries/?type=trip.completed")["results"]
         assert [(d["event_id"], d["status"], d["attempts"]) for d in log] == [(envelope["id"], "sent", 1)]
+
+
+def test_a_worker_killed_mid_send_loses_no_webhook_and_nothing_is_sent_while_its_claim_lives(stack):
+    """The worker dies while the receiver is still answering: nothing recorded the attempt, so the delivery is sent
+    again (at least once: same event id, the receiver dedupes) — but only once the dead worker's lease ran out, by
+    the beat's sweep and a new worker; then it is sent, and never again."""
+    from apps.notifications.models import WebhookDelivery
+
+    lease = int(STACK_ENV["NOTIFICATIONS_WEBHOOK_LEASE_SECONDS"])
+    operator = build_operator(drivers=1, auto_dispatch=False)
+    manager = stack.api().login(operator.manager_email)
+    with Receiver() as receiver:
+        made = manager.expect(
+            201,
+            "POST",
+            "/api/v1/notifications/webhooks/endpoints/",
+            json={"fleet_id": str(operator.fleet_id), "url": receiver.url, "event_types": ["trip.completed"]},
+        )
+        receiver.answer(Answer(delay=1.5))  # the first answer comes too late for the worker that asked
+        complete_a_trip(operator)
+        wait_until(lambda: receiver.received, timeout=90, interval=0.05, what="the first send")
+        first_seen = time.monotonic()
+        stack.procs.kill("worker")  # SIGKILL to the worker and its pool mid-request
+        stack.procs.worker("worker", queues="default,events", concurrency=2)
+        wait_for_worker(broker_url=stack.redis.url, names=("worker",))
+
+        wait_until(lambda: len(receiver.received) >= 2, timeout=90, what="the send after the lease ran out")
+        assert time.monotonic() - first_seen >= lease - 2  # not while the dead worker's claim was live
+        delivery = wait_until(
+            lambda: (d := WebhookDelivery.objects.filter(fleet_id=operator.fleet_id).first()) and d.status == "sent"
+            and d,
+            timeout=30,
+            what="the delivery recorded as sent",
+        )  # fmt: skip
+        time.sleep(3)  # the sweep runs every second: nothing more arrives
+        first, second = receiver.received
+        assert len(receiver.received) == 2
+        assert first.body == second.body and first.headers["LogiTrack-Event-Id"] == second.headers["LogiTrack-Event-Id"]
+        assert verify(made["secret"], second.headers["LogiTrack-Signature"], second.body)
+        assert delivery.attempts == 1 and delivery.attempt_log.get().succeeded  # the killed try left no record
