@@ -302,3 +302,20 @@ def test_ping_sends_a_signed_test_event_now(fleets, receiver):
     (got,) = receiver.received
     assert json.loads(got.body)["type"] == "ping"
     assert verify_like_the_readme(made.secret, got.headers["LogiTrack-Signature"], got.body)
+
+
+def test_in_the_embedded_default_the_sweep_sends_so_no_request_waits_for_an_endpoint(
+    fleets, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # jobs would run inline, in the request that caused the event
+    _, a, _ = fleets
+    endpoint_for(a, receiver.url)
+    with django_capture_on_commit_callbacks() as queued:
+        (delivery,) = queue(vehicle_event(a.id))
+    assert queued == [] and delivery.claimed_until is None  # no job at commit: free for the sweep at once
+    assert services.deliveries_sweep() == 1
+    assert send(delivery) == "sent"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks() as queued:
+        queue(vehicle_event(a.id))
+    assert len(queued) == 1  # the full stack queues the send job at commit

@@ -204,6 +204,13 @@ def _disable(endpoint: WebhookEndpoint, *, at: dt.datetime) -> None:
 # ---- deliveries --------------------------------------------------------------------------------------------------
 
 
+def _sends_at_once() -> bool:
+    """On the full stack a new delivery's send job is queued at commit. In the embedded default jobs run inline,
+    which would hold the request that caused the event for as long as the endpoint takes: there the in-process
+    beat's sweep sends it instead (within NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS)."""
+    return not settings.CELERY_TASK_ALWAYS_EAGER
+
+
 def _enqueue(delivery_id: uuid.UUID, claim: uuid.UUID) -> None:
     jobs.enqueue_on_commit(SEND_TASK, delivery_id=str(delivery_id), claim=str(claim))
 
@@ -234,15 +241,16 @@ def deliveries_create(*, event_envelope: dict[str, Any]) -> list[uuid.UUID]:
             body=catalogue.render(envelope),
             next_attempt_at=now,
             window_started_at=now,
-            claim=claim,
-            claimed_until=now + _lease(),
+            claim=claim,  # also tells the rows made here from those a first delivery of the event made
+            claimed_until=now + _lease() if _sends_at_once() else None,
         )
         for e in endpoints
     ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     made = list(WebhookDelivery.objects.filter(event_id=event_id, claim=claim, attempts=0).values_list("id", flat=True))
-    for delivery_id in made:
-        _enqueue(delivery_id, claim)
+    if _sends_at_once():
+        for delivery_id in made:
+            _enqueue(delivery_id, claim)
     return made
 
 
@@ -425,12 +433,14 @@ def delivery_replay(*, delivery_id: uuid.UUID) -> WebhookDelivery:
     now = _now()
     if delivery.status == DeliveryStatus.PENDING and delivery.claimed_until and delivery.claimed_until > now:
         raise DeliveryInFlight("this delivery is being sent right now; look at its attempts in a moment")
-    claim = uuid.uuid4()
+    claim, at_once = uuid.uuid4(), _sends_at_once()
     delivery.status, delivery.next_attempt_at, delivery.window_started_at = DeliveryStatus.PENDING, now, now
-    delivery.dead_at, delivery.claim, delivery.claimed_until = None, claim, now + _lease()
+    delivery.dead_at, delivery.claim = None, claim
+    delivery.claimed_until = now + _lease() if at_once else None
     delivery.replays += 1
     delivery.save()
-    _enqueue(delivery.id, claim)
+    if at_once:
+        _enqueue(delivery.id, claim)
     return delivery
 
 
