@@ -228,3 +228,30 @@ def test_the_delivery_log_filters_and_shows_attempts_and_replays(fleets, manager
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
     receiver.default = Answer(status=200)
     assert services.deliveries_sweep() == 2
+
+
+def test_lists_cost_the_same_queries_for_more_rows_and_a_send_a_bounded_number(fleets, manager, receiver):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, a, _ = fleets
+    for _ in range(2):
+        create(manager, a.id, receiver.url)
+
+    def counted(path):
+        with CaptureQueriesContext(connection) as seen:
+            assert manager.get(path).status_code == 200
+        return len(seen)
+
+    for _ in range(2):
+        services.deliveries_create(event_envelope=to_envelope(vehicle_event(a.id)))
+    few = (counted(f"{API}deliveries/"), counted(f"{API}endpoints/"))
+    for _ in range(5):
+        services.deliveries_create(event_envelope=to_envelope(vehicle_event(a.id)))
+    create(manager, a.id, receiver.url)
+    assert (counted(f"{API}deliveries/"), counted(f"{API}endpoints/")) == few
+
+    delivery = WebhookDelivery.objects.filter(status="pending").first()
+    with CaptureQueriesContext(connection) as seen:
+        assert services.delivery_send(delivery_id=delivery.id, claim=delivery.claim) == "sent"
+    assert len(seen) <= 12, [q["sql"][:80] for q in seen]
