@@ -23,6 +23,7 @@ class Answer:
     status: int = 200
     body: bytes = b"ok"
     delay: float = 0.0  # seconds before answering (a slow or hanging endpoint)
+    drip: float = 0.0  # seconds between the body's bytes (an endpoint that answers, very slowly)
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -49,7 +50,13 @@ class Receiver:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(answer.body)))
                     self.end_headers()
-                    self.wfile.write(answer.body)
+                    if answer.drip:
+                        for byte in answer.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(answer.drip)
+                    else:
+                        self.wfile.write(answer.body)
                 except OSError:
                     pass  # the sender gave up (timeout) and closed
 

@@ -177,6 +177,18 @@ def test_a_timeout_is_a_failed_attempt(fleets, receiver, settings):
     assert attempt.response_status is None and "timed out" in attempt.error and attempt.duration_ms < 1900
 
 
+def test_an_answer_dripping_in_is_cut_off_at_the_time_budget(fleets, receiver, settings):
+    settings.NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT_SECONDS = 0.5
+    settings.NOTIFICATIONS_WEBHOOK_READ_TIMEOUT_SECONDS = 0.5  # each byte comes sooner than this, the whole never
+    _, a, _ = fleets
+    endpoint_for(a, receiver.url)
+    receiver.answer(Answer(status=200, body=b"x" * 20, drip=0.2))
+    (delivery,) = queue(vehicle_event(a.id))
+    assert send(delivery) == "retry"
+    attempt = WebhookAttempt.objects.get(delivery=delivery)
+    assert "no complete answer within 1 s" in attempt.error and attempt.duration_ms < 2000
+
+
 def test_a_redirect_is_not_followed(fleets, receiver):
     _, a, _ = fleets
     endpoint_for(a, receiver.url)

@@ -222,11 +222,12 @@ def deliveries_create(*, event_envelope: dict[str, Any]) -> list[uuid.UUID]:
     if found is None:
         return []
     public, envelope = found
-    endpoints = list(
-        WebhookEndpoint.objects.filter(
-            fleet_id=envelope["fleet_id"], is_active=True, event_types__contains=[public.name]
-        ).only("id")
-    )
+    # chosen types are matched here, not in SQL: JSON containment is PostgreSQL-only (the embedded default is SQLite)
+    endpoints = [
+        e
+        for e in WebhookEndpoint.objects.filter(fleet_id=envelope["fleet_id"], is_active=True).only("id", "event_types")
+        if public.name in e.event_types
+    ]
     if not endpoints:
         return []
     now, claim = _now(), uuid.uuid4()
@@ -342,7 +343,9 @@ def _record(
         now = _now()
         row.attempts, row.last_status_code, row.last_error = number, response.status, error[:2000]
         row.claim = row.claimed_until = None
-        if ok:
+        if row.status == DeliveryStatus.SENT and not ok:
+            outcome = "sent"  # another sender took over after this one's lease ran out, and got through
+        elif ok:
             row.status, row.delivered_at, row.next_attempt_at = DeliveryStatus.SENT, now, None
             endpoint.failing_since, endpoint.last_success_at, endpoint.last_error = None, now, ""
             endpoint.save(update_fields=["failing_since", "last_success_at", "last_error", "updated_at"])

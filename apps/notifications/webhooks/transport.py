@@ -143,15 +143,36 @@ def post(target: Target, headers: Mapping[str, str], body: bytes) -> Response:
     started = time.monotonic()
     status: int | None = None
     got_headers: dict[str, str] = {}
+    # one budget for the whole exchange, so a receiver dripping bytes cannot hold a sender (and its lease) for long
+    deadline = started + connect_timeout + read_timeout
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the time budget ran out")
+        return left
+
     try:
         connection.request("POST", target.path, body=body, headers=dict(headers))
+        sock = connection.sock  # kept: the connection hands it to the response (and forgets it) on Connection: close
+        assert sock is not None
+        sock.settimeout(min(read_timeout, remaining()))
         answer = connection.getresponse()
         status, got_headers = answer.status, {k: v for k, v in answer.getheaders()}
-        data = answer.read(limit)
+        data = b""
+        while len(data) < limit:
+            sock.settimeout(min(read_timeout, remaining()))
+            chunk = answer.read1(min(65536, limit - len(data)))
+            if not chunk:
+                break
+            data += chunk
         return Response(status, got_headers, data, "", _ms(started))
     except TimeoutError as exc:
-        what = "timed out" + (" reading the response" if status is not None else "")
-        return Response(status, got_headers, b"", f"{what}: {exc}", _ms(started))
+        if time.monotonic() >= deadline - 0.05:
+            what = f"no complete answer within {connect_timeout + read_timeout:g} s"
+        else:
+            what = "timed out" + (" reading the response" if status is not None else "") + f": {exc}"
+        return Response(status, got_headers, b"", what, _ms(started))
     except (OSError, http.client.HTTPException) as exc:
         return Response(status, got_headers, b"", f"{type(exc).__name__}: {exc}"[:500], _ms(started))
     finally:
