@@ -17,12 +17,13 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from apps.notifications import integrations
 from apps.notifications.contracts import DeliveryStatus
-from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.notifications.models import WebhookDelivery, WebhookEndpoint
 from apps.notifications.webhooks import catalogue, services
+from logitrack import formatting
 from logitrack.admin import FleetScopedAdmin, apply_each, managed_fleets
 from logitrack.admin.export import Exportable
 from logitrack.admin.filters import DateRangeFilter
@@ -38,6 +39,10 @@ class WebhookReadable(Readable):
 
     localities = staticmethod(integrations.fleet_localities)
     named_ids = {"fleet_id": integrations.fleet_names}
+
+
+def _lines(headers: dict) -> str:
+    return "\n".join(f"{name}: {value}" for name, value in headers.items())
 
 
 def _icon(ok: bool) -> str:
@@ -79,7 +84,9 @@ class WebhookEndpointAdmin(WebhookReadable, _EndpointPage, Exportable, FleetScop
     form = EndpointForm
     foreign_ids = {"fleet_id": integrations.fleet_choices}
     local_times = ("created_at", "disabled_at", "failing_since", "last_success_at", "previous_secret_expires_at")
-    list_display = ("url", "description", "fleet_id", "state", "types", "last_success_at", "created_at")
+    # the state first: on a phone it is what shows without scrolling sideways
+    list_display = ("state", "url", "description", "types", "fleet_id", "last_success_at", "created_at")
+    list_display_links = ("url",)
     list_filter = ("is_active", "disabled_reason")
     search_fields = ("url", "description")
     readonly_fields = (
@@ -97,14 +104,14 @@ class WebhookEndpointAdmin(WebhookReadable, _EndpointPage, Exportable, FleetScop
         when = self.shown(endpoint, "disabled_at")
         if endpoint.disabled_reason == WebhookEndpoint.DisabledReason.FAILING:
             return format_html(
-                '<img src="{}" alt=""> <strong>Switched off {}: failing since {}</strong> — fix it, then switch it on',
+                '<img src="{}" alt=""> <strong>Switched off {}</strong><br>failing since {}',
                 _icon(False), when, self.shown(endpoint, "failing_since"),
             )  # fmt: skip
         return format_html('<img src="{}" alt=""> Off (switched off {})', _icon(False), when)
 
     @admin.display(description="Event types")
     def types(self, endpoint):
-        return ", ".join(endpoint.event_types)
+        return format_html_join(format_html("<br>"), "{}", ((t,) for t in endpoint.event_types))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -161,24 +168,6 @@ class WebhookEndpointAdmin(WebhookReadable, _EndpointPage, Exportable, FleetScop
                    changes={"is_active": False}), done_message="Switched off")  # fmt: skip
 
 
-class AttemptInline(admin.StackedInline):
-    model = WebhookAttempt
-    extra = 0
-    can_delete = False
-    fields = (
-        "number", "started_at", "duration_ms", "response_status", "error", "request_url", "request_headers",
-        "request_body", "response_headers", "response_body",
-    )  # fmt: skip
-    readonly_fields = fields
-    ordering = ("number",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class ReplayRangeForm(forms.Form):
     since = forms.DateTimeField(help_text="made at or after (your time zone)")
     until = forms.DateTimeField(help_text="made before")
@@ -202,7 +191,6 @@ class ReplayRangeForm(forms.Form):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(WebhookReadable, Exportable, FleetScopedAdmin):
-    inlines = (AttemptInline,)
     local_times = ("created_at", "occurred_at", "next_attempt_at", "delivered_at", "dead_at")
     list_display = (
         "created_at", "event_type", "endpoint_name", "status", "attempts", "last_status_code", "next_attempt_at",
@@ -215,7 +203,7 @@ class WebhookDeliveryAdmin(WebhookReadable, Exportable, FleetScopedAdmin):
     fields = (
         "endpoint_name", "fleet_id", "event_type", "event_id", "occurred_at", "status", "attempts",
         "next_attempt_at", "last_status_code", "last_error", "delivered_at", "dead_at", "replays", "created_at",
-        "pretty_body",
+        "pretty_body", "attempt_log_shown",
     )  # fmt: skip
     readonly_fields = fields
     actions = ("replay",)
@@ -240,6 +228,25 @@ class WebhookDeliveryAdmin(WebhookReadable, Exportable, FleetScopedAdmin):
     @admin.display(description="Body as sent")
     def pretty_body(self, delivery):
         return format_html("<pre>{}</pre>", services.pretty(delivery.body))
+
+    @admin.display(description="Attempts")
+    def attempt_log_shown(self, delivery):
+        """Every try, newest last: when (the fleet's clock), the answer, and the request and response as sent."""
+        place = self.locality(delivery)
+
+        def block(attempt):
+            when = formatting.local_datetime(attempt.started_at, place.time_zone, place.locale)
+            answer = attempt.response_status if attempt.response_status is not None else "no answer"
+            return format_html(
+                "<h3>#{} · {} · {} in {} ms{}</h3>"
+                "<p>Request: POST {}</p><pre>{}</pre><pre>{}</pre><p>Response</p><pre>{}</pre><pre>{}</pre>",
+                attempt.number, when, answer, attempt.duration_ms, f" · {attempt.error}" if attempt.error else "",
+                attempt.request_url, _lines(attempt.request_headers), services.pretty(attempt.request_body),
+                _lines(attempt.response_headers), attempt.response_body or "(empty)",
+            )  # fmt: skip
+
+        attempts = delivery.attempt_log.order_by("number")
+        return format_html_join("", "{}", ((block(a),) for a in attempts)) or "none yet"
 
     @admin.action(description="Replay the selected deliveries")
     def replay(self, request, queryset):

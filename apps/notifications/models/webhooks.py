@@ -14,7 +14,7 @@ from apps.notifications.contracts import DeliveryStatus
 
 class WebhookEndpoint(models.Model):
     class DisabledReason(models.TextChoices):
-        NONE = "", "–"
+        NONE = "", "not switched off"
         FAILING = "failing", "failing for days"
         MANUAL = "manual", "switched off"
 

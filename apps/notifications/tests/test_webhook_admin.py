@@ -87,6 +87,7 @@ def test_a_switched_off_endpoint_says_why_and_since_when_in_local_time(fleets, s
 
     page = text(site.get(f"{DELIVERIES}{delivery_id}/change/"))
     assert "HTTP 500" in page and "LogiTrack-Signature" in page and "vehicle.status_changed" in page
+    assert "#1 · 01.12.2026, 10:00 · 500" in " ".join(page.split())  # each attempt on the fleet's clock
 
 
 def test_replay_of_selected_deliveries_and_of_a_time_range(fleets, site, receiver, clock):
