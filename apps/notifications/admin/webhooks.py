@@ -18,6 +18,7 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.notifications import integrations
 from apps.notifications.contracts import DeliveryStatus
@@ -111,7 +112,7 @@ class WebhookEndpointAdmin(WebhookReadable, _EndpointPage, Exportable, FleetScop
 
     @admin.display(description="Event types")
     def types(self, endpoint):
-        return format_html_join(format_html("<br>"), "{}", ((t,) for t in endpoint.event_types))
+        return format_html_join(mark_safe("<br>"), "{}", ((t,) for t in endpoint.event_types))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
