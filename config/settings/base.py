@@ -475,5 +475,7 @@ NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_SWEEP_SEC
 NOTIFICATIONS_WEBHOOK_SWEEP_BATCH = env.int("NOTIFICATIONS_WEBHOOK_SWEEP_BATCH", default=100)
 # Development and tests only: endpoints on 127.0.0.1 / ::1. Private, link-local and other addresses stay refused.
 NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK", default=False)
+# Sent and dead deliveries (with every attempt's request and response) are deleted after this many days (nightly).
+NOTIFICATIONS_WEBHOOK_LOG_DAYS = env.float("NOTIFICATIONS_WEBHOOK_LOG_DAYS", default=30)
 # The key that encrypts stored signing secrets (derived from SECRET_KEY when empty).
 NOTIFICATIONS_WEBHOOK_SECRET_KEY = env.str("NOTIFICATIONS_WEBHOOK_SECRET_KEY", default="")

@@ -16,3 +16,8 @@ def webhooks_send(delivery_id: str, claim: str | None = None) -> str:
 @shared_task(name=services.SWEEP_TASK, ignore_result=True)
 def webhooks_sweep() -> int:
     return services.deliveries_sweep()
+
+
+@shared_task(name="notifications.webhooks_purge", ignore_result=True)
+def webhooks_purge() -> int:
+    return services.deliveries_purge()

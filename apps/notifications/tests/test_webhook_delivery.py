@@ -331,3 +331,20 @@ def test_in_the_embedded_default_the_sweep_sends_so_no_request_waits_for_an_endp
     with django_capture_on_commit_callbacks() as queued:
         queue(vehicle_event(a.id))
     assert len(queued) == 1  # the full stack queues the send job at commit
+
+
+def test_the_log_is_purged_after_its_retention_but_nothing_waiting_is(fleets, receiver, clock, settings):
+    settings.NOTIFICATIONS_WEBHOOK_LOG_DAYS = 30
+    clock.set(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC))
+    _, a, _ = fleets
+    endpoint_for(a, receiver.url)
+    old_sent, old_waiting = queue(vehicle_event(a.id)), queue(vehicle_event(a.id))
+    send(old_sent[0])
+    clock.advance(days=29)
+    (recent,) = queue(vehicle_event(a.id))
+    send(recent)
+    clock.advance(days=2)
+    assert services.deliveries_purge() == 1
+    assert set(WebhookDelivery.objects.values_list("id", flat=True)) == {old_waiting[0].id, recent.id}
+    assert WebhookAttempt.objects.filter(delivery_id=old_sent[0].id).count() == 0
+    assert WebhookAttempt.objects.filter(delivery_id=recent.id).count() == 1

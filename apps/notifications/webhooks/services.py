@@ -478,6 +478,17 @@ def deliveries_replay_range(
     return ids
 
 
+def deliveries_purge(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete sent and dead deliveries (and their attempts) made longer ago than NOTIFICATIONS_WEBHOOK_LOG_DAYS: the
+    log keeps request and response bodies, so it is not kept for ever. Pending ones stay whatever their age."""
+    older_than = older_than or dt.timedelta(days=float(settings.NOTIFICATIONS_WEBHOOK_LOG_DAYS))
+    old = WebhookDelivery.objects.filter(
+        created_at__lt=_now() - older_than, status__in=[DeliveryStatus.SENT, DeliveryStatus.DEAD]
+    )
+    _, per_model = old.delete()  # their attempts go with them (cascade)
+    return per_model.get(WebhookDelivery._meta.label, 0)
+
+
 def attempt_summary(attempt: WebhookAttempt) -> str:
     """One line for logs and the admin."""
     status = attempt.response_status if attempt.response_status is not None else "no answer"
