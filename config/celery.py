@@ -33,4 +33,9 @@ app.conf.beat_schedule = {
     "trips-expire-offers": {"task": "trips.expire_offers", "schedule": 15.0},
     "trips-cancel-stale": {"task": "trips.cancel_stale", "schedule": crontab(minute="*/5")},
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},
+    "notifications-webhooks-purge": {"task": "notifications.webhooks_purge", "schedule": crontab(minute=41, hour=3)},
+    "notifications-webhooks-sweep": {
+        "task": "notifications.webhooks_sweep",
+        "schedule": env.float("NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS", default=15.0),
+    },
 }

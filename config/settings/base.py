@@ -16,6 +16,8 @@ from csp.constants import NONCE, NONE, SELF
 from apps.billing.contracts import ComponentKind
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
 from apps.identity.contracts import FleetRole
+from apps.notifications.contracts import DeliveryStatus
+from apps.notifications.webhooks.catalogue import PING, PUBLIC_NAMES
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
 from logitrack.http.csp import tiles_source, websocket_sources
@@ -273,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "TariffComponentKindEnum": [k.value for k in ComponentKind],
         "VehicleDocumentKindEnum": [s.value for s in VehicleDocumentKind],
         "StopKindEnum": ["pickup", "dropoff"],
+        "DeliveryStatusEnum": [s.value for s in DeliveryStatus],
+        "WebhookEventTypeEnum": list(PUBLIC_NAMES),
+        "WebhookDeliveryTypeEnum": [*PUBLIC_NAMES, PING],
         "TripStatusEnum": [
             "requested",
             "assigned",
@@ -477,3 +482,26 @@ NOTIFICATIONS_PUSH_HOSTS = env.list(
     default=["fcm.googleapis.com", ".push.services.mozilla.com", ".push.apple.com", ".notify.windows.com"],
 )
 NOTIFICATIONS_PUSH_ALLOW_HTTP = env.bool("NOTIFICATIONS_PUSH_ALLOW_HTTP", default=False)  # tests' local fake only
+
+# ---- notifications: webhooks for integrators (apps/notifications/webhooks) -------------------------------------
+# Retries run for this long after a delivery's first try (or its replay), then it is dead (replayable).
+NOTIFICATIONS_WEBHOOK_RETRY_FOR_SECONDS = env.int("NOTIFICATIONS_WEBHOOK_RETRY_FOR_SECONDS", default=3 * 24 * 3600)
+NOTIFICATIONS_WEBHOOK_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+NOTIFICATIONS_WEBHOOK_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+# An endpoint that has failed without one success for this many days is switched off and its managers told.
+NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_DAYS = env.float("NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_DAYS", default=3)
+# After a secret rotation the old secret still signs (a second v1=) for this long.
+NOTIFICATIONS_WEBHOOK_ROTATION_GRACE_SECONDS = env.int("NOTIFICATIONS_WEBHOOK_ROTATION_GRACE_SECONDS", default=86400)
+NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5.0)
+NOTIFICATIONS_WEBHOOK_READ_TIMEOUT_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_READ_TIMEOUT_SECONDS", default=10.0)
+NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES = env.int("NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES", default=16 * 1024)
+# A worker's claim on a due delivery; longer than connect + read timeouts, so a live claim is never retaken.
+NOTIFICATIONS_WEBHOOK_LEASE_SECONDS = env.int("NOTIFICATIONS_WEBHOOK_LEASE_SECONDS", default=60)
+NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS", default=15.0)
+NOTIFICATIONS_WEBHOOK_SWEEP_BATCH = env.int("NOTIFICATIONS_WEBHOOK_SWEEP_BATCH", default=100)
+# Development and tests only: endpoints on 127.0.0.1 / ::1. Private, link-local and other addresses stay refused.
+NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = env.bool("NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK", default=False)
+# Sent and dead deliveries (with every attempt's request and response) are deleted after this many days (nightly).
+NOTIFICATIONS_WEBHOOK_LOG_DAYS = env.float("NOTIFICATIONS_WEBHOOK_LOG_DAYS", default=30)
+# The key that encrypts stored signing secrets (derived from SECRET_KEY when empty).
+NOTIFICATIONS_WEBHOOK_SECRET_KEY = env.str("NOTIFICATIONS_WEBHOOK_SECRET_KEY", default="")

@@ -25,3 +25,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  
 # dropped at the end (persistent connections are for the long-running server processes).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Webhook receivers in tests are local servers; retries are short so a test sees several.
+NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = True
+NOTIFICATIONS_WEBHOOK_READ_TIMEOUT_SECONDS = 2.0
+NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT_SECONDS = 2.0

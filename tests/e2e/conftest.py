@@ -17,7 +17,13 @@ from tests.e2e.clients import PASSWORD, Api
 BERLIN = (52.52, 13.405)
 # How the e2e processes differ from production, and why: a routing job whose worker died is taken back after
 # 2 s instead of 3 minutes, and beat looks every 2 s instead of every minute, so the suite does not wait minutes.
-STACK_ENV = {"DISPATCH_JOB_GRACE_SECONDS": "2", "DISPATCH_JOB_REAP_SECONDS": "2"}
+# Likewise a webhook delivery whose worker died is claimed again after 6 s instead of a minute (beat sweeps every 1 s).
+STACK_ENV = {
+    "DISPATCH_JOB_GRACE_SECONDS": "2",
+    "DISPATCH_JOB_REAP_SECONDS": "2",
+    "NOTIFICATIONS_WEBHOOK_LEASE_SECONDS": "6",
+    "NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS": "1",
+}
 
 
 @dataclasses.dataclass

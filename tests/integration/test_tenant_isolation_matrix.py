@@ -31,7 +31,7 @@ from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet
 from apps.identity.models import Invitation, Membership, User
-from apps.notifications.models import PushSubscription
+from apps.notifications.models import PushSubscription, WebhookDelivery, WebhookEndpoint
 from apps.partner.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -1092,6 +1092,142 @@ REST_CASES["notifications-v1:push-subscription"] = case(
 )
 
 
+# ---- webhooks for integrators (apps/notifications): a fleet's managers, their fleets' endpoints and deliveries ------
+
+HOOKS = "notifications/webhooks/"
+
+
+def _webhook_event_types_check(world: World) -> None:
+    """The catalogue of event types is the same for every fleet's manager and names no fleet; other roles get 403."""
+    for side in (world.a, world.b):
+        response = side.tenant.client(M).get(api(f"{HOOKS}event-types/"))
+        assert response.status_code == 200 and "trip.completed" in response.content.decode()
+        for fleet_id in (world.a.fleet_id, world.b.fleet_id):
+            assert str(fleet_id) not in response.content.decode()
+    for role in (D, R):
+        expect_problem(world.clients[role].get(api(f"{HOOKS}event-types/")), 403, f"event types as A's {role}")
+
+
+def _webhook_replay_range_check(world: World) -> None:
+    """Replaying a time range without naming a fleet reopens only the caller's fleets' deliveries."""
+    before = snapshot(rows(WebhookDelivery, fleet_id=lambda w: w.b.fleet_id)(world))
+    now = timezone.now()
+    window = {"since": (now - dt.timedelta(days=1)).isoformat(), "until": (now + dt.timedelta(minutes=1)).isoformat()}
+    response = world.clients[M].post(api(f"{HOOKS}deliveries/replay/"), window, format="json")
+    assert response.status_code == 202, response.content
+    assert snapshot(rows(WebhookDelivery, fleet_id=lambda w: w.b.fleet_id)(world)) == before
+    WebhookDelivery.objects.filter(id=world.a.webhook_delivery.id).update(status="dead", claim=None, claimed_until=None)
+
+
+_B_ENDPOINT = rows(WebhookEndpoint, id=lambda w: w.b.webhook_endpoint.id)
+_B_DELIVERY = rows(WebhookDelivery, id=lambda w: w.b.webhook_delivery.id)
+REST_CASES.update(
+    {
+        "notifications-v1:webhook-event-types": case(
+            Check(method="get", check=_webhook_event_types_check, paths=lambda w: [api(f"{HOOKS}event-types/")])
+        ),
+        "notifications-v1:webhook-endpoints": case(
+            listing(
+                api(f"{HOOKS}endpoints/"),
+                lambda w: [w.b.webhook_endpoint.id],
+                deny=MANAGERS_ONLY,
+                own=lambda w: (M, [w.a.webhook_endpoint.id]),
+            ),
+            hidden(
+                "post",
+                api(f"{HOOKS}endpoints/"),
+                data=lambda w: {
+                    "fleet_id": str(w.b.fleet_id),
+                    "url": "http://127.0.0.1:9/sneak",
+                    "event_types": ["trip.completed"],
+                },
+                deny=MANAGERS_ONLY,
+                unchanged=rows(WebhookEndpoint, fleet_id=lambda w: w.b.fleet_id),
+            ),
+        ),
+        "notifications-v1:webhook-endpoint": case(
+            hidden(
+                "get",
+                lambda w: api(f"{HOOKS}endpoints/{w.b.webhook_endpoint.id}/"),
+                deny=MANAGERS_ONLY,
+                own=lambda w: api(f"{HOOKS}endpoints/{w.a.webhook_endpoint.id}/"),
+            ),
+            hidden(
+                "patch",
+                lambda w: api(f"{HOOKS}endpoints/{w.b.webhook_endpoint.id}/"),
+                data={"url": "http://127.0.0.1:9/pwned"},
+                deny=MANAGERS_ONLY,
+                unchanged=_B_ENDPOINT,
+            ),
+            hidden(
+                "delete",
+                lambda w: api(f"{HOOKS}endpoints/{w.b.webhook_endpoint.id}/"),
+                deny=MANAGERS_ONLY,
+                unchanged=_B_ENDPOINT,
+            ),
+        ),
+        "notifications-v1:webhook-endpoint-rotate-secret": case(
+            hidden(
+                "post",
+                lambda w: api(f"{HOOKS}endpoints/{w.b.webhook_endpoint.id}/rotate-secret/"),
+                deny=MANAGERS_ONLY,
+                unchanged=_B_ENDPOINT,
+            )
+        ),
+        "notifications-v1:webhook-endpoint-ping": case(
+            hidden(
+                "post",
+                lambda w: api(f"{HOOKS}endpoints/{w.b.webhook_endpoint.id}/ping/"),
+                deny=MANAGERS_ONLY,
+                unchanged=rows(WebhookDelivery, endpoint_id=lambda w: w.b.webhook_endpoint.id),
+            )
+        ),
+        "notifications-v1:webhook-deliveries": case(
+            listing(
+                api(f"{HOOKS}deliveries/"),
+                lambda w: [w.b.webhook_delivery.id],
+                deny=MANAGERS_ONLY,
+                own=lambda w: (M, [w.a.webhook_delivery.id]),
+            )
+        ),
+        "notifications-v1:webhook-delivery": case(
+            hidden(
+                "get",
+                lambda w: api(f"{HOOKS}deliveries/{w.b.webhook_delivery.id}/"),
+                deny=MANAGERS_ONLY,
+                own=lambda w: api(f"{HOOKS}deliveries/{w.a.webhook_delivery.id}/"),
+            )
+        ),
+        "notifications-v1:webhook-delivery-replay": case(
+            hidden(
+                "post",
+                lambda w: api(f"{HOOKS}deliveries/{w.b.webhook_delivery.id}/replay/"),
+                deny=MANAGERS_ONLY,
+                unchanged=_B_DELIVERY,
+            )
+        ),
+        "notifications-v1:webhook-deliveries-replay": case(
+            hidden(
+                "post",
+                api(f"{HOOKS}deliveries/replay/"),
+                data=lambda w: {
+                    "fleet_id": str(w.b.fleet_id),
+                    "since": "2020-01-01T00:00:00Z",
+                    "until": "2100-01-01T00:00:00Z",
+                },
+                deny=MANAGERS_ONLY,
+                unchanged=rows(WebhookDelivery, fleet_id=lambda w: w.b.fleet_id),
+            ),
+            Check(
+                method="post",
+                check=_webhook_replay_range_check,
+                paths=lambda w: [api(f"{HOOKS}deliveries/replay/")],
+            ),
+        ),
+    }
+)
+
+
 # ---- routes that are not tenant-scoped: why, and a check that fits -------------------------------------------------
 
 
@@ -1522,6 +1658,25 @@ ADMIN_CASES = {
     ),
     "trips.shift": admin_case(lambda s: s.shift, may="view change"),
     "trips.offer": admin_case(lambda s: s.offer),
+    "notifications.webhookendpoint": admin_case(
+        lambda s: s.webhook_endpoint,
+        may="view add change delete",
+        form=lambda w, s: {
+            "fleet_id": s.fleet_id,
+            "url": f"http://127.0.0.1:9/hooks/new-{s.fleet.name.lower()}",
+            "event_types": ["trip.completed"],
+            "is_active": "on",
+        },
+        foreign=("fleet_id",),
+    ),
+    "notifications.webhookdelivery": admin_case(
+        lambda s: s.webhook_delivery,
+        extra={
+            "notifications_webhookdelivery_replay": ListExtra(
+                "/admin/notifications/webhookdelivery/replay/", lambda s: s.webhook_endpoint.description
+            )
+        },
+    ),
 }
 PLATFORM_ONLY = {
     "axes.accessattempt": "failed logins of every account and address, and lifting a lockout",

@@ -26,7 +26,8 @@ from apps.billing.services import fares, invoices, payouts, quotes, topups
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.dispatch.services import positions, routing_jobs
-from apps.fleet.contracts import VehicleDocumentKind
+from apps.fleet.contracts import VehicleDocumentKind, VehicleStatus
+from apps.fleet.events import VehicleStatusChangedV1
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.services import maintenance as fleet_maintenance
 from apps.fleet.services import vehicle_documents as fleet_vehicle_documents
@@ -34,6 +35,9 @@ from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Invitation, Membership, User
 from apps.identity.services import invitations as identity_invitations
+from apps.notifications.contracts import DeliveryStatus
+from apps.notifications.models import WebhookDelivery, WebhookEndpoint
+from apps.notifications.webhooks import services as webhook_services
 from apps.partner.models import AvailabilityException, DriverProfile, KycDocument
 from apps.partner.services import availability as partner_availability
 from apps.partner.services import drivers as partner_drivers
@@ -47,6 +51,7 @@ from apps.trips.services import lifecycle as trips_lifecycle
 from apps.trips.services import offers as trips_offers
 from apps.trips.services import stops as trips_stops
 from apps.trips.tests.factories import shift_under_way
+from logitrack.events import to_envelope
 from logitrack.testing import images as testing_images
 from logitrack.testing.events import relay_and_deliver
 from logitrack.types import GeoPoint, Money
@@ -152,6 +157,8 @@ class Side:
     bike: Vehicle  # one vehicle of every other type, for the admin's page of each type
     car: Vehicle
     truck: Vehicle
+    webhook_endpoint: WebhookEndpoint | None = None  # on a closed local port: a ping fails at once
+    webhook_delivery: WebhookDelivery | None = None  # dead, with its endpoint
 
     @property
     def fleet_id(self) -> uuid.UUID:
@@ -351,10 +358,29 @@ def _side(tenant: Tenant, *, name: str) -> Side:
     )
 
 
+def _webhooks(side: Side, name: str) -> None:
+    """An integrator's endpoint and one delivery of the side's vehicle event, given up on (dead)."""
+    side.webhook_endpoint = webhook_services.endpoint_create(
+        fleet_id=side.fleet_id,
+        url=f"http://127.0.0.1:9/hooks/{name.lower()}",
+        event_types=["vehicle.status_changed"],
+        description=f"{name} ERP",
+    ).endpoint
+    event = VehicleStatusChangedV1(
+        vehicle_id=side.van.id, fleet_id=side.fleet_id, old_status=VehicleStatus.ACTIVE,
+        new_status=VehicleStatus.IN_MAINTENANCE,
+    )  # fmt: skip
+    (delivery_id,) = webhook_services.deliveries_create(event_envelope=to_envelope(event))
+    WebhookDelivery.objects.filter(id=delivery_id).update(status=DeliveryStatus.DEAD, claim=None, claimed_until=None)
+    side.webhook_delivery = WebhookDelivery.objects.get(id=delivery_id)
+
+
 def build_world() -> World:
     fleets = build_two_fleets()
     relay_and_deliver()  # partner creates the drivers' profiles from their memberships
     a, b = _side(fleets.a, name="Alpha"), _side(fleets.b, name="Bravo")
+    _webhooks(a, "Alpha")
+    _webhooks(b, "Bravo")
     clients = {role: fleets.a.client(role) for role in FLEET_ROLES}
     clients["customer"] = client_for(fleets.customer)
     return World(fleets=fleets, a=a, b=b, clients=clients)

@@ -2,5 +2,6 @@
 UUID (identity and fleet own them)."""
 
 from apps.notifications.models.push import PushSubscription
+from apps.notifications.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
-__all__ = ["PushSubscription"]
+__all__ = ["PushSubscription", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]
