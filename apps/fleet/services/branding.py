@@ -17,6 +17,15 @@ LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO = images.Output("logo", "png", 512, "LOGITRACK_IMAGE_MAX_PIXELS_LOGO", 16_000_000)
 
 
+def logo_check(upload: File[Any]) -> None:
+    """What fleet_logo_set checks, without storing anything (forms show the reason next to the field):
+    ValidationFailed with its code when the upload is not a PNG or JPEG within the limits."""
+    kind, _ = files.validate_upload(upload, allowed=("png", "jpeg"), max_bytes=LOGO_MAX_BYTES)
+    upload.seek(0)
+    images.sanitize(upload.read(), kind, LOGO)
+    upload.seek(0)
+
+
 @transaction.atomic
 def fleet_logo_set(*, fleet_id: uuid.UUID, upload: File[Any]) -> Fleet:
     """Check the upload (PNG or JPEG by its bytes, at most 2 MiB), re-encode it as a PNG without metadata and
