@@ -1365,7 +1365,7 @@ EXEMPT = {
     "trips:track-logo": Exempt(
         "the fleet's logo for a valid link's page: an image the fleet shows its customers",
         _track_logo_check,
-        "apps/fleet/tests/test_branding.py",
+        "tests/integration/test_tracking_socket.py",
     ),
     "fleet:brand-logo": Exempt(
         "a fleet's public logo (for the messages sent in its name): an image, nothing else of the fleet",

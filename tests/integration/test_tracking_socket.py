@@ -127,3 +127,25 @@ def test_an_open_page_is_told_when_its_link_expires(dispatch_world, settings):
         assert (closed["type"], closed.get("code")) == ("websocket.close", 4410)
 
     run(scenario())
+
+
+def test_the_page_shows_the_fleets_logo_under_its_token_never_its_id(dispatch_world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from apps.fleet.services import branding
+    from logitrack.testing import images as testing_images
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    world = dispatch_world
+    token = _token(world, book_van(world))
+    assert Client().get(f"/track/{token}/logo.png").status_code == 404  # no logo yet
+    branding.fleet_logo_set(fleet_id=world.fleet_id, upload=SimpleUploadedFile("logo.png", testing_images.png()))
+    page = Client().get(f"/track/{token}/").content.decode()
+    logo = Client().get(f"/api/v1/trips/track/{token}/").json()["fleet"]["logo_url"]
+    assert logo.startswith(f"/track/{token}/logo.png?v=") and f'src="{logo}"' in page.replace("&amp;", "&")
+    assert str(world.fleet_id) not in page
+    image = Client().get(logo)
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    assert image["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert Client().get(f"/track/{token[:-2]}xx/logo.png").status_code == 404  # a guessed token learns nothing

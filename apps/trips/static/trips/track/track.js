@@ -34,6 +34,10 @@
   const token = document.body.dataset.token;
   let current = data0;
 
+  const linkState = $("link-state");
+  let socket = null, retry = 0, pollTimer = null;
+  const ended = () => ["completed", "cancelled", "failed"].includes(current.status);
+
   // ---- the map -----------------------------------------------------------------------------------------------
   let map = null, driverMarker = null, driverArea = null, stopLayer = null, routeLine = null, fitted = "";
   const mapNode = $("map");
@@ -176,14 +180,14 @@
       return li;
     }));
 
-    $("map-note").textContent = t.driver_position ? words["map.rough"] : words["map.none"];
+    const note = $("map-note");
+    note.textContent = t.driver_position ? words["map.rough"] : words["map.none"];
+    note.hidden = ended();
     drawMap(t);
+    if (ended() && socket) socket.close(1000); // nothing more will happen to this trip
   }
 
   // ---- live: the socket, and polling while it is down ----------------------------------------------------------
-  const linkState = $("link-state");
-  let socket = null, retry = 0, pollTimer = null;
-  const ended = () => ["completed", "cancelled", "failed"].includes(current.status);
 
   function showLink(state) {
     linkState.hidden = false;
@@ -222,7 +226,7 @@
     socket.addEventListener("close", (e) => {
       socket = null;
       if (e.code === CLOSE_EXPIRED || e.code === CLOSE_NOT_FOUND) { window.location.reload(); return; }
-      if (ended()) { linkState.hidden = true; return; } // nothing more will happen
+      if (ended()) { linkState.hidden = true; stopPolling(); return; } // nothing more will happen
       showLink("offline");
       startPolling();
       retry = Math.min(retry + 1, 6);
@@ -241,6 +245,7 @@
   function start() {
     startMap();
     render(current);
+    if (ended()) return; // an ended trip's page has nothing live
     if (!("WebSocket" in window)) { startPolling(); return; }
     connect();
   }
