@@ -50,13 +50,13 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.tracking_link(token=token)
     if link is None:
         words = domain.tracking_words(_language(request))
-        context = {"language": _language(request), "title": words["unknown.title"], "body": words["unknown.body"]}
-        return _private(render(request, "trips/track_gone.html", {**context, "words": words}, status=404))
+        unknown = {"language": _language(request), "title": words["unknown.title"], "body": words["unknown.body"]}
+        return _private(render(request, "trips/track_gone.html", {**unknown, "words": words}, status=404))
     if link.expires_at <= timezone.now():
         return _private(render(request, "trips/track_gone.html", selectors.tracking_expired(link=link), status=410))
     view = selectors.tracking_view(trip=link.trip, token=token, expires_at=link.expires_at)
     words = domain.tracking_words(view["fleet"]["language"])
-    context = {
+    context: dict[str, object] = {
         "t": view,
         "words": words,
         "w": {key.replace(".", "_"): text for key, text in words.items()},  # template lookups cannot take dots
