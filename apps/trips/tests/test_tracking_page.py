@@ -178,3 +178,21 @@ def test_the_json_stays_compatible_for_apps(world):
     assert {"sequence", "kind", "status"} <= set(body["stops"][0])
     assert {"type", "make", "model", "registration"} <= set(body["vehicle"])
     assert body["fleet"]["logo_url"] is None  # no logo yet
+
+
+def test_the_page_costs_the_same_queries_whatever_the_trip_holds(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    two_fleets, fleet, _van, _driver, _shift = world
+    short, _ = _booked(world)
+    drops = [{**DROPOFF, "address": f"Oranienstraße {n}, Berlin"} for n in range(20, 25)]
+    long = book(client_for(two_fleets.customer), fleet.id, stops=[PICKUP, *drops]).json()
+    counts = []
+    for booked in (short, long):
+        _under_way(world, booked)  # a driver and a vehicle to name: the most a page reads
+        path = booked["tracking_url"].removeprefix("http://testserver")
+        with CaptureQueriesContext(connection) as queries:
+            assert APIClient().get(path).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8, counts  # link, stops, timeline, fleet, driver, vehicle: one query each
