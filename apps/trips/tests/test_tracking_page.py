@@ -196,3 +196,13 @@ def test_the_page_costs_the_same_queries_whatever_the_trip_holds(world):
             assert APIClient().get(path).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8, counts  # link, stops, timeline, fleet, driver, vehicle: one query each
+
+
+def test_the_trip_admin_page_links_the_customers_tracking_page_while_it_works(groups_as_migrated, world, client):
+    two_fleets, *_ = world
+    booked, path = _booked(world)
+    client.force_login(two_fleets.a.users["fleet_manager"])
+    page = client.get(f"/admin/trips/trip/{booked['id']}/change/").content.decode()
+    assert f'href="{path}"' in page and "tracking page" in page
+    TrackingLink.objects.filter(trip_id=booked["id"]).update(expires_at=timezone.now())
+    assert f'href="{path}"' not in client.get(f"/admin/trips/trip/{booked['id']}/change/").content.decode()
