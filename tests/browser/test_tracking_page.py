@@ -194,3 +194,34 @@ def test_a_customer_watches_the_trip_move_on_a_phone(
     expired.screenshot(path=str(ARTIFACTS / "tracking-expired-390.png"), full_page=True)
     unknown = expired.goto(f"{server}/track/{token[:-3]}abc/")
     assert unknown.status == 404 and "can't find this tracking link" in _text(expired, "h1")
+
+
+def test_the_map_draws_the_configured_tiles_and_without_leaflet_the_page_still_tells_everything(
+    dispatch_world, processes, browser, django_side
+):
+    from tests.browser.test_dispatch_map import TileServer
+
+    tiles = TileServer()
+    try:
+        processes.env.update(MAP_TILES_URL=tiles.url, MAP_TILES_ATTRIBUTION="© Test Tiles")
+        server = processes.web()
+        world = dispatch_world
+        trip_id = django_side(book_van, world)
+        token = django_side(_token, world, trip_id)
+
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(f"{server}/track/{token}/")
+        page.wait_for_selector("#map[data-state=drawn][data-tiles=on]")
+        page.wait_for_function("() => [...document.querySelectorAll('#map .leaflet-tile')].some(t => t.naturalWidth)")
+        assert tiles.requests and "© Test Tiles" in _text(page, "#map .leaflet-control-attribution")
+
+        bare = browser.new_context(**PHONE)
+        bare.route("**/leaflet.js", lambda route: route.abort())  # the map's library does not load
+        page = bare.new_page()
+        page.goto(f"{server}/track/{token}/")
+        page.wait_for_selector("#map[data-state=missing]")
+        assert "die Adressen stehen unten" in _text(page, "#map")  # Alpha is German and chose no language
+        assert page.locator("#stops li").count() == 2 and _text(page, "#status-text").startswith("Gebucht")
+        page.wait_for_selector("#link-state[data-state=live]")  # still live without the map
+    finally:
+        tiles.close()
