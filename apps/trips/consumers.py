@@ -14,8 +14,8 @@ import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder  # datetimes as the REST API writes them
 
 from apps.trips import feed, selectors
 from logitrack.exceptions import NotFound
@@ -66,7 +66,7 @@ class TrackingConsumer(AuthenticatedJsonConsumer):
         if tracking is None:  # expired or erased meanwhile
             await self.close(code=CLOSE_EXPIRED)
             return
-        text = json.dumps({"type": "tracking", "tracking": tracking}, cls=DjangoJSONEncoder)
+        text = json.dumps({"type": "tracking", "tracking": tracking}, cls=JSONEncoder)
         if force or text != self.sent:
             self.sent = text
             await self.send(text_data=text)

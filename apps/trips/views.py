@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
+from rest_framework.utils.encoders import JSONEncoder  # datetimes as the REST API writes them
 
 from apps.trips import domain, integrations, selectors
 
@@ -62,7 +62,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         "w": {key.replace(".", "_"): text for key, text in words.items()},  # template lookups cannot take dots
         "help_text": words["help"].format(fleet=view["fleet"]["name"]),
         # what the page's script starts from: the same JSON the socket and /api/v1/trips/track/<token>/ send
-        "page_data": json.loads(json.dumps(view, cls=DjangoJSONEncoder)),
+        "page_data": json.loads(json.dumps(view, cls=JSONEncoder)),
         "map_config": _map_config(),
         "token": token,
     }

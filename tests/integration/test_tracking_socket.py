@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from apps.trips import domain
@@ -78,6 +79,8 @@ def test_status_changes_and_live_estimates_are_pushed_as_they_happen(dispatch_wo
         await database_sync_to_async(assignment.trip_assign)(trip_id=trip_id, shift_id=crew.shift_id, actor_id=None)
         seen = await _next(page)
         assert seen["status"] == "assigned" and seen["driver_first_name"] == crew.driver.display_name.split()[0]
+        api = await database_sync_to_async(lambda: Client().get(f"/api/v1/trips/track/{token}/").json())()
+        assert set(seen) == set(api) and seen["timeline"] == api["timeline"]  # the socket sends the page's JSON
 
         await database_sync_to_async(lifecycle.trip_transition)(
             trip_id=trip_id, action="start", actor_id=crew.user.id, role=ActorRole.DRIVER
