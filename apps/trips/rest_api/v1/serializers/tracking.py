@@ -11,7 +11,9 @@ class TrackingStop(serializers.Serializer):
     sequence = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
     status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
-    label = serializers.CharField(help_text="the kind in the fleet's language (Pickup, Drop-off, Abholung…)")
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.label
+        help_text="the kind in the fleet's language (Pickup, Drop-off, Abholung…)"
+    )
     address = serializers.CharField(help_text="as the customer booked it")
     lat = serializers.FloatField(help_text="rounded to 3 decimals (about 100 m)")
     lng = serializers.FloatField(help_text="rounded to 3 decimals (about 100 m)")
@@ -37,7 +39,7 @@ class TrackingStep(serializers.Serializer):
         choices=["booked", "assigned", "picked_up", "on_the_way", "delivered", "failed", "cancelled"]
     )
     state = serializers.ChoiceField(choices=["done", "current", "upcoming", "ended"])
-    label = serializers.CharField(help_text="in the fleet's language")
+    label = serializers.CharField(help_text="in the fleet's language")  # type: ignore[assignment]  # like Field.label
     at = serializers.DateTimeField(allow_null=True)
     at_local = serializers.CharField(allow_null=True, help_text='on the fleet\'s clock: "14:35", or with the date')
 
