@@ -16,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.identity.urls")),
     path("dispatch/", include("apps.dispatch.urls")),
+    path("track/", include("apps.trips.urls")),  # the customer's tracking page (no login: the token is the key)
+    path("brand/", include("apps.fleet.urls")),  # a fleet's public logo, for what is sent in its name
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI only: Redoc cannot run under the Content-Security-Policy (it inserts styles no nonce reaches,
     # starts blob: workers and loads its logo from a CDN)

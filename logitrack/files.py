@@ -90,22 +90,31 @@ def _clean_content(upload: File[Any], kind: str, image: images.Output | None) ->
 
 
 def store_private(
-    upload: File[Any], *, folder: str, allowed: tuple[str, ...], max_bytes: int, image: images.Output | None = None
+    upload: File[Any],
+    *,
+    folder: str,
+    allowed: tuple[str, ...],
+    max_bytes: int,
+    image: images.Output | None = None,
+    named_by_content: bool = False,
 ) -> StoredFile:
     """Validate, make safe and save under a random name below MEDIA_ROOT, which no URL serves.
 
-    `image` says how an accepted JPEG or PNG is re-encoded (required when `allowed` has an image kind)."""
+    `image` says how an accepted JPEG or PNG is re-encoded (required when `allowed` has an image kind).
+    `named_by_content`: the name is the SHA-256 of what is stored, so its stem is a version of the content
+    (a public URL to it can be cached for ever under `?v=<stem>`)."""
     if image is None and IMAGE_KINDS & set(allowed):
         raise ValueError("store_private needs image= to accept images")
     kind, _ = validate_upload(upload, allowed=allowed, max_bytes=max_bytes)
     content, kind = _clean_content(upload, kind, image)
     original = os.path.basename(upload.name or "upload")[:200]
-    return _save(content, folder=folder, kind=kind, original_name=original)
+    return _save(content, folder=folder, kind=kind, original_name=original, named_by_content=named_by_content)
 
 
-def _save(content: bytes, *, folder: str, kind: str, original_name: str) -> StoredFile:
-    path = default_storage.save(f"private/{folder}/{uuid.uuid4().hex}{KINDS[kind][1][0]}", ContentFile(content))
+def _save(content: bytes, *, folder: str, kind: str, original_name: str, named_by_content: bool = False) -> StoredFile:
     digest = hashlib.sha256(content).hexdigest()
+    stem = digest if named_by_content else uuid.uuid4().hex
+    path = default_storage.save(f"private/{folder}/{stem}{KINDS[kind][1][0]}", ContentFile(content))
     return StoredFile(path, kind, KINDS[kind][2], len(content), digest, original_name)
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.html import format_html
 from polymorphic.admin import PolymorphicChildModelAdmin, PolymorphicChildModelFilter, PolymorphicParentModelAdmin
 
 from apps.fleet import integrations
@@ -24,15 +25,17 @@ from apps.fleet.models import (
     Vehicle,
     VehicleDocument,
 )
+from apps.fleet.selectors import branding as fleet_branding
 from apps.fleet.selectors import fleets as fleet_selectors
 from apps.fleet.selectors import visibility
-from apps.fleet.services import fleet_settings, onboarding, vehicles
+from apps.fleet.services import branding, fleet_settings, onboarding, vehicles
 from logitrack import formatting
 from logitrack.admin import FleetScoped, FleetScopedAdmin, LookUpBeforeDelegating, apply_each
 from logitrack.admin.export import Exportable
 from logitrack.admin.fields import PercentField
 from logitrack.admin.filters import DateRangeFilter
 from logitrack.admin.readable import Readable
+from logitrack.exceptions import ValidationFailed
 from logitrack.http.principal import principal
 
 POD_LABELS = {"recipient": "Recipient's name", "signature": "Signature", "photo": "Photo", "pin": "PIN code"}
@@ -89,6 +92,40 @@ class AdminOnlySettings:
         return fields if request.user.is_superuser else (*fields, *fleet_settings.ADMIN_ONLY_SETTINGS)
 
 
+class FleetForm(forms.ModelForm):
+    """The fleet's settings, with its branding: a colour picker, and the logo uploaded here (checked and re-encoded
+    by services/branding.py; the stored path itself is never typed)."""
+
+    logo = forms.FileField(
+        required=False,
+        label="Logo",
+        help_text="PNG or JPEG, at most 2 MB; shown on the tracking page and in messages (stored as a PNG, 512 px)",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
+    class Meta:
+        model = Fleet
+        fields = (*fleet_settings.FLEET_SETTINGS, *fleet_settings.ADMIN_ONLY_SETTINGS)
+        widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}
+        help_texts = {"brand_colour": "the accent of the tracking page and the messages sent in the fleet's name"}
+
+    def clean_brand_colour(self):
+        return (self.cleaned_data.get("brand_colour") or "").lower()
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if upload:
+            try:
+                branding.logo_check(upload)
+            except ValidationFailed as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+        return upload
+
+
+BRANDING_FORM_FIELDS = ("logo", "remove_logo")
+
+
 @admin.register(Fleet)
 class FleetAdmin(OnFleetClock, AdminOnlySettings, Visible, FleetScopedAdmin):
     visible = staticmethod(visibility.fleets_managed)
@@ -98,7 +135,9 @@ class FleetAdmin(OnFleetClock, AdminOnlySettings, Visible, FleetScopedAdmin):
     list_display = ("name", "legal_name", "status", "country", "currency", "auto_dispatch", "created_at")
     list_filter = ("status", "country", "auto_dispatch")
     search_fields = ("name", "legal_name", "tax_id")
-    readonly_fields = ("status", "applicant_id", "created_at", "updated_at")
+    readonly_fields = ("status", "applicant_id", "logo_preview", "created_at", "updated_at")
+    exclude = ("logo_path",)
+    form = FleetForm
     inlines = [StatusChangeInline]
     actions = ("start_review", "activate", "suspend", "reinstate", "close")
 
@@ -118,6 +157,18 @@ class FleetAdmin(OnFleetClock, AdminOnlySettings, Visible, FleetScopedAdmin):
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    @admin.display(description="current logo")
+    def logo_preview(self, fleet):
+        version = fleet_branding.logo_version(fleet.logo_path)
+        if not version:
+            return "none yet: the fleet's name alone"
+        return format_html(
+            '<img src="/brand/{}/logo.png?v={}" alt="logo of {}" height="48" class="fleet-logo">',
+            fleet.id,
+            version,
+            fleet,
+        )
+
     def has_add_permission(self, request):
         return False  # fleets apply over the API; platform admins review them here
 
@@ -130,10 +181,18 @@ class FleetAdmin(OnFleetClock, AdminOnlySettings, Visible, FleetScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         found = principal(request)
-        data = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
+        data = {
+            f: form.cleaned_data[f]
+            for f in form.changed_data
+            if f in form.cleaned_data and f not in BRANDING_FORM_FIELDS
+        }
         fleet_settings.fleet_settings_update(
             fleet_id=obj.id, data=data, as_platform_admin=found is not None and found.is_platform_admin
         )
+        if form.cleaned_data.get("logo"):
+            branding.fleet_logo_set(fleet_id=obj.id, upload=form.cleaned_data["logo"])
+        elif form.cleaned_data.get("remove_logo"):
+            branding.fleet_logo_remove(fleet_id=obj.id)
 
     def _transition(self, request, queryset, action):
         actor = principal(request)

@@ -15,6 +15,7 @@ from apps.fleet.contracts import (
     DocumentExpiry,
     FleetBranding,
     FleetLocality,
+    FleetLogo,
     FleetNotFound,
     FleetRef,
     FleetStatus,
@@ -27,6 +28,7 @@ from apps.fleet.contracts import (
 from apps.fleet.models import Fleet as _Fleet
 from apps.fleet.models import Vehicle as _Vehicle
 from apps.fleet.models import VehicleDocument as _VehicleDocument
+from apps.fleet.selectors import branding as _branding
 from apps.fleet.selectors import vehicles as _vehicles
 from logitrack.formatting import locale_for as _locale_for
 
@@ -85,9 +87,13 @@ def fleet_branding(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, FleetBrandi
     return found
 
 
+def fleet_logo(*, fleet_id: uuid.UUID) -> FleetLogo | None:
+    """The fleet's logo (PNG) and its version, or None without one (or when its file is gone)."""
+    return _branding.fleet_logo(fleet_id=fleet_id)
+
+
 def _logo_version(path: str) -> str:
-    # stored logos are named by their content hash, so the name's stem is a version
-    return path.rsplit("/", 1)[-1].split(".")[0][:12] if path else ""
+    return _branding.logo_version(path)
 
 
 def vehicles_get(*, vehicle_ids: list[uuid.UUID]) -> list[VehicleRef]:

@@ -102,6 +102,14 @@ class FleetBranding:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class FleetLogo:
+    """A fleet's logo as stored: a PNG we re-encoded at upload, and its version (FleetBranding.logo_version)."""
+
+    content: bytes
+    version: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class VehicleRef:
     id: uuid.UUID
     fleet_id: uuid.UUID

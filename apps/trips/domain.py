@@ -182,3 +182,193 @@ def seconds_on_trips(
             total += (end - reach).total_seconds()
             reach = end
     return int(total)
+
+
+# ---- the customer's tracking page: a rough position, the steps a customer follows, its words ----------------
+
+ROUGH_GRID_DEG = 0.0025  # a driver's position on a tracking page snaps to this grid: ~280 m north-south
+STOP_DECIMALS = 3  # a booked stop on the map: ~100 m, enough to place it on a city map, not a doorway
+
+
+def rough_position(lat: float, lng: float) -> tuple[float, float]:
+    """The driver's position as a tracking link may see it: snapped to a grid of a few hundred metres, so the
+    page shows which part of town the driver is in, never the street or the house."""
+
+    def snap(value: float) -> float:
+        return round(round(value / ROUGH_GRID_DEG) * ROUGH_GRID_DEG, 4)
+
+    return snap(lat), snap(lng)
+
+
+TRACKING_STEPS = ("booked", "assigned", "picked_up", "on_the_way", "delivered")
+_REACHED = {  # the last step a trip in this status has reached
+    S.REQUESTED: "booked",
+    S.ASSIGNED: "assigned",
+    S.EN_ROUTE: "assigned",
+    S.AT_PICKUP: "assigned",
+    S.IN_PROGRESS: "on_the_way",
+    S.COMPLETED: "delivered",
+}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrackingStep:
+    step: str  # booked, assigned, picked_up, on_the_way, delivered, failed, cancelled
+    state: str  # done, current, upcoming, ended (the failed or cancelled end of the line)
+    at: dt.datetime | None
+
+
+def tracking_steps(
+    *,
+    status: str,
+    created_at: dt.datetime,
+    assigned_at: dt.datetime | None,
+    picked_up_at: dt.datetime | None,
+    ended_at: dt.datetime | None,
+) -> list[TrackingStep]:
+    """The timeline a customer follows: booked → driver assigned → picked up → on the way → delivered. A trip
+    that failed or was cancelled shows the steps it reached, then how it ended. The step being worked on is
+    `current` (booked and waiting for a driver: "assigned" is current)."""
+    at = {"booked": created_at, "assigned": assigned_at, "picked_up": picked_up_at, "delivered": ended_at}
+    status = S(status)
+    if status in (S.FAILED, S.CANCELLED):
+        reached = [
+            "booked",
+            *(["assigned"] if assigned_at else []),
+            *(["picked_up"] if picked_up_at else []),
+        ]
+        return [
+            *(TrackingStep(step=s, state="done", at=at[s]) for s in reached),
+            TrackingStep(step=status.value, state="ended", at=ended_at),
+        ]
+    last = TRACKING_STEPS.index(_REACHED[status])
+    if status == S.IN_PROGRESS:  # picked up, the goods (or the passenger) on the way: that is what is current
+        last = TRACKING_STEPS.index("picked_up")
+    steps = []
+    for i, step in enumerate(TRACKING_STEPS):
+        if i <= last:
+            state = "done"
+        elif i == last + 1 and status != S.COMPLETED:
+            state = "current"
+        else:
+            state = "upcoming"
+        steps.append(TrackingStep(step=step, state=state, at=at.get(step) if state == "done" else None))
+    return steps
+
+
+# What a tracking page says, in the languages LogiTrack writes to people in (fleet.api.SPOKEN). `{driver}` is the
+# driver's first name, `{fleet}` the fleet's, `{time}` a local time, `{date}` a local date and time.
+TRACKING_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "status.requested": "Booked — we're finding a driver",
+        "status.assigned": "{driver} will collect your order",
+        "status.assigned.nobody": "A driver has been assigned",
+        "status.en_route": "{driver} is on the way to the pickup",
+        "status.at_pickup": "{driver} is at the pickup",
+        "status.in_progress": "On the way to you",
+        "status.in_progress.ride": "On the way",
+        "status.completed": "Delivered",
+        "status.completed.ride": "You have arrived",
+        "status.failed": "The delivery could not be completed",
+        "status.failed.ride": "The trip could not be completed",
+        "status.cancelled": "This order was cancelled",
+        "step.booked": "Booked",
+        "step.assigned": "Driver assigned",
+        "step.picked_up": "Picked up",
+        "step.on_the_way": "On the way",
+        "step.delivered": "Delivered",
+        "step.delivered.ride": "Arrived",
+        "step.failed": "Not delivered",
+        "step.cancelled": "Cancelled",
+        "eta": "Arriving around {time}",
+        "eta.pickup": "At the pickup around {time}",
+        "driver": "Your driver",
+        "vehicle": "Vehicle",
+        "stops": "Addresses",
+        "stop.pickup": "Pickup",
+        "stop.dropoff": "Drop-off",
+        "stop.done": "done",
+        "stop.failed": "not possible",
+        "map": "Map",
+        "map.rough": "The driver's position is approximate (within a few hundred metres).",
+        "map.none": "The map shows the driver while the order is under way.",
+        "map.missing": "The map could not be shown; the addresses are listed below.",
+        "live": "Live",
+        "offline": "Reconnecting…",
+        "updated": "Updated {time}",
+        "help": "Questions about this order? Contact {fleet}.",
+        "expired.title": "This tracking link has expired",
+        "expired.body": "This link expired on {date}. For news about your order, please contact {fleet}.",
+        "unknown.title": "We can't find this tracking link",
+        "unknown.body": "Please check that the whole link was copied, or ask whoever sent it for a new one.",
+        "vehicle.bike": "bike",
+        "vehicle.car": "car",
+        "vehicle.van": "van",
+        "vehicle.truck": "truck",
+        "powered": "Tracking by LogiTrack",
+    },
+    "de": {
+        "status.requested": "Gebucht – wir suchen eine Fahrerin oder einen Fahrer",
+        "status.assigned": "{driver} holt Ihre Sendung ab",
+        "status.assigned.nobody": "Ein Fahrer ist zugewiesen",
+        "status.en_route": "{driver} ist auf dem Weg zur Abholung",
+        "status.at_pickup": "{driver} ist bei der Abholung",
+        "status.in_progress": "Unterwegs zu Ihnen",
+        "status.in_progress.ride": "Unterwegs",
+        "status.completed": "Zugestellt",
+        "status.completed.ride": "Sie sind angekommen",
+        "status.failed": "Die Zustellung war nicht möglich",
+        "status.failed.ride": "Die Fahrt konnte nicht abgeschlossen werden",
+        "status.cancelled": "Dieser Auftrag wurde storniert",
+        "step.booked": "Gebucht",
+        "step.assigned": "Fahrer zugewiesen",
+        "step.picked_up": "Abgeholt",
+        "step.on_the_way": "Unterwegs",
+        "step.delivered": "Zugestellt",
+        "step.delivered.ride": "Angekommen",
+        "step.failed": "Nicht zugestellt",
+        "step.cancelled": "Storniert",
+        "eta": "Ankunft gegen {time}",
+        "eta.pickup": "Bei der Abholung gegen {time}",
+        "driver": "Ihr Fahrer",
+        "vehicle": "Fahrzeug",
+        "stops": "Adressen",
+        "stop.pickup": "Abholung",
+        "stop.dropoff": "Zustellung",
+        "stop.done": "erledigt",
+        "stop.failed": "nicht möglich",
+        "map": "Karte",
+        "map.rough": "Die Position des Fahrers ist ungefähr (auf einige hundert Meter genau).",
+        "map.none": "Die Karte zeigt den Fahrer, während der Auftrag unterwegs ist.",
+        "map.missing": "Die Karte kann nicht angezeigt werden; die Adressen stehen unten.",
+        "live": "Live",
+        "offline": "Verbindung wird wiederhergestellt …",
+        "updated": "Aktualisiert {time}",
+        "help": "Fragen zu diesem Auftrag? Wenden Sie sich an {fleet}.",
+        "expired.title": "Dieser Sendungslink ist abgelaufen",
+        "expired.body": "Dieser Link ist am {date} abgelaufen. Neuigkeiten zu Ihrem Auftrag erhalten Sie bei {fleet}.",
+        "unknown.title": "Diesen Sendungslink gibt es nicht",
+        "unknown.body": (
+            "Bitte prüfen Sie, ob der ganze Link kopiert wurde, oder bitten Sie den Absender um einen neuen."
+        ),
+        "vehicle.bike": "Fahrrad",
+        "vehicle.car": "Auto",
+        "vehicle.van": "Transporter",
+        "vehicle.truck": "Lkw",
+        "powered": "Sendungsverfolgung von LogiTrack",
+    },
+}
+
+
+def tracking_words(language: str) -> dict[str, str]:
+    return TRACKING_WORDS.get(language) or TRACKING_WORDS["en"]
+
+
+def tracking_status_text(words: Mapping[str, str], *, status: str, service: str, driver: str | None) -> str:
+    """The page's headline for a status ("Anna is on the way to the pickup")."""
+    key = f"status.{status}"
+    if status in ("assigned", "en_route", "at_pickup") and not driver:
+        key = "status.assigned.nobody"
+    elif service == "ride" and f"{key}.ride" in words:
+        key = f"{key}.ride"
+    return words[key].format(driver=driver or "")

@@ -225,3 +225,13 @@ def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]
 def fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None):
     """Billing's fare of one trip with its lines (the settled one, else the quote), or None."""
     return billing_api.trip_fare_detail(trip_id=trip_id, quote_id=quote_id)
+
+
+def fleet_branding(*, fleet_id: uuid.UUID):
+    """How the fleet presents itself to its customers (fleet's FleetBranding), or None for a fleet that is gone."""
+    return fleet_api.fleet_branding(fleet_ids=[fleet_id]).get(fleet_id)
+
+
+def fleet_logo(*, fleet_id: uuid.UUID):
+    """The fleet's logo (fleet's FleetLogo: PNG bytes and version), or None without one."""
+    return fleet_api.fleet_logo(fleet_id=fleet_id)

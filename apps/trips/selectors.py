@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
 import uuid
 from collections.abc import Set
@@ -39,6 +38,7 @@ from apps.trips.contracts import (
     EndedTrip,
     InvalidTrip,
     StatusCount,
+    StopKind,
     StopStatus,
     TripDayFigures,
     TripFigures,
@@ -59,7 +59,7 @@ from apps.trips.models import (
     TripDay,
     TripLogEntry,
 )
-from logitrack import files
+from logitrack import files, formatting
 from logitrack.exceptions import NotFound
 from logitrack.formatting import zone
 from logitrack.principal import Principal, Role
@@ -322,23 +322,48 @@ def fares_of(*, trips) -> dict:
 
 # ---- tracking ------------------------------------------------------------------------------------------------
 
+# A token is 32 URL-safe characters (domain.tracking_token); anything else is refused before the database.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
 
 def tracking_page(*, token: str) -> dict:
     """What the public tracking page shows for a token, while its link is valid (NotFound otherwise)."""
-    trip = tracking_for(token=token)
-    if trip is None:
+    link = tracking_link(token=token)
+    if link is None or link.expires_at <= timezone.now():
         raise NotFound("this tracking link is unknown or has expired", code="trips.tracking_expired")
-    return tracking_view(trip=trip)
+    return tracking_view(trip=link.trip, token=token, expires_at=link.expires_at)
+
+
+def tracking_link(*, token: str) -> TrackingLink | None:
+    """The link behind a token, expired or not (None for a token nobody was given). Looked up by the SHA-256 of
+    the token through a unique index: the database compares hashes, so how long a lookup takes tells nothing
+    about how much of a guessed token was right."""
+    if not _TOKEN.fullmatch(token or ""):
+        return None
+    return TrackingLink.objects.select_related("trip").filter(token_hash=domain.secret_hash(token)).first()
 
 
 def tracking_for(*, token: str) -> Trip | None:
-    """The trip behind a tracking token, while the link is valid."""
-    link = (
-        TrackingLink.objects.select_related("trip")
-        .filter(token_hash=hashlib.sha256(token.encode()).hexdigest(), expires_at__gt=timezone.now())
-        .first()
-    )
-    return link.trip if link else None
+    """The trip behind a tracking token, while the link is valid (TrackingLink.expires_at)."""
+    link = tracking_link(token=token)
+    return link.trip if link is not None and link.expires_at > timezone.now() else None
+
+
+def tracking_expired(*, link: TrackingLink) -> dict:
+    """What the page for an expired link says: when it expired on the fleet's clock, and whom to ask."""
+    brand = integrations.fleet_branding(fleet_id=link.trip.fleet_id)
+    words = domain.tracking_words(brand.language if brand else "en")
+    fleet = brand.name if brand else ""
+    zone, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
+    return {
+        "language": brand.language if brand else "en",
+        "fleet": _fleet_face(brand, token=None),
+        "title": words["expired.title"],
+        "body": words["expired.body"].format(
+            date=formatting.local_datetime(link.expires_at, zone, locale), fleet=fleet or "LogiTrack"
+        ),
+        "words": words,
+    }
 
 
 def owner_secrets(*, trip: Trip) -> tuple[str | None, dict[int, str]]:
@@ -369,16 +394,105 @@ def proof_of(*, trip: Trip, sequence: int):
     return ProofOfDelivery.objects.filter(stop__trip=trip, stop__sequence=sequence).first()
 
 
-def tracking_view(*, trip: Trip) -> dict:
-    """What a tracking page shows: progress, the driver's first name and the vehicle; nothing else personal."""
+def _fleet_face(brand, *, token: str | None) -> dict:
+    """The fleet as its customers see it: name, accent colour and (for a valid link) its logo's address."""
+    if brand is None:
+        return {"name": "", "colour": "#0b7a75", "logo_url": None, "language": "en", "time_zone": "UTC"}
+    logo = f"/track/{token}/logo.png?v={brand.logo_version}" if token and brand.logo_version else None
+    return {
+        "name": brand.name,
+        "colour": brand.colour,
+        "logo_url": logo,
+        "language": brand.language,
+        "time_zone": brand.time_zone,
+    }
+
+
+def tracking_view(*, trip: Trip, token: str, expires_at: dt.datetime) -> dict:
+    """What a tracking page shows: status and timeline in the fleet's words and on its clock, the addresses the
+    customer booked (their positions to about 100 m), the driver's first name, the vehicle, the next stop's ETA
+    and the driver's rough position while the trip moves. No ids but the token, no phones, no exact positions."""
     driver, vehicle = integrations.tracking_details(driver_id=trip.driver_id, vehicle_id=trip.vehicle_id)
+    brand = integrations.fleet_branding(fleet_id=trip.fleet_id)
+    words = domain.tracking_words(brand.language if brand else "en")
+    zone, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
+    stops = list(trip.stops.all())
+    marks = dict(
+        TripLogEntry.objects.filter(trip=trip, to_status__in=[TripStatus.ASSIGNED, TripStatus.IN_PROGRESS])
+        .exclude(from_status=F("to_status"))
+        .order_by("at", "id")
+        .values_list("to_status", "at")
+    )  # the latest time each was entered: a reassignment or an unassigned trip assigned again counts anew
+    picked_up = marks.get(TripStatus.IN_PROGRESS) or next(
+        (s.finished_at for s in stops if s.kind == StopKind.PICKUP and s.status == StopStatus.DONE), None
+    )
+    steps = domain.tracking_steps(
+        status=trip.status,
+        created_at=trip.created_at,
+        assigned_at=marks.get(TripStatus.ASSIGNED) if trip.status != TripStatus.REQUESTED else None,
+        picked_up_at=picked_up if trip.status in (*MOVING, *TERMINAL_STATUSES) else None,
+        ended_at=trip.ended_at,
+    )
+    live = _live_estimate(trip)
+    next_stop = next((s for s in stops if s.status in (StopStatus.PENDING, StopStatus.ARRIVED)), None)
+    if trip.status in TERMINAL_STATUSES:
+        next_stop = None
+    eta_text = None
+    if live["eta"] is not None and next_stop is not None:
+        key = "eta.pickup" if next_stop.kind == StopKind.PICKUP else "eta"
+        eta_text = words[key].format(time=formatting.local_time(live["eta"], zone, locale))
+    if vehicle is not None:
+        vehicle = {**vehicle, "type_text": words.get(f"vehicle.{vehicle['type']}", vehicle["type"])}
+
+    def when(value: dt.datetime | None) -> str | None:
+        return _local_when(value, zone, locale) if value else None
+
     return {
         "status": trip.status,
-        "stops": [{"sequence": s.sequence, "kind": s.kind, "status": s.status} for s in trip.stops.all()],
+        "status_text": domain.tracking_status_text(words, status=trip.status, service=trip.service, driver=driver),
+        "service": trip.service,
+        "version": trip.version,
+        "stops": [
+            {
+                "sequence": s.sequence,
+                "kind": s.kind,
+                "status": s.status,
+                "label": words[f"stop.{s.kind}"],
+                "address": s.address,
+                "lat": round(s.lat, domain.STOP_DECIMALS),
+                "lng": round(s.lng, domain.STOP_DECIMALS),
+                "finished_at": s.finished_at,
+                "finished_local": when(s.finished_at),
+            }
+            for s in stops
+        ],
+        "next_stop": next_stop.sequence if next_stop is not None else None,
+        "timeline": [
+            {
+                "step": s.step,
+                "state": s.state,
+                "label": words.get(f"step.{s.step}.ride" if trip.service == "ride" else "", words[f"step.{s.step}"]),
+                "at": s.at,
+                "at_local": when(s.at),
+            }
+            for s in steps
+        ],
         "driver_first_name": driver,
         "vehicle": vehicle,
-        **_live_estimate(trip),
+        **live,
+        "eta_local": formatting.local_time(live["eta"], zone, locale) if live["eta"] else None,
+        "eta_text": eta_text,
+        "fleet": _fleet_face(brand, token=token),
+        "expires_at": expires_at,
     }
+
+
+def _local_when(value: dt.datetime, zone: str, locale: str) -> str:
+    """A time on the fleet's clock: "14:35" today, "5 Dec, 14:35" on another day."""
+    tz = formatting.zone(zone)
+    if value.astimezone(tz).date() == timezone.now().astimezone(tz).date():
+        return formatting.local_time(value, zone, locale)
+    return formatting.local_datetime(value, zone, locale, format="d MMM, HH:mm" if locale.startswith("de") else None)
 
 
 TRACKING_POSITION_FRESH = dt.timedelta(minutes=5)
@@ -386,14 +500,15 @@ MOVING = frozenset({TripStatus.EN_ROUTE, TripStatus.AT_PICKUP, TripStatus.IN_PRO
 
 
 def _live_estimate(trip: Trip) -> dict:
-    """The ETA and the driver's approximate position (about 100 m), only while the trip moves and the estimate
-    is fresh: an old fix would mislead more than no fix."""
+    """The ETA and the driver's rough position (domain.rough_position: a few hundred metres), only while the trip
+    moves and the estimate is fresh: an old fix would mislead more than no fix."""
     fresh = trip.tracking_at is not None and timezone.now() - trip.tracking_at <= TRACKING_POSITION_FRESH
     if not fresh or trip.status not in {*MOVING, TripStatus.ASSIGNED}:
         return {"eta": None, "driver_position": None}
     position = None
     if trip.status in MOVING and trip.tracking_lat is not None and trip.tracking_lng is not None:
-        position = {"lat": round(trip.tracking_lat, 3), "lng": round(trip.tracking_lng, 3)}
+        lat, lng = domain.rough_position(trip.tracking_lat, trip.tracking_lng)
+        position = {"lat": lat, "lng": lng}
     return {"eta": trip.eta_at, "driver_position": position}
 
 

@@ -61,9 +61,11 @@ def _fleet(seeding: Seeding, plan: FleetPlan, driver_count: int, trip_count: int
     existing = fleets.existing(plan, manager.id)
     if existing is not None:  # seeded before: leave it as it is
         seeding.report.fleets.append((plan.name, str(existing.id), False))
+        seeding.report.tracking += [(plan.name, *link) for link in trip_seeds.tracking_links(existing.id)]
         seeding.tick(_steps(driver_count, trip_count))
         return
     fleet_id = fleets.fleet_open(plan, manager.id)
+    fleets.branding(plan, fleet_id)
     seeding.report.fleets.append((plan.name, str(fleet_id), True))
     people.dispatchers(seeding, plan, fleet_id, manager.id)
     tariffs.tariffs(seeding, plan, fleet_id)
@@ -74,5 +76,6 @@ def _fleet(seeding: Seeding, plan: FleetPlan, driver_count: int, trip_count: int
     money_seeds.money(seeding, plan, fleet_id, manager.id, completed, customers)
     if history_days:
         past.past_days(seeding, plan, fleet_id, history_days, trip_count, customers)
+    seeding.report.tracking += [(plan.name, *link) for link in trip_seeds.tracking_links(fleet_id)]
     if plan.auto_dispatch:  # switched on last, so the seeded open trips stay as they were made
         fleets.auto_dispatch_switch_on(fleet_id)

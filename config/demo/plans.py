@@ -34,6 +34,7 @@ class FleetPlan:
     proof_of_delivery: tuple[str, ...]
     auto_dispatch: bool
     share: float  # of the drivers and trips asked for
+    brand_colour: str = "#0b7a75"  # the accent of its tracking page and messages (with a logo drawn from it)
 
 
 def _berlin_plate(rng: random.Random, n: int) -> str:
@@ -63,6 +64,7 @@ FLEETS = (
         proof_of_delivery=("recipient",),
         auto_dispatch=True,
         share=0.6,
+        brand_colour="#d9480f",
     ),
     FleetPlan(
         slug="london",
@@ -81,6 +83,7 @@ FLEETS = (
         proof_of_delivery=("recipient", "signature"),
         auto_dispatch=False,
         share=0.4,
+        brand_colour="#1d3f8f",
     ),
 )
 

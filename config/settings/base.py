@@ -224,6 +224,7 @@ LOGITRACK_IMAGE_MAX_SIDE = env.int("LOGITRACK_IMAGE_MAX_SIDE", default=12_000)
 LOGITRACK_IMAGE_MAX_PIXELS_LINE_ART = env.int("LOGITRACK_IMAGE_MAX_PIXELS_LINE_ART", default=4_000_000)
 LOGITRACK_IMAGE_MAX_PIXELS_PHOTO = env.int("LOGITRACK_IMAGE_MAX_PIXELS_PHOTO", default=24_000_000)
 LOGITRACK_IMAGE_MAX_PIXELS_SCAN = env.int("LOGITRACK_IMAGE_MAX_PIXELS_SCAN", default=40_000_000)
+LOGITRACK_IMAGE_MAX_PIXELS_LOGO = env.int("LOGITRACK_IMAGE_MAX_PIXELS_LOGO", default=16_000_000)  # fleets' logos
 
 # ---- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {  # a mapping of settings of many kinds, as DRF reads it

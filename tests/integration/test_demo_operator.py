@@ -81,6 +81,17 @@ def test_the_demo_operator_has_every_state_and_obeys_the_rules():
     assert "manager@berlin.demo.logitrack.test" in printed and operator.DEFAULT_PASSWORD in printed
     assert re.search(r"\] (\d+)/\1\s*$", err.getvalue()), "the progress bar (stderr) ends full"
 
+    # branded: each fleet's colour and logo, and tracking pages printed for a person to open
+    assert (berlin.brand_colour, london.brand_colour) == ("#d9480f", "#1d3f8f")
+    assert berlin.logo_path.startswith("private/fleet-logos/") and london.logo_path
+    pages = re.findall(r"^\s+Spree Kurier\s+(in progress|en route|requested|completed)\s+(/track/\S+/)$", printed, re.M)
+    assert {status for status, _ in pages} == {"in progress", "en route", "requested", "completed"}
+    from django.test import Client
+
+    for _, path in pages:
+        page = Client().get(path)
+        assert page.status_code == 200 and b"Spree Kurier" in page.content and b'data-colour="#d9480f"' in page.content
+
 
 def test_a_second_run_adds_nothing():
     operator.seed(drivers=4, trips=6)

@@ -1444,6 +1444,29 @@ def _track_check(world: World) -> None:
     expect_problem(APIClient().get(api(f"trips/track/{world.b.tracking_token[:-2]}xx/")), 404, "a guessed token")
 
 
+def _track_page_check(world: World) -> None:
+    page = Client().get(f"/track/{world.b.tracking_token}/")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    text = page.content.decode()
+    for secret in (world.a.fleet_id, world.b.fleet_id, world.b.customer.id, world.b.trip_done.id, world.b.driver.id):
+        assert str(secret) not in text, "the tracking page shows an id"
+    guessed = Client().get(f"/track/{world.b.tracking_token[:-2]}xx/")
+    assert guessed.status_code == 404 and guessed["Content-Type"].startswith("text/html")
+    assert "Alpha" not in guessed.content.decode() and "Bravo" not in guessed.content.decode()
+
+
+def _track_logo_check(world: World) -> None:
+    # neither fleet has a logo in the world: a valid link answers 404 like a guessed one
+    assert Client().get(f"/track/{world.b.tracking_token}/logo.png").status_code == 404
+    assert Client().get(f"/track/{world.b.tracking_token[:-2]}xx/logo.png").status_code == 404
+
+
+def _brand_logo_check(world: World) -> None:
+    for path in (f"/brand/{world.b.fleet_id}/logo.png", f"/brand/{uuid.uuid4()}/logo.png", "/brand/nope/logo.png"):
+        response = Client().get(path)
+        assert response.status_code == 404 and not response.content.startswith(b"\x89PNG"), path
+
+
 EXEMPT = {
     "home": Exempt("redirects to the dispatch screen; no data", _no_tenant_data("/")),
     "healthz": Exempt("process liveness; no data", _no_tenant_data("/healthz")),
@@ -1540,6 +1563,21 @@ EXEMPT = {
         "public by design: the unguessable token is the key; it shows progress and no ids or personal data",
         _track_check,
         "apps/trips/tests/test_tracking.py",
+    ),
+    "trips:track": Exempt(
+        "the tracking page: public by design, the token is the key; no ids, phones or exact positions",
+        _track_page_check,
+        "apps/trips/tests/test_tracking_page.py",
+    ),
+    "trips:track-logo": Exempt(
+        "the fleet's logo for a valid link's page: an image the fleet shows its customers",
+        _track_logo_check,
+        "tests/integration/test_tracking_socket.py",
+    ),
+    "fleet:brand-logo": Exempt(
+        "a fleet's public logo (for the messages sent in its name): an image, nothing else of the fleet",
+        _brand_logo_check,
+        "apps/fleet/tests/test_branding.py",
     ),
 }
 
@@ -1997,6 +2035,26 @@ def _driver_socket(fleets) -> None:
     assert connected and hello == {"type": "hello", "driver_id": str(own.id), "fleet_id": str(fleets.a.fleet_id)}
 
 
+def _tracking_socket(fleets) -> None:
+    """No login: the token is the key, whoever holds it (a JWT of any role changes nothing). A made-up token is
+    refused (4404) for everyone; a real one shows its own trip only, with no ids."""
+    from apps.trips import domain as trips_domain
+    from apps.trips.models import TrackingLink
+    from apps.trips.tests.factories import TripFactory
+
+    trip = TripFactory(fleet_id=fleets.b.fleet_id, customer_id=fleets.customer.id)
+    token = "T" * 32
+    TrackingLink.objects.create(
+        trip=trip, token_hash=trips_domain.secret_hash(token), expires_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    for user in (None, fleets.a.users[M], fleets.b.users[D], fleets.customer):
+        assert _connect(f"/ws/track/{'U' * 32}/", user)[:2] == (False, CLOSE_NOT_FOUND)
+    connected, _, first = _connect(f"/ws/track/{token}/", None)
+    assert connected and first["type"] == "tracking" and first["tracking"]["fleet"]["name"] == "Bravo"
+    for secret in (fleets.a.fleet_id, fleets.b.fleet_id, fleets.customer.id, trip.id):
+        assert str(secret) not in str(first), "the tracking socket sends an id"
+
+
 def _unknown_path(fleets) -> None:
     """The catch-all route lets no one in anywhere: refused as not found (4404) before accept, for every role."""
 
@@ -2011,6 +2069,7 @@ def _unknown_path(fleets) -> None:
 WS_CASES = {
     "ws/dispatch/fleets/<str:fleet_id>/": _dispatch_feed,
     "ws/driver/": _driver_socket,
+    "ws/track/<str:token>/": _tracking_socket,
     "": _unknown_path,  # config/routing.py's route of last resort
 }
 

@@ -31,6 +31,9 @@ FLEET_SETTINGS = (
     "service_radius_m",
     "service_polygon",
     "proof_of_delivery",
+    # branding: what the tracking page and the messages sent in the fleet's name look like (the logo: branding.py)
+    "language",
+    "brand_colour",
 )
 ADMIN_ONLY_SETTINGS = ("commission_bps", "currency", "country")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from apps.trips import integrations
+from apps.trips import integrations, selectors
 from apps.trips.models import ProofOfDelivery, Trip
 from logitrack import formatting
 
@@ -48,6 +48,12 @@ def _distance(metres: int | None, locale: str) -> str:
 def reference(trip: Trip) -> str:
     """What people call a trip: the first 8 hex digits of its id (the search finds it by them)."""
     return trip.id.hex[:8].upper()
+
+
+def _tracking_path(trip: Trip) -> str | None:
+    """The customer's tracking page while its link works: staff open it to see what the customer sees, or share it."""
+    token, _ = selectors.owner_secrets(trip=trip)
+    return f"/track/{token}/" if token else None
 
 
 def map_config() -> dict:
@@ -138,6 +144,7 @@ def trip_page(model_admin, trip: Trip) -> dict:
     vehicle = model_admin.name_of(trip, "vehicle_id") if trip.vehicle_id else ""
     return {
         "reference": reference(trip),
+        "tracking_url": _tracking_path(trip),
         "status": trip.get_status_display(),
         "status_code": trip.status,
         "fleet": model_admin.name_of(trip, "fleet_id"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from apps.trips import feed
 from apps.trips.contracts import ActorRole, StaleVersion, StopKind, StopStatus, TripNotFound, TripStatus
 from apps.trips.events import StopSnapshot, TripSnapshot
 from apps.trips.models import Stop, Trip, TripLogEntry
@@ -41,6 +42,7 @@ def locked(trip_id: uuid.UUID, expected_version: int | None) -> Trip:
 def versioned_save(trip: Trip, *fields: str) -> None:
     trip.version += 1
     trip.save(update_fields=[*fields, "version", "updated_at"])
+    feed.tracking_changed(trip.id)  # every new version may change what its tracking page shows: push on commit
 
 
 def snapshot(trip: Trip, *, stops: Iterable[Stop] | None = None) -> TripSnapshot:

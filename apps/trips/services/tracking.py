@@ -7,6 +7,7 @@ import uuid
 
 from django.db.models import Q
 
+from apps.trips import feed
 from apps.trips.contracts import TERMINAL_STATUSES
 from apps.trips.models import Trip
 
@@ -22,4 +23,6 @@ def tracking_update(
         .exclude(status__in=TERMINAL_STATUSES)
         .update(eta_at=eta, tracking_lat=lat, tracking_lng=lng, tracking_at=at)
     )
+    if changed:
+        feed.tracking_changed(trip_id)  # the open tracking pages, on commit
     return bool(changed)

@@ -24,6 +24,7 @@ class Report:
     fleets: list[tuple[str, str, bool]] = dataclasses.field(default_factory=list)  # (name, fleet id, created)
     logins: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (who, email)
     counts: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    tracking: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (fleet, trip status, page path)
 
 
 def relay() -> int:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw, ImageFont
+
 from apps.fleet.models import Fleet
+from apps.fleet.services import branding as fleet_branding
 from apps.fleet.services import fleet_settings as fleet_fleet_settings
 from apps.fleet.services import onboarding as fleet_onboarding
 from config.demo.plans import FleetPlan
@@ -46,3 +50,30 @@ def fleet_open(plan: FleetPlan, manager_id: uuid.UUID) -> uuid.UUID:
 
 def auto_dispatch_switch_on(fleet_id: uuid.UUID) -> None:
     fleet_fleet_settings.fleet_settings_update(fleet_id=fleet_id, data={"auto_dispatch": True})
+
+
+def branding(plan: FleetPlan, fleet_id: uuid.UUID) -> None:
+    """The fleet's colour and a logo drawn from it (its initials on a rounded square), so its tracking page and
+    messages look like the company's own; uploaded through the service a manager's admin upload goes through."""
+    fleet_fleet_settings.fleet_settings_update(fleet_id=fleet_id, data={"brand_colour": plan.brand_colour})
+    fleet_branding.fleet_logo_set(fleet_id=fleet_id, upload=SimpleUploadedFile("logo.png", logo_png(plan)))
+
+
+def logo_png(plan: FleetPlan, size: int = 256) -> bytes:
+    import io
+
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=size // 5, fill=plan.brand_colour)
+    initials = "".join(word[0] for word in plan.name.split()[:2]).upper()
+    try:
+        font: ImageFont.ImageFont | ImageFont.FreeTypeFont = ImageFont.truetype("DejaVuSans-Bold.ttf", size // 2 - 8)
+    except OSError:  # no DejaVu on this machine: Pillow's own font, scaled
+        font = ImageFont.load_default(size=size // 2 - 8)
+    draw.text((size / 2, size / 2 + size // 40), initials, fill="white", font=font, anchor="mm")
+    draw.rounded_rectangle(
+        (size // 5, size * 3 // 4, size * 4 // 5, size * 3 // 4 + size // 28), radius=4, fill="white"
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

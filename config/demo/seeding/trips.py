@@ -164,3 +164,28 @@ def _deliver(seeding: Seeding, plan: FleetPlan, trip_id: uuid.UUID, stops, crew:
         location=GeoPoint(last.lat, last.lng),
         waiting_s=seeding.rng.choice([0, 0, 120, 420]),
     )
+
+
+TRACKED = (TripStatus.IN_PROGRESS, TripStatus.EN_ROUTE, TripStatus.REQUESTED, TripStatus.COMPLETED)
+
+
+def tracking_links(fleet_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(status, path of its tracking page) of one of the fleet's trips in each of a few states, while their links
+    work: what a customer would be sent, for a person trying the demo to open (on a phone, ideally)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from apps.trips import domain as trips_domain
+    from apps.trips.models import Trip
+
+    found = []
+    for status in TRACKED:
+        trip = (
+            Trip.objects.filter(fleet_id=fleet_id, status=status, tracking_links__expires_at__gt=timezone.now())
+            .order_by("created_at")
+            .first()
+        )
+        if trip is not None:
+            token = trips_domain.tracking_token(secret=settings.SECRET_KEY, trip_id=trip.id)
+            found.append((status.value.replace("_", " "), f"/track/{token}/"))
+    return found

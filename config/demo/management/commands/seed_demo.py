@@ -52,6 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(f"fleet {name} ({fleet_id}): {'created' if created else 'exists, left as it is'}")
         for what, count in sorted(report.counts.items()):
             self.stdout.write(f"  {what}: {count}")
+        if report.tracking:
+            self.stdout.write("customer tracking pages (no login; open them on a phone, after the server's address):")
+            for fleet, status, path in report.tracking:
+                self.stdout.write(f"  {fleet:<16} {status:<12} {path}")
         self.stdout.write(f"demo logins (password {password!r}):")
         for who, address in report.logins:
             self.stdout.write(f"  {who:<40} {address}")

@@ -80,7 +80,8 @@ def with_etag(trip, status=200, serializer=TripOutput, context=None):
 
 
 def tracking_url(request, token: str) -> str:
-    return request.build_absolute_uri(f"/api/v1/trips/track/{token}/")
+    """The link a customer opens: the tracking page (its JSON stays at /api/v1/trips/track/<token>/)."""
+    return request.build_absolute_uri(f"/track/{token}/")
 
 
 def caller(request) -> selectors.Caller:
