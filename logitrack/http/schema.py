@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from logitrack.http.pagination import Pagination
-from logitrack.http.principal import IsAuthenticatedPrincipal
+from logitrack.http.principal import IsAuthenticatedPrincipal, required_scope
 from logitrack.http.problems import CONTENT_TYPE as PROBLEM_MEDIA_TYPE
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -148,6 +148,11 @@ class AutoSchema(SpectacularAutoSchema):
             registry.register_on_missing(
                 ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
             )
+        scope = required_scope(self.view, method)
+        if scope is not None:  # integrators read which scope their key needs right where the operation is
+            note = f"API keys need the scope `{scope}`."
+            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+            operation["x-api-key-scope"] = scope
         responses = operation["responses"]
         for status in self._standard_problems(operation):
             if str(status) not in responses:
