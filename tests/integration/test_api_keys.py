@@ -1,6 +1,6 @@
-"""API keys for integrators: issued once and hashed at rest, both header styles, every way a key stops working (401),
-scopes denied by default (403), last-used written at most once a minute, one query per authentication, the
-management endpoints' problems, the admin and the operators' command."""
+"""API keys for integrators (identity's keys on fleet, trips and billing endpoints): issued once and hashed at
+rest, both header styles, every way a key stops working (401), scopes denied by default (403), last-used written at
+most once a minute, one query per authentication, the management endpoints' problems, the admin and the command."""
 
 from __future__ import annotations
 
