@@ -329,6 +329,11 @@ class ApiKeyFacts:
     def get_fields(self, request, obj=None):
         return ("service_account", "scopes", "expires_at") if obj is None else API_KEY_FACTS
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:  # nothing to fill in (the add form's declared fields would be required)
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(Readable, ApiKeyFacts, FleetScopedAdmin):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,7 +21,7 @@ from apps.identity.rest_api.v1.serializers.api_keys import (
 )
 from apps.identity.services import api_keys
 from logitrack.http.params import paginated
-from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal, require_principal
+from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.idempotency.drf import idempotent
@@ -34,7 +35,7 @@ KEY_404 = {
 
 
 class ApiScopeListApi(APIView):
-    permission_classes = [IsAuthenticatedPrincipal]
+    permission_classes = [AllowAny]  # documentation: the same for everyone
     paginated = False  # the whole catalogue
 
     @extend_schema(
