@@ -7,6 +7,7 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 
@@ -290,7 +291,7 @@ class ApiKeyForm(forms.ModelForm):
     )
     expires_at = forms.SplitDateTimeField(
         required=False,
-        widget=admin.widgets.AdminSplitDateTime,
+        widget=AdminSplitDateTime,
         help_text="Empty: the default lifetime. Keys live at most a year (API_KEY_MAX_DAYS).",
     )
 
