@@ -414,3 +414,53 @@ def test_the_operators_command_creates_lists_and_revokes(two_fleets, fleet_a):
     assert secret[:15] in listing.getvalue() and "ERP" in listing.getvalue() and secret[15:] not in listing.getvalue()
     call_command("identity_api_keys", "revoke", "--key", secret[:15], stdout=io.StringIO())
     _problem(with_key(secret).get(VEHICLES), 401, "auth.key_revoked")
+
+
+# ---- an integration's day: quote, book, follow ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_integration_quotes_books_and_follows_a_trip_with_its_key(two_fleets):
+    from apps.billing.tests.factories import tariff
+    from apps.trips.models import Trip
+
+    fleet = active_fleet(
+        fleet_id=two_fleets.a.fleet_id,
+        name="Alpha",
+        service_center_lat=52.52,
+        service_center_lng=13.405,
+        service_radius_m=25_000,
+    )
+    tariff(fleet_id=fleet.id)
+    manager = two_fleets.a.client("fleet_manager")
+    account = _account(manager, fleet.id)
+    key = with_key(_key(manager, account["id"], scopes=["trips:book", "trips:read"])["secret"], header="x-api-key")
+
+    quote = key.post(
+        "/api/v1/billing/quotes/",
+        {"fleet_id": str(fleet.id), "vehicle_type": "van", "stops": [[52.531, 13.3847], [52.5016, 13.419]]},
+        format="json",
+    )
+    assert quote.status_code == 201, quote.json()
+    assert key.get(f"/api/v1/billing/quotes/{quote.json()['id']}/").status_code == 200
+    stops = [
+        {"kind": "pickup", "address": "Shop, Invalidenstr. 1", "lat": 52.531, "lng": 13.3847},
+        {"kind": "dropoff", "address": "Customer, Oranienstr. 5", "lat": 52.5016, "lng": 13.419},
+    ]
+    booked = key.post(
+        TRIPS,
+        {"fleet_id": str(fleet.id), "vehicle_type": "van", "stops": stops, "quote_id": quote.json()["id"]},
+        format="json",
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert booked.status_code == 201, booked.json()
+    trip = Trip.objects.get(id=booked.json()["id"])
+    assert trip.fleet_id == fleet.id and trip.booked_by_id == uuid.UUID(account["id"]) and trip.customer_id is None
+    assert booked.json()["tracking_url"]
+
+    assert key.get(f"{TRIPS}{trip.id}/").status_code == 200
+    assert key.get(f"{TRIPS}{trip.id}/timeline/").status_code == 200
+    assert str(trip.id) in {row["id"] for row in key.get(TRIPS).json()["results"]}
+    # booking in another fleet: as absent as for the fleet's own staff
+    elsewhere = key.post(TRIPS, {"fleet_id": str(two_fleets.b.fleet_id), "vehicle_type": "van", "stops": stops})
+    assert elsewhere.status_code == 404
