@@ -385,7 +385,7 @@ class ApiKeyAdmin(Readable, ApiKeyFacts, FleetScopedAdmin):
             scopes=form.cleaned_data["scopes"],
             expires_at=form.cleaned_data["expires_at"],
         )
-        obj.pk = issued.id
+        obj.pk, obj.prefix = issued.id, issued.prefix  # the "added" message names the key by its start
         self._show_once(request, issued)
 
     def _show_once(self, request, issued):

@@ -229,6 +229,8 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
 
     def __str__(self) -> str:
         return f"{self.service_account.name} ({API_KEY_PREFIX}{self.prefix}_…)"
