@@ -464,3 +464,28 @@ def test_an_integration_quotes_books_and_follows_a_trip_with_its_key(two_fleets)
     # booking in another fleet: as absent as for the fleet's own staff
     elsewhere = key.post(TRIPS, {"fleet_id": str(two_fleets.b.fleet_id), "vehicle_type": "van", "stops": stops})
     assert elsewhere.status_code == 404
+
+
+@pytest.mark.django_db
+def test_other_contexts_name_an_integration_that_acted(two_fleets, issued):
+    from apps.identity import api as identity_api
+
+    account_id = uuid.UUID(issued["account"]["id"])
+    person = two_fleets.a.users["dispatcher"]
+    refs = {r.id: r for r in identity_api.users_get(user_ids=[account_id, person.id, uuid.uuid4()])}
+    assert set(refs) == {account_id, person.id}
+    assert refs[account_id].display_name == "Shopify connector (integration)" and refs[account_id].is_active
+    with CaptureQueriesContext(connection) as queries:
+        identity_api.users_get(user_ids=[person.id])
+    assert len(queries) == 1  # people only: no look-up of integrations
+    issued["manager"].delete(f"{ACCOUNTS}{account_id}/")
+    assert not identity_api.user_get(user_id=account_id).is_active
+
+
+@pytest.mark.django_db
+def test_erasing_the_creator_does_not_break_the_integration(two_fleets, fleet_a, issued):
+    from apps.identity.services import erasure
+
+    creator = two_fleets.a.users["fleet_manager"]
+    erasure.user_erase(user_id=creator.id)
+    assert with_key(issued["key"]["secret"]).get(VEHICLES).status_code == 200
