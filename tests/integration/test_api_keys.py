@@ -489,3 +489,23 @@ def test_erasing_the_creator_does_not_break_the_integration(two_fleets, fleet_a,
     creator = two_fleets.a.users["fleet_manager"]
     erasure.user_erase(user_id=creator.id)
     assert with_key(issued["key"]["secret"]).get(VEHICLES).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_rotates_and_revokes_keys_with_actions(two_fleets, fleet_a, issued):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(two_fleets.a.users["fleet_manager"])
+    old = issued["key"]
+    rotated = browser.post(
+        "/admin/identity/apikey/", {"action": "rotate", "_selected_action": [old["id"]]}, follow=True
+    ).content.decode()
+    new_secret = KEY_SHAPE.pattern.strip("^$")
+    found = re.findall(new_secret, rotated)
+    assert len(found) == 1 and found[0] != old["secret"]
+    assert with_key(found[0]).get(VEHICLES).status_code == 200
+    assert with_key(old["secret"]).get(VEHICLES).status_code == 200  # grace period
+    browser.post("/admin/identity/apikey/", {"action": "revoke", "_selected_action": [old["id"]]}, follow=True)
+    _problem(with_key(old["secret"]).get(VEHICLES), 401, "auth.key_revoked")
+    assert with_key(found[0]).get(VEHICLES).status_code == 200
