@@ -509,3 +509,12 @@ def test_the_admin_rotates_and_revokes_keys_with_actions(two_fleets, fleet_a, is
     browser.post("/admin/identity/apikey/", {"action": "revoke", "_selected_action": [old["id"]]}, follow=True)
     _problem(with_key(old["secret"]).get(VEHICLES), 401, "auth.key_revoked")
     assert with_key(found[0]).get(VEHICLES).status_code == 200
+
+
+def test_logs_never_carry_a_keys_secret():
+    from logitrack.logs import redact_query_tokens
+
+    secret = "lt_3f9a0c1b2d4e_" + "Ab1" * 14 + "Z"
+    line = f'"GET /ws/driver/?token={secret} HTTP/1.1" 403 and X-Api-Key {secret}'
+    redacted = redact_query_tokens(line)
+    assert "Ab1Ab1" not in redacted and "lt_3f9a0c1b2d4e_[redacted]" in redacted
