@@ -94,6 +94,23 @@ def test_the_secret_is_shown_once_and_stored_nowhere(two_fleets, issued, capture
 
 
 @pytest.mark.django_db
+def test_no_replay_store_keeps_a_secret(two_fleets, issued):
+    """An Idempotency-Key on issuing or rotating is not honoured: replaying needs the answer stored, secret and all.
+    A retried request makes another key (the list shows it; revoke the spare)."""
+    manager, account = issued["manager"], issued["account"]
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    created = manager.post(
+        f"{ACCOUNTS}{account['id']}/keys/", {"scopes": ["trips:read"]}, format="json", headers=headers
+    )
+    rotated = manager.post(f"{ACCOUNTS}{account['id']}/keys/{issued['key']['id']}/rotate/", headers=headers)
+    assert created.status_code == rotated.status_code == 201
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    for secret in (created.json()["secret"], rotated.json()["secret"]):
+        assert secret.rsplit("_", 1)[1] not in dump.getvalue()
+
+
+@pytest.mark.django_db
 def test_issuing_and_revoking_publish_audit_events_without_the_secret(two_fleets, captured_events):
     manager = two_fleets.a.client("fleet_manager")
     account = _account(manager, two_fleets.a.fleet_id)

@@ -149,7 +149,7 @@ class ApiKeyListCreateApi(APIView):
         description="A new key. Its `secret` is in this answer only: it is stored as a keyed hash and never shown "
         "again. Send it as `Authorization: Bearer <secret>` or `X-Api-Key: <secret>`.",
     )
-    @idempotent
+    # not @idempotent: a replay store would keep the answer, and with it the secret, in the database
     def post(self, request, service_account_id):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -194,7 +194,7 @@ class ApiKeyRotateApi(APIView):
         description="A successor key with the same scopes (its `secret` shown this once). The old key keeps "
         "working for API_KEY_ROTATION_GRACE_HOURS, then answers `401 auth.key_rotated`.",
     )
-    @idempotent
+    # not @idempotent: a replay store would keep the answer, and with it the secret, in the database
     def post(self, request, service_account_id, key_id):
         issued = api_keys.api_key_rotate(
             principal=require_principal(request), service_account_id=service_account_id, key_id=key_id
