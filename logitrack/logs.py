@@ -32,8 +32,15 @@ _TOKEN_IN_QUERY = re.compile(r"([?&](?:token|access|refresh)=)[^&\s\"']*", re.IG
 REDACTED = "[redacted]"
 
 
+# an integrator's API key (identity: lt_<prefix>_<secret>) wherever it appears: its prefix stays, to tell which key
+_API_KEY = re.compile(r"\b(lt_[0-9a-f]{12}_)[A-Za-z0-9]{43}\b")
+
+
 def redact_query_tokens(text: str) -> str:
-    """`/ws/driver/?token=eyJ...&fleet_id=1` -> `/ws/driver/?token=[redacted]&fleet_id=1`."""
+    """`/ws/driver/?token=eyJ...&fleet_id=1` -> `/ws/driver/?token=[redacted]&fleet_id=1`; an API key's secret part
+    anywhere -> `lt_3f9a0c1b2d4e_[redacted]`."""
+    if "lt_" in text:
+        text = _API_KEY.sub(lambda m: m.group(1) + REDACTED, text)
     return _TOKEN_IN_QUERY.sub(lambda m: m.group(1) + REDACTED, text) if "=" in text else text
 
 

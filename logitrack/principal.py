@@ -2,6 +2,9 @@
 
 A principal carries the user's id, global roles, and for each fleet-scoped role the fleets it holds
 that role in. Permission checks everywhere ask it questions instead of reading identity's tables.
+
+An integrator's API key acts as a principal too: its service account's id in `user_id`, staff roles in exactly
+its one fleet, and the key's `scopes` (None for people: scopes never restrict a person).
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ class Principal:
     user_id: uuid.UUID
     global_roles: frozenset[Role] = frozenset()
     fleets_by_role: Mapping[Role, frozenset[uuid.UUID]] = dataclasses.field(default_factory=dict)
+    scopes: frozenset[str] | None = None  # an API key's scopes; None: a person, whom no scope restricts
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.scopes is not None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -55,7 +66,12 @@ class Principal:
 
     @classmethod
     def build(
-        cls, *, user_id: uuid.UUID, global_roles: Iterable[Role], memberships: Iterable[tuple[Role, uuid.UUID]]
+        cls,
+        *,
+        user_id: uuid.UUID,
+        global_roles: Iterable[Role],
+        memberships: Iterable[tuple[Role, uuid.UUID]],
+        scopes: Iterable[str] | None = None,
     ) -> Principal:
         by_role: dict[Role, set[uuid.UUID]] = {}
         for role, fleet_id in memberships:
@@ -64,4 +80,5 @@ class Principal:
             user_id=user_id,
             global_roles=frozenset(Role(r) for r in global_roles),
             fleets_by_role={r: frozenset(f) for r, f in by_role.items()},
+            scopes=None if scopes is None else frozenset(scopes),
         )

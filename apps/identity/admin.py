@@ -7,14 +7,17 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 
 from apps.identity import selectors
-from apps.identity.contracts import FleetRole
-from apps.identity.models import Invitation, Membership, User
-from apps.identity.services import accounts, erasure, invitations, memberships
+from apps.identity.contracts import API_KEY_PREFIX, API_SCOPE_DESCRIPTIONS, FleetRole
+from apps.identity.models import ApiKey, Invitation, Membership, ServiceAccount, User
+from apps.identity.services import accounts, api_keys, erasure, invitations, memberships
 from logitrack.admin import FleetScopedAdmin, managed_fleets
 from logitrack.admin.readable import Readable
+from logitrack.exceptions import ApplicationError
 from logitrack.http.principal import principal
 
 
@@ -195,6 +198,224 @@ class InvitationAdmin(Readable, InvitationFacts, FleetScopedAdmin):
         for invitation in queryset:
             invitations.invitation_revoke(principal=principal(request), invitation_id=invitation.id)
         self.message_user(request, f"Revoked {queryset.count()} invitation(s).", messages.SUCCESS)
+
+
+# ---- integrations: service accounts and their API keys ------------------------------------------------------------
+
+
+class ServiceAccountForm(forms.ModelForm):
+    class Meta:
+        model = ServiceAccount
+        fields = ("fleet_id", "name")
+
+    def clean(self):
+        data = super().clean()
+        fleet_id, name = data.get("fleet_id"), (data.get("name") or "").strip()
+        taken = ServiceAccount.objects.filter(fleet_id=fleet_id, name__iexact=name, revoked_at__isnull=True)
+        if fleet_id and name and taken.exists():
+            self.add_error("name", "This fleet already has an integration by that name.")
+        return data
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ("key", "scopes_shown", "expires_at", "last_used_at", "rotated_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="key")
+    def key(self, obj):
+        return f"{API_KEY_PREFIX}{obj.prefix}_…"
+
+    @admin.display(description="scopes")
+    def scopes_shown(self, obj):
+        return ", ".join(obj.scopes)
+
+
+class ServiceAccountFacts:
+    """A made integration is read-only (below `Readable`, which shows these fields its way: names, local times)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("fleet_id", "name", "created_by", "created_at", "revoked_at", "revoked_by")
+
+
+@admin.register(ServiceAccount)
+class ServiceAccountAdmin(Readable, ServiceAccountFacts, FleetScopedAdmin):
+    """An integration of a fleet ("Shopify connector"); its keys are listed below it and made on the keys page."""
+
+    named_ids = {"fleet_id": fleet_names}
+    local_times = ("created_at", "revoked_at")
+    form = ServiceAccountForm
+    foreign_ids = {"fleet_id": invitable_fleets}
+    list_display = ("name", "fleet_id", "created_by", "created_at", "revoked_at")
+    list_select_related = ("created_by",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name",)
+    inlines = [ApiKeyInline]
+    actions = ("revoke",)
+
+    def get_queryset(self, request):
+        return _visible(request, ServiceAccount, selectors.service_accounts_visible)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: its keys' history stays
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        account = api_keys.service_account_create(
+            principal=principal(request), fleet_id=form.cleaned_data["fleet_id"], name=form.cleaned_data["name"]
+        )
+        obj.pk = account.pk
+
+    @admin.action(description="Revoke the selected integrations and all their keys")
+    def revoke(self, request, queryset):
+        done = 0
+        for account in queryset.filter(revoked_at__isnull=True):
+            api_keys.service_account_revoke(principal=principal(request), service_account_id=account.id)
+            done += 1
+        self.message_user(request, f"Revoked {done} integration(s) and their keys.", messages.SUCCESS)
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(s.value, f"{s.value}: {d}") for s, d in API_SCOPE_DESCRIPTIONS.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    expires_at = forms.SplitDateTimeField(
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="Empty: the default lifetime. Keys live at most a year (API_KEY_MAX_DAYS).",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("service_account", "scopes", "expires_at")
+
+    def clean_expires_at(self):
+        try:
+            return api_keys.expiry_for(self.cleaned_data["expires_at"], timezone.now())
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+API_KEY_FACTS = (
+    "key",
+    "service_account",
+    "scopes_shown",
+    "expires_at",
+    "last_used_at",
+    "created_by",
+    "created_at",
+    "rotated_at",
+    "replaced_by",
+    "revoked_at",
+    "revoked_by",
+)
+
+
+class ApiKeyFacts:
+    """A made key is read-only; adding one asks only for the account, scopes and expiry."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else API_KEY_FACTS
+
+    def get_fields(self, request, obj=None):
+        return ("service_account", "scopes", "expires_at") if obj is None else API_KEY_FACTS
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:  # nothing to fill in (the add form's declared fields would be required)
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(Readable, ApiKeyFacts, FleetScopedAdmin):
+    """API keys. A new key's secret is shown once, in the message after saving; only its start is kept readable."""
+
+    fleet_field = "service_account__fleet_id"
+    local_times = ("expires_at", "last_used_at", "created_at", "rotated_at", "revoked_at")
+    form = ApiKeyForm
+    list_display = ("key", "service_account", "fleet", "scopes_shown", "expires_at", "last_used_at", "revoked_at")
+    list_select_related = ("service_account",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("prefix", "service_account__name")
+    actions = ("rotate", "revoke")
+
+    def get_queryset(self, request):
+        found = principal(request)
+        visible = selectors.service_accounts_visible(principal=found) if found else ServiceAccount.objects.none()
+        return ApiKey.objects.filter(service_account__in=visible).select_related("service_account")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "service_account":
+            found = principal(request)
+            visible = selectors.service_accounts_visible(principal=found) if found else ServiceAccount.objects.none()
+            kwargs["queryset"] = visible.filter(revoked_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="key")
+    def key(self, obj):
+        return f"{API_KEY_PREFIX}{obj.prefix}_…"
+
+    @admin.display(description="scopes")
+    def scopes_shown(self, obj):
+        return ", ".join(obj.scopes)
+
+    @admin.display(description="fleet")
+    def fleet(self, obj):
+        return fleet_names(ids=[obj.service_account.fleet_id]).get(obj.service_account.fleet_id, "unknown fleet")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        issued = api_keys.api_key_create(  # the form checked what the service checks
+            principal=principal(request),
+            service_account_id=form.cleaned_data["service_account"].id,
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data["expires_at"],
+        )
+        obj.pk, obj.prefix = issued.id, issued.prefix  # the "added" message names the key by its start
+        self._show_once(request, issued)
+
+    def _show_once(self, request, issued):
+        self.message_user(
+            request,
+            f"Copy the new key now, it is shown only this once: {issued.secret}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Rotate the selected keys (the old ones keep working for the grace period)")
+    def rotate(self, request, queryset):
+        for key in queryset:
+            try:
+                issued = api_keys.api_key_rotate(
+                    principal=principal(request), service_account_id=key.service_account_id, key_id=key.id
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{self.key(key)}: {exc.message}", messages.ERROR)
+                continue
+            self._show_once(request, issued)
+
+    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    def revoke(self, request, queryset):
+        done = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_keys.api_key_revoke(
+                principal=principal(request), service_account_id=key.service_account_id, key_id=key.id
+            )
+            done += 1
+        self.message_user(request, f"Revoked {done} key(s).", messages.SUCCESS)
 
 
 @admin.register(AccessAttempt)

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from apps.identity import selectors as _selectors
 from apps.identity.contracts import CustomerRef, FleetRole, MembershipRef, UserContact, UserNotFound, UserRef
 from apps.identity.models import Membership as _Membership
+from apps.identity.models import ServiceAccount as _ServiceAccount
 from apps.identity.models import User as _User
 from apps.identity.services import accounts as _accounts
 from apps.identity.services import memberships as _memberships
@@ -24,8 +25,16 @@ def principal_get(*, user_id: uuid.UUID) -> Principal | None:
 
 
 def users_get(*, user_ids: list[uuid.UUID]) -> list[UserRef]:
-    """Batch lookup; unknown ids are left out."""
-    return [_user_ref(u) for u in _User.objects.filter(id__in=user_ids)]
+    """Batch lookup; unknown ids are left out. An integration's service account acts with its id (a trip booked
+    with an API key), so its id is named too: "Shopify connector (integration)", active until revoked."""
+    found = [_user_ref(u) for u in _User.objects.filter(id__in=user_ids)]
+    rest = set(user_ids) - {ref.id for ref in found}
+    if rest:  # only then: one more query for ids that are not people
+        found += [
+            UserRef(id=a.id, display_name=f"{a.name} (integration)", is_active=a.revoked_at is None)
+            for a in _ServiceAccount.objects.filter(id__in=rest)
+        ]
+    return found
 
 
 def user_get(*, user_id: uuid.UUID) -> UserRef:

@@ -86,3 +86,67 @@ class ResetTokenInvalid(ValidationFailed):
 
 class MembershipExists(Conflict):
     code = "identity.membership_exists"
+
+
+# ---- API keys for integrators -------------------------------------------------------------------------------------
+
+
+class ApiScope(enum.StrEnum):
+    """What an integrator's API key may do. A view names the scope each HTTP method needs (`key_scopes`); a key
+    reaches nothing else (deny by default: `auth.scope_missing`)."""
+
+    TRIPS_READ = "trips:read"
+    TRIPS_BOOK = "trips:book"
+    FLEET_READ = "fleet:read"
+    PARTNER_READ = "partner:read"
+    BILLING_READ = "billing:read"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
+
+
+API_SCOPE_DESCRIPTIONS: dict[ApiScope, str] = {
+    ApiScope.TRIPS_READ: "list and read the fleet's trips, their timelines",
+    ApiScope.TRIPS_BOOK: "quote and book trips in the fleet",
+    ApiScope.FLEET_READ: "list and read the fleet's vehicles",
+    ApiScope.PARTNER_READ: "list and read the fleet's drivers",
+    ApiScope.BILLING_READ: "list the fleet's invoices and receipts, download their PDFs",
+    ApiScope.WEBHOOKS_READ: "list the fleet's webhook endpoints and their deliveries",
+    ApiScope.WEBHOOKS_MANAGE: "register, change, remove webhook endpoints and replay deliveries",
+}
+API_KEY_PREFIX = "lt_"  # every key starts so: a JWT never does ("eyJ…"), and secret scanners can match it
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IssuedApiKey:
+    """A key just created or rotated: `secret` is the whole key, shown this once and stored nowhere."""
+
+    id: uuid.UUID
+    service_account_id: uuid.UUID
+    prefix: str
+    secret: str
+    scopes: tuple[str, ...]
+    expires_at: dt.datetime
+
+
+class ServiceAccountNotFound(NotFound):
+    code = "identity.service_account_not_found"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "identity.api_key_not_found"
+
+
+class ServiceAccountNameTaken(Conflict):
+    code = "identity.service_account_exists"
+
+
+class ApiKeyInvalid(ValidationFailed):
+    """Bad scopes or expiry asked for a new key (`extra["errors"]` names the field)."""
+
+    code = "identity.api_key_invalid"
+
+
+class ApiKeyRevoked(Conflict):
+    """Rotating or revoking what is already revoked."""
+
+    code = "identity.api_key_revoked"

@@ -51,3 +51,24 @@ class UserErasedV1(IntegrationEvent):
     TYPE = "logitrack.identity.user.erased.v1"
 
     user_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApiKeyIssuedV1(IntegrationEvent):
+    """An API key was created or issued by rotation (for audit trails; the secret never travels)."""
+
+    TYPE = "logitrack.identity.api_key.issued.v1"
+
+    api_key_id: uuid.UUID
+    service_account_id: uuid.UUID
+    fleet_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApiKeyRevokedV1(IntegrationEvent):
+    """An API key stops working now (revoked alone, or with its service account)."""
+
+    TYPE = "logitrack.identity.api_key.revoked.v1"
+
+    api_key_id: uuid.UUID
+    service_account_id: uuid.UUID

@@ -11,7 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from apps.identity.contracts import FleetRole
+from apps.identity.contracts import API_KEY_PREFIX, FleetRole
 
 ROLE_CHOICES = [(r.value, r.value.replace("_", " ").capitalize()) for r in FleetRole]
 E164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Enter a phone number in E.164 form, e.g. +4915112345678.")
@@ -175,3 +175,62 @@ class FleetName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ServiceAccount(models.Model):
+    """A fleet's named integration ("Shopify connector") that calls the API with keys instead of a person's login.
+
+    It belongs to the fleet, not to whoever created it: the creator's deactivation or erasure leaves it working
+    (`created_by` is kept for the record and nulled if the user row ever goes). Revoking it revokes its keys.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    fleet_id = models.UUIDField(db_index=True)
+    name = models.CharField(max_length=120)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "fleet_id",
+                Lower("name"),
+                condition=models.Q(revoked_at__isnull=True),
+                name="identity_service_account_name_per_fleet",
+            )
+        ]
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """One key of a service account. Of the secret only a keyed hash is stored (see services/api_keys.py);
+    `prefix` is stored in clear: it finds the row and names the key in lists ("lt_3f9a0c1b2d4e_…")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service_account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="keys")
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64, help_text="HMAC-SHA256 of the secret, hex")
+    scopes = models.JSONField(default=list)  # a list of ApiScope values (JSON, so SQLite serves it too)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="written at most once a minute")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True, help_text="replaced; works until expires_at (grace)")
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def __str__(self) -> str:
+        return f"{self.service_account.name} ({API_KEY_PREFIX}{self.prefix}_…)"

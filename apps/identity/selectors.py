@@ -8,11 +8,20 @@ import dataclasses
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from apps.identity.contracts import UserNotFound
-from apps.identity.models import FleetName, Invitation, Membership, PasswordReset, User, token_digest
+from apps.identity.contracts import ServiceAccountNotFound, UserNotFound
+from apps.identity.models import (
+    ApiKey,
+    FleetName,
+    Invitation,
+    Membership,
+    PasswordReset,
+    ServiceAccount,
+    User,
+    token_digest,
+)
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
 
@@ -96,6 +105,30 @@ def invitations_visible(*, principal: Principal) -> QuerySet:
     fleets = managed_fleets(principal)
     qs = Invitation.objects.all()
     return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def service_accounts_visible(*, principal: Principal) -> QuerySet:
+    """Integrations' service accounts (current and revoked) a principal may see and manage: every one for platform
+    admins, else those of the fleets they manage. An API key's own principal manages none: keys never manage keys."""
+    if principal.is_api_key:
+        return ServiceAccount.objects.none()
+    fleets = managed_fleets(principal)
+    qs = ServiceAccount.objects.all()
+    return qs if fleets is None else qs.filter(fleet_id__in=fleets)
+
+
+def service_account_list(*, principal: Principal) -> QuerySet:
+    """The service accounts a principal may see, by name, with how many of their keys still work."""
+    now = timezone.now()
+    working = Count("keys", filter=Q(keys__revoked_at__isnull=True, keys__expires_at__gt=now))
+    return service_accounts_visible(principal=principal).annotate(working_keys=working).order_by("name", "id")
+
+
+def api_key_list(*, principal: Principal, service_account_id: uuid.UUID) -> QuerySet:
+    """The keys of one visible service account (newest first); raises ServiceAccountNotFound."""
+    if not service_accounts_visible(principal=principal).filter(id=service_account_id).exists():
+        raise ServiceAccountNotFound("no such service account")
+    return ApiKey.objects.filter(service_account_id=service_account_id).order_by("-created_at", "id")
 
 
 def membership_list(*, principal: Principal) -> QuerySet:

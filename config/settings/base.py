@@ -15,7 +15,7 @@ from csp.constants import NONCE, NONE, SELF
 
 from apps.billing.contracts import ComponentKind
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
-from apps.identity.contracts import FleetRole
+from apps.identity.contracts import ApiScope, FleetRole
 from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.webhooks.catalogue import PING, PUBLIC_NAMES
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
@@ -229,6 +229,8 @@ LOGITRACK_IMAGE_MAX_PIXELS_LOGO = env.int("LOGITRACK_IMAGE_MAX_PIXELS_LOGO", def
 # ---- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {  # a mapping of settings of many kinds, as DRF reads it
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # first: it answers only for an API key ("lt_…", as a Bearer or X-Api-Key) and checks the view's key_scopes
+        "apps.identity.rest_api.authentication.ApiKeyAuthentication",
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -268,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "VehicleStatusEnum": [s.value for s in VehicleStatus],
         "VehicleTypeEnum": [s.value for s in VehicleType],
         "FleetRoleEnum": [s.value for s in FleetRole],
+        "ApiScopeEnum": [s.value for s in ApiScope],
         "ComplianceStatusEnum": [s.value for s in ComplianceStatus],
         "DutyStatusEnum": [s.value for s in DutyStatus],
         "KycStatusEnum": [s.value for s in KycStatus],
@@ -373,6 +376,14 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,  # a password change invalidates access tokens already issued
 }
 LOGITRACK_PRINCIPAL_LOADER = "apps.identity.api.principal_get"
+# API keys of integrators' service accounts (apps/identity/services/api_keys.py). The hash key turns a presented
+# secret into what the database holds: changing it invalidates every key, so it is its own setting, not SECRET_KEY
+# (whose rotation must not break integrations); the default derives one from SECRET_KEY for development.
+API_KEY_HASH_SECRET = env.str("API_KEY_HASH_SECRET", default="api-keys:" + SECRET_KEY)
+API_KEY_DEFAULT_DAYS = env.int("API_KEY_DEFAULT_DAYS", default=90)  # a key asked for without an expiry
+API_KEY_MAX_DAYS = env.int("API_KEY_MAX_DAYS", default=365)  # no key lives longer
+API_KEY_ROTATION_GRACE_HOURS = env.int("API_KEY_ROTATION_GRACE_HOURS", default=24)  # a rotated key works this long
+API_KEY_LAST_USED_SECONDS = env.int("API_KEY_LAST_USED_SECONDS", default=60)  # last-used written at most this often
 LOGITRACK_APP_URL = env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000")
 LOGITRACK_TRUSTED_PROXIES = env.int("LOGITRACK_TRUSTED_PROXIES", default=0)
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)

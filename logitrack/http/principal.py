@@ -24,6 +24,10 @@ def _loader() -> Callable[..., Principal | None]:
 def principal_for_user(user: Any) -> Principal | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
+    # an API key's caller (identity's service account) arrives with its principal already built: no user to load
+    carried = getattr(user, "logitrack_principal", None)
+    if isinstance(carried, Principal):
+        return carried
     return _loader()(user_id=user.pk)
 
 
@@ -52,6 +56,15 @@ def require_fleet(request: Any, fleet_id: Any, *roles: Role) -> Principal:
     if not found.may_act_on_fleet(fleet_id, *roles):
         raise NotFound("no such fleet", code="fleet.not_found")
     return found
+
+
+def required_scope(view: Any, method: str) -> str | None:
+    """The scope an API key needs to call `method` on `view`, from the view's `key_scopes` ({"GET": "trips:read"};
+    "*" for every method not named); None: keys may not call it at all (deny by default). HEAD and OPTIONS read."""
+    declared = getattr(view, "key_scopes", None) or {}
+    method = "GET" if method.upper() in ("HEAD", "OPTIONS") else method.upper()
+    found = declared.get(method) or declared.get("*")
+    return str(found) if found else None
 
 
 class HasRole(BasePermission):

@@ -109,6 +109,8 @@ def _from_drf(exc: drf.APIException) -> tuple[int, dict[str, Any], dict[str, str
         if isinstance(exc, cls):
             code, title = c, t
             break
+    # a subclass may name its own stable code and title (identity's API key rejections: `auth.key_expired`, …)
+    code, title = getattr(exc, "problem_code", code), getattr(exc, "problem_title", title)
     headers: dict[str, str] = {}
     if isinstance(exc, drf.ValidationError):
         errors = _flatten(exc.detail)

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from logitrack.http.pagination import Pagination
-from logitrack.http.principal import IsAuthenticatedPrincipal
+from logitrack.http.principal import IsAuthenticatedPrincipal, required_scope
 from logitrack.http.problems import CONTENT_TYPE as PROBLEM_MEDIA_TYPE
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -51,7 +51,8 @@ _COMPONENTS = {
 _WHY = {
     400: "invalid input (`validation_failed` with `errors`, `malformed_request`, or a context's own code)",
     401: "no valid credentials (`not_authenticated`, `authentication_failed`)",
-    403: "your role does not allow this (`permission_denied`)",
+    403: "your role does not allow this (`permission_denied`), or your API key lacks the scope the operation names, "
+    "or keys may not call it (`auth.scope_missing`)",
     404: "no such object, or not yours to see",
     409: "conflicts with the current state",
     413: "the request body is too large (`payload_too_large`)",
@@ -148,6 +149,11 @@ class AutoSchema(SpectacularAutoSchema):
             registry.register_on_missing(
                 ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
             )
+        scope = required_scope(self.view, method)
+        if scope is not None:  # integrators read which scope their key needs right where the operation is
+            note = f"API keys need the scope `{scope}`."
+            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+            operation["x-api-key-scope"] = scope
         responses = operation["responses"]
         for status in self._standard_problems(operation):
             if str(status) not in responses:
@@ -167,6 +173,7 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.add(404)  # unknown ids and pages past the end
         if self.view.get_authenticators():
             statuses.add(401)
+            statuses.add(403)  # an API key is checked for its scope as it authenticates, whatever the permissions
         if any(not isinstance(p, _PLAIN_PERMISSIONS) for p in self.view.get_permissions()):
             statuses.add(403)
         if self.view.get_throttles():

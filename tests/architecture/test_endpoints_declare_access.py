@@ -92,3 +92,43 @@ def test_every_documented_download_can_be_asked_for_by_its_media_type():
         assert "406" in operation["responses"], f"{method} {path} does not document its 406"
     assert len(downloads) >= 5
     assert not missing, "declare renderer_classes = downloads.renderers(...) for:\n" + "\n".join(missing)
+
+
+def test_key_scopes_name_catalogued_scopes_of_methods_the_view_answers():
+    """`key_scopes` is how an API key reaches a view (apps/identity/rest_api/authentication.py): a typo would deny
+    integrators silently, a scope for a method the view lacks documents nothing. Some views must declare them."""
+    from apps.identity.contracts import ApiScope
+
+    declared, offenders = 0, []
+    for route, cls in _views(get_resolver().url_patterns):
+        scopes = getattr(cls, "key_scopes", None) if cls is not None else None
+        if not scopes:
+            continue
+        declared += 1
+        for method, scope in scopes.items():
+            if scope not in set(ApiScope):
+                offenders.append(f"{route}: {method} names {scope!r}, not in apps.identity.contracts.ApiScope")
+            if method != "*" and not hasattr(cls, method.lower()):
+                offenders.append(f"{route}: {cls.__qualname__} has no {method.lower()}() for its key scope")
+    assert declared >= 10
+    assert not offenders, "\n".join(offenders)
+
+
+def test_api_keys_authenticate_first_on_every_view_that_takes_jwts():
+    """A key presented as a Bearer must meet the key authenticator (and its scope check) before the JWT one, which
+    would answer 401 for it; a view with its own authentication list must not take JWTs without keys' check."""
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    from apps.identity.rest_api.authentication import ApiKeyAuthentication
+
+    offenders = []
+    for route, cls in _views(get_resolver().url_patterns):
+        if cls is None or not issubclass(cls, APIView):
+            continue
+        classes = list(cls.authentication_classes)
+        if JWTAuthentication in classes and (
+            ApiKeyAuthentication not in classes
+            or classes.index(ApiKeyAuthentication) > classes.index(JWTAuthentication)
+        ):
+            offenders.append(route)
+    assert not offenders, "put ApiKeyAuthentication before JWTAuthentication on:\n" + "\n".join(offenders)

@@ -127,9 +127,10 @@ def _token(world, role: str) -> str:
     return response.json["access"]
 
 
-@pytest.fixture(params=fuzz_world.ROLES)
+@pytest.fixture(params=(*fuzz_world.ROLES, "api_key"))
 def bearer(request, world, in_process, clean_login_guard) -> str:
-    return _token(world, request.param)
+    """Every role's access token, and an integration's API key (every scope; 403 `auth.scope_missing` elsewhere)."""
+    return world.api_key if request.param == "api_key" else _token(world, request.param)
 
 
 @pytest.fixture
@@ -204,6 +205,7 @@ def test_the_fuzzer_sees_every_operation_and_protects_all_but_the_public_ones():
     public = sorted(op.label for op in OPERATIONS if op not in PROTECTED)
     assert len(OPERATIONS) > 90
     assert public == [
+        "GET /api/v1/identity/api-scopes/",
         "GET /api/v1/partner/document-types/",
         "GET /api/v1/trips/track/{token}/",
         "POST /api/v1/auth/logout/",

@@ -11,7 +11,9 @@ from collections import defaultdict
 
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.identity.contracts import ApiScope
 from apps.identity.models import Membership, User
+from apps.identity.services import api_keys
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.services import duty as partner_duty
 from apps.partner.tests.factories import make_compliant
@@ -29,6 +31,7 @@ DROPOFF = {"kind": "dropoff", "address": "Oranienstraße 25, Berlin", "lat": 52.
 class FuzzWorld:
     users: dict[str, User]
     known: dict[str, list[str]]  # parameter name -> ids of real rows (as strings)
+    api_key: str = ""  # fleet A's integration's key, with every scope
 
 
 def _created(response) -> dict:
@@ -114,4 +117,11 @@ def build() -> FuzzWorld:
     known["document_id"] += [str(d.id) for d in van.documents.all()]
     known["membership_id"] = [str(m.id) for m in Membership.objects.filter(fleet_id=fleet.id)]
     known["user_id"] = [str(u.id) for u in users.values()]
-    return FuzzWorld(users=users, known=dict(known))
+    manager = fleets.a.principal("fleet_manager")
+    account = api_keys.service_account_create(principal=manager, fleet_id=fleet.id, name="Fuzzing connector")
+    issued = api_keys.api_key_create(
+        principal=manager, service_account_id=account.id, scopes=list(ApiScope), expires_at=None
+    )
+    known["service_account_id"] = [str(account.id)]
+    known["key_id"] = [str(issued.id)]
+    return FuzzWorld(users=users, known=dict(known), api_key=issued.secret)

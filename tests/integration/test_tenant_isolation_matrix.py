@@ -21,6 +21,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -30,7 +31,7 @@ from apps.billing.models import Account, FareRecord, JournalTransaction, Payout,
 from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
 from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.tests.factories import active_fleet
-from apps.identity.models import Invitation, Membership, User
+from apps.identity.models import ApiKey, Invitation, Membership, ServiceAccount, User
 from apps.notifications.models import PushSubscription, WebhookDelivery, WebhookEndpoint
 from apps.partner.models import (
     AvailabilityException,
@@ -43,6 +44,7 @@ from apps.partner.models import (
 )
 from apps.partner.tests.factories import JPEG, pdf
 from apps.trips.models import Offer, Shift, Trip
+from logitrack.http.principal import required_scope
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
 from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_admin import (
@@ -57,6 +59,7 @@ from tests.support.isolation_admin import (
     standard_routes,
 )
 from tests.support.isolation_matrix import (
+    KEY,
     PICKUP,
     Check,
     Exempt,
@@ -66,8 +69,10 @@ from tests.support.isolation_matrix import (
     case,
     expect_problem,
     hidden,
+    key_probe,
     listing,
     refused,
+    request,
     rest_routes,
     route_name,
     rows,
@@ -1001,6 +1006,78 @@ REST_CASES = {
             unchanged=rows(Membership, fleet_id=lambda w: w.b.fleet_id),
         )
     ),
+    "identity-v1:service-accounts": case(
+        listing(
+            api("identity/service-accounts/"),
+            lambda w: [w.b.service_account.id],
+            deny=MANAGERS_ONLY,
+            params=lambda w: [{}],
+            own=lambda w: (M, [w.a.service_account.id]),
+        ),
+        hidden(
+            "post",
+            api("identity/service-accounts/"),
+            data=lambda w: {"fleet_id": str(w.b.fleet_id), "name": "Sneaky connector"},
+            deny=MANAGERS_ONLY,
+            unchanged=rows(ServiceAccount, fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
+    "identity-v1:service-account": case(
+        hidden(
+            "get",
+            lambda w: api(f"identity/service-accounts/{w.b.service_account.id}/"),
+            deny=MANAGERS_ONLY,
+            own=lambda w: api(f"identity/service-accounts/{w.a.service_account.id}/"),
+        ),
+        hidden(
+            "delete",
+            lambda w: api(f"identity/service-accounts/{w.b.service_account.id}/"),
+            deny=MANAGERS_ONLY,
+            unchanged=both(
+                rows(ServiceAccount, fleet_id=lambda w: w.b.fleet_id),
+                rows(ApiKey, service_account__fleet_id=lambda w: w.b.fleet_id),
+            ),
+        ),
+    ),
+    "identity-v1:api-keys": case(
+        hidden(
+            "get",
+            lambda w: api(f"identity/service-accounts/{w.b.service_account.id}/keys/"),
+            deny=MANAGERS_ONLY,
+            own=lambda w: api(f"identity/service-accounts/{w.a.service_account.id}/keys/"),
+        ),
+        hidden(
+            "post",
+            lambda w: api(f"identity/service-accounts/{w.b.service_account.id}/keys/"),
+            data={"scopes": ["trips:read"]},
+            deny=MANAGERS_ONLY,
+            unchanged=rows(ApiKey, service_account__fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
+    "identity-v1:api-key": case(
+        hidden(
+            "delete",
+            lambda w: api(f"identity/service-accounts/{w.b.service_account.id}/keys/{w.b.api_key.id}/"),
+            deny=MANAGERS_ONLY,
+            unchanged=rows(ApiKey, service_account__fleet_id=lambda w: w.b.fleet_id),
+        ),
+        refused(  # fleet A's account with fleet B's key: no such key of that account
+            "delete",
+            lambda w: api(f"identity/service-accounts/{w.a.service_account.id}/keys/{w.b.api_key.id}/"),
+            None,
+            actor=M,
+            status=404,
+            unchanged=rows(ApiKey, service_account__fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
+    "identity-v1:api-key-rotate": case(
+        hidden(
+            "post",
+            lambda w: api(f"identity/service-accounts/{w.b.service_account.id}/keys/{w.b.api_key.id}/rotate/"),
+            deny=MANAGERS_ONLY,
+            unchanged=rows(ApiKey, service_account__fleet_id=lambda w: w.b.fleet_id),
+        ),
+    ),
     "identity-v1:user-deactivate": case(
         hidden(
             "post",
@@ -1538,6 +1615,11 @@ EXEMPT = {
     "identity-v1:invitation-accept": Exempt(
         "the emailed token names the invitation", _accept_check, "apps/identity/tests/test_fleet_access_api.py"
     ),
+    "identity-v1:api-scopes": Exempt(
+        "the catalogue of API key scopes: the same for everyone, naming no fleet",
+        _no_tenant_data(api("identity/api-scopes/")),
+        "tests/integration/test_api_keys.py",
+    ),
     "identity-v1:me": Exempt("the caller's own account", _me_check, "apps/identity/tests/test_accounts_api.py"),
     "identity-v1:password-change": Exempt(
         "the caller's own password", _password_change_check, "apps/identity/tests/test_accounts_api.py"
@@ -1669,6 +1751,18 @@ ADMIN_CASES = {
         may="view add change",
         form=lambda w, s: {"email": f"new.{uuid.uuid4().hex[:6]}@example.test", "fleet_id": s.fleet_id, "role": R},
         foreign=("fleet_id",),
+    ),
+    "identity.serviceaccount": admin_case(
+        lambda s: s.service_account,
+        may="view add change",
+        form=lambda w, s: {"fleet_id": s.fleet_id, "name": f"Connector {uuid.uuid4().hex[:6]}"},
+        foreign=("fleet_id",),
+    ),
+    "identity.apikey": admin_case(
+        lambda s: s.api_key,
+        may="view add change",
+        form=lambda w, s: {"service_account": s.service_account.id, "scopes": ["trips:read"]},
+        foreign=("service_account",),
     ),
     "partner.driverprofile": admin_case(
         lambda s: s.driver,
@@ -1927,6 +2021,33 @@ def test_every_model_admin_has_a_case():
 # ---- the REST matrix: one world for the class, each test in its own savepoint -------------------------------------
 
 
+def _value(value, world: World):
+    return value(world) if callable(value) else value
+
+
+def _view_classes() -> dict[str, type]:
+    """{route key: DRF view class} of the URL conf, keyed as REST_CASES are."""
+    found: dict[str, type] = {}
+
+    def walk(resolver, namespace: str) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry, ":".join(n for n in (namespace, entry.namespace) if n))
+            elif getattr(entry.callback, "cls", None) is not None and entry.name:
+                found[":".join(n for n in (namespace, entry.name) if n)] = entry.callback.cls
+
+    walk(get_resolver(), "")
+    return found
+
+
+# routes where API keys may call some method: a key lacking that method's scope is refused there
+KEY_SCOPED = sorted(
+    key
+    for key, view in _view_classes().items()
+    if key in REST_CASES and any(required_scope(view, m) for m in ("GET", "POST", "PUT", "PATCH", "DELETE"))
+)
+
+
 @pytest.fixture(scope="class")
 def world(django_db_setup, django_db_blocker):
     """Built once: an outer transaction holds it, every test runs (and rolls back) in a savepoint inside it."""
@@ -1957,6 +2078,44 @@ class TestTenantIsolation:
             for path in probe.paths(world):
                 assert route_name(path) == key, f"{path} is not a path of {key}"
             probe.run(world)
+
+    @pytest.mark.parametrize("key", sorted(REST_CASES))
+    def test_fleet_a_api_key_sees_nothing_of_fleet_b_on(self, world, key):
+        """Fleet A's API key (every scope) on every route: where the method has a key scope, fleet B's rows are
+        absent (404) and A's own present; where it has none, 403 `auth.scope_missing` for any id."""
+        for probe in REST_CASES[key].probes:
+            path = probe.paths(world)[0]
+            view = getattr(resolve(path.split("?")[0]).func, "cls", None)
+            if view is None:  # a page, not the API: keys are not taken there (sessions only)
+                continue
+            scope = required_scope(view, probe.method)
+            as_key = key_probe(probe, scope)
+            if as_key is None:
+                continue
+            as_key.run(world)
+            if scope is None:
+                response = request(
+                    world.clients[KEY],
+                    probe.method,
+                    path,
+                    _value(getattr(probe, "data", None), world),
+                    multipart=getattr(probe, "multipart", False),
+                )
+                assert expect_problem(response, 403, f"{probe.method} {path} as a key")["code"] == "auth.scope_missing"
+
+    @pytest.mark.parametrize("key", KEY_SCOPED)
+    def test_a_key_lacking_the_scope_is_refused_on(self, world, key):
+        for probe in REST_CASES[key].probes:
+            path = probe.paths(world)[0]
+            scope = required_scope(resolve(path.split("?")[0]).func.cls, probe.method)
+            if scope is None:
+                continue
+            client = world.keys_without[scope]
+            response = request(
+                client, probe.method, world.ghost(path), world.ghost(_value(getattr(probe, "data", None), world))
+            )
+            body = expect_problem(response, 403, f"{probe.method} {path} by a key without {scope}")
+            assert (body["code"], body.get("scope")) == ("auth.scope_missing", scope)
 
     @pytest.mark.parametrize("key", sorted(EXEMPT) + sorted(ADMIN_SITE))
     def test_exempt_route_still_keeps_tenants_apart(self, world, key):

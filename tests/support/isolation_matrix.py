@@ -32,8 +32,9 @@ from apps.fleet.models import Fleet, MaintenanceWindow, Vehicle, VehicleDocument
 from apps.fleet.services import maintenance as fleet_maintenance
 from apps.fleet.services import vehicle_documents as fleet_vehicle_documents
 from apps.fleet.tests.factories import active_fleet, vehicle
-from apps.identity.contracts import FleetRole
-from apps.identity.models import Invitation, Membership, User
+from apps.identity.contracts import ApiScope, FleetRole
+from apps.identity.models import ApiKey, Invitation, Membership, ServiceAccount, User
+from apps.identity.services import api_keys as identity_api_keys
 from apps.identity.services import invitations as identity_invitations
 from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
@@ -67,6 +68,7 @@ ACTORS = (
     "driver",
     "customer",
 )  # the first three: fleet A's; the customer booked nothing
+KEY = "api_key"  # fleet A's integration, holding a key with every scope (probed on its own: see key_probe)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -153,6 +155,8 @@ class Side:
     topup: TopUp  # the customer's, confirmed
     pending_topup: TopUp  # the customer's, awaiting payment
     invitation: Invitation
+    service_account: ServiceAccount  # an integration of the fleet, with one key
+    api_key: ApiKey
     memberships: list[Membership]
     bike: Vehicle  # one vehicle of every other type, for the admin's page of each type
     car: Vehicle
@@ -185,6 +189,8 @@ class World:
     a: Side
     b: Side
     clients: dict[str, APIClient]
+    # fleet A's API keys lacking exactly one scope each, by that scope (the 403 `auth.scope_missing` probes)
+    keys_without: dict[str, APIClient] = dataclasses.field(default_factory=dict)
     _ghosts: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def ghost(self, value: Any) -> Any:
@@ -323,6 +329,15 @@ def _side(tenant: Tenant, *, name: str) -> Side:
         fleet_id=fleet.id,
         role=FleetRole.DRIVER,
     )
+    account = identity_api_keys.service_account_create(
+        principal=tenant.principal(FleetRole.FLEET_MANAGER), fleet_id=fleet.id, name=f"{name} shop connector"
+    )
+    issued = identity_api_keys.api_key_create(
+        principal=tenant.principal(FleetRole.FLEET_MANAGER),
+        service_account_id=account.id,
+        scopes=[ApiScope.TRIPS_READ],
+        expires_at=None,
+    )
     relay_and_deliver()
     return Side(
         tenant=tenant,
@@ -350,6 +365,8 @@ def _side(tenant: Tenant, *, name: str) -> Side:
             customer_id=customer.id, amount=Money(2500, fleet.currency), idempotency_key=str(uuid.uuid4())
         ),
         invitation=invitation,
+        service_account=account,
+        api_key=ApiKey.objects.get(id=issued.id),
         memberships=list(Membership.objects.filter(fleet_id=fleet.id)),
         **{
             kind: vehicle(fleet, vehicle_type=kind, registration=f"{name[:2].upper()}-ISO {n}")
@@ -383,7 +400,22 @@ def build_world() -> World:
     _webhooks(b, "Bravo")
     clients = {role: fleets.a.client(role) for role in FLEET_ROLES}
     clients["customer"] = client_for(fleets.customer)
-    return World(fleets=fleets, a=a, b=b, clients=clients)
+    clients[KEY] = key_client(a, scopes=list(ApiScope))
+    keys_without = {scope.value: key_client(a, scopes=[s for s in ApiScope if s != scope]) for scope in ApiScope}
+    return World(fleets=fleets, a=a, b=b, clients=clients, keys_without=keys_without)
+
+
+def key_client(side: Side, *, scopes: list[ApiScope]) -> APIClient:
+    """A client holding a new key of `side`'s integration with these scopes (sent as X-Api-Key)."""
+    issued = identity_api_keys.api_key_create(
+        principal=side.tenant.principal(FleetRole.FLEET_MANAGER),
+        service_account_id=side.service_account.id,
+        scopes=scopes,
+        expires_at=None,
+    )
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=issued.secret)
+    return client
 
 
 # ---- probes -----------------------------------------------------------------------------------------------------
@@ -524,6 +556,24 @@ def _all_ids(client: APIClient, response, id_field: str, what: str) -> set[str]:
 def listing(path: Value, foreign, **kwargs) -> Listing:
     kwargs["deny"] = frozenset(kwargs.get("deny", ()))
     return Listing(path=path, foreign=foreign, **kwargs)
+
+
+def key_probe(probe: Any, scope: str | None) -> Any:
+    """A route's probe as fleet A's API key: where the method has a key scope, fleet B's rows are as absent to the
+    key as to fleet A's staff (and its own rows, where the probe checks them, present); where it has none, the key
+    gets 403 for any id. Checks (`refused`, pages) name their own actor: None."""
+    if isinstance(probe, Probe):
+        if scope is None:
+            return dataclasses.replace(probe, actors=(KEY,), deny=frozenset({KEY}), own=None)
+        return dataclasses.replace(probe, actors=(KEY,), deny=frozenset())
+    if isinstance(probe, Listing):
+        if scope is None:
+            return dataclasses.replace(probe, actors=(KEY,), deny=frozenset({KEY}), own=None)
+        own = probe.own
+        return dataclasses.replace(
+            probe, actors=(KEY,), deny=frozenset(), own=None if own is None else (lambda w: (KEY, own(w)[1]))
+        )
+    return None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.identity.rest_api.v1.views import accounts, erasure, invitations, memberships, password_reset, users
+from apps.identity.rest_api.v1.views import accounts, api_keys, erasure, invitations, memberships, password_reset, users
 
 app_name = "identity-v1"
 urlpatterns = [
@@ -16,6 +16,20 @@ urlpatterns = [
     path("invitations/<uuid:invitation_id>/", invitations.InvitationRevokeApi.as_view(), name="invitation"),
     path("memberships/", memberships.MembershipListApi.as_view(), name="memberships"),
     path("memberships/<uuid:membership_id>/", memberships.MembershipRevokeApi.as_view(), name="membership"),
+    path("api-scopes/", api_keys.ApiScopeListApi.as_view(), name="api-scopes"),
+    path("service-accounts/", api_keys.ServiceAccountListCreateApi.as_view(), name="service-accounts"),
+    path("service-accounts/<uuid:service_account_id>/", api_keys.ServiceAccountApi.as_view(), name="service-account"),
+    path("service-accounts/<uuid:service_account_id>/keys/", api_keys.ApiKeyListCreateApi.as_view(), name="api-keys"),
+    path(
+        "service-accounts/<uuid:service_account_id>/keys/<uuid:key_id>/",
+        api_keys.ApiKeyRevokeApi.as_view(),
+        name="api-key",
+    ),
+    path(
+        "service-accounts/<uuid:service_account_id>/keys/<uuid:key_id>/rotate/",
+        api_keys.ApiKeyRotateApi.as_view(),
+        name="api-key-rotate",
+    ),
     path("users/<uuid:user_id>/deactivate/", users.UserDeactivateApi.as_view(), name="user-deactivate"),
     path("users/<uuid:user_id>/erase/", erasure.UserEraseApi.as_view(), name="user-erase"),
 ]

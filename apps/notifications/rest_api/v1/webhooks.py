@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
 from apps.notifications.webhooks import catalogue, selectors, services
-from logitrack.http.filters import ChoiceFilter, DateTimeFilter, FilteredList, UUIDFilter, choices
+from logitrack.http.filters import ChoiceFilter, FilteredList, GivenDateTimeFilter, UUIDFilter, choices
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, require_fleet, require_principal
 from logitrack.http.schema import problems
@@ -22,19 +22,12 @@ from logitrack.http.serializers import StrictInputSerializer
 from logitrack.principal import Role
 
 MANAGERS = HasRole.of(Role.FLEET_MANAGER)
-SCOPES = {
-    "GET": "webhooks:read",
-    "POST": "webhooks:manage",
-    "PUT": "webhooks:manage",
-    "PATCH": "webhooks:manage",
-    "DELETE": "webhooks:manage",
-}
+READ, MANAGE = "webhooks:read", "webhooks:manage"
 TAGS = ["notifications"]
 
 
 class WebhookApi(APIView):
     permission_classes = [MANAGERS]
-    key_scopes = SCOPES
 
 
 # ---- shapes -------------------------------------------------------------------------------------------------------
@@ -122,8 +115,8 @@ class DeliveryFilter(django_filters.FilterSet):
     endpoint_id = UUIDFilter()
     type = ChoiceFilter(field_name="event_type", choices=[(n, n) for n in (*catalogue.PUBLIC_NAMES, catalogue.PING)])
     status = ChoiceFilter(choices=choices(DeliveryStatus))
-    since = DateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="made at or after")
-    until = DateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="made before")
+    since = GivenDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="made at or after")
+    until = GivenDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="made before")
 
     class Meta:
         model = WebhookDelivery
@@ -142,13 +135,16 @@ class EndpointFilter(django_filters.FilterSet):
 
 
 class EventTypeListApi(WebhookApi):
+    key_scopes = {"GET": READ}
+
     @extend_schema(tags=TAGS, responses={200: EventTypeOutput(many=True)}, operation_id="webhooks_event_types")
     def get(self, request):
         rows = [{"type": t.name, "description": t.description} for t in catalogue.PUBLIC_TYPES]
-        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
+        return paginated(self, request, rows, EventTypeOutput)  # pages as documented (page numbers checked)
 
 
 class EndpointListApi(FilteredList, WebhookApi):
+    key_scopes = {"GET": READ, "POST": MANAGE}
     filterset_class = EndpointFilter
 
     class CreateSerializer(EndpointFields):
@@ -175,6 +171,8 @@ class EndpointListApi(FilteredList, WebhookApi):
 
 
 class EndpointDetailApi(WebhookApi):
+    key_scopes = {"GET": READ, "PATCH": MANAGE, "DELETE": MANAGE}
+
     class UpdateSerializer(EndpointFields):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -208,6 +206,8 @@ class EndpointDetailApi(WebhookApi):
 
 
 class EndpointRotateSecretApi(WebhookApi):
+    key_scopes = {"POST": MANAGE}
+
     @extend_schema(
         tags=TAGS,
         request=None,
@@ -222,6 +222,8 @@ class EndpointRotateSecretApi(WebhookApi):
 
 
 class EndpointPingApi(WebhookApi):
+    key_scopes = {"POST": MANAGE}
+
     @extend_schema(
         tags=TAGS,
         request=None,
@@ -237,6 +239,7 @@ class EndpointPingApi(WebhookApi):
 
 
 class DeliveryListApi(FilteredList, WebhookApi):
+    key_scopes = {"GET": READ}
     filterset_class = DeliveryFilter
 
     @extend_schema(tags=TAGS, responses={200: DeliveryOutput(many=True)}, operation_id="webhooks_deliveries_list")
@@ -246,6 +249,8 @@ class DeliveryListApi(FilteredList, WebhookApi):
 
 
 class DeliveryDetailApi(WebhookApi):
+    key_scopes = {"GET": READ}
+
     @extend_schema(tags=TAGS, responses={200: DeliveryDetailOutput}, operation_id="webhooks_deliveries_get")
     def get(self, request, delivery_id):
         found = selectors.delivery_get(principal=require_principal(request), delivery_id=delivery_id)
@@ -253,6 +258,8 @@ class DeliveryDetailApi(WebhookApi):
 
 
 class DeliveryReplayApi(WebhookApi):
+    key_scopes = {"POST": MANAGE}
+
     @extend_schema(
         tags=TAGS,
         request=None,
@@ -266,6 +273,8 @@ class DeliveryReplayApi(WebhookApi):
 
 
 class DeliveryReplayRangeApi(WebhookApi):
+    key_scopes = {"POST": MANAGE}
+
     class InputSerializer(StrictInputSerializer):
         since = serializers.DateTimeField()
         until = serializers.DateTimeField()

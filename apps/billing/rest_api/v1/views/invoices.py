@@ -19,6 +19,7 @@ from logitrack.principal import Role
 
 class InvoiceListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
+    key_scopes = {"GET": "billing:read"}  # what an integrator's API key needs (apps/identity)
     filterset_class = InvoiceFilter
 
     @extend_schema(tags=["billing"], responses={200: InvoiceOutput(many=True)}, operation_id="billing_invoices_list")
@@ -30,6 +31,7 @@ class InvoiceListApi(FilteredList, APIView):
 
 class InvoicePdfApi(APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
+    key_scopes = {"GET": "billing:read"}  # what an integrator's API key needs (apps/identity)
     renderer_classes = downloads.renderers("application/pdf")
 
     @extend_schema(

@@ -16,6 +16,7 @@ from logitrack.principal import Role
 
 class QuoteCreateApi(APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.DISPATCHER, Role.FLEET_MANAGER)]
+    key_scopes = {"POST": "trips:book"}  # what an integrator's API key needs (apps/identity)
 
     @extend_schema(
         tags=["billing"],
@@ -42,6 +43,7 @@ class QuoteCreateApi(APIView):
 
 class QuoteDetailApi(APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.DISPATCHER, Role.FLEET_MANAGER)]
+    key_scopes = {"GET": "trips:book"}  # what an integrator's API key needs (apps/identity)
 
     @extend_schema(tags=["billing"], responses={200: QuoteOutput}, operation_id="billing_quotes_get")
     def get(self, request, quote_id):

@@ -38,6 +38,7 @@ STAFF = HasRole.of(Role.FLEET_MANAGER, Role.DISPATCHER)
 
 class VehicleListApi(FilteredList, APIView):
     permission_classes = [STAFF]
+    key_scopes = {"GET": "fleet:read"}  # what an integrator's API key needs (apps/identity)
     filterset_class = VehicleFilter
 
     class CreateSerializer(VehicleFields):
@@ -71,6 +72,7 @@ class VehicleListApi(FilteredList, APIView):
 
 class VehicleDetailApi(APIView):
     permission_classes = [STAFF]
+    key_scopes = {"GET": "fleet:read"}  # what an integrator's API key needs (apps/identity)
 
     class UpdateSerializer(VehicleFields):
         def __init__(self, *args, **kwargs):

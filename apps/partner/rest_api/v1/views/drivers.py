@@ -28,6 +28,7 @@ from logitrack.principal import Role
 
 class DriverListApi(FilteredList, APIView):
     permission_classes = [STAFF]
+    key_scopes = {"GET": "partner:read"}  # what an integrator's API key needs (apps/identity)
     filterset_class = DriverFilter
 
     @extend_schema(tags=["partner"], responses={200: DriverOutput(many=True)}, operation_id="partner_drivers_list")
@@ -38,6 +39,7 @@ class DriverListApi(FilteredList, APIView):
 
 class DriverDetailApi(APIView):
     permission_classes = [STAFF]
+    key_scopes = {"GET": "partner:read"}  # what an integrator's API key needs (apps/identity)
 
     @extend_schema(tags=["partner"], responses={200: DriverOutput}, operation_id="partner_drivers_get")
     def get(self, request, driver_id):

@@ -120,6 +120,7 @@ class UnassignApi(APIView):
 
 class TimelineApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
+    key_scopes = {"GET": "trips:read"}  # what an integrator's API key needs (apps/identity)
 
     @extend_schema(tags=["trips"], responses={200: TimelineEntryOutput(many=True)}, operation_id="trips_timeline")
     def get(self, request, trip_id):

@@ -30,6 +30,7 @@ from logitrack.principal import Role
 
 class TripListApi(FilteredList, APIView):
     permission_classes = [IsAuthenticatedPrincipal]
+    key_scopes = {"GET": "trips:read", "POST": "trips:book"}  # what an integrator's API key needs (apps/identity)
     filterset_class = TripFilter
 
     @extend_schema(
@@ -80,6 +81,7 @@ class TripListApi(FilteredList, APIView):
 
 class TripDetailApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
+    key_scopes = {"GET": "trips:read"}  # what an integrator's API key needs (apps/identity)
 
     @extend_schema(
         tags=["trips"],
