@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.identity.urls")),
     path("dispatch/", include("apps.dispatch.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI only: Redoc cannot run under the Content-Security-Policy (it inserts styles no nonce reaches,
     # starts blob: workers and loads its logo from a CDN)
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/billing/", include("apps.billing.rest_api.v1.urls")),
     path("api/v1/trips/", include("apps.trips.rest_api.v1.urls")),
     path("api/v1/dispatch/", include("apps.dispatch.rest_api.v1.urls")),
+    path("api/v1/notifications/", include("apps.notifications.rest_api.v1.urls")),
 ]
 
 handler404 = "logitrack.http.handlers.not_found"

@@ -1,2 +1,7 @@
 """Tables owned by the notifications context; nothing else reads them. People and fleets are referenced by
 UUID (identity and fleet own them)."""
+
+from apps.notifications.models.deliveries import Delivery, DeliveryAttempt
+from apps.notifications.models.preferences import Preference
+
+__all__ = ["Delivery", "DeliveryAttempt", "Preference"]
