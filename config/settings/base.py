@@ -7,6 +7,7 @@ Two runtime modes, chosen by the environment alone:
   Redis broker, separate worker / routing / beat / relay processes.
 """
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -350,6 +351,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Where links in messages point (tracking pages, unsubscribe, logos): the public address of this deployment
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000"))
 NOTIFICATIONS_FROM_EMAIL = env.str("NOTIFICATIONS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)  # the fleet's name is shown
+# django-anymail's settings for a provider backend (EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend), from
+# ANYMAIL_* variables: ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL["POSTMARK_SERVER_TOKEN"]
+ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 # The adapter serving each channel; a channel without one has its deliveries suppressed (logged), not failed.
 NOTIFICATIONS_ADAPTERS = {
     channel: path

@@ -48,21 +48,30 @@ class EmailAdapter:
             mail.attach(attachment.filename, attachment.content, attachment.content_type)
         try:
             sent = mail.send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()), (550, b""))
-            raise _by_code(code, _text(reply) or "recipient refused") from exc
-        except smtplib.SMTPResponseException as exc:  # includes SMTPDataError, SMTPSenderRefused
-            raise _by_code(exc.smtp_code, _text(exc.smtp_error)) from exc
-        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
-            raise Transient(f"mail server unreachable: {exc!r}"[:500]) from exc
-        except smtplib.SMTPException as exc:
-            raise Transient(f"SMTP error: {exc!r}"[:500]) from exc
         except Exception as exc:
-            _raise_provider_error(exc)
+            _raise_provider_error(exc)  # anymail's errors first: its HTTP errors are OSErrors too
+            _raise_smtp_error(exc)
             raise
         if not sent:
             raise Transient("the email backend sent nothing")
+        status = getattr(mail, "anymail_status", None)
+        if status is not None and status.status and status.status <= {"rejected", "invalid"}:
+            raise Permanent(f"the provider refused the recipient ({', '.join(sorted(status.status))})")
         return _provider_id(mail) or message_id
+
+
+def _raise_smtp_error(exc: Exception) -> None:
+    """SMTP's outcomes: a refused recipient or a 5xx is Permanent; a 4xx, a refused or dropped connection, a timeout
+    is Transient. Anything else is left to the caller (raised as it is)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(exc.recipients.values()), (550, b""))
+        raise _by_code(code, _text(reply) or "recipient refused") from exc
+    if isinstance(exc, smtplib.SMTPResponseException):  # SMTPDataError, SMTPSenderRefused, SMTPConnectError
+        raise _by_code(exc.smtp_code, _text(exc.smtp_error)) from exc
+    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):  # refused, reset, timed out
+        raise Transient(f"mail server unreachable: {exc!r}"[:500]) from exc
+    if isinstance(exc, smtplib.SMTPException):
+        raise Transient(f"SMTP error: {exc!r}"[:500]) from exc
 
 
 def _by_code(code: int, reply: str) -> Transient | Permanent:
