@@ -154,7 +154,7 @@ class Processes:
             self.check_alive(name)
             try:
                 return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still busy starting
                 return False
 
         wait_until(up, timeout=60, interval=0.2, what=f"the ASGI server ({name})")
