@@ -222,3 +222,55 @@ def test_delivered_goes_without_a_receipt_when_none_comes(world, smtp, settings)
     assert deliveries.deliveries_send_due() == 1
     [mail] = smtp.messages()
     assert list(mail.iter_attachments()) == [] and "Quittung" not in parts(mail)[0]
+
+
+def test_a_cancellation_by_the_customer_tells_them_who_and_why(booked, smtp, relay_and_deliver):
+    from apps.trips.services import lifecycle
+
+    book, customer, *_ = booked
+    Preference.objects.create(user_id=customer.id, language="en")
+    trip = book()
+    lifecycle.trip_transition(
+        trip_id=trip.id, action="cancel", actor_id=customer.id, role="customer", reason="plans changed"
+    )
+    relay_and_deliver()
+    deliveries.deliveries_send_due()
+    [mail] = [m for m in smtp.messages() if "cancelled" in m["Subject"]]
+    assert mail["Subject"] == "Your booking with Alpha Logistics was cancelled"
+    text, _, _ = parts(mail)
+    assert "was cancelled. Cancelled by you." in text and "Reason: plans changed" in text
+
+
+def test_a_failed_attempt_is_urgent_and_gives_the_reason(world, smtp):
+    two_fleets, fleet, *_ = world
+    trip = TripView(
+        id=uuid.uuid4(),
+        fleet_id=fleet.id,
+        customer_id=two_fleets.customer.id,
+        driver_id=None,
+        vehicle_id=None,
+        requested_for=None,
+        ended_at=timezone.now(),
+        stops=(StopView(sequence=1, kind="pickup", status="failed", address=PICKUP[0]),),
+    )
+    messages.failed(event_id=uuid.uuid4(), event_type="t", trip=trip, reason="nobody at the address")
+    delivery = Delivery.objects.get(kind="trip.failed", channel=Channel.EMAIL)
+    assert delivery.urgent
+    deliveries.deliveries_send_due()
+    [mail] = smtp.messages()
+    assert mail["Subject"].strip() == "Ihre Buchung bei Alpha Logistics konnte nicht ausgeführt werden"
+    assert "Grund: nobody at the address" in parts(mail)[0]
+
+
+def test_an_erased_customer_leaves_no_address_or_text_in_the_delivery_log(booked, smtp, relay_and_deliver):
+    from apps.identity.services import erasure
+
+    book, customer, *_ = booked
+    book()
+    deliveries.deliveries_send_due()
+    assert Delivery.objects.filter(recipient_id=customer.id, address=customer.email).exists()
+    erasure.user_erase(user_id=customer.id)
+    relay_and_deliver()  # identity's UserErasedV1 reaches notifications.erase_recipient
+    rows = list(Delivery.objects.filter(recipient_id=customer.id))
+    assert rows and all((r.address, r.text, r.html, r.subject) == ("[erased]", "", "", "") for r in rows)
+    assert not Delivery.objects.filter(text__contains="Invalidenstraße").exists()

@@ -8,6 +8,7 @@ import dataclasses
 import uuid
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.urls import reverse
 
@@ -17,6 +18,8 @@ from apps.notifications.domain import StopView, TripView
 from apps.notifications.models import Preference
 from apps.notifications.services.deliveries import NewDelivery, delivery_create
 from logitrack.formatting import local_datetime, local_time
+
+log = structlog.get_logger(__name__)
 
 # kinds a customer must hear at once, whatever the hour and however many messages came before
 URGENT = frozenset({"trip.arriving", "trip.failed"})
@@ -43,6 +46,9 @@ def customer_notify(*, message: TripMessage) -> int:
     if brand is None:
         return 0
     contact = integrations.contact(user_id=trip.customer_id)
+    if contact is None:  # erased or deactivated: nothing to send, and nothing about them is kept
+        log.info("notifications.no_contact", kind=message.kind, trip_id=str(trip.id))
+        return 0
     pref = Preference.objects.filter(user_id=trip.customer_id).first()
     language = (pref.language if pref and pref.language else "") or brand.language
     base = settings.PUBLIC_BASE_URL.rstrip("/")
@@ -50,7 +56,7 @@ def customer_notify(*, message: TripMessage) -> int:
     pickup, dropoff = _ends(trip.stops)
     context: dict[str, Any] = {
         "fleet": brand.name,
-        "name": (contact.display_name.split()[0] if contact and contact.display_name.strip() else ""),
+        "name": contact.display_name.split()[0] if contact.display_name.strip() else "",
         "pickup": pickup.address if pickup else "",
         "dropoff": dropoff.address if dropoff else "",
         "tracking_url": f"{base}/track/{link.token}/" if link else "",
@@ -63,8 +69,8 @@ def customer_notify(*, message: TripMessage) -> int:
         "details": [list(d) for d in message.details],
     }
     made = 0
-    channels: list[tuple[Channel, str]] = [(Channel.EMAIL, contact.email if contact else "")]
-    if contact and contact.phone:
+    channels: list[tuple[Channel, str]] = [(Channel.EMAIL, contact.email)]
+    if contact.phone:
         channels.append((Channel.SMS, contact.phone))
     for channel, address in channels:
         unsubscribe = ""
