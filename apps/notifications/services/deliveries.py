@@ -160,12 +160,13 @@ def deliveries_send_due(*, limit: int = 100, overdue_by: float = 0.0) -> int:
 def _attempt(delivery: Delivery) -> str:
     now = timezone.now()
     adapter = adapter_for(delivery.channel)
-    reason = _suppression(delivery, adapter)
+    pref = Preference.objects.filter(user_id=delivery.recipient_id).first() if delivery.recipient_id else None
+    reason = _suppression(delivery, adapter, pref)
     if reason:
         _finish(delivery, Outcome.SUPPRESSED, error=reason, status=DeliveryStatus.SUPPRESSED)
         return Outcome.SUPPRESSED
     assert adapter is not None
-    deferred, why = _deferral(delivery, now)
+    deferred, why = _deferral(delivery, now, pref)
     if deferred is not None:
         _defer(delivery, until=deferred, why=why)
         return Outcome.DEFERRED
@@ -199,20 +200,19 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _suppression(delivery: Delivery, adapter: Adapter | None) -> str:
+def _suppression(delivery: Delivery, adapter: Adapter | None, pref: Preference | None) -> str:
     if adapter is None:
         return f"no adapter for the {delivery.channel} channel"
     if not delivery.address:
         return "no address"
-    if delivery.recipient_id is not None and delivery.channel in opted_out(user_id=delivery.recipient_id):
+    if pref is not None and delivery.channel in pref.opted_out:
         return f"the recipient opted out of {delivery.channel}"
     return ""
 
 
-def _deferral(delivery: Delivery, now: dt.datetime) -> tuple[dt.datetime | None, str]:
+def _deferral(delivery: Delivery, now: dt.datetime, pref: Preference | None) -> tuple[dt.datetime | None, str]:
     """When a delivery that is not urgent must wait: quiet hours, the rate limit, or a receipt still to come."""
     if not delivery.urgent:
-        pref = Preference.objects.filter(user_id=delivery.recipient_id).first() if delivery.recipient_id else None
         if pref is not None:
             until = domain.quiet_until(
                 now=now,
