@@ -33,6 +33,7 @@ class Mailbox:
         self.holding = False  # while set, a message's DATA gets no answer (a slow server; the client waits)
         self.held = 0  # messages that waited so
         self.received_at: list[float] = []  # time.time() of each accepted message
+        self.peers: list[object] = []  # the client's (host, port) of each accepted message: one per connection
         self.port = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -51,6 +52,7 @@ class Mailbox:
             if reply.startswith("250"):
                 self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
                 self.received_at.append(time.time())
+                self.peers.append(session.peer)
         return reply
 
     def messages(self) -> list[EmailMessage]:

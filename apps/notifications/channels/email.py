@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import smtplib
 from email.utils import formataddr, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -21,9 +22,29 @@ class EmailAdapter:
     channel = Channel.EMAIL
     name = "email"
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_open: bool = False) -> None:
+        """`keep_open`: one connection for every message this adapter sends (a sweep's batch), closed by `close()`;
+        after any failure it is dropped and the next message opens a fresh one."""
         backend = str(settings.EMAIL_BACKEND)
         self.name = "smtp" if backend.endswith("smtp.EmailBackend") else backend.split(".")[-2][:40]
+        self.keep_open = keep_open
+        self._connection: Any = None
+
+    def _open(self) -> Any:
+        if not self.keep_open:
+            return get_connection(fail_silently=False)
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+            self._connection.open()
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:  # closing a connection the server already dropped
+                pass
+            self._connection = None
 
     def send(self, message: Outgoing) -> str:
         _, from_address = parseaddr(settings.NOTIFICATIONS_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL)
@@ -40,7 +61,7 @@ class EmailAdapter:
             from_email=sender,
             to=[message.to],
             headers=headers,
-            connection=get_connection(fail_silently=False),
+            connection=self._open(),
         )
         if message.html:
             mail.attach_alternative(message.html, "text/html")
@@ -49,6 +70,7 @@ class EmailAdapter:
         try:
             sent = mail.send()
         except Exception as exc:
+            self.close()  # a kept connection may be in any state now
             _raise_provider_error(exc)  # anymail's errors first: its HTTP errors are OSErrors too
             _raise_smtp_error(exc)
             raise

@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.notifications import domain, integrations, rendering
+from apps.notifications.channels import registry
 from apps.notifications.channels.base import Adapter, Attachment, Failure, Outgoing, Permanent, Transient
 from apps.notifications.channels.registry import adapter_for
 from apps.notifications.contracts import Channel, DeliveryStatus
@@ -147,19 +148,30 @@ def deliveries_send_due(*, limit: int = 100, overdue_by: float = 0.0) -> int:
     """The sweep: send up to `limit` deliveries due for `overdue_by` seconds or more (their own job normally sends
     them; this catches what a lost job, a killed worker or a deferral left), one claim at a time."""
     sent = 0
-    for _ in range(limit):
-        now = timezone.now()
-        delivery = _claim(_due(now - dt.timedelta(seconds=overdue_by)), now)
-        if delivery is None:
-            break
-        _attempt(delivery)
-        sent += 1
+    adapters: dict[str, Adapter | None] = {}  # one per channel for the whole run: it may keep its connection
+    try:
+        for _ in range(limit):
+            now = timezone.now()
+            delivery = _claim(_due(now - dt.timedelta(seconds=overdue_by)), now)
+            if delivery is None:
+                break
+            if delivery.channel not in adapters:
+                adapters[delivery.channel] = adapter_for(delivery.channel, batch=True)
+            _attempt(delivery, adapter=adapters[delivery.channel])
+            sent += 1
+    finally:
+        for adapter in adapters.values():
+            registry.close(adapter)
     return sent
 
 
-def _attempt(delivery: Delivery) -> str:
+_UNSET: Any = object()
+
+
+def _attempt(delivery: Delivery, *, adapter: Adapter | None = _UNSET) -> str:
     now = timezone.now()
-    adapter = adapter_for(delivery.channel)
+    if adapter is _UNSET:
+        adapter = adapter_for(delivery.channel)
     pref = Preference.objects.filter(user_id=delivery.recipient_id).first() if delivery.recipient_id else None
     reason = _suppression(delivery, adapter, pref)
     if reason:

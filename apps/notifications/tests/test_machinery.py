@@ -198,3 +198,18 @@ def test_an_erased_recipient_is_scrubbed_from_the_log(smtp):
     assert Delivery.objects.get(id=waiting.id).status == DeliveryStatus.SUPPRESSED
     assert Delivery.objects.get(id=sent.id).status == DeliveryStatus.SENT  # the fact stays, without the person
     assert Delivery.objects.get(id=other.id).address == "bob@example.test"
+
+
+def test_the_sweep_keeps_one_smtp_connection_and_opens_a_new_one_after_a_failure(smtp):
+    smtp.refuse = {"gone@example.test"}
+    rows = [
+        make_delivery(address=a) for a in ("a@example.test", "b@example.test", "gone@example.test", "d@example.test")
+    ]
+    for i, row in enumerate(rows):  # sent in this order
+        Delivery.objects.filter(id=row.id).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=10 - i))
+    assert deliveries.deliveries_send_due() == 4
+    assert [Delivery.objects.get(id=r.id).status for r in rows] == ["sent", "sent", "dead", "sent"]
+    assert [m["To"] for m in smtp.messages()] == ["a@example.test", "b@example.test", "d@example.test"]
+    first, second, after_failure = smtp.peers
+    assert first == second  # one connection for the batch
+    assert after_failure != first  # the refusal dropped it; the next mail opened a fresh one
