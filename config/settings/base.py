@@ -296,8 +296,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded default: jobs run in-proces
 # ... and the beat schedule runs in the web process (logitrack.periodic); no effect on the full stack
 EMBEDDED_PERIODIC_JOBS = env.bool("EMBEDDED_PERIODIC_JOBS", default=True)
 CELERY_TASK_EAGER_PROPAGATES = False
-# ... except tasks routed to these queues: they run on a background thread, so the request answers at once
-EMBEDDED_BACKGROUND_QUEUES = env.list("EMBEDDED_BACKGROUND_QUEUES", default=["routing"])
+# ... except tasks routed to these queues: they run on a background thread, so the request answers at once (a
+# booking does not wait for its confirmation mail to reach the mail server)
+EMBEDDED_BACKGROUND_QUEUES = env.list("EMBEDDED_BACKGROUND_QUEUES", default=["routing", "notifications"])
 # child processes for CPU-bound work asked for in this process (logitrack.offload: embedded route optimisation)
 OFFLOAD_PROCESSES = env.int("OFFLOAD_PROCESSES", default=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
