@@ -42,6 +42,8 @@ def _announce_arrival(*, trip_id: uuid.UUID, eta: dt.datetime) -> None:
     upcoming = next((s for s in stops if s.status in (StopStatus.PENDING, StopStatus.ARRIVED)), None)
     if upcoming is None or upcoming.status != StopStatus.PENDING:
         return
+    if trip.arriving_sequence is not None and trip.arriving_sequence >= upcoming.sequence:
+        return  # told already: every later estimate for this stop costs two reads and no write
     claimed = (
         Trip.objects.filter(id=trip_id)
         .filter(Q(arriving_sequence__isnull=True) | Q(arriving_sequence__lt=upcoming.sequence))
