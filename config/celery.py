@@ -1,4 +1,4 @@
-"""The Celery app. Workers: `celery -A config worker -Q default,events`; routing: `-Q routing`."""
+"""The Celery app. Workers: `celery -A config worker -Q default,events,notifications`; routing: `-Q routing`."""
 
 import os
 
@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
     },
     "trips-expire-offers": {"task": "trips.expire_offers", "schedule": 15.0},
     "trips-cancel-stale": {"task": "trips.cancel_stale", "schedule": crontab(minute="*/5")},
+    "notifications-sweep": {
+        "task": "notifications.sweep",
+        "schedule": env.float("NOTIFICATIONS_SWEEP_SECONDS", default=15.0),
+    },
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},
     "notifications-webhooks-purge": {"task": "notifications.webhooks_purge", "schedule": crontab(minute=41, hour=3)},
     "notifications-webhooks-sweep": {

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dispatch/", include("apps.dispatch.urls")),
     path("track/", include("apps.trips.urls")),  # the customer's tracking page (no login: the token is the key)
     path("brand/", include("apps.fleet.urls")),  # a fleet's public logo, for what is sent in its name
+    path("notifications/", include("apps.notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI only: Redoc cannot run under the Content-Security-Policy (it inserts styles no nonce reaches,
     # starts blob: workers and loads its logo from a CDN)

@@ -17,10 +17,14 @@ from apps.billing.contracts import (
     TripFare,
     TripFareDetail,
     TripMoney,
+    TripReceipt,
 )
+from apps.billing.models import Invoice as _Invoice
 from apps.billing.models import Quote as _Quote
 from apps.billing.services import documents as _documents
+from apps.billing.services import invoices as _invoices
 from apps.billing.services import quotes as _quotes
+from logitrack.types import Money
 
 
 def quote_check(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> QuoteRef:
@@ -68,6 +72,27 @@ def document_pdf(*, html: str) -> bytes:
     """A self-contained HTML document drawn as a PDF by invoices' renderer (WeasyPrint fetching nothing: no remote
     URL, no local file), for the manager's reports in the house style."""
     return _documents.html_pdf(html)
+
+
+def trip_receipt(*, trip_id: uuid.UUID) -> TripReceipt | None:
+    """The trip's receipt once issued (None before, and for trips billed on a period invoice instead)."""
+    invoice = _Invoice.objects.filter(trip_id=trip_id, kind=_Invoice.Kind.RECEIPT).first()
+    if invoice is None:
+        return None
+    return TripReceipt(
+        invoice_id=invoice.id,
+        trip_id=trip_id,
+        number=invoice.number,
+        total=Money(invoice.total_minor, invoice.currency),
+        issued_at=invoice.issued_at,
+    )
+
+
+def receipt_pdf(*, invoice_id: uuid.UUID) -> bytes:
+    """A receipt's PDF bytes (rendered now if billing's worker has not yet)."""
+    file, _ = _invoices.invoice_pdf(invoice_id=invoice_id)
+    with file:
+        return bytes(file.read())
 
 
 def _ref(quote: _Quote) -> QuoteRef:

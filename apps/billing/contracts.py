@@ -311,3 +311,14 @@ class TripMoney:
     distance_m: int
     charged_minor: int
     driver_share_minor: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripReceipt:
+    """A trip's receipt as a message about the trip names it: its number and total (the PDF separately)."""
+
+    invoice_id: uuid.UUID
+    trip_id: uuid.UUID
+    number: str
+    total: Money
+    issued_at: dt.datetime

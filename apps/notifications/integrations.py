@@ -1,12 +1,78 @@
-"""Every call the notifications context makes into another context (down the context map: it sits on top).
-Webhooks need only fleet names, localities and whether a fleet exists."""
+"""The only place notifications calls other contexts (down the context map): contacts, branding, names, the
+tracking link, proofs and receipts; for webhooks, fleet names and localities. Each returns plain values or the
+other context's contracts, and turns "not found" into None, so a message about someone erased or something
+deleted is suppressed, not failed."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
+from apps.billing import api as billing_api
+from apps.billing.contracts import TripReceipt
 from apps.fleet import api as fleet_api
+from apps.fleet.contracts import FleetBranding, VehicleNotFound
+from apps.identity import api as identity_api
+from apps.identity.contracts import UserContact, UserNotFound
+from apps.partner import api as partner_api
+from apps.partner.contracts import DriverNotFound
+from apps.trips import api as trips_api
+from apps.trips.contracts import ProofSummary, TrackingLinkRef
 from logitrack.formatting import Locality
+
+
+def contact(*, user_id: uuid.UUID | None) -> UserContact | None:
+    if user_id is None:
+        return None
+    try:
+        return identity_api.user_contact_get(user_id=user_id)
+    except UserNotFound:
+        return None
+
+
+def branding(*, fleet_id: uuid.UUID) -> FleetBranding | None:
+    return fleet_api.fleet_branding(fleet_ids=[fleet_id]).get(fleet_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class DriverAndVehicle:
+    first_name: str  # "" when unknown
+    vehicle: str  # "Ford Transit B-LT 123", "" when unknown
+
+
+def driver_and_vehicle(*, driver_id: uuid.UUID | None, vehicle_id: uuid.UUID | None) -> DriverAndVehicle:
+    """The driver's first name only (a customer needs no more) and the vehicle as people recognise it."""
+    first_name = ""
+    if driver_id is not None:
+        try:
+            name = partner_api.driver_get(driver_id=driver_id).display_name.strip()
+            first_name = name.split()[0] if name else ""
+        except DriverNotFound:
+            pass
+    vehicle = ""
+    if vehicle_id is not None:
+        try:
+            ref = fleet_api.vehicle_get(vehicle_id=vehicle_id)
+            vehicle = " ".join(filter(None, [ref.make, ref.model, ref.registration]))
+        except VehicleNotFound:
+            pass
+    return DriverAndVehicle(first_name=first_name, vehicle=vehicle)
+
+
+def tracking_link(*, trip_id: uuid.UUID) -> TrackingLinkRef | None:
+    return trips_api.tracking_link(trip_id=trip_id)
+
+
+def trip_proofs(*, trip_id: uuid.UUID) -> list[ProofSummary]:
+    return trips_api.trip_proofs(trip_id=trip_id)
+
+
+def trip_receipt(*, trip_id: uuid.UUID) -> TripReceipt | None:
+    return billing_api.trip_receipt(trip_id=trip_id)
+
+
+def receipt_pdf(*, invoice_id: uuid.UUID) -> bytes:
+    return billing_api.receipt_pdf(invoice_id=invoice_id)
 
 
 def fleet_exists(*, fleet_id: uuid.UUID) -> bool:

@@ -1,19 +1,47 @@
-"""Reads of the notifications context. Push: a person's subscriptions (whom the push channel reaches) and the key
-browsers subscribe with."""
+"""Reads of the notifications context: for its pages (the unsubscribe link), and for push: a person's
+subscriptions (whom the push channel reaches) and the key browsers subscribe with."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import structlog
 from django.conf import settings
 from django.db.models import QuerySet
 
+from apps.notifications import integrations, tokens
 from apps.notifications.channels.push import public_key_of, vapid_signer
 from apps.notifications.contracts import PushNotConfigured
 from apps.notifications.models import PushSubscription
+from apps.notifications.rendering.copy import language_of
 
 log = structlog.get_logger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UnsubscribeLink:
+    user_id: uuid.UUID
+    channel: str
+    fleet_name: str
+    logo_url: str
+    language: str
+
+
+def unsubscribe_link(*, token: str) -> UnsubscribeLink:
+    """Whose link this is and whose name the page shows (tokens.BadToken for a forged or damaged one)."""
+    user_id, channel, fleet_id = tokens.unsubscribe_read(token)
+    brand = integrations.branding(fleet_id=fleet_id) if fleet_id else None
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return UnsubscribeLink(
+        user_id=user_id,
+        channel=channel,
+        fleet_name=brand.name if brand else "LogiTrack",
+        logo_url=f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}"
+        if brand and brand.logo_version
+        else "",
+        language=language_of(brand.language if brand else "en"),
+    )
 
 
 def push_subscriptions_of(*, user_id: uuid.UUID) -> QuerySet[PushSubscription]:

@@ -10,22 +10,28 @@ import dataclasses
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.utils import timezone as _timezone
 
+from apps.trips import domain as _domain
 from apps.trips import selectors as _selectors
 from apps.trips.contracts import (
     ActorRole,
     OfferRef,
+    ProofSummary,
     ShiftRef,
     ShiftStatus,
     StopRef,
+    TrackingLinkRef,
     TripDayFigures,
     TripFigures,
     TripRef,
     TripReportLine,
 )
 from apps.trips.models import Offer as _Offer
+from apps.trips.models import ProofOfDelivery as _ProofOfDelivery
 from apps.trips.models import Shift as _Shift
+from apps.trips.models import TrackingLink as _TrackingLink
 from apps.trips.models import Trip as _Trip
 from apps.trips.services import assignment, offers, tracking
 from apps.trips.services._common import snapshot
@@ -92,6 +98,37 @@ def tracking_update(
 ) -> bool:
     """Record the live estimate a tracking page shows. Older estimates than the one held are ignored."""
     return tracking.tracking_update(trip_id=trip_id, at=at, eta=eta, lat=lat, lng=lng)
+
+
+def tracking_link(*, trip_id: uuid.UUID) -> TrackingLinkRef | None:
+    """The trip's customer tracking link while it is valid (None once expired, or for a trip booked before links
+    were derived from the secret key), for messages that carry it. Its token is derived again, never stored."""
+    links = {
+        link.token_hash: link.expires_at
+        for link in _TrackingLink.objects.filter(trip_id=trip_id, expires_at__gt=_timezone.now())
+    }
+    for key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        token = _domain.tracking_token(secret=key, trip_id=trip_id)
+        expires_at = links.get(_domain.secret_hash(token))
+        if expires_at is not None:
+            return TrackingLinkRef(trip_id=trip_id, token=token, expires_at=expires_at)
+    return None
+
+
+def trip_proofs(*, trip_id: uuid.UUID) -> list[ProofSummary]:
+    """What was captured at the trip's drop-offs (no files), by stop sequence."""
+    rows = _ProofOfDelivery.objects.filter(stop__trip_id=trip_id).select_related("stop").order_by("stop__sequence")
+    return [
+        ProofSummary(
+            sequence=p.stop.sequence,
+            recipient_name=p.recipient_name,
+            signed=bool(p.signature_path),
+            photo=bool(p.photo_path),
+            pin_verified=p.pin_verified,
+            captured_at=p.captured_at,
+        )
+        for p in rows
+    ]
 
 
 def trip_figures(

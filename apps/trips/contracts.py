@@ -273,3 +273,24 @@ class TripReportLine:
 
 
 REPORT_MAX_DAYS = 93
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrackingLinkRef:
+    """A trip's customer tracking link while it is valid: the token for `/track/<token>/` and when it expires."""
+
+    trip_id: uuid.UUID
+    token: str
+    expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProofSummary:
+    """What the driver captured at one drop-off, without the files: who took it, whether signed, photo, PIN."""
+
+    sequence: int
+    recipient_name: str
+    signed: bool
+    photo: bool
+    pin_verified: bool
+    captured_at: dt.datetime

@@ -267,3 +267,15 @@ class TripFailedV2(IntegrationEvent):
 
     reason: str
     trip: TripSnapshot
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TripArrivingV1(IntegrationEvent):
+    """The live ETA to the trip's next stop dropped under TRIPS_ARRIVING_SOON_MINUTES: published once per stop, so
+    the customer hears "arriving soon" once, however often the estimate moves after."""
+
+    TYPE = "logitrack.trips.trip.arriving.v1"
+
+    stop_sequence: int
+    eta: dt.datetime
+    trip: TripSnapshot

@@ -46,6 +46,8 @@ class Trip(BaseModel):
     tracking_lat = models.FloatField(null=True, blank=True)
     tracking_lng = models.FloatField(null=True, blank=True)
     tracking_at = models.DateTimeField(null=True, blank=True)
+    # the last stop whose "arriving soon" was announced (TripArrivingV1 once per stop)
+    arriving_sequence = models.PositiveSmallIntegerField(null=True, blank=True)
     erase_when_ended = models.BooleanField(
         default=False, help_text="its customer was erased while it was under way: scrubbed as it ends"
     )

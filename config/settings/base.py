@@ -7,6 +7,7 @@ Two runtime modes, chosen by the environment alone:
   Redis broker, separate worker / routing / beat / relay processes.
 """
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -304,12 +305,13 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded default: jobs run in-proces
 # ... and the beat schedule runs in the web process (logitrack.periodic); no effect on the full stack
 EMBEDDED_PERIODIC_JOBS = env.bool("EMBEDDED_PERIODIC_JOBS", default=True)
 CELERY_TASK_EAGER_PROPAGATES = False
-# ... except tasks routed to these queues: they run on a background thread, so the request answers at once
-EMBEDDED_BACKGROUND_QUEUES = env.list("EMBEDDED_BACKGROUND_QUEUES", default=["routing"])
+# ... except tasks routed to these queues: they run on a background thread, so the request answers at once (a
+# booking does not wait for its confirmation mail to reach the mail server)
+EMBEDDED_BACKGROUND_QUEUES = env.list("EMBEDDED_BACKGROUND_QUEUES", default=["routing", "notifications"])
 # child processes for CPU-bound work asked for in this process (logitrack.offload: embedded route optimisation)
 OFFLOAD_PROCESSES = env.int("OFFLOAD_PROCESSES", default=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"dispatch.optimize_*": {"queue": "routing"}}
+CELERY_TASK_ROUTES = {"dispatch.optimize_*": {"queue": "routing"}, "notifications.*": {"queue": "notifications"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -354,6 +356,36 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# ---- notifications (apps/notifications/README.md) ----------------------------------------------
+# Where links in messages point (tracking pages, unsubscribe, logos): the public address of this deployment
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=env.str("LOGITRACK_APP_URL", default="http://127.0.0.1:8000"))
+NOTIFICATIONS_FROM_EMAIL = env.str("NOTIFICATIONS_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)  # the fleet's name is shown
+# django-anymail's settings for a provider backend (EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend), from
+# ANYMAIL_* variables: ANYMAIL_POSTMARK_SERVER_TOKEN=... becomes ANYMAIL["POSTMARK_SERVER_TOKEN"]
+ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# The adapter serving each channel; a channel without one has its deliveries suppressed (logged), not failed.
+NOTIFICATIONS_ADAPTERS = {
+    channel: path
+    for channel, path in {
+        "email": env.str("NOTIFICATIONS_EMAIL_ADAPTER", default="apps.notifications.channels.email.EmailAdapter"),
+        "sms": env.str("NOTIFICATIONS_SMS_ADAPTER", default=""),
+        "push": env.str("NOTIFICATIONS_PUSH_ADAPTER", default=""),
+    }.items()
+    if path
+}
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)  # then the delivery is dead
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)  # doubles per try
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600.0)  # ... up to this
+NOTIFICATIONS_CLAIM_SECONDS = env.int("NOTIFICATIONS_CLAIM_SECONDS", default=120)  # a sender's lease on a delivery
+NOTIFICATIONS_REQUEUE_MAX_SECONDS = env.int("NOTIFICATIONS_REQUEUE_MAX_SECONDS", default=600)  # longer waits: sweep
+NOTIFICATIONS_SWEEP_SECONDS = env.float("NOTIFICATIONS_SWEEP_SECONDS", default=15.0)  # beat: send what is overdue
+NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=10.0)
+NOTIFICATIONS_SWEEP_BATCH = env.int("NOTIFICATIONS_SWEEP_BATCH", default=200)
+NOTIFICATIONS_RATE_LIMIT = env.int("NOTIFICATIONS_RATE_LIMIT", default=6)  # non-urgent messages per recipient, channel
+NOTIFICATIONS_RATE_WINDOW_MINUTES = env.int("NOTIFICATIONS_RATE_WINDOW_MINUTES", default=60)  # ... per this window
+NOTIFICATIONS_RECEIPT_WAIT_SECONDS = env.int("NOTIFICATIONS_RECEIPT_WAIT_SECONDS", default=600)  # "delivered" waits
+TRIPS_ARRIVING_SOON_MINUTES = env.int("TRIPS_ARRIVING_SOON_MINUTES", default=10)  # "arriving soon" under this ETA
 
 # ---- logging ---------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -6,7 +6,8 @@ from logitrack.logs import logging_config
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; Argon2 is tested explicitly
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail stays in memory, except for processes a test starts against its own SMTP server (tests/e2e)
+EMAIL_BACKEND = env.str("LOGITRACK_TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 # Tests relay events explicitly (logitrack.testing) so they can look at what was published first.
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=False)
 OUTBOX_RETRY_BASE_SECONDS = 0

@@ -97,7 +97,7 @@ class Processes:
         return proc
 
     def worker(
-        self, name: str = "worker", queues: str = "default,events", concurrency: int = 2
+        self, name: str = "worker", queues: str = "default,events,notifications", concurrency: int = 2
     ) -> subprocess.Popen[bytes]:
         return self.start(
             name,
@@ -154,7 +154,7 @@ class Processes:
             self.check_alive(name)
             try:
                 return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still busy starting
                 return False
 
         wait_until(up, timeout=60, interval=0.2, what=f"the ASGI server ({name})")

@@ -51,7 +51,7 @@ def stack(transactional_db, tmp_path, settings):
     procs = Processes(tmp_path, redis_url=redis.url, env={"LOGITRACK_MEDIA_ROOT": str(media), **STACK_ENV})
     died = ""
     try:
-        procs.worker("worker", queues="default,events", concurrency=2)
+        procs.worker("worker", queues="default,events,notifications", concurrency=2)
         procs.worker("routing", queues="routing", concurrency=1)
         procs.relay()
         procs.beat()

@@ -124,7 +124,7 @@ def test_a_worker_killed_mid_send_loses_no_webhook_and_nothing_is_sent_while_its
         wait_until(lambda: receiver.received, timeout=90, interval=0.05, what="the first send")
         first_seen = time.monotonic()
         stack.procs.kill("worker")  # SIGKILL to the worker and its pool mid-request
-        stack.procs.worker("worker", queues="default,events", concurrency=2)
+        stack.procs.worker("worker", queues="default,events,notifications", concurrency=2)
         wait_for_worker(broker_url=stack.redis.url, names=("worker",))
 
         wait_until(lambda: len(receiver.received) >= 2, timeout=90, what="the send after the lease ran out")

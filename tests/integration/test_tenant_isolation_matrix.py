@@ -1424,6 +1424,39 @@ def _me_check(world: World) -> None:
         expect_problem(sneaky, 400, "PATCH me naming another user")
 
 
+def _notification_preferences_check(world: World) -> None:
+    """The caller's own preferences: a user id in the body is refused, fleet B's customer's stay as they were."""
+    from apps.notifications.models import Preference
+
+    b_customer = world.b.customer.id
+    Preference.objects.get_or_create(user_id=b_customer)
+    before = snapshot([Preference.objects.filter(user_id=b_customer)])
+    for role in (M, D, R):
+        client = world.clients[role]
+        sneaky = client.put(
+            api("notifications/preferences/"), {"opted_out": ["email"], "user_id": str(b_customer)}, format="json"
+        )
+        expect_problem(sneaky, 400, "PUT preferences naming another user")
+        assert client.get(api("notifications/preferences/")).json()["opted_out"] == []
+    assert snapshot([Preference.objects.filter(user_id=b_customer)]) == before
+
+
+def _unsubscribe_check(world: World) -> None:
+    """The link's signed token names one recipient and channel: a made-up or altered one changes nothing and
+    names no fleet; a real one shows its own fleet's name only."""
+    from apps.notifications import tokens
+    from apps.notifications.models import Preference
+
+    made_up = Client().post("/notifications/unsubscribe/made-up/")
+    assert made_up.status_code == 404
+    token = tokens.unsubscribe_token(user_id=world.a.customer.id, channel="email", fleet_id=world.a.fleet_id)
+    page = Client().get(f"/notifications/unsubscribe/{token}/").content.decode()
+    assert world.a.fleet.name in page and world.b.fleet.name not in page and str(world.a.fleet_id) not in page
+    altered = token.replace(str(world.a.customer.id)[:4], str(world.b.customer.id)[:4])
+    Client().post(f"/notifications/unsubscribe/{altered}/")
+    assert not Preference.objects.filter(user_id=world.b.customer.id, opted_out__contains=["email"]).exists()
+
+
 def _password_change_check(world: World) -> None:
     response = world.clients[M].post(
         api("identity/me/password/"),
@@ -1621,6 +1654,16 @@ EXEMPT = {
         "tests/integration/test_api_keys.py",
     ),
     "identity-v1:me": Exempt("the caller's own account", _me_check, "apps/identity/tests/test_accounts_api.py"),
+    "notifications-v1:preferences": Exempt(
+        "the caller's own notification preferences",
+        _notification_preferences_check,
+        "apps/notifications/tests/test_preferences.py",
+    ),
+    "notifications:unsubscribe": Exempt(
+        "an emailed one-click unsubscribe link; its signed token names the recipient and channel",
+        _unsubscribe_check,
+        "apps/notifications/tests/test_preferences.py",
+    ),
     "identity-v1:password-change": Exempt(
         "the caller's own password", _password_change_check, "apps/identity/tests/test_accounts_api.py"
     ),
@@ -1818,6 +1861,7 @@ PLATFORM_ONLY = {
     "outbox.outboxmessage": "the event log of every fleet",
     "outbox.inboxrecord": "the event log of every fleet",
     "outbox.deadletter": "the event log of every fleet, and replaying it",
+    "notifications.delivery": "every fleet's customers' messages, and replaying dead ones",
     "django_celery_beat.periodictask": "the platform's schedules",
     "django_celery_beat.intervalschedule": "the platform's schedules",
     "django_celery_beat.crontabschedule": "the platform's schedules",

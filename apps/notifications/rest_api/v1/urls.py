@@ -1,9 +1,10 @@
 from django.urls import path
 
-from apps.notifications.rest_api.v1 import push, webhooks
+from apps.notifications.rest_api.v1 import preferences, push, webhooks
 
 app_name = "notifications-v1"
 urlpatterns = [
+    path("preferences/", preferences.PreferencesApi.as_view(), name="preferences"),
     path("push/key/", push.PushKeyApi.as_view(), name="push-key"),
     path("push/subscriptions/", push.PushSubscriptionsApi.as_view(), name="push-subscriptions"),
     path(

@@ -1,0 +1,90 @@
+"""Turning a message's context into what is sent: a subject, a text and an HTML body (email) and a short text
+(SMS), in the recipient's language and the fleet's colours. Deterministic: the same context renders the same
+message, so what a delivery keeps is what a replay sends."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from apps.notifications.rendering import copy as copy  # services read the copy's languages through here
+from apps.notifications.rendering.copy import language_of, text
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    return template.format_map(defaultdict(str, values))
+
+
+def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
+    """`context`: the values the copy names (fleet, pickup, eta, ...), `details` as [[label key, value], ...],
+    `brand` (name, colour, logo_url), `tracking_url` and `unsubscribe_url` (either may be empty)."""
+    language = language_of(language)
+    values = dict(context)
+    common = {key: _fill(text(language, "_", key), values) for key in _COMMON_KEYS}
+    values.setdefault("reason_line", "")
+    if context.get("cancelled_by"):
+        who = _fill(
+            text(language, "_", "who_customer" if context["cancelled_by"] == "customer" else "who_fleet"), values
+        )
+        values["reason_line"] = _fill(text(language, "_", "cancelled_by"), {"who": who})
+    receipt = context.get("receipt") or {}
+    receipt_line = _fill(text(language, "_", "receipt"), receipt) if receipt else ""
+    details = [
+        (common.get(label, label), _value(value, language, values)) for label, value in context.get("details", [])
+    ]
+    page = {
+        "language": language,
+        "subject": _fill(text(language, kind, "subject"), values),
+        "heading": _fill(text(language, kind, "heading"), values),
+        "intro": _fill(text(language, kind, "intro"), values).strip(),
+        "details": details,
+        "receipt_line": receipt_line,
+        "brand": context.get("brand", {}),
+        "tracking_url": context.get("tracking_url", ""),
+        "unsubscribe_url": context.get("unsubscribe_url", ""),
+        "common": common,
+    }
+    return Rendered(
+        subject=page["subject"],
+        text=render_to_string("notifications/email/message.txt", page).strip() + "\n",
+        html=render_to_string("notifications/email/message.html", page),
+        sms=_fill(text(language, kind, "sms"), values).strip(),
+    )
+
+
+def _value(value: Any, language: str, values: dict[str, Any]) -> str:
+    """A detail's value: plain text, "@key" (a phrase of the copy), "@key:argument", or a list of them."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v, language, values) for v in value)
+    value = str(value)
+    if not value.startswith("@"):
+        return value
+    key, _, argument = value[1:].partition(":")
+    return _fill(text(language, "_", key), {**values, "signer": argument})
+
+
+_COMMON_KEYS = (
+    "track",
+    "pickup",
+    "dropoff",
+    "when",
+    "driver",
+    "vehicle",
+    "eta",
+    "reason",
+    "stops_done",
+    "proof",
+    "footer",
+    "unsubscribe",
+)

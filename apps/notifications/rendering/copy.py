@@ -1,0 +1,142 @@
+"""What customers read, in each language LogiTrack speaks. Plain Python, not gettext catalogues: the texts are few,
+reviewed together, and work on a clean clone without compiling anything. `{name}` placeholders are filled from the
+message's context; a language without a text falls back to English."""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "de")
+
+COPY: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "trip.confirmed": {
+            "subject": "Your booking with {fleet} is confirmed",
+            "heading": "Booking confirmed",
+            "intro": "Thank you, {name}. {fleet} has your booking from {pickup} to {dropoff}.",
+            "sms": "{fleet}: your booking is confirmed. Follow it here: {tracking_url}",
+        },
+        "trip.driver_assigned": {
+            "subject": "{driver} is on the way with your delivery",
+            "heading": "Your driver",
+            "intro": "{driver_line} will take your booking from {pickup} to {dropoff}.",
+            "sms": "{fleet}: {driver_line} has your booking. Follow it: {tracking_url}",
+        },
+        "trip.arriving": {
+            "subject": "{fleet} arrives at about {eta}",
+            "heading": "Arriving soon",
+            "intro": "{driver_line} expects to reach {stop} at about {eta}.",
+            "sms": "{fleet}: arriving at {stop} at about {eta}. {tracking_url}",
+        },
+        "trip.completed": {
+            "subject": "Delivered: your booking with {fleet}",
+            "heading": "Delivered",
+            "intro": "Your booking from {pickup} to {dropoff} was completed at {completed_at}.",
+            "sms": "{fleet}: your booking was completed at {completed_at}.",
+        },
+        "trip.failed": {
+            "subject": "We could not complete your booking with {fleet}",
+            "heading": "Delivery attempt failed",
+            "intro": "We could not complete your booking from {pickup} to {dropoff}. Reason: {reason}",
+            "sms": "{fleet}: the delivery attempt failed ({reason}).",
+        },
+        "trip.cancelled": {
+            "subject": "Your booking with {fleet} was cancelled",
+            "heading": "Booking cancelled",
+            "intro": "Your booking from {pickup} to {dropoff} was cancelled. {reason_line}",
+            "sms": "{fleet}: your booking was cancelled.",
+        },
+        "_": {
+            "track": "Follow your booking",
+            "pickup": "Pickup",
+            "dropoff": "Drop-off",
+            "when": "Booked for",
+            "asap": "as soon as possible",
+            "driver": "Driver",
+            "vehicle": "Vehicle",
+            "eta": "Expected",
+            "reason": "Reason",
+            "stops_done": "Stops completed",
+            "proof": "Proof of delivery",
+            "proof_signed": "signed by {signer}",
+            "proof_photo": "photo taken",
+            "proof_pin": "PIN confirmed",
+            "receipt": "Your receipt {number} of {total} is attached.",
+            "cancelled_by": "Cancelled by {who}.",
+            "who_customer": "you",
+            "who_fleet": "{fleet}",
+            "who_system": "{fleet}",
+            "footer": "You receive this message because you booked with {fleet} through LogiTrack.",
+            "unsubscribe": "Unsubscribe from these emails",
+            "customer": "customer",
+        },
+    },
+    "de": {
+        "trip.confirmed": {
+            "subject": "Ihre Buchung bei {fleet} ist bestätigt",
+            "heading": "Buchung bestätigt",
+            "intro": "Vielen Dank, {name}. {fleet} hat Ihre Buchung von {pickup} nach {dropoff} erhalten.",
+            "sms": "{fleet}: Ihre Buchung ist bestätigt. Verfolgen Sie sie hier: {tracking_url}",
+        },
+        "trip.driver_assigned": {
+            "subject": "{driver} ist mit Ihrer Sendung unterwegs",
+            "heading": "Ihr Fahrer",
+            "intro": "{driver_line} übernimmt Ihre Buchung von {pickup} nach {dropoff}.",
+            "sms": "{fleet}: {driver_line} übernimmt Ihre Buchung. Verfolgen: {tracking_url}",
+        },
+        "trip.arriving": {
+            "subject": "{fleet} kommt gegen {eta} Uhr",
+            "heading": "Gleich da",
+            "intro": "{driver_line} erreicht {stop} voraussichtlich gegen {eta} Uhr.",
+            "sms": "{fleet}: Ankunft bei {stop} gegen {eta} Uhr. {tracking_url}",
+        },
+        "trip.completed": {
+            "subject": "Zugestellt: Ihre Buchung bei {fleet}",
+            "heading": "Zugestellt",
+            "intro": "Ihre Buchung von {pickup} nach {dropoff} wurde am {completed_at} abgeschlossen.",
+            "sms": "{fleet}: Ihre Buchung wurde am {completed_at} abgeschlossen.",
+        },
+        "trip.failed": {
+            "subject": "Ihre Buchung bei {fleet} konnte nicht ausgeführt werden",
+            "heading": "Zustellversuch fehlgeschlagen",
+            "intro": "Ihre Buchung von {pickup} nach {dropoff} konnte nicht ausgeführt werden. Grund: {reason}",
+            "sms": "{fleet}: Der Zustellversuch ist fehlgeschlagen ({reason}).",
+        },
+        "trip.cancelled": {
+            "subject": "Ihre Buchung bei {fleet} wurde storniert",
+            "heading": "Buchung storniert",
+            "intro": "Ihre Buchung von {pickup} nach {dropoff} wurde storniert. {reason_line}",
+            "sms": "{fleet}: Ihre Buchung wurde storniert.",
+        },
+        "_": {
+            "track": "Buchung verfolgen",
+            "pickup": "Abholung",
+            "dropoff": "Zustellung",
+            "when": "Gebucht für",
+            "asap": "so bald wie möglich",
+            "driver": "Fahrer",
+            "vehicle": "Fahrzeug",
+            "eta": "Erwartet",
+            "reason": "Grund",
+            "stops_done": "Erledigte Stopps",
+            "proof": "Zustellnachweis",
+            "proof_signed": "unterschrieben von {signer}",
+            "proof_photo": "Foto aufgenommen",
+            "proof_pin": "PIN bestätigt",
+            "receipt": "Ihre Quittung {number} über {total} finden Sie im Anhang.",
+            "cancelled_by": "Storniert durch {who}.",
+            "who_customer": "Sie",
+            "who_fleet": "{fleet}",
+            "who_system": "{fleet}",
+            "footer": "Sie erhalten diese Nachricht, weil Sie bei {fleet} über LogiTrack gebucht haben.",
+            "unsubscribe": "Diese E-Mails abbestellen",
+            "customer": "Kunde",
+        },
+    },
+}
+
+
+def language_of(wanted: str) -> str:
+    return wanted if wanted in LANGUAGES else "en"
+
+
+def text(language: str, kind: str, part: str) -> str:
+    return COPY[language_of(language)].get(kind, {}).get(part) or COPY["en"][kind][part]

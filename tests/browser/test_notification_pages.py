@@ -1,0 +1,70 @@
+"""What a customer sees of notifications, in a real browser on a phone-sized and a laptop-sized screen: the
+booking confirmation mail (its HTML part) and the unsubscribe page its link opens. Screenshots land in the
+artifacts folder (docs/images/ keeps the key ones)."""
+
+import uuid
+
+import pytest
+
+from apps.notifications import rendering, tokens
+from apps.notifications.models import Preference
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
+SCREENS = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "height": 768}}
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_booking_confirmation_mail_reads_on_a_phone_and_a_laptop(browser, screen):
+    mail = rendering.render(
+        kind="trip.confirmed",
+        language="de",
+        context={
+            "fleet": "Alpha Logistik",
+            "name": "Ana",
+            "pickup": "Invalidenstraße 1, 10115 Berlin",
+            "dropoff": "Oranienstraße 25, 10999 Berlin",
+            "tracking_url": "https://track.example.test/track/abc/",
+            "unsubscribe_url": "https://track.example.test/notifications/unsubscribe/xyz/",
+            "brand": {"name": "Alpha Logistik", "colour": "#7a1f5c", "logo_url": ""},
+            "details": [
+                ["pickup", "Invalidenstraße 1, 10115 Berlin"],
+                ["dropoff", "Oranienstraße 25, 10999 Berlin"],
+                ["when", "06.12.2026, 14:30"],
+            ],
+        },
+    )
+    page = browser.new_page(viewport=SCREENS[screen])
+    page.set_content(mail.html)
+    button = page.locator("a", has_text="Buchung verfolgen")
+    assert button.get_attribute("href") == "https://track.example.test/track/abc/"
+    assert page.evaluate("getComputedStyle(document.querySelector('a[href*=track]')).backgroundColor") == (
+        "rgb(122, 31, 92)"  # the fleet's colour
+    )
+    # nothing is wider than the screen: no sideways scrolling on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= SCREENS[screen]["width"]
+    shot(page, f"mail-confirmed-{screen}")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_customer_unsubscribes_in_the_browser(server, browser, django_side, screen):
+    from apps.fleet.tests.factories import active_fleet
+
+    fleet = django_side(lambda: active_fleet(name="Alpha Logistik"))
+    user_id = uuid.uuid4()
+    token = tokens.unsubscribe_token(user_id=user_id, channel="email", fleet_id=fleet.id)
+    page = browser.new_page(viewport=SCREENS[screen])
+    page.goto(f"{server}/notifications/unsubscribe/{token}/")
+    assert page.text_content(".brand").strip() == "Alpha Logistik"
+    assert "Keine E-Mail-Nachrichten von Alpha Logistik" in page.text_content(".lead")
+    shot(page, f"unsubscribe-{screen}")
+    assert not django_side(lambda: Preference.objects.filter(user_id=user_id).exists())
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-state=done]")
+    shot(page, f"unsubscribe-done-{screen}")
+    assert django_side(lambda: Preference.objects.get(user_id=user_id).opted_out) == ["email"]
