@@ -221,9 +221,10 @@ class Screen:
         return self.socket.wait_for(about, timeout=timeout, what=f"trip {trip_id} {change or ''} {status or ''}")
 
     def numbers(self) -> list[int]:
-        """The sequence numbers of the numbered changes received after the snapshot."""
+        """The sequence numbers of the numbered changes received after the snapshot. Snapshots, position batches and
+        boards carry the current number without advancing it (the screen's store.js skips them too)."""
         return [
             m["seq"]
             for m in self.socket.messages
-            if "seq" in m and m["type"] not in ("snapshot", "positions") and m["seq"] > self.snapshot["seq"]
+            if "seq" in m and m["type"] not in ("snapshot", "positions", "board") and m["seq"] > self.snapshot["seq"]
         ]
