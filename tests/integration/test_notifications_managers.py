@@ -12,20 +12,28 @@ import pytest
 from django.db import transaction
 
 from apps.billing.services import payouts
+from apps.billing.tests.factories import tariff
+from apps.fleet.models import Fleet
 from apps.fleet.tests.factories import active_fleet
 from apps.identity.contracts import FleetRole
 from apps.identity.services import memberships as identity_memberships
 from apps.notifications.events import WebhookEndpointDisabledV1
-from apps.notifications.models import Preference, WebhookEndpoint
+from apps.notifications.models import Delivery, Preference, WebhookEndpoint
 from apps.notifications.services import deliveries, managers
+from apps.trips.contracts import ActorRole
+from apps.trips.services import lifecycle
 from logitrack.outbox.api import publish
 from logitrack.types import Money
+from tests.integration import test_overview_billing
 from tests.integration.test_overview_billing import completed
 from tests.support import smtp as smtp_server
+from tests.support import trip_world
 
-smtp = smtp_server.smtp
+smtp, world = smtp_server.smtp, trip_world.world  # fixtures: a real SMTP server, a fleet with a van on a shift
 pytestmark = pytest.mark.django_db
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+PICKUP = ("Invalidenstraße 1, Berlin", 52.5310, 13.3847)
+DROPOFF = ("Oranienstraße 25, Berlin", 52.5016, 13.4190)
 
 
 @pytest.fixture
@@ -94,21 +102,36 @@ def test_a_switched_off_endpoint_is_mailed_to_each_manager_of_its_fleet_only(fle
 
 
 @pytest.fixture
-def busy_alpha(fleets, clock, relay_and_deliver, monkeypatch):
-    """Yesterday (5 December, Berlin) Alpha completed a trip (20.50 € charged) and its driver asked for a payout."""
-    two_fleets, a, b = fleets
-    from apps.billing.tests.factories import tariff
+def yesterday_noon(clock):
+    clock.set(dt.datetime(2026, 12, 5, 12, 0, tzinfo=BERLIN))
+    return clock
 
+
+@pytest.fixture
+def busy_alpha(yesterday_noon, world, clock, relay_and_deliver, monkeypatch):
+    """Yesterday (5 December, Berlin) Alpha (trip_world: a service area, a tariff, a van, a driver) had a booking
+    cancelled by its customer, a trip whose fare was settled (20.50 € charged), and its driver asked for a payout of
+    10 €. Bravo is a London fleet with nothing going on."""
     noon = dt.datetime(2026, 12, 5, 12, 0, tzinfo=BERLIN)
-    clock.set(noon)
+    two_fleets, a, _van, _driver, _shift = world
+    Fleet.objects.filter(id=two_fleets.b.fleet_id).update(
+        name="Bravo Freight", country="GB", currency="GBP", time_zone="Europe/London"
+    )
+    b = Fleet.objects.get(id=two_fleets.b.fleet_id)
     tariff(fleet_id=a.id, currency="EUR", valid_from=noon - dt.timedelta(days=30))
+    customer = two_fleets.customer
+    cancelled = trip_world.book_as_customer(a.id, customer.id, PICKUP, DROPOFF)
+    lifecycle.trip_transition(
+        trip_id=cancelled.id, action="cancel", actor_id=customer.id, role=ActorRole.CUSTOMER, reason="changed plans"
+    )
     driver = uuid.uuid4()
-    from tests.integration import test_overview_billing
-
     monkeypatch.setattr(test_overview_billing, "NOON", noon)  # the helper quotes and runs the trip at its NOON
-    completed(a, customer_id=uuid.uuid4(), driver_id=driver, relay=relay_and_deliver)
+    completed(a, customer_id=customer.id, driver_id=driver, relay=relay_and_deliver)
     clock.set(noon + dt.timedelta(hours=1))
     payouts.payout_request(driver_id=driver, fleet_id=a.id, amount=Money(1000, "EUR"), idempotency_key="digest")
+    relay_and_deliver()
+    smtp_reset = Delivery.objects.all().delete  # the booking's customer mails are not what these tests read
+    smtp_reset()
     return two_fleets, a, b
 
 
@@ -132,7 +155,9 @@ def test_the_digest_goes_once_a_local_day_to_opted_in_managers_in_the_fleets_lan
     assert "Das wartet auf Sie." in text
     assert "Auszahlungen zur Freigabe: 1 (die älteste seit 05.12.2026, 13:00): 10,00\xa0€" in text
     assert "Dokumente zur Prüfung: keine" in text
-    assert "Fahrten gestern abgeschlossen: 0" in text or "Fahrten gestern abgeschlossen: 1" in text
+    assert "Fahrten gestern fehlgeschlagen oder storniert: 0 fehlgeschlagen, 1 storniert" in text
+    # completed trips are counted by trips (the fare above was settled from an event alone: no trip of trips')
+    assert "Fahrten gestern abgeschlossen: 0" in text
     assert "Umsatz gestern: 20,50\xa0€" in text
     assert "https://track.example.test/admin/billing/payout/" in text
     html = mail.get_body(preferencelist=("html",)).get_content()
@@ -175,3 +200,32 @@ def test_the_digest_preference_over_rest(fleets):
     assert bad.status_code == 400 and bad["Content-Type"].startswith("application/problem+json")
     assert client.put(url, {"digest": None}, format="json").status_code == 400
     assert client.get(url).json()["digest"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_defaults_periodic_runner_sends_the_digest(busy_alpha, smtp, clock):
+    """The production beat entry, run by the web process' in-process beat (no Celery beat, no worker)."""
+    import time
+
+    from config.celery import app
+    from logitrack.periodic import InProcessBeat
+
+    two_fleets, _a, _b = busy_alpha
+    manager_a = manager_of(two_fleets, two_fleets.a)
+    Preference.objects.create(user_id=manager_a.id, digest=True)
+    clock.set(dt.datetime(2026, 12, 6, 7, 20, tzinfo=BERLIN))
+    entry = app.conf.beat_schedule["notifications-manager-digests"]
+    beat = InProcessBeat(app, {"digests": {**entry, "schedule": 0.1}}, tick=0.05)
+    beat.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not Delivery.objects.filter(kind=managers.DIGEST).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # more runs of the same day
+    finally:
+        beat.stop()
+        beat.join(5)
+    assert beat.runs["digests"] >= 2
+    assert Delivery.objects.filter(kind=managers.DIGEST).count() == 1  # once per local day, however many runs
+    deliveries.deliveries_send_due()
+    assert recipients(smtp) == [manager_a.email]
