@@ -229,3 +229,26 @@ def test_the_embedded_defaults_periodic_runner_sends_the_digest(busy_alpha, smtp
     assert Delivery.objects.filter(kind=managers.DIGEST).count() == 1  # once per local day, however many runs
     deliveries.deliveries_send_due()
     assert recipients(smtp) == [manager_a.email]
+
+
+def test_platform_admins_order_a_managers_digest_in_the_admin_and_managers_cannot_open_it(fleets):
+    from django.test import Client
+
+    two_fleets, _a, _b = fleets
+    manager = manager_of(two_fleets, two_fleets.a)
+    pref = Preference.objects.create(user_id=manager.id)
+    url = f"/admin/notifications/preference/{pref.id}/change/"
+    admin_client = Client()
+    admin_client.force_login(two_fleets.platform_admin)
+    response = admin_client.post(url, {"digest": "on", "language": "de"})
+    assert response.status_code == 302, response.content[:500]
+    pref.refresh_from_db()
+    assert (pref.digest, pref.language) == (True, "de")
+    assert admin_client.post(url, {"language": "xx"}).status_code == 200  # the form says what is wrong
+    pref.refresh_from_db()
+    assert pref.language == "de"
+
+    manager_client = Client()
+    manager_client.force_login(manager)
+    assert manager_client.get(url).status_code == 403
+    assert manager_client.get("/admin/notifications/preference/").status_code == 403
