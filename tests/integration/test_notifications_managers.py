@@ -20,6 +20,8 @@ from apps.identity.services import memberships as identity_memberships
 from apps.notifications.events import WebhookEndpointDisabledV1
 from apps.notifications.models import Delivery, Preference, WebhookEndpoint
 from apps.notifications.services import deliveries, managers
+from apps.partner.contracts import KycDocumentType
+from apps.partner.tests.factories import DriverProfileFactory, KycDocumentFactory, make_compliant
 from apps.trips.contracts import ActorRole
 from apps.trips.services import lifecycle
 from logitrack.outbox.api import publish
@@ -110,10 +112,16 @@ def yesterday_noon(clock):
 @pytest.fixture
 def busy_alpha(yesterday_noon, world, clock, relay_and_deliver, monkeypatch):
     """Yesterday (5 December, Berlin) Alpha (trip_world: a service area, a tariff, a van, a driver) had a booking
-    cancelled by its customer, a trip whose fare was settled (20.50 € charged), and its driver asked for a payout of
-    10 €. Bravo is a London fleet with nothing going on."""
+    cancelled by its customer, a driver's identity document submitted for review (10:00), another driver whose
+    papers run out within 30 days, a trip whose fare was settled (20.50 € charged), and its driver asked for a
+    payout of 10 €. Bravo is a London fleet with nothing going on."""
     noon = dt.datetime(2026, 12, 5, 12, 0, tzinfo=BERLIN)
-    two_fleets, a, _van, _driver, _shift = world
+    two_fleets, a, _van, driver_profile, _shift = world
+    # a second driver whose papers run out within 30 days; a new identity document waiting for review
+    make_compliant(DriverProfileFactory(fleet_id=a.id), expires_in_days=20)
+    clock.set(noon - dt.timedelta(hours=2))
+    KycDocumentFactory(driver=driver_profile, doc_type=KycDocumentType.IDENTITY_DOCUMENT)
+    clock.set(noon)
     Fleet.objects.filter(id=two_fleets.b.fleet_id).update(
         name="Bravo Freight", country="GB", currency="GBP", time_zone="Europe/London"
     )
@@ -154,7 +162,8 @@ def test_the_digest_goes_once_a_local_day_to_opted_in_managers_in_the_fleets_lan
     text = body(mail)
     assert "Das wartet auf Sie." in text
     assert "Auszahlungen zur Freigabe: 1 (die älteste seit 05.12.2026, 13:00): 10,00\xa0€" in text
-    assert "Dokumente zur Prüfung: keine" in text
+    assert "Dokumente zur Prüfung: 1 (die älteste seit 05.12.2026, 10:00)" in text
+    assert f"Dokumente, die in 30 Tagen ablaufen: {len(KycDocumentType)} von Fahrern, 0 von Fahrzeugen" in text
     assert "Fahrten gestern fehlgeschlagen oder storniert: 0 fehlgeschlagen, 1 storniert" in text
     # completed trips are counted by trips (the fare above was settled from an event alone: no trip of trips')
     assert "Fahrten gestern abgeschlossen: 0" in text
