@@ -100,16 +100,24 @@ def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]
 # same api calls; an app may not import config)
 
 
+def fleet_manager_ids(*, fleet_id: uuid.UUID) -> list[uuid.UUID]:
+    """The fleet's (unrevoked) managers, in one query."""
+    return [m.user_id for m in identity_api.fleet_members(fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER)]
+
+
 def fleet_manager_contacts(*, fleet_id: uuid.UUID) -> list[UserContact]:
-    """How to reach each (unrevoked) manager of the fleet; erased or deactivated ones are left out."""
-    found = (
-        contact(user_id=m.user_id) for m in identity_api.fleet_members(fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER)
-    )
+    """How to reach each manager of the fleet; erased or deactivated ones are left out."""
+    return contacts(user_ids=fleet_manager_ids(fleet_id=fleet_id))
+
+
+def contacts(*, user_ids: list[uuid.UUID]) -> list[UserContact]:
+    found = (contact(user_id=user_id) for user_id in user_ids)
     return [c for c in found if c is not None]
 
 
-def all_fleet_ids() -> list[uuid.UUID]:
-    return list(fleet_api.fleet_names(fleet_ids=None))
+def all_brandings() -> dict[uuid.UUID, FleetBranding]:
+    """Every fleet's branding (name, language, locale, time zone, currency), in one query each."""
+    return fleet_api.fleet_branding(fleet_ids=list(fleet_api.fleet_names(fleet_ids=None)))
 
 
 def kyc_review_queue(*, fleet_id: uuid.UUID) -> KycQueue:

@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 import structlog
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from apps.fleet.contracts import FleetBranding
 from apps.identity.contracts import UserContact
 from apps.notifications import integrations, rendering
 from apps.notifications.contracts import Channel
@@ -184,32 +186,33 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     if not wanting:
         return 0
     made = 0
-    for fleet_id in integrations.all_fleet_ids():
+    for brand in integrations.all_brandings().values():
         try:
-            made += fleet_digest_send(fleet_id=fleet_id, now=now, wanting=wanting)
+            made += fleet_digest_send(brand=brand, now=now, wanting=wanting)
         except Exception:  # one fleet's trouble must not keep the others' digests back; the next run tries again
-            log.exception("notifications.digest_failed", fleet_id=str(fleet_id))
+            log.exception("notifications.digest_failed", fleet_id=str(brand.fleet_id))
     return made
 
 
-def fleet_digest_send(*, fleet_id: uuid.UUID, now: dt.datetime, wanting: set[uuid.UUID] | None = None) -> int:
-    brand = integrations.branding(fleet_id=fleet_id)
-    if brand is None:
-        return 0
+@transaction.atomic  # a fleet's digests together; sent after the commit
+def fleet_digest_send(*, brand: FleetBranding, now: dt.datetime, wanting: set[uuid.UUID]) -> int:
+    """The fleet's digest of today to its opted-in managers (`wanting`) who have not had it; per fleet and run:
+    two queries while its hour has not come or everyone is served, the figures only when someone is due."""
+    fleet_id = brand.fleet_id
     local_now = now.astimezone(zone(brand.time_zone))
     if local_now.hour < settings.NOTIFICATIONS_DIGEST_HOUR:
         return 0
     today = local_now.date()
     source = digest_source_id(fleet_id=fleet_id, day=today)
-    if wanting is None:
-        wanting = set(Preference.objects.filter(digest=True).values_list("user_id", flat=True))
-    managers = [m for m in integrations.fleet_manager_contacts(fleet_id=fleet_id) if m.id in wanting]
+    due = [user_id for user_id in integrations.fleet_manager_ids(fleet_id=fleet_id) if user_id in wanting]
+    if not due:
+        return 0
     had = set(
-        Delivery.objects.filter(
-            source_event_id=source, kind=DIGEST, recipient_id__in=[m.id for m in managers]
-        ).values_list("recipient_id", flat=True)
+        Delivery.objects.filter(source_event_id=source, kind=DIGEST, recipient_id__in=due).values_list(
+            "recipient_id", flat=True
+        )
     )
-    managers = [m for m in managers if m.id not in had]
+    managers = integrations.contacts(user_ids=[user_id for user_id in due if user_id not in had])
     if not managers:
         return 0
     figures = _figures(fleet_id=fleet_id, today=today)
