@@ -38,6 +38,8 @@ app.conf.beat_schedule = {
     },
     "partner-expire-documents": {"task": "partner.expire_documents", "schedule": crontab(minute=45, hour=2)},
     "notifications-webhooks-purge": {"task": "notifications.webhooks_purge", "schedule": crontab(minute=41, hour=3)},
+    # each fleet's digest goes at NOTIFICATIONS_DIGEST_HOUR in its own time zone: look every quarter of an hour
+    "notifications-manager-digests": {"task": "notifications.manager_digests", "schedule": crontab(minute="*/15")},
     "notifications-webhooks-sweep": {
         "task": "notifications.webhooks_sweep",
         "schedule": env.float("NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS", default=15.0),

@@ -6,18 +6,19 @@ deleted is suppressed, not failed."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 
 from apps.billing import api as billing_api
-from apps.billing.contracts import TripReceipt
+from apps.billing.contracts import PayoutsWaiting, RevenueDayFigures, TripReceipt
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetBranding, VehicleNotFound
 from apps.identity import api as identity_api
-from apps.identity.contracts import UserContact, UserNotFound
+from apps.identity.contracts import FleetRole, UserContact, UserNotFound
 from apps.partner import api as partner_api
-from apps.partner.contracts import DriverNotFound
+from apps.partner.contracts import DriverNotFound, KycQueue
 from apps.trips import api as trips_api
-from apps.trips.contracts import ProofSummary, TrackingLinkRef
+from apps.trips.contracts import ProofSummary, TrackingLinkRef, TripDayFigures
 from logitrack.formatting import Locality
 
 
@@ -93,3 +94,50 @@ def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]
         fleet_id: Locality(locale=found.locale, time_zone=found.time_zone, currency=found.currency)
         for fleet_id, found in fleet_api.fleet_localities(fleet_ids=list(fleet_ids)).items()
     }
+
+
+# ---- what managers receive: their addresses and the figures of the manager's overview (config/console reads the
+# same api calls; an app may not import config)
+
+
+def fleet_manager_ids(*, fleet_id: uuid.UUID) -> list[uuid.UUID]:
+    """The fleet's (unrevoked) managers, in one query."""
+    return [m.user_id for m in identity_api.fleet_members(fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER)]
+
+
+def fleet_manager_contacts(*, fleet_id: uuid.UUID) -> list[UserContact]:
+    """How to reach each manager of the fleet; erased or deactivated ones are left out."""
+    return contacts(user_ids=fleet_manager_ids(fleet_id=fleet_id))
+
+
+def contacts(*, user_ids: list[uuid.UUID]) -> list[UserContact]:
+    found = (contact(user_id=user_id) for user_id in user_ids)
+    return [c for c in found if c is not None]
+
+
+def all_brandings() -> dict[uuid.UUID, FleetBranding]:
+    """Every fleet's branding (name, language, locale, time zone, currency), in one query each."""
+    return fleet_api.fleet_branding(fleet_ids=list(fleet_api.fleet_names(fleet_ids=None)))
+
+
+def kyc_review_queue(*, fleet_id: uuid.UUID) -> KycQueue:
+    return partner_api.kyc_review_queue(fleet_ids=[fleet_id], limit=1)
+
+
+def payouts_waiting(*, fleet_id: uuid.UUID) -> PayoutsWaiting:
+    return billing_api.payouts_waiting(fleet_ids=[fleet_id], limit=1)
+
+
+def documents_expiring(*, fleet_id: uuid.UUID, on_or_before: dt.date) -> tuple[int, int]:
+    """How many drivers' documents and vehicles' documents of the fleet run out by then."""
+    drivers = partner_api.kyc_documents_expiring(fleet_ids=[fleet_id], on_or_before=on_or_before)
+    vehicles = fleet_api.fleet_documents_expiring(fleet_ids=[fleet_id], on_or_before=on_or_before)
+    return len(drivers), len(vehicles)
+
+
+def trip_day(*, fleet_id: uuid.UUID, day: dt.date) -> TripDayFigures | None:
+    return next(iter(trips_api.trip_days(fleet_ids=[fleet_id], first=day, last=day)), None)
+
+
+def revenue_on(*, fleet_id: uuid.UUID, day: dt.date) -> list[RevenueDayFigures]:
+    return billing_api.revenue_by_day(fleet_ids=[fleet_id], first=day, last=day)

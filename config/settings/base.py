@@ -382,6 +382,8 @@ NOTIFICATIONS_REQUEUE_MAX_SECONDS = env.int("NOTIFICATIONS_REQUEUE_MAX_SECONDS",
 NOTIFICATIONS_SWEEP_SECONDS = env.float("NOTIFICATIONS_SWEEP_SECONDS", default=15.0)  # beat: send what is overdue
 NOTIFICATIONS_SWEEP_GRACE_SECONDS = env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=10.0)
 NOTIFICATIONS_SWEEP_BATCH = env.int("NOTIFICATIONS_SWEEP_BATCH", default=200)
+# the managers' daily digest: sent from this local hour on (the fleet's time zone), once a day
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
 NOTIFICATIONS_RATE_LIMIT = env.int("NOTIFICATIONS_RATE_LIMIT", default=6)  # non-urgent messages per recipient, channel
 NOTIFICATIONS_RATE_WINDOW_MINUTES = env.int("NOTIFICATIONS_RATE_WINDOW_MINUTES", default=60)  # ... per this window
 NOTIFICATIONS_RECEIPT_WAIT_SECONDS = env.int("NOTIFICATIONS_RECEIPT_WAIT_SECONDS", default=600)  # "delivered" waits

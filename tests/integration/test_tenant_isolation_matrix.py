@@ -1862,6 +1862,7 @@ PLATFORM_ONLY = {
     "outbox.inboxrecord": "the event log of every fleet",
     "outbox.deadletter": "the event log of every fleet, and replaying it",
     "notifications.delivery": "every fleet's customers' messages, and replaying dead ones",
+    "notifications.preference": "every person's notification choices (people change their own over REST)",
     "django_celery_beat.periodictask": "the platform's schedules",
     "django_celery_beat.intervalschedule": "the platform's schedules",
     "django_celery_beat.crontabschedule": "the platform's schedules",

@@ -17,6 +17,8 @@ class Preference(BaseModel):
     quiet_start = models.TimeField(null=True, blank=True)  # local time; both or neither
     quiet_end = models.TimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=60, blank=True, default="")  # "" : the fleet's time zone
+    # fleet managers: the daily digest of each of their fleets by email (opt-in: nobody gets it unasked)
+    digest = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"

@@ -11,7 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from apps.notifications.rendering import copy as copy  # services read the copy's languages through here
-from apps.notifications.rendering.copy import language_of, text
+from apps.notifications.rendering.copy import has_text, language_of, text
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -32,6 +32,8 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
     language = language_of(language)
     values = dict(context)
     common = {key: _fill(text(language, "_", key), values) for key in _COMMON_KEYS}
+    if has_text(language, kind, "footer"):  # managers' messages say why they get them in their own words
+        common["footer"] = _fill(text(language, kind, "footer"), values)
     values.setdefault("reason_line", "")
     if context.get("cancelled_by"):
         who = _fill(
@@ -40,8 +42,10 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
         values["reason_line"] = _fill(text(language, "_", "cancelled_by"), {"who": who})
     receipt = context.get("receipt") or {}
     receipt_line = _fill(text(language, "_", "receipt"), receipt) if receipt else ""
+    # [label, value] or [label, value, url] (a manager's line links into the console)
     details = [
-        (common.get(label, label), _value(value, language, values)) for label, value in context.get("details", [])
+        (common.get(d[0], d[0]), _value(d[1], language, values), d[2] if len(d) > 2 else "")
+        for d in context.get("details", [])
     ]
     page = {
         "language": language,
@@ -51,10 +55,13 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
         "details": details,
         "receipt_line": receipt_line,
         "brand": context.get("brand", {}),
-        "tracking_url": context.get("tracking_url", ""),
+        # the button: the tracking page for customers, a page of the admin for managers (`action_url`)
+        "tracking_url": context.get("action_url") or context.get("tracking_url", ""),
         "unsubscribe_url": context.get("unsubscribe_url", ""),
         "common": common,
     }
+    if context.get("action_url") and has_text(language, kind, "action"):
+        common["track"] = _fill(text(language, kind, "action"), values)
     return Rendered(
         subject=page["subject"],
         text=render_to_string("notifications/email/message.txt", page).strip() + "\n",

@@ -44,6 +44,50 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "intro": "Your booking from {pickup} to {dropoff} was cancelled. {reason_line}",
             "sms": "{fleet}: your booking was cancelled.",
         },
+        "manager.webhook_disabled": {
+            "subject": "{fleet}: webhook endpoint switched off ({host})",
+            "heading": "A webhook endpoint was switched off",
+            "intro": (
+                "LogiTrack switched off the webhook endpoint {url} of {fleet}: it has failed without a success "
+                "since {failing_since}. No events are sent to it until someone switches it on again."
+            ),
+            "sms": "{fleet}: webhook endpoint {url} switched off after failing since {failing_since}.",
+            "action": "Open the endpoint",
+            "footer": (
+                'You receive this message as a manager of {fleet}. To switch the endpoint on again, tick "Active" '
+                "on its page and save (or PATCH /api/v1/notifications/webhooks/endpoints/{endpoint_id}/ with "
+                '{{"is_active": true}}); repair the receiver first, or it will be switched off again.'
+            ),
+            "endpoint": "Endpoint",
+            "description": "Description",
+            "failing_since": "Failing since",
+            "last_error": "Last error",
+            "switch_on": "Switch it on again",
+            "switch_on_how": 'tick "Active" on the endpoint\'s page and save',
+        },
+        "manager.digest": {
+            "subject": "{fleet}: your day, {day}",
+            "heading": "Good morning: {fleet} on {day}",
+            "intro": "{summary}",
+            "sms": "{fleet}: {summary}",
+            "action": "Open the overview",
+            "footer": (
+                "You receive this daily summary as a manager of {fleet} because you asked for it; switch it off in "
+                "your notification preferences."
+            ),
+            "attention": "Here is what needs your attention.",
+            "all_clear": "All clear: nothing waits for you today.",
+            "kyc": "Documents waiting for review",
+            "payouts": "Payouts waiting for approval",
+            "expiring": "Documents expiring within {days} days",
+            "ended_badly": "Trips failed or cancelled yesterday",
+            "ended_badly_value": "{failed} failed, {cancelled} cancelled",
+            "completed": "Trips completed yesterday",
+            "revenue": "Revenue yesterday",
+            "oldest": "{count} (oldest since {since})",
+            "expiring_value": "{drivers} of drivers, {vehicles} of vehicles",
+            "none": "none",
+        },
         "_": {
             "track": "Follow your booking",
             "pickup": "Pickup",
@@ -106,6 +150,52 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "intro": "Ihre Buchung von {pickup} nach {dropoff} wurde storniert. {reason_line}",
             "sms": "{fleet}: Ihre Buchung wurde storniert.",
         },
+        "manager.webhook_disabled": {
+            "subject": "{fleet}: Webhook-Endpunkt abgeschaltet ({host})",
+            "heading": "Ein Webhook-Endpunkt wurde abgeschaltet",
+            "intro": (
+                "LogiTrack hat den Webhook-Endpunkt {url} von {fleet} abgeschaltet: Er schlägt seit "
+                "{failing_since} ohne einen Erfolg fehl. Bis ihn jemand wieder einschaltet, werden ihm keine "
+                "Ereignisse gesendet."
+            ),
+            "sms": "{fleet}: Webhook-Endpunkt {url} abgeschaltet, fehlerhaft seit {failing_since}.",
+            "action": "Endpunkt öffnen",
+            "footer": (
+                "Sie erhalten diese Nachricht als Manager von {fleet}. Zum Wiedereinschalten auf der Seite des "
+                'Endpunkts "Aktiv" ankreuzen und speichern (oder PATCH '
+                '/api/v1/notifications/webhooks/endpoints/{endpoint_id}/ mit {{"is_active": true}}); beheben Sie '
+                "zuerst den Fehler beim Empfänger, sonst wird er wieder abgeschaltet."
+            ),
+            "endpoint": "Endpunkt",
+            "description": "Beschreibung",
+            "failing_since": "Fehlerhaft seit",
+            "last_error": "Letzter Fehler",
+            "switch_on": "Wieder einschalten",
+            "switch_on_how": 'auf der Seite des Endpunkts "Aktiv" ankreuzen und speichern',
+        },
+        "manager.digest": {
+            "subject": "{fleet}: Ihr Tag, {day}",
+            "heading": "Guten Morgen: {fleet} am {day}",
+            "intro": "{summary}",
+            "sms": "{fleet}: {summary}",
+            "action": "Übersicht öffnen",
+            "footer": (
+                "Sie erhalten diese tägliche Zusammenfassung als Manager von {fleet}, weil Sie sie bestellt haben; "
+                "abbestellen können Sie sie in Ihren Benachrichtigungseinstellungen."
+            ),
+            "attention": "Das wartet auf Sie.",
+            "all_clear": "Alles erledigt: Heute wartet nichts auf Sie.",
+            "kyc": "Dokumente zur Prüfung",
+            "payouts": "Auszahlungen zur Freigabe",
+            "expiring": "Dokumente, die in {days} Tagen ablaufen",
+            "ended_badly": "Fahrten gestern fehlgeschlagen oder storniert",
+            "ended_badly_value": "{failed} fehlgeschlagen, {cancelled} storniert",
+            "completed": "Fahrten gestern abgeschlossen",
+            "revenue": "Umsatz gestern",
+            "oldest": "{count} (die älteste seit {since})",
+            "expiring_value": "{drivers} von Fahrern, {vehicles} von Fahrzeugen",
+            "none": "keine",
+        },
         "_": {
             "track": "Buchung verfolgen",
             "pickup": "Abholung",
@@ -136,6 +226,10 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
 
 def language_of(wanted: str) -> str:
     return wanted if wanted in LANGUAGES else "en"
+
+
+def has_text(language: str, kind: str, part: str) -> bool:
+    return bool(COPY[language_of(language)].get(kind, {}).get(part) or COPY["en"].get(kind, {}).get(part))
 
 
 def text(language: str, kind: str, part: str) -> str:

@@ -31,6 +31,7 @@ def preference_update(
     quiet_end: dt.time | None = None,
     time_zone: str | None = None,
     quiet_given: bool = False,
+    digest: bool | None = None,
 ) -> Preference:
     pref, _ = Preference.objects.select_for_update().get_or_create(user_id=user_id)
     errors: dict[str, list[str]] = {}
@@ -56,6 +57,8 @@ def preference_update(
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 errors["time_zone"] = ["an IANA time zone such as Europe/Berlin"]
         pref.time_zone = time_zone
+    if digest is not None:
+        pref.digest = digest
     if errors:
         raise ValidationFailed("invalid preferences", code="notifications.bad_preferences", extra={"errors": errors})
     pref.save()

@@ -21,6 +21,7 @@ def test_preferences_start_with_everything_on_and_are_saved(two_fleets):
         "quiet_start": None,
         "quiet_end": None,
         "time_zone": "",
+        "digest": False,  # the managers' daily digest is opt-in
     }
     body = {
         "opted_out": ["sms"],
@@ -28,6 +29,7 @@ def test_preferences_start_with_everything_on_and_are_saved(two_fleets):
         "quiet_start": "22:00",
         "quiet_end": "07:00",
         "time_zone": "Europe/Berlin",
+        "digest": False,
     }
     response = client.put(URL, body, format="json")
     assert response.status_code == 200, response.json()

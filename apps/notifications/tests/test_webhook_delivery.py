@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.events import WebhookEndpointDisabledV1
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.notifications.services import deliveries
 from apps.notifications.tests.receiver import Answer
 from apps.notifications.webhooks import services, signing
 from logitrack.events import to_envelope
@@ -248,7 +249,7 @@ def test_a_dead_workers_claim_is_retaken_after_its_lease_and_never_while_live(fl
 
 
 def test_an_endpoint_failing_for_days_is_switched_off_and_its_managers_told(
-    fleets, receiver, clock, settings, captured_events
+    fleets, receiver, clock, settings, captured_events, relay_and_deliver, smtp
 ):
     settings.NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_DAYS = 3
     settings.NOTIFICATIONS_WEBHOOK_RETRY_FOR_SECONDS = 10 * 86400
@@ -282,6 +283,16 @@ def test_an_endpoint_failing_for_days_is_switched_off_and_its_managers_told(
     assert queue(vehicle_event(a.id)) == []  # and new events make no deliveries
     with pytest.raises(services.EndpointDisabled):
         services.delivery_replay(delivery_id=delivery.id)
+
+    # the people side hears its own event (handlers/managers.py) and mails fleet A's manager, nobody else
+    relay_and_deliver()
+    assert deliveries.deliveries_send_due() == 1
+    [mail] = smtp.messages()
+    assert mail["To"] == fleets[0].a.users["fleet_manager"].email
+    assert mail["Subject"] == "Alpha Logistics: Webhook-Endpunkt abgeschaltet (127.0.0.1)"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert receiver.url in text and "Letzter Fehler: HTTP 503" in text
+    assert f"/admin/notifications/webhookendpoint/{endpoint.id}/change/" in text
 
     # a manager switches it on again: a fresh start, and the dead deliveries can be replayed
     services.endpoint_update(endpoint_id=endpoint.id, changes={"is_active": True})

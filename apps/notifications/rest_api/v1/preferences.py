@@ -22,6 +22,7 @@ class PreferencesOutput(serializers.Serializer):
     quiet_start = serializers.TimeField(allow_null=True, format="%H:%M")
     quiet_end = serializers.TimeField(allow_null=True, format="%H:%M")
     time_zone = serializers.CharField(help_text="'' : the fleet's time zone")
+    digest = serializers.BooleanField(help_text="fleet managers: the daily digest of each of their fleets by email")
 
 
 class PreferencesApi(APIView):
@@ -35,6 +36,7 @@ class PreferencesApi(APIView):
         quiet_start = serializers.TimeField(required=False, allow_null=True)
         quiet_end = serializers.TimeField(required=False, allow_null=True)
         time_zone = serializers.CharField(required=False, allow_blank=True, max_length=60)
+        digest = serializers.BooleanField(required=False)
 
     @extend_schema(
         tags=["notifications"], responses={200: PreferencesOutput}, operation_id="notifications_preferences_get"
@@ -60,5 +62,6 @@ class PreferencesApi(APIView):
             quiet_end=given.get("quiet_end"),
             time_zone=given.get("time_zone"),
             quiet_given="quiet_start" in given or "quiet_end" in given,
+            digest=given.get("digest"),
         )
         return Response(PreferencesOutput(pref).data)
