@@ -359,3 +359,39 @@ def test_the_log_is_purged_after_its_retention_but_nothing_waiting_is(fleets, re
     assert set(WebhookDelivery.objects.values_list("id", flat=True)) == {old_waiting[0].id, recent.id}
     assert WebhookAttempt.objects.filter(delivery_id=old_sent[0].id).count() == 0
     assert WebhookAttempt.objects.filter(delivery_id=recent.id).count() == 1
+
+
+def test_a_binary_answer_is_recorded_and_the_delivery_is_done(fleets, receiver):
+    """A receiver answering gzip or an image sends NUL bytes, which PostgreSQL text refuses: recorded with NUL
+    replaced, the delivery is sent once (before, the record failed, the claim lapsed and the event was re-sent
+    forever)."""
+    _, a, _ = fleets
+    endpoint_for(a, receiver.url)
+    receiver.answer(Answer(status=200, body=b"\x1f\x8b\x08\x00\x00binary", headers={"X-Trace": "a\x00b"}))
+    (delivery,) = queue(vehicle_event(a.id))
+    assert send(delivery) == "sent"
+    attempt = WebhookAttempt.objects.get(delivery=delivery)
+    assert attempt.succeeded and "\x00" not in attempt.response_body and attempt.response_body.endswith("binary")
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.claim is None and len(receiver.received) == 1
+
+
+def test_secrets_stay_readable_after_the_secret_key_is_rotated(fleets, receiver, settings):
+    """docs/production.md rotates SECRET_KEY with the old one kept as a fallback: stored signing secrets still
+    open and sign; with no key that opens them a try fails and is counted (retried, then dead), never stuck."""
+    _, a, _ = fleets
+    made = endpoint_for(a, receiver.url)
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" + "x" * 40, [old]
+    (delivery,) = queue(vehicle_event(a.id))
+    assert send(delivery) == "sent"
+    assert verify_like_the_readme(
+        made.secret, receiver.received[-1].headers[signing.HEADER], receiver.received[-1].body
+    )
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key forgotten: nothing opens the stored secret
+    (second,) = queue(vehicle_event(a.id))
+    assert send(second) == "retry"
+    second.refresh_from_db()
+    assert second.attempts == 1 and second.claim is None and "cannot be read" in second.last_error
+    assert len(receiver.received) == 1  # nothing went out unsigned

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import structlog
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -300,8 +301,14 @@ def delivery_send(*, delivery_id: uuid.UUID, claim: uuid.UUID | None = None) -> 
                 next_attempt_at=None, last_error="the endpoint is switched off",
             )  # fmt: skip
         return "dead"
-    headers, body = _request(delivery, endpoint)
     started = _now()
+    try:
+        headers, body = _request(delivery, endpoint)
+    except InvalidToken:  # counted as a failed try (retried, then dead), never a claim left to lapse forever
+        log.error("notifications.webhook_secret_unreadable", endpoint_id=str(endpoint.id))
+        headers, body = {}, delivery.body.encode()
+        response = transport.Response(None, {}, b"", "the signing secret cannot be read with the configured keys", 0)
+        return _record(delivery, headers, body, response, started=started, ping=ping)
     try:
         target = transport.resolve(endpoint.url)
     except transport.UnsafeURL as exc:
@@ -309,6 +316,14 @@ def delivery_send(*, delivery_id: uuid.UUID, claim: uuid.UUID | None = None) -> 
     else:
         response = transport.post(target, headers, body)
     return _record(delivery, headers, body, response, started=started, ping=ping)
+
+
+def _text(value: str) -> str:
+    return value.replace("\x00", "\ufffd")  # PostgreSQL text and jsonb refuse NUL; a binary answer has them
+
+
+def _answer_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {_text(name): _text(value) for name, value in headers.items()}
 
 
 def _record(
@@ -335,13 +350,13 @@ def _record(
             request_headers=headers,
             request_body=body.decode(),
             response_status=response.status,
-            response_headers=response.headers,
-            response_body=response.body.decode("utf-8", errors="replace"),
-            error=error[:2000],
+            response_headers=_answer_headers(response.headers),
+            response_body=_text(response.body.decode("utf-8", errors="replace")),
+            error=_text(error[:2000]),
             succeeded=ok,
         )
         now = _now()
-        row.attempts, row.last_status_code, row.last_error = number, response.status, error[:2000]
+        row.attempts, row.last_status_code, row.last_error = number, response.status, _text(error[:2000])
         row.claim = row.claimed_until = None
         if row.status == DeliveryStatus.SENT and not ok:
             outcome = "sent"  # another sender took over after this one's lease ran out, and got through
@@ -367,7 +382,7 @@ def _record(
                 outcome = "retry"
             if not ping:
                 endpoint.failing_since = endpoint.failing_since or now
-                endpoint.last_error = error[:2000]
+                endpoint.last_error = _text(error[:2000])
                 endpoint.save(update_fields=["failing_since", "last_error", "updated_at"])
                 failing_for = dt.timedelta(days=float(settings.NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_DAYS))
                 if endpoint.is_active and now - endpoint.failing_since >= failing_for:

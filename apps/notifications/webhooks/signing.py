@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Iterable
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 PREFIX = "whsec_"
@@ -28,9 +28,17 @@ def new_secret() -> str:
     return PREFIX + secrets.token_urlsafe(32)
 
 
-def _fernet() -> Fernet:
-    material = settings.NOTIFICATIONS_WEBHOOK_SECRET_KEY or f"{settings.SECRET_KEY}:notifications.webhooks"
+def _key(material: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(material.encode()).digest()))
+
+
+def _fernet() -> MultiFernet:
+    """Seals with the first key; opens with any: NOTIFICATIONS_WEBHOOK_SECRET_KEY when set, then keys derived from
+    SECRET_KEY and each of SECRET_KEY_FALLBACKS, so rotating the secret key as docs/production.md says (old key kept
+    as a fallback) or setting the explicit key later leaves every stored secret readable."""
+    derived = [f"{key}:notifications.webhooks" for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+    explicit = [settings.NOTIFICATIONS_WEBHOOK_SECRET_KEY] if settings.NOTIFICATIONS_WEBHOOK_SECRET_KEY else []
+    return MultiFernet([_key(material) for material in [*explicit, *derived]])
 
 
 def seal(secret: str) -> str:
@@ -38,6 +46,7 @@ def seal(secret: str) -> str:
 
 
 def unseal(token: str) -> str:
+    """The secret (cryptography.fernet.InvalidToken when no configured key opens it)."""
     return _fernet().decrypt(token.encode()).decode()
 
 
