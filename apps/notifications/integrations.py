@@ -10,12 +10,13 @@ import uuid
 
 from apps.billing import api as billing_api
 from apps.billing.contracts import TripReceipt
+from apps.dispatch import api as dispatch_api
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetBranding, VehicleNotFound
 from apps.identity import api as identity_api
 from apps.identity.contracts import UserContact, UserNotFound
 from apps.partner import api as partner_api
-from apps.partner.contracts import DriverNotFound
+from apps.partner.contracts import DriverNotFound, DriverRef
 from apps.trips import api as trips_api
 from apps.trips.contracts import ProofSummary, TrackingLinkRef
 from logitrack.formatting import Locality
@@ -93,3 +94,16 @@ def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]
         fleet_id: Locality(locale=found.locale, time_zone=found.time_zone, currency=found.currency)
         for fleet_id, found in fleet_api.fleet_localities(fleet_ids=list(fleet_ids)).items()
     }
+
+
+def driver(*, driver_id: uuid.UUID) -> DriverRef | None:
+    """The driver's profile (its `user_id` is who is told), None when the profile is gone."""
+    try:
+        return partner_api.driver_get(driver_id=driver_id)
+    except DriverNotFound:
+        return None
+
+
+def drivers_connected(*, driver_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """Which drivers have the driver app's socket open: they hear offers there, so they get no push."""
+    return dispatch_api.drivers_connected(driver_ids=list(driver_ids))

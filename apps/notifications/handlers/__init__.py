@@ -1,4 +1,4 @@
 """Reactions of the notifications context: every other context's events, turned into messages to people
 (`messages`) and deliveries to integrators' endpoints (`webhooks`). Nothing calls this context; it listens."""
 
-from apps.notifications.handlers import messages, push, webhooks  # noqa: F401  (registers their subscriptions)
+from apps.notifications.handlers import drivers, messages, push, webhooks  # noqa: F401  (registers their subscriptions)

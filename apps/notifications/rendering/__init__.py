@@ -32,6 +32,8 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
     language = language_of(language)
     values = dict(context)
     common = {key: _fill(text(language, "_", key), values) for key in _COMMON_KEYS}
+    if copy.COPY["en"].get(kind, {}).get("footer"):  # drivers' messages say why a driver gets them
+        common["footer"] = _fill(text(language, kind, "footer"), values)
     values.setdefault("reason_line", "")
     if context.get("cancelled_by"):
         who = _fill(
@@ -87,4 +89,5 @@ _COMMON_KEYS = (
     "proof",
     "footer",
     "unsubscribe",
+    "amount",
 )

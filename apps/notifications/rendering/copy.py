@@ -44,6 +44,20 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "intro": "Your booking from {pickup} to {dropoff} was cancelled. {reason_line}",
             "sms": "{fleet}: your booking was cancelled.",
         },
+        "driver.offer": {
+            "subject": "New trip offer from {fleet}",
+            "heading": "New trip offer",
+            "intro": "{fleet} offers you a trip from {pickup} to {dropoff}. Answer in the driver app by {expires}.",
+            "sms": "{pickup} → {dropoff}. Answer by {expires}.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
+        "driver.payout_paid": {
+            "subject": "{fleet} paid out {amount}",
+            "heading": "Payout paid",
+            "intro": "Hello {name}, your payout of {amount} is on its way to your bank account.",
+            "sms": "Your payout of {amount} is on its way to your bank account.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
         "_": {
             "track": "Follow your booking",
             "pickup": "Pickup",
@@ -67,6 +81,7 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "footer": "You receive this message because you booked with {fleet} through LogiTrack.",
             "unsubscribe": "Unsubscribe from these emails",
             "customer": "customer",
+            "amount": "Amount",
         },
     },
     "de": {
@@ -106,6 +121,23 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "intro": "Ihre Buchung von {pickup} nach {dropoff} wurde storniert. {reason_line}",
             "sms": "{fleet}: Ihre Buchung wurde storniert.",
         },
+        "driver.offer": {
+            "subject": "Neues Fahrtangebot von {fleet}",
+            "heading": "Neues Fahrtangebot",
+            "intro": (
+                "{fleet} bietet Ihnen eine Fahrt von {pickup} nach {dropoff} an. "
+                "Antworten Sie in der Fahrer-App bis {expires} Uhr."
+            ),
+            "sms": "{pickup} → {dropoff}. Antworten bis {expires} Uhr.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
+        "driver.payout_paid": {
+            "subject": "{fleet} hat {amount} ausgezahlt",
+            "heading": "Auszahlung überwiesen",
+            "intro": "Hallo {name}, Ihre Auszahlung über {amount} ist auf dem Weg zu Ihrem Bankkonto.",
+            "sms": "Ihre Auszahlung über {amount} ist auf dem Weg zu Ihrem Bankkonto.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
         "_": {
             "track": "Buchung verfolgen",
             "pickup": "Abholung",
@@ -129,6 +161,7 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "footer": "Sie erhalten diese Nachricht, weil Sie bei {fleet} über LogiTrack gebucht haben.",
             "unsubscribe": "Diese E-Mails abbestellen",
             "customer": "Kunde",
+            "amount": "Betrag",
         },
     },
 }

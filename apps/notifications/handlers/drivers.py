@@ -1,0 +1,35 @@
+"""Trips' offers and billing's payouts, turned into messages to the driver (services.drivers). Thin."""
+
+from __future__ import annotations
+
+from apps.billing.events import PayoutPaidV1
+from apps.notifications.domain import TripView
+from apps.notifications.services import drivers
+from apps.trips.events import TripOfferedV2
+from logitrack.bus import subscriber
+
+
+@subscriber(TripOfferedV2, name="notifications.push_offer_to_driver")
+def push_offer_to_driver(event: TripOfferedV2) -> None:
+    stops = sorted(TripView.of(event.trip).stops, key=lambda s: s.sequence)
+    drivers.offer_made(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        offer_id=event.offer_id,
+        driver_id=event.driver_id,
+        trip_id=event.trip.id,
+        expires_at=event.expires_at,
+        pickup=stops[0].address if stops else "",
+        dropoff=stops[-1].address if stops else "",
+    )
+
+
+@subscriber(PayoutPaidV1, name="notifications.tell_payout_paid")
+def tell_payout_paid(event: PayoutPaidV1) -> None:
+    drivers.payout_paid(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        payout_id=event.payout_id,
+        driver_id=event.driver_id,
+        amount=event.amount,
+    )

@@ -1,0 +1,160 @@
+"""What a driver is told, on the wire: a trip offer reaches a driver whose app socket is closed as an urgent Web
+Push on a local push service (decrypted with the device's key, as the phone would), one per device; a connected
+driver gets none; a payout paid arrives as a mail on a real SMTP server and as a push, in the fleet's German."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from apps.billing.events import PayoutPaidV1
+from apps.notifications.channels.push import generate_vapid_keys
+from apps.notifications.contracts import Channel, DeliveryStatus
+from apps.notifications.handlers.drivers import tell_payout_paid
+from apps.notifications.models import Delivery, Preference, PushSubscription
+from apps.notifications.services import deliveries
+from apps.notifications.tests.channel_fakes import FakeHttpServer
+from apps.notifications.tests.test_push import Browser
+from apps.trips.services import offers
+from logitrack.types import Money
+from tests.support import smtp as smtp_server
+from tests.support import trip_world
+from tests.support.dispatch_world import live_store  # noqa: F401  (fixture)
+
+smtp, world = smtp_server.smtp, trip_world.world  # fixtures: a real SMTP server, a fleet with a van on a shift
+
+PICKUP = ("Invalidenstraße 1, Berlin", 52.5310, 13.3847)
+DROPOFF = ("Oranienstraße 25, Berlin", 52.5016, 13.4190)
+
+
+@pytest.fixture
+def push_service(settings):
+    private, public = generate_vapid_keys()
+    settings.NOTIFICATIONS_VAPID_PRIVATE_KEY, settings.NOTIFICATIONS_VAPID_PUBLIC_KEY = private, public
+    settings.NOTIFICATIONS_PUSH_HOSTS = ["127.0.0.1"]  # the local fake, listed explicitly
+    settings.NOTIFICATIONS_PUSH_ALLOW_HTTP = True
+    settings.NOTIFICATIONS_PUSH_TIMEOUT_SECONDS = 2
+    settings.NOTIFICATIONS_ADAPTERS = {
+        **settings.NOTIFICATIONS_ADAPTERS,
+        "push": "apps.notifications.channels.push.WebPush",
+    }
+    fake = FakeHttpServer()
+    fake.answer(201)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def devices(world, push_service):
+    """The world's driver with two phones subscribed to pushes."""
+    driver = world[3]
+    phones = []
+    for label in ("Pixel 8", "Van tablet"):
+        browser = Browser()
+        PushSubscription.objects.create(
+            user_id=driver.user_id,
+            endpoint=f"{push_service.url}/wpush/{label.replace(' ', '-')}",
+            p256dh=browser.p256dh,
+            auth=browser.auth,
+            label=label,
+        )
+        phones.append(browser)
+    return driver, phones
+
+
+def book_and_offer(world, relay_and_deliver):
+    """A customer books; the dispatcher offers the trip to the driver on shift; the events reach notifications."""
+    two_fleets, fleet, _van, _driver, shift = world
+    trip = trip_world.book_as_customer(fleet.id, two_fleets.customer.id, PICKUP, DROPOFF)
+    relay_and_deliver()
+    offers.offer_make(trip_id=trip.id, shift_id=shift.id, actor_id=two_fleets.a.users["fleet_manager"].id)
+    relay_and_deliver()
+    return trip
+
+
+def test_an_offer_to_a_driver_whose_socket_is_closed_is_an_urgent_push_on_each_device(
+    world,
+    devices,
+    push_service,
+    relay_and_deliver,
+    live_store,  # noqa: F811
+):
+    _driver, phones = devices
+    book_and_offer(world, relay_and_deliver)
+
+    pushes = Delivery.objects.filter(kind="driver.offer", channel=Channel.PUSH)
+    assert pushes.count() == 2  # one per device
+    assert not Delivery.objects.filter(kind="driver.offer").exclude(channel=Channel.PUSH).exists()
+    deliveries.deliveries_send_due()  # (and the customer's booking confirmation)
+    assert set(pushes.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+    by_path = {r.path: r for r in push_service.requests}
+    assert set(by_path) == {"/wpush/Pixel-8", "/wpush/Van-tablet"}
+    for path, phone in zip(("/wpush/Pixel-8", "/wpush/Van-tablet"), phones, strict=True):
+        request = by_path[path]
+        assert request.headers["urgency"] == "high"
+        assert int(request.headers["ttl"]) < 24 * 3600  # capped by the offer's expiry
+        payload = phone.decrypt(request.body)
+        assert payload["title"] == "Neues Fahrtangebot von Alpha Logistics"  # the fleet speaks German
+        assert payload["body"].startswith("Invalidenstraße 1, Berlin → Oranienstraße 25, Berlin. Antworten bis ")
+        assert payload["urgent"] is True and payload["sender"] == "Alpha Logistics"
+        data = payload["data"]
+        assert data["kind"] == "driver.offer" and uuid.UUID(data["offer_id"]) and uuid.UUID(data["trip_id"])
+        assert dt.datetime.fromisoformat(data["expires_at"]) > timezone.now()
+
+    # the same event delivered again makes nothing new
+    assert Delivery.objects.filter(kind="driver.offer").count() == 2
+
+
+def test_a_driver_whose_socket_is_open_gets_no_push_for_an_offer(
+    world,
+    devices,
+    push_service,
+    relay_and_deliver,
+    live_store,  # noqa: F811
+):
+    driver, _ = devices
+    # what the /ws/driver/ consumer records while a socket is open (dispatch's Redis presence)
+    live_store.presence_mark(driver.id, "test-process!socket", seconds=60)
+    book_and_offer(world, relay_and_deliver)
+
+    assert not Delivery.objects.filter(kind="driver.offer").exists()
+    deliveries.deliveries_send_due()
+    assert push_service.requests == []
+
+
+def test_a_paid_payout_is_mailed_and_pushed_to_the_driver_in_their_language(
+    world,
+    devices,
+    push_service,
+    smtp,
+    live_store,  # noqa: F811
+):
+    driver, phones = devices
+    event = PayoutPaidV1(
+        payout_id=uuid.uuid4(), driver_id=driver.id, fleet_id=driver.fleet_id, amount=Money(12_345, "EUR")
+    )
+    tell_payout_paid(event)
+    tell_payout_paid(event)  # redelivered: nothing new
+    assert Delivery.objects.filter(kind="driver.payout_paid").count() == 3  # a mail and two pushes
+    assert deliveries.deliveries_send_due() == 3
+
+    [mail] = smtp.messages()
+    assert mail["Subject"] == "Alpha Logistics hat 123,45\xa0€ ausgezahlt"
+    assert mail["From"].addresses[0].display_name == "Alpha Logistics"
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Ihre Auszahlung über 123,45\xa0€ ist auf dem Weg zu Ihrem Bankkonto." in text
+    assert "weil Sie für Alpha Logistics mit LogiTrack fahren" in text  # a driver's footer, not a customer's
+    [pixel] = [r for r in push_service.requests if r.path == "/wpush/Pixel-8"]
+    payload = phones[0].decrypt(pixel.body)
+    assert payload["title"] == mail["Subject"] and payload["urgent"] is False
+    assert payload["data"]["payout_id"] == str(event.payout_id)
+
+    # in English when the driver says so
+    Preference.objects.create(user_id=driver.user_id, language="en")
+    tell_payout_paid(
+        PayoutPaidV1(payout_id=uuid.uuid4(), driver_id=driver.id, fleet_id=driver.fleet_id, amount=Money(500, "EUR"))
+    )
+    deliveries.deliveries_send_due()
+    assert smtp.messages()[-1]["Subject"].startswith("Alpha Logistics paid out ")
