@@ -8,10 +8,10 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from apps.billing.events import PayoutPaidV1
+from apps.billing.services import payouts
+from apps.billing.tests.test_ledger import wallet_with
 from apps.notifications.channels.push import generate_vapid_keys
 from apps.notifications.contracts import Channel, DeliveryStatus
-from apps.notifications.handlers.drivers import tell_payout_paid
 from apps.notifications.models import Delivery, Preference, PushSubscription
 from apps.notifications.services import deliveries
 from apps.notifications.tests.channel_fakes import FakeHttpServer
@@ -124,23 +124,28 @@ def test_a_driver_whose_socket_is_open_gets_no_push_for_an_offer(
     assert push_service.requests == []
 
 
-def test_a_paid_payout_is_mailed_and_pushed_to_the_driver_in_their_language(
+def test_a_paid_payout_is_mailed_and_pushed_and_a_rejected_one_says_why_in_the_drivers_language(
     world,
     devices,
     push_service,
     smtp,
+    relay_and_deliver,
     live_store,  # noqa: F811
 ):
     driver, phones = devices
-    event = PayoutPaidV1(
-        payout_id=uuid.uuid4(), driver_id=driver.id, fleet_id=driver.fleet_id, amount=Money(12_345, "EUR")
+    wallet_with(50_000, driver_id=driver.id, fleet_id=driver.fleet_id)
+    paid = payouts.payout_request(
+        driver_id=driver.id, fleet_id=driver.fleet_id, amount=Money(12_345, "EUR"), idempotency_key="a"
     )
-    tell_payout_paid(event)
-    tell_payout_paid(event)  # redelivered: nothing new
+    payouts.payout_decide(payout_id=paid.id, approve=True, actor_id=None)
+    payouts.payout_mark_paid(payout_id=paid.id, bank_reference="SEPA-1")
+    relay_and_deliver()
+    relay_and_deliver()  # a redelivered event makes nothing new
     assert Delivery.objects.filter(kind="driver.payout_paid").count() == 3  # a mail and two pushes
     assert deliveries.deliveries_send_due() == 3
 
     [mail] = smtp.messages()
+    assert mail["To"] == driver_email(driver)
     assert mail["Subject"] == "Alpha Logistics hat 123,45\xa0€ ausgezahlt"
     assert mail["From"].addresses[0].display_name == "Alpha Logistics"
     text = mail.get_body(preferencelist=("plain",)).get_content()
@@ -149,12 +154,24 @@ def test_a_paid_payout_is_mailed_and_pushed_to_the_driver_in_their_language(
     [pixel] = [r for r in push_service.requests if r.path == "/wpush/Pixel-8"]
     payload = phones[0].decrypt(pixel.body)
     assert payload["title"] == mail["Subject"] and payload["urgent"] is False
-    assert payload["data"]["payout_id"] == str(event.payout_id)
+    assert payload["data"]["payout_id"] == str(paid.id)
 
-    # in English when the driver says so
+    # in English when the driver says so; a rejection says why
     Preference.objects.create(user_id=driver.user_id, language="en")
-    tell_payout_paid(
-        PayoutPaidV1(payout_id=uuid.uuid4(), driver_id=driver.id, fleet_id=driver.fleet_id, amount=Money(500, "EUR"))
+    rejected = payouts.payout_request(
+        driver_id=driver.id, fleet_id=driver.fleet_id, amount=Money(500, "EUR"), idempotency_key="b"
     )
+    payouts.payout_decide(payout_id=rejected.id, approve=False, actor_id=None, reason="IBAN missing")
+    relay_and_deliver()
     deliveries.deliveries_send_due()
-    assert smtp.messages()[-1]["Subject"].startswith("Alpha Logistics paid out ")
+    last = smtp.messages()[-1]
+    # English words, money as the fleet writes it
+    assert last["Subject"].strip() == "Alpha Logistics did not approve your payout of 5,00\xa0€"
+    text = last.get_body(preferencelist=("plain",)).get_content()
+    assert "The amount is back in your wallet." in text and "IBAN missing" in text
+
+
+def driver_email(driver):
+    from apps.identity.models import User
+
+    return User.objects.get(id=driver.user_id).email

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.billing.events import PayoutPaidV1
+from apps.billing.events import PayoutPaidV1, PayoutRejectedV1
 from apps.notifications.domain import TripView
 from apps.notifications.services import drivers
 from apps.trips.events import TripOfferedV2
@@ -32,4 +32,16 @@ def tell_payout_paid(event: PayoutPaidV1) -> None:
         payout_id=event.payout_id,
         driver_id=event.driver_id,
         amount=event.amount,
+    )
+
+
+@subscriber(PayoutRejectedV1, name="notifications.tell_payout_rejected")
+def tell_payout_rejected(event: PayoutRejectedV1) -> None:
+    drivers.payout_rejected(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        payout_id=event.payout_id,
+        driver_id=event.driver_id,
+        amount=event.amount,
+        reason=event.reason,
     )

@@ -51,6 +51,13 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{pickup} → {dropoff}. Answer by {expires}.",
             "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
         },
+        "driver.payout_rejected": {
+            "subject": "{fleet} did not approve your payout of {amount}",
+            "heading": "Payout not approved",
+            "intro": "Hello {name}, your payout of {amount} was not approved. The amount is back in your wallet.",
+            "sms": "Your payout of {amount} was not approved: {reason}",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
         "driver.payout_paid": {
             "subject": "{fleet} paid out {amount}",
             "heading": "Payout paid",
@@ -129,6 +136,16 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
                 "Antworten Sie in der Fahrer-App bis {expires} Uhr."
             ),
             "sms": "{pickup} → {dropoff}. Antworten bis {expires} Uhr.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
+        "driver.payout_rejected": {
+            "subject": "{fleet} hat Ihre Auszahlung über {amount} nicht freigegeben",
+            "heading": "Auszahlung nicht freigegeben",
+            "intro": (
+                "Hallo {name}, Ihre Auszahlung über {amount} wurde nicht freigegeben. "
+                "Der Betrag ist wieder in Ihrem Guthaben."
+            ),
+            "sms": "Ihre Auszahlung über {amount} wurde nicht freigegeben: {reason}",
             "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
         },
         "driver.payout_paid": {

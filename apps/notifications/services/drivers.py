@@ -155,3 +155,22 @@ def payout_paid(
             push_data={"payout_id": str(payout_id)},
         )
     )
+
+
+def payout_rejected(
+    *, event_id: uuid.UUID, event_type: str, payout_id: uuid.UUID, driver_id: uuid.UUID, amount: Money, reason: str
+) -> int:
+    driver = integrations.driver(driver_id=driver_id)
+    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    shown = money(amount.amount_minor, amount.currency, brand.locale if brand else "en")
+    return driver_notify(
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.payout_rejected",
+            driver_id=driver_id,
+            extra={"amount": shown, "reason": reason},
+            details=(("amount", shown), ("reason", reason)),
+            push_data={"payout_id": str(payout_id)},
+        )
+    )
