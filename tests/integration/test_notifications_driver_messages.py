@@ -16,7 +16,11 @@ from apps.notifications.models import Delivery, Preference, PushSubscription
 from apps.notifications.services import deliveries
 from apps.notifications.tests.channel_fakes import FakeHttpServer
 from apps.notifications.tests.test_push import Browser
+from apps.partner.contracts import KycDocumentType
+from apps.partner.models import KycDocument
+from apps.partner.services import expiry
 from apps.trips.services import offers
+from logitrack.formatting import local_date
 from logitrack.types import Money
 from tests.support import smtp as smtp_server
 from tests.support import trip_world
@@ -175,3 +179,32 @@ def driver_email(driver):
     from apps.identity.models import User
 
     return User.objects.get(id=driver.user_id).email
+
+
+def test_a_drivers_kyc_document_is_announced_30_7_and_1_days_ahead_once_each_in_german(
+    world,
+    smtp,
+    relay_and_deliver,
+    live_store,  # noqa: F811
+):
+    driver = world[3]
+    today = timezone.localdate()
+    [licence] = [d for d in KycDocument.objects.filter(driver=driver) if d.kyc_type == KycDocumentType.DRIVING_LICENCE]
+    KycDocument.objects.filter(id=licence.id).update(expires_on=today + dt.timedelta(days=30))
+
+    published = []
+    for day in range(31):  # the daily job, run twice a day for a month
+        for _ in range(2):
+            published.append(expiry.documents_expire(today=today + dt.timedelta(days=day))[1])
+        relay_and_deliver()
+    assert sum(published) == 3  # at 30, 7 and 1 days left, nothing else
+    assert Delivery.objects.filter(kind="driver.kyc_expiring", channel=Channel.EMAIL).count() == 3
+    deliveries.deliveries_send_due()
+
+    mails = smtp.messages()
+    assert len(mails) == 3
+    expires = local_date(today + dt.timedelta(days=30), "de_DE")
+    assert {m["Subject"].strip() for m in mails} == {f"Ihr Dokument „Führerschein“ läuft am {expires} ab"}
+    text = mails[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Laden Sie das erneuerte Dokument vorher in der Fahrer-App hoch" in text
+    assert [m["To"] for m in mails] == [driver_email(driver)] * 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 from apps.billing.events import PayoutPaidV1, PayoutRejectedV1
 from apps.notifications.domain import TripView
 from apps.notifications.services import drivers
+from apps.partner.events import KycDocumentExpiringV1
 from apps.trips.events import TripOfferedV2
 from logitrack.bus import subscriber
 
@@ -44,4 +45,16 @@ def tell_payout_rejected(event: PayoutRejectedV1) -> None:
         driver_id=event.driver_id,
         amount=event.amount,
         reason=event.reason,
+    )
+
+
+@subscriber(KycDocumentExpiringV1, name="notifications.tell_kyc_expiring")
+def tell_kyc_expiring(event: KycDocumentExpiringV1) -> None:
+    drivers.kyc_expiring(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        driver_id=event.driver_id,
+        kyc_type=event.kyc_type,
+        expires_on=event.expires_on,
+        days_left=event.days_left,
     )

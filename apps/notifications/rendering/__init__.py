@@ -90,4 +90,5 @@ _COMMON_KEYS = (
     "footer",
     "unsubscribe",
     "amount",
+    "expires_on",
 )

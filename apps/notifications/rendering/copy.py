@@ -51,6 +51,16 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{pickup} → {dropoff}. Answer by {expires}.",
             "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
         },
+        "driver.kyc_expiring": {
+            "subject": "Your {document} expires on {expires_on}",
+            "heading": "Document expires soon",
+            "intro": (
+                "Hello {name}, your {document} on file with {fleet} expires on {expires_on}. Upload the renewed "
+                "document in the driver app before then, or you cannot be assigned trips."
+            ),
+            "sms": "Your {document} expires on {expires_on}. Upload the renewed one in the driver app.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
         "driver.payout_rejected": {
             "subject": "{fleet} did not approve your payout of {amount}",
             "heading": "Payout not approved",
@@ -89,6 +99,10 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "unsubscribe": "Unsubscribe from these emails",
             "customer": "customer",
             "amount": "Amount",
+            "expires_on": "Expires on",
+            "doc_driving_licence": "driving licence",
+            "doc_identity_document": "identity document",
+            "doc_background_check": "background check",
         },
     },
     "de": {
@@ -138,6 +152,16 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{pickup} → {dropoff}. Antworten bis {expires} Uhr.",
             "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
         },
+        "driver.kyc_expiring": {
+            "subject": "Ihr Dokument „{document}“ läuft am {expires_on} ab",
+            "heading": "Dokument läuft bald ab",
+            "intro": (
+                "Hallo {name}, Ihr Dokument „{document}“ bei {fleet} läuft am {expires_on} ab. Laden Sie das "
+                "erneuerte Dokument vorher in der Fahrer-App hoch, sonst können Ihnen keine Fahrten zugewiesen werden."
+            ),
+            "sms": "Ihr Dokument „{document}“ läuft am {expires_on} ab. Bitte in der Fahrer-App erneuern.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
         "driver.payout_rejected": {
             "subject": "{fleet} hat Ihre Auszahlung über {amount} nicht freigegeben",
             "heading": "Auszahlung nicht freigegeben",
@@ -179,6 +203,10 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "unsubscribe": "Diese E-Mails abbestellen",
             "customer": "Kunde",
             "amount": "Betrag",
+            "expires_on": "Läuft ab am",
+            "doc_driving_licence": "Führerschein",
+            "doc_identity_document": "Ausweisdokument",
+            "doc_background_check": "Führungszeugnis",
         },
     },
 }

@@ -16,7 +16,7 @@ from apps.notifications import integrations, rendering, selectors
 from apps.notifications.contracts import Channel
 from apps.notifications.models import Preference
 from apps.notifications.services.deliveries import NewDelivery, delivery_create
-from logitrack.formatting import local_time, money
+from logitrack.formatting import local_date, local_time, money
 from logitrack.types import Money
 
 log = structlog.get_logger(__name__)
@@ -172,5 +172,32 @@ def payout_rejected(
             extra={"amount": shown, "reason": reason},
             details=(("amount", shown), ("reason", reason)),
             push_data={"payout_id": str(payout_id)},
+        )
+    )
+
+
+def kyc_expiring(
+    *, event_id: uuid.UUID, event_type: str, driver_id: uuid.UUID, kyc_type: str, expires_on: dt.date, days_left: int
+) -> int:
+    """A driver's document runs out soon (partner announces it once per threshold: 30, 7, 1 days left)."""
+    driver = integrations.driver(driver_id=driver_id)
+    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    pref = Preference.objects.filter(user_id=driver.user_id).first() if driver else None
+    chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
+    # the document's name in the driver's language (a type the copy lacks: its code, readable)
+    document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(
+        f"doc_{kyc_type}", kyc_type.replace("_", " ")
+    )
+    shown = local_date(expires_on, brand.locale if brand else "en")
+    return driver_notify(
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.kyc_expiring",
+            driver_id=driver_id,
+            extra={"document": document, "expires_on": shown, "days_left": days_left},
+            details=(("expires_on", shown),),
+            urgent=days_left <= 1,
+            push_data={"kyc_type": kyc_type, "expires_on": expires_on.isoformat()},
         )
     )
