@@ -132,9 +132,7 @@ def test_suspension_forces_off_duty_and_reinstating_restores_compliance(drivers,
     assert driver_a.compliance_status == ComplianceStatus.COMPLIANT and driver_a.duty_status == DutyStatus.OFF_DUTY
 
 
-def test_the_daily_job_expires_documents_and_warns_once(
-    drivers, captured_events, mailoutbox
-):
+def test_the_daily_job_expires_documents_and_warns_once(drivers, captured_events, mailoutbox):
     driver_a, _ = drivers
     make_compliant(driver_a, expires_in_days=10)
     duty.duty_set(driver_id=driver_a.id, on_duty=True)
