@@ -14,7 +14,7 @@ from apps.dispatch import api as dispatch_api
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetBranding, VehicleNotFound
 from apps.identity import api as identity_api
-from apps.identity.contracts import UserContact, UserNotFound
+from apps.identity.contracts import FleetRole, UserContact, UserNotFound
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound, DriverRef
 from apps.trips import api as trips_api
@@ -107,3 +107,12 @@ def driver(*, driver_id: uuid.UUID) -> DriverRef | None:
 def drivers_connected(*, driver_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
     """Which drivers have the driver app's socket open: they hear offers there, so they get no push."""
     return dispatch_api.drivers_connected(driver_ids=list(driver_ids))
+
+
+def fleet_manager_ids(*, fleet_id: uuid.UUID) -> list[uuid.UUID]:
+    return [m.user_id for m in identity_api.fleet_members(fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER)]
+
+
+def vehicle_name(*, vehicle_id: uuid.UUID) -> str:
+    """The vehicle as people recognise it ("Ford Transit B-LT 123"), "" when it is gone."""
+    return driver_and_vehicle(driver_id=None, vehicle_id=vehicle_id).vehicle

@@ -10,6 +10,10 @@ from django.utils import timezone
 
 from apps.billing.services import payouts
 from apps.billing.tests.test_ledger import wallet_with
+from apps.fleet.contracts import VehicleDocumentKind
+from apps.fleet.services import vehicle_documents
+from apps.identity import api as identity_api
+from apps.identity.contracts import FleetRole
 from apps.notifications.channels.push import generate_vapid_keys
 from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, Preference, PushSubscription
@@ -208,3 +212,38 @@ def test_a_drivers_kyc_document_is_announced_30_7_and_1_days_ahead_once_each_in_
     text = mails[0].get_body(preferencelist=("plain",)).get_content()
     assert "Laden Sie das erneuerte Dokument vorher in der Fahrer-App hoch" in text
     assert [m["To"] for m in mails] == [driver_email(driver)] * 3
+
+
+def test_a_vehicles_document_is_announced_to_the_fleets_managers_30_7_and_1_days_ahead(
+    world,
+    smtp,
+    relay_and_deliver,
+    live_store,  # noqa: F811
+):
+    _, fleet, van, *_ = world
+    today = timezone.localdate()
+    vehicle_documents.vehicle_document_add(
+        vehicle_id=van.id, kind=VehicleDocumentKind.INSURANCE, expires_on=today + dt.timedelta(days=30)
+    )
+    managers = [m.user_id for m in identity_api.fleet_members(fleet_id=fleet.id, role=FleetRole.FLEET_MANAGER)]
+    assert managers
+
+    for day in range(31):
+        for _ in range(2):
+            vehicle_documents.vehicle_documents_check(today=today + dt.timedelta(days=day))
+        relay_and_deliver()
+    deliveries.deliveries_send_due()
+
+    mails = [m for m in smtp.messages() if "Versicherung" in m["Subject"]]
+    assert len(mails) == 3 * len(managers)  # at 30, 7 and 1 days left, to each manager
+    expires = local_date(today + dt.timedelta(days=30), "de_DE")
+    assert mails[0]["Subject"].strip() == f"Ford Transit {van.registration}: Versicherung läuft am {expires} ab"
+    text = mails[0].get_body(preferencelist=("plain",)).get_content()
+    assert "weil Sie Alpha Logistics auf LogiTrack verwalten" in text
+    assert sorted(m["To"] for m in mails) == sorted(driver_email_of(u) for u in managers for _ in range(3))
+
+
+def driver_email_of(user_id):
+    from apps.identity.models import User
+
+    return User.objects.get(id=user_id).email

@@ -1,8 +1,10 @@
-"""Trips' offers and billing's payouts, turned into messages to the driver (services.drivers). Thin."""
+"""Trips' offers, billing's payouts and partner's KYC expiry turned into messages to the driver, and fleet's vehicle
+documents about to expire into messages to the fleet's managers (services.drivers). Thin."""
 
 from __future__ import annotations
 
 from apps.billing.events import PayoutPaidV1, PayoutRejectedV1
+from apps.fleet.events import VehicleDocumentExpiringV1
 from apps.notifications.domain import TripView
 from apps.notifications.services import drivers
 from apps.partner.events import KycDocumentExpiringV1
@@ -55,6 +57,19 @@ def tell_kyc_expiring(event: KycDocumentExpiringV1) -> None:
         event_type=event.TYPE,
         driver_id=event.driver_id,
         kyc_type=event.kyc_type,
+        expires_on=event.expires_on,
+        days_left=event.days_left,
+    )
+
+
+@subscriber(VehicleDocumentExpiringV1, name="notifications.tell_vehicle_document_expiring")
+def tell_vehicle_document_expiring(event: VehicleDocumentExpiringV1) -> None:
+    drivers.vehicle_document_expiring(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        fleet_id=event.fleet_id,
+        vehicle_id=event.vehicle_id,
+        kind=str(event.kind),
         expires_on=event.expires_on,
         days_left=event.days_left,
     )

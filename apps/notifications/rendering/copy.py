@@ -51,6 +51,16 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{pickup} → {dropoff}. Answer by {expires}.",
             "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
         },
+        "fleet.vehicle_document_expiring": {
+            "subject": "{vehicle}: the {document} expires on {expires_on}",
+            "heading": "Vehicle document expires soon",
+            "intro": (
+                "The {document} of {vehicle} expires on {expires_on}. Add the renewed document before then, or the "
+                "vehicle cannot be assigned trips."
+            ),
+            "sms": "{vehicle}: the {document} expires on {expires_on}.",
+            "footer": "You receive this message because you manage {fleet} on LogiTrack.",
+        },
         "driver.kyc_expiring": {
             "subject": "Your {document} expires on {expires_on}",
             "heading": "Document expires soon",
@@ -103,6 +113,9 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "doc_driving_licence": "driving licence",
             "doc_identity_document": "identity document",
             "doc_background_check": "background check",
+            "vdoc_registration": "registration",
+            "vdoc_insurance": "insurance",
+            "vdoc_inspection": "inspection certificate",
         },
     },
     "de": {
@@ -151,6 +164,16 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             ),
             "sms": "{pickup} → {dropoff}. Antworten bis {expires} Uhr.",
             "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
+        "fleet.vehicle_document_expiring": {
+            "subject": "{vehicle}: {document} läuft am {expires_on} ab",
+            "heading": "Fahrzeugdokument läuft bald ab",
+            "intro": (
+                "{document} von {vehicle} läuft am {expires_on} ab. Hinterlegen Sie das erneuerte Dokument vorher, "
+                "sonst kann das Fahrzeug keinen Fahrten zugewiesen werden."
+            ),
+            "sms": "{vehicle}: {document} läuft am {expires_on} ab.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie {fleet} auf LogiTrack verwalten.",
         },
         "driver.kyc_expiring": {
             "subject": "Ihr Dokument „{document}“ läuft am {expires_on} ab",
@@ -207,6 +230,9 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "doc_driving_licence": "Führerschein",
             "doc_identity_document": "Ausweisdokument",
             "doc_background_check": "Führungszeugnis",
+            "vdoc_registration": "Zulassung",
+            "vdoc_insurance": "Versicherung",
+            "vdoc_inspection": "Hauptuntersuchung",
         },
     },
 }

@@ -27,7 +27,7 @@ class DriverMessage:
     event_id: uuid.UUID
     event_type: str
     kind: str
-    driver_id: uuid.UUID
+    driver_id: uuid.UUID | None = None  # None: a message to a manager, named by user_notify's caller
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     details: tuple[tuple[str, Any], ...] = ()
     channels: tuple[Channel, ...] = (Channel.EMAIL, Channel.PUSH)
@@ -38,15 +38,20 @@ class DriverMessage:
 def driver_notify(*, message: DriverMessage) -> int:
     """Make the deliveries of one message to a driver; how many were made (0 when made before, or the driver, their
     account or their fleet is gone)."""
-    driver = integrations.driver(driver_id=message.driver_id)
+    driver = integrations.driver(driver_id=message.driver_id) if message.driver_id else None
     if driver is None:
         return 0
-    brand = integrations.branding(fleet_id=driver.fleet_id)
-    contact = integrations.contact(user_id=driver.user_id)
+    return user_notify(message=message, user_id=driver.user_id, fleet_id=driver.fleet_id)
+
+
+def user_notify(*, message: DriverMessage, user_id: uuid.UUID, fleet_id: uuid.UUID) -> int:
+    """One message to one of the fleet's people (a driver, a manager) on the message's channels."""
+    brand = integrations.branding(fleet_id=fleet_id)
+    contact = integrations.contact(user_id=user_id)
     if brand is None or contact is None:
-        log.info("notifications.no_contact", kind=message.kind, driver_id=str(driver.id))
+        log.info("notifications.no_contact", kind=message.kind, user_id=str(user_id))
         return 0
-    pref = Preference.objects.filter(user_id=driver.user_id).first()
+    pref = Preference.objects.filter(user_id=user_id).first()
     language = rendering.copy.language_of((pref.language if pref and pref.language else "") or brand.language)
     base = settings.PUBLIC_BASE_URL.rstrip("/")
     context: dict[str, Any] = {
@@ -66,8 +71,8 @@ def driver_notify(*, message: DriverMessage) -> int:
         "event_id": message.event_id,
         "event_type": message.event_type,
         "kind": message.kind,
-        "recipient_id": driver.user_id,
-        "fleet_id": driver.fleet_id,
+        "recipient_id": user_id,
+        "fleet_id": fleet_id,
         "language": language,
         "urgent": message.urgent,
         "subject": rendered.subject,
@@ -89,7 +94,7 @@ def driver_notify(*, message: DriverMessage) -> int:
     if Channel.PUSH in message.channels:
         # the short text is the notification's body; `push` is the data the app opens
         push = {**data, "push": {"kind": message.kind, **message.push_data}}
-        for subscription_id in selectors.push_subscriptions_of(user_id=driver.user_id).values_list("id", flat=True):
+        for subscription_id in selectors.push_subscriptions_of(user_id=user_id).values_list("id", flat=True):
             _, created = delivery_create(
                 new=NewDelivery(
                     **common,
@@ -201,3 +206,39 @@ def kyc_expiring(
             push_data={"kyc_type": kyc_type, "expires_on": expires_on.isoformat()},
         )
     )
+
+
+def vehicle_document_expiring(
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    fleet_id: uuid.UUID,
+    vehicle_id: uuid.UUID,
+    kind: str,
+    expires_on: dt.date,
+    days_left: int,
+) -> int:
+    """Each of the fleet's managers hears that a vehicle's document runs out (fleet announces it once per threshold:
+    30, 7, 1 days left), in their own language."""
+    brand = integrations.branding(fleet_id=fleet_id)
+    shown = local_date(expires_on, brand.locale if brand else "en")
+    vehicle = integrations.vehicle_name(vehicle_id=vehicle_id)
+    made = 0
+    for manager_id in integrations.fleet_manager_ids(fleet_id=fleet_id):
+        pref = Preference.objects.filter(user_id=manager_id).first()
+        chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
+        document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(f"vdoc_{kind}", kind)
+        made += user_notify(
+            message=DriverMessage(
+                event_id=event_id,
+                event_type=event_type,
+                kind="fleet.vehicle_document_expiring",
+                extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": days_left},
+                details=(("vehicle", vehicle), ("expires_on", shown)),
+                channels=(Channel.EMAIL,),
+                urgent=days_left <= 1,
+            ),
+            user_id=manager_id,
+            fleet_id=fleet_id,
+        )
+    return made
