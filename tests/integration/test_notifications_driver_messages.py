@@ -1,6 +1,7 @@
 """What a driver is told, on the wire: a trip offer reaches a driver whose app socket is closed as an urgent Web
 Push on a local push service (decrypted with the device's key, as the phone would), one per device; a connected
-driver gets none; a payout paid arrives as a mail on a real SMTP server and as a push, in the fleet's German."""
+driver gets none; a payout paid or rejected arrives as a mail on a real SMTP server and as a push, in the fleet's
+German or the driver's English; KYC and vehicle documents are announced 30, 7 and 1 days ahead, once each."""
 
 import datetime as dt
 import uuid
