@@ -7,7 +7,10 @@ import datetime as dt
 import uuid
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.billing.services import payouts
 from apps.billing.tests.test_ledger import wallet_with
@@ -15,6 +18,7 @@ from apps.fleet.contracts import VehicleDocumentKind
 from apps.fleet.services import vehicle_documents
 from apps.identity import api as identity_api
 from apps.identity.contracts import FleetRole
+from apps.identity.models import User
 from apps.notifications.channels.push import generate_vapid_keys
 from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, Preference, PushSubscription
@@ -25,6 +29,7 @@ from apps.partner.contracts import KycDocumentType
 from apps.partner.models import KycDocument
 from apps.partner.services import expiry
 from apps.trips.services import offers
+from config.asgi import application
 from logitrack.formatting import local_date
 from logitrack.types import Money
 from tests.support import smtp as smtp_server
@@ -128,6 +133,32 @@ def test_a_driver_whose_socket_is_open_gets_no_push_for_an_offer(
     live_store.presence_mark(driver.id, "test-process!socket", seconds=60)
     book_and_offer(world, relay_and_deliver)
 
+    assert not Delivery.objects.filter(kind="driver.offer").exists()
+    deliveries.deliveries_send_due()
+    assert push_service.requests == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_driver_with_the_app_socket_open_gets_the_offer_there_and_no_push(
+    world,
+    devices,
+    push_service,
+    relay_and_deliver,
+    live_store,  # noqa: F811
+):
+    """Over the real ASGI application: the driver's /ws/driver/ socket is open while the trip is offered."""
+    driver, _ = devices
+    user = User.objects.get(id=driver.user_id)
+
+    async def scenario():
+        socket = WebsocketCommunicator(application, f"/ws/driver/?token={AccessToken.for_user(user)}")
+        connected, _ = await socket.connect()
+        assert connected
+        assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
+        await sync_to_async(book_and_offer, thread_sensitive=True)(world, relay_and_deliver)
+        await socket.disconnect()
+
+    async_to_sync(scenario)()
     assert not Delivery.objects.filter(kind="driver.offer").exists()
     deliveries.deliveries_send_due()
     assert push_service.requests == []
