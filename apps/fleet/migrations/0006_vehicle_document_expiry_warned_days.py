@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def warned_before(apps, schema_editor):
+    """Documents warned under the single 30-day rule count as warned at 30 days: not announced again at 30."""
+    apps.get_model("fleet", "VehicleDocument").objects.filter(expiry_warned_at__isnull=False).update(expiry_warned_days=30)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +20,5 @@ class Migration(migrations.Migration):
             name='expiry_warned_days',
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
+        migrations.RunPython(warned_before, migrations.RunPython.noop),
     ]
