@@ -37,6 +37,19 @@ class PayoutPaidV1(IntegrationEvent):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class PayoutRejectedV1(IntegrationEvent):
+    """A fleet manager turned a driver's payout request down; the money is back in the driver's wallet."""
+
+    TYPE = "logitrack.billing.payout.rejected.v1"
+
+    payout_id: uuid.UUID
+    driver_id: uuid.UUID
+    fleet_id: uuid.UUID
+    amount: Money
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class InvoiceIssuedV1(IntegrationEvent):
     """An invoice, receipt or credit note got its number; its PDF follows shortly."""
 

@@ -63,6 +63,7 @@ class VehicleDocumentExpiringV1(IntegrationEvent):
     fleet_id: uuid.UUID
     kind: VehicleDocumentKind
     expires_on: dt.date
+    days_left: int = 0  # added compatibly: days until `expires_on` when announced (once per 30 / 7 / 1 threshold)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

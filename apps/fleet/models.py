@@ -219,6 +219,8 @@ class VehicleDocument(BaseModel):
     file_path = models.CharField(max_length=300, blank=True, default="", help_text="private storage path")
     content_type = models.CharField(max_length=50, blank=True, default="")
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    # the smallest warning threshold (days left) already published: one 'expiring' per threshold
+    expiry_warned_days = models.PositiveSmallIntegerField(null=True, blank=True)
     expired_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(BaseModel.Meta):

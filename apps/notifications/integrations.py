@@ -11,12 +11,13 @@ import uuid
 
 from apps.billing import api as billing_api
 from apps.billing.contracts import PayoutsWaiting, RevenueDayFigures, TripReceipt
+from apps.dispatch import api as dispatch_api
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetBranding, VehicleNotFound
 from apps.identity import api as identity_api
 from apps.identity.contracts import FleetRole, UserContact, UserNotFound
 from apps.partner import api as partner_api
-from apps.partner.contracts import DriverNotFound, KycQueue
+from apps.partner.contracts import DriverNotFound, DriverRef, KycQueue
 from apps.trips import api as trips_api
 from apps.trips.contracts import ProofSummary, TrackingLinkRef, TripDayFigures
 from logitrack.formatting import Locality
@@ -141,3 +142,24 @@ def trip_day(*, fleet_id: uuid.UUID, day: dt.date) -> TripDayFigures | None:
 
 def revenue_on(*, fleet_id: uuid.UUID, day: dt.date) -> list[RevenueDayFigures]:
     return billing_api.revenue_by_day(fleet_ids=[fleet_id], first=day, last=day)
+
+
+# ---- what drivers receive
+
+
+def driver(*, driver_id: uuid.UUID) -> DriverRef | None:
+    """The driver's profile (its `user_id` is who is told), None when the profile is gone."""
+    try:
+        return partner_api.driver_get(driver_id=driver_id)
+    except DriverNotFound:
+        return None
+
+
+def drivers_connected(*, driver_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
+    """Which drivers have the driver app's socket open: they hear offers there, so they get no push."""
+    return dispatch_api.drivers_connected(driver_ids=list(driver_ids))
+
+
+def vehicle_name(*, vehicle_id: uuid.UUID) -> str:
+    """The vehicle as people recognise it ("Ford Transit B-LT 123"), "" when it is gone."""
+    return driver_and_vehicle(driver_id=None, vehicle_id=vehicle_id).vehicle

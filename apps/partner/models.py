@@ -65,6 +65,8 @@ class KycDocument(PolymorphicModel):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=300, blank=True, default="")
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    # the smallest warning threshold (days left) already published: one warning per threshold
+    expiry_warned_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("-submitted_at",)

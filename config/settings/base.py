@@ -441,6 +441,10 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] = env.str("THROTTLE_AUTH", default="30/min")
 DOCUMENT_EXPIRY_WARNING_DAYS = env.int("DOCUMENT_EXPIRY_WARNING_DAYS", default=30)
+# KYC documents: a warning (KycDocumentExpiringV1) when this many days or fewer are left, once per threshold
+DOCUMENT_EXPIRY_WARNING_THRESHOLDS = [
+    int(d) for d in env.list("DOCUMENT_EXPIRY_WARNING_THRESHOLDS", default=["30", "7", "1"]) if str(d).strip()
+]
 
 # ---- road estimates (quotes, fares without an odometer figure, the routing matrix) ---------------------
 # One factor and one speed table for every context: a quote, a trip's fallback distance and a route plan agree.

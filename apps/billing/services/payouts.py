@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.billing import integrations
 from apps.billing.contracts import InvalidBillingData
-from apps.billing.events import PayoutPaidV1
+from apps.billing.events import PayoutPaidV1, PayoutRejectedV1
 from apps.billing.models import AccountKind, Payout
 from apps.billing.services import ledger
 from logitrack.exceptions import Conflict, NotFound
@@ -89,6 +89,16 @@ def payout_decide(*, payout_id: uuid.UUID, approve: bool, actor_id: uuid.UUID | 
     payout.decided_by_id, payout.decided_at = actor_id, timezone.now()
     payout.reason = reason.strip()
     payout.save(update_fields=["status", "decided_by_id", "decided_at", "reason", "updated_at"])
+    if not approve:
+        publish(
+            PayoutRejectedV1(
+                payout_id=payout.id,
+                driver_id=payout.driver_id,
+                fleet_id=payout.fleet_id,
+                amount=Money(payout.amount_minor, payout.currency),
+                reason=payout.reason,
+            )
+        )
     return payout
 
 

@@ -140,7 +140,12 @@ def test_payouts_are_paid_or_released_once(captured_events):
         assert hold.balance_minor == 500  # approved money stays held until the transfer is made
         payouts.payout_mark_paid(payout_id=paid.id, bank_reference="SEPA-1")
         payouts.payout_decide(payout_id=rejected.id, approve=False, actor_id=None, reason="bank details missing")
-    assert [e.TYPE for e in events] == ["logitrack.billing.payout.paid.v1"]
+    assert [e.TYPE for e in events] == ["logitrack.billing.payout.paid.v1", "logitrack.billing.payout.rejected.v1"]
+    assert (events[1].payout_id, events[1].amount, events[1].reason) == (
+        rejected.id,
+        Money(200, "EUR"),
+        "bank details missing",
+    )
     wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
     hold = Account.objects.get(kind=AccountKind.DRIVER_PAYOUT_HOLD, owner_id=driver_id)
     assert (wallet.balance_minor, hold.balance_minor) == (700, 0)

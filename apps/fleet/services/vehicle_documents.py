@@ -56,19 +56,26 @@ def vehicle_document_add(
 
 @transaction.atomic
 def vehicle_documents_check(*, today: dt.date | None = None, warn_days: int | None = None) -> tuple[int, int]:
-    """Publish 'expiring' once per document `warn_days` ahead, and 'expired' once when it lapses."""
+    """Publish 'expiring' once per document and threshold (DOCUMENT_EXPIRY_WARNING_THRESHOLDS: 30, 7 and 1 days
+    left; `warn_days` given: that one threshold only), and 'expired' once when it lapses. A run missed for days
+    announces only the smallest threshold now due."""
     today = today or timezone.localdate()
-    warn_days = settings.DOCUMENT_EXPIRY_WARNING_DAYS if warn_days is None else warn_days
+    thresholds = [warn_days] if warn_days is not None else settings.DOCUMENT_EXPIRY_WARNING_THRESHOLDS
+    steps = sorted({int(t) for t in thresholds if int(t) >= 0})
     now = timezone.now()
     warned = expired = 0
     expiring = (
         VehicleDocument.objects.select_for_update(skip_locked=True)
         .select_related("vehicle")
-        .filter(
-            expiry_warned_at__isnull=True, expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=warn_days)
-        )
+        .filter(expires_on__gte=today, expires_on__lte=today + dt.timedelta(days=steps[-1] if steps else -1))
     )
     for doc in expiring:
+        days_left = (doc.expires_on - today).days
+        due = next(t for t in steps if days_left <= t)
+        if doc.expiry_warned_days is not None and doc.expiry_warned_days <= due:
+            continue  # announced at this threshold (or a nearer one) already
+        if warn_days is not None and doc.expiry_warned_at is not None:
+            continue
         publish(
             VehicleDocumentExpiringV1(
                 document_id=doc.id,
@@ -76,10 +83,11 @@ def vehicle_documents_check(*, today: dt.date | None = None, warn_days: int | No
                 fleet_id=doc.vehicle.fleet_id,
                 kind=VehicleDocumentKind(doc.kind),
                 expires_on=doc.expires_on,
+                days_left=days_left,
             )
         )
-        doc.expiry_warned_at = now
-        doc.save(update_fields=["expiry_warned_at"])
+        doc.expiry_warned_at, doc.expiry_warned_days = now, due
+        doc.save(update_fields=["expiry_warned_at", "expiry_warned_days"])
         warned += 1
     lapsed = (
         VehicleDocument.objects.select_for_update(skip_locked=True)

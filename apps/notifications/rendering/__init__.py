@@ -32,7 +32,7 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
     language = language_of(language)
     values = dict(context)
     common = {key: _fill(text(language, "_", key), values) for key in _COMMON_KEYS}
-    if has_text(language, kind, "footer"):  # managers' messages say why they get them in their own words
+    if has_text(language, kind, "footer"):  # managers' and drivers' messages say why they get them
         common["footer"] = _fill(text(language, kind, "footer"), values)
     values.setdefault("reason_line", "")
     if context.get("cancelled_by"):
@@ -94,4 +94,6 @@ _COMMON_KEYS = (
     "proof",
     "footer",
     "unsubscribe",
+    "amount",
+    "expires_on",
 )

@@ -88,6 +88,47 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "expiring_value": "{drivers} of drivers, {vehicles} of vehicles",
             "none": "none",
         },
+        "driver.offer": {
+            "subject": "New trip offer from {fleet}",
+            "heading": "New trip offer",
+            "intro": "{fleet} offers you a trip from {pickup} to {dropoff}. Answer in the driver app by {expires}.",
+            "sms": "{pickup} → {dropoff}. Answer by {expires}.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
+        "fleet.vehicle_document_expiring": {
+            "subject": "{vehicle}: the {document} expires on {expires_on}",
+            "heading": "Vehicle document expires soon",
+            "intro": (
+                "The {document} of {vehicle} expires on {expires_on}. Add the renewed document before then, or the "
+                "vehicle cannot be assigned trips."
+            ),
+            "sms": "{vehicle}: the {document} expires on {expires_on}.",
+            "footer": "You receive this message because you manage {fleet} on LogiTrack.",
+        },
+        "driver.kyc_expiring": {
+            "subject": "Your {document} expires on {expires_on}",
+            "heading": "Document expires soon",
+            "intro": (
+                "Hello {name}, your {document} on file with {fleet} expires on {expires_on}. Upload the renewed "
+                "document in the driver app before then, or you cannot be assigned trips."
+            ),
+            "sms": "Your {document} expires on {expires_on}. Upload the renewed one in the driver app.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
+        "driver.payout_rejected": {
+            "subject": "{fleet} did not approve your payout of {amount}",
+            "heading": "Payout not approved",
+            "intro": "Hello {name}, your payout of {amount} was not approved. The amount is back in your wallet.",
+            "sms": "Your payout of {amount} was not approved: {reason}",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
+        "driver.payout_paid": {
+            "subject": "{fleet} paid out {amount}",
+            "heading": "Payout paid",
+            "intro": "Hello {name}, your payout of {amount} is on its way to your bank account.",
+            "sms": "Your payout of {amount} is on its way to your bank account.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
         "_": {
             "track": "Follow your booking",
             "pickup": "Pickup",
@@ -111,6 +152,14 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "footer": "You receive this message because you booked with {fleet} through LogiTrack.",
             "unsubscribe": "Unsubscribe from these emails",
             "customer": "customer",
+            "amount": "Amount",
+            "expires_on": "Expires on",
+            "doc_driving_licence": "driving licence",
+            "doc_identity_document": "identity document",
+            "doc_background_check": "background check",
+            "vdoc_registration": "registration",
+            "vdoc_insurance": "insurance",
+            "vdoc_inspection": "inspection certificate",
         },
     },
     "de": {
@@ -196,6 +245,53 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "expiring_value": "{drivers} von Fahrern, {vehicles} von Fahrzeugen",
             "none": "keine",
         },
+        "driver.offer": {
+            "subject": "Neues Fahrtangebot von {fleet}",
+            "heading": "Neues Fahrtangebot",
+            "intro": (
+                "{fleet} bietet Ihnen eine Fahrt von {pickup} nach {dropoff} an. "
+                "Antworten Sie in der Fahrer-App bis {expires} Uhr."
+            ),
+            "sms": "{pickup} → {dropoff}. Antworten bis {expires} Uhr.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
+        "fleet.vehicle_document_expiring": {
+            "subject": "{vehicle}: {document} läuft am {expires_on} ab",
+            "heading": "Fahrzeugdokument läuft bald ab",
+            "intro": (
+                "{document} von {vehicle} läuft am {expires_on} ab. Hinterlegen Sie das erneuerte Dokument vorher, "
+                "sonst kann das Fahrzeug keinen Fahrten zugewiesen werden."
+            ),
+            "sms": "{vehicle}: {document} läuft am {expires_on} ab.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie {fleet} auf LogiTrack verwalten.",
+        },
+        "driver.kyc_expiring": {
+            "subject": "Ihr Dokument „{document}“ läuft am {expires_on} ab",
+            "heading": "Dokument läuft bald ab",
+            "intro": (
+                "Hallo {name}, Ihr Dokument „{document}“ bei {fleet} läuft am {expires_on} ab. Laden Sie das "
+                "erneuerte Dokument vorher in der Fahrer-App hoch, sonst können Ihnen keine Fahrten zugewiesen werden."
+            ),
+            "sms": "Ihr Dokument „{document}“ läuft am {expires_on} ab. Bitte in der Fahrer-App erneuern.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
+        "driver.payout_rejected": {
+            "subject": "{fleet} hat Ihre Auszahlung über {amount} nicht freigegeben",
+            "heading": "Auszahlung nicht freigegeben",
+            "intro": (
+                "Hallo {name}, Ihre Auszahlung über {amount} wurde nicht freigegeben. "
+                "Der Betrag ist wieder in Ihrem Guthaben."
+            ),
+            "sms": "Ihre Auszahlung über {amount} wurde nicht freigegeben: {reason}",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
+        "driver.payout_paid": {
+            "subject": "{fleet} hat {amount} ausgezahlt",
+            "heading": "Auszahlung überwiesen",
+            "intro": "Hallo {name}, Ihre Auszahlung über {amount} ist auf dem Weg zu Ihrem Bankkonto.",
+            "sms": "Ihre Auszahlung über {amount} ist auf dem Weg zu Ihrem Bankkonto.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
         "_": {
             "track": "Buchung verfolgen",
             "pickup": "Abholung",
@@ -219,6 +315,14 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "footer": "Sie erhalten diese Nachricht, weil Sie bei {fleet} über LogiTrack gebucht haben.",
             "unsubscribe": "Diese E-Mails abbestellen",
             "customer": "Kunde",
+            "amount": "Betrag",
+            "expires_on": "Läuft ab am",
+            "doc_driving_licence": "Führerschein",
+            "doc_identity_document": "Ausweisdokument",
+            "doc_background_check": "Führungszeugnis",
+            "vdoc_registration": "Zulassung",
+            "vdoc_insurance": "Versicherung",
+            "vdoc_inspection": "Hauptuntersuchung",
         },
     },
 }

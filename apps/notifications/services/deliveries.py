@@ -54,6 +54,7 @@ class NewDelivery:
     headers: tuple[tuple[str, str], ...] = ()
     sender_name: str = ""
     data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    device: str = ""  # a push subscription's id: one push per device of the recipient, each its own delivery
 
 
 def delivery_create(*, new: NewDelivery, suppressed: str = "") -> tuple[Delivery, bool]:
@@ -61,6 +62,8 @@ def delivery_create(*, new: NewDelivery, suppressed: str = "") -> tuple[Delivery
     nothing is sent again), sent after the surrounding commit. `suppressed`: a reason not to send it at all,
     kept in the log."""
     recipient = str(new.recipient_id) if new.recipient_id else new.address
+    if new.device:
+        recipient = f"{recipient}/{new.device}"
     key = domain.delivery_key(event_id=new.event_id, recipient=recipient, channel=new.channel, kind=new.kind)
     now = timezone.now()
     if not suppressed and not new.address:

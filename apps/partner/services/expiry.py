@@ -1,25 +1,29 @@
-"""The daily KYC expiry job (`partner_expire_documents`): lapsed approved documents expire, and drivers are
-warned by email once, N days ahead."""
+"""The daily KYC expiry job (`partner_expire_documents`): lapsed approved documents expire, and a driver's document
+about to run out is announced (`KycDocumentExpiringV1`) once per threshold (30, 7 and 1 days left by default);
+notifications tells the driver."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from apps.partner import integrations
 from apps.partner.contracts import KycStatus
+from apps.partner.events import KycDocumentExpiringV1
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.services.compliance import compliance_recompute
+from logitrack.outbox.api import publish
 
 
-def documents_expire(*, today: dt.date | None = None, warn_days: int | None = None) -> tuple[int, int]:
-    """Expire lapsed approved documents (recomputing compliance), and warn drivers once, N days ahead."""
+def documents_expire(*, today: dt.date | None = None, thresholds: Iterable[int] | None = None) -> tuple[int, int]:
+    """Expire lapsed approved documents (recomputing compliance), and announce those about to expire: once per
+    (document, threshold). A run missed for days announces only the smallest threshold now due."""
     today = today or timezone.localdate()
-    warn_days = settings.DOCUMENT_EXPIRY_WARNING_DAYS if warn_days is None else warn_days
+    steps = sorted({int(t) for t in (thresholds or settings.DOCUMENT_EXPIRY_WARNING_THRESHOLDS) if int(t) >= 0})
     expired = 0
     with transaction.atomic():
         lapsed = list(
@@ -33,36 +37,36 @@ def documents_expire(*, today: dt.date | None = None, warn_days: int | None = No
         for driver in DriverProfile.objects.select_for_update().filter(id__in={d.driver_id for d in lapsed}):
             compliance_recompute(driver=driver, today=today)
         expired = len(lapsed)
+    if not steps:
+        return expired, 0
     warned = 0
     expiring = KycDocument.objects.filter(
         status=KycStatus.APPROVED,
-        expiry_warned_at__isnull=True,
         expires_on__gte=today,
-        expires_on__lte=today + dt.timedelta(days=warn_days),
+        expires_on__lte=today + dt.timedelta(days=steps[-1]),
     ).select_related("driver")
     for doc in expiring:
+        assert doc.expires_on is not None
+        days_left = (doc.expires_on - today).days
+        due = next(t for t in steps if days_left <= t)
         with transaction.atomic():
-            if KycDocument.objects.filter(id=doc.id, expiry_warned_at__isnull=True).update(
-                expiry_warned_at=timezone.now()
+            # the conditional update is the once-only guard: a second run (or a concurrent one) finds it done
+            if (
+                KycDocument.objects.filter(id=doc.id)
+                .filter(Q(expiry_warned_days__isnull=True) | Q(expiry_warned_days__gt=due))
+                .update(expiry_warned_days=due, expiry_warned_at=timezone.now())
             ):
-                _warn(doc)
+                publish(
+                    KycDocumentExpiringV1(
+                        document_id=doc.id,
+                        driver_id=doc.driver_id,
+                        user_id=doc.driver.user_id,
+                        fleet_id=doc.driver.fleet_id,
+                        kyc_type=doc.kyc_type.value,
+                        expires_on=doc.expires_on,
+                        days_left=days_left,
+                        threshold=due,
+                    )
+                )
                 warned += 1
     return expired, warned
-
-
-def _warn(doc: KycDocument) -> None:
-    person = integrations.person_get(user_id=doc.driver.user_id)
-    if person is None:
-        return
-    kind = doc.kyc_type.value.replace("_", " ")
-    assert doc.expires_on is not None  # only documents that expire soon are warned about
-    days = (doc.expires_on - timezone.localdate()).days
-    transaction.on_commit(
-        lambda: send_mail(
-            f"Your {kind} expires in {days} days",
-            f"Hello {person.display_name or 'there'},\n\nyour {kind} on file expires on {doc.expires_on:%d %B %Y}. "
-            "Upload the renewed document in the driver app before then, or you cannot be assigned trips.",
-            settings.DEFAULT_FROM_EMAIL,
-            [person.email],
-        )
-    )

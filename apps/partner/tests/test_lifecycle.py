@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.partner.contracts import ComplianceStatus, DutyStatus, IllegalReview, KycDocumentType, KycStatus, NotCompliant
-from apps.partner.events import ComplianceChangedV1, DriverOnboardedV1, DutyStatusChangedV1
+from apps.partner.events import ComplianceChangedV1, DriverOnboardedV1, DutyStatusChangedV1, KycDocumentExpiringV1
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.services import compliance, duty, expiry, kyc
 from apps.partner.services import drivers as driver_services
@@ -132,18 +132,23 @@ def test_suspension_forces_off_duty_and_reinstating_restores_compliance(drivers,
     assert driver_a.compliance_status == ComplianceStatus.COMPLIANT and driver_a.duty_status == DutyStatus.OFF_DUTY
 
 
-def test_the_daily_job_expires_documents_and_warns_once(
-    drivers, captured_events, django_capture_on_commit_callbacks, mailoutbox
-):
+def test_the_daily_job_expires_documents_and_warns_once(drivers, captured_events, mailoutbox):
     driver_a, _ = drivers
     make_compliant(driver_a, expires_in_days=10)
     duty.duty_set(driver_id=driver_a.id, on_duty=True)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("partner_expire_documents", "--warn-days", "14")
-        call_command("partner_expire_documents", "--warn-days", "14")
-    assert len(mailoutbox) == 3  # one per document, once
-    assert "expires in 10 days" in mailoutbox[0].subject
+    with captured_events() as events:
+        call_command("partner_expire_documents")
+        call_command("partner_expire_documents")
+    # one announcement per document, once (the 30-day threshold; 10 days left); notifications writes the mail
+    assert [(type(e), e.days_left, e.threshold) for e in events] == [(KycDocumentExpiringV1, 10, 30)] * 3
+    assert {e.kyc_type for e in events} == {t.value for t in KycDocumentType}
+    assert mailoutbox == []  # partner sends no mail itself any more
+    with captured_events() as events:
+        call_command("partner_expire_documents", "--threshold", "30", "--threshold", "7")
+        expiry.documents_expire(today=timezone.localdate() + dt.timedelta(days=3))  # 7 days left: the next one
+        expiry.documents_expire(today=timezone.localdate() + dt.timedelta(days=4))
+    assert [(e.days_left, e.threshold) for e in events] == [(7, 7)] * 3
 
     with captured_events() as events:
         expired, _ = expiry.documents_expire(today=timezone.localdate() + dt.timedelta(days=11))

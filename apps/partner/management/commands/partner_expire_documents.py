@@ -7,8 +7,14 @@ class Command(BaseCommand):
     help = "Expire lapsed driver documents (updating compliance) and warn drivers ahead of expiry. Beat runs it daily."
 
     def add_arguments(self, parser):
-        parser.add_argument("--warn-days", type=int, default=None, help="warn this many days ahead (default: settings)")
+        parser.add_argument(
+            "--threshold",
+            type=int,
+            action="append",
+            default=None,
+            help="warn when this many days or fewer are left, once each (repeatable; default: settings)",
+        )
 
-    def handle(self, *args, warn_days, **options):
-        expired, warned = expiry.documents_expire(warn_days=warn_days)
-        self.stdout.write(f"{expired} document(s) expired, {warned} driver(s) warned")
+    def handle(self, *args, threshold, **options):
+        expired, warned = expiry.documents_expire(thresholds=threshold)
+        self.stdout.write(f"{expired} document(s) expired, {warned} warning(s) published")

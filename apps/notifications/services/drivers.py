@@ -1,0 +1,244 @@
+"""What a driver is told: a trip offer (a push, only while the driver app's socket is closed), a payout paid (email
+and push). In the driver's language (their preference, else the fleet's), branded with the fleet's name. A push is
+one delivery per device (push subscription) of the driver's user, each idempotent on its own."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from typing import Any
+
+import structlog
+from django.conf import settings
+
+from apps.notifications import integrations, rendering, selectors
+from apps.notifications.contracts import Channel
+from apps.notifications.models import Preference
+from apps.notifications.services.deliveries import NewDelivery, delivery_create
+from logitrack.formatting import local_date, local_time, money
+from logitrack.types import Money
+
+log = structlog.get_logger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DriverMessage:
+    event_id: uuid.UUID
+    event_type: str
+    kind: str
+    driver_id: uuid.UUID | None = None  # None: a message to a manager, named by user_notify's caller
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    details: tuple[tuple[str, Any], ...] = ()
+    channels: tuple[Channel, ...] = (Channel.EMAIL, Channel.PUSH)
+    urgent: bool = False
+    push_data: dict[str, str] = dataclasses.field(default_factory=dict)  # what the app opens (ids, expires_at)
+
+
+def driver_notify(*, message: DriverMessage) -> int:
+    """Make the deliveries of one message to a driver; how many were made (0 when made before, or the driver, their
+    account or their fleet is gone)."""
+    driver = integrations.driver(driver_id=message.driver_id) if message.driver_id else None
+    if driver is None:
+        return 0
+    return user_notify(message=message, user_id=driver.user_id, fleet_id=driver.fleet_id)
+
+
+def user_notify(*, message: DriverMessage, user_id: uuid.UUID, fleet_id: uuid.UUID) -> int:
+    """One message to one of the fleet's people (a driver, a manager) on the message's channels."""
+    brand = integrations.branding(fleet_id=fleet_id)
+    contact = integrations.contact(user_id=user_id)
+    if brand is None or contact is None:
+        log.info("notifications.no_contact", kind=message.kind, user_id=str(user_id))
+        return 0
+    pref = Preference.objects.filter(user_id=user_id).first()
+    language = rendering.copy.language_of((pref.language if pref and pref.language else "") or brand.language)
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    context: dict[str, Any] = {
+        "fleet": brand.name,
+        "name": contact.display_name.split()[0] if contact.display_name.strip() else "",
+        "brand": {
+            "name": brand.name,
+            "colour": brand.colour,
+            "logo_url": f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}" if brand.logo_version else "",
+        },
+        **message.extra,
+        "details": [list(d) for d in message.details],
+    }
+    rendered = rendering.render(kind=message.kind, language=language, context=context)
+    data: dict[str, Any] = {"context": context, "time_zone": brand.time_zone, "locale": brand.locale}
+    common: dict[str, Any] = {
+        "event_id": message.event_id,
+        "event_type": message.event_type,
+        "kind": message.kind,
+        "recipient_id": user_id,
+        "fleet_id": fleet_id,
+        "language": language,
+        "urgent": message.urgent,
+        "subject": rendered.subject,
+        "sender_name": brand.name,
+    }
+    made = 0
+    if Channel.EMAIL in message.channels:
+        _, created = delivery_create(
+            new=NewDelivery(
+                **common,
+                channel=Channel.EMAIL,
+                address=contact.email,
+                text=rendered.text,
+                html=rendered.html,
+                data=data,
+            )
+        )
+        made += int(created)
+    if Channel.PUSH in message.channels:
+        # the short text is the notification's body; `push` is the data the app opens
+        push = {**data, "push": {"kind": message.kind, **message.push_data}}
+        for subscription_id in selectors.push_subscriptions_of(user_id=user_id).values_list("id", flat=True):
+            _, created = delivery_create(
+                new=NewDelivery(
+                    **common,
+                    channel=Channel.PUSH,
+                    address=str(subscription_id),
+                    device=str(subscription_id),
+                    text=rendered.sms,
+                    data=push,
+                )
+            )
+            made += int(created)
+    return made
+
+
+def offer_made(
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    offer_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    trip_id: uuid.UUID,
+    expires_at: dt.datetime,
+    pickup: str,
+    dropoff: str,
+) -> int:
+    """An urgent push, and only to a driver whose socket is closed (a connected app shows the offer itself). The
+    offer's `expires_at` travels in the push data: the push adapter caps the TTL by it and drops a lapsed one."""
+    if driver_id in integrations.drivers_connected(driver_ids=[driver_id]):
+        log.info("notifications.offer_on_socket", offer_id=str(offer_id))
+        return 0
+    driver = integrations.driver(driver_id=driver_id)
+    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    tz, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
+    expires = local_time(expires_at, tz, locale)
+    return driver_notify(
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.offer",
+            driver_id=driver_id,
+            extra={"pickup": pickup, "dropoff": dropoff, "expires": expires},
+            channels=(Channel.PUSH,),
+            urgent=True,
+            push_data={"offer_id": str(offer_id), "trip_id": str(trip_id), "expires_at": expires_at.isoformat()},
+        )
+    )
+
+
+def payout_paid(
+    *, event_id: uuid.UUID, event_type: str, payout_id: uuid.UUID, driver_id: uuid.UUID, amount: Money
+) -> int:
+    driver = integrations.driver(driver_id=driver_id)
+    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    shown = money(amount.amount_minor, amount.currency, brand.locale if brand else "en")
+    return driver_notify(
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.payout_paid",
+            driver_id=driver_id,
+            extra={"amount": shown},
+            details=(("amount", shown),),
+            push_data={"payout_id": str(payout_id)},
+        )
+    )
+
+
+def payout_rejected(
+    *, event_id: uuid.UUID, event_type: str, payout_id: uuid.UUID, driver_id: uuid.UUID, amount: Money, reason: str
+) -> int:
+    driver = integrations.driver(driver_id=driver_id)
+    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    shown = money(amount.amount_minor, amount.currency, brand.locale if brand else "en")
+    return driver_notify(
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.payout_rejected",
+            driver_id=driver_id,
+            extra={"amount": shown, "reason": reason},
+            details=(("amount", shown), ("reason", reason)),
+            push_data={"payout_id": str(payout_id)},
+        )
+    )
+
+
+def kyc_expiring(
+    *, event_id: uuid.UUID, event_type: str, driver_id: uuid.UUID, kyc_type: str, expires_on: dt.date, days_left: int
+) -> int:
+    """A driver's document runs out soon (partner announces it once per threshold: 30, 7, 1 days left)."""
+    driver = integrations.driver(driver_id=driver_id)
+    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    pref = Preference.objects.filter(user_id=driver.user_id).first() if driver else None
+    chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
+    # the document's name in the driver's language (a type the copy lacks: its code, readable)
+    document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(
+        f"doc_{kyc_type}", kyc_type.replace("_", " ")
+    )
+    shown = local_date(expires_on, brand.locale if brand else "en")
+    return driver_notify(
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.kyc_expiring",
+            driver_id=driver_id,
+            extra={"document": document, "expires_on": shown, "days_left": days_left},
+            details=(("expires_on", shown),),
+            urgent=days_left <= 1,
+            push_data={"kyc_type": kyc_type, "expires_on": expires_on.isoformat()},
+        )
+    )
+
+
+def vehicle_document_expiring(
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    fleet_id: uuid.UUID,
+    vehicle_id: uuid.UUID,
+    kind: str,
+    expires_on: dt.date,
+    days_left: int,
+) -> int:
+    """Each of the fleet's managers hears that a vehicle's document runs out (fleet announces it once per threshold:
+    30, 7, 1 days left), in their own language."""
+    brand = integrations.branding(fleet_id=fleet_id)
+    shown = local_date(expires_on, brand.locale if brand else "en")
+    vehicle = integrations.vehicle_name(vehicle_id=vehicle_id)
+    made = 0
+    for manager_id in integrations.fleet_manager_ids(fleet_id=fleet_id):
+        pref = Preference.objects.filter(user_id=manager_id).first()
+        chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
+        document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(f"vdoc_{kind}", kind)
+        made += user_notify(
+            message=DriverMessage(
+                event_id=event_id,
+                event_type=event_type,
+                kind="fleet.vehicle_document_expiring",
+                extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": days_left},
+                details=(("vehicle", vehicle), ("expires_on", shown)),
+                channels=(Channel.EMAIL,),
+                urgent=days_left <= 1,
+            ),
+            user_id=manager_id,
+            fleet_id=fleet_id,
+        )
+    return made
