@@ -30,7 +30,7 @@ def _choices(enum_cls):
 def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: IsADirectoryError
         raise ValidationError(f"{value!r} is not an IANA time zone, e.g. Europe/Berlin.") from None
 
 

@@ -274,3 +274,23 @@ def test_an_erased_customer_leaves_no_address_or_text_in_the_delivery_log(booked
     rows = list(Delivery.objects.filter(recipient_id=customer.id))
     assert rows and all((r.address, r.text, r.html, r.subject) == ("[erased]", "", "", "") for r in rows)
     assert not Delivery.objects.filter(text__contains="Invalidenstraße").exists()
+
+
+def test_text_people_typed_is_shown_as_given_even_when_it_looks_like_a_phrase_of_the_copy(world, smtp):
+    """A reason or an address starting with "@" is someone's text, not a key into the copy (it raised KeyError
+    and the customer was told nothing, or "@footer" showed the footer)."""
+    two_fleets, fleet, *_ = world
+    trip = TripView(
+        id=uuid.uuid4(),
+        fleet_id=fleet.id,
+        customer_id=two_fleets.customer.id,
+        driver_id=None,
+        vehicle_id=None,
+        requested_for=None,
+        ended_at=timezone.now(),
+        stops=(StopView(sequence=1, kind="pickup", status="failed", address="@Home, Invalidenstraße 1"),),
+    )
+    messages.failed(event_id=uuid.uuid4(), event_type="t", trip=trip, reason="@nope")
+    assert deliveries.deliveries_send_due() >= 1
+    [mail] = smtp.messages()
+    assert "Grund: @nope" in parts(mail)[0]

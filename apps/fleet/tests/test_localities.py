@@ -45,3 +45,13 @@ def test_a_brand_colour_must_be_a_lower_case_hex_colour():
     with pytest.raises(ValidationError) as caught:
         fleet.full_clean()
     assert "brand_colour" in caught.value.message_dict
+
+
+@pytest.mark.parametrize("value", ["Mars/Olympus", "Europe"])  # "Europe" is a folder: it raised IsADirectoryError
+def test_a_time_zone_that_is_not_a_zone_is_a_validation_error(value):
+    from django.core.exceptions import ValidationError
+
+    from apps.fleet.models import validate_time_zone
+
+    with pytest.raises(ValidationError):
+        validate_time_zone(value)

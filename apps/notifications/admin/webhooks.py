@@ -77,7 +77,8 @@ class _EndpointPage:
         return [*self.EDITABLE, *(self.readonly_fields if obj is not None else ())]
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else ()
+        # an endpoint stays with the fleet it was made for: its fleet is shown, not offered for change
+        return ("fleet_id", *self.readonly_fields) if obj is not None else ()
 
 
 @admin.register(WebhookEndpoint)

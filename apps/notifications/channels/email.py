@@ -48,7 +48,9 @@ class EmailAdapter:
 
     def send(self, message: Outgoing) -> str:
         _, from_address = parseaddr(settings.NOTIFICATIONS_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL)
-        sender = formataddr((message.sender_name, from_address)) if message.sender_name else from_address
+        # a name or subject typed with a line break would be refused as a header (BadHeaderError) on every retry
+        name, subject = " ".join(message.sender_name.split()), " ".join(message.subject.split())
+        sender = formataddr((name, from_address)) if name else from_address
         # the same delivery always carries the same Message-ID, so a receiver can tell a resend from a new mail
         domain = from_address.rsplit("@", 1)[-1] or "logitrack.local"
         message_id = f"<{hashlib.sha256(message.key.encode()).hexdigest()[:32]}@{domain}>" if message.key else ""
@@ -56,7 +58,7 @@ class EmailAdapter:
         if message_id:
             headers["Message-ID"] = message_id
         mail = EmailMultiAlternatives(
-            subject=message.subject,
+            subject=subject,
             body=message.text,
             from_email=sender,
             to=[message.to],

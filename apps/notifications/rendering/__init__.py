@@ -70,15 +70,19 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
     )
 
 
+def phrase(key: str, argument: str = "") -> dict[str, str]:
+    """A detail value that is a phrase of the copy in the recipient's language (`phrase("asap")`), as opposed to
+    text people typed (addresses, reasons, names), which is shown exactly as given."""
+    return {"phrase": key, "argument": argument}
+
+
 def _value(value: Any, language: str, values: dict[str, Any]) -> str:
-    """A detail's value: plain text, "@key" (a phrase of the copy), "@key:argument", or a list of them."""
+    """A detail's value: plain text, a `phrase(...)`, or a list of them."""
     if isinstance(value, list | tuple):
         return ", ".join(_value(v, language, values) for v in value)
-    value = str(value)
-    if not value.startswith("@"):
-        return value
-    key, _, argument = value[1:].partition(":")
-    return _fill(text(language, "_", key), {**values, "signer": argument})
+    if isinstance(value, dict) and "phrase" in value:
+        return _fill(text(language, "_", value["phrase"]), {**values, "signer": value.get("argument", "")})
+    return str(value)
 
 
 _COMMON_KEYS = (

@@ -127,7 +127,7 @@ def booking_confirmed(*, event_id: uuid.UUID, event_type: str, trip: TripView) -
     brand = integrations.branding(fleet_id=trip.fleet_id)
     tz, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
     pickup, dropoff = _ends(trip.stops)
-    when = local_datetime(trip.requested_for, tz, locale) if trip.requested_for else "@asap"
+    when = local_datetime(trip.requested_for, tz, locale) if trip.requested_for else rendering.phrase("asap")
     details = (("pickup", pickup.address if pickup else ""), ("dropoff", dropoff.address if dropoff else ""))
     return customer_notify(
         message=TripMessage(
@@ -188,8 +188,8 @@ def completed(*, event_id: uuid.UUID, event_type: str, trip: TripView) -> int:
     done = sum(1 for s in trip.stops if s.status == "done")
     proofs: list[tuple[str, Any]] = []
     for proof in integrations.trip_proofs(trip_id=trip.id):
-        parts = [f"@proof_signed:{proof.recipient_name}" if proof.signed else proof.recipient_name]
-        parts += ["@proof_photo"] * proof.photo + ["@proof_pin"] * proof.pin_verified
+        parts = [rendering.phrase("proof_signed", proof.recipient_name) if proof.signed else proof.recipient_name]
+        parts += [rendering.phrase("proof_photo")] * proof.photo + [rendering.phrase("proof_pin")] * proof.pin_verified
         if any(parts):
             proofs.append(("proof", [p for p in parts if p]))
     return customer_notify(

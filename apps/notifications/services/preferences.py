@@ -54,7 +54,7 @@ def preference_update(
         if time_zone:
             try:
                 zoneinfo.ZoneInfo(time_zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: IsADirectoryError
                 errors["time_zone"] = ["an IANA time zone such as Europe/Berlin"]
         pref.time_zone = time_zone
     if digest is not None:

@@ -213,3 +213,13 @@ def test_the_sweep_keeps_one_smtp_connection_and_opens_a_new_one_after_a_failure
     first, second, after_failure = smtp.peers
     assert first == second  # one connection for the batch
     assert after_failure != first  # the refusal dropped it; the next mail opened a fresh one
+
+
+def test_a_line_break_in_a_fleet_name_or_subject_does_not_break_the_mail(smtp):
+    """Names are typed by people; a line break would make the header invalid (BadHeaderError on every retry,
+    then dead). It is sent with the break folded into a space, and injects no header."""
+    delivery = make_delivery(sender_name="Alpha\nLogistics", subject="Your booking\r\nBcc: x@example.test")
+    assert deliveries.delivery_send(delivery_id=delivery.id) == "sent"
+    [mail] = smtp.messages()
+    assert mail["Subject"] == "Your booking Bcc: x@example.test" and mail["Bcc"] is None
+    assert mail["From"].startswith('"Alpha Logistics"') or mail["From"].startswith("Alpha Logistics")

@@ -51,6 +51,7 @@ def test_preferences_start_with_everything_on_and_are_saved(two_fleets):
         ({"quiet_start": "22:00"}, "quiet_hours"),
         ({"quiet_start": "25:00", "quiet_end": "07:00"}, "quiet_start"),
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"time_zone": "Europe"}, "time_zone"),  # a folder of the zone database: IsADirectoryError, was a 500
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -118,3 +118,13 @@ def test_replay_of_selected_deliveries_and_of_a_time_range(fleets, site, receive
     assert WebhookDelivery.objects.get(id=theirs).status == DeliveryStatus.DEAD
     bad = site.post(f"{DELIVERIES}replay/", {"since": "2026-12-02 10:00", "until": "2026-12-01 11:00"})
     assert bad.status_code == 200 and "ends before it starts" in text(bad)
+
+
+def test_an_endpoints_fleet_is_shown_by_name_not_offered_for_change(fleets, site, receiver):
+    """Saving an endpoint never moved it to another fleet, so the change page shows its fleet instead of a choice
+    that looked saved and was not."""
+    _, a, _ = fleets
+    made = services.endpoint_create(fleet_id=a.id, url=receiver.url, event_types=["vehicle.status_changed"])
+    page = site.get(f"{ENDPOINTS}{made.endpoint.id}/change/")
+    assert page.status_code == 200
+    assert 'name="fleet_id"' not in page.content.decode() and a.name in text(page)

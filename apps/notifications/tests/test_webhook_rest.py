@@ -101,6 +101,9 @@ def test_ping_reports_the_attempt(fleets, manager, receiver):
         ("http://224.0.0.1/hook", "multicast"),
         ("http://100.64.0.1/hook", "not public"),
         ("http://[fc00::1]/hook", "private"),
+        ("http://[2002:7f00:1::]/hook", "6to4"),  # 127.0.0.1 inside 6to4
+        ("http://[2002:a00:1::]/hook", "6to4"),  # 10.0.0.1 inside 6to4
+        ("http://[fec0::1]/hook", "site-local"),
         ("http://user:pw@example.com/hook", "credentials"),
         ("http://no-such-host.invalid/hook", "does not resolve"),
     ],

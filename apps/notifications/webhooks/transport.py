@@ -52,6 +52,11 @@ class Response:
 def _refusal(ip: IPAddress) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return _refusal(ip.ipv4_mapped)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.sixtofour is not None:  # 2002::/16 carries an IPv4 address
+        inner = _refusal(ip.sixtofour)
+        return f"{inner} inside a 6to4 address" if inner else None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
+        return "a site-local address"
     if ip.is_loopback:
         return None if settings.NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK else "a loopback address"
     for flag, what in (
