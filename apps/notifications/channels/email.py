@@ -7,6 +7,7 @@ a 4xx reply (greylisting, a full queue), a refused connection, a timeout or a dr
 from __future__ import annotations
 
 import hashlib
+import re
 import smtplib
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -49,7 +50,7 @@ class EmailAdapter:
     def send(self, message: Outgoing) -> str:
         _, from_address = parseaddr(settings.NOTIFICATIONS_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL)
         # a name or subject typed with a line break would be refused as a header (BadHeaderError) on every retry
-        name, subject = " ".join(message.sender_name.split()), " ".join(message.subject.split())
+        name, subject = _one_line(message.sender_name), _one_line(message.subject)
         sender = formataddr((name, from_address)) if name else from_address
         # the same delivery always carries the same Message-ID, so a receiver can tell a resend from a new mail
         domain = from_address.rsplit("@", 1)[-1] or "logitrack.local"
@@ -126,3 +127,8 @@ def _raise_provider_error(exc: Exception) -> None:
         if status is not None and 400 <= status < 500 and status != 429:
             raise Permanent(str(exc)[:500], status=status) from exc
         raise Transient(str(exc)[:500], status=status) from exc
+
+
+def _one_line(value: str) -> str:
+    # line breaks only: a no-break space in "123,45 €" must stay as Babel wrote it
+    return re.sub(r"\s*[\r\n]+\s*", " ", value).strip()
