@@ -44,7 +44,7 @@
 
   function startMap() {
     const L = window.L;
-    if (!L) {
+    if (!L || !window.LogiTrackBasemap) {
       const note = document.createElement("p");
       note.className = "map-missing";
       note.textContent = words["map.missing"] || "";
@@ -54,34 +54,7 @@
     }
     map = L.map(mapNode, { maxZoom: mapConfig.max_zoom || 19, zoomSnap: 0.5, scrollWheelZoom: false, attributionControl: !!mapConfig.tiles_url });
     map.setView([52.52, 13.405], 12);
-    if (mapConfig.tiles_url) {
-      mapNode.dataset.tiles = "on";
-      const tiles = L.tileLayer(mapConfig.tiles_url, { maxZoom: mapConfig.max_zoom || 19, attribution: mapConfig.attribution || "" });
-      tiles.on("tileerror", () => { mapNode.dataset.tiles = "failing"; });
-      tiles.addTo(map);
-    } else {
-      mapNode.dataset.tiles = "off";
-      const grid = L.layerGroup().addTo(map);
-      const draw = () => {
-        grid.clearLayers();
-        const b = map.getBounds().pad(0.2);
-        const perPixel = map.distance(map.containerPointToLatLng([0, 0]), map.containerPointToLatLng([100, 0])) / 100;
-        const km = GRID_KM.find((k) => (k * 1000) / perPixel >= 60);
-        if (!km) return;
-        const stepLat = km / 111.32;
-        const stepLng = stepLat / (Math.cos((b.getCenter().lat * Math.PI) / 180) || 1);
-        const style = { className: "km-grid", interactive: false, weight: 1 };
-        for (let lat = Math.ceil(b.getSouth() / stepLat) * stepLat; lat < b.getNorth(); lat += stepLat) {
-          grid.addLayer(L.polyline([[lat, b.getWest()], [lat, b.getEast()]], style));
-        }
-        for (let lng = Math.ceil(b.getWest() / stepLng) * stepLng; lng < b.getEast(); lng += stepLng) {
-          grid.addLayer(L.polyline([[b.getSouth(), lng], [b.getNorth(), lng]], style));
-        }
-      };
-      map.on("moveend", draw);
-      draw();
-    }
-    L.control.scale({ metric: true, imperial: false }).addTo(map);
+    window.LogiTrackBasemap.attach(map, mapNode, mapConfig, { gridKm: GRID_KM, minGridPixels: 60 });
     stopLayer = L.layerGroup().addTo(map);
     mapNode.dataset.state = "drawn";
   }
