@@ -4,11 +4,13 @@ the notifications worker is killed in the middle of handing a mail over, and the
 
 from __future__ import annotations
 
+import html
 import re
 import time
 import uuid
 
 import pytest
+import requests
 from django.db import connection
 
 from apps.notifications.models import Delivery
@@ -108,11 +110,16 @@ def test_a_killed_notifications_worker_loses_no_mail_and_sends_none_twice(notify
     assert (delivery.status, delivery.attempts) == ("sent", 1)
     assert list(delivery.attempt_log.values_list("outcome", flat=True)) == ["sent"]
 
-    # the mail carries the trip's tracking link, and it opens the trip
+    # the mail carries the trip's tracking link, and it opens the customer's tracking page (its JSON for apps)
     [mail] = mailbox.messages()
     assert mail["To"] == email
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    token = re.search(rf"{re.escape(base)}/track/([\w-]+)/", text).group(1)
+    link = re.search(rf"{re.escape(base)}/track/[\w-]+/", text)
+    token = link.group(0).rstrip("/").rsplit("/", 1)[-1]
     assert booked["tracking_url"].rstrip("/").endswith(token)
+    page = requests.get(link.group(0), timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    words = html.unescape(page.text)
+    assert "Booked — we're finding a driver" in words or "Gebucht – wir suchen eine Fahrerin" in words
     tracking = Api(base).get(f"/api/v1/trips/track/{token}/")
     assert tracking["status"] == "requested"
