@@ -9,8 +9,17 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
+from apps.identity import links as _links
 from apps.identity import selectors as _selectors
-from apps.identity.contracts import CustomerRef, FleetRole, MembershipRef, UserContact, UserNotFound, UserRef
+from apps.identity.contracts import (
+    AccountLink,
+    CustomerRef,
+    FleetRole,
+    MembershipRef,
+    UserContact,
+    UserNotFound,
+    UserRef,
+)
 from apps.identity.models import Membership as _Membership
 from apps.identity.models import ServiceAccount as _ServiceAccount
 from apps.identity.models import User as _User
@@ -87,10 +96,18 @@ def user_contact_get(*, user_id: uuid.UUID) -> UserContact:
     return UserContact(id=user.id, email=user.email, display_name=user.display_name, phone=user.phone)
 
 
-def user_provision(*, email: str, display_name: str, phone: str = "") -> UserRef:
-    """The account for `email`, created if needed without a password (its owner is emailed a link to
-    set one). Used by bulk imports that onboard people the operator already knows."""
-    return _user_ref(_accounts.user_provision(email=email, display_name=display_name, phone=phone))
+def user_provision(*, email: str, display_name: str, phone: str = "", fleet_id: uuid.UUID | None = None) -> UserRef:
+    """The account for `email`, created if needed without a password (its owner is mailed a link to set one, in
+    the name of `fleet_id` when given). Used by bulk imports that onboard people the operator already knows."""
+    return _user_ref(_accounts.user_provision(email=email, display_name=display_name, phone=phone, fleet_id=fleet_id))
+
+
+def account_link(*, kind: str, link_id: str) -> AccountLink | None:
+    """The link an account mail carries (`kind` "password_reset" with the reset's id, or "invitation" with the
+    invitation's), made now: None once it was used, revoked or has expired, or for an unknown kind or id."""
+    if kind not in ("password_reset", "invitation"):
+        return None
+    return _links.account_link(kind=kind, link_id=link_id)  # type: ignore[arg-type]
 
 
 def fleet_members(*, fleet_id: uuid.UUID, role: FleetRole | None = None) -> list[MembershipRef]:

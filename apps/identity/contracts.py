@@ -62,6 +62,22 @@ class InvitationRef:
     expires_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AccountLink:
+    """An emailed account link that still opens something: a password reset or an invitation. `url` carries the
+    secret token; it is made when asked for and never stored, so only the mail that is sent holds it."""
+
+    kind: str  # "password_reset" | "invitation"
+    email: str
+    user_id: uuid.UUID | None  # the account, for a reset; an invitee may have none yet
+    display_name: str
+    url: str
+    expires_at: dt.datetime
+    fleet_id: uuid.UUID | None = None  # the fleet an invitation is into
+    role: FleetRole | None = None
+    invited_by: str = ""  # the inviting manager's name
+
+
 class UserNotFound(NotFound):
     code = "identity.user_not_found"
 

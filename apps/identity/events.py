@@ -72,3 +72,29 @@ class ApiKeyRevokedV1(IntegrationEvent):
 
     api_key_id: uuid.UUID
     service_account_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PasswordResetRequestedV1(IntegrationEvent):
+    """A password link is to be mailed: one asked for, or a new account's first (`welcome`: an account made for
+    someone, e.g. an imported driver, who chooses their password with it). The token never travels: whoever mails
+    it asks `identity.api.account_link` for the link, which is None once it was used or has expired."""
+
+    TYPE = "logitrack.identity.password_reset.requested.v1"
+
+    reset_id: int
+    user_id: uuid.UUID
+    welcome: bool = False
+    fleet_id: uuid.UUID | None = None  # the fleet a welcomed account was made for (its name and language)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InvitationCreatedV1(IntegrationEvent):
+    """An invitation to a fleet role is to be mailed; its link comes from `identity.api.account_link`."""
+
+    TYPE = "logitrack.identity.invitation.created.v1"
+
+    invitation_id: uuid.UUID
+    fleet_id: uuid.UUID
+    role: FleetRole
+    invited_by_id: uuid.UUID | None

@@ -9,6 +9,10 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
+# Where an account mail's link goes: the delivery keeps this in its body and the sender puts the live link in its
+# place when sending (services.deliveries), so the delivery log never holds a working password link.
+ACCOUNT_LINK_SLOT = "[[account-link]]"
+
 
 def delivery_key(*, event_id: uuid.UUID, recipient: str, channel: str, kind: str) -> str:
     """One delivery per (source event, recipient, channel, message kind): a re-delivered event finds its row."""

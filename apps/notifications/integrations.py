@@ -15,7 +15,7 @@ from apps.dispatch import api as dispatch_api
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetBranding, VehicleNotFound
 from apps.identity import api as identity_api
-from apps.identity.contracts import FleetRole, UserContact, UserNotFound
+from apps.identity.contracts import AccountLink, FleetRole, UserContact, UserNotFound
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound, DriverRef, KycQueue
 from apps.trips import api as trips_api
@@ -30,6 +30,11 @@ def contact(*, user_id: uuid.UUID | None) -> UserContact | None:
         return identity_api.user_contact_get(user_id=user_id)
     except UserNotFound:
         return None
+
+
+def account_link(*, kind: str, link_id: str) -> AccountLink | None:
+    """A password or invitation link, made by identity when the mail goes out (None: it opens nothing now)."""
+    return identity_api.account_link(kind=kind, link_id=link_id)
 
 
 def branding(*, fleet_id: uuid.UUID) -> FleetBranding | None:

@@ -54,7 +54,7 @@ def person_get(*, user_id: uuid.UUID) -> Person | None:
 def driver_account_provision(*, email: str, display_name: str, phone: str, fleet_id: uuid.UUID) -> uuid.UUID:
     """The identity account for an imported driver, with the driver role in `fleet_id`."""
     try:
-        user = identity_api.user_provision(email=email, display_name=display_name, phone=phone)
+        user = identity_api.user_provision(email=email, display_name=display_name, phone=phone, fleet_id=fleet_id)
         identity_api.membership_grant(user_id=user.id, fleet_id=fleet_id, role=FleetRole.DRIVER)
     except MembershipExists:
         pass

@@ -69,7 +69,9 @@ def user_register(*, email: str, password: str, display_name: str, phone: str = 
 
 
 @transaction.atomic
-def user_provision(*, email: str, display_name: str, phone: str = "") -> User:
+def user_provision(*, email: str, display_name: str, phone: str = "", fleet_id: uuid.UUID | None = None) -> User:
+    """The account for `email`, made without a password if new; its owner is mailed a welcome link to choose one,
+    in the name of `fleet_id` (the fleet that made it) when given."""
     email = UserManager.normalize(email)
     user = User.objects.filter(email=email).first()
     if user is not None:
@@ -82,7 +84,7 @@ def user_provision(*, email: str, display_name: str, phone: str = "") -> User:
         raise ValidationFailed("the account details are not valid", extra={"errors": exc.message_dict}) from None
     user.save()
     publish(UserRegisteredV1(user_id=user.id, is_customer=False))
-    passwords.password_reset_request(email=email)  # the emailed link lets them choose a password
+    passwords.password_reset_request(email=email, welcome=True, fleet_id=fleet_id)
     return user
 
 

@@ -4,19 +4,17 @@ the invitee accepts by choosing a password (a new account) or proving the existi
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.identity import selectors
+from apps.identity import links, selectors
 from apps.identity.contracts import FleetRole, InvitationInvalid
-from apps.identity.events import UserRegisteredV1
+from apps.identity.events import InvitationCreatedV1, UserRegisteredV1
 from apps.identity.models import Invitation, Membership, User, UserManager, token_digest
 from apps.identity.services import memberships, passwords
-from apps.identity.services.emails import send_on_commit
 from apps.identity.services.logins import InvalidCredentials, user_authenticate
 from logitrack.exceptions import NotFound
 from logitrack.outbox.api import publish
@@ -32,8 +30,10 @@ def invitation_create(
         raise NotFound("no such fleet", code="fleet.not_found")
     if not selectors.fleet_known(fleet_id=fleet_id):  # only a platform admin gets here with such an id
         raise NotFound("no such fleet", code="fleet.not_found")
-    token = secrets.token_urlsafe(32)
+    invitation_id = uuid.uuid4()
+    token = links.link_token("invitation", invitation_id)
     invitation = Invitation.objects.create(
+        id=invitation_id,
         email=UserManager.normalize(email),
         fleet_id=fleet_id,
         role=role,
@@ -41,12 +41,9 @@ def invitation_create(
         invited_by_id=principal.user_id,
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    link = f"{settings.LOGITRACK_APP_URL}/invitation?token={token}"
-    send_on_commit(
-        to=invitation.email,
-        subject="You are invited to LogiTrack",
-        body=f"You have been invited to join a fleet on LogiTrack as {role.replace('_', ' ')}.\n\n{link}\n\n"
-        f"The invitation expires in {settings.INVITATION_VALID_DAYS} days.",
+    # the mail is the notifications context's; it asks identity.api.account_link for the link when sending
+    publish(
+        InvitationCreatedV1(invitation_id=invitation.id, fleet_id=fleet_id, role=role, invited_by_id=principal.user_id)
     )
     return invitation, token
 

@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.identity import login_guard, selectors, tokens
+from apps.identity import links, login_guard, selectors, tokens
 from apps.identity.contracts import ResetTokenInvalid, WeakPassword
+from apps.identity.events import PasswordResetRequestedV1
 from apps.identity.models import PasswordReset, User, UserManager, token_digest
-from apps.identity.services.emails import send_on_commit
 from apps.identity.services.logins import InvalidCredentials
+from logitrack.outbox.api import publish
 
 
 def password_check(password: str, user: User) -> None:
@@ -46,28 +47,24 @@ def user_password_change(*, user_id: uuid.UUID, old_password: str, new_password:
 
 
 @transaction.atomic
-def password_reset_request(*, email: str) -> str | None:
-    """Email a single-use reset token if an active account exists. Returns the token (for tests and tools).
+def password_reset_request(*, email: str, welcome: bool = False, fleet_id: uuid.UUID | None = None) -> str | None:
+    """Have a single-use reset link mailed if an active account exists. Returns the token (for tests and tools).
 
-    The API answers the same whether or not the account exists, so it cannot be used to probe emails.
-    """
+    The API answers the same whether or not the account exists, so it cannot be used to probe emails. The mail is
+    the notifications context's (`PasswordResetRequestedV1`): retried, logged, replayable. `welcome`: the link of
+    an account just made for someone, who chooses their first password with it."""
     user = User.objects.filter(email=UserManager.normalize(email), is_active=True).first()
     if user is None:
         return None
-    token = secrets.token_urlsafe(32)
-    PasswordReset.objects.create(
+    reset = PasswordReset.objects.create(
         user=user,
-        token_hash=token_digest(token),
+        token_hash=secrets.token_hex(32),  # stands in until the row has the id the token is derived from
         expires_at=timezone.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
-    link = f"{settings.LOGITRACK_APP_URL}/reset-password?token={token}"
-    send_on_commit(
-        to=user.email,
-        subject="Reset your LogiTrack password",
-        body=f"Someone asked to reset the password of this LogiTrack account.\n\n{link}\n\n"
-        f"The link works once and expires in {settings.PASSWORD_RESET_TIMEOUT // 60} minutes. "
-        "If it was not you, ignore this email.",
-    )
+    token = links.link_token("password_reset", reset.id)
+    reset.token_hash = token_digest(token)
+    reset.save(update_fields=["token_hash"])
+    publish(PasswordResetRequestedV1(reset_id=reset.id, user_id=user.id, welcome=welcome, fleet_id=fleet_id))
     return token
 
 

@@ -5,13 +5,13 @@ import re
 import uuid
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.identity.events import MembershipGrantedV1, MembershipRevokedV1
 from apps.identity.models import Invitation, Membership, User
 from apps.identity.services import invitations, memberships
+from tests.support.account_links import last_link
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for, listed_ids
 
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
@@ -29,7 +29,7 @@ def test_a_manager_invites_and_the_invitee_accepts_by_setting_a_password(two_fle
     created = invite(manager, two_fleets.a.fleet_id, email="Vic@Example.test")
     assert created.status_code == 201, created.json()
     assert created.json()["email"] == "vic@example.test"
-    token = re.search(r"token=([\w-]+)", mail.outbox[-1].body).group(1)
+    token = re.search(r"token=([\w-]+)", last_link("invitation")).group(1)
 
     with captured_events() as events:
         accepted = APIClient().post(

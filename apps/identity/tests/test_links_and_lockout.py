@@ -6,13 +6,13 @@ import re
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
-from django.core import mail
 from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.identity.models import Membership, token_digest
 from apps.identity.services import invitations, passwords
 from apps.identity.tests.factories import UserFactory
+from tests.support.account_links import last_link
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -30,14 +30,14 @@ def lock_out(email):
 
 
 def emailed_token(kind: str) -> str:
-    found = re.search(rf"/{kind}\?token=(\S+)", mail.outbox[-1].body)
-    assert found, mail.outbox[-1].body
+    """The token of the last `kind` link ("reset-password", "invitation") identity handed out to be mailed."""
+    found = re.search(rf"/{kind}\?token=(\S+)", last_link(kind))
+    assert found
     return found.group(1)
 
 
 @pytest.fixture
 def mailed(django_capture_on_commit_callbacks):
-    mail.outbox.clear()
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 

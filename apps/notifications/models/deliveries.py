@@ -24,6 +24,8 @@ class Delivery(BaseModel):
     address = models.CharField(max_length=2000, blank=True, default="")  # email, phone, push subscription JSON
     language = models.CharField(max_length=8, default="en")
     urgent = models.BooleanField(default=False)  # rate limits and quiet hours do not hold it back
+    # account security (a password link, an invitation): sent even to a recipient who opted out of the channel
+    essential = models.BooleanField(default=False)
     # what was rendered
     subject = models.CharField(max_length=300, blank=True, default="")
     text = models.TextField(blank=True, default="")

@@ -129,7 +129,54 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "Your payout of {amount} is on its way to your bank account.",
             "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
         },
+        "account.password_reset": {
+            "subject": "Reset your LogiTrack password",
+            "heading": "Choose a new password",
+            "intro": (
+                "{greeting} someone asked to reset the password of the LogiTrack account {email}. Choose a new one "
+                "with the button below: the link works once and expires in {minutes} minutes. If it was not you, "
+                "ignore this email; your password stays as it is."
+            ),
+            "sms": "Reset your LogiTrack password with the link in your email.",
+            "action": "Choose a new password",
+            "footer": (
+                "You receive this email because a password reset was asked for your LogiTrack account. Account "
+                "emails are sent even if you turned other emails off."
+            ),
+        },
+        "account.welcome": {
+            "subject": "{fleet} made you a LogiTrack account",
+            "heading": "Welcome to {fleet}",
+            "intro": (
+                "{greeting} {fleet} made you a LogiTrack account for {email}. Choose your password with the button "
+                "below: the link works once and expires in {minutes} minutes. After that, ask for a new one with "
+                '"Forgot password" on the sign-in page.'
+            ),
+            "sms": "{fleet} made you a LogiTrack account: choose your password with the link in your email.",
+            "action": "Choose your password",
+            "footer": "You receive this email because {fleet} made a LogiTrack account for this address.",
+        },
+        "account.invitation": {
+            "subject": "You are invited to join {fleet} on LogiTrack",
+            "heading": "Join {fleet}",
+            "intro": (
+                "{who} invites you to join {fleet} on LogiTrack as {role}. Accept with the button below: choose a "
+                "password, or sign in with yours if {email} already has an account. The invitation is valid until "
+                "{expires}."
+            ),
+            "sms": "You are invited to join {fleet} on LogiTrack: see your email.",
+            "action": "Accept the invitation",
+            "footer": (
+                "You receive this email because someone at {fleet} invited this address. If you did not expect it, "
+                "ignore it: nothing happens unless you accept."
+            ),
+        },
         "_": {
+            "hello_name": "Hello {name},",
+            "hello": "Hello,",
+            "role_driver": "driver",
+            "role_dispatcher": "dispatcher",
+            "role_fleet_manager": "fleet manager",
             "track": "Follow your booking",
             "pickup": "Pickup",
             "dropoff": "Drop-off",
@@ -292,7 +339,54 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "Ihre Auszahlung über {amount} ist auf dem Weg zu Ihrem Bankkonto.",
             "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
         },
+        "account.password_reset": {
+            "subject": "Ihr LogiTrack-Passwort zurücksetzen",
+            "heading": "Neues Passwort wählen",
+            "intro": (
+                "{greeting} für das LogiTrack-Konto {email} wurde ein neues Passwort angefordert. Wählen Sie es über "
+                "die Schaltfläche unten: Der Link funktioniert einmal und läuft in {minutes} Minuten ab. Wenn Sie das "
+                "nicht waren, ignorieren Sie diese E-Mail; Ihr Passwort bleibt unverändert."
+            ),
+            "sms": "Setzen Sie Ihr LogiTrack-Passwort mit dem Link in Ihrer E-Mail zurück.",
+            "action": "Neues Passwort wählen",
+            "footer": (
+                "Sie erhalten diese E-Mail, weil für Ihr LogiTrack-Konto ein neues Passwort angefordert wurde. "
+                "Konto-E-Mails werden auch gesendet, wenn Sie andere E-Mails abbestellt haben."
+            ),
+        },
+        "account.welcome": {
+            "subject": "{fleet} hat Ihnen ein LogiTrack-Konto angelegt",
+            "heading": "Willkommen bei {fleet}",
+            "intro": (
+                "{greeting} {fleet} hat Ihnen ein LogiTrack-Konto für {email} angelegt. Wählen Sie Ihr Passwort über "
+                "die Schaltfläche unten: Der Link funktioniert einmal und läuft in {minutes} Minuten ab. Danach "
+                "fordern Sie auf der Anmeldeseite unter „Passwort vergessen“ einen neuen an."
+            ),
+            "sms": "{fleet} hat Ihnen ein LogiTrack-Konto angelegt: Passwort über den Link in Ihrer E-Mail wählen.",
+            "action": "Passwort wählen",
+            "footer": "Sie erhalten diese E-Mail, weil {fleet} für diese Adresse ein LogiTrack-Konto angelegt hat.",
+        },
+        "account.invitation": {
+            "subject": "Einladung zu {fleet} auf LogiTrack",
+            "heading": "{fleet} beitreten",
+            "intro": (
+                "{who} lädt Sie ein, {fleet} auf LogiTrack als {role} beizutreten. Nehmen Sie die Einladung über die "
+                "Schaltfläche unten an: Wählen Sie ein Passwort, oder melden Sie sich mit Ihrem an, falls {email} "
+                "schon ein Konto hat. Die Einladung gilt bis {expires}."
+            ),
+            "sms": "Sie sind eingeladen, {fleet} auf LogiTrack beizutreten: siehe E-Mail.",
+            "action": "Einladung annehmen",
+            "footer": (
+                "Sie erhalten diese E-Mail, weil jemand bei {fleet} diese Adresse eingeladen hat. Wenn Sie nichts "
+                "erwartet haben, ignorieren Sie sie: Ohne Ihre Zusage passiert nichts."
+            ),
+        },
         "_": {
+            "hello_name": "Hallo {name},",
+            "hello": "Guten Tag,",
+            "role_driver": "Fahrer/in",
+            "role_dispatcher": "Disponent/in",
+            "role_fleet_manager": "Flottenmanager/in",
             "track": "Buchung verfolgen",
             "pickup": "Abholung",
             "dropoff": "Zustellung",

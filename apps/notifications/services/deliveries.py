@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.html import escape
 
 from apps.notifications import domain, integrations, rendering
 from apps.notifications.channels import registry
@@ -48,6 +49,7 @@ class NewDelivery:
     address: str
     language: str
     urgent: bool = False
+    essential: bool = False
     subject: str = ""
     text: str = ""
     html: str = ""
@@ -70,7 +72,12 @@ def delivery_create(*, new: NewDelivery, suppressed: str = "") -> tuple[Delivery
         suppressed = "no address"
     if not suppressed and adapter_for(new.channel) is None:
         suppressed = f"no adapter for the {new.channel} channel"
-    if not suppressed and new.recipient_id is not None and new.channel in opted_out(user_id=new.recipient_id):
+    if (
+        not suppressed
+        and not new.essential
+        and new.recipient_id is not None
+        and new.channel in opted_out(user_id=new.recipient_id)
+    ):
         suppressed = f"the recipient opted out of {new.channel}"
     delivery, created = Delivery.objects.get_or_create(
         key=key,
@@ -84,6 +91,7 @@ def delivery_create(*, new: NewDelivery, suppressed: str = "") -> tuple[Delivery
             "address": new.address,
             "language": new.language,
             "urgent": new.urgent,
+            "essential": new.essential,
             "subject": new.subject[:300],
             "text": new.text,
             "html": new.html,
@@ -185,9 +193,16 @@ def _attempt(delivery: Delivery, *, adapter: Adapter | None = _UNSET) -> str:
     if deferred is not None:
         _defer(delivery, until=deferred, why=why)
         return Outcome.DEFERRED
+    link = ""
+    if delivery.data.get("account_link"):
+        link = _account_link(delivery)
+        if not link:
+            reason = "the account link was used, revoked or has expired"
+            _finish(delivery, Outcome.SUPPRESSED, error=reason, status=DeliveryStatus.SUPPRESSED)
+            return Outcome.SUPPRESSED
     started = time.monotonic()
     try:
-        message = _outgoing(delivery)
+        message = _outgoing(delivery, account_link=link)
         provider_id = adapter.send(message)
     except Failure as exc:
         _failed(delivery, exc, adapter=adapter, ms=_ms(started))
@@ -220,9 +235,18 @@ def _suppression(delivery: Delivery, adapter: Adapter | None, pref: Preference |
         return f"no adapter for the {delivery.channel} channel"
     if not delivery.address:
         return "no address"
-    if pref is not None and delivery.channel in pref.opted_out:
+    if pref is not None and delivery.channel in pref.opted_out and not delivery.essential:
         return f"the recipient opted out of {delivery.channel}"
     return ""
+
+
+def _account_link(delivery: Delivery) -> str:
+    """The live link of an account mail, asked of identity now: the log keeps the body with a slot in its place
+    (`domain.ACCOUNT_LINK_SLOT`), so no stored row holds a working password link, and a replay carries a
+    fresh one, or nothing once the link was used."""
+    wanted = delivery.data["account_link"]
+    found = integrations.account_link(kind=str(wanted.get("kind", "")), link_id=str(wanted.get("id", "")))
+    return found.url if found is not None else ""
 
 
 def _deferral(delivery: Delivery, now: dt.datetime, pref: Preference | None) -> tuple[dt.datetime | None, str]:
@@ -287,7 +311,7 @@ def _receipt_wait(delivery: Delivery, now: dt.datetime) -> tuple[dt.datetime | N
     return None, ""
 
 
-def _outgoing(delivery: Delivery) -> Outgoing:
+def _outgoing(delivery: Delivery, *, account_link: str = "") -> Outgoing:
     attachments: tuple[Attachment, ...] = ()
     receipt = delivery.data.get("receipt") or {}
     if receipt.get("invoice_id") and delivery.channel == Channel.EMAIL:
@@ -296,11 +320,15 @@ def _outgoing(delivery: Delivery) -> Outgoing:
         except OSError as exc:
             raise Transient(f"the receipt's PDF could not be read: {exc!r}"[:500]) from exc
         attachments = (Attachment(filename=f"{receipt['number']}.pdf", content=pdf, content_type="application/pdf"),)
+    text, html = delivery.text, delivery.html
+    if account_link:
+        text = text.replace(domain.ACCOUNT_LINK_SLOT, account_link)
+        html = html.replace(domain.ACCOUNT_LINK_SLOT, escape(account_link))
     return Outgoing(
         to=delivery.address,
         subject=delivery.subject,
-        text=delivery.text,
-        html=delivery.html,
+        text=text,
+        html=html,
         attachments=attachments,
         headers=tuple((str(k), str(v)) for k, v in delivery.headers),
         sender_name=delivery.sender_name,

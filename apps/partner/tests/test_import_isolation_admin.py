@@ -8,13 +8,14 @@ from django.core.management.base import CommandError
 
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.tests.factories import submit_all
+from tests.support.account_links import last_link, published
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
 pytestmark = pytest.mark.django_db
 
 
 def test_driver_import_creates_accounts_roles_and_profiles_and_reports_bad_rows(
-    two_fleets, tmp_path, capsys, mailoutbox, django_capture_on_commit_callbacks
+    two_fleets, tmp_path, capsys, django_capture_on_commit_callbacks
 ):
     path = tmp_path / "drivers.csv"
     path.write_text(
@@ -38,7 +39,10 @@ def test_driver_import_creates_accounts_roles_and_profiles_and_reports_bad_rows(
     )
     assert imported.count() == 2
     assert imported.get(display_name="Nia Driver").licence_classes == "B,C1"
-    assert sorted(m.to[0] for m in mailoutbox) == ["nia@example.test", "quin@example.test"]  # set-your-password links
+    # each new account gets a welcome link to choose its password, in the fleet's name (mailed by notifications)
+    welcomed = published("reset-password")
+    assert {e.user_id for e in welcomed} == {p.user_id for p in imported}
+    assert all(e.welcome and e.fleet_id == two_fleets.a.fleet_id for e in welcomed)
 
 
 def test_driver_import_dry_run_changes_nothing(two_fleets, tmp_path, capsys):
@@ -77,7 +81,7 @@ def test_every_partner_endpoint_hides_fleet_b(two_fleets, drivers):
 
 
 def test_a_driver_of_two_fleets_says_which_one(
-    two_fleets, drivers, relay_and_deliver, mailoutbox, django_capture_on_commit_callbacks
+    two_fleets, drivers, relay_and_deliver, django_capture_on_commit_callbacks
 ):
     driver_user = two_fleets.a.users["driver"]
     manager_b = two_fleets.b.client("fleet_manager")
@@ -88,7 +92,7 @@ def test_a_driver_of_two_fleets_says_which_one(
             format="json",
         )
     assert invite.status_code == 201
-    token = re.search(r"token=([\w-]+)", mailoutbox[-1].body).group(1)
+    token = re.search(r"token=([\w-]+)", last_link("invitation")).group(1)
     accepted = client_for(driver_user).post(
         "/api/v1/identity/invitations/accept/",
         {"token": token, "password": "correct horse battery staple"},
