@@ -41,14 +41,20 @@ class Stack:
 
 
 @pytest.fixture
-def stack(transactional_db, tmp_path, settings):
+def stack_env() -> dict[str, str]:
+    """What one test's processes take on top of STACK_ENV: a test parametrizes it (`parametrize("stack_env", ...)`)."""
+    return {}
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path, settings, stack_env):
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         pytest.fail("the e2e suite needs PostgreSQL and Redis (run scripts/test.sh)")
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media  # the given (KYC scans) and the processes keep files under the test's own folder
     redis = RedisServer(tmp_path / "redis")
     redis.start()
-    procs = Processes(tmp_path, redis_url=redis.url, env={"LOGITRACK_MEDIA_ROOT": str(media), **STACK_ENV})
+    procs = Processes(tmp_path, redis_url=redis.url, env={"LOGITRACK_MEDIA_ROOT": str(media), **STACK_ENV, **stack_env})
     died = ""
     try:
         procs.worker("worker", queues="default,events,notifications", concurrency=2)

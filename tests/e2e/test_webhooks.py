@@ -1,11 +1,14 @@
 """Webhooks end to end over the real processes: a fleet manager registers an endpoint over HTTP, a trip is completed
 through the trips services, and the stack's relay and Celery worker post a signed `trip.completed` to a local
-receiver, whose signature the test checks with the README's recipe."""
+receiver, whose signature the test checks with the README's recipe. Then the hard cases: a worker killed mid-send,
+and an endpoint answering 500 (retried ever later by the worker and the beat's sweep, dead, replayed over REST)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import uuid
@@ -141,3 +144,89 @@ def test_a_worker_killed_mid_send_loses_no_webhook_and_nothing_is_sent_while_its
         assert first.body == second.body and first.headers["LogiTrack-Event-Id"] == second.headers["LogiTrack-Event-Id"]
         assert verify(made["secret"], second.headers["LogiTrack-Signature"], second.body)
         assert delivery.attempts == 1 and delivery.attempt_log.get().succeeded  # the killed try left no record
+
+
+# Retries come with the beat's sweep (every second here). A failed try n waits between c/2 and c, c = 1 s doubling
+# per try up to 8 s; the window lets at least 4 tries in whatever the jitter (the third failure schedules the fourth
+# by 1 + 2 + 4 s plus two sweeps = 9 s) and the delivery is dead soon after (within about 12 s).
+SHORT_RETRIES = {
+    "NOTIFICATIONS_WEBHOOK_RETRY_BASE_SECONDS": "1",
+    "NOTIFICATIONS_WEBHOOK_RETRY_MAX_SECONDS": "8",
+    "NOTIFICATIONS_WEBHOOK_RETRY_FOR_SECONDS": "11",
+}
+
+
+@pytest.mark.parametrize("stack_env", [SHORT_RETRIES], ids=["short-retries"])
+def test_an_endpoint_answering_500_is_retried_ever_later_until_dead_and_a_replay_delivers_it(stack):
+    base = float(SHORT_RETRIES["NOTIFICATIONS_WEBHOOK_RETRY_BASE_SECONDS"])
+    cap = float(SHORT_RETRIES["NOTIFICATIONS_WEBHOOK_RETRY_MAX_SECONDS"])
+    failure = b'{"error": "our database is down"}'
+    operator = build_operator(drivers=1, auto_dispatch=False)
+    manager = stack.api().login(operator.manager_email)
+    deliveries = "/api/v1/notifications/webhooks/deliveries/"
+    with Receiver() as receiver:
+        receiver.default = Answer(status=500, body=failure)
+        made = manager.expect(
+            201,
+            "POST",
+            "/api/v1/notifications/webhooks/endpoints/",
+            json={"fleet_id": str(operator.fleet_id), "url": receiver.url, "event_types": ["trip.completed"]},
+        )
+        complete_a_trip(operator)
+
+        row = wait_until(
+            lambda: (found := manager.get(f"{deliveries}?fleet_id={operator.fleet_id}&status=dead")["results"])
+            and found[0],
+            timeout=40,
+            interval=0.25,
+            what="the delivery dead after its retries (the worker's sends, the beat's sweeps)",
+        )  # fmt: skip
+        tries = list(receiver.received)
+        dead = manager.get(f"{deliveries}{row['id']}/")
+        event_id = json.loads(tries[0].body)["id"]
+        assert len(tries) >= 4 and dead["attempts"] == len(tries)
+        for number, hook in enumerate(tries, start=1):
+            assert hook.body == tries[0].body and hook.headers["LogiTrack-Event-Id"] == event_id == dead["event_id"]
+            assert hook.headers["LogiTrack-Delivery-Attempt"] == str(number)
+            assert verify(made["secret"], hook.headers["LogiTrack-Signature"], hook.body)
+        # each retry comes no sooner than its backoff's floor (scheduled after the answer), and the floors double
+        gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(tries)]
+        floors = [min(cap, base * 2**n) / 2 for n in range(len(gaps))]
+        assert all(gap >= floor for gap, floor in zip(gaps, floors, strict=True)), (gaps, floors)
+        assert gaps[-1] > gaps[0], gaps
+        assert (dead["status"], dead["last_status_code"], dead["last_error"], dead["next_attempt_at"]) == (
+            "dead",
+            500,
+            "HTTP 500",
+            None,
+        )
+        log = dead["attempt_log"]
+        assert [(a["number"], a["response_status"], a["response_body"], a["error"], a["succeeded"]) for a in log] == [
+            (n, 500, failure.decode(), "HTTP 500", False) for n in range(1, len(tries) + 1)
+        ]
+        assert dt.datetime.fromisoformat(dead["dead_at"]) >= dt.datetime.fromisoformat(log[-1]["started_at"])
+
+        receiver.default = Answer(status=204, body=b"")
+        replayed = manager.expect(202, "POST", f"{deliveries}{row['id']}/replay/")
+        assert (replayed["status"], replayed["replays"]) == ("pending", 1)
+        sent = wait_until(
+            lambda: (found := manager.get(f"{deliveries}{row['id']}/"))["status"] == "sent" and found,
+            timeout=30,
+            interval=0.2,
+            what="the replayed delivery sent by the worker",
+        )
+        assert len(receiver.received) == len(tries) + 1
+        hook = receiver.received[-1]
+        assert hook.body == tries[0].body and hook.headers["LogiTrack-Event-Id"] == event_id
+        assert hook.headers["LogiTrack-Delivery-Attempt"] == str(len(tries) + 1)
+        assert verify(made["secret"], hook.headers["LogiTrack-Signature"], hook.body)
+        assert (sent["attempts"], sent["replays"], sent["last_status_code"], sent["last_error"]) == (
+            len(tries) + 1,
+            1,
+            204,
+            "",
+        )
+        assert sent["delivered_at"] and sent["dead_at"] is None
+        assert [(a["response_status"], a["succeeded"]) for a in sent["attempt_log"]][-2:] == [(500, False), (204, True)]
+        endpoint = manager.get(f"/api/v1/notifications/webhooks/endpoints/{made['id']}/")
+        assert endpoint["failing_since"] is None and endpoint["last_success_at"] and endpoint["last_error"] == ""

@@ -16,6 +16,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = dataclasses.field(default_factory=time.monotonic)  # when it arrived: tests measure retry gaps
 
 
 @dataclasses.dataclass
