@@ -179,6 +179,10 @@ def deliveries_send_due(*, limit: int = 100, overdue_by: float = 0.0) -> int:
 _UNSET: Any = object()
 
 
+class _Gone(Exception):
+    """The delivery left `pending` (its recipient was erased) while a sender held it."""
+
+
 def _attempt(delivery: Delivery, *, adapter: Adapter | None = _UNSET) -> str:
     now = timezone.now()
     if adapter is _UNSET:
@@ -189,7 +193,11 @@ def _attempt(delivery: Delivery, *, adapter: Adapter | None = _UNSET) -> str:
         _finish(delivery, Outcome.SUPPRESSED, error=reason, status=DeliveryStatus.SUPPRESSED)
         return Outcome.SUPPRESSED
     assert adapter is not None
-    deferred, why = _deferral(delivery, now, pref)
+    try:
+        deferred, why = _deferral(delivery, now, pref)
+    except _Gone:  # erased (suppressed) while this sender held it: nothing more to do
+        log.info("notifications.gone_while_claimed", delivery_id=str(delivery.id))
+        return Outcome.SUPPRESSED
     if deferred is not None:
         _defer(delivery, until=deferred, why=why)
         return Outcome.DEFERRED
@@ -305,9 +313,11 @@ def _receipt_wait(delivery: Delivery, now: dt.datetime) -> tuple[dt.datetime | N
         if delivery.channel == Channel.SMS:
             delivery.text, delivery.html = rendered.sms, ""
     delivery.data = data
-    Delivery.objects.filter(id=delivery.id).update(
+    # only while still pending: an erasure meanwhile scrubbed the row, and this stale copy must not restore it
+    if not Delivery.objects.filter(id=delivery.id, status=DeliveryStatus.PENDING).update(
         data=data, subject=delivery.subject, text=delivery.text, html=delivery.html
-    )
+    ):
+        raise _Gone
     return None, ""
 
 
@@ -340,7 +350,9 @@ def _outgoing(delivery: Delivery, *, account_link: str = "") -> Outgoing:
 
 def _defer(delivery: Delivery, *, until: dt.datetime, why: str) -> None:
     with transaction.atomic():
-        Delivery.objects.filter(id=delivery.id).update(next_attempt_at=until, claimed_until=None)
+        Delivery.objects.filter(id=delivery.id, status=DeliveryStatus.PENDING).update(
+            next_attempt_at=until, claimed_until=None
+        )
         DeliveryAttempt.objects.create(
             delivery=delivery, at=timezone.now(), outcome=Outcome.DEFERRED, error=f"{why} until {until.isoformat()}"
         )
@@ -358,7 +370,8 @@ def _failed(delivery: Delivery, exc: Failure, *, adapter: Adapter, ms: int) -> N
     now = timezone.now()
     error = f"{exc.reason}" + (f" [{exc.status}]" if exc.status is not None else "")
     with transaction.atomic():
-        Delivery.objects.filter(id=delivery.id).update(
+        # a row suppressed meanwhile (its recipient erased) stays so: a failure does not bring it back to retry
+        Delivery.objects.filter(id=delivery.id, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING,
             attempts=attempts,
             next_attempt_at=now if dead else now + dt.timedelta(seconds=delay),

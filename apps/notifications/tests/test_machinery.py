@@ -200,6 +200,20 @@ def test_an_erased_recipient_is_scrubbed_from_the_log(smtp):
     assert Delivery.objects.get(id=other.id).address == "bob@example.test"
 
 
+def test_an_erasure_while_a_sender_holds_the_delivery_is_not_undone(smtp, settings):
+    """The sender loaded the row (with the address and text) before the erasure scrubbed it; its write-backs (the
+    receipt it waited for, a failure's retry) must not bring back what was erased, nor send it."""
+    settings.NOTIFICATIONS_RECEIPT_WAIT_SECONDS = 0  # no receipt: send without, after rendering it once more
+    user = uuid.uuid4()
+    made = make_delivery(recipient_id=user, text="Hi Ana", data={"receipt_trip_id": str(uuid.uuid4())})
+    held = Delivery.objects.get(id=made.id)  # what the sender holds
+    deliveries.recipient_erase(user_id=user)
+    assert deliveries._attempt(held) == "suppressed"
+    row = Delivery.objects.get(id=made.id)
+    assert (row.status, row.address, row.text, row.data) == (DeliveryStatus.SUPPRESSED, "[erased]", "", {})
+    assert smtp.received == []
+
+
 def test_the_sweep_keeps_one_smtp_connection_and_opens_a_new_one_after_a_failure(smtp):
     smtp.refuse = {"gone@example.test"}
     rows = [
