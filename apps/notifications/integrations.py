@@ -165,6 +165,11 @@ def drivers_connected(*, driver_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
     return dispatch_api.drivers_connected(driver_ids=list(driver_ids))
 
 
+def vehicle_drivers(*, vehicle_id: uuid.UUID, since: dt.datetime) -> list[uuid.UUID]:
+    """Drivers with a current or coming shift on the vehicle."""
+    return trips_api.vehicle_drivers(vehicle_id=vehicle_id, since=since)
+
+
 def vehicle_name(*, vehicle_id: uuid.UUID) -> str:
     """The vehicle as people recognise it ("Ford Transit B-LT 123"), "" when it is gone."""
     return driver_and_vehicle(driver_id=None, vehicle_id=vehicle_id).vehicle

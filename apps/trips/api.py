@@ -56,6 +56,11 @@ def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.U
     return [_shift_ref(s) for s in _selectors.shifts_open(fleet_id=fleet_id, at=at, driver_ids=driver_ids)]
 
 
+def vehicle_drivers(*, vehicle_id: uuid.UUID, since: dt.datetime) -> list[uuid.UUID]:
+    """The drivers who will drive this vehicle: a planned or started shift on it not ended by `since` (each once)."""
+    return _selectors.vehicle_drivers(vehicle_id=vehicle_id, since=since)
+
+
 def offer_make(
     *, trip_id: uuid.UUID, shift_id: uuid.UUID, timeout_s: int | None = None, actor_id: uuid.UUID | None = None
 ) -> OfferRef:

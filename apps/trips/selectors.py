@@ -564,6 +564,18 @@ def shifts_open(*, fleet_id: uuid.UUID, at: dt.datetime, driver_ids: list[uuid.U
     return shifts.prefetch_related(Prefetch("trips", queryset=open_trips, to_attr="open_trips")).order_by("starts_at")
 
 
+def vehicle_drivers(*, vehicle_id: uuid.UUID, since: dt.datetime) -> list[uuid.UUID]:
+    """Drivers with a planned or started shift on the vehicle that has not ended by `since`, first shift first."""
+    rows = (
+        Shift.objects.filter(
+            vehicle_id=vehicle_id, status__in=[Shift.Status.PLANNED, Shift.Status.STARTED], ends_at__gt=since
+        )
+        .order_by("starts_at")
+        .values_list("driver_id", flat=True)
+    )
+    return list(dict.fromkeys(rows))
+
+
 # ---- the manager's overview: the daily figures services/figures.py keeps, and a few small live reads ----------
 
 

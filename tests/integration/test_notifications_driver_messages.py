@@ -246,13 +246,13 @@ def test_a_drivers_kyc_document_is_announced_30_7_and_1_days_ahead_once_each_in_
     assert [m["To"] for m in mails] == [driver_email(driver)] * 3
 
 
-def test_a_vehicles_document_is_announced_to_the_fleets_managers_30_7_and_1_days_ahead(
+def test_a_vehicles_document_is_announced_to_the_fleets_managers_and_its_driver_30_7_and_1_days_ahead(
     world,
     smtp,
     relay_and_deliver,
     live_store,  # noqa: F811
 ):
-    _, fleet, van, *_ = world
+    _, fleet, van, driver, _shift = world
     today = timezone.localdate()
     vehicle_documents.vehicle_document_add(
         vehicle_id=van.id, kind=VehicleDocumentKind.INSURANCE, expires_on=today + dt.timedelta(days=30)
@@ -266,13 +266,21 @@ def test_a_vehicles_document_is_announced_to_the_fleets_managers_30_7_and_1_days
         relay_and_deliver()
     deliveries.deliveries_send_due()
 
-    mails = [m for m in smtp.messages() if "Versicherung" in m["Subject"]]
-    assert len(mails) == 3 * len(managers)  # at 30, 7 and 1 days left, to each manager
     expires = local_date(today + dt.timedelta(days=30), "de_DE")
-    assert mails[0]["Subject"].strip() == f"Ford Transit {van.registration}: Versicherung läuft am {expires} ab"
-    text = mails[0].get_body(preferencelist=("plain",)).get_content()
+    mails = [m for m in smtp.messages() if "Versicherung" in m["Subject"]]
+    assert {m["Subject"].strip() for m in mails} == {
+        f"Ford Transit {van.registration}: Versicherung läuft am {expires} ab"
+    }
+    to_driver = [m for m in mails if m["To"] == driver_email(driver)]
+    to_managers = [m for m in mails if m["To"] != driver_email(driver)]
+    assert len(to_managers) == 3 * len(managers)  # at 30, 7 and 1 days left, to each manager
+    text = to_managers[0].get_body(preferencelist=("plain",)).get_content()
     assert "weil Sie Alpha Logistics auf LogiTrack verwalten" in text
-    assert sorted(m["To"] for m in mails) == sorted(driver_email_of(u) for u in managers for _ in range(3))
+    assert sorted(m["To"] for m in to_managers) == sorted(driver_email_of(u) for u in managers for _ in range(3))
+    # the driver whose shift is on the van hears it too, as a driver
+    assert len(to_driver) == 3
+    text = to_driver[0].get_body(preferencelist=("plain",)).get_content()
+    assert "auf dem Sie eine Schicht bei Alpha Logistics haben" in text and "weil Sie für Alpha Logistics" in text
 
 
 def driver_email_of(user_id):

@@ -1,12 +1,13 @@
 """Trips' offers, billing's payouts and partner's KYC expiry turned into messages to the driver, and fleet's vehicle
-documents about to expire into messages to the fleet's managers (services.drivers). Thin."""
+documents about to expire into messages to the fleet's managers and to the drivers with shifts on the vehicle
+(services.drivers, services.managers). Thin."""
 
 from __future__ import annotations
 
 from apps.billing.events import PayoutPaidV1, PayoutRejectedV1
 from apps.fleet.events import VehicleDocumentExpiringV1
 from apps.notifications.domain import TripView
-from apps.notifications.services import drivers
+from apps.notifications.services import drivers, managers
 from apps.partner.events import KycDocumentExpiringV1
 from apps.trips.events import TripOfferedV2
 from logitrack.bus import subscriber
@@ -64,12 +65,13 @@ def tell_kyc_expiring(event: KycDocumentExpiringV1) -> None:
 
 @subscriber(VehicleDocumentExpiringV1, name="notifications.tell_vehicle_document_expiring")
 def tell_vehicle_document_expiring(event: VehicleDocumentExpiringV1) -> None:
-    drivers.vehicle_document_expiring(
-        event_id=event.event_id,
-        event_type=event.TYPE,
-        fleet_id=event.fleet_id,
-        vehicle_id=event.vehicle_id,
-        kind=str(event.kind),
-        expires_on=event.expires_on,
-        days_left=event.days_left,
-    )
+    for tell in (managers.vehicle_document_expiring_tell_managers, drivers.vehicle_document_expiring_tell_drivers):
+        tell(
+            event_id=event.event_id,
+            event_type=event.TYPE,
+            fleet_id=event.fleet_id,
+            vehicle_id=event.vehicle_id,
+            kind=str(event.kind),
+            expires_on=event.expires_on,
+            days_left=event.days_left,
+        )

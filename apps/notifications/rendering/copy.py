@@ -105,6 +105,17 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{vehicle}: the {document} expires on {expires_on}.",
             "footer": "You receive this message because you manage {fleet} on LogiTrack.",
         },
+        "driver.vehicle_document_expiring": {
+            "subject": "{vehicle}: the {document} expires on {expires_on}",
+            "heading": "Your vehicle's papers run out",
+            "intro": (
+                "Hello {name}, the {document} of {vehicle}, which you have a shift on with {fleet}, expires on "
+                "{expires_on}. {fleet} has been told; until it is renewed, the vehicle cannot take trips after "
+                "that day."
+            ),
+            "sms": "{vehicle}: the {document} expires on {expires_on}. {fleet} has been told.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
         "driver.kyc_expiring": {
             "subject": "Your {document} expires on {expires_on}",
             "heading": "Document expires soon",
@@ -311,6 +322,17 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             ),
             "sms": "{vehicle}: {document} läuft am {expires_on} ab.",
             "footer": "Sie erhalten diese Nachricht, weil Sie {fleet} auf LogiTrack verwalten.",
+        },
+        "driver.vehicle_document_expiring": {
+            "subject": "{vehicle}: {document} läuft am {expires_on} ab",
+            "heading": "Papiere Ihres Fahrzeugs laufen ab",
+            "intro": (
+                "Hallo {name}, {document} von {vehicle}, auf dem Sie eine Schicht bei {fleet} haben, läuft am "
+                "{expires_on} ab. {fleet} weiß Bescheid; bis zur Erneuerung kann das Fahrzeug danach keine Fahrten "
+                "übernehmen."
+            ),
+            "sms": "{vehicle}: {document} läuft am {expires_on} ab. {fleet} weiß Bescheid.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
         },
         "driver.kyc_expiring": {
             "subject": "Ihr Dokument „{document}“ läuft am {expires_on} ab",

@@ -11,7 +11,9 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.utils import timezone
 
+from apps.fleet.contracts import FleetBranding
 from apps.notifications import integrations, rendering, selectors
 from apps.notifications.contracts import Channel
 from apps.notifications.models import Preference
@@ -181,20 +183,30 @@ def payout_rejected(
     )
 
 
+def _language_for(user_id: uuid.UUID, brand: FleetBranding | None) -> str:
+    """The recipient's language: their preference, else the fleet's."""
+    pref = Preference.objects.filter(user_id=user_id).first()
+    return rendering.copy.language_of(
+        (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
+    )
+
+
+def _document_name(language: str, key: str, fallback: str) -> str:
+    """A document type's name in the recipient's language (a type the copy lacks: its code, readable)."""
+    return rendering.copy.COPY[language]["_"].get(key, fallback.replace("_", " "))
+
+
 def kyc_expiring(
     *, event_id: uuid.UUID, event_type: str, driver_id: uuid.UUID, kyc_type: str, expires_on: dt.date, days_left: int
 ) -> int:
     """A driver's document runs out soon (partner announces it once per threshold: 30, 7, 1 days left)."""
     driver = integrations.driver(driver_id=driver_id)
-    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
-    pref = Preference.objects.filter(user_id=driver.user_id).first() if driver else None
-    chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
-    # the document's name in the driver's language (a type the copy lacks: its code, readable)
-    document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(
-        f"doc_{kyc_type}", kyc_type.replace("_", " ")
-    )
+    if driver is None:
+        return 0
+    brand = integrations.branding(fleet_id=driver.fleet_id)
+    document = _document_name(_language_for(driver.user_id, brand), f"doc_{kyc_type}", kyc_type)
     shown = local_date(expires_on, brand.locale if brand else "en")
-    return driver_notify(
+    return user_notify(
         message=DriverMessage(
             event_id=event_id,
             event_type=event_type,
@@ -204,11 +216,13 @@ def kyc_expiring(
             details=(("expires_on", shown),),
             urgent=days_left <= 1,
             push_data={"kyc_type": kyc_type, "expires_on": expires_on.isoformat()},
-        )
+        ),
+        user_id=driver.user_id,
+        fleet_id=driver.fleet_id,
     )
 
 
-def vehicle_document_expiring(
+def vehicle_document_expiring_tell_drivers(
     *,
     event_id: uuid.UUID,
     event_type: str,
@@ -218,27 +232,29 @@ def vehicle_document_expiring(
     expires_on: dt.date,
     days_left: int,
 ) -> int:
-    """Each of the fleet's managers hears that a vehicle's document runs out (fleet announces it once per threshold:
-    30, 7, 1 days left), in their own language."""
+    """The drivers with a current or coming shift on the vehicle hear that its document runs out (30, 7, 1 days
+    left): the vehicle they will take out may not be assignable after that day. Email and push; urgent at 1 day."""
     brand = integrations.branding(fleet_id=fleet_id)
     shown = local_date(expires_on, brand.locale if brand else "en")
     vehicle = integrations.vehicle_name(vehicle_id=vehicle_id)
     made = 0
-    for manager_id in integrations.fleet_manager_ids(fleet_id=fleet_id):
-        pref = Preference.objects.filter(user_id=manager_id).first()
-        chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
-        document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(f"vdoc_{kind}", kind)
+    for driver_id in integrations.vehicle_drivers(vehicle_id=vehicle_id, since=timezone.now()):
+        driver = integrations.driver(driver_id=driver_id)
+        if driver is None:
+            continue
+        document = _document_name(_language_for(driver.user_id, brand), f"vdoc_{kind}", kind)
         made += user_notify(
             message=DriverMessage(
                 event_id=event_id,
                 event_type=event_type,
-                kind="fleet.vehicle_document_expiring",
+                kind="driver.vehicle_document_expiring",
+                driver_id=driver_id,
                 extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": days_left},
                 details=(("vehicle", vehicle), ("expires_on", shown)),
-                channels=(Channel.EMAIL,),
                 urgent=days_left <= 1,
+                push_data={"vehicle_id": str(vehicle_id), "expires_on": expires_on.isoformat()},
             ),
-            user_id=manager_id,
-            fleet_id=fleet_id,
+            user_id=driver.user_id,
+            fleet_id=driver.fleet_id,
         )
     return made
