@@ -52,6 +52,36 @@ def test_the_booking_confirmation_mail_reads_on_a_phone_and_a_laptop(browser, sc
 
 
 @pytest.mark.parametrize("screen", SCREENS)
+def test_the_invitation_mail_reads_on_a_phone_and_a_laptop(browser, screen):
+    """An account mail: the link goes where the slot was, the button in the fleet's colour, no unsubscribe."""
+    from apps.notifications.domain import ACCOUNT_LINK_SLOT
+
+    mail = rendering.render(
+        kind="account.invitation",
+        language="de",
+        context={
+            "fleet": "Alpha Logistik",
+            "who": "Mia Manager",
+            "role": "Fahrer/in",
+            "email": "nia@example.test",
+            "expires": "13. Dezember 2026",
+            "brand": {"name": "Alpha Logistik", "colour": "#7a1f5c", "logo_url": ""},
+            "action_url": ACCOUNT_LINK_SLOT,
+        },
+    )
+    link = "https://app.example.test/invitation?token=abc-DEF_123"
+    page = browser.new_page(viewport=SCREENS[screen])
+    page.set_content(mail.html.replace(ACCOUNT_LINK_SLOT, link))
+    assert page.locator("a", has_text="Einladung annehmen").get_attribute("href") == link
+    assert "Mia Manager lädt Sie ein, Alpha Logistik auf LogiTrack als Fahrer/in beizutreten" in page.text_content(
+        "body"
+    )
+    assert "abbestellen" not in page.text_content("body")  # an account mail has no unsubscribe
+    assert page.evaluate("document.documentElement.scrollWidth") <= SCREENS[screen]["width"]
+    shot(page, f"mail-invitation-{screen}")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
 def test_a_customer_unsubscribes_in_the_browser(server, browser, django_side, screen):
     from apps.fleet.tests.factories import active_fleet
 
