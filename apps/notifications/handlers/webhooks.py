@@ -4,7 +4,7 @@ endpoint never holds up another type: sending happens later, in its own job."""
 
 from __future__ import annotations
 
-from apps.billing.events import FareFinalisedV1, InvoiceIssuedV1, PayoutPaidV1
+from apps.billing.events import FareFinalisedV1, InvoiceIssuedV1, PayoutPaidV1, PayoutRejectedV1
 from apps.fleet.events import (
     VehicleAddedV1,
     VehicleDocumentExpiredV1,
@@ -12,7 +12,7 @@ from apps.fleet.events import (
     VehicleStatusChangedV1,
 )
 from apps.notifications.webhooks import catalogue, services
-from apps.partner.events import ComplianceChangedV1, DriverOnboardedV1, DutyStatusChangedV1
+from apps.partner.events import ComplianceChangedV1, DriverOnboardedV1, DutyStatusChangedV1, KycDocumentExpiringV1
 from apps.trips.events import (
     TripAssignedV2,
     TripCancelledV2,
@@ -38,9 +38,11 @@ PUBLISHED: tuple[type[IntegrationEvent], ...] = (
     FareFinalisedV1,
     InvoiceIssuedV1,
     PayoutPaidV1,
+    PayoutRejectedV1,
     DriverOnboardedV1,
     DutyStatusChangedV1,
     ComplianceChangedV1,
+    KycDocumentExpiringV1,
     VehicleAddedV1,
     VehicleStatusChangedV1,
     VehicleDocumentExpiringV1,

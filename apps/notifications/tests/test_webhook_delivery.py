@@ -15,7 +15,7 @@ from apps.notifications.events import WebhookEndpointDisabledV1
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.notifications.services import deliveries
 from apps.notifications.tests.receiver import Answer
-from apps.notifications.webhooks import services, signing
+from apps.notifications.webhooks import catalogue, services, signing
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery as outbox_delivery
 from tests.support.webhook_world import vehicle_event
@@ -395,3 +395,49 @@ def test_secrets_stay_readable_after_the_secret_key_is_rotated(fleets, receiver,
     second.refresh_from_db()
     assert second.attempts == 1 and second.claim is None and "cannot be read" in second.last_error
     assert len(receiver.received) == 1  # nothing went out unsigned
+
+
+def test_every_public_type_is_subscribed_to_its_source_event():
+    from logitrack import bus
+
+    for public in catalogue.PUBLIC_TYPES:
+        names = {s.name for s in bus.subscriptions_for(public.source)}
+        assert f"notifications.queue_webhooks_{public.name.replace('.', '_')}" in names, public.name
+
+
+def test_a_rejected_payout_and_an_expiring_kyc_document_reach_the_endpoint_without_the_user_id(fleets, receiver):
+    _, a, _ = fleets
+    endpoint_for(a, receiver.url, types=("payout.rejected", "kyc_document.expiring"))
+    driver_id, user_id = uuid.uuid4(), uuid.uuid4()
+    sources = [
+        {
+            "type": "logitrack.billing.payout.rejected.v1",
+            "data": {
+                "payout_id": str(uuid.uuid4()),
+                "driver_id": str(driver_id),
+                "fleet_id": str(a.id),
+                "amount": {"amount_minor": 4500, "currency": "EUR"},
+                "reason": "bank details missing",
+            },
+        },
+        {
+            "type": "logitrack.partner.kyc_document.expiring.v1",
+            "data": {
+                "document_id": str(uuid.uuid4()),
+                "driver_id": str(driver_id),
+                "user_id": str(user_id),
+                "fleet_id": str(a.id),
+                "kyc_type": "driving_licence",
+                "expires_on": "2027-01-05",
+                "days_left": 30,
+            },
+        },
+    ]
+    for source in sources:
+        envelope = {"id": str(uuid.uuid4()), "time": timezone.now().isoformat(), "specversion": "1.0", **source}
+        [delivery] = list(WebhookDelivery.objects.filter(id__in=services.deliveries_create(event_envelope=envelope)))
+        assert send(delivery) == "sent"
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert [b["type"] for b in bodies] == ["payout.rejected", "kyc_document.expiring"]
+    assert bodies[0]["data"]["reason"] == "bank details missing"
+    assert bodies[1]["data"]["driver_id"] == str(driver_id) and "user_id" not in bodies[1]["data"]

@@ -31,9 +31,13 @@ PUBLIC_TYPES: tuple[PublicType, ...] = (
     PublicType("fare.finalised", "logitrack.billing.fare.finalised.v1", "A completed trip's fare is final."),
     PublicType("invoice.issued", "logitrack.billing.invoice.issued.v1", "An invoice, receipt or credit note."),
     PublicType("payout.paid", "logitrack.billing.payout.paid.v1", "A driver's payout was paid."),
+    PublicType("payout.rejected", "logitrack.billing.payout.rejected.v1", "A driver's payout was turned down."),
     PublicType("driver.onboarded", "logitrack.partner.driver.onboarded.v1", "A driver joined the fleet."),
     PublicType("driver.duty_changed", "logitrack.partner.duty_status.changed.v1", "A driver went on or off duty."),
     PublicType("driver.compliance_changed", "logitrack.partner.compliance.changed.v1", "A driver's compliance moved."),
+    PublicType(
+        "kyc_document.expiring", "logitrack.partner.kyc_document.expiring.v1", "A driver's document expires soon."
+    ),
     PublicType("vehicle.added", "logitrack.fleet.vehicle.added.v1", "A vehicle joined the fleet."),
     PublicType("vehicle.status_changed", "logitrack.fleet.vehicle.status_changed.v1", "A vehicle's status moved."),
     PublicType(
