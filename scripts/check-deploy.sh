@@ -13,7 +13,7 @@ key=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
 if "${prod[@]}" DJANGO_SECRET_KEY="$key" DJANGO_DEBUG=true "$PY" manage.py check >/dev/null 2>&1; then
   die "production settings started with DEBUG on"
 fi
-mailing=(LOGITRACK_APP_URL=https://logitrack.example.com EMAIL_HOST=smtp.example.com)
+mailing=(LOGITRACK_APP_URL=https://logitrack.example.com EMAIL_HOST=smtp.example.com API_KEY_HASH_SECRET="$key-api-keys")
 if "${prod[@]}" DJANGO_SECRET_KEY="$key" EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
   LOGITRACK_APP_URL=https://logitrack.example.com "$PY" manage.py check >/dev/null 2>&1; then
   die "production settings started with the console email backend"

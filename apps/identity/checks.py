@@ -68,3 +68,24 @@ def email_delivery_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
     return email_delivery_problems(
         email_backend=settings.EMAIL_BACKEND, email_host=settings.EMAIL_HOST, app_url=settings.LOGITRACK_APP_URL
     )
+
+
+def api_key_secret_problems(*, hash_secret: str, secret_key: str) -> list[checks.CheckMessage]:
+    """API keys are stored as an HMAC under API_KEY_HASH_SECRET; left to its default (derived from the secret key),
+    rotating DJANGO_SECRET_KEY would silently turn every integrator's key away."""
+    if hash_secret == "api-keys:" + secret_key:
+        return [
+            checks.Warning(
+                "API_KEY_HASH_SECRET is not set: it is derived from DJANGO_SECRET_KEY, so rotating the secret key "
+                "would invalidate every integrator's API key at once.",
+                hint="Set API_KEY_HASH_SECRET to its own random value of 50+ characters and never change it; see "
+                "docs/production.md (Settings: API keys).",
+                id="identity.W006",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def api_key_secret_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    return api_key_secret_problems(hash_secret=settings.API_KEY_HASH_SECRET, secret_key=settings.SECRET_KEY)

@@ -48,7 +48,8 @@ def test_check_messages_say_what_breaks_and_how_to_fix_it():
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in ("EMAIL_BACKEND", "EMAIL_HOST", "LOGITRACK_APP_URL")}
+    unset = ("EMAIL_BACKEND", "EMAIL_HOST", "LOGITRACK_APP_URL", "API_KEY_HASH_SECRET")
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     env = {
         **base,
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
@@ -70,6 +71,16 @@ def test_production_settings_refuse_to_start_without_mail_and_say_why_in_check_d
     assert why.returncode != 0
     assert "(identity.E002) EMAIL_HOST is not set" in why.stderr
     assert "(identity.E003) LOGITRACK_APP_URL is not set" in why.stderr
+    assert "(identity.W006) API_KEY_HASH_SECRET is not set" in why.stderr
 
-    fine = manage("check", "--deploy", "--fail-level", "WARNING", EMAIL_HOST="smtp.example.com", LOGITRACK_APP_URL=APP)
+    configured = {"EMAIL_HOST": "smtp.example.com", "LOGITRACK_APP_URL": APP, "API_KEY_HASH_SECRET": "k" * 64}
+    fine = manage("check", "--deploy", "--fail-level", "WARNING", **configured)
     assert fine.returncode == 0, fine.stderr
+
+
+def test_an_api_key_hash_secret_left_to_its_default_is_warned_about():
+    from apps.identity.checks import api_key_secret_problems
+
+    key = secrets.token_urlsafe(50)
+    assert [p.id for p in api_key_secret_problems(hash_secret="api-keys:" + key, secret_key=key)] == ["identity.W006"]
+    assert api_key_secret_problems(hash_secret=secrets.token_urlsafe(50), secret_key=key) == []
