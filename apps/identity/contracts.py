@@ -113,6 +113,7 @@ class ApiScope(enum.StrEnum):
 
     TRIPS_READ = "trips:read"
     TRIPS_BOOK = "trips:book"
+    TRIPS_CANCEL = "trips:cancel"
     FLEET_READ = "fleet:read"
     PARTNER_READ = "partner:read"
     BILLING_READ = "billing:read"
@@ -123,6 +124,7 @@ class ApiScope(enum.StrEnum):
 API_SCOPE_DESCRIPTIONS: dict[ApiScope, str] = {
     ApiScope.TRIPS_READ: "list and read the fleet's trips, their timelines",
     ApiScope.TRIPS_BOOK: "quote and book trips in the fleet",
+    ApiScope.TRIPS_CANCEL: "cancel the fleet's trips (POST …/transitions/ with the action cancel, and a reason)",
     ApiScope.FLEET_READ: "list and read the fleet's vehicles",
     ApiScope.PARTNER_READ: "list and read the fleet's drivers",
     ApiScope.BILLING_READ: "list the fleet's invoices and receipts, download their PDFs",

@@ -482,6 +482,26 @@ def test_an_integration_quotes_books_and_follows_a_trip_with_its_key(two_fleets)
     elsewhere = key.post(TRIPS, {"fleet_id": str(two_fleets.b.fleet_id), "vehicle_type": "van", "stops": stops})
     assert elsewhere.status_code == 404
 
+    # the order is called off in the shop: a key with trips:cancel cancels, and may take no other step
+    transition = f"{TRIPS}{trip.id}/transitions/"
+    _problem(
+        key.post(transition, {"action": "cancel", "reason": "order withdrawn"}, format="json"),
+        403,
+        "auth.scope_missing",
+    )
+    canceller = with_key(_key(manager, account["id"], scopes=["trips:cancel"])["secret"])
+    _problem(canceller.post(transition, {"action": "start"}, format="json"), 403, "auth.scope_missing")
+    trip.refresh_from_db()
+    cancelled = canceller.post(
+        transition,
+        {"action": "cancel", "reason": "order withdrawn"},
+        format="json",
+        HTTP_IF_MATCH=f'W/"{trip.version}"',
+    )
+    assert cancelled.status_code == 200, cancelled.json()
+    trip.refresh_from_db()
+    assert trip.status == "cancelled"
+
 
 @pytest.mark.django_db
 def test_other_contexts_name_an_integration_that_acted(two_fleets, issued):

@@ -24,6 +24,7 @@ from apps.trips.rest_api.v1.views._common import (
     with_etag,
 )
 from apps.trips.services import assignment, lifecycle
+from logitrack.exceptions import PermissionDenied
 from logitrack.http.params import paginated
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal
 from logitrack.idempotency.drf import idempotent
@@ -33,6 +34,8 @@ from logitrack.types import GeoPoint
 
 class TransitionApi(APIView):
     permission_classes = [IsAuthenticatedPrincipal]
+    # an integrator's key may only cancel (an order called off in their shop); the driving steps are people's
+    key_scopes = {"POST": "trips:cancel"}
 
     @extend_schema(
         tags=["trips"],
@@ -48,6 +51,11 @@ class TransitionApi(APIView):
         data = TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        if who.principal.is_api_key and v["action"] != "cancel":
+            raise PermissionDenied(
+                "an API key may only cancel a trip; its other steps are the driver's and the dispatcher's",
+                code="auth.scope_missing",
+            )
         role = selectors.actor_role(caller=who, trip=trip, action=v["action"])
         location = GeoPoint(v["lat"], v["lng"]) if "lat" in v and "lng" in v else None
         updated = lifecycle.trip_transition(
