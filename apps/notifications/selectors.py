@@ -26,6 +26,7 @@ class UnsubscribeLink:
     fleet_name: str
     logo_url: str
     language: str
+    colour: str = ""  # "#rrggbb": the page's button and name in the fleet's colour
 
 
 def unsubscribe_link(*, token: str) -> UnsubscribeLink:
@@ -41,6 +42,7 @@ def unsubscribe_link(*, token: str) -> UnsubscribeLink:
         if brand and brand.logo_version
         else "",
         language=language_of(brand.language if brand else "en"),
+        colour=brand.colour if brand else "",
     )
 
 

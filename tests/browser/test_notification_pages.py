@@ -85,13 +85,20 @@ def test_the_invitation_mail_reads_on_a_phone_and_a_laptop(browser, screen):
 def test_a_customer_unsubscribes_in_the_browser(server, browser, django_side, screen):
     from apps.fleet.tests.factories import active_fleet
 
-    fleet = django_side(lambda: active_fleet(name="Alpha Logistik"))
+    def branded():
+        made = active_fleet(name="Alpha Logistik")
+        made.brand_colour = "#7a1f5c"
+        made.save(update_fields=["brand_colour"])
+        return made
+
+    fleet = django_side(branded)
     user_id = uuid.uuid4()
     token = tokens.unsubscribe_token(user_id=user_id, channel="email", fleet_id=fleet.id)
     page = browser.new_page(viewport=SCREENS[screen])
     page.goto(f"{server}/notifications/unsubscribe/{token}/")
     assert page.text_content(".brand").strip() == "Alpha Logistik"
     assert "Keine E-Mail-Nachrichten von Alpha Logistik" in page.text_content(".lead")
+    page.wait_for_function("getComputedStyle(document.querySelector('button')).backgroundColor === 'rgb(122, 31, 92)'")
     shot(page, f"unsubscribe-{screen}")
     assert not django_side(lambda: Preference.objects.filter(user_id=user_id).exists())
     page.click("button[type=submit]")

@@ -1,5 +1,5 @@
-// The customer's tracking page: paints the fleet's colour, draws the map (Leaflet from our static files; tiles from
-// MAP_TILES_URL, else a plain kilometre grid; without Leaflet a note and the address list) and keeps everything
+// The customer's tracking page (logitrack/brand.js paints the fleet's colour): draws the map (Leaflet from our
+// static files; tiles from MAP_TILES_URL, else a plain kilometre grid; without Leaflet a note and the address list) and keeps everything
 // current from /ws/track/<token>/. While the socket is down it reads /api/v1/trips/track/<token>/ every 30 s.
 // The server renders the page complete, so without this script it still tells the customer where things stand.
 // Data comes from json_script blocks and data attributes: no inline script or style (CSP).
@@ -12,21 +12,6 @@
   const $ = (id) => document.getElementById(id);
   const read = (id) => { const n = $(id); return n ? JSON.parse(n.textContent) : null; };
 
-  // ---- the fleet's colour ----------------------------------------------------------------------------------
-  function paintBrand() {
-    const bar = document.querySelector(".brand[data-colour]");
-    const colour = bar && bar.dataset.colour;
-    if (!colour || !/^#[0-9a-fA-F]{6}$/.test(colour)) return;
-    const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
-    const lum = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    const light = 0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b);
-    const root = document.documentElement.style; // CSSOM: allowed by style-src 'self'
-    root.setProperty("--accent", colour);
-    root.setProperty("--on-accent", light > 0.45 ? "#17212b" : "#ffffff");
-    root.setProperty("--accent-soft", `rgba(${r}, ${g}, ${b}, 0.13)`);
-  }
-
-  paintBrand();
   const data0 = read("tracking-data");
   if (!data0) return; // an expired or unknown link's page: nothing live
   const words = read("tracking-words") || {};
