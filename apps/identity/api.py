@@ -96,6 +96,16 @@ def user_contact_get(*, user_id: uuid.UUID) -> UserContact:
     return UserContact(id=user.id, email=user.email, display_name=user.display_name, phone=user.phone)
 
 
+def user_contacts_get(*, user_ids: list[uuid.UUID]) -> list[UserContact]:
+    """`user_contact_get` for many users in one query, in the order asked; inactive and unknown ones left out."""
+    found = {u.id: u for u in _User.objects.filter(id__in=user_ids, is_active=True)}
+    return [
+        UserContact(id=u.id, email=u.email, display_name=u.display_name, phone=u.phone)
+        for u in (found.get(user_id) for user_id in dict.fromkeys(user_ids))
+        if u is not None
+    ]
+
+
 def user_provision(*, email: str, display_name: str, phone: str = "", fleet_id: uuid.UUID | None = None) -> UserRef:
     """The account for `email`, created if needed without a password (its owner is mailed a link to set one, in
     the name of `fleet_id` when given). Used by bulk imports that onboard people the operator already knows."""

@@ -38,3 +38,11 @@ def test_membership_grant_and_fleet_members():
     assert api.fleet_members(fleet_id=fleet_id, role=FleetRole.DRIVER) == []
     with pytest.raises(MembershipExists):
         api.membership_grant(user_id=user.id, fleet_id=fleet_id, role=FleetRole.FLEET_MANAGER)
+
+
+@pytest.mark.django_db
+def test_contacts_of_many_users_come_in_one_query_in_order_without_the_inactive(django_assert_num_queries):
+    a, b, gone = UserFactory(display_name="A"), UserFactory(display_name="B"), UserFactory(is_active=False)
+    with django_assert_num_queries(1):
+        found = api.user_contacts_get(user_ids=[b.id, gone.id, a.id, b.id, uuid.uuid4()])
+    assert [(c.id, c.email) for c in found] == [(b.id, b.email), (a.id, a.email)]
