@@ -37,18 +37,12 @@ class DriverMessage:
     push_data: dict[str, str] = dataclasses.field(default_factory=dict)  # what the app opens (ids, expires_at)
 
 
-def driver_notify(*, message: DriverMessage) -> int:
-    """Make the deliveries of one message to a driver; how many were made (0 when made before, or the driver, their
-    account or their fleet is gone)."""
-    driver = integrations.driver(driver_id=message.driver_id) if message.driver_id else None
-    if driver is None:
-        return 0
-    return user_notify(message=message, user_id=driver.user_id, fleet_id=driver.fleet_id)
-
-
-def user_notify(*, message: DriverMessage, user_id: uuid.UUID, fleet_id: uuid.UUID) -> int:
-    """One message to one of the fleet's people (a driver, a manager) on the message's channels."""
-    brand = integrations.branding(fleet_id=fleet_id)
+def user_notify(
+    *, message: DriverMessage, user_id: uuid.UUID, fleet_id: uuid.UUID, brand: FleetBranding | None = None
+) -> int:
+    """One message to one of the fleet's people (a driver, a manager) on the message's channels. `brand`: the
+    fleet's, when the caller already has it (an offer's push is on the clock)."""
+    brand = brand or integrations.branding(fleet_id=fleet_id)
     contact = integrations.contact(user_id=user_id)
     if brand is None or contact is None:
         log.info("notifications.no_contact", kind=message.kind, user_id=str(user_id))
@@ -128,10 +122,15 @@ def offer_made(
         log.info("notifications.offer_on_socket", offer_id=str(offer_id))
         return 0
     driver = integrations.driver(driver_id=driver_id)
-    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    if driver is None:
+        return 0
+    brand = integrations.branding(fleet_id=driver.fleet_id)
     tz, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
     expires = local_time(expires_at, tz, locale)
-    return driver_notify(
+    return user_notify(
+        user_id=driver.user_id,
+        fleet_id=driver.fleet_id,
+        brand=brand,
         message=DriverMessage(
             event_id=event_id,
             event_type=event_type,
@@ -141,45 +140,71 @@ def offer_made(
             channels=(Channel.PUSH,),
             urgent=True,
             push_data={"offer_id": str(offer_id), "trip_id": str(trip_id), "expires_at": expires_at.isoformat()},
-        )
+        ),
     )
 
 
 def payout_paid(
     *, event_id: uuid.UUID, event_type: str, payout_id: uuid.UUID, driver_id: uuid.UUID, amount: Money
 ) -> int:
-    driver = integrations.driver(driver_id=driver_id)
-    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
-    shown = money(amount.amount_minor, amount.currency, brand.locale if brand else "en")
-    return driver_notify(
-        message=DriverMessage(
-            event_id=event_id,
-            event_type=event_type,
-            kind="driver.payout_paid",
-            driver_id=driver_id,
-            extra={"amount": shown},
-            details=(("amount", shown),),
-            push_data={"payout_id": str(payout_id)},
-        )
+    return _payout_told(
+        kind="driver.payout_paid",
+        event_id=event_id,
+        event_type=event_type,
+        payout_id=payout_id,
+        driver_id=driver_id,
+        amount=amount,
     )
 
 
 def payout_rejected(
     *, event_id: uuid.UUID, event_type: str, payout_id: uuid.UUID, driver_id: uuid.UUID, amount: Money, reason: str
 ) -> int:
+    return _payout_told(
+        kind="driver.payout_rejected",
+        event_id=event_id,
+        event_type=event_type,
+        payout_id=payout_id,
+        driver_id=driver_id,
+        amount=amount,
+        reason=reason,
+    )
+
+
+def _payout_told(
+    *,
+    kind: str,
+    event_id: uuid.UUID,
+    event_type: str,
+    payout_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    amount: Money,
+    reason: str | None = None,
+) -> int:
+    """A payout's news (paid; rejected with the manager's reason) in the fleet's money format, by mail and push."""
     driver = integrations.driver(driver_id=driver_id)
-    brand = integrations.branding(fleet_id=driver.fleet_id) if driver else None
+    if driver is None:
+        return 0
+    brand = integrations.branding(fleet_id=driver.fleet_id)
     shown = money(amount.amount_minor, amount.currency, brand.locale if brand else "en")
-    return driver_notify(
+    extra: dict[str, Any] = {"amount": shown}
+    details: tuple[tuple[str, Any], ...] = (("amount", shown),)
+    if reason is not None:
+        extra["reason"] = reason
+        details += (("reason", reason),)
+    return user_notify(
+        user_id=driver.user_id,
+        fleet_id=driver.fleet_id,
+        brand=brand,
         message=DriverMessage(
             event_id=event_id,
             event_type=event_type,
-            kind="driver.payout_rejected",
+            kind=kind,
             driver_id=driver_id,
-            extra={"amount": shown, "reason": reason},
-            details=(("amount", shown), ("reason", reason)),
+            extra=extra,
+            details=details,
             push_data={"payout_id": str(payout_id)},
-        )
+        ),
     )
 
 
@@ -219,6 +244,7 @@ def kyc_expiring(
         ),
         user_id=driver.user_id,
         fleet_id=driver.fleet_id,
+        brand=brand,
     )
 
 
@@ -256,5 +282,6 @@ def vehicle_document_expiring_tell_drivers(
             ),
             user_id=driver.user_id,
             fleet_id=driver.fleet_id,
+            brand=brand,
         )
     return made

@@ -360,5 +360,6 @@ def vehicle_document_expiring_tell_managers(
             ),
             user_id=manager_id,
             fleet_id=fleet_id,
+            brand=brand,
         )
     return made
