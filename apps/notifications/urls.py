@@ -1,8 +1,9 @@
 from django.urls import path
 
-from apps.notifications import views
+from apps.notifications.views import preferences, unsubscribe
 
 app_name = "notifications"
 urlpatterns = [
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+    path("preferences/", preferences.page, name="preferences"),
 ]

@@ -105,3 +105,30 @@ def test_a_customer_unsubscribes_in_the_browser(server, browser, django_side, sc
     page.wait_for_selector("[data-state=done]")
     shot(page, f"unsubscribe-done-{screen}")
     assert django_side(lambda: Preference.objects.get(user_id=user_id).opted_out) == ["email"]
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_manager_orders_the_morning_summary_in_the_console(two_fleets, server, browser, django_side, screen):
+    manager = two_fleets.a.users["fleet_manager"]
+    page = browser.new_page(viewport=SCREENS[screen])
+    page.goto(f"{server}/admin/login/?next=/admin/")
+    page.fill("input[name=username]", manager.email)
+    page.fill("input[name=password]", "correct horse battery staple")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{server}/admin/")
+    page.click("text=Your notifications")
+    page.wait_for_url(f"{server}/notifications/preferences/")
+    page.check("input[name=digest]")
+    page.uncheck("input[name=sms]")
+    page.select_option("select[name=language]", "de")
+    page.fill("input[name=quiet_start]", "22:00")
+    page.fill("input[name=quiet_end]", "06:30")
+    page.select_option("select[name=time_zone]", "Europe/Berlin")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SCREENS[screen]["width"]
+    shot(page, f"preferences-{screen}")
+    page.click("input[type=submit]")
+    page.wait_for_selector(".messagelist")
+    assert "saved" in page.text_content(".messagelist")
+    assert page.is_checked("input[name=digest]") and not page.is_checked("input[name=sms]")
+    saved = django_side(lambda: Preference.objects.get(user_id=manager.id))
+    assert (saved.digest, saved.opted_out, saved.language, saved.time_zone) == (True, ["sms"], "de", "Europe/Berlin")
