@@ -73,9 +73,7 @@ def test_bad_input_is_answered_on_the_form_and_changes_nothing(two_fleets, given
 
 
 def test_the_summary_is_offered_only_to_fleet_managers(two_fleets):
-    from apps.identity.tests.factories import PlatformAdminFactory
-
-    operator = PlatformAdminFactory()
+    operator = two_fleets.platform_admin
     client = signed_in(operator)
     assert "Morning summary" not in client.get(PAGE).content.decode()
     client.post(PAGE, {"email": "on", "digest": "on"})
