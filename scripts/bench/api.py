@@ -48,6 +48,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -172,7 +173,9 @@ def prepare(args) -> dict[str, str]:
 def static_stale() -> bool:
     """Whether collectstatic must run (two minutes: it compresses every file): no manifest yet, or a static file
     or the front-end packages changed since."""
-    manifest = ROOT / "var" / "static" / "staticfiles.json"
+    from django.conf import settings
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
