@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
-from django.db.models import F
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from apps.billing import pricing
 from apps.billing.contracts import TripFacts
@@ -281,22 +281,35 @@ def _fare(fleet: FleetHistory, trip: Trip, points: list[GeoPoint], writer: _Writ
 
 class _Writer:
     """Holds rows per model and copies them in dependency order; keeps the ledger accounts and their balance
-    changes."""
+    changes. Accounts are looked up once and new ones copied with the rows (a look-up or insert per account, and an
+    update per account and batch, cost more than the trips themselves with thousands of customers)."""
 
-    ORDER = (Shift, Trip, Stop, TripLogEntry, FareRecord, JournalTransaction, Posting)
+    ORDER = (Account, Shift, Trip, Stop, TripLogEntry, FareRecord, JournalTransaction, Posting)
 
     def __init__(self) -> None:
         self.rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
-        self.accounts: dict[tuple, Account] = {}
+        self.accounts: dict[tuple, Account] | None = None
         self.balances: Counter = Counter()
 
     def add(self, obj: models.Model) -> None:
         self.rows[type(obj)].append(obj)
 
     def account(self, kind: AccountKind, currency: str, owner_id: Any, fleet_id: Any) -> Account:
+        """As ledger.account_for: the account, opened on first use (with the floor it gives that kind)."""
+        if self.accounts is None:
+            self.accounts = {(a.kind, a.currency, a.owner_id, a.fleet_id): a for a in Account.objects.all()}
         key = (kind, currency, owner_id, fleet_id)
         if key not in self.accounts:
-            self.accounts[key] = ledger.account_for(kind=kind, currency=currency, owner_id=owner_id, fleet_id=fleet_id)
+            opened = Account(
+                kind=kind,
+                currency=currency,
+                owner_id=owner_id,
+                fleet_id=fleet_id,
+                floor_minor=0 if kind in ledger.FLOORED else None,
+            )
+            opened.created_at = opened.updated_at = dt.datetime.now(dt.UTC)
+            self.add(opened)
+            self.accounts[key] = opened
         return self.accounts[key]
 
     def flush_if_full(self) -> None:
@@ -311,8 +324,14 @@ class _Writer:
                 rows = self.rows.pop(model, [])
                 if rows:
                     copy_rows(model, rows)
-            for account_id, delta in self.balances.items():
-                Account.objects.filter(id=account_id).update(balance_minor=F("balance_minor") + delta)
+            if self.balances:
+                ids, deltas = zip(*self.balances.items(), strict=True)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE {Account._meta.db_table} AS a SET balance_minor = a.balance_minor + moved.delta "
+                        "FROM unnest(%s::uuid[], %s::bigint[]) AS moved (id, delta) WHERE a.id = moved.id",
+                        [list(ids), list(deltas)],
+                    )
         self.balances.clear()
 
 
@@ -321,13 +340,14 @@ def copy_rows(model: type[models.Model], objs: Iterable[models.Model]) -> None:
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    this = connections[DEFAULT_DB_ALIAS]  # the proxy looks the connection up on every use: once per batch
+    with this.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for obj in objs:
-            copy.write_row([_value(f, obj) for f in fields])
+            copy.write_row([_value(f, obj, this) for f in fields])
 
 
-def _value(field: models.Field, obj: models.Model) -> Any:
+def _value(field: models.Field, obj: models.Model, this: BaseDatabaseWrapper) -> Any:
     value = getattr(obj, field.attname)
     if value is None and field.has_default():
         value = field.get_default()
-    return field.get_db_prep_save(value, connection)
+    return field.get_db_prep_save(value, this)
