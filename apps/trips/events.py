@@ -224,6 +224,7 @@ class TripAssignedV2(IntegrationEvent):
     reason: str
     previous_driver_id: uuid.UUID | None
     trip: TripSnapshot
+    by_driver: bool = False  # the driver took it (accepted an offer), so they know; else a dispatcher or a plan
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

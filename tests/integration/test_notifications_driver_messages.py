@@ -1,7 +1,8 @@
 """What a driver is told, on the wire: a trip offer reaches a driver whose app socket is closed as an urgent Web
 Push on a local push service (decrypted with the device's key, as the phone would), one per device; a connected
 driver gets none; a payout paid or rejected arrives as a mail on a real SMTP server and as a push, in the fleet's
-German or the driver's English; KYC and vehicle documents are announced 30, 7 and 1 days ahead, once each."""
+German or the driver's English; KYC and vehicle documents are announced 30, 7 and 1 days ahead, once each; a trip a
+dispatcher assigns is pushed to a driver whose socket is closed, a trip the driver took is not."""
 
 import datetime as dt
 import uuid
@@ -28,7 +29,8 @@ from apps.notifications.tests.test_push import Browser
 from apps.partner.contracts import KycDocumentType
 from apps.partner.models import KycDocument
 from apps.partner.services import expiry
-from apps.trips.services import offers
+from apps.trips.models import Offer
+from apps.trips.services import assignment, offers
 from config.asgi import application
 from logitrack.formatting import local_date
 from logitrack.types import Money
@@ -162,6 +164,38 @@ def test_a_driver_with_the_app_socket_open_gets_the_offer_there_and_no_push(
     assert not Delivery.objects.filter(kind="driver.offer").exists()
     deliveries.deliveries_send_due()
     assert push_service.requests == []
+
+
+def test_a_trip_a_dispatcher_assigns_is_pushed_to_a_driver_whose_socket_is_closed_but_a_taken_offer_is_not(
+    world,
+    devices,
+    push_service,
+    relay_and_deliver,
+    live_store,  # noqa: F811
+):
+    two_fleets, fleet, _van, _driver, shift = world
+    _, phones = devices
+    dispatcher = two_fleets.a.users["fleet_manager"].id
+    # the driver accepts an offer: they took the trip themselves, nothing to push about the assignment
+    offered = book_and_offer(world, relay_and_deliver)
+    offer = Offer.objects.get(trip_id=offered.id)
+    offers.offer_answer(offer_id=offer.id, driver_ids={world[3].id}, accept=True, actor_id=world[3].user_id)
+    relay_and_deliver()
+    assert not Delivery.objects.filter(kind="driver.trip_assigned").exists()
+
+    # a dispatcher puts another trip on the shift while the app is closed: an urgent push per device
+    trip = trip_world.book_as_customer(fleet.id, two_fleets.customer.id, PICKUP, DROPOFF)
+    assignment.trip_assign(trip_id=trip.id, shift_id=shift.id, actor_id=dispatcher)
+    relay_and_deliver()
+    pushes = Delivery.objects.filter(kind="driver.trip_assigned", channel=Channel.PUSH)
+    assert pushes.count() == 2
+    deliveries.deliveries_send_due()
+    to_phone = [(r, phones[0].decrypt(r.body)) for r in push_service.requests if r.path == "/wpush/Pixel-8"]
+    [(request, payload)] = [(r, p) for r, p in to_phone if p["data"]["kind"] == "driver.trip_assigned"]
+    assert request.headers["urgency"] == "high"
+    assert payload["title"] == "Alpha Logistics hat Ihnen eine Fahrt zugeteilt"
+    assert payload["body"] == "Invalidenstraße 1, Berlin → Oranienstraße 25, Berlin, so bald wie möglich."
+    assert payload["data"]["trip_id"] == str(trip.id)
 
 
 def test_a_paid_payout_is_mailed_and_pushed_and_a_rejected_one_says_why_in_the_drivers_language(

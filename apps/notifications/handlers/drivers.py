@@ -9,7 +9,7 @@ from apps.fleet.events import VehicleDocumentExpiringV1
 from apps.notifications.domain import TripView
 from apps.notifications.services import drivers, managers
 from apps.partner.events import KycDocumentExpiringV1
-from apps.trips.events import TripOfferedV2
+from apps.trips.events import TripAssignedV2, TripOfferedV2
 from logitrack.bus import subscriber
 
 
@@ -25,6 +25,23 @@ def push_offer_to_driver(event: TripOfferedV2) -> None:
         expires_at=event.expires_at,
         pickup=stops[0].address if stops else "",
         dropoff=stops[-1].address if stops else "",
+    )
+
+
+@subscriber(TripAssignedV2, name="notifications.push_assignment_to_driver")
+def push_assignment_to_driver(event: TripAssignedV2) -> None:
+    if event.by_driver or event.trip.driver_id is None:  # the driver took it: they know
+        return
+    trip = TripView.of(event.trip)
+    stops = sorted(trip.stops, key=lambda s: s.sequence)
+    drivers.trip_assigned(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        driver_id=event.trip.driver_id,
+        trip_id=event.trip.id,
+        pickup=stops[0].address if stops else "",
+        dropoff=stops[-1].address if stops else "",
+        requested_for=event.trip.requested_for,
     )
 
 

@@ -105,6 +105,13 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{vehicle}: the {document} expires on {expires_on}.",
             "footer": "You receive this message because you manage {fleet} on LogiTrack.",
         },
+        "driver.trip_assigned": {
+            "subject": "{fleet} gave you a trip",
+            "heading": "Trip assigned to you",
+            "intro": "{fleet} put a trip from {pickup} to {dropoff} on your shift ({when}). Open the driver app.",
+            "sms": "{pickup} → {dropoff}, {when}.",
+            "footer": "You receive this message because you drive for {fleet} with LogiTrack.",
+        },
         "driver.vehicle_document_expiring": {
             "subject": "{vehicle}: the {document} expires on {expires_on}",
             "heading": "Your vehicle's papers run out",
@@ -193,6 +200,7 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "dropoff": "Drop-off",
             "when": "Booked for",
             "asap": "as soon as possible",
+            "at_time": "at {time}",
             "driver": "Driver",
             "vehicle": "Vehicle",
             "eta": "Expected",
@@ -323,6 +331,16 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "sms": "{vehicle}: {document} läuft am {expires_on} ab.",
             "footer": "Sie erhalten diese Nachricht, weil Sie {fleet} auf LogiTrack verwalten.",
         },
+        "driver.trip_assigned": {
+            "subject": "{fleet} hat Ihnen eine Fahrt zugeteilt",
+            "heading": "Neue Fahrt für Sie",
+            "intro": (
+                "{fleet} hat Ihrer Schicht eine Fahrt von {pickup} nach {dropoff} zugeteilt ({when}). "
+                "Öffnen Sie die Fahrer-App."
+            ),
+            "sms": "{pickup} → {dropoff}, {when}.",
+            "footer": "Sie erhalten diese Nachricht, weil Sie für {fleet} mit LogiTrack fahren.",
+        },
         "driver.vehicle_document_expiring": {
             "subject": "{vehicle}: {document} läuft am {expires_on} ab",
             "heading": "Papiere Ihres Fahrzeugs laufen ab",
@@ -414,6 +432,7 @@ COPY: dict[str, dict[str, dict[str, str]]] = {
             "dropoff": "Zustellung",
             "when": "Gebucht für",
             "asap": "so bald wie möglich",
+            "at_time": "um {time} Uhr",
             "driver": "Fahrer",
             "vehicle": "Fahrzeug",
             "eta": "Erwartet",

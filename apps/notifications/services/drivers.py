@@ -144,6 +144,49 @@ def offer_made(
     )
 
 
+def trip_assigned(
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    driver_id: uuid.UUID,
+    trip_id: uuid.UUID,
+    pickup: str,
+    dropoff: str,
+    requested_for: dt.datetime | None,
+) -> int:
+    """A dispatcher (or an accepted route plan) put a trip on the driver's shift: an urgent push, only while the
+    driver app's socket is closed (a connected app shows the assignment itself)."""
+    if driver_id in integrations.drivers_connected(driver_ids=[driver_id]):
+        log.info("notifications.assignment_on_socket", trip_id=str(trip_id))
+        return 0
+    driver = integrations.driver(driver_id=driver_id)
+    if driver is None:
+        return 0
+    brand = integrations.branding(fleet_id=driver.fleet_id)
+    tz, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
+    language = _language_for(driver.user_id, brand)
+    when = (
+        rendering.copy.text(language, "_", "at_time").format(time=local_time(requested_for, tz, locale))
+        if requested_for
+        else rendering.copy.text(language, "_", "asap")
+    )
+    return user_notify(
+        user_id=driver.user_id,
+        fleet_id=driver.fleet_id,
+        brand=brand,
+        message=DriverMessage(
+            event_id=event_id,
+            event_type=event_type,
+            kind="driver.trip_assigned",
+            driver_id=driver_id,
+            extra={"pickup": pickup, "dropoff": dropoff, "when": when},
+            channels=(Channel.PUSH,),
+            urgent=True,
+            push_data={"trip_id": str(trip_id)},
+        ),
+    )
+
+
 def payout_paid(
     *, event_id: uuid.UUID, event_type: str, payout_id: uuid.UUID, driver_id: uuid.UUID, amount: Money
 ) -> int:

@@ -1,5 +1,6 @@
-""""Your notifications" in the console: a manager turns channels off, orders the morning summary, picks a language
-and quiet hours; bad input answers the form with its errors and changes nothing; it is the signed-in user's own."""
+"""The console's "Your notifications" page: a manager turns channels off, orders the morning summary, picks a
+language and quiet hours; bad input answers the form with its errors and changes nothing; the choices are the
+signed-in user's own."""
 
 import datetime as dt
 

@@ -1,5 +1,5 @@
-""" "Your notifications" in the console (`/notifications/preferences/`): the signed-in admin user's own choices — which
-channels reach them, the morning digest of each fleet they manage, their language, quiet hours. The same
+"""The console's "Your notifications" page (`/notifications/preferences/`): the signed-in admin user's choices —
+which channels reach them, the morning digest of each fleet they manage, their language, quiet hours. The same
 preferences the apps set over `/api/v1/notifications/preferences/`, through the same service."""
 
 from __future__ import annotations

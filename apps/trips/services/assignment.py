@@ -79,7 +79,13 @@ def trip_assign(
     )
     now_snapshot = snapshot(trip)
     publish(
-        TripAssignedV2(reassigned=reassigned, reason=reason, previous_driver_id=previous_driver_id, trip=now_snapshot)
+        TripAssignedV2(
+            reassigned=reassigned,
+            reason=reason,
+            previous_driver_id=previous_driver_id,
+            trip=now_snapshot,
+            by_driver=role == ActorRole.DRIVER,
+        )
     )
     if old != trip.status:
         publish(
