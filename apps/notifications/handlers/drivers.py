@@ -82,13 +82,14 @@ def tell_kyc_expiring(event: KycDocumentExpiringV1) -> None:
 
 @subscriber(VehicleDocumentExpiringV1, name="notifications.tell_vehicle_document_expiring")
 def tell_vehicle_document_expiring(event: VehicleDocumentExpiringV1) -> None:
-    for tell in (managers.vehicle_document_expiring_tell_managers, drivers.vehicle_document_expiring_tell_drivers):
-        tell(
-            event_id=event.event_id,
-            event_type=event.TYPE,
-            fleet_id=event.fleet_id,
-            vehicle_id=event.vehicle_id,
-            kind=str(event.kind),
-            expires_on=event.expires_on,
-            days_left=event.days_left,
-        )
+    papers = drivers.VehiclePapers(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        fleet_id=event.fleet_id,
+        vehicle_id=event.vehicle_id,
+        kind=str(event.kind),
+        expires_on=event.expires_on,
+        days_left=event.days_left,
+    )
+    managers.vehicle_document_expiring_tell_managers(papers=papers)
+    drivers.vehicle_document_expiring_tell_drivers(papers=papers)

@@ -164,7 +164,7 @@ def trip_assigned(
         return 0
     brand = integrations.branding(fleet_id=driver.fleet_id)
     tz, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
-    language = _language_for(driver.user_id, brand)
+    language = language_for(driver.user_id, brand)
     when = (
         rendering.copy.text(language, "_", "at_time").format(time=local_time(requested_for, tz, locale))
         if requested_for
@@ -251,7 +251,7 @@ def _payout_told(
     )
 
 
-def _language_for(user_id: uuid.UUID, brand: FleetBranding | None) -> str:
+def language_for(user_id: uuid.UUID, brand: FleetBranding | None) -> str:
     """The recipient's language: their preference, else the fleet's."""
     pref = Preference.objects.filter(user_id=user_id).first()
     return rendering.copy.language_of(
@@ -259,7 +259,7 @@ def _language_for(user_id: uuid.UUID, brand: FleetBranding | None) -> str:
     )
 
 
-def _document_name(language: str, key: str, fallback: str) -> str:
+def document_name(language: str, key: str, fallback: str) -> str:
     """A document type's name in the recipient's language (a type the copy lacks: its code, readable)."""
     return rendering.copy.COPY[language]["_"].get(key, fallback.replace("_", " "))
 
@@ -272,7 +272,7 @@ def kyc_expiring(
     if driver is None:
         return 0
     brand = integrations.branding(fleet_id=driver.fleet_id)
-    document = _document_name(_language_for(driver.user_id, brand), f"doc_{kyc_type}", kyc_type)
+    document = document_name(language_for(driver.user_id, brand), f"doc_{kyc_type}", kyc_type)
     shown = local_date(expires_on, brand.locale if brand else "en")
     return user_notify(
         message=DriverMessage(
@@ -291,37 +291,45 @@ def kyc_expiring(
     )
 
 
-def vehicle_document_expiring_tell_drivers(
-    *,
-    event_id: uuid.UUID,
-    event_type: str,
-    fleet_id: uuid.UUID,
-    vehicle_id: uuid.UUID,
-    kind: str,
-    expires_on: dt.date,
-    days_left: int,
-) -> int:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VehiclePapers:
+    """A vehicle's document running out (fleet's `VehicleDocumentExpiringV1`), as both its audiences hear of it."""
+
+    event_id: uuid.UUID
+    event_type: str
+    fleet_id: uuid.UUID
+    vehicle_id: uuid.UUID
+    kind: str
+    expires_on: dt.date
+    days_left: int
+
+    def facts(self) -> tuple[FleetBranding | None, str, str]:
+        """The fleet's branding, the date as the fleet writes it, the vehicle as people know it."""
+        brand = integrations.branding(fleet_id=self.fleet_id)
+        shown = local_date(self.expires_on, brand.locale if brand else "en")
+        return brand, shown, integrations.vehicle_name(vehicle_id=self.vehicle_id)
+
+
+def vehicle_document_expiring_tell_drivers(*, papers: VehiclePapers) -> int:
     """The drivers with a current or coming shift on the vehicle hear that its document runs out (30, 7, 1 days
     left): the vehicle they will take out may not be assignable after that day. Email and push; urgent at 1 day."""
-    brand = integrations.branding(fleet_id=fleet_id)
-    shown = local_date(expires_on, brand.locale if brand else "en")
-    vehicle = integrations.vehicle_name(vehicle_id=vehicle_id)
+    brand, shown, vehicle = papers.facts()
     made = 0
-    for driver_id in integrations.vehicle_drivers(vehicle_id=vehicle_id, since=timezone.now()):
+    for driver_id in integrations.vehicle_drivers(vehicle_id=papers.vehicle_id, since=timezone.now()):
         driver = integrations.driver(driver_id=driver_id)
         if driver is None:
             continue
-        document = _document_name(_language_for(driver.user_id, brand), f"vdoc_{kind}", kind)
+        document = document_name(language_for(driver.user_id, brand), f"vdoc_{papers.kind}", papers.kind)
         made += user_notify(
             message=DriverMessage(
-                event_id=event_id,
-                event_type=event_type,
+                event_id=papers.event_id,
+                event_type=papers.event_type,
                 kind="driver.vehicle_document_expiring",
                 driver_id=driver_id,
-                extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": days_left},
+                extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": papers.days_left},
                 details=(("vehicle", vehicle), ("expires_on", shown)),
-                urgent=days_left <= 1,
-                push_data={"vehicle_id": str(vehicle_id), "expires_on": expires_on.isoformat()},
+                urgent=papers.days_left <= 1,
+                push_data={"vehicle_id": str(papers.vehicle_id), "expires_on": papers.expires_on.isoformat()},
             ),
             user_id=driver.user_id,
             fleet_id=driver.fleet_id,

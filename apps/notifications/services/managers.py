@@ -26,7 +26,13 @@ from apps.notifications.contracts import Channel
 from apps.notifications.models import Delivery, Preference, WebhookEndpoint
 from apps.notifications.rendering.copy import text
 from apps.notifications.services.deliveries import NewDelivery, delivery_create
-from apps.notifications.services.drivers import DriverMessage, user_notify
+from apps.notifications.services.drivers import (
+    DriverMessage,
+    VehiclePapers,
+    document_name,
+    language_for,
+    user_notify,
+)
 from logitrack.formatting import local_date, local_datetime, money, zone
 
 log = structlog.get_logger(__name__)
@@ -328,38 +334,25 @@ def _digest_context(figures: _Figures, *, brand: Any, language: str, today: dt.d
     }
 
 
-def vehicle_document_expiring_tell_managers(
-    *,
-    event_id: uuid.UUID,
-    event_type: str,
-    fleet_id: uuid.UUID,
-    vehicle_id: uuid.UUID,
-    kind: str,
-    expires_on: dt.date,
-    days_left: int,
-) -> int:
+def vehicle_document_expiring_tell_managers(*, papers: VehiclePapers) -> int:
     """Each of the fleet's managers hears that a vehicle's document runs out (fleet announces it once per threshold:
     30, 7, 1 days left), in their own language, by email."""
-    brand = integrations.branding(fleet_id=fleet_id)
-    shown = local_date(expires_on, brand.locale if brand else "en")
-    vehicle = integrations.vehicle_name(vehicle_id=vehicle_id)
+    brand, shown, vehicle = papers.facts()
     made = 0
-    for manager_id in integrations.fleet_manager_ids(fleet_id=fleet_id):
-        pref = Preference.objects.filter(user_id=manager_id).first()
-        chosen = (pref.language if pref and pref.language else "") or (brand.language if brand else "en")
-        document = rendering.copy.COPY[rendering.copy.language_of(chosen)]["_"].get(f"vdoc_{kind}", kind)
+    for manager_id in integrations.fleet_manager_ids(fleet_id=papers.fleet_id):
+        document = document_name(language_for(manager_id, brand), f"vdoc_{papers.kind}", papers.kind)
         made += user_notify(
             message=DriverMessage(
-                event_id=event_id,
-                event_type=event_type,
+                event_id=papers.event_id,
+                event_type=papers.event_type,
                 kind="fleet.vehicle_document_expiring",
-                extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": days_left},
+                extra={"document": document, "vehicle": vehicle, "expires_on": shown, "days_left": papers.days_left},
                 details=(("vehicle", vehicle), ("expires_on", shown)),
                 channels=(Channel.EMAIL,),
-                urgent=days_left <= 1,
+                urgent=papers.days_left <= 1,
             ),
             user_id=manager_id,
-            fleet_id=fleet_id,
+            fleet_id=papers.fleet_id,
             brand=brand,
         )
     return made
