@@ -9,6 +9,4 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscriptions to other contexts' events register on import.
-        from apps.identity import checks, handlers, principals  # noqa: F401
-
-        principals.watch_saves()
+        from apps.identity import checks, handlers  # noqa: F401

@@ -3,7 +3,8 @@ user in the shared cache for IDENTITY_PRINCIPAL_CACHE_SECONDS, so an authenticat
 memberships once warm.
 
 Everything that changes an entry forgets it (`forget`): password change or reset, deactivation, erasure, a
-membership granted or revoked, an admin's edit of a user. It forgets at once and again when the transaction commits,
+membership granted or revoked, an admin's edit, password page or deletion of a user (an edit elsewhere, in a shell,
+is seen within the entry's lifetime). It forgets at once and again when the transaction commits,
 so a request that read the old rows before the commit cannot leave a stale entry behind. Access tokens of an ended
 login (logout, reuse detected, every session ended) are marked per token family for the access lifetime
 (`families_end`) and the check rides on the same round trip as the entry (`resolve_for_token`).
@@ -68,7 +69,9 @@ def load(user_id: uuid.UUID) -> Resolved | None:
             roles.add(Role.PLATFORM_ADMIN)
         if row["is_customer"]:
             roles.add(Role.CUSTOMER)
-        memberships = Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("role", "fleet_id")
+        memberships = Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list(
+            "role", "fleet_id"
+        )
         principal = Principal.build(
             user_id=row["id"],
             global_roles=roles & GLOBAL_ROLES,
@@ -82,18 +85,20 @@ def _pack(found: Resolved | None) -> tuple | None:
     if found is None:
         return None
     p = found.principal
-    principal = None if p is None else (sorted(p.global_roles), [(r, str(f)) for r, fs in p.fleets_by_role.items() for f in fs])
+    principal = (
+        None if p is None else (sorted(p.global_roles), [(r, str(f)) for r, fs in p.fleets_by_role.items() for f in fs])
+    )
     return (str(found.user_id), principal, found.password_digest)
 
 
-def _unpack(entry: object) -> Resolved | None:
-    user_id, principal, digest = entry  # type: ignore[misc]  # what _pack stored
+def _unpack(entry: tuple[str, tuple[list[str], list[tuple[str, str]]] | None, str]) -> Resolved:
+    user_id, principal, digest = entry
     built = None
     if principal is not None:
         roles, memberships = principal
         built = Principal.build(
             user_id=uuid.UUID(user_id),
-            global_roles=roles,
+            global_roles=[Role(r) for r in roles],
             memberships=[(Role(r), uuid.UUID(f)) for r, f in memberships],
         )
     return Resolved(uuid.UUID(user_id), built, digest)
@@ -105,7 +110,7 @@ _MISSING = object()
 def _store(user_id: uuid.UUID, found: Resolved | None) -> None:
     try:
         cache.set(_user_key(user_id), ("found", _pack(found)), _seconds())
-    except Exception as exc:  # noqa: BLE001  # the cache is an optimisation: never fail a request over it
+    except Exception as exc:  # the cache is an optimisation: never fail a request over it
         log.warning("identity.principal_cache_unavailable", op="set", error=repr(exc))
 
 
@@ -115,7 +120,7 @@ def resolve(*, user_id: uuid.UUID) -> Resolved | None:
         return load(user_id)
     try:
         entry = cache.get(_user_key(user_id), _MISSING)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("identity.principal_cache_unavailable", op="get", error=repr(exc))
         return load(user_id)
     if entry is not _MISSING:
@@ -132,7 +137,7 @@ def resolve_for_token(*, user_id: uuid.UUID, family: str | None) -> tuple[Resolv
     keys = [_user_key(user_id)] + ([_family_key(family)] if family else [])
     try:
         entries = cache.get_many(keys)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("identity.principal_cache_unavailable", op="get_many", error=repr(exc))
         return load(user_id), _family_ended_in_db(family)
     ended = bool(family) and _family_key(family or "") in entries
@@ -156,7 +161,7 @@ def _family_ended_in_db(family: str | None) -> bool:
 def _delete(keys: list[str]) -> None:
     try:
         cache.delete_many(keys)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.error("identity.principal_cache_forget_failed", keys=keys, error=repr(exc))
 
 
@@ -177,7 +182,7 @@ def families_end(families: Iterable[uuid.UUID | str]) -> None:
     lifetime = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60  # and some clock skew
     try:
         cache.set_many(marks, lifetime)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.error("identity.family_end_unrecorded", error=repr(exc))
 
 
@@ -197,7 +202,7 @@ def api_key_get(prefix: str) -> ApiKey | None:
     if _seconds() > 0:
         try:
             entry = cache.get(_api_key_key(prefix))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.warning("identity.principal_cache_unavailable", op="get", error=repr(exc))
             return ApiKey.objects.select_related("service_account").filter(prefix=prefix).first()
         if entry is not None:
@@ -216,7 +221,7 @@ def api_key_store(key: ApiKey) -> None:
     entry = ({f: getattr(key, f) for f in _KEY_FIELDS}, {f: getattr(account, f) for f in _ACCOUNT_FIELDS})
     try:
         cache.set(_api_key_key(key.prefix), entry, _seconds())
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.warning("identity.principal_cache_unavailable", op="set", error=repr(exc))
 
 
@@ -227,17 +232,3 @@ def api_keys_forget(*prefixes: str) -> None:
     keys = [_api_key_key(p) for p in prefixes]
     _delete(keys)
     transaction.on_commit(lambda: _delete(keys))
-
-
-def _saved(sender: type, instance: User | Membership, **_: object) -> None:
-    forget(instance.pk if isinstance(instance, User) else instance.user_id)
-
-
-def watch_saves() -> None:
-    """A backstop beside the services' own calls: edits that bypass them (the admin's user form and its password
-    page, a shell) forget the user's entry too. Cache coherence only: no business flow hangs on these signals."""
-    from django.db.models.signals import post_delete, post_save
-
-    for model in (User, Membership):
-        post_save.connect(_saved, sender=model, dispatch_uid=f"identity.principals.{model.__name__}.save")
-        post_delete.connect(_saved, sender=model, dispatch_uid=f"identity.principals.{model.__name__}.delete")

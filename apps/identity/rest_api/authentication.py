@@ -13,8 +13,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt import authentication as simplejwt
@@ -100,7 +100,10 @@ class JWTAuthentication(simplejwt.JWTAuthentication):
             raise AuthenticationFailed("User not found", code="user_not_found")
         if found.principal is None:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
-        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != found.password_digest:
+        if (
+            jwt_settings.CHECK_REVOKE_TOKEN
+            and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != found.password_digest
+        ):
             raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
         if ended:
             raise AuthenticationFailed("this session was ended; log in again", code="token_revoked")
