@@ -17,9 +17,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.identity import principals
 from apps.identity.events import ApiKeyIssuedV1, ApiKeyRevokedV1
 from apps.identity.models import ApiKey, ServiceAccount
-from apps.identity import principals
 from apps.identity.services import accounts, api_keys
 from tests.support.isolation import client_for
 
