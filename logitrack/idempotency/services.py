@@ -15,11 +15,12 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from logitrack.exceptions import Conflict, Unprocessable
@@ -103,10 +104,10 @@ def _insert_if_free(*, scope: str, key: str, fresh: dict[str, Any]) -> int | Non
     the key exists. One round trip where get_or_create under a lock took five (savepoints, SELECT, INSERT)."""
     meta = IdempotencyKey._meta
     values = {"scope": scope, "key": key, **fresh}
-    fields = [meta.get_field(name) for name in values]
+    fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in values]  # concrete columns, no relations
     quote = connection.ops.quote_name
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column or f.name) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}"
     )

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from apps.fleet.tests.factories import active_fleet
 from apps.identity import principals, tokens
 from apps.identity.contracts import FleetRole
 from apps.identity.models import Membership
@@ -22,7 +21,7 @@ from logitrack.principal import Role
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_login_guard")]
 PASSWORD = "correct horse battery staple"
 ME = "/api/v1/identity/me/"
-VEHICLES = "/api/v1/fleet/vehicles/"
+TRIPS = "/api/v1/trips/trips/"  # a key with trips:read lists its fleet's trips
 
 
 @pytest.fixture(autouse=True)
@@ -156,34 +155,33 @@ def test_the_admin_password_page_forgets(two_fleets):
 
 @pytest.fixture
 def key(two_fleets):
-    active_fleet(fleet_id=two_fleets.a.fleet_id, name="Alpha")
     account = api_keys.service_account_create(principal=api_keys.OPERATOR, fleet_id=two_fleets.a.fleet_id, name="Shop")
     issued = api_keys.api_key_create(
-        principal=api_keys.OPERATOR, service_account_id=account.id, scopes=["fleet:read"], expires_at=None
+        principal=api_keys.OPERATOR, service_account_id=account.id, scopes=["trips:read"], expires_at=None
     )
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=issued.secret)
-    warm(client, VEHICLES)
+    warm(client, TRIPS)
     return account, issued, client
 
 
 def test_a_warm_key_request_reads_no_key(key):
     _, _, client = key
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(VEHICLES).status_code == 200
+        assert client.get(TRIPS).status_code == 200
     assert not [q["sql"] for q in queries.captured_queries if '"identity_' in q["sql"]]
 
 
 def test_a_revoked_key_stops_at_once(key):
     account, issued, client = key
     api_keys.api_key_revoke(principal=api_keys.OPERATOR, service_account_id=account.id, key_id=issued.id)
-    assert client.get(VEHICLES).json()["code"] == "auth.key_revoked"
+    assert client.get(TRIPS).json()["code"] == "auth.key_revoked"
 
 
 def test_a_revoked_service_account_stops_its_keys_at_once(key):
     account, _, client = key
     api_keys.service_account_revoke(principal=api_keys.OPERATOR, service_account_id=account.id)
-    assert client.get(VEHICLES).json()["code"] == "auth.key_revoked"
+    assert client.get(TRIPS).json()["code"] == "auth.key_revoked"
 
 
 def test_a_rotated_key_gets_its_shorter_life_at_once(key, settings, clock):
@@ -191,12 +189,12 @@ def test_a_rotated_key_gets_its_shorter_life_at_once(key, settings, clock):
     settings.API_KEY_ROTATION_GRACE_HOURS = 1
     account, issued, client = key
     api_keys.api_key_rotate(principal=api_keys.OPERATOR, service_account_id=account.id, key_id=issued.id)
-    assert client.get(VEHICLES).status_code == 200  # the grace hour
+    assert client.get(TRIPS).status_code == 200  # the grace hour
     clock.advance(hours=1, seconds=1)  # the cached copy knows the new expiry
-    assert client.get(VEHICLES).json()["code"] == "auth.key_rotated"
+    assert client.get(TRIPS).json()["code"] == "auth.key_rotated"
 
 
 def test_a_cached_key_still_expires(key, clock):
     _, issued, client = key
     clock.set(issued.expires_at + dt.timedelta(seconds=1))
-    assert client.get(VEHICLES).json()["code"] == "auth.key_expired"
+    assert client.get(TRIPS).json()["code"] == "auth.key_expired"
