@@ -3,10 +3,13 @@ user in the shared cache for IDENTITY_PRINCIPAL_CACHE_SECONDS, so an authenticat
 memberships once warm.
 
 Everything that changes an entry forgets it (`forget`): password change or reset, deactivation, erasure, a
-membership granted or revoked, an admin's edit, password page or deletion of a user (an edit elsewhere, in a shell,
-is seen within the entry's lifetime). It forgets at once and again when the transaction commits,
-so a request that read the old rows before the commit cannot leave a stale entry behind. Access tokens of an ended
-login (logout, reuse detected, every session ended) are marked per token family for the access lifetime
+membership granted or revoked, an admin's edit or password page of a user (an edit elsewhere, in a shell, is seen
+within the entry's lifetime). Forgetting drops the entry at once and, when the transaction commits, writes a
+tombstone for a few seconds over whatever is there; entries are only ever added where nothing is (SET NX). So a
+request that read the old rows before the commit cannot leave them cached: stored before the commit, the tombstone
+replaces them; after it, the tombstone refuses them. While it lasts every request reads the database.
+
+Access tokens of an ended login (logout, reuse detected) are marked per token family for the access lifetime
 (`families_end`) and the check rides on the same round trip as the entry (`resolve_for_token`).
 
 Only a shared cache (Redis) is used: with the embedded default's per-process cache another process (a command, the
@@ -105,11 +108,13 @@ def _unpack(entry: tuple[str, tuple[list[str], list[tuple[str, str]]] | None, st
 
 
 _MISSING = object()
+FORGOTTEN = "forgotten"  # the tombstone: read the database, store nothing
+TOMBSTONE_SECONDS = 5  # longer than a request takes from its read to its store
 
 
 def _store(user_id: uuid.UUID, found: Resolved | None) -> None:
     try:
-        cache.set(_user_key(user_id), ("found", _pack(found)), _seconds())
+        cache.add(_user_key(user_id), ("found", _pack(found)), _seconds())
     except Exception as exc:  # the cache is an optimisation: never fail a request over it
         log.warning("identity.principal_cache_unavailable", op="set", error=repr(exc))
 
@@ -122,6 +127,8 @@ def resolve(*, user_id: uuid.UUID) -> Resolved | None:
         entry = cache.get(_user_key(user_id), _MISSING)
     except Exception as exc:
         log.warning("identity.principal_cache_unavailable", op="get", error=repr(exc))
+        return load(user_id)
+    if entry == FORGOTTEN:
         return load(user_id)
     if entry is not _MISSING:
         return _unpack(entry[1]) if entry[1] is not None else None
@@ -142,6 +149,8 @@ def resolve_for_token(*, user_id: uuid.UUID, family: str | None) -> tuple[Resolv
         return load(user_id), _family_ended_in_db(family)
     ended = bool(family) and _family_key(family or "") in entries
     entry = entries.get(keys[0], _MISSING)
+    if entry == FORGOTTEN:
+        return load(user_id), ended
     if entry is not _MISSING:
         return (_unpack(entry[1]) if entry[1] is not None else None), ended
     found = load(user_id)
@@ -158,9 +167,16 @@ def _family_ended_in_db(family: str | None) -> bool:
     return RefreshToken.objects.filter(family=family, revoked_at__isnull=False).exists()
 
 
-def _delete(keys: list[str]) -> None:
+def _drop(keys: list[str]) -> None:
     try:
         cache.delete_many(keys)
+    except Exception as exc:
+        log.error("identity.principal_cache_forget_failed", keys=keys, error=repr(exc))
+
+
+def _bury(keys: list[str]) -> None:
+    try:
+        cache.set_many(dict.fromkeys(keys, FORGOTTEN), TOMBSTONE_SECONDS)
     except Exception as exc:
         log.error("identity.principal_cache_forget_failed", keys=keys, error=repr(exc))
 
@@ -170,8 +186,8 @@ def forget(*user_ids: uuid.UUID) -> None:
     if _seconds() <= 0 or not user_ids:
         return
     keys = [_user_key(u) for u in user_ids]
-    _delete(keys)
-    transaction.on_commit(lambda: _delete(keys))
+    _drop(keys)  # the next request reads the database
+    transaction.on_commit(lambda: _bury(keys))  # and whatever was read before the commit is not stored
 
 
 def families_end(families: Iterable[uuid.UUID | str]) -> None:
@@ -205,6 +221,8 @@ def api_key_get(prefix: str) -> ApiKey | None:
         except Exception as exc:
             log.warning("identity.principal_cache_unavailable", op="get", error=repr(exc))
             return ApiKey.objects.select_related("service_account").filter(prefix=prefix).first()
+        if entry == FORGOTTEN:
+            return ApiKey.objects.select_related("service_account").filter(prefix=prefix).first()
         if entry is not None:
             key_fields, account_fields = entry
             return ApiKey(**key_fields, service_account=ServiceAccount(**account_fields))
@@ -214,13 +232,17 @@ def api_key_get(prefix: str) -> ApiKey | None:
     return key
 
 
-def api_key_store(key: ApiKey) -> None:
+def api_key_store(key: ApiKey, *, replace: bool = False) -> None:
+    """Add the key's entry where none is; `replace`: over a live one too (its last use was just recorded), never
+    over a tombstone."""
     if _seconds() <= 0:
         return
     account = key.service_account
     entry = ({f: getattr(key, f) for f in _KEY_FIELDS}, {f: getattr(account, f) for f in _ACCOUNT_FIELDS})
+    name = _api_key_key(key.prefix)
     try:
-        cache.set(_api_key_key(key.prefix), entry, _seconds())
+        if not cache.add(name, entry, _seconds()) and replace and cache.get(name) not in (None, FORGOTTEN):
+            cache.set(name, entry, _seconds())
     except Exception as exc:
         log.warning("identity.principal_cache_unavailable", op="set", error=repr(exc))
 
@@ -230,5 +252,5 @@ def api_keys_forget(*prefixes: str) -> None:
     if _seconds() <= 0 or not prefixes:
         return
     keys = [_api_key_key(p) for p in prefixes]
-    _delete(keys)
-    transaction.on_commit(lambda: _delete(keys))
+    _drop(keys)  # the next request reads the database
+    transaction.on_commit(lambda: _bury(keys))  # and whatever was read before the commit is not stored

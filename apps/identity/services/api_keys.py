@@ -280,4 +280,4 @@ def _touch(key: ApiKey, now: dt.datetime) -> None:
         last_used_at=now
     )
     key.last_used_at = now
-    principals.api_key_store(key)  # the cached copy knows it was recorded
+    principals.api_key_store(key, replace=True)  # the cached copy knows it was recorded

@@ -198,3 +198,14 @@ def test_a_cached_key_still_expires(key, clock):
     _, issued, client = key
     clock.set(issued.expires_at + dt.timedelta(seconds=1))
     assert client.get(TRIPS).json()["code"] == "auth.key_expired"
+
+
+def test_what_a_request_read_before_a_change_committed_is_not_cached_after_it(django_capture_on_commit_callbacks):
+    user, fleet_id = UserFactory(), uuid.uuid4()
+    stale = principals.load(user.id)  # a concurrent request read the rows before the grant committed...
+    with django_capture_on_commit_callbacks(execute=True):
+        memberships.membership_grant(user_id=user.id, fleet_id=fleet_id, role=FleetRole.DRIVER, granted_by_id=None)
+    principals._store(user.id, stale)  # ...and stores them after the commit: refused by the tombstone
+    found = principals.resolve(user_id=user.id)
+    assert found is not None and found.principal is not None
+    assert found.principal.fleets(Role.DRIVER) == {fleet_id}
