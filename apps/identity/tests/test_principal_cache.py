@@ -209,3 +209,17 @@ def test_what_a_request_read_before_a_change_committed_is_not_cached_after_it(dj
     found = principals.resolve(user_id=user.id)
     assert found is not None and found.principal is not None
     assert found.principal.fleets(Role.DRIVER) == {fleet_id}
+
+
+def test_an_unreachable_cache_is_read_around(monkeypatch):
+    import redis
+    from django.core.cache import cache
+
+    client, _ = login(UserFactory())
+
+    def down(*args, **kwargs):
+        raise redis.exceptions.ConnectionError("Redis is restarting")
+
+    for name in ("get", "get_many", "add", "set", "set_many", "delete_many"):
+        monkeypatch.setattr(cache, name, down)
+    assert client.get(ME).status_code == 200  # the database answers; nobody is refused
