@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 
-from apps.identity import selectors
+from apps.identity import principals, selectors
 from apps.identity.contracts import API_KEY_PREFIX, API_SCOPE_DESCRIPTIONS, FleetRole
 from apps.identity.models import ApiKey, Invitation, Membership, ServiceAccount, User
 from apps.identity.services import accounts, api_keys, erasure, invitations, memberships
@@ -79,6 +79,16 @@ class UserAdmin(Readable, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # users are deactivated or erased, never deleted (ids stay referenced)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        principals.forget(form.instance.pk)  # active, admin rights, memberships inline: the next request sees them
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST":
+            principals.forget(id)  # tokens issued under the old password stop at once
+        return response
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.identity import principals
 from apps.identity.contracts import ServiceAccountNotFound, UserNotFound
 from apps.identity.models import (
     ApiKey,
@@ -22,24 +23,13 @@ from apps.identity.models import (
     User,
     token_digest,
 )
-from logitrack.principal import GLOBAL_ROLES, Principal, Role
+from logitrack.principal import Principal, Role
 
 
 def principal_build(*, user_id: uuid.UUID) -> Principal | None:
-    user = User.objects.filter(id=user_id, is_active=True).first()
-    if user is None:
-        return None
-    global_roles = set()
-    if user.is_superuser:
-        global_roles.add(Role.PLATFORM_ADMIN)
-    if user.is_customer:
-        global_roles.add(Role.CUSTOMER)
-    memberships = Membership.objects.filter(user_id=user_id, revoked_at__isnull=True).values_list("role", "fleet_id")
-    return Principal.build(
-        user_id=user.id,
-        global_roles=global_roles & GLOBAL_ROLES,
-        memberships=[(Role(role), fleet_id) for role, fleet_id in memberships],
-    )
+    """The principal of an active user, None otherwise: from identity's principal cache when warm."""
+    found = principals.resolve(user_id=user_id)
+    return None if found is None else found.principal
 
 
 def user_get(*, user_id: uuid.UUID, for_update: bool = False) -> User:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken as JWTRefresh
 
+from apps.identity import principals
 from apps.identity.models import RefreshToken, User
 from logitrack.exceptions import Unauthenticated
 
@@ -87,6 +88,7 @@ def token_pair_rotate(*, raw_refresh: str) -> TokenPair:
             return _issue(row.user, row.family)
         reused = row.rotated_at is not None
         _revoke(RefreshToken.objects.filter(family=row.family), "reuse_detected" if reused else "user_inactive")
+        principals.families_end([row.family])  # the leaked login's access tokens stop too
     # Raised after the block, so the family's revocation commits before we answer.
     if reused:
         raise TokenRejected(
@@ -103,8 +105,10 @@ def token_family_revoke(*, raw_refresh: str) -> None:
     if row is None:
         raise TokenRejected("unknown refresh token", code="auth.token_invalid")
     _revoke(RefreshToken.objects.filter(family=row.family), "logout")
+    principals.families_end([row.family])  # its access tokens stop now, not when they expire
 
 
 def user_tokens_revoke(*, user_id: uuid.UUID, reason: str) -> int:
     """End every session of a user (password change, deactivation, erasure)."""
+    principals.forget(user_id)  # access tokens are refused by the fresh entry (inactive, or another password)
     return _revoke(RefreshToken.objects.filter(user_id=user_id), reason)

@@ -232,7 +232,7 @@ REST_FRAMEWORK: dict[str, Any] = {  # a mapping of settings of many kinds, as DR
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # first: it answers only for an API key ("lt_…", as a Bearer or X-Api-Key) and checks the view's key_scopes
         "apps.identity.rest_api.authentication.ApiKeyAuthentication",
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.identity.rest_api.authentication.JWTAuthentication",  # simplejwt's, through identity's principal cache
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],  # deny by default
@@ -410,6 +410,9 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,  # a password change invalidates access tokens already issued
 }
 LOGITRACK_PRINCIPAL_LOADER = "apps.identity.api.principal_get"
+# A user's principal (roles, fleets) and an API key are cached this long in Redis, forgotten on every change
+# (apps/identity/principals.py); 0 without Redis: a per-process cache could not be told of changes made elsewhere.
+IDENTITY_PRINCIPAL_CACHE_SECONDS = env.int("IDENTITY_PRINCIPAL_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 # API keys of integrators' service accounts (apps/identity/services/api_keys.py). The hash key turns a presented
 # secret into what the database holds: changing it invalidates every key, so it is its own setting, not SECRET_KEY
 # (whose rotation must not break integrations); the default derives one from SECRET_KEY for development.

@@ -15,11 +15,12 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from logitrack.exceptions import Conflict, Unprocessable
@@ -70,7 +71,11 @@ def idempotency_claim(*, scope: str, key: str, method: str, path: str, fingerpri
         "response_headers": {},
         "created_at": now,
     }
+    created_id = _insert_if_free(scope=scope, key=key, fresh=fresh)
+    if created_id is not None:  # the common case: a key never seen, taken in one statement
+        return Claim(created_id, token)
     with transaction.atomic():
+        # released between our insert and this read, it is created here after all
         row, created = IdempotencyKey.objects.select_for_update().get_or_create(scope=scope, key=key, defaults=fresh)
         if created:
             return Claim(row.id, token)
@@ -92,6 +97,25 @@ def idempotency_claim(*, scope: str, key: str, method: str, path: str, fingerpri
         # The earlier attempt died mid-way; its writes rolled back with it, so running again is safe.
         IdempotencyKey.objects.filter(id=row.id).update(lock_token=token, locked_at=now)
         return Claim(row.id, token)
+
+
+def _insert_if_free(*, scope: str, key: str, fresh: dict[str, Any]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL and SQLite alike): the new row's id, or None when
+    the key exists. One round trip where get_or_create under a lock took five (savepoints, SELECT, INSERT)."""
+    meta = IdempotencyKey._meta
+    values = {"scope": scope, "key": key, **fresh}
+    fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in values]  # concrete columns, no relations
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column or f.name) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def idempotency_complete(*, claim: Claim, status: int, body: Any, headers: dict[str, str]) -> None:

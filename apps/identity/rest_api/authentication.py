@@ -13,9 +13,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework_simplejwt import authentication as simplejwt
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from apps.identity.contracts import API_KEY_PREFIX, API_SCOPE_DESCRIPTIONS
 from logitrack.http.principal import required_scope
@@ -57,6 +61,59 @@ class ServiceAccountCaller:
 
     def __str__(self) -> str:
         return f"service account {self.display_name}"
+
+
+class TokenCaller:
+    """request.user for an access token: the user's id and principal, from identity's principal cache, without
+    reading the user's row (views that need the account load it by id)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+
+    def __init__(self, *, user_id: uuid.UUID, principal: Principal) -> None:
+        self.pk = self.id = user_id
+        self.logitrack_principal = principal
+        self.is_superuser = principal.is_platform_admin
+
+    def __str__(self) -> str:
+        return f"user {self.pk}"
+
+
+class JWTAuthentication(simplejwt.JWTAuthentication):
+    """simplejwt's access tokens, with the user resolved through identity's principal cache: warm, a request costs
+    one cache round trip and no query. The checks are simplejwt's (active, password unchanged since the token was
+    issued) plus one it lacks: the token's login was not ended (logout, refresh-token reuse)."""
+
+    def get_user(self, validated_token: Any) -> TokenCaller:  # type: ignore[override]  # not the user model
+        from apps.identity import principals
+        from apps.identity.tokens import FAMILY_CLAIM
+
+        try:
+            user_id = uuid.UUID(str(validated_token[jwt_settings.USER_ID_CLAIM]))
+        except (KeyError, ValueError) as exc:
+            raise InvalidToken("Token contained no recognizable user identification") from exc
+        family = validated_token.get(FAMILY_CLAIM)
+        found, ended = principals.resolve_for_token(user_id=user_id, family=str(family) if family else None)
+        if found is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
+        if found.principal is None:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if (
+            jwt_settings.CHECK_REVOKE_TOKEN
+            and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != found.password_digest
+        ):
+            raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
+        if ended:
+            raise AuthenticationFailed("this session was ended; log in again", code="token_revoked")
+        return TokenCaller(user_id=user_id, principal=found.principal)
+
+
+class JWTScheme(SimpleJWTScheme):
+    """The OpenAPI document describes ours as simplejwt's bearer token."""
+
+    target_class = "apps.identity.rest_api.authentication.JWTAuthentication"
 
 
 def presented_key(request: Any) -> str | None:

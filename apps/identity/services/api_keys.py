@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.identity import selectors
+from apps.identity import principals, selectors
 from apps.identity.contracts import (
     API_KEY_PREFIX,
     ApiKeyInvalid,
@@ -211,12 +211,14 @@ def api_key_rotate(
     old.rotated_at, old.replaced_by = now, new
     old.expires_at = min(old.expires_at, now + dt.timedelta(hours=settings.API_KEY_ROTATION_GRACE_HOURS))
     old.save(update_fields=["rotated_at", "replaced_by", "expires_at"])
+    principals.api_keys_forget(old.prefix)  # its shorter life applies at once
     return issued
 
 
 def _revoke(key: ApiKey, principal: Principal | None, now: dt.datetime) -> None:
     key.revoked_at, key.revoked_by_id = now, _by(principal) if principal else None
     key.save(update_fields=["revoked_at", "revoked_by"])
+    principals.api_keys_forget(key.prefix)  # refused from the next request on
     publish(ApiKeyRevokedV1(api_key_id=key.id, service_account_id=key.service_account_id))
 
 
@@ -233,13 +235,14 @@ def api_key_revoke(*, principal: Principal, service_account_id: uuid.UUID, key_i
 
 
 def api_key_authenticate(*, raw: str) -> tuple[ApiKey, Principal]:
-    """The key and the principal it acts as; raises KeyRejected (401) with why. One query (key and account), plus
-    an UPDATE of `last_used_at` at most once per API_KEY_LAST_USED_SECONDS per key."""
+    """The key and the principal it acts as; raises KeyRejected (401) with why. No query while identity's cache
+    holds the key (else one: key and account), plus an UPDATE of `last_used_at` at most once per
+    API_KEY_LAST_USED_SECONDS per key."""
     parts = key_split(raw.strip())
     if parts is None:
         raise KeyRejected("this is not a LogiTrack API key", code="auth.key_invalid")
     prefix, secret = parts
-    key = ApiKey.objects.select_related("service_account").filter(prefix=prefix).first()
+    key = principals.api_key_get(prefix)
     # compare digests in constant time; an unknown prefix still costs one HMAC, so timing tells nothing
     presented = secret_hash(secret)
     if key is None or not hmac.compare_digest(presented, key.secret_hash):
@@ -277,3 +280,4 @@ def _touch(key: ApiKey, now: dt.datetime) -> None:
         last_used_at=now
     )
     key.last_used_at = now
+    principals.api_key_store(key, replace=True)  # the cached copy knows it was recorded

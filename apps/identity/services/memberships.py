@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from apps.identity import selectors
+from apps.identity import principals, selectors
 from apps.identity.contracts import FleetRole, MembershipExists, UserNotFound
 from apps.identity.events import MembershipGrantedV1, MembershipRevokedV1
 from apps.identity.models import FleetName, Membership, User
@@ -37,6 +37,7 @@ def _sync_staff(user: User) -> None:
     if user.is_staff != staff:
         user.is_staff = staff
         user.save(update_fields=["is_staff", "updated_at"])
+    principals.forget(user.id)  # the user's fleets changed: their next request sees it
 
 
 @transaction.atomic

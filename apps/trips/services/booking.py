@@ -44,6 +44,15 @@ class Load:
     seats: int = 0
 
 
+def _stops_known(trip: Trip, created: list[Stop]) -> None:
+    """The stops just written are the trip's stops (as prefetch_related leaves them): whoever renders the booked
+    trip reads them from here instead of the database again."""
+    rows = trip.stops.all()
+    rows._result_cache = created  # what Django's prefetch sets; in sequence order
+    rows._prefetch_done = True  # type: ignore[attr-defined]
+    trip._prefetched_objects_cache = {"stops": rows}  # type: ignore[attr-defined]
+
+
 def _check_stops(stops: list[StopInput], requested_for: dt.datetime | None) -> None:
     errors: dict[str, list[str]] = {}
     if not 2 <= len(stops) <= MAX_STOPS:
@@ -143,7 +152,7 @@ def trip_book(
         for i, s in enumerate(stops)
         if require_pin and s.kind == StopKind.DROPOFF
     }
-    Stop.objects.bulk_create(
+    created = Stop.objects.bulk_create(
         [
             Stop(
                 trip=trip,
@@ -154,6 +163,7 @@ def trip_book(
             for i, s in enumerate(stops)
         ]
     )
+    _stops_known(trip, created)
     token = domain.tracking_token(secret=settings.SECRET_KEY, trip_id=trip.id)
     TrackingLink.objects.create(
         trip=trip,
@@ -173,5 +183,5 @@ def trip_book(
             requested_for=requested_for,
         )
     )
-    publish(TripRequestedV2(trip=snapshot(trip)))
+    publish(TripRequestedV2(trip=snapshot(trip, stops=created)))
     return Booking(trip=trip, tracking_token=token, pins=pins)

@@ -67,7 +67,7 @@ class MeApi(APIView):
 
     @extend_schema(tags=["identity"], responses={200: MeOutput}, operation_id="identity_me_get")
     def get(self, request):
-        return self._render(request, request.user)
+        return self._render(request, selectors.user_get(user_id=request.user.id))  # request.user may be the id only
 
     @extend_schema(
         tags=["identity"], request=UpdateSerializer, responses={200: MeOutput}, operation_id="identity_me_update"
