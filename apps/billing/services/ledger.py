@@ -41,6 +41,36 @@ def account_for(
     return account
 
 
+AccountKey = tuple[str, str, "uuid.UUID | None", "uuid.UUID | None"]  # kind, currency, owner, fleet
+
+
+def accounts_find(keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
+    """The accounts that exist among `keys`, in one query (a settlement needs up to six)."""
+    if not keys:
+        return {}
+    wanted = models.Q()
+    for kind, currency, owner_id, fleet_id in keys:
+        wanted |= models.Q(kind=kind, currency=currency, owner_id=owner_id, fleet_id=fleet_id)
+    found = {(str(a.kind), a.currency, a.owner_id, a.fleet_id): a for a in Account.objects.filter(wanted)}
+    return {key: found[_plain(key)] for key in keys if _plain(key) in found}
+
+
+def accounts_for(
+    keys: Sequence[AccountKey], *, found: dict[AccountKey, Account] | None = None
+) -> dict[AccountKey, Account]:
+    """`account_for` of each key: those in `found` (from `accounts_find`) as they are, the rest looked up or opened."""
+    found = dict(found) if found is not None else accounts_find(keys)
+    for key in keys:
+        if key not in found:
+            kind, currency, owner_id, fleet_id = key
+            found[key] = account_for(kind=AccountKind(kind), currency=currency, owner_id=owner_id, fleet_id=fleet_id)
+    return found
+
+
+def _plain(key: AccountKey) -> AccountKey:
+    return (str(key[0]), key[1], key[2], key[3])
+
+
 def lock_accounts(*account_ids: uuid.UUID) -> dict[uuid.UUID, Account]:
     """The accounts, locked to the end of the caller's transaction in id order like `post` (no deadlock): read a
     balance you are about to draw on."""
