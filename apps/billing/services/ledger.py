@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
 from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, Posting
@@ -128,6 +129,7 @@ def post(
     deltas: dict[uuid.UUID, int] = defaultdict(int)
     for account, amount in legs:
         deltas[account.id] += amount if account.kind in DEBIT_NORMAL else -amount
+    now = timezone.now()
     for account_id, delta in deltas.items():
         account = locked[account_id]
         new_balance = account.balance_minor + delta
@@ -136,8 +138,9 @@ def post(
                 f"the {account.kind.replace('_', ' ')} holds {account.balance_minor} and cannot give {-delta}",
                 extra={"account_id": str(account.id), "balance_minor": account.balance_minor},
             )
-        account.balance_minor = new_balance
-        account.save(update_fields=["balance_minor", "updated_at"])
+        account.balance_minor, account.updated_at = new_balance, now
+    # one statement for every balance (still locked above, checked by the floor constraint and the commit trigger)
+    Account.objects.bulk_update([locked[a] for a in deltas], ["balance_minor", "updated_at"])
     figures.revenue_posted(txn, legs)  # a fare or its refund: the overview's revenue of the day, in this transaction
     return txn, True
 
