@@ -18,6 +18,10 @@ Its own database (logitrack_bench_events, recreated) on the PostgreSQL of DATABA
    in a fault drill, then consumes again: the drain time against the build-up time (the goal: 5× faster), and
    the drain rate, which is the path's capacity in completions/s.
 
+Both phases also print the CPU the events worker and the relay used per completion (from /proc, their process
+groups): unlike the rates, it hardly depends on what else loads the machine, so `cores / CPU per completion`
+estimates what the path can carry on an idle one (PostgreSQL's own CPU is not in it).
+
 Downstream jobs the subscribers queue (receipt PDFs, mails, webhook POSTs) go to the default and notifications
 queues, which this benchmark does not consume unless --downstream starts a worker for them as well.
 Figures depend on the machine's load: the load average is printed with them.
@@ -36,6 +40,7 @@ os.environ.setdefault("BENCH_DATABASE", "logitrack_bench_events")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _fleet import configure, fleet_with_drivers, percentile
+from ingestion import cpu_seconds
 
 TRIP_EVENTS = (
     "logitrack.trips.trip.status_changed.v1",
@@ -219,6 +224,15 @@ def lag_series(samples, t0: float, step: float = 2.0) -> str:
     return " ".join(out)
 
 
+def cpu_line(before: tuple[float, float], worker_pg: int, relay_pg: int, completions: int, cores: int) -> str:
+    worker = (cpu_seconds(worker_pg) - before[0]) / completions
+    relay = (cpu_seconds(relay_pg) - before[1]) / completions
+    return (
+        f"  CPU per completion: events worker {worker * 1000:.0f} ms, relay {relay * 1000:.1f} ms "
+        f"(so about {cores / worker:.0f} completions/s from {cores} idle core(s) for the worker)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=50.0, help="trip completions per second offered")
@@ -275,6 +289,8 @@ def main() -> None:
         since = last_outbox_id()
         undelivered = Undelivered(since)
         per_completion = sum(undelivered.per_type.values())
+        worker_pg, relay_pg = procs.get("events").pid, procs.get("relay").pid
+        cpu = (cpu_seconds(worker_pg), cpu_seconds(relay_pg))
         sampler = Sampler(undelivered)
         sampler.start()
         began, ended, took = complete(trip_ids[:steady_n], rate=args.rate, threads=args.completers)
@@ -299,6 +315,7 @@ def main() -> None:
             f"max {max(steady_lags):.2f} s"
         )
         print(f"  lag over time (s since start: lag/missing deliveries): {lag_series(samples, began)}")
+        print(cpu_line(cpu, worker_pg, relay_pg, steady_n, args.concurrency))
 
         # 2. backlog
         if backlog_n:
@@ -309,6 +326,7 @@ def main() -> None:
             began, ended, _ = complete(trip_ids[steady_n:], rate=args.rate, threads=args.completers)
             build = ended - began
             _, missing = undelivered.measure()
+            cpu = (cpu_seconds(worker_pg), cpu_seconds(relay_pg))
             sampler = Sampler(undelivered)
             sampler.start()
             resumed = time.perf_counter()
@@ -322,6 +340,7 @@ def main() -> None:
                 f"capacity {backlog_n / drain:.1f} completions/s ({missing / drain:.0f} deliveries/s)"
             )
             print(f"  lag while draining: {lag_series(drain_samples, resumed)}")
+            print(cpu_line(cpu, worker_pg, relay_pg, backlog_n, args.concurrency))
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}; {dt.date.today()}")
         dead = procs.died()
         if dead:
