@@ -7,7 +7,6 @@ from typing import Any
 
 from celery import shared_task
 from celery.exceptions import Reject
-from kombu.exceptions import OperationalError as BrokerError
 
 from logitrack import bus, resilience
 from logitrack.outbox import delivery, services
@@ -84,11 +83,18 @@ def _deliver_alone(subscription_name: str, envelope: dict[str, Any]) -> int:
                 kwargs={"outages": int(unavailable)},
                 countdown=countdown,
                 retries=1,
-                queue=bus.subscription(subscription_name).queue,
+                queue=_queue_of(subscription_name),
             )
-        except BrokerError:
+        except Exception:  # the broker would not take it (or anything else): never drop it, the relay resends it
             delivery.hand_back(subscription_name=subscription_name, envelope=envelope, error=exc)
         return 0
+
+
+def _queue_of(subscription_name: str) -> str:
+    try:
+        return bus.subscription(subscription_name).queue
+    except LookupError:  # an unknown subscription: retried on the default events queue, then parked
+        return "events"
 
 
 @shared_task(name="outbox.purge", ignore_result=True)  # type: ignore[untyped-decorator]
