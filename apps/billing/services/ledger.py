@@ -1,9 +1,12 @@
 """The double-entry ledger's write path: accounts, balanced and idempotent transactions, reversals.
 
 Every transaction's postings sum to zero per currency (checked here, and by a database trigger at
-commit). Accounts are locked in id order before balances change, so concurrent postings never
-lose an update and cannot deadlock; a balance that would fall below its floor aborts the whole
-transaction. A retried transaction (same idempotency key, same postings) returns the first one.
+commit). Accounts are locked in one order before balances change (the platform's own accounts, then fleets',
+then people's, each by id), so concurrent postings never lose an update and cannot deadlock; a balance that
+would fall below its floor aborts the whole transaction. Platform accounts first: every settlement draws on the
+platform's commission, so a transaction settling several trips (a batch of events) holds nothing else while it
+waits for another, and two such batches cannot deadlock over the people's accounts they share. A retried
+transaction (same idempotency key, same postings) returns the first one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ FLOORED = {
     AccountKind.CUSTOMER_LOYALTY,
 }
 Leg = tuple[Account, int]  # (account, signed amount: positive debit, negative credit)
+PLATFORM = (AccountKind.PLATFORM_COMMISSION, AccountKind.PROMOTIONS, AccountKind.CASH_CLEARING)
+FLEETS = (AccountKind.FLEET_REVENUE, AccountKind.TAX_PAYABLE)
+LOCK_ORDER = (
+    models.Case(
+        models.When(kind__in=PLATFORM, then=models.Value(0)),
+        models.When(kind__in=FLEETS, then=models.Value(1)),
+        default=models.Value(2),
+    ),
+    "id",
+)
 
 
 def account_for(
@@ -73,9 +86,9 @@ def _plain(key: AccountKey) -> AccountKey:
 
 
 def lock_accounts(*account_ids: uuid.UUID) -> dict[uuid.UUID, Account]:
-    """The accounts, locked to the end of the caller's transaction in id order like `post` (no deadlock): read a
-    balance you are about to draw on."""
-    return {a.id: a for a in Account.objects.select_for_update().filter(id__in=account_ids).order_by("id")}
+    """The accounts, locked to the end of the caller's transaction in the order `post` locks them (no deadlock):
+    read a balance you are about to draw on."""
+    return {a.id: a for a in Account.objects.select_for_update().filter(id__in=account_ids).order_by(*LOCK_ORDER)}
 
 
 def _signature(legs: Sequence[tuple[uuid.UUID, int]]) -> list[tuple[str, int]]:
@@ -109,7 +122,8 @@ def post(
     if existing is not None:
         return _replayed(existing, legs), False
     locked = {
-        a.id: a for a in Account.objects.select_for_update().filter(id__in={a.id for a, _ in legs}).order_by("id")
+        a.id: a
+        for a in Account.objects.select_for_update().filter(id__in={a.id for a, _ in legs}).order_by(*LOCK_ORDER)
     }
     try:
         with transaction.atomic():
