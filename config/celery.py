@@ -1,4 +1,5 @@
-"""The Celery app. Workers: `celery -A config worker -Q default,events,notifications`; routing: `-Q routing`."""
+"""The Celery app. Workers: `celery -A config worker -Q events` (event deliveries), `-Q default,notifications`;
+routing: `-Q routing`."""
 
 import os
 

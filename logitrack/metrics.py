@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -27,17 +31,97 @@ def observe_request(*, method: str, route: str, status: int, seconds: float) -> 
 
 
 class OutboxCollector:
-    """Backlog and dead letters are shared state in the database, so every process reports the truth."""
+    """Backlog, lag and dead letters are shared state in the database and the broker, so every process reports the
+    truth. The lag is the age of the oldest event some subscriber has not been handed yet: the oldest one still in
+    the outbox, or the oldest waiting in an events queue of the broker (Redis)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.utils import timezone
+
         from logitrack.outbox.models import DeadLetter, OutboxMessage  # needs the app registry
 
+        now = timezone.now()
         pending = GaugeMetricFamily("logitrack_outbox_pending", "Committed events not yet relayed")
         pending.add_metric([], OutboxMessage.objects.filter(published_at__isnull=True).count())
         yield pending
+        oldest = (
+            OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").values_list("created_at").first()
+        )
+        relay_lag = max(0.0, (now - oldest[0]).total_seconds()) if oldest else 0.0
+        relay = GaugeMetricFamily(
+            "logitrack_outbox_oldest_pending_seconds", "Age of the oldest committed event not yet relayed"
+        )
+        relay.add_metric([], relay_lag)
+        yield relay
+        queues = _event_queues()
+        length = GaugeMetricFamily(
+            "logitrack_events_queue_length", "Delivery tasks waiting in the broker, per queue", labels=["queue"]
+        )
+        waiting = GaugeMetricFamily(
+            "logitrack_events_queue_oldest_seconds",
+            "Age of the oldest event waiting in the broker for delivery, per queue",
+            labels=["queue"],
+        )
+        lag = relay_lag
+        for queue, (count, oldest_at) in queues.items():
+            age = max(0.0, (now - oldest_at).total_seconds()) if oldest_at else 0.0
+            length.add_metric([queue], count)
+            waiting.add_metric([queue], age)
+            lag = max(lag, age)
+        if queues:
+            yield length
+            yield waiting
+        total = GaugeMetricFamily(
+            "logitrack_events_lag_seconds",
+            "Age of the oldest event not yet handed to its subscribers (outbox or broker queue)",
+        )
+        total.add_metric([], lag)
+        yield total
         dead = GaugeMetricFamily("logitrack_outbox_dead_letters", "Parked deliveries awaiting replay")
         dead.add_metric([], DeadLetter.objects.filter(replayed_at__isnull=True).count())
         yield dead
+
+
+def _event_queues() -> dict[str, tuple[int, dt.datetime | None]]:
+    """(length, time of the oldest event) of each queue subscriptions deliver on, read from a Redis broker: the
+    oldest task is at the tail of the queue's list. Nothing when the broker is not Redis or does not answer: a
+    scrape never fails for it."""
+    from django.conf import settings
+
+    from logitrack import bus
+
+    url = str(settings.CELERY_BROKER_URL)
+    if not url.startswith(("redis://", "rediss://")):
+        return {}
+    import redis
+
+    queues = sorted({s.queue for s in bus.all_subscriptions()})
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        with client.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                pipe.llen(queue)
+                pipe.lindex(queue, -1)
+            replies = pipe.execute()
+    except redis.RedisError:
+        return {}
+    return {queue: (int(replies[2 * i]), _event_time(replies[2 * i + 1])) for i, queue in enumerate(queues)}
+
+
+def _event_time(message: bytes | None) -> dt.datetime | None:
+    """When the event of a queued `outbox.deliver` or `outbox.deliver_batch` task occurred (its envelope's time)."""
+    if not message:
+        return None
+    try:
+        payload: dict[str, Any] = json.loads(message)
+        body = payload["body"]
+        if payload.get("properties", {}).get("body_encoding") == "base64":
+            body = base64.b64decode(body)
+        args = json.loads(body)[0]
+        envelopes = args[1] if isinstance(args[1], list) else [args[1]]
+        return min(dt.datetime.fromisoformat(e["time"]) for e in envelopes)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 REGISTRY.register(OutboxCollector())

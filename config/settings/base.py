@@ -340,6 +340,10 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=2)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=600)
 OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.25)
+# after a batch that was not full the relay waits this long, so the next gathers more events (docs/events.md)
+OUTBOX_RELAY_LINGER_SECONDS = env.float("OUTBOX_RELAY_LINGER_SECONDS", default=0.1)
+# events one delivery task applies to a subscriber in one transaction
+OUTBOX_DELIVERY_BATCH = env.int("OUTBOX_DELIVERY_BATCH", default=20)
 
 # ---- idempotency -----------------------------------------------------------------------
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)

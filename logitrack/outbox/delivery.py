@@ -8,10 +8,10 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from logitrack import bus
+from logitrack import bus, resilience
 from logitrack.events import from_envelope
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 
@@ -36,6 +36,54 @@ def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
         sub.handler(event)
     log.info("outbox.delivered", subscriber=sub.name, event_type=event.TYPE, event_id=str(event.event_id))
     return True
+
+
+def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+    """Apply a batch of events to one subscriber in one transaction: one statement claims them all in the inbox
+    (those already applied are skipped), the handler runs for each new one, one commit. Returns (how many were
+    applied, the envelopes to deliver one by one instead).
+
+    A handler that raises (or a deadlock between two batches) rolls the whole batch back, nothing of it applied,
+    and every envelope comes back to be delivered alone, with its own retries: a failing event costs its batch
+    one wasted try and never blocks the others. An outage of the database is raised: retry the batch later.
+    """
+    try:
+        sub = bus.subscription(subscription_name)
+        events: dict[uuid.UUID, Any] = {}
+        for envelope in envelopes:  # a duplicate within the batch is applied once
+            event = from_envelope(envelope)
+            events.setdefault(event.event_id, event)
+        with transaction.atomic():
+            fresh = _claim(sub.name, list(events.values()))
+            for event_id, event in events.items():
+                if event_id in fresh:
+                    sub.handler(event)
+    except Exception as exc:
+        if resilience.is_unavailable(exc):
+            raise
+        log.warning("outbox.batch_failed", subscriber=subscription_name, events=len(envelopes), error=repr(exc))
+        return 0, envelopes
+    log.info("outbox.delivered_batch", subscriber=sub.name, applied=len(fresh), skipped=len(events) - len(fresh))
+    return len(fresh), []
+
+
+def _claim(subscriber: str, events: list[Any]) -> set[uuid.UUID]:
+    """Inbox rows for the events not yet applied, in one statement; returns their ids. A concurrent transaction
+    claiming the same event makes this one wait for its outcome, then skip it (as `deliver`'s get_or_create)."""
+    meta = InboxRecord._meta
+    event_id, processed_at = meta.get_field("event_id"), meta.get_field("processed_at")
+    now = processed_at.get_db_prep_value(timezone.now(), connection)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(events))
+    params: list[Any] = []
+    for event in events:
+        params += [subscriber, event_id.get_db_prep_value(event.event_id, connection), event.TYPE, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {meta.db_table} (subscriber, event_id, event_type, processed_at) VALUES {rows} "
+            "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id",
+            params,
+        )
+        return {value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)) for (value,) in cursor.fetchall()}
 
 
 def max_attempts() -> int:

@@ -16,18 +16,35 @@ from logitrack import bus, jobs
 from logitrack.outbox import delivery
 
 DELIVER_TASK = "outbox.deliver"
+DELIVER_BATCH_TASK = "outbox.deliver_batch"
 
 
 class Sink(Protocol):
+    """`send` takes one event; a sink may also offer `send_many(envelopes)`, which the relay then prefers."""
+
     def send(self, envelope: dict[str, Any]) -> None: ...
 
 
 class CelerySink:
-    """One `outbox.deliver` task per subscription, on the subscription's queue."""
+    """Tasks on each subscription's queue: what the relay claimed together goes to a subscriber as batches of up to
+    OUTBOX_DELIVERY_BATCH events (`outbox.deliver_batch`, one transaction each), a lone event as `outbox.deliver`."""
 
     def send(self, envelope: dict[str, Any]) -> None:
-        for sub in bus.subscriptions_for(envelope["type"]):
-            jobs.enqueue(DELIVER_TASK, args=(sub.name, envelope), queue=sub.queue)
+        self.send_many([envelope])
+
+    def send_many(self, envelopes: list[dict[str, Any]]) -> None:
+        size = max(1, int(settings.OUTBOX_DELIVERY_BATCH))
+        per_subscription: dict[str, tuple[bus.Subscription, list[dict[str, Any]]]] = {}
+        for envelope in envelopes:  # in relay order, which each batch keeps
+            for sub in bus.subscriptions_for(envelope["type"]):
+                per_subscription.setdefault(sub.name, (sub, []))[1].append(envelope)
+        for sub, mine in per_subscription.values():
+            for start in range(0, len(mine), size):
+                chunk = mine[start : start + size]
+                if len(chunk) == 1:
+                    jobs.enqueue(DELIVER_TASK, args=(sub.name, chunk[0]), queue=sub.queue)
+                else:
+                    jobs.enqueue(DELIVER_BATCH_TASK, args=(sub.name, chunk), queue=sub.queue)
 
 
 class InlineSink:

@@ -35,3 +35,50 @@ def test_metrics_exposes_request_counters_and_outbox_gauges(client):
 
 def test_health_endpoints_refuse_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+def _gauge(text, name):
+    line = next(x for x in text.splitlines() if x.startswith(name + " ") or (x.startswith(name) and "{" in name))
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_metrics_expose_the_events_lag_in_the_outbox_and_then_in_the_broker_queue(client, settings):
+    """The lag is the oldest event no subscriber has been handed: first the outbox row the relay has not sent, then
+    the delivery task waiting in the events queue (read from Redis, the broker)."""
+    import datetime as dt
+    import uuid
+
+    import redis
+    from django.db import transaction
+    from django.utils import timezone
+
+    from logitrack.outbox.api import publish
+    from logitrack.outbox.models import OutboxMessage
+    from logitrack.outbox.relay import relay_batch
+    from logitrack.outbox.sinks import CelerySink
+    from tests.support.ping.events import PingSentV1
+
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "needs the full stack's broker (scripts/test.sh)"
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("events")
+    text = client.get("/metrics").content.decode()
+    assert _gauge(text, "logitrack_events_lag_seconds") == 0.0
+    assert 'logitrack_events_queue_length{queue="events"} 0.0' in text
+
+    occurred = timezone.now() - dt.timedelta(seconds=90)
+    with transaction.atomic():
+        message = publish(PingSentV1(ping_id=uuid.uuid4(), label="lagging", occurred_at=occurred))
+    OutboxMessage.objects.filter(id=message.id).update(created_at=timezone.now() - dt.timedelta(seconds=40))
+    text = client.get("/metrics").content.decode()
+    assert 40 <= _gauge(text, "logitrack_outbox_oldest_pending_seconds") < 60
+    assert 40 <= _gauge(text, "logitrack_events_lag_seconds") < 60
+
+    try:
+        assert relay_batch(sinks=[CelerySink()]) == 1  # now a task in Redis that no worker takes
+        text = client.get("/metrics").content.decode()
+        assert _gauge(text, "logitrack_outbox_oldest_pending_seconds") == 0.0
+        assert 'logitrack_events_queue_length{queue="events"} 1.0' in text
+        assert 90 <= _gauge(text, 'logitrack_events_queue_oldest_seconds{queue="events"}') < 120
+        assert 90 <= _gauge(text, "logitrack_events_lag_seconds") < 120
+    finally:
+        broker.delete("events")

@@ -1,9 +1,12 @@
 """The double-entry ledger's write path: accounts, balanced and idempotent transactions, reversals.
 
 Every transaction's postings sum to zero per currency (checked here, and by a database trigger at
-commit). Accounts are locked in id order before balances change, so concurrent postings never
-lose an update and cannot deadlock; a balance that would fall below its floor aborts the whole
-transaction. A retried transaction (same idempotency key, same postings) returns the first one.
+commit). Accounts are locked in one order before balances change (the platform's own accounts, then fleets',
+then people's, each by id), so concurrent postings never lose an update and cannot deadlock; a balance that
+would fall below its floor aborts the whole transaction. Platform accounts first: every settlement draws on the
+platform's commission, so a transaction settling several trips (a batch of events) holds nothing else while it
+waits for another, and two such batches cannot deadlock over the people's accounts they share. A retried
+transaction (same idempotency key, same postings) returns the first one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
 from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, Posting
@@ -25,6 +29,16 @@ FLOORED = {
     AccountKind.CUSTOMER_LOYALTY,
 }
 Leg = tuple[Account, int]  # (account, signed amount: positive debit, negative credit)
+PLATFORM = (AccountKind.PLATFORM_COMMISSION, AccountKind.PROMOTIONS, AccountKind.CASH_CLEARING)
+FLEETS = (AccountKind.FLEET_REVENUE, AccountKind.TAX_PAYABLE)
+LOCK_ORDER = (
+    models.Case(
+        models.When(kind__in=PLATFORM, then=models.Value(0)),
+        models.When(kind__in=FLEETS, then=models.Value(1)),
+        default=models.Value(2),
+    ),
+    "id",
+)
 
 
 def account_for(
@@ -41,10 +55,40 @@ def account_for(
     return account
 
 
+AccountKey = tuple[str, str, "uuid.UUID | None", "uuid.UUID | None"]  # kind, currency, owner, fleet
+
+
+def accounts_find(keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
+    """The accounts that exist among `keys`, in one query (a settlement needs up to six)."""
+    if not keys:
+        return {}
+    wanted = models.Q()
+    for kind, currency, owner_id, fleet_id in keys:
+        wanted |= models.Q(kind=kind, currency=currency, owner_id=owner_id, fleet_id=fleet_id)
+    found = {(str(a.kind), a.currency, a.owner_id, a.fleet_id): a for a in Account.objects.filter(wanted)}
+    return {key: found[_plain(key)] for key in keys if _plain(key) in found}
+
+
+def accounts_for(
+    keys: Sequence[AccountKey], *, found: dict[AccountKey, Account] | None = None
+) -> dict[AccountKey, Account]:
+    """`account_for` of each key: those in `found` (from `accounts_find`) as they are, the rest looked up or opened."""
+    found = dict(found) if found is not None else accounts_find(keys)
+    for key in keys:
+        if key not in found:
+            kind, currency, owner_id, fleet_id = key
+            found[key] = account_for(kind=AccountKind(kind), currency=currency, owner_id=owner_id, fleet_id=fleet_id)
+    return found
+
+
+def _plain(key: AccountKey) -> AccountKey:
+    return (str(key[0]), key[1], key[2], key[3])
+
+
 def lock_accounts(*account_ids: uuid.UUID) -> dict[uuid.UUID, Account]:
-    """The accounts, locked to the end of the caller's transaction in id order like `post` (no deadlock): read a
-    balance you are about to draw on."""
-    return {a.id: a for a in Account.objects.select_for_update().filter(id__in=account_ids).order_by("id")}
+    """The accounts, locked to the end of the caller's transaction in the order `post` locks them (no deadlock):
+    read a balance you are about to draw on."""
+    return {a.id: a for a in Account.objects.select_for_update().filter(id__in=account_ids).order_by(*LOCK_ORDER)}
 
 
 def _signature(legs: Sequence[tuple[uuid.UUID, int]]) -> list[tuple[str, int]]:
@@ -78,7 +122,8 @@ def post(
     if existing is not None:
         return _replayed(existing, legs), False
     locked = {
-        a.id: a for a in Account.objects.select_for_update().filter(id__in={a.id for a, _ in legs}).order_by("id")
+        a.id: a
+        for a in Account.objects.select_for_update().filter(id__in={a.id for a, _ in legs}).order_by(*LOCK_ORDER)
     }
     try:
         with transaction.atomic():
@@ -98,6 +143,7 @@ def post(
     deltas: dict[uuid.UUID, int] = defaultdict(int)
     for account, amount in legs:
         deltas[account.id] += amount if account.kind in DEBIT_NORMAL else -amount
+    now = timezone.now()
     for account_id, delta in deltas.items():
         account = locked[account_id]
         new_balance = account.balance_minor + delta
@@ -106,8 +152,9 @@ def post(
                 f"the {account.kind.replace('_', ' ')} holds {account.balance_minor} and cannot give {-delta}",
                 extra={"account_id": str(account.id), "balance_minor": account.balance_minor},
             )
-        account.balance_minor = new_balance
-        account.save(update_fields=["balance_minor", "updated_at"])
+        account.balance_minor, account.updated_at = new_balance, now
+    # one statement for every balance (still locked above, checked by the floor constraint and the commit trigger)
+    Account.objects.bulk_update([locked[a] for a in deltas], ["balance_minor", "updated_at"])
     figures.revenue_posted(txn, legs)  # a fare or its refund: the overview's revenue of the day, in this transaction
     return txn, True
 

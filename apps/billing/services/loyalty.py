@@ -20,18 +20,15 @@ def points_award(record: FareRecord) -> None:
     points = record.total_minor * settings.BILLING_POINTS_PER_100_MINOR // 100
     if record.customer_id is None or points <= 0:
         return
+    promotions = (AccountKind.PROMOTIONS, POINTS, None, None)
+    earned = (AccountKind.CUSTOMER_LOYALTY, POINTS, record.customer_id, None)
+    accounts = ledger.accounts_for([promotions, earned])  # one query once the customer has points
     ledger.post(
         idempotency_key=f"points:{record.trip_id}",
         kind="loyalty.earned",
         reference_id=record.trip_id,
         fleet_id=record.fleet_id,
-        legs=[
-            (ledger.account_for(kind=AccountKind.PROMOTIONS, currency=POINTS), points),
-            (
-                ledger.account_for(kind=AccountKind.CUSTOMER_LOYALTY, currency=POINTS, owner_id=record.customer_id),
-                -points,
-            ),
-        ],
+        legs=[(accounts[promotions], points), (accounts[earned], -points)],
     )
 
 

@@ -107,26 +107,23 @@ def _settle(record: FareRecord, commission_bps: int, *, idempotency_key: str, ki
     tax, platform fee, fleet commission and the driver's earning."""
     c = record.currency
     shares = split(net=record.net_minor, tax=record.tax_minor, fleet_commission_bps=commission_bps)
-    prepaid = selectors.account_find(kind=AccountKind.CUSTOMER_PREPAID, currency=c, owner_id=record.customer_id)
-    if prepaid is not None and prepaid.balance_minor >= record.total_minor:
-        payer = prepaid
-    else:
-        payer = ledger.account_for(
-            kind=AccountKind.CUSTOMER_RECEIVABLE, currency=c, owner_id=record.customer_id, fleet_id=record.fleet_id
-        )
-    driver_account = (
-        ledger.account_for(
-            kind=AccountKind.DRIVER_WALLET, currency=c, owner_id=record.driver_id, fleet_id=record.fleet_id
-        )
-        if record.driver_id
-        else ledger.account_for(kind=AccountKind.FLEET_REVENUE, currency=c, owner_id=record.fleet_id)
-    )
+    prepaid_key = (AccountKind.CUSTOMER_PREPAID, c, record.customer_id, None)
+    receivable = (AccountKind.CUSTOMER_RECEIVABLE, c, record.customer_id, record.fleet_id)
+    tax = (AccountKind.TAX_PAYABLE, c, record.fleet_id, None)
+    platform = (AccountKind.PLATFORM_COMMISSION, c, None, None)
+    fleet = (AccountKind.FLEET_REVENUE, c, record.fleet_id, None)
+    driver = (AccountKind.DRIVER_WALLET, c, record.driver_id, record.fleet_id) if record.driver_id else fleet
+    # one query for the accounts that exist (every one but on a customer's or driver's first trip)
+    found = ledger.accounts_find([prepaid_key, receivable, tax, platform, fleet, driver])
+    prepaid = found.get(prepaid_key)
+    payer_key = prepaid_key if prepaid is not None and prepaid.balance_minor >= record.total_minor else receivable
+    accounts = ledger.accounts_for([payer_key, tax, platform, fleet, driver], found=found)
     legs = [
-        (payer, record.total_minor),
-        (ledger.account_for(kind=AccountKind.TAX_PAYABLE, currency=c, owner_id=record.fleet_id), -shares.tax),
-        (ledger.account_for(kind=AccountKind.PLATFORM_COMMISSION, currency=c), -shares.platform),
-        (ledger.account_for(kind=AccountKind.FLEET_REVENUE, currency=c, owner_id=record.fleet_id), -shares.fleet),
-        (driver_account, -shares.driver),
+        (accounts[payer_key], record.total_minor),
+        (accounts[tax], -shares.tax),
+        (accounts[platform], -shares.platform),
+        (accounts[fleet], -shares.fleet),
+        (accounts[driver], -shares.driver),
     ]
     ledger.post(
         idempotency_key=idempotency_key,

@@ -166,3 +166,66 @@ def test_verify_command_names_the_offenders(capsys):
     with pytest.raises(CommandError, match="1 ledger invariant"):
         call_command("billing_verify_ledger")
     assert "holds 999999, its postings say 1000" in capsys.readouterr().out
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # asked inside a transaction, which would keep its first
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_of_several_postings_each_do_not_deadlock_over_a_drivers_wallet():
+    """A batch of settlements is one transaction of several postings. Every posting locks the platform's accounts
+    first, so a second batch waits for them holding nothing. Locked by id alone, the second would hold a wallet whose
+    id sorts before the platform's, and the first batch, reaching that wallet, would deadlock with it."""
+    from logitrack.testing.processes import wait_until
+
+    if connection.vendor != "postgresql":
+        pytest.fail("row locks need PostgreSQL (run scripts/test.sh)")
+    platform = Account.objects.create(
+        id=uuid.UUID(int=2**128 - 1), kind=AccountKind.PLATFORM_COMMISSION, currency="EUR"
+    )
+    wallets = [
+        Account.objects.create(
+            id=uuid.UUID(int=n), kind=AccountKind.DRIVER_WALLET, owner_id=uuid.uuid4(), currency="EUR", floor_minor=0
+        )
+        for n in (1, 2)
+    ]
+    first_posted, errors = threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                ledger.post(idempotency_key="a1", kind="settlement", legs=[(platform, 100), (wallets[0], -100)])
+                first_posted.set()
+                wait_until(_waiting_on_a_lock, timeout=30, what="the second transaction to wait")
+                ledger.post(idempotency_key="a2", kind="settlement", legs=[(platform, 100), (wallets[1], -100)])
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            first_posted.set()
+            connection.close()
+
+    def second():
+        first_posted.wait(30)
+        try:
+            with transaction.atomic():
+                ledger.post(idempotency_key="b1", kind="settlement", legs=[(wallets[1], -100), (platform, 100)])
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert errors == []
+    assert Account.objects.get(id=wallets[1].id).balance_minor == 200
+    assert ledger.verify() == []
