@@ -21,7 +21,6 @@ from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.principal import Role
 
-
 StatementPagination = KeysetPagination.ordered_by("-id")  # a wallet's postings, as the ledger recorded them
 
 
