@@ -8,6 +8,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -129,8 +130,12 @@ class KeysetPagination(BasePagination):
             # each branch's first page by its own index, merged; then the rows themselves by primary key
             keys = [_bare(name) for name in self.ordering]
             pages = [one_page(queryset.filter(branch)).values_list("pk", *keys) for branch in branches]
-            merged = pages[0].union(*pages[1:]).order_by(*order)[: self.size + 1] if len(pages) > 1 else pages[0]
-            pks = [row[0] for row in merged]
+            if len(pages) > 1 and connections[queryset.db].features.supports_slicing_ordering_in_compound:
+                merged = list(pages[0].union(*pages[1:]).order_by(*order)[: self.size + 1])
+            else:  # SQLite: a query per branch, merged here
+                descending = order[0].startswith("-")
+                merged = sorted({row for page in pages for row in page}, key=lambda row: row[1:], reverse=descending)
+            pks = [row[0] for row in merged[: self.size + 1]]
             rows = list(queryset.filter(pk__in=pks).order_by(*order))
         else:
             rows = list(one_page(queryset))
