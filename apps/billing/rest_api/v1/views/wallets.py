@@ -30,7 +30,10 @@ class WalletApi(APIView):
     @extend_schema(
         tags=["driver app"],
         parameters=[FLEET_PARAM, *CURSOR_PARAMETERS],
-        responses={200: WalletApiWalletOutput},
+        responses={
+            200: WalletApiWalletOutput,
+            **problems(**{"404": "not a driver of that fleet (`partner.driver_not_found`)"}),
+        },
         operation_id="billing_wallet_get",
         description="The statement is paged newest first by cursor: `next` and `previous` link the pages around this "
         "one (null at either end); `statement_count`, all the postings, comes only with `count=true`.",
