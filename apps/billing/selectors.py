@@ -86,10 +86,9 @@ def account_find(
 
 
 def statement(*, account: Account) -> QuerySet:
-    """Postings of an account, newest first, with their transaction."""
-    return (
-        Posting.objects.filter(account=account).select_related("transaction").order_by("-transaction__posted_at", "-id")
-    )
+    """Postings of an account, newest first (in the order the ledger recorded them: posting_account_recent), with
+    their transaction."""
+    return Posting.objects.filter(account=account).select_related("transaction").order_by("-id")
 
 
 def payouts_managed(*, principal: Principal | None) -> QuerySet:
@@ -169,7 +168,7 @@ class DriverWallet:
     currency: str
     balance_minor: int
     held_for_payouts_minor: int
-    statement: QuerySet | list
+    statement: QuerySet
 
 
 def wallet_of_driver(*, principal: Principal, fleet_id: uuid.UUID | None) -> DriverWallet:
@@ -185,7 +184,7 @@ def wallet_of_driver(*, principal: Principal, fleet_id: uuid.UUID | None) -> Dri
         currency=currency,
         balance_minor=wallet.balance_minor if wallet else 0,
         held_for_payouts_minor=hold.balance_minor if hold else 0,
-        statement=statement(account=wallet) if wallet else [],
+        statement=statement(account=wallet) if wallet else Posting.objects.none(),
     )
 
 
@@ -198,14 +197,32 @@ def invoices_managed(*, principal: Principal | None) -> QuerySet:
     return Invoice.objects.filter(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
 
 
-def invoices_visible(*, principal: Principal) -> QuerySet:
-    """Invoices, receipts and credit notes the caller sees, newest first: a customer's own, and those of the fleets
-    they manage (all for platform admins)."""
+def invoice_visibility(*, principal: Principal) -> list[Q] | None:
+    """The conditions any of which shows the caller an invoice, receipt or credit note: a customer's own, and those
+    of each fleet they manage (None: all, for platform admins); one per index that lists them newest first (the
+    list pages each branch on its own: logitrack.http.pagination.KeysetPagination)."""
     if principal.is_platform_admin:
-        return Invoice.objects.order_by("-issued_at")
-    return Invoice.objects.filter(
-        Q(customer_id=principal.user_id) | Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
-    ).order_by("-issued_at")
+        return None
+    return [Q(customer_id=principal.user_id)] + [
+        Q(fleet_id=fleet_id) for fleet_id in sorted(principal.fleets(Role.FLEET_MANAGER))
+    ]
+
+
+def invoices_listed() -> QuerySet:
+    """Invoices as the list shows them, before narrowing to what the caller sees (invoice_visibility)."""
+    return Invoice.objects.order_by("-issued_at", "-id")
+
+
+def invoices_visible(*, principal: Principal) -> QuerySet:
+    """Invoices, receipts and credit notes the caller sees (invoice_visibility), newest first."""
+    qs = invoices_listed()
+    branches = invoice_visibility(principal=principal)
+    if branches is None:
+        return qs
+    visible = Q()
+    for branch in branches:
+        visible |= branch
+    return qs.filter(visible)
 
 
 def invoice_visible(*, principal: Principal, invoice_id: uuid.UUID) -> Invoice:

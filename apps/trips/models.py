@@ -17,8 +17,8 @@ def _choices(enum_cls):
 
 
 class Trip(BaseModel):
-    fleet_id = models.UUIDField(db_index=True)
-    customer_id = models.UUIDField(null=True, blank=True, db_index=True)
+    fleet_id = models.UUIDField()  # indexed first in the composite indexes below, as are customer and driver
+    customer_id = models.UUIDField(null=True, blank=True)
     booked_by_id = models.UUIDField()
     service = models.CharField(max_length=20, default="delivery")
     vehicle_type = models.CharField(max_length=20)
@@ -35,7 +35,7 @@ class Trip(BaseModel):
     volume_m3 = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     parcels = models.PositiveSmallIntegerField(default=0)
     seats = models.PositiveSmallIntegerField(default=0)
-    driver_id = models.UUIDField(null=True, blank=True, db_index=True)
+    driver_id = models.UUIDField(null=True, blank=True)
     vehicle_id = models.UUIDField(null=True, blank=True)
     shift = models.ForeignKey("Shift", null=True, blank=True, on_delete=models.PROTECT, related_name="trips")
     started_at = models.DateTimeField(null=True, blank=True)
@@ -54,6 +54,13 @@ class Trip(BaseModel):
 
     class Meta(BaseModel.Meta):
         indexes = [
+            # the trips list, one per way of seeing a trip (selectors.trip_visibility), in its keyset order: a page
+            # is a short range scan of one of these however many trips came before
+            models.Index(fields=["customer_id", "-created_at", "-id"], name="trip_customer_recent"),
+            models.Index(fields=["booked_by_id", "-created_at", "-id"], name="trip_booker_recent"),
+            models.Index(fields=["driver_id", "-created_at", "-id"], name="trip_driver_recent"),
+            models.Index(fields=["fleet_id", "-created_at", "-id"], name="trip_fleet_recent"),
+            models.Index(fields=["fleet_id", "status", "-created_at", "-id"], name="trip_fleet_status_recent"),
             # the overview's "today by status": a fleet's trips by when they were wanted (WANTED_AT)
             models.Index(F("fleet_id"), Coalesce("requested_for", "created_at"), name="trip_fleet_wanted"),
             # the overview's recent cancelled and failed trips: few rows, newest first

@@ -90,17 +90,31 @@ def caller_of(*, principal: Principal) -> Caller:
     return Caller(principal=principal, driver_ids=frozenset(driver_ids))
 
 
-def trips_visible(*, principal: Principal, driver_ids: Set[uuid.UUID] = frozenset()) -> QuerySet:
-    """Customers see the trips they booked; drivers the ones given to them; staff their fleets'."""
-    qs = Trip.objects.prefetch_related("stops").order_by("-created_at")
+def trip_visibility(*, principal: Principal, driver_ids: Set[uuid.UUID] = frozenset()) -> list[Q] | None:
+    """Customers see the trips they booked; drivers the ones given to them; staff their fleets'. The conditions
+    any of which shows the caller a trip (None: every trip, for platform admins), one per index that lists them
+    newest first (a list pages each branch on its own: logitrack.http.pagination.KeysetPagination)."""
     if principal.is_platform_admin:
+        return None
+    visible = [Q(customer_id=principal.user_id), Q(booked_by_id=principal.user_id)]
+    visible += [Q(driver_id=driver_id) for driver_id in sorted(driver_ids)]
+    visible += [Q(fleet_id=fleet_id) for fleet_id in sorted(principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER))]
+    return visible
+
+
+def trips_listed() -> QuerySet:
+    """Trips as lists show them (with their stops), before narrowing to what the caller sees."""
+    return Trip.objects.prefetch_related("stops").order_by("-created_at", "-id")
+
+
+def trips_visible(*, principal: Principal, driver_ids: Set[uuid.UUID] = frozenset()) -> QuerySet:
+    qs = trips_listed()
+    branches = trip_visibility(principal=principal, driver_ids=driver_ids)
+    if branches is None:
         return qs
-    visible = Q(customer_id=principal.user_id) | Q(booked_by_id=principal.user_id)
-    if driver_ids:
-        visible |= Q(driver_id__in=driver_ids)
-    staff_fleets = principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)
-    if staff_fleets:
-        visible |= Q(fleet_id__in=staff_fleets)
+    visible = Q()
+    for branch in branches:
+        visible |= branch
     return qs.filter(visible)
 
 

@@ -107,7 +107,8 @@ class AutoSchema(SpectacularAutoSchema):
     (`apps.partner...DocumentOutput` → `PartnerDocumentOutput`), so two apps may both have one.
 
     Lists are paginated (`logitrack.http.params.paginated`): a GET answering `Serializer(many=True)` is
-    documented with `page`/`page_size` and the `count`/`next`/`previous`/`results` envelope. Every operation
+    documented with `page`/`page_size` and the `count`/`next`/`previous`/`results` envelope, or, for a view whose
+    `pagination_class` is a `KeysetPagination`, with `cursor`/`page_size`/`count` and `count` optional. Every operation
     also lists the problem responses its view can give whatever it does (validation, authentication, role,
     lookup, body limits, throttling, idempotency); views add their own with `problems(...)`.
     """

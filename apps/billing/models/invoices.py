@@ -34,7 +34,7 @@ class Invoice(BaseModel):
     SERIES = {Kind.INVOICE: "INV", Kind.RECEIPT: "RCT", Kind.CREDIT_NOTE: "CRN"}
 
     fleet_id = models.UUIDField(db_index=True)
-    customer_id = models.UUIDField(null=True, blank=True, db_index=True)
+    customer_id = models.UUIDField(null=True, blank=True)  # first in invoice_customer_recent
     kind = models.CharField(max_length=20, choices=Kind.choices)
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
@@ -69,6 +69,11 @@ class Invoice(BaseModel):
             models.UniqueConstraint(
                 fields=["trip_id", "kind"], condition=~models.Q(kind="invoice"), name="receipt_once_per_trip"
             ),
+        ]
+        indexes = [
+            # the invoices list, one per way of seeing one (selectors.invoice_visibility), in its keyset order
+            models.Index(fields=["customer_id", "-issued_at", "-id"], name="invoice_customer_recent"),
+            models.Index(fields=["fleet_id", "-issued_at", "-id"], name="invoice_fleet_recent"),
         ]
 
     def __str__(self) -> str:

@@ -92,12 +92,15 @@ class Posting(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     transaction = models.ForeignKey(JournalTransaction, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # indexed by posting_account_recent, which also serves every lookup by account
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings", db_index=False)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~models.Q(amount_minor=0), name="posting_not_zero")]
+        # a wallet's statement, newest first, paged by keyset on id (selectors.statement)
+        indexes = [models.Index(fields=["account", "-id"], name="posting_account_recent")]
 
     def __str__(self) -> str:
         return f"{'debit' if self.amount_minor > 0 else 'credit'} {amount_text(abs(self.amount_minor), self.currency)}"

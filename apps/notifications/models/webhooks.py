@@ -81,7 +81,8 @@ class WebhookDelivery(models.Model):
         ]
         indexes = [
             models.Index(fields=("status", "next_attempt_at"), name="notif_webhook_due"),
-            models.Index(fields=("fleet_id", "created_at"), name="notif_webhook_fleet_time"),
+            # a fleet's deliveries newest first, in the list's keyset order (and the log's by-time filters)
+            models.Index(fields=("fleet_id", "-created_at", "-id"), name="notif_webhook_fleet_recent"),
         ]
 
     def __str__(self) -> str:

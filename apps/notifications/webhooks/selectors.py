@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from logitrack.exceptions import NotFound
@@ -40,9 +40,21 @@ def endpoint_get(*, principal: Principal | None, endpoint_id: uuid.UUID) -> Webh
     return found
 
 
+def deliveries_listed() -> QuerySet[WebhookDelivery]:
+    """Deliveries as the list shows them, newest first, before narrowing to what the caller sees."""
+    return WebhookDelivery.objects.select_related("endpoint").order_by("-created_at", "-id")
+
+
+def delivery_visibility(*, principal: Principal | None) -> list[Q] | None:
+    """One condition per fleet whose deliveries the caller sees (None: every fleet's): the list pages each through
+    notif_webhook_fleet_recent (logitrack.http.pagination.KeysetPagination)."""
+    fleets = managed_fleets(principal)
+    return None if fleets is None else [Q(fleet_id=fleet_id) for fleet_id in sorted(fleets)]
+
+
 def deliveries_visible(*, principal: Principal | None) -> QuerySet[WebhookDelivery]:
     fleets = managed_fleets(principal)
-    qs = WebhookDelivery.objects.select_related("endpoint").order_by("-created_at", "id")
+    qs = deliveries_listed()
     return qs if fleets is None else qs.filter(fleet_id__in=fleets)
 
 

@@ -15,7 +15,8 @@ from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.models import WebhookDelivery, WebhookEndpoint
 from apps.notifications.webhooks import catalogue, selectors, services
 from logitrack.http.filters import ChoiceFilter, FilteredList, GivenDateTimeFilter, UUIDFilter, choices
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated, paginated
 from logitrack.http.principal import HasRole, require_fleet, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -241,11 +242,18 @@ class EndpointPingApi(WebhookApi):
 class DeliveryListApi(FilteredList, WebhookApi):
     key_scopes = {"GET": READ}
     filterset_class = DeliveryFilter
+    pagination_class = KeysetPagination  # newest first; the log grows with every event
 
-    @extend_schema(tags=TAGS, responses={200: DeliveryOutput(many=True)}, operation_id="webhooks_deliveries_list")
+    @extend_schema(
+        tags=TAGS,
+        responses={200: DeliveryOutput(many=True)},
+        operation_id="webhooks_deliveries_list",
+        description="Newest first, by cursor (`next`, `previous`; `count` with `count=true`).",
+    )
     def get(self, request):
-        rows = self.filter_queryset(selectors.deliveries_visible(principal=require_principal(request)))
-        return paginated(self, request, rows, DeliveryOutput)
+        visible = selectors.delivery_visibility(principal=require_principal(request))
+        rows = self.filter_queryset(selectors.deliveries_listed())
+        return keyset_paginated(self, request, rows, DeliveryOutput, branches=visible)
 
 
 class DeliveryDetailApi(WebhookApi):

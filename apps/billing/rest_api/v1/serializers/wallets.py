@@ -26,8 +26,9 @@ class WalletApiWalletOutput(serializers.Serializer):
     balance_minor = serializers.IntegerField()
     held_for_payouts_minor = serializers.IntegerField()
     statement = StatementLineOutput(many=True)
-    statement_count = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True)
+    statement_count = serializers.IntegerField(required=False, help_text="all the postings; only with `count=true`")
+    next = serializers.URLField(allow_null=True, help_text="the statement's next (older) page; null on the last")
+    previous = serializers.URLField(allow_null=True, help_text="the statement's newer page; null on the first")
 
 
 class BalanceApiBalanceOutput(serializers.Serializer):

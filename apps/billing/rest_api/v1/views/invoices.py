@@ -11,7 +11,8 @@ from apps.billing.rest_api.v1.serializers.invoices import InvoiceOutput
 from apps.billing.services import invoices
 from logitrack.http import downloads
 from logitrack.http.filters import FilteredList
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import file_download
 from logitrack.principal import Role
@@ -21,12 +22,19 @@ class InvoiceListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.CUSTOMER, Role.FLEET_MANAGER)]
     key_scopes = {"GET": "billing:read"}  # what an integrator's API key needs (apps/identity)
     filterset_class = InvoiceFilter
+    pagination_class = KeysetPagination.ordered_by("-issued_at", "-id")  # newest first, a customer's for years
 
-    @extend_schema(tags=["billing"], responses={200: InvoiceOutput(many=True)}, operation_id="billing_invoices_list")
+    @extend_schema(
+        tags=["billing"],
+        responses={200: InvoiceOutput(many=True)},
+        operation_id="billing_invoices_list",
+        description="Newest issued first, by cursor (`next`, `previous`; `count` with `count=true`).",
+    )
     def get(self, request):
         params = self.query_filters()
-        visible = selectors.invoices_visible(principal=require_principal(request))
-        return paginated(self, request, params.filter_queryset(visible), InvoiceOutput)
+        visible = selectors.invoice_visibility(principal=require_principal(request))
+        rows = params.filter_queryset(selectors.invoices_listed())
+        return keyset_paginated(self, request, rows, InvoiceOutput, branches=visible)
 
 
 class InvoicePdfApi(APIView):

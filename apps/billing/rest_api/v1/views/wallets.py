@@ -15,11 +15,13 @@ from apps.billing.rest_api.v1.serializers.wallets import (
     WalletApiWalletOutput,
 )
 from apps.billing.services import loyalty
-from logitrack.http.pagination import PAGE_PARAMETERS, Pagination
+from logitrack.http.pagination import CURSOR_PARAMETERS, KeysetPagination
 from logitrack.http.params import query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.principal import Role
+
+StatementPagination = KeysetPagination.ordered_by("-id")  # a wallet's postings, as the ledger recorded them
 
 
 class WalletApi(APIView):
@@ -27,16 +29,23 @@ class WalletApi(APIView):
 
     @extend_schema(
         tags=["driver app"],
-        parameters=[FLEET_PARAM, *PAGE_PARAMETERS],
-        responses={200: WalletApiWalletOutput},
+        parameters=[FLEET_PARAM, *CURSOR_PARAMETERS],
+        responses={
+            200: WalletApiWalletOutput,
+            **problems(**{"404": "not a driver of that fleet (`partner.driver_not_found`)"}),
+        },
         operation_id="billing_wallet_get",
+        description="The statement is paged newest first by cursor: `next` and `previous` link the pages around this "
+        "one (null at either end); `statement_count`, all the postings, comes only with `count=true`.",
     )
     def get(self, request):
         wallet = selectors.wallet_of_driver(
             principal=require_principal(request), fleet_id=query_uuid(request, "fleet_id")
         )
-        paginator = Pagination()
+        paginator = StatementPagination()
         rows = paginator.paginate_queryset(wallet.statement, request, view=self)
+        envelope = paginator.envelope()
+        counted = {"statement_count": envelope.pop("count")} if "count" in envelope else {}
         return Response(
             {
                 "driver_id": wallet.driver_id,
@@ -44,8 +53,8 @@ class WalletApi(APIView):
                 "balance_minor": wallet.balance_minor,
                 "held_for_payouts_minor": wallet.held_for_payouts_minor,
                 "statement": StatementLineOutput(rows, many=True).data,
-                "statement_count": paginator.page.paginator.count,
-                "next": paginator.get_next_link(),
+                **counted,
+                **envelope,
             }
         )
 

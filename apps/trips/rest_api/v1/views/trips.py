@@ -21,7 +21,8 @@ from apps.trips.rest_api.v1.serializers.trips import (
 from apps.trips.rest_api.v1.views._common import caller, tracking_url, with_etag
 from apps.trips.services import booking
 from logitrack.http.filters import FilteredList
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated
 from logitrack.http.principal import HasRole, IsAuthenticatedPrincipal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
@@ -32,16 +33,19 @@ class TripListApi(FilteredList, APIView):
     permission_classes = [IsAuthenticatedPrincipal]
     key_scopes = {"GET": "trips:read", "POST": "trips:book"}  # what an integrator's API key needs (apps/identity)
     filterset_class = TripFilter
+    pagination_class = KeysetPagination  # newest first; a customer's list grows with every trip
 
     @extend_schema(
         tags=["trips"],
         responses={200: TripOutput(many=True)},
         operation_id="trips_list",
+        description="Newest first, by cursor (`next`, `previous`; `count` with `count=true`).",
     )
     def get(self, request):
         who = caller(request)
-        trips = self.filter_queryset(selectors.trips_visible(principal=who.principal, driver_ids=who.driver_ids))
-        return paginated(self, request, trips, TripOutput, context=fares_context)
+        visible = selectors.trip_visibility(principal=who.principal, driver_ids=who.driver_ids)
+        trips = self.filter_queryset(selectors.trips_listed())
+        return keyset_paginated(self, request, trips, TripOutput, context=fares_context, branches=visible)
 
     @extend_schema(
         tags=["trips"],

@@ -1,0 +1,433 @@
+"""Lists that grow with history (issue 19): trips (a customer's, a driver's, a fleet's), invoices, a wallet's
+statement and webhook deliveries page by keyset (logitrack.http.pagination.KeysetPagination).
+
+- Paging: `next` / `previous` walk every row once in order (ties on the time broken by id), `count` only when
+  asked for, a tampered, foreign or garbage cursor and page numbers are 400 problems.
+- Plans: on tables filled with thousands of rows and ANALYZEd, every query these lists run (page 1 and the page
+  after a cursor) is EXPLAINed: no sequential scan of a big table, and no plan node reads more than a few pages'
+  worth of rows from one, however many rows the table and the caller's history hold.
+- Queries: the number of queries of each list and detail does not grow with its rows (1 row and 10 rows: same).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import uuid
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.billing.models import Account, AccountKind, Invoice, JournalTransaction, Posting
+from apps.fleet.tests.factories import active_fleet
+from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.partner.models import DriverProfile
+from apps.trips.models import Stop, Trip
+from tests.support.isolation import client_for
+
+pytestmark = pytest.mark.django_db
+
+TRIPS = "/api/v1/trips/trips/"
+INVOICES = "/api/v1/billing/invoices/"
+WALLET = "/api/v1/billing/wallet/"
+DELIVERIES = "/api/v1/notifications/webhooks/deliveries/"
+BIG_TABLES = {
+    Trip._meta.db_table,
+    Stop._meta.db_table,
+    Invoice._meta.db_table,
+    Posting._meta.db_table,
+    JournalTransaction._meta.db_table,
+    WebhookDelivery._meta.db_table,
+}
+
+
+@pytest.fixture
+def world(two_fleets, relay_and_deliver):
+    for tenant in (two_fleets.a, two_fleets.b):
+        active_fleet(fleet_id=tenant.fleet_id, name=tenant.name)
+    relay_and_deliver()  # partner makes the drivers' profiles
+    return two_fleets
+
+
+def driver_of(world) -> DriverProfile:
+    return DriverProfile.objects.get(user_id=world.a.users["driver"].id)
+
+
+# ---- rows in bulk ---------------------------------------------------------------------------------------------------
+
+
+def spread(model, ids, *, days: int = 365) -> None:
+    """Back-date the rows over a year (auto_now_add set them all to now), reproducibly by id."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} SET created_at = now() - mod(('x' || substr(md5(id::text), 1, 8))::bit(32)"
+            "::int, %s * 86400) * interval '1 second' WHERE id = ANY(%s)",
+            [days, list(ids)],
+        )
+
+
+def make_trips(n: int, *, fleet_id, customer_id=None, driver_id=None, stops: int = 2, when=None) -> list[Trip]:
+    trips = Trip.objects.bulk_create(
+        Trip(
+            fleet_id=fleet_id,
+            customer_id=customer_id or uuid.uuid4(),
+            booked_by_id=customer_id or uuid.uuid4(),
+            vehicle_type="van",
+            driver_id=driver_id,
+            status="completed" if i % 3 else "requested",
+        )
+        for i in range(n)
+    )
+    Stop.objects.bulk_create(
+        Stop(
+            trip=trip, sequence=s + 1, kind="pickup" if s == 0 else "dropoff", address=f"Street {s}", lat=52.5, lng=13.4
+        )
+        for trip in trips
+        for s in range(stops)
+    )
+    if when is not None:
+        Trip.objects.filter(id__in=[t.id for t in trips]).update(created_at=when)
+    else:
+        spread(Trip, [t.id for t in trips])
+    return trips
+
+
+def make_invoices(n: int, *, fleet_id, customer_id=None) -> None:
+    """Receipts issued over a year (an issued invoice never changes: each is made with its time)."""
+    now, seconds = timezone.now(), random.Random(n)
+    Invoice.objects.bulk_create(
+        Invoice(
+            fleet_id=fleet_id,
+            customer_id=customer_id or uuid.uuid4(),
+            kind="receipt",
+            year=2026,
+            sequence=Invoice.objects.count() + i + 1,
+            number=f"RCT-{uuid.uuid4().hex[:10]}",
+            trip_id=uuid.uuid4(),
+            currency="EUR",
+            lines=[],
+            taxes=[],
+            net_minor=100,
+            tax_minor=19,
+            total_minor=119,
+            seller={},
+            buyer={},
+            issued_at=now - dt.timedelta(seconds=seconds.randrange(365 * 86400)),
+        )
+        for i in range(n)
+    )
+
+
+def make_statement(n: int, *, owner_id, fleet_id) -> None:
+    """`n` settlements of one driver: their wallet and the fleet's revenue credited, the clearing account debited."""
+    accounts = [
+        Account.objects.get_or_create(kind=kind, currency="EUR", owner_id=owner, fleet_id=fleet_id)[0]
+        for kind, owner in (
+            (AccountKind.DRIVER_WALLET, owner_id),
+            (AccountKind.FLEET_REVENUE, fleet_id),
+            (AccountKind.CASH_CLEARING, None),
+        )
+    ]
+    txs = JournalTransaction.objects.bulk_create(
+        JournalTransaction(idempotency_key=f"history:{uuid.uuid4()}", kind="settlement", fleet_id=fleet_id)
+        for _ in range(n)
+    )
+    Posting.objects.bulk_create(
+        Posting(transaction=tx, account=account, amount_minor=amount, currency="EUR")
+        for tx in txs
+        for account, amount in zip(accounts, (-100, -20, 120), strict=True)
+    )
+
+
+def make_deliveries(n: int, *, fleet_id, attempts: int = 0) -> list[WebhookDelivery]:
+    endpoint = WebhookEndpoint.objects.filter(fleet_id=fleet_id).first() or WebhookEndpoint.objects.create(
+        fleet_id=fleet_id, url="https://hooks.example.test/", secret_encrypted="x"
+    )
+    now = timezone.now()
+    rows = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            fleet_id=fleet_id,
+            event_id=uuid.uuid4(),
+            event_type="trip.completed",
+            occurred_at=now,
+            body="{}",
+            window_started_at=now,
+        )
+        for _ in range(n)
+    )
+    WebhookAttempt.objects.bulk_create(
+        WebhookAttempt(delivery=row, number=k + 1, started_at=now, request_url=endpoint.url, request_body="{}")
+        for row in rows
+        for k in range(attempts)
+    )
+    spread(WebhookDelivery, [r.id for r in rows])
+    return rows
+
+
+# ---- paging -------------------------------------------------------------------------------------------------------
+
+
+def flat(pages: list[list[str]]) -> list[str]:
+    return [row for page in pages for row in page]
+
+
+def walk(client, url: str, params: dict) -> tuple[list[list[str]], dict]:
+    """Every page's ids following `next`, and the last page's body."""
+    pages, body = [], client.get(url, params).json()
+    pages.append([row["id"] for row in body["results"]])
+    while body["next"]:
+        body = client.get(body["next"]).json()
+        pages.append([row["id"] for row in body["results"]])
+    return pages, body
+
+
+def test_a_customers_trips_page_by_cursor_newest_first_each_once(world):
+    customer = world.customer
+    same_moment = timezone.now() - dt.timedelta(days=3)
+    tied = make_trips(3, fleet_id=world.a.fleet_id, customer_id=customer.id, when=same_moment)  # order by id
+    spread_out = make_trips(4, fleet_id=world.b.fleet_id, customer_id=customer.id)
+    make_trips(5, fleet_id=world.a.fleet_id)  # other customers'
+    expected = [
+        str(t.id) for t in Trip.objects.filter(id__in=[t.id for t in tied + spread_out]).order_by("-created_at", "-id")
+    ]
+    client = client_for(customer)
+
+    pages, last = walk(client, TRIPS, {"page_size": 3})
+    assert pages == [expected[0:3], expected[3:6], expected[6:7]]
+    assert "count" not in last and last["previous"]
+
+    back = [[row["id"] for row in client.get(last["previous"]).json()["results"]]]
+    assert back == [expected[3:6]]
+    first = client.get(TRIPS, {"page_size": 3, "count": "true"}).json()
+    assert (first["count"], first["previous"]) == (7, None)
+
+
+def test_staff_see_their_fleets_trips_and_what_they_booked_once(world):
+    dispatcher = world.a.users["dispatcher"]
+    own = make_trips(4, fleet_id=world.a.fleet_id)
+    booked_elsewhere = make_trips(1, fleet_id=world.b.fleet_id)
+    Trip.objects.filter(id=booked_elsewhere[0].id).update(booked_by_id=dispatcher.id)
+    Trip.objects.filter(id=own[0].id).update(booked_by_id=dispatcher.id)  # seen two ways, listed once
+    make_trips(3, fleet_id=world.b.fleet_id)
+
+    pages, _ = walk(client_for(dispatcher), TRIPS, {"page_size": 2})
+    seen = [trip for page in pages for trip in page]
+    assert sorted(seen) == sorted(str(t.id) for t in own + booked_elsewhere)
+    assert client_for(dispatcher).get(TRIPS, {"count": "true"}).json()["count"] == 5
+
+
+def test_filters_narrow_each_page(world):
+    driver = driver_of(world)
+    make_trips(6, fleet_id=world.a.fleet_id, driver_id=driver.id)  # every third "requested"
+    make_trips(2, fleet_id=world.a.fleet_id)
+    pages, _ = walk(client_for(world.a.users["driver"]), TRIPS, {"page_size": 1, "status": "requested"})
+    assert [len(p) for p in pages] == [1, 1]
+    assert set(Trip.objects.filter(id__in=flat(pages)).values_list("status", flat=True)) == {"requested"}
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"cursor": "nonsense"}, "cursor"),
+        ({"cursor": ""}, "cursor"),
+        ({"page": "2"}, "page"),
+        ({"count": "perhaps"}, "count"),
+        ({"page_size": "0"}, "page_size"),
+    ],
+)
+def test_bad_paging_is_a_400_naming_the_parameter(world, params, name):
+    response = client_for(world.customer).get(TRIPS, params)
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_failed" and name in response.json()["errors"]
+
+
+def test_a_tampered_or_foreign_cursor_is_a_400_not_a_500(world):
+    make_trips(3, fleet_id=world.a.fleet_id, customer_id=world.customer.id)
+    client = client_for(world.customer)
+    cursor = parse_qs(urlsplit(client.get(TRIPS, {"page_size": 1}).json()["next"]).query)["cursor"][0]
+    payload, signature = cursor.rsplit(":", 1)
+    flipped = payload[:-1] + ("A" if payload[-1] != "A" else "B")
+    for forged in (f"{flipped}:{signature}", f"{payload}:{signature[::-1]}"):
+        response = client.get(TRIPS, {"cursor": forged})
+        assert (response.status_code, list(response.json()["errors"])) == (400, ["cursor"])
+    # a cursor of the trips list means nothing to the invoices list (another order): refused there
+    manager = client_for(world.a.users["fleet_manager"])
+    assert manager.get(INVOICES, {"cursor": cursor}).status_code == 400
+
+
+def test_invoices_statement_and_deliveries_page_by_cursor(world):
+    make_invoices(5, fleet_id=world.a.fleet_id, customer_id=world.customer.id)
+    make_invoices(2, fleet_id=world.b.fleet_id)
+    pages, _ = walk(client_for(world.customer), INVOICES, {"page_size": 2})
+    assert [len(p) for p in pages] == [2, 2, 1] and len(set(flat(pages))) == 5
+    issued = [row["issued_at"] for row in client_for(world.customer).get(INVOICES).json()["results"]]
+    assert issued == sorted(issued, reverse=True)
+
+    make_statement(3, owner_id=driver_of(world).id, fleet_id=world.a.fleet_id)
+    driver = client_for(world.a.users["driver"])
+    wallet = driver.get(WALLET, {"page_size": 2}).json()
+    assert len(wallet["statement"]) == 2 and wallet["previous"] is None and "statement_count" not in wallet
+    rest = driver.get(wallet["next"]).json()
+    assert (len(rest["statement"]), rest["next"]) == (1, None)
+    assert driver.get(WALLET, {"count": "true"}).json()["statement_count"] == 3
+
+    make_deliveries(3, fleet_id=world.a.fleet_id)
+    make_deliveries(2, fleet_id=world.b.fleet_id)
+    pages, _ = walk(client_for(world.a.users["fleet_manager"]), DELIVERIES, {"page_size": 2})
+    assert [len(p) for p in pages] == [2, 1]
+    assert set(WebhookDelivery.objects.filter(id__in=flat(pages)).values_list("fleet_id", flat=True)) == {
+        world.a.fleet_id
+    }
+
+
+# ---- plans --------------------------------------------------------------------------------------------------------
+
+
+def plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def rows_read(node: dict) -> float:
+    loops = node.get("Actual Loops", 1)
+    return (
+        node.get("Actual Rows", 0) * loops
+        + node.get("Rows Removed by Filter", 0)
+        + node.get("Rows Removed by Index Recheck", 0)
+    )
+
+
+def explained(client, url: str, params: dict) -> tuple[list[tuple[str, dict]], dict]:
+    """Each query the request ran that touches a big table, with its plan as run, and the response's body."""
+    with CaptureQueriesContext(connection) as ran:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    found = []
+    for query in ran.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip("( ").upper().startswith("SELECT") or not any(f'"{t}"' in sql for t in BIG_TABLES):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+            plan = cursor.fetchone()[0]
+        found.append((sql, (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
+    assert found, f"{url} ran no query on a big table"
+    return found, response.json()
+
+
+def test_every_page_of_the_history_lists_reads_a_bounded_slice_of_its_tables_by_index(world):
+    """Thousands of rows, the callers' own in the hundreds: a sequential scan, a missing index or an OR sorting all
+    of a customer's trips would read them all; a page reads at most a few pages' worth from any table."""
+    driver = driver_of(world)
+    customer = world.customer
+    make_trips(300, fleet_id=world.a.fleet_id, customer_id=customer.id)
+    make_trips(300, fleet_id=world.a.fleet_id, driver_id=driver.id)
+    make_trips(1400, fleet_id=world.a.fleet_id)
+    for _ in range(4):
+        make_trips(1000, fleet_id=uuid.uuid4())
+    make_invoices(300, fleet_id=world.a.fleet_id, customer_id=customer.id)
+    make_invoices(1500, fleet_id=world.a.fleet_id)
+    make_invoices(2000, fleet_id=world.b.fleet_id)
+    # a driver's wallet is a small share of a ledger: most postings are other drivers', fleets' and clearing's
+    make_statement(60, owner_id=driver.id, fleet_id=world.a.fleet_id)
+    for _ in range(30):
+        make_statement(100, owner_id=uuid.uuid4(), fleet_id=world.b.fleet_id)
+    make_deliveries(300, fleet_id=world.a.fleet_id)
+    make_deliveries(3000, fleet_id=world.b.fleet_id)
+    with connection.cursor() as cursor:
+        for table in sorted(BIG_TABLES):
+            cursor.execute(f"ANALYZE {table}")
+
+    page = 20
+    lists: list[tuple[str, object, str, dict]] = [
+        ("a customer's trips", customer, TRIPS, {}),
+        ("a driver's trips", world.a.users["driver"], TRIPS, {}),
+        ("a fleet's trips", world.a.users["dispatcher"], TRIPS, {}),
+        ("a fleet's board", world.a.users["dispatcher"], TRIPS, {"status": "requested", "fleet_id": world.a.fleet_id}),
+        ("a customer's invoices", customer, INVOICES, {}),
+        ("a fleet's invoices", world.a.users["fleet_manager"], INVOICES, {}),
+        ("a driver's statement", world.a.users["driver"], WALLET, {}),
+        ("a fleet's webhook deliveries", world.a.users["fleet_manager"], DELIVERIES, {}),
+    ]
+    for what, user, url, params in lists:
+        client = client_for(user)
+        first_page = {**params, "page_size": page}
+        plans, body = explained(client, url, first_page)
+        assert body["next"], f"{what}: expected more than one page"
+        after, _ = explained(client, body["next"], {})
+        for sql, plan in plans + after:
+            for node in plan_nodes(plan):
+                table = node.get("Relation Name")
+                assert not (node["Node Type"] == "Seq Scan" and table in BIG_TABLES), f"{what}: {sql}\n{plan}"
+                if table in BIG_TABLES:
+                    assert rows_read(node) <= 4 * (page + 1), (
+                        f"{what} reads {rows_read(node)} rows of {table}: {sql}\n{plan}"
+                    )
+
+
+# ---- queries per request ----------------------------------------------------------------------------------------
+
+
+def queries(client, url: str, params: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as ran:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.content
+    return len(ran.captured_queries)
+
+
+def same_for_1_and_10(make: Callable[[int], object], ask: Callable[[], int]) -> int:
+    make(1)
+    one = ask()
+    make(9)
+    ten = ask()
+    assert one == ten, f"{one} queries for 1 row, {ten} for 10"
+    return ten
+
+
+def test_lists_and_details_run_as_many_queries_for_10_rows_as_for_1(world):
+    customer, driver = world.customer, driver_of(world)
+    customer_client = client_for(customer)
+    dispatcher = client_for(world.a.users["dispatcher"])
+    manager = client_for(world.a.users["fleet_manager"])
+    driver_client = client_for(world.a.users["driver"])
+
+    same_for_1_and_10(
+        lambda n: make_trips(n, fleet_id=world.a.fleet_id, customer_id=customer.id, driver_id=driver.id),
+        lambda: queries(customer_client, TRIPS),
+    )
+    for client in (driver_client, dispatcher, client_for(world.platform_admin)):
+        assert queries(client, TRIPS, {"count": "true"}) == queries(client, TRIPS) + 1  # count: one query more
+    trip = make_trips(1, fleet_id=world.a.fleet_id, customer_id=customer.id, stops=1)[0]
+    detail = f"{TRIPS}{trip.id}/"
+    one_stop = queries(dispatcher, detail)
+    Stop.objects.bulk_create(
+        Stop(trip=trip, sequence=s, kind="dropoff", address="x", lat=52.5, lng=13.4) for s in range(2, 11)
+    )
+    assert queries(dispatcher, detail) == one_stop
+    assert queries(customer_client, detail) <= one_stop + 2  # the customer's reads its tracking link and PINs
+
+    same_for_1_and_10(
+        lambda n: make_invoices(n, fleet_id=world.a.fleet_id, customer_id=customer.id),
+        lambda: queries(customer_client, INVOICES),
+    )
+    assert queries(manager, INVOICES) == queries(customer_client, INVOICES)
+    same_for_1_and_10(
+        lambda n: make_statement(n, owner_id=driver.id, fleet_id=world.a.fleet_id),
+        lambda: queries(driver_client, WALLET),
+    )
+    same_for_1_and_10(
+        lambda n: make_deliveries(n, fleet_id=world.a.fleet_id, attempts=1),
+        lambda: queries(manager, DELIVERIES),
+    )
+    few, many = (
+        make_deliveries(1, fleet_id=world.a.fleet_id, attempts=1)[0],
+        make_deliveries(1, fleet_id=world.a.fleet_id, attempts=10)[0],
+    )
+    assert queries(manager, f"{DELIVERIES}{few.id}/") == queries(manager, f"{DELIVERIES}{many.id}/")
