@@ -1441,6 +1441,28 @@ def _notification_preferences_check(world: World) -> None:
     assert snapshot([Preference.objects.filter(user_id=b_customer)]) == before
 
 
+def _console_preferences_check(world: World) -> None:
+    """The signed-in admin user's own preferences: a user id slipped into the form is ignored, fleet B's manager's
+    stay as they were, and people who are not staff are sent to sign in."""
+    from django.test import Client
+
+    from apps.notifications.models import Preference
+
+    b_manager = world.b.user(M).id
+    Preference.objects.get_or_create(user_id=b_manager)
+    before = snapshot([Preference.objects.filter(user_id=b_manager)])
+    client = Client()
+    client.force_login(world.a.user(M))
+    saved = client.post("/notifications/preferences/", {"email": "on", "digest": "on", "user_id": str(b_manager)})
+    assert saved.status_code == 302
+    assert snapshot([Preference.objects.filter(user_id=b_manager)]) == before
+    assert Preference.objects.get(user_id=world.a.user(M).id).digest is True
+    for role in (D, R):
+        other = Client()
+        other.force_login(world.a.user(role))
+        assert other.get("/notifications/preferences/").status_code == 302  # to the admin's sign-in
+
+
 def _unsubscribe_check(world: World) -> None:
     """The link's signed token names one recipient and channel: a made-up or altered one changes nothing and
     names no fleet; a real one shows its own fleet's name only."""
@@ -1658,6 +1680,11 @@ EXEMPT = {
         "the caller's own notification preferences",
         _notification_preferences_check,
         "apps/notifications/tests/test_preferences.py",
+    ),
+    "notifications:preferences": Exempt(
+        "the signed-in admin user's own notification preferences (the console's Your notifications)",
+        _console_preferences_check,
+        "apps/notifications/tests/test_preferences_page.py",
     ),
     "notifications:unsubscribe": Exempt(
         "an emailed one-click unsubscribe link; its signed token names the recipient and channel",
