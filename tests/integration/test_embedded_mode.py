@@ -59,7 +59,12 @@ def test_dispatch_runs_on_the_embedded_default_too(tmp_path):
     """Live positions and driver presence (in-process store), history on SQLite (ON CONFLICT ... RETURNING),
     matching and routing plans: the same dispatch tests, rerun without PostgreSQL or Redis."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", LOGITRACK_VAR_DIR=str(tmp_path))
+    # without the in-process beat that importing config.asgi starts: its jobs (offers expiring, sweeps) ran on
+    # SQLite's shared in-memory tables from another thread during the tests' setup ("database table is locked");
+    # the beat itself is tested in test_periodic_in_process
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test", LOGITRACK_VAR_DIR=str(tmp_path), EMBEDDED_PERIODIC_JOBS="false"
+    )
     selection = [
         "apps/dispatch/tests/test_positions.py",
         "tests/integration/test_dispatch_matching.py",
