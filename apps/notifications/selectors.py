@@ -14,6 +14,7 @@ from apps.notifications import integrations, tokens
 from apps.notifications.channels.push import public_key_of, vapid_signer
 from apps.notifications.contracts import PushNotConfigured
 from apps.notifications.models import PushSubscription
+from apps.notifications.rendering import brand_context
 from apps.notifications.rendering.copy import language_of
 
 log = structlog.get_logger(__name__)
@@ -33,14 +34,11 @@ def unsubscribe_link(*, token: str) -> UnsubscribeLink:
     """Whose link this is and whose name the page shows (tokens.BadToken for a forged or damaged one)."""
     user_id, channel, fleet_id = tokens.unsubscribe_read(token)
     brand = integrations.branding(fleet_id=fleet_id) if fleet_id else None
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
     return UnsubscribeLink(
         user_id=user_id,
         channel=channel,
         fleet_name=brand.name if brand else "LogiTrack",
-        logo_url=f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}"
-        if brand and brand.logo_version
-        else "",
+        logo_url=brand_context(brand)["logo_url"],
         language=language_of(brand.language if brand else "en"),
         colour=brand.colour if brand else "",
     )

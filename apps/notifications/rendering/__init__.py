@@ -8,6 +8,7 @@ import dataclasses
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from apps.notifications.rendering import copy as copy  # services read the copy's languages through here
@@ -68,6 +69,16 @@ def render(*, kind: str, language: str, context: dict[str, Any]) -> Rendered:
         html=render_to_string("notifications/email/message.html", page),
         sms=_fill(text(language, kind, "sms"), values).strip(),
     )
+
+
+def brand_context(brand: Any | None) -> dict[str, str]:
+    """What a message shows of its fleet (`context["brand"]`): name, colour, the public logo's URL (versioned, so a
+    new logo is fetched again); LogiTrack's own without a fleet."""
+    if brand is None:
+        return {"name": "LogiTrack", "colour": "", "logo_url": ""}
+    base = str(settings.PUBLIC_BASE_URL).rstrip("/")
+    logo = f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}" if brand.logo_version else ""
+    return {"name": brand.name, "colour": brand.colour, "logo_url": logo}
 
 
 def phrase(key: str, argument: str = "") -> dict[str, str]:

@@ -52,7 +52,6 @@ def account_mail_send(*, mail: AccountMail) -> int:
     greeting = phrase(language, "_", "hello_name" if first_name else "hello").format(name=first_name)
     minutes = max(1, round((link.expires_at - timezone.now()).total_seconds() / 60))
     role = phrase(language, "_", f"role_{link.role}") if link.role else ""
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
     context: dict[str, Any] = {
         "fleet": fleet,
         "name": first_name,
@@ -66,13 +65,7 @@ def account_mail_send(*, mail: AccountMail) -> int:
             brand.locale if brand else language,
             format="long",
         ),
-        "brand": {
-            "name": fleet,
-            "colour": brand.colour if brand else "",
-            "logo_url": f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}"
-            if brand and brand.logo_version
-            else "",
-        },
+        "brand": rendering.brand_context(brand),
         "action_url": domain.ACCOUNT_LINK_SLOT,
     }
     rendered = rendering.render(kind=mail.kind, language=language, context=context)

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import structlog
-from django.conf import settings
 from django.utils import timezone
 
 from apps.fleet.contracts import FleetBranding
@@ -49,15 +48,10 @@ def user_notify(
         return 0
     pref = Preference.objects.filter(user_id=user_id).first()
     language = rendering.copy.language_of((pref.language if pref and pref.language else "") or brand.language)
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
     context: dict[str, Any] = {
         "fleet": brand.name,
         "name": contact.display_name.split()[0] if contact.display_name.strip() else "",
-        "brand": {
-            "name": brand.name,
-            "colour": brand.colour,
-            "logo_url": f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}" if brand.logo_version else "",
-        },
+        "brand": rendering.brand_context(brand),
         **message.extra,
         "details": [list(d) for d in message.details],
     }

@@ -48,12 +48,6 @@ def _base() -> str:
     return str(settings.PUBLIC_BASE_URL).rstrip("/")
 
 
-def _brand_context(brand: Any) -> dict[str, Any]:
-    base = _base()
-    logo = f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}" if brand.logo_version else ""
-    return {"name": brand.name, "colour": brand.colour, "logo_url": logo}
-
-
 def reading_locale(language: str, fleet_locale: str) -> str:
     """The manager's language with the fleet's regional ways ("en" in a German fleet: en_DE, "20,50 €" and
     "Sunday, 6 December 2026"); the fleet's own locale when the two cannot be combined."""
@@ -157,7 +151,7 @@ def webhook_disabled_tell(*, disabled: EndpointDisabled) -> int:
             "host": urlsplit(disabled.url).hostname or disabled.url,
             "endpoint_id": str(disabled.endpoint_id),
             "failing_since": since,
-            "brand": _brand_context(brand),
+            "brand": rendering.brand_context(brand),
             "action_url": link,
             "details": details,
         }
@@ -328,7 +322,7 @@ def _digest_context(figures: _Figures, *, brand: Any, language: str, today: dt.d
         "fleet": brand.name,
         "day": local_date(today, locale, format="full"),
         "summary": t("attention") if figures.needs_attention else t("all_clear"),
-        "brand": _brand_context(brand),
+        "brand": rendering.brand_context(brand),
         "action_url": f"{base}/admin/",
         "details": details,
     }

@@ -60,11 +60,7 @@ def customer_notify(*, message: TripMessage) -> int:
         "pickup": pickup.address if pickup else "",
         "dropoff": dropoff.address if dropoff else "",
         "tracking_url": f"{base}/track/{link.token}/" if link else "",
-        "brand": {
-            "name": brand.name,
-            "colour": brand.colour,
-            "logo_url": f"{base}/brand/{brand.fleet_id}/logo.png?v={brand.logo_version}" if brand.logo_version else "",
-        },
+        "brand": rendering.brand_context(brand),
         **message.extra,
         "details": [list(d) for d in message.details],
     }
