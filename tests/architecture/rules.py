@@ -248,3 +248,26 @@ def cross_context_get_model(apps_root: Path) -> list[str]:
                 if call.label != context:
                     offenders.append(f"{path}:{call.line}: get_model({call.label!r}) from {context}")
     return offenders
+
+
+# ---- migrations that would stop writes -----------------------------------------------------
+
+
+def blocking_index_operations(migrations: Iterable[object]) -> list[str]:
+    """Indexes added to or dropped from a table an earlier migration made (so it may hold a year of rows) with the
+    plain operations, which block its writes for the whole build; `logitrack.db.operations` has the online ones."""
+    from django.db.migrations.operations import AddIndex, CreateModel, RemoveIndex
+
+    from logitrack.db.operations import AddIndexOnline, RemoveIndexOnline
+
+    offenders = []
+    for migration in migrations:
+        operations = getattr(migration, "operations", [])
+        created = {op.name_lower for op in operations if isinstance(op, CreateModel)}
+        for op in operations:
+            plain = (isinstance(op, AddIndex) and not isinstance(op, AddIndexOnline)) or (
+                isinstance(op, RemoveIndex) and not isinstance(op, RemoveIndexOnline)
+            )
+            if plain and op.model_name_lower not in created:
+                offenders.append(f"{migration.app_label}.{migration.name}: {type(op).__name__} on {op.model_name}")
+    return offenders

@@ -2,8 +2,11 @@
 
 from django.db import migrations, models
 
+from logitrack.db.operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    atomic = False  # indexes on big tables are built CONCURRENTLY (logitrack/db/operations.py)
 
     dependencies = [
         ('billing', '0010_unapplied_payments'),
@@ -26,7 +29,7 @@ class Migration(migrations.Migration):
                 ('driver_share_minor', models.BigIntegerField(default=0)),
             ],
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='payout',
             index=models.Index(condition=models.Q(('status', 'requested')), fields=['fleet_id', 'created_at'], name='payout_fleet_waiting'),
         ),

@@ -3,14 +3,30 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from logitrack.db.operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    atomic = False  # indexes on big tables are built CONCURRENTLY (logitrack/db/operations.py)
 
     dependencies = [
         ('billing', '0011_overview_figures'),
     ]
 
     operations = [
+        # the new indexes first: the old ones go only once their replacement is there
+        AddIndexOnline(
+            model_name='invoice',
+            index=models.Index(fields=['customer_id', '-issued_at', '-id'], name='invoice_customer_recent'),
+        ),
+        AddIndexOnline(
+            model_name='invoice',
+            index=models.Index(fields=['fleet_id', '-issued_at', '-id'], name='invoice_fleet_recent'),
+        ),
+        AddIndexOnline(
+            model_name='posting',
+            index=models.Index(fields=['account', '-id'], name='posting_account_recent'),
+        ),
         migrations.AlterField(
             model_name='invoice',
             name='customer_id',
@@ -20,17 +36,5 @@ class Migration(migrations.Migration):
             model_name='posting',
             name='account',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='billing.account'),
-        ),
-        migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['customer_id', '-issued_at', '-id'], name='invoice_customer_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['fleet_id', '-issued_at', '-id'], name='invoice_fleet_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['account', '-id'], name='posting_account_recent'),
         ),
     ]

@@ -2,20 +2,24 @@
 
 from django.db import migrations, models
 
+from logitrack.db.operations import AddIndexOnline, RemoveIndexOnline
+
 
 class Migration(migrations.Migration):
+    atomic = False  # indexes on big tables are built CONCURRENTLY (logitrack/db/operations.py)
 
     dependencies = [
         ('notifications', '0004_delivery_essential'),
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='webhookdelivery',
-            name='notif_webhook_fleet_time',
-        ),
-        migrations.AddIndex(
+        # the new indexes first: the old ones go only once their replacement is there
+        AddIndexOnline(
             model_name='webhookdelivery',
             index=models.Index(fields=['fleet_id', '-created_at', '-id'], name='notif_webhook_fleet_recent'),
+        ),
+        RemoveIndexOnline(
+            model_name='webhookdelivery',
+            name='notif_webhook_fleet_time',
         ),
     ]

@@ -3,8 +3,11 @@
 import django.db.models.functions.comparison
 from django.db import migrations, models
 
+from logitrack.db.operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    atomic = False  # indexes on big tables are built CONCURRENTLY (logitrack/db/operations.py)
 
     dependencies = [
         ('trips', '0010_trip_requested_at'),
@@ -37,15 +40,15 @@ class Migration(migrations.Migration):
                 ('stops_on_time', models.PositiveIntegerField(default=0)),
             ],
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='shift',
             index=models.Index(condition=models.Q(('status', 'started')), fields=['fleet_id'], name='shift_fleet_running'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='trip',
             index=models.Index(models.F('fleet_id'), django.db.models.functions.comparison.Coalesce('requested_for', 'created_at'), name='trip_fleet_wanted'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='trip',
             index=models.Index(condition=models.Q(('status__in', ['cancelled', 'failed'])), fields=['fleet_id', '-ended_at'], name='trip_fleet_ended_badly'),
         ),

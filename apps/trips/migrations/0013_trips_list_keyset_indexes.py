@@ -2,14 +2,38 @@
 
 from django.db import migrations, models
 
+from logitrack.db.operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    atomic = False  # indexes on big tables are built CONCURRENTLY (logitrack/db/operations.py)
 
     dependencies = [
         ('trips', '0012_trip_arriving_sequence'),
     ]
 
     operations = [
+        # the new indexes first: the old ones go only once their replacement is there
+        AddIndexOnline(
+            model_name='trip',
+            index=models.Index(fields=['customer_id', '-created_at', '-id'], name='trip_customer_recent'),
+        ),
+        AddIndexOnline(
+            model_name='trip',
+            index=models.Index(fields=['booked_by_id', '-created_at', '-id'], name='trip_booker_recent'),
+        ),
+        AddIndexOnline(
+            model_name='trip',
+            index=models.Index(fields=['driver_id', '-created_at', '-id'], name='trip_driver_recent'),
+        ),
+        AddIndexOnline(
+            model_name='trip',
+            index=models.Index(fields=['fleet_id', '-created_at', '-id'], name='trip_fleet_recent'),
+        ),
+        AddIndexOnline(
+            model_name='trip',
+            index=models.Index(fields=['fleet_id', 'status', '-created_at', '-id'], name='trip_fleet_status_recent'),
+        ),
         migrations.AlterField(
             model_name='trip',
             name='customer_id',
@@ -24,25 +48,5 @@ class Migration(migrations.Migration):
             model_name='trip',
             name='fleet_id',
             field=models.UUIDField(),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['customer_id', '-created_at', '-id'], name='trip_customer_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['booked_by_id', '-created_at', '-id'], name='trip_booker_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['driver_id', '-created_at', '-id'], name='trip_driver_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['fleet_id', '-created_at', '-id'], name='trip_fleet_recent'),
-        ),
-        migrations.AddIndex(
-            model_name='trip',
-            index=models.Index(fields=['fleet_id', 'status', '-created_at', '-id'], name='trip_fleet_status_recent'),
         ),
     ]
