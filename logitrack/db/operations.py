@@ -20,7 +20,7 @@ from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
 def _postgres(schema_editor: Any) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+    return bool(schema_editor.connection.vendor == "postgresql")
 
 
 class AddIndexOnline(AddIndexConcurrently):
