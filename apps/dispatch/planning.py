@@ -5,7 +5,8 @@ Times in the model are seconds after `origin` (when the job started); distances 
 position, or the fleet's depot); then one node per remaining stop. A trip is a chain: all its remaining stops
 on one vehicle in order, and only on vehicles of the type it was booked for. Requested trips may be left out at
 a price; assigned or moving trips stay on their shift's vehicle. Load dimensions are those any trip uses:
-weight, seats, parcels, volume.
+weight, seats, parcels, volume. A trip's load comes off at its drop-offs (`stop_loads`), so room freed mid-trip
+can take another trip.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from django.conf import settings
 
 from apps.dispatch import integrations, live, matrix
 from apps.dispatch.optimization import routing_model
-from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, load_fits, vehicle_serves_booking
+from apps.trips.contracts import (
+    ShiftRef,
+    StopKind,
+    StopRef,
+    StopStatus,
+    TripRef,
+    TripStatus,
+    load_fits,
+    vehicle_serves_booking,
+)
 
 UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
 KEEP_PENALTY = 100 * UNSERVED_PENALTY  # a trip already with a driver is dropped only when it cannot be helped
@@ -60,6 +70,32 @@ def _seconds(at: dt.datetime | None, origin: dt.datetime, default: int) -> int:
 
 def _load(trip: TripRef) -> tuple[int, ...]:
     return (trip.weight_kg, trip.seats, trip.parcels, round(trip.volume_m3 * 100), 1)
+
+
+def stop_loads(trip: TripRef, *, split: bool = True) -> dict[int, tuple[int, ...]]:
+    """What each stop of the trip puts on (+) or takes off (-) the vehicle, per DIMENSIONS, by stop sequence.
+
+    Trips records one load per trip, not what each stop hands over, so the rule is: the whole load goes on at the
+    first stop; the drop-offs after the trip's last pickup each take an equal share (whole units: kilograms, seats,
+    parcels, centilitres; the remainder stays on to the last stop); a drop-off before a later pickup takes nothing,
+    as what that pickup adds is unknown and its room is held for it. The trip itself counts as on board
+    (`trips_on_board`) until its last stop. Without `split` everything stays on to the last stop, as before."""
+    stops = trip.stops
+    load = _load(trip)
+    last_pickup = max((i for i, s in enumerate(stops) if s.kind == StopKind.PICKUP), default=0)
+    drops = [s.sequence for s in stops[last_pickup + 1 :] if s.kind == StopKind.DROPOFF] if split else []
+    drops = drops or [stops[-1].sequence]  # a trip ends with a drop-off (trips' booking rule)
+    out = {s.sequence: [0] * len(DIMENSIONS) for s in stops}
+    out[stops[0].sequence] = list(load)
+    for d, name in enumerate(DIMENSIONS):
+        if name == "trips_on_board":
+            out[stops[-1].sequence][d] -= load[d]
+            continue
+        share = load[d] // len(drops)
+        for sequence in drops:
+            out[sequence][d] -= share
+        out[drops[-1]][d] -= load[d] - share * len(drops)
+    return {sequence: tuple(values) for sequence, values in out.items()}
 
 
 def _fits_alone(load: tuple[int, ...], capacity: tuple[int, ...]) -> bool:
@@ -145,6 +181,7 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
             )
             continue
         nodes = []
+        deltas = stop_loads(trip, split=settings.DISPATCH_SPLIT_LOAD_AT_DROPOFFS)
         for stop in remaining:
             node = len(points) + 1
             points.append((stop.lat, stop.lng))
@@ -154,13 +191,18 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
             windows.append((lo, max(lo, hi)))
             built.nodes[node] = NodeInfo(trip.id, stop)
             nodes.append(node)
-        row = {n: [0] * len(DIMENSIONS) for n in nodes}
+        row = {n: list(deltas[built.nodes[n].stop.sequence]) for n in nodes}
+        # stops behind: what they loaded and unloaded is on board now (on the vehicle's start node), except what a
+        # failed drop-off did not hand over, which stays on to the trip's last stop
+        behind = [s for s in trip.stops if s not in remaining]
+        failed = [s for s in behind if s.kind == StopKind.DROPOFF and s.status == StopStatus.FAILED]
         for d in range(len(DIMENSIONS)):
-            if picked_up and vehicle is not None:
-                on_board[vehicle][d] += load[d]
+            carried = sum(deltas[s.sequence][d] for s in behind if s not in failed)
+            if vehicle is not None:
+                on_board[vehicle][d] += carried
             else:
-                row[nodes[0]][d] += load[d]
-            row[nodes[-1]][d] -= load[d]
+                row[nodes[0]][d] += carried
+            row[nodes[-1]][d] += sum(deltas[s.sequence][d] for s in failed)
         demand_rows.append(row)
         chains.append(tuple(nodes))
         penalties.append(KEEP_PENALTY if vehicle is not None else UNSERVED_PENALTY)
