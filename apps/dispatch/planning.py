@@ -98,6 +98,24 @@ def stop_loads(trip: TripRef, *, split: bool = True) -> dict[int, tuple[int, ...
     return {sequence: tuple(values) for sequence, values in out.items()}
 
 
+def remaining_loads(
+    trip: TripRef, remaining: list[int], *, split: bool = True
+) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
+    """What the trip has on board now and what each of its `remaining` stops (sequences, in order) loads or
+    unloads, per DIMENSIONS. The stops behind it did what `stop_loads` says, except a failed drop-off: its share
+    was not handed over and stays on to the trip's last remaining stop."""
+    loads = stop_loads(trip, split=split)
+    behind = [s for s in trip.stops if s.sequence not in remaining]
+    failed = [s.sequence for s in behind if s.kind == StopKind.DROPOFF and s.status == StopStatus.FAILED]
+    carried = tuple(
+        sum(loads[s.sequence][d] for s in behind if s.sequence not in failed) for d in range(len(DIMENSIONS))
+    )
+    out = {sequence: list(loads[sequence]) for sequence in remaining}
+    for d in range(len(DIMENSIONS)):
+        out[remaining[-1]][d] += sum(loads[sequence][d] for sequence in failed)
+    return carried, {sequence: tuple(values) for sequence, values in out.items()}
+
+
 def _fits_alone(load: tuple[int, ...], capacity: tuple[int, ...]) -> bool:
     """Whether the trip fits the vehicle with nothing else on board: trips' rule for weight and seats
     (`load_fits`), and the other dimensions the planner models (parcels, volume, one trip unless it pools). Along
@@ -181,7 +199,6 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
             )
             continue
         nodes = []
-        deltas = stop_loads(trip, split=settings.DISPATCH_SPLIT_LOAD_AT_DROPOFFS)
         for stop in remaining:
             node = len(points) + 1
             points.append((stop.lat, stop.lng))
@@ -191,18 +208,15 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
             windows.append((lo, max(lo, hi)))
             built.nodes[node] = NodeInfo(trip.id, stop)
             nodes.append(node)
+        carried, deltas = remaining_loads(
+            trip, [s.sequence for s in remaining], split=settings.DISPATCH_SPLIT_LOAD_AT_DROPOFFS
+        )
         row = {n: list(deltas[built.nodes[n].stop.sequence]) for n in nodes}
-        # stops behind: what they loaded and unloaded is on board now (on the vehicle's start node), except what a
-        # failed drop-off did not hand over, which stays on to the trip's last stop
-        behind = [s for s in trip.stops if s not in remaining]
-        failed = [s for s in behind if s.kind == StopKind.DROPOFF and s.status == StopStatus.FAILED]
-        for d in range(len(DIMENSIONS)):
-            carried = sum(deltas[s.sequence][d] for s in behind if s not in failed)
+        for d in range(len(DIMENSIONS)):  # what is on board already rides from the vehicle's start
             if vehicle is not None:
-                on_board[vehicle][d] += carried
+                on_board[vehicle][d] += carried[d]
             else:
-                row[nodes[0]][d] += carried
-            row[nodes[-1]][d] += sum(deltas[s.sequence][d] for s in failed)
+                row[nodes[0]][d] += carried[d]
         demand_rows.append(row)
         chains.append(tuple(nodes))
         penalties.append(KEEP_PENALTY if vehicle is not None else UNSERVED_PENALTY)

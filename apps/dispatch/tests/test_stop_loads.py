@@ -1,6 +1,7 @@
 """Loads per stop: how a trip's one load divides among its drop-offs (planning.stop_loads), and the checker
 refusing a route that is overloaded between two drop-offs."""
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -94,3 +95,23 @@ def test_the_checker_refuses_an_overload_between_two_drop_offs_and_takes_the_fre
     # after trip 0's first drop-off the room is there
     assert routing_model.check_routes(model, {0: (2, 3, 5, 6, 4)})[1] == []
     assert insertion.insert_chain(model, {0: (2, 3, 4)}, 1) == {0: (2, 3, 5, 6, 4)}
+
+
+def test_a_trip_under_way_carries_its_load_less_what_its_done_drop_offs_took():
+    under_way = trip("pickup", "dropoff", "dropoff", "dropoff", weight=90)
+    done = {1: StopStatus.DONE, 2: StopStatus.DONE}
+    under_way = dataclasses.replace(
+        under_way, stops=tuple(dataclasses.replace(s, status=done.get(s.sequence, s.status)) for s in under_way.stops)
+    )
+    carried, loads = planning.remaining_loads(under_way, [3, 4])
+    assert carried[WEIGHT] == 60 and carried[ON_BOARD] == 1
+    assert (loads[3][WEIGHT], loads[4][WEIGHT], loads[4][ON_BOARD]) == (-30, -30, -1)
+    # a failed drop-off handed nothing over: its share stays on board to the last stop
+    failed = dataclasses.replace(
+        under_way,
+        stops=tuple(
+            dataclasses.replace(s, status=StopStatus.FAILED) if s.sequence == 2 else s for s in under_way.stops
+        ),
+    )
+    carried, loads = planning.remaining_loads(failed, [3, 4])
+    assert carried[WEIGHT] == 90 and (loads[3][WEIGHT], loads[4][WEIGHT]) == (-30, -60)
