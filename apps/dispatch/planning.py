@@ -5,7 +5,8 @@ Times in the model are seconds after `origin` (when the job started); distances 
 position, or the fleet's depot); then one node per remaining stop. A trip is a chain: all its remaining stops
 on one vehicle in order, and only on vehicles of the type it was booked for. Requested trips may be left out at
 a price; assigned or moving trips stay on their shift's vehicle. Load dimensions are those any trip uses:
-weight, seats, parcels, volume.
+weight, seats, parcels, volume. A trip's load comes off at its drop-offs (`stop_loads`), so room freed mid-trip
+can take another trip.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from django.conf import settings
 
 from apps.dispatch import integrations, live, matrix
 from apps.dispatch.optimization import routing_model
-from apps.trips.contracts import ShiftRef, StopRef, TripRef, TripStatus, load_fits, vehicle_serves_booking
+from apps.trips.contracts import (
+    ShiftRef,
+    StopKind,
+    StopRef,
+    StopStatus,
+    TripRef,
+    TripStatus,
+    load_fits,
+    vehicle_serves_booking,
+)
 
 UNSERVED_PENALTY = 10_000_000  # metres: leaving a trip out costs more than any detour to serve it
 KEEP_PENALTY = 100 * UNSERVED_PENALTY  # a trip already with a driver is dropped only when it cannot be helped
@@ -60,6 +70,50 @@ def _seconds(at: dt.datetime | None, origin: dt.datetime, default: int) -> int:
 
 def _load(trip: TripRef) -> tuple[int, ...]:
     return (trip.weight_kg, trip.seats, trip.parcels, round(trip.volume_m3 * 100), 1)
+
+
+def stop_loads(trip: TripRef, *, split: bool = True) -> dict[int, tuple[int, ...]]:
+    """What each stop of the trip puts on (+) or takes off (-) the vehicle, per DIMENSIONS, by stop sequence.
+
+    Trips records one load per trip, not what each stop hands over, so the rule is: the whole load goes on at the
+    first stop; the drop-offs after the trip's last pickup each take an equal share (whole units: kilograms, seats,
+    parcels, centilitres; the remainder stays on to the last stop); a drop-off before a later pickup takes nothing,
+    as what that pickup adds is unknown and its room is held for it. The trip itself counts as on board
+    (`trips_on_board`) until its last stop. Without `split` everything stays on to the last stop, as before."""
+    stops = trip.stops
+    load = _load(trip)
+    last_pickup = max((i for i, s in enumerate(stops) if s.kind == StopKind.PICKUP), default=0)
+    drops = [s.sequence for s in stops[last_pickup + 1 :] if s.kind == StopKind.DROPOFF] if split else []
+    drops = drops or [stops[-1].sequence]  # a trip ends with a drop-off (trips' booking rule)
+    out = {s.sequence: [0] * len(DIMENSIONS) for s in stops}
+    out[stops[0].sequence] = list(load)
+    for d, name in enumerate(DIMENSIONS):
+        if name == "trips_on_board":
+            out[stops[-1].sequence][d] -= load[d]
+            continue
+        share = load[d] // len(drops)
+        for sequence in drops:
+            out[sequence][d] -= share
+        out[drops[-1]][d] -= load[d] - share * len(drops)
+    return {sequence: tuple(values) for sequence, values in out.items()}
+
+
+def remaining_loads(
+    trip: TripRef, remaining: list[int], *, split: bool = True
+) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
+    """What the trip has on board now and what each of its `remaining` stops (sequences, in order) loads or
+    unloads, per DIMENSIONS. The stops behind it did what `stop_loads` says, except a failed drop-off: its share
+    was not handed over and stays on to the trip's last remaining stop."""
+    loads = stop_loads(trip, split=split)
+    behind = [s for s in trip.stops if s.sequence not in remaining]
+    failed = [s.sequence for s in behind if s.kind == StopKind.DROPOFF and s.status == StopStatus.FAILED]
+    carried = tuple(
+        sum(loads[s.sequence][d] for s in behind if s.sequence not in failed) for d in range(len(DIMENSIONS))
+    )
+    out = {sequence: list(loads[sequence]) for sequence in remaining}
+    for d in range(len(DIMENSIONS)):
+        out[remaining[-1]][d] += sum(loads[sequence][d] for sequence in failed)
+    return carried, {sequence: tuple(values) for sequence, values in out.items()}
 
 
 def _fits_alone(load: tuple[int, ...], capacity: tuple[int, ...]) -> bool:
@@ -154,13 +208,15 @@ def build(*, fleet_id: uuid.UUID, origin: dt.datetime) -> Built:
             windows.append((lo, max(lo, hi)))
             built.nodes[node] = NodeInfo(trip.id, stop)
             nodes.append(node)
-        row = {n: [0] * len(DIMENSIONS) for n in nodes}
-        for d in range(len(DIMENSIONS)):
-            if picked_up and vehicle is not None:
-                on_board[vehicle][d] += load[d]
+        carried, deltas = remaining_loads(
+            trip, [s.sequence for s in remaining], split=settings.DISPATCH_SPLIT_LOAD_AT_DROPOFFS
+        )
+        row = {n: list(deltas[built.nodes[n].stop.sequence]) for n in nodes}
+        for d in range(len(DIMENSIONS)):  # what is on board already rides from the vehicle's start
+            if vehicle is not None:
+                on_board[vehicle][d] += carried[d]
             else:
-                row[nodes[0]][d] += load[d]
-            row[nodes[-1]][d] -= load[d]
+                row[nodes[0]][d] += carried[d]
         demand_rows.append(row)
         chains.append(tuple(nodes))
         penalties.append(KEEP_PENALTY if vehicle is not None else UNSERVED_PENALTY)

@@ -492,6 +492,12 @@ DISPATCH_HISTORY_DAYS = env.int("DISPATCH_HISTORY_DAYS", default=30)  # GPS trai
 DISPATCH_DUTY_RECHECK_SECONDS = env.int("DISPATCH_DUTY_RECHECK_SECONDS", default=15)
 DISPATCH_FLUSH_MS = env.int("DISPATCH_FLUSH_MS", default=40)  # websocket pings are batched this long at most
 DISPATCH_MATRIX_PROVIDER = env.str("DISPATCH_MATRIX_PROVIDER", default="apps.dispatch.matrix.GreatCircleProvider")
+# a road network's travel times (apps.dispatch.matrix.OsrmProvider or ValhallaProvider as the provider above)
+DISPATCH_ROAD_SERVER_URL = env.str("DISPATCH_ROAD_SERVER_URL", default="")  # unset: the built-in estimate
+DISPATCH_ROAD_PROFILES = env.json("DISPATCH_ROAD_PROFILES", default={})  # vehicle type -> profile/costing
+DISPATCH_ROAD_TIMEOUT_SECONDS = env.float("DISPATCH_ROAD_TIMEOUT_SECONDS", default=5.0)  # per request
+DISPATCH_ROAD_MAX_LOCATIONS = env.int("DISPATCH_ROAD_MAX_LOCATIONS", default=100)  # table blocks of n × n at most
+DISPATCH_ROAD_RETRY_SECONDS = env.float("DISPATCH_ROAD_RETRY_SECONDS", default=60.0)  # estimate only, after a failure
 DISPATCH_SEARCH_RADIUS_M = env.int("DISPATCH_SEARCH_RADIUS_M", default=15_000)  # matching looks this far
 DISPATCH_CANDIDATES = env.int("DISPATCH_CANDIDATES", default=20)  # nearest drivers considered per match
 DISPATCH_MAX_OFFERS = env.int("DISPATCH_MAX_OFFERS", default=3)  # refusals before a dispatcher is asked
@@ -505,6 +511,8 @@ DISPATCH_PAPERS_WARN_DAYS = env.int("DISPATCH_PAPERS_WARN_DAYS", default=7)  # p
 DISPATCH_BOARD_EVERY_SECONDS = env.float("DISPATCH_BOARD_EVERY_SECONDS", default=10.0)  # the `board` message's beat
 DISPATCH_TRACKING_EVERY_SECONDS = env.int("DISPATCH_TRACKING_EVERY_SECONDS", default=20)  # tracking-page refresh
 DISPATCH_MAX_ROUTE_HOURS = env.int("DISPATCH_MAX_ROUTE_HOURS", default=10)  # longest route a plan gives a driver
+# a multi-stop trip's load comes off in equal shares at its last drop-offs (off: all of it stays on to the last stop)
+DISPATCH_SPLIT_LOAD_AT_DROPOFFS = env.bool("DISPATCH_SPLIT_LOAD_AT_DROPOFFS", default=True)
 DISPATCH_SOLVER_WORKERS = env.int(
     "DISPATCH_SOLVER_WORKERS", default=1
 )  # searches per job (the routing queue runs one job per core)
