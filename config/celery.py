@@ -7,6 +7,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from config.env import env
+from logitrack.heartbeats import HEARTBEAT_TASK, WORKER_QUEUES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -44,5 +45,16 @@ app.conf.beat_schedule = {
     "notifications-webhooks-sweep": {
         "task": "notifications.webhooks_sweep",
         "schedule": env.float("NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS", default=15.0),
+    },
+    # each worker queue's heartbeat (logitrack/heartbeats.py): whichever worker takes it off the queue beats for it;
+    # one that waited past the staleness window is dropped unrun, so a queue too far behind shows as stale
+    **{
+        f"health-heartbeat-{queue}": {
+            "task": HEARTBEAT_TASK,
+            "schedule": env.float("HEALTH_HEARTBEAT_SECONDS", default=10.0),
+            "args": (queue,),
+            "options": {"queue": queue, "expires": env.float("HEALTH_STALE_SECONDS", default=60.0)},
+        }
+        for queue in WORKER_QUEUES
     },
 }

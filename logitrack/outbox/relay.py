@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from logitrack import resilience
+from logitrack import heartbeats, resilience
 from logitrack.outbox.models import OutboxMessage
 from logitrack.outbox.sinks import Sink, configured_sinks
 
@@ -80,7 +80,9 @@ def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None =
     they answer, logging the outage once."""
     poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds
     total, backoff = 0, resilience.Backoff("outbox.relay")
+    pulse = heartbeats.Pulse(heartbeats.RELAY)  # /readyz: a relay that stops looping goes stale
     while not should_stop():
+        pulse()
         try:
             count = relay_batch(limit=limit)
         except Exception as exc:  # rows stay unpublished: at least once
