@@ -91,31 +91,35 @@ def process_checks(
     checks: dict[str, dict[str, Any]] = {}
     for kind in expected:
         mine = sorted(by_kind.get(kind, []), key=lambda b: b.age_seconds)
-        check: dict[str, Any] = {"required": kind in required, "stale_after_seconds": stale_after}
+        check: dict[str, Any]
         if beats is None:
-            check.update(
-                status="unknown", age_seconds=None, detail="heartbeats are kept in Redis, which did not answer"
-            )
+            check = {
+                "status": "unknown",
+                "age_seconds": None,
+                "detail": "heartbeats are kept in Redis, which did not answer",
+            }
         elif not mine:
-            check.update(
-                status="missing",
-                age_seconds=None,
-                detail=f"no heartbeat in the last {settings.HEALTH_HEARTBEAT_TTL_SECONDS} s: "
+            check = {
+                "status": "missing",
+                "age_seconds": None,
+                "detail": f"no heartbeat in the last {settings.HEALTH_HEARTBEAT_TTL_SECONDS} s: "
                 "not running, or never started",
-            )
+            }
         else:
             age = mine[0].age_seconds
             fresh = [b for b in mine if b.age_seconds <= stale_after]
-            check.update(
-                status="ok" if fresh else "stale",
-                age_seconds=age,
-                detail=(
+            check = {
+                "status": "ok" if fresh else "stale",
+                "age_seconds": age,
+                "detail": (
                     f"{len(fresh)} process(es) beating, latest {age} s ago"
                     if fresh
                     else f"latest heartbeat {age} s ago, stale after {stale_after:g} s: stopped or stuck"
                 ),
-                instances=[{"host": b.host, "pid": b.pid, "age_seconds": b.age_seconds} for b in mine],
-            )
+            }
+        check.update(required=kind in required, stale_after_seconds=stale_after)
+        if mine:
+            check["instances"] = [{"host": b.host, "pid": b.pid, "age_seconds": b.age_seconds} for b in mine]
         checks[kind] = check
     beat_ok = checks.get(heartbeats.BEAT, {}).get("status", "ok") == "ok"
     for kind, check in checks.items():

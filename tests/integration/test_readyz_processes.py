@@ -1,5 +1,6 @@
-"""/readyz over real processes: the relay, beat and a worker beat into Redis; a killed relay turns readiness red once
-its heartbeat is older than the staleness window (short here: HEALTH_* settings and environment)."""
+"""/readyz over a real relay: a killed relay turns readiness red once its heartbeat is older than the staleness window
+(short here: HEALTH_* settings and environment). Beat's and the workers' heartbeats over real processes:
+tests/integration/test_request_ids.py, which runs them all."""
 
 import signal
 
@@ -57,18 +58,3 @@ def test_a_killed_relay_turns_readyz_red_after_the_staleness_window(client, sett
     assert relay_check["status"] == "stale" and relay_check["age_seconds"] > settings.HEALTH_STALE_SECONDS
     assert relay_check["detail"].endswith("stale after 2 s: stopped or stuck")
     assert body["status"] == "unavailable"
-
-
-def test_beat_beats_and_a_worker_beats_for_the_queue_it_consumes(client, settings, procs):
-    """The worker's heartbeat is a task beat sends to each queue: it shows the worker takes work off that queue."""
-    settings.HEALTH_REQUIRED_PROCESSES = ["beat", "worker:events"]
-    beat = procs.beat()
-    procs.worker("events", queues="events", concurrency=1)
-
-    _, body = wait_until(lambda: answering(client, 200), timeout=90, interval=0.3, what="beat's and the worker's beats")
-    checks = body["checks"]
-    assert [i["pid"] for i in checks["beat"]["instances"]] == [beat.pid]
-    events_pids = {i["pid"] for i in checks["worker:events"]["instances"]}
-    assert beat.pid not in events_pids  # written by the worker's pool process that ran the task, not by beat
-    assert checks["worker:routing"]["status"] == "missing"  # no routing worker here
-    assert checks["worker:routing"]["required"] is False and body["status"] == "degraded"
