@@ -3,10 +3,11 @@ routing: `-Q routing`."""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 from config.env import env
+from logitrack import correlation
 from logitrack.heartbeats import HEARTBEAT_TASK, WORKER_QUEUES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -14,6 +15,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 app = Celery("logitrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="tasks")
+correlation.connect_celery()  # the request id travels in task headers (logitrack/correlation.py)
+
+
+@signals.setup_logging.connect(weak=False)
+def keep_settings_logging(**kwargs: object) -> None:
+    """Workers and beat keep settings.LOGGING (JSON lines with the request id, level LOG_LEVEL) instead of Celery's own
+    line format, which printed each structured line as a Python dict: one format for every process's lines."""
+
 
 # Periodic jobs: each entry names a task registered by its owning app.
 app.conf.beat_schedule = {

@@ -22,6 +22,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "auth": "100000/min"},
 }
 
+# a real server a test starts may serve the test-only endpoints too (tests/support/urls.py)
+ROOT_URLCONF = env.str("LOGITRACK_TEST_URLCONF", default="config.urls")
+
 # Throwaway contexts that exercise the event backbone across app boundaries (tests/support).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  # noqa: F405
 
