@@ -3,16 +3,26 @@ routing: `-Q routing`."""
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 from config.env import env
+from logitrack import correlation
+from logitrack.heartbeats import HEARTBEAT_TASK, WORKER_QUEUES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("logitrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="tasks")
+correlation.connect_celery()  # the request id travels in task headers (logitrack/correlation.py)
+
+
+@signals.setup_logging.connect(weak=False)
+def keep_settings_logging(**kwargs: object) -> None:
+    """Workers and beat keep settings.LOGGING (JSON lines with the request id, level LOG_LEVEL) instead of Celery's own
+    line format, which printed each structured line as a Python dict: one format for every process's lines."""
+
 
 # Periodic jobs: each entry names a task registered by its owning app.
 app.conf.beat_schedule = {
@@ -44,5 +54,16 @@ app.conf.beat_schedule = {
     "notifications-webhooks-sweep": {
         "task": "notifications.webhooks_sweep",
         "schedule": env.float("NOTIFICATIONS_WEBHOOK_SWEEP_SECONDS", default=15.0),
+    },
+    # each worker queue's heartbeat (logitrack/heartbeats.py): whichever worker takes it off the queue beats for it;
+    # one that waited past the staleness window is dropped unrun, so a queue too far behind shows as stale
+    **{
+        f"health-heartbeat-{queue}": {
+            "task": HEARTBEAT_TASK,
+            "schedule": env.float("HEALTH_HEARTBEAT_SECONDS", default=10.0),
+            "args": (queue,),
+            "options": {"queue": queue, "expires": env.float("HEALTH_STALE_SECONDS", default=60.0)},
+        }
+        for queue in WORKER_QUEUES
     },
 }

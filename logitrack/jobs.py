@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import connections, transaction
 from kombu.exceptions import OperationalError
 
+from logitrack import correlation
+
 log = structlog.get_logger(__name__)
 
 
@@ -39,7 +41,8 @@ def enqueue(
     if task is None:
         raise LookupError(f"no Celery task registered as {task_name!r}")
     if task.app.conf.task_always_eager and _in_background(task, options, args, kwargs):
-        _background().submit(_run_in_background, task, args, kwargs or {})
+        # the request id only, not the caller's whole context (its database connections are per context)
+        _background().submit(_run_in_background, task, args, kwargs or {}, correlation.current())
         return
     try:
         task.apply_async(args=args, kwargs=kwargs or {}, **options)
@@ -52,9 +55,12 @@ def enqueue_on_commit(task_name: str, /, **kwargs: Any) -> None:
     billing's): a broker that cannot be reached is logged, not raised, because the commit already stands and the
     caller (an API request, an event handler) must not fail after it."""
 
+    request_id = correlation.current()  # bound now; the commit may come after it was unbound (a batch's handlers)
+
     def send() -> None:
         try:
-            enqueue(task_name, kwargs=kwargs)
+            with correlation.bound(request_id):
+                enqueue(task_name, kwargs=kwargs)
         except QueueUnavailable:
             log.warning("jobs.not_sent", task=task_name, job_kwargs=kwargs, exc_info=True)
 
@@ -71,9 +77,10 @@ def _background() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-jobs")
 
 
-def _run_in_background(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _run_in_background(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: str | None) -> None:
     try:
-        result = task.apply(args=args, kwargs=kwargs)
+        with correlation.bound(request_id):  # logs under the request id that queued it
+            result = task.apply(args=args, kwargs=kwargs)
         if result.failed():
             log.error("jobs.failed", task=task.name, error=repr(result.result))
     except Exception:

@@ -28,7 +28,7 @@ from django.db import close_old_connections, connections, transaction
 from django.db.utils import DatabaseError, InterfaceError
 from django_celery_beat import schedulers
 
-from logitrack import resilience
+from logitrack import heartbeats, resilience
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +39,9 @@ class InProcessBeat(threading.Thread):
         self.app, self.tick = app, tick
         app.loader.import_default_modules()  # the apps' tasks modules (Celery discovers them lazily)
         self.entries = {
-            name: dict(entry, schedule=maybe_schedule(entry["schedule"], app=app)) for name, entry in schedule.items()
+            name: dict(entry, schedule=maybe_schedule(entry["schedule"], app=app))
+            for name, entry in schedule.items()
+            if entry["task"] != heartbeats.HEARTBEAT_TASK  # no separate workers here to beat for
         }
         self.runs: dict[str, int] = dict.fromkeys(self.entries, 0)
         self._stop_event = threading.Event()
@@ -130,6 +132,7 @@ class DatabaseScheduler(schedulers.DatabaseScheduler):  # type: ignore[misc]  # 
         self.unsent: dict[str, Any] = {}  # entries due during the outage, sent when the broker is back
         self._send_failure: BaseException | None = None
         self._wait_until = 0.0
+        self.pulse = heartbeats.Pulse(heartbeats.BEAT)  # /readyz: a beat whose scheduler stops ticking goes stale
         super().__init__(*args, **kwargs)
 
     def setup_schedule(self) -> None:
@@ -149,6 +152,7 @@ class DatabaseScheduler(schedulers.DatabaseScheduler):  # type: ignore[misc]  # 
             return
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
+        self.pulse()
         if (left := self._wait_until - time.monotonic()) > 0:
             return left
         try:

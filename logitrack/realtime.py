@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -23,7 +24,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels_redis import pubsub
 
-from logitrack import jsonlimits, resilience
+from logitrack import correlation, jsonlimits, resilience
 from logitrack.principal import Principal
 
 log = structlog.get_logger("logitrack.realtime")
@@ -38,6 +39,13 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def group_message(message: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """A channel-layer group message carrying the request id of what caused it (`request_id`, default the one bound
+    now), which the receiving sockets' consumers bind while they handle it."""
+    request_id = request_id or correlation.current()
+    return {**message, "request_id": request_id} if request_id else message
 
 
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -76,7 +84,13 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        # what the handling logs, publishes and enqueues carries a request id: a push's from what caused it
+        # (`group_message`), a message from the client its own, as an HTTP request has
+        request_id = message.get("request_id")
+        if request_id is None and message["type"] in ("websocket.receive", "websocket.connect"):
+            request_id = uuid.uuid4().hex
+        with correlation.bound(request_id):
+            await handler(message)
 
     async def websocket_connect(self, message: Message) -> None:
         principal = self.scope.get("principal")

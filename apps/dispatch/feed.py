@@ -20,6 +20,8 @@ from django.db import transaction
 
 from apps.dispatch import live
 from apps.dispatch.contracts import LivePosition
+from logitrack import correlation
+from logitrack.realtime import group_message
 
 log = structlog.get_logger(__name__)
 
@@ -48,10 +50,11 @@ def jsonable(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def _event(message: dict[str, Any]) -> dict[str, Any]:
+def _event(message: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """The channel-layer event for a message, encoded once here rather than by each of the group's sockets
     (twenty screens on a fleet would otherwise each decode and re-encode every position batch)."""
-    return {"type": "feed.message", "kind": message["type"], "text": json.dumps(message, cls=DjangoJSONEncoder)}
+    text = json.dumps(message, cls=DjangoJSONEncoder)
+    return group_message({"type": "feed.message", "kind": message["type"], "text": text}, request_id)
 
 
 async def positions_async(fleet_id: uuid.UUID, moved: list[LivePosition], sequence: int) -> None:
@@ -64,8 +67,8 @@ def positions(fleet_id: uuid.UUID, moved: list[LivePosition]) -> None:
         async_to_sync(positions_async)(fleet_id, moved, live.store().sequence(fleet_id))
 
 
-def _send_now(group: str, message: dict[str, Any]) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, _event(message))
+def _send_now(group: str, message: dict[str, Any], request_id: str | None = None) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, _event(message, request_id))
 
 
 def _best_effort(group: str, kind: str, send) -> None:
@@ -92,14 +95,15 @@ def board(fleet_id: uuid.UUID, payload: Callable[[], dict[str, Any]]) -> None:
 
 def to_fleet(fleet_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     """A state change for the fleet's screens, numbered and sent once the surrounding transaction commits."""
-    group = fleet_group(fleet_id)
+    group, request_id = fleet_group(fleet_id), correlation.current()  # on commit, it may no longer be bound
 
     def send() -> None:
-        _send_now(group, {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload})
+        _send_now(group, {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload}, request_id)
 
     transaction.on_commit(lambda: _best_effort(group, kind, send))
 
 
 def to_driver(driver_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
-    group = driver_group(driver_id)
-    transaction.on_commit(lambda: _best_effort(group, kind, lambda: _send_now(group, {"type": kind, **payload})))
+    group, request_id = driver_group(driver_id), correlation.current()
+    message = {"type": kind, **payload}
+    transaction.on_commit(lambda: _best_effort(group, kind, lambda: _send_now(group, message, request_id)))

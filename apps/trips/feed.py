@@ -14,6 +14,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from logitrack import correlation
+from logitrack.realtime import group_message
+
 log = structlog.get_logger(__name__)
 
 
@@ -24,11 +27,13 @@ def trip_group(trip_id: uuid.UUID) -> str:
 def tracking_changed(trip_id: uuid.UUID) -> None:
     """Tell the trip's open tracking pages, once the surrounding transaction commits (nothing for a rollback).
     Several changes in one transaction push several times; the sockets send a page only what differs."""
-    transaction.on_commit(lambda: _send(trip_id))
+    request_id = correlation.current()  # on commit, it may no longer be bound
+    transaction.on_commit(lambda: _send(trip_id, request_id))
 
 
-def _send(trip_id: uuid.UUID) -> None:
+def _send(trip_id: uuid.UUID, request_id: str | None = None) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(trip_group(trip_id), {"type": "tracking.changed"})
+        message = group_message({"type": "tracking.changed"}, request_id)
+        async_to_sync(get_channel_layer().group_send)(trip_group(trip_id), message)
     except Exception:  # Redis unreachable: the change is saved; the page catches up when it reconnects or polls
         log.warning("trips.tracking_push_failed", trip_id=str(trip_id), exc_info=True)

@@ -329,6 +329,18 @@ CELERY_BEAT_SCHEDULER = "logitrack.periodic:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 
+# ---- health: /readyz and the background processes' heartbeats (logitrack/heartbeats.py, docs/production.md) ----
+# how often the relay, beat and (through a task beat sends to each queue) the workers beat
+HEALTH_HEARTBEAT_SECONDS = env.float("HEALTH_HEARTBEAT_SECONDS", default=10.0)
+# a process whose latest beat is older is stale: /readyz answers 503 if it is one of HEALTH_REQUIRED_PROCESSES
+HEALTH_STALE_SECONDS = env.float("HEALTH_STALE_SECONDS", default=60.0)
+# a beat is forgotten after this long: the process then shows as missing rather than stale
+HEALTH_HEARTBEAT_TTL_SECONDS = env.int("HEALTH_HEARTBEAT_TTL_SECONDS", default=900)
+# processes whose absence makes /readyz 503 (the others are reported, the body's status "degraded"): relay, beat,
+# worker:events, worker:default, worker:notifications, worker:routing
+HEALTH_REQUIRED_PROCESSES = env.list("HEALTH_REQUIRED_PROCESSES", default=["relay", "beat"])
+CELERY_IMPORTS = ["logitrack.heartbeats"]  # the workers' `health.heartbeat` task
+
 # ---- outages: how long-running loops retry a database, Redis or broker that went away (logitrack.resilience) ----
 OUTAGE_BACKOFF_BASE_SECONDS = env.float("OUTAGE_BACKOFF_BASE_SECONDS", default=0.5)
 OUTAGE_BACKOFF_MAX_SECONDS = env.float("OUTAGE_BACKOFF_MAX_SECONDS", default=30.0)

@@ -12,12 +12,18 @@ EMAIL_BACKEND = env.str("LOGITRACK_TEST_EMAIL_BACKEND", default="django.core.mai
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=False)
 OUTBOX_RETRY_BASE_SECONDS = 0
 OUTBOX_MAX_ATTEMPTS = 3
-LOGGING = logging_config(level="WARNING", json=True)
+# LOG_LEVEL=INFO for the processes a test reads the log lines of (tests/integration/test_request_ids.py)
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="WARNING"), json=True)
+# the suite runs no relay or beat unless a test starts them: their heartbeats are reported, not required
+HEALTH_REQUIRED_PROCESSES = env.list("HEALTH_REQUIRED_PROCESSES", default=[])
 # Throttling has its own tests with explicit rates; elsewhere it would only make tests order-dependent.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "auth": "100000/min"},
 }
+
+# a real server a test starts may serve the test-only endpoints too (tests/support/urls.py)
+ROOT_URLCONF = env.str("LOGITRACK_TEST_URLCONF", default="config.urls")
 
 # Throwaway contexts that exercise the event backbone across app boundaries (tests/support).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  # noqa: F405

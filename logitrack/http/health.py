@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from logitrack import heartbeats
 from logitrack.metrics import REGISTRY
 
 
@@ -37,9 +39,28 @@ def _check_redis(url: str) -> None:
         client.close()
 
 
-@require_GET
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready to take traffic: the database answers, and Redis (channel layer, broker) when configured."""
+def _check_channel_layer() -> None:
+    """A group message through the configured layer (Redis pub/sub on the full stack), as a push to screens goes."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+
+    async def send() -> None:
+        await asyncio.wait_for(layer.group_send("health.readyz", {"type": "health.check"}), timeout=2)
+
+    async_to_sync(send)()
+
+
+_FAILED = {
+    "database": "the database did not answer SELECT 1",
+    "redis": "Redis (cache, channel layer, heartbeats) did not answer PING",
+    "broker": "the Celery broker did not answer PING",
+    "channel_layer": "the channel layer could not send a group message",
+}
+
+
+def _dependencies() -> dict[str, Callable[[], None]]:
     checks: dict[str, Callable[[], None]] = {"database": _check_database}
     if settings.REDIS_URL:
         checks["redis"] = lambda: _check_redis(settings.REDIS_URL)
@@ -48,17 +69,103 @@ def readyz(request: HttpRequest) -> JsonResponse:
         and settings.CELERY_BROKER_URL != settings.REDIS_URL
     ):
         checks["broker"] = lambda: _check_redis(settings.CELERY_BROKER_URL)
+    checks["channel_layer"] = _check_channel_layer
+    return checks
+
+
+def _expected_processes() -> list[str]:
+    """The separate processes this configuration relies on: none in the embedded default."""
+    kinds = [] if settings.OUTBOX_INLINE_RELAY else [heartbeats.RELAY]
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        kinds += [heartbeats.BEAT, *(heartbeats.worker_kind(q) for q in heartbeats.WORKER_QUEUES)]
+    return kinds
+
+
+def process_checks(
+    beats: list[heartbeats.Beat] | None, *, expected: list[str], required: set[str], stale_after: float
+) -> dict[str, dict[str, Any]]:
+    """Each expected process's check from the heartbeats read (`None`: Redis, which keeps them, did not answer)."""
+    by_kind: dict[str, list[heartbeats.Beat]] = {}
+    for beat in beats or []:
+        by_kind.setdefault(beat.kind, []).append(beat)
+    checks: dict[str, dict[str, Any]] = {}
+    for kind in expected:
+        mine = sorted(by_kind.get(kind, []), key=lambda b: b.age_seconds)
+        check: dict[str, Any]
+        if beats is None:
+            check = {
+                "status": "unknown",
+                "age_seconds": None,
+                "detail": "heartbeats are kept in Redis, which did not answer",
+            }
+        elif not mine:
+            check = {
+                "status": "missing",
+                "age_seconds": None,
+                "detail": f"no heartbeat in the last {settings.HEALTH_HEARTBEAT_TTL_SECONDS} s: "
+                "not running, or never started",
+            }
+        else:
+            age = mine[0].age_seconds
+            fresh = [b for b in mine if b.age_seconds <= stale_after]
+            check = {
+                "status": "ok" if fresh else "stale",
+                "age_seconds": age,
+                "detail": (
+                    f"{len(fresh)} process(es) beating, latest {age} s ago"
+                    if fresh
+                    else f"latest heartbeat {age} s ago, stale after {stale_after:g} s: stopped or stuck"
+                ),
+            }
+        check.update(required=kind in required, stale_after_seconds=stale_after)
+        if mine:
+            check["instances"] = [{"host": b.host, "pid": b.pid, "age_seconds": b.age_seconds} for b in mine]
+        checks[kind] = check
+    beat_ok = checks.get(heartbeats.BEAT, {}).get("status", "ok") == "ok"
+    for kind, check in checks.items():
+        if kind.startswith("worker:") and check["status"] != "ok" and not beat_ok:
+            check["detail"] += " (beat sends the workers' heartbeat tasks, and beat is not beating)"
+    return checks
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take traffic, and what is wrong if not: each dependency (database, Redis, broker, channel layer) and
+    each background process's heartbeat with its age (logitrack/heartbeats.py). 503 when a dependency fails or a
+    process of HEALTH_REQUIRED_PROCESSES is stale or missing; "degraded" (200) when only another process is."""
     results: dict[str, dict[str, Any]] = {}
-    ok = True
-    for name, check in checks.items():
+    for name, check in _dependencies().items():
         started = time.perf_counter()
         try:
             check()
             results[name] = {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as exc:  # report, never raise: this endpoint exists to describe failures
-            ok = False
-            results[name] = {"status": "error", "error": type(exc).__name__}
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": results}, status=200 if ok else 503)
+            results[name] = {"status": "error", "error": type(exc).__name__, "detail": _FAILED[name]}
+    if not settings.REDIS_URL:
+        results["channel_layer"]["detail"] = "in memory, this process only"
+    expected = _expected_processes()
+    if expected:
+        try:
+            beats: list[heartbeats.Beat] | None = heartbeats.read_all()
+        except Exception:
+            beats = None
+        required = set(settings.HEALTH_REQUIRED_PROCESSES)
+        results.update(
+            process_checks(beats, expected=expected, required=required, stale_after=settings.HEALTH_STALE_SECONDS)
+        )
+    else:
+        results["processes"] = {
+            "status": "ok",
+            "detail": "embedded mode: jobs, the outbox relay and the periodic jobs run inside this process; "
+            "there are no separate processes to watch",
+        }
+    failed = any(c["status"] == "error" for c in results.values()) or any(
+        c.get("required") and c["status"] != "ok" for c in results.values()
+    )
+    degraded = any(c["status"] != "ok" for c in results.values())
+    status = "unavailable" if failed else "degraded" if degraded else "ok"
+    body = {"status": status, "mode": "full_stack" if expected else "embedded", "checks": results}
+    return JsonResponse(body, status=503 if failed else 200)
 
 
 @require_GET

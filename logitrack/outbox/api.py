@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import structlog
 from django.conf import settings
 from django.db import connection, transaction
 
+from logitrack import correlation
 from logitrack.events import IntegrationEvent, to_envelope
 from logitrack.outbox.models import OutboxMessage
+
+log = structlog.get_logger(__name__)
 
 
 class PublishOutsideTransaction(RuntimeError):
@@ -19,7 +23,7 @@ def publish(event: IntegrationEvent) -> OutboxMessage:
         raise PublishOutsideTransaction(
             f"publish({type(event).__name__}) must run inside transaction.atomic(), in the service that changes state"
         )
-    envelope = to_envelope(event)
+    envelope = correlation.stamp(to_envelope(event))  # the request id travels with the event (not in its schema)
     message = OutboxMessage.objects.create(
         event_id=event.event_id,
         event_type=event.TYPE,
@@ -27,6 +31,7 @@ def publish(event: IntegrationEvent) -> OutboxMessage:
         occurred_at=event.occurred_at,
         envelope=envelope,
     )
+    log.info("outbox.published", event_type=event.TYPE, event_id=str(event.event_id))
     if settings.OUTBOX_INLINE_RELAY:
         from logitrack.outbox.relay import relay_pending  # the relay imports this module
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from logitrack import bus, resilience
+from logitrack import bus, correlation, resilience
 from logitrack.events import from_envelope
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 
@@ -26,7 +26,7 @@ def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
     """
     sub = bus.subscription(subscription_name)
     event = from_envelope(envelope)
-    with transaction.atomic():
+    with correlation.bound(correlation.of(envelope)), transaction.atomic():  # the publishing request's id
         _, created = InboxRecord.objects.get_or_create(
             subscriber=sub.name, event_id=event.event_id, defaults={"event_type": event.TYPE}
         )
@@ -34,7 +34,8 @@ def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
             log.info("outbox.duplicate_skipped", subscriber=sub.name, event_id=str(event.event_id))
             return False
         sub.handler(event)
-    log.info("outbox.delivered", subscriber=sub.name, event_type=event.TYPE, event_id=str(event.event_id))
+    with correlation.bound(correlation.of(envelope)):
+        log.info("outbox.delivered", subscriber=sub.name, event_type=event.TYPE, event_id=str(event.event_id))
     return True
 
 
@@ -50,20 +51,29 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
     try:
         sub = bus.subscription(subscription_name)
         events: dict[uuid.UUID, Any] = {}
+        request_ids: dict[uuid.UUID, str | None] = {}
         for envelope in envelopes:  # a duplicate within the batch is applied once
             event = from_envelope(envelope)
             events.setdefault(event.event_id, event)
+            request_ids.setdefault(event.event_id, correlation.of(envelope))
         with transaction.atomic():
             fresh = _claim(sub.name, list(events.values()))
             for event_id, event in events.items():
                 if event_id in fresh:
-                    sub.handler(event)
+                    with correlation.bound(request_ids[event_id]):  # each event's own request, not the batch's
+                        sub.handler(event)
     except Exception as exc:
         if resilience.is_unavailable(exc):
             raise
         log.warning("outbox.batch_failed", subscriber=subscription_name, events=len(envelopes), error=repr(exc))
         return 0, envelopes
-    log.info("outbox.delivered_batch", subscriber=sub.name, applied=len(fresh), skipped=len(events) - len(fresh))
+    log.info(
+        "outbox.delivered_batch",
+        subscriber=sub.name,
+        applied=len(fresh),
+        skipped=len(events) - len(fresh),
+        request_ids=correlation.distinct(envelopes),
+    )
     return len(fresh), []
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from logitrack import resilience
+from logitrack import correlation, heartbeats, resilience
 from logitrack.outbox.models import OutboxMessage
 from logitrack.outbox.sinks import Sink, configured_sinks
 
@@ -41,7 +41,13 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
                 for envelope in envelopes:
                     sink.send(envelope)
         OutboxMessage.objects.filter(id__in=[r.id for r in rows]).update(published_at=timezone.now())
-    log.info("outbox.relayed", count=len(rows), first_id=rows[0].id, last_id=rows[-1].id)
+    log.info(
+        "outbox.relayed",
+        count=len(rows),
+        first_id=rows[0].id,
+        last_id=rows[-1].id,
+        request_ids=correlation.distinct(envelopes),  # grep-able: which requests' events went out
+    )
     return len(rows)
 
 
@@ -80,7 +86,9 @@ def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None =
     they answer, logging the outage once."""
     poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds
     total, backoff = 0, resilience.Backoff("outbox.relay")
+    pulse = heartbeats.Pulse(heartbeats.RELAY)  # /readyz: a relay that stops looping goes stale
     while not should_stop():
+        pulse()
         try:
             count = relay_batch(limit=limit)
         except Exception as exc:  # rows stay unpublished: at least once

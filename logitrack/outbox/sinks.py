@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from logitrack import bus, jobs
+from logitrack import bus, correlation, jobs
 from logitrack.outbox import delivery
 
 DELIVER_TASK = "outbox.deliver"
@@ -41,10 +41,11 @@ class CelerySink:
         for sub, mine in per_subscription.values():
             for start in range(0, len(mine), size):
                 chunk = mine[start : start + size]
-                if len(chunk) == 1:
-                    jobs.enqueue(DELIVER_TASK, args=(sub.name, chunk[0]), queue=sub.queue)
-                else:
-                    jobs.enqueue(DELIVER_BATCH_TASK, args=(sub.name, chunk), queue=sub.queue)
+                with correlation.bound(correlation.common(chunk)):  # the task's header, when its events share one
+                    if len(chunk) == 1:
+                        jobs.enqueue(DELIVER_TASK, args=(sub.name, chunk[0]), queue=sub.queue)
+                    else:
+                        jobs.enqueue(DELIVER_BATCH_TASK, args=(sub.name, chunk), queue=sub.queue)
 
 
 class InlineSink:

@@ -22,7 +22,13 @@ def test_readyz_is_503_when_redis_is_unreachable(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["redis"] == {"status": "error", "error": "ConnectionError"}
+    assert response.json()["checks"]["redis"] == {
+        "status": "error",
+        "error": "ConnectionError",
+        "detail": "Redis (cache, channel layer, heartbeats) did not answer PING",
+    }
+    # the heartbeats live in that Redis: unknown, not missing
+    assert response.json()["checks"]["relay"]["status"] == "unknown"
 
 
 def test_metrics_exposes_request_counters_and_outbox_gauges(client):

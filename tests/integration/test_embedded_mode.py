@@ -20,7 +20,10 @@ from tests.support.ping.services import ping_send
 from tests.support.pong.models import Receipt
 from logitrack.outbox.models import OutboxMessage
 ping = ping_send(label="embedded")  # commits; the relay and the Celery delivery run in-process after commit
+from django.test import Client
+ready = Client().get("/readyz")
 print(json.dumps({
+    "readyz": [ready.status_code, ready.json()],
     "engine": settings.DATABASES["default"]["ENGINE"],
     "db_name": str(settings.DATABASES["default"]["NAME"]),
     "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
@@ -53,6 +56,15 @@ def test_embedded_default_runs_jobs_and_the_relay_in_process(tmp_path):
     assert state["sinks"] == ["logitrack.outbox.sinks.CelerySink"]  # the same sink as the full stack
     assert state["received"] == [state["ping"]]
     assert state["unpublished"] == 0
+    status, body = state["readyz"]  # no separate processes to watch: ready, and the body says why
+    assert status == 200 and body["status"] == "ok" and body["mode"] == "embedded"
+    assert body["checks"]["processes"]["detail"].startswith("embedded mode: jobs, the outbox relay")
+    assert body["checks"]["channel_layer"] == {
+        "status": "ok",
+        "ms": body["checks"]["channel_layer"]["ms"],
+        "detail": "in memory, this process only",
+    }
+    assert "redis" not in body["checks"] and "relay" not in body["checks"]
 
 
 def test_dispatch_runs_on_the_embedded_default_too(tmp_path):

@@ -4,6 +4,7 @@ and reach a separate worker process: `pong:fail:<label>` = how many attempts sho
 import redis
 from django.conf import settings
 
+from logitrack import jobs
 from logitrack.bus import subscriber
 from tests.support.ping.events import PingSentV1
 from tests.support.pong.models import Receipt
@@ -34,3 +35,5 @@ def record_ping(event: PingSentV1) -> None:
         if fail == -1 or attempt <= fail:
             raise InjectedFault(f"injected failure on attempt {attempt} for {event.label}")
     Receipt.objects.create(ping_id=event.ping_id, event_id=event.event_id, label=event.label)
+    if event.label.startswith("echo:"):  # a job of the handler's, on the default queue (test_request_ids.py)
+        jobs.enqueue_on_commit("pong.echo", label=event.label)
