@@ -5,8 +5,8 @@ Times in the model are seconds after `origin` (when the job started); distances 
 position, or the fleet's depot); then one node per remaining stop. A trip is a chain: all its remaining stops
 on one vehicle in order, and only on vehicles of the type it was booked for. Requested trips may be left out at
 a price; assigned or moving trips stay on their shift's vehicle. Load dimensions are those any trip uses:
-weight, seats, parcels, volume. A trip's load comes off at its drop-offs (`stop_loads`), so room freed mid-trip
-can take another trip.
+weight, seats, parcels, volume. A trip's load comes off at its drop-offs as its booking declared (`stop_loads`),
+so room freed mid-trip can take another trip.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from apps.dispatch.optimization import routing_model
 from apps.trips.contracts import (
     ShiftRef,
     StopKind,
+    StopLoad,
     StopRef,
     StopStatus,
     TripRef,
@@ -72,24 +73,45 @@ def _load(trip: TripRef) -> tuple[int, ...]:
     return (trip.weight_kg, trip.seats, trip.parcels, round(trip.volume_m3 * 100), 1)
 
 
-def stop_loads(trip: TripRef, *, split: bool = True) -> dict[int, tuple[int, ...]]:
+def _unload(unload: StopLoad) -> tuple[int, ...]:
+    return (unload.weight_kg, unload.seats, unload.parcels, round(unload.volume_m3 * 100), 0)
+
+
+def stop_loads(trip: TripRef, *, split: bool = False) -> dict[int, tuple[int, ...]]:
     """What each stop of the trip puts on (+) or takes off (-) the vehicle, per DIMENSIONS, by stop sequence.
 
-    Trips records one load per trip, not what each stop hands over, so the rule is: the whole load goes on at the
-    first stop; the drop-offs after the trip's last pickup each take an equal share (whole units: kilograms, seats,
-    parcels, centilitres; the remainder stays on to the last stop); a drop-off before a later pickup takes nothing,
-    as what that pickup adds is unknown and its room is held for it. The trip itself counts as on board
-    (`trips_on_board`) until its last stop. Without `split` everything stays on to the last stop, as before."""
+    The whole load goes on at the first stop (a later pickup's part is held for from the start) and the trip counts
+    as on board (`trips_on_board`) until its last stop. What comes off where:
+    - declared at booking (`StopRef.unload`, trips checks every drop-off declares and the shares fit the load):
+      each drop-off takes its share exactly, what they leave comes off at the last stop;
+    - not declared, with `split` (DISPATCH_SPLIT_LOAD_AT_DROPOFFS): the drop-offs after the trip's last pickup
+      each take an equal share in whole units (kilograms, seats, parcels, centilitres; the remainder at the last
+      one); a drop-off before a later pickup takes nothing, as what that pickup adds is unknown;
+    - not declared, without `split` (the default): everything stays on to the last stop. Equal shares are a guess
+      that overloads a real van when one drop-off takes a pallet and the next an envelope."""
     stops = trip.stops
     load = _load(trip)
+    out = {s.sequence: [0] * len(DIMENSIONS) for s in stops}
+    out[stops[0].sequence] = list(load)
+    on_board = DIMENSIONS.index("trips_on_board")
+    out[stops[-1].sequence][on_board] -= load[on_board]
+    declared = [(s.sequence, _unload(s.unload)) for s in stops if s.kind == StopKind.DROPOFF and s.unload is not None]
+    if declared:
+        left = list(load)
+        for sequence, unloaded in declared:
+            for d, value in enumerate(unloaded):
+                taken = min(value, left[d])  # shares never exceed the load (trips' rule); a bad one cannot go below 0
+                out[sequence][d] -= taken
+                left[d] -= taken
+        for d in range(len(DIMENSIONS)):
+            if d != on_board:
+                out[stops[-1].sequence][d] -= left[d]
+        return {sequence: tuple(values) for sequence, values in out.items()}
     last_pickup = max((i for i, s in enumerate(stops) if s.kind == StopKind.PICKUP), default=0)
     drops = [s.sequence for s in stops[last_pickup + 1 :] if s.kind == StopKind.DROPOFF] if split else []
     drops = drops or [stops[-1].sequence]  # a trip ends with a drop-off (trips' booking rule)
-    out = {s.sequence: [0] * len(DIMENSIONS) for s in stops}
-    out[stops[0].sequence] = list(load)
-    for d, name in enumerate(DIMENSIONS):
-        if name == "trips_on_board":
-            out[stops[-1].sequence][d] -= load[d]
+    for d in range(len(DIMENSIONS)):
+        if d == on_board:
             continue
         share = load[d] // len(drops)
         for sequence in drops:
@@ -99,11 +121,12 @@ def stop_loads(trip: TripRef, *, split: bool = True) -> dict[int, tuple[int, ...
 
 
 def remaining_loads(
-    trip: TripRef, remaining: list[int], *, split: bool = True
+    trip: TripRef, remaining: list[int], *, split: bool = False
 ) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]]]:
     """What the trip has on board now and what each of its `remaining` stops (sequences, in order) loads or
-    unloads, per DIMENSIONS. The stops behind it did what `stop_loads` says, except a failed drop-off: its share
-    was not handed over and stays on to the trip's last remaining stop."""
+    unloads, per DIMENSIONS. The stops behind it did what `stop_loads` says (a done drop-off took its declared
+    share, else its equal one, else nothing), except a failed drop-off: its share was not handed over and stays on
+    to the trip's last remaining stop."""
     loads = stop_loads(trip, split=split)
     behind = [s for s in trip.stops if s.sequence not in remaining]
     failed = [s.sequence for s in behind if s.kind == StopKind.DROPOFF and s.status == StopStatus.FAILED]

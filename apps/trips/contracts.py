@@ -116,6 +116,18 @@ class ShiftStatus(enum.StrEnum):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class StopLoad:
+    """What comes off the vehicle at one drop-off, in the trip load's dimensions. Declared at booking on every
+    drop-off of a trip or on none; the shares never add up to more than the trip's load, and what they leave comes
+    off at the trip's last drop-off."""
+
+    weight_kg: int = 0
+    volume_m3: float = 0.0
+    parcels: int = 0
+    seats: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class StopRef:
     sequence: int
     kind: StopKind
@@ -127,6 +139,7 @@ class StopRef:
     window_end: dt.datetime | None
     service_minutes: int
     arrived_at: dt.datetime | None = None  # when the driver got there (dispatch times an arrived stop from it)
+    unload: StopLoad | None = None  # a drop-off's declared share of the load (None: not declared)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

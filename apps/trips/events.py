@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from apps.trips.contracts import CancelledBy, StopKind, StopStatus, TripStatus
+from apps.trips.contracts import CancelledBy, StopKind, StopLoad, StopStatus, TripStatus
 from logitrack.events import IntegrationEvent
 from logitrack.types import GeoPoint
 
@@ -147,6 +147,8 @@ class StopSnapshot:
     service_minutes: int
     arrived_at: dt.datetime | None
     finished_at: dt.datetime | None
+    # what comes off at this drop-off, when the booking said (None: not declared, as every stop before it existed)
+    unload: StopLoad | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.trips.contracts import StopKind, StopStatus, TripStatus
+from apps.trips.contracts import StopKind, StopLoad, StopStatus, TripStatus
 from logitrack.db.models import BaseModel
 
 
@@ -100,6 +100,11 @@ class Stop(models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True, default="")
+    # a drop-off's declared share of the trip's load (booking.trip_book checks them): all four or none (not declared)
+    unload_weight_kg = models.PositiveIntegerField(null=True, blank=True)
+    unload_volume_m3 = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    unload_parcels = models.PositiveSmallIntegerField(null=True, blank=True)
+    unload_seats = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("sequence",)
@@ -107,6 +112,18 @@ class Stop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sequence}: {self.address}"
+
+    @property
+    def unload(self) -> StopLoad | None:
+        """What comes off here, when the booking declared it."""
+        if self.unload_weight_kg is None:
+            return None
+        return StopLoad(
+            weight_kg=self.unload_weight_kg,
+            volume_m3=float(self.unload_volume_m3 or 0),
+            parcels=self.unload_parcels or 0,
+            seats=self.unload_seats or 0,
+        )
 
 
 class TripLogEntry(models.Model):

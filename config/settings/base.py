@@ -523,8 +523,9 @@ DISPATCH_PAPERS_WARN_DAYS = env.int("DISPATCH_PAPERS_WARN_DAYS", default=7)  # p
 DISPATCH_BOARD_EVERY_SECONDS = env.float("DISPATCH_BOARD_EVERY_SECONDS", default=10.0)  # the `board` message's beat
 DISPATCH_TRACKING_EVERY_SECONDS = env.int("DISPATCH_TRACKING_EVERY_SECONDS", default=20)  # tracking-page refresh
 DISPATCH_MAX_ROUTE_HOURS = env.int("DISPATCH_MAX_ROUTE_HOURS", default=10)  # longest route a plan gives a driver
-# a multi-stop trip's load comes off in equal shares at its last drop-offs (off: all of it stays on to the last stop)
-DISPATCH_SPLIT_LOAD_AT_DROPOFFS = env.bool("DISPATCH_SPLIT_LOAD_AT_DROPOFFS", default=True)
+# route plans: a trip whose drop-offs did not declare their shares unloads equal shares at its last drop-offs (on), or
+# keeps all of it on to the last stop (off: equal shares can overload a van when drop-offs are uneven)
+DISPATCH_SPLIT_LOAD_AT_DROPOFFS = env.bool("DISPATCH_SPLIT_LOAD_AT_DROPOFFS", default=False)
 DISPATCH_SOLVER_WORKERS = env.int(
     "DISPATCH_SOLVER_WORKERS", default=1
 )  # searches per job (the routing queue runs one job per core)

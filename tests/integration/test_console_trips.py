@@ -365,6 +365,13 @@ def test_the_trip_page_shows_summary_fare_stops_proof_map_and_timeline(console):
     assert "trip_map.js" in html and "<script>" not in html  # no inline script
 
 
+def test_the_trip_page_shows_what_each_drop_off_unloads_when_the_booking_said(console):
+    trip = console.a_done
+    assert "Unloads" not in _text(console.manager().get(f"{LIST}{trip.id}/change/"))
+    trip.stops.filter(sequence=2).update(unload_weight_kg=120, unload_volume_m3=0, unload_parcels=3, unload_seats=0)
+    assert "Unloads: 120 kg, 3 parcels" in _text(console.manager().get(f"{LIST}{trip.id}/change/"))
+
+
 def test_a_quoted_trip_shows_its_quote_and_the_distance_it_was_quoted_on(console):
     response = console.manager().get(f"{LIST}{console.a_trip.id}/change/")
     text = re.sub(r"[ \t\n]+", " ", _text(response))  # (a no-break space is part of the money)

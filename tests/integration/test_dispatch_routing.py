@@ -60,12 +60,21 @@ def book(world, pickup, dropoff, weight, window_hours=None):
 
 
 def unloaded_kg(trip: Trip) -> dict[int, int]:
-    """Kilograms each drop-off takes off, by sequence (the planner's documented rule, written again here): equal
-    whole shares at the drop-offs after the last pickup, the remainder at the last one; nothing elsewhere."""
+    """Kilograms each drop-off takes off, by sequence (the planner's documented rule, written again here): the
+    shares the booking declared, what they leave at the last stop; undeclared, with DISPATCH_SPLIT_LOAD_AT_DROPOFFS
+    equal whole shares at the drop-offs after the last pickup, the remainder at the last one; else all at the last
+    stop."""
     stops = list(trip.stops.all())
+    out = dict.fromkeys((s.sequence for s in stops), 0)
+    if any(s.unload_weight_kg is not None for s in stops):
+        out |= {s.sequence: s.unload_weight_kg for s in stops if s.unload_weight_kg is not None}
+        out[stops[-1].sequence] += trip.weight_kg - sum(out.values())
+        return out
     last_pickup = max(k for k, s in enumerate(stops) if s.kind == "pickup")
     drops = [s.sequence for s in stops[last_pickup + 1 :] if s.kind == "dropoff"]
-    out = dict.fromkeys((s.sequence for s in stops), 0) | dict.fromkeys(drops, trip.weight_kg // len(drops))
+    if not settings.DISPATCH_SPLIT_LOAD_AT_DROPOFFS:
+        drops = [stops[-1].sequence]
+    out |= dict.fromkeys(drops, trip.weight_kg // len(drops))
     out[drops[-1]] += trip.weight_kg - sum(out.values())
     return out
 
@@ -197,12 +206,17 @@ def test_accepting_a_plan_assigns_its_trips_and_a_new_trip_goes_in_without_a_re_
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("split", [True, False])
-def test_room_freed_at_a_drop_off_takes_another_trip_mid_route(dispatch_world, settings, split):
-    """One pooling van of 800 kg. Trip A: 800 kg picked up within 30 min, half off at its first drop-off, half at
+@pytest.mark.parametrize(
+    ("split", "shares", "fits"),
+    [(True, None, True), (False, None, False), (False, (600, 200), True), (True, (200, 600), False)],
+)
+def test_room_freed_at_a_drop_off_takes_another_trip_mid_route(dispatch_world, settings, split, shares, fits):
+    """One pooling van of 800 kg. Trip A: 800 kg picked up within 30 min, part off at its first drop-off, the rest at
     its last (not before 100 min); trip B: 400 kg picked up at 40-60 min, dropped by 90 min. B fits only between
-    A's two drop-offs, once A's first share is off; with A's whole load on board to its last stop (the old rule,
-    DISPATCH_SPLIT_LOAD_AT_DROPOFFS off) it fits nowhere."""
+    A's two drop-offs, once at least 400 kg of A is off: with shares the booking declared, only when the first
+    drop-off takes the big one (600; 200 leaves no room, whatever DISPATCH_SPLIT_LOAD_AT_DROPOFFS says); undeclared,
+    with equal shares (DISPATCH_SPLIT_LOAD_AT_DROPOFFS on), or with A's whole load on board to its last stop (off,
+    the default) it fits nowhere."""
     settings.DISPATCH_SPLIT_LOAD_AT_DROPOFFS = split
     world, crew = dispatch_world, dispatch_world.crews[0]
     Shift.objects.filter(id__in=[c.shift_id for c in world.crews[1:]]).update(status="cancelled")
@@ -226,18 +240,16 @@ def test_room_freed_at_a_drop_off_takes_another_trip_mid_route(dispatch_world, s
         assert response.status_code == 201, response.json()
         return response.json()["id"]
 
-    a = book_stops(
-        800,
-        stop("pickup", 52.5310, 13.3847, (0, 30)),
-        stop("dropoff", 52.5200, 13.4050),
-        stop("dropoff", 52.5016, 13.4190, (100, 180)),
-    )
+    first, last = stop("dropoff", 52.5200, 13.4050), stop("dropoff", 52.5016, 13.4190, (100, 180))
+    if shares:
+        first["unload"], last["unload"] = {"weight_kg": shares[0]}, {"weight_kg": shares[1]}
+    a = book_stops(800, stop("pickup", 52.5310, 13.3847, (0, 30)), first, last)
     b = book_stops(400, stop("pickup", 52.5125, 13.4140, (40, 60)), stop("dropoff", 52.5080, 13.4160, (40, 90)))
     job = routing_jobs.routing_job_run(
         job_id=routing_jobs.routing_job_create(fleet_id=world.fleet_id, seconds=1, actor_id=None).id
     )
     plan = plans.plan_json(RoutePlan.objects.get(job=job))
-    if split:
+    if fits:
         check_plan(plan, open_trips(world), pooling=True)
         assert plan["unserved"] == []
         [route] = plan["routes"]

@@ -125,6 +125,10 @@ def trip_page(model_admin, trip: Trip) -> dict:
                 "contact": stop.contact_name,
                 "notes": stop.notes,
                 "window": window,
+                # what the booking said comes off here (a declared zero share shows as "nothing")
+                "unload": None
+                if stop.unload_weight_kg is None
+                else _load_text(stop.unload_weight_kg, stop.unload_parcels or 0, stop.unload_seats or 0) or "nothing",
                 "status": stop.get_status_display(),
                 "status_code": stop.status,
                 "arrived": when(stop.arrived_at),
@@ -158,15 +162,7 @@ def trip_page(model_admin, trip: Trip) -> dict:
         "started": when(trip.started_at),
         "ended": when(trip.ended_at),
         "end_reason": trip.end_reason,
-        "load": ", ".join(
-            text
-            for text in (
-                f"{trip.weight_kg} kg" if trip.weight_kg else "",
-                f"{trip.parcels} parcels" if trip.parcels else "",
-                f"{trip.seats} seats" if trip.seats else "",
-            )
-            if text
-        ),
+        "load": _load_text(trip.weight_kg, trip.parcels, trip.seats),
         "time_zone": tz,
         "currency": currency,
         "fare": fare_shown,
@@ -194,3 +190,15 @@ def trip_page(model_admin, trip: Trip) -> dict:
             else None,
         },
     }
+
+
+def _load_text(weight_kg: int, parcels: int, seats: int) -> str:
+    return ", ".join(
+        text
+        for text in (
+            f"{weight_kg} kg" if weight_kg else "",
+            f"{parcels} parcels" if parcels else "",
+            f"{seats} seats" if seats else "",
+        )
+        if text
+    )

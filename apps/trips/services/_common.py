@@ -82,6 +82,7 @@ def snapshot(trip: Trip, *, stops: Iterable[Stop] | None = None) -> TripSnapshot
                 service_minutes=s.service_minutes,
                 arrived_at=s.arrived_at,
                 finished_at=s.finished_at,
+                unload=s.unload,
             )
             for s in (Stop.objects.filter(trip_id=trip.id).order_by("sequence") if stops is None else stops)
         ),

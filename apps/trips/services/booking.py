@@ -23,6 +23,17 @@ MAX_STOPS = 25
 
 
 @dataclasses.dataclass(frozen=True)
+class Load:
+    weight_kg: int = 0
+    volume_m3: Decimal = Decimal(0)
+    parcels: int = 0
+    seats: int = 0
+
+
+LOAD_DIMENSIONS = ("weight_kg", "volume_m3", "parcels", "seats")
+
+
+@dataclasses.dataclass(frozen=True)
 class StopInput:
     kind: StopKind
     address: str
@@ -34,14 +45,7 @@ class StopInput:
     window_end: dt.datetime | None = None
     service_minutes: int = 0
     notes: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class Load:
-    weight_kg: int = 0
-    volume_m3: Decimal = Decimal(0)
-    parcels: int = 0
-    seats: int = 0
+    unload: Load | None = None  # a drop-off's share of the trip's load (_check_unloads)
 
 
 def _stops_known(trip: Trip, created: list[Stop]) -> None:
@@ -74,6 +78,31 @@ def _check_stops(stops: list[StopInput], requested_for: dt.datetime | None) -> N
         previous_start = stop.window_start or previous_start
     if errors:
         raise InvalidTrip("the trip's stops are not consistent", extra={"errors": errors})
+
+
+def _check_unloads(stops: list[StopInput], load: Load) -> None:
+    """Declared shares: only on drop-offs, on every drop-off or on none (a trip half declared would leave the
+    planner guessing what the others take), none negative, and together never more than the trip's load in any
+    dimension. What they leave comes off at the last drop-off."""
+    errors: dict[str, list[str]] = {}
+    declared = {i: s.unload for i, s in enumerate(stops) if s.unload is not None}
+    for i, unload in declared.items():
+        if stops[i].kind != StopKind.DROPOFF:
+            errors[f"stops[{i}].unload"] = ["only a drop-off unloads; a pickup's load is the trip's"]
+        negative = [name for name in LOAD_DIMENSIONS if getattr(unload, name) < 0]
+        if negative:
+            errors[f"stops[{i}].unload"] = [f"{name} must not be negative" for name in negative]
+    if declared and not errors:
+        for i, stop in enumerate(stops):
+            if stop.kind == StopKind.DROPOFF and i not in declared:
+                errors[f"stops[{i}].unload"] = ["declare what comes off at every drop-off, or at none"]
+    if declared and not errors:
+        for name in LOAD_DIMENSIONS:
+            total = sum(getattr(unload, name) for unload in declared.values())
+            if total > getattr(load, name):
+                errors[name] = [f"the drop-offs unload {total} in all, more than the trip's {getattr(load, name)}"]
+    if errors:
+        raise InvalidTrip("the drop-offs' loads do not fit the trip's load", extra={"errors": errors})
 
 
 def _check_area(rules: integrations.FleetRules, stops: list[StopInput]) -> None:
@@ -116,6 +145,7 @@ def trip_book(
     require_pin: bool = False,
 ) -> Booking:
     _check_stops(stops, requested_for)
+    _check_unloads(stops, load)
     rules = integrations.fleet_rules(fleet_id=fleet_id, vehicle_type=vehicle_type)
     if not rules.active:
         raise InvalidTrip("the fleet is not taking bookings", code="trips.fleet_inactive")
@@ -158,7 +188,8 @@ def trip_book(
                 trip=trip,
                 sequence=i + 1,
                 pin_hash=domain.secret_hash(pins[i + 1]) if i + 1 in pins else "",
-                **dataclasses.asdict(s),
+                **{f.name: getattr(s, f.name) for f in dataclasses.fields(s) if f.name != "unload"},
+                **({f"unload_{name}": getattr(s.unload, name) for name in LOAD_DIMENSIONS} if s.unload else {}),
             )
             for i, s in enumerate(stops)
         ]

@@ -13,6 +13,13 @@ from apps.trips.services import booking
 from logitrack.http.serializers import StrictInputSerializer
 
 
+class StopLoadOutput(serializers.Serializer):
+    weight_kg = serializers.IntegerField()
+    volume_m3 = serializers.FloatField()
+    parcels = serializers.IntegerField()
+    seats = serializers.IntegerField()
+
+
 class StopOutput(serializers.Serializer):
     sequence = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
@@ -25,6 +32,9 @@ class StopOutput(serializers.Serializer):
     service_minutes = serializers.IntegerField()
     notes = serializers.CharField()
     status = serializers.ChoiceField(choices=[s.value for s in StopStatus])
+    unload = StopLoadOutput(
+        allow_null=True, help_text="a drop-off's share of the trip's load, as booked (null: not declared)"
+    )
 
 
 class FareOutput(serializers.Serializer):
@@ -114,6 +124,18 @@ class TripDetailOutput(TripOutput):
     )
 
 
+class StopLoadInput(StrictInputSerializer):
+    weight_kg = serializers.IntegerField(min_value=0, max_value=60_000, required=False, default=0)
+    volume_m3 = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, required=False, default=Decimal(0)
+    )
+    parcels = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
+    seats = serializers.IntegerField(min_value=0, max_value=60, required=False, default=0)
+
+    def to_internal_value(self, data):
+        return booking.Load(**super().to_internal_value(data))
+
+
 class StopInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[k.value for k in StopKind])
     address = serializers.CharField(max_length=300)
@@ -125,6 +147,15 @@ class StopInputSerializer(serializers.Serializer):
     window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
     service_minutes = serializers.IntegerField(min_value=0, max_value=240, required=False, default=0)
     notes = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+    unload = StopLoadInput(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="drop-offs only: what comes off the vehicle here (omitted dimensions: 0). Declare it on every "
+        "drop-off or on none; together the shares are at most the trip's load in each dimension, and what they "
+        "leave comes off at the last drop-off. Route plans then free that room at this stop; undeclared, the "
+        "whole load stays on to the last drop-off.",
+    )
 
 
 class BookSerializer(StrictInputSerializer):
