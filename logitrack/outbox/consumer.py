@@ -62,7 +62,11 @@ class SubscriptionConsumer:
             self._nats.succeeded()
             if msgs:
                 resilience.close_broken_connections()  # a long idle spell may have outlived the database connection
-                self.handle(msgs)
+                try:
+                    self.handle(msgs)
+                except Exception:  # a bug: what was not acknowledged comes back after ack_wait
+                    log.exception("outbox.consume_failed", subscriber=self.sub.name, messages=len(msgs))
+                    _sleep(1.0, should_stop)
         return self.applied
 
     def handle(self, msgs: list[Msg]) -> None:
@@ -194,10 +198,17 @@ def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
 
 
 def run(subscriptions: list[bus.Subscription], *, should_stop: Callable[[], bool], batch: int | None = None) -> int:
-    """A thread per subscription until `should_stop`; returns how many events they applied."""
+    """A thread per subscription until `should_stop`; returns how many events they applied. A thread that dies
+    stops them all and raises, so the process exits and its supervisor starts it again, rather than running on
+    without that subscription."""
     consumers = [SubscriptionConsumer(sub, batch=batch) for sub in subscriptions]
+    crashed = threading.Event()
+
+    def stop() -> bool:
+        return crashed.is_set() or should_stop()
+
     threads = [
-        threading.Thread(target=_thread_main, args=(c, should_stop), name=f"consume:{c.sub.name}", daemon=True)
+        threading.Thread(target=_thread_main, args=(c, stop, crashed), name=f"consume:{c.sub.name}", daemon=True)
         for c in consumers
     ]
     for thread in threads:
@@ -205,12 +216,17 @@ def run(subscriptions: list[bus.Subscription], *, should_stop: Callable[[], bool
     for thread in threads:
         thread.join()
     jetstream.close()
+    if crashed.is_set():
+        raise RuntimeError("a subscription's consumer thread died (see outbox.consumer_died)")
     return sum(c.applied for c in consumers)
 
 
-def _thread_main(consumer: SubscriptionConsumer, should_stop: Callable[[], bool]) -> None:
+def _thread_main(consumer: SubscriptionConsumer, should_stop: Callable[[], bool], crashed: threading.Event) -> None:
     try:
         consumer.run(should_stop)
+    except BaseException:
+        log.exception("outbox.consumer_died", subscriber=consumer.sub.name)
+        crashed.set()
     finally:
         from django.db import connection
 
