@@ -2,8 +2,8 @@
 (`is_unavailable`), waits a capped, jittered, growing delay between tries (`Backoff`), and logs the outage once when
 it begins and once when it ends, not on every retry (`outage.began` / `outage.ended`, with the loop's name).
 
-Used by the outbox relay, the Celery beat scheduler, outbox deliveries in the worker, the embedded periodic thread
-and the web process's ping ingestion (docs/runbook.md, "An outage of PostgreSQL or Redis").
+Used by the outbox relay, the Celery beat scheduler, outbox deliveries in the worker and the NATS consumers, the
+embedded periodic thread and the web process's ping ingestion (docs/runbook.md, "An outage of PostgreSQL or Redis").
 """
 
 from __future__ import annotations
@@ -28,11 +28,23 @@ def is_unavailable(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) says a backing service could not be reached, rather than that the work
     itself failed: retried without end, it will succeed once the service is back."""
     from kombu.exceptions import OperationalError as BrokerError
+    from nats import errors as nats_errors
+    from nats.js.errors import ServiceUnavailableError as JetStreamUnavailable
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     from logitrack.jobs import QueueUnavailable
 
+    # the NATS client's errors for a server that is away (its timeouts are TimeoutErrors, caught below)
+    nats_gone = (
+        nats_errors.NoServersError,
+        nats_errors.ConnectionClosedError,
+        nats_errors.ConnectionReconnectingError,
+        nats_errors.StaleConnectionError,
+        nats_errors.OutboundBufferLimitError,
+        nats_errors.NoRespondersError,
+        JetStreamUnavailable,
+    )
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -40,6 +52,8 @@ def is_unavailable(exc: BaseException) -> bool:
         if isinstance(current, InterfaceError | QueueUnavailable | BrokerError | RedisConnectionError):
             return True
         if isinstance(current, RedisTimeoutError | ConnectionError | socket.timeout):
+            return True
+        if isinstance(current, nats_gone):
             return True
         if isinstance(current, DatabaseOperationalError):
             state = getattr(current.__cause__, "sqlstate", None)

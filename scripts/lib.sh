@@ -98,3 +98,21 @@ ensure_redis() {
   fi
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
 }
+
+# NATS with JetStream on 127.0.0.1:4222 (the outbox's broker for OUTBOX_NATS_SUBSCRIPTIONS, and the NATS tests):
+# start Debian's nats-server if installed and stopped, install it if absent.
+ensure_nats() {
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || ensure_debs nats-server
+  local bin
+  bin=$(command -v nats-server || echo /usr/sbin/nats-server)
+  [ -x "$bin" ] || die "nats-server is not installed and could not be installed"
+  nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
+  if ! nats_up; then
+    say "starting NATS (JetStream)"
+    mkdir -p /var/lib/nats-server 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background --exec "$bin" -- \
+      -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || die "could not start NATS"
+    for _ in $(seq 1 50); do nats_up && break; sleep 0.1; done
+  fi
+  nats_up || die "NATS does not answer on 127.0.0.1:4222"
+}

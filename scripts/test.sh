@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything and run the whole test suite against PostgreSQL and Redis (started if stopped),
+# Set up everything and run the whole test suite against PostgreSQL, Redis and NATS (started if stopped),
 # in CI order: lint, format, import contracts, type check, migrations, tests, embedded-default smoke, compose.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k outbox).
 set -euo pipefail
@@ -11,6 +11,7 @@ ensure_venv dev
 ensure_npm
 ensure_postgres
 ensure_redis
+ensure_nats
 
 export DATABASE_URL=${TEST_DATABASE_URL:-postgres://logitrack:logitrack@127.0.0.1:5432/logitrack}
 export REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}

@@ -346,7 +346,14 @@ OUTAGE_BACKOFF_BASE_SECONDS = env.float("OUTAGE_BACKOFF_BASE_SECONDS", default=0
 OUTAGE_BACKOFF_MAX_SECONDS = env.float("OUTAGE_BACKOFF_MAX_SECONDS", default=30.0)
 
 # ---- outbox ----------------------------------------------------------------------------
-OUTBOX_SINKS = env.list("OUTBOX_SINKS", default=["logitrack.outbox.sinks.CelerySink"])
+# subscriptions delivered by JetStream consumers (`manage.py outbox_consume`) instead of Celery tasks; naming any adds
+# NatsSink to the relay's sinks (docs/events.md, "Over NATS JetStream")
+OUTBOX_NATS_SUBSCRIPTIONS = env.list("OUTBOX_NATS_SUBSCRIPTIONS", default=[])
+OUTBOX_SINKS = env.list(
+    "OUTBOX_SINKS",
+    default=["logitrack.outbox.sinks.CelerySink"]
+    + (["logitrack.outbox.sinks.NatsSink"] if OUTBOX_NATS_SUBSCRIPTIONS else []),
+)
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=not REDIS_URL)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=2)
@@ -356,6 +363,18 @@ OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.25)
 OUTBOX_RELAY_LINGER_SECONDS = env.float("OUTBOX_RELAY_LINGER_SECONDS", default=0.1)
 # events one delivery task applies to a subscriber in one transaction
 OUTBOX_DELIVERY_BATCH = env.int("OUTBOX_DELIVERY_BATCH", default=20)
+# ---- NATS JetStream (used only when OUTBOX_NATS_SUBSCRIPTIONS names subscriptions) ----
+OUTBOX_NATS_URL = env.str("OUTBOX_NATS_URL", default="nats://127.0.0.1:4222")  # several: comma-separated
+OUTBOX_NATS_STREAM = env.str("OUTBOX_NATS_STREAM", default="LOGITRACK_EVENTS")
+# an event's subject is <prefix>.<context>.<aggregate>.<event>.v<N>; the stream takes <prefix>.>
+OUTBOX_NATS_SUBJECT_PREFIX = env.str("OUTBOX_NATS_SUBJECT_PREFIX", default="logitrack")
+OUTBOX_NATS_MAX_AGE_SECONDS = env.int("OUTBOX_NATS_MAX_AGE_SECONDS", default=7 * 24 * 3600)
+OUTBOX_NATS_DUPLICATE_WINDOW_SECONDS = env.int("OUTBOX_NATS_DUPLICATE_WINDOW_SECONDS", default=600)
+OUTBOX_NATS_ACK_WAIT_SECONDS = env.int("OUTBOX_NATS_ACK_WAIT_SECONDS", default=60)
+# -1: the server never gives up on a message; the consumer parks it after OUTBOX_MAX_ATTEMPTS failed handler runs
+OUTBOX_NATS_MAX_DELIVER = env.int("OUTBOX_NATS_MAX_DELIVER", default=-1)
+OUTBOX_NATS_REPLICAS = env.int("OUTBOX_NATS_REPLICAS", default=1)
+OUTBOX_NATS_TIMEOUT_SECONDS = env.float("OUTBOX_NATS_TIMEOUT_SECONDS", default=5.0)  # connect, publish acks
 
 # ---- idempotency -----------------------------------------------------------------------
 IDEMPOTENCY_RETENTION_HOURS = env.int("IDEMPOTENCY_RETENTION_HOURS", default=24)

@@ -10,7 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; A
 EMAIL_BACKEND = env.str("LOGITRACK_TEST_EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 # Tests relay events explicitly (logitrack.testing) so they can look at what was published first.
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=False)
-OUTBOX_RETRY_BASE_SECONDS = 0
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=0)  # a process test may ask for real delays
 OUTBOX_MAX_ATTEMPTS = 3
 # LOG_LEVEL=INFO for the processes a test reads the log lines of (tests/integration/test_request_ids.py)
 LOGGING = logging_config(level=env.str("LOG_LEVEL", default="WARNING"), json=True)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from logitrack import jobs
-from logitrack.outbox import delivery
+from logitrack.outbox import delivery, jetstream
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 from logitrack.outbox.sinks import DELIVER_TASK
 
@@ -32,14 +32,24 @@ def dead_letters_pending(*, subscriber: str | None = None, event_id: uuid.UUID |
 
 
 def dead_letter_replay(*, letter: DeadLetter, inline: bool = False) -> ReplayResult:
-    """Re-deliver one parked event with a fresh attempt budget. A new failure parks it again."""
+    """Re-deliver one parked event with a fresh attempt budget. A new failure parks it again. Not inline, it goes
+    the way the subscription's deliveries go: a Celery task, or a message on NATS for its consumer alone."""
     with transaction.atomic():
         locked = DeadLetter.objects.select_for_update().get(id=letter.id)
         locked.replayed_at = timezone.now()
         locked.replay_count += 1
         locked.save(update_fields=["replayed_at", "replay_count"])
     if not inline:
-        jobs.enqueue(DELIVER_TASK, args=(letter.subscriber, letter.envelope))
+        if jetstream.carried_by_nats(letter.subscriber):
+            try:
+                jetstream.publish_replay(
+                    subscription_name=letter.subscriber, envelope=letter.envelope, replay=locked.replay_count
+                )
+            except Exception:  # not sent: the letter stays pending, to be replayed again
+                DeadLetter.objects.filter(id=letter.id).update(replayed_at=None)
+                raise
+        else:
+            jobs.enqueue(DELIVER_TASK, args=(letter.subscriber, letter.envelope))
         return ReplayResult(letter.subscriber, letter.event_id, "enqueued")
     try:
         applied = delivery.deliver(subscription_name=letter.subscriber, envelope=letter.envelope)

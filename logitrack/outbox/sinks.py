@@ -1,8 +1,9 @@
 """Where the relay hands events. A sink sees only the JSON envelope, never the outbox table.
 
-`CelerySink` fans each event out to the in-process subscribers as one Celery task per
-subscription. An external broker sink (NATS JetStream, Kafka) implements the same `send` and is
-added to OUTBOX_SINKS; publishers and subscribers do not change.
+`CelerySink` fans each event out to the in-process subscribers as Celery tasks; `NatsSink` publishes it to the
+JetStream stream, where each subscription named in OUTBOX_NATS_SUBSCRIPTIONS has a durable consumer
+(`manage.py outbox_consume`). A subscription is carried by exactly one of them: the in-process sinks skip those
+that NATS carries. Publishers and subscribers do not change.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from logitrack import bus, correlation, jobs
-from logitrack.outbox import delivery
+from logitrack.outbox import delivery, jetstream
 
 DELIVER_TASK = "outbox.deliver"
 DELIVER_BATCH_TASK = "outbox.deliver_batch"
@@ -36,7 +37,7 @@ class CelerySink:
         size = max(1, int(settings.OUTBOX_DELIVERY_BATCH))
         per_subscription: dict[str, tuple[bus.Subscription, list[dict[str, Any]]]] = {}
         for envelope in envelopes:  # in relay order, which each batch keeps
-            for sub in bus.subscriptions_for(envelope["type"]):
+            for sub in _in_process(envelope["type"]):
                 per_subscription.setdefault(sub.name, (sub, []))[1].append(envelope)
         for sub, mine in per_subscription.values():
             for start in range(0, len(mine), size):
@@ -52,8 +53,27 @@ class InlineSink:
     """Delivers in the relaying process itself (tests, and tools that must not need a worker)."""
 
     def send(self, envelope: dict[str, Any]) -> None:
-        for sub in bus.subscriptions_for(envelope["type"]):
+        for sub in _in_process(envelope["type"]):
             delivery.deliver_inline(subscription_name=sub.name, envelope=envelope)
+
+
+class NatsSink:
+    """Every event to the JetStream stream (subject from its type, event id as Nats-Msg-Id), returning only once
+    the server stored each: the relay marks its rows after that, and a re-send after a crash in between is dropped
+    by the stream's duplicate window (and, past it, by the subscribers' inboxes). Every event, not only those a
+    NATS subscription here listens to: a consumer may live in another service, whose subscriptions this process
+    does not know."""
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        self.send_many([envelope])
+
+    def send_many(self, envelopes: list[dict[str, Any]]) -> None:
+        jetstream.publish_many(envelopes)
+
+
+def _in_process(event_type: str) -> list[bus.Subscription]:
+    """The subscriptions to an event that Celery (or the inline sink) delivers: all but those NATS carries."""
+    return [sub for sub in bus.subscriptions_for(event_type) if not jetstream.carried_by_nats(sub.name)]
 
 
 def configured_sinks() -> list[Sink]:

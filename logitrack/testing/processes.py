@@ -1,5 +1,5 @@
-"""Start real LogiTrack processes (ASGI server, Celery workers, beat, relay, a private Redis) against the test
-database, and stop, kill or restart them from a test."""
+"""Start real LogiTrack processes (ASGI server, Celery workers, beat, relay, NATS consumers, a private Redis or
+nats-server) against the test database, and stop, kill or restart them from a test."""
 
 from __future__ import annotations
 
@@ -122,6 +122,12 @@ class Processes:
 
     def relay(self, name: str = "relay") -> subprocess.Popen[bytes]:
         return self.start(name, "manage.py", "outbox_relay", "--poll", "0.05")
+
+    def consumer(
+        self, name: str = "consumer", subscriptions: tuple[str, ...] = (), **env: str
+    ) -> subprocess.Popen[bytes]:
+        """`outbox_consume`: the NATS JetStream consumers of OUTBOX_NATS_SUBSCRIPTIONS (pass it in `env`)."""
+        return self.start(name, "manage.py", "outbox_consume", *(f"--subscription={s}" for s in subscriptions), **env)
 
     def beat(self, name: str = "beat") -> subprocess.Popen[bytes]:
         """Celery beat with the database scheduler, as deployed (its schedule rows live in the test database)."""
@@ -279,6 +285,52 @@ class RedisServer:
 
     def log(self) -> str:
         return (self.data_dir / "redis.log").read_text(errors="replace")
+
+
+class NatsServer:
+    """A private nats-server with JetStream on a free port and its own store directory, for tests that stop or
+    restart NATS: the shared server on 4222 is never touched. A restart keeps the store (streams, consumers, their
+    messages), as a production server's does."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
+        if not shutil.which("nats-server"):
+            raise RuntimeError("nats-server is not installed (scripts/test.sh installs the Debian package)")
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20) -> None:
+        seen = len(self.log())  # a restart appends to the same log
+        log = open(self.data_dir / "nats.log", "ab")
+        self.proc = subprocess.Popen(
+            ["nats-server", "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.data_dir / "store")],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+        def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nats-server exited with {self.proc.returncode}: {self.log()[-2000:]}")
+            return "Server is ready" in self.log()[seen:]
+
+        wait_until(ready, timeout=timeout, interval=0.05, what=f"nats-server on port {self.port}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout)
+
+    def log(self) -> str:
+        path = self.data_dir / "nats.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
 
 class TcpProxy:

@@ -187,3 +187,14 @@ def test_subscriptions_command_lists_who_listens_to_what(capsys):
     out = capsys.readouterr().out
     assert "logitrack.ping.ping.sent.v1" in out
     assert "-> pong.record_ping" in out
+
+
+def test_a_nats_subscription_without_the_nats_sink_is_a_configuration_error(settings):
+    from logitrack.outbox.checks import nats_sink_configured
+
+    assert nats_sink_configured() == []
+    settings.OUTBOX_NATS_SUBSCRIPTIONS = ["pong.record_ping"]
+    settings.OUTBOX_SINKS = ["logitrack.outbox.sinks.CelerySink"]
+    assert [e.id for e in nats_sink_configured()] == ["outbox.E001"]
+    settings.OUTBOX_SINKS = ["logitrack.outbox.sinks.CelerySink", "logitrack.outbox.sinks.NatsSink"]
+    assert nats_sink_configured() == []
