@@ -208,14 +208,22 @@ def invoice_visibility(*, principal: Principal) -> list[Q] | None:
     ]
 
 
+# what the list shows (rest_api InvoiceOutput): not the lines, taxes, seller and buyer, JSON decoded for every row
+LISTED_COLUMNS = (
+    "id", "number", "kind", "fleet_id", "period", "trip_id", "currency", "net_minor", "tax_minor", "total_minor",
+    "issued_at", "statement",
+)  # fmt: skip
+
+
 def invoices_listed() -> QuerySet:
-    """Invoices as the list shows them, before narrowing to what the caller sees (invoice_visibility)."""
-    return Invoice.objects.order_by("-issued_at", "-id")
+    """Invoices as the list shows them (their listed columns), before narrowing to what the caller sees
+    (invoice_visibility)."""
+    return Invoice.objects.only(*LISTED_COLUMNS).order_by("-issued_at", "-id")
 
 
 def invoices_visible(*, principal: Principal) -> QuerySet:
     """Invoices, receipts and credit notes the caller sees (invoice_visibility), newest first."""
-    qs = invoices_listed()
+    qs = Invoice.objects.order_by("-issued_at", "-id")
     branches = invoice_visibility(principal=principal)
     if branches is None:
         return qs

@@ -5,9 +5,14 @@ a fleet id or a period offered is a 400 page saying which; never a 500."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import structlog
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.admin import AdminSite
 
 ALL = "all"
+log = structlog.get_logger(__name__)
 
 
 class BadParameter(ValueError):
@@ -31,10 +37,11 @@ class BadParameter(ValueError):
 def overview(site: AdminSite, request: HttpRequest) -> TemplateResponse:
     request.current_app = site.name
     fleets = fleets_in_scope(request)
+    shared = site.each_context(request)
     context: dict[str, Any] = {
-        **site.each_context(request),
+        **shared,
         "title": "Overview",
-        "app_list": site.get_app_list(request),
+        "app_list": shared["available_apps"],  # the sidebar's list, built once (a query and a walk of every model)
         "choices": fleets,
         "periods": figures.PERIODS,
     }
@@ -50,8 +57,34 @@ def overview(site: AdminSite, request: HttpRequest) -> TemplateResponse:
         scope_name=chosen.name if chosen is not None else ("All my fleets" if len(fleets) != 1 else fleets[0].name),
     )
     if shown:
-        context["overview"] = figures.build(fleets=shown, days=days, now=timezone.now(), links=links_for(request, site))
+        context["overview"] = overview_figures(shown, days, links_for(request, site))
     return TemplateResponse(request, "console/overview.html", context)
+
+
+def overview_figures(fleets: Sequence[FleetRef], days: int, links: figures.Links) -> dict[str, Any]:
+    """The page's figures, kept CONSOLE_OVERVIEW_CACHE_SECONDS (30) per fleets, period, day and which pages the
+    user may open: a dashboard a few seconds behind, not its whole assembly (a dozen queries, names, money) again
+    for every manager's every load. 0 builds them every time; an unreachable cache is not an error."""
+    now = timezone.now()
+    seconds = settings.CONSOLE_OVERVIEW_CACHE_SECONDS
+    if seconds <= 0:
+        return figures.build(fleets=fleets, days=days, now=now, links=links)
+    opens = [kind for kind in ("trip", "kyc_document", "vehicle_document", "payout") if getattr(links, kind)]
+    scope = repr((list(fleets), days, figures.today_of(fleets, now).isoformat(), opens))
+    key = "console:overview:v1:" + hashlib.sha256(scope.encode()).hexdigest()
+    try:
+        found = cache.get(key)
+    except Exception as exc:  # the cache is an optimisation: never fail the page over it
+        log.warning("console.overview_cache_unavailable", error=str(exc))
+        found = None
+    if found is not None:
+        return found
+    built = figures.build(fleets=fleets, days=days, now=now, links=links)
+    try:
+        cache.set(key, built, seconds)
+    except Exception as exc:
+        log.warning("console.overview_cache_unavailable", error=str(exc))
+    return built
 
 
 def fleets_in_scope(request: HttpRequest) -> list[FleetRef]:

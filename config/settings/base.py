@@ -484,6 +484,10 @@ DOCUMENT_EXPIRY_WARNING_THRESHOLDS = [
     int(d) for d in env.list("DOCUMENT_EXPIRY_WARNING_THRESHOLDS", default=["30", "7", "1"]) if str(d).strip()
 ]
 
+# ---- the admin console (config/console/README.md) ----------------------------------------------------------------
+# The manager's overview keeps its figures this long per fleets, period and day (0: built on every load)
+CONSOLE_OVERVIEW_CACHE_SECONDS = env.int("CONSOLE_OVERVIEW_CACHE_SECONDS", default=30)
+
 # ---- road estimates (quotes, fares without an odometer figure, the routing matrix) ---------------------
 # One factor and one speed table for every context: a quote, a trip's fallback distance and a route plan agree.
 # BILLING_DETOUR_FACTOR and DISPATCH_DETOUR_FACTOR were its two names before (trips also had a literal 1.3 for

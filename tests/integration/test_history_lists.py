@@ -433,3 +433,17 @@ def test_lists_and_details_run_as_many_queries_for_10_rows_as_for_1(world):
         make_deliveries(1, fleet_id=world.a.fleet_id, attempts=10)[0],
     )
     assert queries(manager, f"{DELIVERIES}{few.id}/") == queries(manager, f"{DELIVERIES}{many.id}/")
+
+
+def test_the_invoices_list_reads_only_the_columns_it_shows(world):
+    customer = client_for(world.customer)
+    make_invoices(2, fleet_id=world.a.fleet_id, customer_id=world.customer.id)
+    customer.get(INVOICES)  # the caller's first request fills identity's principal cache
+    with CaptureQueriesContext(connection) as ran:
+        body = customer.get(INVOICES).json()
+    assert len(body["results"]) == 2
+    reads = [q["sql"] for q in ran.captured_queries if 'FROM "billing_invoice"' in q["sql"]]
+    assert reads
+    for sql in reads:
+        for unshown in ("lines", "taxes", "seller", "buyer", "pdf_path"):  # JSON decoded per row, never shown
+            assert f'"billing_invoice"."{unshown}"' not in sql, sql

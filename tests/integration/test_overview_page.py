@@ -15,7 +15,9 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from apps.billing.models import FareRecord
 from apps.billing.services import payouts
@@ -279,3 +281,23 @@ def test_money_axes_step_in_round_amounts_written_by_babel():
     assert money_axis(90, "GBP", "en_GB")["ticks"][:2] == [[0.0, "£0"], [0.25, "£0.25"]]
     assert whole_money(Decimal("2.5"), "EUR", "de_DE") == "2,50\xa0€"
     assert money_axis(5_000, "JPY", "ja_JP")["ticks"][-1] == [6000.0, "￥6,000"]  # steps of 2,000: no minor unit
+
+
+def test_the_figures_are_kept_a_short_while_per_fleet_and_period(day, settings):
+    manager = as_manager(day["world"][0])
+
+    def load(**params) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as ran:
+            response = manager.get("/admin/", params)
+        assert response.status_code == 200
+        return visible(response), len(ran.captured_queries)
+
+    first, built = load()
+    again, kept = load()
+    assert again == first
+    assert built - kept >= 8, (built, kept)  # every figure's query skipped: the page's own remain
+    month, month_built = load(days="30")
+    assert month != first and month_built - kept >= 8  # another period: its own figures
+    settings.CONSOLE_OVERVIEW_CACHE_SECONDS = 0
+    off, rebuilt = load()
+    assert off == first and rebuilt - kept >= 8  # off: built on every load

@@ -16,7 +16,7 @@ from apps.trips.rest_api.v1.serializers.trips import (
     CustomerQuery,
     TripDetailOutput,
     TripOutput,
-    fares_context,
+    page_context,
 )
 from apps.trips.rest_api.v1.views._common import caller, tracking_url, with_etag
 from apps.trips.services import booking
@@ -45,7 +45,7 @@ class TripListApi(FilteredList, APIView):
         who = caller(request)
         visible = selectors.trip_visibility(principal=who.principal, driver_ids=who.driver_ids)
         trips = self.filter_queryset(selectors.trips_listed())
-        return keyset_paginated(self, request, trips, TripOutput, context=fares_context, branches=visible)
+        return keyset_paginated(self, request, trips, TripOutput, context=page_context, branches=visible)
 
     @extend_schema(
         tags=["trips"],

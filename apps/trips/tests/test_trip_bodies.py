@@ -1,0 +1,121 @@
+"""A trip's body is written out by hand (TripOutput.to_representation), not by DRF's walk over its fields, and a
+list loads only what it shows (selectors.trips_listed, stops_listed): the JSON must be what DRF's generic
+rendering of the declared fields gives (the OpenAPI schema is made from those), and a list's trip what its detail
+shows, less what only the detail shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.billing.contracts import TripFare
+from apps.trips.contracts import StopKind, StopStatus, TripStatus
+from apps.trips.models import Trip
+from apps.trips.rest_api.v1.serializers.trips import FareOutput, TripDetailOutput, TripOutput
+from apps.trips.tests.factories import StopFactory, TripFactory
+from tests.support.isolation import client_for
+
+pytestmark = pytest.mark.django_db
+TRIPS = "/api/v1/trips/trips/"
+DETAIL_ONLY = ("tracking_url", "pins", "customer_name", "driver_name", "vehicle")
+
+
+def a_trip(**fields) -> Trip:
+    """Every kind of value a body holds: set and unset ids and times, windows, microseconds, contact details."""
+    values = {
+        "status": TripStatus.ASSIGNED,
+        "version": 3,
+        "quote_id": uuid.uuid4(),
+        "requested_for": timezone.now().replace(microsecond=123456) + dt.timedelta(hours=2),
+        "weight_kg": 12,
+        "seats": 1,
+        "parcels": 4,
+        "driver_id": uuid.uuid4(),
+        "vehicle_id": uuid.uuid4(),
+    }
+    trip = TripFactory(stops=0, **{**values, **fields})
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=3)
+    StopFactory(
+        trip=trip,
+        sequence=1,
+        kind=StopKind.PICKUP,
+        contact_name="Ada",
+        contact_phone="+4915112345678",
+        window_start=start,
+        window_end=start + dt.timedelta(minutes=30),
+        service_minutes=5,
+        notes="ring twice",
+        status=StopStatus.ARRIVED,
+    )
+    StopFactory(trip=trip, sequence=2, lat=51.5074, lng=-0.1278)
+    return Trip.objects.prefetch_related("stops").get(id=trip.id)
+
+
+def as_drf_renders(serializer: serializers.Serializer, trip: Trip) -> str:
+    """DRF's own rendering of the serializer's declared fields, as before the body was written out."""
+    return json.dumps(serializers.Serializer.to_representation(serializer, trip))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_trip_bodies_render_as_drf_would(zone):
+    trip = a_trip()
+    fare = TripFare(trip_id=trip.id, currency="EUR", quoted_total_minor=1250, final_total_minor=None, final_kind=None)
+    settled = TripFare(
+        trip_id=trip.id, currency="GBP", quoted_total_minor=None, final_total_minor=900, final_kind="cancellation"
+    )
+    with timezone.override(zone):
+        for fares in ({trip.id: fare}, {trip.id: settled}, {}):
+            serializer = TripOutput(trip, context={"fares": fares})
+            assert json.dumps(serializer.data) == as_drf_renders(serializer, trip)
+        for known in (fare, settled):
+            assert TripOutput(trip, context={"fares": {trip.id: known}}).data["fare"] == FareOutput(known).data
+
+        trip.tracking_url = "https://logitrack.example/track/abc/"
+        trip.pins = {2: "0427"}
+        trip.customer_name, trip.driver_name = "Ada Lovelace", "Bo Driver"
+        trip.vehicle = {"id": uuid.uuid4(), "type": "van", "registration": "B-LT 1", "make": "VW", "model": "ID.Buzz"}
+        for staff in (True, False):
+            serializer = TripDetailOutput(trip, context={"fares": {trip.id: fare}, "staff": staff})
+            assert json.dumps(serializer.data) == as_drf_renders(serializer, trip)
+        trip.tracking_url = trip.pins = trip.customer_name = trip.driver_name = trip.vehicle = None
+        serializer = TripDetailOutput(trip, context={"fares": {}})
+        assert json.dumps(serializer.data) == as_drf_renders(serializer, trip)
+
+
+def test_a_lists_trip_is_its_detail_less_what_only_the_detail_shows(two_fleets):
+    customer = client_for(two_fleets.customer)
+    a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id)
+    a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id, quote_id=None, requested_for=None)
+    listed = customer.get(TRIPS).json()["results"]
+    assert len(listed) == 2
+    for body in listed:
+        detail = customer.get(f"{TRIPS}{body['id']}/").json()
+        for name in DETAIL_ONLY:
+            detail.pop(name)
+        for stop in detail["stops"]:
+            assert stop.pop("contact_phone") is None  # a customer's detail shows no phones
+        assert json.dumps(body) == json.dumps(detail)
+
+
+def test_a_list_page_reads_only_the_columns_its_bodies_show(two_fleets):
+    customer = client_for(two_fleets.customer)
+    a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id)
+    customer.get(TRIPS)  # the caller's first request fills identity's principal cache
+    with CaptureQueriesContext(connection) as ran:
+        assert customer.get(TRIPS).status_code == 200
+    trip_reads = [q["sql"] for q in ran.captured_queries if 'FROM "trips_trip"' in q["sql"]]
+    stop_reads = [q["sql"] for q in ran.captured_queries if 'FROM "trips_stop"' in q["sql"]]
+    assert trip_reads and stop_reads
+    for sql in trip_reads:
+        for unshown in ("tracking_lat", "eta_at", "end_reason", "started_at", "volume_m3"):
+            assert f'"trips_trip"."{unshown}"' not in sql, sql
+    for sql in stop_reads:
+        for unshown in ("contact_phone", "pin_hash", "failure_reason", "arrived_at"):
+            assert f'"trips_stop"."{unshown}"' not in sql, sql
