@@ -110,7 +110,7 @@ LISTED_COLUMNS = (
 )  # fmt: skip
 LISTED_STOP_COLUMNS = (
     "trip_id", "sequence", "kind", "address", "lat", "lng", "contact_name", "window_start", "window_end",
-    "service_minutes", "notes", "status",
+    "service_minutes", "notes", "status", "unload_weight_kg", "unload_volume_m3", "unload_parcels", "unload_seats",
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -54,7 +55,16 @@ def a_trip(**fields) -> Trip:
         notes="ring twice",
         status=StopStatus.ARRIVED,
     )
-    StopFactory(trip=trip, sequence=2, lat=51.5074, lng=-0.1278)
+    StopFactory(  # a drop-off with its declared share of the load (Stop.unload)
+        trip=trip,
+        sequence=2,
+        lat=51.5074,
+        lng=-0.1278,
+        unload_weight_kg=12,
+        unload_volume_m3=Decimal("0.50"),
+        unload_parcels=4,
+        unload_seats=0,
+    )
     return Trip.objects.prefetch_related("stops").get(id=trip.id)
 
 

@@ -127,7 +127,19 @@ class TripOutput(serializers.Serializer):
             "service_minutes": stop.service_minutes,
             "notes": stop.notes,
             "status": str(stop.status),
+            "unload": _unload(stop),
         }
+
+
+def _unload(stop) -> dict | None:
+    if stop.unload_weight_kg is None:  # not declared (Stop.unload)
+        return None
+    return {
+        "weight_kg": stop.unload_weight_kg,
+        "volume_m3": float(stop.unload_volume_m3 or 0),
+        "parcels": stop.unload_parcels or 0,
+        "seats": stop.unload_seats or 0,
+    }
 
 
 def _uuid(value) -> str | None:
