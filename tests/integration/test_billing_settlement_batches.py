@@ -93,7 +93,7 @@ def test_a_batch_settles_exactly_as_one_by_one(fleet):
 
     batched = ledger_state(trip_ids)
     assert batched == one_by_one
-    records, postings, balances, _, finalised = batched
+    records, postings, _, _, finalised = batched
     assert len(records) == len(finalised) == 9 and any(r[5] for r in records.values())  # one was capped
     assert {p[3] for p in postings} >= {"customer_prepaid", "customer_receivable", "customer_loyalty"}
     assert ledger.verify() == []
