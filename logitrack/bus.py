@@ -39,7 +39,7 @@ _SUBSCRIPTIONS: dict[str, Subscription] = {}
 
 
 def subscriber(
-    event_cls: type[E], *, name: str, queue: str = "events", batch: Callable[[list[E]], None] | None = None
+    event_cls: type[E], *, name: str, queue: str = "events", batch: BatchHandler | None = None
 ) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
     def register(fn: Callable[[E], None]) -> Callable[[E], None]:
         existing = _SUBSCRIPTIONS.get(name)

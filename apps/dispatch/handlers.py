@@ -48,7 +48,7 @@ def show_trip_statuses(events: list[TripStatusChangedV2 | TripStatusChangedV1]) 
     cards = []
     for event in events:
         if event.new_status == TripStatus.REQUESTED:
-            show_trip_status(event)
+            _show_status(event)
         else:
             cards.append(_trip(event))
     if cards:
@@ -57,6 +57,10 @@ def show_trip_statuses(events: list[TripStatusChangedV2 | TripStatusChangedV1]) 
 
 @subscriber(TripStatusChangedV2, name="dispatch.show_trip_status", batch=show_trip_statuses)
 def show_trip_status(event: TripStatusChangedV2 | TripStatusChangedV1) -> None:
+    _show_status(event)
+
+
+def _show_status(event: TripStatusChangedV2 | TripStatusChangedV1) -> None:
     if event.new_status == TripStatus.REQUESTED:  # only an unassignment leads back to requested
         autodispatch.unassigned_flag(
             trip=_trip(event), reason=event.reason, previous_driver_id=getattr(event, "previous_driver_id", None)

@@ -56,18 +56,22 @@ def revenue_posted(txn: JournalTransaction, legs: Sequence[tuple[Account, int]])
 def revenue_posted_many(posted: Sequence[tuple[JournalTransaction, Sequence[tuple[Account, int]]]]) -> None:
     """`revenue_posted` of several transactions (a batch of settlements): the fleets' time zones looked up once,
     one update per fleet, day and currency."""
-    fares = [(txn, legs) for txn, legs in posted if txn.fleet_id is not None and txn.kind in FARE_KINDS + REFUND_KINDS]
+    fares = [
+        (txn.fleet_id, txn, legs)
+        for txn, legs in posted
+        if txn.fleet_id is not None and txn.kind in FARE_KINDS + REFUND_KINDS
+    ]
     if not fares:
         return
-    zones = integrations.fleet_time_zones(fleet_ids=sorted({txn.fleet_id for txn, _ in fares}, key=str))
+    zones = integrations.fleet_time_zones(fleet_ids=sorted({fleet_id for fleet_id, _, _ in fares}, key=str))
     rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for txn, legs in fares:
-        day = txn.posted_at.astimezone(zone(zones[txn.fleet_id])).date()
+    for fleet_id, txn, legs in fares:
+        day = txn.posted_at.astimezone(zone(zones[fleet_id])).date()
         per_currency: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for account, amount in legs:
             per_currency[account.currency][account.kind] += amount
         for currency, by_kind in per_currency.items():
-            row = rows[(txn.fleet_id, day, currency)]
+            row = rows[(fleet_id, day, currency)]
             row["fares"] += int(txn.kind in FARE_KINDS)
             row["refunds"] += int(txn.kind in REFUND_KINDS)
             for name, n in amounts(by_kind).items():
