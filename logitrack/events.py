@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
-import functools
 import re
 import types
 import typing
@@ -103,16 +102,24 @@ def from_envelope(envelope: dict[str, Any]) -> IntegrationEvent:
     return cls(**kwargs)
 
 
-@functools.cache
+_HINTS: dict[type, dict[str, Any]] = {}
+_INIT_FIELDS: dict[type, frozenset[str]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    """The resolved annotations of an event or payload class: resolving them (typing.get_type_hints) cost more than
-    the rest of reading an envelope, once per nested shape, on every delivery."""
-    return typing.get_type_hints(cls)
+    """The resolved annotations of an event or payload class, kept per class: resolving them (get_type_hints) cost
+    more than the rest of reading an envelope, once per nested shape, on every delivery."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
-@functools.cache
 def _init_fields(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    names = _INIT_FIELDS.get(cls)
+    if names is None:
+        names = _INIT_FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    return names
 
 
 def _dump(value: Any) -> Any:

@@ -46,7 +46,6 @@ class CelerySink:
                 else:
                     jobs.enqueue(DELIVER_BATCH_TASK, args=(sub.name, chunk), queue=sub.queue)
 
-
     def waiting(self) -> int:
         """Deliveries queued in the broker and not yet taken by a worker, on every subscription's queue (0 when the
         broker cannot say). The relay holds back while there are many: a backlog then waits in the outbox, from which
