@@ -2,6 +2,11 @@
 
 Handlers register with `@subscriber(EventClass, name="<app>.<verb_phrase>")` in their app's
 `handlers.py`. The name is stable: it keys the inbox, so renaming a subscription re-delivers history.
+
+A subscription may also name a `batch` handler that applies several events in one go (one look-up of what they
+share, bulk writes): the events worker calls it with the new events of a batch, in relay order, inside the batch's
+transaction; a single delivery (and every event of a batch that failed) still goes through the plain handler. Both
+must leave the same state behind.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from logitrack.events import IntegrationEvent
 
 E = TypeVar("E", bound=IntegrationEvent)
 Handler = Callable[[Any], None]
+BatchHandler = Callable[[list[Any]], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +28,7 @@ class Subscription:
     event_type: str
     handler: Handler
     queue: str = "events"
+    batch_handler: BatchHandler | None = None
 
     @property
     def handler_path(self) -> str:
@@ -32,13 +39,15 @@ _SUBSCRIPTIONS: dict[str, Subscription] = {}
 
 
 def subscriber(
-    event_cls: type[E], *, name: str, queue: str = "events"
+    event_cls: type[E], *, name: str, queue: str = "events", batch: BatchHandler | None = None
 ) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
     def register(fn: Callable[[E], None]) -> Callable[[E], None]:
         existing = _SUBSCRIPTIONS.get(name)
         if existing is not None and existing.handler_path != f"{fn.__module__}.{fn.__qualname__}":
             raise RuntimeError(f"subscription {name!r} registered twice")
-        _SUBSCRIPTIONS[name] = Subscription(name=name, event_type=event_cls.TYPE, handler=fn, queue=queue)
+        _SUBSCRIPTIONS[name] = Subscription(
+            name=name, event_type=event_cls.TYPE, handler=fn, queue=queue, batch_handler=batch
+        )
         return fn
 
     return register

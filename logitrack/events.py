@@ -87,7 +87,7 @@ def to_envelope(event: IntegrationEvent) -> dict[str, Any]:
 
 def from_envelope(envelope: dict[str, Any]) -> IntegrationEvent:
     cls = event_class(envelope["type"])
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     data = envelope.get("data", {})
     kwargs: dict[str, Any] = {
         "event_id": uuid.UUID(envelope["id"]),
@@ -100,6 +100,26 @@ def from_envelope(envelope: dict[str, Any]) -> IntegrationEvent:
             kwargs[f.name] = _load(hints[f.name], data[f.name])
         # a missing field falls back to its default: that is how defaulted additions stay compatible
     return cls(**kwargs)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+_INIT_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved annotations of an event or payload class, kept per class: resolving them (get_type_hints) cost
+    more than the rest of reading an envelope, once per nested shape, on every delivery."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def _init_fields(cls: type) -> frozenset[str]:
+    names = _INIT_FIELDS.get(cls)
+    if names is None:
+        names = _INIT_FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+    return names
 
 
 def _dump(value: Any) -> Any:
@@ -154,9 +174,8 @@ def _load(tp: Any, raw: Any) -> Any:
         if dataclasses.is_dataclass(tp):
             # like an event's payload: keys this reader does not know are skipped and a missing key takes the
             # field's default, so a defaulted field added to a nested shape stays a compatible change
-            hints = typing.get_type_hints(tp)
-            known = {f.name for f in dataclasses.fields(tp) if f.init}
-            return tp(**{k: _load(hints[k], v) for k, v in raw.items() if k in known})
+            hints = _hints(tp)
+            return tp(**{k: _load(hints[k], v) for k, v in raw.items() if k in hints and k in _init_fields(tp)})
     return raw
 
 

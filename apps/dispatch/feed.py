@@ -103,6 +103,15 @@ def to_fleet(fleet_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _best_effort(group, kind, send))
 
 
+def trips_to_fleet(fleet_id: uuid.UUID, change: str, trips: list[dict[str, Any]]) -> None:
+    """Several trips' cards for the fleet's screens after the commit: one `trip` message for one, one numbered
+    `trips` message (the cards in order, one change) for several, so a batch of events costs one send per fleet."""
+    if len(trips) == 1:
+        to_fleet(fleet_id, "trip", {"change": change, "trip": trips[0]})
+    elif trips:
+        to_fleet(fleet_id, "trips", {"change": change, "trips": trips})
+
+
 def to_driver(driver_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     group, request_id = driver_group(driver_id), correlation.current()
     message = {"type": kind, **payload}

@@ -42,8 +42,25 @@ def _trip(event) -> TripView:
     return trip if trip is not None else integrations.trip_get(trip_id=event.trip_id)
 
 
-@subscriber(TripStatusChangedV2, name="dispatch.show_trip_status")
+def show_trip_statuses(events: list[TripStatusChangedV2 | TripStatusChangedV1]) -> None:
+    """A batch (the events worker's): the cards of every trip that moved on, in one push per fleet; an unassignment
+    (back to requested) is handled alone, as `show_trip_status` does."""
+    cards = []
+    for event in events:
+        if event.new_status == TripStatus.REQUESTED:
+            _show_status(event)
+        else:
+            cards.append(_trip(event))
+    if cards:
+        board.trip_cards_push(trips=cards, change="status_changed")
+
+
+@subscriber(TripStatusChangedV2, name="dispatch.show_trip_status", batch=show_trip_statuses)
 def show_trip_status(event: TripStatusChangedV2 | TripStatusChangedV1) -> None:
+    _show_status(event)
+
+
+def _show_status(event: TripStatusChangedV2 | TripStatusChangedV1) -> None:
     if event.new_status == TripStatus.REQUESTED:  # only an unassignment leads back to requested
         autodispatch.unassigned_flag(
             trip=_trip(event), reason=event.reason, previous_driver_id=getattr(event, "previous_driver_id", None)

@@ -18,7 +18,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
 from django.conf import settings
@@ -202,6 +202,14 @@ class RedisLiveStore:
         key = f"{self.prefix}:trip:{trip_id}:version"
         return bool(self._newest(keys=[key], args=[version, TRIP_VERSION_DAYS * 86_400]))
 
+    def trip_versions_current(self, versions: Sequence[tuple[uuid.UUID, int]]) -> list[bool]:
+        """`trip_version_current` of each (trip, version), in order, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for trip_id, version in versions:
+            key = f"{self.prefix}:trip:{trip_id}:version"
+            self._newest(keys=[key], args=[version, TRIP_VERSION_DAYS * 86_400], client=pipe)
+        return [bool(answer) for answer in pipe.execute()]
+
     def screen_join(self, fleet_id: uuid.UUID, screen: str) -> None:
         """A screen (its channel name) watches the fleet: the board task pushes to fleets that have one."""
         self.redis.zadd(f"{self.prefix}:screens", {f"{fleet_id}|{screen}": time.time()})
@@ -338,6 +346,9 @@ class MemoryLiveStore:
                 return False
             self._versions[trip_id] = version
             return True
+
+    def trip_versions_current(self, versions: Sequence[tuple[uuid.UUID, int]]) -> list[bool]:
+        return [self.trip_version_current(trip_id, version) for trip_id, version in versions]
 
     def screen_join(self, fleet_id: uuid.UUID, screen: str) -> None:
         with self._lock:

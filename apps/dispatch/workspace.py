@@ -142,21 +142,41 @@ def timings_of(
 
 def trip_extras(trip: TripView) -> dict[str, Any]:
     """A single trip's card for a `trip` feed message: a few look-ups (names, the driver's fix), no fleet pass."""
+    return trips_extras([trip])[0]
+
+
+def trips_extras(trips: Sequence[TripView]) -> list[dict[str, Any]]:
+    """The cards of several trips (a batch of events), in order, with one look-up of each kind for all of them:
+    attempts, vehicles, drivers' and customers' names, and the drivers' fixes once per fleet."""
     now = timezone.now()
-    attempt = DispatchAttempt.objects.filter(trip_id=trip.id).first()
-    positions = live.store().get(trip.fleet_id, [trip.driver_id]) if trip.driver_id is not None else {}
-    vehicle = trip.vehicle_id
-    vehicles = integrations.vehicles(vehicle_ids=[vehicle]) if vehicle is not None else {}
-    types = {trip.driver_id: vehicles[vehicle][0]} if trip.driver_id is not None and vehicle in vehicles else {}
-    customer = trip.customer_id
-    return trip_card(
-        trip,
-        attempt,
-        timing=timings_of([trip], positions=positions, vehicle_types=types, now=now)[trip.id],
-        driver_names=integrations.drivers_named(driver_ids=[trip.driver_id]) if trip.driver_id else {},
-        customer_names=integrations.people_named(user_ids=[customer]) if customer else {},
-        vehicles=vehicles,
-    )
+    ids = [t.id for t in trips]
+    attempts = {a.trip_id: a for a in DispatchAttempt.objects.filter(trip_id__in=ids)} if ids else {}
+    positions: dict[uuid.UUID, LivePosition] = {}
+    by_fleet: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for t in trips:
+        if t.driver_id is not None:
+            by_fleet[t.fleet_id].add(t.driver_id)
+    for fleet_id, driver_ids in by_fleet.items():
+        positions.update(live.store().get(fleet_id, sorted(driver_ids, key=str)))
+    vehicle_ids = list({v for t in trips if (v := t.vehicle_id) is not None})
+    vehicles = integrations.vehicles(vehicle_ids=vehicle_ids) if vehicle_ids else {}
+    types = {t.driver_id: vehicles[t.vehicle_id][0] for t in trips if t.driver_id and t.vehicle_id in vehicles}
+    drivers = list({d for t in trips if (d := t.driver_id) is not None})
+    customers = list({c for t in trips if (c := t.customer_id) is not None})
+    driver_names = integrations.drivers_named(driver_ids=drivers) if drivers else {}
+    customer_names = integrations.people_named(user_ids=customers) if customers else {}
+    timings = timings_of(trips, positions=positions, vehicle_types=types, now=now)
+    return [
+        trip_card(
+            t,
+            attempts.get(t.id),
+            timing=timings[t.id],
+            driver_names=driver_names,
+            customer_names=customer_names,
+            vehicles=vehicles,
+        )
+        for t in trips
+    ]
 
 
 def _last_pings(driver_ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:

@@ -66,12 +66,24 @@ def driver_and_vehicle(*, driver_id: uuid.UUID | None, vehicle_id: uuid.UUID | N
     return DriverAndVehicle(first_name=first_name, vehicle=vehicle)
 
 
+def brandings(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, FleetBranding]:
+    return fleet_api.fleet_branding(fleet_ids=list(fleet_ids))
+
+
 def tracking_link(*, trip_id: uuid.UUID) -> TrackingLinkRef | None:
     return trips_api.tracking_link(trip_id=trip_id)
 
 
+def tracking_links(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, TrackingLinkRef]:
+    return trips_api.tracking_links(trip_ids=list(trip_ids))
+
+
 def trip_proofs(*, trip_id: uuid.UUID) -> list[ProofSummary]:
     return trips_api.trip_proofs(trip_id=trip_id)
+
+
+def trips_proofs(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ProofSummary]]:
+    return trips_api.trips_proofs(trip_ids=list(trip_ids))
 
 
 def trip_receipt(*, trip_id: uuid.UUID) -> TripReceipt | None:

@@ -120,6 +120,40 @@ def tracking_link(*, trip_id: uuid.UUID) -> TrackingLinkRef | None:
     return None
 
 
+def tracking_links(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, TrackingLinkRef]:
+    """`tracking_link` of several trips in one query (a batch of messages); trips without a valid link left out."""
+    links: dict[uuid.UUID, dict[str, dt.datetime]] = {}
+    for link in _TrackingLink.objects.filter(trip_id__in=trip_ids, expires_at__gt=_timezone.now()):
+        links.setdefault(link.trip_id, {})[link.token_hash] = link.expires_at
+    found = {}
+    for trip_id, hashes in links.items():
+        for key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+            token = _domain.tracking_token(secret=key, trip_id=trip_id)
+            expires_at = hashes.get(_domain.secret_hash(token))
+            if expires_at is not None:
+                found[trip_id] = TrackingLinkRef(trip_id=trip_id, token=token, expires_at=expires_at)
+                break
+    return found
+
+
+def trips_proofs(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ProofSummary]]:
+    """`trip_proofs` of several trips in one query; a trip with none maps to an empty list."""
+    found: dict[uuid.UUID, list[ProofSummary]] = {trip_id: [] for trip_id in trip_ids}
+    rows = _ProofOfDelivery.objects.filter(stop__trip_id__in=trip_ids).select_related("stop")
+    for p in rows.order_by("stop__trip_id", "stop__sequence"):
+        found.setdefault(p.stop.trip_id, []).append(
+            ProofSummary(
+                sequence=p.stop.sequence,
+                recipient_name=p.recipient_name,
+                signed=bool(p.signature_path),
+                photo=bool(p.photo_path),
+                pin_verified=p.pin_verified,
+                captured_at=p.captured_at,
+            )
+        )
+    return found
+
+
 def trip_proofs(*, trip_id: uuid.UUID) -> list[ProofSummary]:
     """What was captured at the trip's drop-offs (no files), by stop sequence."""
     rows = _ProofOfDelivery.objects.filter(stop__trip_id=trip_id).select_related("stop").order_by("stop__sequence")

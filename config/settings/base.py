@@ -363,6 +363,9 @@ OUTBOX_RELAY_POLL_SECONDS = env.float("OUTBOX_RELAY_POLL_SECONDS", default=0.25)
 OUTBOX_RELAY_LINGER_SECONDS = env.float("OUTBOX_RELAY_LINGER_SECONDS", default=0.1)
 # events one delivery task applies to a subscriber in one transaction
 OUTBOX_DELIVERY_BATCH = env.int("OUTBOX_DELIVERY_BATCH", default=20)
+# the relay holds back while more delivery tasks than this wait in the broker: a backlog waits in the outbox and is
+# claimed in full batches once the worker catches up (0: never hold back)
+OUTBOX_RELAY_MAX_WAITING = env.int("OUTBOX_RELAY_MAX_WAITING", default=100)
 # ---- NATS JetStream (used only when OUTBOX_NATS_SUBSCRIPTIONS names subscriptions) ----
 OUTBOX_NATS_URL = env.str("OUTBOX_NATS_URL", default="nats://127.0.0.1:4222")  # several: comma-separated
 OUTBOX_NATS_STREAM = env.str("OUTBOX_NATS_STREAM", default="LOGITRACK_EVENTS")

@@ -41,12 +41,13 @@ def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
 
 def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
     """Apply a batch of events to one subscriber in one transaction: one statement claims them all in the inbox
-    (those already applied are skipped), the handler runs for each new one, one commit. Returns (how many were
-    applied, the envelopes to deliver one by one instead).
+        (those already applied are skipped), the subscription's batch handler runs once with the new ones (or its
+    handler for each), one commit. Returns (how many were
+        applied, the envelopes to deliver one by one instead).
 
-    A handler that raises (or a deadlock between two batches) rolls the whole batch back, nothing of it applied,
-    and every envelope comes back to be delivered alone, with its own retries: a failing event costs its batch
-    one wasted try and never blocks the others. An outage of the database is raised: retry the batch later.
+        A handler that raises (or a deadlock between two batches) rolls the whole batch back, nothing of it applied,
+        and every envelope comes back to be delivered alone, with its own retries: a failing event costs its batch
+        one wasted try and never blocks the others. An outage of the database is raised: retry the batch later.
     """
     try:
         sub = bus.subscription(subscription_name)
@@ -58,9 +59,15 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
             request_ids.setdefault(event.event_id, correlation.of(envelope))
         with transaction.atomic():
             fresh = _claim(sub.name, list(events.values()))
-            for event_id, event in events.items():
-                if event_id in fresh:
-                    with correlation.bound(request_ids[event_id]):  # each event's own request, not the batch's
+            new = [event for event_id, event in events.items() if event_id in fresh]
+            if sub.batch_handler is not None and new:
+                # one request id only when the whole batch came from one request; the batch's log line lists them all
+                shared = {request_ids[event.event_id] for event in new}
+                with correlation.bound(shared.pop() if len(shared) == 1 else None):
+                    sub.batch_handler(new)
+            else:
+                for event in new:
+                    with correlation.bound(request_ids[event.event_id]):  # each event's own request, not the batch's
                         sub.handler(event)
     except Exception as exc:
         if resilience.is_unavailable(exc):

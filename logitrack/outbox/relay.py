@@ -79,16 +79,29 @@ def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
         time.sleep(min(left, 0.1))
 
 
+def _backlogged() -> bool:
+    """Whether the sinks hold more undelivered work than OUTBOX_RELAY_MAX_WAITING (tasks in the broker): then the
+    relay waits, and the rows it would have sent trickling in a few at a time are claimed later in full batches,
+    which the events worker applies several times cheaper per event (batch handlers). 0 turns this off."""
+    cap = int(settings.OUTBOX_RELAY_MAX_WAITING)
+    if cap <= 0:
+        return False
+    return any(getattr(sink, "waiting", lambda: 0)() > cap for sink in configured_sinks())
+
+
 def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None = None, limit: int = 100) -> int:
     """The relay process loop: drain, sleep when idle, and linger a moment (OUTBOX_RELAY_LINGER_SECONDS) after a
     batch that was not full, so the next gathers more events: fewer, larger deliveries for the workers. When the
     database or the broker cannot be reached it keeps the rows, backs off (capped, jittered) and tries again until
     they answer, logging the outage once."""
-    poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds
+    poll = settings.OUTBOX_RELAY_POLL_SECONDS if poll_seconds is None else poll_seconds  # also while backlogged
     total, backoff = 0, resilience.Backoff("outbox.relay")
     pulse = heartbeats.Pulse(heartbeats.RELAY)  # /readyz: a relay that stops looping goes stale
     while not should_stop():
         pulse()
+        if _backlogged():
+            _sleep(poll, should_stop)
+            continue
         try:
             count = relay_batch(limit=limit)
         except Exception as exc:  # rows stay unpublished: at least once

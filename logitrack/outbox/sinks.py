@@ -48,6 +48,27 @@ class CelerySink:
                     else:
                         jobs.enqueue(DELIVER_BATCH_TASK, args=(sub.name, chunk), queue=sub.queue)
 
+    def waiting(self) -> int:
+        """Deliveries queued in the broker and not yet taken by a worker, on every subscription's queue (0 when the
+        broker cannot say). The relay holds back while there are many: a backlog then waits in the outbox, from which
+        the relay later claims it in full batches, rather than in the broker as the small batches of a slow trickle."""
+        from celery import current_app
+
+        queues = sorted({sub.queue for sub in bus.all_subscriptions()})
+        try:
+            with current_app.pool.acquire(block=True, timeout=2) as conn:
+                channel = conn.default_channel
+                return sum(_queued(channel, queue) for queue in queues)
+        except Exception:  # never stop relaying for want of a count
+            return 0
+
+
+def _queued(channel: Any, queue: str) -> int:
+    try:
+        return int(channel.queue_declare(queue=queue, passive=True).message_count)
+    except Exception:  # a queue nothing was ever sent to
+        return 0
+
 
 class InlineSink:
     """Delivers in the relaying process itself (tests, and tools that must not need a worker)."""

@@ -210,12 +210,13 @@ class Screen:
         return self.socket.wait_for(moved, since=since, timeout=timeout, what=f"the position {lat},{lng}")
 
     def saw_trip(self, trip_id: Any, *, status: str | None = None, change: str | None = None, timeout: float = 30):
-        def about(message: dict) -> bool:
-            return (
-                message["type"] == "trip"
-                and message["trip"]["id"] == str(trip_id)
-                and (status is None or message["trip"]["status"] == status)
+        def about(message: dict) -> bool:  # a `trip` message, or one card of a `trips` message (a batch of events)
+            cards = [message["trip"]] if message["type"] == "trip" else message.get("trips", [])
+            return message["type"] in ("trip", "trips") and any(
+                card["id"] == str(trip_id)
+                and (status is None or card["status"] == status)
                 and (change is None or message["change"] == change)
+                for card in cards
             )
 
         return self.socket.wait_for(about, timeout=timeout, what=f"trip {trip_id} {change or ''} {status or ''}")

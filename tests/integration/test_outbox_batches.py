@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
-from logitrack.outbox import delivery
+from logitrack.outbox import delivery, relay
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 from logitrack.outbox.relay import relay_batch
 from logitrack.outbox.sinks import CelerySink
@@ -119,3 +119,28 @@ def test_a_failing_event_of_a_batch_goes_back_to_the_outbox_when_the_broker_is_d
     pending = OutboxMessage.objects.filter(published_at__isnull=True)
     assert [r.envelope["id"] for r in pending] == [sent[1]["id"]]  # sent again by the relay, not dropped
     assert not DeadLetter.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_relay_holds_back_while_the_broker_holds_a_backlog_then_claims_it_in_full_batches(events_queue, settings):
+    settings.OUTBOX_RELAY_MAX_WAITING, settings.OUTBOX_RELAY_POLL_SECONDS = 2, 0.01
+    envelopes(label())
+    for _ in range(3):  # a slow trickle the worker is not taking: three lone deliveries waiting
+        envelopes(label())
+        relay_batch(limit=1, sinks=[CelerySink()])
+    assert CelerySink().waiting() == 3
+    backlog = envelopes(label(), label(), label())
+
+    def turns(n):
+        left = iter(range(n))
+        return lambda: next(left, None) is None
+
+    relay.run_forever(should_stop=turns(5))
+    assert OutboxMessage.objects.filter(published_at__isnull=True).count() == 4  # held back, in the outbox
+    assert len(events_queue()) == 3
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("events")  # the worker caught up
+    relay.run_forever(should_stop=turns(3))
+    assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
+    [(task, (_, batch), _, _)] = events_queue()
+    assert task == "outbox.deliver_batch" and [e["id"] for e in batch][-3:] == [e["id"] for e in backlog]

@@ -53,6 +53,33 @@ def revenue_posted(txn: JournalTransaction, legs: Sequence[tuple[Account, int]])
         )
 
 
+def revenue_posted_many(posted: Sequence[tuple[JournalTransaction, Sequence[tuple[Account, int]]]]) -> None:
+    """`revenue_posted` of several transactions (a batch of settlements): the fleets' time zones looked up once,
+    one update per fleet, day and currency."""
+    fares = [
+        (txn.fleet_id, txn, legs)
+        for txn, legs in posted
+        if txn.fleet_id is not None and txn.kind in FARE_KINDS + REFUND_KINDS
+    ]
+    if not fares:
+        return
+    zones = integrations.fleet_time_zones(fleet_ids=sorted({fleet_id for fleet_id, _, _ in fares}, key=str))
+    rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for fleet_id, txn, legs in fares:
+        day = txn.posted_at.astimezone(zone(zones[fleet_id])).date()
+        per_currency: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for account, amount in legs:
+            per_currency[account.currency][account.kind] += amount
+        for currency, by_kind in per_currency.items():
+            row = rows[(fleet_id, day, currency)]
+            row["fares"] += int(txn.kind in FARE_KINDS)
+            row["refunds"] += int(txn.kind in REFUND_KINDS)
+            for name, n in amounts(by_kind).items():
+                row[name] += n
+    for (fleet_id, day, currency), deltas in rows.items():
+        _add({"fleet_id": fleet_id, "day": day, "currency": currency}, dict(deltas))
+
+
 def _add(key: dict, deltas: dict[str, int]) -> None:
     """Add to the row `key` names, creating it: one UPDATE ... SET x = x + n, so concurrent postings never lose a
     count; the first writer of a row inserts it (a racing insert becomes an update)."""

@@ -11,6 +11,7 @@ transaction (same idempotency key, same postings) returns the first one.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -108,15 +109,9 @@ def post(
     """Post a balanced transaction once. Returns (transaction, created)."""
     if not connection.in_atomic_block:
         raise RuntimeError("ledger.post must run inside the caller's transaction")
-    legs = [(a, amount) for a, amount in legs if amount != 0]
-    if not legs:
+    if not [amount for _, amount in legs if amount != 0]:
         raise UnbalancedTransaction("a transaction needs at least one non-zero posting")
-    sums: dict[str, int] = defaultdict(int)
-    for account, amount in legs:
-        sums[account.currency] += amount
-    unbalanced = {c: s for c, s in sums.items() if s != 0}
-    if unbalanced or len(legs) < 2:
-        raise UnbalancedTransaction("postings must sum to zero per currency", extra={"sums": unbalanced})
+    legs = _checked(legs)
 
     existing = JournalTransaction.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -145,18 +140,99 @@ def post(
         deltas[account.id] += amount if account.kind in DEBIT_NORMAL else -amount
     now = timezone.now()
     for account_id, delta in deltas.items():
-        account = locked[account_id]
-        new_balance = account.balance_minor + delta
-        if account.floor_minor is not None and new_balance < account.floor_minor:
-            raise InsufficientFunds(
-                f"the {account.kind.replace('_', ' ')} holds {account.balance_minor} and cannot give {-delta}",
-                extra={"account_id": str(account.id), "balance_minor": account.balance_minor},
-            )
-        account.balance_minor, account.updated_at = new_balance, now
+        _apply(locked[account_id], delta, now)
     # one statement for every balance (still locked above, checked by the floor constraint and the commit trigger)
     Account.objects.bulk_update([locked[a] for a in deltas], ["balance_minor", "updated_at"])
     figures.revenue_posted(txn, legs)  # a fare or its refund: the overview's revenue of the day, in this transaction
     return txn, True
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Entry:
+    """One transaction for `post_many`: `post`'s arguments."""
+
+    idempotency_key: str
+    kind: str
+    legs: Sequence[Leg]
+    reference_id: uuid.UUID | None = None
+    fleet_id: uuid.UUID | None = None
+    memo: str = ""
+
+
+def _checked(legs: Sequence[Leg]) -> list[Leg]:
+    legs = [(a, amount) for a, amount in legs if amount != 0]
+    sums: dict[str, int] = defaultdict(int)
+    for account, amount in legs:
+        sums[account.currency] += amount
+    unbalanced = {c: s for c, s in sums.items() if s != 0}
+    if unbalanced or len(legs) < 2:
+        raise UnbalancedTransaction("postings must sum to zero per currency", extra={"sums": unbalanced})
+    return legs
+
+
+def post_many(entries: Sequence[Entry]) -> list[tuple[JournalTransaction, bool]]:
+    """`post` of each entry, in order, as one unit: one look-up of the keys already used (those entries are replays,
+    checked as `post` checks them), one lock of every account in LOCK_ORDER, one insert of the transactions, one of
+    the postings, one statement for the balances (each floor checked entry by entry, as one by one would), and the
+    overview's revenue per fleet and day once. A key another transaction commits meanwhile fails the whole unit
+    (IntegrityError): the caller's transaction rolls back, and one-by-one `post` settles the race."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger.post_many must run inside the caller's transaction")
+    checked = [dataclasses.replace(entry, legs=_checked(entry.legs)) for entry in entries]
+    keys = [entry.idempotency_key for entry in checked]
+    if len(set(keys)) != len(keys):
+        raise LedgerConflict("an idempotency key is used twice in one batch")
+    used = {t.idempotency_key: t for t in JournalTransaction.objects.filter(idempotency_key__in=keys)}
+    fresh = [entry for entry in checked if entry.idempotency_key not in used]
+    results = {
+        entry.idempotency_key: (_replayed(used[entry.idempotency_key], entry.legs), False)
+        for entry in checked
+        if entry.idempotency_key in used
+    }
+    if fresh:
+        account_ids = {a.id for entry in fresh for a, _ in entry.legs}
+        locked = {a.id: a for a in Account.objects.select_for_update().filter(id__in=account_ids).order_by(*LOCK_ORDER)}
+        txns = JournalTransaction.objects.bulk_create(
+            [
+                JournalTransaction(
+                    idempotency_key=e.idempotency_key,
+                    kind=e.kind,
+                    reference_id=e.reference_id,
+                    fleet_id=e.fleet_id,
+                    memo=e.memo,
+                )
+                for e in fresh
+            ]
+        )
+        Posting.objects.bulk_create(
+            [
+                Posting(transaction=txn, account_id=a.id, amount_minor=amount, currency=a.currency)
+                for txn, entry in zip(txns, fresh, strict=True)
+                for a, amount in entry.legs
+            ]
+        )
+        now = timezone.now()
+        for entry in fresh:  # in order: an entry may draw on what an earlier one credited
+            deltas: dict[uuid.UUID, int] = defaultdict(int)
+            for account, amount in entry.legs:
+                deltas[account.id] += amount if account.kind in DEBIT_NORMAL else -amount
+            for account_id, delta in deltas.items():
+                _apply(locked[account_id], delta, now)
+        touched = [locked[i] for i in sorted(account_ids, key=str)]
+        Account.objects.bulk_update(touched, ["balance_minor", "updated_at"])
+        figures.revenue_posted_many([(txn, entry.legs) for txn, entry in zip(txns, fresh, strict=True)])
+        results.update({txn.idempotency_key: (txn, True) for txn in txns})
+    return [results[key] for key in keys]
+
+
+def _apply(account: Account, delta: int, now) -> None:
+    new_balance = account.balance_minor + delta
+    if account.floor_minor is not None and new_balance < account.floor_minor:
+        raise InsufficientFunds(
+            f"the {account.kind.replace('_', ' ')} holds {account.balance_minor} and cannot give {-delta}",
+            extra={"account_id": str(account.id), "balance_minor": account.balance_minor},
+        )
+    account.balance_minor, account.updated_at = new_balance, now
 
 
 def _replayed(existing: JournalTransaction, legs: Sequence[Leg]) -> JournalTransaction:

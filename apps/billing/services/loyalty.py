@@ -15,13 +15,22 @@ from apps.billing.services import ledger
 POINTS = "PTS"
 
 
-def points_award(record: FareRecord) -> None:
-    """Loyalty points for a settled fare (BILLING_POINTS_PER_100_MINOR per 100 minor units), once per trip."""
+def points_keys(record: FareRecord) -> tuple[int, ledger.AccountKey, ledger.AccountKey] | None:
+    """The points a settled fare earns (BILLING_POINTS_PER_100_MINOR per 100 minor units) and the accounts they move
+    between (promotions, the customer's points); None when it earns none."""
     points = record.total_minor * settings.BILLING_POINTS_PER_100_MINOR // 100
     if record.customer_id is None or points <= 0:
-        return
-    promotions = (AccountKind.PROMOTIONS, POINTS, None, None)
+        return None
     earned = (AccountKind.CUSTOMER_LOYALTY, POINTS, record.customer_id, None)
+    return points, (AccountKind.PROMOTIONS, POINTS, None, None), earned
+
+
+def points_award(record: FareRecord) -> None:
+    """Loyalty points for a settled fare, once per trip."""
+    award = points_keys(record)
+    if award is None:
+        return
+    points, promotions, earned = award
     accounts = ledger.accounts_for([promotions, earned])  # one query once the customer has points
     ledger.post(
         idempotency_key=f"points:{record.trip_id}",

@@ -23,7 +23,19 @@ def trip_card_push(*, trip: TripView, change: str) -> None:
     already shown, shows nothing: the screens have moved on."""
     if not live.store().trip_version_current(trip.id, trip.version):
         return
-    feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": feed.jsonable(workspace.trip_extras(trip))})
+    feed.to_fleet(trip.fleet_id, "trip", {"change": change, "trip": workspace.trip_extras(trip)})  # encoded by the send
+
+
+def trip_cards_push(*, trips: list[TripView], change: str) -> None:
+    """`trip_card_push` of several trips (a batch of events): one version check, one look-up of each kind for the
+    cards (workspace.trips_extras) and one message per fleet."""
+    current = live.store().trip_versions_current([(t.id, t.version) for t in trips])
+    shown = [t for t, ok in zip(trips, current, strict=True) if ok]
+    cards: dict[uuid.UUID, list[dict]] = {}
+    for trip, card in zip(shown, workspace.trips_extras(shown), strict=True):
+        cards.setdefault(trip.fleet_id, []).append(card)
+    for fleet_id, theirs in cards.items():
+        feed.trips_to_fleet(fleet_id, change, theirs)  # encoded once, by the send
 
 
 @transaction.atomic

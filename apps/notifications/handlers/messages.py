@@ -38,7 +38,12 @@ def tell_arriving(event: TripArrivingV1) -> None:
     )
 
 
-@subscriber(TripCompletedV2, name="notifications.tell_delivered")
+def tell_delivered_many(events: list[TripCompletedV2]) -> None:
+    """A batch of completions (the events worker's): branding, contacts, preferences, links and proofs once."""
+    messages.completed_many(events=[(e.event_id, e.TYPE, TripView.of(e.trip)) for e in events])
+
+
+@subscriber(TripCompletedV2, name="notifications.tell_delivered", batch=tell_delivered_many)
 def tell_delivered(event: TripCompletedV2) -> None:
     messages.completed(event_id=event.event_id, event_type=event.TYPE, trip=TripView.of(event.trip))
 

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import structlog
@@ -63,46 +63,11 @@ def delivery_create(*, new: NewDelivery, suppressed: str = "") -> tuple[Delivery
     """The delivery for this event, recipient, channel and kind: made once (a re-delivered event finds it, and
     nothing is sent again), sent after the surrounding commit. `suppressed`: a reason not to send it at all,
     kept in the log."""
-    recipient = str(new.recipient_id) if new.recipient_id else new.address
-    if new.device:
-        recipient = f"{recipient}/{new.device}"
-    key = domain.delivery_key(event_id=new.event_id, recipient=recipient, channel=new.channel, kind=new.kind)
+    key = _key(new)
     now = timezone.now()
-    if not suppressed and not new.address:
-        suppressed = "no address"
-    if not suppressed and adapter_for(new.channel) is None:
-        suppressed = f"no adapter for the {new.channel} channel"
-    if (
-        not suppressed
-        and not new.essential
-        and new.recipient_id is not None
-        and new.channel in opted_out(user_id=new.recipient_id)
-    ):
-        suppressed = f"the recipient opted out of {new.channel}"
-    delivery, created = Delivery.objects.get_or_create(
-        key=key,
-        defaults={
-            "source_event_id": new.event_id,
-            "source_event_type": new.event_type,
-            "kind": new.kind,
-            "channel": new.channel,
-            "recipient_id": new.recipient_id,
-            "fleet_id": new.fleet_id,
-            "address": new.address,
-            "language": new.language,
-            "urgent": new.urgent,
-            "essential": new.essential,
-            "subject": new.subject[:300],
-            "text": new.text,
-            "html": new.html,
-            "headers": [list(h) for h in new.headers],
-            "sender_name": new.sender_name[:200],
-            "data": new.data,
-            "status": DeliveryStatus.SUPPRESSED if suppressed else DeliveryStatus.PENDING,
-            "last_error": suppressed,
-            "next_attempt_at": now,
-        },
-    )
+    recipient = new.recipient_id
+    suppressed = _suppression_of(new, suppressed, lambda: opted_out(user_id=recipient) if recipient else set())
+    delivery, created = Delivery.objects.get_or_create(key=key, defaults=_row(new, suppressed, now))
     if not created:
         log.info("notifications.duplicate", key=key)
         return delivery, False
@@ -112,6 +77,94 @@ def delivery_create(*, new: NewDelivery, suppressed: str = "") -> tuple[Delivery
     else:
         _send_after_commit(delivery.id)
     return delivery, True
+
+
+def deliveries_create(*, news: Sequence[NewDelivery]) -> list[tuple[Delivery, bool]]:
+    """`delivery_create` of several (the messages of a batch of events), in order: one look-up of the recipients'
+    opt-outs and one of the keys already made, one insert of the new rows and one of the suppressed ones' attempts.
+    A key another transaction inserts meanwhile fails the whole insert (IntegrityError): the caller's batch rolls
+    back and is delivered one by one, where `delivery_create` finds that row."""
+    if not news:
+        return []
+    keys = [_key(new) for new in news]
+    asked = {n.recipient_id for n in news if n.recipient_id is not None and not n.essential}
+    opted = {
+        p.user_id: set(p.opted_out) for p in Preference.objects.filter(user_id__in=asked).only("user_id", "opted_out")
+    }
+    made = {d.key: (d, False) for d in Delivery.objects.filter(key__in=keys)}
+    now = timezone.now()
+    rows, reasons = [], {}
+    for new, key in zip(news, keys, strict=True):
+        if key in made:
+            log.info("notifications.duplicate", key=key)
+            continue
+        suppressed = _suppression_of(new, "", opted.get(new.recipient_id, set()) if new.recipient_id else set())
+        delivery = Delivery(key=key, **_row(new, suppressed, now))
+        made[key] = (delivery, True)
+        rows.append(delivery)
+        reasons[key] = suppressed
+    Delivery.objects.bulk_create(rows)
+    DeliveryAttempt.objects.bulk_create(
+        [
+            DeliveryAttempt(delivery=d, at=now, outcome=Outcome.SUPPRESSED, error=reasons[d.key])
+            for d in rows
+            if reasons[d.key]
+        ]
+    )
+    for d in rows:
+        if reasons[d.key]:
+            log.info("notifications.suppressed", delivery_id=str(d.id), kind=d.kind, reason=reasons[d.key])
+        else:
+            _send_after_commit(d.id)
+    return [made[key] for key in keys]
+
+
+def _key(new: NewDelivery) -> str:
+    recipient = str(new.recipient_id) if new.recipient_id else new.address
+    if new.device:
+        recipient = f"{recipient}/{new.device}"
+    return domain.delivery_key(event_id=new.event_id, recipient=recipient, channel=new.channel, kind=new.kind)
+
+
+def _suppression_of(new: NewDelivery, suppressed: str, opted: set[str] | Callable[[], set[str]]) -> str:
+    """Why not to send it at all ("" to send): the caller's reason, no address, no adapter for the channel, or the
+    recipient's opt-out (`opted`: the channels, or a look-up of them made only when it matters)."""
+    if not suppressed and not new.address:
+        suppressed = "no address"
+    if not suppressed and adapter_for(new.channel) is None:
+        suppressed = f"no adapter for the {new.channel} channel"
+    if (
+        not suppressed
+        and not new.essential
+        and new.recipient_id is not None
+        and new.channel in (opted() if callable(opted) else opted)
+    ):
+        suppressed = f"the recipient opted out of {new.channel}"
+    return suppressed
+
+
+def _row(new: NewDelivery, suppressed: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "source_event_id": new.event_id,
+        "source_event_type": new.event_type,
+        "kind": new.kind,
+        "channel": new.channel,
+        "recipient_id": new.recipient_id,
+        "fleet_id": new.fleet_id,
+        "address": new.address,
+        "language": new.language,
+        "urgent": new.urgent,
+        "essential": new.essential,
+        "subject": new.subject[:300],
+        "text": new.text,
+        "html": new.html,
+        "headers": [list(h) for h in new.headers],
+        "sender_name": new.sender_name[:200],
+        "data": new.data,
+        "status": DeliveryStatus.SUPPRESSED if suppressed else DeliveryStatus.PENDING,
+        "last_error": suppressed,
+        "next_attempt_at": now,
+    }
 
 
 def opted_out(*, user_id: uuid.UUID) -> set[str]:

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from django.conf import settings
 from django.urls import reverse
 
+from apps.fleet.contracts import FleetBranding
+from apps.identity.contracts import UserContact
 from apps.notifications import integrations, rendering, tokens
 from apps.notifications.contracts import Channel
 from apps.notifications.domain import StopView, TripView
 from apps.notifications.models import Preference
-from apps.notifications.services.deliveries import NewDelivery, delivery_create
+from apps.notifications.services.deliveries import NewDelivery, deliveries_create, delivery_create
 from logitrack.formatting import local_datetime, local_time
 
 log = structlog.get_logger(__name__)
@@ -50,9 +53,54 @@ def customer_notify(*, message: TripMessage) -> int:
         log.info("notifications.no_contact", kind=message.kind, trip_id=str(trip.id))
         return 0
     pref = Preference.objects.filter(user_id=trip.customer_id).first()
+    link = integrations.tracking_link(trip_id=trip.id)
+    made = 0
+    for new in _deliveries(message, brand, contact, pref, link):
+        _, created = delivery_create(new=new)
+        made += int(created)
+    return made
+
+
+def customers_notify(*, messages: Sequence[TripMessage], brands: dict[uuid.UUID, FleetBranding] | None = None) -> int:
+    """`customer_notify` of several messages (a batch of events) with one look-up of each kind — fleets' branding
+    (unless the caller has it), contacts, preferences, tracking links — and one insert of their deliveries."""
+    wanted = [m for m in messages if m.trip.customer_id is not None]
+    if brands is None:
+        brands = integrations.brandings(fleet_ids=list({m.trip.fleet_id for m in wanted})) if wanted else {}
+    wanted = [m for m in wanted if m.trip.fleet_id in brands]
+    if not wanted:
+        return 0
+    customers = list({m.trip.customer_id for m in wanted if m.trip.customer_id is not None})
+    contacts = {c.id: c for c in integrations.contacts(user_ids=customers)}
+    for m in wanted:
+        if m.trip.customer_id not in contacts:
+            log.info("notifications.no_contact", kind=m.kind, trip_id=str(m.trip.id))
+    wanted = [m for m in wanted if m.trip.customer_id in contacts]
+    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=customers)}
+    links = integrations.tracking_links(trip_ids=[m.trip.id for m in wanted])
+    news = [
+        new
+        for m in wanted
+        for new in _deliveries(
+            m,
+            brands[m.trip.fleet_id],
+            contacts[m.trip.customer_id],  # type: ignore[index]  # filtered above
+            prefs.get(m.trip.customer_id),  # type: ignore[arg-type]
+            links.get(m.trip.id),
+        )
+    ]
+    return sum(created for _, created in deliveries_create(news=news))
+
+
+def _deliveries(
+    message: TripMessage, brand: FleetBranding, contact: UserContact, pref: Preference | None, link: Any
+) -> list[NewDelivery]:
+    """The deliveries of one message to its trip's customer, rendered in their language and the fleet's branding:
+    an email, and an SMS when they have a phone."""
+    trip = message.trip
+    assert trip.customer_id is not None
     language = (pref.language if pref and pref.language else "") or brand.language
     base = settings.PUBLIC_BASE_URL.rstrip("/")
-    link = integrations.tracking_link(trip_id=trip.id)
     pickup, dropoff = _ends(trip.stops)
     context: dict[str, Any] = {
         "fleet": brand.name,
@@ -64,10 +112,10 @@ def customer_notify(*, message: TripMessage) -> int:
         **message.extra,
         "details": [list(d) for d in message.details],
     }
-    made = 0
     channels: list[tuple[Channel, str]] = [(Channel.EMAIL, contact.email)]
     if contact.phone:
         channels.append((Channel.SMS, contact.phone))
+    out = []
     for channel, address in channels:
         unsubscribe = ""
         headers: tuple[tuple[str, str], ...] = ()
@@ -84,8 +132,8 @@ def customer_notify(*, message: TripMessage) -> int:
         data: dict[str, Any] = {"context": ctx, "time_zone": brand.time_zone, "locale": brand.locale}
         if message.receipt:
             data["receipt_trip_id"] = str(trip.id)
-        _, created = delivery_create(
-            new=NewDelivery(
+        out.append(
+            NewDelivery(
                 event_id=message.event_id,
                 event_type=message.event_type,
                 kind=message.kind,
@@ -103,8 +151,7 @@ def customer_notify(*, message: TripMessage) -> int:
                 data=data,
             )
         )
-        made += int(created)
-    return made
+    return out
 
 
 def rendered_language(language: str) -> str:
@@ -180,24 +227,45 @@ def brand_name(brand: Any) -> str:
 
 def completed(*, event_id: uuid.UUID, event_type: str, trip: TripView) -> int:
     brand = integrations.branding(fleet_id=trip.fleet_id)
+    proofs = integrations.trip_proofs(trip_id=trip.id)
+    return customer_notify(message=_completed_message(event_id, event_type, trip, brand, proofs))
+
+
+def completed_many(*, events: Sequence[tuple[uuid.UUID, str, TripView]]) -> int:
+    """`completed` of several trips (event id, event type, trip): the fleets' branding and the trips' proofs looked
+    up once for all (customers_notify does the rest in one go)."""
+    if not events:
+        return 0
+    brands = integrations.brandings(fleet_ids=list({trip.fleet_id for _, _, trip in events}))
+    proofs = integrations.trips_proofs(trip_ids=[trip.id for _, _, trip in events])
+    return customers_notify(
+        messages=[
+            _completed_message(event_id, event_type, trip, brands.get(trip.fleet_id), proofs.get(trip.id, []))
+            for event_id, event_type, trip in events
+        ],
+        brands=brands,
+    )
+
+
+def _completed_message(
+    event_id: uuid.UUID, event_type: str, trip: TripView, brand: FleetBranding | None, proofs: Sequence[Any]
+) -> TripMessage:
     tz, locale = (brand.time_zone, brand.locale) if brand else ("UTC", "en")
     done = sum(1 for s in trip.stops if s.status == "done")
-    proofs: list[tuple[str, Any]] = []
-    for proof in integrations.trip_proofs(trip_id=trip.id):
+    shown: list[tuple[str, Any]] = []
+    for proof in proofs:
         parts = [rendering.phrase("proof_signed", proof.recipient_name) if proof.signed else proof.recipient_name]
         parts += [rendering.phrase("proof_photo")] * proof.photo + [rendering.phrase("proof_pin")] * proof.pin_verified
         if any(parts):
-            proofs.append(("proof", [p for p in parts if p]))
-    return customer_notify(
-        message=TripMessage(
-            event_id=event_id,
-            event_type=event_type,
-            kind="trip.completed",
-            trip=trip,
-            extra={"completed_at": local_datetime(trip.ended_at, tz, locale)},
-            details=(("stops_done", f"{done}/{len(trip.stops)}"), *proofs),
-            receipt=True,
-        )
+            shown.append(("proof", [p for p in parts if p]))
+    return TripMessage(
+        event_id=event_id,
+        event_type=event_type,
+        kind="trip.completed",
+        trip=trip,
+        extra={"completed_at": local_datetime(trip.ended_at, tz, locale)},
+        details=(("stops_done", f"{done}/{len(trip.stops)}"), *shown),
+        receipt=True,
     )
 
 

@@ -116,17 +116,22 @@ function holdUntilTheGapCloses(message) {
   gapTimer = setTimeout(() => { gapTimer = null; early.clear(); resync(); }, GAP_GRACE_MS);
 }
 
+function applyTrip(trip) {
+  if ((versions.get(trip.id) ?? -1) > trip.version) return; // older than what the board shows
+  versions.set(trip.id, trip.version);
+  if (ENDED.includes(trip.status)) state.trips.delete(trip.id); else state.trips.set(trip.id, trip);
+  if (trip.timing) state.timings.set(trip.id, trip.timing);
+  emit("trip", trip);
+}
+
 function applyChange(message) {
   switch (message.type) {
-    case "trip": {
-      const trip = message.trip;
-      if ((versions.get(trip.id) ?? -1) > trip.version) break; // older than what the board shows
-      versions.set(trip.id, trip.version);
-      if (ENDED.includes(trip.status)) state.trips.delete(trip.id); else state.trips.set(trip.id, trip);
-      if (trip.timing) state.timings.set(trip.id, trip.timing);
-      emit("trip", trip);
+    case "trip":
+      applyTrip(message.trip);
       break;
-    }
+    case "trips": // several trips' cards under one number (the server applied a batch of events at once)
+      for (const trip of message.trips) applyTrip(trip);
+      break;
     case "driver_off":
       state.drivers.delete(message.driver_id);
       emit("driver_off", message.driver_id);
