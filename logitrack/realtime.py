@@ -13,7 +13,9 @@ as not found (`not_found` below), 4404 where the server cannot answer the handsh
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -21,8 +23,11 @@ from typing import Any
 
 import structlog
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from channels_redis import pubsub
+from django.conf import settings
 
 from logitrack import correlation, jsonlimits, resilience
 from logitrack.principal import Principal
@@ -76,6 +81,46 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         message = "messages are JSON objects" + (f" ({reason})" if reason else "")
         await self.send_json({"type": "error", "code": "malformed_message", "message": message})
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Channels' own loop (`await_many_dispatch`) races the socket against the channel layer with a new task and
+        an `asyncio.wait` for every message, a tenth of the web server's CPU at a thousand driver pings a second.
+        Here the socket is read in place and the channel layer by one task of its own that lives as long as the
+        connection; a lock keeps Channels' promise that handlers run one at a time. The layer is read only once
+        the connect handler is done, so nothing reaches a socket before it is accepted (or refused)."""
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self._handling = asyncio.Lock()
+        layer: asyncio.Task[None] | None = None
+        try:
+            while True:
+                message = await receive()
+                async with self._handling:
+                    await self.dispatch(message)
+                if layer is None and self.channel_layer is not None:
+                    layer = asyncio.ensure_future(self._follow_layer())
+        except StopConsumer:
+            pass
+        finally:
+            if layer is not None:
+                layer.cancel()
+                await asyncio.gather(layer, return_exceptions=True)
+
+    async def _follow_layer(self) -> None:
+        try:
+            while True:
+                message = await self.channel_receive()
+                async with self._handling:
+                    await self.dispatch(message)
+        except (asyncio.CancelledError, StopConsumer):
+            raise
+        except Exception:  # as a failing handler would under Channels' loop: the connection ends (1011, server error)
+            log.exception("realtime.layer_message_failed", consumer=type(self).__name__)
+            await self.base_send({"type": "websocket.close", "code": 1011})
+
     async def dispatch(self, message: Message) -> None:
         """Channels runs close_old_connections() in a worker thread before every message, for handlers that use
         the ORM on the event loop. Ours never do (database work goes through database_sync_to_async, which
@@ -107,6 +152,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
             self._expiry = asyncio.get_running_loop().call_later(
                 max(0.0, expires_at - time.time()), lambda: asyncio.ensure_future(self._expire())
             )
+        self._schedule_recheck()
         await self.connected()
 
     async def _refuse(self, code: int) -> None:
@@ -122,10 +168,35 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         await self.send_json({"type": "auth.expired"})
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
+    def _schedule_recheck(self) -> None:
+        """A token's socket asks every REALTIME_AUTH_RECHECK_SECONDS (jittered, so sockets opened together do not
+        ask together) whether its token still holds: a logout or a password change ends it within that."""
+        check = self.scope.get("auth_check")
+        every = float(settings.REALTIME_AUTH_RECHECK_SECONDS)
+        if check is not None and every > 0:
+            self._recheck = asyncio.get_running_loop().call_later(
+                every * random.uniform(0.8, 1.2), lambda: asyncio.ensure_future(self._check_auth(check))
+            )
+
+    async def _check_auth(self, check: Callable[[], Awaitable[bool]]) -> None:
+        try:
+            valid = await check()
+        except Exception as exc:  # the cache and the database unreachable: keep the socket, ask again next time
+            log.warning("realtime.auth_recheck_failed", error=repr(exc))
+            valid = True
+        if valid:
+            self._schedule_recheck()
+            return
+        try:
+            await self.send_json({"type": "auth.ended"})
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+        except Exception:  # the client left meanwhile
+            log.info("realtime.auth_ended_undelivered")
+
     async def websocket_disconnect(self, message: Message) -> None:
-        expiry = getattr(self, "_expiry", None)
-        if expiry is not None:
-            expiry.cancel()
+        for timer in (getattr(self, "_expiry", None), getattr(self, "_recheck", None)):
+            if timer is not None:
+                timer.cancel()
         await super().websocket_disconnect(message)
 
 
@@ -193,7 +264,6 @@ def browser_origin_validator(application: ASGIApp) -> ASGIApp:
     """Refuse websocket handshakes from a browser page on another site (Origin not one of ALLOWED_HOSTS), which
     would otherwise ride on the session cookie. Native apps send no Origin and authenticate with a token."""
     from channels.security.websocket import OriginValidator
-    from django.conf import settings
 
     class _Validator(OriginValidator):  # type: ignore[misc]  # channels is untyped
         def valid_origin(self, parsed_origin: Any) -> bool:

@@ -35,6 +35,7 @@ class Ingestor:
 
     def __init__(self) -> None:
         self._pending: list[tuple[uuid.UUID, uuid.UUID, Ping, Ack]] = []
+        self._renewals: dict[str, uuid.UUID] = {}  # presence leases to renew: socket's channel -> driver
         self._flush: asyncio.Task | None = None
         self._unstored: list[tuple[list, list]] = []
         self._writer: asyncio.Task | None = None
@@ -47,13 +48,27 @@ class Ingestor:
         if self._flush is None or self._flush.done():
             self._flush = asyncio.get_running_loop().create_task(self._run())
 
+    def renew(self, driver_id: uuid.UUID, connection: str) -> None:
+        """Renew a socket's presence lease with the next batch: one Redis round trip for all of them, not a thread
+        hop and a round trip per socket."""
+        self._renewals[connection] = driver_id
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.get_running_loop().create_task(self._run())
+
+    def forget_renewal(self, connection: str) -> None:
+        """The socket closed: a renewal still waiting would mark it present again after its drop."""
+        self._renewals.pop(connection, None)
+
     async def _run(self) -> None:
         await asyncio.sleep(settings.DISPATCH_FLUSH_MS / 1000)
         batch, self._pending = self._pending, []
+        renewals, self._renewals = self._renewals, {}
         if not batch:
+            if renewals:
+                await _move([], renewals)
             return
         try:
-            moved, sequences = await _move([(d, f, p) for d, f, p, _ in batch])
+            moved, sequences = await _move([(d, f, p) for d, f, p, _ in batch], renewals)
             by_fleet: dict[uuid.UUID, list] = {}
             for position in moved:
                 by_fleet.setdefault(position.fleet_id, []).append(position)
@@ -100,8 +115,15 @@ _LIVE_MAP = ThreadPoolExecutor(2, thread_name_prefix="live-map")  # never queued
 
 
 @sync_to_async(thread_sensitive=False, executor=_LIVE_MAP)
-def _move(fixes):
+def _move(fixes, renewals):
     """Redis only (no database), so it runs off the thread that serialises database work."""
+    if renewals:
+        try:  # best effort, like every presence change (consumers._presence): the pings go on regardless
+            live.store().presence_mark_many(renewals, seconds=settings.DISPATCH_PRESENCE_TTL_SECONDS)
+        except Exception:
+            log.warning("dispatch.presence_failed", sockets=len(renewals), exc_info=True)
+    if not fixes:
+        return [], {}
     moved = positions.positions_move(fixes=fixes)
     return moved, {f: live.store().sequence(f) for f in {p.fleet_id for p in moved}}
 

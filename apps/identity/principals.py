@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import structlog
 from django.conf import settings
@@ -35,6 +36,7 @@ from logitrack.principal import GLOBAL_ROLES, Principal, Role
 log = structlog.get_logger(__name__)
 
 VERSION = 1  # bump when the entry's shape changes: old entries are then never read
+FAMILY_CLAIM = "fam"  # the login (token family) an access token belongs to; tokens.py writes it
 _USER = "identity:principal:v{}:{}"
 _FAMILY = "identity:family-ended:{}"
 
@@ -156,6 +158,33 @@ def resolve_for_token(*, user_id: uuid.UUID, family: str | None) -> tuple[Resolv
     found = load(user_id)
     _store(user_id, found)
     return found, ended
+
+
+def token_principal(validated_token: Any) -> tuple[uuid.UUID, Principal]:
+    """The caller of a validated access token, as every entry point checks it (REST, websockets): simplejwt's checks
+    (a known, active user; the password unchanged since the token was issued) plus one it lacks, that the token's
+    login was not ended (logout, refresh-token reuse). Raises simplejwt's InvalidToken / AuthenticationFailed."""
+    from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+    try:
+        user_id = uuid.UUID(str(validated_token[jwt_settings.USER_ID_CLAIM]))
+    except (KeyError, ValueError) as exc:
+        raise InvalidToken("Token contained no recognizable user identification") from exc
+    family = validated_token.get(FAMILY_CLAIM)
+    found, ended = resolve_for_token(user_id=user_id, family=str(family) if family else None)
+    if found is None:
+        raise AuthenticationFailed("User not found", code="user_not_found")
+    if found.principal is None:
+        raise AuthenticationFailed("User is inactive", code="user_inactive")
+    if (
+        jwt_settings.CHECK_REVOKE_TOKEN
+        and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != found.password_digest
+    ):
+        raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
+    if ended:
+        raise AuthenticationFailed("this session was ended; log in again", code="token_revoked")
+    return user_id, found.principal
 
 
 def _family_ended_in_db(family: str | None) -> bool:

@@ -20,7 +20,7 @@ from apps.identity import principals
 from apps.identity.models import RefreshToken, User
 from logitrack.exceptions import Unauthenticated
 
-FAMILY_CLAIM = "fam"
+FAMILY_CLAIM = principals.FAMILY_CLAIM
 
 
 class TokenRejected(Unauthenticated):

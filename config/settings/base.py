@@ -448,6 +448,9 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,  # a password change invalidates access tokens already issued
 }
 LOGITRACK_PRINCIPAL_LOADER = "apps.identity.api.principal_get"
+# An open websocket asks this often whether its access token still holds (logout, password change), closing with
+# 4401 when not (logitrack.realtime); a new connection is checked at once. 0: only the token's expiry ends it.
+REALTIME_AUTH_RECHECK_SECONDS = env.float("REALTIME_AUTH_RECHECK_SECONDS", default=60)
 # A user's principal (roles, fleets) and an API key are cached this long in Redis, forgotten on every change
 # (apps/identity/principals.py); 0 without Redis: a per-process cache could not be told of changes made elsewhere.
 IDENTITY_PRINCIPAL_CACHE_SECONDS = env.int("IDENTITY_PRINCIPAL_CACHE_SECONDS", default=60 if REDIS_URL else 0)

@@ -75,9 +75,18 @@ async def screen(url: str, latencies: list, stop: asyncio.Event, counts: dict, m
 
 async def driver(url: str, stop: asyncio.Event, counts: dict, start_delay: float, lat: float, lng: float) -> None:
     from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
 
     await asyncio.sleep(start_delay)  # spread the 1 Hz pings over the second
-    async with connect(url) as ws:
+    while True:  # like an app: a handshake that times out on a busy server is tried again, not given up
+        try:
+            ws = await connect(url, open_timeout=60)
+            break
+        except (OSError, TimeoutError, InvalidStatus):
+            if stop.is_set():
+                return
+            await asyncio.sleep(random.uniform(1.0, 3.0))
+    async with ws:
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
         counts["connected"] += 1

@@ -73,6 +73,10 @@ def test_a_silent_socket_lapses_and_a_heartbeat_or_ping_renews_it(dispatch_world
 
         await socket.send_json_to({"type": "heartbeat"})
         assert (await socket.receive_json_from(timeout=3)) == {"type": "heartbeat"}
+        for _ in range(20):  # renewals ride on the next ping batch (DISPATCH_FLUSH_MS), not before the answer
+            if await connected([me.driver.id]):
+                break
+            await asyncio.sleep(0.02)
         assert await connected([me.driver.id]) == {me.driver.id}
         await asyncio.sleep(1.2)
         assert await connected([me.driver.id]) == frozenset()

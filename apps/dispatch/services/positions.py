@@ -43,6 +43,17 @@ def _column(field: Field[Any, Any]) -> str:
     return field.column
 
 
+def _array_literal(column: tuple) -> str:
+    """A column of uuids, datetimes or floats (None: NULL) as PostgreSQL's array text, which the server parses in C:
+    psycopg's list dumper took a Python call per element, the largest single cost of the history write. None of these
+    values needs quoting (no spaces, commas, braces or quotes)."""
+    if isinstance(column[0], dt.datetime):  # recorded_at, received_at: never None
+        return "{" + ",".join(v.isoformat() for v in column) + "}"
+    if isinstance(column[0], uuid.UUID) or None not in column:  # ids (never None); floats all given
+        return "{" + ",".join(map(str, column)) + "}"
+    return "{" + ",".join("NULL" if v is None else str(v) for v in column) + "}"
+
+
 def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
     """INSERT ... ON CONFLICT DO NOTHING; returns the ping ids that were new. On PostgreSQL the rows travel as
     one array per column (unnest): ten parameters whatever the batch size, so the statement text never
@@ -65,7 +76,7 @@ def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
         # Django's client-side cursor quoted every array element into the SQL text, a fifth of the server's
         # time under a 5,000 pings/s load.
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)], binary=True)
+            cursor.execute(sql, [_array_literal(column) for column in zip(*rows, strict=True)], binary=True)
             return {v for (v,) in cursor.fetchall()}
     inserted: set[uuid.UUID] = set()
     with connection.cursor() as cursor:

@@ -18,8 +18,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework_simplejwt import authentication as simplejwt
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from apps.identity.contracts import API_KEY_PREFIX, API_SCOPE_DESCRIPTIONS
 from logitrack.http.principal import required_scope
@@ -88,26 +86,9 @@ class JWTAuthentication(simplejwt.JWTAuthentication):
 
     def get_user(self, validated_token: Any) -> TokenCaller:  # type: ignore[override]  # not the user model
         from apps.identity import principals
-        from apps.identity.tokens import FAMILY_CLAIM
 
-        try:
-            user_id = uuid.UUID(str(validated_token[jwt_settings.USER_ID_CLAIM]))
-        except (KeyError, ValueError) as exc:
-            raise InvalidToken("Token contained no recognizable user identification") from exc
-        family = validated_token.get(FAMILY_CLAIM)
-        found, ended = principals.resolve_for_token(user_id=user_id, family=str(family) if family else None)
-        if found is None:
-            raise AuthenticationFailed("User not found", code="user_not_found")
-        if found.principal is None:
-            raise AuthenticationFailed("User is inactive", code="user_inactive")
-        if (
-            jwt_settings.CHECK_REVOKE_TOKEN
-            and validated_token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != found.password_digest
-        ):
-            raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
-        if ended:
-            raise AuthenticationFailed("this session was ended; log in again", code="token_revoked")
-        return TokenCaller(user_id=user_id, principal=found.principal)
+        user_id, principal = principals.token_principal(validated_token)
+        return TokenCaller(user_id=user_id, principal=principal)
 
 
 class JWTScheme(SimpleJWTScheme):

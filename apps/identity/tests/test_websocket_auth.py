@@ -26,8 +26,28 @@ class WhoAmI(AuthenticatedJsonConsumer):
         await self.send_json({"user_id": str(self.principal.user_id), "roles": sorted(self.principal.roles)})
 
 
+class Grouped(AuthenticatedJsonConsumer):
+    """Joins a group before accept; its layer handlers answer, or fail."""
+
+    async def authorize(self, principal):
+        await self.channel_layer.group_add(f"test.user.{principal.user_id}", self.channel_name)
+        return True
+
+    async def test_say(self, event):
+        await self.send_json({"said": event["text"]})
+
+    async def test_fail(self, event):
+        raise RuntimeError("a handler bug")
+
+
 app = AuthStack(
-    URLRouter([path("ws/whoami/", WhoAmI.as_asgi()), path("ws/managers/", WhoAmI.as_asgi(), {"managers_only": True})])
+    URLRouter(
+        [
+            path("ws/whoami/", WhoAmI.as_asgi()),
+            path("ws/managers/", WhoAmI.as_asgi(), {"managers_only": True}),
+            path("ws/grouped/", Grouped.as_asgi()),
+        ]
+    )
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,5 +169,69 @@ def test_a_refusal_over_the_bearer_subprotocol_echoes_it_then_closes_with_4401()
             "type": "websocket.close",
             "code": CLOSE_UNAUTHENTICATED,
         }
+
+    run(scenario())
+
+
+def test_a_logged_out_token_is_refused_at_connect_and_its_open_socket_closed(settings):
+    """Logout ends the login's access tokens through identity's principal cache; websockets ask the same check as
+    the REST API, at connect and every REALTIME_AUTH_RECHECK_SECONDS while open."""
+    from asgiref.sync import sync_to_async
+
+    from apps.identity.tokens import token_family_revoke, token_pair_issue
+
+    settings.REALTIME_AUTH_RECHECK_SECONDS = 0.3
+    pair = token_pair_issue(user=UserFactory())
+
+    async def scenario():
+        communicator, connected, _, first = await _connect(f"/ws/whoami/?token={pair.access}")
+        assert connected and "user_id" in first
+        await sync_to_async(token_family_revoke)(raw_refresh=pair.refresh)
+        assert await communicator.receive_json_from(timeout=5) == {"type": "auth.ended"}
+        closed = await communicator.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+        _, connected, code, _ = await _connect(f"/ws/whoami/?token={pair.access}")
+        assert (connected, code) == (False, CLOSE_UNAUTHENTICATED)
+
+    run(scenario())
+
+
+def test_a_socket_whose_token_still_holds_stays_open_across_rechecks(settings):
+    from apps.identity.tokens import token_pair_issue
+
+    settings.REALTIME_AUTH_RECHECK_SECONDS = 0.2
+    pair = token_pair_issue(user=UserFactory())
+
+    async def scenario():
+        communicator, connected, _, _ = await _connect(f"/ws/whoami/?token={pair.access}")
+        assert connected
+        assert await communicator.receive_nothing(timeout=1.0)  # about five rechecks, each answered "still valid"
+        await communicator.disconnect()
+
+    run(scenario())
+
+
+def test_layer_messages_reach_the_socket_in_order_and_a_failing_handler_closes_it_with_1011():
+    """The consumers' own loop (logitrack.realtime: the socket read in place, the layer by one task) delivers group
+    messages as Channels' did, one handler at a time, and a handler that raises ends the connection."""
+    from channels.layers import get_channel_layer
+
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+
+    async def scenario():
+        communicator = WebsocketCommunicator(app, f"/ws/grouped/?token={token}")
+        assert (await communicator.connect(3))[0]
+        layer, group = get_channel_layer(), f"test.user.{user.id}"
+        for text in ("one", "two", "three"):
+            await layer.group_send(group, {"type": "test.say", "text": text})
+        assert [await communicator.receive_json_from(timeout=3) for _ in range(3)] == [
+            {"said": "one"},
+            {"said": "two"},
+            {"said": "three"},
+        ]
+        await layer.group_send(group, {"type": "test.fail"})
+        assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 1011}
+        await communicator.disconnect()
 
     run(scenario())
