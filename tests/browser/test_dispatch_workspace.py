@@ -15,6 +15,7 @@ from tests.browser.workspace import (
     sign_in,
     trip_row,
 )
+from tests.support.isolation import client_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
@@ -413,3 +414,46 @@ def test_a_card_tells_where_the_driver_is_headed_when_and_the_window_that_matter
     assert re.fullmatch(r"ETA \d\d:\d\d at pickup · drop-off window \d\d:\d\d–\d\d:\d\d", times.inner_text()), (
         times.inner_text()
     )
+
+
+def test_cards_of_a_batch_move_together_from_one_trips_message(
+    dispatch_world, relay_and_deliver, server, browser, django_side
+):
+    """The events worker applies a batch of status changes at once and the feed sends their cards as one numbered
+    `trips` message (dispatch.show_trip_status's batch handler): the screen moves every card it carries."""
+    world = dispatch_world
+
+    def two_assigned():
+        hand_dispatched(world)
+        made = [assign(world, book(world, 0, 1), world.crews[0]), assign(world, book(world, 2, 3), world.crews[1])]
+        relay_and_deliver()
+        return made
+
+    trips = django_side(two_assigned)
+    page = dispatcher_page(browser, server, world)
+    for trip in trips:
+        page.wait_for_selector(f'[data-column="assigned"] {card(trip)}')
+
+    def both_started_in_one_batch() -> int:
+        from logitrack.outbox.delivery import deliver_many
+        from logitrack.outbox.models import OutboxMessage
+
+        start = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+        for trip, crew in zip(trips, world.crews[:2], strict=True):
+            moved = client_for(crew.user).post(
+                f"/api/v1/trips/trips/{trip['id']}/transitions/",
+                {"action": "start"},
+                format="json",
+                HTTP_IF_MATCH=f'W/"{trip["version"]}"',
+            )
+            assert moved.status_code == 200, moved.json()
+        changed = OutboxMessage.objects.filter(id__gt=start, event_type="logitrack.trips.trip.status_changed.v2")
+        applied, _alone = deliver_many(
+            subscription_name="dispatch.show_trip_status", envelopes=[m.envelope for m in changed.order_by("id")]
+        )
+        relay_and_deliver()  # the rest of the events; the inbox skips the two the batch applied
+        return applied
+
+    assert django_side(both_started_in_one_batch) == 2
+    for trip in trips:
+        page.wait_for_selector(f'[data-column="en_route"] {card(trip)}')
