@@ -156,18 +156,7 @@ def trips_proofs(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ProofSumm
 
 def trip_proofs(*, trip_id: uuid.UUID) -> list[ProofSummary]:
     """What was captured at the trip's drop-offs (no files), by stop sequence."""
-    rows = _ProofOfDelivery.objects.filter(stop__trip_id=trip_id).select_related("stop").order_by("stop__sequence")
-    return [
-        ProofSummary(
-            sequence=p.stop.sequence,
-            recipient_name=p.recipient_name,
-            signed=bool(p.signature_path),
-            photo=bool(p.photo_path),
-            pin_verified=p.pin_verified,
-            captured_at=p.captured_at,
-        )
-        for p in rows
-    ]
+    return trips_proofs(trip_ids=[trip_id])[trip_id]
 
 
 def trip_figures(
