@@ -65,26 +65,12 @@ def trip_complete_settle(
     )
     if tariff is None:
         raise NoTariff("no tariff to price this trip")
-    fare = fares.fare_price(tariff, facts, terms.time_zone)
-    capped = False
-    if quote is not None and tariff.final_cap_bps is not None:
-        limit = quote.total_minor + quote.total_minor * tariff.final_cap_bps // 10_000
-        fare, capped = pricing.cap_total(fare, limit=Money(limit, fare.currency))
-    record = FareRecord.objects.create(
-        trip_id=trip_id,
-        quote=quote,
-        kind="fare",
-        fleet_id=fleet_id,
-        customer_id=customer_id,
-        driver_id=driver_id,
-        facts=fares.facts_json(facts),
-        breakdown=fares.breakdown_json(fare),
-        currency=fare.currency,
-        net_minor=fare.net.amount_minor,
-        tax_minor=fare.tax.amount_minor,
-        total_minor=fare.total.amount_minor,
-        capped=capped,
-    )
+    fare, capped = _priced(tariff, quote, facts, terms.time_zone)
+    record = _fare_record(
+        trip_id=trip_id, fleet_id=fleet_id, customer_id=customer_id, driver_id=driver_id, quote=quote, facts=facts,
+        fare=fare, capped=capped,
+    )  # fmt: skip
+    record.save(force_insert=True)
     shares = _settle(record, terms.commission_bps, idempotency_key=f"settle:{trip_id}", kind="settlement")
     loyalty.points_award(record)
     jobs.enqueue_on_commit("billing.issue_receipt", trip_id=str(trip_id))
@@ -102,6 +88,43 @@ def trip_complete_settle(
         )
     )
     return record
+
+
+def _priced(tariff, quote: Quote | None, facts: TripFacts, time_zone: str) -> tuple[FareBreakdown, bool]:
+    """The trip's fare by the tariff, held to the quote's guarantee (`final_cap_bps` above it) when there is one."""
+    fare = fares.fare_price(tariff, facts, time_zone)
+    if quote is None or tariff.final_cap_bps is None:
+        return fare, False
+    limit = quote.total_minor + quote.total_minor * tariff.final_cap_bps // 10_000
+    return pricing.cap_total(fare, limit=Money(limit, fare.currency))
+
+
+def _fare_record(
+    *,
+    trip_id: uuid.UUID,
+    fleet_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    driver_id: uuid.UUID,
+    quote: Quote | None,
+    facts: TripFacts,
+    fare: FareBreakdown,
+    capped: bool,
+) -> FareRecord:
+    return FareRecord(
+        trip_id=trip_id,
+        quote=quote,
+        kind="fare",
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        driver_id=driver_id,
+        facts=fares.facts_json(facts),
+        breakdown=fares.breakdown_json(fare),
+        currency=fare.currency,
+        net_minor=fare.net.amount_minor,
+        tax_minor=fare.tax.amount_minor,
+        total_minor=fare.total.amount_minor,
+        capped=capped,
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -142,26 +165,11 @@ def trips_complete_settle(*, trips: Sequence[CompletedTrip]) -> list[FareRecord]
         tariff = quote.tariff if quote else _tariff_for(in_force, t)
         if tariff is None:
             raise NoTariff("no tariff to price this trip")
-        fare = fares.fare_price(tariff, t.facts, terms[t.fleet_id].time_zone)
-        capped = False
-        if quote is not None and tariff.final_cap_bps is not None:
-            limit = quote.total_minor + quote.total_minor * tariff.final_cap_bps // 10_000
-            fare, capped = pricing.cap_total(fare, limit=Money(limit, fare.currency))
-        record = FareRecord(
-            trip_id=t.trip_id,
-            quote=quote,
-            kind="fare",
-            fleet_id=t.fleet_id,
-            customer_id=t.customer_id,
-            driver_id=t.driver_id,
-            facts=fares.facts_json(t.facts),
-            breakdown=fares.breakdown_json(fare),
-            currency=fare.currency,
-            net_minor=fare.net.amount_minor,
-            tax_minor=fare.tax.amount_minor,
-            total_minor=fare.total.amount_minor,
-            capped=capped,
-        )
+        fare, capped = _priced(tariff, quote, t.facts, terms[t.fleet_id].time_zone)
+        record = _fare_record(
+            trip_id=t.trip_id, fleet_id=t.fleet_id, customer_id=t.customer_id, driver_id=t.driver_id, quote=quote,
+            facts=t.facts, fare=fare, capped=capped,
+        )  # fmt: skip
         new.append((record, t, fare))
     FareRecord.objects.bulk_create([record for record, _, _ in new])
     settled = [record for record, _, _ in new]
