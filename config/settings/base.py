@@ -109,6 +109,8 @@ TEMPLATES = [
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'logitrack.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend reading timestamptz with psycopg's C loader (logitrack/db/backends/postgresql/base.py)
+    DATABASES["default"]["ENGINE"] = "logitrack.db.backends.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
     # Under an ASGI server (uvicorn or daphne loaded these settings) Django cannot reuse persistent connections:
@@ -128,7 +130,7 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default must work on a fresh clone
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FULL_STACK = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+FULL_STACK = DATABASES["default"]["ENGINE"] == "logitrack.db.backends.postgresql"
 
 # ---- redis: channel layer, cache, broker -----------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -145,7 +147,8 @@ if REDIS_URL:
             "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000}]},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache with one client per pool (logitrack/cache.py)
+    CACHES = {"default": {"BACKEND": "logitrack.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,1 @@
+"""Database backends: Django's own with the kernel's adjustments (ENGINE in config/settings/base.py)."""

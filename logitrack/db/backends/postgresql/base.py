@@ -1,0 +1,71 @@
+"""Django's PostgreSQL backend reading ``timestamptz`` with psycopg's C loader.
+
+Django registers its own ``timestamptz`` loader on every connection, a Python subclass of psycopg's Python
+``TimestamptzLoader`` that replaces the value's tzinfo with the connection's time zone; psycopg only swaps in
+its C loader for its own classes, so every timestamp was parsed in Python (about 7 µs against 0.5 µs: 750 of
+them on a page of 50 trips). With ``USE_TZ`` and the session in UTC both loaders return the same aware
+datetimes with ``tzinfo=datetime.timezone.utc``, so this backend registers the C one there; anywhere else
+(``USE_TZ = False``, a database ``TIME_ZONE``, a session whose TimeZone was changed, psycopg without its C
+module) Django's loader runs as before.
+"""
+
+import datetime
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import get_adapters_template
+from psycopg import abc
+from psycopg.adapt import AdaptersMap, Loader
+from psycopg.pq import Format
+from psycopg.types.datetime import TimestamptzLoader as PythonTimestamptzLoader
+
+UTC = datetime.UTC
+TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+
+
+def c_timestamptz_loader(registered: type[abc.Loader] | None) -> type[abc.Loader] | None:
+    """psycopg's C loader when it has one: its global map holds the C class in place of the Python one."""
+    return None if registered is PythonTimestamptzLoader else registered
+
+
+C_TIMESTAMPTZ_LOADER = c_timestamptz_loader(psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT))
+
+
+# the loader Django's own backend registers on a connection in UTC
+DJANGO_UTC_LOADER: type[abc.Loader] = get_adapters_template(True, UTC).get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+
+
+class UtcTimestamptzLoader(Loader):
+    """Builds the C loader while the session's TimeZone is UTC, else Django's.
+
+    A factory because the C class cannot be subclassed, and Django's ``create_cursor`` reads ``timezone`` from
+    the registered class (it registers its own loader on a cursor whose connection disagrees)."""
+
+    format = Format.TEXT
+    timezone = UTC
+
+    def __new__(cls, oid: int, context: abc.AdaptContext | None = None) -> Any:
+        connection = context.connection if context is not None else None
+        # the C loader converts to the session's zone; Django's stamps UTC on whatever it parsed
+        if C_TIMESTAMPTZ_LOADER is not None and connection is not None and connection.info.timezone is UTC:
+            return C_TIMESTAMPTZ_LOADER(oid, context)
+        return DJANGO_UTC_LOADER(oid, context)
+
+
+@lru_cache
+def adapters_with_c_timestamptz(template: AdaptersMap) -> AdaptersMap:
+    adapters = AdaptersMap(template)
+    # never instantiated itself (__new__ returns another loader), so it leaves Loader.load abstract
+    adapters.register_loader(TIMESTAMPTZ_OID, UtcTimestamptzLoader)  # type: ignore[type-abstract]
+    return adapters
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        # self.timezone is UTC with USE_TZ and no database TIME_ZONE, None without USE_TZ
+        if C_TIMESTAMPTZ_LOADER is not None and self.timezone is UTC and "context" in params:
+            params["context"] = adapters_with_c_timestamptz(params["context"])
+        return params
