@@ -1,17 +1,30 @@
-"""Prometheus metrics: request counters in this process, plus queue gauges read at scrape time."""
+"""Prometheus metrics: counters kept by each process, plus gauges of shared state read at scrape time.
+
+With PROMETHEUS_MULTIPROC_DIR set (several uvicorn workers, Celery's pool processes) prometheus_client keeps each
+process's counters in files of that directory and a scrape sums them (`scrape_registry`); the scrape-time collectors
+read PostgreSQL and Redis, which every process sees alike, so they are added once per scrape, never summed. The
+variable must be set before prometheus_client is imported (in the process environment), and the directory emptied
+when the fleet starts.
+"""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
-REGISTRY = CollectorRegistry()
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+REGISTRY = CollectorRegistry()  # the metrics this process keeps (and, single-process, the scrape-time ones)
+_SCRAPE_COLLECTORS: list[Collector] = []  # shared state, read once per scrape
 
 HTTP_REQUESTS = Counter(
     "logitrack_http_requests_total", "HTTP requests served", ["method", "route", "status"], registry=REGISTRY
@@ -124,4 +137,37 @@ def _event_time(message: bytes | None) -> dt.datetime | None:
         return None
 
 
-REGISTRY.register(OutboxCollector())
+def register_scrape_collector(collector: Collector) -> None:
+    _SCRAPE_COLLECTORS.append(collector)
+    REGISTRY.register(collector)
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def scrape_registry() -> CollectorRegistry:
+    """What `/metrics` serves: this process's REGISTRY, or in multiprocess mode every live and dead process's
+    metrics summed from PROMETHEUS_MULTIPROC_DIR (not this process's REGISTRY: its values are in those files too)
+    plus the scrape-time collectors once."""
+    path = multiprocess_dir()
+    if path is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=path)
+    for collector in _SCRAPE_COLLECTORS:
+        registry.register(collector)
+    return registry
+
+
+def process_exited(pid: int | None = None) -> None:
+    """Drop a gone process's live gauges (websocket connections) from the multiprocess files; its counters stay
+    summed. Celery calls it as a pool process ends, and each process at exit (logitrack.apps)."""
+    path = multiprocess_dir()
+    if path is not None:
+        multiprocess.mark_process_dead(pid if pid is not None else os.getpid(), path)
+
+
+register_scrape_collector(OutboxCollector())
+if multiprocess_dir() is not None:
+    atexit.register(process_exited)  # a uvicorn worker, the relay: a clean exit; pool processes use Celery's signal
