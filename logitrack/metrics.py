@@ -49,8 +49,10 @@ class OutboxCollector:
     the outbox, or the oldest waiting in an events queue of the broker (Redis)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db.models import Count
         from django.utils import timezone
 
+        from logitrack import bus
         from logitrack.outbox.models import DeadLetter, OutboxMessage  # needs the app registry
 
         now = timezone.now()
@@ -90,9 +92,23 @@ class OutboxCollector:
         )
         total.add_metric([], lag)
         yield total
+        parked = dict(
+            DeadLetter.objects.filter(replayed_at__isnull=True)
+            .values("subscriber")
+            .annotate(n=Count("id"))
+            .values_list("subscriber", "n")
+        )
         dead = GaugeMetricFamily("logitrack_outbox_dead_letters", "Parked deliveries awaiting replay")
-        dead.add_metric([], DeadLetter.objects.filter(replayed_at__isnull=True).count())
+        dead.add_metric([], sum(parked.values()))
         yield dead
+        per = GaugeMetricFamily(
+            "logitrack_outbox_subscription_dead_letters",
+            "Parked deliveries awaiting replay, per subscription (every subscription, 0 included)",
+            labels=["subscriber"],
+        )
+        for name in sorted({s.name for s in bus.all_subscriptions()} | set(parked)):
+            per.add_metric([name], parked.get(name, 0))
+        yield per
 
 
 def _event_queues() -> dict[str, tuple[int, dt.datetime | None]]:
@@ -137,6 +153,68 @@ def _event_time(message: bytes | None) -> dt.datetime | None:
         return None
 
 
+class ProcessesCollector:
+    """Celery queue depth and the background processes' heartbeats, both read from Redis at scrape time. A Redis
+    that does not answer yields nothing (absent series, which `/readyz` and an `absent()` alert catch)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.conf import settings
+
+        from logitrack import heartbeats
+
+        depth = _queue_lengths(str(settings.CELERY_BROKER_URL))
+        if depth:
+            length = GaugeMetricFamily(
+                "logitrack_celery_queue_length", "Tasks waiting in the broker, per Celery queue", labels=["queue"]
+            )
+            for queue, count in depth.items():
+                length.add_metric([queue], count)
+            yield length
+        if not settings.REDIS_URL:
+            return  # embedded: no separate processes beat
+        try:
+            beats = heartbeats.read_all()
+        except Exception:
+            return
+        kinds = [heartbeats.RELAY, heartbeats.BEAT, *map(heartbeats.worker_kind, heartbeats.WORKER_QUEUES)]
+        kinds += sorted({b.kind for b in beats} - set(kinds))
+        age = GaugeMetricFamily(
+            "logitrack_process_heartbeat_age_seconds",
+            "Age of the latest heartbeat of any process of a kind (relay, beat, worker:<queue>); absent when none",
+            labels=["kind"],
+        )
+        count = GaugeMetricFamily(
+            "logitrack_process_instances", "Processes of a kind whose heartbeat has not expired", labels=["kind"]
+        )
+        for kind in kinds:
+            mine = [b.age_seconds for b in beats if b.kind == kind]
+            count.add_metric([kind], len(mine))
+            if mine:
+                age.add_metric([kind], min(mine))
+        yield age
+        yield count
+
+
+def _queue_lengths(url: str) -> dict[str, int]:
+    """Length of each Celery queue's list in a Redis broker: the workers' queues and the subscriptions' ones."""
+    if not url.startswith(("redis://", "rediss://")):
+        return {}
+    import redis
+
+    from logitrack import bus, heartbeats
+
+    queues = sorted(set(heartbeats.WORKER_QUEUES) | {s.queue for s in bus.all_subscriptions()})
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        with client.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                pipe.llen(queue)
+            replies = pipe.execute()
+    except redis.RedisError:
+        return {}
+    return {queue: int(n) for queue, n in zip(queues, replies, strict=True)}
+
+
 def register_scrape_collector(collector: Collector) -> None:
     _SCRAPE_COLLECTORS.append(collector)
     REGISTRY.register(collector)
@@ -169,5 +247,6 @@ def process_exited(pid: int | None = None) -> None:
 
 
 register_scrape_collector(OutboxCollector())
+register_scrape_collector(ProcessesCollector())
 if multiprocess_dir() is not None:
     atexit.register(process_exited)  # a uvicorn worker, the relay: a clean exit; pool processes use Celery's signal
