@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -36,6 +36,46 @@ HTTP_LATENCY = Histogram(
     registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+# Counted where the work ends, in whichever process does it (summed across processes in multiprocess mode).
+ROUTING_JOBS = Counter(
+    "logitrack_routing_jobs_total", "Routing job runs that ended, by outcome", ["outcome"], registry=REGISTRY
+)
+ROUTING_JOB_SECONDS = Histogram(
+    "logitrack_routing_job_seconds",
+    "Time a routing job's run took (solve and write), by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+SETTLEMENTS = Counter("logitrack_settlements_total", "Completed trips whose fare was recorded", registry=REGISTRY)
+LOGIN_FAILURES = Counter("logitrack_login_failures_total", "Failed sign-ins", registry=REGISTRY)
+LOGIN_LOCKOUTS = Counter(
+    "logitrack_login_lockouts_total", "Sign-ins refused because the account or address is locked", registry=REGISTRY
+)
+NOTIFICATION_DELIVERIES = Counter(
+    "logitrack_notification_deliveries_total",
+    "Notification delivery attempts, by channel and outcome",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "logitrack_webhook_deliveries_total", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY
+)
+# open sockets per process; in multiprocess mode the live processes' values are summed and a dead one's dropped
+WEBSOCKETS = Gauge(
+    "logitrack_websocket_connections",
+    "Open websocket connections, by kind (driver, screen, tracking)",
+    ["kind"],
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
+
+
+def observe_routing_job(*, outcome: str, seconds: float) -> None:
+    ROUTING_JOBS.labels(outcome).inc()
+    ROUTING_JOB_SECONDS.labels(outcome).observe(seconds)
 
 
 def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:
