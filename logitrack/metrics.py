@@ -223,16 +223,16 @@ class ProcessesCollector:
             "Age of the latest heartbeat of any process of a kind (relay, beat, worker:<queue>); absent when none",
             labels=["kind"],
         )
-        count = GaugeMetricFamily(
+        instances = GaugeMetricFamily(
             "logitrack_process_instances", "Processes of a kind whose heartbeat has not expired", labels=["kind"]
         )
         for kind in kinds:
             mine = [b.age_seconds for b in beats if b.kind == kind]
-            count.add_metric([kind], len(mine))
+            instances.add_metric([kind], len(mine))
             if mine:
                 age.add_metric([kind], min(mine))
         yield age
-        yield count
+        yield instances
 
 
 def _queue_lengths(url: str) -> dict[str, int]:
@@ -272,7 +272,7 @@ def scrape_registry() -> CollectorRegistry:
     if path is None:
         return REGISTRY
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=path)
+    multiprocess.MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]  # untyped upstream
     for collector in _SCRAPE_COLLECTORS:
         registry.register(collector)
     return registry
@@ -283,7 +283,7 @@ def process_exited(pid: int | None = None) -> None:
     summed. Celery calls it as a pool process ends, and each process at exit (logitrack.apps)."""
     path = multiprocess_dir()
     if path is not None:
-        multiprocess.mark_process_dead(pid if pid is not None else os.getpid(), path)
+        multiprocess.mark_process_dead(pid if pid is not None else os.getpid(), path)  # type: ignore[no-untyped-call]
 
 
 register_scrape_collector(OutboxCollector())

@@ -7,7 +7,7 @@ import pytest
 import redis
 from django.db import transaction
 
-from logitrack import bus, heartbeats
+from logitrack import bus, heartbeats, jobs
 from logitrack.outbox.api import publish
 from logitrack.outbox.delivery import park
 from tests.support.ping.events import PingSentV1
@@ -32,14 +32,12 @@ def test_dead_letters_are_counted_per_subscription(client):
 
 
 def test_celery_queue_depth_is_read_from_the_broker_per_queue(client, settings):
-    from config.celery import app
-
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "needs the full stack's broker (scripts/test.sh)"
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.delete("default", "notifications", "routing")
     try:
-        app.send_task("health.heartbeat", args=["routing"], queue="routing")  # no worker takes it
-        app.send_task("health.heartbeat", args=["routing"], queue="routing")
+        for _ in range(2):  # no worker takes them
+            jobs.enqueue("health.heartbeat", args=("routing",), queue="routing")
         text = client.get("/metrics").content.decode()
         assert _value(text, 'logitrack_celery_queue_length{queue="routing"}') == 2.0
         assert _value(text, 'logitrack_celery_queue_length{queue="notifications"}') == 0.0
