@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -287,6 +288,9 @@ def process_exited(pid: int | None = None) -> None:
 
 
 register_scrape_collector(OutboxCollector())
+# django-prometheus (the database backend's connection, query and error counts) registers on prometheus_client's
+# default registry: served with ours from this process (multiprocess mode finds its values in the files anyway)
+REGISTRY.register(prometheus_client.REGISTRY)
 register_scrape_collector(ProcessesCollector())
 if multiprocess_dir() is not None:
     atexit.register(process_exited)  # a uvicorn worker, the relay: a clean exit; pool processes use Celery's signal

@@ -61,3 +61,24 @@ def test_heartbeat_age_and_instances_per_process_kind(client, settings):
         assert _value(text, 'logitrack_process_heartbeat_age_seconds{kind="beat"}') is None  # absent, for absent()
     finally:
         beats.delete(heartbeats.INDEX, *beats.keys(f"{heartbeats.PREFIX}:*"))
+
+
+def test_database_queries_connections_and_errors_are_counted_by_django_prometheus(client):
+    from django.db import DatabaseError, connection, transaction
+
+    series = 'django_db_{}{{alias="default",vendor="postgresql"}}'.format
+    ran = _value_or_0(client, series("execute_total"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.execute("SELECT 2")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+    text = client.get("/metrics").content.decode()
+    # the two above and the failing one; the first scrape's own queries ran before it was read
+    assert _value(text, series("execute_total")) >= ran + 3
+    assert re.search(r'^django_db_errors_total\{alias="default",type="\w+",vendor="postgresql"\} ', text, re.M)
+    assert _value(text, 'django_db_query_duration_seconds_count{alias="default",vendor="postgresql"}') >= 3
+
+
+def _value_or_0(client, series):
+    return _value(client.get("/metrics").content.decode(), series) or 0.0
