@@ -7,7 +7,7 @@ from celery import Celery, signals
 from celery.schedules import crontab
 
 from config.env import env
-from logitrack import correlation
+from logitrack import correlation, metrics
 from logitrack.heartbeats import HEARTBEAT_TASK, WORKER_QUEUES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -22,6 +22,13 @@ correlation.connect_celery()  # the request id travels in task headers (logitrac
 def keep_settings_logging(**kwargs: object) -> None:
     """Workers and beat keep settings.LOGGING (JSON lines with the request id, level LOG_LEVEL) instead of Celery's own
     line format, which printed each structured line as a Python dict: one format for every process's lines."""
+
+
+@signals.worker_process_shutdown.connect(weak=False)
+def forget_live_gauges(pid: int | None = None, **kwargs: object) -> None:
+    """A pool process that ends takes its live gauges out of the multiprocess metrics (logitrack/metrics.py); its
+    counters still count. Pool processes leave with os._exit, so atexit would not run."""
+    metrics.process_exited(pid)
 
 
 # Periodic jobs: each entry names a task registered by its owning app.

@@ -1,17 +1,31 @@
-"""Prometheus metrics: request counters in this process, plus queue gauges read at scrape time."""
+"""Prometheus metrics: counters kept by each process, plus gauges of shared state read at scrape time.
+
+With PROMETHEUS_MULTIPROC_DIR set (several uvicorn workers, Celery's pool processes) prometheus_client keeps each
+process's counters in files of that directory and a scrape sums them (`scrape_registry`); the scrape-time collectors
+read PostgreSQL and Redis, which every process sees alike, so they are added once per scrape, never summed. The
+variable must be set before prometheus_client is imported (in the process environment), and the directory emptied
+when the fleet starts.
+"""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
-REGISTRY = CollectorRegistry()
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+REGISTRY = CollectorRegistry()  # the metrics this process keeps (and, single-process, the scrape-time ones)
+_SCRAPE_COLLECTORS: list[Collector] = []  # shared state, read once per scrape
 
 HTTP_REQUESTS = Counter(
     "logitrack_http_requests_total", "HTTP requests served", ["method", "route", "status"], registry=REGISTRY
@@ -25,6 +39,46 @@ HTTP_LATENCY = Histogram(
 )
 
 
+# Counted where the work ends, in whichever process does it (summed across processes in multiprocess mode).
+ROUTING_JOBS = Counter(
+    "logitrack_routing_jobs_total", "Routing job runs that ended, by outcome", ["outcome"], registry=REGISTRY
+)
+ROUTING_JOB_SECONDS = Histogram(
+    "logitrack_routing_job_seconds",
+    "Time a routing job's run took (solve and write), by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
+)
+SETTLEMENTS = Counter("logitrack_settlements_total", "Completed trips whose fare was recorded", registry=REGISTRY)
+LOGIN_FAILURES = Counter("logitrack_login_failures_total", "Failed sign-ins", registry=REGISTRY)
+LOGIN_LOCKOUTS = Counter(
+    "logitrack_login_lockouts_total", "Sign-ins refused because the account or address is locked", registry=REGISTRY
+)
+NOTIFICATION_DELIVERIES = Counter(
+    "logitrack_notification_deliveries_total",
+    "Notification delivery attempts, by channel and outcome",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "logitrack_webhook_deliveries_total", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY
+)
+# open sockets per process; in multiprocess mode the live processes' values are summed and a dead one's dropped
+WEBSOCKETS = Gauge(
+    "logitrack_websocket_connections",
+    "Open websocket connections, by kind (driver, screen, tracking)",
+    ["kind"],
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
+
+
+def observe_routing_job(*, outcome: str, seconds: float) -> None:
+    ROUTING_JOBS.labels(outcome).inc()
+    ROUTING_JOB_SECONDS.labels(outcome).observe(seconds)
+
+
 def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:
     HTTP_REQUESTS.labels(method, route, str(status)).inc()
     HTTP_LATENCY.labels(method, route).observe(seconds)
@@ -36,8 +90,10 @@ class OutboxCollector:
     the outbox, or the oldest waiting in an events queue of the broker (Redis)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.db.models import Count
         from django.utils import timezone
 
+        from logitrack import bus
         from logitrack.outbox.models import DeadLetter, OutboxMessage  # needs the app registry
 
         now = timezone.now()
@@ -77,9 +133,23 @@ class OutboxCollector:
         )
         total.add_metric([], lag)
         yield total
+        parked = dict(
+            DeadLetter.objects.filter(replayed_at__isnull=True)
+            .values("subscriber")
+            .annotate(n=Count("id"))
+            .values_list("subscriber", "n")
+        )
         dead = GaugeMetricFamily("logitrack_outbox_dead_letters", "Parked deliveries awaiting replay")
-        dead.add_metric([], DeadLetter.objects.filter(replayed_at__isnull=True).count())
+        dead.add_metric([], sum(parked.values()))
         yield dead
+        per = GaugeMetricFamily(
+            "logitrack_outbox_subscription_dead_letters",
+            "Parked deliveries awaiting replay, per subscription (every subscription, 0 included)",
+            labels=["subscriber"],
+        )
+        for name in sorted({s.name for s in bus.all_subscriptions()} | set(parked)):
+            per.add_metric([name], parked.get(name, 0))
+        yield per
 
 
 def _event_queues() -> dict[str, tuple[int, dt.datetime | None]]:
@@ -124,4 +194,103 @@ def _event_time(message: bytes | None) -> dt.datetime | None:
         return None
 
 
-REGISTRY.register(OutboxCollector())
+class ProcessesCollector:
+    """Celery queue depth and the background processes' heartbeats, both read from Redis at scrape time. A Redis
+    that does not answer yields nothing (absent series, which `/readyz` and an `absent()` alert catch)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from django.conf import settings
+
+        from logitrack import heartbeats
+
+        depth = _queue_lengths(str(settings.CELERY_BROKER_URL))
+        if depth:
+            length = GaugeMetricFamily(
+                "logitrack_celery_queue_length", "Tasks waiting in the broker, per Celery queue", labels=["queue"]
+            )
+            for queue, count in depth.items():
+                length.add_metric([queue], count)
+            yield length
+        if not settings.REDIS_URL:
+            return  # embedded: no separate processes beat
+        try:
+            beats = heartbeats.read_all()
+        except Exception:
+            return
+        kinds = [heartbeats.RELAY, heartbeats.BEAT, *map(heartbeats.worker_kind, heartbeats.WORKER_QUEUES)]
+        kinds += sorted({b.kind for b in beats} - set(kinds))
+        age = GaugeMetricFamily(
+            "logitrack_process_heartbeat_age_seconds",
+            "Age of the latest heartbeat of any process of a kind (relay, beat, worker:<queue>); absent when none",
+            labels=["kind"],
+        )
+        instances = GaugeMetricFamily(
+            "logitrack_process_instances", "Processes of a kind whose heartbeat has not expired", labels=["kind"]
+        )
+        for kind in kinds:
+            mine = [b.age_seconds for b in beats if b.kind == kind]
+            instances.add_metric([kind], len(mine))
+            if mine:
+                age.add_metric([kind], min(mine))
+        yield age
+        yield instances
+
+
+def _queue_lengths(url: str) -> dict[str, int]:
+    """Length of each Celery queue's list in a Redis broker: the workers' queues and the subscriptions' ones."""
+    if not url.startswith(("redis://", "rediss://")):
+        return {}
+    import redis
+
+    from logitrack import bus, heartbeats
+
+    queues = sorted(set(heartbeats.WORKER_QUEUES) | {s.queue for s in bus.all_subscriptions()})
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        with client.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                pipe.llen(queue)
+            replies = pipe.execute()
+    except redis.RedisError:
+        return {}
+    return {queue: int(n) for queue, n in zip(queues, replies, strict=True)}
+
+
+def register_scrape_collector(collector: Collector) -> None:
+    _SCRAPE_COLLECTORS.append(collector)
+    REGISTRY.register(collector)
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def scrape_registry() -> CollectorRegistry:
+    """What `/metrics` serves: this process's REGISTRY, or in multiprocess mode every live and dead process's
+    metrics summed from PROMETHEUS_MULTIPROC_DIR (not this process's REGISTRY: its values are in those files too)
+    plus the scrape-time collectors once."""
+    path = multiprocess_dir()
+    if path is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]  # untyped upstream
+    for collector in _SCRAPE_COLLECTORS:
+        registry.register(collector)
+    return registry
+
+
+def process_exited(pid: int | None = None) -> None:
+    """Drop a gone process's live gauges (websocket connections) from the multiprocess files; its counters stay
+    summed. Celery calls it as a pool process ends, and each process at exit (logitrack.apps)."""
+    path = multiprocess_dir()
+    if path is not None:
+        multiprocess.mark_process_dead(pid if pid is not None else os.getpid(), path)  # type: ignore[no-untyped-call]
+
+
+register_scrape_collector(OutboxCollector())
+# django-prometheus (the database backend's connection, query and error counts) registers on prometheus_client's
+# default registry: served with ours from this process (multiprocess mode finds its values in the files anyway)
+REGISTRY.register(prometheus_client.REGISTRY)
+register_scrape_collector(ProcessesCollector())
+if multiprocess_dir() is not None:
+    atexit.register(process_exited)  # a uvicorn worker, the relay: a clean exit; pool processes use Celery's signal

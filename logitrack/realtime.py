@@ -29,7 +29,7 @@ from channels.layers import get_channel_layer
 from channels_redis import pubsub
 from django.conf import settings
 
-from logitrack import correlation, jsonlimits, resilience
+from logitrack import correlation, jsonlimits, metrics, resilience
 from logitrack.principal import Principal
 
 log = structlog.get_logger("logitrack.realtime")
@@ -58,6 +58,8 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
 
     principal: Principal
     refused = False  # set when the connection is closed with a refusal: frames the client sent already are dropped
+    metrics_kind = ""  # the `kind` label of logitrack_websocket_connections (driver, screen, tracking)
+    _counted = False
 
     async def authorize(self, principal: Principal) -> bool:
         return True
@@ -105,6 +107,8 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         except StopConsumer:
             pass
         finally:
+            if self._counted:  # however the connection ended
+                metrics.WEBSOCKETS.labels(self.metrics_kind).dec()
             if layer is not None:
                 layer.cancel()
                 await asyncio.gather(layer, return_exceptions=True)
@@ -147,6 +151,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
             await self._refuse(CLOSE_FORBIDDEN)
             return
         await self.accept(subprotocol=self.scope.get("auth_subprotocol"))
+        self.count_open()
         expires_at = self.scope.get("auth_expires_at")
         if expires_at is not None:
             self._expiry = asyncio.get_running_loop().call_later(
@@ -154,6 +159,12 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
             )
         self._schedule_recheck()
         await self.connected()
+
+    def count_open(self) -> None:
+        """Count this accepted connection in logitrack_websocket_connections until it ends (in __call__)."""
+        if self.metrics_kind and not self._counted:
+            metrics.WEBSOCKETS.labels(self.metrics_kind).inc()
+            self._counted = True
 
     async def _refuse(self, code: int) -> None:
         """Accept (echoing the bearer subprotocol, or a browser fails the handshake) and close with the code."""

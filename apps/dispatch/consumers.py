@@ -49,6 +49,8 @@ class DriverConsumer(_JsonConsumer):
     without one) on a lease of DISPATCH_PRESENCE_TTL_SECONDS that any message from the app renews; an app with
     nothing to report sends `{"type": "heartbeat"}` (answered in kind) more often than that."""
 
+    metrics_kind = "driver"
+
     _presence_renew_at = 0.0  # monotonic: renew the lease with the first message after this
 
     async def authorize(self, principal: Principal) -> bool:
@@ -140,6 +142,8 @@ def _snapshot(fleet_id: uuid.UUID) -> dict:
 
 class FleetFeedConsumer(_JsonConsumer):
     """A dispatch screen's live feed: a snapshot on connect, then numbered changes (see apps.dispatch.feed)."""
+
+    metrics_kind = "screen"
 
     async def authorize(self, principal: Principal) -> bool:
         try:

@@ -36,6 +36,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.identity.models import UserManager
+from logitrack import metrics
 from logitrack.exceptions import RateLimited
 from logitrack.http.clients import client_ip
 
@@ -134,16 +135,21 @@ class LoginGuardBackend(AxesStandaloneBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not settings.AXES_ENABLED:
-            return self.password_check.authenticate(request, username=username, password=password, **kwargs)
+            user = self.password_check.authenticate(request, username=username, password=password, **kwargs)
+            if user is None:
+                metrics.LOGIN_FAILURES.inc()
+            return user
         if request is None:
             raise AxesBackendRequestParameterRequired("the login guard needs the request (client address)")
         credentials = {settings.AXES_USERNAME_FORM_FIELD: username}
         if not _count_ahead(request, credentials):
+            metrics.LOGIN_LOCKOUTS.inc()  # refused without a password check
             request.login_guard_refused = True
             request.axes_locked_out = True  # the admin's answer becomes the lockout page (axes' middleware)
             raise AxesBackendPermissionDenied("the account or address is locked out")
         user = self.password_check.authenticate(request, username=username, password=password, **kwargs)
         if user is None:
+            metrics.LOGIN_FAILURES.inc()
             raise PermissionDenied  # counted already; stops django from asking ModelBackend again, unguarded
         account_failures_forget(user.get_username())
         request.axes_locked_out = False

@@ -38,6 +38,7 @@ def _tracking(token: str) -> dict | None:
 
 
 class TrackingConsumer(AuthenticatedJsonConsumer):
+    metrics_kind = "tracking"
     token: str
     sent = ""  # the last state sent, encoded: a change that alters nothing this link sees is not sent
 
@@ -55,6 +56,7 @@ class TrackingConsumer(AuthenticatedJsonConsumer):
         self.group = feed.trip_group(trip_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.count_open()
         self._expiry = asyncio.get_running_loop().call_later(left, lambda: asyncio.ensure_future(self._expired()))
         await self.push(force=True)
 

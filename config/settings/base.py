@@ -108,8 +108,10 @@ TEMPLATES = [
 # ---- database --------------------------------------------------------------------------
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'logitrack.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend reading timestamptz with psycopg's C loader (logitrack/db/backends/postgresql/base.py)
+FULL_STACK = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if FULL_STACK:
+    # Django's backend reading timestamptz with psycopg's C loader (logitrack/db/backends/postgresql/base.py), on
+    # django-prometheus' (counts of connections, queries, errors and query time in /metrics)
     DATABASES["default"]["ENGINE"] = "logitrack.db.backends.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
@@ -130,7 +132,6 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default must work on a fresh clone
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FULL_STACK = DATABASES["default"]["ENGINE"] == "logitrack.db.backends.postgresql"
 
 # ---- redis: channel layer, cache, broker -----------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

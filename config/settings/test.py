@@ -30,7 +30,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  
 
 # Threads that serve websocket consumers keep no connection between calls, so the test database can be
 # dropped at the end (persistent connections are for the long-running server processes).
-if DATABASES["default"]["ENGINE"] == "logitrack.db.backends.postgresql":  # noqa: F405
+if FULL_STACK:  # noqa: F405
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Webhook receivers in tests are local servers; retries are short so a test sees several.

@@ -16,6 +16,7 @@ from apps.fleet.tests.factories import active_fleet
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery
 from logitrack.outbox.models import InboxRecord, OutboxMessage
+from logitrack.testing.metrics import scraped
 from logitrack.types import Money
 from tests.integration.test_billing_settlement import NOON, complete, quote
 
@@ -111,14 +112,23 @@ def test_a_batchs_statements_do_not_grow_with_it(fleet, django_assert_max_num_qu
     assert ledger.verify() == []
 
 
-def test_a_redelivered_batch_and_a_trip_settled_alone_are_applied_once(fleet):
+def test_a_redelivered_batch_and_a_trip_settled_alone_are_applied_once(fleet, django_capture_on_commit_callbacks):
     customers, drivers = [uuid.uuid4()], [uuid.uuid4()]
     sent = completions(fleet, customers, drivers, 4)
-    assert delivery.deliver(subscription_name=SETTLE, envelope=sent[1])  # settled before its batch arrived
-    InboxRecord.objects.filter(event_id=sent[1]["id"]).delete()  # …and its inbox row purged: the service's own guard
+    settled = scraped("logitrack_settlements_total")
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():  # settled, then rolled back: not counted
+                assert delivery.deliver(subscription_name=SETTLE, envelope=sent[0])
+                raise Undo
+        except Undo:
+            pass
+        assert delivery.deliver(subscription_name=SETTLE, envelope=sent[1])  # settled before its batch arrived
+        InboxRecord.objects.filter(event_id=sent[1]["id"]).delete()  # …and its inbox row purged: the service's guard
 
-    assert delivery.deliver_many(subscription_name=SETTLE, envelopes=sent) == (4, [])
-    assert delivery.deliver_many(subscription_name=SETTLE, envelopes=sent) == (0, [])
+        assert delivery.deliver_many(subscription_name=SETTLE, envelopes=sent) == (4, [])
+        assert delivery.deliver_many(subscription_name=SETTLE, envelopes=sent) == (0, [])
+    assert scraped("logitrack_settlements_total") == settled + 4  # one alone, three in the batch
 
     assert FareRecord.objects.count() == 4
     assert JournalTransaction.objects.filter(kind="settlement").count() == 4

@@ -19,6 +19,7 @@ from apps.fleet.tests.factories import vehicle
 from apps.trips.models import Shift, Trip
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import lifecycle as trips_lifecycle
+from logitrack.testing.metrics import scraped
 from logitrack.testing.processes import Processes, wait_for_worker, wait_until
 from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)
 from tests.support.dispatch_world import ping, place
@@ -144,12 +145,20 @@ def busy_fleet(dispatch_world, relay_and_deliver):
     return world, heavy, moving
 
 
+def _routing_seconds() -> tuple[float, float]:
+    count = scraped('logitrack_routing_job_seconds_count{outcome="succeeded"}')
+    return count, scraped('logitrack_routing_job_seconds_sum{outcome="succeeded"}')
+
+
 @pytest.mark.django_db
 def test_a_plan_serves_what_fits_and_says_why_the_rest_cannot_be_served(busy_fleet):
     world, heavy, moving = busy_fleet
     job = routing_jobs.routing_job_create(fleet_id=world.fleet_id, seconds=2, actor_id=None)
+    runs, timed = scraped('logitrack_routing_jobs_total{outcome="succeeded"}'), _routing_seconds()
     job = routing_jobs.routing_job_run(job_id=job.id)  # what the routing worker runs
     assert (job.status, job.attempts, job.error) == ("succeeded", 1, "")
+    assert scraped('logitrack_routing_jobs_total{outcome="succeeded"}') == runs + 1
+    assert _routing_seconds()[0] == timed[0] + 1 and 0 < _routing_seconds()[1] - timed[1] < 60
     plan = plans.plan_json(RoutePlan.objects.get(job=job))
     check_plan(plan, open_trips(world))
     assert {u["trip_id"]: u["reason"] for u in plan["unserved"]} == {heavy: "too big for every vehicle on shift"}

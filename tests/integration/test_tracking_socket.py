@@ -21,6 +21,7 @@ from apps.trips.models import TrackingLink
 from apps.trips.services import assignment, lifecycle, tracking
 from config.asgi import application
 from logitrack.realtime import CLOSE_NOT_FOUND
+from logitrack.testing.metrics import scraped
 from logitrack.testing.realtime import admitted_or_closed
 from tests.support.dispatch_world import book_van
 from tests.support.isolation import client_for
@@ -121,13 +122,19 @@ def test_an_open_page_is_told_when_its_link_expires(dispatch_world, settings):
     token = _token(world, trip_id)
     TrackingLink.objects.filter(trip_id=trip_id).update(expires_at=timezone.now() + dt.timedelta(seconds=1))
 
+    open_pages = database_sync_to_async(lambda: scraped('logitrack_websocket_connections{kind="tracking"}'))
+
     async def scenario():
+        before = await open_pages()
         page = WebsocketCommunicator(application, f"/ws/track/{token}/")
         admitted, _, _ = await admitted_or_closed(page)
         assert admitted
+        assert await open_pages() == before + 1
         await asyncio.sleep(1.2)
         closed = await page.receive_output(timeout=2)
         assert (closed["type"], closed.get("code")) == ("websocket.close", 4410)
+        await page.disconnect()  # as the server does once the close is sent
+        assert await open_pages() == before
 
     run(scenario())
 

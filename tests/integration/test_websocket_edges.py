@@ -2,12 +2,13 @@
 usable; unknown paths are refused as not found."""
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from config.asgi import application
-from logitrack.realtime import CLOSE_NOT_FOUND
+from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
+from logitrack.testing.metrics import scraped
 from tests.support.dispatch_world import ping
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,6 +63,29 @@ def test_deeply_nested_json_gets_an_error_and_the_sockets_stay_usable(dispatch_w
         await next_of(screen, "snapshot")
         for communicator in (driver, screen):
             await communicator.disconnect()
+
+    run(scenario())
+
+
+def test_open_sockets_are_counted_per_kind_until_they_close_and_refused_ones_never(dispatch_world, live_store):
+    world = dispatch_world
+    series = 'logitrack_websocket_connections{{kind="{}"}}'.format
+    read = sync_to_async(lambda: {kind: scraped(series(kind)) for kind in ("driver", "screen")})
+
+    async def scenario():
+        before = await read()
+        driver = await opened("/ws/driver/", world.crews[0].user)
+        screen = await opened(f"/ws/dispatch/fleets/{world.fleet_id}/", world.fleets.a.users["dispatcher"])
+        stranger = WebsocketCommunicator(
+            application,
+            f"/ws/dispatch/fleets/{world.fleet_id}/?token={AccessToken.for_user(world.fleets.b.users['dispatcher'])}",
+        )
+        assert (await stranger.connect())[0] and (await stranger.receive_output())["code"] == CLOSE_FORBIDDEN
+        assert await read() == {"driver": before["driver"] + 1, "screen": before["screen"] + 1}
+        await driver.disconnect()
+        assert await read() == {"driver": before["driver"], "screen": before["screen"] + 1}
+        await screen.disconnect()
+        assert await read() == before
 
     run(scenario())
 

@@ -17,7 +17,7 @@ from apps.billing.events import FareFinalisedV1
 from apps.billing.models import Account, AccountKind, FareRecord, JournalTransaction, Quote, Tariff
 from apps.billing.services import fares, ledger, loyalty
 from apps.trips.contracts import CancelledBy
-from logitrack import jobs
+from logitrack import jobs, metrics
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish, publish_many
 from logitrack.types import Money
@@ -74,6 +74,7 @@ def trip_complete_settle(
     shares = _settle(record, terms.commission_bps, idempotency_key=f"settle:{trip_id}", kind="settlement")
     loyalty.points_award(record)
     jobs.enqueue_on_commit("billing.issue_receipt", trip_id=str(trip_id))
+    transaction.on_commit(metrics.SETTLEMENTS.inc)  # a settlement rolled back is not one
     publish(
         FareFinalisedV1(
             trip_id=trip_id,
@@ -177,6 +178,7 @@ def trips_complete_settle(*, trips: Sequence[CompletedTrip]) -> list[FareRecord]
     for record, _, _ in new:
         jobs.enqueue_on_commit("billing.issue_receipt", trip_id=str(record.trip_id))
         records[record.trip_id] = record
+    transaction.on_commit(lambda: metrics.SETTLEMENTS.inc(len(new)))
     publish_many(
         [
             FareFinalisedV1(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import time
 import uuid
 
 import structlog
@@ -18,7 +19,7 @@ from apps.dispatch.contracts import JobStatus, PlanNotFound, UnknownFleet
 from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.dispatch.optimization import solver
 from apps.dispatch.services import plans
-from logitrack import jobs, offload, resilience
+from logitrack import jobs, metrics, offload, resilience
 
 log = structlog.get_logger(__name__)
 
@@ -94,7 +95,9 @@ def routing_job_run(*, job_id: uuid.UUID, worker: str = "", solve_in_child: bool
             feed.to_fleet(job.fleet_id, "job", {"job": _job_json(job)})
     if died:
         _job_fail(job_id, f"the worker running it stopped {job.attempts} times")
+        metrics.ROUTING_JOBS.labels(JobStatus.FAILED.value).inc()  # no run: no duration
         return RoutingJob.objects.get(id=job_id)
+    started = time.monotonic()
     try:
         _optimise(job, solve_in_child=solve_in_child)
     except offload.ChildDied:
@@ -109,9 +112,14 @@ def routing_job_run(*, job_id: uuid.UUID, worker: str = "", solve_in_child: bool
             # Redis, the broker or PostgreSQL went away mid-run: not the job's fault. It stays running, so the
             # broker's redelivery (the task acks late) or the reaper runs it again once the service is back.
             log.warning("dispatch.routing_job_interrupted", job_id=str(job_id), error=f"{type(exc).__name__}: {exc}")
+            metrics.observe_routing_job(outcome="interrupted", seconds=time.monotonic() - started)
             return job
         _job_fail(job_id, f"{type(exc).__name__}: {exc}")  # whatever else went wrong, it fails and says why
-    return RoutingJob.objects.get(id=job_id)
+    job = RoutingJob.objects.get(id=job_id)
+    # succeeded or failed; still running or queued again after its solver process died: "retried"
+    ended = job.status if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED) else "retried"
+    metrics.observe_routing_job(outcome=str(ended), seconds=time.monotonic() - started)
+    return job
 
 
 def _optimise(job: RoutingJob, *, solve_in_child: bool = False) -> None:

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from apps.identity.services import erasure
 from apps.identity.tests.factories import UserFactory
+from logitrack.testing.metrics import scraped
 from logitrack.testing.processes import free_port
 
 PASSWORD = "correct horse battery staple"
@@ -64,6 +65,7 @@ def test_the_admin_login_works_and_a_success_clears_the_accounts_failures(two_fl
 
 def test_the_three_login_forms_share_one_counter(two_fleets):
     dispatcher = two_fleets.a.users["dispatcher"]
+    failed, locked_out = scraped("logitrack_login_failures_total"), scraped("logitrack_login_lockouts_total")
     admin_login(Client(), dispatcher.email, "wrong one")
     admin_login(Client(), dispatcher.email, "wrong two")
     assert session_login(Client(), dispatcher.email, "wrong three").status_code == 401
@@ -76,6 +78,8 @@ def test_the_three_login_forms_share_one_counter(two_fleets):
     assert locked.json()["retry_after"] == int(locked["Retry-After"])
     assert session_login(Client(), dispatcher.email, PASSWORD).status_code == 429
     assert admin_login(Client(), dispatcher.email, PASSWORD).status_code == 429
+    assert scraped("logitrack_login_failures_total") == failed + 5
+    assert scraped("logitrack_login_lockouts_total") == locked_out + 3  # refused before any password check
 
 
 def test_an_address_is_locked_after_its_own_higher_limit(two_fleets, settings):

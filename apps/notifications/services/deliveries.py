@@ -28,7 +28,7 @@ from apps.notifications.channels.base import Adapter, Attachment, Failure, Outgo
 from apps.notifications.channels.registry import adapter_for
 from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
-from logitrack import jobs
+from logitrack import jobs, metrics
 from logitrack.formatting import money
 from logitrack.resilience import retry_delay
 
@@ -237,6 +237,12 @@ class _Gone(Exception):
 
 
 def _attempt(delivery: Delivery, *, adapter: Adapter | None = _UNSET) -> str:
+    outcome = _attempt_once(delivery, adapter=adapter)
+    metrics.NOTIFICATION_DELIVERIES.labels(delivery.channel, str(outcome)).inc()
+    return outcome
+
+
+def _attempt_once(delivery: Delivery, *, adapter: Adapter | None) -> str:
     now = timezone.now()
     if adapter is _UNSET:
         adapter = adapter_for(delivery.channel)

@@ -12,6 +12,7 @@ from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
 from apps.notifications.services import deliveries
 from apps.notifications.tests.support import due_now, make_delivery
+from logitrack.testing.metrics import scraped
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,8 @@ def test_a_451_is_retried_with_growing_jittered_delays_then_sent_once(smtp, sett
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS, settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 10, 3600
     smtp.data_replies = ["451 4.3.0 try again later", "451 4.3.0 try again later"]
     delivery = make_delivery()
+    series = 'logitrack_notification_deliveries_total{{channel="{}",outcome="{}"}}'.format
+    counted = {o: scraped(series(delivery.channel, o)) for o in ("transient", "sent")}
 
     delays = []
     for _ in range(2):
@@ -35,6 +38,8 @@ def test_a_451_is_retried_with_growing_jittered_delays_then_sent_once(smtp, sett
     assert 5 <= delays[0] <= 12  # attempt 1: between base/2 and base
     assert 10 <= delays[1] <= 22  # attempt 2: doubled
     assert deliveries.delivery_send(delivery_id=delivery.id) == "sent"
+    assert scraped(series(delivery.channel, "transient")) == counted["transient"] + 2
+    assert scraped(series(delivery.channel, "sent")) == counted["sent"] + 1
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.provider) == (DeliveryStatus.SENT, 3, "smtp")

@@ -18,6 +18,7 @@ from apps.notifications.tests.receiver import Answer
 from apps.notifications.webhooks import catalogue, services, signing
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery as outbox_delivery
+from logitrack.testing.metrics import scraped
 from tests.support.webhook_world import vehicle_event
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +135,7 @@ def test_a_failing_endpoint_is_retried_with_growing_delays_then_dead_then_replay
     endpoint_for(a, receiver.url)
     receiver.default = Answer(status=500, body=b"boom")
     (delivery,) = queue(vehicle_event(a.id))
+    counted = {o: scraped(f'logitrack_webhook_deliveries_total{{outcome="{o}"}}') for o in ("retry", "dead", "sent")}
 
     outcomes, delays = [send(delivery)], []
     while True:
@@ -162,6 +164,11 @@ def test_a_failing_endpoint_is_retried_with_growing_delays_then_dead_then_replay
     receiver.default = Answer(status=204, body=b"")
     services.delivery_replay(delivery_id=delivery.id)
     assert send(delivery) == "sent"
+    assert {o: scraped(f'logitrack_webhook_deliveries_total{{outcome="{o}"}}') - n for o, n in counted.items()} == {
+        "retry": len(outcomes) - 1,
+        "dead": 1,
+        "sent": 1,
+    }
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.replays == 1
     assert receiver.received[-1].body == receiver.received[0].body  # the same event, the same bytes

@@ -31,7 +31,7 @@ from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.events import WebhookEndpointDisabledV1
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.notifications.webhooks import catalogue, signing, transport
-from logitrack import jobs
+from logitrack import jobs, metrics
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.resilience import retry_delay
@@ -392,6 +392,7 @@ def _record(
                     outcome = "dead" if row.status == DeliveryStatus.DEAD else outcome
         row.save()
     log.info("webhooks.attempt", delivery_id=str(delivery.id), attempt=number, outcome=outcome, error=error[:200])
+    metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
     return outcome
 
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
-from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import get_adapters_template
+from django_prometheus.db.backends.postgresql import base as instrumented
 from psycopg import abc
 from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
@@ -62,9 +62,9 @@ def adapters_with_c_timestamptz(template: AdaptersMap) -> AdaptersMap:
     return adapters
 
 
-class DatabaseWrapper(base.DatabaseWrapper):
+class DatabaseWrapper(instrumented.DatabaseWrapper):  # type: ignore[misc]  # Django's, with django-prometheus' counts (untyped)
     def get_connection_params(self) -> dict[str, Any]:
-        params = super().get_connection_params()
+        params: dict[str, Any] = super().get_connection_params()
         # self.timezone is UTC with USE_TZ and no database TIME_ZONE, None without USE_TZ
         if C_TIMESTAMPTZ_LOADER is not None and self.timezone is UTC and "context" in params:
             params["context"] = adapters_with_c_timestamptz(params["context"])
