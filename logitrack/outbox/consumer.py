@@ -8,6 +8,11 @@ or one whose batch failed, is delivered alone. A handler failure is negatively a
 path's backoff as the delay; the OUTBOX_MAX_ATTEMPTS-th failure parks it in `outbox_deadletter` (replay with
 `manage.py outbox_replay`) and terminates the message. When the database is unreachable the message is redelivered
 with the outage backoff and the try is not counted.
+
+Tries are the handler failures this process saw, not the server's delivery count: JetStream also counts deliveries
+that never reached a handler (a redelivery after ack_wait into an abandoned pull request, an outage), and counting
+those parked messages before they had their tries. A restarted consumer gives a failing message a fresh budget:
+more tries than promised, never fewer.
 """
 
 from __future__ import annotations
@@ -41,9 +46,7 @@ class SubscriptionConsumer:
         self._psub: JetStreamContext.PullSubscription | None = None
         self._nats = resilience.Backoff(f"outbox.consume.fetch:{subscription.name}")  # NATS away
         self._database = resilience.Backoff(f"outbox.consume.deliver:{subscription.name}")  # PostgreSQL away
-        # deliveries of a message that met a database outage, by stream sequence: they do not count as attempts
-        # (kept per process: after a restart an outage-heavy message may be parked a few tries early, never lost)
-        self._outages: dict[int, int] = {}
+        self._tries: dict[int, int] = {}  # handler failures seen here, by stream sequence
         self.applied = 0
 
     def run(self, should_stop: Callable[[], bool]) -> int:
@@ -92,8 +95,8 @@ class SubscriptionConsumer:
         alone = (self._apply_batch(first) if len(first) > 1 else first) + again
         for msg, envelope in alone:
             self._apply_one(msg, envelope)
-        if len(self._outages) > 10_000:  # entries of messages another consumer process finished
-            self._outages.clear()
+        if len(self._tries) > 10_000:  # entries of messages another consumer process finished
+            self._tries.clear()
 
     def _apply_batch(self, items: list[tuple[Msg, dict[str, Any]]]) -> list[tuple[Msg, dict[str, Any]]]:
         """The batch in one transaction; what it hands back is to be delivered alone."""
@@ -103,10 +106,7 @@ class SubscriptionConsumer:
                 applied, alone = delivery.deliver_many(subscription_name=self.sub.name, envelopes=[e for _, e in items])
         except Exception as exc:  # the database is away: every message again later, not counted as a try
             resilience.close_broken_connections()
-            delay = self._database.failed(exc)
-            for msg in msgs:
-                self._count_outage(msg)
-            _settle(msgs, "nak", delay=delay)
+            _settle(msgs, "nak", delay=self._database.failed(exc))
             return []
         self._database.succeeded()
         if alone:
@@ -117,17 +117,17 @@ class SubscriptionConsumer:
 
     def _apply_one(self, msg: Msg, envelope: dict[str, Any]) -> None:
         seq = msg.metadata.sequence.stream
-        attempt = msg.metadata.num_delivered - self._outages.get(seq, 0)
+        attempt = self._tries.get(seq, 0) + 1
         try:
             with _in_progress([msg]):
                 applied = delivery.deliver(subscription_name=self.sub.name, envelope=envelope)
         except Exception as exc:
             if resilience.is_unavailable(exc):
                 resilience.close_broken_connections()
-                self._count_outage(msg)
                 _settle([msg], "nak", delay=self._database.failed(exc))
                 return
             self._database.succeeded()
+            self._tries[seq] = attempt
             if attempt < delivery.max_attempts():
                 log.warning(
                     "outbox.delivery_failed", subscriber=self.sub.name, event_id=envelope.get("id"), attempt=attempt
@@ -138,20 +138,16 @@ class SubscriptionConsumer:
                 delivery.park(subscription_name=self.sub.name, envelope=envelope, attempts=attempt, error=exc)
             except Exception as park_exc:  # cannot write the dead letter: keep the message, try again later
                 resilience.close_broken_connections()
-                self._count_outage(msg)
+                self._tries[seq] = attempt - 1  # the park is tried again on the next delivery
                 _settle([msg], "nak", delay=self._database.failed(park_exc))
                 return
-            self._outages.pop(seq, None)
+            self._tries.pop(seq, None)
             _settle([msg], "term")
             return
         self._database.succeeded()
-        self._outages.pop(seq, None)
+        self._tries.pop(seq, None)
         self.applied += int(applied)
         _settle([msg], "ack")
-
-    def _count_outage(self, msg: Msg) -> None:
-        seq = msg.metadata.sequence.stream
-        self._outages[seq] = self._outages.get(seq, 0) + 1
 
 
 def _settle(msgs: list[Msg], how: str, *, delay: float | None = None) -> None:

@@ -247,3 +247,29 @@ def test_a_consumer_killed_between_commit_and_ack_gets_the_batch_again_and_appli
     assert sorted(Receipt.objects.values_list("ping_id", flat=True)) == sorted(p.id for p in pings)  # each once
     delivered = nats.consumer().delivered
     assert delivered.consumer_seq >= delivered.stream_seq + committed  # they did come back; the inbox skipped them
+
+
+def test_a_delivery_no_handler_saw_is_not_counted_as_a_try(nats, settings):
+    """JetStream counts a delivery to a consumer that died before handling it (here: fetched and dropped); the
+    message still gets all its tries before it is parked."""
+    from logitrack import bus
+    from logitrack.outbox.consumer import SubscriptionConsumer
+
+    settings.OUTBOX_RETRY_BASE_SECONDS = 0.2
+    setup_stream()
+    broken = nats.label(fail=-1)
+    ping = ping_send(label=broken)
+    relay_pending(sinks=[NatsSink()])
+
+    dead = jetstream.pull(SUB)
+    (fetched,) = jetstream.fetch(dead, batch=1, timeout=2)
+    assert fetched.metadata.num_delivered == 1
+    jetstream.bridge().run(dead.unsubscribe())  # never acknowledged: redelivered after ack_wait (2 s)
+
+    consumer = SubscriptionConsumer(bus.subscription(SUB))
+    deadline = time.monotonic() + 30
+    consumer.run(lambda: DeadLetter.objects.filter(subscriber=SUB).exists() or time.monotonic() > deadline)
+    letter = DeadLetter.objects.get(subscriber=SUB)
+    assert letter.envelope["data"]["ping_id"] == str(ping.id)
+    assert nats.attempts(broken) == letter.attempts == settings.OUTBOX_MAX_ATTEMPTS == 3
+    assert nats.consumer().delivered.consumer_seq == 4  # the server counted the dropped delivery too
