@@ -4,6 +4,7 @@
 FareFinalised event settlement publishes in turn), with the real processes on PostgreSQL and Redis.
 
     .venv/bin/python scripts/bench/events.py [--rate 50] [--seconds 20] [--backlog-seconds 20] [--concurrency 2]
+                                             [--sink celery|nats]
 
 Its own database (logitrack_bench_events, recreated) on the PostgreSQL of DATABASE_URL and Redis database
 --redis-db (flushed). Trips in progress are written in bulk; this process completes them through trips' service
@@ -22,6 +23,11 @@ Both phases also print the CPU the events worker and the relay used per completi
 groups): unlike the rates, it hardly depends on what else loads the machine, so `cores / CPU per completion`
 estimates what the path can carry on an idle one (PostgreSQL's own CPU is not in it).
 
+With `--sink nats` the same subscriptions are carried by NATS JetStream instead (127.0.0.1:4222 or
+OUTBOX_NATS_URL; a stream of its own, recreated): the relay publishes to the stream and --concurrency
+`manage.py outbox_consume` processes apply the events; the backlog phase stops them and starts them again (their
+start-up is in the drain time).
+
 Downstream jobs the subscribers queue (receipt PDFs, mails, webhook POSTs) go to the default and notifications
 queues, which this benchmark does not consume unless --downstream starts a worker for them as well.
 Figures depend on the machine's load: the load average is printed with them.
@@ -30,6 +36,7 @@ Figures depend on the machine's load: the load average is printed with them.
 import argparse
 import datetime as dt
 import os
+import signal
 import statistics
 import sys
 import threading
@@ -224,13 +231,63 @@ def lag_series(samples, t0: float, step: float = 2.0) -> str:
     return " ".join(out)
 
 
-def cpu_line(before: tuple[float, float], worker_pg: int, relay_pg: int, completions: int, cores: int) -> str:
-    worker = (cpu_seconds(worker_pg) - before[0]) / completions
+def cpu_of(groups: list[int]) -> float:
+    return sum(cpu_seconds(pg) for pg in groups)
+
+
+def cpu_line(before: tuple[float, float], worker_pgs: list[int], relay_pg: int, completions: int, cores: int) -> str:
+    worker = (cpu_of(worker_pgs) - before[0]) / completions
     relay = (cpu_seconds(relay_pg) - before[1]) / completions
     return (
         f"  CPU per completion: events worker {worker * 1000:.0f} ms, relay {relay * 1000:.1f} ms "
         f"(so about {cores / worker:.0f} completions/s from {cores} idle core(s) for the worker)"
     )
+
+
+def nats_stream(env: dict[str, str]) -> list[str]:
+    """Carry every subscription of the completions' events over a fresh JetStream stream; their names."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from logitrack import bus
+    from logitrack.outbox import jetstream
+
+    names = sorted({s.name for t in TRIP_EVENTS for s in bus.subscriptions_for(t)})
+    settings.OUTBOX_NATS_STREAM = env["OUTBOX_NATS_STREAM"] = "BENCH_EVENTS"
+    settings.OUTBOX_NATS_SUBJECT_PREFIX = env["OUTBOX_NATS_SUBJECT_PREFIX"] = "bench"
+    settings.OUTBOX_NATS_SUBSCRIPTIONS = names
+    env["OUTBOX_NATS_SUBSCRIPTIONS"] = ",".join(names)
+
+    async def drop(js) -> None:
+        try:
+            await js.delete_stream("BENCH_EVENTS")
+        except Exception:  # none yet
+            pass
+
+    async def go() -> None:
+        await drop(await jetstream.bridge().jetstream())
+
+    jetstream.bridge().run(go())
+    call_command("outbox_nats_setup", verbosity=0)
+    return names
+
+
+def wait_pulling(names: list[str], processes: int, timeout: float = 60) -> None:
+    """Until every subscription's durable consumer has a pull waiting from each consumer process."""
+    from django.conf import settings
+
+    from logitrack.outbox import jetstream
+
+    async def waiting() -> int:
+        js = await jetstream.bridge().jetstream()
+        infos = [await js.consumer_info(settings.OUTBOX_NATS_STREAM, jetstream.consumer_name(n)) for n in names]
+        return min(info.num_waiting or 0 for info in infos)
+
+    deadline = time.perf_counter() + timeout
+    while jetstream.bridge().run(waiting()) < processes:
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"the outbox_consume processes did not start pulling within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def main() -> None:
@@ -244,6 +301,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--redis-db", type=int, default=5)
     parser.add_argument("--downstream", action="store_true", help="also consume the default and notifications queues")
+    parser.add_argument("--sink", choices=("celery", "nats"), default="celery", help="the broker events go through")
     args = parser.parse_args()
 
     env = configure(redis_db=args.redis_db)
@@ -273,15 +331,34 @@ def main() -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
         old.unlink()
-    procs = Processes(log_dir, env={k: env[k] for k in ("OUTBOX_INLINE_RELAY", "EMAIL_BACKEND", "LOG_LEVEL")})
+    passed = ["OUTBOX_INLINE_RELAY", "EMAIL_BACKEND", "LOG_LEVEL"]
+    nats = args.sink == "nats"
+    if nats:
+        carried = nats_stream(env)
+        passed += ["OUTBOX_NATS_STREAM", "OUTBOX_NATS_SUBJECT_PREFIX", "OUTBOX_NATS_SUBSCRIPTIONS"]
+    procs = Processes(log_dir, env={k: env[k] for k in passed})
+    consumers = [f"consumer-{i + 1}" for i in range(args.concurrency)]
+
+    def start_consumers() -> None:
+        for name in consumers:
+            procs.consumer(name)
+
     try:
         procs.start("relay", "manage.py", "outbox_relay")
-        procs.worker("events", queues="events", concurrency=args.concurrency)
+        if nats:
+            start_consumers()
+            wait_pulling(carried, args.concurrency)
+        else:
+            procs.worker("events", queues="events", concurrency=args.concurrency)
         if args.downstream:
             procs.worker("worker", queues="default,notifications", concurrency=2)
-        wait_for_worker(names=("events",))
+        if not nats or args.downstream:
+            wait_for_worker(names=("events",) if not nats else ("worker",))
+        what = (
+            f"{args.concurrency} outbox_consume processes over NATS" if nats else f"events worker -c {args.concurrency}"
+        )
         print(
-            f"{steady_n} + {backlog_n} trips in progress, {args.drivers} drivers, events worker -c {args.concurrency}, "
+            f"{steady_n} + {backlog_n} trips in progress, {args.drivers} drivers, {what}, "
             f"{args.completers} completing threads; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         )
 
@@ -289,8 +366,9 @@ def main() -> None:
         since = last_outbox_id()
         undelivered = Undelivered(since)
         per_completion = sum(undelivered.per_type.values())
-        worker_pg, relay_pg = procs.get("events").pid, procs.get("relay").pid
-        cpu = (cpu_seconds(worker_pg), cpu_seconds(relay_pg))
+        worker_pgs = [procs.get(n).pid for n in consumers] if nats else [procs.get("events").pid]
+        relay_pg = procs.get("relay").pid
+        cpu = (cpu_of(worker_pgs), cpu_seconds(relay_pg))
         sampler = Sampler(undelivered)
         sampler.start()
         began, ended, took = complete(trip_ids[:steady_n], rate=args.rate, threads=args.completers)
@@ -315,32 +393,48 @@ def main() -> None:
             f"max {max(steady_lags):.2f} s"
         )
         print(f"  lag over time (s since start: lag/missing deliveries): {lag_series(samples, began)}")
-        print(cpu_line(cpu, worker_pg, relay_pg, steady_n, args.concurrency))
+        print(cpu_line(cpu, worker_pgs, relay_pg, steady_n, args.concurrency))
 
         # 2. backlog
         if backlog_n:
             since = last_outbox_id()
             undelivered = Undelivered(since)
             name = worker_name("events").replace("%h", __import__("socket").gethostname())
-            current_app.control.cancel_consumer("events", destination=[name], reply=True, timeout=5)
+            if nats:
+                for n in consumers:
+                    procs.kill(n, signal.SIGTERM)
+            else:
+                current_app.control.cancel_consumer("events", destination=[name], reply=True, timeout=5)
             began, ended, _ = complete(trip_ids[steady_n:], rate=args.rate, threads=args.completers)
             build = ended - began
             _, missing = undelivered.measure()
-            cpu = (cpu_seconds(worker_pg), cpu_seconds(relay_pg))
             sampler = Sampler(undelivered)
             sampler.start()
-            resumed = time.perf_counter()
-            current_app.control.add_consumer("events", destination=[name], reply=True, timeout=5)
+            resumed, left = time.perf_counter(), missing
+            if nats:  # the drain is timed from when they consume again; their start-up is printed apart
+                started = {n: procs.log(n).count("consuming ") for n in consumers}
+                start_consumers()
+                while any(procs.log(n).count("consuming ") == started[n] for n in consumers):
+                    time.sleep(0.05)
+                print(f"\n(the consumers took {time.perf_counter() - resumed:.1f} s to start again)")
+                resumed = time.perf_counter()
+                worker_pgs = [procs.get(n).pid for n in consumers]
+                _, left = undelivered.measure()  # they may have applied some already: time the rest, scaled
+                if left:
+                    print(f"(timing the last {left} of {missing} deliveries, scaled to all of them)")
+            else:
+                current_app.control.add_consumer("events", destination=[name], reply=True, timeout=5)
+            cpu = (cpu_of(worker_pgs), cpu_seconds(relay_pg))
             done = wait_delivered(undelivered, timeout=1200)
             drain_samples = sampler.stop()
-            drain = done - resumed
+            drain = (done - resumed) * (missing / left if left else 1.0)
             print(f"\nbacklog: {backlog_n} completions built up in {build:.1f} s ({missing} deliveries waiting)")
             print(
                 f"  drained in {drain:.1f} s: {build / drain:.1f}x faster than it built up (goal 5x), "
                 f"capacity {backlog_n / drain:.1f} completions/s ({missing / drain:.0f} deliveries/s)"
             )
             print(f"  lag while draining: {lag_series(drain_samples, resumed)}")
-            print(cpu_line(cpu, worker_pg, relay_pg, backlog_n, args.concurrency))
+            print(cpu_line(cpu, worker_pgs, relay_pg, backlog_n, args.concurrency))
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}; {dt.date.today()}")
         dead = procs.died()
         if dead:
