@@ -93,7 +93,7 @@ def statement(*, account: Account) -> QuerySet:
 
 def payouts_managed(*, principal: Principal | None) -> QuerySet:
     """Payouts a fleet manager decides and pays, newest first: their fleets' (every fleet's for platform admins)."""
-    qs = Payout.objects.order_by("-created_at")
+    qs = Payout.objects.order_by("-created_at", "-id")
     if principal is None:
         return qs.none()
     return qs if principal.is_platform_admin else qs.filter(fleet_id__in=principal.fleets(Role.FLEET_MANAGER))
@@ -105,7 +105,7 @@ def payouts_visible(*, principal: Principal, fleet_id: uuid.UUID | None = None) 
     if principal.is_platform_admin or principal.has_role(Role.FLEET_MANAGER):
         return payouts_managed(principal=principal)
     driver_id, _ = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
-    return Payout.objects.filter(driver_id=driver_id).order_by("-created_at")
+    return Payout.objects.filter(driver_id=driver_id).order_by("-created_at", "-id")
 
 
 def payout_managed(*, principal: Principal, payout_id: uuid.UUID) -> Payout:
@@ -333,7 +333,7 @@ def trip_fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None) -> TripF
 def topups_visible(*, principal: Principal | None) -> QuerySet:
     """Top-ups newest first: a customer's own, or everyone's for platform admins (a prepaid balance is the
     platform's, not a fleet's: fleet managers see none but their own)."""
-    qs = TopUp.objects.order_by("-created_at")
+    qs = TopUp.objects.order_by("-created_at", "-id")
     if principal is None:
         return qs.none()
     return qs if principal.is_platform_admin else qs.filter(customer_id=principal.user_id)

@@ -58,7 +58,7 @@ def trail_visible(*, principal: Principal, driver_id: uuid.UUID) -> QuerySet:
         driver.user_id == principal.user_id or principal.may_act_on_fleet(driver.fleet_id, *STAFF)
     ):
         raise FleetDriverNotFound("no such driver")
-    return PositionPing.objects.filter(driver_id=driver_id).order_by("recorded_at")
+    return PositionPing.objects.filter(driver_id=driver_id).order_by("recorded_at", "id")
 
 
 def fleet_snapshot(*, fleet_id: uuid.UUID) -> dict:
@@ -122,11 +122,11 @@ def drivers_offered(*, trip_id: uuid.UUID, keep: uuid.UUID | None = None) -> set
 
 
 def jobs_of(*, fleet_id: uuid.UUID) -> QuerySet:
-    return RoutingJob.objects.filter(fleet_id=fleet_id).order_by("-created_at")
+    return RoutingJob.objects.filter(fleet_id=fleet_id).order_by("-created_at", "-id")
 
 
 def plans_of(*, fleet_id: uuid.UUID) -> QuerySet:
-    return RoutePlan.objects.filter(fleet_id=fleet_id).order_by("-created_at")
+    return RoutePlan.objects.filter(fleet_id=fleet_id).order_by("-created_at", "-id")
 
 
 def plan_current(*, fleet_id: uuid.UUID) -> RoutePlan | None:

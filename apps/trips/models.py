@@ -159,8 +159,8 @@ class Shift(BaseModel):
         ENDED = "ended"
         CANCELLED = "cancelled"
 
-    fleet_id = models.UUIDField(db_index=True)
-    driver_id = models.UUIDField(db_index=True)
+    fleet_id = models.UUIDField()
+    driver_id = models.UUIDField()
     vehicle_id = models.UUIDField(db_index=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -177,8 +177,13 @@ class Shift(BaseModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start")
         ]
-        # the overview's live utilisation: the few shifts running now, never the whole history
-        indexes = [models.Index(fields=["fleet_id"], name="shift_fleet_running", condition=models.Q(status="started"))]
+        indexes = [
+            # the overview's live utilisation: the few shifts running now, never the whole history
+            models.Index(fields=["fleet_id"], name="shift_fleet_running", condition=models.Q(status="started")),
+            # the shifts list, one per way of seeing a shift (selectors.shift_visibility), in its keyset order
+            models.Index(fields=["fleet_id", "-starts_at", "-id"], name="shift_fleet_recent"),
+            models.Index(fields=["driver_id", "-starts_at", "-id"], name="shift_driver_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"shift {self.driver_id} {self.starts_at:%Y-%m-%d %H:%M}"

@@ -294,14 +294,31 @@ def trips_matching(*, trips: QuerySet, text: str, principal: Principal) -> Query
     return trips.filter(found)
 
 
+def shift_visibility(*, principal: Principal, driver_ids: Set[uuid.UUID]) -> list[Q] | None:
+    """Staff see their fleets' shifts; drivers their own: one condition per index that lists them latest first
+    (None: every shift, for platform admins), paged branch by branch as the trips list is."""
+    if principal.is_platform_admin:
+        return None
+    visible = [Q(driver_id=driver_id) for driver_id in sorted(driver_ids)]
+    visible += [Q(fleet_id=fleet_id) for fleet_id in sorted(principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER))]
+    return visible
+
+
+def shifts_listed() -> QuerySet:
+    """Shifts as the list shows them, latest start first, before narrowing to what the caller sees."""
+    return Shift.objects.order_by("-starts_at", "-id")
+
+
 def shifts_visible(*, principal: Principal, driver_ids: Set[uuid.UUID]) -> QuerySet:
     """Staff see their fleets' shifts; drivers their own."""
     qs = Shift.objects.order_by("starts_at")
-    if principal.is_platform_admin:
+    branches = shift_visibility(principal=principal, driver_ids=driver_ids)
+    if branches is None:
         return qs
-    return qs.filter(
-        Q(fleet_id__in=principal.fleets(Role.FLEET_MANAGER, Role.DISPATCHER)) | Q(driver_id__in=driver_ids)
-    )
+    visible = Q(pk__in=[])
+    for branch in branches:
+        visible |= branch
+    return qs.filter(visible)
 
 
 def shift_seen(*, caller: Caller, shift_id: uuid.UUID, as_staff: bool = False, as_driver: bool = False) -> Shift:

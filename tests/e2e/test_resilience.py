@@ -231,7 +231,9 @@ def test_a_redis_restart_mid_flow_loses_nothing_acknowledged(stack):
         time.sleep(0.5)
         app.collect_acks()
     assert not app.unacked, f"{len(app.unacked)} pings never acked"
-    trail = dispatcher.get(f"/api/v1/dispatch/drivers/{me.driver_id}/trail/", params={"page_size": 200})
+    trail = dispatcher.get(
+        f"/api/v1/dispatch/drivers/{me.driver_id}/trail/", params={"page_size": 200, "count": "true"}
+    )
     assert trail["count"] == len(app.acked)
 
     # live pushes work again: the screen (reconnected if it had to be) sees a new position and a new booking

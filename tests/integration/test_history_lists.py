@@ -447,3 +447,196 @@ def test_the_invoices_list_reads_only_the_columns_it_shows(world):
     for sql in reads:
         for unshown in ("lines", "taxes", "seller", "buyer", "pdf_path"):  # JSON decoded per row, never shown
             assert f'"billing_invoice"."{unshown}"' not in sql, sql
+
+
+# ---- the other lists that grow with history: shifts, routing jobs and plans, top-ups, payouts, a driver's trail ----
+
+SHIFTS = "/api/v1/trips/shifts/"
+TOPUPS = "/api/v1/billing/topups/"
+PAYOUTS = "/api/v1/billing/payouts/"
+
+
+def jobs_url(fleet_id) -> str:
+    return f"/api/v1/dispatch/fleets/{fleet_id}/routing-jobs/"
+
+
+def plans_url(fleet_id) -> str:
+    return f"/api/v1/dispatch/fleets/{fleet_id}/plans/"
+
+
+def trail_url(driver_id) -> str:
+    return f"/api/v1/dispatch/drivers/{driver_id}/trail/"
+
+
+def make_shifts(n: int, *, fleet_id, driver_id=None) -> None:
+    """A shift a day per driver, back from today (a driver's shifts never overlap)."""
+    from apps.trips.models import Shift
+
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(days=n)
+    Shift.objects.bulk_create(
+        Shift(
+            fleet_id=fleet_id,
+            driver_id=driver_id or uuid.uuid4(),
+            vehicle_id=uuid.uuid4(),
+            starts_at=start + dt.timedelta(days=i),
+            ends_at=start + dt.timedelta(days=i, hours=8),
+            status="ended",
+        )
+        for i in range(n)
+    )
+
+
+def make_runs(n: int, *, fleet_id) -> None:
+    """Routing jobs and the plan each proposed, spread over a year."""
+    from apps.dispatch.models import RoutePlan, RoutingJob
+
+    jobs = RoutingJob.objects.bulk_create(
+        RoutingJob(fleet_id=fleet_id, status="succeeded", seconds=5) for _ in range(n)
+    )
+    plans = RoutePlan.objects.bulk_create(RoutePlan(fleet_id=fleet_id, job=j, origin=timezone.now()) for j in jobs)
+    spread(RoutingJob, [j.id for j in jobs])
+    spread(RoutePlan, [p.id for p in plans])
+
+
+def make_money_requests(n: int, *, fleet_id, customer_id=None, driver_id=None) -> None:
+    """A customer's top-ups and a driver's payouts, spread over a year."""
+    from apps.billing.models import Payout, TopUp
+
+    later = timezone.now() + dt.timedelta(days=1)
+    topups = TopUp.objects.bulk_create(
+        TopUp(
+            customer_id=customer_id or uuid.uuid4(),
+            request_key=uuid.uuid4().hex,
+            currency="EUR",
+            amount_minor=500,
+            expires_at=later,
+        )
+        for _ in range(n)
+    )
+    payouts = Payout.objects.bulk_create(
+        Payout(
+            driver_id=driver_id or uuid.uuid4(),
+            fleet_id=fleet_id,
+            request_key=uuid.uuid4().hex,
+            currency="EUR",
+            amount_minor=500,
+            status="paid",
+        )
+        for _ in range(n)
+    )
+    spread(TopUp, [t.id for t in topups])
+    spread(Payout, [p.id for p in payouts])
+
+
+def make_pings(n: int, *, driver_id, fleet_id, at=None) -> None:
+    from apps.dispatch.models import PositionPing
+
+    at = at or timezone.now() - dt.timedelta(minutes=30)
+    PositionPing.objects.bulk_create(
+        PositionPing(
+            ping_id=uuid.uuid4(),
+            driver_id=driver_id,
+            fleet_id=fleet_id,
+            recorded_at=at + dt.timedelta(seconds=i // 2),  # pairs share a second: the id breaks the tie
+            received_at=at,
+            lat=52.5,
+            lng=13.4,
+        )
+        for i in range(n)
+    )
+
+
+def more_lists(world) -> list[tuple[str, object, str, dict]]:
+    driver = driver_of(world)
+    return [
+        ("a fleet's shifts", world.a.users["dispatcher"], SHIFTS, {}),
+        ("a driver's shifts", world.a.users["driver"], SHIFTS, {}),
+        ("a fleet's routing jobs", world.a.users["dispatcher"], jobs_url(world.a.fleet_id), {}),
+        ("a fleet's plans", world.a.users["dispatcher"], plans_url(world.a.fleet_id), {}),
+        ("a customer's top-ups", world.customer, TOPUPS, {}),
+        ("a fleet's payouts", world.a.users["fleet_manager"], PAYOUTS, {}),
+        ("a driver's payouts", world.a.users["driver"], PAYOUTS, {}),
+        ("a driver's trail", world.a.users["dispatcher"], trail_url(driver.id), {}),
+    ]
+
+
+def test_shifts_runs_money_requests_and_trails_page_by_cursor_each_row_once(world):
+    driver = driver_of(world)
+    make_shifts(3, fleet_id=world.a.fleet_id, driver_id=driver.id)
+    make_shifts(2, fleet_id=world.a.fleet_id)
+    make_shifts(4, fleet_id=world.b.fleet_id)
+    make_runs(5, fleet_id=world.a.fleet_id)
+    make_runs(3, fleet_id=world.b.fleet_id)
+    make_money_requests(5, fleet_id=world.a.fleet_id, customer_id=world.customer.id, driver_id=driver.id)
+    make_money_requests(3, fleet_id=world.b.fleet_id)
+    make_pings(5, driver_id=driver.id, fleet_id=world.a.fleet_id)
+
+    expected = {
+        "a fleet's shifts": 5,
+        "a driver's shifts": 3,
+        "a fleet's routing jobs": 5,
+        "a fleet's plans": 5,
+        "a customer's top-ups": 5,
+        "a fleet's payouts": 5,
+        "a driver's payouts": 5,
+        "a driver's trail": 5,
+    }
+    for what, user, url, _ in more_lists(world):
+        client = client_for(user)
+        if what == "a driver's trail":  # its rows are pings, named by ping_id
+            body = client.get(url, {"page_size": 2, "count": "true"}).json()
+            seen = [row["ping_id"] for row in body["results"]]
+            while body["next"]:
+                body = client.get(body["next"]).json()
+                seen += [row["ping_id"] for row in body["results"]]
+            times = [row["recorded_at"] for row in client.get(url, {"page_size": 200}).json()["results"]]
+            assert len(seen) == len(set(seen)) == expected[what] and times == sorted(times), what  # oldest first
+            continue
+        pages, last = walk(client, url, {"page_size": 2})
+        rows = flat(pages)
+        assert len(rows) == len(set(rows)) == expected[what], (what, pages)
+        assert [len(p) for p in pages][:-1] == [2] * (len(pages) - 1) and last["previous"], what
+        assert client.get(url, {"count": "true"}).json()["count"] == expected[what], what
+        assert client.get(url, {"page": "2"}).status_code == 400, what  # no page numbers on these lists
+    starts = [row["starts_at"] for row in client_for(world.a.users["dispatcher"]).get(SHIFTS).json()["results"]]
+    assert starts == sorted(starts, reverse=True)  # latest start first
+
+
+def test_the_other_history_lists_read_a_bounded_slice_by_index(world):
+    """As the trips' plans test, for the lists converted later: thousands of rows, a page reads a few pages' worth."""
+    from apps.billing.models import Payout, TopUp
+    from apps.dispatch.models import PositionPing, RoutePlan, RoutingJob
+    from apps.trips.models import Shift
+
+    big = {t._meta.db_table for t in (Shift, RoutingJob, RoutePlan, TopUp, Payout, PositionPing)}
+    driver = driver_of(world)
+    make_shifts(150, fleet_id=world.a.fleet_id, driver_id=driver.id)
+    for _ in range(25):  # enough rows that reading the page's rows by id beats a scan of the table
+        make_shifts(240, fleet_id=world.b.fleet_id)
+    make_runs(150, fleet_id=world.a.fleet_id)
+    make_runs(1500, fleet_id=world.b.fleet_id)
+    make_money_requests(150, fleet_id=world.a.fleet_id, customer_id=world.customer.id, driver_id=driver.id)
+    make_money_requests(1500, fleet_id=world.b.fleet_id)
+    make_pings(300, driver_id=driver.id, fleet_id=world.a.fleet_id)
+    for _ in range(5):
+        make_pings(600, driver_id=uuid.uuid4(), fleet_id=world.b.fleet_id)
+    with connection.cursor() as cursor:
+        for table in sorted(big):
+            cursor.execute(f"ANALYZE {table}")
+
+    page = 20
+    BIG_TABLES.update(big)  # what `explained` looks at
+    try:
+        for what, user, url, params in more_lists(world):
+            client = client_for(user)
+            plans, body = explained(client, url, {**params, "page_size": page})
+            assert body["next"], f"{what}: expected more than one page"
+            after, _ = explained(client, body["next"], {})
+            for sql, plan in plans + after:
+                for node in plan_nodes(plan):
+                    table = node.get("Relation Name")
+                    assert not (node["Node Type"] == "Seq Scan" and table in big), f"{what}: {sql}\n{plan}"
+                    if table in big:
+                        assert rows_read(node) <= 4 * (page + 1), f"{what} reads {rows_read(node)} of {table}: {plan}"
+    finally:
+        BIG_TABLES.difference_update(big)

@@ -206,7 +206,9 @@ def test_the_web_servers_ping_loops_ride_out_a_postgresql_and_a_redis_outage(beh
     assert outage_lines(procs.log("web"), "channel_layer.receive")[0] == 1  # not a traceback every second
 
     dispatcher = Api(base).login(operator.dispatcher_email)
-    trail = dispatcher.get(f"/api/v1/dispatch/drivers/{me.driver_id}/trail/", params={"page_size": 200})
+    trail = dispatcher.get(
+        f"/api/v1/dispatch/drivers/{me.driver_id}/trail/", params={"page_size": 200, "count": "true"}
+    )
     assert trail["count"] == len(app.acked) == 21  # every ping stored once
     assert not procs.died()
     app.close()

@@ -18,8 +18,8 @@ class Payout(BaseModel):
         PAID = "paid"
         REJECTED = "rejected"
 
-    driver_id = models.UUIDField(db_index=True)
-    fleet_id = models.UUIDField(db_index=True)
+    driver_id = models.UUIDField()
+    fleet_id = models.UUIDField()
     request_key = models.CharField(max_length=200, help_text="the driver app's idempotency key for the request")
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
@@ -36,7 +36,10 @@ class Payout(BaseModel):
         indexes = [
             models.Index(
                 fields=["fleet_id", "created_at"], name="payout_fleet_waiting", condition=models.Q(status="requested")
-            )
+            ),
+            # the payouts list, newest first by cursor: a fleet's (its managers) and a driver's own
+            models.Index(fields=["fleet_id", "-created_at", "-id"], name="payout_fleet_recent"),
+            models.Index(fields=["driver_id", "-created_at", "-id"], name="payout_driver_recent"),
         ]
 
     def __str__(self) -> str:

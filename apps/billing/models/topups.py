@@ -23,7 +23,7 @@ class TopUp(BaseModel):
 
     STAFF = "staff"  # confirmed_via for confirmations by platform admins; else the provider's registry name
 
-    customer_id = models.UUIDField(db_index=True)
+    customer_id = models.UUIDField()
     request_key = models.CharField(max_length=200, help_text="the customer app's request_id: a retry asks once")
     currency = models.CharField(max_length=3, validators=[CURRENCY])
     amount_minor = models.BigIntegerField(validators=[MinValueValidator(1)])
@@ -57,6 +57,11 @@ class TopUp(BaseModel):
                 condition=~models.Q(payment_reference=""),
                 name="topup_payment_once",
             ),
+        ]
+        # the top-ups list, newest first by cursor: a customer's own, and everyone's for platform admins
+        indexes = [
+            models.Index(fields=["customer_id", "-created_at", "-id"], name="topup_customer_recent"),
+            models.Index(fields=["-created_at", "-id"], name="topup_recent"),
         ]
 
     def __str__(self) -> str:

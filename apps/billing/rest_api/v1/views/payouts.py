@@ -18,7 +18,8 @@ from apps.billing.rest_api.v1.serializers.payouts import (
 from apps.billing.services import payouts
 from logitrack.exceptions import NotFound
 from logitrack.http.filters import FilteredList
-from logitrack.http.params import paginated, query_uuid
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated, query_uuid
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
@@ -28,6 +29,7 @@ from logitrack.principal import Role
 class PayoutListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.DRIVER, Role.FLEET_MANAGER)]
     filterset_class = PayoutFilter
+    pagination_class = KeysetPagination  # newest first, by cursor
 
     @extend_schema(tags=["billing"], responses={200: PayoutOutput(many=True)}, operation_id="billing_payouts_list")
     def get(self, request):
@@ -35,7 +37,7 @@ class PayoutListApi(FilteredList, APIView):
         visible = selectors.payouts_visible(
             principal=require_principal(request), fleet_id=params.form.cleaned_data["fleet_id"]
         )
-        return paginated(self, request, params.filter_queryset(visible), PayoutOutput)
+        return keyset_paginated(self, request, params.filter_queryset(visible), PayoutOutput)
 
     @extend_schema(
         tags=["driver app"],

@@ -19,8 +19,8 @@ from apps.billing.rest_api.v1.serializers.topups import (
 )
 from apps.billing.services import topups
 from logitrack.http.filters import FilteredList
-from logitrack.http.pagination import PAGE_PARAMETERS
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
@@ -34,10 +34,10 @@ class TopUpListApi(FilteredList, APIView):
 
     permission_classes = [HasRole.of(Role.CUSTOMER)]
     filterset_class = TopUpFilter
+    pagination_class = KeysetPagination  # newest first, by cursor
 
     @extend_schema(
         tags=["customer app"],
-        parameters=[*PAGE_PARAMETERS],
         responses={200: TopUpOutput(many=True)},
         operation_id="billing_topups_list",
         description="Your top-up requests, newest first (platform admins: everyone's).",
@@ -45,7 +45,7 @@ class TopUpListApi(FilteredList, APIView):
     def get(self, request):
         params = self.query_filters()
         visible = selectors.topups_visible(principal=require_principal(request))
-        return paginated(self, request, params.filter_queryset(visible), TopUpOutput)
+        return keyset_paginated(self, request, params.filter_queryset(visible), TopUpOutput)
 
     @extend_schema(
         tags=["customer app"],

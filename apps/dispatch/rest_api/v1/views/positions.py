@@ -11,7 +11,8 @@ from apps.dispatch import domain, selectors
 from apps.dispatch.rest_api.v1.filters import TrailFilter
 from apps.dispatch.services import positions
 from logitrack.http.filters import FilteredList
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -95,10 +96,13 @@ class TrailApi(FilteredList, APIView):
 
     permission_classes = [HasRole.of(Role.DRIVER, *STAFF)]
     filterset_class = TrailFilter
+    # oldest first, by cursor: a day of pings at one every few seconds is tens of thousands of rows, and a page
+    # after a cursor is a range of the ping_trail index (driver_id, recorded_at), not an offset into it
+    pagination_class = KeysetPagination.ordered_by("recorded_at", "id")
 
     @extend_schema(tags=["dispatch"], responses={200: TrailPointOutput(many=True)}, operation_id="driver_trail")
     def get(self, request, driver_id):
         principal = require_principal(request)
         window = self.query_filters()  # the window is checked before the driver is looked up
         rows = window.filter_queryset(selectors.trail_visible(principal=principal, driver_id=driver_id))
-        return paginated(self, request, rows, TrailPointOutput)
+        return keyset_paginated(self, request, rows, TrailPointOutput)

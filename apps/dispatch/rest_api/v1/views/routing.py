@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 from apps.dispatch import selectors
 from apps.dispatch.schemas import JobOutput, PlanOutput
 from apps.dispatch.services import plans, routing_jobs
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated
 from logitrack.http.principal import HasRole, require_principal
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
@@ -23,6 +24,7 @@ class RoutingJobListApi(APIView):
     """Optimise the fleet's open trips over its open shifts (queued on the routing workers), or list the runs."""
 
     permission_classes = [HasRole.of(*STAFF)]
+    pagination_class = KeysetPagination  # newest first, by cursor
 
     class InputSerializer(StrictInputSerializer):
         seconds = serializers.IntegerField(min_value=1, max_value=120, default=10, help_text="solver time limit")
@@ -31,7 +33,7 @@ class RoutingJobListApi(APIView):
     @extend_schema(tags=["dispatch"], responses={200: JobOutput(many=True)}, operation_id="routing_jobs_list")
     def get(self, request, fleet_id):
         jobs = selectors.jobs_visible(principal=require_principal(request), fleet_id=fleet_id)
-        return paginated(self, request, jobs, JobOutput)
+        return keyset_paginated(self, request, jobs, JobOutput)
 
     @extend_schema(
         tags=["dispatch"], request=InputSerializer, responses={202: JobOutput}, operation_id="routing_jobs_create"
@@ -60,11 +62,12 @@ class RoutingJobApi(APIView):
 
 class PlanListApi(APIView):
     permission_classes = [HasRole.of(*STAFF)]
+    pagination_class = KeysetPagination  # newest first, by cursor
 
     @extend_schema(tags=["dispatch"], responses={200: PlanOutput(many=True)}, operation_id="plans_list")
     def get(self, request, fleet_id):
         found = selectors.plans_visible(principal=require_principal(request), fleet_id=fleet_id)
-        return paginated(self, request, found, PlanOutput)
+        return keyset_paginated(self, request, found, PlanOutput)
 
 
 class PlanApi(APIView):

@@ -12,7 +12,8 @@ from apps.trips.rest_api.v1.serializers.shifts import OdometerInput, PlanSeriali
 from apps.trips.rest_api.v1.views._common import caller
 from apps.trips.services import shifts
 from logitrack.http.filters import FilteredList
-from logitrack.http.params import paginated
+from logitrack.http.pagination import KeysetPagination
+from logitrack.http.params import keyset_paginated
 from logitrack.http.principal import HasRole
 from logitrack.http.schema import problems
 from logitrack.idempotency.drf import idempotent
@@ -22,16 +23,20 @@ from logitrack.principal import Role
 class ShiftListApi(FilteredList, APIView):
     permission_classes = [HasRole.of(Role.DISPATCHER, Role.FLEET_MANAGER, Role.DRIVER)]
     filterset_class = ShiftFilter
+    pagination_class = KeysetPagination.ordered_by("-starts_at", "-id")  # a fleet's shifts pile up day after day
 
     @extend_schema(
         tags=["trips"],
         responses={200: ShiftOutput(many=True)},
         operation_id="trips_shifts_list",
+        description="Latest start first (planned shifts ahead of the running and past ones), by cursor (`next`, "
+        "`previous`; `count` with `count=true`).",
     )
     def get(self, request):
         who = caller(request)
-        shifts_seen = self.filter_queryset(selectors.shifts_visible(principal=who.principal, driver_ids=who.driver_ids))
-        return paginated(self, request, shifts_seen, ShiftOutput)
+        visible = selectors.shift_visibility(principal=who.principal, driver_ids=who.driver_ids)
+        shifts_seen = self.filter_queryset(selectors.shifts_listed())
+        return keyset_paginated(self, request, shifts_seen, ShiftOutput, branches=visible)
 
     @extend_schema(
         tags=["trips"],
