@@ -138,8 +138,9 @@ def test_stored_pings_are_counted_once_and_their_push_to_screens_timed(
 ):
     from logitrack.testing.metrics import scraped
 
-    stored, pushed = scraped("logitrack_pings_stored_total"), scraped(
-        'logitrack_ping_to_screen_seconds_count{via="rest"}'
+    stored, pushed = (
+        scraped("logitrack_pings_stored_total"),
+        scraped('logitrack_ping_to_screen_seconds_count{via="rest"}'),
     )
     crew = dispatch_world.crews[0]
     batch = [ping(52.50 + i / 1000, 13.40, seconds_ago=30 - i) for i in range(3)]
