@@ -14,16 +14,28 @@ import base64
 import datetime as dt
 import json
 import os
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def process_id(pid: int | None = None) -> str:
+    """A process's name in the multiprocess directory's file names: host and pid, so containers sharing the directory
+    (each with its own pid 1) never write one file. No `_`: prometheus_client splits file names on it."""
+    return f"{socket.gethostname().replace('_', '-')}-{pid if pid is not None else os.getpid()}"
+
+
+if os.environ.get(MULTIPROC_ENV):
+    # before any metric exists (this module is imported first, by config/celery.py), django-prometheus's included
+    values.ValueClass = values.MultiProcessValue(process_identifier=process_id)  # type: ignore[no-untyped-call]
 
 REGISTRY = CollectorRegistry()  # the metrics this process keeps (and, single-process, the scrape-time ones)
 _SCRAPE_COLLECTORS: list[Collector] = []  # shared state, read once per scrape
@@ -353,7 +365,7 @@ def process_exited(pid: int | None = None) -> None:
     summed. Celery calls it as a pool process ends, and each process at exit (logitrack.apps)."""
     path = multiprocess_dir()
     if path is not None:
-        multiprocess.mark_process_dead(pid if pid is not None else os.getpid(), path)  # type: ignore[no-untyped-call]
+        multiprocess.mark_process_dead(process_id(pid), path)  # type: ignore[no-untyped-call]
 
 
 register_scrape_collector(OutboxCollector())
