@@ -109,6 +109,8 @@ WEBSOCKETS = Gauge(
 # Labelled series exist (at 0) before their first event, so a rate reads 0, not "no data", on dashboards and alerts.
 for _outcome in ("succeeded", "failed", "retried", "interrupted"):
     ROUTING_JOBS.labels(_outcome)
+for _outcome in ("succeeded", "failed", "interrupted"):  # the outcomes a run is timed with
+    ROUTING_JOB_SECONDS.labels(_outcome)
 for _outcome in ("sent", "retry", "dead"):
     WEBHOOK_DELIVERIES.labels(_outcome)
 for _channel in ("email", "sms", "push"):
