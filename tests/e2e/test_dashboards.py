@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import shutil
 import uuid
 
 import pytest
 import requests
+import yaml
 from django.core.management import call_command
 from django.db import transaction
 
@@ -177,3 +179,16 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus_scraping_the_
     finally:
         procs.stop_all()
         redis.stop()
+
+
+def test_each_alert_says_what_is_wrong_and_links_its_runbook_section():
+    rules = [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]]
+    runbook = (ROOT / "docs" / "runbook.md").read_text()
+    sections = {f"docs/runbook.md#{m.lower()}" for m in re.findall(r"^### (LogiTrack\w+)$", runbook, re.M)}
+    tests = (RULES.parent / "alerts_test.yml").read_text()
+    for rule in rules:
+        name, notes = rule["alert"], rule["annotations"]
+        assert {"summary", "description", "runbook_url"} <= set(notes), name
+        assert notes["runbook_url"] in sections, f"{name}: no section {notes['runbook_url']}"
+        assert f"alertname: {name}\n" in tests, f"{name} has no promtool test"
+    assert len(sections) == len(rules)
