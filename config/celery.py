@@ -16,6 +16,7 @@ app = Celery("logitrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="tasks")
 correlation.connect_celery()  # the request id travels in task headers (logitrack/correlation.py)
+metrics.connect_celery()  # each task's wait in its queue, per queue (logitrack/metrics.py)
 
 
 @signals.setup_logging.connect(weak=False)
@@ -38,6 +39,8 @@ app.conf.beat_schedule = {
     "identity-purge": {"task": "identity.purge", "schedule": crontab(minute=27)},
     "billing-catch-up-documents": {"task": "billing.catch_up_documents", "schedule": crontab(minute="*/10")},
     "billing-expire-topups": {"task": "billing.expire_topups", "schedule": crontab(minute=37)},
+    # every ledger invariant, on one snapshot; the result is a metric an alert watches (docs/runbook.md)
+    "billing-verify-ledger": {"task": "billing.verify_ledger", "schedule": crontab(minute=23)},
     "fleet-check-documents": {"task": "fleet.check_documents", "schedule": crontab(minute=30, hour=2)},
     "dispatch-prune-positions": {"task": "dispatch.prune_positions", "schedule": crontab(minute=50, hour=3)},
     "dispatch-reap-routing-jobs": {

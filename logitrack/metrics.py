@@ -14,15 +14,28 @@ import base64
 import datetime as dt
 import json
 import os
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def process_id(pid: int | None = None) -> str:
+    """A process's name in the multiprocess directory's file names: host and pid, so containers sharing the directory
+    (each with its own pid 1) never write one file. No `_`: prometheus_client splits file names on it."""
+    return f"{socket.gethostname().replace('_', '-')}-{pid if pid is not None else os.getpid()}"
+
+
+if os.environ.get(MULTIPROC_ENV):
+    # before any metric exists (this module is imported first, by config/celery.py), django-prometheus's included
+    values.ValueClass = values.MultiProcessValue(process_identifier=process_id)  # type: ignore[no-untyped-call]
 
 REGISTRY = CollectorRegistry()  # the metrics this process keeps (and, single-process, the scrape-time ones)
 _SCRAPE_COLLECTORS: list[Collector] = []  # shared state, read once per scrape
@@ -64,6 +77,25 @@ NOTIFICATION_DELIVERIES = Counter(
 WEBHOOK_DELIVERIES = Counter(
     "logitrack_webhook_deliveries_total", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY
 )
+PINGS_STORED = Counter(
+    "logitrack_pings_stored_total",
+    "Driver positions stored in the history (new pings; resent ones not counted)",
+    registry=REGISTRY,
+)
+PING_TO_SCREEN_SECONDS = Histogram(
+    "logitrack_ping_to_screen_seconds",
+    "From the server's receipt of a ping to its position's push to the fleet's dispatch screens, by transport",
+    ["via"],
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+CELERY_TASK_WAIT_SECONDS = Histogram(
+    "logitrack_celery_task_wait_seconds",
+    "From a task's publish (or the time it was scheduled for) to a worker starting it, per queue",
+    ["queue"],
+    registry=REGISTRY,
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
+)
 # open sockets per process; in multiprocess mode the live processes' values are summed and a dead one's dropped
 WEBSOCKETS = Gauge(
     "logitrack_websocket_connections",
@@ -74,6 +106,20 @@ WEBSOCKETS = Gauge(
 )
 
 
+# Labelled series exist (at 0) before their first event, so a rate reads 0, not "no data", on dashboards and alerts.
+for _outcome in ("succeeded", "failed", "retried", "interrupted"):
+    ROUTING_JOBS.labels(_outcome)
+for _outcome in ("succeeded", "failed", "interrupted"):  # the outcomes a run is timed with
+    ROUTING_JOB_SECONDS.labels(_outcome)
+for _outcome in ("sent", "retry", "dead"):
+    WEBHOOK_DELIVERIES.labels(_outcome)
+for _channel in ("email", "sms", "push"):
+    for _outcome in ("sent", "transient", "permanent", "deferred", "suppressed"):
+        NOTIFICATION_DELIVERIES.labels(_channel, _outcome)
+for _via in ("websocket", "rest"):
+    PING_TO_SCREEN_SECONDS.labels(_via)
+
+
 def observe_routing_job(*, outcome: str, seconds: float) -> None:
     ROUTING_JOBS.labels(outcome).inc()
     ROUTING_JOB_SECONDS.labels(outcome).observe(seconds)
@@ -82,6 +128,43 @@ def observe_routing_job(*, outcome: str, seconds: float) -> None:
 def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:
     HTTP_REQUESTS.labels(method, route, str(status)).inc()
     HTTP_LATENCY.labels(method, route).observe(seconds)
+
+
+# ---- Celery: how long a task waited in its queue -------------------------------------------------------------------
+
+PUBLISHED_HEADER = "lt_published_at"  # epoch seconds, stamped by the publisher (before_task_publish)
+
+
+def _stamp_published(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    if headers is not None:
+        headers[PUBLISHED_HEADER] = time.time()  # a retry is published again: it waits from then
+
+
+def _observe_wait(task: Any = None, **kwargs: Any) -> None:
+    """At a task's start in a worker: the time since it was published, or since its countdown/eta if it had one. Hosts
+    whose clocks differ skew it by the difference (keep them on NTP)."""
+    request = getattr(task, "request", None)
+    if request is None or request.is_eager:
+        return
+    published = getattr(request, PUBLISHED_HEADER, None)
+    if not isinstance(published, (int, float)):
+        return  # sent by a process that does not stamp (an older release): not measured
+    since = float(published)
+    if request.eta:
+        try:
+            since = max(since, dt.datetime.fromisoformat(str(request.eta)).timestamp())
+        except ValueError:
+            pass
+    queue = (request.delivery_info or {}).get("routing_key") or "unknown"
+    CELERY_TASK_WAIT_SECONDS.labels(queue).observe(max(0.0, time.time() - since))
+
+
+def connect_celery() -> None:
+    """Measure each task's wait in its queue (config/celery.py calls this once)."""
+    from celery import signals
+
+    signals.before_task_publish.connect(_stamp_published, weak=False)
+    signals.task_prerun.connect(_observe_wait, weak=False)
 
 
 class OutboxCollector:
@@ -284,7 +367,7 @@ def process_exited(pid: int | None = None) -> None:
     summed. Celery calls it as a pool process ends, and each process at exit (logitrack.apps)."""
     path = multiprocess_dir()
     if path is not None:
-        multiprocess.mark_process_dead(pid if pid is not None else os.getpid(), path)  # type: ignore[no-untyped-call]
+        multiprocess.mark_process_dead(process_id(pid), path)  # type: ignore[no-untyped-call]
 
 
 register_scrape_collector(OutboxCollector())

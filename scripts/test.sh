@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Set up everything and run the whole test suite against PostgreSQL, Redis and NATS (started if stopped),
-# in CI order: lint, format, import contracts, type check, migrations, tests, embedded-default smoke, compose.
+# in CI order: lint, format, import contracts, type check, migrations, alert rules, tests, embedded-default smoke,
+# compose.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k outbox).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-ensure_debs "${RUNTIME_DEBS[@]}" poppler-utils docker-compose chromium
+# prometheus: the real server the dashboards' test scrapes the processes with, and promtool for the alert rules
+ensure_debs "${RUNTIME_DEBS[@]}" poppler-utils docker-compose chromium prometheus
 ensure_venv dev
 ensure_npm
 ensure_postgres
@@ -28,6 +30,9 @@ TYPECHECK_PATHS=${TYPECHECK_PATHS:-"logitrack apps config"}
 # shellcheck disable=SC2086  # word splitting into paths is intended
 say "type check";             mypy $TYPECHECK_PATHS
 say "migrations up to date";  python manage.py makemigrations --check --dry-run -v 1
+say "alert rules";            promtool check rules ops/prometheus/alerts.yml
+say "alert rules: unit tests"; promtool test rules ops/prometheus/alerts_test.yml
+say "prometheus config";      promtool check config ops/prometheus/prometheus.yml
 say "test suite";             pytest "$@"
 say "smoke: embedded default"; scripts/smoke.sh
 say "smoke: production settings"; scripts/check-deploy.sh

@@ -10,3 +10,7 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # Subscriptions to other contexts' events register on import.
         from apps.billing import handlers  # noqa: F401
+        from apps.billing.selectors import LedgerCheckCollector
+        from logitrack import metrics
+
+        metrics.register_scrape_collector(LedgerCheckCollector())  # the latest ledger check, read per scrape

@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 
 from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from prometheus_client.core import GaugeMetricFamily
 
 from apps.billing import integrations
 from apps.billing.contracts import (
@@ -37,6 +39,7 @@ from apps.billing.models import (
     FareRecord,
     Invoice,
     JournalTransaction,
+    LedgerCheck,
     Payout,
     Posting,
     Quote,
@@ -522,3 +525,26 @@ def trip_money(*, fleet_id: uuid.UUID, trip_ids: list[uuid.UUID]) -> list[TripMo
                 )
             )
     return found
+
+
+class LedgerCheckCollector:
+    """The latest ledger check for `/metrics`, read from the database at scrape time (the check runs in a worker or
+    an operator's shell, the scrape in web). Nothing before the first check: alert on its absence too."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        check = LedgerCheck.objects.filter(id=1).first()
+        if check is None:
+            return
+        problems = GaugeMetricFamily(
+            "logitrack_ledger_check_problems", "Invariant violations the latest ledger check found (0: sound)"
+        )
+        problems.add_metric([], check.problems)
+        yield problems
+        at = GaugeMetricFamily(
+            "logitrack_ledger_check_timestamp_seconds", "When the latest ledger check ran (Unix time)"
+        )
+        at.add_metric([], check.checked_at.timestamp())
+        yield at
+        took = GaugeMetricFamily("logitrack_ledger_check_duration_seconds", "How long the latest ledger check took")
+        took.add_metric([], check.seconds)
+        yield took

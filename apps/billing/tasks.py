@@ -4,7 +4,7 @@ import uuid
 
 from celery import shared_task
 
-from apps.billing.services import invoices, topups
+from apps.billing.services import invoices, ledger, topups
 
 
 @shared_task(
@@ -44,3 +44,8 @@ def catch_up_documents() -> dict[str, int]:
 @shared_task(name="billing.expire_topups", ignore_result=True)
 def expire_topups() -> int:
     return topups.topups_expire()
+
+
+@shared_task(name="billing.verify_ledger", ignore_result=True)
+def verify_ledger() -> int:
+    return len(ledger.ledger_check())

@@ -8,6 +8,7 @@ makes that harmless.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from django.db import close_old_connections
 from apps.dispatch import feed, live, selectors
 from apps.dispatch.contracts import Ping
 from apps.dispatch.services import positions
-from logitrack import resilience
+from logitrack import metrics, resilience
 
 log = structlog.get_logger(__name__)
 Ack = Callable[[list[uuid.UUID]], Awaitable[None]]
@@ -35,6 +36,7 @@ class Ingestor:
 
     def __init__(self) -> None:
         self._pending: list[tuple[uuid.UUID, uuid.UUID, Ping, Ack]] = []
+        self._received: dict[uuid.UUID, float] = {}  # ping id -> when it arrived (monotonic), for ping-to-screen
         self._renewals: dict[str, uuid.UUID] = {}  # presence leases to renew: socket's channel -> driver
         self._flush: asyncio.Task | None = None
         self._unstored: list[tuple[list, list]] = []
@@ -45,6 +47,9 @@ class Ingestor:
 
     def submit(self, driver_id: uuid.UUID, fleet_id: uuid.UUID, pings: list[Ping], ack: Ack) -> None:
         self._pending += [(driver_id, fleet_id, p, ack) for p in pings]
+        now = time.monotonic()
+        for p in pings:
+            self._received.setdefault(p.ping_id, now)
         if self._flush is None or self._flush.done():
             self._flush = asyncio.get_running_loop().create_task(self._run())
 
@@ -62,6 +67,7 @@ class Ingestor:
     async def _run(self) -> None:
         await asyncio.sleep(settings.DISPATCH_FLUSH_MS / 1000)
         batch, self._pending = self._pending, []
+        received, self._received = self._received, {}
         renewals, self._renewals = self._renewals, {}
         if not batch:
             if renewals:
@@ -72,8 +78,13 @@ class Ingestor:
             by_fleet: dict[uuid.UUID, list] = {}
             for position in moved:
                 by_fleet.setdefault(position.fleet_id, []).append(position)
+            arrived = {(d, p.recorded_at): received[p.ping_id] for d, _, p, _ in batch if p.ping_id in received}
             for fleet_id, fleet_moved in by_fleet.items():
                 await feed.positions_async(fleet_id, fleet_moved, sequences[fleet_id])
+                pushed = time.monotonic()
+                for position in fleet_moved:
+                    if (at := arrived.get((position.driver_id, position.recorded_at))) is not None:
+                        metrics.PING_TO_SCREEN_SECONDS.labels("websocket").observe(pushed - at)
         except Exception as exc:  # nothing is acked, so the apps resend (with their backoff); ping ids dedupe
             self.live_outage.failed(exc, pings=len(batch))
             return

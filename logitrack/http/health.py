@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -12,9 +12,10 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 
 from logitrack import heartbeats
-from logitrack.metrics import scrape_registry
+from logitrack.metrics import register_scrape_collector, scrape_registry
 
 
 @require_GET
@@ -133,6 +134,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Ready to take traffic, and what is wrong if not: each dependency (database, Redis, broker, channel layer) and
     each background process's heartbeat with its age (logitrack/heartbeats.py). 503 when a dependency fails or a
     process of HEALTH_REQUIRED_PROCESSES is stale or missing; "degraded" (200) when only another process is."""
+    body = readiness()
+    return JsonResponse(body, status=503 if body["status"] == "unavailable" else 200)
+
+
+def readiness() -> dict[str, Any]:
+    """`/readyz`'s body: its `status` (ok, degraded, unavailable), `mode` and `checks`."""
     results: dict[str, dict[str, Any]] = {}
     for name, check in _dependencies().items():
         started = time.perf_counter()
@@ -164,8 +171,30 @@ def readyz(request: HttpRequest) -> JsonResponse:
     )
     degraded = any(c["status"] != "ok" for c in results.values())
     status = "unavailable" if failed else "degraded" if degraded else "ok"
-    body = {"status": status, "mode": "full_stack" if expected else "embedded", "checks": results}
-    return JsonResponse(body, status=503 if failed else 200)
+    return {"status": status, "mode": "full_stack" if expected else "embedded", "checks": results}
+
+
+class ReadinessCollector:
+    """`/readyz` as gauges, computed per scrape, so Prometheus can alert on readiness without a prober."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        body = readiness()
+        ready = GaugeMetricFamily(
+            "logitrack_ready", "1 when /readyz answers 200 (ok or degraded), 0 when it answers 503 (unavailable)"
+        )
+        ready.add_metric([], 0 if body["status"] == "unavailable" else 1)
+        yield ready
+        checks = GaugeMetricFamily(
+            "logitrack_readiness_check_ok",
+            "Each /readyz check: 1 ok, 0 failing (a dependency's error; a process stale, missing or unknown)",
+            labels=["check"],
+        )
+        for name, check in body["checks"].items():
+            checks.add_metric([name], 1 if check["status"] == "ok" else 0)
+        yield checks
+
+
+register_scrape_collector(ReadinessCollector())  # this module is loaded where /metrics is served
 
 
 @require_GET

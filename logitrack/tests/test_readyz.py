@@ -81,3 +81,17 @@ def test_readyz_reads_heartbeats_from_redis_and_is_red_while_a_required_one_is_m
     time.sleep(0.05)
     assert heartbeats.read_all() == []
     assert clean_heartbeats.scard(heartbeats.INDEX) == 0
+
+
+@pytest.mark.django_db
+def test_metrics_report_readiness_and_each_check_as_readyz_does(client, settings, clean_heartbeats):
+    from logitrack.testing.metrics import scraped
+
+    settings.HEALTH_REQUIRED_PROCESSES = ["relay"]
+    assert scraped("logitrack_ready") == 0  # /readyz: 503, the relay is missing
+    assert scraped('logitrack_readiness_check_ok{check="relay"}') == 0
+    assert scraped('logitrack_readiness_check_ok{check="database"}') == 1
+    assert heartbeats.beat("relay")
+    assert scraped("logitrack_ready") == 1  # degraded (beat and workers missing, not required): 200
+    assert scraped('logitrack_readiness_check_ok{check="relay"}') == 1
+    assert scraped('logitrack_readiness_check_ok{check="beat"}') == 0

@@ -6,7 +6,15 @@ from apps.billing.models.common import CURRENCY
 from apps.billing.models.fares import FareRecord, Quote
 from apps.billing.models.figures import RevenueDay
 from apps.billing.models.invoices import Invoice, InvoiceCounter
-from apps.billing.models.ledger import DEBIT_NORMAL, NO_ID, Account, AccountKind, JournalTransaction, Posting
+from apps.billing.models.ledger import (
+    DEBIT_NORMAL,
+    NO_ID,
+    Account,
+    AccountKind,
+    JournalTransaction,
+    LedgerCheck,
+    Posting,
+)
 from apps.billing.models.payouts import Payout
 from apps.billing.models.tariffs import (
     BaseFare,
@@ -36,6 +44,7 @@ __all__ = [
     "Invoice",
     "InvoiceCounter",
     "JournalTransaction",
+    "LedgerCheck",
     "MinimumFare",
     "Payout",
     "PerKm",

@@ -104,3 +104,17 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{'debit' if self.amount_minor > 0 else 'credit'} {amount_text(abs(self.amount_minor), self.currency)}"
+
+
+class LedgerCheck(models.Model):
+    """The latest run of the ledger verification (`billing.verify_ledger` hourly, or `billing_verify_ledger`): one
+    row, replaced by each run. `/metrics` reports it and an alert fires on problems or on a check gone stale."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    checked_at = models.DateTimeField()
+    problems = models.PositiveIntegerField(help_text="invariant violations found; 0: the ledger is sound")
+    seconds = models.FloatField(help_text="how long the check took")
+    sample = models.TextField(blank=True, help_text="the first violations, one per line")
+
+    def __str__(self) -> str:
+        return f"ledger check at {self.checked_at:%Y-%m-%d %H:%M}: {self.problems} problem(s)"

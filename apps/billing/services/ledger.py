@@ -12,6 +12,7 @@ transaction (same idempotency key, same postings) returns the first one.
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
-from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, Posting
+from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, LedgerCheck, Posting
 from apps.billing.services import figures
 
 FLOORED = {
@@ -290,6 +291,29 @@ def verify() -> list[str]:
                 f"account {account.id} ({account}) is below its floor: {account.balance_minor} < {account.floor_minor}"
             )
     problems += invoice_number_gaps()
+    return problems
+
+
+def ledger_check() -> list[str]:
+    """`verify` on one snapshot of the ledger, recorded as the latest check (what `/metrics` reports). On PostgreSQL
+    its queries share a REPEATABLE READ snapshot: read one after another under READ COMMITTED, a settlement committing
+    between the postings' sums and the balances would look like a balance that disagrees with its postings."""
+    started = time.monotonic()
+    outermost = not connection.in_atomic_block  # inside a caller's transaction, its snapshot rules
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        problems = verify()
+    LedgerCheck.objects.update_or_create(
+        id=1,
+        defaults={
+            "checked_at": timezone.now(),
+            "problems": len(problems),
+            "seconds": time.monotonic() - started,
+            "sample": "\n".join(problems[:20]),
+        },
+    )
     return problems
 
 

@@ -4,12 +4,13 @@ erasure."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from apps.dispatch import domain, feed, integrations, live
 from apps.dispatch.contracts import LivePosition, NotYourDriver, Ping, PingOutcome
 from apps.dispatch.models import PositionPing
 from apps.dispatch.services import tracking
+from logitrack import metrics
 
 _HISTORY_COLUMNS = (
     "ping_id",
@@ -135,6 +137,9 @@ def positions_store(*, fixes: list[Fix], moved: Sequence[LivePosition] = ()) -> 
         for d, f, p in unique.values()
     ]
     new = _history_insert(rows)
+    if new:
+        stored = len(new)
+        transaction.on_commit(lambda: metrics.PINGS_STORED.inc(stored))  # rows rolled back were never stored
     if moved:
         tracking.tracking_refresh(moved=list(moved))
     return PingOutcome(
@@ -156,6 +161,7 @@ def positions_record(*, fixes: list[Fix]) -> PingOutcome:
 
 def positions_upload(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None, raw_pings: object) -> PingOutcome:
     """A driver app's buffered upload over REST: all pings valid or none stored; screens see the newest."""
+    received = time.monotonic()
     pings = domain.parse_batch(raw_pings, now=timezone.now())
     assert isinstance(raw_pings, list)  # parse_batch refuses anything but a list
     driver = integrations.driver_on_duty(user_id=user_id, fleet_id=fleet_id)
@@ -163,6 +169,10 @@ def positions_upload(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None, raw_ping
         raise NotYourDriver("pings can only be sent for yourself, from your own login")
     outcome = positions_record(fixes=[(driver.id, driver.fleet_id, p) for p in pings])
     feed.positions(driver.fleet_id, list(outcome.moved))
+    if outcome.moved:
+        pushed = time.monotonic() - received
+        for _ in outcome.moved:
+            metrics.PING_TO_SCREEN_SECONDS.labels("rest").observe(pushed)
     return outcome
 
 

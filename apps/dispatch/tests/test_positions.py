@@ -131,3 +131,23 @@ def test_the_retention_command_prunes_old_history(dispatch_world, capsys):
     call_command("dispatch_prune_positions", "--days", "2")
     assert PositionPing.objects.count() == 1
     assert "deleted 1" in capsys.readouterr().out
+
+
+def test_stored_pings_are_counted_once_and_their_push_to_screens_timed(
+    dispatch_world, live_store, django_capture_on_commit_callbacks
+):
+    from logitrack.testing.metrics import scraped
+
+    stored, pushed = (
+        scraped("logitrack_pings_stored_total"),
+        scraped('logitrack_ping_to_screen_seconds_count{via="rest"}'),
+    )
+    crew = dispatch_world.crews[0]
+    batch = [ping(52.50 + i / 1000, 13.40, seconds_ago=30 - i) for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload(crew.client(), batch).status_code == 200
+        assert upload(crew.client(), batch).status_code == 200  # resent: nothing new
+    assert scraped("logitrack_pings_stored_total") == stored + 3
+    # one position (the newest of the batch) went to the screens; the resent batch moved nothing
+    assert scraped('logitrack_ping_to_screen_seconds_count{via="rest"}') == pushed + 1
+    assert scraped('logitrack_ping_to_screen_seconds_bucket{le="10.0",via="rest"}') == pushed + 1

@@ -6,11 +6,12 @@ from apps.billing.services import ledger
 class Command(BaseCommand):
     help = (
         "Check every ledger invariant: postings sum to zero per currency, balances equal their postings, "
-        "no account below its floor, no transaction without postings. Exits non-zero naming the offenders."
+        "no account below its floor, no transaction without postings. Exits non-zero naming the offenders. The result "
+        "is recorded as the latest check, which /metrics reports (logitrack_ledger_check_*)."
     )
 
     def handle(self, *args, **options):
-        problems = ledger.verify()
+        problems = ledger.ledger_check()
         for problem in problems:
             self.stdout.write(problem)
         if problems:
