@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     atomic = False  # indexes on big tables are built CONCURRENTLY (logitrack/db/operations.py)
 
     dependencies = [
-        ('billing', '0012_list_keyset_indexes'),
+        ('billing', '0013_ledger_check'),
     ]
 
     operations = [
