@@ -77,9 +77,9 @@ class TripOutput(serializers.Serializer):
     def _fares(self, trip) -> dict:
         fares = self.context.get("fares")
         if fares is None:  # one trip on its own; lists pass every page's fares in one call (page_context)
-            asked = self.context.get("_fares_of")  # one call to billing for both fields of this trip
+            asked = getattr(self, "_fares_of", None)  # one call to billing for both fields of this trip
             if asked is None or asked[0] != trip.id:
-                asked = self.context["_fares_of"] = (trip.id, selectors.fares_of(trips=[trip]))
+                asked = self._fares_of = (trip.id, selectors.fares_of(trips=[trip]))
             fares = asked[1]
         return fares
 
