@@ -41,7 +41,7 @@ import requests
 import structlog
 from django.conf import settings
 
-from logitrack import wire
+from logitrack import metrics, wire
 from logitrack.exceptions import (
     ApplicationError,
     Conflict,
@@ -175,6 +175,7 @@ class RemoteClient:
             try:
                 self.breaker.before()
             except CircuitOpen as exc:
+                self._count(name, "refused")
                 raise self._unavailable(f"{self.interface.service} is unavailable (circuit open)", exc.retry_after)
             try:
                 status, payload = self._send(name, body, spec)
@@ -184,11 +185,13 @@ class RemoteClient:
                 if spec.retry and exc.retry and attempt <= self.config.retries:
                     time.sleep(retry_delay(attempt, base=self.config.retry_base, cap=self.config.retry_base * 8))
                     continue
+                self._count(name, "unavailable")
                 raise self._unavailable(f"{self.interface.service} is unavailable: {exc}", None) from exc
             except BaseException:
                 self.breaker.succeeded()  # not an outage (a bug of ours, an interrupt): never leave a trial open
                 raise
             self.breaker.succeeded()
+            self._count(name, "ok" if status == 200 else "error")
             if status == 200:
                 try:
                     return wire.decode(payload["result"], spec.returns, "result")
@@ -197,6 +200,9 @@ class RemoteClient:
                         f"{self.interface.service} answered {name} unreadably: {exc}", None
                     ) from exc
             raise self._error(name, status, payload)
+
+    def _count(self, name: str, outcome: str) -> None:
+        metrics.REMOTE_CALLS.labels(self.interface.service, name, outcome).inc()
 
     def _send(self, name: str, body: Any, spec: wire.RemoteCall) -> tuple[int, Any]:
         url = f"{self.config.url}/internal/{self.interface.service}/{name}/"

@@ -24,6 +24,9 @@ from django.db import connections
 from django.db.utils import InterfaceError
 from django.db.utils import OperationalError as DatabaseOperationalError
 
+from logitrack import metrics
+from logitrack.exceptions import ServiceUnavailable
+
 log = structlog.get_logger(__name__)
 
 # SQLSTATE classes of a server going away or refusing connections (a deadlock, 40P01, is not one)
@@ -56,6 +59,8 @@ def is_unavailable(exc: BaseException) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, InterfaceError | QueueUnavailable | BrokerError | RedisConnectionError):
+            return True
+        if isinstance(current, ServiceUnavailable):  # another context's service (billing run apart) is away
             return True
         if isinstance(current, RedisTimeoutError | ConnectionError | socket.timeout):
             return True
@@ -218,6 +223,7 @@ class CircuitBreaker:
             self._failures += 1
             if self._state is BreakerState.HALF_OPEN or self._failures >= self.failure_threshold:
                 if self._state is not BreakerState.OPEN:
+                    metrics.BREAKER_OPENED.labels(self.name).inc()
                     log.error(
                         "breaker.opened",
                         breaker=self.name,

@@ -9,17 +9,20 @@ import time
 import uuid
 
 import pytest
+from django.test import Client
 
 from apps.billing import api as billing_inprocess
 from apps.billing.contracts import QuoteExpired, QuoteNotFound
 from apps.billing.models import Quote
 from apps.billing.tests.factories import tariff
+from apps.dispatch import integrations as dispatch_integrations
 from apps.fleet.tests.factories import active_fleet, vehicle
 from apps.trips import integrations as trips_integrations
 from apps.trips.models import Trip
 from apps.trips.tests.rest import DROPOFF, PICKUP, book
 from logitrack import remote
 from logitrack.resilience import BreakerState
+from logitrack.testing.metrics import scraped
 from logitrack.testing.processes import Processes, free_port, wait_until
 from tests.support.isolation import client_for
 
@@ -146,6 +149,7 @@ def test_bookings_call_billing_over_http_fail_fast_while_it_is_down_and_recover(
     assert billing.document_pdf(html="<p>report</p>").startswith(b"%PDF-")
     listed = customer.get("/api/v1/trips/trips/").json()["results"]
     assert listed[0]["fare"]["quoted_total_minor"] > 0 and listed[0]["fare_unavailable"] is False
+    assert scraped('logitrack_remote_calls_total{call="quote_check",outcome="error",service="billing"}') >= 1
 
     expired = Quote.objects.filter(id=quote_id)
     expired.update(expires_at=now - dt.timedelta(minutes=1))
@@ -177,7 +181,13 @@ def test_bookings_call_billing_over_http_fail_fast_while_it_is_down_and_recover(
     degraded = customer.get("/api/v1/trips/trips/")
     assert degraded.status_code == 200
     assert [(t["fare"], t["fare_unavailable"]) for t in degraded.json()["results"]] == [(None, True)]
-    assert trips_integrations.fare_detail  # the admin page's own degradation is covered by its template branch
+    staff = Client()
+    staff.force_login(two_fleets.platform_admin)
+    page = staff.get(f"/admin/trips/trip/{trip.id}/change/")  # the trip page still opens, saying why no fare
+    assert page.status_code == 200 and "Billing cannot be reached" in page.content.decode()
+    assert dispatch_integrations.surcharge_zones(fleet_id=fleet.id) == []  # the dispatch map without its zones
+    assert scraped('logitrack_remote_calls_total{call="quote_check",outcome="refused",service="billing"}') >= 1
+    assert scraped('logitrack_breaker_opened_total{breaker="remote.billing"}') >= 1
 
     # billing comes back on the same address: after the reset period one trial booking closes the breaker
     procs.web("billing", port=port)
