@@ -34,6 +34,13 @@ def internal(client, call: str, body, token: str | None = TOKEN):
     return client.post(f"/internal/billing/{call}/", body, content_type="application/json", **headers)
 
 
+def book_once(client, fleet_id, quote_id, key: str):
+    body = {"fleet_id": str(fleet_id), "vehicle_type": "van", "stops": [PICKUP, DROPOFF], "weight_kg": 120}
+    return client.post(
+        "/api/v1/trips/trips/", {**body, "quote_id": str(quote_id)}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
 def quoted_fleet(two_fleets):
     fleet = active_fleet(
         fleet_id=two_fleets.a.fleet_id, service_center_lat=52.52, service_center_lng=13.405, service_radius_m=25_000
@@ -161,7 +168,8 @@ def test_bookings_call_billing_over_http_fail_fast_while_it_is_down_and_recover(
     procs.kill("billing")
     trips_before = Trip.objects.count()
     started = time.monotonic()
-    down = book(customer, fleet.id, quote_id=str(quote_id))
+    key = uuid.uuid4().hex
+    down = book_once(customer, fleet.id, quote_id, key)
     first_refusal = time.monotonic() - started
     assert (down.status_code, down.json()["code"]) == (503, "billing.unavailable")
     assert int(down["Retry-After"]) >= 1
@@ -192,8 +200,10 @@ def test_bookings_call_billing_over_http_fail_fast_while_it_is_down_and_recover(
     # billing comes back on the same address: after the reset period one trial booking closes the breaker
     procs.web("billing", port=port)
     wait_until(lambda: client.breaker.state is BreakerState.HALF_OPEN, timeout=5, interval=0.05, what="half-open")
-    back = book(customer, fleet.id, quote_id=str(quote_id))
+    back = book_once(customer, fleet.id, quote_id, key)  # the app's retry of the refused booking, same key
     assert back.status_code == 201, back.json()
     assert client.breaker.state is BreakerState.CLOSED
+    replayed = book_once(customer, fleet.id, quote_id, key)
+    assert (replayed.status_code, replayed.json()["id"]) == (201, back.json()["id"])
     assert Trip.objects.count() == trips_before + 1
     assert customer.get(f"/api/v1/trips/trips/{back.json()['id']}/").json()["fare_unavailable"] is False
