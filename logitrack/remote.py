@@ -188,7 +188,7 @@ class RemoteClient:
                 self._count(name, "unavailable")
                 raise self._unavailable(f"{self.interface.service} is unavailable: {exc}", None) from exc
             except BaseException:
-                self.breaker.succeeded()  # not an outage (a bug of ours, an interrupt): never leave a trial open
+                self.breaker.release()  # not an outage (a bug of ours, an interrupt): never leave a trial open
                 raise
             self.breaker.succeeded()
             self._count(name, "ok" if status == 200 else "error")

@@ -165,8 +165,8 @@ class CircuitBreaker:
     its success closes the breaker, its failure opens it for another `reset_seconds`. Only outages count as
     failures (the caller says which): an answer that the input was wrong proves the service is up.
 
-    Usage: `breaker.before()` (raises CircuitOpen), then `breaker.succeeded()` or `breaker.failed()`; a call that
-    neither succeeded nor failed as an outage (a 4xx) must still call `succeeded()` to release a half-open trial.
+    Usage: `breaker.before()` (raises CircuitOpen), then `breaker.succeeded()` (any answer: a 4xx proves the service
+    up too) or `breaker.failed()`, or `breaker.release()` when the call failed on our side before it could tell.
     Thread-safe: web processes run sync views on a thread pool.
     """
 
@@ -216,6 +216,12 @@ class CircuitBreaker:
                 log.warning("breaker.closed", breaker=self.name)
             self._state = BreakerState.CLOSED
             self._failures = 0
+            self._trial = False
+
+    def release(self) -> None:
+        """A call that ended without telling whether the service is up (our own error): the verdict stays open, and
+        a half-open breaker lets the next call try."""
+        with self._lock:
             self._trial = False
 
     def failed(self, exc: BaseException | None = None) -> None:

@@ -61,6 +61,19 @@ def test_the_breaker_opens_after_failures_in_a_row_and_a_trial_call_closes_it():
     breaker.before()
 
 
+def test_a_trial_released_without_a_verdict_lets_the_next_call_try():
+    breaker = CircuitBreaker("test", failure_threshold=1, reset_seconds=0.05)
+    breaker.before()
+    breaker.failed()
+    time.sleep(0.06)
+    breaker.before()
+    breaker.release()  # our own error mid-call: says nothing about the service
+    assert breaker.state is BreakerState.HALF_OPEN
+    breaker.before()
+    breaker.succeeded()
+    assert breaker.state is BreakerState.CLOSED
+
+
 def test_a_failed_trial_opens_the_breaker_again_for_a_whole_period():
     breaker = CircuitBreaker("test", failure_threshold=1, reset_seconds=0.2)
     breaker.before()
