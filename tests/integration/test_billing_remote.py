@@ -17,6 +17,8 @@ from apps.billing.models import Quote
 from apps.billing.tests.factories import tariff
 from apps.dispatch import integrations as dispatch_integrations
 from apps.fleet.tests.factories import active_fleet, vehicle
+from apps.notifications.models import Delivery
+from apps.notifications.services import deliveries
 from apps.trips import integrations as trips_integrations
 from apps.trips.models import Trip
 from apps.trips.tests.rest import DROPOFF, PICKUP, book
@@ -194,6 +196,9 @@ def test_bookings_call_billing_over_http_fail_fast_while_it_is_down_and_recover(
     page = staff.get(f"/admin/trips/trip/{trip.id}/change/")  # the trip page still opens, saying why no fare
     assert page.status_code == 200 and "Billing cannot be reached" in page.content.decode()
     assert dispatch_integrations.surcharge_zones(fleet_id=fleet.id) == []  # the dispatch map without its zones
+    mail = Delivery(data={"receipt_trip_id": str(trip.id)}, created_at=now)  # a "delivered" mail awaiting its receipt
+    until, why = deliveries._receipt_wait(mail, dt.datetime.now(dt.UTC))
+    assert why == "billing unavailable" and until > dt.datetime.now(dt.UTC)  # asked again later, not sent without
     assert scraped('logitrack_remote_calls_total{call="quote_check",outcome="refused",service="billing"}') >= 1
     assert scraped('logitrack_breaker_opened_total{breaker="remote.billing"}') >= 1
 
