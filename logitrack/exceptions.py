@@ -72,7 +72,20 @@ class RateLimited(ApplicationError):
 
 
 class ServiceUnavailable(ApplicationError):
-    """A dependency is down; the client may retry later."""
+    """A dependency is down; the client may retry later (after `retry_after` seconds when known: Retry-After)."""
 
     code = "service_unavailable"
     title = "Service temporarily unavailable"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        self.retry_after = None if retry_after is None else max(1, int(retry_after))
+        if self.retry_after is not None:
+            extra = {**(extra or {}), "retry_after": self.retry_after}
+        super().__init__(message, code=code, extra=extra)

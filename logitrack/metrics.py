@@ -96,6 +96,17 @@ CELERY_TASK_WAIT_SECONDS = Histogram(
     registry=REGISTRY,
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
 )
+# calls to a context run as its own service (logitrack.remote): `ok`, `error` (a contract error: the service is up),
+# `unavailable` (refused, timed out, 5xx), `refused` (the breaker was open); and each time a breaker opened
+REMOTE_CALLS = Counter(
+    "logitrack_remote_calls_total",
+    "Calls to another context's service, by service, call and outcome",
+    ["service", "call", "outcome"],
+    registry=REGISTRY,
+)
+BREAKER_OPENED = Counter(
+    "logitrack_breaker_opened_total", "Times a circuit breaker opened, by breaker", ["breaker"], registry=REGISTRY
+)
 # open sockets per process; in multiprocess mode the live processes' values are summed and a dead one's dropped
 WEBSOCKETS = Gauge(
     "logitrack_websocket_connections",

@@ -8,8 +8,8 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Subscriptions to other contexts' events register on import.
-        from apps.billing import handlers  # noqa: F401
+        # Subscriptions to other contexts' events and the system checks register on import.
+        from apps.billing import checks, handlers  # noqa: F401
         from apps.billing.selectors import LedgerCheckCollector
         from logitrack import metrics
 

@@ -7,8 +7,17 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
+from logitrack.exceptions import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+    Unauthenticated,
+    ValidationFailed,
+)
 from logitrack.types import GeoPoint, Money
+from logitrack.wire import RemoteCall, RemoteInterface
 
 
 class Service(enum.StrEnum):
@@ -322,3 +331,40 @@ class TripReceipt:
     number: str
     total: Money
     issued_at: dt.datetime
+
+
+# ---- billing as its own service: the calls other contexts make over HTTP (logitrack.remote) -------------------------
+
+
+class BillingUnavailable(ServiceUnavailable):
+    """Billing runs as its own service and cannot be reached (down, timing out, or its circuit open): 503 with
+    Retry-After. Nothing was changed; the same call may be made again later."""
+
+    code = "billing.unavailable"
+    title = "Billing is temporarily unavailable"
+
+
+def _errors() -> tuple[type[ApplicationError], ...]:
+    found = [v for v in globals().values() if isinstance(v, type) and issubclass(v, ApplicationError)]
+    return tuple(cls for cls in found if cls.__module__ == __name__ and cls is not BillingUnavailable)
+
+
+# Every function of api.py, as served at /internal/billing/<name>/ (apps/billing/rest_api/internal.py) and called by
+# other contexts' integrations through logitrack.remote.ContextApi. All are reads, so all may be retried.
+REMOTE = RemoteInterface(
+    service="billing",
+    calls={
+        "quote_check": RemoteCall(returns=QuoteRef),
+        "trip_fares": RemoteCall(returns=list[TripFare]),
+        "trip_fare_detail": RemoteCall(returns=TripFareDetail | None),
+        "surcharge_zones": RemoteCall(returns=list[SurchargeZone]),
+        "revenue_by_day": RemoteCall(returns=list[RevenueDayFigures]),
+        "payouts_waiting": RemoteCall(returns=PayoutsWaiting),
+        "trip_money": RemoteCall(returns=list[TripMoney]),
+        "document_pdf": RemoteCall(returns=bytes, timeout=30.0),  # WeasyPrint draws up to MAX_PDF_ROWS rows
+        "trip_receipt": RemoteCall(returns=TripReceipt | None),
+        "receipt_pdf": RemoteCall(returns=bytes, timeout=30.0),
+    },
+    errors=_errors(),
+    unavailable=BillingUnavailable,
+)

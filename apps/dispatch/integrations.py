@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from apps.billing import api as billing_api
+import structlog
+
+from apps.billing import contracts as billing_contracts
+from apps.billing.contracts import BillingUnavailable
 from apps.dispatch.contracts import FleetDriverNotFound, NotADriver, NotOnDuty
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import Capacity, DocumentExpiry, FleetNotFound
@@ -15,6 +18,19 @@ from apps.partner import api as partner_api
 from apps.partner.contracts import AmbiguousDriver, DriverNotFound, DriverRef, DutyStatus, KycExpiry
 from apps.trips import api as trips_api
 from apps.trips.contracts import OfferRef, ShiftRef, TripNotFound, TripRef
+from logitrack import remote
+
+log = structlog.get_logger(__name__)
+
+
+def _billing_inprocess():
+    from apps.billing import api
+
+    return api
+
+
+# billing's api, in this process or over HTTP when billing runs as its own service (BILLING_API_MODE)
+billing_api = remote.ContextApi(billing_contracts.REMOTE, inprocess=_billing_inprocess)
 
 
 def driver_on_duty(*, user_id: uuid.UUID, fleet_id: uuid.UUID | None) -> DriverRef:
@@ -188,8 +204,11 @@ def fleet_summary(*, fleet_id: uuid.UUID) -> dict | None:
 
 
 def surcharge_zones(*, fleet_id: uuid.UUID) -> list[dict]:
-    """The circles the fleet's tariffs in force now charge a zone surcharge in (billing), for the dispatch map."""
-    return [
-        {"label": z.label, "center": [z.center_lat, z.center_lng], "radius_m": z.radius_m}
-        for z in billing_api.surcharge_zones(fleet_id=fleet_id, at=dt.datetime.now(dt.UTC))
-    ]
+    """The circles the fleet's tariffs in force now charge a zone surcharge in (billing), for the dispatch map; none
+    while billing runs apart and cannot be reached (the map is still worth having without them)."""
+    try:
+        zones = billing_api.surcharge_zones(fleet_id=fleet_id, at=dt.datetime.now(dt.UTC))
+    except BillingUnavailable as exc:
+        log.warning("dispatch.surcharge_zones_unavailable", error=exc.message)
+        return []
+    return [{"label": z.label, "center": [z.center_lat, z.center_lng], "radius_m": z.radius_m} for z in zones]

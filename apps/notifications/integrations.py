@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from apps.billing import api as billing_api
+from apps.billing import contracts as billing_contracts
 from apps.billing.contracts import PayoutsWaiting, RevenueDayFigures, TripReceipt
 from apps.dispatch import api as dispatch_api
 from apps.fleet import api as fleet_api
@@ -20,7 +20,18 @@ from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound, DriverRef, KycQueue
 from apps.trips import api as trips_api
 from apps.trips.contracts import ProofSummary, TrackingLinkRef, TripDayFigures
+from logitrack import remote
 from logitrack.formatting import Locality
+
+
+def _billing_inprocess():
+    from apps.billing import api
+
+    return api
+
+
+# billing's api, in this process or over HTTP when billing runs as its own service (BILLING_API_MODE)
+billing_api = remote.ContextApi(billing_contracts.REMOTE, inprocess=_billing_inprocess)
 
 
 def contact(*, user_id: uuid.UUID | None) -> UserContact | None:
@@ -87,6 +98,7 @@ def trips_proofs(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ProofSumm
 
 
 def trip_receipt(*, trip_id: uuid.UUID) -> TripReceipt | None:
+    """BillingUnavailable when billing runs apart and cannot be reached (the delivery waits: services/deliveries)."""
     return billing_api.trip_receipt(trip_id=trip_id)
 
 

@@ -6,8 +6,10 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from apps.billing import api as billing_api
-from apps.billing.contracts import QuoteExpired, QuoteNotFound
+import structlog
+
+from apps.billing import contracts as billing_contracts
+from apps.billing.contracts import BillingUnavailable, QuoteExpired, QuoteNotFound
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetNotFound, FleetStatus, VehicleNotFound
 from apps.identity import api as identity_api
@@ -15,7 +17,20 @@ from apps.identity.contracts import CustomerRef
 from apps.partner import api as partner_api
 from apps.partner.contracts import DriverNotFound
 from apps.trips.contracts import InvalidTrip
+from logitrack import remote
 from logitrack.formatting import Locality
+
+log = structlog.get_logger(__name__)
+
+
+def _billing_inprocess():
+    from apps.billing import api
+
+    return api
+
+
+# billing's api, in this process or over HTTP when billing runs as its own service (BILLING_API_MODE)
+billing_api = remote.ContextApi(billing_contracts.REMOTE, inprocess=_billing_inprocess)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,13 +65,29 @@ def fleet_rules(*, fleet_id: uuid.UUID, vehicle_type: str) -> FleetRules:
     )
 
 
-def trip_fares(*, trips) -> dict[uuid.UUID, object]:
+class Fares(dict):
+    """Trip id -> billing's TripFare. `unavailable`: billing could not be reached, so every fare is unknown (not
+    absent): a trip list still answers, its fares null and flagged, rather than fail with billing."""
+
+    unavailable = False
+
+
+def trip_fares(*, trips) -> Fares:
     """Billing's quoted and settled totals of many trips, in one call (trip id -> billing's TripFare)."""
-    fares = billing_api.trip_fares(trips=[(t.id, t.quote_id) for t in trips])
-    return {f.trip_id: f for f in fares}
+    found = Fares()
+    try:
+        fares = billing_api.trip_fares(trips=[(t.id, t.quote_id) for t in trips])
+    except BillingUnavailable as exc:
+        log.warning("trips.fares_unavailable", error=exc.message)
+        found.unavailable = True
+        return found
+    found.update((f.trip_id, f) for f in fares)
+    return found
 
 
 def quote_usable(*, quote_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
+    """Billing's word that the quote may be booked; BillingUnavailable (503 `billing.unavailable`) propagates: a
+    booking that names a quote is never accepted unchecked."""
     try:
         billing_api.quote_check(quote_id=quote_id, fleet_id=fleet_id)
     except (QuoteNotFound, QuoteExpired) as exc:
@@ -223,7 +254,8 @@ def fleet_localities(*, fleet_ids: list[uuid.UUID]) -> dict[uuid.UUID, Locality]
 
 
 def fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None):
-    """Billing's fare of one trip with its lines (the settled one, else the quote), or None."""
+    """Billing's fare of one trip with its lines (the settled one, else the quote), or None; BillingUnavailable
+    when billing cannot be reached (the admin's trip page says so instead of showing no fare)."""
     return billing_api.trip_fare_detail(trip_id=trip_id, quote_id=quote_id)
 
 

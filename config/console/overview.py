@@ -23,7 +23,6 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_percent
 
-from apps.billing import api as billing_api
 from apps.billing.contracts import RevenueDayFigures
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetRef
@@ -31,6 +30,7 @@ from apps.identity import api as identity_api
 from apps.partner import api as partner_api
 from apps.trips import api as trips_api
 from apps.trips.contracts import ActorRole, TripDayFigures, TripStatus
+from config.console.contexts import billing_api
 from logitrack.formatting import DEFAULT_LOCALE, local_date, local_datetime, locale_for, money, units, zone
 
 PERIODS = (7, 30)

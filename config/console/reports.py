@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.numbers import format_decimal
 from django.template.loader import render_to_string
 
-from apps.billing import api as billing_api
 from apps.billing.contracts import TripMoney
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetRef
@@ -29,6 +28,7 @@ from apps.identity import api as identity_api
 from apps.partner import api as partner_api
 from apps.trips import api as trips_api
 from apps.trips.contracts import REPORT_MAX_DAYS, TripReportLine, TripStatus
+from config.console.contexts import billing_api
 from logitrack.formatting import local_date, local_datetime, locale_for, money, rate_bps, units, zone
 
 MAX_DAYS = REPORT_MAX_DAYS

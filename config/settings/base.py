@@ -348,6 +348,14 @@ CELERY_IMPORTS = ["logitrack.heartbeats"]  # the workers' `health.heartbeat` tas
 # ---- outages: how long-running loops retry a database, Redis or broker that went away (logitrack.resilience) ----
 OUTAGE_BACKOFF_BASE_SECONDS = env.float("OUTAGE_BACKOFF_BASE_SECONDS", default=0.5)
 OUTAGE_BACKOFF_MAX_SECONDS = env.float("OUTAGE_BACKOFF_MAX_SECONDS", default=30.0)
+# calls to a context run as its own service (logitrack.remote): a booking waits at most connect + read timeout per
+# try; reads are retried after a refused connection; the breaker then fails calls at once until a trial succeeds
+REMOTE_API_CONNECT_TIMEOUT_SECONDS = env.float("REMOTE_API_CONNECT_TIMEOUT_SECONDS", default=0.5)
+REMOTE_API_TIMEOUT_SECONDS = env.float("REMOTE_API_TIMEOUT_SECONDS", default=2.0)
+REMOTE_API_RETRIES = env.int("REMOTE_API_RETRIES", default=2)
+REMOTE_API_RETRY_BASE_SECONDS = env.float("REMOTE_API_RETRY_BASE_SECONDS", default=0.05)
+REMOTE_API_BREAKER_FAILURES = env.int("REMOTE_API_BREAKER_FAILURES", default=5)
+REMOTE_API_BREAKER_RESET_SECONDS = env.float("REMOTE_API_BREAKER_RESET_SECONDS", default=10.0)
 
 # ---- outbox ----------------------------------------------------------------------------
 # subscriptions delivered by JetStream consumers (`manage.py outbox_consume`) instead of Celery tasks; naming any adds
@@ -521,6 +529,14 @@ BILLING_PAYMENT_PROVIDERS = {
         "TOLERANCE_SECONDS": env.int("BILLING_PSP_WEBHOOK_TOLERANCE_SECONDS", default=300),
     },
 }
+# Billing as its own service (docs/production.md, "Running billing as its own service"). Callers' side: "inprocess"
+# calls apps.billing.api directly (the default, one process); "remote" calls billing's internal HTTP API at
+# BILLING_SERVICE_URL with BILLING_SERVICE_TOKEN (logitrack.remote). Billing's side: the tokens it accepts (the
+# first the current one; add the next before callers switch to it); none: /internal/billing/ does not exist.
+BILLING_API_MODE = env.str("BILLING_API_MODE", default="inprocess")
+BILLING_SERVICE_URL = env.str("BILLING_SERVICE_URL", default="")
+BILLING_SERVICE_TOKEN = env.str("BILLING_SERVICE_TOKEN", default="")
+BILLING_SERVICE_TOKENS = env.list("BILLING_SERVICE_TOKENS", default=[])
 TRACKING_LINK_HOURS = env.int("TRACKING_LINK_HOURS", default=24)  # how long a customer tracking link works
 OFFER_TIMEOUT_SECONDS = env.int("OFFER_TIMEOUT_SECONDS", default=45)  # a driver answers an offer within this
 # A drop-off PIN has 10,000 values: after this many wrong ones a stop takes no PIN for the window (429)

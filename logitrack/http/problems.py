@@ -184,6 +184,14 @@ def unavailable_response() -> JsonResponse:
     return response
 
 
+def service_unavailable_response(exc: app.ServiceUnavailable) -> JsonResponse:
+    """503 problem+json for a dependency that is down (another context's service), outside DRF."""
+    body = problem_body(status=503, code=exc.code, title=exc.title, detail=exc.message, extra=dict(exc.extra))
+    response = JsonResponse(body, status=503, content_type=CONTENT_TYPE)
+    response["Retry-After"] = str(exc.retry_after or DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF EXCEPTION_HANDLER: every failure becomes a problem+json response, never a traceback."""
     headers: dict[str, str] = {}
@@ -192,6 +200,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         extra = dict(exc.extra)
         body = problem_body(status=status, code=exc.code, title=exc.title, detail=exc.message, extra=extra)
         if isinstance(exc, app.RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, app.ServiceUnavailable) and exc.retry_after is not None:
             headers["Retry-After"] = str(exc.retry_after)
         if isinstance(exc, app.Unauthenticated):
             headers["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -271,3 +271,27 @@ def blocking_index_operations(migrations: Iterable[object]) -> list[str]:
             if plain and op.model_name_lower not in created:
                 offenders.append(f"{migration.app_label}.{migration.name}: {type(op).__name__} on {op.model_name}")
     return offenders
+
+
+# ---- contexts that may run as their own service --------------------------------------------------------------------
+
+# contexts whose api other processes may call over HTTP (their contracts publish REMOTE; logitrack.remote)
+REMOTE_CONTEXTS = ("billing",)
+
+
+def direct_api_imports(sources: dict[str, str], context: str) -> list[str]:
+    """Modules outside `context` that import its api at module level, so they would call it in process whatever
+    <CONTEXT>_API_MODE says. Allowed: an import inside a function (the in-process loader a ContextApi is given).
+    `sources`: module path -> source text."""
+    api = f"apps.{context}.api"
+    offenders = []
+    for path, text in sources.items():
+        for node in ast.parse(text).body:  # module level only
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+            if api in names:
+                offenders.append(f"{path}:{node.lineno}")
+    return offenders

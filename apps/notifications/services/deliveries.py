@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
+from apps.billing.contracts import BillingUnavailable
 from apps.notifications import domain, integrations, rendering
 from apps.notifications.channels import registry
 from apps.notifications.channels.base import Adapter, Attachment, Failure, Outgoing, Permanent, Transient
@@ -353,7 +354,10 @@ def _receipt_wait(delivery: Delivery, now: dt.datetime) -> tuple[dt.datetime | N
     trip_id = delivery.data.get("receipt_trip_id")
     if not trip_id or "receipt" in delivery.data:
         return None, ""
-    receipt = integrations.trip_receipt(trip_id=uuid.UUID(trip_id))
+    try:
+        receipt = integrations.trip_receipt(trip_id=uuid.UUID(trip_id))
+    except BillingUnavailable as exc:  # billing runs apart and is away: ask again when it may be back
+        return now + dt.timedelta(seconds=exc.retry_after or 30), "billing unavailable"
     waited = (now - delivery.created_at).total_seconds()
     if receipt is None and waited < settings.NOTIFICATIONS_RECEIPT_WAIT_SECONDS:
         return now + dt.timedelta(seconds=min(30.0, settings.NOTIFICATIONS_RECEIPT_WAIT_SECONDS)), "receipt"
@@ -386,7 +390,7 @@ def _outgoing(delivery: Delivery, *, account_link: str = "") -> Outgoing:
     if receipt.get("invoice_id") and delivery.channel == Channel.EMAIL:
         try:
             pdf = integrations.receipt_pdf(invoice_id=uuid.UUID(receipt["invoice_id"]))
-        except OSError as exc:
+        except (OSError, BillingUnavailable) as exc:
             raise Transient(f"the receipt's PDF could not be read: {exc!r}"[:500]) from exc
         attachments = (Attachment(filename=f"{receipt['number']}.pdf", content=pdf, content_type="application/pdf"),)
     text, html = delivery.text, delivery.html

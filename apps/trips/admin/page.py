@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from apps.billing.contracts import BillingUnavailable
 from apps.trips import integrations, selectors
 from apps.trips.models import ProofOfDelivery, Trip
 from logitrack import formatting
@@ -82,7 +83,11 @@ def trip_page(model_admin, trip: Trip) -> dict:
     proofs = {p.stop_id: p for p in ProofOfDelivery.objects.filter(stop__trip=trip)}
     timeline = list(trip.timeline.all())
     actors = integrations.user_names(ids=sorted({e.actor_id for e in timeline if e.actor_id}, key=str))
-    fare = integrations.fare_detail(trip_id=trip.id, quote_id=trip.quote_id)
+    try:
+        fare = integrations.fare_detail(trip_id=trip.id, quote_id=trip.quote_id)
+        fare_unavailable = False
+    except BillingUnavailable:  # the page still shows the trip; the fare card says why it is empty
+        fare, fare_unavailable = None, True
     fare_shown = None
     if fare is not None:
         fare_shown = {
@@ -166,6 +171,7 @@ def trip_page(model_admin, trip: Trip) -> dict:
         "time_zone": tz,
         "currency": currency,
         "fare": fare_shown,
+        "fare_unavailable": fare_unavailable,
         "distance": _distance(fare.distance_m if fare else None, locale),
         "duration": _duration(fare.duration_s if fare else None),
         "stops": stops_shown,

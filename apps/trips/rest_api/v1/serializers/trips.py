@@ -70,13 +70,26 @@ class TripOutput(serializers.Serializer):
     stops = StopOutput(many=True)
     created_at = serializers.DateTimeField()
     fare = serializers.SerializerMethodField(help_text="null when the trip has neither a quote nor a settled amount")
+    fare_unavailable = serializers.SerializerMethodField(
+        help_text="true when billing could not be reached: `fare` is then null because it is unknown, not absent"
+    )
+
+    def _fares(self, trip) -> dict:
+        fares = self.context.get("fares")
+        if fares is None:  # one trip on its own; lists pass every page's fares in one call (page_context)
+            asked = getattr(self, "_fares_of", None)  # one call to billing for both fields of this trip
+            if asked is None or asked[0] != trip.id:
+                asked = self._fares_of = (trip.id, selectors.fares_of(trips=[trip]))
+            fares = asked[1]
+        return fares
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_fare_unavailable(self, trip) -> bool:
+        return bool(getattr(self._fares(trip), "unavailable", False))
 
     @extend_schema_field(FareOutput(allow_null=True))
     def get_fare(self, trip):
-        fares = self.context.get("fares")
-        if fares is None:  # one trip on its own; lists pass every page's fares in one call (page_context)
-            fares = selectors.fares_of(trips=[trip])
-        fare = fares.get(trip.id)
+        fare = self._fares(trip).get(trip.id)
         if fare is None:
             return None
         return {
@@ -112,6 +125,7 @@ class TripOutput(serializers.Serializer):
             ],
             "created_at": _when(trip.created_at, zone),
             "fare": self.get_fare(trip),
+            "fare_unavailable": self.get_fare_unavailable(trip),
         }
 
     def stop_body(self, stop, zone: dt.tzinfo) -> dict:
