@@ -59,6 +59,8 @@ def test_depot_rounds_are_solved_by_pyvrp_and_checked(dispatch_world, settings):
     candidates = job.stats["candidates"]
     assert candidates["pyvrp"] == {"distance_m": plan["distance_m"], "left_out": 0}
     assert candidates["ortools"] is None or candidates["ortools"]["distance_m"] >= plan["distance_m"]
+    shown = world.fleets.a.client("dispatcher").get(f"/api/v1/dispatch/routing-jobs/{job.id}/").json()
+    assert (shown["solver"], shown["candidates"], shown["solver_note"]) == ("pyvrp", candidates, "")
     for route in plan["routes"]:  # loaded at the depot as the van leaves, then the drop-offs
         kinds = [s["kind"] for s in route["stops"]]
         assert kinds == sorted(kinds, key=lambda k: k != "pickup")
