@@ -36,7 +36,8 @@ def run_job(world, seconds):
     )
     assert (job.status, job.error) == ("succeeded", "")
     # the budget: from the job starting (model built, solved, plan written) to its end
-    assert (job.finished_at - job.started_at).total_seconds() <= seconds + 0.5
+    took = (job.finished_at - job.started_at).total_seconds()
+    assert took <= seconds + 0.5, f"{took:.2f}s for {seconds}s: {job.stats}"
     return job, plans.plan_json(RoutePlan.objects.get(job=job))
 
 
@@ -55,7 +56,8 @@ def test_depot_rounds_are_solved_by_pyvrp_and_checked(dispatch_world, settings):
     job, plan = run_job(world, seconds=2)
     check_plan(plan, open_trips(world), pooling=True)
     assert plan["unserved"] == [] and job.stats["served"] == len(trips)
-    assert job.stats["solver"] == "pyvrp" and job.stats["solver_note"] == ""
+    # nine trips: PyVRP finds the best plan at once, and a tie keeps PyVRP's
+    assert (job.stats["solver"], job.stats["solver_note"]) == ("pyvrp", ""), job.stats
     candidates = job.stats["candidates"]
     assert candidates["pyvrp"] == {"distance_m": plan["distance_m"], "left_out": 0}
     assert candidates["ortools"] is None or candidates["ortools"]["distance_m"] >= plan["distance_m"]
