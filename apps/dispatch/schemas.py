@@ -115,9 +115,26 @@ class JobOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     error = serializers.CharField()
     plan_id = serializers.SerializerMethodField()
+    solver = serializers.SerializerMethodField(
+        help_text='which solver made the plan: "pyvrp" or "ortools" (null until there is one, or with no trip to plan)'
+    )
+    candidates = serializers.SerializerMethodField(
+        help_text="each solver the portfolio ran, with its checked plan's distance_m and left_out trips (null: none "
+        "found); empty when OR-Tools ran alone"
+    )
+    solver_note = serializers.SerializerMethodField(help_text="why OR-Tools ran alone, if it did")
 
     def get_plan_id(self, job) -> uuid.UUID | None:
         return job.stats.get("plan_id")
+
+    def get_solver(self, job) -> str | None:
+        return job.stats.get("solver")
+
+    def get_candidates(self, job) -> dict[str, dict[str, int] | None]:
+        return job.stats.get("candidates", {})
+
+    def get_solver_note(self, job) -> str:
+        return job.stats.get("solver_note", "")
 
 
 class PlanStopOutput(serializers.Serializer):

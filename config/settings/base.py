@@ -578,6 +578,9 @@ DISPATCH_SPLIT_LOAD_AT_DROPOFFS = env.bool("DISPATCH_SPLIT_LOAD_AT_DROPOFFS", de
 DISPATCH_SOLVER_WORKERS = env.int(
     "DISPATCH_SOLVER_WORKERS", default=1
 )  # searches per job (the routing queue runs one job per core)
+# route plans whose model PyVRP solves exactly (depot rounds) are solved by PyVRP and OR-Tools, the shorter checked
+# plan kept (apps/dispatch/optimization/portfolio.py); off: OR-Tools alone
+DISPATCH_SOLVER_PORTFOLIO = env.bool("DISPATCH_SOLVER_PORTFOLIO", default=True)
 DISPATCH_JOB_MAX_ATTEMPTS = env.int("DISPATCH_JOB_MAX_ATTEMPTS", default=2)  # a job whose worker died is retried once
 DISPATCH_JOB_QUEUE_TIMEOUT_MINUTES = env.int(
     "DISPATCH_JOB_QUEUE_TIMEOUT_MINUTES", default=15

@@ -166,6 +166,8 @@ def test_a_plan_serves_what_fits_and_says_why_the_rest_cannot_be_served(busy_fle
     assert moving_route["shift_id"] == str(world.crews[0].shift_id)  # a trip under way stays with its driver
     assert [s["kind"] for s in moving_route["stops"] if s["trip_id"] == moving] == ["dropoff"]
     assert job.stats["served"] == 7 and job.stats["vehicles"] == 3
+    # pickups all over town, drivers where they are: paired pickups and drop-offs, OR-Tools alone (the portfolio)
+    assert job.stats["solver"] == "ortools" and "paired pickup and drop-off" in job.stats["solver_note"]
 
 
 @pytest.mark.django_db

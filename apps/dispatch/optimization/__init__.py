@@ -1,9 +1,11 @@
-"""Vehicle routing with time windows on OR-Tools: the one solver every routing job and the benchmark use. Pure: no
-Django, no database; problems in, routes out.
+"""Vehicle routing with time windows on OR-Tools (and PyVRP where it fits): the solver every routing job and the
+benchmark use. Pure: no Django, no database; problems in, routes out.
 
 - `routing_model`: the integer model every job and the benchmark solve (vehicles, chains, windows, loads) and
   `check_routes`, the independent checker that vets every answer;
 - `solver`: `solve_model`, differently tuned searches in parallel within a wall-time limit;
+- `portfolio`: `solve`, what jobs and the benchmark call: PyVRP beside `solve_model` on the models PyVRP represents
+  exactly (plain VRPTW, depot rounds), the better checked plan kept; OR-Tools alone on the rest;
 - `insertion`: putting one trip into existing routes without a re-solve (`insert_chain`), and the trips a search
   left out back in;
 - `solomon`: the Solomon VRPTW benchmark's reader, checker and view of the same solver.

@@ -72,6 +72,10 @@ class Plan:
     distance: int
     strategy: str
     seconds: float
+    solver: str = "ortools"  # which solver made it: "ortools" or "pyvrp" (the portfolio)
+    note: str = ""  # why the portfolio left the model to OR-Tools alone, if it did
+    # each solver the portfolio ran: its checked plan's distance and trips left out (None, None: no plan)
+    candidates: tuple[tuple[str, int | None, int | None], ...] = ()
 
 
 def check_routes(model: Model, routes: dict[int, tuple[int, ...]]) -> tuple[list[Route], list[str]]:

@@ -7,8 +7,8 @@ import dataclasses
 import math
 import time
 
+from apps.dispatch.optimization import portfolio
 from apps.dispatch.optimization.routing_model import Model, Vehicle
-from apps.dispatch.optimization.solver import solve_model
 
 SCALE = 1000  # OR-Tools works in integers: distances and times in thousandths
 
@@ -41,6 +41,7 @@ class Solution:
     distance: float
     seconds: float
     strategy: str
+    solver: str = "ortools"  # which solver's plan this is ("ortools", "pyvrp")
 
 
 def read_solomon(text: str, name: str = "") -> Problem:
@@ -121,14 +122,23 @@ def solomon_model(problem: Problem) -> Model:
     )
 
 
-def solve(problem: Problem, *, seconds: float, workers: int = 2) -> Solution | None:
-    """A Solomon instance through the production solver; the distance is recomputed exactly by `check`."""
+SOLVERS = ("portfolio", "ortools", "pyvrp")
+
+
+def solve(problem: Problem, *, seconds: float, workers: int = 2, solver: str = "portfolio") -> Solution | None:
+    """A Solomon instance through the production solver: the portfolio (what routing jobs run), OR-Tools alone, or
+    PyVRP alone (one process, all of `seconds`: the library as it comes, on our model). The distance is recomputed
+    exactly by `check`."""
     started = time.monotonic()
-    plan = solve_model(solomon_model(problem), seconds=seconds, workers=workers)
+    model = solomon_model(problem)
+    if solver == "pyvrp":
+        plan = portfolio.solve_pyvrp(model, time.time() + seconds)
+    else:
+        plan = portfolio.solve(model, seconds=seconds, workers=workers, portfolio=solver == "portfolio")
     if plan is None:
         return None
     routes = tuple(r.nodes for r in plan.routes)
     total, errors = check(problem, routes)
     if errors:
         return None
-    return Solution(routes, total, time.monotonic() - started, plan.strategy)
+    return Solution(routes, total, time.monotonic() - started, plan.strategy, plan.solver)

@@ -200,7 +200,8 @@ def _routes(model: Model, manager, routing, assignment) -> dict[int, tuple[int, 
     return routes
 
 
-def _score(plan: Plan, model: Model) -> tuple[int, int]:
+def score(plan: Plan, model: Model) -> tuple[int, int]:
+    """What plans are compared by: the penalty of the trips left out, then distance."""
     penalty = sum(model.penalties[c] for c in plan.dropped) if model.penalties else 0
     return (penalty, plan.distance)
 
@@ -212,7 +213,13 @@ def solve_model(
     With `initial` routes (the current plan) the first search continues from them."""
     # one deadline for all: whatever starting the processes takes comes out of the search, not on top of it
     kept_back = OVERSHOOT_SECONDS + (WORKERS_SECONDS if workers > 1 else 0)
-    deadline = time.time() + max(0.2, seconds - kept_back)
+    return solve_until(model, time.time() + max(0.2, seconds - kept_back), workers=workers, initial=initial)
+
+
+def solve_until(
+    model: Model, deadline: float, *, workers: int = 1, initial: dict[int, tuple[int, ...]] | None = None
+) -> Plan | None:
+    """`solve_model` to an absolute deadline (time.time()), the time to hand back plans already kept back."""
     recipes = (GLS_RECIPES if _has_long_trips(model) else RECIPES)[: max(1, workers)]
     if workers <= 1:
         return _solve_model_one(model, deadline, recipes[0], initial)
@@ -224,4 +231,4 @@ def solve_model(
         ]
         results = [f.result() for f in futures]
     plans = [r for r in results if r is not None]
-    return min(plans, key=lambda p: _score(p, model)) if plans else None
+    return min(plans, key=lambda p: score(p, model)) if plans else None

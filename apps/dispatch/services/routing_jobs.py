@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.dispatch import feed, integrations, planning, schemas
 from apps.dispatch.contracts import JobStatus, PlanNotFound, UnknownFleet
 from apps.dispatch.models import RoutePlan, RoutingJob
-from apps.dispatch.optimization import solver
+from apps.dispatch.optimization import portfolio
 from apps.dispatch.services import plans
 from logitrack import jobs, metrics, offload, resilience
 
@@ -26,6 +26,8 @@ log = structlog.get_logger(__name__)
 # on top of a job's own seconds before its solver child counts as wedged: starting a spawned child (imports) and
 # the solver's own overshoot, on a busy machine
 SOLVER_CHILD_GRACE_SECONDS = 60
+# kept back from a job's seconds for writing its plan and telling the screens (a few queries and messages)
+PLAN_WRITE_SECONDS = 0.15
 
 
 def _job_json(job: RoutingJob) -> dict:
@@ -123,8 +125,12 @@ def routing_job_run(*, job_id: uuid.UUID, worker: str = "", solve_in_child: bool
 
 
 def _optimise(job: RoutingJob, *, solve_in_child: bool = False) -> None:
+    # the job's seconds are its whole budget: building the model (and starting a solver child) comes out of the
+    # search, and writing the plan is kept back
+    until = time.time() + job.seconds - PLAN_WRITE_SECONDS
     origin = timezone.now()
     built = planning.build(fleet_id=job.fleet_id, origin=origin)
+    stats: dict[str, object]
     routes, dropped, stats = (
         [],
         [],
@@ -139,16 +145,28 @@ def _optimise(job: RoutingJob, *, solve_in_child: bool = False) -> None:
             else _call
         )
         solved = solve(
-            solver.solve_model,
+            portfolio.solve,
             built.model,
             seconds=job.seconds,
             workers=settings.DISPATCH_SOLVER_WORKERS,
             initial=initial or None,
+            portfolio=settings.DISPATCH_SOLVER_PORTFOLIO,
+            until=until,
         )
         if solved is None:
             raise RuntimeError("the solver found no plan within its time limit")
         routes, dropped = planning.routes_json(built, list(solved.routes)), planning.dropped_json(built, solved.dropped)
-        stats |= {"strategy": solved.strategy, "solver_seconds": round(solved.seconds, 2)}
+        stats |= {
+            "solver": solved.solver,
+            "strategy": solved.strategy,
+            "solver_seconds": round(solved.seconds, 2),
+            # each solver the portfolio ran and what its checked plan came to (null: none); else why OR-Tools alone
+            "candidates": {
+                name: None if distance is None else {"distance_m": distance, "left_out": left_out}
+                for name, distance, left_out in solved.candidates
+            },
+            "solver_note": solved.note,
+        }
     with transaction.atomic():
         plan = RoutePlan.objects.create(
             fleet_id=job.fleet_id,

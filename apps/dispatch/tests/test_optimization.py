@@ -60,7 +60,8 @@ def test_the_benchmark_command_writes_the_agreed_json(tmp_path):
     out = tmp_path / "out.json"
     call_command("dispatch_solve_benchmark", "--instance", str(instance), "--seconds", "3", "--output", str(out))
     result = json.loads(out.read_text())
-    assert set(result) == {"instance", "routes", "distance", "vehicles", "seconds"}
+    assert set(result) == {"instance", "routes", "distance", "vehicles", "seconds", "solver"}
+    assert result["solver"] in ("pyvrp", "ortools")  # the portfolio by default, as routing jobs run it
     assert result["instance"] == "C101-25" and result["vehicles"] == len(result["routes"])
     distance, errors = solomon.check(problem, tuple(tuple(r) for r in result["routes"]))
     assert errors == [] and abs(distance - result["distance"]) < 0.01
@@ -77,6 +78,18 @@ def test_the_benchmark_command_writes_the_agreed_json(tmp_path):
         )
     with pytest.raises(CommandError):
         call_command("dispatch_solve_benchmark", "--instance", str(instance), "--seconds", "0", "--output", str(out))
+    with pytest.raises(CommandError):
+        call_command(
+            "dispatch_solve_benchmark",
+            "--instance",
+            str(instance),
+            "--seconds",
+            "1",
+            "--solver",
+            "vroom",
+            "--output",
+            str(out),
+        )
 
 
 def pickup_and_delivery_model(trips=12, vans=3, seed=7, middle_stop=False, stops=()):
@@ -156,7 +169,7 @@ def test_a_re_optimisation_continues_from_the_current_plan():
     current = {r.vehicle: r.nodes for r in first.routes}
     again = solver.solve_model(model, seconds=2, workers=2, initial=current)
     assert again is not None and routing_model.check_routes(model, {r.vehicle: r.nodes for r in again.routes})[1] == []
-    assert solver._score(again, model) <= solver._score(first, model)
+    assert solver.score(again, model) <= solver.score(first, model)
 
 
 def served_plan(model, chains):

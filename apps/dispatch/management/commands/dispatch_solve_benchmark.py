@@ -19,8 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, required=True)
         parser.add_argument("--output", required=True, help="where to write the JSON result")
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+        parser.add_argument(
+            "--solver",
+            choices=solomon.SOLVERS,
+            default="portfolio",
+            help="portfolio (what routing jobs run, default), ortools alone, or pyvrp alone on one core",
+        )
 
-    def handle(self, *args, instance, seconds, output, workers, **options):
+    def handle(self, *args, instance, seconds, output, workers, solver, **options):
         if seconds <= 0:
             raise CommandError("--seconds must be positive")
         try:
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         started = time.monotonic()
-        solution = solomon.solve(problem, seconds=seconds, workers=workers)
+        solution = solomon.solve(problem, seconds=seconds, workers=workers, solver=solver)
         elapsed = time.monotonic() - started
         if solution is None:
             raise CommandError(f"no feasible solution for {problem.name} within {seconds:g}s")
@@ -39,9 +45,10 @@ class Command(BaseCommand):
             "distance": round(solution.distance, 2),
             "vehicles": len(solution.routes),
             "seconds": round(elapsed, 2),
+            "solver": solution.solver,
         }
         Path(output).write_text(json.dumps(result) + "\n")
         self.stdout.write(
             f"{problem.name}: distance {result['distance']} with {result['vehicles']} vehicles in {result['seconds']}s "
-            f"({solution.strategy})"
+            f"({solution.solver}: {solution.strategy})"
         )
