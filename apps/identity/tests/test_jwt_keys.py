@@ -232,3 +232,61 @@ def test_made_up_kids_do_not_make_every_request_fetch_the_key_set(live_server):
             verify(jwks.sign(claims, stranger), remote)
         assert refused.value.code == "auth.token_unknown_key"
     assert remote.fetches == 1
+
+
+def test_the_command_generates_a_key_shows_its_public_half_and_lists_the_configured_set(tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "jwt.pem"
+    err = StringIO()
+    call_command("identity_jwt_keys", "generate", "--out", str(out), stderr=err)
+    key = jwks.Key.from_pem(out.read_text())
+    assert key.private is not None and key.alg == "EdDSA"
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert f"kid {key.kid}" in err.getvalue() and key.public_pem() in err.getvalue()
+    with pytest.raises(CommandError, match="exists"):
+        call_command("identity_jwt_keys", "generate", "--out", str(out), stderr=StringIO())
+
+    public = StringIO()
+    call_command("identity_jwt_keys", "public", str(out), stdout=public, stderr=StringIO())
+    assert jwks.Key.from_pem(public.getvalue()).kid == key.kid
+    assert jwks.Key.from_pem(public.getvalue()).private is None
+
+    one_line = StringIO()
+    call_command("identity_jwt_keys", "generate", "--rsa", "--one-line", stdout=one_line, stderr=StringIO())
+    rsa_key = jwks.Key.from_pem(one_line.getvalue().strip().replace("\\n", "\n"))
+    assert rsa_key.alg == "RS256" and "\n" not in one_line.getvalue().strip()
+
+    listed = StringIO()
+    with override_settings(JWT_SIGNING_KEY=out.read_text(), JWT_VERIFICATION_KEYS=rsa_key.public_pem()):
+        call_command("identity_jwt_keys", "list", stdout=listed)
+        assert signing.jwks_document()["keys"][1] == rsa_key.jwk()
+    assert f"signs     {key.kid}  EdDSA  (JWT_SIGNING_KEY)" in listed.getvalue()
+    assert f"verifies  {rsa_key.kid}  RS256" in listed.getvalue()
+    assert signing.uses_dev_key() and signing.key_set().signing.kid == signing.dev_key(settings.SECRET_KEY).kid
+
+
+def test_an_rsa_key_signs_rs256_for_verifiers_without_eddsa():
+    from apps.identity.models import User
+
+    rsa_key = jwks.Key.from_pem(jwks.Key.of(_rsa_private()).private_pem())
+    user = User(id=uuid.uuid4(), password="x")
+    with override_settings(JWT_SIGNING_KEY=rsa_key.private_pem()):
+        token = str(AccessToken.for_user(user))
+        assert jwt.get_unverified_header(token) == {"alg": "RS256", "kid": rsa_key.kid, "typ": "JWT"}
+        assert verify(token, signing.key_set())["sub"] == str(user.id)
+        assert AccessToken(token)["sub"] == str(user.id)
+    # a header naming another algorithm for the Ed25519 key is refused: a key verifies in its own algorithm only
+    ed_token = str(AccessToken.for_user(user))
+    header = json.loads(base64.urlsafe_b64decode(ed_token.split(".")[0] + "=="))
+    relabelled = base64.urlsafe_b64encode(json.dumps({**header, "alg": "RS256"}).encode()).rstrip(b"=").decode()
+    with pytest.raises(jwks.TokenInvalid):
+        verify(".".join([relabelled, *ed_token.split(".")[1:]]), signing.key_set())
+
+
+def _rsa_private():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
