@@ -18,7 +18,7 @@ APP = "https://logitrack.example.com"
 
 def ids(**given) -> list[str]:
     values = {"email_backend": SMTP, "email_host": "smtp.example.com", "app_url": APP, **given}
-    return [problem.id for problem in email_delivery_problems(**values)]
+    return [str(problem.id) for problem in email_delivery_problems(**values)]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_jwt_key_checks_name_each_problem():
     ed, rsa_public = jwks.Key.generate(), jwks.Key.from_pem(_rsa_pem(2048)).public_pem()
 
     def found(signing: str, verification: str = "") -> list[str]:
-        return [p.id for p in jwt_key_problems(signing_pem=signing, verification_pems=verification)]
+        return [str(p.id) for p in jwt_key_problems(signing_pem=signing, verification_pems=verification)]
 
     assert found(ed.private_pem(), rsa_public + jwks.Key.generate().public_pem()) == []
     assert found("") == ["identity.E007"]

@@ -79,6 +79,8 @@ def test_a_login_over_http_gives_tokens_with_a_kid_that_verify_with_only_the_pub
     [jwk] = published.json()["keys"]
     assert set(jwk) == {"kty", "crv", "x", "kid", "alg", "use"}  # no private member ("d")
     assert jwk["kid"] == signing.key_set().signing.kid and jwk["alg"] == "EdDSA"
+    asked = requests.get(f"{live_server.url}{JWKS_PATH}", headers={"Accept": "application/jwk-set+json"}, timeout=10)
+    assert asked.headers["Content-Type"] == "application/jwk-set+json" and asked.json() == published.json()
     assert jwt.get_unverified_header(pair["access"]) == {"alg": "EdDSA", "kid": jwk["kid"], "typ": "JWT"}
     assert jwt.get_unverified_header(pair["refresh"])["kid"] == jwk["kid"]
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -90,9 +91,14 @@ class LogoutApi(AuthApi):
         return Response(status=204)
 
 
+class JwkSetRenderer(JSONRenderer):
+    media_type = "application/jwk-set+json"  # RFC 7517's own type, which some JWKS clients ask for
+
+
 class JwksApi(APIView):
     """The public keys tokens are signed with, for anyone verifying them without identity (extracted services)."""
 
+    renderer_classes = [JSONRenderer, JwkSetRenderer]
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []  # public and unchanging between rotations; verifiers behind one address share it
