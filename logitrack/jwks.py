@@ -25,6 +25,7 @@ from typing import Any
 
 import jwt
 import structlog
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
@@ -87,7 +88,7 @@ class Key:
                 loaded: Any = serialization.load_pem_private_key(data, password=None)
             else:
                 loaded = serialization.load_pem_public_key(data)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise UnusableKey(f"not a readable unencrypted PEM key: {exc}") from None
         return cls.of(loaded)
 
