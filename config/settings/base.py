@@ -445,7 +445,12 @@ import datetime as _dt  # noqa: E402
 def _pem_setting(name: str) -> str:
     """PEM text from the variable `name` (line breaks may be written `\\n`) or from the file `<name>_FILE` names."""
     path = env.str(f"{name}_FILE", default="")
-    return Path(path).read_text() if path else env.str(name, default="")
+    if not path:
+        return env.str(name, default="")
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE is {path!r}, which cannot be read: {exc}") from None
 
 
 # JWTs are signed with an asymmetric key and verified by its public half (apps/identity/signing.py,

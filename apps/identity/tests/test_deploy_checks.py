@@ -93,14 +93,6 @@ def test_an_api_key_hash_secret_left_to_its_default_is_warned_about():
     assert api_key_secret_problems(hash_secret=secrets.token_urlsafe(50), secret_key=key) == []
 
 
-def test_production_refuses_to_sign_tokens_without_a_key_of_its_own():
-    refused = manage(
-        "showmigrations", "identity", EMAIL_HOST="smtp.example.com", LOGITRACK_APP_URL=APP, API_KEY_HASH_SECRET="k" * 64
-    )
-    assert refused.returncode != 0
-    assert "identity.E007" in refused.stderr
-
-
 def test_jwt_key_checks_name_each_problem():
     ed, rsa_public = jwks.Key.generate(), jwks.Key.from_pem(_rsa_pem(2048)).public_pem()
 
