@@ -82,3 +82,29 @@ class Principal:
             fleets_by_role={r: frozenset(f) for r, f in by_role.items()},
             scopes=None if scopes is None else frozenset(scopes),
         )
+
+    def to_claims(self) -> dict[str, object]:
+        """What an access token carries of a person's principal, so a service that verifies tokens with identity's
+        public keys alone knows the caller's roles (as they were when the token was issued)."""
+        fleets = {role.value: sorted(str(f) for f in ids) for role, ids in self.fleets_by_role.items() if ids}
+        return {CLAIM_ROLES: sorted(r.value for r in self.global_roles), CLAIM_FLEETS: dict(sorted(fleets.items()))}
+
+    @classmethod
+    def from_claims(cls, *, user_id: uuid.UUID, claims: Mapping[str, object]) -> Principal:
+        """The principal `to_claims` wrote. Raises ValueError on a claim of the wrong shape or an unknown role."""
+        roles, fleets = claims.get(CLAIM_ROLES, []), claims.get(CLAIM_FLEETS, {})
+        if not isinstance(roles, list) or not isinstance(fleets, dict):
+            raise ValueError("the token's roles or fleets are malformed")
+        global_roles = [Role(r) for r in roles]
+        if not set(global_roles) <= GLOBAL_ROLES:
+            raise ValueError("the token names a fleet role as global")
+        memberships: list[tuple[Role, uuid.UUID]] = []
+        for role, ids in fleets.items():
+            if Role(role) not in FLEET_ROLES or not isinstance(ids, list):
+                raise ValueError("the token's fleets are malformed")
+            memberships += [(Role(role), uuid.UUID(str(i))) for i in ids]
+        return cls.build(user_id=user_id, global_roles=global_roles, memberships=memberships)
+
+
+CLAIM_ROLES = "roles"  # global roles: platform_admin, customer
+CLAIM_FLEETS = "fleets"  # {fleet role: [fleet ids]}

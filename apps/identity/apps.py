@@ -9,4 +9,6 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscriptions to other contexts' events register on import.
-        from apps.identity import checks, handlers  # noqa: F401
+        from apps.identity import checks, handlers, signing  # noqa: F401
+
+        signing.install()  # every simplejwt token is signed with identity's key set, none with SECRET_KEY

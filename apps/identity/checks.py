@@ -89,3 +89,38 @@ def api_key_secret_problems(*, hash_secret: str, secret_key: str) -> list[checks
 @checks.register(checks.Tags.security, deploy=True)
 def api_key_secret_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
     return api_key_secret_problems(hash_secret=settings.API_KEY_HASH_SECRET, secret_key=settings.SECRET_KEY)
+
+
+def jwt_key_problems(*, signing_pem: str, verification_pems: str) -> list[checks.CheckMessage]:
+    """Tokens must be signed with a key of their own: the development key is derived from the secret key, so
+    anyone who learns DJANGO_SECRET_KEY could mint tokens, and rotating it would log everyone out."""
+    from logitrack import jwks
+
+    how = "see docs/production.md (JWT signing keys)"
+    try:
+        signing = jwks.pem_blocks(signing_pem)
+        if not signing:
+            return [
+                checks.Error(
+                    "JWT_SIGNING_KEY is not set: tokens would be signed with a key derived from DJANGO_SECRET_KEY.",
+                    hint="Make one with `manage.py identity_jwt_keys generate --out jwt-signing.pem` and set "
+                    f"JWT_SIGNING_KEY_FILE to that file (or JWT_SIGNING_KEY to its PEM); {how}.",
+                    id="identity.E007",
+                )
+            ]
+        jwks.key_set_from_pem(signing_pem, verification_pems, default=jwks.Key.generate)
+    except jwks.UnusableKey as exc:
+        return [
+            checks.Error(
+                f"The JWT keys cannot be used: {exc}.",
+                hint="JWT_SIGNING_KEY must be one unencrypted Ed25519 (or RSA 2048+) private key in PEM, "
+                f"JWT_VERIFICATION_KEYS PEM keys; {how}.",
+                id="identity.E008",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def jwt_key_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    return jwt_key_problems(signing_pem=settings.JWT_SIGNING_KEY, verification_pems=settings.JWT_VERIFICATION_KEYS)

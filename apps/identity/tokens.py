@@ -42,6 +42,12 @@ def _issue(user: User, family: uuid.UUID) -> TokenPair:
     refresh = JWTRefresh.for_user(user)
     refresh[FAMILY_CLAIM] = str(family)
     access = refresh.access_token
+    # the caller's roles as they are now: what a service verifying with the public keys alone knows of them
+    # (the platform itself asks the principal cache on every request, so a change counts there at once)
+    found = principals.resolve(user_id=user.id)
+    if found is not None and found.principal is not None:
+        for claim, value in found.principal.to_claims().items():
+            access[claim] = value
     RefreshToken.objects.create(
         jti=refresh["jti"],
         family=family,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.billing.contracts import ComponentKind
 from apps.fleet.contracts import FleetStatus, VehicleDocumentKind, VehicleStatus, VehicleType
@@ -448,11 +449,53 @@ configure_structlog()
 # ---- identity: tokens, login limits, invitations ----------------------------------------------
 import datetime as _dt  # noqa: E402
 
+
+def _pem_setting(name: str) -> str:
+    """PEM text from the variable `name` (line breaks may be written `\\n`) or from the file `<name>_FILE` names."""
+    path = env.str(f"{name}_FILE", default="")
+    if not path:
+        return env.str(name, default="")
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE is {path!r}, which cannot be read: {exc}") from None
+
+
+# JWTs are signed with an asymmetric key and verified by its public half (apps/identity/signing.py,
+# logitrack/jwks.py): JWT_SIGNING_KEY is the private key tokens are signed with (Ed25519 preferred, RSA 2048+
+# accepted), named by its RFC 7638 thumbprint in each token's `kid`; JWT_VERIFICATION_KEYS holds older keys
+# (public halves suffice), still accepted and published at /.well-known/jwks.json until their tokens expired.
+# Unset, a key derived from SECRET_KEY signs (development only; production refuses it). Rotation: docs/production.md.
+JWT_SIGNING_KEY = _pem_setting("JWT_SIGNING_KEY")
+JWT_VERIFICATION_KEYS = _pem_setting("JWT_VERIFICATION_KEYS")
+JWT_ISSUER = env.str("JWT_ISSUER", default="logitrack")  # `iss` of every token, checked by every verifier
+JWT_AUDIENCE = env.str("JWT_AUDIENCE", default="logitrack")  # `aud`: the platform's API and its extracted services
+JWT_LEEWAY_SECONDS = env.float("JWT_LEEWAY_SECONDS", default=0)  # clock skew allowed on `exp`
+JWKS_MAX_AGE_SECONDS = env.int("JWKS_MAX_AGE_SECONDS", default=300)  # Cache-Control of /.well-known/jwks.json
+# A process that is not the platform (billing run as its own service) verifies access tokens with the public keys
+# alone: LOGITRACK_AUTH=jwks makes logitrack.http.remote_auth.JWKSAuthentication its only REST authentication,
+# fetching the key set from JWT_JWKS_URL (kept JWT_JWKS_MAX_AGE_SECONDS, fetched again at once for an unknown kid
+# but at most every JWT_JWKS_MIN_REFETCH_SECONDS).
+LOGITRACK_AUTH = env.str("LOGITRACK_AUTH", default="platform")
+JWT_JWKS_URL = env.str("JWT_JWKS_URL", default="")
+JWT_JWKS_MAX_AGE_SECONDS = env.float("JWT_JWKS_MAX_AGE_SECONDS", default=300)
+JWT_JWKS_MIN_REFETCH_SECONDS = env.float("JWT_JWKS_MIN_REFETCH_SECONDS", default=30)
+JWT_JWKS_TIMEOUT_SECONDS = env.float("JWT_JWKS_TIMEOUT_SECONDS", default=3)
+if LOGITRACK_AUTH not in ("platform", "jwks"):
+    raise ImproperlyConfigured(f"LOGITRACK_AUTH is {LOGITRACK_AUTH!r}: platform or jwks")
+if LOGITRACK_AUTH == "jwks":
+    if not JWT_JWKS_URL:
+        raise ImproperlyConfigured("LOGITRACK_AUTH=jwks needs JWT_JWKS_URL (the platform's /.well-known/jwks.json)")
+    # identity's API keys and sessions live in its tables: a service without them takes access tokens only
+    REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["logitrack.http.remote_auth.JWKSAuthentication"]
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": _dt.timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": _dt.timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
-    "SIGNING_KEY": SECRET_KEY,
-    "ALGORITHM": "HS256",
+    # identity's key set signs and verifies (signing.KeySetBackend replaces simplejwt's backend): no SECRET_KEY here
+    "SIGNING_KEY": None,
+    "ALGORITHM": "EdDSA",
+    "AUDIENCE": JWT_AUDIENCE or None,
+    "ISSUER": JWT_ISSUER or None,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
     "AUTH_HEADER_TYPES": ("Bearer",),

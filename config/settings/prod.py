@@ -1,13 +1,14 @@
-"""Production: hardening only. Refuses to start with an insecure secret key or DEBUG on, or without a way to
-email people links they can open (a real email backend and LOGITRACK_APP_URL)."""
+"""Production: hardening only. Refuses to start with an insecure secret key or DEBUG on, without a way to
+email people links they can open (a real email backend and LOGITRACK_APP_URL), or without a JWT signing key of its
+own (JWT_SIGNING_KEY)."""
 
 import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.identity.checks import email_delivery_problems
+from apps.identity.checks import email_delivery_problems, jwt_key_problems
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, env
+from config.settings.base import JWT_SIGNING_KEY, JWT_VERIFICATION_KEYS, SECRET_KEY, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
@@ -42,7 +43,7 @@ _refusals = [
         email_backend=EMAIL_BACKEND, email_host=EMAIL_HOST, app_url=LOGITRACK_APP_URL
     )
     if problem.is_serious()
-]
+] + jwt_key_problems(signing_pem=JWT_SIGNING_KEY, verification_pems=JWT_VERIFICATION_KEYS)
 # `manage.py check --deploy` lists them as system checks (identity.E00x, with hints); every other process refuses.
 if _refusals and not {"check", "--deploy"} <= set(sys.argv[1:]):
     raise ImproperlyConfigured(" ".join(f"{p.id}: {p.msg}" for p in _refusals) + " Run manage.py check --deploy.")

@@ -140,6 +140,8 @@ def prepare(args) -> dict[str, str]:
     django.setup()
     from django.core.management import call_command
 
+    from logitrack import jwks
+
     call_command("migrate", verbosity=0)  # a reused database gets this checkout's new migrations
     if build:
         build_history(args)
@@ -153,6 +155,7 @@ def prepare(args) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SIGNING_KEY": jwks.Key.generate().private_pem(),  # production refuses the development key
         "EMAIL_HOST": "127.0.0.1",  # nothing is mailed during the run: no worker sends
         "LOGITRACK_APP_URL": "https://bench.logitrack.example",
         "LOG_LEVEL": "WARNING",

@@ -1628,6 +1628,11 @@ EXEMPT = {
         _no_tenant_data("/logout/", "post"),
         "tests/integration/test_dispatch_screen_access.py",
     ),
+    "identity:jwks": Exempt(
+        "the public keys tokens are signed with: the same for everyone, no fleet's data",
+        _no_tenant_data("/.well-known/jwks.json"),
+        "apps/identity/tests/test_jwt_keys.py",
+    ),
     "identity:invitation": Exempt(
         "the emailed invitation link's page; its token names the invitation (no fleet id is shown)",
         _emailed_link_page_check("/invitation"),

@@ -235,3 +235,29 @@ def test_layer_messages_reach_the_socket_in_order_and_a_failing_handler_closes_i
         await communicator.disconnect()
 
     run(scenario())
+
+
+def test_sockets_take_tokens_of_every_listed_key_and_refuse_secret_key_or_dropped_key_tokens():
+    import jwt
+    from django.conf import settings
+    from django.test import override_settings
+
+    from logitrack import jwks
+
+    user, old, new = UserFactory(), jwks.Key.generate(), jwks.Key.generate()
+    with override_settings(JWT_SIGNING_KEY=old.private_pem()):
+        by_old = str(AccessToken.for_user(user))
+    hs256 = jwt.encode(jwt.decode(by_old, options={"verify_signature": False}), settings.SECRET_KEY, algorithm="HS256")
+
+    async def outcome(token):
+        communicator, connected, code, _ = await _connect(f"/ws/whoami/?token={token}")
+        if connected:
+            await communicator.disconnect()
+        return connected, code
+
+    with override_settings(JWT_SIGNING_KEY=new.private_pem(), JWT_VERIFICATION_KEYS=old.public_pem()):
+        assert run(outcome(by_old)) == (True, None)
+        assert run(outcome(str(AccessToken.for_user(user)))) == (True, None)
+        assert run(outcome(hs256)) == (False, CLOSE_UNAUTHENTICATED)
+    with override_settings(JWT_SIGNING_KEY=new.private_pem()):
+        assert run(outcome(by_old)) == (False, CLOSE_UNAUTHENTICATED)

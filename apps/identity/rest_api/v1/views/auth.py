@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.identity import tokens
+from apps.identity import signing, tokens
 from apps.identity.rest_api.v1.serializers.auth import TokenPairSerializer, token_pair_data
 from apps.identity.rest_api.v1.serializers.fields import password_field
 from apps.identity.services import logins
@@ -87,3 +89,38 @@ class LogoutApi(AuthApi):
         data.is_valid(raise_exception=True)
         tokens.token_family_revoke(raw_refresh=data.validated_data["refresh"])
         return Response(status=204)
+
+
+class JwkSetRenderer(JSONRenderer):
+    media_type = "application/jwk-set+json"  # RFC 7517's own type, which some JWKS clients ask for
+
+
+class JwksApi(APIView):
+    """The public keys tokens are signed with, for anyone verifying them without identity (extracted services)."""
+
+    renderer_classes = [JSONRenderer, JwkSetRenderer]
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []  # public and unchanging between rotations; verifiers behind one address share it
+
+    @extend_schema(
+        tags=["auth"],
+        responses={
+            200: inline_serializer(
+                "JsonWebKeySet",
+                {
+                    "keys": serializers.ListField(
+                        child=serializers.DictField(child=serializers.CharField()),
+                        help_text="RFC 7517 public keys (`kty`, `crv`/`n`/`e`, `x`, `kid`, `alg`, `use`): the key "
+                        "signing new tokens first, then older keys still accepted",
+                    )
+                },
+            )
+        },
+        operation_id="auth_jwks",
+        auth=[],
+    )
+    def get(self, request):
+        response = Response(signing.jwks_document())
+        response["Cache-Control"] = f"public, max-age={settings.JWKS_MAX_AGE_SECONDS}"
+        return response
