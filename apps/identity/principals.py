@@ -224,7 +224,9 @@ def families_end(families: Iterable[uuid.UUID | str]) -> None:
     marks = {_family_key(str(f)): 1 for f in families}
     if _seconds() <= 0 or not marks:
         return
-    lifetime = int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()) + 60  # and some clock skew
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+    lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60  # and some clock skew
     try:
         cache.set_many(marks, lifetime)
     except Exception as exc:
