@@ -106,6 +106,7 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
         applied=len(fresh),
         skipped=len(events) - len(fresh),
         request_ids=correlation.distinct(envelopes),
+        trace_ids=tracing.trace_ids(envelopes),
     )
     return len(fresh), []
 

@@ -49,6 +49,7 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
         first_id=rows[0].id,
         last_id=rows[-1].id,
         request_ids=correlation.distinct(envelopes),  # grep-able: which requests' events went out
+        trace_ids=tracing.trace_ids(envelopes),  # ... and which traces
     )
     return len(rows)
 

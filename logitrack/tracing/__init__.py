@@ -208,6 +208,11 @@ def trace_id_of(carried: Mapping[str, Any]) -> str | None:
     return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
 
 
+def trace_ids(carriers: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The trace ids of these carriers, once each, for a log line about all of them (a relayed batch)."""
+    return sorted({trace_id for c in carriers if (trace_id := trace_id_of(c))})
+
+
 def common(carriers: Iterable[Mapping[str, Any]]) -> Context | None:
     """The context of the first carrier when they all belong to one trace, else None."""
     if _tracer is None:
@@ -265,19 +270,17 @@ def _span_context(context: Context | None) -> trace.SpanContext:
 
 @contextlib.contextmanager
 def consuming(name: str, carried: Mapping[str, Any], *, attributes: Attributes = None) -> Iterator[None]:
-    """The span of applying one carried thing (an event, a push): a child of the context it carries, linked to the
-    span current here when that belongs to another trace (the Celery task of a batch or a replay, say)."""
+    """The span of applying one carried thing (an event, a push) in the trace it carries: a child of the span
+    current here when that is in this trace already (the Celery task that brought it), else of the carried context,
+    linked to the current span of the other trace (the task of a batch, a replay)."""
     if _tracer is None:
         yield
         return
-    parent = context_of(carried)
-    here = otel_context.get_current()
-    links = []
-    if (
-        parent is not None
-        and _span_context(here).is_valid
-        and _span_context(here).trace_id != _span_context(parent).trace_id
-    ):
+    carried_context, here = context_of(carried), otel_context.get_current()
+    parent, links = carried_context, []
+    if carried_context is None or _span_context(here).trace_id == _span_context(carried_context).trace_id:
+        parent = None  # the current span: it is in this trace, or nothing was carried
+    elif _span_context(here).is_valid:
         links.append(here)
     with span(name, kind=SpanKind.CONSUMER, parent=parent, links=links, attributes=attributes):
         yield
