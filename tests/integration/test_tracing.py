@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import transaction
+from django.db import connection, transaction
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from rest_framework_simplejwt.tokens import AccessToken
@@ -37,6 +37,14 @@ def spans():
         yield exporter
     finally:
         tracing.disable()
+
+
+TRIP_TRACES = """
+    SELECT event_type, split_part(envelope->>'traceparent', '-', 2) AS trace_id
+    FROM outbox_outboxmessage
+    WHERE envelope->'data'->>'trip_id' = %s OR envelope->'data'->'trip'->>'id' = %s
+    ORDER BY id
+"""
 
 
 def trace_of(span) -> str:
@@ -107,6 +115,14 @@ def test_a_trip_completions_settlement_and_screen_push_are_in_its_requests_trace
     (fare,) = named(spans, "outbox publish logitrack.billing.fare.finalised.v1")
     assert trace_of(fare) == trace_id
     assert any(trace_of(s) == trace_id for s in named(spans, "apply_async/billing.issue_receipt"))
+
+    # docs/production.md, "Finding a trip's trace": the trip's outbox rows name the completion's trace
+    with connection.cursor() as cursor:
+        cursor.execute(TRIP_TRACES, [trip_id, trip_id])
+        traces = {event_type: trace for event_type, trace in cursor.fetchall()}
+    assert traces["logitrack.trips.trip.completed.v1"] == trace_id
+    assert traces["logitrack.trips.trip.status_changed.v2"] == trace_id  # the last status change: completed
+    assert request.name == "POST api/v1/trips/trips/<uuid:trip_id>/transitions/"
 
     (shown,) = [
         s
