@@ -1,8 +1,10 @@
 """Traces across the event backbone (logitrack/tracing), with spans kept in memory: a trip completion's request,
 its settlement (outbox → relay → delivery → handler, and what that handler writes, publishes and enqueues) and
-the push to the dispatch screen that shows it are one trace; a batch delivery links every event's trace; with
-tracing off, nothing carries a trace context and no span is made."""
+the push to the dispatch screen that shows it are one trace; a batch delivery links every event's trace; an event
+over NATS JetStream is delivered in its trace; with tracing off, nothing carries a trace context and no span is made."""
 
+import io
+import time
 import uuid
 
 import pytest
@@ -22,6 +24,8 @@ from logitrack.outbox import delivery
 from logitrack.outbox.api import publish
 from logitrack.outbox.models import OutboxMessage
 from logitrack.realtime import group_message
+from tests.integration.test_outbox_nats import SUB as NATS_SUB
+from tests.integration.test_outbox_nats import nats  # noqa: F401  (a fixture)
 from tests.support.isolation import client_for
 from tests.support.ping.events import PingSentV1
 from tests.support.trip_world import world  # noqa: F401  (a fixture)
@@ -172,3 +176,28 @@ def test_with_tracing_off_nothing_carries_a_trace():
     assert "traceparent" not in group_message({"type": "probe"}, "rid")
     with tracing.relaying([message.envelope]) as sent:
         assert sent == [message.envelope]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_over_nats_is_delivered_in_its_trace(nats, spans):  # noqa: F811  (the fixture)
+    from django.core.management import call_command
+
+    from logitrack import bus
+    from logitrack.outbox.consumer import SubscriptionConsumer
+    from logitrack.outbox.relay import relay_pending
+    from logitrack.outbox.sinks import NatsSink
+    from tests.support.ping.services import ping_send
+
+    call_command("outbox_nats_setup", stdout=io.StringIO())
+    with tracing.span("request") as root:
+        ping_send(label=nats.label())
+    assert relay_pending(sinks=[NatsSink()]) == 1
+    consumer = SubscriptionConsumer(bus.subscription(NATS_SUB), fetch_timeout=0.5)
+    deadline = time.monotonic() + 15
+    consumer.run(lambda: consumer.applied >= 1 or time.monotonic() > deadline)
+    assert consumer.applied == 1
+
+    (delivered,) = named(spans, f"outbox deliver {NATS_SUB}")
+    (relayed,) = named(spans, "outbox relay logitrack.ping.ping.sent.v1")
+    assert trace_of(delivered) == format(root.get_span_context().trace_id, "032x")
+    assert delivered.parent.span_id == relayed.context.span_id  # the envelope on the stream carried the relay's span
