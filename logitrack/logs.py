@@ -98,7 +98,13 @@ SHARED_PROCESSORS: list[Any] = [
 ]
 
 
-RETRYING_LOGGERS = ("psycopg.pool", "celery.worker.consumer.consumer", "celery.beat")
+# ... and the OTLP exporter, which logs each failed try of each batch while the collector is away
+RETRYING_LOGGERS = (
+    "psycopg.pool",
+    "celery.worker.consumer.consumer",
+    "celery.beat",
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+)
 
 
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:
