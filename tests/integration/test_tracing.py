@@ -119,6 +119,11 @@ def test_a_trip_completions_settlement_and_screen_push_are_in_its_requests_trace
     (fare,) = named(spans, "outbox publish logitrack.billing.fare.finalised.v1")
     assert trace_of(fare) == trace_id
     assert any(trace_of(s) == trace_id for s in named(spans, "apply_async/billing.issue_receipt"))
+    # the customer's "delivered" message is sent by a job in the trace; integrators' webhooks are queued in it
+    (told,) = named(spans, "outbox deliver notifications.tell_delivered")
+    (send,) = named(spans, "apply_async/notifications.send")
+    assert trace_of(told) == trace_of(send) == trace_id and send.parent.span_id == told.context.span_id
+    assert trace_of(named(spans, "outbox deliver notifications.queue_webhooks_trip_completed")[0]) == trace_id
 
     # docs/production.md, "Finding a trip's trace": the trip's outbox rows name the completion's trace
     with connection.cursor() as cursor:
