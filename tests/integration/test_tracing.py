@@ -1,7 +1,8 @@
 """Traces across the event backbone (logitrack/tracing), with spans kept in memory: a trip completion's request,
 its settlement (outbox → relay → delivery → handler, and what that handler writes, publishes and enqueues) and
 the push to the dispatch screen that shows it are one trace; a batch delivery links every event's trace; an event
-over NATS JetStream is delivered in its trace; with tracing off, nothing carries a trace context and no span is made."""
+over NATS JetStream is delivered in its trace; a query or Redis command outside any trace makes no span; with tracing
+off, nothing carries a trace context and no span is made."""
 
 import io
 import time
@@ -206,3 +207,19 @@ def test_an_event_over_nats_is_delivered_in_its_trace(nats, spans):  # noqa: F81
     (relayed,) = named(spans, "outbox relay logitrack.ping.ping.sent.v1")
     assert trace_of(delivered) == format(root.get_span_context().trace_id, "032x")
     assert delivered.parent.span_id == relayed.context.span_id  # the envelope on the stream carried the relay's span
+
+
+def test_a_query_or_redis_command_of_no_trace_makes_no_span(spans):
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)  # made after tracing was turned on: instrumented
+    client.get("tracing:probe")  # a poll loop's command: no parent, no span
+    assert spans.get_finished_spans() == ()
+    with tracing.span("work") as work:
+        client.get("tracing:probe")
+    (command,) = named(spans, "GET")
+    assert command.parent.span_id == work.get_span_context().span_id
+    assert tracing.process_role(["/x/celery/__main__.py", "-A", "config", "worker", "-Q", "events"]) == "worker"
+    assert tracing.process_role(["manage.py", "outbox_relay", "--poll", "0.05"]) == "relay"
+    assert tracing.process_role(["/x/uvicorn", "config.asgi:application"]) == "web"
