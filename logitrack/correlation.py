@@ -10,14 +10,18 @@ in `logs.request_id_var`, which every log line reads. It travels:
 - in the `request_id` header of every Celery task sent while an id is bound (`before_task_publish`), bound again
   in the worker around the task (`task_prerun` / `task_postrun`);
 - in channel-layer group messages (`request_id`), bound while a socket's consumer handles the push.
+
+The trace context (logitrack/tracing) travels the same ways, as `traceparent`; `carry` takes both along into work
+that runs later in this process (on commit, on another thread).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from logitrack import tracing
 from logitrack.logs import request_id_var
 
 ENVELOPE_ATTRIBUTE = "requestid"
@@ -37,6 +41,18 @@ def bound(request_id: str | None) -> Iterator[None]:
         yield
     finally:
         request_id_var.reset(token)
+
+
+def carry(fn: Callable[[], None]) -> Callable[[], None]:
+    """`fn`, to run later (on commit, on another thread) under the request id and trace context current now: at
+    commit time they may be another's (a batch's) or none."""
+    request_id, context = current(), tracing.current()
+
+    def carried() -> None:
+        with bound(request_id), tracing.attached(context):
+            fn()
+
+    return carried
 
 
 def stamp(envelope: dict[str, Any]) -> dict[str, Any]:

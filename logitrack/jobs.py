@@ -41,8 +41,9 @@ def enqueue(
     if task is None:
         raise LookupError(f"no Celery task registered as {task_name!r}")
     if task.app.conf.task_always_eager and _in_background(task, options, args, kwargs):
-        # the request id only, not the caller's whole context (its database connections are per context)
-        _background().submit(_run_in_background, task, args, kwargs or {}, correlation.current())
+        # the request id and trace context only, not the caller's whole context (its database connections are per
+        # context)
+        _background().submit(correlation.carry(functools.partial(_run_in_background, task, args, kwargs or {})))
         return
     try:
         task.apply_async(args=args, kwargs=kwargs or {}, **options)
@@ -55,16 +56,14 @@ def enqueue_on_commit(task_name: str, /, **kwargs: Any) -> None:
     billing's): a broker that cannot be reached is logged, not raised, because the commit already stands and the
     caller (an API request, an event handler) must not fail after it."""
 
-    request_id = correlation.current()  # bound now; the commit may come after it was unbound (a batch's handlers)
-
     def send() -> None:
         try:
-            with correlation.bound(request_id):
-                enqueue(task_name, kwargs=kwargs)
+            enqueue(task_name, kwargs=kwargs)
         except QueueUnavailable:
             log.warning("jobs.not_sent", task=task_name, job_kwargs=kwargs, exc_info=True)
 
-    transaction.on_commit(send)
+    # the request id and trace bound now: the commit may come after they were unbound (a batch's handlers)
+    transaction.on_commit(correlation.carry(send))
 
 
 def _in_background(task: Any, options: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> bool:
@@ -77,10 +76,9 @@ def _background() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-jobs")
 
 
-def _run_in_background(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: str | None) -> None:
+def _run_in_background(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     try:
-        with correlation.bound(request_id):  # logs under the request id that queued it
-            result = task.apply(args=args, kwargs=kwargs)
+        result = task.apply(args=args, kwargs=kwargs)  # under the request id that queued it (`carry`)
         if result.failed():
             log.error("jobs.failed", task=task.name, error=repr(result.result))
     except Exception:

@@ -1,4 +1,5 @@
-"""Structured JSON logs (structlog) with the request id bound into every line."""
+"""Structured JSON logs (structlog) with the request id, and the trace and span ids when a span is current, in
+every line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -17,6 +19,16 @@ def _add_request_id(logger: Any, method: str, event_dict: dict[str, Any]) -> dic
     request_id = request_id_var.get()
     if request_id and "request_id" not in event_dict:
         event_dict["request_id"] = request_id
+    return event_dict
+
+
+def _add_trace_ids(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """trace_id and span_id of the span current while the line is written (logitrack/tracing); none when tracing is
+    off, where no span ever is."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid and "trace_id" not in event_dict:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
     return event_dict
 
 
@@ -81,11 +93,18 @@ SHARED_PROCESSORS: list[Any] = [
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     _add_request_id,
+    _add_trace_ids,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 
 
-RETRYING_LOGGERS = ("psycopg.pool", "celery.worker.consumer.consumer", "celery.beat")
+# ... and the OTLP exporter, which logs each failed try of each batch while the collector is away
+RETRYING_LOGGERS = (
+    "psycopg.pool",
+    "celery.worker.consumer.consumer",
+    "celery.beat",
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+)
 
 
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:

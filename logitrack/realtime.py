@@ -29,7 +29,7 @@ from channels.layers import get_channel_layer
 from channels_redis import pubsub
 from django.conf import settings
 
-from logitrack import correlation, jsonlimits, metrics, resilience
+from logitrack import correlation, jsonlimits, metrics, resilience, tracing
 from logitrack.principal import Principal
 
 log = structlog.get_logger("logitrack.realtime")
@@ -48,9 +48,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 def group_message(message: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """A channel-layer group message carrying the request id of what caused it (`request_id`, default the one bound
-    now), which the receiving sockets' consumers bind while they handle it."""
+    now), which the receiving sockets' consumers bind while they handle it, and the trace context current now
+    (`traceparent`, when tracing is on), whose trace each socket's push joins."""
     request_id = request_id or correlation.current()
-    return {**message, "request_id": request_id} if request_id else message
+    message = {**message, "request_id": request_id} if request_id else message
+    return tracing.stamp(message) if tracing.enabled() else message
 
 
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -139,7 +141,12 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         if request_id is None and message["type"] in ("websocket.receive", "websocket.connect"):
             request_id = uuid.uuid4().hex
         with correlation.bound(request_id):
-            await handler(message)
+            if tracing.enabled() and tracing.TRACEPARENT in message:  # a push: its span joins the causing trace
+                attributes = {"logitrack.consumer": type(self).__name__}
+                with tracing.consuming(f"ws push {message['type']}", message, attributes=attributes):
+                    await handler(message)
+            else:
+                await handler(message)
 
     async def websocket_connect(self, message: Message) -> None:
         principal = self.scope.get("principal")

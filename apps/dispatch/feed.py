@@ -50,11 +50,11 @@ def jsonable(data: Any) -> Any:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def _event(message: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def _event(message: dict[str, Any]) -> dict[str, Any]:
     """The channel-layer event for a message, encoded once here rather than by each of the group's sockets
     (twenty screens on a fleet would otherwise each decode and re-encode every position batch)."""
     text = json.dumps(message, cls=DjangoJSONEncoder)
-    return group_message({"type": "feed.message", "kind": message["type"], "text": text}, request_id)
+    return group_message({"type": "feed.message", "kind": message["type"], "text": text})
 
 
 async def positions_async(fleet_id: uuid.UUID, moved: list[LivePosition], sequence: int) -> None:
@@ -67,8 +67,8 @@ def positions(fleet_id: uuid.UUID, moved: list[LivePosition]) -> None:
         async_to_sync(positions_async)(fleet_id, moved, live.store().sequence(fleet_id))
 
 
-def _send_now(group: str, message: dict[str, Any], request_id: str | None = None) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, _event(message, request_id))
+def _send_now(group: str, message: dict[str, Any]) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, _event(message))
 
 
 def _best_effort(group: str, kind: str, send) -> None:
@@ -95,12 +95,13 @@ def board(fleet_id: uuid.UUID, payload: Callable[[], dict[str, Any]]) -> None:
 
 def to_fleet(fleet_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     """A state change for the fleet's screens, numbered and sent once the surrounding transaction commits."""
-    group, request_id = fleet_group(fleet_id), correlation.current()  # on commit, it may no longer be bound
+    group = fleet_group(fleet_id)
 
     def send() -> None:
-        _send_now(group, {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload}, request_id)
+        _send_now(group, {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload})
 
-    transaction.on_commit(lambda: _best_effort(group, kind, send))
+    # on commit, the request id and trace may no longer be bound
+    transaction.on_commit(correlation.carry(lambda: _best_effort(group, kind, send)))
 
 
 def trips_to_fleet(fleet_id: uuid.UUID, change: str, trips: list[dict[str, Any]]) -> None:
@@ -113,6 +114,6 @@ def trips_to_fleet(fleet_id: uuid.UUID, change: str, trips: list[dict[str, Any]]
 
 
 def to_driver(driver_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
-    group, request_id = driver_group(driver_id), correlation.current()
+    group = driver_group(driver_id)
     message = {"type": kind, **payload}
-    transaction.on_commit(lambda: _best_effort(group, kind, lambda: _send_now(group, message, request_id)))
+    transaction.on_commit(correlation.carry(lambda: _best_effort(group, kind, lambda: _send_now(group, message))))

@@ -27,13 +27,13 @@ def trip_group(trip_id: uuid.UUID) -> str:
 def tracking_changed(trip_id: uuid.UUID) -> None:
     """Tell the trip's open tracking pages, once the surrounding transaction commits (nothing for a rollback).
     Several changes in one transaction push several times; the sockets send a page only what differs."""
-    request_id = correlation.current()  # on commit, it may no longer be bound
-    transaction.on_commit(lambda: _send(trip_id, request_id))
+    # on commit, the request id and trace may no longer be bound
+    transaction.on_commit(correlation.carry(lambda: _send(trip_id)))
 
 
-def _send(trip_id: uuid.UUID, request_id: str | None = None) -> None:
+def _send(trip_id: uuid.UUID) -> None:
     try:
-        message = group_message({"type": "tracking.changed"}, request_id)
+        message = group_message({"type": "tracking.changed"})
         async_to_sync(get_channel_layer().group_send)(trip_group(trip_id), message)
     except Exception:  # Redis unreachable: the change is saved; the page catches up when it reconnects or polls
         log.warning("trips.tracking_push_failed", trip_id=str(trip_id), exc_info=True)

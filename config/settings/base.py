@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",  # the login guard (apps/identity/login_guard.py)
     # shared kernel
+    "logitrack.tracing",  # OpenTelemetry, when TRACING_OTLP_ENDPOINT is set (first: it instruments the others)
     "logitrack.outbox",
     "logitrack.idempotency",
     # bounded contexts, bottom of the context map first
@@ -445,6 +446,14 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=True)
 LOGGING = logging_config(level=LOG_LEVEL, json=LOG_JSON)
 configure_structlog()
+
+# ---- tracing (OpenTelemetry; logitrack/tracing, docs/production.md "Tracing") -------------------------------------
+# Spans go over OTLP/HTTP to this collector (Tempo, Jaeger, an OpenTelemetry Collector: its base URL, e.g.
+# http://tempo:4318; spans are posted to /v1/traces). Empty: tracing is off, no provider, nothing instrumented.
+TRACING_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+# share of traces kept, decided where a trace starts (parent-based: a trace is kept or dropped as a whole)
+TRACING_SAMPLE_RATIO = env.float("TRACING_SAMPLE_RATIO", default=1.0)
+TRACING_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="logitrack")  # service.name is "<this>-<process>"
 
 # ---- identity: tokens, login limits, invitations ----------------------------------------------
 import datetime as _dt  # noqa: E402

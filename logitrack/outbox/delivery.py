@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from logitrack import bus, correlation, resilience
+from logitrack import bus, correlation, resilience, tracing
 from logitrack.events import from_envelope
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 
@@ -26,17 +26,29 @@ def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
     """
     sub = bus.subscription(subscription_name)
     event = from_envelope(envelope)
-    with correlation.bound(correlation.of(envelope)), transaction.atomic():  # the publishing request's id
-        _, created = InboxRecord.objects.get_or_create(
-            subscriber=sub.name, event_id=event.event_id, defaults={"event_type": event.TYPE}
-        )
-        if not created:
-            log.info("outbox.duplicate_skipped", subscriber=sub.name, event_id=str(event.event_id))
-            return False
-        sub.handler(event)
-    with correlation.bound(correlation.of(envelope)):
+    # the publishing request's id, and a span in its trace (what the handler does, writes and publishes joins it)
+    with (
+        correlation.bound(correlation.of(envelope)),
+        tracing.consuming(f"outbox deliver {sub.name}", envelope, attributes=_attributes(sub.name, envelope)),
+    ):
+        with transaction.atomic():
+            _, created = InboxRecord.objects.get_or_create(
+                subscriber=sub.name, event_id=event.event_id, defaults={"event_type": event.TYPE}
+            )
+            if not created:
+                log.info("outbox.duplicate_skipped", subscriber=sub.name, event_id=str(event.event_id))
+                return False
+            sub.handler(event)
         log.info("outbox.delivered", subscriber=sub.name, event_type=event.TYPE, event_id=str(event.event_id))
     return True
+
+
+def _attributes(subscriber: str, envelope: dict[str, Any]) -> dict[str, str]:
+    return {
+        "messaging.consumer.group.name": subscriber,
+        "messaging.message.id": str(envelope.get("id")),
+        "logitrack.event.type": str(envelope.get("type")),
+    }
 
 
 def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
@@ -53,22 +65,36 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
         sub = bus.subscription(subscription_name)
         events: dict[uuid.UUID, Any] = {}
         request_ids: dict[uuid.UUID, str | None] = {}
+        carriers: dict[uuid.UUID, dict[str, Any]] = {}
         for envelope in envelopes:  # a duplicate within the batch is applied once
             event = from_envelope(envelope)
             events.setdefault(event.event_id, event)
             request_ids.setdefault(event.event_id, correlation.of(envelope))
-        with transaction.atomic():
-            fresh = _claim(sub.name, list(events.values()))
-            new = [event for event_id, event in events.items() if event_id in fresh]
-            if sub.batch_handler is not None and new:
-                # one request id only when the whole batch came from one request; the batch's log line lists them all
-                shared = {request_ids[event.event_id] for event in new}
-                with correlation.bound(shared.pop() if len(shared) == 1 else None):
-                    sub.batch_handler(new)
-            else:
-                for event in new:
-                    with correlation.bound(request_ids[event.event_id]):  # each event's own request, not the batch's
-                        sub.handler(event)
+            carriers.setdefault(event.event_id, envelope)
+        # linked to every event's trace; a child of theirs only when it is one (as the request id below)
+        attributes: dict[str, str | int] = {
+            "messaging.consumer.group.name": sub.name,
+            "messaging.batch.message_count": len(envelopes),
+        }
+        with tracing.consuming_batch(f"outbox deliver_batch {sub.name}", envelopes, attributes=attributes):
+            with transaction.atomic():
+                fresh = _claim(sub.name, list(events.values()))
+                new = [event for event_id, event in events.items() if event_id in fresh]
+                if sub.batch_handler is not None and new:
+                    # one request id only when the whole batch came from one request; the log line lists them all
+                    shared = {request_ids[event.event_id] for event in new}
+                    with correlation.bound(shared.pop() if len(shared) == 1 else None):
+                        sub.batch_handler(new)
+                else:
+                    for event in new:  # each event's own request and trace, not the batch's
+                        envelope = carriers[event.event_id]
+                        with (
+                            correlation.bound(request_ids[event.event_id]),
+                            tracing.consuming(
+                                f"outbox deliver {sub.name}", envelope, attributes=_attributes(sub.name, envelope)
+                            ),
+                        ):
+                            sub.handler(event)
     except Exception as exc:
         if resilience.is_unavailable(exc):
             raise
@@ -80,6 +106,7 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
         applied=len(fresh),
         skipped=len(events) - len(fresh),
         request_ids=correlation.distinct(envelopes),
+        trace_ids=tracing.trace_ids(envelopes),
     )
     return len(fresh), []
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from logitrack import correlation, heartbeats, resilience
+from logitrack import correlation, heartbeats, resilience, tracing
 from logitrack.outbox.models import OutboxMessage
 from logitrack.outbox.sinks import Sink, configured_sinks
 
@@ -33,13 +33,15 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
         if not rows:
             return 0
         envelopes = [row.envelope for row in rows]
-        for sink in sinks:
-            send_many = getattr(sink, "send_many", None)
-            if send_many is not None:
-                send_many(envelopes)
-            else:
-                for envelope in envelopes:
-                    sink.send(envelope)
+        # each event's relay span in its trace; the sinks send copies carrying it (unchanged when tracing is off)
+        with tracing.relaying(envelopes) as sent:
+            for sink in sinks:
+                send_many = getattr(sink, "send_many", None)
+                if send_many is not None:
+                    send_many(sent)
+                else:
+                    for envelope in sent:
+                        sink.send(envelope)
         OutboxMessage.objects.filter(id__in=[r.id for r in rows]).update(published_at=timezone.now())
     log.info(
         "outbox.relayed",
@@ -47,6 +49,7 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
         first_id=rows[0].id,
         last_id=rows[-1].id,
         request_ids=correlation.distinct(envelopes),  # grep-able: which requests' events went out
+        trace_ids=tracing.trace_ids(envelopes),  # ... and which traces
     )
     return len(rows)
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from logitrack import bus, correlation, jobs
+from logitrack import bus, correlation, jobs, tracing
 from logitrack.outbox import delivery, jetstream
 
 DELIVER_TASK = "outbox.deliver"
@@ -42,7 +42,8 @@ class CelerySink:
         for sub, mine in per_subscription.values():
             for start in range(0, len(mine), size):
                 chunk = mine[start : start + size]
-                with correlation.bound(correlation.common(chunk)):  # the task's header, when its events share one
+                # the task's headers: the request id and trace its events share, if they share one
+                with correlation.bound(correlation.common(chunk)), tracing.attached(tracing.common(chunk)):
                     if len(chunk) == 1:
                         jobs.enqueue(DELIVER_TASK, args=(sub.name, chunk[0]), queue=sub.queue)
                     else:

@@ -19,7 +19,7 @@ from apps.dispatch.contracts import JobStatus, PlanNotFound, UnknownFleet
 from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.dispatch.optimization import portfolio
 from apps.dispatch.services import plans
-from logitrack import jobs, metrics, offload, resilience
+from logitrack import correlation, jobs, metrics, offload, resilience
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +64,7 @@ def _job_queue(
         except jobs.QueueUnavailable:  # say so now rather than when the queue timeout runs out
             _job_fail(job.id, "the job queue could not be reached; run the optimisation again")
 
-    transaction.on_commit(send)
+    transaction.on_commit(correlation.carry(send))  # the job joins the asking request's id and trace
     return job
 
 

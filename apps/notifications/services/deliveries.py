@@ -29,7 +29,7 @@ from apps.notifications.channels.base import Adapter, Attachment, Failure, Outgo
 from apps.notifications.channels.registry import adapter_for
 from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
-from logitrack import jobs, metrics
+from logitrack import correlation, jobs, metrics
 from logitrack.formatting import money
 from logitrack.resilience import retry_delay
 
@@ -180,7 +180,8 @@ def _send_after_commit(delivery_id: uuid.UUID, *, countdown: float = 0) -> None:
         except jobs.QueueUnavailable:  # the sweep sends it once the broker is back: the row is the record
             log.warning("notifications.not_enqueued", delivery_id=str(delivery_id))
 
-    transaction.on_commit(send)
+    # the job joins the request id and trace of the event or request that made the delivery, not the batch's
+    transaction.on_commit(correlation.carry(send))
 
 
 # ---- sending -------------------------------------------------------------------------------------------------
