@@ -292,3 +292,29 @@ def _rsa_private():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.mark.django_db
+def test_a_token_checked_once_is_not_checked_again_but_still_expires_and_a_tampered_copy_is_checked():
+    import datetime as dt
+
+    from rest_framework_simplejwt.exceptions import TokenError
+
+    signing.verified.clear()
+    token = AccessToken.for_user(UserFactory())
+    token.set_exp(lifetime=dt.timedelta(seconds=1))
+    raw = str(token)
+    assert AccessToken(raw)["sub"] == token["sub"]
+    assert signing.verified.get(raw, 0) is not None  # checked once, kept with its claims
+
+    head, body, signature = raw.split(".")
+    forged_claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    forged_claims["sub"] = str(uuid.uuid4())
+    forged_body = base64.urlsafe_b64encode(json.dumps(forged_claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(TokenError):  # another string: checked, and its signature does not match
+        AccessToken(f"{head}.{forged_body}.{signature}")
+
+    time.sleep(1.1)
+    with pytest.raises(TokenError):  # expired: the kept check does not outlive the token
+        AccessToken(raw)
+    assert signing.verified.get(raw, 0) is None
