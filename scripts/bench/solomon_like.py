@@ -129,7 +129,7 @@ SPECS: dict[str, ClassSpec] = {
 # Geography: boxes and clusters (C2's customers are more spread out than C1's in Solomon's files too).
 R_BOX = (0, 70, 0, 80)
 C_BOX = (0, 95, 0, 85)
-CLUSTERS = {"C1": (10, 3.8), "C2": (10, 6.0), "RC": (8, 4.5)}  # count, standard deviation around the centre
+CLUSTERS = {"C1": (10, 3.0), "C2": (10, 5.0), "RC": (8, 4.0)}  # count, standard deviation around the centre
 C_DEMANDS = ((10, 52), (20, 26), (30, 13), (40, 7), (50, 2))  # value, weight: C's multiples of ten
 
 
