@@ -1,4 +1,10 @@
-"""The Redis cache backend (CACHES in config/settings/base.py): Django's, keeping one client per connection pool.
+"""The cache backends (CACHES in config/settings/base.py): Django's, counting their reads in django-prometheus's
+cache metrics (`django_cache_get_total`, `_get_hits_total`, `_get_misses_total`, `_get_fail_total`, by backend),
+and for Redis keeping one client per connection pool.
+
+django-prometheus ships counted backends, but its Redis ones need django-redis (not used here) and its local-memory
+one turns a cached falsy value into the default; so ours count with its metrics, get and get_many alike (the
+principal cache reads with MGET), a key at a time.
 
 Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every operation, and redis-py's constructor
 copies its table of ~170 response callbacks each time (about 50 µs here): twice per authenticated API request (the
@@ -8,7 +14,50 @@ documents clients as safe to share between threads, so one per pool serves every
 
 from typing import Any
 
+from django.core.cache.backends import locmem
 from django.core.cache.backends import redis as django_redis
+from django_prometheus.cache.metrics import (
+    django_cache_get_fail_total,
+    django_cache_get_total,
+    django_cache_hits_total,
+    django_cache_misses_total,
+)
+
+_MISSING = object()
+
+
+class CountedReads:
+    """get / get_many counted per key: asked, found, not found, failed (the backend raised)."""
+
+    backend_label = "cache"
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        asked = django_cache_get_total.labels(backend=self.backend_label)
+        asked.inc()
+        try:
+            value = super().get(key, _MISSING, version=version)  # type: ignore[misc]  # the cache class mixed in
+        except Exception:
+            django_cache_get_fail_total.labels(backend=self.backend_label).inc()
+            raise
+        if value is _MISSING:
+            django_cache_misses_total.labels(backend=self.backend_label).inc()
+            return default
+        django_cache_hits_total.labels(backend=self.backend_label).inc()
+        return value
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        keys = list(keys)
+        django_cache_get_total.labels(backend=self.backend_label).inc(len(keys))
+        try:
+            found: dict[Any, Any] = super().get_many(keys, version=version)  # type: ignore[misc]
+        except Exception:
+            django_cache_get_fail_total.labels(backend=self.backend_label).inc(len(keys))
+            raise
+        if found:
+            django_cache_hits_total.labels(backend=self.backend_label).inc(len(found))
+        if len(keys) > len(found):
+            django_cache_misses_total.labels(backend=self.backend_label).inc(len(keys) - len(found))
+        return found
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
@@ -26,7 +75,15 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
 
-class RedisCache(django_redis.RedisCache):
+class RedisCache(CountedReads, django_redis.RedisCache):
+    backend_label = "redis"
+
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+class LocMemCache(CountedReads, locmem.LocMemCache):
+    """The embedded default's cache (one process, no Redis)."""
+
+    backend_label = "locmem"

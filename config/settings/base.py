@@ -154,7 +154,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "logitrack.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "logitrack.cache.LocMemCache"}}
 
 # ---- auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
