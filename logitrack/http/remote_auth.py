@@ -65,8 +65,10 @@ class KeysUnavailable(exceptions.APIException):
     default_detail = "the token's signing keys cannot be fetched now; try again shortly"
 
 
-class RemoteTokenCaller:
-    """request.user for a verified access token: the user id and the principal the token carries."""
+class TokenCaller:
+    """request.user for a verified access token: the user's id and principal (from identity's principal cache, or
+    in a service split out from the token's claims), without reading a user row (views that need the account load
+    it by id)."""
 
     is_authenticated = True
     is_anonymous = False
@@ -82,7 +84,7 @@ class RemoteTokenCaller:
         return f"user {self.pk}"
 
 
-def caller_from_token(raw: str) -> tuple[RemoteTokenCaller, dict[str, Any]]:
+def caller_from_token(raw: str) -> tuple[TokenCaller, dict[str, Any]]:
     """The caller of an access token verified against the JWKS. Raises TokenRejected or KeysUnavailable."""
     try:
         claims = jwks.verify(
@@ -102,11 +104,11 @@ def caller_from_token(raw: str) -> tuple[RemoteTokenCaller, dict[str, Any]]:
         principal = Principal.from_claims(user_id=user_id, claims=claims)
     except (KeyError, ValueError):
         raise TokenRejected("the token does not say who is calling", code="auth.token_invalid") from None
-    return RemoteTokenCaller(user_id=user_id, principal=principal), claims
+    return TokenCaller(user_id=user_id, principal=principal), claims
 
 
 class JWKSAuthentication(BaseAuthentication):
-    def authenticate(self, request: Any) -> tuple[RemoteTokenCaller, dict[str, Any]] | None:
+    def authenticate(self, request: Any) -> tuple[TokenCaller, dict[str, Any]] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != b"bearer":
             return None

@@ -357,19 +357,23 @@ def test_every_page_of_the_history_lists_reads_a_bounded_slice_of_its_tables_by_
         ("a fleet's webhook deliveries", world.a.users["fleet_manager"], DELIVERIES, {}),
     ]
     for what, user, url, params in lists:
-        client = client_for(user)
-        first_page = {**params, "page_size": page}
-        plans, body = explained(client, url, first_page)
-        assert body["next"], f"{what}: expected more than one page"
-        after, _ = explained(client, body["next"], {})
-        for sql, plan in plans + after:
-            for node in plan_nodes(plan):
-                table = node.get("Relation Name")
-                assert not (node["Node Type"] == "Seq Scan" and table in BIG_TABLES), f"{what}: {sql}\n{plan}"
-                if table in BIG_TABLES:
-                    assert rows_read(node) <= 4 * (page + 1), (
-                        f"{what} reads {rows_read(node)} rows of {table}: {sql}\n{plan}"
-                    )
+        assert_pages_bounded(what, client_for(user), url, params, BIG_TABLES, page)
+
+
+def assert_pages_bounded(what: str, client, url: str, params: dict, tables: set[str], page: int) -> None:
+    """Page 1 and the page after it: no sequential scan of `tables`, and no plan node reads more than a few pages'
+    worth of rows from one."""
+    plans, body = explained(client, url, {**params, "page_size": page})
+    assert body["next"], f"{what}: expected more than one page"
+    after, _ = explained(client, body["next"], {})
+    for sql, plan in plans + after:
+        for node in plan_nodes(plan):
+            table = node.get("Relation Name")
+            assert not (node["Node Type"] == "Seq Scan" and table in tables), f"{what}: {sql}\n{plan}"
+            if table in tables:
+                assert rows_read(node) <= 4 * (page + 1), (
+                    f"{what} reads {rows_read(node)} rows of {table}: {sql}\n{plan}"
+                )
 
 
 # ---- queries per request ----------------------------------------------------------------------------------------
@@ -624,19 +628,9 @@ def test_the_other_history_lists_read_a_bounded_slice_by_index(world):
         for table in sorted(big):
             cursor.execute(f"ANALYZE {table}")
 
-    page = 20
     BIG_TABLES.update(big)  # what `explained` looks at
     try:
         for what, user, url, params in more_lists(world):
-            client = client_for(user)
-            plans, body = explained(client, url, {**params, "page_size": page})
-            assert body["next"], f"{what}: expected more than one page"
-            after, _ = explained(client, body["next"], {})
-            for sql, plan in plans + after:
-                for node in plan_nodes(plan):
-                    table = node.get("Relation Name")
-                    assert not (node["Node Type"] == "Seq Scan" and table in big), f"{what}: {sql}\n{plan}"
-                    if table in big:
-                        assert rows_read(node) <= 4 * (page + 1), f"{what} reads {rows_read(node)} of {table}: {plan}"
+            assert_pages_bounded(what, client_for(user), url, params, big, page=20)
     finally:
         BIG_TABLES.difference_update(big)

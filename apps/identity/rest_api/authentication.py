@@ -21,6 +21,7 @@ from rest_framework_simplejwt import authentication as simplejwt
 
 from apps.identity.contracts import API_KEY_PREFIX, API_SCOPE_DESCRIPTIONS
 from logitrack.http.principal import required_scope
+from logitrack.http.remote_auth import TokenCaller
 from logitrack.principal import Principal
 
 HEADER = "HTTP_X_API_KEY"
@@ -59,24 +60,6 @@ class ServiceAccountCaller:
 
     def __str__(self) -> str:
         return f"service account {self.display_name}"
-
-
-class TokenCaller:
-    """request.user for an access token: the user's id and principal, from identity's principal cache, without
-    reading the user's row (views that need the account load it by id)."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_staff = False
-
-    def __init__(self, *, user_id: uuid.UUID, principal: Principal) -> None:
-        self.pk = self.id = user_id
-        self.logitrack_principal = principal
-        self.is_superuser = principal.is_platform_admin
-
-    def __str__(self) -> str:
-        return f"user {self.pk}"
 
 
 class JWTAuthentication(simplejwt.JWTAuthentication):
