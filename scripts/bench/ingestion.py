@@ -3,13 +3,18 @@
 uploads over REST, M dispatch screens watching the fleet; pings stored per second and ping -> screen latency.
 
     .venv/bin/python scripts/bench/ingestion.py [--drivers 1000] [--screens 20] [--rest-rate 4000]
-        [--seconds 30] [--web-workers 2]
+        [--seconds 30] [--web-workers 2] [--floor-seconds 10] [--redis-db 3] [--profile stacks.txt]
 
 Starts uvicorn (config.asgi) against its own PostgreSQL database (logitrack_bench, recreated) and Redis
 database 3, with the Redis channel layer. The load runs in this process (asyncio): every driver has its own
 websocket; REST uploads carry --batch buffered (older) pings each. Latency is measured on the screens from each
 ping's recorded_at (same machine clock) to the moment a screen receives it, on two of the screens
 (in a separate, lightly loaded process; the others take delivery in the load generator without parsing).
+
+The server's CPU is its processes' own (user + kernel, from /proc) over the window. After the window the same
+sockets send heartbeats instead of pings for --floor-seconds: a frame in and a frame out with no ping work, the
+floor a ping's cost is read against on a shared machine. --profile writes py-spy's collapsed stacks of the worker
+(`py-spy record --gil`; one web worker) over the window; py-spy is not a dependency (`pip install py-spy`).
 """
 
 import argparse
@@ -287,6 +292,7 @@ def main() -> None:
     parser.add_argument(
         "--floor-seconds", type=float, default=10, help="then heartbeats instead of pings for this long (0: none)"
     )
+    parser.add_argument("--ws", default="auto", help="uvicorn's websocket implementation (auto: websockets-sansio)")
     parser.add_argument("--redis-db", type=int, default=3, help="the Redis database to flush and use")
     parser.add_argument(
         "--profile",
@@ -307,7 +313,10 @@ def main() -> None:
     dispatcher_token = str(AccessToken.for_user(dispatcher))
     connection.close()
 
-    with asgi_server(env, workers=args.web_workers, log_name="ingestion", ws_deflate=args.ws_deflate) as (base, server):
+    with asgi_server(env, workers=args.web_workers, log_name="ingestion", ws_deflate=args.ws_deflate, ws=args.ws) as (
+        base,
+        server,
+    ):
         result = asyncio.run(run_load(args, base, fleet.id, dispatcher_token, drivers, server.pid))
     log_path = server.log_path
     server_errors = log_path.read_text().count("Exception in ASGI application")
