@@ -42,4 +42,10 @@ def loads(data: str | bytes | bytearray, **kwargs: Any) -> Any:
         value = json.loads(data, **kwargs)
     except RecursionError:
         raise TooDeeplyNested() from None
-    return check_depth(value)
+    if isinstance(data, str):
+        opened = data.count("{") + data.count("[")
+    else:
+        opened = data.count(b"{") + data.count(b"[")
+    # fewer brackets in the whole text than the limit cannot nest past it (brackets inside strings only add):
+    # a driver's ping is checked by two counts in C instead of a walk of its values
+    return value if opened <= MAX_DEPTH else check_depth(value)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
+import os
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -26,10 +27,12 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels.sessions import InstanceSessionWrapper
 from channels_redis import pubsub
 from django.conf import settings
 
 from logitrack import correlation, jsonlimits, metrics, resilience, tracing
+from logitrack.logs import request_id_var
 from logitrack.principal import Principal
 
 log = structlog.get_logger("logitrack.realtime")
@@ -53,6 +56,34 @@ def group_message(message: dict[str, Any], request_id: str | None = None) -> dic
     request_id = request_id or correlation.current()
     message = {**message, "request_id": request_id} if request_id else message
     return tracing.stamp(message) if tracing.enabled() else message
+
+
+_HANDLER_NAMES: dict[str, str] = {}  # message type -> handler name, as Channels' get_handler_name says
+
+
+def _handler_name(message: Message) -> str:
+    name: str = get_handler_name(message)
+    _HANDLER_NAMES[message["type"]] = name
+    return name
+
+
+# A request id per websocket message: a random per-process prefix and a counter (32 hex digits, like uuid4().hex),
+# since uuid4 asks the kernel for randomness on every ping.
+_request_id_prefix = [os.urandom(10).hex()]
+_request_ids = itertools.count()
+# a forked worker (a server that preloads the app) must not repeat its parent's ids
+os.register_at_fork(after_in_child=lambda: _request_id_prefix.__setitem__(0, os.urandom(10).hex()))
+
+
+def new_request_id() -> str:
+    return f"{_request_id_prefix[0]}{next(_request_ids) & 0xFFFFFFFFFFFF:012x}"
+
+
+def _past_session_wrappers(send: Send) -> Send:
+    """The send below Channels' session middleware (InstanceSessionWrapper), which acts on HTTP responses only."""
+    while isinstance(getattr(send, "__self__", None), InstanceSessionWrapper):
+        send = send.__self__.real_send  # type: ignore[attr-defined]
+    return send
 
 
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -93,6 +124,7 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         the connect handler is done, so nothing reaches a socket before it is accepted (or refused)."""
         self.scope = scope
         self.base_send = send
+        self._frame_send = _past_session_wrappers(send)
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
@@ -132,21 +164,30 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[mis
         the ORM on the event loop. Ours never do (database work goes through database_sync_to_async, which
         checks connections itself), and that thread hop per ping and per screen push was a tenth of the
         server's time under load."""
-        handler = getattr(self, get_handler_name(message), None)
+        kind = message["type"]
+        handler = getattr(self, _HANDLER_NAMES.get(kind) or _handler_name(message), None)
         if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
+            raise ValueError(f"No handler for message type {kind}")
         # what the handling logs, publishes and enqueues carries a request id: a push's from what caused it
         # (`group_message`), a message from the client its own, as an HTTP request has
         request_id = message.get("request_id")
-        if request_id is None and message["type"] in ("websocket.receive", "websocket.connect"):
-            request_id = uuid.uuid4().hex
-        with correlation.bound(request_id):
+        if request_id is None and (kind == "websocket.receive" or kind == "websocket.connect"):
+            request_id = new_request_id()
+        token = request_id_var.set(request_id)  # correlation.bound without a generator per message
+        try:
             if tracing.enabled() and tracing.TRACEPARENT in message:  # a push: its span joins the causing trace
                 attributes = {"logitrack.consumer": type(self).__name__}
-                with tracing.consuming(f"ws push {message['type']}", message, attributes=attributes):
+                with tracing.consuming(f"ws push {kind}", message, attributes=attributes):
                     await handler(message)
             else:
                 await handler(message)
+        finally:
+            request_id_var.reset(token)
+
+    async def send_frame(self, text: str) -> None:
+        """A text frame straight to the server, past Channels' session wrapper, which saves sessions only on
+        HTTP responses yet reads the lazy session twice for every frame (acks and screen pushes)."""
+        await self._frame_send({"type": "websocket.send", "text": text})
 
     async def websocket_connect(self, message: Message) -> None:
         principal = self.scope.get("principal")
@@ -255,7 +296,11 @@ def refuse_during_database_outage(application: ASGIApp) -> ASGIApp:
 
         async def tracking_send(message: Message) -> None:
             nonlocal answered
-            if message["type"] in ("websocket.accept", "websocket.close", "websocket.http.response.start"):
+            if not answered and message["type"] in (
+                "websocket.accept",
+                "websocket.close",
+                "websocket.http.response.start",
+            ):
                 answered = True
             await send(message)
 

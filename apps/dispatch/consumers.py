@@ -5,6 +5,7 @@ Both authenticate before accept (logitrack.realtime). Message formats are in doc
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
@@ -15,7 +16,6 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
 
 from apps.dispatch import domain, feed, ingest, live, selectors
 from apps.dispatch.contracts import NotADriver
@@ -35,7 +35,7 @@ class _JsonConsumer(AuthenticatedJsonConsumer):
         await self.error("dispatch.bad_json", "messages are JSON objects" + (f" ({reason})" if reason else ""))
 
     async def feed_message(self, event) -> None:
-        await self.send(text_data=event["text"])  # encoded once for the whole group (feed._event)
+        await self.send_frame(event["text"])  # encoded once for the whole group (feed._event)
 
     async def error(self, code: str, message: str, **extra) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
@@ -68,7 +68,7 @@ class DriverConsumer(_JsonConsumer):
         return True
 
     async def connected(self) -> None:
-        lease = settings.DISPATCH_PRESENCE_TTL_SECONDS
+        lease = self._presence_lease = settings.DISPATCH_PRESENCE_TTL_SECONDS  # read once: a setting is a lazy look-up
         self._presence_renew_at = time.monotonic() + lease / 3
         await _presence(lambda d, c: live.store().presence_mark(d, c, seconds=lease), self.driver.id, self.channel_name)
         await self.send_json({"type": "hello", "driver_id": str(self.driver.id), "fleet_id": str(self.driver.fleet_id)})
@@ -88,7 +88,7 @@ class DriverConsumer(_JsonConsumer):
     async def receive_json(self, content, **kwargs) -> None:
         now = time.monotonic()
         if now >= self._presence_renew_at:  # a few times per lease, with the next batch (ingest.Ingestor.renew)
-            self._presence_renew_at = now + settings.DISPATCH_PRESENCE_TTL_SECONDS / 3
+            self._presence_renew_at = now + self._presence_lease / 3
             self._ingestor.renew(self.driver.id, self.channel_name)
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "heartbeat":
@@ -104,7 +104,7 @@ class DriverConsumer(_JsonConsumer):
         if len(raw) > domain.MAX_BATCH:
             await self.error("dispatch.batch_too_large", f"at most {domain.MAX_BATCH} pings per message")
             return
-        good, refused = domain.sort_pings(raw, driver_id=self.driver.id, now=timezone.now())
+        good, refused = domain.sort_pings(raw, driver_id=self.driver.id, now=dt.datetime.now(dt.UTC))
         for problem in refused:
             await self.error(problem.pop("code"), problem.pop("message"), **problem)
         if not good:
@@ -116,8 +116,7 @@ class DriverConsumer(_JsonConsumer):
 
     async def _ack(self, ping_ids: list[uuid.UUID]) -> None:
         # one per ping a second per driver: written straight to the server, without the JSON encoder (uuids only)
-        text = '{"type": "ack", "ping_ids": ["' + '", "'.join(map(str, ping_ids)) + '"]}'
-        await self.base_send({"type": "websocket.send", "text": text})
+        await self.send_frame('{"type": "ack", "ping_ids": ["' + '", "'.join(map(str, ping_ids)) + '"]}')
 
 
 async def _screens(change, fleet_id: uuid.UUID, channel: str) -> None:

@@ -45,7 +45,7 @@ def _timestamp(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value)  # Python 3.11 reads a trailing "Z" itself
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
@@ -53,11 +53,12 @@ def _timestamp(value: Any) -> dt.datetime | None:
 
 def parse_ping(raw: Any, *, now: dt.datetime) -> Ping:
     """A ping from its JSON form, or InvalidPing naming every bad field. Times need an offset (ISO 8601)."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):  # JSON gives dicts: skip the ABC check for them
         raise InvalidPing("a ping is a JSON object", extra={"errors": {"non_field_errors": ["Expected an object."]}})
     errors: dict[str, list[str]] = {}
     try:
-        ping_id = uuid.UUID(str(raw.get("ping_id")))
+        raw_id = raw.get("ping_id")
+        ping_id = uuid.UUID(raw_id if type(raw_id) is str else str(raw_id))
     except ValueError:
         errors["ping_id"] = ["A UUID chosen by the app is required."]
     lat = _number(raw, "lat", -LAT_LIMIT, LAT_LIMIT, errors, required=True)
@@ -109,7 +110,7 @@ def parse_batch(raw: Any, *, now: dt.datetime) -> list[Ping]:
 
 def claims_other_driver(raw: Any, driver_id: uuid.UUID) -> bool:
     """A ping may name its driver; it must be the sender's own."""
-    claimed = raw.get("driver_id") if isinstance(raw, Mapping) else None
+    claimed = raw.get("driver_id") if type(raw) is dict or isinstance(raw, Mapping) else None
     return claimed is not None and str(claimed) != str(driver_id)
 
 
@@ -117,7 +118,7 @@ def sort_pings(raw: list, *, driver_id: uuid.UUID, now: dt.datetime) -> tuple[li
     """One by one (a socket's messages): the valid pings, and for each refused one what to tell the app."""
     good, refused = [], []
     for item in raw:
-        ping_id = item.get("ping_id") if isinstance(item, Mapping) else None
+        ping_id = item.get("ping_id") if type(item) is dict or isinstance(item, Mapping) else None
         if claims_other_driver(item, driver_id):
             refused.append(
                 {

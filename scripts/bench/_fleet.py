@@ -148,7 +148,7 @@ def percentile(values, p):
 
 
 @contextlib.contextmanager
-def asgi_server(env: dict[str, str], *, workers: int, log_name: str, ws_deflate: bool = False):
+def asgi_server(env: dict[str, str], *, workers: int, log_name: str, ws_deflate: bool = False, ws: str = "auto"):
     """uvicorn serving config.asgi on a free port in its own process group, healthy before this yields
     (base URL, process); stopped with all its workers afterwards. Its log: var/bench-<log_name>-server.log."""
     import requests
@@ -162,7 +162,7 @@ def asgi_server(env: dict[str, str], *, workers: int, log_name: str, ws_deflate:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--lifespan", "off", "--no-access-log",
-         "--ws-per-message-deflate", "true" if ws_deflate else "false", "--log-level", "warning"],
+         "--ws-per-message-deflate", "true" if ws_deflate else "false", "--ws", ws, "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
         start_new_session=True,  # its workers are stopped with it, never left behind
     )  # fmt: skip

@@ -3,13 +3,18 @@
 uploads over REST, M dispatch screens watching the fleet; pings stored per second and ping -> screen latency.
 
     .venv/bin/python scripts/bench/ingestion.py [--drivers 1000] [--screens 20] [--rest-rate 4000]
-        [--seconds 30] [--web-workers 2]
+        [--seconds 30] [--web-workers 2] [--floor-seconds 10] [--redis-db 3] [--profile stacks.txt]
 
 Starts uvicorn (config.asgi) against its own PostgreSQL database (logitrack_bench, recreated) and Redis
 database 3, with the Redis channel layer. The load runs in this process (asyncio): every driver has its own
 websocket; REST uploads carry --batch buffered (older) pings each. Latency is measured on the screens from each
 ping's recorded_at (same machine clock) to the moment a screen receives it, on two of the screens
 (in a separate, lightly loaded process; the others take delivery in the load generator without parsing).
+
+The server's CPU is its processes' own (user + kernel, from /proc) over the window. After the window the same
+sockets send heartbeats instead of pings for --floor-seconds: a frame in and a frame out with no ping work, the
+floor a ping's cost is read against on a shared machine. --profile writes py-spy's collapsed stacks of the worker
+(`py-spy record --gil`; one web worker) over the window; py-spy is not a dependency (`pip install py-spy`).
 """
 
 import argparse
@@ -18,7 +23,9 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from _fleet import asgi_server, configure, fleet_with_drivers, percentile
 
 
-def cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) of every live process in the server's process group, from /proc."""
+def cpu_seconds(pgid: int, *, system: bool = False) -> float:
+    """CPU time (user + system, or system only) of every live process in the server's process group, from /proc."""
     ticks = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -36,7 +43,7 @@ def cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         if int(fields[2]) == pgid:  # state, ppid, pgrp, ... utime (11), stime (12)
-            ticks += int(fields[11]) + int(fields[12])
+            ticks += (0 if system else int(fields[11])) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -96,12 +103,20 @@ async def driver(url: str, stop: asyncio.Event, counts: dict, start_delay: float
                 message = json.loads(raw)
                 if message["type"] == "ack":
                     counts["acked"] += len(message["ping_ids"])
+                elif message["type"] == "heartbeat":
+                    counts["heartbeats_answered"] += 1
                 elif message["type"] == "error":
                     counts["errors"] += 1
 
         reader = asyncio.create_task(read_acks())
         next_at = time.monotonic()
         while not stop.is_set():
+            if counts["floor"]:  # the floor phase: a frame in and a frame out, no ping work
+                await ws.send('{"type": "heartbeat"}')
+                counts["heartbeats"] += 1
+                next_at += 1.0
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                continue
             lat += random.uniform(-0.0003, 0.0003)
             lng += random.uniform(-0.0003, 0.0003)
             await ws.send(
@@ -186,8 +201,9 @@ async def run_load(args, base, fleet_id, dispatcher_token, drivers, server_pid) 
     import multiprocessing
 
     counts = dict.fromkeys(
-        ("connected", "ws_sent", "acked", "rest_sent", "rest_stored", "screen_messages", "errors"), 0
-    )
+        ("connected", "ws_sent", "acked", "rest_sent", "rest_stored", "screen_messages", "errors", "floor",
+         "heartbeats", "heartbeats_answered"), 0,
+    )  # fmt: skip
     stop = asyncio.Event()
     ws_base = base.replace("http://", "ws://")
     feed_url = f"{ws_base}/ws/dispatch/fleets/{fleet_id}/?token={dispatcher_token}"
@@ -211,16 +227,30 @@ async def run_load(args, base, fleet_id, dispatcher_token, drivers, server_pid) 
     )
     probe.start()
     await asyncio.sleep(1.0)  # the probe connects
+    profiler = None
+    if args.profile:  # collapsed stacks (py-spy's raw format), GIL holders only: waiting on a socket is not work
+        profiler = subprocess.Popen(
+            [shutil.which("py-spy") or "py-spy", "record", "--gil", "-r", "100", "-f", "raw", "-d",
+             str(int(args.seconds)), "-p", str(server_pid), "-o", args.profile],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
     marks = dict(counts)
-    server_cpu, machine = cpu_seconds(server_pid), machine_ticks()
+    server_cpu, server_sys, machine = cpu_seconds(server_pid), cpu_seconds(server_pid, system=True), machine_ticks()
     started = time.monotonic()
     await asyncio.sleep(args.seconds)
     window = time.monotonic() - started
     in_window = {k: counts[k] - marks[k] for k in counts}
     server_cpu = cpu_seconds(server_pid) - server_cpu
+    server_sys = cpu_seconds(server_pid, system=True) - server_sys
     busy, total = (b - a for a, b in zip(machine, machine_ticks(), strict=True))
-    cpu = {"server_cores": server_cpu / window, "machine_busy": busy / total if total else 0.0}
+    cpu = {
+        "server_cores": server_cpu / window,
+        "server_system": server_sys / max(server_cpu, 1e-9),
+        "machine_busy": busy / total if total else 0.0,
+    }
     latencies, timeline = await asyncio.get_running_loop().run_in_executor(None, receiver.recv)
+    if profiler is not None:
+        await asyncio.get_running_loop().run_in_executor(None, profiler.wait)
     if args.timeline and timeline:
         start, by_second = timeline[0][0], {}
         for received, ms in timeline:
@@ -231,10 +261,22 @@ async def run_load(args, base, fleet_id, dispatcher_token, drivers, server_pid) 
                 f"p50 {percentile(values, 50):>7.1f}  max {max(values):>7.1f}"
             )
     probe.join()
+    floor = None
+    if args.floor_seconds:  # the same sockets send heartbeats instead of pings: the cost of a frame in and out
+        counts["floor"] = 1
+        await asyncio.sleep(3.0)  # the last batches are stored and acked
+        marks, floor_cpu = dict(counts), cpu_seconds(server_pid)
+        started = time.monotonic()
+        await asyncio.sleep(args.floor_seconds)
+        floor_window = time.monotonic() - started
+        answered = counts["heartbeats_answered"] - marks["heartbeats_answered"]
+        floor = {"cores": (cpu_seconds(server_pid) - floor_cpu) / floor_window, "per_s": answered / floor_window}
     stop.set()
     await asyncio.gather(*drivers_tasks, uploads, *screens, return_exceptions=True)
     pool.shutdown()
-    return {"window": window, "in_window": in_window, "latencies": latencies, "totals": counts, "cpu": cpu}
+    return {
+        "window": window, "in_window": in_window, "latencies": latencies, "totals": counts, "cpu": cpu, "floor": floor,
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -248,11 +290,21 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeline", action="store_true", help="latency per second of the window")
     parser.add_argument(
+        "--floor-seconds", type=float, default=10, help="then heartbeats instead of pings for this long (0: none)"
+    )
+    parser.add_argument("--ws", default="auto", help="uvicorn's websocket implementation (auto: websockets-sansio)")
+    parser.add_argument("--redis-db", type=int, default=3, help="the Redis database to flush and use")
+    parser.add_argument(
+        "--profile",
+        metavar="SVG",
+        help="py-spy's collapsed stacks of the server (one worker) over the window, to this file",
+    )
+    parser.add_argument(
         "--ws-deflate", action="store_true", help="let websockets negotiate permessage-deflate (off in our servers)"
     )
     args = parser.parse_args()
 
-    env = configure(redis_db=3)
+    env = configure(redis_db=args.redis_db)
     from django.db import connection
     from rest_framework_simplejwt.tokens import AccessToken
 
@@ -261,7 +313,10 @@ def main() -> None:
     dispatcher_token = str(AccessToken.for_user(dispatcher))
     connection.close()
 
-    with asgi_server(env, workers=args.web_workers, log_name="ingestion", ws_deflate=args.ws_deflate) as (base, server):
+    with asgi_server(env, workers=args.web_workers, log_name="ingestion", ws_deflate=args.ws_deflate, ws=args.ws) as (
+        base,
+        server,
+    ):
         result = asyncio.run(run_load(args, base, fleet.id, dispatcher_token, drivers, server.pid))
     log_path = server.log_path
     server_errors = log_path.read_text().count("Exception in ASGI application")
@@ -284,11 +339,19 @@ def main() -> None:
         )
     stored_per_s = (c["acked"] + c["rest_stored"]) / w
     cpu = result["cpu"]
+    per_ping_us = cpu["server_cores"] * 1e6 / max(stored_per_s, 1)
     print(
-        f"server CPU: {cpu['server_cores']:.2f} cores ({cpu['server_cores'] * 1e6 / max(stored_per_s, 1):.0f} µs per "
-        f"stored ping) · whole machine {100 * cpu['machine_busy']:.0f} % busy (server, load generator, PostgreSQL, "
-        f"Redis and anything else running)"
+        f"server CPU: {cpu['server_cores']:.2f} cores ({per_ping_us:.0f} µs per stored ping, "
+        f"{100 * cpu['server_system']:.0f} % of it in the kernel) · whole machine {100 * cpu['machine_busy']:.0f} % "
+        f"busy (server, load generator, PostgreSQL, Redis and anything else running)"
     )
+    if result["floor"]:
+        f = result["floor"]
+        floor_us = f["cores"] * 1e6 / max(f["per_s"], 1)
+        print(
+            f"floor (heartbeat in, heartbeat out, same sockets): {f['per_s']:.0f}/s · {f['cores']:.2f} cores "
+            f"({floor_us:.0f} µs per heartbeat) · a ping costs {per_ping_us / max(floor_us, 1e-9):.2f}× a heartbeat"
+        )
     print(f"rows in history: {stored_total} (every acked or REST-stored ping, each once)")
     print(f"server errors while the load ran: {server_errors} (log: {log_path})")
 
