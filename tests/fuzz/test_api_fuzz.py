@@ -205,6 +205,7 @@ def test_the_fuzzer_sees_every_operation_and_protects_all_but_the_public_ones():
     public = sorted(op.label for op in OPERATIONS if op not in PROTECTED)
     assert len(OPERATIONS) > 90
     assert public == [
+        "GET /.well-known/jwks.json",
         "GET /api/v1/identity/api-scopes/",
         "GET /api/v1/partner/document-types/",
         "GET /api/v1/trips/track/{token}/",

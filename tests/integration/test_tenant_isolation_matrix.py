@@ -1319,6 +1319,25 @@ def _no_tenant_data(path: str, method: str = "get"):
     return check
 
 
+def _billing_internal_check(world: World) -> None:
+    """Billing's calls for the other contexts take a service credential only: no fleet user's token reaches them."""
+    from django.test import override_settings
+
+    path = "/internal/billing/trip_fares/"
+    body = {"trips": [[str(world.b.trip_done.id), None]]}
+    expect_problem(APIClient().post(path, body, format="json"), 404, "no service tokens configured: no such route")
+    with override_settings(BILLING_SERVICE_TOKENS=["a-service-token"]):
+        expect_problem(APIClient().post(path, body, format="json"), 401, "anonymous")
+        for role, client in world.clients.items():  # however the client signs in: refused, never answered
+            response = client.post(path, body, format="json")
+            assert response.status_code in (401, 403), f"{role}: {response.status_code}"
+            assert response.json()["code"].startswith("billing.internal."), response.content[:300]
+        jwt = str(AccessToken.for_user(world.b.user("fleet_manager")))  # a person's valid access token
+        expect_problem(
+            APIClient().post(path, body, format="json", HTTP_AUTHORIZATION=f"Bearer {jwt}"), 403, "a user's JWT"
+        )
+
+
 def _emailed_link_page_check(path: str):
     """The pages of emailed links: a made-up token gets a clear page naming no fleet; the token names the row."""
 
@@ -1627,6 +1646,12 @@ EXEMPT = {
         "ends the caller's own session",
         _no_tenant_data("/logout/", "post"),
         "tests/integration/test_dispatch_screen_access.py",
+    ),
+    "billing-internal:call": Exempt(
+        "service-to-service calls (the platform's contexts calling billing run as its own service): a service "
+        "credential, never a person's token; fleets are the callers' business, checked where the call starts",
+        _billing_internal_check,
+        "tests/integration/test_billing_remote.py",
     ),
     "identity:jwks": Exempt(
         "the public keys tokens are signed with: the same for everyone, no fleet's data",

@@ -31,7 +31,14 @@ class PayoutListApi(FilteredList, APIView):
     filterset_class = PayoutFilter
     pagination_class = KeysetPagination  # newest first, by cursor
 
-    @extend_schema(tags=["billing"], responses={200: PayoutOutput(many=True)}, operation_id="billing_payouts_list")
+    @extend_schema(
+        tags=["billing"],
+        responses={
+            200: PayoutOutput(many=True),
+            **problems(**{"404": "a driver who drives for no fleet by that `fleet_id` (`partner.driver_not_found`)"}),
+        },
+        operation_id="billing_payouts_list",
+    )
     def get(self, request):
         params = self.query_filters()  # fleet_id is validated for everyone, used for drivers
         visible = selectors.payouts_visible(
