@@ -127,6 +127,17 @@ class AutoSchema(SpectacularAutoSchema):
                 name = prefix + name
         return name
 
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        """drf-spectacular takes the lowest response code, compared as text, as the main response; `problems()`
+        keys its responses `(status, media type)`, whose text sorts before "200", so a list that also documented a
+        problem looked like no list (no page, no filters). The lowest status code decides here."""
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            by_status = {int(code[0] if isinstance(code, tuple) else code): s for code, s in serializer.items()}
+            serializer = by_status[min(by_status)]
+        return bool(super()._is_list_view(serializer))
+
     def _get_paginator(self) -> Any:
         paginator = super()._get_paginator()  # type: ignore[no-untyped-call]
         # every list the API returns is a page, unless its view says it is not (`paginated = False`: a short list)
