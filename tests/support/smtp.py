@@ -21,6 +21,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _peer_gone(server) -> bool:
+    """Whether the client's end of this connection is closed: the kernel has it before the loop reads the EOF."""
+    transport = getattr(server, "transport", None)
+    if transport is None or transport.is_closing():
+        return True
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return False
+    probe = socket.socket(fileno=socket.dup(sock.fileno()))
+    try:
+        return probe.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:  # open, nothing to read: the client waits for the answer
+        return False
+    except OSError:  # reset
+        return True
+    finally:
+        probe.close()
+
+
 class Mailbox:
     """What the server received, and what it answers next: `data_replies` are popped one per DATA command
     ("451 ..." refuses that message, then the next), `refuse` holds addresses RCPT TO answers 550 for."""
@@ -47,6 +66,8 @@ class Mailbox:
             self.held += 1
             while self.holding:  # a client that dies meanwhile cancels this: its message is never accepted
                 await asyncio.sleep(0.05)
+            if _peer_gone(server):  # it died just now and the loop has not noticed yet: still never accepted
+                return "421 4.4.2 the client went away"
         with self.lock:
             reply = self.data_replies.pop(0) if self.data_replies else "250 OK"
             if reply.startswith("250"):
