@@ -133,6 +133,10 @@ if FULL_STACK:
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default must work on a fresh clone
+# A context with a database of its own (DATABASE_URL_BILLING, ...) gets an alias of that name; the router sends
+# its tables there (logitrack/db/contexts.py, docs/extraction.md). None set: one database, as before.
+CONTEXT_DATABASES: dict[str, str] = {}
+DATABASE_ROUTERS = ["logitrack.db.routing.ContextRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---- redis: channel layer, cache, broker -----------------------------------------------

@@ -1,0 +1,69 @@
+"""Which database each bounded context writes to.
+
+Every context has a database alias of its own (`alias("billing")`). With no `DATABASE_URL_<CONTEXT>` set,
+every alias is `default`: one database, one connection, nothing changes for the embedded default or a small
+deployment. Set `DATABASE_URL_BILLING` and billing's tables, its transactions and its outbox rows move to
+the `billing` alias (docs/extraction.md).
+
+A context opens its transactions with `atomic(<its name>)`, never with a bare `transaction.atomic()`: on a
+split deployment a bare one guards `default` only, and the context's writes would commit one by one.
+
+Why not an alias per context that merely points at the same database: Django gives every alias its own
+connection, so a transaction could not span them, and on SQLite two connections in one thread writing at once
+wait for each other until the lock times out.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+# Context that owns each app's tables. Django's shared tables (users' groups and permissions, sessions, the
+# admin log, login attempts, beat's schedule) belong to identity, whose alias is always `default`.
+# Kernel tables (outbox, inbox, dead letters, idempotency keys) exist in every context's database: each
+# context writes its own rows in its own transaction.
+CONTEXTS = ("identity", "fleet", "partner", "billing", "trips", "dispatch", "notifications")
+OWNER = {
+    **{context: context for context in CONTEXTS},
+    "auth": "identity",
+    "admin": "identity",
+    "sessions": "identity",
+    "axes": "identity",
+    "django_celery_beat": "identity",
+    "console": "identity",
+    "demo": "identity",
+}
+KERNEL_APPS = frozenset({"outbox", "idempotency", "contenttypes"})
+
+
+def alias(context: str) -> str:
+    """The database alias of `context` (`default` unless the context has a database of its own)."""
+    if context not in OWNER:
+        raise LookupError(f"no such context: {context!r}")
+    return getattr(settings, "CONTEXT_DATABASES", {}).get(OWNER[context], DEFAULT_DB_ALIAS)
+
+
+def split() -> bool:
+    """True when at least one context has a database of its own."""
+    return bool(getattr(settings, "CONTEXT_DATABASES", {}))
+
+
+def aliases() -> list[str]:
+    """Every distinct alias a context writes to, `default` first (where relays and sweeps must look)."""
+    found = [DEFAULT_DB_ALIAS]
+    for context in CONTEXTS:
+        name = alias(context)
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def atomic(context: str, *, savepoint: bool = True, durable: bool = False) -> transaction.Atomic:
+    """`transaction.atomic` on `context`'s database."""
+    return transaction.atomic(using=alias(context), savepoint=savepoint, durable=durable)
+
+
+def on_commit(func: Callable[[], Any], context: str, *, robust: bool = False) -> None:
+    """Run `func` once `context`'s current transaction commits (at once outside one)."""
+    transaction.on_commit(func, using=alias(context), robust=robust)
