@@ -41,7 +41,8 @@ def alias(context: str) -> str:
     """The database alias of `context` (`default` unless the context has a database of its own)."""
     if context not in OWNER:
         raise LookupError(f"no such context: {context!r}")
-    return getattr(settings, "CONTEXT_DATABASES", {}).get(OWNER[context], DEFAULT_DB_ALIAS)
+    configured: dict[str, str] = getattr(settings, "CONTEXT_DATABASES", {})
+    return configured.get(OWNER[context], DEFAULT_DB_ALIAS)
 
 
 def split() -> bool:
