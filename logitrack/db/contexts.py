@@ -14,6 +14,8 @@ wait for each other until the lock times out.
 """
 
 from collections.abc import Callable
+from contextlib import ContextDecorator
+from types import TracebackType
 from typing import Any
 
 from django.conf import settings
@@ -60,9 +62,29 @@ def aliases() -> list[str]:
     return found
 
 
-def atomic(context: str, *, savepoint: bool = True, durable: bool = False) -> transaction.Atomic:
-    """`transaction.atomic` on `context`'s database."""
-    return transaction.atomic(using=alias(context), savepoint=savepoint, durable=durable)
+class atomic(ContextDecorator):  # lower case: used like transaction.atomic
+    """`transaction.atomic` on `context`'s database, as a context manager or a decorator.
+
+    The alias is looked up on entry, not when a decorated function is defined, so settings decide at run time.
+    """
+
+    def __init__(self, context: str, *, savepoint: bool = True, durable: bool = False) -> None:
+        alias(context)  # an unknown context fails where it is written
+        self.context, self.savepoint, self.durable = context, savepoint, durable
+        self._inner: transaction.Atomic | None = None
+
+    def _recreate_cm(self) -> "atomic":
+        return atomic(self.context, savepoint=self.savepoint, durable=self.durable)  # one per call: re-entrant
+
+    def __enter__(self) -> None:
+        self._inner = transaction.atomic(using=alias(self.context), savepoint=self.savepoint, durable=self.durable)
+        self._inner.__enter__()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._inner is not None
+        self._inner.__exit__(exc_type, exc, tb)
 
 
 def on_commit(func: Callable[[], Any], context: str, *, robust: bool = False) -> None:
