@@ -1,6 +1,8 @@
 """The console's calls into contexts that may run as their own service (only billing so far): the same api, in this
-process or over HTTP as BILLING_API_MODE says (logitrack.remote). When billing is away the page answers 503
-`billing.unavailable` with Retry-After (logitrack.http.middleware): revenue figures are not guessed."""
+process or over HTTP as BILLING_API_MODE says (logitrack.remote). When billing is away the overview still opens and
+its revenue and payout cards say billing cannot be reached; a report that needs billing's money answers 503
+`billing.unavailable` with Retry-After (a page that reloads itself, logitrack.http.middleware). Money is never
+guessed."""
 
 from __future__ import annotations
 

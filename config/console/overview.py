@@ -23,7 +23,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, format_percent
 
-from apps.billing.contracts import RevenueDayFigures
+from apps.billing.contracts import BillingUnavailable, PayoutsWaiting, RevenueDayFigures
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetRef
 from apps.identity import api as identity_api
@@ -113,10 +113,15 @@ def build(*, fleets: Sequence[FleetRef], days: int, now: dt.datetime, links: Lin
 
     trips = trips_api.trip_figures(fleet_ids=fleet_ids, days=days, now=now, recent=RECENT)
     month = trips_api.trip_days(fleet_ids=fleet_ids, first=today - dt.timedelta(days=29), last=today)
-    revenue = billing_api.revenue_by_day(
-        fleet_ids=fleet_ids, first=min(first, today - dt.timedelta(days=6)), last=today
-    )
-    payouts = billing_api.payouts_waiting(fleet_ids=fleet_ids, limit=RECENT)
+    try:
+        revenue = billing_api.revenue_by_day(
+            fleet_ids=fleet_ids, first=min(first, today - dt.timedelta(days=6)), last=today
+        )
+        payouts = billing_api.payouts_waiting(fleet_ids=fleet_ids, limit=RECENT)
+        billing_unavailable = False
+    except BillingUnavailable:  # billing runs apart and is away: the rest of the page still answers, no money guessed
+        revenue, billing_unavailable = [], True
+        payouts = PayoutsWaiting(count=0, totals=(), oldest_at=None, oldest=())
     queue = partner_api.kyc_review_queue(fleet_ids=fleet_ids, limit=RECENT)
     horizon = today + dt.timedelta(days=EXPIRY_DAYS)
     kyc_expiring = partner_api.kyc_documents_expiring(fleet_ids=fleet_ids, on_or_before=horizon)
@@ -136,7 +141,7 @@ def build(*, fleets: Sequence[FleetRef], days: int, now: dt.datetime, links: Lin
         "days": [format_skeleton("Md", day, locale=page_locale) for day in period],
         "status": _status_chart(trips.today_by_status),
         "onTime": _on_time_chart(month[-days:], page_locale),
-        "revenue": _revenue_charts(revenue, period, by_currency),
+        "revenue": [] if billing_unavailable else _revenue_charts(revenue, period, by_currency),
         "utilisation": _utilisation_chart(trips.drivers, names, page_locale),
         "perDriver": _top((names.driver(d.driver_id), d.trips_completed) for d in trips.drivers),
         "perVehicle": _top((names.vehicle(v.vehicle_id, short=True), v.trips_completed) for v in trips.vehicles),
@@ -146,6 +151,7 @@ def build(*, fleets: Sequence[FleetRef], days: int, now: dt.datetime, links: Lin
     return {
         "today": local_date(today, page_locale, format="medium"),
         "period_days": days,
+        "billing_unavailable": billing_unavailable,
         "cards": {
             "trips_today": sum(by_status.values()),
             "trips_done": by_status[TripStatus.COMPLETED],

@@ -6,7 +6,7 @@ import sys
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views import defaults
 
-from logitrack.http.problems import database_unavailable, problem_response, unavailable_response
+from logitrack.http.problems import database_unavailable, problem_response, unavailable_for
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBase:
@@ -19,7 +19,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if database_unavailable(sys.exc_info()[1]):  # Django calls this while handling the exception
-        return unavailable_response()
+        return unavailable_for(request)
     if request.path.startswith("/api/"):
         return problem_response(
             status=500,

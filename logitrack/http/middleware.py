@@ -16,7 +16,7 @@ from django.utils.deprecation import MiddlewareMixin
 
 from logitrack import logs, metrics
 from logitrack.exceptions import ServiceUnavailable
-from logitrack.http.problems import database_unavailable, service_unavailable_response, unavailable_response
+from logitrack.http.problems import database_unavailable, service_unavailable_for, unavailable_for
 
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 HEADER = "X-Request-ID"
@@ -73,16 +73,17 @@ class RequestIdMiddleware:
 
 
 class DatabaseUnavailableMiddleware(MiddlewareMixin):
-    """Views outside DRF (the admin, the dispatch screen, the login page) answer 503 problem+json with
-    Retry-After while the database is unreachable, as the API does (its exception handler), instead of a 500.
+    """Views outside DRF (the admin, the dispatch screen, the login page) answer 503 with Retry-After while the
+    database is unreachable, as the API does (its exception handler), instead of a 500: a page that reloads itself
+    for a browser, problem+json for anything else.
     Failures outside any view (a session saved on the way out) reach handler500, which does the same. So does a
     context run as its own service that cannot be reached (a ServiceUnavailable such as `billing.unavailable`)."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if database_unavailable(exception):
             log.warning("http.database_unavailable", path=request.path, exc_type=type(exception).__name__)
-            return unavailable_response()
+            return unavailable_for(request)
         if isinstance(exception, ServiceUnavailable):
             log.warning("http.service_unavailable", path=request.path, code=exception.code)
-            return service_unavailable_response(exception)
+            return service_unavailable_for(request, exception)
         return None

@@ -11,7 +11,8 @@ from typing import Any
 import structlog
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -190,6 +191,46 @@ def service_unavailable_response(exc: app.ServiceUnavailable) -> JsonResponse:
     response = JsonResponse(body, status=503, content_type=CONTENT_TYPE)
     response["Retry-After"] = str(exc.retry_after or DATABASE_RETRY_AFTER_SECONDS)
     return response
+
+
+def wants_page(request: HttpRequest) -> bool:
+    """A person's browser on a page (the admin, the screen, reports) rather than a client of the API."""
+    machine = request.path.startswith(("/api/", "/internal/"))
+    return not machine and "text/html" in request.headers.get("Accept", "")
+
+
+def unavailable_page(*, title: str, detail: str, retry_after: int) -> HttpResponse:
+    """The 503 a person reads: what is away, that nothing needs doing but waiting, and a reload after Retry-After."""
+    html = render_to_string(
+        "logitrack/unavailable.html",
+        {"title": title, "detail": detail, "retry_after": retry_after, "request_id": request_id_var.get()},
+    )
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def unavailable_for(request: HttpRequest) -> HttpResponse:
+    """503 while the database is unreachable: a page for a browser, problem+json for everyone else."""
+    if wants_page(request):
+        return unavailable_page(
+            title="LogiTrack is briefly unavailable",
+            detail="It cannot reach its database just now. If you were saving something, check it once the page is "
+            "back: it may not have been saved.",
+            retry_after=DATABASE_RETRY_AFTER_SECONDS,
+        )
+    return unavailable_response()
+
+
+def service_unavailable_for(request: HttpRequest, exc: app.ServiceUnavailable) -> HttpResponse:
+    """503 for a context run as its own service that cannot be reached: a page for a browser, else problem+json."""
+    if wants_page(request):
+        return unavailable_page(
+            title=exc.title,
+            detail="This page needs it to show correct figures, so it waits instead of guessing. Nothing is lost.",
+            retry_after=exc.retry_after or DATABASE_RETRY_AFTER_SECONDS,
+        )
+    return service_unavailable_response(exc)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

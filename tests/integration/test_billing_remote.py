@@ -195,6 +195,15 @@ def test_bookings_call_billing_over_http_fail_fast_while_it_is_down_and_recover(
     staff.force_login(two_fleets.platform_admin)
     page = staff.get(f"/admin/trips/trip/{trip.id}/change/")  # the trip page still opens, saying why no fare
     assert page.status_code == 200 and "Billing cannot be reached" in page.content.decode()
+    overview = staff.get("/admin/", HTTP_ACCEPT="text/html")  # the overview opens; revenue and payouts say why not
+    assert overview.status_code == 200 and overview.content.decode().count("Billing cannot be reached") == 4
+    report = staff.get(
+        "/admin/reports/",
+        {"fleet": str(fleet.id), "kind": "drivers", "first": "2026-11-09", "last": "2026-11-11"},
+        HTTP_ACCEPT="text/html",
+    )  # money it cannot read is not guessed: a page that says so and reloads itself
+    assert (report.status_code, report["Content-Type"][:9]) == (503, "text/html")
+    assert "Billing is temporarily unavailable" in report.content.decode() and int(report["Retry-After"]) >= 1
     assert dispatch_integrations.surcharge_zones(fleet_id=fleet.id) == []  # the dispatch map without its zones
     mail = Delivery(data={"receipt_trip_id": str(trip.id)}, created_at=now)  # a "delivered" mail awaiting its receipt
     until, why = deliveries._receipt_wait(mail, dt.datetime.now(dt.UTC))

@@ -72,6 +72,10 @@ def test_during_a_database_outage_everything_answers_503_with_retry_after(two_fl
         unavailable(staff.get("/admin/"))  # outside DRF: the middleware
         unavailable(staff.get("/admin/identity/user/"))
         unavailable(screen.get("/dispatch/"))
+        page = staff.get("/admin/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")  # a person's browser
+        assert (page.status_code, page["Retry-After"]) == (503, "5")
+        assert page["Content-Type"].startswith("text/html")
+        assert "cannot reach its database" in page.content.decode() and 'content="5"' in page.content.decode()
         unavailable(anonymous.post("/login/", {"email": dispatcher.email, "password": "x"}))
         ready = anonymous.get("/readyz")
         assert ready.status_code == 503
