@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",  # the login guard (apps/identity/login_guard.py)
     # shared kernel
+    "logitrack.db",  # context aliases, the router, context_copy
     "logitrack.tracing",  # OpenTelemetry, when TRACING_OTLP_ENDPOINT is set (first: it instruments the others)
     "logitrack.outbox",
     "logitrack.idempotency",
