@@ -148,13 +148,10 @@ def verify(context: str, *, source: str, target: str) -> list[TableReport]:
     return reports
 
 
-def plan(context: str, *, source: str, target: str) -> list[tuple[Table, int, int]]:
-    """Each table with its rows in the source and already in the target; refuses a target without the tables."""
+def plan(context: str, *, source: str, target: str) -> list[tuple[Table, int, int | None]]:
+    """Each table with its rows in the source and already in the target (None: the target has no such table)."""
     with _raw(connections[source]).cursor() as src, _raw(connections[target]).cursor() as dst:
-        missing = [t.name for t in tables_of(context) if not _exists(dst, t.name)]
-        if missing:
-            raise CopyRefused(f"the target has no table {', '.join(missing)}: migrate it first (--migrate)")
-        return [(t, _count(src, t), _count(dst, t)) for t in tables_of(context)]
+        return [(t, _count(src, t), _count(dst, t) if _exists(dst, t.name) else None) for t in tables_of(context)]
 
 
 def _exists(cursor: Any, name: str) -> bool:

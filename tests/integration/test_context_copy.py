@@ -78,6 +78,10 @@ def test_billing_is_copied_verified_and_copied_back(empty_database):
 
     with pytest.raises(Refused, match="migrate it first"):
         run("billing", "--target", empty_database, "--dry-run")
+    planned = run("billing", "--target", empty_database, "--dry-run", "--migrate")
+    assert "[X] billing.0001" not in planned and "billing.0001" in planned  # the migrations it would run
+    assert f"billing_posting: {postings} rows to copy, 0 in the target (table made by --migrate)" in planned
+    assert target_rows(empty_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
     out = run("billing", "--target", empty_database, "--migrate")
     assert f"billing_posting: {postings} rows" in out and "verified" in out
     assert target_rows(

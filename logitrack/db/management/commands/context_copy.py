@@ -61,7 +61,7 @@ class Command(BaseCommand):
             if options["verify"]:
                 self._verify(context, source, target)
             elif options["dry_run"]:
-                self._plan(context, source, target, options["replace"])
+                self._plan(context, source, target, replace=options["replace"], migrate=options["migrate"])
             else:
                 for table, rows in copy(context, source=source, target=target, replace=options["replace"]):
                     self.stdout.write(f"{table}: {rows} rows")
@@ -74,11 +74,20 @@ class Command(BaseCommand):
         with override_settings(CONTEXT_DATABASES=routed):  # the router lets only this context's tables in
             call_command("migrate", database=target, plan=dry_run, verbosity=1 if dry_run else 0, stdout=self.stdout)
 
-    def _plan(self, context: str, source: str, target: str, replace: bool) -> None:
+    def _plan(self, context: str, source: str, target: str, *, replace: bool, migrate: bool) -> None:
+        missing = []
         for table, there, already in plan(context, source=source, target=target):
-            note = "" if not already else (" (deleted first)" if replace else " (target not empty: refused)")
-            self.stdout.write(f"{table.name}: {there} rows to copy, {already} in the target{note}")
+            if already is None:
+                missing.append(table.name)
+                note = " (table made by --migrate)" if migrate else " (no such table in the target)"
+            elif already:
+                note = " (deleted first)" if replace else " (target not empty: refused)"
+            else:
+                note = ""
+            self.stdout.write(f"{table.name}: {there} rows to copy, {already or 0} in the target{note}")
         self.stdout.write("dry run: nothing written")
+        if missing and not migrate:
+            raise CommandError(f"the target has no table {', '.join(missing)}: migrate it first (--migrate)")
 
     def _verify(self, context: str, source: str, target: str) -> None:
         differ = []
