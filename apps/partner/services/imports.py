@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
-
 from apps.partner import integrations
 from apps.partner.models import DriverProfile
 from apps.partner.services.drivers import driver_onboard, driver_profile_update
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_import(
     *,
     fleet_id: uuid.UUID,
