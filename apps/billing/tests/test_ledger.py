@@ -1,5 +1,6 @@
 """The ledger's guarantees, including the ones the database enforces by itself."""
 
+import copy
 import threading
 import uuid
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connections
+from django.db.utils import load_backend
 
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
 from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, Posting
@@ -235,3 +237,29 @@ def test_two_transactions_of_several_postings_each_do_not_deadlock_over_a_driver
     assert errors == []
     assert Account.objects.get(id=wallets[1].id).balance_minor == 200
     assert ledger.verify() == []
+
+
+@pytest.fixture
+def billing_apart(settings):
+    """Billing on an alias of its own: the same test database through a second connection, so billing's transaction
+    is not default's, as on a split deployment."""
+    same = copy.deepcopy(connections["default"].settings_dict)
+    # made here, not configured: a connection the test made itself, which Django's test isolation lets through
+    connections["billing_apart"] = load_backend(same["ENGINE"]).DatabaseWrapper(same, "billing_apart")
+    settings.CONTEXT_DATABASES = {"billing": "billing_apart"}
+    yield
+    connections["billing_apart"].close()
+    del connections["billing_apart"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postings_run_in_billings_own_transaction_when_billing_has_a_database_of_its_own(billing_apart):
+    driver_id, fleet_id = wallet_with(1000)  # posted inside contexts.atomic("billing"): billing's connection
+    wallet = Account.objects.get(kind=AccountKind.DRIVER_WALLET, owner_id=driver_id)
+    revenue = Account.objects.get(kind=AccountKind.FLEET_REVENUE, owner_id=fleet_id)
+    assert wallet._state.db == "billing_apart"
+    # identity's transaction is default's, not billing's: a posting there would commit on its own
+    with contexts.atomic("identity"), pytest.raises(RuntimeError, match="inside the caller's transaction"):
+        ledger.post(idempotency_key="in identity's", kind="t", legs=[(revenue, 1), (wallet, -1)])
+    assert JournalTransaction.objects.count() == 1
+    assert ledger.ledger_check() == []
