@@ -16,11 +16,11 @@ import structlog
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
 from apps.dispatch import live
 from apps.dispatch.contracts import LivePosition
 from logitrack import correlation
+from logitrack.db import contexts
 from logitrack.realtime import group_message
 
 log = structlog.get_logger(__name__)
@@ -101,7 +101,7 @@ def to_fleet(fleet_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
         _send_now(group, {"type": kind, "seq": live.store().next_sequence(fleet_id), **payload})
 
     # on commit, the request id and trace may no longer be bound
-    transaction.on_commit(correlation.carry(lambda: _best_effort(group, kind, send)))
+    contexts.on_commit(correlation.carry(lambda: _best_effort(group, kind, send)), "dispatch")
 
 
 def trips_to_fleet(fleet_id: uuid.UUID, change: str, trips: list[dict[str, Any]]) -> None:
@@ -116,4 +116,6 @@ def trips_to_fleet(fleet_id: uuid.UUID, change: str, trips: list[dict[str, Any]]
 def to_driver(driver_id: uuid.UUID, kind: str, payload: dict[str, Any]) -> None:
     group = driver_group(driver_id)
     message = {"type": kind, **payload}
-    transaction.on_commit(correlation.carry(lambda: _best_effort(group, kind, lambda: _send_now(group, message))))
+    contexts.on_commit(
+        correlation.carry(lambda: _best_effort(group, kind, lambda: _send_now(group, message))), "dispatch"
+    )

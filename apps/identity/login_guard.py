@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db import router, transaction
+from django.db import connections
 from django.db.models import Max, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from apps.identity.models import UserManager
 from logitrack import metrics
+from logitrack.db import contexts
 from logitrack.exceptions import RateLimited
 from logitrack.http.clients import client_ip
 
@@ -99,14 +100,13 @@ ACCOUNT_LOCKS, ADDRESS_LOCKS = 1, 2  # advisory lock classes, so an account neve
 @contextmanager
 def _serialised(request, credentials):
     """One transaction at a time per account and per address: the count is read and raised under the lock."""
-    using = router.db_for_write(AccessAttempt)
-    connection = transaction.get_connection(using)
+    connection = connections[contexts.alias("identity")]  # axes' attempts are identity's (the router agrees)
     if connection.vendor != "postgresql":
-        with _process_lock, transaction.atomic(using=using):
+        with _process_lock, contexts.atomic("identity"):
             yield
         return
     keys = [(ACCOUNT_LOCKS, get_client_username(request, credentials)), (ADDRESS_LOCKS, request.axes_ip_address)]
-    with transaction.atomic(using=using):
+    with contexts.atomic("identity"):
         with connection.cursor() as cursor:
             for kind, key in keys:  # always the account first: no two logins wait for each other in a cycle
                 if key:

@@ -27,10 +27,10 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from apps.identity.models import ApiKey, Membership, ServiceAccount, User
+from logitrack.db import contexts
 from logitrack.principal import GLOBAL_ROLES, Principal, Role
 
 log = structlog.get_logger(__name__)
@@ -216,7 +216,7 @@ def forget(*user_ids: uuid.UUID) -> None:
         return
     keys = [_user_key(u) for u in user_ids]
     _drop(keys)  # the next request reads the database
-    transaction.on_commit(lambda: _bury(keys))  # and whatever was read before the commit is not stored
+    contexts.on_commit(lambda: _bury(keys), "identity")  # and whatever was read before the commit is not stored
 
 
 def families_end(families: Iterable[uuid.UUID | str]) -> None:
@@ -284,4 +284,4 @@ def api_keys_forget(*prefixes: str) -> None:
         return
     keys = [_api_key_key(p) for p in prefixes]
     _drop(keys)  # the next request reads the database
-    transaction.on_commit(lambda: _bury(keys))  # and whatever was read before the commit is not stored
+    contexts.on_commit(lambda: _bury(keys), "identity")  # and whatever was read before the commit is not stored

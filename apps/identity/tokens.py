@@ -11,13 +11,13 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken as JWTRefresh
 
 from apps.identity import principals
 from apps.identity.models import RefreshToken, User
+from logitrack.db import contexts
 from logitrack.exceptions import Unauthenticated
 
 FAMILY_CLAIM = principals.FAMILY_CLAIM
@@ -63,7 +63,7 @@ def _issue(user: User, family: uuid.UUID) -> TokenPair:
     )
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def token_pair_issue(*, user: User) -> TokenPair:
     """A new login: a new token family."""
     return _issue(user, uuid.uuid4())
@@ -82,7 +82,7 @@ def _revoke(queryset, reason: str) -> int:
 
 def token_pair_rotate(*, raw_refresh: str) -> TokenPair:
     decoded = _decode(raw_refresh)
-    with transaction.atomic():
+    with contexts.atomic("identity"):
         row = RefreshToken.objects.select_for_update().select_related("user").filter(jti=decoded["jti"]).first()
         if row is None:
             raise TokenRejected("unknown refresh token", code="auth.token_invalid")
@@ -103,7 +103,7 @@ def token_pair_rotate(*, raw_refresh: str) -> TokenPair:
     raise TokenRejected("the account is not active", code="auth.user_inactive")
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def token_family_revoke(*, raw_refresh: str) -> None:
     """Logout: end this login on every device that shares its family."""
     decoded = _decode(raw_refresh)

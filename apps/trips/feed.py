@@ -12,9 +12,9 @@ import uuid
 import structlog
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
 
 from logitrack import correlation
+from logitrack.db import contexts
 from logitrack.realtime import group_message
 
 log = structlog.get_logger(__name__)
@@ -28,7 +28,7 @@ def tracking_changed(trip_id: uuid.UUID) -> None:
     """Tell the trip's open tracking pages, once the surrounding transaction commits (nothing for a rollback).
     Several changes in one transaction push several times; the sockets send a page only what differs."""
     # on commit, the request id and trace may no longer be bound
-    transaction.on_commit(correlation.carry(lambda: _send(trip_id)))
+    contexts.on_commit(correlation.carry(lambda: _send(trip_id)), "trips")
 
 
 def _send(trip_id: uuid.UUID) -> None:

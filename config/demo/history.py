@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from apps.billing import pricing
@@ -32,6 +32,7 @@ from apps.billing.services import figures as billing_figures
 from apps.billing.services.settlement import split
 from apps.trips.models import Shift, Stop, Trip, TripLogEntry
 from apps.trips.services import figures as trips_figures
+from logitrack.db import contexts
 from logitrack.formatting import zone
 from logitrack.types import GeoPoint, road_distance_m
 
@@ -60,12 +61,20 @@ class FleetHistory:
     tariffs: dict[tuple[str, str], Tariff]  # (service, vehicle type) -> the tariff that prices it
 
 
+WRITTEN = ("trips", "billing")  # the contexts whose tables the history fills, in the order they are written
+
+
+def copy_available() -> bool:
+    """Every database the history goes to is PostgreSQL (COPY)."""
+    return all(connections[contexts.alias(context)].vendor == "postgresql" for context in WRITTEN)
+
+
 def write(
     *, fleet: FleetHistory, last_day: dt.date, days: int, trips_per_day: int, rng: random.Random, tick=None
 ) -> Counter:
     """`days` days of the fleet ending with `last_day` (local dates), about `trips_per_day` trips each (fewer at
     weekends); returns what was written. `tick(n)` is told of each day's trips."""
-    if connection.vendor != "postgresql":
+    if not copy_available():
         raise RuntimeError("history is written with PostgreSQL's COPY; the embedded SQLite default has none")
     writer = _Writer()
     counts: Counter = Counter()
@@ -317,30 +326,32 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Whole days at a time, each batch in its own transaction with the balances its postings move (the ledger
-        is consistent after every commit, and PostgreSQL checks each transaction's postings at that commit)."""
-        with transaction.atomic():
-            for model in self.ORDER:
-                rows = self.rows.pop(model, [])
-                if rows:
-                    copy_rows(model, rows)
-            if self.balances:
-                ids, deltas = zip(*self.balances.items(), strict=True)
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"UPDATE {Account._meta.db_table} AS a SET balance_minor = a.balance_minor + moved.delta "
-                        "FROM unnest(%s::uuid[], %s::bigint[]) AS moved (id, delta) WHERE a.id = moved.id",
-                        [list(ids), list(deltas)],
-                    )
+        """Whole days at a time, each batch in a transaction per context: trips' rows, then billing's with the
+        balances its postings move (the ledger is consistent after every commit, and PostgreSQL checks each
+        transaction's postings at that commit). Split, a failure between the two commits leaves trips without their
+        fares: as an import, rerun on an empty database."""
+        for context in WRITTEN:
+            with contexts.atomic(context):
+                for model in self.ORDER:
+                    if model._meta.app_label == context and self.rows.get(model):
+                        copy_rows(model, self.rows.pop(model))
+                if context == "billing" and self.balances:
+                    ids, deltas = zip(*self.balances.items(), strict=True)
+                    with connections[contexts.alias("billing")].cursor() as cursor:
+                        cursor.execute(
+                            f"UPDATE {Account._meta.db_table} AS a SET balance_minor = a.balance_minor + moved.delta "
+                            "FROM unnest(%s::uuid[], %s::bigint[]) AS moved (id, delta) WHERE a.id = moved.id",
+                            [list(ids), list(deltas)],
+                        )
         self.balances.clear()
 
 
 def copy_rows(model: type[models.Model], objs: Iterable[models.Model]) -> None:
     """COPY the instances' concrete fields (an auto-incrementing id left to its sequence) into the model's table."""
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    this = connections[DEFAULT_DB_ALIAS]  # the proxy looks the connection up on every use: once per batch
+    this = connections[contexts.alias(model._meta.app_label)]  # the owning context's database
+    columns = ", ".join(this.ops.quote_name(f.column or f.attname) for f in fields)
+    table = this.ops.quote_name(model._meta.db_table)
     with this.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for obj in objs:
             copy.write_row([_value(f, obj, this) for f in fields])

@@ -10,12 +10,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from apps.billing import integrations
 from apps.billing.models import Account, AccountKind, JournalTransaction, Posting, RevenueDay
+from logitrack.db import contexts
 from logitrack.formatting import zone
 
 FARE_KINDS = ("settlement", "cancellation_fee")
@@ -90,13 +91,13 @@ def _add(key: dict, deltas: dict[str, int]) -> None:
     if RevenueDay.objects.filter(**key).update(**changes):
         return
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             RevenueDay.objects.create(**key, **deltas)
     except IntegrityError:  # another transaction inserted the row first
         RevenueDay.objects.filter(**key).update(**changes)
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def revenue_rebuild(*, fleet_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Recompute RevenueDay of these fleets (every fleet with fare transactions when None) from the ledger, replacing
     what was kept; returns the rows written. Sums in the database per local day, currency and account kind."""

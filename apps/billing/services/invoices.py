@@ -8,7 +8,6 @@ import zoneinfo
 from collections import defaultdict
 
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
 
 from apps.billing import integrations
@@ -17,6 +16,7 @@ from apps.billing.events import InvoiceIssuedV1
 from apps.billing.models import FareRecord, Invoice, InvoiceCounter, JournalTransaction
 from apps.billing.services import documents
 from logitrack import files, jobs
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.types import Money
@@ -93,7 +93,7 @@ def _create(
     return invoice
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def receipt_issue(*, trip_id: uuid.UUID) -> Invoice:
     """The receipt of one settled trip (once)."""
     existing = Invoice.objects.filter(trip_id=trip_id, kind=Invoice.Kind.RECEIPT).first()
@@ -113,7 +113,7 @@ def receipt_issue(*, trip_id: uuid.UUID) -> Invoice:
     )
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def credit_note_issue(*, trip_id: uuid.UUID) -> Invoice:
     """A credit note mirroring a refunded trip's fare (once)."""
     existing = Invoice.objects.filter(trip_id=trip_id, kind=Invoice.Kind.CREDIT_NOTE).first()
@@ -193,7 +193,7 @@ def _receipted(record: FareRecord) -> bool:
     return record.kind == "fare"
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def period_invoice_issue(*, fleet_id: uuid.UUID, customer_id: uuid.UUID, period: str) -> Invoice:
     """One invoice per customer, fleet and ended month. One tax document per supply: it charges (with tax) only
     what has no receipt of its own — the month's cancellation fees — and lists the receipted trips as a statement,

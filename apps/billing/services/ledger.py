@@ -17,12 +17,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from apps.billing.contracts import InsufficientFunds, LedgerConflict, UnbalancedTransaction
 from apps.billing.models import DEBIT_NORMAL, Account, AccountKind, JournalTransaction, LedgerCheck, Posting
 from apps.billing.services import figures
+from logitrack.db import contexts
 
 FLOORED = {
     AccountKind.DRIVER_WALLET,
@@ -97,6 +99,11 @@ def _signature(legs: Sequence[tuple[uuid.UUID, int]]) -> list[tuple[str, int]]:
     return sorted((str(a), amount) for a, amount in legs)
 
 
+def _db() -> BaseDatabaseWrapper:
+    """Billing's connection: its transaction is the one a posting must run in (not `default`'s, when split)."""
+    return connections[contexts.alias("billing")]
+
+
 def post(
     *,
     idempotency_key: str,
@@ -108,7 +115,7 @@ def post(
     reverses: JournalTransaction | None = None,
 ) -> tuple[JournalTransaction, bool]:
     """Post a balanced transaction once. Returns (transaction, created)."""
-    if not connection.in_atomic_block:
+    if not _db().in_atomic_block:
         raise RuntimeError("ledger.post must run inside the caller's transaction")
     if not [amount for _, amount in legs if amount != 0]:
         raise UnbalancedTransaction("a transaction needs at least one non-zero posting")
@@ -122,7 +129,7 @@ def post(
         for a in Account.objects.select_for_update().filter(id__in={a.id for a, _ in legs}).order_by(*LOCK_ORDER)
     }
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             txn = JournalTransaction.objects.create(
                 idempotency_key=idempotency_key,
                 kind=kind,
@@ -177,7 +184,7 @@ def post_many(entries: Sequence[Entry]) -> list[tuple[JournalTransaction, bool]]
     the postings, one statement for the balances (each floor checked entry by entry, as one by one would), and the
     overview's revenue per fleet and day once. A key another transaction commits meanwhile fails the whole unit
     (IntegrityError): the caller's transaction rolls back, and one-by-one `post` settles the race."""
-    if not connection.in_atomic_block:
+    if not _db().in_atomic_block:
         raise RuntimeError("ledger.post_many must run inside the caller's transaction")
     checked = [dataclasses.replace(entry, legs=_checked(entry.legs)) for entry in entries]
     keys = [entry.idempotency_key for entry in checked]
@@ -299,8 +306,9 @@ def ledger_check() -> list[str]:
     its queries share a REPEATABLE READ snapshot: read one after another under READ COMMITTED, a settlement committing
     between the postings' sums and the balances would look like a balance that disagrees with its postings."""
     started = time.monotonic()
+    connection = _db()
     outermost = not connection.in_atomic_block  # inside a caller's transaction, its snapshot rules
-    with transaction.atomic():
+    with contexts.atomic("billing"):
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

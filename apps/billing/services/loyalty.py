@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 
 from apps.billing import selectors
 from apps.billing.contracts import InvalidBillingData
 from apps.billing.models import AccountKind, FareRecord, JournalTransaction
 from apps.billing.services import ledger
+from logitrack.db import contexts
 
 POINTS = "PTS"
 
@@ -41,7 +41,7 @@ def points_award(record: FareRecord) -> None:
     )
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def points_redeem(*, customer_id: uuid.UUID, points: int, currency: str, idempotency_key: str) -> JournalTransaction:
     """Turn loyalty points into prepaid credit (BILLING_POINT_VALUE_MINOR each). Two currencies, each balanced."""
     if points <= 0:

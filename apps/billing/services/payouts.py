@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.billing import integrations
@@ -12,13 +12,14 @@ from apps.billing.contracts import InvalidBillingData
 from apps.billing.events import PayoutPaidV1, PayoutRejectedV1
 from apps.billing.models import AccountKind, Payout
 from apps.billing.services import ledger
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal
 from logitrack.types import Money
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, idempotency_key: str) -> Payout:
     """Hold the amount out of the wallet (never more than it holds) until a manager decides."""
     if amount.amount_minor <= 0:
@@ -27,7 +28,7 @@ def payout_request(*, driver_id: uuid.UUID, fleet_id: uuid.UUID, amount: Money, 
     if existing is not None:
         return _payout_retried(existing, amount)
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             payout = Payout.objects.create(
                 driver_id=driver_id,
                 fleet_id=fleet_id,
@@ -66,7 +67,7 @@ def payout_request_as_driver(
     )
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def payout_decide(*, payout_id: uuid.UUID, approve: bool, actor_id: uuid.UUID | None, reason: str = "") -> Payout:
     """A fleet manager approves (the money stays held until it is paid) or rejects (back to the wallet)."""
     payout = _payout_locked(payout_id)
@@ -102,7 +103,7 @@ def payout_decide(*, payout_id: uuid.UUID, approve: bool, actor_id: uuid.UUID | 
     return payout
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def payout_mark_paid(*, payout_id: uuid.UUID, bank_reference: str = "") -> Payout:
     """The transfer left the bank: the held money moves to the bank clearing account."""
     payout = _payout_locked(payout_id)

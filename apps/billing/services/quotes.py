@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.billing import integrations, selectors
 from apps.billing.contracts import NoTariff, QuoteExpired, QuoteNotFound, TripFacts
 from apps.billing.models import Quote
 from apps.billing.services import fares
+from logitrack.db import contexts
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
 from logitrack.types import GeoPoint
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def quote_create(
     *, fleet_id: uuid.UUID, vehicle_type: str, service: str, facts: TripFacts, customer_id: uuid.UUID | None
 ) -> Quote:

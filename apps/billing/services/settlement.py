@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 
 from apps.billing import integrations, pricing, selectors
@@ -18,6 +17,7 @@ from apps.billing.models import Account, AccountKind, FareRecord, JournalTransac
 from apps.billing.services import fares, ledger, loyalty
 from apps.trips.contracts import CancelledBy
 from logitrack import jobs, metrics
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict, NotFound
 from logitrack.outbox.api import publish, publish_many
 from logitrack.types import Money
@@ -39,7 +39,7 @@ def split(*, net: int, tax: int, fleet_commission_bps: int) -> Shares:
     return Shares(tax=tax, platform=platform, fleet=fleet, driver=net - platform - fleet)
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def trip_complete_settle(
     *,
     trip_id: uuid.UUID,
@@ -74,7 +74,7 @@ def trip_complete_settle(
     shares = _settle(record, terms.commission_bps, idempotency_key=f"settle:{trip_id}", kind="settlement")
     loyalty.points_award(record)
     jobs.enqueue_on_commit("billing.issue_receipt", trip_id=str(trip_id))
-    transaction.on_commit(metrics.SETTLEMENTS.inc)  # a settlement rolled back is not one
+    contexts.on_commit(metrics.SETTLEMENTS.inc, "billing")  # a settlement rolled back is not one
     publish(
         FareFinalisedV1(
             trip_id=trip_id,
@@ -142,7 +142,7 @@ class CompletedTrip:
     facts: TripFacts
 
 
-@transaction.atomic(savepoint=False)  # all or nothing with the caller's transaction: no savepoint round trips
+@contexts.atomic("billing", savepoint=False)  # all or nothing with the caller's transaction: no savepoint round trips
 def trips_complete_settle(*, trips: Sequence[CompletedTrip]) -> list[FareRecord]:
     """`trip_complete_settle` of several trips (a batch of completion events) as one unit: the same fare records,
     postings, balances, points and events as settling them one by one in this order, with one look-up of each
@@ -178,7 +178,7 @@ def trips_complete_settle(*, trips: Sequence[CompletedTrip]) -> list[FareRecord]
     for record, _, _ in new:
         jobs.enqueue_on_commit("billing.issue_receipt", trip_id=str(record.trip_id))
         records[record.trip_id] = record
-    transaction.on_commit(lambda: metrics.SETTLEMENTS.inc(len(new)))
+    contexts.on_commit(lambda: metrics.SETTLEMENTS.inc(len(new)), "billing")
     publish_many(
         [
             FareFinalisedV1(
@@ -331,7 +331,7 @@ def _settle(record: FareRecord, commission_bps: int, *, idempotency_key: str, ki
     return shares
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def trip_cancel_settle(
     *,
     trip_id: uuid.UUID,
@@ -382,7 +382,7 @@ def trip_cancel_settle(
     return record
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def trip_refund(*, trip_id: uuid.UUID, reason: str) -> JournalTransaction:
     """Refund a settled trip in full: a reversal of its settlement (and of the points it earned)."""
     if not reason.strip():

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
@@ -15,9 +14,10 @@ from apps.billing import integrations
 from apps.billing.contracts import ComponentKind, InvalidBillingData, TariffRetired, TaxRateInUse
 from apps.billing.models import Tariff, TariffComponent, TaxRate
 from apps.billing.models.tariffs import COMPONENT_MODELS
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def tariff_create(
     *,
     fleet_id: uuid.UUID,
@@ -140,7 +140,7 @@ def _save(tariff: Tariff, components: list[TariffComponent]) -> Tariff:
     return tariff
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def tariff_define(
     *,
     fleet_id: uuid.UUID,
@@ -182,7 +182,7 @@ def _as_spec(component: TariffComponent) -> dict[str, Any]:
     return spec | {name: getattr(real, name) for name in component_fields(real.KIND)}
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def tariff_new_version(*, tariff_id: uuid.UUID, valid_from: dt.datetime, **changes: Any) -> Tariff:
     """The next version of a tariff from `valid_from` (now or later): the current one ends there, the new one holds
     its figures with `changes` applied (`components` replaces the whole list). Quotes and fares keep pointing at
@@ -215,7 +215,7 @@ def tariff_new_version(*, tariff_id: uuid.UUID, valid_from: dt.datetime, **chang
     return tariff_define(valid_from=valid_from, components=components, **values)
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def tariff_retire(*, tariff_id: uuid.UUID, at: dt.datetime | None = None) -> Tariff:
     """The tariff prices nothing from `at` (now when not given) on; quotes already given keep their price."""
     tariff = Tariff.objects.select_for_update().get(id=tariff_id)
@@ -239,7 +239,7 @@ def tax_rate_create(*, fleet_id: uuid.UUID, name: str, rate_bps: int) -> TaxRate
     return tax
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def tax_rate_update(*, tax_rate_id: uuid.UUID, **changes: Any) -> TaxRate:
     """A new name or rate; the tariffs charging it are touched so cached prices (`Tariff.pricing_components`,
     keyed by the tariff's `updated_at`) are priced with the new rate from now on."""

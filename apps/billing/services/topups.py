@@ -9,7 +9,7 @@ import enum
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.billing import selectors
@@ -25,6 +25,7 @@ from apps.billing.contracts import (
 from apps.billing.models import AccountKind, JournalTransaction, TopUp, UnappliedPayment
 from apps.billing.payments import Outcome, PaymentNotification
 from apps.billing.services import ledger
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict
 from logitrack.principal import Principal
 from logitrack.types import Money
@@ -39,7 +40,7 @@ def topup_request(*, customer_id: uuid.UUID, amount: Money, idempotency_key: str
     if existing is not None:
         return _topup_retried(existing, amount)
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             return TopUp.objects.create(
                 customer_id=customer_id,
                 request_key=idempotency_key,
@@ -57,7 +58,7 @@ def _topup_retried(existing: TopUp, amount: Money) -> TopUp:
     return existing
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def topup_cancel(*, topup_id: uuid.UUID, principal: Principal) -> TopUp:
     """The customer withdraws a pending request (cancelling it again answers the same); platform admins may cancel
     anyone's (selectors.topups_visible). A payment that still arrives later is credited all the same."""
@@ -155,7 +156,7 @@ def _replayed(topup: TopUp) -> Applied:
     return Applied.HELD if topup.confirmed_amount_minor is not None else Applied.FAILED
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def _topup_settle(
     *,
     topup_id: uuid.UUID,
@@ -250,7 +251,7 @@ def _topup_settle(
             topup.reason = f"paid after it was cancelled ({cancelled_because})"[:300]
         applied = Applied.CREDITED
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             topup.save()
     except IntegrityError:  # a concurrent confirmation of another top-up took this reference first
         raise ConfirmationReused(
@@ -270,7 +271,7 @@ def _hold(topup: TopUp, via: str, event_id: str, payment_reference: str, amount:
     """Record money a provider received that credits nothing, for an operator to refund (under the top-up's lock:
     a concurrent duplicate of the event waits, then finds this row)."""
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             UnappliedPayment.objects.create(
                 provider=via,
                 event_id=event_id,
@@ -306,7 +307,7 @@ def payment_notification_apply(*, notification: PaymentNotification) -> PaymentA
     return PaymentApplied(applied, topup)
 
 
-@transaction.atomic
+@contexts.atomic("billing")
 def legacy_topup_reverse(*, transaction_id: uuid.UUID) -> tuple[int, int]:
     """Take back a prepaid credit the customer gave themselves before top-ups needed confirmation
     (selectors.legacy_topups), with a reversing transaction — never an edit. The prepaid balance may not go below

@@ -20,6 +20,7 @@ from apps.billing.contracts import TopUpMismatch
 from apps.billing.models import JournalTransaction, TopUp, UnappliedPayment
 from apps.billing.services import ledger, topups
 from apps.billing.tests.factories import TopUpFactory
+from logitrack.db import contexts
 from logitrack.types import Money
 from tests.support.isolation import client_for
 
@@ -455,11 +456,10 @@ def test_a_platform_admin_cannot_confirm_their_own_top_up(two_fleets):
 
 def _self_credit(customer_id, amount, currency="EUR"):
     """What the old `POST topups/` posted for any customer who asked: money with no payment behind it."""
-    from django.db import transaction
 
     from apps.billing.models import AccountKind
 
-    with transaction.atomic():
+    with contexts.atomic("billing"):
         txn, _ = ledger.post(
             idempotency_key=f"topup:{customer_id}:{uuid.uuid4()}",
             kind="topup",
@@ -479,7 +479,6 @@ def test_self_credits_from_before_confirmation_are_listed_and_reversed_once(two_
     from io import StringIO
 
     from django.core.management import call_command
-    from django.db import transaction
 
     from apps.billing.models import AccountKind
 
@@ -490,7 +489,7 @@ def test_self_credits_from_before_confirmation_are_listed_and_reversed_once(two_
     )
     whole = _self_credit(honest.id, 300_000)
     spent = _self_credit(spender.id, 5000)
-    with transaction.atomic():  # 4000 of it already paid fares
+    with contexts.atomic("billing"):  # 4000 of it already paid fares
         ledger.post(
             idempotency_key=f"spent:{spender.id}",
             kind="settlement",

@@ -6,16 +6,16 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 
 from apps.dispatch import feed, integrations, live, matching
 from apps.dispatch.contracts import TripView
 from apps.dispatch.models import DispatchAttempt
 from apps.dispatch.services import board
 from apps.trips.contracts import TERMINAL_STATUSES, IllegalTransition, TripStatus
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def auto_dispatch_start(*, trip: TripView) -> None:
     """A new trip: show it, and when the fleet auto-dispatches, offer it to the best candidate."""
     if integrations.auto_dispatch_enabled(fleet_id=trip.fleet_id):
@@ -24,7 +24,7 @@ def auto_dispatch_start(*, trip: TripView) -> None:
     board.trip_card_push(trip=trip, change="requested")
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def offer_next(*, trip: TripView, driver_id: uuid.UUID, expired: bool, reason: str) -> None:
     """The offered driver refused or let the offer run out: the next candidate gets it (auto-dispatch only)."""
     attempt = DispatchAttempt.objects.select_for_update().filter(trip_id=trip.id).first()
@@ -38,7 +38,7 @@ def offer_next(*, trip: TripView, driver_id: uuid.UUID, expired: bool, reason: s
     board.trip_card_push(trip=trip, change="offer_declined")
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def unassigned_flag(*, trip: TripView, reason: str, previous_driver_id: uuid.UUID | None) -> None:
     """A dispatcher took the trip back from its driver on purpose: it is not offered again on its own but flagged
     for a dispatcher with the reason; the screens show it requested again, the driver's app hears it is gone."""

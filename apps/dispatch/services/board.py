@@ -9,12 +9,12 @@ import functools
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.dispatch import domain, feed, live, workspace
 from apps.dispatch.contracts import TripView
 from apps.dispatch.models import DispatchAttempt
+from logitrack.db import contexts
 
 
 def trip_card_push(*, trip: TripView, change: str) -> None:
@@ -38,7 +38,7 @@ def trip_cards_push(*, trips: list[TripView], change: str) -> None:
         feed.trips_to_fleet(fleet_id, change, theirs)  # encoded once, by the send
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def assignment_push(*, trip: TripView, reassigned: bool) -> None:
     """The trip has a driver: auto-dispatch's part is over, the screens show it, the driver's app gets it."""
     DispatchAttempt.objects.filter(trip_id=trip.id).exclude(status=DispatchAttempt.Status.CLOSED).update(
@@ -51,7 +51,7 @@ def assignment_push(*, trip: TripView, reassigned: bool) -> None:
         feed.to_driver(trip.driver_id, "assignment", {"trip": feed.jsonable(domain.trip_json(trip))})
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def trip_card_close(*, trip: TripView, change: str) -> None:
     """The trip ended (cancelled, failed): auto-dispatch stops, the screens take its card off the board."""
     DispatchAttempt.objects.filter(trip_id=trip.id).update(

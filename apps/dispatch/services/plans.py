@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.dispatch import feed, integrations, planning, schemas
@@ -12,13 +11,14 @@ from apps.dispatch.contracts import PlanNotAcceptable, PlanNotFound, PlanStatus
 from apps.dispatch.models import RoutePlan
 from apps.dispatch.optimization import insertion, routing_model
 from apps.trips.contracts import IllegalTransition, StaleVersion, TripRef, TripStatus, vehicle_serves_booking
+from logitrack.db import contexts
 
 
 def plan_json(plan: RoutePlan) -> dict:
     return feed.jsonable(schemas.PlanOutput(plan).data)
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def plan_accept(*, plan_id: uuid.UUID, actor_id: uuid.UUID | None) -> RoutePlan:
     """Assign the plan's requested trips to the planned shifts through trips' api (its checks apply). Trips
     that changed since the plan was made are reported, not forced. Older plans of the fleet are superseded."""
@@ -98,7 +98,7 @@ def _refuse_wrong_vehicle_types(plan: RoutePlan, trips: dict[str, TripRef]) -> N
         )
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def plan_insert(*, plan_id: uuid.UUID, trip_id: uuid.UUID) -> RoutePlan:
     """A new proposed plan: the trip put where it adds the least distance, every other stop kept in place."""
     plan = RoutePlan.objects.filter(id=plan_id).first()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from django.db import connection, transaction
+from django.db import connections
 from django.db.models import Field
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from apps.dispatch.contracts import LivePosition, NotYourDriver, Ping, PingOutco
 from apps.dispatch.models import PositionPing
 from apps.dispatch.services import tracking
 from logitrack import metrics
+from logitrack.db import contexts
 
 _HISTORY_COLUMNS = (
     "ping_id",
@@ -62,6 +63,7 @@ def _history_insert(rows: list[tuple]) -> set[uuid.UUID]:
     changes and psycopg does not re-parse thousands of placeholders per batch."""
     if not rows:
         return set()
+    connection = connections[contexts.alias("dispatch")]  # the history is dispatch's: its database, its transaction
     table = connection.ops.quote_name(PositionPing._meta.db_table)
     concrete = {f.name: f for f in PositionPing._meta.concrete_fields}
     fields = [concrete[c] for c in _HISTORY_COLUMNS]
@@ -139,7 +141,7 @@ def positions_store(*, fixes: list[Fix], moved: Sequence[LivePosition] = ()) -> 
     new = _history_insert(rows)
     if new:
         stored = len(new)
-        transaction.on_commit(lambda: metrics.PINGS_STORED.inc(stored))  # rows rolled back were never stored
+        contexts.on_commit(lambda: metrics.PINGS_STORED.inc(stored), "dispatch")  # rows rolled back were never stored
     if moved:
         tracking.tracking_refresh(moved=list(moved))
     return PingOutcome(

@@ -11,7 +11,6 @@ import uuid
 
 import structlog
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.dispatch import feed, integrations, planning, schemas
@@ -20,6 +19,7 @@ from apps.dispatch.models import RoutePlan, RoutingJob
 from apps.dispatch.optimization import portfolio
 from apps.dispatch.services import plans
 from logitrack import correlation, jobs, metrics, offload, resilience
+from logitrack.db import contexts
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +44,7 @@ def routing_job_create(
     return job
 
 
-@transaction.atomic
+@contexts.atomic("dispatch")
 def _job_queue(
     *, fleet_id: uuid.UUID, seconds: int, actor_id: uuid.UUID | None, from_plan_id: uuid.UUID | None
 ) -> RoutingJob:
@@ -64,12 +64,12 @@ def _job_queue(
         except jobs.QueueUnavailable:  # say so now rather than when the queue timeout runs out
             _job_fail(job.id, "the job queue could not be reached; run the optimisation again")
 
-    transaction.on_commit(correlation.carry(send))  # the job joins the asking request's id and trace
+    contexts.on_commit(correlation.carry(send), "dispatch")  # the job joins the asking request's id and trace
     return job
 
 
 def _job_fail(job_id: uuid.UUID, error: str) -> None:
-    with transaction.atomic():
+    with contexts.atomic("dispatch"):
         job = RoutingJob.objects.select_for_update().get(id=job_id)
         if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
             return
@@ -83,7 +83,7 @@ def routing_job_run(*, job_id: uuid.UUID, worker: str = "", solve_in_child: bool
     DISPATCH_JOB_MAX_ATTEMPTS, then failed; a finished job is left alone (duplicate delivery). With
     `solve_in_child` the solver runs in a child process (logitrack.offload) and this process writes the plan; a
     child that dies counts as a worker that died."""
-    with transaction.atomic():
+    with contexts.atomic("dispatch"):
         job = RoutingJob.objects.select_for_update().filter(id=job_id).first()
         if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
             return job
@@ -167,7 +167,7 @@ def _optimise(job: RoutingJob, *, solve_in_child: bool = False) -> None:
             },
             "solver_note": solved.note,
         }
-    with transaction.atomic():
+    with contexts.atomic("dispatch"):
         plan = RoutePlan.objects.create(
             fleet_id=job.fleet_id,
             job=job,

@@ -5,11 +5,11 @@ Seen in the e2e suite's Redis restart."""
 import uuid
 
 import pytest
-from django.db import transaction
 
 from apps.dispatch import feed, live
 from apps.dispatch.models import RoutingJob
 from apps.dispatch.tests.factories import RoutingJobFactory
+from logitrack.db import contexts
 from logitrack.testing.processes import free_port
 
 
@@ -28,7 +28,7 @@ def redis_unreachable(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_push_that_cannot_reach_redis_is_dropped_after_the_commit(redis_unreachable):
-    with transaction.atomic():
+    with contexts.atomic("dispatch"):
         job = RoutingJobFactory()
         feed.to_fleet(job.fleet_id, "job", {"job": {"id": str(job.id)}})
         feed.to_driver(uuid.uuid4(), "offer", {"offer": {"id": "y"}})

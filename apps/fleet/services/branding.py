@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 from django.core.files.base import File
-from django.db import transaction
 
 from apps.fleet.models import Fleet
 from logitrack import files, images
+from logitrack.db import contexts
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 # Stored as a PNG (transparency kept) at most 512 px a side: a page header and an email show it under 100 px
@@ -26,7 +26,7 @@ def logo_check(upload: File[Any]) -> None:
     upload.seek(0)
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def fleet_logo_set(*, fleet_id: uuid.UUID, upload: File[Any]) -> Fleet:
     """Check the upload (PNG or JPEG by its bytes, at most 2 MiB), re-encode it as a PNG without metadata and
     store it privately, named by its content's hash (that name's stem is `FleetBranding.logo_version`). The
@@ -47,16 +47,16 @@ def fleet_logo_set(*, fleet_id: uuid.UUID, upload: File[Any]) -> Fleet:
         files.delete_private(stored.path)
         raise
     if old and old != stored.path:
-        transaction.on_commit(lambda: files.delete_private(old))
+        contexts.on_commit(lambda: files.delete_private(old), "fleet")
     return fleet
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def fleet_logo_remove(*, fleet_id: uuid.UUID) -> Fleet:
     """The fleet shows its name alone again; the file goes once this commits."""
     fleet = Fleet.objects.select_for_update().get(id=fleet_id)
     old, fleet.logo_path = fleet.logo_path, ""
     fleet.save(update_fields=["logo_path", "updated_at"])
     if old:
-        transaction.on_commit(lambda: files.delete_private(old))
+        contexts.on_commit(lambda: files.delete_private(old), "fleet")
     return fleet

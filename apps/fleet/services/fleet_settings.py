@@ -7,12 +7,12 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from apps.fleet import integrations
 from apps.fleet.contracts import InvalidFleetData
 from apps.fleet.models import Fleet
 from apps.fleet.services._shared import invalid
+from logitrack.db import contexts
 from logitrack.db.services import model_update
 
 FLEET_SETTINGS = (
@@ -38,7 +38,7 @@ FLEET_SETTINGS = (
 ADMIN_ONLY_SETTINGS = ("commission_bps", "currency", "country")
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def fleet_settings_update(*, fleet_id: uuid.UUID, data: dict[str, Any], as_platform_admin: bool = False) -> Fleet:
     fleet = Fleet.objects.select_for_update().get(id=fleet_id)
     allowed = FLEET_SETTINGS + (ADMIN_ONLY_SETTINGS if as_platform_admin else ())

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
-
 from apps.fleet.contracts import InvalidFleetData, MaintenanceOverlap
 from apps.fleet.models import MaintenanceWindow, Vehicle
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def maintenance_schedule(
     *, vehicle_id: uuid.UUID, starts_at: dt.datetime, ends_at: dt.datetime, reason: str = ""
 ) -> MaintenanceWindow:

@@ -6,18 +6,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
-
 from apps.fleet import domain, integrations
 from apps.fleet.contracts import FleetStatus, IllegalFleetTransition
 from apps.fleet.events import FleetActivatedV1, FleetSuspendedV1
 from apps.fleet.models import Fleet, FleetStatusChange
 from apps.fleet.services._shared import validate
 from apps.fleet.services.fleet_settings import ADMIN_ONLY_SETTINGS, FLEET_SETTINGS
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def fleet_apply(*, applicant_id: uuid.UUID, data: dict[str, Any]) -> Fleet:
     """An operator applies to run a fleet on the platform; a platform admin reviews it."""
     fleet = Fleet(applicant_id=applicant_id, status=FleetStatus.APPLIED)
@@ -36,7 +35,7 @@ def fleet_apply(*, applicant_id: uuid.UUID, data: dict[str, Any]) -> Fleet:
     return fleet
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def fleet_transition(*, fleet_id: uuid.UUID, action: str, actor_id: uuid.UUID | None, reason: str = "") -> Fleet:
     fleet = Fleet.objects.select_for_update().get(id=fleet_id)
     current = FleetStatus(fleet.status)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
-
 from apps.fleet.models import VehicleDocument
 from logitrack import files, images
+from logitrack.db import contexts
 
 
 def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
@@ -20,7 +19,7 @@ def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
     return report
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def _document_file_recheck(document_id: uuid.UUID, report: files.RecheckReport, dry_run: bool) -> None:
     document = VehicleDocument.objects.select_for_update().filter(id=document_id).exclude(file_path="").first()
     if document is None:

@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.fleet.contracts import InvalidFleetData, VehicleDocumentKind
@@ -15,12 +14,13 @@ from apps.fleet.events import VehicleDocumentExpiredV1, VehicleDocumentExpiringV
 from apps.fleet.models import Vehicle, VehicleDocument
 from apps.fleet.services._shared import validate
 from logitrack import files, images
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def vehicle_document_add(
     *,
     vehicle_id: uuid.UUID,
@@ -54,7 +54,7 @@ def vehicle_document_add(
     return document
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def vehicle_documents_check(*, today: dt.date | None = None, warn_days: int | None = None) -> tuple[int, int]:
     """Publish 'expiring' once per document and threshold (DOCUMENT_EXPIRY_WARNING_THRESHOLDS: 30, 7 and 1 days
     left; `warn_days` given: that one threshold only), and 'expired' once when it lapses. A run missed for days

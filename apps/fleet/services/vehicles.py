@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from apps.fleet import domain
 from apps.fleet.contracts import (
@@ -24,6 +24,7 @@ from apps.fleet.contracts import (
 from apps.fleet.events import VehicleAddedV1, VehicleStatusChangedV1
 from apps.fleet.models import VEHICLE_MODELS, Fleet, Vehicle
 from apps.fleet.services._shared import invalid, validate
+from logitrack.db import contexts
 from logitrack.db.services import model_update
 from logitrack.outbox.api import publish
 
@@ -45,7 +46,7 @@ def _require_active_fleet(fleet: Fleet) -> None:
         raise FleetNotActive(f"fleet {fleet.name} is {fleet.status}: its inventory is frozen")
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def vehicle_add(*, fleet_id: uuid.UUID, vehicle_type: VehicleType, data: dict[str, Any]) -> Vehicle:
     fleet = Fleet.objects.select_for_update().filter(id=fleet_id).first()
     if fleet is None:  # a platform admin may name any fleet, including one that does not exist
@@ -62,7 +63,7 @@ def vehicle_add(*, fleet_id: uuid.UUID, vehicle_type: VehicleType, data: dict[st
             setattr(vehicle, field, data[field])
     validate(vehicle, exclude=["fleet"])
     try:
-        with transaction.atomic():
+        with contexts.atomic("fleet"):
             vehicle.save()
     except IntegrityError:
         raise RegistrationTaken(
@@ -80,7 +81,7 @@ def vehicle_add(*, fleet_id: uuid.UUID, vehicle_type: VehicleType, data: dict[st
     return vehicle
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def vehicle_update(*, vehicle_id: uuid.UUID, data: dict[str, Any]) -> Vehicle:
     vehicle = Vehicle.objects.select_for_update().get(id=vehicle_id).get_real_instance()
     if vehicle.status == VehicleStatus.RETIRED:
@@ -105,7 +106,7 @@ def vehicle_update(*, vehicle_id: uuid.UUID, data: dict[str, Any]) -> Vehicle:
     return vehicle
 
 
-@transaction.atomic
+@contexts.atomic("fleet")
 def vehicle_status_change(*, vehicle_id: uuid.UUID, status: VehicleStatus) -> Vehicle:
     vehicle = Vehicle.objects.select_for_update().get(id=vehicle_id)
     current = VehicleStatus(vehicle.status)

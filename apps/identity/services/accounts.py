@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from apps.identity import selectors, tokens
 from apps.identity.contracts import EmailTaken
 from apps.identity.events import UserDeactivatedV1, UserRegisteredV1
 from apps.identity.models import User, UserManager
 from apps.identity.services import passwords
+from logitrack.db import contexts
 from logitrack.db.services import model_update
 from logitrack.exceptions import ValidationFailed
 from logitrack.outbox.api import publish
@@ -27,7 +28,7 @@ def _existing_with_password(*, email: str, password: str) -> User | None:
     return user
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def platform_admin_ensure(*, email: str, password: str) -> tuple[User, bool]:
     """Make sure a platform admin with this email exists and logs in with `password` (demo set-up)."""
     user = _existing_with_password(email=email, password=password)
@@ -36,7 +37,7 @@ def platform_admin_ensure(*, email: str, password: str) -> tuple[User, bool]:
     return User.objects.create_superuser(UserManager.normalize(email), password, display_name="Platform admin"), True
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_ensure(*, email: str, password: str, display_name: str, is_customer: bool = False) -> tuple[User, bool]:
     """Make sure an account with this email exists and logs in with `password` (demo operators, fixtures).
     An existing account keeps its roles; only its password is reset to `password`."""
@@ -51,7 +52,7 @@ def user_ensure(*, email: str, password: str, display_name: str, is_customer: bo
     return user, True
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_register(*, email: str, password: str, display_name: str, phone: str = "", is_customer: bool = True) -> User:
     """Self-registration: a customer of the apps, or (`is_customer=False`) an operator who will apply for a fleet
     and should hold no role until one is granted."""
@@ -60,7 +61,7 @@ def user_register(*, email: str, password: str, display_name: str, phone: str = 
     passwords.password_check(password, user)
     user.set_password(password)
     try:
-        with transaction.atomic():
+        with contexts.atomic("identity"):
             user.save()
     except IntegrityError:
         raise EmailTaken("an account with this email already exists") from None
@@ -68,7 +69,7 @@ def user_register(*, email: str, password: str, display_name: str, phone: str = 
     return user
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_provision(*, email: str, display_name: str, phone: str = "", fleet_id: uuid.UUID | None = None) -> User:
     """The account for `email`, made without a password if new; its owner is mailed a welcome link to choose one,
     in the name of `fleet_id` (the fleet that made it) when given."""
@@ -88,7 +89,7 @@ def user_provision(*, email: str, display_name: str, phone: str = "", fleet_id: 
     return user
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_profile_update(*, user_id: uuid.UUID, display_name: str | None = None, phone: str | None = None) -> User:
     """Change my name or phone (None leaves a field as it is); validated, and saved only if something changed."""
     user = selectors.user_get(user_id=user_id, for_update=True)
@@ -97,7 +98,7 @@ def user_profile_update(*, user_id: uuid.UUID, display_name: str | None = None, 
     return user
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_deactivate(*, user_id: uuid.UUID) -> User:
     user = selectors.user_get(user_id=user_id, for_update=True)
     if user.is_active:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from apps.identity.contracts import (
 )
 from apps.identity.events import ApiKeyIssuedV1, ApiKeyRevokedV1
 from apps.identity.models import ApiKey, ServiceAccount
+from logitrack.db import contexts
 from logitrack.exceptions import NotFound, Unauthenticated
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal, Role
@@ -91,14 +92,14 @@ def _fleet_managed(principal: Principal, fleet_id: uuid.UUID) -> None:
         raise NotFound("you manage no fleet by that id", code="fleet.not_found")
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def service_account_create(*, principal: Principal, fleet_id: uuid.UUID, name: str) -> ServiceAccount:
     _fleet_managed(principal, fleet_id)
     name = name.strip()
     if not name:
         raise ApiKeyInvalid("name the integration", extra={"errors": {"name": ["This field may not be blank."]}})
     try:
-        with transaction.atomic():
+        with contexts.atomic("identity"):
             return ServiceAccount.objects.create(fleet_id=fleet_id, name=name, created_by_id=_by(principal))
     except IntegrityError:
         raise ServiceAccountNameTaken(f"the fleet already has an integration called {name!r}") from None
@@ -114,7 +115,7 @@ def _account(principal: Principal, service_account_id: uuid.UUID, *, for_update:
     return found
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def service_account_revoke(*, principal: Principal, service_account_id: uuid.UUID) -> ServiceAccount:
     """The integration is switched off: the account and every key it has stop at once."""
     account = _account(principal, service_account_id, for_update=True)
@@ -172,7 +173,7 @@ def _issue(account: ServiceAccount, *, scopes: list[str], expires_at: dt.datetim
     return key, issued
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def api_key_create(
     *, principal: Principal, service_account_id: uuid.UUID, scopes: Iterable[str], expires_at: dt.datetime | None
 ) -> IssuedApiKey:
@@ -193,7 +194,7 @@ def _key(principal: Principal, service_account_id: uuid.UUID, key_id: uuid.UUID)
     return key
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def api_key_rotate(
     *, principal: Principal, service_account_id: uuid.UUID, key_id: uuid.UUID, expires_at: dt.datetime | None = None
 ) -> IssuedApiKey:
@@ -222,7 +223,7 @@ def _revoke(key: ApiKey, principal: Principal | None, now: dt.datetime) -> None:
     publish(ApiKeyRevokedV1(api_key_id=key.id, service_account_id=key.service_account_id))
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def api_key_revoke(*, principal: Principal, service_account_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
     key = _key(principal, service_account_id, key_id)
     if key.revoked_at is not None:

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.identity import login_guard, selectors, tokens
 from apps.identity.events import UserErasedV1
 from apps.identity.models import Invitation, Membership, PasswordReset, User
 from apps.identity.services import memberships
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict, PermissionDenied
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_erase(*, user_id: uuid.UUID) -> User:
     """GDPR erasure: personal data anonymised, login disabled, other contexts told to anonymise theirs.
 

@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.identity import links, selectors
@@ -16,12 +15,13 @@ from apps.identity.events import InvitationCreatedV1, UserRegisteredV1
 from apps.identity.models import Invitation, Membership, User, UserManager, token_digest
 from apps.identity.services import memberships, passwords
 from apps.identity.services.logins import InvalidCredentials, user_authenticate
+from logitrack.db import contexts
 from logitrack.exceptions import NotFound
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def invitation_create(
     *, principal: Principal, email: str, fleet_id: uuid.UUID, role: FleetRole
 ) -> tuple[Invitation, str]:
@@ -48,7 +48,7 @@ def invitation_create(
     return invitation, token
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def invitation_revoke(*, principal: Principal, invitation_id: uuid.UUID) -> Invitation:
     invitation = selectors.invitations_visible(principal=principal).select_for_update().filter(id=invitation_id).first()
     if invitation is None:  # another fleet's looks like none at all
@@ -87,7 +87,7 @@ def invitation_accept(
     return _invitation_accept(digest=digest, password=password, display_name=display_name, proven=proven)
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def _invitation_accept(*, digest: str, password: str, display_name: str, proven: User | None) -> Membership:
     invitation = _invitation_open(Invitation.objects.select_for_update().filter(token_hash=digest).first())
     user = User.objects.select_for_update().filter(email=invitation.email).first()

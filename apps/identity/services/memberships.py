@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.utils import timezone
 
 from apps.identity import principals, selectors
 from apps.identity.contracts import FleetRole, MembershipExists, UserNotFound
 from apps.identity.events import MembershipGrantedV1, MembershipRevokedV1
 from apps.identity.models import FleetName, Membership, User
+from logitrack.db import contexts
 from logitrack.exceptions import NotFound
 from logitrack.outbox.api import publish
 from logitrack.principal import Principal
@@ -40,7 +40,7 @@ def _sync_staff(user: User) -> None:
     principals.forget(user.id)  # the user's fleets changed: their next request sees it
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def membership_grant(
     *, user_id: uuid.UUID, fleet_id: uuid.UUID, role: FleetRole, granted_by_id: uuid.UUID | None
 ) -> Membership:
@@ -55,7 +55,7 @@ def membership_grant(
     return membership
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def membership_revoke(*, membership_id: uuid.UUID, principal: Principal | None) -> Membership:
     """Revoke a membership. `principal` None means a trusted internal caller (another context's api)."""
     rows = Membership.objects if principal is None else selectors.memberships_visible(principal=principal)

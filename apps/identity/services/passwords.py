@@ -10,7 +10,6 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from apps.identity import links, login_guard, selectors, tokens
@@ -18,6 +17,7 @@ from apps.identity.contracts import ResetTokenInvalid, WeakPassword
 from apps.identity.events import PasswordResetRequestedV1
 from apps.identity.models import PasswordReset, User, UserManager, token_digest
 from apps.identity.services.logins import InvalidCredentials
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
@@ -38,7 +38,7 @@ def password_set(user: User, new_password: str) -> None:
     PasswordReset.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def user_password_change(*, user_id: uuid.UUID, old_password: str, new_password: str) -> None:
     user = selectors.user_get(user_id=user_id, for_update=True)
     if not user.check_password(old_password):
@@ -46,7 +46,7 @@ def user_password_change(*, user_id: uuid.UUID, old_password: str, new_password:
     password_set(user, new_password)
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def password_reset_request(*, email: str, welcome: bool = False, fleet_id: uuid.UUID | None = None) -> str | None:
     """Have a single-use reset link mailed if an active account exists. Returns the token (for tests and tools).
 
@@ -68,7 +68,7 @@ def password_reset_request(*, email: str, welcome: bool = False, fleet_id: uuid.
     return token
 
 
-@transaction.atomic
+@contexts.atomic("identity")
 def password_reset_confirm(*, new_password: str, token: str | None = None, token_hash: str | None = None) -> None:
     """Set a new password with a reset token (or its digest). The account's failed logins are forgotten: the
     lockout page sends people here, and the new password must then let them in."""

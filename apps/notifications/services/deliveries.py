@@ -17,7 +17,6 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
@@ -30,6 +29,7 @@ from apps.notifications.channels.registry import adapter_for
 from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
 from logitrack import correlation, jobs, metrics
+from logitrack.db import contexts
 from logitrack.formatting import money
 from logitrack.resilience import retry_delay
 
@@ -181,7 +181,7 @@ def _send_after_commit(delivery_id: uuid.UUID, *, countdown: float = 0) -> None:
             log.warning("notifications.not_enqueued", delivery_id=str(delivery_id))
 
     # the job joins the request id and trace of the event or request that made the delivery, not the batch's
-    transaction.on_commit(correlation.carry(send))
+    contexts.on_commit(correlation.carry(send), "notifications")
 
 
 # ---- sending -------------------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def _due(now: dt.datetime) -> QuerySet[Delivery]:
 
 
 def _claim(queryset: QuerySet[Delivery], now: dt.datetime) -> Delivery | None:
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         delivery = queryset.select_for_update(skip_locked=True).order_by("next_attempt_at").first()
         if delivery is None:
             return None
@@ -280,7 +280,7 @@ def _attempt_once(delivery: Delivery, *, adapter: Adapter | None) -> str:
         log.exception("notifications.send_crashed", delivery_id=str(delivery.id))
         _failed(delivery, Transient(repr(exc)[:500]), adapter=adapter, ms=_ms(started))
         return Outcome.TRANSIENT
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         Delivery.objects.filter(id=delivery.id).update(
             status=DeliveryStatus.SENT,
             attempts=delivery.attempts + 1,
@@ -413,7 +413,7 @@ def _outgoing(delivery: Delivery, *, account_link: str = "") -> Outgoing:
 
 
 def _defer(delivery: Delivery, *, until: dt.datetime, why: str) -> None:
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         Delivery.objects.filter(id=delivery.id, status=DeliveryStatus.PENDING).update(
             next_attempt_at=until, claimed_until=None
         )
@@ -433,7 +433,7 @@ def _failed(delivery: Delivery, exc: Failure, *, adapter: Adapter, ms: int) -> N
     )
     now = timezone.now()
     error = f"{exc.reason}" + (f" [{exc.status}]" if exc.status is not None else "")
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         # a row suppressed meanwhile (its recipient erased) stays so: a failure does not bring it back to retry
         Delivery.objects.filter(id=delivery.id, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING,
@@ -458,7 +458,7 @@ def _failed(delivery: Delivery, exc: Failure, *, adapter: Adapter, ms: int) -> N
 
 
 def _finish(delivery: Delivery, outcome: str, *, error: str, status: DeliveryStatus) -> None:
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         Delivery.objects.filter(id=delivery.id).update(status=status, last_error=error, claimed_until=None)
         DeliveryAttempt.objects.create(delivery=delivery, at=timezone.now(), outcome=outcome, error=error)
     log.info("notifications.suppressed", delivery_id=str(delivery.id), reason=error)
@@ -492,7 +492,7 @@ def deliveries_replay(
     if channel:
         query = query.filter(channel=channel)
     now = timezone.now()
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         rows = list(query.select_for_update().order_by("created_at"))
         for delivery in rows:
             delivery.status, delivery.attempts, delivery.next_attempt_at = DeliveryStatus.PENDING, 0, now
@@ -508,7 +508,7 @@ def deliveries_replay(
 ERASED = "[erased]"
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def recipient_erase(*, user_id: uuid.UUID) -> int:
     """GDPR: the recipient's addresses and every message body sent to them are scrubbed from the log (what was
     sent when, by which channel and with what outcome stays: it holds nothing personal). Pending ones die."""

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import structlog
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.fleet.contracts import FleetBranding
@@ -33,6 +32,7 @@ from apps.notifications.services.drivers import (
     language_for,
     user_notify,
 )
+from logitrack.db import contexts
 from logitrack.formatting import local_date, local_datetime, money, zone
 
 log = structlog.get_logger(__name__)
@@ -195,7 +195,7 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     return made
 
 
-@transaction.atomic  # a fleet's digests together; sent after the commit
+@contexts.atomic("notifications")  # a fleet's digests together; sent after the commit
 def fleet_digest_send(*, brand: FleetBranding, now: dt.datetime, wanting: set[uuid.UUID]) -> int:
     """The fleet's digest of today to its opted-in managers (`wanting`) who have not had it; per fleet and run:
     two queries while its hour has not come or everyone is served, the figures only when someone is due."""

@@ -6,11 +6,10 @@ import datetime as dt
 import uuid
 import zoneinfo
 
-from django.db import transaction
-
 from apps.notifications.contracts import Channel
 from apps.notifications.models import Preference
 from apps.notifications.rendering.copy import LANGUAGES
+from logitrack.db import contexts
 from logitrack.exceptions import ValidationFailed
 
 PEOPLE_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH)
@@ -21,7 +20,7 @@ def preference_get(*, user_id: uuid.UUID) -> Preference:
     return Preference.objects.filter(user_id=user_id).first() or Preference(user_id=user_id)
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def preference_update(
     *,
     user_id: uuid.UUID,
@@ -65,7 +64,7 @@ def preference_update(
     return pref
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def channel_opt_out(*, user_id: uuid.UUID, channel: str) -> Preference:
     """One-click unsubscribe: turn `channel` off for the recipient (idempotent)."""
     pref, _ = Preference.objects.select_for_update().get_or_create(user_id=user_id)

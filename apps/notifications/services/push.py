@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
-
 from apps.notifications.channels.push import endpoint_problem, key_problems
 from apps.notifications.contracts import InvalidPushSubscription, PushSubscriptionNotFound
 from apps.notifications.models import PushSubscription
+from logitrack.db import contexts
 
 MAX_PER_USER = 20  # devices per person; registering one more forgets the oldest
 
@@ -26,7 +25,7 @@ def push_subscription_save(
         problems[field] = [why]
     if problems:
         raise InvalidPushSubscription("this is not a subscription the server can push to", extra={"errors": problems})
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         held = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
         new_to_user = held is None or held.user_id != user_id
         fields = {"user_id": user_id, "p256dh": p256dh, "auth": auth, "last_failure": ""}

@@ -22,7 +22,6 @@ from typing import Any
 import structlog
 from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from apps.notifications.events import WebhookEndpointDisabledV1
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.notifications.webhooks import catalogue, signing, transport
 from logitrack import jobs, metrics
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
 from logitrack.resilience import retry_delay
@@ -106,7 +106,7 @@ def check_event_types(event_types: Iterable[str]) -> list[str]:
 # ---- endpoints ---------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def endpoint_create(
     *,
     fleet_id: uuid.UUID,
@@ -133,7 +133,7 @@ def endpoint_create(
     return WithSecret(endpoint, secret)
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def endpoint_update(*, endpoint_id: uuid.UUID, changes: dict[str, Any]) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_for_update().get(id=endpoint_id)
     if "url" in changes:
@@ -152,12 +152,12 @@ def endpoint_update(*, endpoint_id: uuid.UUID, changes: dict[str, Any]) -> Webho
     return endpoint
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def endpoint_delete(*, endpoint_id: uuid.UUID) -> None:
     WebhookEndpoint.objects.filter(id=endpoint_id).delete()
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def endpoint_rotate_secret(*, endpoint_id: uuid.UUID) -> WithSecret:
     """A new secret signs from now on; the old one keeps signing too (a second v1=) for the grace period."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(id=endpoint_id)
@@ -259,7 +259,7 @@ def deliveries_create(*, event_envelope: dict[str, Any]) -> list[uuid.UUID]:
 def _take(delivery_id: uuid.UUID, claim: uuid.UUID | None) -> WebhookDelivery | None:
     """The delivery locked for this sender: its claim (from its creation, replay or a sweep) renewed; None if it
     is not this sender's any more (another took it after the lease ran out), or nothing is left to send."""
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         qs = WebhookDelivery.objects.select_for_update(skip_locked=True).filter(
             id=delivery_id, status=DeliveryStatus.PENDING
         )
@@ -295,7 +295,7 @@ def delivery_send(*, delivery_id: uuid.UUID, claim: uuid.UUID | None = None) -> 
     endpoint = WebhookEndpoint.objects.get(id=delivery.endpoint_id)
     ping = delivery.event_type == catalogue.PING
     if not endpoint.is_active and not ping:
-        with transaction.atomic():
+        with contexts.atomic("notifications"):
             WebhookDelivery.objects.filter(id=delivery.id, claim=delivery.claim).update(
                 status=DeliveryStatus.DEAD, dead_at=_now(), claim=None, claimed_until=None,
                 next_attempt_at=None, last_error="the endpoint is switched off",
@@ -337,7 +337,7 @@ def _record(
 ) -> str:
     ok = not response.error and response.status is not None and 200 <= response.status < 300
     error = response.error or ("" if ok else f"HTTP {response.status}")
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         row = WebhookDelivery.objects.select_for_update().get(id=delivery.id)
         endpoint = WebhookEndpoint.objects.select_for_update().get(id=row.endpoint_id)
         number = row.attempts + 1
@@ -401,7 +401,7 @@ def deliveries_sweep(*, limit: int | None = None) -> int:
     now = _now()
     limit = limit or int(settings.NOTIFICATIONS_WEBHOOK_SWEEP_BATCH)
     claim = uuid.uuid4()
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         due = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True)
             .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
@@ -426,7 +426,7 @@ def endpoint_ping(*, endpoint_id: uuid.UUID) -> WebhookDelivery:
         "fleet_id": str(endpoint.fleet_id),
         "data": {"endpoint_id": str(endpoint.id)},
     }
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         delivery = WebhookDelivery.objects.create(
             endpoint=endpoint, fleet_id=endpoint.fleet_id, event_id=event_id, event_type=catalogue.PING,
             occurred_at=now, body=catalogue.render(envelope), next_attempt_at=now, window_started_at=now,
@@ -442,7 +442,7 @@ def _reopen(qs: QuerySet[WebhookDelivery], now: dt.datetime) -> int:
     )  # fmt: skip
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def delivery_replay(*, delivery_id: uuid.UUID) -> WebhookDelivery:
     """Send a delivery again (dead, sent or waiting for a retry) with a fresh retry window; same body and event id,
     so the receiver can tell it is the same event."""
@@ -463,7 +463,7 @@ def delivery_replay(*, delivery_id: uuid.UUID) -> WebhookDelivery:
     return delivery
 
 
-@transaction.atomic
+@contexts.atomic("notifications")
 def deliveries_replay_range(
     *,
     deliveries: QuerySet[WebhookDelivery],

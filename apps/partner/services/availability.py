@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
-
 from apps.partner.contracts import DocumentNotFound, InvalidPartnerData
 from apps.partner.models import AvailabilityException, AvailabilityWindow
 from apps.partner.services._shared import driver_locked
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def availability_replace(
     *, driver_id: uuid.UUID, windows: list[tuple[int, dt.time, dt.time]]
 ) -> list[AvailabilityWindow]:
@@ -37,7 +36,7 @@ def availability_replace(
     )
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def availability_exception_add(
     *,
     driver_id: uuid.UUID,
@@ -59,7 +58,7 @@ def availability_exception_add(
     )
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def availability_exception_remove(*, driver_id: uuid.UUID, exception_id: uuid.UUID) -> None:
     deleted, _ = AvailabilityException.objects.filter(id=exception_id, driver_id=driver_id).delete()
     if not deleted:

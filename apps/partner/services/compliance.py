@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.partner import domain
@@ -15,6 +14,7 @@ from apps.partner.events import ComplianceChangedV1
 from apps.partner.models import DriverProfile
 from apps.partner.services._shared import driver_locked
 from apps.partner.services.duty import duty_force_off
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
@@ -50,7 +50,7 @@ def compliance_recompute(*, driver: DriverProfile, today: dt.date | None = None)
     return status
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_suspend(*, driver_id: uuid.UUID, reason: str) -> DriverProfile:
     driver = driver_locked(driver_id)
     if driver.suspended_at is not None:
@@ -63,7 +63,7 @@ def driver_suspend(*, driver_id: uuid.UUID, reason: str) -> DriverProfile:
     return driver
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_reinstate(*, driver_id: uuid.UUID) -> DriverProfile:
     driver = driver_locked(driver_id)
     if driver.suspended_at is None:

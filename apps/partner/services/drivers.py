@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from apps.partner.contracts import InvalidPartnerData
 from apps.partner.events import DriverOnboardedV1
@@ -16,6 +15,7 @@ from apps.partner.services._shared import driver_locked, invalid
 from apps.partner.services.compliance import compliance_recompute
 from apps.partner.services.duty import duty_force_off
 from logitrack import files, images
+from logitrack.db import contexts
 from logitrack.db.services import model_update
 from logitrack.outbox.api import publish
 
@@ -23,7 +23,7 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PROFILE_FIELDS = ("phone", "licence_classes", "emergency_contact_name", "emergency_contact_phone")
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_onboard(*, user_id: uuid.UUID, fleet_id: uuid.UUID, display_name: str = "", **profile: Any) -> DriverProfile:
     """The driver profile for a user who holds the driver role in a fleet (idempotent)."""
     driver, created = DriverProfile.objects.select_for_update().get_or_create(
@@ -38,7 +38,7 @@ def driver_onboard(*, user_id: uuid.UUID, fleet_id: uuid.UUID, display_name: str
     return driver
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_offboard(*, user_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
     """The driver role was revoked: the profile stays (history) but can take no work."""
     driver = DriverProfile.objects.select_for_update().filter(user_id=user_id, fleet_id=fleet_id).first()
@@ -49,7 +49,7 @@ def driver_offboard(*, user_id: uuid.UUID, fleet_id: uuid.UUID) -> None:
     duty_force_off(driver)
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_profile_update(*, driver_id: uuid.UUID, data: dict[str, Any]) -> DriverProfile:
     driver = driver_locked(driver_id)
     refused = sorted(set(data) - set(PROFILE_FIELDS))
@@ -66,7 +66,7 @@ def driver_profile_update(*, driver_id: uuid.UUID, data: dict[str, Any]) -> Driv
     return driver
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_photo_set(*, driver_id: uuid.UUID, upload) -> DriverProfile:
     driver = driver_locked(driver_id)
     stored = files.store_private(
@@ -75,5 +75,5 @@ def driver_photo_set(*, driver_id: uuid.UUID, upload) -> DriverProfile:
     previous = driver.photo_path
     driver.photo_path = stored.path
     driver.save(update_fields=["photo_path", "updated_at"])
-    transaction.on_commit(lambda: files.delete_private(previous))
+    contexts.on_commit(lambda: files.delete_private(previous), "partner")
     return driver

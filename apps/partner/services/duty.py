@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.partner.contracts import ComplianceStatus, DutyStatus, NotCompliant
 from apps.partner.events import DutyStatusChangedV1
 from apps.partner.models import DriverProfile
 from apps.partner.services._shared import driver_locked
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
@@ -30,7 +30,7 @@ def duty_force_off(driver: DriverProfile) -> None:
         )
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def duty_set(*, driver_id: uuid.UUID, on_duty: bool) -> DriverProfile:
     driver = driver_locked(driver_id)
     target = DutyStatus.ON_DUTY if on_duty else DutyStatus.OFF_DUTY

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.partner.models import DriverProfile
 from apps.partner.services.duty import duty_force_off
 from logitrack import files
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def driver_anonymise(*, user_id: uuid.UUID) -> int:
     """GDPR erasure: drop personal data from every profile and document of the user."""
     count = 0

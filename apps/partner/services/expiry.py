@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from apps.partner.contracts import KycStatus
 from apps.partner.events import KycDocumentExpiringV1
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.services.compliance import compliance_recompute
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
@@ -25,7 +25,7 @@ def documents_expire(*, today: dt.date | None = None, thresholds: Iterable[int] 
     today = today or timezone.localdate()
     steps = sorted({int(t) for t in (thresholds or settings.DOCUMENT_EXPIRY_WARNING_THRESHOLDS) if int(t) >= 0})
     expired = 0
-    with transaction.atomic():
+    with contexts.atomic("partner"):
         lapsed = list(
             KycDocument.objects.select_for_update(skip_locked=True).filter(
                 status=KycStatus.APPROVED, expires_on__lt=today
@@ -49,7 +49,7 @@ def documents_expire(*, today: dt.date | None = None, thresholds: Iterable[int] 
         assert doc.expires_on is not None
         days_left = (doc.expires_on - today).days
         due = next(t for t in steps if days_left <= t)
-        with transaction.atomic():
+        with contexts.atomic("partner"):
             # the conditional update is the once-only guard: a second run (or a concurrent one) finds it done
             if (
                 KycDocument.objects.filter(id=doc.id)

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from apps.partner.contracts import (
@@ -22,11 +21,12 @@ from apps.partner.models import KYC_FIELDS, KYC_MODELS, DrivingLicence, KycDocum
 from apps.partner.services._shared import driver_locked, invalid
 from apps.partner.services.compliance import compliance_recompute
 from logitrack import files, images
+from logitrack.db import contexts
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def kyc_document_submit(
     *, driver_id: uuid.UUID, doc_type: KycDocumentType, data: dict[str, Any], upload
 ) -> KycDocument:
@@ -65,7 +65,7 @@ def kyc_document_submit(
     return document
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def kyc_document_review(
     *, document_id: uuid.UUID, approve: bool, reviewer_id: uuid.UUID | None, reason: str = ""
 ) -> KycDocument:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
-
 from apps.partner.contracts import KycStatus
 from apps.partner.models import DriverProfile, KycDocument
 from apps.partner.services._shared import driver_locked
 from apps.partner.services.kyc import kyc_document_review
 from logitrack import files, images
+from logitrack.db import contexts
 
 UNREADABLE_SCAN = "the scan could not be read safely; upload it again"
 
@@ -28,7 +27,7 @@ def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
     return report
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def _photo_recheck(driver_id: uuid.UUID, report: files.RecheckReport, dry_run: bool) -> None:
     driver = driver_locked(driver_id)
     if not driver.photo_path:
@@ -41,7 +40,7 @@ def _photo_recheck(driver_id: uuid.UUID, report: files.RecheckReport, dry_run: b
     driver.save(update_fields=["photo_path", "updated_at"])
 
 
-@transaction.atomic
+@contexts.atomic("partner")
 def _document_file_recheck(document_id: uuid.UUID, report: files.RecheckReport, dry_run: bool) -> None:
     document = KycDocument.objects.select_for_update().filter(id=document_id).exclude(file_path="").first()
     if document is None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.trips import domain, integrations
@@ -24,10 +23,11 @@ from apps.trips.events import TripAssignedV1, TripAssignedV2, TripStatusChangedV
 from apps.trips.models import Offer, Shift, Trip
 from apps.trips.services import lifecycle
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def trip_assign(
     *,
     trip_id: uuid.UUID,

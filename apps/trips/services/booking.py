@@ -8,7 +8,6 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.trips import domain, integrations
@@ -16,6 +15,7 @@ from apps.trips.contracts import ActorRole, InvalidTrip, LoadTooLarge, OutsideSe
 from apps.trips.events import TripRequestedV1, TripRequestedV2
 from apps.trips.models import Stop, TrackingLink, Trip
 from apps.trips.services._common import snapshot, timeline_add
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint
 
@@ -129,7 +129,7 @@ class Booking:
     pins: dict[int, str]  # drop-off sequence -> PIN, when PINs were asked for
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def trip_book(
     *,
     fleet_id: uuid.UUID,

@@ -10,12 +10,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import F
 
 from apps.trips import domain, integrations
 from apps.trips.contracts import TERMINAL_STATUSES, TripStatus
 from apps.trips.models import DriverDay, Shift, Stop, Trip, TripDay
+from logitrack.db import contexts
 from logitrack.formatting import zone
 
 STOP_FIELDS = ("trip_id", "status", "window_end", "arrived_at", "finished_at")
@@ -79,7 +80,7 @@ def _add(model: type[models.Model], key: dict, amounts: dict) -> None:
     if manager.filter(**key).update(**changes):
         return
     try:
-        with transaction.atomic():
+        with contexts.atomic("trips"):
             manager.create(**key, **amounts)
     except IntegrityError:  # another transaction inserted the row first
         manager.filter(**key).update(**changes)
@@ -88,7 +89,7 @@ def _add(model: type[models.Model], key: dict, amounts: dict) -> None:
 # ---- rebuild ----------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def figures_rebuild(*, fleet_ids: Iterable[uuid.UUID] | None = None) -> tuple[int, int]:
     """Recompute TripDay and DriverDay of these fleets (every fleet with trips or shifts when None) from the raw
     rows, replacing what was kept; returns (trip days, driver days) written. For a repair or after an import: the

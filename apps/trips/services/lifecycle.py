@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -35,6 +34,7 @@ from apps.trips.events import (
 from apps.trips.models import Offer, Trip
 from apps.trips.services import figures, scrubbing
 from apps.trips.services._common import locked, snapshot, timeline_add, versioned_save
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.types import GeoPoint, road_distance_m
 
@@ -60,7 +60,7 @@ def trips_cancel_stale(*, older_than: dt.timedelta) -> int:
     return cancelled
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def trip_transition(
     *,
     trip_id: uuid.UUID,

@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.trips import domain
@@ -15,10 +14,11 @@ from apps.trips.events import TripOfferDeclinedV1, TripOfferDeclinedV2, TripOffe
 from apps.trips.models import Offer
 from apps.trips.services import assignment
 from apps.trips.services._common import locked, snapshot, timeline_add
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def offer_make(
     *,
     trip_id: uuid.UUID,
@@ -64,7 +64,7 @@ def offer_make(
     return offer
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def offer_answer(
     *, offer_id: uuid.UUID, driver_ids: set[uuid.UUID], accept: bool, actor_id: uuid.UUID | None, reason: str = ""
 ) -> Offer:
@@ -122,7 +122,7 @@ def _decline(offer: Offer, *, expired: bool, reason: str) -> None:
     )
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def offers_expire() -> int:
     """Close offers nobody answered in time (beat runs this every 15 seconds)."""
     lapsed = list(

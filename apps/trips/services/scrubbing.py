@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Round
 
 from apps.trips.models import Offer, ProofOfDelivery, Stop, TrackingLink, Trip, TripLogEntry
 from logitrack import files
+from logitrack.db import contexts
 
 ERASED = "erased"
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def scrub(trips) -> int:
     """Keep what the trips were (status, times, loads, money facts, who by id), drop what identifies people:
     addresses, contact names and phones, notes, free-text reasons, proofs of delivery and their files, tracking

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,9 +14,10 @@ from apps.trips import integrations
 from apps.trips.contracts import TERMINAL_STATUSES, IllegalTransition, InvalidTrip, ShiftOverlap
 from apps.trips.models import Shift
 from apps.trips.services import figures
+from logitrack.db import contexts
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def shift_plan(
     *,
     fleet_id: uuid.UUID,
@@ -46,7 +47,7 @@ def shift_plan(
     if overlapping.filter(Q(driver_id=driver_id) | Q(vehicle_id=vehicle_id)).exists():
         raise ShiftOverlap("the driver or the vehicle already has a shift in that window")
     try:
-        with transaction.atomic():
+        with contexts.atomic("trips"):
             return Shift.objects.create(
                 fleet_id=fleet_id,
                 driver_id=driver_id,
@@ -60,7 +61,7 @@ def shift_plan(
         raise ShiftOverlap("the driver or the vehicle already has a shift in that window") from None
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def shift_start(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
     shift = Shift.objects.select_for_update().get(id=shift_id)
     if shift.status != Shift.Status.PLANNED:
@@ -72,7 +73,7 @@ def shift_start(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
     return shift
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def shift_end(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
     shift = Shift.objects.select_for_update().get(id=shift_id)
     if shift.status != Shift.Status.STARTED:
@@ -89,7 +90,7 @@ def shift_end(*, shift_id: uuid.UUID, odometer_km: Decimal) -> Shift:
     return shift
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def shift_cancel(*, shift_id: uuid.UUID) -> Shift:
     shift = Shift.objects.select_for_update().get(id=shift_id)
     if shift.status != Shift.Status.PLANNED or shift.trips.exclude(status__in=TERMINAL_STATUSES).exists():

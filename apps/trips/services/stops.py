@@ -10,7 +10,6 @@ import uuid
 import structlog
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from apps.trips import domain, integrations
@@ -26,6 +25,7 @@ from apps.trips.contracts import (
 from apps.trips.models import ProofOfDelivery, Stop, Trip
 from apps.trips.services._common import locked, timeline_add, versioned_save
 from logitrack import files, images
+from logitrack.db import contexts
 from logitrack.exceptions import RateLimited, ValidationFailed
 
 POD_MAX_BYTES = 5 * 1024 * 1024
@@ -46,7 +46,7 @@ def _stop_open_for(trip: Trip, stop: Stop) -> None:
         )
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def stop_arrive(*, trip_id: uuid.UUID, sequence: int, actor_id: uuid.UUID | None, expected_version: int | None) -> Stop:
     trip = locked(trip_id, expected_version)
     stop = _stop_locked(trip, sequence)
@@ -60,7 +60,7 @@ def stop_arrive(*, trip_id: uuid.UUID, sequence: int, actor_id: uuid.UUID | None
     return stop
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def stop_done(
     *,
     trip_id: uuid.UUID,
@@ -167,7 +167,7 @@ def _pin_check(trip_id: uuid.UUID, sequence: int, pin: str, pin_hash: str) -> No
     )
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def stop_fail(
     *,
     trip_id: uuid.UUID,

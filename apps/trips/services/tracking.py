@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 
 from apps.trips import feed
@@ -15,6 +14,7 @@ from apps.trips.contracts import TERMINAL_STATUSES, StopStatus
 from apps.trips.events import TripArrivingV1
 from apps.trips.models import Trip
 from apps.trips.services._common import snapshot
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 
 
@@ -26,7 +26,7 @@ def tracking_update(
     estimate to the next stop is under TRIPS_ARRIVING_SOON_MINUTES for the first time, TripArrivingV1 (once per
     stop: the stop is recorded in the same transaction as the event)."""
     fresher = Q(tracking_at__isnull=True) | Q(tracking_at__lt=at)
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         changed = (
             Trip.objects.filter(fresher, id=trip_id)
             .exclude(status__in=TERMINAL_STATUSES)

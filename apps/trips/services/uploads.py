@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from apps.trips.models import ProofOfDelivery
 from logitrack import files, images
+from logitrack.db import contexts
 
 
 def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
@@ -19,7 +18,7 @@ def uploads_sanitize(*, dry_run: bool = False) -> files.RecheckReport:
     return report
 
 
-@transaction.atomic
+@contexts.atomic("trips")
 def _proof_files_recheck(proof_id: int, report: files.RecheckReport, dry_run: bool) -> None:
     proof = ProofOfDelivery.objects.select_for_update().filter(id=proof_id).first()
     if proof is None:

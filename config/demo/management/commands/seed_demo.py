@@ -1,9 +1,8 @@
 import logging
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
-from config.demo import operator, plans
+from config.demo import history, operator, plans
 from logitrack.exceptions import ApplicationError
 
 
@@ -32,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError("--drivers and --trips must be at least 2 (one per fleet)")
         if not 0 <= history_days <= 400:
             raise CommandError("--history-days must be between 0 and 400")
-        if history_days and connection.vendor != "postgresql":
+        if history_days and not history.copy_available():
             raise CommandError("--history-days needs PostgreSQL (the history is written with COPY)")
         logging.disable(logging.INFO)  # per-event log lines would bury the progress bar
         try:
