@@ -31,8 +31,9 @@ urlpatterns = [
     path("api/v1/trips/", include("apps.trips.rest_api.v1.urls")),
     path("api/v1/dispatch/", include("apps.dispatch.rest_api.v1.urls")),
     path("api/v1/notifications/", include("apps.notifications.rest_api.v1.urls")),
-    # service to service, when billing runs as its own service (apps/billing/README.md, "Internal API")
-    path("internal/billing/", include("apps.billing.rest_api.internal.urls")),
+    # service to service, when billing runs as its own service: billing's calls for the platform, fleet's, partner's
+    # and identity's for billing (config/internal.py, logitrack/http/internal.py)
+    path("internal/", include("config.internal")),
 ]
 
 handler404 = "logitrack.http.handlers.not_found"

@@ -23,8 +23,10 @@ service credential its `<NAME>_SERVICE_TOKENS` accepts). The remote client, `Rem
   call decides. Refused, failed or open, the caller gets the interface's `unavailable` error (503, its code,
   Retry-After until the breaker lets a call through again).
 
-`serve_call` is the other side: the service's internal endpoint decodes the arguments by the api function's
-signature, calls it and encodes its result.
+`serve_call` is the other side: the service's internal endpoint (logitrack.http.internal, one view for every
+context) decodes the arguments by the api function's signature, calls it and encodes its result. Billing is called
+so by the platform's contexts when it runs apart, and in billing's own processes billing calls fleet, partner and
+identity so on the platform (`FLEET_API_MODE`, ... or `PLATFORM_API_MODE` for the three).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from typing import Any
 import requests
 import structlog
 from django.conf import settings
+from django.core import checks
 
 from logitrack import metrics, wire
 from logitrack.exceptions import (
@@ -83,6 +86,10 @@ class ContextApi:
         if mode not in (INPROCESS, REMOTE):
             raise ValueError(f"{self.interface.service.upper()}_API_MODE is {mode!r}: use {INPROCESS} or {REMOTE}")
         return mode
+
+    def inprocess_module(self) -> ModuleType:
+        """The api module itself (what this process serves at /internal/<service>/, logitrack.http.internal)."""
+        return self._inprocess()
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or name not in self.interface.calls:
@@ -314,3 +321,69 @@ def _signature(function: Callable[..., Any]) -> dict[str, Any]:
 def _required(function: Callable[..., Any]) -> set[str]:
     defaults = function.__kwdefaults__ or {}
     return set(_signature(function)) - set(defaults)
+
+
+# ---- start-up checks of the settings (registered by apps/billing/checks.py) ------------------------------------
+
+MIN_TOKEN_LENGTH = 32
+
+
+def settings_problems(services: Iterable[str]) -> list[checks.CheckMessage]:
+    """For each service: its mode is known; a remote mode has an address and a credential; and a process does not
+    serve a context it calls remotely itself (it would answer from a database that is not that context's)."""
+    found: list[checks.CheckMessage] = []
+    for service in services:
+        prefix = service.upper()
+        mode = getattr(settings, f"{prefix}_API_MODE", INPROCESS)
+        if mode not in (INPROCESS, REMOTE):
+            found.append(
+                checks.Error(f"{prefix}_API_MODE is {mode!r}", hint="use inprocess or remote", id="remote.E001")
+            )
+            continue
+        if mode != REMOTE:
+            continue
+        missing = [
+            f"{prefix}_{name}"
+            for name in ("SERVICE_URL", "SERVICE_TOKEN")
+            if not getattr(settings, f"{prefix}_{name}", "")
+        ]
+        if missing:
+            found.append(
+                checks.Error(
+                    f"{prefix}_API_MODE is remote but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                    f"not set: every call into {service} would fail",
+                    hint=f"set {service}'s internal address and the credential its {prefix}_SERVICE_TOKENS accepts",
+                    id="remote.E002",
+                )
+            )
+        if any(getattr(settings, f"{prefix}_SERVICE_TOKENS", ())):
+            found.append(
+                checks.Error(
+                    f"{prefix}_SERVICE_TOKENS is set in a process whose {prefix}_API_MODE is remote: it would serve "
+                    f"{service}'s internal API without {service}'s data",
+                    hint=f"set {prefix}_SERVICE_TOKENS only on {service}'s own processes",
+                    id="remote.E003",
+                )
+            )
+    return found
+
+
+def credential_problems(services: Iterable[str]) -> list[checks.CheckMessage]:
+    """Service credentials (sent or accepted) shorter than MIN_TOKEN_LENGTH: guessable."""
+    short = [
+        service
+        for service in services
+        for token in (
+            getattr(settings, f"{service.upper()}_SERVICE_TOKEN", ""),
+            *getattr(settings, f"{service.upper()}_SERVICE_TOKENS", ()),
+        )
+        if token and len(token) < MIN_TOKEN_LENGTH
+    ]
+    return [
+        checks.Warning(
+            f"a {service} service credential is shorter than {MIN_TOKEN_LENGTH} characters",
+            hint="use a random token, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'",
+            id="remote.W001",
+        )
+        for service in dict.fromkeys(short)
+    ]

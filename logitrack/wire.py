@@ -52,6 +52,21 @@ class RemoteInterface:
         return _errors_by_code(self.errors).get(code)
 
 
+def contract_errors(namespace: Mapping[str, Any]) -> tuple[type[ApplicationError], ...]:
+    """The contract errors a contracts module defines, for its RemoteInterface: pass the module's `globals()` once
+    they are all defined. Every ApplicationError subclass of that module but its ServiceUnavailable (which only the
+    remote client raises, never the api)."""
+    module = namespace["__name__"]
+    return tuple(
+        value
+        for value in namespace.values()
+        if isinstance(value, type)
+        and issubclass(value, ApplicationError)
+        and value.__module__ == module
+        and not issubclass(value, ServiceUnavailable)
+    )
+
+
 @functools.cache
 def _errors_by_code(errors: tuple[type[ApplicationError], ...]) -> dict[str, type[ApplicationError]]:
     return {cls.code: cls for cls in errors}

@@ -1,45 +1,28 @@
-"""Settings of billing run as its own service, checked at start-up rather than at the first booking: a caller in
-remote mode needs billing's address and a credential, and credentials must be hard to guess."""
+"""Settings of billing run as its own service, checked at start-up rather than at the first call: billing as the
+platform calls it, and fleet, partner and identity as billing's own processes call them on the platform. A caller in
+remote mode needs the service's address and a credential, a process serves only a context whose data it holds, and
+credentials must be hard to guess (logitrack.remote.settings_problems, credential_problems)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core import checks
 
-MODES = ("inprocess", "remote")
-MIN_TOKEN_LENGTH = 32
+from apps.billing.contracts import REMOTE
+from apps.fleet.contracts import REMOTE as FLEET
+from apps.identity.contracts import REMOTE as IDENTITY
+from apps.partner.contracts import REMOTE as PARTNER
+from logitrack import remote
+
+SERVICES = tuple(interface.service for interface in (REMOTE, FLEET, PARTNER, IDENTITY))
 
 
 @checks.register()
 def remote_mode_configured(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    mode = settings.BILLING_API_MODE
-    if mode not in MODES:
-        return [checks.Error(f"BILLING_API_MODE is {mode!r}", hint="use inprocess or remote", id="billing.E001")]
-    if mode == "remote":
-        missing = [name for name in ("BILLING_SERVICE_URL", "BILLING_SERVICE_TOKEN") if not getattr(settings, name)]
-        if missing:
-            return [
-                checks.Error(
-                    f"BILLING_API_MODE is remote but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
-                    "not set: every call into billing would fail",
-                    hint="set billing's internal address and the credential its BILLING_SERVICE_TOKENS accepts",
-                    id="billing.E002",
-                )
-            ]
-    return []
+    return remote.settings_problems(SERVICES)
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def service_tokens_strong(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    tokens = [settings.BILLING_SERVICE_TOKEN, *settings.BILLING_SERVICE_TOKENS]
-    if any(token and len(token) < MIN_TOKEN_LENGTH for token in tokens):
-        return [
-            checks.Warning(
-                f"a billing service credential is shorter than {MIN_TOKEN_LENGTH} characters",
-                hint="use a random token, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'",
-                id="billing.W001",
-            )
-        ]
-    return []
+    return remote.credential_problems(SERVICES)

@@ -8,7 +8,6 @@ import enum
 import uuid
 
 from logitrack.exceptions import (
-    ApplicationError,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -17,7 +16,7 @@ from logitrack.exceptions import (
     ValidationFailed,
 )
 from logitrack.types import GeoPoint, Money
-from logitrack.wire import RemoteCall, RemoteInterface
+from logitrack.wire import RemoteCall, RemoteInterface, contract_errors
 
 
 class Service(enum.StrEnum):
@@ -344,12 +343,7 @@ class BillingUnavailable(ServiceUnavailable):
     title = "Billing is temporarily unavailable"
 
 
-def _errors() -> tuple[type[ApplicationError], ...]:
-    found = [v for v in globals().values() if isinstance(v, type) and issubclass(v, ApplicationError)]
-    return tuple(cls for cls in found if cls.__module__ == __name__ and cls is not BillingUnavailable)
-
-
-# Every function of api.py, as served at /internal/billing/<name>/ (apps/billing/rest_api/internal.py) and called by
+# Every function of api.py, as served at /internal/billing/<name>/ (logitrack.http.internal) and called by
 # other contexts' integrations through logitrack.remote.ContextApi. All are reads, so all may be retried.
 REMOTE = RemoteInterface(
     service="billing",
@@ -365,6 +359,6 @@ REMOTE = RemoteInterface(
         "trip_receipt": RemoteCall(returns=TripReceipt | None),
         "receipt_pdf": RemoteCall(returns=bytes, timeout=30.0),
     },
-    errors=_errors(),
+    errors=contract_errors(globals()),
     unavailable=BillingUnavailable,
 )

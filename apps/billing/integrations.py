@@ -1,18 +1,49 @@
 """Every call the billing context makes into another context (fleet, partner, identity: down the context map only;
-never trips, which sits above billing)."""
+never trips, which sits above billing).
+
+Each through a `logitrack.remote.ContextApi`: in process by default, over HTTP to the platform when billing runs
+as its own service (`FLEET_API_MODE`, `PARTNER_API_MODE`, `IDENTITY_API_MODE`, or `PLATFORM_API_MODE` for the
+three), since billing's own database has none of their tables. Over HTTP the same contracts and contract errors come
+back; a context that cannot be reached raises its `...Unavailable` (a ServiceUnavailable: 503 to an API caller, an
+outage to the event worker, which retries the delivery later)."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from types import ModuleType
 
 from apps.billing.contracts import InvalidBillingData
-from apps.fleet import api as fleet_api
+from apps.fleet import contracts as fleet_contracts
 from apps.fleet.contracts import FleetNotFound
-from apps.identity import api as identity_api
+from apps.identity import contracts as identity_contracts
 from apps.identity.contracts import UserNotFound
-from apps.partner import api as partner_api
+from apps.partner import contracts as partner_contracts
+from logitrack import remote
 from logitrack.formatting import Locality
+
+
+def _fleet_inprocess() -> ModuleType:
+    from apps.fleet import api
+
+    return api
+
+
+def _partner_inprocess() -> ModuleType:
+    from apps.partner import api
+
+    return api
+
+
+def _identity_inprocess() -> ModuleType:
+    from apps.identity import api
+
+    return api
+
+
+fleet_api = remote.ContextApi(fleet_contracts.REMOTE, inprocess=_fleet_inprocess)
+partner_api = remote.ContextApi(partner_contracts.REMOTE, inprocess=_partner_inprocess)
+identity_api = remote.ContextApi(identity_contracts.REMOTE, inprocess=_identity_inprocess)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,8 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+from logitrack.exceptions import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from logitrack.wire import RemoteCall, RemoteInterface, contract_errors
 
 
 class FleetStatus(enum.StrEnum):
@@ -165,3 +166,29 @@ class DocumentExpiry:
     vehicle_id: uuid.UUID
     kind: VehicleDocumentKind
     expires_on: dt.date
+
+
+# ---- fleet as another process sees it (billing run as its own service; logitrack.remote) ------------------------
+
+
+class FleetUnavailable(ServiceUnavailable):
+    """Fleet is called over HTTP (from a context run as its own service) and cannot be reached: 503 with
+    Retry-After. Nothing was changed; the same call may be made again later."""
+
+    code = "fleet.unavailable"
+    title = "Fleet is temporarily unavailable"
+
+
+# The calls of api.py a context in another process needs (billing's own: a fleet's terms, seller details, names and
+# localities), served at /internal/fleet/<name>/ (logitrack.http.internal) and called through
+# logitrack.remote.ContextApi. Reads only, so all may be retried. A call joins when such a caller needs it.
+REMOTE = RemoteInterface(
+    service="fleet",
+    calls={
+        "fleet_get": RemoteCall(returns=FleetRef),
+        "fleet_names": RemoteCall(returns=dict[uuid.UUID, str]),
+        "fleet_localities": RemoteCall(returns=dict[uuid.UUID, FleetLocality]),
+    },
+    errors=contract_errors(globals()),
+    unavailable=FleetUnavailable,
+)

@@ -7,7 +7,8 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+from logitrack.exceptions import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from logitrack.wire import RemoteCall, RemoteInterface, contract_errors
 
 
 class FleetRole(enum.StrEnum):
@@ -168,3 +169,29 @@ class ApiKeyRevoked(Conflict):
     """Rotating or revoking what is already revoked."""
 
     code = "identity.api_key_revoked"
+
+
+# ---- identity as another process sees it (billing run as its own service; logitrack.remote) ---------------------
+
+
+class IdentityUnavailable(ServiceUnavailable):
+    """Identity is called over HTTP (from a context run as its own service) and cannot be reached: 503 with
+    Retry-After. Nothing was changed; the same call may be made again later."""
+
+    code = "identity.unavailable"
+    title = "Identity is temporarily unavailable"
+
+
+# The calls of api.py a context in another process needs (billing's own: a receipt's buyer, people's names), served
+# at /internal/identity/<name>/ (logitrack.http.internal) and called through logitrack.remote.ContextApi. Reads only,
+# so all may be retried; identity's writes (accounts, memberships) are never served. A call joins when such a
+# caller needs it.
+REMOTE = RemoteInterface(
+    service="identity",
+    calls={
+        "user_contact_get": RemoteCall(returns=UserContact),
+        "users_get": RemoteCall(returns=list[UserRef]),
+    },
+    errors=contract_errors(globals()),
+    unavailable=IdentityUnavailable,
+)

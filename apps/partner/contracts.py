@@ -7,7 +7,8 @@ import datetime as dt
 import enum
 import uuid
 
-from logitrack.exceptions import Conflict, NotFound, ValidationFailed
+from logitrack.exceptions import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from logitrack.wire import RemoteCall, RemoteInterface, contract_errors
 
 
 class ComplianceStatus(enum.StrEnum):
@@ -128,3 +129,28 @@ class KycQueue:
     count: int
     oldest_at: dt.datetime | None
     oldest: tuple[KycPending, ...]
+
+
+# ---- partner as another process sees it (billing run as its own service; logitrack.remote) ----------------------
+
+
+class PartnerUnavailable(ServiceUnavailable):
+    """Partner is called over HTTP (from a context run as its own service) and cannot be reached: 503 with
+    Retry-After. Nothing was changed; the same call may be made again later."""
+
+    code = "partner.unavailable"
+    title = "Partner is temporarily unavailable"
+
+
+# The calls of api.py a context in another process needs (billing's own: the calling driver's profile for the
+# wallet, drivers' names), served at /internal/partner/<name>/ (logitrack.http.internal) and called through
+# logitrack.remote.ContextApi. Reads only, so all may be retried. A call joins when such a caller needs it.
+REMOTE = RemoteInterface(
+    service="partner",
+    calls={
+        "driver_for_user": RemoteCall(returns=DriverRef),
+        "drivers_get": RemoteCall(returns=list[DriverRef]),
+    },
+    errors=contract_errors(globals()),
+    unavailable=PartnerUnavailable,
+)

@@ -586,14 +586,33 @@ BILLING_PAYMENT_PROVIDERS = {
         "TOLERANCE_SECONDS": env.int("BILLING_PSP_WEBHOOK_TOLERANCE_SECONDS", default=300),
     },
 }
-# Billing as its own service (docs/production.md, "Running billing as its own service"). Callers' side: "inprocess"
-# calls apps.billing.api directly (the default, one process); "remote" calls billing's internal HTTP API at
-# BILLING_SERVICE_URL with BILLING_SERVICE_TOKEN (logitrack.remote). Billing's side: the tokens it accepts (the
-# first the current one; add the next before callers switch to it); none: /internal/billing/ does not exist.
+# Contexts as services of their own (docs/production.md, "Billing as its own service"; logitrack.remote), per
+# context by its name. Callers' side: <NAME>_API_MODE "inprocess" calls apps.<name>.api directly (the default, one
+# process); "remote" calls its internal HTTP API at <NAME>_SERVICE_URL with <NAME>_SERVICE_TOKEN. The serving side:
+# <NAME>_SERVICE_TOKENS, the credentials it accepts (the first the current one; add the next before callers switch
+# to it); none: /internal/<name>/ does not exist. Billing: the platform's processes call it when it runs apart.
 BILLING_API_MODE = env.str("BILLING_API_MODE", default="inprocess")
 BILLING_SERVICE_URL = env.str("BILLING_SERVICE_URL", default="")
 BILLING_SERVICE_TOKEN = env.str("BILLING_SERVICE_TOKEN", default="")
 BILLING_SERVICE_TOKENS = env.list("BILLING_SERVICE_TOKENS", default=[])
+# Fleet, partner and identity: billing's own processes call them on the platform. PLATFORM_* set the three at once
+# (billing's processes: mode, URL, token; the platform's: the tokens it accepts); <NAME>_* override one of them.
+PLATFORM_API_MODE = env.str("PLATFORM_API_MODE", default="inprocess")
+PLATFORM_SERVICE_URL = env.str("PLATFORM_SERVICE_URL", default="")
+PLATFORM_SERVICE_TOKEN = env.str("PLATFORM_SERVICE_TOKEN", default="")
+PLATFORM_SERVICE_TOKENS = env.list("PLATFORM_SERVICE_TOKENS", default=[])
+FLEET_API_MODE = env.str("FLEET_API_MODE", default=PLATFORM_API_MODE)
+FLEET_SERVICE_URL = env.str("FLEET_SERVICE_URL", default=PLATFORM_SERVICE_URL)
+FLEET_SERVICE_TOKEN = env.str("FLEET_SERVICE_TOKEN", default=PLATFORM_SERVICE_TOKEN)
+FLEET_SERVICE_TOKENS = env.list("FLEET_SERVICE_TOKENS", default=PLATFORM_SERVICE_TOKENS)
+PARTNER_API_MODE = env.str("PARTNER_API_MODE", default=PLATFORM_API_MODE)
+PARTNER_SERVICE_URL = env.str("PARTNER_SERVICE_URL", default=PLATFORM_SERVICE_URL)
+PARTNER_SERVICE_TOKEN = env.str("PARTNER_SERVICE_TOKEN", default=PLATFORM_SERVICE_TOKEN)
+PARTNER_SERVICE_TOKENS = env.list("PARTNER_SERVICE_TOKENS", default=PLATFORM_SERVICE_TOKENS)
+IDENTITY_API_MODE = env.str("IDENTITY_API_MODE", default=PLATFORM_API_MODE)
+IDENTITY_SERVICE_URL = env.str("IDENTITY_SERVICE_URL", default=PLATFORM_SERVICE_URL)
+IDENTITY_SERVICE_TOKEN = env.str("IDENTITY_SERVICE_TOKEN", default=PLATFORM_SERVICE_TOKEN)
+IDENTITY_SERVICE_TOKENS = env.list("IDENTITY_SERVICE_TOKENS", default=PLATFORM_SERVICE_TOKENS)
 TRACKING_LINK_HOURS = env.int("TRACKING_LINK_HOURS", default=24)  # how long a customer tracking link works
 OFFER_TIMEOUT_SECONDS = env.int("OFFER_TIMEOUT_SECONDS", default=45)  # a driver answers an offer within this
 # A drop-off PIN has 10,000 values: after this many wrong ones a stop takes no PIN for the window (429)

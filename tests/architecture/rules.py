@@ -275,8 +275,13 @@ def blocking_index_operations(migrations: Iterable[object]) -> list[str]:
 
 # ---- contexts that may run as their own service --------------------------------------------------------------------
 
-# contexts whose api other processes may call over HTTP (their contracts publish REMOTE; logitrack.remote)
+# contexts that may run as their own service (logitrack.remote): other processes call their whole api over HTTP
+# (their contracts' REMOTE publishes every function), and what they call of other contexts goes through a
+# ContextApi too, since their own database has none of the others' tables
 REMOTE_CONTEXTS = ("billing",)
+# contexts such a service calls on the platform: their REMOTE publishes the part of their api it calls
+PLATFORM_CONTEXTS = ("fleet", "partner", "identity")
+CONTEXT_API_OWN = frozenset({"mode", "interface", "inprocess_module"})  # a ContextApi's attributes that are no call
 
 
 def direct_api_imports(sources: dict[str, str], context: str) -> list[str]:
@@ -295,3 +300,102 @@ def direct_api_imports(sources: dict[str, str], context: str) -> list[str]:
             if api in names:
                 offenders.append(f"{path}:{node.lineno}")
     return offenders
+
+
+def _imported_names(tree: ast.Module) -> dict[str, str]:
+    """Each name a module binds by a module-level import, with the dotted name it stands for."""
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _context_api_interface(value: ast.expr, imported: dict[str, str]) -> str | None:
+    """The contracts module whose REMOTE a `ContextApi(<contracts>.REMOTE, ...)` call is built from, else None."""
+    if not isinstance(value, ast.Call) or not value.args:
+        return None
+    func = value.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "ContextApi") and not (
+        isinstance(func, ast.Name) and func.id == "ContextApi"
+    ):
+        return None
+    first = value.args[0]
+    if isinstance(first, ast.Attribute) and first.attr == "REMOTE" and isinstance(first.value, ast.Name):
+        return imported.get(first.value.id)
+    if isinstance(first, ast.Name) and imported.get(first.id, "").endswith(".REMOTE"):
+        return imported[first.id].rsplit(".", 1)[0]
+    return None
+
+
+def _module_name(path: str) -> str:
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def context_api_calls(sources: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Every call made through a module-level ContextApi (`billing_api = remote.ContextApi(contracts.REMOTE, ...)`),
+    in the module that builds it or one that imports it by name: (where, the contracts module, the call's name).
+    `sources`: module path -> source text."""
+    trees = {path: ast.parse(text) for path, text in sources.items()}
+    imported = {path: _imported_names(tree) for path, tree in trees.items()}
+    built: dict[str, str] = {}  # "module.name" -> contracts module
+    for path, tree in trees.items():
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                contracts = _context_api_interface(node.value, imported[path])
+                if contracts:
+                    built[f"{_module_name(path)}.{node.targets[0].id}"] = contracts
+    found = []
+    for path, tree in trees.items():
+        here = {
+            name: built[f"{_module_name(path)}.{name}"]
+            for name in _bound(tree)
+            if f"{_module_name(path)}.{name}" in built
+        }
+        here.update({name: built[dotted] for name, dotted in imported[path].items() if dotted in built})
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in here:
+                if node.attr not in CONTEXT_API_OWN:
+                    found.append((f"{path}:{node.lineno}", here[node.value.id], node.attr))
+    return found
+
+
+def _bound(tree: ast.Module) -> set[str]:
+    return {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+
+
+def foreign_api_imports(sources: dict[str, str], context: str) -> list[str]:
+    """Imports of another context's api in `context`'s modules that would call it in process whatever its mode says:
+    any at module level, and any in a function that is not the in-process loader of a ContextApi of the same module
+    (`ContextApi(..., inprocess=<function>)`). `sources`: module path -> source text."""
+    offenders = []
+    for path, text in sources.items():
+        tree = ast.parse(text)
+        loaders = {
+            keyword.value.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            for keyword in node.keywords
+            if keyword.arg == "inprocess" and isinstance(keyword.value, ast.Name)
+        }
+        scopes: list[tuple[ast.AST, str | None]] = [(node, None) for node in tree.body]
+        while scopes:
+            node, function = scopes.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                function = node.name if function is None else function
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            foreign = [n for n in names if n.startswith("apps.") and n.endswith(".api") and n.split(".")[1] != context]
+            if foreign and (function is None or function not in loaders):
+                offenders.append(f"{path}:{node.lineno}")
+            scopes.extend((child, function) for child in ast.iter_child_nodes(node))
+    return sorted(offenders)

@@ -1319,23 +1319,40 @@ def _no_tenant_data(path: str, method: str = "get"):
     return check
 
 
-def _billing_internal_check(world: World) -> None:
-    """Billing's calls for the other contexts take a service credential only: no fleet user's token reaches them."""
+def _internal_check(world: World) -> None:
+    """The contexts' calls for each other's processes (billing's for the platform, fleet's, partner's and identity's
+    for billing run apart) take that context's service credential only: no fleet user's token reaches them, and one
+    context's credential does not open another's."""
     from django.test import override_settings
 
-    path = "/internal/billing/trip_fares/"
-    body = {"trips": [[str(world.b.trip_done.id), None]]}
-    expect_problem(APIClient().post(path, body, format="json"), 404, "no service tokens configured: no such route")
-    with override_settings(BILLING_SERVICE_TOKENS=["a-service-token"]):
-        expect_problem(APIClient().post(path, body, format="json"), 401, "anonymous")
-        for role, client in world.clients.items():  # however the client signs in: refused, never answered
-            response = client.post(path, body, format="json")
-            assert response.status_code in (401, 403), f"{role}: {response.status_code}"
-            assert response.json()["code"].startswith("billing.internal."), response.content[:300]
-        jwt = str(AccessToken.for_user(world.b.user("fleet_manager")))  # a person's valid access token
-        expect_problem(
-            APIClient().post(path, body, format="json", HTTP_AUTHORIZATION=f"Bearer {jwt}"), 403, "a user's JWT"
-        )
+    asked = {  # a call of each about fleet B's data
+        "billing": ("trip_fares", {"trips": [[str(world.b.trip_done.id), None]]}),
+        "fleet": ("fleet_get", {"fleet_id": str(world.b.fleet_id)}),
+        "partner": ("drivers_get", {"driver_ids": [str(world.b.driver.id)]}),
+        "identity": ("user_contact_get", {"user_id": str(world.b.customer.id)}),
+    }
+    for service, (call, body) in asked.items():
+        path = f"/internal/{service}/{call}/"
+        expect_problem(APIClient().post(path, body, format="json"), 404, f"{service}: no tokens, no such route")
+        tokens = {f"{other.upper()}_SERVICE_TOKENS": [f"{other}-service-token"] for other in asked}
+        with override_settings(**tokens):
+            expect_problem(APIClient().post(path, body, format="json"), 401, f"{service}: anonymous")
+            for role, client in world.clients.items():  # however the client signs in: refused, never answered
+                response = client.post(path, body, format="json")
+                assert response.status_code in (401, 403), f"{service}, {role}: {response.status_code}"
+                assert response.json()["code"].startswith(f"{service}.internal."), response.content[:300]
+            jwt = str(AccessToken.for_user(world.b.user("fleet_manager")))  # a person's valid access token
+            expect_problem(
+                APIClient().post(path, body, format="json", HTTP_AUTHORIZATION=f"Bearer {jwt}"), 403, "a user's JWT"
+            )
+            for other in asked.keys() - {service}:
+                expect_problem(
+                    APIClient().post(path, body, format="json", HTTP_AUTHORIZATION=f"Bearer {other}-service-token"),
+                    403,
+                    f"{other}'s credential on {service}",
+                )
+            answered = APIClient().post(path, body, format="json", HTTP_AUTHORIZATION=f"Bearer {service}-service-token")
+            assert answered.status_code == 200, f"{service}: {answered.status_code}"  # the check itself is sound
 
 
 def _emailed_link_page_check(path: str):
@@ -1647,11 +1664,12 @@ EXEMPT = {
         _no_tenant_data("/logout/", "post"),
         "tests/integration/test_dispatch_screen_access.py",
     ),
-    "billing-internal:call": Exempt(
-        "service-to-service calls (the platform's contexts calling billing run as its own service): a service "
-        "credential, never a person's token; fleets are the callers' business, checked where the call starts",
-        _billing_internal_check,
-        "tests/integration/test_billing_remote.py",
+    "internal:call": Exempt(
+        "service-to-service calls (the platform's contexts calling billing run as its own service, billing's own "
+        "processes calling fleet, partner and identity): a context's service credential, never a person's token; "
+        "fleets are the callers' business, checked where the call starts",
+        _internal_check,
+        "tests/integration/test_internal_api.py",
     ),
     "identity:jwks": Exempt(
         "the public keys tokens are signed with: the same for everyone, no fleet's data",
