@@ -1,13 +1,14 @@
 """A context's transactions: on its own alias, decided at run time, re-entrant as a decorator."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.test import override_settings
 
 from logitrack.db import contexts
 from logitrack.outbox.models import DeadLetter
 
 
+@override_settings(CONTEXT_DATABASES={})
 def test_every_context_uses_default_until_it_has_a_database():
     assert {contexts.alias(c) for c in contexts.CONTEXTS} == {"default"}
     assert contexts.aliases() == ["default"]
@@ -31,10 +32,12 @@ def test_unknown_context_fails_where_it_is_named():
 def test_decorated_function_rolls_back_and_nests():
     calls = []
 
+    trips = contexts.alias("trips")  # default, or trips' own database when split
+
     @contexts.atomic("trips")
     def write(depth: int) -> None:
-        calls.append(connection.in_atomic_block)
-        DeadLetter.objects.create(
+        calls.append(connections[trips].in_atomic_block)
+        DeadLetter.objects.using(trips).create(
             subscriber=f"s{depth}",
             event_id=f"9b0a3f4e-0000-4000-8000-00000000000{depth}",
             event_type="t",
@@ -51,5 +54,5 @@ def test_decorated_function_rolls_back_and_nests():
     with pytest.raises(RuntimeError):
         write(0)
     assert calls == [True, True, True]
-    assert not DeadLetter.objects.exists()
-    assert not transaction.get_connection().in_atomic_block
+    assert not DeadLetter.objects.using(trips).exists()
+    assert not transaction.get_connection(trips).in_atomic_block
