@@ -173,3 +173,25 @@ def test_an_idempotency_key_is_kept_on_the_database_of_the_views_context():
     assert IdempotencyKey.objects.using(billing).filter(id=claim.key_id).exists()
     for alias in others(billing):
         assert not IdempotencyKey.objects.using(alias).filter(key="k1").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_and_replays_the_dead_letters_of_a_contexts_database(make_user):
+    from django.test import Client
+
+    billing = contexts.alias("billing")
+    event = cancelled()
+    envelope = {"id": str(event.event_id), "type": event.TYPE, "source": "trips", "time": NOON.isoformat(), "data": {}}
+    letter = delivery.park(
+        subscription_name="billing.charge_cancellation", envelope=envelope, attempts=3, error=RuntimeError("x")
+    )
+    assert letter._state.db == billing
+    client = Client()
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+
+    listed = client.get("/admin/outbox/deadletter/", {"database": billing})
+    assert listed.status_code == 200 and str(event.event_id) in listed.content.decode()
+    page = client.get(f"/admin/outbox/deadletter/{letter.id}/change/", {"_changelist_filters": f"database={billing}"})
+    assert page.status_code == 200 and str(event.event_id) in page.content.decode()
+    if contexts.split():  # default's list has none of billing's
+        assert str(event.event_id) not in client.get("/admin/outbox/deadletter/").content.decode()
