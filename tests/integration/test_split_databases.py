@@ -195,3 +195,26 @@ def test_the_admin_shows_and_replays_the_dead_letters_of_a_contexts_database(mak
     assert page.status_code == 200 and str(event.event_id) in page.content.decode()
     if contexts.split():  # default's list has none of billing's
         assert str(event.event_id) not in client.get("/admin/outbox/deadletter/").content.decode()
+
+
+@pytest.mark.django_db
+def test_readyz_and_the_outbox_gauges_cover_every_contexts_database(client):
+    with contexts.atomic("trips"):
+        publish(cancelled())  # pending in trips' outbox
+    delivery.park(
+        subscription_name="billing.charge_cancellation",
+        envelope={"id": str(uuid.uuid4()), "type": TripCancelledV1.TYPE, "source": "trips", "data": {}},
+        attempts=3,
+        error=RuntimeError("x"),
+    )  # parked in billing's
+
+    body = client.get("/readyz").json()
+    assert [name for name in body["checks"] if name.startswith("database")] == [
+        "database",
+        *(f"database:{alias}" for alias in contexts.aliases()[1:]),
+    ]
+    assert all(check["status"] == "ok" for name, check in body["checks"].items() if name.startswith("database"))
+    text = client.get("/metrics").content.decode()
+    assert "logitrack_outbox_pending 1.0" in text
+    assert "logitrack_outbox_dead_letters 1.0" in text
+    assert 'logitrack_outbox_subscription_dead_letters{subscriber="billing.charge_cancellation"} 1.0' in text
