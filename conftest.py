@@ -1,6 +1,67 @@
 """Fixtures shared by every test folder (the kernel's own fixtures come from logitrack.testing.plugin)."""
 
+import contextlib
+
 import pytest
+from django.db import DEFAULT_DB_ALIAS
+
+DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Split (scripts/test-split.sh: contexts on databases of their own): every database test may use every alias,
+    as the code under test writes each context's rows to its context's database. One database: nothing changes."""
+    from logitrack.db import contexts
+
+    if not contexts.split():
+        return
+    from django.test import TransactionTestCase
+
+    for item in items:
+        cls = getattr(item, "cls", None)
+        if cls is not None and issubclass(cls, TransactionTestCase):
+            cls.databases = "__all__"
+            continue
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not any(name in getattr(item, "fixturenames", ()) for name in DB_FIXTURES):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if marker is not None and marker.args:  # django_db(True): transaction given by position
+            kwargs.setdefault("transaction", marker.args[0])
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)  # the closest: pytest-django reads this one
+
+
+@pytest.fixture
+def django_capture_on_commit_callbacks():
+    """pytest-django's, capturing on every context's database when split (a context's on_commit callbacks are on
+    its own alias); `using=` still picks one."""
+    from django.test import TestCase
+
+    from logitrack.db import contexts
+
+    def capture(*, using=None, execute=False):
+        if using or not contexts.split():
+            return TestCase.captureOnCommitCallbacks(using=using or DEFAULT_DB_ALIAS, execute=execute)
+        return _capture_everywhere(execute)
+
+    return capture
+
+
+@contextlib.contextmanager
+def _capture_everywhere(execute):
+    from django.test import TestCase
+
+    from logitrack.db import contexts
+
+    per_alias, merged = [], []
+    with contextlib.ExitStack() as stack:
+        for alias in contexts.aliases():
+            per_alias.append(stack.enter_context(TestCase.captureOnCommitCallbacks(using=alias, execute=execute)))
+        yield merged
+    for captured in per_alias:
+        merged.extend(captured)
+
 
 # The groups' permissions as the data migrations left them (group name, app label, codename), read once the test
 # database exists: a transactional test's flush empties them, and `groups_as_migrated` puts them back.

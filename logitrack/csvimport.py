@@ -3,6 +3,7 @@ of it), bad rows are reported by line number with the reason, and a dry run appl
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework import serializers
 
+from logitrack.db import contexts
 from logitrack.exceptions import ApplicationError
 
 
@@ -78,7 +80,7 @@ def run_import(
     out = progress_out or io.StringIO()
     for done, (line, row) in enumerate(rows, start=1):
         try:
-            with transaction.atomic():
+            with _every_database():
                 apply_row(row)
                 if dry_run:
                     raise _DryRunRollback
@@ -89,6 +91,15 @@ def run_import(
             report.errors.append((line, _describe(exc)))
         progress(done, len(rows), out)
     return report
+
+
+def _every_database() -> contextlib.ExitStack:
+    """A transaction on each context's database (one, default, unless split): a row's writes, wherever its
+    context keeps them, roll back together on a dry run or an error of that row."""
+    stack = contextlib.ExitStack()
+    for using in contexts.aliases():
+        stack.enter_context(transaction.atomic(using=using))
+    return stack
 
 
 def print_report(report: ImportReport, *, dry_run: bool, out: TextIO = sys.stdout) -> None:

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from logitrack import images, pdfs
+from logitrack.db import contexts
 from logitrack.exceptions import ValidationFailed
 
 KINDS: dict[str, tuple[tuple[bytes, ...], tuple[str, ...], str]] = {
@@ -187,7 +188,7 @@ def recheck_and_tally(
         report.quarantined.append(f"{label}: {result.reason}{where}")
         result = dataclasses.replace(result, outcome="quarantined")
     if not dry_run and result.outcome in ("rewritten", "quarantined"):
-        transaction.on_commit(lambda: delete_private(path))
+        transaction.on_commit(lambda: delete_private(path), using=contexts.current_alias())
     return result
 
 

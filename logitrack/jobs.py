@@ -22,6 +22,7 @@ from django.db import connections, transaction
 from kombu.exceptions import OperationalError
 
 from logitrack import correlation
+from logitrack.db import contexts
 
 log = structlog.get_logger(__name__)
 
@@ -62,8 +63,9 @@ def enqueue_on_commit(task_name: str, /, **kwargs: Any) -> None:
         except QueueUnavailable:
             log.warning("jobs.not_sent", task=task_name, job_kwargs=kwargs, exc_info=True)
 
-    # the request id and trace bound now: the commit may come after they were unbound (a batch's handlers)
-    transaction.on_commit(correlation.carry(send))
+    # the request id and trace bound now: the commit may come after they were unbound (a batch's handlers); on the
+    # commit of the context's transaction the caller is in (its own database when split)
+    transaction.on_commit(correlation.carry(send), using=contexts.current_alias())
 
 
 def _in_background(task: Any, options: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> bool:

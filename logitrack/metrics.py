@@ -188,14 +188,18 @@ class OutboxCollector:
         from django.utils import timezone
 
         from logitrack import bus
+        from logitrack.db import contexts
         from logitrack.outbox.models import DeadLetter, OutboxMessage  # needs the app registry
 
         now = timezone.now()
+        aliases = contexts.aliases()  # every context's outbox and dead letters, when each has a database
         pending = GaugeMetricFamily("logitrack_outbox_pending", "Committed events not yet relayed")
-        pending.add_metric([], OutboxMessage.objects.filter(published_at__isnull=True).count())
+        unrelayed = [OutboxMessage.objects.using(using).filter(published_at__isnull=True) for using in aliases]
+        pending.add_metric([], sum(qs.count() for qs in unrelayed))
         yield pending
-        oldest = (
-            OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").values_list("created_at").first()
+        oldest = min(
+            (row for qs in unrelayed if (row := qs.order_by("id").values_list("created_at").first()) is not None),
+            default=None,
         )
         relay_lag = max(0.0, (now - oldest[0]).total_seconds()) if oldest else 0.0
         relay = GaugeMetricFamily(
@@ -227,12 +231,16 @@ class OutboxCollector:
         )
         total.add_metric([], lag)
         yield total
-        parked = dict(
-            DeadLetter.objects.filter(replayed_at__isnull=True)
-            .values("subscriber")
-            .annotate(n=Count("id"))
-            .values_list("subscriber", "n")
-        )
+        parked: dict[str, int] = {}
+        for using in aliases:
+            for name, n in (
+                DeadLetter.objects.using(using)
+                .filter(replayed_at__isnull=True)
+                .values("subscriber")
+                .annotate(n=Count("id"))
+                .values_list("subscriber", "n")
+            ):
+                parked[name] = parked.get(name, 0) + n
         dead = GaugeMetricFamily("logitrack_outbox_dead_letters", "Parked deliveries awaiting replay")
         dead.add_metric([], sum(parked.values()))
         yield dead

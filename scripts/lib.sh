@@ -85,6 +85,29 @@ ensure_postgres() {
     || run_psql "create database logitrack owner logitrack" >/dev/null
 }
 
+# The contexts that can have a database of their own (logitrack/db/contexts.py; identity stays on default).
+SPLIT_CONTEXTS=(fleet partner billing trips dispatch notifications)
+
+# Split mode (scripts/test-split.sh, docs/extraction.md): one PostgreSQL role per context, logitrack_<context>, with
+# its password its name, LOGIN CREATEDB (Django creates test_<database> as that role), owning database
+# logitrack_<context>. A context connects as its own role and owns only its own databases: PostgreSQL grants PUBLIC
+# no privilege on tables, so the trips role cannot read billing's. Call after ensure_postgres.
+ensure_split_databases() {
+  local psql=(psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
+  if ! "${psql[@]}" -c "select 1" >/dev/null 2>&1; then
+    psql=(su postgres -c "psql -d postgres -v ON_ERROR_STOP=1 -qtA")
+  fi
+  run_psql() { if [ "${psql[0]}" = su ]; then su postgres -c "psql -d postgres -v ON_ERROR_STOP=1 -qtA -c \"$1\""; else "${psql[@]}" -c "$1"; fi; }
+  local ctx role
+  for ctx in "${SPLIT_CONTEXTS[@]}"; do
+    role="logitrack_$ctx"
+    [ "$(run_psql "select 1 from pg_roles where rolname='$role'")" = 1 ] \
+      || run_psql "create role $role login password '$role' createdb" >/dev/null
+    [ "$(run_psql "select 1 from pg_database where datname='$role'")" = 1 ] \
+      || run_psql "create database $role owner $role" >/dev/null
+  done
+}
+
 # Redis on 127.0.0.1:6379: start it if installed and stopped, install it if absent.
 ensure_redis() {
   command -v redis-server >/dev/null || ensure_debs redis-server

@@ -22,6 +22,7 @@ from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.webhooks.catalogue import PING, PUBLIC_NAMES
 from apps.partner.contracts import ComplianceStatus, DutyStatus, KycDocumentType, KycStatus
 from config.env import BASE_DIR, env
+from logitrack.db.contexts import CONTEXTS
 from logitrack.http.csp import tiles_source, websocket_sources
 from logitrack.logs import configure_structlog, logging_config
 
@@ -108,35 +109,48 @@ TEMPLATES = [
     },
 ]
 
+
 # ---- database --------------------------------------------------------------------------
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'logitrack.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions
-FULL_STACK = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-if FULL_STACK:
-    # Django's backend reading timestamptz with psycopg's C loader (logitrack/db/backends/postgresql/base.py), on
-    # django-prometheus' (counts of connections, queries, errors and query time in /metrics)
-    DATABASES["default"]["ENGINE"] = "logitrack.db.backends.postgresql"
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
-    # Under an ASGI server (uvicorn or daphne loaded these settings) Django cannot reuse persistent connections:
-    # every helper thread would keep its own open until the server ran out. A bounded psycopg pool per process
-    # instead. Forking processes (Celery prefork) keep one persistent connection each: a pool's threads do not
-    # survive a fork.
-    if env.bool("DATABASE_POOL", default=any(server in sys.modules for server in ("uvicorn", "daphne.server"))):
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": env.int("DATABASE_POOL_MIN", default=2),
-            "max_size": env.int("DATABASE_POOL_MAX", default=10),
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
-        }
-    else:  # workers, relay, beat, commands: one thread, one persistent connection
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-else:
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+def _tuned(db: dict[str, Any]) -> dict[str, Any]:
+    """One database alias as the process kind needs it; every alias (default and each context's) alike."""
+    db["ATOMIC_REQUESTS"] = False  # services own their transactions
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend reading timestamptz with psycopg's C loader (logitrack/db/backends/postgresql/base.py),
+        # on django-prometheus' (counts of connections, queries, errors and query time in /metrics)
+        db["ENGINE"] = "logitrack.db.backends.postgresql"
+        db["CONN_HEALTH_CHECKS"] = True
+        db.setdefault("OPTIONS", {})["connect_timeout"] = 5
+        # Under an ASGI server (uvicorn or daphne loaded these settings) Django cannot reuse persistent connections:
+        # every helper thread would keep its own open until the server ran out. A bounded psycopg pool per process
+        # instead. Forking processes (Celery prefork) keep one persistent connection each: a pool's threads do not
+        # survive a fork.
+        if env.bool("DATABASE_POOL", default=any(server in sys.modules for server in ("uvicorn", "daphne.server"))):
+            db["CONN_MAX_AGE"] = 0
+            db["OPTIONS"]["pool"] = {
+                "min_size": env.int("DATABASE_POOL_MIN", default=2),
+                "max_size": env.int("DATABASE_POOL_MAX", default=10),
+                "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+            }
+        else:  # workers, relay, beat, commands: one thread, one persistent connection
+            db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    return db
+
+
+DATABASES = {"default": _tuned(env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'logitrack.sqlite3'}"))}
+FULL_STACK = DATABASES["default"]["ENGINE"] == "logitrack.db.backends.postgresql"
+if not FULL_STACK:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default must work on a fresh clone
 # A context with a database of its own (DATABASE_URL_BILLING, ...) gets an alias of that name; the router sends
-# its tables there (logitrack/db/contexts.py, docs/extraction.md). None set: one database, as before.
+# its tables, its transactions and its outbox, inbox and idempotency rows there (logitrack/db/contexts.py,
+# docs/extraction.md). None set: one database, as before. Identity (and Django's shared tables) stays on default.
+# A split on SQLite or on mixed engines is refused by a system check (logitrack/db/checks.py).
 CONTEXT_DATABASES: dict[str, str] = {}
+for _context in CONTEXTS:
+    if _context != "identity" and (_url := env.str(f"DATABASE_URL_{_context.upper()}", default="")):
+        DATABASES[_context] = _tuned(env.db_url_config(_url))
+        CONTEXT_DATABASES[_context] = _context
 DATABASE_ROUTERS = ["logitrack.db.routing.ContextRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -30,8 +30,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.support.ping", "tests.support.pong"]  
 
 # Threads that serve websocket consumers keep no connection between calls, so the test database can be
 # dropped at the end (persistent connections are for the long-running server processes).
+# Split (scripts/test-split.sh): every context's alias alike; Django creates test_<name> for each.
 if FULL_STACK:  # noqa: F405
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+    for _db in DATABASES.values():  # noqa: F405
+        _db["CONN_MAX_AGE"] = 0
 
 # Webhook receivers in tests are local servers; retries are short so a test sees several.
 NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = True

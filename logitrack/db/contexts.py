@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 # Context that owns each app's tables. Django's shared tables (users' groups and permissions, sessions, the
 # admin log, login attempts, beat's schedule) belong to identity, whose alias is always `default`.
@@ -45,6 +45,23 @@ def alias(context: str) -> str:
         raise LookupError(f"no such context: {context!r}")
     configured: dict[str, str] = getattr(settings, "CONTEXT_DATABASES", {})
     return configured.get(OWNER[context], DEFAULT_DB_ALIAS)
+
+
+def context_of_module(module: str) -> str | None:
+    """The context whose code `module` is (`apps.billing.handlers` -> billing, `config.demo...` -> identity), None
+    for the kernel's and the tests' own code. Subscribers and idempotent views write their kernel rows (inbox, dead
+    letters, idempotency keys) on the alias of the context whose code they are."""
+    parts = module.split(".")
+    if len(parts) > 1 and parts[0] == "apps" and parts[1] in CONTEXTS:
+        return parts[1]
+    if len(parts) > 1 and parts[0] == "config" and parts[1] in OWNER:
+        return OWNER[parts[1]]
+    return None
+
+
+def alias_of(context: str | None) -> str:
+    """`alias(context)`, and `default` for code and events of no context (the kernel's, the tests' ping/pong)."""
+    return alias(context) if context is not None and context in OWNER else DEFAULT_DB_ALIAS
 
 
 def split() -> bool:
@@ -90,3 +107,19 @@ class atomic(ContextDecorator):  # lower case: used like transaction.atomic
 def on_commit(func: Callable[[], Any], context: str, *, robust: bool = False) -> None:
     """Run `func` once `context`'s current transaction commits (at once outside one)."""
     transaction.on_commit(func, using=alias(context), robust=robust)
+
+
+def current_alias() -> str:
+    """The database whose transaction the caller is in, for kernel helpers that a context calls inside its own
+    transaction without naming itself (`jobs.enqueue_on_commit`, `files.recheck_and_tally`): the alias with the
+    deepest open atomic block, a context's before default on a tie (a test wraps every alias in one); default
+    when none is open or nothing is split."""
+    found = DEFAULT_DB_ALIAS
+    if not split():
+        return found
+    depth = len(connections[found].atomic_blocks)
+    for name in aliases()[1:]:
+        mine = len(connections[name].atomic_blocks)
+        if mine and mine >= depth:
+            found, depth = name, mine
+    return found

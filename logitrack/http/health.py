@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from logitrack import heartbeats
+from logitrack.db import contexts
 from logitrack.metrics import register_scrape_collector, scrape_registry
 
 
@@ -24,8 +26,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _check_database() -> None:
-    with connection.cursor() as cursor:
+def _check_database(using: str = DEFAULT_DB_ALIAS) -> None:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
 
@@ -63,6 +65,8 @@ _FAILED = {
 
 def _dependencies() -> dict[str, Callable[[], None]]:
     checks: dict[str, Callable[[], None]] = {"database": _check_database}
+    for using in contexts.aliases()[1:]:  # a context on a database of its own: `database:<alias>`
+        checks[f"database:{using}"] = functools.partial(_check_database, using)
     if settings.REDIS_URL:
         checks["redis"] = lambda: _check_redis(settings.REDIS_URL)
     if (
@@ -147,7 +151,10 @@ def readiness() -> dict[str, Any]:
             check()
             results[name] = {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as exc:  # report, never raise: this endpoint exists to describe failures
-            results[name] = {"status": "error", "error": type(exc).__name__, "detail": _FAILED[name]}
+            detail = _FAILED[name.partition(":")[0]] + (
+                f" (the {name.partition(':')[2]} database)" if ":" in name else ""
+            )
+            results[name] = {"status": "error", "error": type(exc).__name__, "detail": detail}
     if not settings.REDIS_URL:
         results["channel_layer"]["detail"] = "in memory, this process only"
     expected = _expected_processes()

@@ -11,6 +11,7 @@ from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from logitrack.db import contexts
 from logitrack.exceptions import ValidationFailed
 from logitrack.idempotency import services
 
@@ -35,7 +36,11 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
 
     Anonymous calls are not deduplicated: without a caller to scope the key to, replaying could leak
     one client's response to another.
+
+    The key is kept in the database of the context whose view this is (`apps.<context>.…`) and the view runs in
+    that context's transaction, so outcome and writes commit together there.
     """
+    context = contexts.context_of_module(view_method.__module__)
 
     @functools.wraps(view_method)
     def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -45,7 +50,9 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
         if not _KEY.match(key):
             raise ValidationFailed(f"{HEADER} must be 1 to 255 visible ASCII characters", code="idempotency.bad_key")
         method = request.method or ""
+        using = contexts.alias_of(context)  # settings decide at run time
         outcome = services.idempotency_claim(
+            using=using,
             scope=str(request.user.pk),
             key=key,
             method=method,
@@ -59,17 +66,21 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
                 outcome.body, status=outcome.status, headers={**outcome.headers, "Idempotent-Replayed": "true"}
             )
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=using):
                 response = view_method(self, request, *args, **kwargs)
                 if 200 <= response.status_code < 300:
                     services.idempotency_complete(
-                        claim=outcome, status=response.status_code, body=response.data, headers=dict(response.items())
+                        claim=outcome,
+                        status=response.status_code,
+                        body=response.data,
+                        headers=dict(response.items()),
+                        using=using,
                     )
                     return response
         except BaseException:
-            services.idempotency_release(claim=outcome)
+            services.idempotency_release(claim=outcome, using=using)
             raise
-        services.idempotency_release(claim=outcome)
+        services.idempotency_release(claim=outcome, using=using)
         return response
 
     wrapper.idempotent = True  # type: ignore[attr-defined]  # the OpenAPI schema documents the header

@@ -19,10 +19,11 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from logitrack.db import contexts
 from logitrack.exceptions import Conflict, Unprocessable
 from logitrack.idempotency.models import IdempotencyKey
 
@@ -55,8 +56,11 @@ def _lock_timeout() -> dt.timedelta:
     return dt.timedelta(seconds=settings.IDEMPOTENCY_LOCK_SECONDS)
 
 
-def idempotency_claim(*, scope: str, key: str, method: str, path: str, fingerprint: str) -> Claim | Replay:
-    """Take the key for this request, or say why not (replay, in flight, reused)."""
+def idempotency_claim(
+    *, scope: str, key: str, method: str, path: str, fingerprint: str, using: str = DEFAULT_DB_ALIAS
+) -> Claim | Replay:
+    """Take the key for this request, or say why not (replay, in flight, reused). `using`: the database of the
+    context whose view it is (its keys commit with its writes)."""
     now = timezone.now()
     token = uuid.uuid4()
     fresh = {
@@ -71,16 +75,17 @@ def idempotency_claim(*, scope: str, key: str, method: str, path: str, fingerpri
         "response_headers": {},
         "created_at": now,
     }
-    created_id = _insert_if_free(scope=scope, key=key, fresh=fresh)
+    created_id = _insert_if_free(scope=scope, key=key, fresh=fresh, using=using)
     if created_id is not None:  # the common case: a key never seen, taken in one statement
         return Claim(created_id, token)
-    with transaction.atomic():
+    keys = IdempotencyKey.objects.using(using)
+    with transaction.atomic(using=using):
         # released between our insert and this read, it is created here after all
-        row, created = IdempotencyKey.objects.select_for_update().get_or_create(scope=scope, key=key, defaults=fresh)
+        row, created = keys.select_for_update().get_or_create(scope=scope, key=key, defaults=fresh)
         if created:
             return Claim(row.id, token)
         if row.created_at < now - _retention():
-            IdempotencyKey.objects.filter(id=row.id).update(**fresh)  # expired: a brand-new request
+            keys.filter(id=row.id).update(**fresh)  # expired: a brand-new request
             return Claim(row.id, token)
         if row.fingerprint != fingerprint:
             raise Unprocessable(
@@ -95,13 +100,14 @@ def idempotency_claim(*, scope: str, key: str, method: str, path: str, fingerpri
                 code="idempotency.in_flight",
             )
         # The earlier attempt died mid-way; its writes rolled back with it, so running again is safe.
-        IdempotencyKey.objects.filter(id=row.id).update(lock_token=token, locked_at=now)
+        keys.filter(id=row.id).update(lock_token=token, locked_at=now)
         return Claim(row.id, token)
 
 
-def _insert_if_free(*, scope: str, key: str, fresh: dict[str, Any]) -> int | None:
+def _insert_if_free(*, scope: str, key: str, fresh: dict[str, Any], using: str) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id (PostgreSQL and SQLite alike): the new row's id, or None when
     the key exists. One round trip where get_or_create under a lock took five (savepoints, SELECT, INSERT)."""
+    connection = connections[using]
     meta = IdempotencyKey._meta
     values = {"scope": scope, "key": key, **fresh}
     fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in values]  # concrete columns, no relations
@@ -118,28 +124,35 @@ def _insert_if_free(*, scope: str, key: str, fresh: dict[str, Any]) -> int | Non
     return None if row is None else int(row[0])
 
 
-def idempotency_complete(*, claim: Claim, status: int, body: Any, headers: dict[str, str]) -> None:
+def idempotency_complete(
+    *, claim: Claim, status: int, body: Any, headers: dict[str, str], using: str = DEFAULT_DB_ALIAS
+) -> None:
     """Store the outcome. Call inside the request's transaction so outcome and writes commit together."""
     stored = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-    updated = IdempotencyKey.objects.filter(
-        id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT
-    ).update(
-        state=IdempotencyKey.State.COMPLETED,
-        response_status=status,
-        response_body=stored,
-        response_headers={k: v for k, v in headers.items() if k in REPLAYED_HEADERS},
+    updated = (
+        IdempotencyKey.objects.using(using)
+        .filter(id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT)
+        .update(
+            state=IdempotencyKey.State.COMPLETED,
+            response_status=status,
+            response_body=stored,
+            response_headers={k: v for k, v in headers.items() if k in REPLAYED_HEADERS},
+        )
     )
     if updated != 1:
         # Another attempt took the key over (ours looked dead): let ours roll back so only one applies.
         raise Conflict("this request lost its Idempotency-Key to a retry", code="idempotency.in_flight")
 
 
-def idempotency_release(*, claim: Claim) -> None:
-    IdempotencyKey.objects.filter(
+def idempotency_release(*, claim: Claim, using: str = DEFAULT_DB_ALIAS) -> None:
+    IdempotencyKey.objects.using(using).filter(
         id=claim.key_id, lock_token=claim.token, state=IdempotencyKey.State.IN_FLIGHT
     ).delete()
 
 
 def idempotency_purge(*, older_than: dt.timedelta | None = None) -> int:
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - (older_than or _retention())).delete()
-    return deleted
+    """Expired keys, in every context's database."""
+    cutoff = timezone.now() - (older_than or _retention())
+    return sum(
+        IdempotencyKey.objects.using(using).filter(created_at__lt=cutoff).delete()[0] for using in contexts.aliases()
+    )

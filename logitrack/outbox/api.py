@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from opentelemetry.trace import SpanKind
 
 from logitrack import correlation, tracing
+from logitrack.db import contexts
 from logitrack.events import IntegrationEvent, to_envelope
 from logitrack.outbox.models import OutboxMessage
 
@@ -21,16 +22,25 @@ class PublishOutsideTransaction(RuntimeError):
     pass
 
 
+def outbox_alias(event: IntegrationEvent | type[IntegrationEvent]) -> str:
+    """Where `event`'s outbox row goes: the database of the context that publishes it (its type names it,
+    `logitrack.<context>....`), so the row commits in that context's transaction. Events of no context (the tests'
+    ping) go to default."""
+    return contexts.alias_of(event.source())
+
+
 def publish(event: IntegrationEvent) -> OutboxMessage:
     """Record `event` in the caller's transaction: the state change and its event commit or roll back together."""
-    if not connection.in_atomic_block:
+    using = outbox_alias(event)
+    if not connections[using].in_atomic_block:
         raise PublishOutsideTransaction(
-            f"publish({type(event).__name__}) must run inside transaction.atomic(), in the service that changes state"
+            f"publish({type(event).__name__}) must run inside contexts.atomic({event.source()!r}), in the service that "
+            "changes state"
         )
     with _producing(event):
         # the request id and this span's trace context travel with the event (not in its schema)
         envelope = tracing.stamp(correlation.stamp(to_envelope(event)))
-        message = OutboxMessage.objects.create(
+        message = OutboxMessage.objects.using(using).create(
             event_id=event.event_id,
             event_type=event.TYPE,
             source=envelope["source"],
@@ -38,14 +48,16 @@ def publish(event: IntegrationEvent) -> OutboxMessage:
             envelope=envelope,
         )
     log.info("outbox.published", event_type=event.TYPE, event_id=str(event.event_id))
-    _relay_inline()
+    _relay_inline(using)
     return message
 
 
 def publish_many(events: Sequence[IntegrationEvent]) -> list[OutboxMessage]:
-    """`publish` of several events in one insert, in this order (a handler applying a batch of events)."""
-    if not connection.in_atomic_block:
-        raise PublishOutsideTransaction("publish_many must run inside transaction.atomic()")
+    """`publish` of several events in one insert per publishing context's database, in this order (a handler
+    applying a batch of events)."""
+    outside = sorted({e.source() for e in events if not connections[outbox_alias(e)].in_atomic_block})
+    if outside:
+        raise PublishOutsideTransaction(f"publish_many must run inside contexts.atomic() of {', '.join(outside)}")
     if not events:
         return []
     messages = []
@@ -61,10 +73,15 @@ def publish_many(events: Sequence[IntegrationEvent]) -> list[OutboxMessage]:
                 envelope=envelope,
             )
         )
-    OutboxMessage.objects.bulk_create(messages)
+    per_alias: dict[str, list[OutboxMessage]] = {}
+    for event, message in zip(events, messages, strict=True):
+        per_alias.setdefault(outbox_alias(event), []).append(message)
+    for using, mine in per_alias.items():
+        OutboxMessage.objects.using(using).bulk_create(mine)
     for event in events:
         log.info("outbox.published", event_type=event.TYPE, event_id=str(event.event_id))
-    _relay_inline()
+    for using in per_alias:
+        _relay_inline(using)
     return messages
 
 
@@ -77,8 +94,8 @@ def _producing(event: IntegrationEvent) -> contextlib.AbstractContextManager[obj
     )
 
 
-def _relay_inline() -> None:
+def _relay_inline(using: str) -> None:
     if settings.OUTBOX_INLINE_RELAY:
         from logitrack.outbox.relay import relay_pending  # the relay imports this module
 
-        transaction.on_commit(relay_pending)
+        transaction.on_commit(relay_pending, using=using)

@@ -224,6 +224,6 @@ def _thread_main(consumer: SubscriptionConsumer, should_stop: Callable[[], bool]
         log.exception("outbox.consumer_died", subscriber=consumer.sub.name)
         crashed.set()
     finally:
-        from django.db import connection
+        from django.db import connections
 
-        connection.close()
+        connections.close_all()  # this thread's, on every context's database

@@ -8,14 +8,27 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from logitrack import bus, correlation, resilience, tracing
+from logitrack.db import contexts
 from logitrack.events import from_envelope
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 
 log = structlog.get_logger(__name__)
+
+
+def subscriber_alias(subscription_name: str) -> str:
+    """The database a subscriber applies events in: its context's (`apps.<context>.…`, from its handler's module),
+    where its inbox records and dead letters are kept too, so they commit with what the handler writes. A name no
+    longer subscribed (a dead letter of a removed subscription) by its `<app>.` prefix; the kernel's and the tests'
+    subscribers: default."""
+    try:
+        module = bus.subscription(subscription_name).handler.__module__
+    except LookupError:
+        module = "apps." + subscription_name
+    return contexts.alias_of(contexts.context_of_module(module))
 
 
 def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
@@ -31,8 +44,9 @@ def deliver(*, subscription_name: str, envelope: dict[str, Any]) -> bool:
         correlation.bound(correlation.of(envelope)),
         tracing.consuming(f"outbox deliver {sub.name}", envelope, attributes=_attributes(sub.name, envelope)),
     ):
-        with transaction.atomic():
-            _, created = InboxRecord.objects.get_or_create(
+        using = subscriber_alias(sub.name)
+        with transaction.atomic(using=using):
+            _, created = InboxRecord.objects.using(using).get_or_create(
                 subscriber=sub.name, event_id=event.event_id, defaults={"event_type": event.TYPE}
             )
             if not created:
@@ -77,8 +91,9 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
             "messaging.batch.message_count": len(envelopes),
         }
         with tracing.consuming_batch(f"outbox deliver_batch {sub.name}", envelopes, attributes=attributes):
-            with transaction.atomic():
-                fresh = _claim(sub.name, list(events.values()))
+            using = subscriber_alias(sub.name)
+            with transaction.atomic(using=using):
+                fresh = _claim(sub.name, list(events.values()), using)
                 new = [event for event_id, event in events.items() if event_id in fresh]
                 if sub.batch_handler is not None and new:
                     # one request id only when the whole batch came from one request; the log line lists them all
@@ -111,9 +126,10 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
     return len(fresh), []
 
 
-def _claim(subscriber: str, events: list[Any]) -> set[uuid.UUID]:
+def _claim(subscriber: str, events: list[Any], using: str) -> set[uuid.UUID]:
     """Inbox rows for the events not yet applied, in one statement; returns their ids. A concurrent transaction
     claiming the same event makes this one wait for its outcome, then skip it (as `deliver`'s get_or_create)."""
+    connection = connections[using]
     meta = InboxRecord._meta
     event_id, processed_at = meta.get_field("event_id"), meta.get_field("processed_at")
     now = processed_at.get_db_prep_value(timezone.now(), connection)
@@ -142,7 +158,7 @@ def backoff_seconds(attempt: int) -> int:
 def park(*, subscription_name: str, envelope: dict[str, Any], attempts: int, error: BaseException) -> DeadLetter:
     """Give up on a delivery for now; `outbox_replay` re-delivers it once the fault is fixed."""
     detail = "".join(traceback.format_exception(error))[-4000:]
-    letter, _ = DeadLetter.objects.update_or_create(
+    letter, _ = DeadLetter.objects.using(subscriber_alias(subscription_name)).update_or_create(
         subscriber=subscription_name,
         event_id=uuid.UUID(envelope["id"]),
         defaults={
@@ -163,7 +179,8 @@ def hand_back(*, subscription_name: str, envelope: dict[str, Any], error: BaseEx
     handler failed): mark the event unrelayed again, so the relay sends it once the broker answers. Every
     subscriber receives it again and those that applied it skip it (inbox). Dropping the message instead, as Celery
     does when a retry cannot be sent, would lose the delivery."""
-    if OutboxMessage.objects.filter(event_id=uuid.UUID(envelope["id"])).update(published_at=None):
+    outbox = OutboxMessage.objects.using(contexts.alias_of(envelope.get("source")))  # the publisher's database
+    if outbox.filter(event_id=uuid.UUID(envelope["id"])).update(published_at=None):
         log.warning("outbox.handed_back", subscriber=subscription_name, event_id=envelope["id"], error=repr(error))
     else:  # the row was purged meanwhile: park the delivery rather than lose it
         park(subscription_name=subscription_name, envelope=envelope, attempts=0, error=error)

@@ -11,22 +11,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from logitrack import correlation, heartbeats, resilience, tracing
+from logitrack.db import contexts
 from logitrack.outbox.models import OutboxMessage
 from logitrack.outbox.sinks import Sink, configured_sinks
 
 log = structlog.get_logger(__name__)
 
 
-def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int:
-    """Claim up to `limit` unpublished rows (skipping rows another relay holds), send, mark published.
+def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None, using: str | None = None) -> int:
+    """Claim up to `limit` unpublished rows (skipping rows another relay holds), send, mark published: in the outbox
+    of database `using`, or of each context's database in turn (`contexts.aliases()`) when it is None.
 
     If a sink fails, the whole batch rolls back and stays unpublished: at-least-once. A row sent but
     not marked (crash between the two) is sent again; subscribers' inboxes absorb the duplicate.
     """
     sinks = list(sinks) if sinks is not None else configured_sinks()
-    with transaction.atomic():
+    if using is None:
+        return sum(relay_batch(limit=limit, sinks=sinks, using=alias) for alias in contexts.aliases())
+    with transaction.atomic(using=using):
         rows = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.using(using)
+            .select_for_update(skip_locked=True)
             .filter(published_at__isnull=True)
             .order_by("id")[:limit]
         )
@@ -42,9 +47,10 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
                 else:
                     for envelope in sent:
                         sink.send(envelope)
-        OutboxMessage.objects.filter(id__in=[r.id for r in rows]).update(published_at=timezone.now())
+        OutboxMessage.objects.using(using).filter(id__in=[r.id for r in rows]).update(published_at=timezone.now())
     log.info(
         "outbox.relayed",
+        database=using,
         count=len(rows),
         first_id=rows[0].id,
         last_id=rows[-1].id,
@@ -54,15 +60,14 @@ def relay_batch(*, limit: int = 100, sinks: Sequence[Sink] | None = None) -> int
     return len(rows)
 
 
-def _record_failure(exc: Exception) -> None:
+def _record_failure(exc: Exception, using: str) -> None:
     """Count a failed relay attempt on the oldest pending row so operators can see a stuck relay. Best effort: when
     the database itself is what failed, there is nothing to write to, and the relay must not die trying."""
     try:
-        oldest = OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").first()
+        outbox = OutboxMessage.objects.using(using)
+        oldest = outbox.filter(published_at__isnull=True).order_by("id").first()
         if oldest is not None:
-            OutboxMessage.objects.filter(id=oldest.id).update(
-                relay_attempts=oldest.relay_attempts + 1, last_error=repr(exc)[:2000]
-            )
+            outbox.filter(id=oldest.id).update(relay_attempts=oldest.relay_attempts + 1, last_error=repr(exc)[:2000])
     except Exception:
         resilience.close_broken_connections()
 
@@ -105,13 +110,17 @@ def run_forever(*, should_stop: Callable[[], bool], poll_seconds: float | None =
         if _backlogged():
             _sleep(poll, should_stop)
             continue
-        try:
-            count = relay_batch(limit=limit)
-        except Exception as exc:  # rows stay unpublished: at least once
-            delay = backoff.failed(exc)
-            resilience.close_broken_connections()
-            _record_failure(exc)
-            _sleep(delay, should_stop)
+        count, failure = 0, None
+        for using in contexts.aliases():  # each context's outbox; one that fails does not hold up the others
+            try:
+                count += relay_batch(limit=limit, using=using)
+            except Exception as exc:  # rows stay unpublished: at least once
+                resilience.close_broken_connections()
+                _record_failure(exc, using)
+                failure = failure or exc
+        if failure is not None:
+            total += count
+            _sleep(backoff.failed(failure), should_stop)
             continue
         backoff.succeeded(relayed=count)
         total += count

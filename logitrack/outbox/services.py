@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from logitrack import jobs
+from logitrack.db import contexts
 from logitrack.outbox import delivery, jetstream
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 from logitrack.outbox.sinks import DELIVER_TASK
@@ -23,19 +24,24 @@ class ReplayResult:
 
 
 def dead_letters_pending(*, subscriber: str | None = None, event_id: uuid.UUID | None = None) -> list[DeadLetter]:
-    qs = DeadLetter.objects.filter(replayed_at__isnull=True).order_by("failed_at")
-    if subscriber:
-        qs = qs.filter(subscriber=subscriber)
-    if event_id:
-        qs = qs.filter(event_id=event_id)
-    return list(qs)
+    """Parked deliveries in every context's database (each letter knows its own: `letter._state.db`)."""
+    found: list[DeadLetter] = []
+    for using in contexts.aliases():
+        qs = DeadLetter.objects.using(using).filter(replayed_at__isnull=True)
+        if subscriber:
+            qs = qs.filter(subscriber=subscriber)
+        if event_id:
+            qs = qs.filter(event_id=event_id)
+        found += qs
+    return sorted(found, key=lambda letter: letter.failed_at)
 
 
 def dead_letter_replay(*, letter: DeadLetter, inline: bool = False) -> ReplayResult:
     """Re-deliver one parked event with a fresh attempt budget. A new failure parks it again. Not inline, it goes
     the way the subscription's deliveries go: a Celery task, or a message on NATS for its consumer alone."""
-    with transaction.atomic():
-        locked = DeadLetter.objects.select_for_update().get(id=letter.id)
+    using = letter._state.db or delivery.subscriber_alias(letter.subscriber)
+    with transaction.atomic(using=using):
+        locked = DeadLetter.objects.using(using).select_for_update().get(id=letter.id)
         locked.replayed_at = timezone.now()
         locked.replay_count += 1
         locked.save(update_fields=["replayed_at", "replay_count"])
@@ -46,7 +52,7 @@ def dead_letter_replay(*, letter: DeadLetter, inline: bool = False) -> ReplayRes
                     subscription_name=letter.subscriber, envelope=letter.envelope, replay=locked.replay_count
                 )
             except Exception:  # not sent: the letter stays pending, to be replayed again
-                DeadLetter.objects.filter(id=letter.id).update(replayed_at=None)
+                DeadLetter.objects.using(using).filter(id=letter.id).update(replayed_at=None)
                 raise
         else:
             jobs.enqueue(DELIVER_TASK, args=(letter.subscriber, letter.envelope))
@@ -62,8 +68,13 @@ def dead_letter_replay(*, letter: DeadLetter, inline: bool = False) -> ReplayRes
 
 
 def outbox_purge(*, published_older_than: dt.timedelta, inbox_older_than: dt.timedelta) -> tuple[int, int]:
-    """Delete relayed outbox rows and old inbox records. Inbox retention must exceed any redelivery delay."""
+    """Delete relayed outbox rows and old inbox records, in every context's database. Inbox retention must exceed any
+    redelivery delay."""
     now = timezone.now()
-    outbox_deleted, _ = OutboxMessage.objects.filter(published_at__lt=now - published_older_than).delete()
-    inbox_deleted, _ = InboxRecord.objects.filter(processed_at__lt=now - inbox_older_than).delete()
+    outbox_deleted = inbox_deleted = 0
+    for using in contexts.aliases():
+        outbox_deleted += (
+            OutboxMessage.objects.using(using).filter(published_at__lt=now - published_older_than).delete()[0]
+        )
+        inbox_deleted += InboxRecord.objects.using(using).filter(processed_at__lt=now - inbox_older_than).delete()[0]
     return outbox_deleted, inbox_deleted

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Max
 
 from logitrack import bus
+from logitrack.db import contexts
 from logitrack.events import IntegrationEvent, from_envelope
 from logitrack.outbox.models import OutboxMessage
 from logitrack.outbox.relay import relay_pending
@@ -17,11 +18,19 @@ from logitrack.outbox.sinks import InlineSink
 
 @contextlib.contextmanager
 def captured_events() -> Iterator[list[IntegrationEvent]]:
-    """Collect the events committed to the outbox inside the block (nothing is relayed)."""
-    start = OutboxMessage.objects.aggregate(m=Max("id"))["m"] or 0
+    """Collect the events committed to the outbox inside the block (nothing is relayed): from every context's
+    outbox, in the order they were written (each database's in its own order when split)."""
+    starts = {
+        using: OutboxMessage.objects.using(using).aggregate(m=Max("id"))["m"] or 0 for using in contexts.aliases()
+    }
     published: list[IntegrationEvent] = []
     yield published
-    rows = OutboxMessage.objects.filter(id__gt=start).order_by("id")
+    rows = [
+        row
+        for using, start in starts.items()
+        for row in OutboxMessage.objects.using(using).filter(id__gt=start).order_by("id")
+    ]
+    rows.sort(key=lambda row: row.created_at)
     published.extend(from_envelope(row.envelope) for row in rows)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 if TYPE_CHECKING:
     import redis
@@ -34,10 +34,17 @@ def free_port() -> int:
         return port
 
 
-def database_url(*, host: str | None = None, port: int | None = None) -> str:
-    """This test's database (test_<name>), optionally reached at another address (a `TcpProxy` in front of it)."""
-    db = connection.settings_dict
+def database_url(*, host: str | None = None, port: int | None = None, alias: str = "default") -> str:
+    """This test's database (test_<name>), optionally reached at another address (a `TcpProxy` in front of it);
+    `alias`: a context's own database when split."""
+    db = connections[alias].settings_dict
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{host or db['HOST']}:{port or db['PORT']}/{db['NAME']}"
+
+
+def context_database_urls() -> dict[str, str]:
+    """DATABASE_URL_<CONTEXT> of each context with a test database of its own (split): a child sees the same split."""
+    configured: dict[str, str] = getattr(settings, "CONTEXT_DATABASES", {})
+    return {f"DATABASE_URL_{context.upper()}": database_url(alias=alias) for context, alias in configured.items()}
 
 
 def process_env(*, redis_url: str | None = None, embedded: bool = False, **extra: str) -> dict[str, str]:
@@ -45,10 +52,15 @@ def process_env(*, redis_url: str | None = None, embedded: bool = False, **extra
     Redis when `redis_url` is given). `embedded`: the embedded default instead (no PostgreSQL, no Redis; give
     it LOGITRACK_VAR_DIR for its SQLite file)."""
     if embedded:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL") and not k.startswith("DATABASE_URL_")
+        }
         return {**env, "PYTHONUNBUFFERED": "1", "DJANGO_SETTINGS_MODULE": "config.settings.test", **extra}
     env = {
         **os.environ,
+        **context_database_urls(),
         "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url or settings.REDIS_URL,
         "PYTHONUNBUFFERED": "1",
