@@ -7,3 +7,6 @@ class DatabasesConfig(AppConfig):
     name = "logitrack.db"
     label = "kernel_db"
     verbose_name = "Databases"
+
+    def ready(self) -> None:
+        from logitrack.db import checks  # noqa: F401  (registers the split's system checks)

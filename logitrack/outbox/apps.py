@@ -8,5 +8,4 @@ class OutboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from logitrack.db import checks as db_checks  # noqa: F401  (the kernel's database checks, here: no app of its own)
         from logitrack.outbox import checks  # noqa: F401  (registers the system checks)
