@@ -50,6 +50,7 @@ from apps.billing.models import (
     ZoneSurcharge,
 )
 from apps.billing.services.figures import FARE_KINDS, PAYERS, REFUND_KINDS
+from logitrack.db.rows import RowsByKey
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
 
@@ -271,15 +272,9 @@ def wallets_with_balance(*, fleet_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
 def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripFare]:
     """Quoted and settled totals of many trips in two queries (no per-trip look-ups on a trip list)."""
     quote_ids = {q for _, q in trips if q is not None}
-    quotes = {
-        q_id: (currency, total)
-        for q_id, currency, total in Quote.objects.filter(id__in=quote_ids).values_list("id", "currency", "total_minor")
-    }
+    quotes = {q_id: (currency, total) for q_id, currency, total in _quote_totals(quote_ids)}
     settled = {
-        trip_id: (currency, total, kind)
-        for trip_id, currency, total, kind in FareRecord.objects.filter(trip_id__in=[t for t, _ in trips]).values_list(
-            "trip_id", "currency", "total_minor", "kind"
-        )
+        trip_id: (currency, total, kind) for trip_id, currency, total, kind in _fare_totals([t for t, _ in trips])
     }
     fares = []
     for trip_id, quote_id in trips:
@@ -298,6 +293,11 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
             )
         )
     return fares
+
+
+# a trip list's two reads, their SQL written once (logitrack.db.rows): compiling them anew per page cost more
+_quote_totals = RowsByKey(Quote, "id", ("id", "currency", "total_minor"))
+_fare_totals = RowsByKey(FareRecord, "trip_id", ("trip_id", "currency", "total_minor", "kind"))
 
 
 def trip_fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None) -> TripFareDetail | None:

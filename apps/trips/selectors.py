@@ -60,6 +60,7 @@ from apps.trips.models import (
     TripLogEntry,
 )
 from logitrack import files, formatting
+from logitrack.db.rows import RowsByKey
 from logitrack.exceptions import NotFound
 from logitrack.formatting import zone
 from logitrack.principal import Principal, Role
@@ -120,14 +121,21 @@ def trips_listed() -> QuerySet:
     return Trip.objects.only(*LISTED_COLUMNS).order_by("-created_at", "-id")
 
 
+# a page's trips by id once its ids are known (KeysetPagination's rows_of), as rows with the listed columns
+trips_by_ids = RowsByKey(Trip, "id", LISTED_COLUMNS)
+
+
 def stops_listed(*, trip_ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
     """The stops of a page of trips in one query, by trip and in sequence: what a list shows of them, as rows
     with those attributes (named tuples: a hundred model instances per page cost more than the rest of it)."""
     found: dict[uuid.UUID, list] = {trip_id: [] for trip_id in trip_ids}
-    rows = Stop.objects.filter(trip_id__in=trip_ids).order_by("trip_id", "sequence")
-    for stop in rows.values_list(*LISTED_STOP_COLUMNS, named=True):
+    for stop in _stops_of_trips(trip_ids):
         found[stop.trip_id].append(stop)
     return found
+
+
+# its SQL written once: compiling the queryset anew cost twice what running it does
+_stops_of_trips = RowsByKey(Stop, "trip_id", LISTED_STOP_COLUMNS, order_by=("trip_id", "sequence"))
 
 
 def trips_visible(*, principal: Principal, driver_ids: Set[uuid.UUID] = frozenset()) -> QuerySet:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core import signing
@@ -86,6 +86,8 @@ class KeysetPagination(BasePagination):
     `branches` (Qs, OR'ed; None: no condition, an empty list: no rows) pages a list visible by any of several
     conditions: each branch is read through its own index, at most one page of it, and the pages are merged,
     instead of one OR that sorts every matching row.
+    `rows_of(pks)` then reads the page's rows by primary key (any order; e.g. `logitrack.db.rows.RowsByKey`)
+    instead of the queryset filtered anew.
     """
 
     ordering: tuple[str, ...] = ("-created_at", "-id")
@@ -105,7 +107,12 @@ class KeysetPagination(BasePagination):
     # ---- paging ---------------------------------------------------------------------------------------------------
 
     def paginate_queryset(  # type: ignore[override]  # querysets only: a keyset needs the database's order
-        self, queryset: QuerySet[Any], request: Request, view: Any = None, branches: Sequence[Q] | None = None
+        self,
+        queryset: QuerySet[Any],
+        request: Request,
+        view: Any = None,
+        branches: Sequence[Q] | None = None,
+        rows_of: Callable[[list[Any]], Iterable[Any]] | None = None,
     ) -> list[Any]:
         self.request = request
         if branches is not None and not branches:  # no way of seeing any row: none, not all
@@ -136,7 +143,12 @@ class KeysetPagination(BasePagination):
                 descending = order[0].startswith("-")
                 merged = sorted({row for page in pages for row in page}, key=lambda row: row[1:], reverse=descending)
             pks = [row[0] for row in merged[: self.size + 1]]
-            rows = list(queryset.filter(pk__in=pks).order_by(*order))
+            if rows_of is None:
+                rows = list(queryset.filter(pk__in=pks).order_by(*order))
+            else:  # the caller's read of rows by primary key (their filters are met already), in the merged order
+                pk = queryset.model._meta.pk.attname
+                found = {getattr(row, pk): row for row in rows_of(pks)}
+                rows = [found[key] for key in pks if key in found]
         else:
             rows = list(one_page(queryset))
         more = len(rows) > self.size
