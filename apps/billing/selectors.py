@@ -91,8 +91,16 @@ def account_find(
 
 def statement(*, account: Account) -> QuerySet:
     """Postings of an account, newest first (in the order the ledger recorded them: posting_account_recent), with
-    their transaction."""
-    return Posting.objects.filter(account=account).select_related("transaction").order_by("-id")
+    their transaction: the columns a statement line shows (rest_api StatementLineOutput), not the idempotency key."""
+    return (
+        Posting.objects.filter(account=account).select_related("transaction").only(*STATEMENT_COLUMNS).order_by("-id")
+    )
+
+
+STATEMENT_COLUMNS = (
+    "id", "amount_minor", "currency", "transaction",
+    "transaction__posted_at", "transaction__kind", "transaction__memo", "transaction__reference_id",
+)  # fmt: skip
 
 
 def payouts_managed(*, principal: Principal | None) -> QuerySet:
