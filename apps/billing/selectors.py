@@ -188,8 +188,15 @@ def wallet_of_driver(*, principal: Principal, fleet_id: uuid.UUID | None) -> Dri
     not a driver there), in the fleet's currency. Nobody sees another driver's wallet here."""
     driver_id, fleet_id = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
     currency = integrations.fleet_terms(fleet_id=fleet_id).currency
-    wallet = account_find(kind=AccountKind.DRIVER_WALLET, currency=currency, owner_id=driver_id, fleet_id=fleet_id)
-    hold = account_find(kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=currency, owner_id=driver_id, fleet_id=fleet_id)
+    # both accounts in one query (one of each kind at most: ledger_one_account_per_owner)
+    accounts = Account.objects.filter(
+        kind__in=[AccountKind.DRIVER_WALLET, AccountKind.DRIVER_PAYOUT_HOLD],
+        currency=currency,
+        owner_id=driver_id,
+        fleet_id=fleet_id,
+    )
+    found = {account.kind: account for account in accounts}
+    wallet, hold = found.get(AccountKind.DRIVER_WALLET), found.get(AccountKind.DRIVER_PAYOUT_HOLD)
     return DriverWallet(
         driver_id=driver_id,
         fleet_id=fleet_id,

@@ -634,3 +634,18 @@ def test_the_other_history_lists_read_a_bounded_slice_by_index(world):
             assert_pages_bounded(what, client_for(user), url, params, big, page=20)
     finally:
         BIG_TABLES.difference_update(big)
+
+
+def test_a_wallet_reads_its_two_accounts_in_one_query(world):
+    """The wallet and its payout hold: one query for both, not one each."""
+    driver = driver_of(world)
+    make_statement(2, owner_id=driver.id, fleet_id=world.a.fleet_id)
+    Account.objects.create(
+        kind=AccountKind.DRIVER_PAYOUT_HOLD, currency="EUR", owner_id=driver.id, fleet_id=world.a.fleet_id
+    )
+    client = client_for(world.a.users["driver"])
+    client.get(WALLET)  # the caller's first request fills identity's principal cache
+    with CaptureQueriesContext(connection) as ran:
+        body = client.get(WALLET).json()
+    assert (len(body["statement"]), body["held_for_payouts_minor"]) == (2, 0)
+    assert len([q for q in ran.captured_queries if 'FROM "billing_account"' in q["sql"]]) == 1
