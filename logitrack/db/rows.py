@@ -27,7 +27,7 @@ class RowsByKey:
         for name in (key, *fields, *(o.removeprefix("-") for o in order_by)):
             if hasattr(model._meta.get_field(name), "from_db_value"):
                 raise ValueError(f"{model.__name__}.{name} is converted when read: not for RowsByKey")
-        self.row = namedtuple("Row", fields)  # type: ignore[misc]  # the fields are known only here
+        self.row: Any = namedtuple("Row", fields)  # type: ignore[misc]  # the fields are known only here
         self._sql: dict[str, str] = {}  # by vendor
 
     def __call__(self, values: Collection[Any]) -> list[Any]:
@@ -47,7 +47,8 @@ class RowsByKey:
         meta, quote = self.model._meta, connection.ops.quote_name
 
         def column(name: str) -> str:  # qualified, as Django writes them
-            return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+            field: Any = meta.get_field(name)  # a concrete field: RowsByKey reads columns
+            return f"{quote(meta.db_table)}.{quote(field.column)}"
 
         order = ", ".join(
             f"{column(o.removeprefix('-'))} {'DESC' if o.startswith('-') else 'ASC'}" for o in self.order_by
