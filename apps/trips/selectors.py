@@ -233,9 +233,9 @@ def trip_detail(*, caller: Caller, trip_id: uuid.UUID) -> TripDetail:
 
 def timeline_of(*, caller: Caller, trip_id: uuid.UUID) -> QuerySet:
     """The timeline of a trip the caller may see (TripNotFound otherwise), oldest first: whether they may is one
-    query for the trip's id, not the trip with its stops."""
-    visible = trips_visible(principal=caller.principal, driver_ids=caller.driver_ids).prefetch_related(None)
-    if not visible.filter(id=trip_id).exists():
+    query for the trip's ties to people and fleet, judged in hand (trip_visible_to), not the trip with its stops."""
+    trip = Trip.objects.only("customer_id", "booked_by_id", "driver_id", "fleet_id").filter(id=trip_id).first()
+    if trip is None or not trip_visible_to(principal=caller.principal, trip=trip, driver_ids=caller.driver_ids):
         raise TripNotFound("no such trip")
     return TripLogEntry.objects.filter(trip_id=trip_id)
 

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.trips.contracts import TripNotFound
 from apps.trips.models import Trip
-from apps.trips.selectors import trip_for, trip_visible_to, trips_visible
+from apps.trips.selectors import Caller, timeline_of, trip_for, trip_visible_to, trips_visible
 from apps.trips.tests.factories import TripFactory
 from apps.trips.tests.rest import assign, book, step
 from logitrack.principal import Principal, Role
@@ -95,8 +96,8 @@ def test_a_request_resolves_the_callers_driver_ids_once(world, monkeypatch):
 
 
 def test_a_trip_in_hand_is_judged_as_the_lists_query_judges_it(two_fleets):
-    """trip_visible_to (a detail's check) and trip_visibility (the lists' conditions) are the same rule: every kind
-    of caller, every way of being tied to a trip."""
+    """trip_visible_to (a detail's and a timeline's check) and trip_visibility (the lists' conditions) are the same
+    rule: every kind of caller, every way of being tied to a trip."""
     a, b = two_fleets.a.fleet_id, two_fleets.b.fleet_id
     me, driver = uuid.uuid4(), uuid.uuid4()
     trips = [
@@ -122,4 +123,10 @@ def test_a_trip_in_hand_is_judged_as_the_lists_query_judges_it(two_fleets):
             assert in_hand == (trip.id in listed), (principal, trip)
             found = trip_for(principal=principal, trip_id=trip.id, driver_ids=driver_ids)
             assert (found is not None) == in_hand
+            try:
+                timeline_of(caller=Caller(principal=principal, driver_ids=driver_ids), trip_id=trip.id)
+                shown = True
+            except TripNotFound:
+                shown = False
+            assert shown == in_hand
     assert sum(trip_visible_to(principal=callers[-1][0], trip=t) for t in trips) == 0
