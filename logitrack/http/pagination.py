@@ -290,7 +290,7 @@ def merged_pages(
             return None
         lookup, value = branch.children[0]
         name = lookup.removesuffix("__exact")
-        if "__" in name or value is None or isinstance(value, Q):
+        if "__" in name or value is None or hasattr(value, "resolve_expression"):  # a value, not an expression
             return None
         tested.append((_field(queryset.model, name), value))
     keys = [_field(queryset.model, _bare(name)) for name in order]

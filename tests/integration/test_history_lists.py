@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -680,3 +680,4 @@ def test_merged_pages_by_written_sql_are_the_unions_rows(world):
                 written = merged_pages(rows, shown, order, boundary, 4)
                 assert written == list(union), (boundary, order, len(shown))
     assert merged_pages(rows.filter(status="requested"), branches, ["-created_at", "-id"], None, 4) is None
+    assert merged_pages(rows, [Q(customer_id=F("booked_by_id"))], ["-created_at", "-id"], None, 4) is None
