@@ -50,6 +50,7 @@ from apps.billing.models import (
     ZoneSurcharge,
 )
 from apps.billing.services.figures import FARE_KINDS, PAYERS, REFUND_KINDS
+from logitrack.db.rows import RowsByKey
 from logitrack.exceptions import NotFound
 from logitrack.principal import Principal, Role
 
@@ -90,8 +91,16 @@ def account_find(
 
 def statement(*, account: Account) -> QuerySet:
     """Postings of an account, newest first (in the order the ledger recorded them: posting_account_recent), with
-    their transaction."""
-    return Posting.objects.filter(account=account).select_related("transaction").order_by("-id")
+    their transaction: the columns a statement line shows (rest_api StatementLineOutput), not the idempotency key."""
+    return (
+        Posting.objects.filter(account=account).select_related("transaction").only(*STATEMENT_COLUMNS).order_by("-id")
+    )
+
+
+STATEMENT_COLUMNS = (
+    "id", "amount_minor", "currency", "transaction",
+    "transaction__posted_at", "transaction__kind", "transaction__memo", "transaction__reference_id",
+)  # fmt: skip
 
 
 def payouts_managed(*, principal: Principal | None) -> QuerySet:
@@ -179,8 +188,15 @@ def wallet_of_driver(*, principal: Principal, fleet_id: uuid.UUID | None) -> Dri
     not a driver there), in the fleet's currency. Nobody sees another driver's wallet here."""
     driver_id, fleet_id = integrations.driver_of(user_id=principal.user_id, fleet_id=fleet_id)
     currency = integrations.fleet_terms(fleet_id=fleet_id).currency
-    wallet = account_find(kind=AccountKind.DRIVER_WALLET, currency=currency, owner_id=driver_id, fleet_id=fleet_id)
-    hold = account_find(kind=AccountKind.DRIVER_PAYOUT_HOLD, currency=currency, owner_id=driver_id, fleet_id=fleet_id)
+    # both accounts in one query (one of each kind at most: ledger_one_account_per_owner)
+    accounts = Account.objects.filter(
+        kind__in=[AccountKind.DRIVER_WALLET, AccountKind.DRIVER_PAYOUT_HOLD],
+        currency=currency,
+        owner_id=driver_id,
+        fleet_id=fleet_id,
+    )
+    found = {account.kind: account for account in accounts}
+    wallet, hold = found.get(AccountKind.DRIVER_WALLET), found.get(AccountKind.DRIVER_PAYOUT_HOLD)
     return DriverWallet(
         driver_id=driver_id,
         fleet_id=fleet_id,
@@ -271,15 +287,9 @@ def wallets_with_balance(*, fleet_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
 def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripFare]:
     """Quoted and settled totals of many trips in two queries (no per-trip look-ups on a trip list)."""
     quote_ids = {q for _, q in trips if q is not None}
-    quotes = {
-        q_id: (currency, total)
-        for q_id, currency, total in Quote.objects.filter(id__in=quote_ids).values_list("id", "currency", "total_minor")
-    }
+    quotes = {q_id: (currency, total) for q_id, currency, total in _quote_totals(quote_ids)}
     settled = {
-        trip_id: (currency, total, kind)
-        for trip_id, currency, total, kind in FareRecord.objects.filter(trip_id__in=[t for t, _ in trips]).values_list(
-            "trip_id", "currency", "total_minor", "kind"
-        )
+        trip_id: (currency, total, kind) for trip_id, currency, total, kind in _fare_totals([t for t, _ in trips])
     }
     fares = []
     for trip_id, quote_id in trips:
@@ -298,6 +308,11 @@ def trip_fares(*, trips: list[tuple[uuid.UUID, uuid.UUID | None]]) -> list[TripF
             )
         )
     return fares
+
+
+# a trip list's two reads, their SQL written once (logitrack.db.rows): compiling them anew per page cost more
+_quote_totals = RowsByKey(Quote, "id", ("id", "currency", "total_minor"))
+_fare_totals = RowsByKey(FareRecord, "trip_id", ("trip_id", "currency", "total_minor", "kind"))
 
 
 def trip_fare_detail(*, trip_id: uuid.UUID, quote_id: uuid.UUID | None) -> TripFareDetail | None:

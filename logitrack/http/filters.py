@@ -9,6 +9,7 @@ An app's `rest_api/v1/filters.py` then holds only its FilterSets: which paramete
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import django_filters
 from django import forms
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
+from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -185,9 +188,17 @@ class FilteredList(_ListView):
         return model._default_manager.none()
 
     def filter_queryset(self, queryset: QuerySet[M]) -> QuerySet[M]:
+        if list(self.filter_backends) == [DjangoFilterBackend] and not self._asks_a_filter():
+            return queryset  # none of its parameters given: the FilterSet would narrow nothing (unasked_narrow_nothing)
         for backend in self.filter_backends:
             queryset = backend().filter_queryset(self.request, queryset, self)
         return queryset
+
+    def _asks_a_filter(self) -> bool:
+        params = self.request.query_params
+        return not unasked_narrow_nothing(self.filterset_class) or any(
+            name in params for name in self.filterset_class.base_filters
+        )
 
     def query_filters(self) -> Any:
         """The request's parameters through `filterset_class`, validated: a FilterSet whose `form.cleaned_data`
@@ -196,3 +207,16 @@ class FilteredList(_ListView):
         if not found.is_valid():
             raise translate_validation(found.errors)
         return found
+
+
+@functools.cache
+def unasked_narrow_nothing(filterset_class: Any) -> bool:
+    """Whether a request that gives none of the FilterSet's parameters gets its rows as they are: every filter then
+    cleans to an empty value, which django-filter's filters and methods skip, and the FilterSet adds no narrowing
+    of its own. Then a list does not build the FilterSet's form per request (a fifth of a short list's CPU)."""
+    if filterset_class.filter_queryset is not django_filters.FilterSet.filter_queryset:
+        return False
+    if filterset_class.__init__ is not django_filters.FilterSet.__init__:
+        return False
+    unasked = filterset_class(QueryDict(), queryset=filterset_class._meta.model._default_manager.none())
+    return unasked.is_valid() and all(value in EMPTY_VALUES for value in unasked.form.cleaned_data.values())

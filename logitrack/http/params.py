@@ -67,10 +67,12 @@ def keyset_paginated(
     serializer_class: type[serializers.BaseSerializer[Any]],
     context: Callable[[list[Any]], dict[str, Any]] | None = None,
     branches: Sequence[Q] | None = None,
+    rows_of: Callable[[list[Any]], Iterable[Any]] | None = None,
 ) -> Response:
     """As `paginated`, for a list that grows with history: a page after a cursor, in the order of the view's
-    `pagination_class` (a `KeysetPagination`, which the OpenAPI schema documents too); `branches` as there."""
+    `pagination_class` (a `KeysetPagination`, which the OpenAPI schema documents too); `branches` and `rows_of` as
+    there."""
     paginator: KeysetPagination = getattr(view, "pagination_class", KeysetPagination)()
-    page = paginator.paginate_queryset(queryset, request, view=view, branches=branches)
+    page = paginator.paginate_queryset(queryset, request, view=view, branches=branches, rows_of=rows_of)
     extra = context(page) if context is not None else {}
     return paginator.get_paginated_response(serializer_class(page, many=True, context=extra).data)

@@ -1,6 +1,7 @@
 """Serializer base for API input: unknown fields are an error, not silently dropped, and JSON values must have
 the type the schema gives them (DRF alone turns `0` into the string "0" and `false` into the nil UUID)."""
 
+import datetime as dt
 from typing import Any
 
 from django.http import QueryDict
@@ -57,3 +58,19 @@ class StrictInputSerializer(serializers.Serializer[Any]):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return value
+
+
+# ---- output written out by hand (a list's rows): the values as DRF's fields render them -----------------------------
+
+
+def text(value: Any) -> str | None:
+    """As a CharField, UUIDField or ChoiceField renders a value: its text, None kept."""
+    return None if value is None else str(value)
+
+
+def iso_datetime(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
+    """As DRF's DateTimeField renders a value: ISO 8601 in `zone` (the current time zone), UTC as Z."""
+    if value is None:
+        return None
+    rendered = value.astimezone(zone).isoformat()
+    return rendered[:-6] + "Z" if rendered.endswith("+00:00") else rendered

@@ -6,6 +6,7 @@ import uuid
 
 import django_filters
 import pytest
+from django import forms
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -25,6 +26,7 @@ from logitrack.http.filters import (
     UUIDFilter,
     choices,
     one_of,
+    unasked_narrow_nothing,
 )
 from logitrack.outbox.models import OutboxMessage
 from logitrack.principal import Role
@@ -167,3 +169,38 @@ def test_the_schema_documents_the_parameters_of_an_apiview_list():
     assert params["published"]["type"] == "boolean"
     assert params["since"] == {"type": "string", "format": "date-time"}
     assert "description" not in operation  # the mixin lends the views no description of its own
+
+
+class CheckedFilter(django_filters.FilterSet):
+    """Narrows even when not asked: an unticked checkbox cleans to False, which the filter applies."""
+
+    published = django_filters.BooleanFilter(
+        field_name="published_at", lookup_expr="isnull", exclude=True, widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = OutboxMessage
+        fields: list[str] = []
+
+
+class NarrowingFilter(MessageFilter):
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).filter(relay_attempts=0)
+
+
+def test_a_filterset_that_narrows_only_when_asked_is_skipped_when_nothing_is_asked():
+    assert unasked_narrow_nothing(MessageFilter)
+    assert not unasked_narrow_nothing(CheckedFilter)
+    assert not unasked_narrow_nothing(NarrowingFilter)
+
+
+@pytest.mark.urls("logitrack.tests.test_filters")
+@pytest.mark.django_db
+def test_a_list_asked_no_filter_builds_no_filterset(monkeypatch):
+    built = []
+    monkeypatch.setattr(MessageFilter, "__new__", lambda cls, *a, **kw: built.append(cls) or object.__new__(cls))
+    client = APIClient()
+    assert client.get(URL).status_code == 200
+    assert built == []
+    assert client.get(URL, {"attempts": "1"}).status_code == 200
+    assert built == [MessageFilter]

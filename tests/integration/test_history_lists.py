@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from apps.fleet.tests.factories import active_fleet
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.partner.models import DriverProfile
 from apps.trips.models import Stop, Trip
+from logitrack.http.pagination import KeysetPagination, merged_pages
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -634,3 +636,48 @@ def test_the_other_history_lists_read_a_bounded_slice_by_index(world):
             assert_pages_bounded(what, client_for(user), url, params, big, page=20)
     finally:
         BIG_TABLES.difference_update(big)
+
+
+def test_a_wallet_reads_its_two_accounts_in_one_query(world):
+    """The wallet and its payout hold: one query for both, not one each."""
+    driver = driver_of(world)
+    make_statement(2, owner_id=driver.id, fleet_id=world.a.fleet_id)
+    Account.objects.create(
+        kind=AccountKind.DRIVER_PAYOUT_HOLD, currency="EUR", owner_id=driver.id, fleet_id=world.a.fleet_id
+    )
+    client = client_for(world.a.users["driver"])
+    client.get(WALLET)  # the caller's first request fills identity's principal cache
+    with CaptureQueriesContext(connection) as ran:
+        body = client.get(WALLET).json()
+    assert (len(body["statement"]), body["held_for_payouts_minor"]) == (2, 0)
+    assert len([q for q in ran.captured_queries if 'FROM "billing_account"' in q["sql"]]) == 1
+
+
+def test_merged_pages_by_written_sql_are_the_unions_rows(world):
+    """KeysetPagination merges a list's branch pages by SQL written once per shape (pagination.merged_pages): the
+    rows of the ORM's union, first page and after a cursor, either way; a list narrowed by more than its branches
+    (a filter) is left to the ORM."""
+    customer, driver = world.customer, driver_of(world)
+    same_moment = timezone.now() - dt.timedelta(days=2)
+    make_trips(4, fleet_id=world.a.fleet_id, customer_id=customer.id, when=same_moment)  # ties broken by id
+    make_trips(6, fleet_id=world.a.fleet_id, customer_id=customer.id, driver_id=driver.id)
+    Trip.objects.filter(customer_id=customer.id).update(booked_by_id=customer.id)
+    make_trips(5, fleet_id=world.a.fleet_id, driver_id=driver.id)
+    rows = Trip.objects.only("id", "created_at")
+    branches = [Q(customer_id=customer.id), Q(booked_by_id=customer.id), Q(driver_id=driver.id)]
+    middle = list(rows.order_by("-created_at", "-id"))[5]
+    for boundary in (None, [middle.created_at, middle.id]):
+        for order in (["-created_at", "-id"], ["created_at", "id"]):
+            for shown in (branches, branches[:1]):
+                pages = []
+                for branch in shown:
+                    page = rows.filter(branch)
+                    if boundary is not None:
+                        paginator = KeysetPagination()
+                        page = page.filter(paginator._beyond(boundary, order[0] == "created_at"))
+                    pages.append(page.order_by(*order)[:4].values_list("pk", "created_at", "id"))
+                union = pages[0].union(*pages[1:]).order_by(*order)[:4] if len(pages) > 1 else pages[0]
+                written = merged_pages(rows, shown, order, boundary, 4)
+                assert written == list(union), (boundary, order, len(shown))
+    assert merged_pages(rows.filter(status="requested"), branches, ["-created_at", "-id"], None, 4) is None
+    assert merged_pages(rows, [Q(customer_id=F("booked_by_id"))], ["-created_at", "-id"], None, 4) is None

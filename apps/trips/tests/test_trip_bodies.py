@@ -18,9 +18,11 @@ from rest_framework import serializers
 
 from apps.billing.contracts import TripFare
 from apps.trips.contracts import StopKind, StopStatus, TripStatus
-from apps.trips.models import Trip
+from apps.trips.models import Stop, Trip
 from apps.trips.rest_api.v1.serializers.trips import FareOutput, TripDetailOutput, TripOutput
+from apps.trips.selectors import LISTED_STOP_COLUMNS
 from apps.trips.tests.factories import StopFactory, TripFactory
+from logitrack.db.rows import RowsByKey
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +131,33 @@ def test_a_list_page_reads_only_the_columns_its_bodies_show(two_fleets):
     for sql in stop_reads:
         for unshown in ("contact_phone", "pin_hash", "failure_reason", "arrived_at"):
             assert f'"trips_stop"."{unshown}"' not in sql, sql
+
+
+def test_rows_by_key_read_what_the_queryset_reads(two_fleets):
+    """A page's stops come from SQL written once (logitrack.db.rows.RowsByKey): the same rows, values and order as
+    the queryset it replaces, whatever the number of ids; no ids, no query."""
+    trips = [a_trip(fleet_id=two_fleets.a.fleet_id), a_trip(fleet_id=two_fleets.b.fleet_id)]
+    ids = [trips[1].id, trips[0].id, uuid.uuid4()]
+    read = RowsByKey(Stop, "trip_id", LISTED_STOP_COLUMNS, order_by=("-trip_id", "sequence"))
+    expected = Stop.objects.filter(trip_id__in=ids).order_by("-trip_id", "sequence")
+    rows = read(ids)
+    assert len(rows) == 4
+    assert rows == list(expected.values_list(*LISTED_STOP_COLUMNS))
+    assert [row._asdict() for row in rows] == list(expected.values(*LISTED_STOP_COLUMNS))
+    assert read(ids[:1]) == list(expected.filter(trip_id=ids[0]).values_list(*LISTED_STOP_COLUMNS))
+    with CaptureQueriesContext(connection) as ran:
+        assert read([]) == []
+    assert not ran.captured_queries
+
+
+def test_a_list_page_reads_its_trips_stops_and_fares_by_arrays_of_ids(two_fleets):
+    """Once the page's ids are known its trips, their stops and fares are read by statements written once (no
+    queryset built and compiled per request): `= ANY(<ids>)`, not `IN (…)`."""
+    customer = client_for(two_fleets.customer)
+    a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id)
+    customer.get(TRIPS)  # the caller's first request fills identity's principal cache
+    with CaptureQueriesContext(connection) as ran:
+        assert len(customer.get(TRIPS).json()["results"]) == 1
+    by_ids = [q["sql"] for q in ran.captured_queries if "= ANY(" in q["sql"]]
+    for table in ('"trips_trip"', '"trips_stop"', '"billing_quote"', '"billing_farerecord"'):
+        assert any(f"FROM {table} WHERE" in sql for sql in by_ids), (table, ran.captured_queries)

@@ -3,12 +3,18 @@ the manager's fleet, and a list fetches its fares in one call whatever the page 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.trips.contracts import TripNotFound
 from apps.trips.models import Trip
+from apps.trips.selectors import Caller, timeline_of, trip_for, trip_visible_to, trips_visible
+from apps.trips.tests.factories import TripFactory
 from apps.trips.tests.rest import assign, book, step
+from logitrack.principal import Principal, Role
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +93,40 @@ def test_a_request_resolves_the_callers_driver_ids_once(world, monkeypatch):
     calls.clear()
     assert client_for(two_fleets.customer).get("/api/v1/trips/trips/").status_code == 200
     assert calls == []  # not a driver: partner is not asked at all
+
+
+def test_a_trip_in_hand_is_judged_as_the_lists_query_judges_it(two_fleets):
+    """trip_visible_to (a detail's and a timeline's check) and trip_visibility (the lists' conditions) are the same
+    rule: every kind of caller, every way of being tied to a trip."""
+    a, b = two_fleets.a.fleet_id, two_fleets.b.fleet_id
+    me, driver = uuid.uuid4(), uuid.uuid4()
+    trips = [
+        TripFactory(fleet_id=a, customer_id=me, stops=0),
+        TripFactory(fleet_id=a, booked_by_id=me, customer_id=None, stops=0),
+        TripFactory(fleet_id=b, driver_id=driver, stops=0),
+        TripFactory(fleet_id=b, stops=0),
+        TripFactory(fleet_id=a, customer_id=None, driver_id=None, stops=0),
+    ]
+    callers = [
+        (Principal(user_id=me), frozenset()),
+        (Principal(user_id=uuid.uuid4()), frozenset({driver})),
+        (Principal(user_id=uuid.uuid4(), fleets_by_role={Role.DISPATCHER: frozenset({a})}), frozenset()),
+        (Principal(user_id=uuid.uuid4(), fleets_by_role={Role.FLEET_MANAGER: frozenset({b})}), frozenset()),
+        (Principal(user_id=me, fleets_by_role={Role.DRIVER: frozenset({b})}), frozenset({driver})),
+        (Principal(user_id=uuid.uuid4(), global_roles=frozenset({Role.PLATFORM_ADMIN})), frozenset()),
+        (Principal(user_id=uuid.uuid4()), frozenset()),
+    ]
+    for principal, driver_ids in callers:
+        listed = set(trips_visible(principal=principal, driver_ids=driver_ids).values_list("id", flat=True))
+        for trip in trips:
+            in_hand = trip_visible_to(principal=principal, trip=trip, driver_ids=driver_ids)
+            assert in_hand == (trip.id in listed), (principal, trip)
+            found = trip_for(principal=principal, trip_id=trip.id, driver_ids=driver_ids)
+            assert (found is not None) == in_hand
+            try:
+                timeline_of(caller=Caller(principal=principal, driver_ids=driver_ids), trip_id=trip.id)
+                shown = True
+            except TripNotFound:
+                shown = False
+            assert shown == in_hand
+    assert sum(trip_visible_to(principal=callers[-1][0], trip=t) for t in trips) == 0

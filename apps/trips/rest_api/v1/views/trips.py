@@ -45,7 +45,9 @@ class TripListApi(FilteredList, APIView):
         who = caller(request)
         visible = selectors.trip_visibility(principal=who.principal, driver_ids=who.driver_ids)
         trips = self.filter_queryset(selectors.trips_listed())
-        return keyset_paginated(self, request, trips, TripOutput, context=page_context, branches=visible)
+        return keyset_paginated(
+            self, request, trips, TripOutput, context=page_context, branches=visible, rows_of=selectors.trips_by_ids
+        )
 
     @extend_schema(
         tags=["trips"],
