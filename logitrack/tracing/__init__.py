@@ -26,7 +26,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.context import Context
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -150,12 +150,51 @@ def _instrument(provider: TracerProvider) -> None:
 
     # /healthz, /readyz and /metrics are polled: not traced
     django = DjangoInstrumentor()
-    django.instrument(tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
+    django.instrument(
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        request_hook=_quiet_unsampled_request,
+        response_hook=_end_quiet_request,
+    )
     celery = CeleryInstrumentor()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
     for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor(), celery):
         instrumentor.instrument(tracer_provider=provider)
         _instrumentors.append(instrumentor)
     _instrumentors.insert(0, django)
+
+
+# ---- not sampled: quiet ------------------------------------------------------------------------------------------
+#
+# Most traces are not kept (TRACING_SAMPLE_RATIO 0.1 keeps one in ten), yet the instrumentations would still make a
+# span for every query and Redis command of such a request, each asking the sampler only to be dropped: that was most
+# of what tracing cost at 0.1. Work in a trace that is not sampled runs with OpenTelemetry's suppress-instrumentation
+# key set, which the psycopg and Redis instrumentations check first. Propagation is untouched: the context stays the
+# trace's (its trace id, flags 00), so envelopes, task headers (the Celery instrumentation does not check the key) and
+# group messages still carry it and downstream processes do not start traces of their own.
+
+
+def _sampled(span_context: trace.SpanContext) -> bool:
+    return bool(span_context.trace_flags.sampled)
+
+
+def _quiet(context: Context | None = None) -> Context:
+    return otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, context)
+
+
+_QUIET_TOKEN = "logitrack.tracing.quiet_token"
+
+
+def _quiet_unsampled_request(span: trace.Span, request: Any) -> None:
+    """The Django instrumentation's request hook: a request whose trace is not kept runs quiet."""
+    if not _sampled(span.get_span_context()):
+        request.META[_QUIET_TOKEN] = otel_context.attach(_quiet())
+
+
+def _end_quiet_request(span: trace.Span, request: Any, response: Any) -> None:
+    """Its response hook, which runs before the instrumentation detaches its own span (so in order)."""
+    token = request.META.pop(_QUIET_TOKEN, None)
+    if token is not None:
+        otel_context.detach(token)
 
 
 def configure(*, endpoint: str, ratio: float, service_name: str) -> bool:
@@ -255,13 +294,30 @@ def span(
     attributes: Attributes = None,
 ) -> Iterator[trace.Span | None]:
     """A span current for the block (child of `parent`, else of the current span), linked to `links`. Nothing at
-    all when tracing is off."""
+    all when tracing is off. In a trace that is not sampled there is no new span (it would record nothing): the
+    block runs in the parent's context, quiet, and what it carries on names the parent."""
     if _tracer is None:
         yield None
         return
+    base = parent if parent is not None else otel_context.get_current()
+    parent_span = trace.get_current_span(base)
+    if parent_span.get_span_context().is_valid and not _sampled(parent_span.get_span_context()):
+        token = otel_context.attach(_quiet(base))
+        try:
+            yield parent_span
+        finally:
+            otel_context.detach(token)
+        return
     span_links = [Link(trace.get_current_span(c).get_span_context()) for c in links]
     with _tracer.start_as_current_span(name, context=parent, kind=kind, links=span_links, attributes=attributes) as s:
-        yield s
+        if s.is_recording():
+            yield s
+            return
+        token = otel_context.attach(_quiet())  # a new trace the sampler did not keep
+        try:
+            yield s
+        finally:
+            otel_context.detach(token)
 
 
 def _span_context(context: Context | None) -> trace.SpanContext:
@@ -312,7 +368,7 @@ def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> 
     sent: list[dict[str, Any]] = []
     for envelope in envelopes:
         parent = context_of(envelope)
-        if parent is None:
+        if parent is None or not _sampled(_span_context(parent)):  # none, or not kept: sent as it is
             sent.append(envelope)
             continue
         relay_span = _tracer.start_span(

@@ -3,14 +3,16 @@
 TRACING_SAMPLE_RATIO 0.1 and on at 1.0, in one process, rounds interleaved so the machine's load falls on every
 mode alike; medians, and each mode as a ratio to "off" measured in the same run.
 
-    .venv/bin/python scripts/bench/tracing.py [--rounds 7] [--requests 150]
+    .venv/bin/python scripts/bench/tracing.py [--rounds 7] [--requests 150] [--only detail] [--redis-db 15]
+    .venv/bin/python scripts/bench/tracing.py --profile 0.1 --only cancel   # where a mode's CPU goes (cProfile)
 
-Its own database (logitrack_bench_tracing, recreated) on the PostgreSQL of DATABASE_URL, Redis database 15
-(flushed). Requests go through Django's whole stack (DRF's test client: middleware, authentication with a JWT,
-the view, its queries and Redis calls): a customer's trip list (page of 20), a trip's detail, and a dispatcher's
-cancellation (a write that publishes events to the outbox). Spans are exported in batches to an exporter that
-drops them, so the figures are the instrumentation's and the SDK's work, not a collector's. CPU is the process's
-(`time.process_time`), which includes the batch exporter's thread.
+Its own database (logitrack_bench_tracing, recreated) on the PostgreSQL of DATABASE_URL, Redis database
+--redis-db (15, flushed). Requests go through Django's whole stack (DRF's test client: middleware, authentication
+with a JWT, the view, its queries and Redis calls): a customer's trip list (page of 20), a trip's detail, and a
+dispatcher's cancellation (a write that publishes events to the outbox). Spans are exported in batches to an
+exporter that drops them, so the figures are the instrumentation's and the SDK's work, not a collector's. CPU is the
+process's (`time.process_time`), which includes the batch exporter's thread. Database connections are closed at
+each switch of mode: the psycopg instrumentation wraps a connection when it is opened.
 """
 
 import argparse
@@ -34,12 +36,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=150, help="of each kind, per mode and round")
+    parser.add_argument("--only", action="append", default=[], help="request kinds whose name contains this")
+    parser.add_argument("--redis-db", type=int, default=15, help="the Redis database it may flush")
+    parser.add_argument(
+        "--profile",
+        metavar="RATIO",
+        help="instead of measuring: --requests of each kind under cProfile with tracing at this ratio ('off': none)",
+    )
     args = parser.parse_args()
     os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = ""  # this script turns tracing on and off itself
-    configure(redis_db=15)
+    configure(redis_db=args.redis_db)
 
     import logging
 
+    from django.db import connections
     from django.test.utils import setup_test_environment
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
     from rest_framework.test import APIClient
@@ -117,15 +127,44 @@ def main() -> None:
             )
             assert response.status_code == 200, response.content
 
-    kinds = (("trip list", listing), ("trip detail", detail), ("cancel (write + events)", cancel))
+    kinds = tuple(
+        (name, body)
+        for name, body in (("trip list", listing), ("trip detail", detail), ("cancel (write + events)", cancel))
+        if not args.only or any(part in name for part in args.only)
+    )
     for _, body in kinds:  # warm: caches, connections, the principal cache
         body(5)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        if args.profile != "off":
+            tracing.enable(Dropped(), ratio=float(args.profile), role="bench")
+        connections.close_all()  # the psycopg instrumentation wraps connections as they are opened
+        as_customer, as_dispatcher = client(customer), client(staff)
+        for _, body in kinds:
+            body(2)
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _, body in kinds:
+            body(args.requests)
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats("tottime")
+        stats.print_stats(25)
+        # the tracing's own share: time spent inside OpenTelemetry's and logitrack.tracing's functions
+        spent = {key: row[2] for key, row in stats.stats.items()}  # type: ignore[attr-defined]
+        total = sum(spent.values())
+        ours = {key: t for key, t in spent.items() if "opentelemetry" in key[0] or "logitrack/tracing" in key[0]}
+        print(f"inside tracing code: {sum(ours.values()) / total * 100:.1f} % of {total:.2f} s (tottime)")
+        stats.sort_stats("tottime").print_stats("opentelemetry|logitrack/tracing", 30)
+        return
     cpu: dict[tuple[str, str], list[float]] = {}
     exported: dict[str, int] = {}
     for _ in range(args.rounds):
         for mode, ratio in MODES:
             if ratio is not None:
                 tracing.enable(Dropped(), ratio=ratio, role="bench")
+            connections.close_all()  # the psycopg instrumentation wraps connections as they are opened (or not)
             # new clients: a client's handler builds its middleware chain once, and the Django instrumentation adds
             # its middleware to the settings when enabled
             as_customer, as_dispatcher = client(customer), client(staff)
