@@ -4,7 +4,8 @@ Off unless `TRACING_OTLP_ENDPOINT` (env `OTEL_EXPORTER_OTLP_ENDPOINT`) is set: n
 nothing is instrumented, and every helper here returns at its first line (`enabled()` is a module-global
 check), so the disabled path costs a function call. On (`apps.TracingConfig.ready`, every process runs it), spans
 are exported over OTLP/HTTP in batches, sampled by a parent-based ratio sampler (TRACING_SAMPLE_RATIO), and the
-Django, psycopg, Redis and Celery instrumentations are installed against this module's provider.
+psycopg, Redis and Celery instrumentations are installed against this module's provider, and the server span
+middleware (logitrack/tracing/middleware.py) goes first in MIDDLEWARE.
 
 The trace context travels as W3C `traceparent` / `tracestate`, where the request id already does
 (logitrack/correlation.py):
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -45,10 +47,15 @@ TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACER_NAME = "logitrack"
+Span = trace.Span  # for callers that hold a span (`started`) without importing OpenTelemetry
 
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
+_ratio = [1.0]  # TRACING_SAMPLE_RATIO, for `started`'s decision before any span is made
 _instrumentors: list[Any] = []
+# in the context `started` gives the SDK: the trace was chosen (at the ratio) already, keep it
+_CHOSEN = otel_context.create_key("logitrack.tracing.chosen")
+_CHOSEN_CONTEXT = otel_context.set_value(_CHOSEN, True, Context())
 
 
 def enabled() -> bool:
@@ -76,6 +83,8 @@ class _NoOrphanClients(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
+        if parent_context is not None and parent_context.get(_CHOSEN):
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
         if kind == SpanKind.CLIENT and not trace.get_current_span(parent_context).get_span_context().is_valid:
             return SamplingResult(Decision.DROP)
         return self._inner.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
@@ -111,6 +120,7 @@ def enable(
     global _provider, _tracer
     if _provider is not None:
         raise RuntimeError("tracing is already enabled in this process")
+    _ratio[0] = ratio
     role = role or process_role()
     resource = Resource.create(
         {
@@ -130,9 +140,7 @@ def enable(
 def disable() -> None:
     """Stop tracing: uninstrument, flush and shut the provider down (tests that enabled it)."""
     global _provider, _tracer
-    for instrumentor in reversed(_instrumentors):
-        instrumentor.uninstrument()
-    _instrumentors.clear()
+    _uninstrument()
     if _provider is not None:
         _provider.shutdown()
     _provider, _tracer = None, None
@@ -142,25 +150,31 @@ def flush(timeout_millis: int = 5000) -> bool:
     return _provider.force_flush(timeout_millis) if _provider is not None else True
 
 
+MIDDLEWARE = "logitrack.tracing.middleware.ServerSpanMiddleware"
+
+
 def _instrument(provider: TracerProvider) -> None:
+    from django.conf import settings
     from opentelemetry.instrumentation.celery import CeleryInstrumentor
-    from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
-    # /healthz, /readyz and /metrics are polled: not traced
-    django = DjangoInstrumentor()
-    django.instrument(
-        tracer_provider=provider,
-        excluded_urls="healthz,readyz,metrics",
-        request_hook=_quiet_unsampled_request,
-        response_hook=_end_quiet_request,
-    )
+    # the server span of every request, first in the chain (logitrack/tracing/middleware.py: not the contrib Django
+    # instrumentation, which is sync-only); a handler built from here on has it
+    settings.MIDDLEWARE = [MIDDLEWARE, *settings.MIDDLEWARE]
     celery = CeleryInstrumentor()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
     for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor(), celery):
         instrumentor.instrument(tracer_provider=provider)
         _instrumentors.append(instrumentor)
-    _instrumentors.insert(0, django)
+
+
+def _uninstrument() -> None:
+    from django.conf import settings
+
+    for instrumentor in reversed(_instrumentors):
+        instrumentor.uninstrument()
+    _instrumentors.clear()
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE]
 
 
 # ---- not sampled: quiet ------------------------------------------------------------------------------------------
@@ -179,22 +193,6 @@ def _sampled(span_context: trace.SpanContext) -> bool:
 
 def _quiet(context: Context | None = None) -> Context:
     return otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, context)
-
-
-_QUIET_TOKEN = "logitrack.tracing.quiet_token"
-
-
-def _quiet_unsampled_request(span: trace.Span, request: Any) -> None:
-    """The Django instrumentation's request hook: a request whose trace is not kept runs quiet."""
-    if not _sampled(span.get_span_context()):
-        request.META[_QUIET_TOKEN] = otel_context.attach(_quiet())
-
-
-def _end_quiet_request(span: trace.Span, request: Any, response: Any) -> None:
-    """Its response hook, which runs before the instrumentation detaches its own span (so in order)."""
-    token = request.META.pop(_QUIET_TOKEN, None)
-    if token is not None:
-        otel_context.detach(token)
 
 
 def configure(*, endpoint: str, ratio: float, service_name: str) -> bool:
@@ -395,3 +393,68 @@ def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> 
     finally:
         for relay_span in spans:
             relay_span.end()
+
+
+# ---- work that outlives its message: driver pings -----------------------------------------------------------------
+
+
+def started(
+    name: str,
+    carried: Mapping[str, Any],
+    *,
+    kind: SpanKind = SpanKind.CONSUMER,
+    attributes: Attributes = None,
+) -> trace.Span | None:
+    """A span begun now and ended by the caller (`finish`) once the work it stands for, which goes on elsewhere
+    (gathered into a batch, on another task), is done. A child of the context `carried` holds (a `traceparent` an app
+    sent) when that trace is sampled; with none, a new trace kept at TRACING_SAMPLE_RATIO. None when not kept or
+    tracing is off, decided before any span is made: on the hottest path (a driver's ping) a trace not kept costs a
+    dictionary look-up and a random number."""
+    if _tracer is None:
+        return None
+    if isinstance(carried.get(TRACEPARENT), str):
+        parent = context_of(carried)
+        if parent is not None:
+            if not _sampled(_span_context(parent)):
+                return None
+            return _tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
+    if _random() >= _ratio[0]:
+        return None
+    return _tracer.start_span(name, context=_CHOSEN_CONTEXT, kind=kind, attributes=attributes)
+
+
+def _random() -> float:
+    return random.random()
+
+
+@contextlib.contextmanager
+def within(spans: Sequence[trace.Span], name: str, *, attributes: Attributes = None) -> Iterator[None]:
+    """A step of batched work for the `started` spans among the batch's: a child span in the first one's trace,
+    linked to the others (what the block pushes to a screen carries that trace). With none, the block runs quiet:
+    its queries and Redis commands belong to no sampled trace and make no spans."""
+    if _tracer is None:
+        yield
+        return
+    if not spans:
+        token = otel_context.attach(_quiet())
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+        return
+    first, *others = _distinct(spans)
+    links = [trace.set_span_in_context(other) for other in others]
+    with span(name, parent=trace.set_span_in_context(first), links=links, attributes=attributes):
+        yield
+
+
+def finish(spans: Iterable[trace.Span], error: BaseException | None = None) -> None:
+    """End each of these `started` spans once (a message's pings share one), marked failed with `error`."""
+    for one in _distinct(spans):
+        if error is not None:
+            one.set_status(Status(StatusCode.ERROR, repr(error)[:200]))
+        one.end()
+
+
+def _distinct(spans: Iterable[trace.Span]) -> list[trace.Span]:
+    return list({id(s): s for s in spans}.values())
