@@ -355,6 +355,30 @@ def consuming_batch(
 
 
 @contextlib.contextmanager
+def resuming(carriers: Sequence[Mapping[str, Any]], name: str) -> Iterator[None]:
+    """Work picked up for several carried things at once (the relay sending events of many requests as one batch
+    task): in their trace when they share one. Else a span of its own, `name`, linked to each of their traces that
+    is kept and recorded when any is (so every kept trace leads to the batch), rather than a fresh trace sampled
+    by chance with nothing pointing to it; when none is kept, in the first one's trace (not sampled), quiet. With
+    nothing carried, the current context (what the block starts is a new trace)."""
+    if _tracer is None:
+        yield
+        return
+    contexts = [c for c in (context_of(carried) for carried in carriers) if c is not None]
+    if not contexts or len({_span_context(c).trace_id for c in contexts}) == 1:
+        with attached(contexts[0] if contexts else None):
+            yield
+        return
+    kept = [Link(_span_context(c)) for c in contexts if _sampled(_span_context(c))]
+    if not kept:
+        with attached(_quiet(contexts[0])):
+            yield
+        return
+    with _tracer.start_as_current_span(name, context=_CHOSEN_CONTEXT, kind=SpanKind.PRODUCER, links=kept):
+        yield
+
+
+@contextlib.contextmanager
 def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> Iterator[list[dict[str, Any]]]:
     """One producer span per envelope, each a child of the context the envelope carries, open while the block sends
     them; yields copies of the envelopes carrying their relay span instead (what the deliveries will be children
@@ -404,12 +428,13 @@ def started(
     *,
     kind: SpanKind = SpanKind.CONSUMER,
     attributes: Attributes = None,
+    ratio: float | None = None,
 ) -> trace.Span | None:
     """A span begun now and ended by the caller (`finish`) once the work it stands for, which goes on elsewhere
     (gathered into a batch, on another task), is done. A child of the context `carried` holds (a `traceparent` an app
-    sent) when that trace is sampled; with none, a new trace kept at TRACING_SAMPLE_RATIO. None when not kept or
-    tracing is off, decided before any span is made: on the hottest path (a driver's ping) a trace not kept costs a
-    dictionary look-up and a random number."""
+    sent) when that trace is sampled; with none, a new trace kept at `ratio` (default TRACING_SAMPLE_RATIO). None
+    when not kept or tracing is off, decided before any span is made: on the hottest path (a driver's ping) a trace
+    not kept costs a dictionary look-up and a random number."""
     if _tracer is None:
         return None
     if isinstance(carried.get(TRACEPARENT), str):
@@ -418,7 +443,7 @@ def started(
             if not _sampled(_span_context(parent)):
                 return None
             return _tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
-    if _random() >= _ratio[0]:
+    if _random() >= (_ratio[0] if ratio is None else ratio):
         return None
     return _tracer.start_span(name, context=_CHOSEN_CONTEXT, kind=kind, attributes=attributes)
 

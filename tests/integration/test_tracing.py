@@ -291,3 +291,26 @@ def test_a_request_whose_trace_is_not_sampled_runs_quiet_and_still_carries_its_t
     echo = [h for h in headers if h.get("task") == "pong.echo"]
     assert echo and echo[0]["traceparent"].split("-")[1::2] == [trace_id, "00"]
     assert spans.get_finished_spans() == ()  # not one span recorded, in any part
+
+
+def test_a_relayed_batch_of_several_traces_links_each_kept_one(spans):
+    """The relay sends events of several requests to a subscriber as one batch task: the task's producer span is
+    a child of a relay batch span linked to each event's trace, not a fresh trace nothing points to."""
+    from logitrack.outbox.sinks import CelerySink
+
+    envelopes = []
+    for label in ("relayed-a", "relayed-b"):
+        with tracing.span(f"request {label}"), transaction.atomic():
+            envelopes.append(publish(PingSentV1(ping_id=uuid.uuid4(), label=label)).envelope)
+    with transaction.atomic():  # and one whose trace is not kept (flags 00): not linked
+        unsampled = {"traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-00"}
+        with tracing.attached(tracing.context_of(unsampled)):
+            envelopes.append(publish(PingSentV1(ping_id=uuid.uuid4(), label="relayed-c")).envelope)
+    spans.clear()
+    CelerySink().send_many(envelopes)
+    (batch,) = named(spans, "outbox relay batch pong.record_ping")
+    assert batch.parent is None
+    kept = {tracing.trace_id_of(e) for e in envelopes[:2]}
+    assert {format(link.context.trace_id, "032x") for link in batch.links} == kept
+    (sent,) = named(spans, "apply_async/outbox.deliver_batch")
+    assert sent.parent.span_id == batch.context.span_id
