@@ -70,6 +70,7 @@ class DriverConsumer(_JsonConsumer):
 
     async def connected(self) -> None:
         lease = self._presence_lease = settings.DISPATCH_PRESENCE_TTL_SECONDS  # read once: a setting is a lazy look-up
+        self._trace_ratio = settings.TRACING_PING_SAMPLE_RATIO
         self._presence_renew_at = time.monotonic() + lease / 3
         await _presence(lambda d, c: live.store().presence_mark(d, c, seconds=lease), self.driver.id, self.channel_name)
         await self.send_json({"type": "hello", "driver_id": str(self.driver.id), "fleet_id": str(self.driver.fleet_id)})
@@ -115,7 +116,7 @@ class DriverConsumer(_JsonConsumer):
             return
         # the message's span (or a traceparent the app sent), ended once its pings are stored and acked; None when
         # its trace is not kept (decided without making a span: pings are the hottest path)
-        span = tracing.started("ws receive pings", content)
+        span = tracing.started("ws receive pings", content, ratio=self._trace_ratio)
         if span is not None:
             span.set_attributes({"logitrack.driver.id": str(self.driver.id), "logitrack.pings": len(good)})
         self._ingestor.submit(self.driver.id, self.driver.fleet_id, good, self._ack, span)

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def traced(request):
+def traced(request, settings):
+    settings.TRACING_PING_SAMPLE_RATIO = request.param  # the pings' own ratio, read by the driver's socket
     exporter = InMemorySpanExporter()
     tracing.enable(exporter, ratio=request.param, batch=False, role="test")
     try:
