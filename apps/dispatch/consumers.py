@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from apps.dispatch import domain, feed, ingest, live, selectors
 from apps.dispatch.contracts import NotADriver
 from apps.dispatch.schemas import SnapshotOutput
+from logitrack import tracing
 from logitrack.principal import Principal
 from logitrack.realtime import AuthenticatedJsonConsumer
 
@@ -69,6 +70,7 @@ class DriverConsumer(_JsonConsumer):
 
     async def connected(self) -> None:
         lease = self._presence_lease = settings.DISPATCH_PRESENCE_TTL_SECONDS  # read once: a setting is a lazy look-up
+        self._trace_ratio = settings.TRACING_PING_SAMPLE_RATIO
         self._presence_renew_at = time.monotonic() + lease / 3
         await _presence(lambda d, c: live.store().presence_mark(d, c, seconds=lease), self.driver.id, self.channel_name)
         await self.send_json({"type": "hello", "driver_id": str(self.driver.id), "fleet_id": str(self.driver.fleet_id)})
@@ -95,7 +97,7 @@ class DriverConsumer(_JsonConsumer):
             await self.send_json({"type": "heartbeat"})
             return
         if kind == "ping":
-            raw = [{k: v for k, v in content.items() if k != "type"}]
+            raw = [{k: v for k, v in content.items() if k != "type" and k != "traceparent"}]
         elif kind == "pings" and isinstance(content.get("pings"), list):
             raw = content["pings"]
         else:
@@ -112,7 +114,12 @@ class DriverConsumer(_JsonConsumer):
         if not self._roster.on_duty(self.driver.id):
             await self.error("dispatch.not_on_duty", "go on duty before sharing your position")
             return
-        self._ingestor.submit(self.driver.id, self.driver.fleet_id, good, self._ack)
+        # the message's span (or a traceparent the app sent), ended once its pings are stored and acked; None when
+        # its trace is not kept (decided without making a span: pings are the hottest path)
+        span = tracing.started("ws receive pings", content, ratio=self._trace_ratio)
+        if span is not None:
+            span.set_attributes({"logitrack.driver.id": str(self.driver.id), "logitrack.pings": len(good)})
+        self._ingestor.submit(self.driver.id, self.driver.fleet_id, good, self._ack, span)
 
     async def _ack(self, ping_ids: list[uuid.UUID]) -> None:
         # one per ping a second per driver: written straight to the server, without the JSON encoder (uuids only)

@@ -23,7 +23,7 @@ from django.db import close_old_connections
 from apps.dispatch import feed, live, selectors
 from apps.dispatch.contracts import Ping
 from apps.dispatch.services import positions
-from logitrack import metrics, resilience
+from logitrack import metrics, resilience, tracing
 
 log = structlog.get_logger(__name__)
 Ack = Callable[[list[uuid.UUID]], Awaitable[None]]
@@ -39,15 +39,20 @@ class Ingestor:
         self._received: dict[uuid.UUID, float] = {}  # ping id -> when it arrived (monotonic), for ping-to-screen
         self._renewals: dict[str, uuid.UUID] = {}  # presence leases to renew: socket's channel -> driver
         self._flush: asyncio.Task | None = None
-        self._unstored: list[tuple[list, list]] = []
+        self._unstored: list[tuple[list, list, list[tracing.Span]]] = []
         self._writer: asyncio.Task | None = None
         # Redis (live map, screens) and the database (history) fail apart; an outage is logged once, not per batch
         self.live_outage = resilience.Backoff("dispatch.ingest_live")
         self.store_outage = resilience.Backoff("dispatch.ingest_store")
         self._to_screen = metrics.PING_TO_SCREEN_SECONDS.labels("websocket")  # labels() locks: once, not per ping
+        self._traced: dict[uuid.UUID, tracing.Span] = {}  # ping id -> its message's span (the few sampled)
 
-    def submit(self, driver_id: uuid.UUID, fleet_id: uuid.UUID, pings: list[Ping], ack: Ack) -> None:
+    def submit(
+        self, driver_id: uuid.UUID, fleet_id: uuid.UUID, pings: list[Ping], ack: Ack, span: tracing.Span | None = None
+    ) -> None:
         self._pending += [(driver_id, fleet_id, p, ack) for p in pings]
+        if span is not None:
+            self._traced.update((p.ping_id, span) for p in pings)
         now = time.monotonic()
         for p in pings:
             self._received.setdefault(p.ping_id, now)
@@ -70,40 +75,51 @@ class Ingestor:
         batch, self._pending = self._pending, []
         received, self._received = self._received, {}
         renewals, self._renewals = self._renewals, {}
+        traced, self._traced = self._traced, {}
+        spans = list(traced.values())  # each step below runs in the first one's trace, or quiet when none
         if not batch:
             if renewals:
-                await _move([], renewals)
+                with tracing.within(spans, "dispatch presence"):
+                    await _move([], renewals)
             return
         try:
-            moved, sequences = await _move([(d, f, p) for d, f, p, _ in batch], renewals)
+            with tracing.within(spans, "dispatch move positions"):
+                moved, sequences = await _move([(d, f, p) for d, f, p, _ in batch], renewals)
             by_fleet: dict[uuid.UUID, list] = {}
             for position in moved:
                 by_fleet.setdefault(position.fleet_id, []).append(position)
             arrived = {(d, p.recorded_at): received[p.ping_id] for d, _, p, _ in batch if p.ping_id in received}
+            spans_at = {(d, p.recorded_at): traced[p.ping_id] for d, _, p, _ in batch if p.ping_id in traced}
             to_screen = self._to_screen
             for fleet_id, fleet_moved in by_fleet.items():
-                await feed.positions_async(fleet_id, fleet_moved, sequences[fleet_id])
+                fleet_spans = [s for p in fleet_moved if (s := spans_at.get((p.driver_id, p.recorded_at)))]
+                with tracing.within(fleet_spans, "dispatch push positions"):  # the push carries that trace
+                    await feed.positions_async(fleet_id, fleet_moved, sequences[fleet_id])
                 pushed = time.monotonic()
                 for position in fleet_moved:
                     if (at := arrived.get((position.driver_id, position.recorded_at))) is not None:
                         to_screen.observe(pushed - at)
         except Exception as exc:  # nothing is acked, so the apps resend (with their backoff); ping ids dedupe
             self.live_outage.failed(exc, pings=len(batch))
+            tracing.finish(spans, exc)
             return
         self.live_outage.succeeded()
-        self._unstored.append((batch, moved))
+        self._unstored.append((batch, moved, spans))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write())
 
     async def _write(self) -> None:
         while self._unstored:
             waiting, self._unstored = self._unstored, []
-            batch = [item for b, _ in waiting for item in b]
-            moved = [p for _, m in waiting for p in m]
+            batch = [item for b, _, _ in waiting for item in b]
+            moved = [p for _, m, _ in waiting for p in m]
+            spans = [s for _, _, traced in waiting for s in traced]
             try:
-                await _store([(d, f, p) for d, f, p, _ in batch], moved)
+                with tracing.within(spans, "dispatch store pings"):
+                    await _store([(d, f, p) for d, f, p, _ in batch], moved)
             except Exception as exc:  # not acked: the apps resend
                 self.store_outage.failed(exc, pings=len(batch))
+                tracing.finish(spans, exc)
                 await sync_to_async(close_old_connections)()  # a broken connection is replaced next time
                 continue
             self.store_outage.succeeded()
@@ -115,6 +131,7 @@ class Ingestor:
                     await ack(ids)
                 except Exception:  # the connection closed meanwhile; the app resends
                     log.info("dispatch.ack_undelivered", pings=len(ids))
+            tracing.finish(spans)
 
 
 # Not database_sync_to_async: that closes and health-checks the connection around every call, which at

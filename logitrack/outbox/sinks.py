@@ -42,8 +42,10 @@ class CelerySink:
         for sub, mine in per_subscription.values():
             for start in range(0, len(mine), size):
                 chunk = mine[start : start + size]
-                # the task's headers: the request id and trace its events share, if they share one
-                with correlation.bound(correlation.common(chunk)), tracing.attached(tracing.common(chunk)):
+                # the task's headers: the request id its events share, if they share one, and their trace, or a
+                # span linked to each of their kept traces
+                resumed = tracing.resuming(chunk, f"outbox relay batch {sub.name}")
+                with correlation.bound(correlation.common(chunk)), resumed:
                     if len(chunk) == 1:
                         jobs.enqueue(DELIVER_TASK, args=(sub.name, chunk[0]), queue=sub.queue)
                     else:

@@ -4,7 +4,8 @@ Off unless `TRACING_OTLP_ENDPOINT` (env `OTEL_EXPORTER_OTLP_ENDPOINT`) is set: n
 nothing is instrumented, and every helper here returns at its first line (`enabled()` is a module-global
 check), so the disabled path costs a function call. On (`apps.TracingConfig.ready`, every process runs it), spans
 are exported over OTLP/HTTP in batches, sampled by a parent-based ratio sampler (TRACING_SAMPLE_RATIO), and the
-Django, psycopg, Redis and Celery instrumentations are installed against this module's provider.
+psycopg, Redis and Celery instrumentations are installed against this module's provider, and the server span
+middleware (logitrack/tracing/middleware.py) goes first in MIDDLEWARE.
 
 The trace context travels as W3C `traceparent` / `tracestate`, where the request id already does
 (logitrack/correlation.py):
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.context import Context
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
@@ -45,10 +47,15 @@ TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACER_NAME = "logitrack"
+Span = trace.Span  # for callers that hold a span (`started`) without importing OpenTelemetry
 
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
+_ratio = [1.0]  # TRACING_SAMPLE_RATIO, for `started`'s decision before any span is made
 _instrumentors: list[Any] = []
+# in the context `started` gives the SDK: the trace was chosen (at the ratio) already, keep it
+_CHOSEN = otel_context.create_key("logitrack.tracing.chosen")
+_CHOSEN_CONTEXT = otel_context.set_value(_CHOSEN, True, Context())
 
 
 def enabled() -> bool:
@@ -76,6 +83,8 @@ class _NoOrphanClients(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
+        if parent_context is not None and parent_context.get(_CHOSEN):
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
         if kind == SpanKind.CLIENT and not trace.get_current_span(parent_context).get_span_context().is_valid:
             return SamplingResult(Decision.DROP)
         return self._inner.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
@@ -111,6 +120,7 @@ def enable(
     global _provider, _tracer
     if _provider is not None:
         raise RuntimeError("tracing is already enabled in this process")
+    _ratio[0] = ratio
     role = role or process_role()
     resource = Resource.create(
         {
@@ -130,9 +140,7 @@ def enable(
 def disable() -> None:
     """Stop tracing: uninstrument, flush and shut the provider down (tests that enabled it)."""
     global _provider, _tracer
-    for instrumentor in reversed(_instrumentors):
-        instrumentor.uninstrument()
-    _instrumentors.clear()
+    _uninstrument()
     if _provider is not None:
         _provider.shutdown()
     _provider, _tracer = None, None
@@ -142,20 +150,49 @@ def flush(timeout_millis: int = 5000) -> bool:
     return _provider.force_flush(timeout_millis) if _provider is not None else True
 
 
+MIDDLEWARE = "logitrack.tracing.middleware.ServerSpanMiddleware"
+
+
 def _instrument(provider: TracerProvider) -> None:
+    from django.conf import settings
     from opentelemetry.instrumentation.celery import CeleryInstrumentor
-    from opentelemetry.instrumentation.django import DjangoInstrumentor
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
-    # /healthz, /readyz and /metrics are polled: not traced
-    django = DjangoInstrumentor()
-    django.instrument(tracer_provider=provider, excluded_urls="healthz,readyz,metrics")
+    # the server span of every request, first in the chain (logitrack/tracing/middleware.py: not the contrib Django
+    # instrumentation, which is sync-only); a handler built from here on has it
+    settings.MIDDLEWARE = [MIDDLEWARE, *settings.MIDDLEWARE]
     celery = CeleryInstrumentor()  # type: ignore[no-untyped-call]  # its __init__ is unannotated
     for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor(), celery):
         instrumentor.instrument(tracer_provider=provider)
         _instrumentors.append(instrumentor)
-    _instrumentors.insert(0, django)
+
+
+def _uninstrument() -> None:
+    from django.conf import settings
+
+    for instrumentor in reversed(_instrumentors):
+        instrumentor.uninstrument()
+    _instrumentors.clear()
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE]
+
+
+# ---- not sampled: quiet ------------------------------------------------------------------------------------------
+#
+# Most traces are not kept (TRACING_SAMPLE_RATIO 0.1 keeps one in ten), yet the instrumentations would still make a
+# span for every query and Redis command of such a request, each asking the sampler only to be dropped: that was most
+# of what tracing cost at 0.1. Work in a trace that is not sampled runs with OpenTelemetry's suppress-instrumentation
+# key set, which the psycopg and Redis instrumentations check first. Propagation is untouched: the context stays the
+# trace's (its trace id, flags 00), so envelopes, task headers (the Celery instrumentation does not check the key) and
+# group messages still carry it and downstream processes do not start traces of their own.
+
+
+def _sampled(span_context: trace.SpanContext) -> bool:
+    return bool(span_context.trace_flags.sampled)
+
+
+def _quiet(context: Context | None = None) -> Context:
+    return otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, context)
 
 
 def configure(*, endpoint: str, ratio: float, service_name: str) -> bool:
@@ -255,13 +292,30 @@ def span(
     attributes: Attributes = None,
 ) -> Iterator[trace.Span | None]:
     """A span current for the block (child of `parent`, else of the current span), linked to `links`. Nothing at
-    all when tracing is off."""
+    all when tracing is off. In a trace that is not sampled there is no new span (it would record nothing): the
+    block runs in the parent's context, quiet, and what it carries on names the parent."""
     if _tracer is None:
         yield None
         return
+    base = parent if parent is not None else otel_context.get_current()
+    parent_span = trace.get_current_span(base)
+    if parent_span.get_span_context().is_valid and not _sampled(parent_span.get_span_context()):
+        token = otel_context.attach(_quiet(base))
+        try:
+            yield parent_span
+        finally:
+            otel_context.detach(token)
+        return
     span_links = [Link(trace.get_current_span(c).get_span_context()) for c in links]
     with _tracer.start_as_current_span(name, context=parent, kind=kind, links=span_links, attributes=attributes) as s:
-        yield s
+        if s.is_recording():
+            yield s
+            return
+        token = otel_context.attach(_quiet())  # a new trace the sampler did not keep
+        try:
+            yield s
+        finally:
+            otel_context.detach(token)
 
 
 def _span_context(context: Context | None) -> trace.SpanContext:
@@ -301,6 +355,30 @@ def consuming_batch(
 
 
 @contextlib.contextmanager
+def resuming(carriers: Sequence[Mapping[str, Any]], name: str) -> Iterator[None]:
+    """Work picked up for several carried things at once (the relay sending events of many requests as one batch
+    task): in their trace when they share one. Else a span of its own, `name`, linked to each of their traces that
+    is kept and recorded when any is (so every kept trace leads to the batch), rather than a fresh trace sampled
+    by chance with nothing pointing to it; when none is kept, in the first one's trace (not sampled), quiet. With
+    nothing carried, the current context (what the block starts is a new trace)."""
+    if _tracer is None:
+        yield
+        return
+    contexts = [c for c in (context_of(carried) for carried in carriers) if c is not None]
+    if not contexts or len({_span_context(c).trace_id for c in contexts}) == 1:
+        with attached(contexts[0] if contexts else None):
+            yield
+        return
+    kept = [Link(_span_context(c)) for c in contexts if _sampled(_span_context(c))]
+    if not kept:
+        with attached(_quiet(contexts[0])):
+            yield
+        return
+    with _tracer.start_as_current_span(name, context=_CHOSEN_CONTEXT, kind=SpanKind.PRODUCER, links=kept):
+        yield
+
+
+@contextlib.contextmanager
 def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> Iterator[list[dict[str, Any]]]:
     """One producer span per envelope, each a child of the context the envelope carries, open while the block sends
     them; yields copies of the envelopes carrying their relay span instead (what the deliveries will be children
@@ -312,7 +390,7 @@ def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> 
     sent: list[dict[str, Any]] = []
     for envelope in envelopes:
         parent = context_of(envelope)
-        if parent is None:
+        if parent is None or not _sampled(_span_context(parent)):  # none, or not kept: sent as it is
             sent.append(envelope)
             continue
         relay_span = _tracer.start_span(
@@ -339,3 +417,69 @@ def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> 
     finally:
         for relay_span in spans:
             relay_span.end()
+
+
+# ---- work that outlives its message: driver pings -----------------------------------------------------------------
+
+
+def started(
+    name: str,
+    carried: Mapping[str, Any],
+    *,
+    kind: SpanKind = SpanKind.CONSUMER,
+    attributes: Attributes = None,
+    ratio: float | None = None,
+) -> trace.Span | None:
+    """A span begun now and ended by the caller (`finish`) once the work it stands for, which goes on elsewhere
+    (gathered into a batch, on another task), is done. A child of the context `carried` holds (a `traceparent` an app
+    sent) when that trace is sampled; with none, a new trace kept at `ratio` (default TRACING_SAMPLE_RATIO). None
+    when not kept or tracing is off, decided before any span is made: on the hottest path (a driver's ping) a trace
+    not kept costs a dictionary look-up and a random number."""
+    if _tracer is None:
+        return None
+    if isinstance(carried.get(TRACEPARENT), str):
+        parent = context_of(carried)
+        if parent is not None:
+            if not _sampled(_span_context(parent)):
+                return None
+            return _tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
+    if _random() >= (_ratio[0] if ratio is None else ratio):
+        return None
+    return _tracer.start_span(name, context=_CHOSEN_CONTEXT, kind=kind, attributes=attributes)
+
+
+def _random() -> float:
+    return random.random()
+
+
+@contextlib.contextmanager
+def within(spans: Sequence[trace.Span], name: str, *, attributes: Attributes = None) -> Iterator[None]:
+    """A step of batched work for the `started` spans among the batch's: a child span in the first one's trace,
+    linked to the others (what the block pushes to a screen carries that trace). With none, the block runs quiet:
+    its queries and Redis commands belong to no sampled trace and make no spans."""
+    if _tracer is None:
+        yield
+        return
+    if not spans:
+        token = otel_context.attach(_quiet())
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+        return
+    first, *others = _distinct(spans)
+    links = [trace.set_span_in_context(other) for other in others]
+    with span(name, parent=trace.set_span_in_context(first), links=links, attributes=attributes):
+        yield
+
+
+def finish(spans: Iterable[trace.Span], error: BaseException | None = None) -> None:
+    """End each of these `started` spans once (a message's pings share one), marked failed with `error`."""
+    for one in _distinct(spans):
+        if error is not None:
+            one.set_status(Status(StatusCode.ERROR, repr(error)[:200]))
+        one.end()
+
+
+def _distinct(spans: Iterable[trace.Span]) -> list[trace.Span]:
+    return list({id(s): s for s in spans}.values())

@@ -9,6 +9,7 @@ One command, from a clean checkout (PostgreSQL and Redis running; PostgreSQL onl
 
     [--fleets 4] [--drivers 60] [--customers 5000] [--days 365] [--seed 17] [--rebuild]
     [--runs 200] [--requests 1000] [--clients 50] [--workers 1] [--only detail --only book] [--redis-db 13]
+    [--tracing-ratio 0.1 [--tracing-rounds 4]]   # untraced and traced servers side by side, calls alternating
 
 Data: its own database (BENCH_DATABASE, default logitrack_bench_api) on the PostgreSQL of DATABASE_URL. Built once
 per size and seed and reused while its marker (the database's comment) matches: measuring again takes a minute.
@@ -24,7 +25,11 @@ are new trips, which the transition then cancels (so the board does not grow); t
 Server: uvicorn config.asgi:application as the Procfile starts it, with config.settings.prod (DEBUG off, a random
 secret key, HTTPS as behind the proxy: every request says X-Forwarded-Proto: https), Redis database --redis-db
 (flushed), user throttling raised so 50 clients are not refused (it is still counted). Users sign in through the
-API (a token each) and the manager through the login page (a session, for the admin's overview).
+API (a token each) and the manager through the login page (a session, for the admin's overview). With
+--tracing-ratio, two servers side by side on the same data, one with tracing off and one tracing at that ratio
+(OTEL_EXPORTER_OTLP_ENDPOINT, TRACING_SAMPLE_RATIO), exporting its spans over OTLP/HTTP to a receiver in this
+process (logitrack.testing.otlp) that parses and counts them; each call is measured on both in alternating rounds
+(--tracing-rounds), and printed: requests/s and server CPU per request, traced as a ratio to untraced.
 
 Printed per call: single client p50 / p95 / p99 over --runs requests; with --clients concurrent clients (asyncio,
 aiohttp, in this process: the load generator shares the machine) p50 / p95 / p99, requests/s over --requests
@@ -86,15 +91,26 @@ def main() -> None:
         help="measure only the calls whose name contains this (repeatable; healthz, the floor, is always measured)",
     )
     parser.add_argument("--redis-db", type=int, default=13, help="the Redis database it may flush")
+    parser.add_argument(
+        "--tracing-ratio",
+        type=float,
+        default=None,
+        help="compare a server tracing at this ratio (exporting to a local OTLP receiver) with one not tracing",
+    )
+    parser.add_argument("--tracing-rounds", type=int, default=4, help="with --tracing-ratio: rounds per call")
     args = parser.parse_args()
 
     started = time.perf_counter()
     env = prepare(args)
     print(f"database {BENCH_DB} ready in {time.perf_counter() - started:.0f} s: {describe()}", flush=True)
     who = cast()
-    with asgi_server(env, workers=args.workers, log_name="api") as (base, server):
-        results = asyncio.run(measure(args, base, server.pid, who))
-    report(results, args)
+    if args.tracing_ratio is None:
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = ""  # tracing off, whatever this shell says
+        with asgi_server(env, workers=args.workers, log_name="api") as (base, server):
+            results = asyncio.run(measure(args, base, server.pid, who))
+        report(results, args)
+    else:
+        compare_tracing(args, env, who)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 
@@ -677,6 +693,80 @@ async def prerequisites(http, call: Call, n: int) -> None:
             await request(http, call.maker)
 
     await asyncio.gather(*(one() for _ in range(missing)))
+
+
+def compare_tracing(args, env: dict[str, str], who: dict[str, Any]) -> None:
+    """Two servers side by side, one not tracing and one tracing at --tracing-ratio (exporting to a local OTLP
+    receiver that parses and counts the spans), on the same database; each call measured on both, alternating
+    (off, on, on, off, ...) --tracing-rounds times, so the machine's load falls on both alike. Per call, the
+    concurrent phase's requests/s and server CPU per request (each server's own processes), medians over rounds,
+    traced as a ratio to untraced."""
+    from logitrack.testing.otlp import OtlpReceiver
+
+    with (
+        OtlpReceiver(keep=False) as receiver,
+        asgi_server(env | {"OTEL_EXPORTER_OTLP_ENDPOINT": ""}, workers=args.workers, log_name="api") as (b_off, off),
+        asgi_server(
+            env | {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "TRACING_SAMPLE_RATIO": str(args.tracing_ratio)},
+            workers=args.workers,
+            log_name="api-traced",
+        ) as (b_on, on),
+    ):
+        runs, made = asyncio.run(interleaved(args, {"off": (b_off, off.pid), "on": (b_on, on.pid)}, who))
+    names = list(dict.fromkeys(name for name, _ in runs))
+    print(
+        f"\ntracing at ratio {args.tracing_ratio} against off, two servers side by side: medians of "
+        f"{args.tracing_rounds} alternating rounds, {args.clients} clients, {args.requests} requests per call and "
+        f"round; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n"
+    )
+    print("| call | requests/s off | on | on/off | server CPU/request off | on | on/off | single p50 off | on |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        off_runs, on_runs = runs[(name, "off")], runs[(name, "on")]
+        rate_off, rate_on = (statistics.median(r["rate"] for r in rs) for rs in (off_runs, on_runs))
+        cpu_off, cpu_on = (statistics.median(r["cpu_ms"] for r in rs) for rs in (off_runs, on_runs))
+        p50_off, p50_on = (statistics.median(statistics.median(r["single"]) for r in rs) for rs in (off_runs, on_runs))
+        print(
+            f"| {name} | {rate_off:.0f} | {rate_on:.0f} | {rate_on / rate_off:.3f} | {cpu_off:.2f} ms "
+            f"| {cpu_on:.2f} ms | {cpu_on / cpu_off:.3f} | {p50_off:.1f} ms | {p50_on:.1f} ms |"
+        )
+    print(f"\nspans received over OTLP: {receiver.received} ({receiver.received / made:.2f} per request to the "
+          "traced server, warm-ups and untimed writes included)")  # fmt: skip
+
+
+async def interleaved(args, servers: dict[str, tuple[str, int]], who: dict[str, Any]) -> tuple[dict, int]:
+    import aiohttp
+
+    sessions, plans = {}, {}
+    runs: dict[tuple[str, str], list[dict]] = {}
+    made = 0
+    try:
+        for mode, (base, _pid) in servers.items():
+            sessions[mode] = aiohttp.ClientSession(
+                base,
+                connector=aiohttp.TCPConnector(limit=0, force_close=False),
+                headers={"X-Forwarded-Proto": "https"},
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+            plans[mode] = await plan(sessions[mode], await sign_in(sessions[mode], base, who))
+        for i, call in enumerate(plans["off"]):
+            if args.only and call.name != "healthz" and not any(p.lower() in call.name.lower() for p in args.only):
+                continue
+            for round_ in range(args.tracing_rounds):
+                for mode in ("off", "on") if round_ % 2 == 0 else ("on", "off"):
+                    one = await measure_call(sessions[mode], plans[mode][i], args, servers[mode][1])
+                    runs.setdefault((call.name, mode), []).append(one)
+                    made += (len(one["single"]) + len(one["concurrent"]) + 5) if mode == "on" else 0
+            off, on = runs[(call.name, "off")][-1], runs[(call.name, "on")][-1]
+            print(f"  {call.name}: CPU/request off {off['cpu_ms']:.2f} ms, on {on['cpu_ms']:.2f} ms", flush=True)
+        for mode, calls in plans.items():  # bookings left open: cancelled, so the board stays as built
+            cancelling = next(c for c in calls if c.name.startswith("trips: transition"))
+            for _ in range(len(cancelling.consumes or [])):
+                await request(sessions[mode], cancelling)
+    finally:
+        for http in sessions.values():
+            await http.close()
+    return runs, made
 
 
 # ---- the report ----------------------------------------------------------------------------------------------------

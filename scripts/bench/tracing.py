@@ -3,14 +3,16 @@
 TRACING_SAMPLE_RATIO 0.1 and on at 1.0, in one process, rounds interleaved so the machine's load falls on every
 mode alike; medians, and each mode as a ratio to "off" measured in the same run.
 
-    .venv/bin/python scripts/bench/tracing.py [--rounds 7] [--requests 150]
+    .venv/bin/python scripts/bench/tracing.py [--rounds 7] [--requests 150] [--only detail] [--ratios 0,0.1,1]
+    .venv/bin/python scripts/bench/tracing.py --profile 0.1 --only cancel   # where a mode's CPU goes (cProfile)
 
-Its own database (logitrack_bench_tracing, recreated) on the PostgreSQL of DATABASE_URL, Redis database 15
-(flushed). Requests go through Django's whole stack (DRF's test client: middleware, authentication with a JWT,
-the view, its queries and Redis calls): a customer's trip list (page of 20), a trip's detail, and a dispatcher's
-cancellation (a write that publishes events to the outbox). Spans are exported in batches to an exporter that
-drops them, so the figures are the instrumentation's and the SDK's work, not a collector's. CPU is the process's
-(`time.process_time`), which includes the batch exporter's thread.
+Its own database (logitrack_bench_tracing, recreated) on the PostgreSQL of DATABASE_URL, Redis database
+--redis-db (15, flushed). Requests go through Django's whole stack (DRF's test client: middleware, authentication
+with a JWT, the view, its queries and Redis calls): a customer's trip list (page of 20), a trip's detail, and a
+dispatcher's cancellation (a write that publishes events to the outbox). Spans are exported in batches to an
+exporter that drops them, so the figures are the instrumentation's and the SDK's work, not a collector's. CPU is the
+process's (`time.process_time`), which includes the batch exporter's thread. Database connections are closed at
+each switch of mode: the psycopg instrumentation wraps a connection when it is opened.
 """
 
 import argparse
@@ -27,19 +29,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _fleet import configure, fleet_with_drivers
 
-MODES = (("off", None), ("on, ratio 0.1", 0.1), ("on, ratio 1.0", 1.0))
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=150, help="of each kind, per mode and round")
+    parser.add_argument("--only", action="append", default=[], help="request kinds whose name contains this")
+    parser.add_argument("--redis-db", type=int, default=15, help="the Redis database it may flush")
+    parser.add_argument(
+        "--ratios", default="0.1,1.0", help="sampling ratios measured beside 'off' (0: on, nothing kept)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="RATIO",
+        help="instead of measuring: --requests of each kind under cProfile with tracing at this ratio ('off': none)",
+    )
     args = parser.parse_args()
+    modes = [("off", None)] + [(f"on, ratio {float(r)}", float(r)) for r in args.ratios.split(",")]
     os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = ""  # this script turns tracing on and off itself
-    configure(redis_db=15)
+    configure(redis_db=args.redis_db)
 
     import logging
 
+    from django.db import connections
     from django.test.utils import setup_test_environment
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
     from rest_framework.test import APIClient
@@ -64,7 +76,7 @@ def main() -> None:
 
     fleet, dispatcher, _drivers = fleet_with_drivers(3, seed=22)
     customer = User.objects.create(email="customer@bench.test", display_name="Customer", is_customer=True)
-    total = args.rounds * len(MODES) * (args.requests + 2) + 10
+    total = args.rounds * len(modes) * (args.requests + 2) + 10
 
     def trips(n: int, status: str) -> list:
         made = Trip.objects.bulk_create(
@@ -117,15 +129,46 @@ def main() -> None:
             )
             assert response.status_code == 200, response.content
 
-    kinds = (("trip list", listing), ("trip detail", detail), ("cancel (write + events)", cancel))
+    kinds = tuple(
+        (name, body)
+        for name, body in (("trip list", listing), ("trip detail", detail), ("cancel (write + events)", cancel))
+        if not args.only or any(part in name for part in args.only)
+    )
     for _, body in kinds:  # warm: caches, connections, the principal cache
         body(5)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        if args.profile != "off":
+            tracing.enable(Dropped(), ratio=float(args.profile), role="bench")
+        connections.close_all()  # the psycopg instrumentation wraps connections as they are opened
+        as_customer, as_dispatcher = client(customer), client(staff)
+        for _, body in kinds:
+            body(2)
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _, body in kinds:
+            body(args.requests)
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats("tottime")
+        stats.print_stats(25)
+        # the tracing's own share: time spent inside OpenTelemetry's and logitrack.tracing's functions
+        spent = {key: row[2] for key, row in stats.stats.items()}  # type: ignore[attr-defined]
+        total = sum(spent.values())
+        ours = {key: t for key, t in spent.items() if "opentelemetry" in key[0] or "logitrack/tracing" in key[0]}
+        print(f"inside tracing code: {sum(ours.values()) / total * 100:.1f} % of {total:.2f} s (tottime)")
+        stats.sort_stats("tottime").print_stats("opentelemetry|logitrack/tracing", 30)
+        if os.environ.get("BENCH_CALLEES"):  # e.g. process_request: what it spends its time on
+            stats.sort_stats("cumulative").print_callees(os.environ["BENCH_CALLEES"])
+        return
     cpu: dict[tuple[str, str], list[float]] = {}
     exported: dict[str, int] = {}
     for _ in range(args.rounds):
-        for mode, ratio in MODES:
+        for mode, ratio in modes:
             if ratio is not None:
                 tracing.enable(Dropped(), ratio=ratio, role="bench")
+            connections.close_all()  # the psycopg instrumentation wraps connections as they are opened (or not)
             # new clients: a client's handler builds its middleware chain once, and the Django instrumentation adds
             # its middleware to the settings when enabled
             as_customer, as_dispatcher = client(customer), client(staff)
@@ -146,11 +189,11 @@ def main() -> None:
         f"CPU per request, medians of {args.rounds} interleaved rounds of {args.requests}; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {dt.date.today()}"
     )
-    print(f"{'request':<26}" + "".join(f"{mode:>22}" for mode, _ in MODES))
+    print(f"{'request':<26}" + "".join(f"{mode:>22}" for mode, _ in modes))
     for kind, _ in kinds:
         off = statistics.median(cpu[(kind, "off")])
         cells = []
-        for mode, _ in MODES:
+        for mode, _ in modes:
             value = statistics.median(cpu[(kind, mode)])
             cells.append(f"{value * 1000:.2f} ms" + ("" if mode == "off" else f" ({(value / off - 1) * 100:+.0f} %)"))
         print(f"{kind:<26}" + "".join(f"{c:>22}" for c in cells))

@@ -24,6 +24,8 @@ from logitrack import tracing
 from logitrack.outbox import delivery
 from logitrack.outbox.api import publish
 from logitrack.outbox.models import OutboxMessage
+from logitrack.outbox.relay import relay_pending
+from logitrack.outbox.sinks import InlineSink
 from logitrack.realtime import group_message
 from tests.integration.test_outbox_nats import SUB as NATS_SUB
 from tests.integration.test_outbox_nats import nats  # noqa: F401  (a fixture)
@@ -223,3 +225,92 @@ def test_a_query_or_redis_command_of_no_trace_makes_no_span(spans):
     assert tracing.process_role(["/x/celery/__main__.py", "-A", "config", "worker", "-Q", "events"]) == "worker"
     assert tracing.process_role(["manage.py", "outbox_relay", "--poll", "0.05"]) == "relay"
     assert tracing.process_role(["/x/uvicorn", "config.asgi:application"]) == "web"
+
+
+@pytest.mark.urls("tests.support.urls")
+@pytest.mark.django_db(transaction=True)  # real commits: the handler's job is sent on commit
+def test_a_request_whose_trace_is_not_sampled_runs_quiet_and_still_carries_its_trace(spans, make_user):
+    """A request in a trace that is not kept (here its caller's traceparent says so, flags 00): the psycopg and Redis
+    instrumentations are suppressed for it, yet its outbox envelope, the relayed copy, the handler's event and the
+    Celery headers of the handler's job carry its trace id with flags 00, so the relay and the worker do not start
+    sampled traces of their own; nothing is recorded anywhere."""
+    from celery import signals
+    from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+    from rest_framework.test import APIClient
+
+    from tests.support.pong.models import Receipt
+
+    trace_id = uuid.uuid4().hex
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(make_user())}")
+    instrumented: list[bool] = []
+    receipts: list[bool] = []  # the handler's queries
+
+    def probe(execute, sql, params, many, context):
+        (receipts if "pong_receipt" in sql else instrumented).append(is_instrumentation_enabled())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(probe):
+        answer = client.post(
+            "/api/v1/ping/pings/",
+            {"label": "echo:quiet"},
+            format="json",
+            HTTP_TRACEPARENT=f"00-{trace_id}-{uuid.uuid4().hex[:16]}-00",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+    assert answer.status_code == 201, answer.content
+    assert instrumented and not any(instrumented)  # every query of the request ran with the instrumentations quiet
+
+    (message,) = OutboxMessage.objects.filter(event_type="logitrack.ping.ping.sent.v1")
+    _version, carried_trace, _span, flags = message.envelope["traceparent"].split("-")
+    assert (carried_trace, flags) == (trace_id, "00")
+
+    headers: list[dict] = []
+    delivered: list[dict] = []
+
+    class Recording(InlineSink):  # delivers in this process, keeping what the relay sent
+        def send(self, envelope):
+            delivered.append(envelope)
+            super().send(envelope)
+
+    def sent(headers=None, **kwargs):
+        headers_seen.append(dict(headers or {}))
+
+    headers_seen = headers
+    signals.before_task_publish.connect(sent, weak=False)
+    instrumented.clear()
+    try:
+        with connection.execute_wrapper(probe):
+            relay_pending(sinks=[Recording()])
+    finally:
+        signals.before_task_publish.disconnect(sent)
+    assert Receipt.objects.filter(label="echo:quiet").exists()
+    assert receipts and not any(receipts)  # the delivery's handler ran quiet too (not the relay's own polling)
+    assert [tracing.trace_id_of(e) for e in delivered] == [trace_id]
+    assert delivered[0]["traceparent"].endswith("-00")  # the relay made no span: the envelope went as it was
+    echo = [h for h in headers if h.get("task") == "pong.echo"]
+    assert echo and echo[0]["traceparent"].split("-")[1::2] == [trace_id, "00"]
+    assert spans.get_finished_spans() == ()  # not one span recorded, in any part
+
+
+def test_a_relayed_batch_of_several_traces_links_each_kept_one(spans):
+    """The relay sends events of several requests to a subscriber as one batch task: the task's producer span is
+    a child of a relay batch span linked to each event's trace, not a fresh trace nothing points to."""
+    from logitrack.outbox.sinks import CelerySink
+
+    envelopes = []
+    for label in ("relayed-a", "relayed-b"):
+        with tracing.span(f"request {label}"), transaction.atomic():
+            envelopes.append(publish(PingSentV1(ping_id=uuid.uuid4(), label=label)).envelope)
+    with transaction.atomic():  # and one whose trace is not kept (flags 00): not linked
+        unsampled = {"traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-00"}
+        with tracing.attached(tracing.context_of(unsampled)):
+            envelopes.append(publish(PingSentV1(ping_id=uuid.uuid4(), label="relayed-c")).envelope)
+    spans.clear()
+    CelerySink().send_many(envelopes)
+    (batch,) = named(spans, "outbox relay batch pong.record_ping")
+    assert batch.parent is None
+    kept = {tracing.trace_id_of(e) for e in envelopes[:2]}
+    assert {format(link.context.trace_id, "032x") for link in batch.links} == kept
+    (sent,) = named(spans, "apply_async/outbox.deliver_batch")
+    assert sent.parent.span_id == batch.context.span_id

@@ -2,88 +2,19 @@
 is on the wire with opentelemetry-proto: the spans of one request, from each process that handled what it caused,
 share its trace id, and so do those processes' JSON log lines about it (trace_id beside request_id)."""
 
-import gzip
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from django.conf import settings
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
 from rest_framework_simplejwt.tokens import AccessToken
 
+from logitrack.testing.otlp import OtlpReceiver
 from logitrack.testing.processes import Processes, wait_for_worker, wait_until
 from tests.support.pong.models import Receipt
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
-
-
-class OtlpReceiver:
-    """An OTLP/HTTP trace receiver (POST /v1/traces, binary protobuf): keeps every span with its process's role."""
-
-    def __init__(self) -> None:
-        self.spans: list[dict] = []
-        self.paths: set[str] = set()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                receiver.paths.add(self.path)
-                request = ExportTraceServiceRequest()
-                request.ParseFromString(body)  # fails the export (and the test) on anything but OTLP protobuf
-                receiver.take(request)
-                answer = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def take(self, request: ExportTraceServiceRequest) -> None:
-        for resource_spans in request.resource_spans:
-            resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-            for scope_spans in resource_spans.scope_spans:
-                for span in scope_spans.spans:
-                    self.spans.append(
-                        {
-                            "trace_id": span.trace_id.hex(),
-                            "span_id": span.span_id.hex(),
-                            "parent_span_id": span.parent_span_id.hex(),
-                            "name": span.name,
-                            "process": resource["logitrack.process"],
-                            "service": resource["service.name"],
-                            "attributes": {a.key: a.value.string_value for a in span.attributes},
-                        }
-                    )
-
-    def in_trace(self, trace_id: str) -> list[dict]:
-        return [s for s in list(self.spans) if s["trace_id"] == trace_id]
-
-    def __enter__(self) -> "OtlpReceiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def log_records(procs, name):
