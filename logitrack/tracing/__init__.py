@@ -379,6 +379,23 @@ def resuming(carriers: Sequence[Mapping[str, Any]], name: str) -> Iterator[None]
 
 
 @contextlib.contextmanager
+def rejoin(traceparent: str) -> Iterator[None]:
+    """Work resumed later for one stored cause (a sweep sending a delivery its own job did not): in the cause's
+    trace, whose `traceparent` the row kept, unless the block already runs in it. Nothing stored, or tracing off:
+    the current context."""
+    if _tracer is None or not traceparent:
+        yield
+        return
+    cause = context_of({TRACEPARENT: traceparent})
+    here = trace.get_current_span().get_span_context()
+    if cause is None or (here.is_valid and here.trace_id == _span_context(cause).trace_id):
+        yield
+        return
+    with attached(cause if _sampled(_span_context(cause)) else _quiet(cause)):
+        yield
+
+
+@contextlib.contextmanager
 def relaying(envelopes: list[dict[str, Any]], *, name: str = "outbox relay") -> Iterator[list[dict[str, Any]]]:
     """One producer span per envelope, each a child of the context the envelope carries, open while the block sends
     them; yields copies of the envelopes carrying their relay span instead (what the deliveries will be children

@@ -33,6 +33,7 @@ class Delivery(BaseModel):
     headers = models.JSONField(default=list, blank=True)  # [[name, value], ...]
     sender_name = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)  # what the attachments are made from at send time, push data
+    traceparent = models.CharField(max_length=64, blank=True, default="")  # the cause's trace: a resend rejoins it
     # progress
     status = models.CharField(
         max_length=20, choices=[(s.value, s.value) for s in DeliveryStatus], default=DeliveryStatus.PENDING

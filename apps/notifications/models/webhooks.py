@@ -52,6 +52,7 @@ class WebhookDelivery(models.Model):
     fleet_id = models.UUIDField(db_index=True, verbose_name="fleet")
     event_id = models.UUIDField()
     event_type = models.CharField(max_length=60, db_index=True, verbose_name="type")
+    traceparent = models.CharField(max_length=64, blank=True, default="")  # the event's trace: a resend rejoins it
     occurred_at = models.DateTimeField(help_text="when the event happened")
     body = models.TextField(help_text="the envelope as sent (JSON)")
     status = models.CharField(

@@ -28,7 +28,7 @@ from apps.notifications.channels.base import Adapter, Attachment, Failure, Outgo
 from apps.notifications.channels.registry import adapter_for
 from apps.notifications.contracts import Channel, DeliveryStatus
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
-from logitrack import correlation, jobs, metrics
+from logitrack import correlation, jobs, metrics, tracing
 from logitrack.db import contexts
 from logitrack.formatting import money
 from logitrack.resilience import retry_delay
@@ -165,6 +165,7 @@ def _row(new: NewDelivery, suppressed: str, now: dt.datetime) -> dict[str, Any]:
         "status": DeliveryStatus.SUPPRESSED if suppressed else DeliveryStatus.PENDING,
         "last_error": suppressed,
         "next_attempt_at": now,
+        "traceparent": tracing.carrier().get(tracing.TRACEPARENT, ""),
     }
 
 
@@ -239,7 +240,15 @@ class _Gone(Exception):
 
 
 def _attempt(delivery: Delivery, *, adapter: Adapter | None = _UNSET) -> str:
-    outcome = _attempt_once(delivery, adapter=adapter)
+    # a sweep's send belongs to the trace of what caused the message, not to the sweep's
+    with (
+        tracing.rejoin(delivery.traceparent),
+        tracing.span(
+            "notification send",
+            attributes={"notification.channel": delivery.channel, "notification.kind": delivery.kind},
+        ),
+    ):
+        outcome = _attempt_once(delivery, adapter=adapter)
     metrics.NOTIFICATION_DELIVERIES.labels(delivery.channel, str(outcome)).inc()
     return outcome
 

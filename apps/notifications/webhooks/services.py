@@ -30,7 +30,7 @@ from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.events import WebhookEndpointDisabledV1
 from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from apps.notifications.webhooks import catalogue, signing, transport
-from logitrack import jobs, metrics
+from logitrack import jobs, metrics, tracing
 from logitrack.db import contexts
 from logitrack.exceptions import Conflict, NotFound, ValidationFailed
 from logitrack.outbox.api import publish
@@ -239,6 +239,7 @@ def deliveries_create(*, event_envelope: dict[str, Any]) -> list[uuid.UUID]:
             fleet_id=uuid.UUID(envelope["fleet_id"]),
             event_id=event_id,
             event_type=public.name,
+            traceparent=str(event_envelope.get(tracing.TRACEPARENT) or "")[:64],
             occurred_at=dt.datetime.fromisoformat(envelope["created"]),
             body=catalogue.render(envelope),
             next_attempt_at=now,
@@ -292,6 +293,18 @@ def delivery_send(*, delivery_id: uuid.UUID, claim: uuid.UUID | None = None) -> 
     delivery = _take(delivery_id, claim)
     if delivery is None:
         return "skipped"
+    # a sweep's send belongs to the trace of the event it carries, not to the sweep's
+    with (
+        tracing.rejoin(delivery.traceparent),
+        tracing.span(
+            "webhook send",
+            attributes={"webhook.event_type": delivery.event_type, "webhook.attempt": delivery.attempts + 1},
+        ),
+    ):
+        return _send_taken(delivery)
+
+
+def _send_taken(delivery: WebhookDelivery) -> str:
     endpoint = WebhookEndpoint.objects.get(id=delivery.endpoint_id)
     ping = delivery.event_type == catalogue.PING
     if not endpoint.is_active and not ping:
