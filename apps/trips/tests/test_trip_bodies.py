@@ -11,8 +11,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -21,6 +19,7 @@ from apps.trips.contracts import StopKind, StopStatus, TripStatus
 from apps.trips.models import Trip
 from apps.trips.rest_api.v1.serializers.trips import FareOutput, TripDetailOutput, TripOutput
 from apps.trips.tests.factories import StopFactory, TripFactory
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +117,7 @@ def test_a_list_page_reads_only_the_columns_its_bodies_show(two_fleets):
     customer = client_for(two_fleets.customer)
     a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id)
     customer.get(TRIPS)  # the caller's first request fills identity's principal cache
-    with CaptureQueriesContext(connection) as ran:
+    with CaptureEveryDatabase() as ran:
         assert customer.get(TRIPS).status_code == 200
     trip_reads = [q["sql"] for q in ran.captured_queries if 'FROM "trips_trip"' in q["sql"]]
     stop_reads = [q["sql"] for q in ran.captured_queries if 'FROM "trips_stop"' in q["sql"]]
