@@ -1,6 +1,7 @@
 """Fixtures shared by every test folder (the kernel's own fixtures come from logitrack.testing.plugin)."""
 
 import contextlib
+import functools
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS
@@ -61,6 +62,41 @@ def _capture_everywhere(execute):
         yield merged
     for captured in per_alias:
         merged.extend(captured)
+
+
+@pytest.fixture
+def django_assert_num_queries(pytestconfig):
+    """pytest-django's, counting every context's database when split (a request's queries run on the aliases of
+    the contexts it reads); `connection=` or `using=` still picks one."""
+    return functools.partial(_assert_num_queries, pytestconfig, exact=True)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(pytestconfig):
+    """The same, as an upper bound."""
+    return functools.partial(_assert_num_queries, pytestconfig, exact=False)
+
+
+@contextlib.contextmanager
+def _assert_num_queries(config, num, connection=None, info=None, *, exact, using=None):
+    from pytest_django.fixtures import _assert_num_queries as one_database
+
+    from logitrack.db import contexts
+    from logitrack.testing.queries import CaptureEveryDatabase
+
+    if connection is not None or using is not None or not contexts.split():
+        with one_database(config, num, exact, connection, info, using=using) as captured:
+            yield captured
+        return
+    with CaptureEveryDatabase() as captured:
+        yield captured
+    performed = len(captured)
+    if (num != performed) if exact else (performed > num):
+        msg = f"Expected to perform {num} queries {'' if exact else 'or less '}but {performed} were done"
+        if info:
+            msg += f"\n{info}"
+        msg += "\n\nQueries:\n========\n\n" + "\n\n".join(f"[{q['alias']}] {q['sql']}" for q in captured)
+        pytest.fail(msg)
 
 
 # The groups' permissions as the data migrations left them (group name, app label, codename), read once the test

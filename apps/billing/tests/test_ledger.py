@@ -241,12 +241,12 @@ def test_two_transactions_of_several_postings_each_do_not_deadlock_over_a_driver
 
 @pytest.fixture
 def billing_apart(settings):
-    """Billing on an alias of its own: the same test database through a second connection, so billing's transaction
+    """Billing on an alias of its own: a second connection to the database billing is on, so billing's transaction
     is not default's, as on a split deployment."""
-    same = copy.deepcopy(connections["default"].settings_dict)
+    same = copy.deepcopy(connections[contexts.alias("billing")].settings_dict)
     # made here, not configured: a connection the test made itself, which Django's test isolation lets through
     connections["billing_apart"] = load_backend(same["ENGINE"]).DatabaseWrapper(same, "billing_apart")
-    settings.CONTEXT_DATABASES = {"billing": "billing_apart"}
+    settings.CONTEXT_DATABASES = {**settings.CONTEXT_DATABASES, "billing": "billing_apart"}
     yield
     connections["billing_apart"].close()
     del connections["billing_apart"]

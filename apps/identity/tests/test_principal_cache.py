@@ -7,8 +7,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.identity import principals, tokens
@@ -17,6 +15,7 @@ from apps.identity.models import Membership
 from apps.identity.services import accounts, api_keys, erasure, memberships, passwords
 from apps.identity.tests.factories import UserFactory
 from logitrack.principal import Role
+from logitrack.testing.queries import CaptureEveryDatabase
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clean_login_guard")]
 PASSWORD = "correct horse battery staple"
@@ -50,7 +49,7 @@ def refused(response) -> None:
 def test_a_warm_jwt_request_reads_neither_users_nor_memberships():
     client, _ = login(UserFactory(is_customer=True))
     assert client.get("/api/v1/trips/trips/").status_code == 200  # warms
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureEveryDatabase() as queries:
         assert client.get("/api/v1/trips/trips/").status_code == 200
     assert queries.captured_queries and not [q["sql"] for q in queries.captured_queries if '"identity_' in q["sql"]]
 
@@ -167,7 +166,7 @@ def key(two_fleets):
 
 def test_a_warm_key_request_reads_no_key(key):
     _, _, client = key
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureEveryDatabase() as queries:
         assert client.get(TRIPS).status_code == 200
     assert not [q["sql"] for q in queries.captured_queries if '"identity_' in q["sql"]]
 

@@ -16,6 +16,7 @@ from apps.notifications.tests.receiver import Answer
 from apps.notifications.webhooks import services, signing
 from apps.notifications.webhooks.catalogue import PUBLIC_NAMES
 from logitrack.events import to_envelope
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.isolation import client_for
 from tests.support.webhook_world import vehicle_event
 
@@ -234,16 +235,14 @@ def test_the_delivery_log_filters_and_shows_attempts_and_replays(fleets, manager
 
 
 def test_lists_cost_the_same_queries_for_more_rows_and_a_send_a_bounded_number(fleets, manager, receiver):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     _, a, _ = fleets
     for _ in range(2):
         create(manager, a.id, receiver.url)
 
     def counted(path):
-        with CaptureQueriesContext(connection) as seen:
+        with CaptureEveryDatabase() as seen:
             assert manager.get(path).status_code == 200
+        assert len(seen), "no query seen: on a database the capture does not watch?"
         return len(seen)
 
     for _ in range(2):
@@ -255,6 +254,6 @@ def test_lists_cost_the_same_queries_for_more_rows_and_a_send_a_bounded_number(f
     assert (counted(f"{API}deliveries/"), counted(f"{API}endpoints/")) == few
 
     delivery = WebhookDelivery.objects.filter(status="pending").first()
-    with CaptureQueriesContext(connection) as seen:
+    with CaptureEveryDatabase() as seen:
         assert services.delivery_send(delivery_id=delivery.id, claim=delivery.claim) == "sent"
     assert len(seen) <= 12, [q["sql"][:80] for q in seen]

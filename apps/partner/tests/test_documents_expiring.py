@@ -3,13 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.partner import api
 from apps.partner.contracts import KycDocumentType, KycExpiry
 from apps.partner.tests.factories import KycDocumentFactory, make_compliant
+from logitrack.testing.queries import CaptureEveryDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def test_approved_documents_running_out_by_the_date_one_per_driver_and_type(driv
     KycDocumentFactory(driver=mine, doc_type=KycDocumentType.IDENTITY_DOCUMENT, expires_in_days=800, approved=True)
     KycDocumentFactory(driver=mine, doc_type=KycDocumentType.BACKGROUND_CHECK, expires_in_days=900)
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureEveryDatabase() as queries:
         found = api.documents_expiring(driver_ids=[mine.id, theirs.id], on_or_before=today + dt.timedelta(days=7))
     assert len(queries) == 1
     papers = {d.get_real_instance_class().__name__: d.id for d in mine.documents.filter(status="approved")}

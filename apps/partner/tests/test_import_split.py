@@ -17,12 +17,12 @@ from logitrack.db import contexts
 
 @pytest.fixture
 def partner_apart(settings):
-    """Partner on an alias of its own: the same test database through a second connection, so partner's transaction
+    """Partner on an alias of its own: a second connection to the database partner is on, so partner's transaction
     commits or rolls back apart from default's (identity's), as on a split deployment."""
-    same = copy.deepcopy(connections["default"].settings_dict)
+    same = copy.deepcopy(connections[contexts.alias("partner")].settings_dict)
     # made here, not configured: a connection the test made itself, which Django's test isolation lets through
     connections["partner_apart"] = load_backend(same["ENGINE"]).DatabaseWrapper(same, "partner_apart")
-    settings.CONTEXT_DATABASES = {"partner": "partner_apart"}
+    settings.CONTEXT_DATABASES = {**settings.CONTEXT_DATABASES, "partner": "partner_apart"}
     assert contexts.alias("partner") == "partner_apart" and contexts.alias("identity") == "default"
     yield
     connections["partner_apart"].close()

@@ -11,8 +11,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -23,6 +21,7 @@ from apps.trips.rest_api.v1.serializers.trips import FareOutput, TripDetailOutpu
 from apps.trips.selectors import LISTED_STOP_COLUMNS
 from apps.trips.tests.factories import StopFactory, TripFactory
 from logitrack.db.rows import RowsByKey
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +119,7 @@ def test_a_list_page_reads_only_the_columns_its_bodies_show(two_fleets):
     customer = client_for(two_fleets.customer)
     a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id)
     customer.get(TRIPS)  # the caller's first request fills identity's principal cache
-    with CaptureQueriesContext(connection) as ran:
+    with CaptureEveryDatabase() as ran:
         assert customer.get(TRIPS).status_code == 200
     trip_reads = [q["sql"] for q in ran.captured_queries if 'FROM "trips_trip"' in q["sql"]]
     stop_reads = [q["sql"] for q in ran.captured_queries if 'FROM "trips_stop"' in q["sql"]]
@@ -145,7 +144,7 @@ def test_rows_by_key_read_what_the_queryset_reads(two_fleets):
     assert rows == list(expected.values_list(*LISTED_STOP_COLUMNS))
     assert [row._asdict() for row in rows] == list(expected.values(*LISTED_STOP_COLUMNS))
     assert read(ids[:1]) == list(expected.filter(trip_id=ids[0]).values_list(*LISTED_STOP_COLUMNS))
-    with CaptureQueriesContext(connection) as ran:
+    with CaptureEveryDatabase() as ran:
         assert read([]) == []
     assert not ran.captured_queries
 
@@ -156,7 +155,7 @@ def test_a_list_page_reads_its_trips_stops_and_fares_by_arrays_of_ids(two_fleets
     customer = client_for(two_fleets.customer)
     a_trip(fleet_id=two_fleets.a.fleet_id, customer_id=two_fleets.customer.id)
     customer.get(TRIPS)  # the caller's first request fills identity's principal cache
-    with CaptureQueriesContext(connection) as ran:
+    with CaptureEveryDatabase() as ran:
         assert len(customer.get(TRIPS).json()["results"]) == 1
     by_ids = [q["sql"] for q in ran.captured_queries if "= ANY(" in q["sql"]]
     for table in ('"trips_trip"', '"trips_stop"', '"billing_quote"', '"billing_farerecord"'):
