@@ -8,8 +8,6 @@ import json
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -18,6 +16,7 @@ from apps.billing.models import Account, AccountKind, Invoice, JournalTransactio
 from apps.billing.rest_api.v1.serializers.invoices import InvoiceOutput
 from apps.billing.rest_api.v1.serializers.wallets import StatementLineOutput
 from logitrack.db.rows import RowsByKey
+from logitrack.testing.queries import CaptureEveryDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +73,7 @@ def test_invoice_and_statement_rows_render_as_drf_would(zone):
         )
         Posting.objects.create(transaction=tx, account=wallet, amount_minor=-950, currency="EUR")
         Posting.objects.create(transaction=tx, account=other, amount_minor=950, currency="EUR")
-    with CaptureQueriesContext(connection) as ran:
+    with CaptureEveryDatabase() as ran:
         postings = list(selectors.statement(account=wallet))
     assert len(postings) == 2
     columns = ran.captured_queries[0]["sql"].split(" FROM ")[0]
