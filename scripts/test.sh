@@ -34,6 +34,9 @@ say "alert rules";            promtool check rules ops/prometheus/alerts.yml
 say "alert rules: unit tests"; promtool test rules ops/prometheus/alerts_test.yml
 say "prometheus config";      promtool check config ops/prometheus/prometheus.yml
 say "test suite";             pytest "$@"
+# The same code with every context but identity on a PostgreSQL database and role of its own (docs/extraction.md):
+# the kernel's and the apps' tests, and the split-only checks (tests/split). The rest of the suite split is next.
+scripts/test-split.sh -q logitrack/tests apps tests/split tests/integration/test_split_databases.py
 say "smoke: embedded default"; scripts/smoke.sh
 say "smoke: production settings"; scripts/check-deploy.sh
 say "docker compose config";  scripts/compose-config.sh
