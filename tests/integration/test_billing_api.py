@@ -4,7 +4,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.models import Payout, Tariff
@@ -33,7 +32,7 @@ def settle_trip(world, relay_and_deliver, *, tenant="a", customer=None):
     driver = DriverProfile.objects.get(user_id=t.users["driver"].id)
     trip_id = uuid.uuid4()
     now = timezone.now()
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(
             TripCompletedV1(
                 trip_id=trip_id,

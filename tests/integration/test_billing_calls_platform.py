@@ -16,7 +16,7 @@ import redis
 from celery.exceptions import Retry
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.billing import integrations
@@ -88,7 +88,7 @@ def completed(fleet, *, customer_id, driver_id) -> dict:
         started_at=NOON,
         completed_at=NOON + dt.timedelta(seconds=1200),
     )
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(event)
     return OutboxMessage.objects.get(event_id=event.event_id).envelope
 

@@ -5,7 +5,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.contracts import TripFacts
@@ -54,7 +53,7 @@ def complete(fleet, q, *, customer_id, driver_id, distance_m=10_000, duration_s=
         started_at=NOON,
         completed_at=NOON + dt.timedelta(seconds=duration_s),
     )
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(event)
     return event
 
@@ -116,7 +115,7 @@ def test_cancellation_fees_apply_only_after_the_free_minutes(fleet, relay_and_de
     q = quote(fleet, customer_id=customer)
     early, late = uuid.uuid4(), uuid.uuid4()
     for trip_id, minutes in ((early, 3), (late, 12)):
-        with transaction.atomic():
+        with contexts.atomic("trips"):
             publish(
                 TripCancelledV1(
                     trip_id=trip_id,

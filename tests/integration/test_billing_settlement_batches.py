@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 
 from apps.billing.models import Account, FareRecord, JournalTransaction, Posting, RevenueDay
 from apps.billing.services import ledger
@@ -81,7 +80,7 @@ def test_a_batch_settles_exactly_as_one_by_one(fleet):
     trip_ids = [uuid.UUID(e["data"]["trip_id"]) for e in sent]
 
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             for envelope in sent:
                 assert delivery.deliver(subscription_name=SETTLE, envelope=envelope)
             one_by_one = ledger_state(trip_ids)
@@ -118,7 +117,7 @@ def test_a_redelivered_batch_and_a_trip_settled_alone_are_applied_once(fleet, dj
     settled = scraped("logitrack_settlements_total")
     with django_capture_on_commit_callbacks(execute=True):
         try:
-            with transaction.atomic():  # settled, then rolled back: not counted
+            with contexts.atomic("billing"):  # settled, then rolled back: not counted
                 assert delivery.deliver(subscription_name=SETTLE, envelope=sent[0])
                 raise Undo
         except Undo:

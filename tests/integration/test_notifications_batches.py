@@ -6,7 +6,6 @@ import re
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from apps.identity.models import User
@@ -75,7 +74,7 @@ class Undo(Exception):
 def test_a_batch_makes_the_same_deliveries_as_one_by_one(world, django_assert_max_num_queries):
     sent = completions(world)
     try:
-        with transaction.atomic():
+        with contexts.atomic("notifications"):
             made = sum(messages.completed(event_id=e, event_type=t, trip=trip) for e, t, trip in sent)
             one_by_one = log()
             raise Undo

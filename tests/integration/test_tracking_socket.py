@@ -98,11 +98,11 @@ def test_status_changes_and_live_estimates_are_pushed_as_they_happen(dispatch_wo
         assert "52.51234" not in str(seen) and "13.40198" not in str(seen)
 
         def rolled_back():
-            with transaction.atomic():
+            with contexts.atomic("trips"):
                 lifecycle.trip_transition(
                     trip_id=trip_id, action="arrive_pickup", actor_id=crew.user.id, role=ActorRole.DRIVER
                 )
-                transaction.set_rollback(True)
+                transaction.set_rollback(True, using=contexts.alias("trips"))
 
         await database_sync_to_async(rolled_back)()
         assert await page.receive_nothing(timeout=0.5)  # nothing happened: nothing is pushed
