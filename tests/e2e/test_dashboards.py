@@ -19,6 +19,7 @@ import yaml
 from django.core.management import call_command
 
 from apps.trips.events import TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.testing.processes import ROOT, Processes, RedisServer, free_port, wait_for_worker, wait_until
 from tests.e2e.clients import Api, DriverApp

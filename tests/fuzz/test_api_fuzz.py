@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.test import Client
 
+from logitrack.testing import databases
 from tests.fuzz import world as fuzz_world
 
 APP = WSGIHandler()

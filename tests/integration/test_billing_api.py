@@ -11,6 +11,7 @@ from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.partner.models import DriverProfile
 from apps.trips.events import TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 

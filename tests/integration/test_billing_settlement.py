@@ -14,8 +14,9 @@ from apps.billing.services import ledger, quotes, settlement
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox import delivery
-from logitrack.outbox.api import publish
+from logitrack.outbox.api import outbox_alias, publish
 from logitrack.outbox.models import OutboxMessage
 from logitrack.types import Money
 
@@ -72,7 +73,7 @@ def test_a_completed_trip_is_settled_once_even_when_its_event_arrives_twice(flee
 
     with captured_events() as published:
         relay_and_deliver()
-    envelope = OutboxMessage.objects.get(event_type=TripCompletedV1.TYPE).envelope
+    envelope = OutboxMessage.objects.using(outbox_alias(TripCompletedV1)).get(event_type=TripCompletedV1.TYPE).envelope
     assert delivery.deliver(subscription_name="billing.settle_trip", envelope=envelope) is False
 
     record = FareRecord.objects.get(trip_id=event.trip_id)

@@ -16,6 +16,7 @@ from apps.billing.services import invoices, ledger, quotes, settlement
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack import files
+from logitrack.db import contexts
 from logitrack.testing.downloads import assert_honours_accept
 from logitrack.testing.processes import ROOT, Processes, process_env, wait_for_worker, wait_until
 from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)

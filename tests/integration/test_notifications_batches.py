@@ -12,6 +12,7 @@ from apps.identity.models import User
 from apps.notifications.domain import StopView, TripView
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
 from apps.notifications.services import messages
+from logitrack.db import contexts
 from tests.support import trip_world
 
 world = trip_world.world  # fixture: a fleet with a van on a shift, the two fleets' people

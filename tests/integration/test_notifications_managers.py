@@ -98,7 +98,7 @@ def test_a_switched_off_endpoint_is_mailed_to_each_manager_of_its_fleet_only(fle
     from logitrack.events import from_envelope
     from logitrack.outbox.models import OutboxMessage
 
-    row = OutboxMessage.objects.get(event_type=WebhookEndpointDisabledV1.TYPE)
+    row = OutboxMessage.objects.using(contexts.alias("notifications")).get(event_type=WebhookEndpointDisabledV1.TYPE)
     tell_managers_endpoint_disabled(from_envelope(row.envelope))
     assert deliveries.deliveries_send_due() == 0 and len(smtp.received) == 2
 

@@ -17,6 +17,7 @@ from apps.billing.services import figures, ledger, payouts, quotes, settlement
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.types import Money
 

@@ -20,6 +20,7 @@ from apps.trips.contracts import ActorRole
 from apps.trips.models import TrackingLink
 from apps.trips.services import assignment, lifecycle, tracking
 from config.asgi import application
+from logitrack.db import contexts
 from logitrack.realtime import CLOSE_NOT_FOUND
 from logitrack.testing.metrics import scraped
 from logitrack.testing.realtime import admitted_or_closed
