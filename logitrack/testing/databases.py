@@ -49,10 +49,13 @@ def get_everywhere(model: type[Model], **filters: Any) -> Any:
     """The one row of a kernel model matching `filters` on any context's database (DoesNotExist or
     MultipleObjectsReturned otherwise, as `.get`)."""
     found = rows_everywhere(model, **filters)
+    # every concrete model has both
+    missing: type[Exception] = model.DoesNotExist  # type: ignore[attr-defined]
+    several: type[Exception] = model.MultipleObjectsReturned  # type: ignore[attr-defined]
     if not found:
-        raise model.DoesNotExist(f"no {model.__name__} matches {filters} on {contexts.aliases()}")
+        raise missing(f"no {model.__name__} matches {filters} on {contexts.aliases()}")
     if len(found) > 1:
-        raise model.MultipleObjectsReturned(f"{len(found)} {model.__name__} rows match {filters}")
+        raise several(f"{len(found)} {model.__name__} rows match {filters}")
     return found[0]
 
 
@@ -115,7 +118,7 @@ def assert_num_queries(
     if connection is not None and using is not None:
         raise ValueError('The "connection" and "using" parameter cannot be used together')
     if connection is not None or using is not None:
-        capture: Any = CaptureQueriesContext(connection if connection is not None else connections[using])
+        capture: Any = CaptureQueriesContext(connection if connection is not None else connections[str(using)])
     else:
         capture = CaptureQueriesEverywhere()
     with capture:
