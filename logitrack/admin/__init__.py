@@ -25,9 +25,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.admin.utils import unquote
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS, models, router
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import capfirst
 
 from logitrack.exceptions import ApplicationError
@@ -138,6 +139,30 @@ class LookUpBeforeDelegating(_Admin):
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         return self._missing(request, object_id) or super().delete_view(request, object_id, extra_context)
+
+    # django-polymorphic reads content types on default, but a row's polymorphic_ctype is an id of its own database's
+    # (contenttypes is on every database, and a context's own numbers them itself, docs/extraction.md): the child
+    # admin of a row, the type filter and the add form's type choices read them on the model's database.
+    def _content_types(self) -> Any:
+        return ContentType.objects.db_manager(router.db_for_read(self.model) or DEFAULT_DB_ALIAS)
+
+    def get_child_type_choices(self, request: HttpRequest, action: str) -> list[tuple[int, str]]:
+        self._lazy_setup()  # type: ignore[attr-defined]
+        choices = []
+        types = self._content_types().get_for_models(*self.get_child_models(), for_concrete_models=False)  # type: ignore[attr-defined]
+        for model, content_type in types.items():
+            if getattr(self._get_real_admin_by_model(model), f"has_{action}_permission")(request):  # type: ignore[attr-defined]
+                choices.append((content_type.id, model._meta.verbose_name))
+        return choices
+
+    def _get_real_admin_by_ct(self, ct_id: Any, super_if_self: bool = True) -> Any:
+        try:
+            model_class = self._content_types().get_for_id(ct_id).model_class()
+        except ContentType.DoesNotExist as e:
+            raise Http404(e) from e
+        if model_class is None:
+            raise Http404(f"No model found for content type {ct_id}.")
+        return self._get_real_admin_by_model(model_class, super_if_self=super_if_self)  # type: ignore[attr-defined]
 
 
 def apply_each(

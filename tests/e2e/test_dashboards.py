@@ -17,9 +17,9 @@ import pytest
 import requests
 import yaml
 from django.core.management import call_command
-from django.db import transaction
 
 from apps.trips.events import TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.testing.processes import ROOT, Processes, RedisServer, free_port, wait_for_worker, wait_until
 from tests.e2e.clients import Api, DriverApp
@@ -118,7 +118,7 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus_scraping_the_
         for lat in (52.530, 52.531):
             app.wait_acked(app.ping(lat, 13.385, speed_mps=5.0))
         now = dt.datetime.now(dt.UTC)
-        with transaction.atomic():
+        with contexts.atomic("trips"):
             publish(
                 TripCompletedV1(
                     trip_id=uuid.uuid4(),

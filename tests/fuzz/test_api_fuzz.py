@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.test import Client
 
+from logitrack.testing import databases
 from tests.fuzz import world as fuzz_world
 
 APP = WSGIHandler()
@@ -96,12 +97,12 @@ def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at the end; each test runs in a
     savepoint of it (pytest-django's `db`), so what the fuzzer changes is undone after every operation."""
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
+        outer = databases.atomic_everywhere()  # the world is every context's
         outer.__enter__()
         try:
             yield fuzz_world.build()
         finally:
-            transaction.set_rollback(True)
+            databases.set_rollback_everywhere()
             outer.__exit__(None, None, None)
 
 

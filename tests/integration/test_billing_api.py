@@ -4,7 +4,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.models import Payout, Tariff
@@ -12,6 +11,7 @@ from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.partner.models import DriverProfile
 from apps.trips.events import TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
 
@@ -33,7 +33,7 @@ def settle_trip(world, relay_and_deliver, *, tenant="a", customer=None):
     driver = DriverProfile.objects.get(user_id=t.users["driver"].id)
     trip_id = uuid.uuid4()
     now = timezone.now()
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(
             TripCompletedV1(
                 trip_id=trip_id,

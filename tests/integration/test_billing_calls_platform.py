@@ -16,7 +16,7 @@ import redis
 from celery.exceptions import Retry
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.billing import integrations
@@ -30,11 +30,13 @@ from apps.partner.contracts import DriverNotFound
 from apps.partner.tests.factories import DriverProfileFactory
 from apps.trips.events import TripCompletedV1
 from logitrack import remote
+from logitrack.db import contexts
 from logitrack.outbox import delivery
 from logitrack.outbox.api import publish
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
 from logitrack.outbox.tasks import deliver
 from logitrack.resilience import BreakerState
+from logitrack.testing import databases
 from logitrack.testing.processes import Processes, free_port, wait_until
 from tests.integration.test_outbox_batches import events_queue, run_as_worker  # noqa: F401  (fixture)
 from tests.support.isolation import client_for
@@ -88,9 +90,9 @@ def completed(fleet, *, customer_id, driver_id) -> dict:
         started_at=NOON,
         completed_at=NOON + dt.timedelta(seconds=1200),
     )
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(event)
-    return OutboxMessage.objects.get(event_id=event.event_id).envelope
+    return OutboxMessage.objects.using(contexts.alias("trips")).get(event_id=event.event_id).envelope
 
 
 def settled(trip_id) -> tuple:
@@ -218,8 +220,12 @@ def test_billing_on_its_own_reads_the_platform_over_http_and_waits_while_it_is_a
     assert events_queue() == [("outbox.deliver", ["billing.settle_trip", third], {"outages": 1}, 1)]
     assert not FareRecord.objects.filter(trip_id=third_trip).exists()
     assert not JournalTransaction.objects.filter(reference_id=third_trip).exists()
-    assert not InboxRecord.objects.filter(event_id=third["id"], subscriber="billing.settle_trip").exists()
-    assert not DeadLetter.objects.exists()
+    assert (
+        not InboxRecord.objects.using(contexts.alias("billing"))
+        .filter(event_id=third["id"], subscriber="billing.settle_trip")
+        .exists()
+    )
+    assert not databases.count_everywhere(DeadLetter)
 
     # a receipt waits: its job fails before taking a number, and the catch-up sends it again later
     waiting_trip = uuid.UUID(waiting["data"]["trip_id"])

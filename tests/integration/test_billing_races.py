@@ -5,7 +5,7 @@ import threading
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connections
 from rest_framework.test import APIClient
 
 from apps.billing.models import Account, AccountKind, JournalTransaction, Payout, TopUp
@@ -26,7 +26,7 @@ def race(n: int, send) -> list:
             barrier.wait(timeout=10)
             results[i] = send()
         finally:
-            connection.close()
+            connections.close_all()  # the thread's connection to every context's database
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:

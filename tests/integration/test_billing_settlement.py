@@ -5,7 +5,6 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.contracts import TripFacts
@@ -15,8 +14,9 @@ from apps.billing.services import ledger, quotes, settlement
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox import delivery
-from logitrack.outbox.api import publish
+from logitrack.outbox.api import outbox_alias, publish
 from logitrack.outbox.models import OutboxMessage
 from logitrack.types import Money
 
@@ -54,7 +54,7 @@ def complete(fleet, q, *, customer_id, driver_id, distance_m=10_000, duration_s=
         started_at=NOON,
         completed_at=NOON + dt.timedelta(seconds=duration_s),
     )
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(event)
     return event
 
@@ -73,7 +73,7 @@ def test_a_completed_trip_is_settled_once_even_when_its_event_arrives_twice(flee
 
     with captured_events() as published:
         relay_and_deliver()
-    envelope = OutboxMessage.objects.get(event_type=TripCompletedV1.TYPE).envelope
+    envelope = OutboxMessage.objects.using(outbox_alias(TripCompletedV1)).get(event_type=TripCompletedV1.TYPE).envelope
     assert delivery.deliver(subscription_name="billing.settle_trip", envelope=envelope) is False
 
     record = FareRecord.objects.get(trip_id=event.trip_id)
@@ -116,7 +116,7 @@ def test_cancellation_fees_apply_only_after_the_free_minutes(fleet, relay_and_de
     q = quote(fleet, customer_id=customer)
     early, late = uuid.uuid4(), uuid.uuid4()
     for trip_id, minutes in ((early, 3), (late, 12)):
-        with transaction.atomic():
+        with contexts.atomic("trips"):
             publish(
                 TripCancelledV1(
                     trip_id=trip_id,

@@ -7,15 +7,16 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import transaction
 
 from apps.billing.models import Account, FareRecord, JournalTransaction, Posting, RevenueDay
 from apps.billing.services import ledger
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
+from logitrack.db import contexts
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery
 from logitrack.outbox.models import InboxRecord, OutboxMessage
+from logitrack.testing import databases
 from logitrack.testing.metrics import scraped
 from logitrack.types import Money
 from tests.integration.test_billing_settlement import NOON, complete, quote
@@ -64,7 +65,9 @@ def ledger_state(trip_ids):
     days = sorted(RevenueDay.objects.values_list("fleet_id", "day", "currency", "fares", "charged_minor", "tax_minor"))
     finalised = sorted(
         tuple(sorted((k, str(v)) for k, v in m.envelope["data"].items()))
-        for m in OutboxMessage.objects.filter(event_type="logitrack.billing.fare.finalised.v1")
+        for m in OutboxMessage.objects.using(contexts.alias("billing")).filter(
+            event_type="logitrack.billing.fare.finalised.v1"
+        )
     )
     return records, postings, balances, days, finalised
 
@@ -81,7 +84,7 @@ def test_a_batch_settles_exactly_as_one_by_one(fleet):
     trip_ids = [uuid.UUID(e["data"]["trip_id"]) for e in sent]
 
     try:
-        with transaction.atomic():
+        with contexts.atomic("billing"):
             for envelope in sent:
                 assert delivery.deliver(subscription_name=SETTLE, envelope=envelope)
             one_by_one = ledger_state(trip_ids)
@@ -118,13 +121,15 @@ def test_a_redelivered_batch_and_a_trip_settled_alone_are_applied_once(fleet, dj
     settled = scraped("logitrack_settlements_total")
     with django_capture_on_commit_callbacks(execute=True):
         try:
-            with transaction.atomic():  # settled, then rolled back: not counted
+            with contexts.atomic("billing"):  # settled, then rolled back: not counted
                 assert delivery.deliver(subscription_name=SETTLE, envelope=sent[0])
                 raise Undo
         except Undo:
             pass
         assert delivery.deliver(subscription_name=SETTLE, envelope=sent[1])  # settled before its batch arrived
-        InboxRecord.objects.filter(event_id=sent[1]["id"]).delete()  # …and its inbox row purged: the service's guard
+        InboxRecord.objects.using(contexts.alias("billing")).filter(
+            event_id=sent[1]["id"]
+        ).delete()  # …and its inbox row purged: the service's guard
 
         assert delivery.deliver_many(subscription_name=SETTLE, envelopes=sent) == (4, [])
         assert delivery.deliver_many(subscription_name=SETTLE, envelopes=sent) == (0, [])
@@ -132,7 +137,12 @@ def test_a_redelivered_batch_and_a_trip_settled_alone_are_applied_once(fleet, dj
 
     assert FareRecord.objects.count() == 4
     assert JournalTransaction.objects.filter(kind="settlement").count() == 4
-    assert OutboxMessage.objects.filter(event_type="logitrack.billing.fare.finalised.v1").count() == 4
+    assert (
+        OutboxMessage.objects.using(contexts.alias("billing"))
+        .filter(event_type="logitrack.billing.fare.finalised.v1")
+        .count()
+        == 4
+    )
     assert ledger.verify() == []
 
 
@@ -144,7 +154,7 @@ def test_a_trip_that_cannot_be_settled_sends_its_batch_back_and_the_others_settl
     batch = [sent[0], poisoned, *sent[1:]]
 
     assert delivery.deliver_many(subscription_name=SETTLE, envelopes=batch) == (0, batch)  # nothing half-applied
-    assert not FareRecord.objects.exists() and not InboxRecord.objects.exists()
+    assert not FareRecord.objects.exists() and not databases.count_everywhere(InboxRecord)
 
     applied = []
     for envelope in batch:  # as the worker then delivers them (tasks.deliver_batch): each alone, with its retries

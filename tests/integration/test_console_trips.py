@@ -15,9 +15,7 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from openpyxl import load_workbook
@@ -32,6 +30,7 @@ from apps.trips.contracts import ActorRole, StopKind, TripStatus
 from apps.trips.models import ProofOfDelivery, Trip
 from apps.trips.tests.factories import StopFactory, TripFactory, TripLogEntryFactory
 from logitrack import files, images
+from logitrack.testing import databases
 from logitrack.testing import images as testing_images
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +214,7 @@ def test_the_list_page_costs_the_same_queries_for_3_or_30_trips(console, django_
     client.get(LIST)  # warm caches (content types, sessions)
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
+        with databases.CaptureQueriesEverywhere() as queries:
             assert client.get(LIST).status_code == 200
         return len(queries)
 

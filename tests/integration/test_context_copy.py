@@ -3,7 +3,6 @@ data step of docs/extraction.md), on real PostgreSQL databases."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -15,8 +14,10 @@ from django.db import connection
 
 from apps.billing.models import Posting, Tariff
 from apps.billing.tests.factories import prepaid_topup, tariff
+from logitrack.db import contexts
 from logitrack.db.copying import tables_of
 from logitrack.outbox.models import InboxRecord, OutboxMessage
+from logitrack.testing.processes import process_env
 from logitrack.types import Money
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +46,7 @@ class Refused(Exception):
 
 def run(*args: str) -> str:
     """The command as an operator runs it: its own process, on the database this test's rows are committed to."""
-    env = {**os.environ, "DATABASE_URL": _server_url(connection.settings_dict["NAME"])}
+    env = process_env()  # this test's databases, each context's own when split
     done = subprocess.run(
         [sys.executable, "manage.py", "context_copy", *args], env=env, capture_output=True, text=True, timeout=300
     )
@@ -66,23 +67,24 @@ def test_billing_is_copied_verified_and_copied_back(empty_database):
     components = sorted((c.position, c._meta.model_name) for c in city.components.all())
     postings = Posting.objects.count()
     assert postings
+    home = contexts.alias("billing")  # where billing's rows are: the shared database, or its own when split
     for source in ("billing", "trips"):  # only billing's kernel rows go with it
-        OutboxMessage.objects.create(
+        OutboxMessage.objects.using(home).create(
             event_id=uuid.uuid4(),
             event_type=f"logitrack.{source}.thing.done.v1",
             source=source,
             envelope={},
             occurred_at="2026-12-01T00:00:00Z",
         )
-        InboxRecord.objects.create(subscriber=f"{source}.apply", event_id=uuid.uuid4(), event_type="x")
+        InboxRecord.objects.using(home).create(subscriber=f"{source}.apply", event_id=uuid.uuid4(), event_type="x")
 
     with pytest.raises(Refused, match="migrate it first"):
-        run("billing", "--target", empty_database, "--dry-run")
-    planned = run("billing", "--target", empty_database, "--dry-run", "--migrate")
+        run("billing", "--source", home, "--target", empty_database, "--dry-run")
+    planned = run("billing", "--source", home, "--target", empty_database, "--dry-run", "--migrate")
     assert "[X] billing.0001" not in planned and "billing.0001" in planned  # the migrations it would run
     assert f"billing_posting: {postings} rows to copy, 0 in the target (table made by --migrate)" in planned
     assert target_rows(empty_database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
-    out = run("billing", "--target", empty_database, "--migrate")
+    out = run("billing", "--source", home, "--target", empty_database, "--migrate")
     assert f"billing_posting: {postings} rows" in out and "verified" in out
     assert target_rows(
         empty_database, "SELECT source FROM outbox_outboxmessage UNION ALL SELECT subscriber FROM outbox_inboxrecord"
@@ -91,12 +93,13 @@ def test_billing_is_copied_verified_and_copied_back(empty_database):
         # the target numbers its content types otherwise: billing's own move out of the way, with their references
         target.execute("UPDATE django_content_type SET id = id + 500 WHERE app_label = 'billing'")
         target.execute("UPDATE billing_tariffcomponent SET polymorphic_ctype_id = polymorphic_ctype_id + 500")
-    assert "verified" in run("billing", "--target", empty_database, "--verify")  # names, not numbers, compared
+    # names, not numbers, compared
+    assert "verified" in run("billing", "--source", home, "--target", empty_database, "--verify")
 
-    assert "target not empty: refused" in run("billing", "--target", empty_database, "--dry-run")
+    assert "target not empty: refused" in run("billing", "--source", home, "--target", empty_database, "--dry-run")
     with pytest.raises(Refused, match="already holds rows"):
-        run("billing", "--target", empty_database)
-    assert "verified" in run("billing", "--target", empty_database, "--replace")
+        run("billing", "--source", home, "--target", empty_database)
+    assert "verified" in run("billing", "--source", home, "--target", empty_database, "--replace")
     kinds = target_rows(  # each component still reads as its own kind there (django-polymorphic's content type)
         empty_database,
         "SELECT c.position, ct.model FROM billing_tariffcomponent c"
@@ -119,14 +122,14 @@ def test_billing_is_copied_verified_and_copied_back(empty_database):
     with psycopg.connect(empty_database) as target:  # a write made on billing's own database after the switch
         target.execute("UPDATE billing_tariff SET name = 'City, from December' WHERE id = %s", [city.id])
     with pytest.raises(Refused, match="differs from the source in billing_tariff"):
-        run("billing", "--target", empty_database, "--verify")
+        run("billing", "--source", home, "--target", empty_database, "--verify")
 
     # rollback after writes made on billing's own database: copy them back over the shared one
-    run("billing", "--source", empty_database, "--target", "default", "--replace")
+    run("billing", "--source", empty_database, "--target", home, "--replace")
     assert Posting.objects.count() == postings
     assert Tariff.objects.get(id=city.id).name == "City, from December"
-    assert OutboxMessage.objects.filter(source="trips").count() == 1  # other contexts' rows untouched
-    assert InboxRecord.objects.filter(subscriber="trips.apply").count() == 1
+    assert OutboxMessage.objects.using(home).filter(source="trips").count() == 1  # other contexts' rows untouched
+    assert InboxRecord.objects.using(home).filter(subscriber="trips.apply").count() == 1
 
 
 def test_every_billing_table_and_only_its_kernel_rows_are_chosen():

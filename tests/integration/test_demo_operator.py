@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from apps.billing.models import Account, FareRecord, Invoice, JournalTransaction, Payout
 from apps.billing.services import ledger
@@ -18,6 +17,7 @@ from apps.partner.models import DriverProfile
 from apps.trips.models import Shift, Trip
 from config.demo import operator
 from config.demo.cities import BERLIN, LONDON, along
+from logitrack.testing import databases
 
 pytestmark = pytest.mark.django_db
 
@@ -112,10 +112,10 @@ def fingerprint() -> tuple:
 
 
 def seeded(seed: int) -> tuple:
-    with transaction.atomic():
+    with databases.atomic_everywhere():  # the demo seeds every context
         operator.seed(seed=seed, drivers=4, trips=6)
         taken = fingerprint()
-        transaction.set_rollback(True)
+        databases.set_rollback_everywhere()
     return taken
 
 

@@ -12,6 +12,7 @@ from channels.layers import get_channel_layer
 
 from apps.dispatch import feed
 from apps.trips.services import assignment
+from logitrack.db import contexts
 from logitrack.outbox import delivery
 from logitrack.outbox.models import InboxRecord, OutboxMessage
 from tests.support.dispatch_world import book_van, place
@@ -62,7 +63,11 @@ def assigned(world, n):
         trip_id = book_van(world)
         assignment.trip_assign(trip_id=uuid.UUID(trip_id), shift_id=world.crews[i % 3].shift_id, actor_id=None)
         trip_ids.append(trip_id)
-    rows = OutboxMessage.objects.filter(event_type="logitrack.trips.trip.status_changed.v2").order_by("id")
+    rows = (
+        OutboxMessage.objects.using(contexts.alias("trips"))
+        .filter(event_type="logitrack.trips.trip.status_changed.v2")
+        .order_by("id")
+    )
     return [r.envelope for r in rows if r.envelope["data"]["trip"]["id"] in trip_ids]
 
 
@@ -85,7 +90,9 @@ def test_a_batch_shows_the_same_cards_as_one_by_one_in_one_message(
         for envelope in sent:
             assert delivery.deliver(subscription_name=SHOW, envelope=envelope)
     alone = screen()
-    InboxRecord.objects.filter(subscriber=SHOW).delete()  # the handler keeps nothing else: deliver them again
+    InboxRecord.objects.using(contexts.alias("dispatch")).filter(
+        subscriber=SHOW
+    ).delete()  # the handler keeps nothing else: deliver them again
 
     # savepoint, inbox claim, attempts, vehicles (two: polymorphic), drivers' and customers' names, release
     with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(8):

@@ -9,8 +9,6 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -26,6 +24,7 @@ from apps.trips.models import Shift, Stop
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import lifecycle as trips_lifecycle
 from config.asgi import application
+from logitrack.testing import databases
 from tests.support.dispatch_world import book_van, place
 from tests.support.isolation import client_for
 
@@ -171,7 +170,7 @@ def test_the_snapshot_makes_the_same_queries_for_two_trips_or_eight(manual, rela
         place(crew, *where)
 
     def counted():
-        with CaptureQueriesContext(connection) as queries:
+        with databases.CaptureQueriesEverywhere() as queries:
             data = snapshot(world)
         return len(queries), data
 

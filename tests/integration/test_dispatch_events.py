@@ -7,6 +7,7 @@ from apps.dispatch.models import DispatchAttempt
 from apps.trips.events import TripRequestedV1
 from apps.trips.models import Offer, Trip
 from apps.trips.services import assignment as trip_assignment
+from logitrack.db import contexts
 from logitrack.events import to_envelope
 from logitrack.outbox import delivery
 from logitrack.outbox.models import OutboxMessage
@@ -43,7 +44,9 @@ def test_a_request_delivered_after_a_dispatcher_assigned_the_trip_offers_nothing
     trip_assignment.trip_assign(trip_id=trip_id, shift_id=world.crews[1].shift_id, actor_id=None)
     requested = next(
         m
-        for m in OutboxMessage.objects.filter(event_type="logitrack.trips.trip.requested.v2")
+        for m in OutboxMessage.objects.using(contexts.alias("trips")).filter(
+            event_type="logitrack.trips.trip.requested.v2"
+        )
         if m.envelope["data"]["trip"]["id"] == trip_id
     )
     delivery.deliver(subscription_name="dispatch.auto_dispatch", envelope=requested.envelope)

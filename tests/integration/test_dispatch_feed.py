@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from apps.dispatch.models import PositionPing
 from apps.partner.services import duty as partner_duty
 from config.asgi import application
+from logitrack.db import contexts
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from logitrack.testing.realtime import admitted_or_closed
 from tests.support.dispatch_world import ping
@@ -291,7 +292,9 @@ def test_a_late_older_trip_event_does_not_bring_back_what_the_trip_moved_on_from
     customer = client_for(world.fleets.customer)
 
     def v2(event_type, trip_id):
-        rows = OutboxMessage.objects.filter(event_type=f"logitrack.trips.trip.{event_type}.v2")
+        rows = OutboxMessage.objects.using(contexts.alias("trips")).filter(
+            event_type=f"logitrack.trips.trip.{event_type}.v2"
+        )
         return next(m.envelope for m in rows if m.envelope["data"]["trip"]["id"] == trip_id)
 
     async def scenario():

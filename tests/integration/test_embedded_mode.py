@@ -1,12 +1,13 @@
 """The embedded default: with no DATABASE_URL / REDIS_URL the platform needs no services at all."""
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+from logitrack.testing.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +38,7 @@ print(json.dumps({
 
 
 def test_embedded_default_runs_jobs_and_the_relay_in_process(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env = process_env(embedded=True)  # no database of any context: not DATABASE_URL_<CONTEXT> either
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",  # test settings add the ping/pong contexts
         LOGITRACK_VAR_DIR=str(tmp_path),
@@ -70,7 +71,7 @@ def test_embedded_default_runs_jobs_and_the_relay_in_process(tmp_path):
 def test_dispatch_runs_on_the_embedded_default_too(tmp_path):
     """Live positions and driver presence (in-process store), history on SQLite (ON CONFLICT ... RETURNING),
     matching and routing plans: the same dispatch tests, rerun without PostgreSQL or Redis."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env = process_env(embedded=True)  # no database of any context: not DATABASE_URL_<CONTEXT> either
     # without the in-process beat that importing config.asgi starts: its jobs (offers expiring, sweeps) ran on
     # SQLite's shared in-memory tables from another thread during the tests' setup ("database table is locked");
     # the beat itself is tested in test_periodic_in_process

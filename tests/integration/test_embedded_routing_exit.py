@@ -2,10 +2,11 @@
 queues one and exits must still finish it, even though the interpreter is already shutting down by then."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from logitrack.testing.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +43,7 @@ def _run(env, *args):
 
 
 def test_a_routing_job_queued_by_a_command_that_exits_still_succeeds(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env = process_env(embedded=True)  # no database of any context: not DATABASE_URL_<CONTEXT> either
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test", LOGITRACK_VAR_DIR=str(tmp_path), OUTBOX_INLINE_RELAY="true"
     )

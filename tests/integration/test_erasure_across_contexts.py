@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connections
 
 from apps.dispatch.models import PositionPing
 from apps.identity.services import erasure as identity_erasure
@@ -14,7 +14,9 @@ from apps.partner.services import duty as partner_duty
 from apps.trips.models import ProofOfDelivery, Trip, TripLogEntry
 from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step
 from logitrack import files
+from logitrack.db import contexts
 from logitrack.outbox.models import OutboxMessage
+from logitrack.testing import databases
 from tests.support.dispatch_world import ping
 from tests.support.isolation import client_for
 from tests.support.trip_world import world  # noqa: F401  (a fixture)
@@ -26,15 +28,16 @@ PII = (NAME, PHONE, NOTE, RECIPIENT, HOME)
 
 
 def rows_containing(prefixes, *needles):
-    """Every text column of every table of these contexts, as raw SQL sees it."""
+    """Every text column of every table of these contexts, as raw SQL sees it, on every context's database."""
     found = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            if table.startswith(prefixes):
-                cursor.execute(f'SELECT * FROM "{table}"')
-                for row in cursor.fetchall():
-                    text = " ".join(str(v) for v in row)
-                    found += [(table, n) for n in needles if n.lower() in text.lower()]
+    for using in contexts.aliases():
+        with connections[using].cursor() as cursor:
+            for table in connections[using].introspection.table_names(cursor):
+                if table.startswith(prefixes):
+                    cursor.execute(f'SELECT * FROM "{table}"')
+                    for row in cursor.fetchall():
+                        text = " ".join(str(v) for v in row)
+                        found += [(table, n) for n in needles if n.lower() in text.lower()]
     return found
 
 
@@ -83,7 +86,7 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
     assert PositionPing.objects.filter(driver_id=driver.id).exists() and live_store.fleet(fleet.id)
     assert rows_containing(("trips_",), *PII)  # the scan sees them while they are there
 
-    last_before = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+    last_before = databases.last_ids(OutboxMessage)  # on every context's database
     identity_erasure.user_erase(user_id=customer_user.id)
     identity_erasure.user_erase(user_id=driver_user.id)
     relay_and_deliver()
@@ -96,10 +99,8 @@ def test_an_erased_customer_and_driver_leave_no_personal_data_in_trips_or_dispat
 
     assert rows_containing(("trips_", "dispatch_"), *PII) == []
     # nor do the events published since: the trip events carry the stops, built after the scrub
-    since = OutboxMessage.objects.filter(id__gt=last_before)
-    assert {"logitrack.trips.trip.cancelled.v2", "logitrack.trips.trip.failed.v2"} <= set(
-        since.values_list("event_type", flat=True)
-    )
+    since = databases.rows_since(OutboxMessage, last_before)
+    assert {"logitrack.trips.trip.cancelled.v2", "logitrack.trips.trip.failed.v2"} <= {m.event_type for m in since}
     assert [(m.event_type, n) for m in since for n in PII if n.lower() in json.dumps(m.envelope).lower()] == []
     assert not PositionPing.objects.filter(driver_id=driver.id).exists()
     assert live_store.fleet(fleet.id) == []

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -30,6 +30,7 @@ from apps.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEn
 from apps.partner.models import DriverProfile
 from apps.trips.models import Stop, Trip
 from logitrack.http.pagination import KeysetPagination, merged_pages
+from logitrack.testing import databases
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def driver_of(world) -> DriverProfile:
 
 def spread(model, ids, *, days: int = 365) -> None:
     """Back-date the rows over a year (auto_now_add set them all to now), reproducibly by id."""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_write(model)].cursor() as cursor:
         cursor.execute(
             f"UPDATE {model._meta.db_table} SET created_at = now() - mod(('x' || substr(md5(id::text), 1, 8))::bit(32)"
             "::int, %s * 86400) * interval '1 second' WHERE id = ANY(%s)",
@@ -308,15 +309,14 @@ def rows_read(node: dict) -> float:
 
 def explained(client, url: str, params: dict) -> tuple[list[tuple[str, dict]], dict]:
     """Each query the request ran that touches a big table, with its plan as run, and the response's body."""
-    with CaptureQueriesContext(connection) as ran:
+    with databases.CaptureQueriesEverywhere() as ran:
         response = client.get(url, params)
     assert response.status_code == 200, response.content
     found = []
-    for query in ran.captured_queries:
-        sql = query["sql"]
+    for using, sql in ((u, q["sql"]) for u, capture in ran.per_alias.items() for q in capture.captured_queries):
         if not sql.lstrip("( ").upper().startswith("SELECT") or not any(f'"{t}"' in sql for t in BIG_TABLES):
             continue
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:  # explained where it ran
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
             plan = cursor.fetchone()[0]
         found.append((sql, (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
@@ -343,8 +343,8 @@ def test_every_page_of_the_history_lists_reads_a_bounded_slice_of_its_tables_by_
         make_statement(100, owner_id=uuid.uuid4(), fleet_id=world.b.fleet_id)
     make_deliveries(300, fleet_id=world.a.fleet_id)
     make_deliveries(3000, fleet_id=world.b.fleet_id)
-    with connection.cursor() as cursor:
-        for table in sorted(BIG_TABLES):
+    for table in sorted(BIG_TABLES):
+        with connections[databases.alias_of_table(table)].cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
 
     page = 20
@@ -384,7 +384,7 @@ def assert_pages_bounded(what: str, client, url: str, params: dict, tables: set[
 def queries(client, url: str, params: dict | None = None) -> int:
     """The statements of a warm request: the caller's first one also fills identity's principal cache."""
     client.get(url, params or {})
-    with CaptureQueriesContext(connection) as ran:
+    with databases.CaptureQueriesEverywhere() as ran:
         response = client.get(url, params or {})
     assert response.status_code == 200, response.content
     return len(ran.captured_queries)
@@ -445,7 +445,7 @@ def test_the_invoices_list_reads_only_the_columns_it_shows(world):
     customer = client_for(world.customer)
     make_invoices(2, fleet_id=world.a.fleet_id, customer_id=world.customer.id)
     customer.get(INVOICES)  # the caller's first request fills identity's principal cache
-    with CaptureQueriesContext(connection) as ran:
+    with databases.CaptureQueriesEverywhere() as ran:
         body = customer.get(INVOICES).json()
     assert len(body["results"]) == 2
     reads = [q["sql"] for q in ran.captured_queries if 'FROM "billing_invoice"' in q["sql"]]
@@ -626,8 +626,8 @@ def test_the_other_history_lists_read_a_bounded_slice_by_index(world):
     make_pings(300, driver_id=driver.id, fleet_id=world.a.fleet_id)
     for _ in range(5):
         make_pings(600, driver_id=uuid.uuid4(), fleet_id=world.b.fleet_id)
-    with connection.cursor() as cursor:
-        for table in sorted(big):
+    for table in sorted(big):
+        with connections[databases.alias_of_table(table)].cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
 
     BIG_TABLES.update(big)  # what `explained` looks at

@@ -4,7 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -173,7 +173,7 @@ def test_concurrent_requests_with_one_key_apply_once_and_the_loser_gets_409(make
         try:
             results[name] = post(client, {"label": "race", "delay": 0.6}, key="race-key")
         finally:
-            connection.close()
+            connections.close_all()  # the thread's connection to every context's database
 
     slow = threading.Thread(target=send, args=("first",))
     slow.start()

@@ -7,7 +7,7 @@ import sys
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from PIL import Image
 
 from apps.billing.contracts import TripFacts
@@ -16,6 +16,7 @@ from apps.billing.services import invoices, ledger, quotes, settlement
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from logitrack import files
+from logitrack.db import contexts
 from logitrack.testing.downloads import assert_honours_accept
 from logitrack.testing.processes import ROOT, Processes, process_env, wait_for_worker, wait_until
 from tests.integration.test_outbox_broker_down import broker_down  # noqa: F401  (fixture)
@@ -117,7 +118,7 @@ def test_a_rolled_back_issue_leaves_no_gap(fleet, make_user):
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), transaction.atomic():
+    with pytest.raises(Boom), contexts.atomic("billing"):
         invoices.receipt_issue(trip_id=first)
         raise Boom
     issued = invoices.receipt_issue(trip_id=second)
@@ -141,12 +142,12 @@ def test_an_issued_invoice_never_changes(fleet, make_user):
     if connection.vendor != "postgresql":
         pytest.skip("the guard is a PostgreSQL trigger")
     invoice = invoices.receipt_issue(trip_id=settle(fleet, make_user(is_customer=True).id))
-    with pytest.raises(IntegrityError, match="never changes"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="never changes"), contexts.atomic("billing"):
         Invoice.objects.filter(id=invoice.id).update(total_minor=1)
-    with pytest.raises(IntegrityError, match="never deleted"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="never deleted"), contexts.atomic("billing"):
         Invoice.objects.filter(id=invoice.id).delete()
     Invoice.objects.filter(id=invoice.id).update(pdf_path="private/invoices/x.pdf")  # the PDF path is filled in once
-    with pytest.raises(IntegrityError, match="stored once"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="stored once"), contexts.atomic("billing"):
         Invoice.objects.filter(id=invoice.id).update(pdf_path="private/invoices/y.pdf")
 
 

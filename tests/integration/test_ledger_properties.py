@@ -6,7 +6,7 @@ import threading
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -164,7 +164,7 @@ class LedgerMachine(RuleBasedStateMachine):
             except InsufficientFunds:
                 outcomes.append("refused")
             finally:
-                connection.close()
+                connections.close_all()  # the thread's connection to every context's database
 
         def payout():
             payouts.payout_request(

@@ -6,13 +6,13 @@ import re
 import uuid
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from apps.identity.models import User
 from apps.notifications.domain import StopView, TripView
 from apps.notifications.models import Delivery, DeliveryAttempt, Preference
 from apps.notifications.services import messages
+from logitrack.db import contexts
 from tests.support import trip_world
 
 world = trip_world.world  # fixture: a fleet with a van on a shift, the two fleets' people
@@ -75,7 +75,7 @@ class Undo(Exception):
 def test_a_batch_makes_the_same_deliveries_as_one_by_one(world, django_assert_max_num_queries):
     sent = completions(world)
     try:
-        with transaction.atomic():
+        with contexts.atomic("notifications"):
             made = sum(messages.completed(event_id=e, event_type=t, trip=trip) for e, t, trip in sent)
             one_by_one = log()
             raise Undo

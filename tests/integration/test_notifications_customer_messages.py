@@ -19,6 +19,7 @@ from apps.notifications.models import Delivery, Preference
 from apps.notifications.services import deliveries, messages
 from apps.trips import api as trips_api
 from apps.trips.events import TripArrivingV1, TripRequestedV2
+from logitrack.db import contexts
 from logitrack.outbox.models import OutboxMessage
 from tests.support import smtp as smtp_server
 from tests.support import trip_world
@@ -114,7 +115,7 @@ def test_the_customers_language_wins_over_the_fleets(booked, smtp):
 def test_an_event_delivered_twice_sends_one_mail(booked, smtp):
     book, *_ = booked
     book()
-    row = OutboxMessage.objects.get(event_type=TripRequestedV2.TYPE)
+    row = OutboxMessage.objects.using(contexts.alias("trips")).get(event_type=TripRequestedV2.TYPE)
     from logitrack.events import from_envelope
 
     event = from_envelope(row.envelope)
@@ -143,11 +144,13 @@ def test_arriving_soon_is_told_once_per_stop(booked, smtp, relay_and_deliver, se
     trip = book()
     now = timezone.now()
     far = trips_api.tracking_update(trip_id=trip.id, at=now, eta=now + dt.timedelta(minutes=25), lat=52.5, lng=13.4)
-    assert far and not OutboxMessage.objects.filter(event_type=TripArrivingV1.TYPE).exists()
+    assert (
+        far and not OutboxMessage.objects.using(contexts.alias("trips")).filter(event_type=TripArrivingV1.TYPE).exists()
+    )
     for i in (1, 2, 3):  # the estimate moves three times under the threshold
         at = now + dt.timedelta(seconds=i)
         trips_api.tracking_update(trip_id=trip.id, at=at, eta=at + dt.timedelta(minutes=8 - i), lat=52.5, lng=13.4)
-    assert OutboxMessage.objects.filter(event_type=TripArrivingV1.TYPE).count() == 1
+    assert OutboxMessage.objects.using(contexts.alias("trips")).filter(event_type=TripArrivingV1.TYPE).count() == 1
     relay_and_deliver()
     deliveries.deliveries_send_due()
     arriving = Delivery.objects.get(kind="trip.arriving", channel=Channel.EMAIL)

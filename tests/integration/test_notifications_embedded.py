@@ -3,11 +3,11 @@ confirmation too: after the booking commits, the relay runs, the handler makes t
 the process' background thread, so the booking does not wait for the mail server."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from logitrack.testing.processes import process_env
 from tests.support.smtp import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ print(json.dumps({"statuses": list(Delivery.objects.values_list("channel", "stat
 
 def test_the_embedded_default_mails_the_booking_confirmation(tmp_path):
     mailbox, controller = serve()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env = process_env(embedded=True)  # no database of any context: not DATABASE_URL_<CONTEXT> either
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
         LOGITRACK_VAR_DIR=str(tmp_path),

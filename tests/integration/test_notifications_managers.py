@@ -9,7 +9,6 @@ import uuid
 import zoneinfo
 
 import pytest
-from django.db import transaction
 
 from apps.billing.services import payouts
 from apps.billing.tests.factories import tariff
@@ -24,6 +23,7 @@ from apps.partner.contracts import KycDocumentType
 from apps.partner.tests.factories import DriverProfileFactory, KycDocumentFactory, make_compliant
 from apps.trips.contracts import ActorRole
 from apps.trips.services import lifecycle
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.types import Money
 from tests.integration import test_overview_billing
@@ -69,7 +69,7 @@ def test_a_switched_off_endpoint_is_mailed_to_each_manager_of_its_fleet_only(fle
         fleet_id=a.id, url="https://erp.example.test/hooks", description="ERP orders", secret_encrypted="x"
     )
     since = dt.datetime(2026, 12, 3, 8, 15, tzinfo=dt.UTC)
-    with transaction.atomic():
+    with contexts.atomic("notifications"):
         publish(
             WebhookEndpointDisabledV1(
                 endpoint_id=endpoint.id,
@@ -98,7 +98,7 @@ def test_a_switched_off_endpoint_is_mailed_to_each_manager_of_its_fleet_only(fle
     from logitrack.events import from_envelope
     from logitrack.outbox.models import OutboxMessage
 
-    row = OutboxMessage.objects.get(event_type=WebhookEndpointDisabledV1.TYPE)
+    row = OutboxMessage.objects.using(contexts.alias("notifications")).get(event_type=WebhookEndpointDisabledV1.TYPE)
     tell_managers_endpoint_disabled(from_envelope(row.envelope))
     assert deliveries.deliveries_send_due() == 0 and len(smtp.received) == 2
 

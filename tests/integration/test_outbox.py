@@ -8,7 +8,7 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from logitrack.outbox import delivery
 from logitrack.outbox.api import PublishOutsideTransaction, publish
@@ -159,7 +159,7 @@ def test_concurrent_relays_never_send_one_row_twice():
         try:
             relay_pending(sinks=[SlowRecordingSink()], limit=5)
         finally:
-            connection.close()
+            connections.close_all()  # the thread's connection to every context's database
 
     threads = [threading.Thread(target=relay) for _ in range(2)]
     for t in threads:

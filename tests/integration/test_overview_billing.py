@@ -9,7 +9,6 @@ import uuid
 import zoneinfo
 
 import pytest
-from django.db import transaction
 
 from apps.billing import api
 from apps.billing.contracts import CurrencyTotal, TripFacts
@@ -18,6 +17,7 @@ from apps.billing.services import figures, ledger, payouts, quotes, settlement
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
+from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.types import Money
 
@@ -46,7 +46,7 @@ def quote(fleet, customer_id):
 def completed(fleet, *, customer_id, driver_id, relay):
     """A 10 km, 20 min trip on the fleet's city tariff: 20.50 charged, VAT 19 % included (3.28)."""
     trip_id = uuid.uuid4()
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(
             TripCompletedV1(
                 trip_id=trip_id,
@@ -80,7 +80,7 @@ def test_revenue_and_platform_fees_per_local_day_to_the_cent(fleets, clock, rela
     at(clock, "2026-11-11 00:30")  # 23:30 UTC on the 10th, but the 11th in Berlin
     completed(berlin, customer_id=customer, driver_id=driver, relay=relay_and_deliver)
     at(clock, "2026-11-11 09:00")  # a customer cancels 12 minutes after booking: the tariff's fee, 5.00
-    with transaction.atomic():
+    with contexts.atomic("trips"):
         publish(
             TripCancelledV1(
                 trip_id=uuid.uuid4(),

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from apps.dispatch.models import RoutingJob
 from logitrack.outbox.models import DeadLetter, InboxRecord, OutboxMessage
-from logitrack.testing.processes import Processes, RedisServer, TcpProxy, wait_for_worker, wait_until
+from logitrack.testing.processes import Processes, RedisServer, TcpProxy, database_url, wait_for_worker, wait_until
 from tests.e2e.clients import Api, DriverApp
 from tests.e2e.conftest import build_operator
 from tests.support.ping.services import ping_send
@@ -43,7 +43,14 @@ def behind_proxy(tmp_path):
     redis = RedisServer(tmp_path / "redis")
     redis.start()
     proxy = TcpProxy.to_database().start()
-    procs = Processes(tmp_path, redis_url=redis.url, env={"DATABASE_URL": proxy.database_url(), **OUTAGE_ENV})
+    # every database behind the proxy: split, each context's too (they are on the same server)
+    through = {
+        f"DATABASE_URL_{context.upper()}": database_url(alias=alias, host="127.0.0.1", port=proxy.port)
+        for context, alias in getattr(settings, "CONTEXT_DATABASES", {}).items()
+    }
+    procs = Processes(
+        tmp_path, redis_url=redis.url, env={"DATABASE_URL": proxy.database_url(), **through, **OUTAGE_ENV}
+    )
     try:
         yield procs, proxy, redis
     finally:

@@ -19,7 +19,6 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone
@@ -46,6 +45,7 @@ from apps.partner.tests.factories import JPEG, pdf
 from apps.trips.models import Offer, Shift, Trip
 from logitrack.http.principal import required_scope
 from logitrack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED
+from logitrack.testing import databases
 from logitrack.testing.realtime import admitted_or_closed
 from tests.support.isolation_admin import (
     AdminProbe,
@@ -2174,7 +2174,7 @@ def world(django_db_setup, django_db_blocker):
     from apps.dispatch import live
 
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
+        outer = databases.atomic_everywhere()  # the world is every context's
         outer.__enter__()
         try:
             built = build_world()
@@ -2185,7 +2185,7 @@ def world(django_db_setup, django_db_blocker):
         yield built
     finally:
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
+            databases.set_rollback_everywhere()
             outer.__exit__(None, None, None)
         live.store().clear()  # positions and feed sequences live in Redis, outside the transaction
 

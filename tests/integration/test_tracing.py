@@ -12,7 +12,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connection, transaction
+from django.db import connections, transaction
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from rest_framework_simplejwt.tokens import AccessToken
@@ -21,6 +21,7 @@ from apps.billing.models import JournalTransaction
 from apps.trips.tests.rest import DROPOFF, assign, book, step
 from config.asgi import application
 from logitrack import tracing
+from logitrack.db import contexts
 from logitrack.outbox import delivery
 from logitrack.outbox.api import publish
 from logitrack.outbox.models import OutboxMessage
@@ -108,7 +109,11 @@ def test_a_trip_completions_settlement_and_screen_push_are_in_its_requests_trace
         if s.kind == SpanKind.SERVER and "transitions" in s.attributes.get("http.route", "")
     ]
     trace_id = trace_of(request)
-    envelope = OutboxMessage.objects.get(event_type="logitrack.trips.trip.completed.v1").envelope
+    envelope = (
+        OutboxMessage.objects.using(contexts.alias("trips"))
+        .get(event_type="logitrack.trips.trip.completed.v1")
+        .envelope
+    )
     assert tracing.trace_id_of(envelope) == trace_id  # the outbox row carries the request's trace
     (published,) = [s for s in named(spans, "outbox publish logitrack.trips.trip.completed.v1")]
     assert trace_of(published) == trace_id and published.parent is not None
@@ -129,9 +134,11 @@ def test_a_trip_completions_settlement_and_screen_push_are_in_its_requests_trace
     assert trace_of(named(spans, "outbox deliver notifications.queue_webhooks_trip_completed")[0]) == trace_id
 
     # docs/production.md, "Finding a trip's trace": the trip's outbox rows name the completion's trace
-    with connection.cursor() as cursor:
-        cursor.execute(TRIP_TRACES, [trip_id, trip_id])
-        traces = {event_type: trace for event_type, trace in cursor.fetchall()}
+    traces = {}
+    for using in contexts.aliases():  # split, each context's rows are on its own database
+        with connections[using].cursor() as cursor:
+            cursor.execute(TRIP_TRACES, [trip_id, trip_id])
+            traces.update(cursor.fetchall())
     assert traces["logitrack.trips.trip.completed.v1"] == trace_id
     assert traces["logitrack.trips.trip.status_changed.v2"] == trace_id  # the last status change: completed
     assert request.name == "POST api/v1/trips/trips/<uuid:trip_id>/transitions/"

@@ -20,6 +20,7 @@ from apps.trips.contracts import ActorRole
 from apps.trips.models import TrackingLink
 from apps.trips.services import assignment, lifecycle, tracking
 from config.asgi import application
+from logitrack.db import contexts
 from logitrack.realtime import CLOSE_NOT_FOUND
 from logitrack.testing.metrics import scraped
 from logitrack.testing.realtime import admitted_or_closed
@@ -98,11 +99,11 @@ def test_status_changes_and_live_estimates_are_pushed_as_they_happen(dispatch_wo
         assert "52.51234" not in str(seen) and "13.40198" not in str(seen)
 
         def rolled_back():
-            with transaction.atomic():
+            with contexts.atomic("trips"):
                 lifecycle.trip_transition(
                     trip_id=trip_id, action="arrive_pickup", actor_id=crew.user.id, role=ActorRole.DRIVER
                 )
-                transaction.set_rollback(True)
+                transaction.set_rollback(True, using=contexts.alias("trips"))
 
         await database_sync_to_async(rolled_back)()
         assert await page.receive_nothing(timeout=0.5)  # nothing happened: nothing is pushed

@@ -9,6 +9,7 @@ import pytest
 
 from apps.billing.models import FareRecord, JournalTransaction
 from apps.trips.tests.rest import DROPOFF, PICKUP, PNG, assign, book, step
+from logitrack.db import contexts
 from logitrack.outbox.models import OutboxMessage
 from tests.support.isolation import client_for
 from tests.support.trip_world import world  # noqa: F401  (a fixture)
@@ -65,7 +66,12 @@ def test_a_trip_from_quote_to_settlement(world, relay_and_deliver):  # noqa: F81
     record = FareRecord.objects.get(trip_id=trip["id"])
     assert record.quote_id == uuid.UUID(quote["id"]) and record.driver_id == driver.id
     assert JournalTransaction.objects.filter(kind="settlement", reference_id=trip["id"]).count() == 1
-    assert OutboxMessage.objects.filter(event_type="logitrack.trips.trip.completed.v1").count() == 1
+    assert (
+        OutboxMessage.objects.using(contexts.alias("trips"))
+        .filter(event_type="logitrack.trips.trip.completed.v1")
+        .count()
+        == 1
+    )
 
 
 def test_a_fleet_that_requires_proof_gets_it_for_every_drop_off(world):  # noqa: F811  (the fixture)

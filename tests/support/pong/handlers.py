@@ -8,7 +8,7 @@ import time
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from logitrack import jobs
 from logitrack.bus import subscriber
@@ -57,7 +57,8 @@ def record_ping(event: PingSentV1) -> None:
         if fail == -1 or attempt <= fail:
             raise InjectedFault(f"injected failure on attempt {attempt} for {event.label}")
         if r.exists(hold_key(event.label)):
-            transaction.on_commit(lambda: _hold_after_commit(event.label))
+            # no context's handler: its transaction is default's (contexts.alias_of(None))
+            transaction.on_commit(lambda: _hold_after_commit(event.label), using=DEFAULT_DB_ALIAS)
     Receipt.objects.create(ping_id=event.ping_id, event_id=event.event_id, label=event.label)
     if event.label.startswith("echo:"):  # a job of the handler's, on the default queue (test_request_ids.py)
         jobs.enqueue_on_commit("pong.echo", label=event.label)
