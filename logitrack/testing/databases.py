@@ -9,11 +9,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django.apps import apps as django_apps
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models import Max, Model
-from django.test.utils import CaptureQueriesContext
 
 from logitrack.db import contexts
 
@@ -71,69 +69,6 @@ def rows_since(model: type[Model], marks: dict[str, int]) -> list[Any]:
         for using, start in marks.items()
         for row in model._default_manager.using(using).filter(id__gt=start).order_by("id")
     ]
-
-
-class CaptureQueriesEverywhere:
-    """`CaptureQueriesContext` over every context's database: the queries the code under test ran wherever its
-    contexts' tables are, in the order of the aliases (default first; with one database, default's alone)."""
-
-    def __init__(self) -> None:
-        self.per_alias = {using: CaptureQueriesContext(connections[using]) for using in contexts.aliases()}
-        self._stack = contextlib.ExitStack()
-
-    def __enter__(self) -> "CaptureQueriesEverywhere":
-        for capture in self.per_alias.values():
-            self._stack.enter_context(capture)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.__exit__(*exc)  # type: ignore[arg-type]
-
-    @property
-    def captured_queries(self) -> list[dict[str, Any]]:
-        return [query for capture in self.per_alias.values() for query in capture.captured_queries]
-
-    def __len__(self) -> int:
-        return len(self.captured_queries)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.captured_queries)
-
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        return self.captured_queries[index]
-
-
-@contextlib.contextmanager
-def assert_num_queries(
-    num: int,
-    connection: Any | None = None,
-    info: str | None = None,
-    *,
-    exact: bool = True,
-    verbose: bool = False,
-    using: str | None = None,
-) -> Iterator[Any]:
-    """pytest-django's `django_assert_num_queries` (`exact=False`: `..._max_num_queries`), counting the queries on
-    every context's database unless `connection` or `using` names one."""
-    if connection is not None and using is not None:
-        raise ValueError('The "connection" and "using" parameter cannot be used together')
-    if connection is not None or using is not None:
-        capture: Any = CaptureQueriesContext(connection if connection is not None else connections[str(using)])
-    else:
-        capture = CaptureQueriesEverywhere()
-    with capture:
-        yield capture
-    performed = len(capture)
-    if (num != performed) if exact else (performed > num):
-        msg = f"Expected to perform {num} queries {'' if exact else 'or less '}but {performed} "
-        msg += f"{'was' if performed == 1 else 'were'} done"
-        if info:
-            msg += f"\n{info}"
-        if verbose:
-            msg += "\n\nQueries:\n========\n\n" + "\n\n".join(q["sql"] for q in capture.captured_queries)
-        else:
-            msg += " (add -v option to show queries)"
-        pytest.fail(msg)
 
 
 def alias_of_table(table: str) -> str:

@@ -19,7 +19,7 @@ from apps.identity import principals
 from apps.identity.events import ApiKeyIssuedV1, ApiKeyRevokedV1
 from apps.identity.models import ApiKey, ServiceAccount
 from apps.identity.services import accounts, api_keys
-from logitrack.testing import databases
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.usefixtures("clean_login_guard")
@@ -270,7 +270,7 @@ def _updates(queries) -> list[str]:
 def test_last_used_is_written_at_most_once_a_minute(fleet_a, issued, clock):
     clock.set(dt.datetime.now(dt.UTC))
     client = with_key(issued["key"]["secret"])
-    with databases.CaptureQueriesEverywhere() as queries:
+    with CaptureEveryDatabase() as queries:
         for _ in range(3):
             assert client.get(VEHICLES).status_code == 200
     assert len(_updates(queries.captured_queries)) == 1
@@ -278,7 +278,7 @@ def test_last_used_is_written_at_most_once_a_minute(fleet_a, issued, clock):
     assert first is not None and timezone.now() - first < dt.timedelta(seconds=30)
 
     clock.advance(seconds=61)
-    with databases.CaptureQueriesEverywhere() as queries:
+    with CaptureEveryDatabase() as queries:
         client.get(VEHICLES)
         client.get(VEHICLES)
     assert len(_updates(queries.captured_queries)) == 1
@@ -290,9 +290,9 @@ def test_authenticating_a_key_is_one_query_and_none_once_cached(issued):
     secret = issued["key"]["secret"]
     api_keys.api_key_authenticate(raw=secret)  # records the use
     principals.api_keys_forget(secret.split("_")[1])
-    with databases.CaptureQueriesEverywhere() as cold:
+    with CaptureEveryDatabase() as cold:
         api_keys.api_key_authenticate(raw=secret)
-    with databases.CaptureQueriesEverywhere() as warm:
+    with CaptureEveryDatabase() as warm:
         key, principal = api_keys.api_key_authenticate(raw=secret)
     assert len(cold) == 1, [q["sql"] for q in cold.captured_queries]
     assert len(warm) == 0, [q["sql"] for q in warm.captured_queries]
@@ -303,9 +303,9 @@ def test_authenticating_a_key_is_one_query_and_none_once_cached(issued):
 def test_a_key_request_costs_no_more_queries_than_a_login(two_fleets, fleet_a, issued):
     with_key(issued["key"]["secret"]).get(VEHICLES)  # last-used written
     person = client_for(two_fleets.a.users["fleet_manager"])
-    with databases.CaptureQueriesEverywhere() as by_person:
+    with CaptureEveryDatabase() as by_person:
         assert person.get(VEHICLES).status_code == 200
-    with databases.CaptureQueriesEverywhere() as by_key:
+    with CaptureEveryDatabase() as by_key:
         assert with_key(issued["key"]["secret"]).get(VEHICLES).status_code == 200
     assert len(by_key) <= len(by_person), [q["sql"] for q in by_key.captured_queries]
 
@@ -518,7 +518,7 @@ def test_other_contexts_name_an_integration_that_acted(two_fleets, issued):
     refs = {r.id: r for r in identity_api.users_get(user_ids=[account_id, person.id, uuid.uuid4()])}
     assert set(refs) == {account_id, person.id}
     assert refs[account_id].display_name == "Shopify connector (integration)" and refs[account_id].is_active
-    with databases.CaptureQueriesEverywhere() as queries:
+    with CaptureEveryDatabase() as queries:
         identity_api.users_get(user_ids=[person.id])
     assert len(queries) == 1  # people only: no look-up of integrations
     issued["manager"].delete(f"{ACCOUNTS}{account_id}/")

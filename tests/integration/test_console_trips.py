@@ -30,8 +30,8 @@ from apps.trips.contracts import ActorRole, StopKind, TripStatus
 from apps.trips.models import ProofOfDelivery, Trip
 from apps.trips.tests.factories import StopFactory, TripFactory, TripLogEntryFactory
 from logitrack import files, images
-from logitrack.testing import databases
 from logitrack.testing import images as testing_images
+from logitrack.testing.queries import CaptureEveryDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +214,7 @@ def test_the_list_page_costs_the_same_queries_for_3_or_30_trips(console, django_
     client.get(LIST)  # warm caches (content types, sessions)
 
     def count():
-        with databases.CaptureQueriesEverywhere() as queries:
+        with CaptureEveryDatabase() as queries:
             assert client.get(LIST).status_code == 200
         return len(queries)
 

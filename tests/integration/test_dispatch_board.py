@@ -24,7 +24,7 @@ from apps.trips.models import Shift, Stop
 from apps.trips.services import assignment as trips_assignment
 from apps.trips.services import lifecycle as trips_lifecycle
 from config.asgi import application
-from logitrack.testing import databases
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.dispatch_world import book_van, place
 from tests.support.isolation import client_for
 
@@ -170,7 +170,7 @@ def test_the_snapshot_makes_the_same_queries_for_two_trips_or_eight(manual, rela
         place(crew, *where)
 
     def counted():
-        with databases.CaptureQueriesEverywhere() as queries:
+        with CaptureEveryDatabase() as queries:
             data = snapshot(world)
         return len(queries), data
 

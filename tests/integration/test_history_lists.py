@@ -31,6 +31,7 @@ from apps.partner.models import DriverProfile
 from apps.trips.models import Stop, Trip
 from logitrack.http.pagination import KeysetPagination, merged_pages
 from logitrack.testing import databases
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.isolation import client_for
 
 pytestmark = pytest.mark.django_db
@@ -309,7 +310,7 @@ def rows_read(node: dict) -> float:
 
 def explained(client, url: str, params: dict) -> tuple[list[tuple[str, dict]], dict]:
     """Each query the request ran that touches a big table, with its plan as run, and the response's body."""
-    with databases.CaptureQueriesEverywhere() as ran:
+    with CaptureEveryDatabase() as ran:
         response = client.get(url, params)
     assert response.status_code == 200, response.content
     found = []
@@ -384,7 +385,7 @@ def assert_pages_bounded(what: str, client, url: str, params: dict, tables: set[
 def queries(client, url: str, params: dict | None = None) -> int:
     """The statements of a warm request: the caller's first one also fills identity's principal cache."""
     client.get(url, params or {})
-    with databases.CaptureQueriesEverywhere() as ran:
+    with CaptureEveryDatabase() as ran:
         response = client.get(url, params or {})
     assert response.status_code == 200, response.content
     return len(ran.captured_queries)
@@ -445,7 +446,7 @@ def test_the_invoices_list_reads_only_the_columns_it_shows(world):
     customer = client_for(world.customer)
     make_invoices(2, fleet_id=world.a.fleet_id, customer_id=world.customer.id)
     customer.get(INVOICES)  # the caller's first request fills identity's principal cache
-    with databases.CaptureQueriesEverywhere() as ran:
+    with CaptureEveryDatabase() as ran:
         body = customer.get(INVOICES).json()
     assert len(body["results"]) == 2
     reads = [q["sql"] for q in ran.captured_queries if 'FROM "billing_invoice"' in q["sql"]]

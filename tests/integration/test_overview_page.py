@@ -27,7 +27,7 @@ from apps.partner.models import DriverProfile
 from apps.partner.tests.factories import KycDocumentFactory
 from apps.trips.services import assignment, lifecycle, shifts, stops
 from config.console.overview import money_axis, whole_money
-from logitrack.testing import databases
+from logitrack.testing.queries import CaptureEveryDatabase
 from logitrack.types import Money
 from tests.support.trip_world import book_as_customer, world  # noqa: F401  (a fixture: fleet A with a van on a shift under way)
 
@@ -286,7 +286,7 @@ def test_the_figures_are_kept_a_short_while_per_fleet_and_period(day, settings):
     manager = as_manager(day["world"][0])
 
     def load(**params) -> tuple[str, int]:
-        with databases.CaptureQueriesEverywhere() as ran:
+        with CaptureEveryDatabase() as ran:
             response = manager.get("/admin/", params)
         assert response.status_code == 200
         return visible(response), len(ran.captured_queries)

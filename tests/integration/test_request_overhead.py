@@ -17,7 +17,7 @@ from apps.identity.models import ApiKey
 from apps.identity.rest_api.authentication import ServiceAccountCaller, TokenCaller
 from apps.identity.services import api_keys
 from apps.trips.tests.rest import DROPOFF, PICKUP
-from logitrack.testing import databases
+from logitrack.testing.queries import CaptureEveryDatabase
 from tests.support.trip_world import book_as_customer
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def bearer(user) -> APIClient:
 
 def cost(monkeypatch, call) -> tuple[int, int, object]:
     """(SQL queries, Redis round trips, response) of one call."""
-    with databases.CaptureQueriesEverywhere() as queries, redis_round_trips(monkeypatch) as trips:
+    with CaptureEveryDatabase() as queries, redis_round_trips(monkeypatch) as trips:
         response = call()
 
     print([t[:60] for t in trips])
@@ -99,9 +99,9 @@ def test_a_warm_read_resolves_its_caller_without_a_query_and_in_one_cache_round_
     view_only = APIClient()
     view_only.force_authenticate(user=bare[who])
     assert client.get(url).status_code == 200  # warms
-    with databases.CaptureQueriesEverywhere() as alone:
+    with CaptureEveryDatabase() as alone:
         assert view_only.get(url).status_code == 200
-    with databases.CaptureQueriesEverywhere() as queries, redis_round_trips(monkeypatch) as trips:
+    with CaptureEveryDatabase() as queries, redis_round_trips(monkeypatch) as trips:
         assert client.get(url).status_code == 200
     assert _shapes(queries) == _shapes(alone)  # authenticating added no query
     assert len(trips) == 2, trips  # the caller (user and login, or key) and the throttle's window
@@ -119,7 +119,7 @@ def test_a_booking_with_an_idempotency_key_takes_the_key_in_one_statement(caller
         )
 
     assert book().status_code == 201
-    with databases.CaptureQueriesEverywhere() as queries, redis_round_trips(monkeypatch) as trips:
+    with CaptureEveryDatabase() as queries, redis_round_trips(monkeypatch) as trips:
         assert book().status_code == 201
     keyed = [q["sql"] for q in queries.captured_queries if "idempotency_idempotencykey" in q["sql"]]
     assert len(keyed) == 2, keyed  # taken (INSERT … ON CONFLICT DO NOTHING), then its outcome stored (UPDATE)

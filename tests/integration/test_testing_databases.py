@@ -13,6 +13,7 @@ from apps.fleet.tests.factories import active_fleet
 from logitrack.db import contexts
 from logitrack.outbox.models import OutboxMessage
 from logitrack.testing import databases
+from logitrack.testing.queries import CaptureEveryDatabase
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def outbox_row(context):
 
 
 def test_queries_are_captured_on_the_database_that_ran_them():
-    with databases.CaptureQueriesEverywhere() as ran:
+    with CaptureEveryDatabase() as ran:
         FareRecord.objects.count()
         Fleet.objects.count()
     assert len(ran) == 2
