@@ -314,7 +314,7 @@ def explained(client, url: str, params: dict) -> tuple[list[tuple[str, dict]], d
         response = client.get(url, params)
     assert response.status_code == 200, response.content
     found = []
-    for using, sql in ((u, q["sql"]) for u, capture in ran.per_alias.items() for q in capture.captured_queries):
+    for using, sql in ((q["alias"], q["sql"]) for q in ran.captured_queries):
         if not sql.lstrip("( ").upper().startswith("SELECT") or not any(f'"{t}"' in sql for t in BIG_TABLES):
             continue
         with connections[using].cursor() as cursor:  # explained where it ran

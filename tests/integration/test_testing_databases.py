@@ -33,9 +33,9 @@ def test_queries_are_captured_on_the_database_that_ran_them():
         FareRecord.objects.count()
         Fleet.objects.count()
     assert len(ran) == 2
-    on_billing = [q["sql"] for q in ran.per_alias[contexts.alias("billing")].captured_queries]
+    on_billing = [q["sql"] for q in ran.captured_queries if q["alias"] == contexts.alias("billing")]
     assert any('FROM "billing_farerecord"' in sql for sql in on_billing)
-    assert any('FROM "fleet_fleet"' in q["sql"] for q in ran.per_alias[contexts.alias("fleet")].captured_queries)
+    assert any('FROM "fleet_fleet"' in q["sql"] for q in ran.captured_queries if q["alias"] == contexts.alias("fleet"))
 
 
 def test_the_query_count_fixtures_count_every_database(django_assert_num_queries, django_assert_max_num_queries):
