@@ -391,7 +391,9 @@ def test_a_card_tells_where_the_driver_is_headed_when_and_the_window_that_matter
 ):
     """An assigned delivery: the ETA at its next stop (the pickup, no window) first, then the drop-off's window,
     named by its stop, in the fleet's time."""
+    import datetime as dt
     import re
+    import zoneinfo
 
     from tests.support.dispatch_world import ping
     from tests.support.isolation import client_for
@@ -411,9 +413,15 @@ def test_a_card_tells_where_the_driver_is_headed_when_and_the_window_that_matter
     trip = django_side(by_hand, world, relay_and_deliver, set_up)
     page = dispatcher_page(browser, server, world)
     times = page.wait_for_selector(f'[data-column="assigned"] {card(trip)} .times')
-    assert re.fullmatch(r"ETA \d\d:\d\d at pickup · drop-off window \d\d:\d\d–\d\d:\d\d", times.inner_text()), (
-        times.inner_text()
+    text = times.inner_text()
+    shown = re.fullmatch(
+        r"ETA \d\d:\d\d at pickup · drop-off window (?:(\w{3}, \w{3} \d{1,2}) )?\d\d:\d\d–\d\d:\d\d", text
     )
+    assert shown, text
+    # a window on another day than today, on the fleet's clock (late evening: past midnight), says which day
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    starts = dt.datetime.fromisoformat(trip["stops"][-1]["window_start"]).astimezone(berlin)
+    assert (shown.group(1) is not None) == (starts.date() != dt.datetime.now(berlin).date()), text
 
 
 def test_cards_of_a_batch_move_together_from_one_trips_message(
