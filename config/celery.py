@@ -7,7 +7,7 @@ from celery import Celery, signals
 from celery.schedules import crontab
 
 from config.env import env
-from logitrack import correlation, metrics
+from logitrack import correlation, hosting, metrics
 from logitrack.heartbeats import HEARTBEAT_TASK, WORKER_QUEUES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -32,8 +32,9 @@ def forget_live_gauges(pid: int | None = None, **kwargs: object) -> None:
     metrics.process_exited(pid)
 
 
-# Periodic jobs: each entry names a task registered by its owning app.
-app.conf.beat_schedule = {
+# Periodic jobs: each entry names a task registered by its owning app (`<context>.<job>`); a context this process
+# does not run (LOGITRACK_CONTEXTS) has its jobs scheduled by its own beat.
+SCHEDULE = {
     "outbox-purge": {"task": "outbox.purge", "schedule": crontab(minute=17, hour=3)},
     "idempotency-purge": {"task": "idempotency.purge", "schedule": crontab(minute=7)},
     "identity-purge": {"task": "identity.purge", "schedule": crontab(minute=27)},
@@ -77,3 +78,11 @@ app.conf.beat_schedule = {
         for queue in WORKER_QUEUES
     },
 }
+
+
+def hosted_schedule() -> dict[str, dict[str, object]]:
+    """SCHEDULE without the jobs of contexts other processes run."""
+    return {name: entry for name, entry in SCHEDULE.items() if hosting.hosted(str(entry["task"]).split(".", 1)[0])}
+
+
+app.conf.beat_schedule = hosted_schedule()

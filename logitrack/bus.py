@@ -36,6 +36,17 @@ class Subscription:
 
 
 _SUBSCRIPTIONS: dict[str, Subscription] = {}
+_scope: list[Callable[[Subscription], bool]] = [lambda sub: True]  # all of them, until told otherwise
+
+
+def _in_scope(sub: Subscription) -> bool:
+    return _scope[0](sub)
+
+
+def limit_to(predicate: Callable[[Subscription], bool]) -> None:
+    """Make the registry answer only with subscriptions `predicate` keeps, asked at each look-up: a process that
+    does not run a context (logitrack/hosting.py) neither delivers nor consumes that context's subscriptions."""
+    _scope[0] = predicate
 
 
 def subscriber(
@@ -54,18 +65,18 @@ def subscriber(
 
 
 def subscriptions_for(event_type: str) -> list[Subscription]:
-    return [s for s in _SUBSCRIPTIONS.values() if s.event_type == event_type]
+    return [s for s in _SUBSCRIPTIONS.values() if s.event_type == event_type and _in_scope(s)]
 
 
 def subscription(name: str) -> Subscription:
-    try:
-        return _SUBSCRIPTIONS[name]
-    except KeyError:
-        raise LookupError(f"no subscription named {name!r}") from None
+    found = _SUBSCRIPTIONS.get(name)
+    if found is None or not _in_scope(found):
+        raise LookupError(f"no subscription named {name!r}")
+    return found
 
 
 def all_subscriptions() -> list[Subscription]:
-    return sorted(_SUBSCRIPTIONS.values(), key=lambda s: (s.event_type, s.name))
+    return sorted((s for s in _SUBSCRIPTIONS.values() if _in_scope(s)), key=lambda s: (s.event_type, s.name))
 
 
 def unsubscribe(name: str) -> None:

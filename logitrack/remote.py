@@ -82,10 +82,7 @@ class ContextApi:
 
     @property
     def mode(self) -> str:
-        mode = str(getattr(settings, f"{self.interface.service.upper()}_API_MODE", INPROCESS))
-        if mode not in (INPROCESS, REMOTE):
-            raise ValueError(f"{self.interface.service.upper()}_API_MODE is {mode!r}: use {INPROCESS} or {REMOTE}")
-        return mode
+        return api_mode(self.interface.service)
 
     def inprocess_module(self) -> ModuleType:
         """The api module itself (what this process serves at /internal/<service>/, logitrack.http.internal)."""
@@ -102,6 +99,14 @@ class ContextApi:
 
         call.__name__ = name
         return call
+
+
+def api_mode(service: str) -> str:
+    """How this process calls `service`: INPROCESS (its api module) or REMOTE (its internal HTTP API)."""
+    mode = str(getattr(settings, f"{service.upper()}_API_MODE", INPROCESS))
+    if mode not in (INPROCESS, REMOTE):
+        raise ValueError(f"{service.upper()}_API_MODE is {mode!r}: use {INPROCESS} or {REMOTE}")
+    return mode
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,3 +21,14 @@ class ConsoleConfig(AppConfig):
 class ConsoleAdminConfig(admin_apps.AdminConfig):
     default = False  # chosen by its dotted path in INSTALLED_APPS, never as this module's default
     default_site = "config.console.site.ConsoleSite"
+
+    def ready(self) -> None:
+        super().ready()  # every app's admin module registers its ModelAdmins
+        from django.contrib import admin
+
+        from logitrack import hosting
+
+        # a context run by other processes has no pages here: its tables are not in this process's databases
+        for model in list(admin.site._registry):
+            if not hosting.hosted(model._meta.app_label):
+                admin.site.unregister(model)

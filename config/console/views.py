@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.fleet import api as fleet_api
 from apps.fleet.contracts import FleetRef
 from config.console import overview as figures
+from logitrack import hosting
 from logitrack.admin import managed_fleets
 
 if TYPE_CHECKING:
@@ -125,8 +126,8 @@ def links_for(request: HttpRequest, site: AdminSite) -> figures.Links:
     user = request.user
 
     def page(perm: str, route: str) -> Any:
-        if not user.has_perm(perm):
-            return None
+        if not user.has_perm(perm) or not hosting.hosted(perm.split(".", 1)[0]):
+            return None  # not theirs to see, or the context's pages are in its own service
         return lambda object_id: reverse(f"admin:{route}", args=[object_id], current_app=site.name)
 
     return figures.Links(

@@ -152,6 +152,14 @@ for _context in CONTEXTS:
         DATABASES[_context] = _tuned(env.db_url_config(_url))
         CONTEXT_DATABASES[_context] = _context
 DATABASE_ROUTERS = ["logitrack.db.routing.ContextRouter"]
+# The contexts this process runs (logitrack/hosting.py): all by default. A context running as its own service is
+# left out of the others' processes, and they of its: the platform without billing runs
+# LOGITRACK_CONTEXTS=identity,fleet,partner,trips,dispatch,notifications, billing's processes LOGITRACK_CONTEXTS=billing
+# (docs/production.md, "Billing as its own service"). A context left out has no URLs, admin pages, subscriptions,
+# periodic jobs or tables here.
+HOSTED_CONTEXTS = env.list("LOGITRACK_CONTEXTS", default=list(CONTEXTS))
+if _unknown := sorted(set(HOSTED_CONTEXTS) - set(CONTEXTS)):
+    raise ImproperlyConfigured(f"LOGITRACK_CONTEXTS names no such context: {', '.join(_unknown)} (of {CONTEXTS})")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---- redis: channel layer, cache, broker -----------------------------------------------

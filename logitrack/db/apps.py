@@ -9,4 +9,5 @@ class DatabasesConfig(AppConfig):
     verbose_name = "Databases"
 
     def ready(self) -> None:
+        from logitrack import hosting  # noqa: F401  (registers the checks of the contexts this process runs)
         from logitrack.db import checks  # noqa: F401  (registers the split's system checks)

@@ -1,16 +1,23 @@
-"""The database router: each app's tables go to the alias of the context that owns them (contexts.py)."""
+"""The database router: each app's tables go to the alias of the context that owns them (contexts.py); the
+tables of a context this process does not run (logitrack/hosting.py) are refused, and not migrated."""
 
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model
 
+from logitrack import hosting
 from logitrack.db import contexts
 
 
 def _alias_of(model: type[Model]) -> str | None:
     label = model._meta.app_label
     if label in contexts.OWNER:
+        if not hosting.hosted(label):
+            raise hosting.ContextNotHosted(
+                f"{model._meta.label} belongs to {contexts.OWNER[label]}, which this process does not run "
+                f"(LOGITRACK_CONTEXTS): call it through its api"
+            )
         return contexts.alias(label)
     return None  # kernel tables: the caller says where (`.using(...)`), else default
 
@@ -29,5 +36,5 @@ class ContextRouter:
         if app_label in contexts.KERNEL_APPS:
             return True  # every context's database has its own outbox, inbox and content types
         if app_label in contexts.OWNER:
-            return contexts.alias(app_label) == db
+            return hosting.hosted(app_label) and contexts.alias(app_label) == db
         return db == DEFAULT_DB_ALIAS

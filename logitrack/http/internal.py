@@ -7,9 +7,10 @@ JSON of the contract), or the contract error as problem+json with its code (404 
 Service to service only: `Authorization: Bearer <token>` must be one of `<SERVICE>_SERVICE_TOKENS` (several during a
 rotation; compared in constant time): missing 401 `<service>.internal.unauthenticated`, not accepted 403
 `<service>.internal.forbidden`. A service this process does not serve answers 404: no token configured for it (the
-single-process default), not one of the served contexts, or one this process itself calls remotely (its data is not
-here). Bad arguments are 400 `<service>.internal.invalid` naming each; an unknown call 404. No user, session, CSRF or
-throttle: the caller is a trusted process; not in the public OpenAPI schema.
+single-process default), not one of the served contexts, one this process itself calls remotely, or one it does
+not run (LOGITRACK_CONTEXTS): its data is not here. Bad arguments are 400 `<service>.internal.invalid` naming each;
+an unknown call 404. No user, session, CSRF or throttle: the caller is a trusted process; not in the public OpenAPI
+schema.
 
 Which contexts are served, with their api modules, is the composition root's choice (config/internal.py).
 """
@@ -27,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from logitrack import remote
+from logitrack import hosting, remote
 
 
 @extend_schema(exclude=True)
@@ -40,7 +41,7 @@ class InternalCallApi(APIView):
     def post(self, request: Request, service: str, call: str) -> Response:
         context = self.served.get(service)
         tokens = [t for t in getattr(settings, f"{service.upper()}_SERVICE_TOKENS", ()) if t] if context else []
-        if context is None or not tokens or context.mode == remote.REMOTE:
+        if context is None or not tokens or context.mode == remote.REMOTE or not hosting.hosted(service):
             raise Http404
         remote.check_credential(request.headers.get("Authorization", ""), accepted=tokens, service=service)
         module = context.inprocess_module()

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
 
 from logitrack.testing.processes import Processes, RedisServer, wait_for_worker, wait_until
+from tests.e2e.billing_apart import BillingApart
 from tests.e2e.clients import PASSWORD, Api
+from tests.e2e.underneath import Underneath
 
 BERLIN = (52.52, 13.405)
 # How the e2e processes differ from production, and why: a routing job whose worker died is taken back after
@@ -31,6 +34,7 @@ class Stack:
     base: str
     procs: Processes
     redis: RedisServer
+    underneath: Underneath = dataclasses.field(default_factory=Underneath)
 
     def api(self) -> Api:
         return Api(self.base)
@@ -142,3 +146,37 @@ def build_operator(*, drivers: int = 2, auto_dispatch: bool = True, capacity_kg:
 @pytest.fixture
 def operator(stack) -> Operator:
     return build_operator()
+
+
+@pytest.fixture
+def billing_apart(transactional_db, tmp_path, settings) -> Iterator[tuple[Stack, Operator, BillingApart]]:
+    """Billing cut out as docs/extraction.md does it (tests/e2e/billing_apart.py): the platform without billing
+    starts, the operator is built on it (billing's tariff in the shared database, as before the cut), billing's
+    rows are copied to its own database, and billing's own processes start on it."""
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        pytest.fail("the e2e suite needs PostgreSQL and Redis (run scripts/test.sh)")
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    apart = BillingApart(tmp_path, platform_redis=redis, env={"LOGITRACK_MEDIA_ROOT": str(media), **STACK_ENV})
+    apart.nats.start()
+    apart.redis.start()
+    died = ""
+    try:
+        apart.create_database()
+        apart.setup_streams()
+        base = apart.start_platform()
+        operator = build_operator()
+        apart.copy_data()
+        apart.start_billing()
+        yield Stack(base, apart.platform, redis, underneath=apart), operator, apart
+        died = apart.platform.died() + apart.billing.died()
+    finally:
+        apart.platform.stop_all()
+        apart.billing.stop_all()
+        apart.nats.stop()
+        apart.redis.stop()
+        redis.stop()
+        apart.drop_database()
+    assert not died, f"a process died during the test:\n{died}"

@@ -2,7 +2,11 @@
 auto-dispatch offers the trip to the nearest driver, who accepts, drives it (position pings over the driver
 socket, seen live on a dispatch screen) and delivers it with proof; billing settles the fare in the ledger, the
 driver's wallet shows the earning and the customer downloads the receipt as a PDF. Then a dispatcher plans the
-afternoon's trips with a route optimisation job and accepts the plan."""
+afternoon's trips with a route optimisation job and accepts the plan.
+
+The same flow runs twice: on the one platform, and with billing cut out as its own service (its own database,
+processes and broker, trips' events reaching it over NATS JetStream: tests/e2e/billing_apart.py). Nothing the
+clients see differs."""
 
 from __future__ import annotations
 
@@ -12,11 +16,9 @@ import uuid
 
 import pytest
 
-from apps.billing.models import Invoice
-from apps.billing.services import ledger
-from logitrack.outbox.models import DeadLetter, OutboxMessage
 from logitrack.testing.processes import wait_until
 from tests.e2e.clients import PASSWORD, Api, DriverApp, Screen, signature_png
+from tests.e2e.conftest import Operator, Stack, build_operator
 
 pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +44,16 @@ def if_match(trip: dict) -> dict:
     return {"If-Match": f'W/"{trip["version"]}"'}
 
 
-def test_a_delivery_from_registration_to_receipt_then_a_planned_afternoon(stack, operator):
+@pytest.fixture(params=["one platform", "billing as its own service"])
+def platform(request) -> tuple[Stack, Operator]:
+    if request.param == "one platform":
+        return request.getfixturevalue("stack"), build_operator()
+    stack, operator, _ = request.getfixturevalue("billing_apart")
+    return stack, operator
+
+
+def test_a_delivery_from_registration_to_receipt_then_a_planned_afternoon(platform):
+    stack, operator = platform
     base = stack.base
     me, other = operator.drivers
     dispatcher = stack.api().login(operator.dispatcher_email)
@@ -193,11 +204,7 @@ def test_a_delivery_from_registration_to_receipt_then_a_planned_afternoon(stack,
     ]
 
     # --- the receipt's PDF, rendered by the worker, downloads
-    wait_until(
-        lambda: Invoice.objects.filter(id=receipt["id"]).exclude(pdf_path="").exists(),
-        timeout=60,
-        what="the worker to render the receipt",
-    )
+    wait_until(lambda: stack.underneath.receipt_rendered(receipt["id"]), timeout=60, what="the receipt rendered")
     pdf = customer.call("GET", f"/api/v1/billing/invoices/{receipt['id']}/pdf/")
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and b"%%EOF" in pdf.content[-1024:]
@@ -264,11 +271,9 @@ def test_a_delivery_from_registration_to_receipt_then_a_planned_afternoon(stack,
         )
 
     # --- and underneath: every event delivered, nothing dead-lettered, the ledger balanced, no screen gap
-    wait_until(
-        lambda: not OutboxMessage.objects.filter(published_at__isnull=True).exists(), what="the relay to catch up"
-    )
-    assert not DeadLetter.objects.exists(), list(DeadLetter.objects.values_list("subscriber", "last_error"))
-    assert ledger.verify() == []
+    wait_until(lambda: stack.underneath.undelivered() == 0, what="the relays to catch up")
+    assert stack.underneath.dead_letters() == []
+    assert stack.underneath.ledger_problems() == []
 
     def no_gap() -> bool:
         numbers = sorted(screen.numbers())
