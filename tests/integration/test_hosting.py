@@ -18,6 +18,7 @@ from apps.trips.events import TripCompletedV1
 from apps.trips.models import Trip
 from config import celery
 from logitrack import bus, hosting
+from logitrack.db import contexts
 from logitrack.db.routing import ContextRouter
 from logitrack.http import forwarding
 from logitrack.testing.processes import free_port
@@ -27,19 +28,20 @@ WITHOUT_BILLING = ["identity", "fleet", "partner", "trips", "dispatch", "notific
 
 def test_the_tables_of_a_context_not_run_here_are_refused_and_not_migrated(settings):
     router = ContextRouter()
-    assert router.db_for_write(Tariff) == "default"
+    billing, trips = contexts.alias("billing"), contexts.alias("trips")  # default, unless split
+    assert router.db_for_write(Tariff) == billing
     settings.HOSTED_CONTEXTS = WITHOUT_BILLING
     with pytest.raises(hosting.ContextNotHosted, match=r"billing\.Tariff belongs to billing"):
         router.db_for_read(Tariff)
     with pytest.raises(hosting.ContextNotHosted):
         router.db_for_write(Tariff)
-    assert router.db_for_read(Trip) == "default"
-    assert router.allow_migrate("default", "billing") is False
-    assert router.allow_migrate("default", "trips") is True
+    assert router.db_for_read(Trip) == trips
+    assert router.allow_migrate(billing, "billing") is False
+    assert router.allow_migrate(trips, "trips") is True
     assert router.allow_migrate("default", "admin") is True  # its log points at identity's users, which are here
 
     settings.HOSTED_CONTEXTS = ["billing"]
-    assert router.allow_migrate("default", "billing") is True
+    assert router.allow_migrate(billing, "billing") is True
     assert router.allow_migrate("default", "identity") is False
     assert router.allow_migrate("default", "admin") is False
     for shared in ("auth", "sessions", "django_celery_beat", "contenttypes", "outbox"):
