@@ -15,7 +15,9 @@ never sent twice (a booking's payment or a top-up must not be).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import requests
@@ -51,18 +53,26 @@ ANSWER_TIMEOUT_SECONDS = 30.0  # a receipt's or a report's PDF is rendered while
 RETRY_AFTER_SECONDS = 5
 
 
-def forwarder(interface: wire.RemoteInterface, prefix: str) -> Callable[..., HttpResponse]:
-    """The view that forwards `prefix` + the rest of the path to `interface.service`'s web process."""
-    session = requests.Session()  # its connection pool, shared by the web process's threads (requests is safe so)
+def forwarder(interface: wire.RemoteInterface, prefix: str) -> Callable[..., Coroutine[Any, Any, HttpResponse]]:
+    """The view that forwards `prefix` + the rest of the path to `interface.service`'s web process. Async, with
+    the blocking HTTP call on a worker thread: a slow PDF never holds the thread the sync views share."""
+    local = threading.local()
+
+    def send(method: str, url: str, **kwargs: Any) -> requests.Response:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()  # a connection pool per thread (Session is not thread-safe)
+        return session.request(method, url, **kwargs)
 
     @csrf_exempt
-    def forward(request: HttpRequest, rest: str = "") -> HttpResponse:
+    async def forward(request: HttpRequest, rest: str = "") -> HttpResponse:
         config = remote.ClientSettings.of(interface.service)
         url = f"{config.url}/{prefix}{rest}"
         if query := request.META.get("QUERY_STRING", ""):
             url = f"{url}?{query}"
         try:
-            answer = session.request(
+            answer = await asyncio.to_thread(
+                send,
                 request.method or "GET",
                 url,
                 data=request.body,

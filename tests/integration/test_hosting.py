@@ -10,6 +10,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import RequestFactory
 
 from apps.billing import contracts as billing_contracts
@@ -134,7 +135,7 @@ def test_the_public_api_of_a_context_run_elsewhere_is_forwarded_byte_for_byte(bi
         HTTP_ACCEPT_ENCODING="gzip",
         REMOTE_ADDR="203.0.113.9",
     )
-    answer = forward(request, rest="quotes/")
+    answer = async_to_sync(forward)(request, rest="quotes/")
 
     (seen,) = billing_web
     assert seen["line"] == "POST /api/v1/billing/quotes/?lang=de&x=1&x=2 HTTP/1.1"
@@ -155,7 +156,7 @@ def test_a_service_that_cannot_be_reached_is_a_503_problem_with_its_code(setting
     settings.BILLING_API_MODE = "remote"
     settings.BILLING_SERVICE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens
     forward = forwarding.forwarder(billing_contracts.REMOTE, "api/v1/billing/")
-    answer = forward(RequestFactory().get("/api/v1/billing/wallet/"), rest="wallet/")
+    answer = async_to_sync(forward)(RequestFactory().get("/api/v1/billing/wallet/"), rest="wallet/")
     assert (answer.status_code, answer["Content-Type"]) == (503, "application/problem+json")
     assert json.loads(answer.content)["code"] == "billing.unavailable"
     assert int(answer["Retry-After"]) >= 1
