@@ -730,7 +730,8 @@ def compare_tracing(args, env: dict[str, str], who: dict[str, Any]) -> None:
             f"| {name} | {rate_off:.0f} | {rate_on:.0f} | {rate_on / rate_off:.3f} | {cpu_off:.2f} ms "
             f"| {cpu_on:.2f} ms | {cpu_on / cpu_off:.3f} | {p50_off:.1f} ms | {p50_on:.1f} ms |"
         )
-    print(f"\nspans received over OTLP: {receiver.received} ({receiver.received / made:.2f} per request to the "
+    spans = receiver.received_spans
+    print(f"\nspans received over OTLP: {spans} ({spans / made:.2f} per request to the "
           "traced server, warm-ups and untimed writes included)")  # fmt: skip
 
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import re
 import struct
-import threading
 import uuid
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from apps.fleet.models import Fleet
-from logitrack.testing.processes import free_port
+from logitrack.testing.http import Answer, LocalServer, Received
 from tests.browser.conftest import ARTIFACTS
 from tests.support.dispatch_world import BERLIN, ping
 from tests.support.isolation import client_for
@@ -45,40 +43,27 @@ def png(size: int = 256, rgb: tuple[int, int, int] = (225, 232, 220)) -> bytes:
     )
 
 
-class TileServer:
+class TileServer(LocalServer):
     """A tiny XYZ tile server on a free port: every /{z}/{x}/{y}.png is the same tile; requests are recorded."""
 
     def __init__(self) -> None:
-        self.requests: list[str] = []
-        tile, seen = png(), self.requests
+        tile = png()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                seen.append(self.path)
-                if not re.fullmatch(r"/\d+/\d+/\d+\.png", self.path):
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(tile)))
-                self.end_headers()
-                self.wfile.write(tile)
+        def respond(seen: Received) -> Answer:
+            if not re.fullmatch(r"/\d+/\d+/\d+\.png", seen.path):
+                return Answer(404, b"not a tile")
+            return Answer(200, tile, headers={"Content-Type": "image/png"})
 
-            def log_message(self, *args):
-                pass
+        super().__init__(respond)
+        self.start()
 
-        self.port = free_port()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+    @property
+    def requests(self) -> list[str]:
+        return [r.path for r in self.received]
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        return f"{self.base_url}/{{z}}/{{x}}/{{y}}.png"
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ check error, and a context's public API run elsewhere is forwarded byte for byte
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -22,6 +20,7 @@ from logitrack import bus, hosting
 from logitrack.db import contexts
 from logitrack.db.routing import ContextRouter
 from logitrack.http import forwarding
+from logitrack.testing.http import Answer, LocalServer
 from logitrack.testing.processes import free_port
 
 WITHOUT_BILLING = ["identity", "fleet", "partner", "trips", "dispatch", "notifications"]
@@ -84,42 +83,17 @@ def test_checks_refuse_a_context_left_out_but_called_in_process_and_events_no_br
     assert _ids(hosting.hosting_problems()) == {"hosting.E003"}  # run here and called remotely
 
 
-class _Billing(BaseHTTPRequestHandler):
-    """Billing's web process as the forwarder meets it: records each request and answers a problem."""
-
-    seen: list[dict] = []
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.seen.append(
-            {"line": self.requestline, "headers": dict(self.headers.items()), "body": self.rfile.read(length)}
-        )
-        body = json.dumps({"code": "billing.quote_expired", "status": 409}).encode()
-        self.send_response(409)
-        self.send_header("Content-Type", "application/problem+json")
-        self.send_header("Retry-After", "7")
-        self.send_header("Connection", "close")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
-
-
 @pytest.fixture
 def billing_web(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Billing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Billing.seen = []
-    settings.BILLING_API_MODE = "remote"
-    settings.BILLING_SERVICE_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.BILLING_SERVICE_TOKEN = "svc-token-never-forwarded"
-    yield _Billing.seen
-    server.shutdown()
-    server.server_close()
+    """Billing's web process as the forwarder meets it: records each request and answers a problem."""
+    problem = json.dumps({"code": "billing.quote_expired", "status": 409}).encode()
+    headers = {"Content-Type": "application/problem+json", "Retry-After": "7", "Connection": "close"}
+    with LocalServer() as server:
+        server.default = Answer(409, problem, headers=headers)
+        settings.BILLING_API_MODE = "remote"
+        settings.BILLING_SERVICE_URL = server.base_url
+        settings.BILLING_SERVICE_TOKEN = "svc-token-never-forwarded"
+        yield server.received
 
 
 def test_the_public_api_of_a_context_run_elsewhere_is_forwarded_byte_for_byte(billing_web):
@@ -138,9 +112,9 @@ def test_the_public_api_of_a_context_run_elsewhere_is_forwarded_byte_for_byte(bi
     answer = async_to_sync(forward)(request, rest="quotes/")
 
     (seen,) = billing_web
-    assert seen["line"] == "POST /api/v1/billing/quotes/?lang=de&x=1&x=2 HTTP/1.1"
-    assert seen["body"] == body
-    headers = {k.lower(): v for k, v in seen["headers"].items()}
+    assert (seen.method, seen.path) == ("POST", "/api/v1/billing/quotes/?lang=de&x=1&x=2")
+    assert seen.body == body
+    headers = {k.lower(): v for k, v in seen.headers.items()}
     assert headers["authorization"] == "Bearer user-access-token"  # the caller's own credential, not the service's
     assert headers["idempotency-key"] == "k-1"
     assert headers["content-type"] == "application/json"

@@ -3,14 +3,13 @@ as Postmark's email API does. The adapter reports the provider's message id, and
 address it will not send to) is permanent, a 500 or 429 transient."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from apps.notifications.contracts import DeliveryStatus
 from apps.notifications.services import deliveries
 from apps.notifications.tests.support import make_delivery
+from logitrack.testing.http import Answer, LocalServer, Received
 
 pytestmark = pytest.mark.django_db
 INACTIVE = (
@@ -20,32 +19,23 @@ INACTIVE = (
 
 
 class FakePostmark:
+    """Postmark's email API on a local server: records each request, answers the scripted replies, else accepts."""
+
     def __init__(self) -> None:
-        self.requests: list[tuple[str, dict, dict]] = []
         self.replies: list[tuple[int, dict]] = []
-        outer = self
+        self.server = LocalServer(self._reply).start()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append((self.path, dict(self.headers), body))
-                status, reply = outer.replies.pop(0) if outer.replies else (200, _accepted(body))
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+    def _reply(self, seen: Received) -> Answer:
+        status, reply = self.replies.pop(0) if self.replies else (200, _accepted(json.loads(seen.body)))
+        return Answer(status, json.dumps(reply).encode(), headers={"Content-Type": "application/json"})
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def requests(self) -> list[tuple[str, dict, dict]]:
+        return [(r.path, r.headers, json.loads(r.body)) for r in self.server.received]
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+        return f"{self.server.base_url}/"
 
 
 def _accepted(body):
@@ -65,7 +55,7 @@ def postmark(settings):
     settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "server-token-123", "POSTMARK_API_URL": fake.url}
     settings.NOTIFICATIONS_FROM_EMAIL = "messages@logitrack.test"
     yield fake
-    fake.server.shutdown()
+    fake.server.close()
 
 
 def test_postmark_accepts_and_its_message_id_is_kept(postmark):
