@@ -72,3 +72,18 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     fixed = Clock(dt.datetime(2026, 11, 10, 12, 0, tzinfo=dt.UTC))
     monkeypatch.setattr(timezone, "now", fixed)
     return fixed
+
+
+@pytest.fixture
+def spans() -> Any:
+    """Tracing on, every finished span kept in memory (`spans.get_finished_spans()`); off again afterwards."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from logitrack import tracing
+
+    exporter = InMemorySpanExporter()
+    tracing.enable(exporter, batch=False, role="test")
+    try:
+        yield exporter
+    finally:
+        tracing.disable()

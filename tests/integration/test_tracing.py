@@ -13,7 +13,6 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection, connections, transaction
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -35,16 +34,6 @@ from tests.support.ping.events import PingSentV1
 from tests.support.trip_world import world  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def spans():
-    exporter = InMemorySpanExporter()
-    tracing.enable(exporter, batch=False, role="test")
-    try:
-        yield exporter
-    finally:
-        tracing.disable()
 
 
 TRIP_TRACES = """

@@ -4,7 +4,6 @@ keeps the cause's `traceparent`, so the send is found from the trip's trace, not
 from __future__ import annotations
 
 import pytest
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from apps.notifications.models import WebhookDelivery
 from apps.notifications.services import deliveries
@@ -16,16 +15,6 @@ from logitrack.events import to_envelope
 from tests.support.webhook_world import fleets, vehicle_event  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def spans():
-    exporter = InMemorySpanExporter()
-    tracing.enable(exporter, batch=False, role="test")
-    try:
-        yield exporter
-    finally:
-        tracing.disable()
 
 
 def trace_of(span) -> str:
