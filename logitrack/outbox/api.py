@@ -38,15 +38,8 @@ def publish(event: IntegrationEvent) -> OutboxMessage:
             "changes state"
         )
     with _producing(event):
-        # the request id and this span's trace context travel with the event (not in its schema)
-        envelope = tracing.stamp(correlation.stamp(to_envelope(event)))
-        message = OutboxMessage.objects.using(using).create(
-            event_id=event.event_id,
-            event_type=event.TYPE,
-            source=envelope["source"],
-            occurred_at=event.occurred_at,
-            envelope=envelope,
-        )
+        message = _row(event)
+        message.save(force_insert=True, using=using)
     log.info("outbox.published", event_type=event.TYPE, event_id=str(event.event_id))
     _relay_inline(using)
     return message
@@ -63,16 +56,7 @@ def publish_many(events: Sequence[IntegrationEvent]) -> list[OutboxMessage]:
     messages = []
     for event in events:
         with _producing(event):  # each event its own producer span, ended before the one insert: a mark, not a time
-            envelope = tracing.stamp(correlation.stamp(to_envelope(event)))
-        messages.append(
-            OutboxMessage(
-                event_id=event.event_id,
-                event_type=event.TYPE,
-                source=envelope["source"],
-                occurred_at=event.occurred_at,
-                envelope=envelope,
-            )
-        )
+            messages.append(_row(event))
     per_alias: dict[str, list[OutboxMessage]] = {}
     for event, message in zip(events, messages, strict=True):
         per_alias.setdefault(outbox_alias(event), []).append(message)
@@ -83,6 +67,19 @@ def publish_many(events: Sequence[IntegrationEvent]) -> list[OutboxMessage]:
     for using in per_alias:
         _relay_inline(using)
     return messages
+
+
+def _row(event: IntegrationEvent) -> OutboxMessage:
+    """The event's outbox row, unsaved; the request id and the current span's trace context travel with the event
+    (in its envelope, not in its schema)."""
+    envelope = tracing.stamp(correlation.stamp(to_envelope(event)))
+    return OutboxMessage(
+        event_id=event.event_id,
+        event_type=event.TYPE,
+        source=envelope["source"],
+        occurred_at=event.occurred_at,
+        envelope=envelope,
+    )
 
 
 def _producing(event: IntegrationEvent) -> contextlib.AbstractContextManager[object]:
