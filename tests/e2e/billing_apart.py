@@ -138,6 +138,7 @@ class BillingApart(Underneath):
         procs.worker("billing-worker", queues="default,events,notifications", concurrency=1)
         procs.relay("billing-relay")
         procs.consumer("billing-consume", BILLING_CONSUMES)
+        procs.beat("billing-beat")  # billing's periodic jobs alone, its schedule in its own database
         procs.web("billing-web", port=self.billing_port)
         wait_for_worker(broker_url=self.redis.url, names=("billing-worker",))
 

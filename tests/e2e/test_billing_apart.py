@@ -52,6 +52,13 @@ def test_billing_down_fails_quoted_bookings_fast_and_settles_what_waited_once_it
     assert not any(p.startswith("/api/v1/billing/") for p in platform_paths)
     assert billing_paths and all(p.startswith("/api/v1/billing/") for p in billing_paths)
     assert status_of(apart.billing_base, "/api/v1/trips/trips/") == 404
+    # billing's beat schedules billing's periodic jobs (and the kernel's), in its own database; none of the platform's
+    scheduled = wait_until(
+        lambda: {name for (name,) in apart._billing_rows("SELECT name FROM django_celery_beat_periodictask")},
+        what="billing's beat to write its schedule",
+    )
+    assert {"billing-verify-ledger", "billing-expire-topups", "outbox-purge"} <= scheduled
+    assert not any(name.startswith(("trips-", "dispatch-", "notifications-", "fleet-")) for name in scheduled)
 
     # --- billing's processes go down
     apart.billing.stop_all()
