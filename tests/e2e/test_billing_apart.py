@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from apps.billing.models import FareRecord, Invoice, Quote
-from apps.trips.events import TripCompletedV1
+from apps.trips.tests.factories import trip_completed_event
 from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.testing.processes import wait_until
@@ -75,23 +75,17 @@ def test_billing_down_fails_quoted_bookings_fast_and_settles_what_waited_once_it
 
     # a trip completes meanwhile (as trips publishes it): its event waits in the stream for billing's consumer
     trip_id = uuid.UUID(unquoted["id"])
-    noon = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
+    ended = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=5)
     with contexts.atomic("trips"):
         publish(
-            TripCompletedV1(
+            trip_completed_event(
                 trip_id=trip_id,
                 fleet_id=operator.fleet_id,
                 customer_id=uuid.UUID(me["id"]),
                 driver_id=operator.drivers[0].driver_id,
-                vehicle_type="van",
-                service="delivery",
-                quote_id=None,
                 distance_m=5200,
                 duration_s=1500,
-                waiting_s=0,
-                stops=2,
-                started_at=noon,
-                completed_at=noon + dt.timedelta(seconds=1500),
+                completed_at=ended,
             )
         )
     wait_until(lambda: stack.underneath.undelivered() == 0, what="the platform's relay to hand it to the stream")

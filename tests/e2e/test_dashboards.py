@@ -18,7 +18,7 @@ import requests
 import yaml
 from django.core.management import call_command
 
-from apps.trips.events import TripCompletedV1
+from apps.trips.tests.factories import trip_completed_event
 from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.testing.processes import ROOT, Processes, RedisServer, free_port, wait_for_worker, wait_until
@@ -120,19 +120,12 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus_scraping_the_
         now = dt.datetime.now(dt.UTC)
         with contexts.atomic("trips"):
             publish(
-                TripCompletedV1(
-                    trip_id=uuid.uuid4(),
+                trip_completed_event(
                     fleet_id=operator.fleet_id,
                     customer_id=uuid.uuid4(),
                     driver_id=me.driver_id,
-                    vehicle_type="van",
-                    service="delivery",
-                    quote_id=None,
                     distance_m=4200,
                     duration_s=900,
-                    waiting_s=0,
-                    stops=2,
-                    started_at=now - dt.timedelta(minutes=15),
                     completed_at=now,
                 )
             )

@@ -1,6 +1,5 @@
 """Billing over REST as the apps use it: quotes, wallet, payouts, balances, refunds — and isolation."""
 
-import datetime as dt
 import uuid
 
 import pytest
@@ -10,7 +9,7 @@ from apps.billing.models import Payout, Tariff
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.partner.models import DriverProfile
-from apps.trips.events import TripCompletedV1
+from apps.trips.tests.factories import trip_completed_event
 from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from tests.support.isolation import assert_hidden, assert_never_lists, client_for
@@ -35,19 +34,13 @@ def settle_trip(world, relay_and_deliver, *, tenant="a", customer=None):
     now = timezone.now()
     with contexts.atomic("trips"):
         publish(
-            TripCompletedV1(
+            trip_completed_event(
                 trip_id=trip_id,
                 fleet_id=t.fleet_id,
                 customer_id=(customer or world.customer).id,
                 driver_id=driver.id,
-                vehicle_type="van",
-                service="delivery",
-                quote_id=None,
                 distance_m=15_000,
                 duration_s=1500,
-                waiting_s=0,
-                stops=2,
-                started_at=now - dt.timedelta(minutes=25),
                 completed_at=now,
             )
         )

@@ -28,7 +28,7 @@ from apps.fleet.contracts import FleetUnavailable
 from apps.fleet.tests.factories import active_fleet
 from apps.partner.contracts import DriverNotFound
 from apps.partner.tests.factories import DriverProfileFactory
-from apps.trips.events import TripCompletedV1
+from apps.trips.tests.factories import trip_completed_event
 from logitrack import remote
 from logitrack.db import contexts
 from logitrack.outbox import delivery
@@ -75,19 +75,10 @@ def platform(transactional_db, tmp_path, settings):
 
 def completed(fleet, *, customer_id, driver_id) -> dict:
     """A completed trip's event, published (as trips does) and returned as its envelope."""
-    event = TripCompletedV1(
-        trip_id=uuid.uuid4(),
+    event = trip_completed_event(
         fleet_id=fleet.id,
         customer_id=customer_id,
         driver_id=driver_id,
-        vehicle_type="van",
-        service="delivery",
-        quote_id=None,
-        distance_m=10_000,
-        duration_s=1200,
-        waiting_s=0,
-        stops=2,
-        started_at=NOON,
         completed_at=NOON + dt.timedelta(seconds=1200),
     )
     with contexts.atomic("trips"):

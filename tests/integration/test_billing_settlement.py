@@ -14,6 +14,7 @@ from apps.billing.services import ledger, quotes, settlement
 from apps.billing.tests.factories import prepaid_topup, tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.events import TripCancelledV1, TripCompletedV1
+from apps.trips.tests.factories import trip_completed_event
 from logitrack.db import contexts
 from logitrack.outbox import delivery
 from logitrack.outbox.api import outbox_alias, publish
@@ -39,19 +40,14 @@ def quote(fleet, *, distance_m=10_000, duration_s=1200, customer_id=None):
 
 
 def complete(fleet, q, *, customer_id, driver_id, distance_m=10_000, duration_s=1200, trip_id=None):
-    event = TripCompletedV1(
-        trip_id=trip_id or uuid.uuid4(),
+    event = trip_completed_event(
+        trip_id=trip_id,
         fleet_id=fleet.id,
         customer_id=customer_id,
         driver_id=driver_id,
-        vehicle_type="van",
-        service="delivery",
         quote_id=q.id if q else None,
         distance_m=distance_m,
         duration_s=duration_s,
-        waiting_s=0,
-        stops=2,
-        started_at=NOON,
         completed_at=NOON + dt.timedelta(seconds=duration_s),
     )
     with contexts.atomic("trips"):

@@ -16,7 +16,8 @@ from apps.billing.models import RevenueDay
 from apps.billing.services import figures, ledger, payouts, quotes, settlement
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
-from apps.trips.events import TripCancelledV1, TripCompletedV1
+from apps.trips.events import TripCancelledV1
+from apps.trips.tests.factories import trip_completed_event
 from logitrack.db import contexts
 from logitrack.outbox.api import publish
 from logitrack.types import Money
@@ -48,19 +49,12 @@ def completed(fleet, *, customer_id, driver_id, relay):
     trip_id = uuid.uuid4()
     with contexts.atomic("trips"):
         publish(
-            TripCompletedV1(
+            trip_completed_event(
                 trip_id=trip_id,
                 fleet_id=fleet.id,
                 customer_id=customer_id,
                 driver_id=driver_id,
-                vehicle_type="van",
-                service="delivery",
                 quote_id=quote(fleet, customer_id).id,
-                distance_m=10_000,
-                duration_s=1200,
-                waiting_s=0,
-                stops=2,
-                started_at=NOON,
                 completed_at=NOON + dt.timedelta(seconds=1200),
             )
         )

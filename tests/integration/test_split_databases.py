@@ -16,8 +16,9 @@ from apps.billing.models import FareRecord
 from apps.billing.tests.factories import tariff
 from apps.fleet.tests.factories import active_fleet
 from apps.trips.contracts import CancelledBy
-from apps.trips.events import TripCancelledV1, TripCompletedV1
+from apps.trips.events import TripCancelledV1
 from apps.trips.models import TripDay
+from apps.trips.tests.factories import trip_completed_event
 from logitrack.db import contexts
 from logitrack.outbox import delivery, services
 from logitrack.outbox.api import PublishOutsideTransaction, publish
@@ -49,19 +50,11 @@ def cancelled(trip_id=None):
 
 
 def completed(fleet_id, quote_id=None):
-    return TripCompletedV1(
-        trip_id=uuid.uuid4(),
+    return trip_completed_event(
         fleet_id=fleet_id,
         customer_id=uuid.uuid4(),
         driver_id=uuid.uuid4(),
-        vehicle_type="van",
-        service="delivery",
         quote_id=quote_id,
-        distance_m=10_000,
-        duration_s=1200,
-        waiting_s=0,
-        stops=2,
-        started_at=NOON,
         completed_at=NOON + dt.timedelta(minutes=20),
     )
 

@@ -14,6 +14,7 @@ import factory
 from django.utils import timezone
 
 from apps.trips.contracts import ActorRole, StopKind, TripStatus
+from apps.trips.events import TripCompletedV1
 from apps.trips.models import Offer, Shift, Stop, Trip, TripLogEntry
 from apps.trips.services import shifts
 
@@ -119,4 +120,35 @@ def shift_under_way(*, fleet_id: uuid.UUID, driver_id: uuid.UUID, vehicle_id: uu
         vehicle_id=vehicle_id,
         starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=hours),
+    )
+
+
+def trip_completed_event(
+    *,
+    fleet_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    customer_id: uuid.UUID | None,
+    trip_id: uuid.UUID | None = None,
+    quote_id: uuid.UUID | None = None,
+    distance_m: int = 10_000,
+    duration_s: int = 1200,
+    completed_at: dt.datetime | None = None,
+) -> TripCompletedV1:
+    """TripCompletedV1 as trips publishes it for a two-stop delivery by van, ended at `completed_at` (now unless
+    told) after `duration_s`: what billing settles, for tests that publish it without driving a trip."""
+    ended = completed_at or timezone.now()
+    return TripCompletedV1(
+        trip_id=trip_id or uuid.uuid4(),
+        fleet_id=fleet_id,
+        customer_id=customer_id,
+        driver_id=driver_id,
+        vehicle_type="van",
+        service="delivery",
+        quote_id=quote_id,
+        distance_m=distance_m,
+        duration_s=duration_s,
+        waiting_s=0,
+        stops=2,
+        started_at=ended - dt.timedelta(seconds=duration_s),
+        completed_at=ended,
     )
