@@ -54,8 +54,8 @@ RETRY_AFTER_SECONDS = 5
 
 
 def forwarder(interface: wire.RemoteInterface, prefix: str) -> Callable[..., Coroutine[Any, Any, HttpResponse]]:
-    """The view that forwards `prefix` + the rest of the path to `interface.service`'s web process. Async, with
-    the blocking HTTP call on a worker thread: a slow PDF never holds the thread the sync views share."""
+    """The view that forwards `prefix` + the rest of the path to `interface.service`'s web process: async, with the
+    blocking HTTP call on a worker thread (requests has no async client, and the platform pins no async one)."""
     local = threading.local()
 
     def send(method: str, url: str, **kwargs: Any) -> requests.Response:
