@@ -17,9 +17,10 @@ elif command -v docker-compose >/dev/null; then
 else
   echo "error: neither 'docker compose' nor 'docker-compose' is installed" >&2; exit 1
 fi
-# the default services, then with every profile's (demo, nats, observability) switched on
+# the default services, then with every profile's (demo, nats, observability; billing apart and its data step) on
 "${compose[@]}" -f docker/compose.yml config -q
 "${compose[@]}" -f docker/compose.yml --profile demo --profile nats --profile observability config -q
+"${compose[@]}" -f docker/compose.yml --profile nats --profile billing-apart --profile billing-cut config -q
 # the files the observability profile mounts exist where compose.yml says
 for file in ops/prometheus/prometheus.yml ops/prometheus/alerts.yml ops/grafana/provisioning/datasources/logitrack.yml \
   ops/grafana/provisioning/dashboards/logitrack.yml ops/tempo/tempo.yml ops/loki/loki.yml ops/loki/promtail.yml; do

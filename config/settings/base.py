@@ -157,7 +157,7 @@ DATABASE_ROUTERS = ["logitrack.db.routing.ContextRouter"]
 # LOGITRACK_CONTEXTS=identity,fleet,partner,trips,dispatch,notifications, billing's processes LOGITRACK_CONTEXTS=billing
 # (docs/production.md, "Billing as its own service"). A context left out has no URLs, admin pages, subscriptions,
 # periodic jobs or tables here.
-HOSTED_CONTEXTS = env.list("LOGITRACK_CONTEXTS", default=list(CONTEXTS))
+HOSTED_CONTEXTS = env.list("LOGITRACK_CONTEXTS", default=[]) or list(CONTEXTS)  # empty: all of them
 if _unknown := sorted(set(HOSTED_CONTEXTS) - set(CONTEXTS)):
     raise ImproperlyConfigured(f"LOGITRACK_CONTEXTS names no such context: {', '.join(_unknown)} (of {CONTEXTS})")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
