@@ -1,5 +1,4 @@
-"""`logitrack.db.backends.postgresql`: timestamptz read by psycopg's C loader, exactly as Django's loader reads it;
-a web process's pool back at once after a PostgreSQL restart."""
+"""`logitrack.db.backends.postgresql`: timestamptz read by psycopg's C loader, exactly as Django's loader reads it."""
 
 import datetime as dt
 
@@ -10,7 +9,6 @@ from django.test import override_settings
 from psycopg.types.datetime import TimestamptzLoader as PythonTimestamptzLoader
 
 from logitrack.db.backends.postgresql import base
-from logitrack.testing.processes import TcpProxy
 
 pytestmark = [
     pytest.mark.django_db,
@@ -92,35 +90,3 @@ def test_without_the_c_module_connections_keep_djangos_adapters(monkeypatch):
     monkeypatch.setattr(base, "C_TIMESTAMPTZ_LOADER", None)
     params = connection.get_connection_params()
     assert params["context"] is get_adapters_template(True, dt.UTC)
-
-
-def _pooled(proxy: TcpProxy, **pool: object) -> base.DatabaseWrapper:
-    """This test database through `proxy`, with a pool as a web process has (config/settings/base.py)."""
-    settings_dict = {
-        **connection.settings_dict,
-        "HOST": "127.0.0.1",
-        "PORT": proxy.port,
-        "CONN_MAX_AGE": 0,
-        "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": pool},
-    }
-    return base.DatabaseWrapper(settings_dict, alias="pooled")
-
-
-def test_a_pool_idle_through_a_restart_replaces_every_dead_connection_at_the_first_request():
-    """psycopg's pool alone paused 1 s, 2 s, 4 s ... before each dead idle connection it tried: with four, the first
-    request after the restart would wait 7 s, and failed at this 3 s timeout."""
-    proxy = TcpProxy.to_database().start()
-    wrapper = _pooled(proxy, min_size=4, max_size=4, timeout=3)
-    pool = wrapper.pool
-    try:
-        assert isinstance(pool, base.SweepingPool)
-        pool.open(wait=True)
-        proxy.cut()  # PostgreSQL restarts: every idle connection of the pool is dead
-        proxy.restore()
-        with pool.connection() as conn:
-            assert conn.execute("SELECT 1").fetchone() == (1,)
-        assert pool.get_stats()["connections_lost"] == 4  # the one handed out and the three swept with it
-    finally:
-        wrapper.close_pool()
-        proxy.cut()
-

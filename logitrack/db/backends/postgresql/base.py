@@ -14,7 +14,8 @@ then sleeps 1 s, 2 s, 4 s ... before trying the next one, so after a PostgreSQL 
 that sat idle through it waited 1 s per dead connection it held, and failed at DATABASE_POOL_TIMEOUT when they
 were many. Split, every context has a pool of its own, and those a process seldom uses are idle through any
 outage. `SweepingPool` checks every idle connection as soon as one fails its check, so the first request waits
-one such pause (psycopg's), whatever the pool held.
+one such pause (psycopg's), whatever the pool held. And its tries to reconnect stay at most
+OUTAGE_BACKOFF_MAX_SECONDS apart (`reconnect_timeout`), as every loop's do (logitrack/resilience.py).
 """
 
 import datetime
@@ -23,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql.psycopg_any import get_adapters_template
@@ -91,6 +93,11 @@ class DatabaseWrapper(instrumented.DatabaseWrapper):  # type: ignore[misc]  # Dj
         if self.alias not in self._connection_pools:
             if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
                 raise ImproperlyConfigured("Pooling doesn't support persistent connections.")
+            options = {} if pool_options is True else dict(pool_options)
+            # psycopg retries a lost connection after 1, 2, 4 ... s for up to 5 minutes, so after a long outage the
+            # pool could wait minutes more once PostgreSQL was back. Giving up after twice the outage backoff's cap
+            # keeps its tries at most that cap apart; a request then starts a fresh one at once.
+            options.setdefault("reconnect_timeout", 2 * settings.OUTAGE_BACKOFF_MAX_SECONDS)
             connect_kwargs = self.get_connection_params()
             connect_kwargs["autocommit"] = True  # Django sets it properly later on
             pool = SweepingPool(
@@ -98,7 +105,7 @@ class DatabaseWrapper(instrumented.DatabaseWrapper):  # type: ignore[misc]  # Dj
                 open=False,  # opened on first use, not at start-up
                 configure=self._configure_connection,
                 check=SweepingPool.check_connection if self.settings_dict["CONN_HEALTH_CHECKS"] else None,
-                **({} if pool_options is True else pool_options),
+                **options,
             )
             self._connection_pools.setdefault(self.alias, pool)  # threads racing at start-up: the first wins
         pool_of_alias: ConnectionPool = self._connection_pools[self.alias]
