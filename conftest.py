@@ -92,7 +92,8 @@ def _assert_num_queries(config, num, connection=None, info=None, *, exact, using
         yield captured
     performed = len(captured)
     if (num != performed) if exact else (performed > num):
-        msg = f"Expected to perform {num} queries {'' if exact else 'or less '}but {performed} were done"
+        verb = "was" if performed == 1 else "were"  # pytest-django's words
+        msg = f"Expected to perform {num} queries {'' if exact else 'or less '}but {performed} {verb} done"
         if info:
             msg += f"\n{info}"
         msg += "\n\nQueries:\n========\n\n" + "\n\n".join(f"[{q['alias']}] {q['sql']}" for q in captured)

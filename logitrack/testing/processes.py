@@ -381,6 +381,10 @@ class TcpProxy:
     def cut(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
+            try:  # wakes the thread blocked in accept(): else the port listens on until a client comes
+                listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             listener.close()  # new connections are refused
         with self._lock:
             pairs, self._pairs = self._pairs, set()

@@ -1,7 +1,7 @@
 """Migrations must not stop a busy deployment's writes while they build an index."""
 
 import pytest
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.migrations import Migration
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import AddIndex, CreateModel
@@ -9,6 +9,7 @@ from django.db.migrations.state import ModelState, ProjectState
 from django.db.utils import ConnectionHandler
 from django.test.utils import CaptureQueriesContext
 
+from logitrack.db import contexts
 from logitrack.db.operations import AddIndexOnline
 from tests.architecture import rules
 
@@ -40,6 +41,7 @@ def test_rule_catches_a_planted_blocking_index_and_spares_a_new_table():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="CONCURRENTLY is PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 def test_online_index_is_built_concurrently_on_postgresql():
+    connection = connections[contexts.alias("trips")]  # trips' tables are on its own database when split
     index = models.Index(fields=["status", "-created_at"], name="trip_status_online_test")
     operation = AddIndexOnline("trip", index)
     state = MigrationLoader(connection).project_state()
@@ -61,7 +63,10 @@ def test_online_index_is_built_concurrently_on_postgresql():
 
 def test_online_index_is_a_plain_build_on_sqlite(django_db_blocker):
     """The embedded default has no CONCURRENTLY: a real SQLite database gets the index the plain way."""
-    sqlite = ConnectionHandler({"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})["default"]
+    # under trips' alias: the router migrates trips' models on trips' database only (split, not `default`)
+    trips = contexts.alias("trips")
+    memory = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+    sqlite = ConnectionHandler({"default": memory, trips: memory})[trips]  # a handler must have a default
     state = ProjectState()
     state.add_model(
         ModelState("trips", "Thing", [("id", models.BigAutoField(primary_key=True)), ("n", models.IntegerField())])

@@ -123,7 +123,9 @@ def test_the_map_draws_base_tiles_from_the_configured_tile_server(
     assert page.evaluate(BROKEN_IMAGES) == 0
     assert len([p for p in tiles.requests if re.fullmatch(r"/\d+/\d+/\d+\.png", p)]) >= 4
     assert "© Test Tiles" in page.inner_text("#map .leaflet-control-attribution")
-    assert page.locator(f'#map .driver[data-driver-id="{dispatch_world.crews[0].driver.id}"]').count() == 1
+    marker = f'#map .driver[data-driver-id="{dispatch_world.crews[0].driver.id}"]'
+    page.wait_for_selector(marker, state="attached")  # drawn from the snapshot, which may come after the tiles
+    assert page.locator(marker).count() == 1
     shot(page, "tiles")
 
 

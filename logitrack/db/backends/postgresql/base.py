@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend reading ``timestamptz`` with psycopg's C loader.
+"""Django's PostgreSQL backend reading ``timestamptz`` with psycopg's C loader, and a connection pool that drops
+every dead idle connection at once after a database restart.
 
 Django registers its own ``timestamptz`` loader on every connection, a Python subclass of psycopg's Python
 ``TimestamptzLoader`` that replaces the value's tzinfo with the connection's time zone; psycopg only swaps in
@@ -7,19 +8,32 @@ them on a page of 50 trips). With ``USE_TZ`` and the session in UTC both loaders
 datetimes with ``tzinfo=datetime.timezone.utc``, so this backend registers the C one there; anywhere else
 (``USE_TZ = False``, a database ``TIME_ZONE``, a session whose TimeZone was changed, psycopg without its C
 module) Django's loader runs as before.
+
+The pool (web processes, DATABASE_POOL): psycopg's pool finds a dead idle connection only when it hands it out, and
+then sleeps 1 s, 2 s, 4 s ... before trying the next one, so after a PostgreSQL restart the first request on a pool
+that sat idle through it paused once per dead connection it held (1 + 2 + 4 s for three), and failed at
+DATABASE_POOL_TIMEOUT (2 dead ones at 2 s, 4 at 10 s). Split, every context has a pool of its own, and those a process seldom uses are idle through any
+outage. `SweepingPool` checks every idle connection as soon as one fails its check, so the first request waits
+one such pause (psycopg's), whatever the pool held. And its tries to reconnect stay at most
+OUTAGE_BACKOFF_MAX_SECONDS apart (`reconnect_timeout`), as every loop's do (logitrack/resilience.py).
 """
 
 import datetime
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import psycopg
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql.psycopg_any import get_adapters_template
 from django_prometheus.db.backends.postgresql import base as instrumented
 from psycopg import abc
 from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
 from psycopg.types.datetime import TimestamptzLoader as PythonTimestamptzLoader
+from psycopg_pool import ConnectionPool
 
 UTC = datetime.UTC
 TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
@@ -69,3 +83,48 @@ class DatabaseWrapper(instrumented.DatabaseWrapper):  # type: ignore[misc]  # Dj
         if C_TIMESTAMPTZ_LOADER is not None and self.timezone is UTC and "context" in params:
             params["context"] = adapters_with_c_timestamptz(params["context"])
         return params
+
+    @property
+    def pool(self) -> ConnectionPool | None:
+        """Django's own (django/db/backends/postgresql/base.py), a `SweepingPool` in place of psycopg's."""
+        pool_options = self.settings_dict["OPTIONS"].get("pool")
+        if self.alias == NO_DB_ALIAS or not pool_options:
+            return None
+        if self.alias not in self._connection_pools:
+            if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
+                raise ImproperlyConfigured("Pooling doesn't support persistent connections.")
+            options = {} if pool_options is True else dict(pool_options)
+            # psycopg retries a lost connection after 1, 2, 4 ... s for up to 5 minutes, so after a long outage the
+            # pool could wait minutes more once PostgreSQL was back. Giving up after twice the outage backoff's cap
+            # keeps its tries at most that cap apart; a request then starts a fresh one at once.
+            options.setdefault("reconnect_timeout", 2 * settings.OUTAGE_BACKOFF_MAX_SECONDS)
+            connect_kwargs = self.get_connection_params()
+            connect_kwargs["autocommit"] = True  # Django sets it properly later on
+            pool = SweepingPool(
+                kwargs=connect_kwargs,
+                open=False,  # opened on first use, not at start-up
+                configure=self._configure_connection,
+                check=SweepingPool.check_connection if self.settings_dict["CONN_HEALTH_CHECKS"] else None,
+                **options,
+            )
+            self._connection_pools.setdefault(self.alias, pool)  # threads racing at start-up: the first wins
+        pool_of_alias: ConnectionPool = self._connection_pools[self.alias]
+        return pool_of_alias
+
+
+class SweepingPool(ConnectionPool):
+    """psycopg's pool, checking every idle connection when one it hands out fails its check (module docstring)."""
+
+    def __init__(self, *args: Any, check: Callable[[Any], None] | None = None, **kwargs: Any) -> None:
+        self._check_one = check
+        super().__init__(*args, check=self._check_and_sweep if check is not None else None, **kwargs)
+
+    def _check_and_sweep(self, conn: Any) -> None:
+        assert self._check_one is not None
+        try:
+            self._check_one(conn)
+        except Exception:
+            # the server went away under it, so most likely under the others too: replace every dead one now, not
+            # one per pause of the caller's wait
+            self.check()
+            raise
