@@ -12,10 +12,11 @@ module) Django's loader runs as before.
 The pool (web processes, DATABASE_POOL): psycopg's pool finds a dead idle connection only when it hands it out, and
 then sleeps 1 s, 2 s, 4 s ... before trying the next one, so after a PostgreSQL restart the first request on a pool
 that sat idle through it paused once per dead connection it held (1 + 2 + 4 s for three), and failed at
-DATABASE_POOL_TIMEOUT (2 dead ones at 2 s, 4 at 10 s). Split, every context has a pool of its own, and those a process seldom uses are idle through any
-outage. `SweepingPool` checks every idle connection as soon as one fails its check, so the first request waits
-one such pause (psycopg's), whatever the pool held. And its tries to reconnect stay at most
-OUTAGE_BACKOFF_MAX_SECONDS apart (`reconnect_timeout`), as every loop's do (logitrack/resilience.py).
+DATABASE_POOL_TIMEOUT (2 dead ones at 2 s, 4 at 10 s). Split, every context has a pool of its own, and those a
+process seldom uses are idle through any outage. `SweepingPool` checks every idle connection as soon as one fails
+its check, so the first request waits one such pause (psycopg's), whatever the pool held. And its tries to
+reconnect stay at most OUTAGE_BACKOFF_MAX_SECONDS apart (`reconnect_timeout`), as every loop's do
+(logitrack/resilience.py).
 """
 
 import datetime
