@@ -22,32 +22,11 @@ class ContextNotHosted(LookupError):
 
 
 def hosted(context: str) -> bool:
-    """True when this process runs `context` (a context's name, or a shared app's label: Django's admin follows
-    identity, whose users its log points at)."""
-    if context not in contexts.OWNER:
-        return True  # the kernel's own apps run everywhere
-    owner = context if context in contexts.CONTEXTS or context == "admin" else None
-    if owner is None:
-        return True  # Django's other shared tables (sessions, beat's schedule, login attempts) go with default
-    return contexts.OWNER[owner] in here()
-
-
-def here() -> tuple[str, ...]:
-    """The contexts this process runs, in the context map's order."""
-    configured = getattr(settings, "HOSTED_CONTEXTS", None)
-    if configured is None:
-        return contexts.CONTEXTS
-    return tuple(c for c in contexts.CONTEXTS if c in configured)
-
-
-def away() -> tuple[str, ...]:
-    """The contexts other processes run."""
-    mine = here()
-    return tuple(c for c in contexts.CONTEXTS if c not in mine)
-
-
-def all_here() -> bool:
-    return not away()
+    """True when this process runs `context` (a context's name, or an app label: Django's admin follows identity,
+    whose users its log points at; the kernel's apps and Django's other shared tables run everywhere)."""
+    if context not in contexts.CONTEXTS and context != "admin":
+        return True
+    return contexts.OWNER[context] in settings.HOSTED_CONTEXTS
 
 
 def hosted_module(module: str) -> bool:
