@@ -148,9 +148,12 @@ def percentile(values, p):
 
 
 @contextlib.contextmanager
-def asgi_server(env: dict[str, str], *, workers: int, log_name: str, ws_deflate: bool = False, ws: str = "auto"):
-    """uvicorn serving config.asgi on a free port in its own process group, healthy before this yields
-    (base URL, process); stopped with all its workers afterwards. Its log: var/bench-<log_name>-server.log."""
+def asgi_server(
+    env: dict[str, str], *, workers: int, log_name: str, ws_deflate: bool = False, ws: str = "auto", cwd: Path = ROOT
+):
+    """uvicorn serving config.asgi of the checkout at `cwd` on a free port in its own process group, healthy before
+    this yields (base URL, process); stopped with all its workers afterwards. Its log:
+    var/bench-<log_name>-server.log of this checkout."""
     import requests
 
     with socket.socket() as s:
@@ -163,7 +166,7 @@ def asgi_server(env: dict[str, str], *, workers: int, log_name: str, ws_deflate:
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--lifespan", "off", "--no-access-log",
          "--ws-per-message-deflate", "true" if ws_deflate else "false", "--ws", ws, "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+        cwd=cwd, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
         start_new_session=True,  # its workers are stopped with it, never left behind
     )  # fmt: skip
     try:
