@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -185,3 +186,16 @@ def asgi_server(
         except subprocess.TimeoutExpired:  # connections still draining: enough
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+@contextlib.contextmanager
+def worktree(revision: str):
+    """A detached worktree of `revision` sharing this checkout's .venv and node_modules; removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="lt-against-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(path), revision], cwd=ROOT, check=True)
+    try:
+        for shared in (".venv", "node_modules"):
+            (path / shared).symlink_to(ROOT / shared)
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)

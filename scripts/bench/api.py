@@ -10,6 +10,7 @@ One command, from a clean checkout (PostgreSQL and Redis running; PostgreSQL onl
     [--fleets 4] [--drivers 60] [--customers 5000] [--days 365] [--seed 17] [--rebuild]
     [--runs 200] [--requests 1000] [--clients 50] [--workers 1] [--only detail --only book] [--redis-db 13]
     [--tracing-ratio 0.1 [--tracing-rounds 4]]   # untraced and traced servers side by side, calls alternating
+    [--against REV [--rounds 4]]                 # another commit's server beside this checkout's, calls alternating
 
 Data: its own database (BENCH_DATABASE, default logitrack_bench_api) on the PostgreSQL of DATABASE_URL. Built once
 per size and seed and reused while its marker (the database's comment) matches: measuring again takes a minute.
@@ -57,7 +58,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from _fleet import ROOT, asgi_server, fleet_with_drivers, percentile
+from _fleet import ROOT, asgi_server, fleet_with_drivers, percentile, worktree
 from ingestion import cpu_seconds
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "logitrack_bench_api")
@@ -98,13 +99,19 @@ def main() -> None:
         help="compare a server tracing at this ratio (exporting to a local OTLP receiver) with one not tracing",
     )
     parser.add_argument("--tracing-rounds", type=int, default=4, help="with --tracing-ratio: rounds per call")
+    parser.add_argument(
+        "--against", help="a git revision served side by side with this checkout on the same data, calls alternating"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="with --against: rounds per call")
     args = parser.parse_args()
 
     started = time.perf_counter()
     env = prepare(args)
     print(f"database {BENCH_DB} ready in {time.perf_counter() - started:.0f} s: {describe()}", flush=True)
     who = cast()
-    if args.tracing_ratio is None:
+    if args.against:
+        compare_trees(args, env | {"OTEL_EXPORTER_OTLP_ENDPOINT": ""}, who)
+    elif args.tracing_ratio is None:
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = ""  # tracing off, whatever this shell says
         with asgi_server(env, workers=args.workers, log_name="api") as (base, server):
             results = asyncio.run(measure(args, base, server.pid, who))
@@ -738,6 +745,23 @@ def compare_tracing(args, env: dict[str, str], who: dict[str, Any]) -> None:
           "traced server, warm-ups and untimed writes included)")  # fmt: skip
 
 
+def compare_trees(args, env: dict[str, str], who: dict[str, Any]) -> None:
+    """This checkout and the commit --against, each a server on the same database (migrated to this checkout: an
+    older commit must read the newer schema, which holds while migrations only add), each call measured on both in
+    alternating rounds. The other commit's static files are collected into its own var directory first."""
+    with worktree(args.against) as other:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=other, env=env, check=True
+        )
+        with (
+            asgi_server(env, workers=args.workers, log_name="api-against", cwd=other) as (b_other, s_other),
+            asgi_server(env, workers=args.workers, log_name="api") as (b_this, s_this),
+        ):
+            servers = {args.against: (b_other, s_other.pid), "this": (b_this, s_this.pid)}
+            runs, _ = asyncio.run(interleaved(args, servers, dict.fromkeys(servers, who), rounds=args.rounds))
+    compare_report(runs, list(servers), args, what=f"the API at {args.trips:,} trips")
+
+
 async def interleaved(
     args, servers: dict[str, tuple[str, int]], who: dict[str, Any], *, rounds: int, counted: str = "", https=True
 ) -> tuple[dict, int]:
@@ -781,6 +805,39 @@ async def interleaved(
         for http in sessions.values():
             await http.close()
     return runs, made
+
+
+def compare_report(runs: dict, sides: list[str], args, *, what: str) -> None:
+    """Two servers' `interleaved` runs side by side: per call, medians over rounds."""
+    other, this = sides
+    print(
+        f"\n{what}, {other} against this checkout: medians of {args.rounds} alternating rounds "
+        f"({args.runs} single-client requests, {args.requests} with {args.clients} clients, per call and round); "
+        f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n"
+    )
+    print(
+        f"| call | single p50 / p95: {other} | this | requests/s: {other} | this | CPU/request: {other} "
+        f"| × its healthz | this | × its healthz | this / {other} |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+
+    def med(name, side, key):
+        return statistics.median(r[key] for r in runs[(name, side)])
+
+    def single(name, side, q):
+        return statistics.median(percentile(r["single"], q) for r in runs[(name, side)])
+
+    names = list(dict.fromkeys(name for name, _ in runs))
+    floor = {side: med("healthz", side, "cpu_ms") for side in sides}
+    for name in names:
+        cpu = {side: med(name, side, "cpu_ms") for side in sides}
+        print(
+            f"| {name} | {single(name, other, 50):.1f} / {single(name, other, 95):.1f} ms "
+            f"| {single(name, this, 50):.1f} / {single(name, this, 95):.1f} ms "
+            f"| {med(name, other, 'rate'):.0f} | {med(name, this, 'rate'):.0f} "
+            f"| {cpu[other]:.2f} ms | {cpu[other] / floor[other]:.1f} | {cpu[this]:.2f} ms "
+            f"| {cpu[this] / floor[this]:.1f} | {cpu[this] / cpu[other]:.2f} |"
+        )
 
 
 # ---- the report ----------------------------------------------------------------------------------------------------

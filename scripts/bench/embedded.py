@@ -24,15 +24,14 @@ import asyncio
 import contextlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import types
 from pathlib import Path
 
-from _fleet import ROOT, asgi_server, percentile
-from api import interleaved
+from _fleet import ROOT, asgi_server, worktree
+from api import compare_report, interleaved
 
 SEED = 7
 
@@ -85,20 +84,7 @@ def main() -> None:
             servers[name] = (base, server.pid)
             print(f"{name}: {tree} serving on {base}", flush=True)
         runs, _ = asyncio.run(interleaved(args, servers, who, rounds=args.rounds, https=False))
-    report(runs, list(sides), args)
-
-
-@contextlib.contextmanager
-def worktree(revision: str):
-    """A detached worktree of `revision` sharing this checkout's .venv and node_modules; removed afterwards."""
-    path = Path(tempfile.mkdtemp(prefix="lt-against-")) / "tree"
-    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(path), revision], cwd=ROOT, check=True)
-    try:
-        for shared in (".venv", "node_modules"):
-            (path / shared).symlink_to(ROOT / shared)
-        yield path
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
+    compare_report(runs, list(sides), args, what="the embedded default")
 
 
 def embedded_env(var_dir: Path) -> dict[str, str]:
@@ -126,38 +112,6 @@ def seed(tree: Path, env: dict[str, str]) -> dict:
     fleet = types.SimpleNamespace(id=cast.pop("fleet_id"), service_center_lat=cast.pop("lat"))
     fleet.service_center_lng = cast.pop("lng")
     return cast | {"fleet": fleet}
-
-
-def report(runs: dict, sides: list[str], args) -> None:
-    other, this = sides
-    print(
-        f"\nthe embedded default, {other} against this checkout: medians of {args.rounds} alternating rounds "
-        f"({args.runs} single-client requests, {args.requests} with {args.clients} clients, per call and round); "
-        f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n"
-    )
-    print(
-        f"| call | single p50 / p95: {other} | this | requests/s: {other} | this | CPU/request: {other} "
-        f"| × its healthz | this | × its healthz | this / {other} |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-
-    def med(name, side, key):
-        return statistics.median(r[key] for r in runs[(name, side)])
-
-    def single(name, side, q):
-        return statistics.median(percentile(r["single"], q) for r in runs[(name, side)])
-
-    names = list(dict.fromkeys(name for name, _ in runs))
-    floor = {side: med("healthz", side, "cpu_ms") for side in sides}
-    for name in names:
-        cpu = {side: med(name, side, "cpu_ms") for side in sides}
-        print(
-            f"| {name} | {single(name, other, 50):.1f} / {single(name, other, 95):.1f} ms "
-            f"| {single(name, this, 50):.1f} / {single(name, this, 95):.1f} ms "
-            f"| {med(name, other, 'rate'):.0f} | {med(name, this, 'rate'):.0f} "
-            f"| {cpu[other]:.2f} ms | {cpu[other] / floor[other]:.1f} | {cpu[this]:.2f} ms "
-            f"| {cpu[this] / floor[this]:.1f} | {cpu[this] / cpu[other]:.2f} |"
-        )
 
 
 if __name__ == "__main__":
