@@ -75,6 +75,8 @@ def deliver_many(*, subscription_name: str, envelopes: list[dict[str, Any]]) -> 
         and every envelope comes back to be delivered alone, with its own retries: a failing event costs its batch
         one wasted try and never blocks the others. An outage of the database is raised: retry the batch later.
     """
+    if not envelopes:
+        return 0, []
     try:
         sub = bus.subscription(subscription_name)
         events: dict[uuid.UUID, Any] = {}

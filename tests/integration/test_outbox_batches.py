@@ -91,6 +91,13 @@ def test_a_batch_is_applied_once_with_one_inbox_statement(django_assert_max_num_
     assert delivery.deliver_many(subscription_name="pong.record_ping", envelopes=sent) == (0, [])  # redelivered
 
 
+@pytest.mark.django_db
+def test_an_empty_batch_applies_nothing_and_asks_nothing_of_the_database(django_assert_num_queries):
+    """Its inbox claim was an INSERT with no rows: invalid SQL, which rolled back nothing but failed the task."""
+    with django_assert_num_queries(0):
+        assert delivery.deliver_many(subscription_name="pong.record_ping", envelopes=[]) == (0, [])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_event_is_retried_alone_and_the_rest_of_its_batch_applied(faults, events_queue):  # noqa: F811
     good, bad, other = label(), label(), label()

@@ -49,8 +49,6 @@ def cost(monkeypatch, call) -> tuple[int, int, object]:
     """(SQL queries, Redis round trips, response) of one call."""
     with CaptureEveryDatabase() as queries, redis_round_trips(monkeypatch) as trips:
         response = call()
-
-    print([t[:60] for t in trips])
     return len(queries), len(trips), response
 
 
