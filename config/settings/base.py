@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "logitrack.http.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (settings below)
-    "logitrack.http.static.StaticFilesMiddleware",  # WhiteNoise, without a thread hop for requests it does not serve
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "logitrack.http.limits.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,82 @@
+"""HTTP under ASGI (config.asgi, as uvicorn serves it): the middleware chain and the view run in one thread switch,
+and requests still behave as they do everywhere else (the API with a token, a problem body, a static file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from asgiref import sync
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.contrib.staticfiles import finders
+from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
+
+from apps.identity import tokens
+from config.asgi import application
+
+
+def call(app, path: str, *, token: str = "") -> dict:
+    """One GET as uvicorn hands it over: {status, headers, body}."""
+    headers = [(b"host", b"testserver")] + ([(b"authorization", f"Bearer {token}".encode())] if token else [])
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": headers}
+
+    async def exchange():
+        app_ = ApplicationCommunicator(app, scope | {"asgi": {"version": "3.0"}, "http_version": "1.1"})
+        await app_.send_input({"type": "http.request", "body": b""})
+        start = await app_.receive_output(5)
+        body = b""
+        while True:
+            part = await app_.receive_output(5)
+            body += part.get("body", b"")
+            if not part.get("more_body"):
+                break
+        await app_.wait(5)
+        return {"status": start["status"], "headers": dict(start["headers"]), "body": body}
+
+    return async_to_sync(exchange)()
+
+
+@pytest.fixture
+def switches(monkeypatch):
+    """How many times code was handed from the event loop to a thread (each `sync_to_async` call)."""
+    counted = [0]
+    original = sync.SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        counted[0] += 1
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
+    return counted
+
+
+@pytest.mark.django_db
+def test_a_request_switches_to_a_thread_three_times_not_twice_per_middleware(switches):
+    """request_started's receivers, the chain with the view, closing the response. Django's own handler, its chain
+    in async mode, switches for each MiddlewareMixin's process_request and process_response, and for the view:
+    about twenty times, which cost half of /healthz's CPU."""
+    assert call(application, "/healthz")["status"] == 200
+    assert switches[0] == 3
+
+    switches[0] = 0
+    assert call(DjangoASGIHandler(), "/healthz")["status"] == 200
+    assert switches[0] > 10  # what this handler saves; if Django stops switching per middleware, it can go
+
+
+@pytest.mark.django_db(transaction=True)  # the view reads in the request's own thread, on its own connection
+def test_the_api_static_files_and_problems_behave_as_before(make_user):
+    user = make_user(email="asgi@example.test")
+    me = call(application, "/api/v1/identity/me/", token=tokens.token_pair_issue(user=user).access)
+    assert me["status"] == 200
+    assert json.loads(me["body"])["email"] == "asgi@example.test"
+
+    anonymous = call(application, "/api/v1/identity/me/")
+    assert anonymous["status"] == 401
+    assert anonymous["headers"][b"Content-Type"] == b"application/problem+json"
+
+    stylesheet = call(application, "/static/logitrack/base.css")
+    assert stylesheet["status"] == 200
+    assert stylesheet["body"] == Path(finders.find("logitrack/base.css")).read_bytes()
+    assert call(application, "/static/logitrack/no-such-file.css")["status"] == 404
