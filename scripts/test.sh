@@ -39,10 +39,10 @@ say "prometheus config";      promtool check config ops/prometheus/prometheus.ym
 # its savepoints span every context: the kernel's and the apps' tests and the architecture's exercise that most.
 # The integration, end-to-end, fuzz and browser tests run split only: running them twice would not fit CI's time
 # (docs/extraction.md, "Running the suite split", with the measured times).
-# Arguments go to both runs.
-scripts/test-split.sh "$@"
+# Arguments go to both runs. --durations: every log names the slowest tests, setups and teardowns.
+scripts/test-split.sh --durations=25 "$@"
 say "test suite, one database: the unit layer"
-pytest logitrack/tests apps tests/architecture "$@"
+pytest --durations=25 logitrack/tests apps tests/architecture "$@"
 say "smoke: embedded default"; scripts/smoke.sh
 say "smoke: production settings"; scripts/check-deploy.sh
 say "docker compose config";  scripts/compose-config.sh

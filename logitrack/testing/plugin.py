@@ -8,6 +8,13 @@ from typing import Any
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Transactional tests end with a quicker flush to the same state (logitrack/testing/flush.py)."""
+    from logitrack.testing import flush
+
+    flush.install()
+
+
 @pytest.fixture
 def captured_events() -> Any:
     """`with captured_events() as published: ...` — the events committed inside the block."""

@@ -463,7 +463,8 @@ def wait_for_worker(timeout: float = 60, *, broker_url: str | None = None, names
     wanted = {worker_name(n).split("@")[0] for n in names}
 
     def ready() -> bool:
-        replies = app.control.ping(timeout=0.5)
+        # limit: back as soon as that many answered, rather than always after the whole timeout
+        replies = app.control.ping(timeout=0.5, limit=len(wanted) or 1)
         answered = {host.split("@")[0] for reply in replies for host in reply}
         return bool(replies) and wanted <= answered
 
