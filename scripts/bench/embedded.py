@@ -8,10 +8,10 @@
 Each side is served as scripts/run.sh serves it (config.settings.dev with its defaults, uvicorn, no simulator):
 a fresh var directory, `migrate`, then `seed_demo` with the same seed, so both hold the same demo operator. The other
 commit runs from a detached git worktree of it (removed afterwards) with this checkout's virtualenv and front-end
-packages. Only the user throttle is raised (THROTTLE_USER), on both, so the measurement is not refused. The calls
-are the API benchmark's (scripts/bench/api.py): the demo customer with the most trips, a driver of the Berlin
-fleet on shift, its dispatcher and manager. Each call is measured on both servers in turn, --rounds times, the order
-reversed every other round, so the machine's load falls on both alike.
+packages. Only the user throttle is raised (THROTTLE_USER) and tokens last the run (JWT_ACCESS_MINUTES), on
+both. The calls are the API benchmark's (scripts/bench/api.py): the demo customer with the most trips, a driver of
+the Berlin fleet on shift, its dispatcher and manager. Each call is measured on both servers in turn, --rounds
+times, the order reversed every other round, so the machine's load falls on both alike.
 
 Printed per call, medians over rounds: single-client p50 and p95, requests/s with --clients at once and the server's
 CPU per request, each side's as a ratio to its own /healthz, and this checkout's CPU per request against the other's.
@@ -95,6 +95,7 @@ def embedded_env(var_dir: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
         "LOGITRACK_VAR_DIR": str(var_dir),
         "THROTTLE_USER": "1000000/min",
+        "JWT_ACCESS_MINUTES": "240",  # the run's tokens outlive it (the default is 5 minutes)
         "LOG_LEVEL": "WARNING",
     }
 
