@@ -39,10 +39,14 @@ say "prometheus config";      promtool check config ops/prometheus/prometheus.ym
 # its savepoints span every context: the kernel's and the apps' tests and the architecture's exercise that most.
 # The integration, end-to-end, fuzz and browser tests run split only: running them twice would not fit CI's time
 # (docs/extraction.md, "Running the suite split", with the measured times).
+# Both runs are spread over TEST_WORKERS pytest-xdist workers (default 2, one per core here: much of a test's time
+# is spent waiting for the processes, servers and browser it started), each with test databases and a Redis
+# database of its own (logitrack/testing/plugin.py); worksteal evens out the slow tests. TEST_WORKERS=0: no workers.
 # Arguments go to both runs. --durations: every log names the slowest tests, setups and teardowns.
-scripts/test-split.sh --durations=25 "$@"
+WORKERS=(-n "${TEST_WORKERS:-2}" --dist worksteal)
+scripts/test-split.sh "${WORKERS[@]}" --durations=25 "$@"
 say "test suite, one database: the unit layer"
-pytest --durations=25 logitrack/tests apps tests/architecture "$@"
+pytest "${WORKERS[@]}" --durations=25 logitrack/tests apps tests/architecture "$@"
 say "smoke: embedded default"; scripts/smoke.sh
 say "smoke: production settings"; scripts/check-deploy.sh
 say "docker compose config";  scripts/compose-config.sh

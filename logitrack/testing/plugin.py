@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Under pytest-xdist each worker gets a Redis database of its own, before Django reads its settings (the
+    workers' test databases get pytest-django's `_gw<n>` suffix): broker, cache, channel layer and live positions
+    of one worker's tests never meet another's. `REDIS_URL`'s database is worker 0's; worker n's is n after it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = worker_redis_url(os.environ["REDIS_URL"], int(worker.removeprefix("gw")))
+
+
+def worker_redis_url(url: str, worker: int) -> str:
+    """`redis://host:port/<db>` with the database moved `worker` places on."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base + worker
+    if db >= REDIS_DATABASES:
+        raise pytest.UsageError(
+            f"pytest-xdist worker {worker} would need Redis database {db} (REDIS_URL's is {base}): "
+            f"fewer workers (-n), or a lower database in REDIS_URL / TEST_REDIS_URL"
+        )
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
