@@ -121,7 +121,9 @@ def test_an_open_page_is_told_when_its_link_expires(dispatch_world, settings):
     world = dispatch_world
     trip_id = book_van(world)
     token = _token(world, trip_id)
-    TrackingLink.objects.filter(trip_id=trip_id).update(expires_at=timezone.now() + dt.timedelta(seconds=1))
+    # long enough for the page to be admitted first on a busy machine (two test workers, each starting processes)
+    expires_at = timezone.now() + dt.timedelta(seconds=3)
+    TrackingLink.objects.filter(trip_id=trip_id).update(expires_at=expires_at)
 
     open_pages = database_sync_to_async(lambda: scraped('logitrack_websocket_connections{kind="tracking"}'))
 
@@ -131,8 +133,8 @@ def test_an_open_page_is_told_when_its_link_expires(dispatch_world, settings):
         admitted, _, _ = await admitted_or_closed(page)
         assert admitted
         assert await open_pages() == before + 1
-        await asyncio.sleep(1.2)
-        closed = await page.receive_output(timeout=2)
+        await asyncio.sleep(max(0.0, (expires_at - timezone.now()).total_seconds()))
+        closed = await page.receive_output(timeout=5)
         assert (closed["type"], closed.get("code")) == ("websocket.close", 4410)
         await page.disconnect()  # as the server does once the close is sent
         assert await open_pages() == before
