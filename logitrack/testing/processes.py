@@ -27,6 +27,18 @@ T = TypeVar("T")
 ROOT = Path(settings.BASE_DIR)
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the group still runs (zombies, exited and waiting to be reaped, hold no sockets)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+        except (OSError, IndexError):  # gone meanwhile
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -195,7 +207,10 @@ class Processes:
         proc = self.get(name)
         if proc.poll() is None:
             os.killpg(proc.pid, sig)
-        return proc.wait(timeout)
+        code = proc.wait(timeout)
+        if sig == signal.SIGKILL:  # the leader's exit is not the group's: its pool may still hold sockets open
+            wait_until(lambda: not group_alive(proc.pid), timeout=timeout, interval=0.02, what=f"{name}'s processes")
+        return code
 
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
