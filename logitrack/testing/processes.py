@@ -27,16 +27,21 @@ T = TypeVar("T")
 ROOT = Path(settings.BASE_DIR)
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether a process of the group still runs (zombies, exited and waiting to be reaped, hold no sockets)."""
+def group_members(pgid: int) -> list[int]:
+    """The pids of the group's processes that still run (zombies, exited and waiting to be reaped, hold no sockets)."""
+    members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, ...
         except (OSError, IndexError):  # gone meanwhile
             continue
         if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+            members.append(int(stat.parent.name))
+    return members
+
+
+def group_alive(pgid: int) -> bool:
+    return bool(group_members(pgid))
 
 
 def free_port() -> int:

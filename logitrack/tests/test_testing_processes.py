@@ -5,8 +5,9 @@ under two test workers' load: a mail the test had killed its sender for was stil
 import os
 import signal
 import subprocess
+from pathlib import Path
 
-from logitrack.testing.processes import Processes, group_alive, wait_until
+from logitrack.testing.processes import Processes, group_alive, group_members, wait_until
 
 
 def test_a_group_outlives_its_leader_until_every_member_is_gone():
@@ -32,11 +33,9 @@ def test_kill_returns_with_no_process_of_the_group_left(tmp_path):
 
 def _commands(pgid):
     found = []
-    for entry in os.listdir("/proc"):
+    for pid in group_members(pgid):
         try:
-            with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline") as cmdline:
-                if int(stat.read().rsplit(")", 1)[1].split()[2]) == pgid:
-                    found.append(cmdline.read().replace("\0", " ").strip())
-        except (OSError, ValueError, IndexError):
+            found.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").strip())
+        except OSError:  # gone meanwhile
             continue
     return found
