@@ -28,6 +28,22 @@ def test_operations_share_one_client(redis_cache):
     assert redis_cache._cache.get_client() is client
 
 
+def test_backends_of_other_contexts_share_the_client_and_its_pools(redis_cache):
+    """Under ASGI each request runs in a context of its own, and Django builds a cache backend per context: without
+    sharing, every request opened its own pool and a new connection to Redis."""
+    import contextvars
+
+    from django.core.cache import caches
+
+    def backend_in_a_fresh_context():
+        return contextvars.Context().run(lambda: caches["default"])
+
+    first, second = backend_in_a_fresh_context(), backend_in_a_fresh_context()
+    assert first is not second  # Django's doing, which is why the client is shared
+    assert first._cache is second._cache is redis_cache._cache
+    assert first._cache.get_client(write=True).connection_pool is second._cache.get_client(write=True).connection_pool
+
+
 def test_reads_and_writes_go_through(redis_cache):
     redis_cache.set_many({"logitrack-cache-test:a": {"n": 1}, "logitrack-cache-test:b": 2}, 30)
     assert redis_cache.get_many(["logitrack-cache-test:a", "logitrack-cache-test:b", "logitrack-cache-test:c"]) == {

@@ -3,6 +3,7 @@ and requests still behave as they do everywhere else (the API with a token, a pr
 
 from __future__ import annotations
 
+import contextvars
 import json
 from pathlib import Path
 
@@ -80,3 +81,33 @@ def test_the_api_static_files_and_problems_behave_as_before(make_user):
     assert stylesheet["status"] == 200
     assert stylesheet["body"] == Path(finders.find("logitrack/base.css")).read_bytes()
     assert call(application, "/static/logitrack/no-such-file.css")["status"] == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_reuse_redis_connections(make_user, monkeypatch):
+    """uvicorn runs each request in a context of its own, and Django builds a cache backend per context: every
+    authenticated request (the principal cache, the throttle) opened a new connection to Redis until backends shared
+    one client."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        pytest.skip("the embedded default has no Redis")
+    import redis
+
+    opened = [0]
+    original = redis.connection.ConnectionPool.make_connection
+
+    def counting(pool):
+        opened[0] += 1
+        return original(pool)
+
+    monkeypatch.setattr(redis.connection.ConnectionPool, "make_connection", counting)
+    token = tokens.token_pair_issue(user=make_user(email="pooled@example.test")).access
+
+    def request():  # as uvicorn serves one: in a fresh context
+        return contextvars.Context().run(call, application, "/api/v1/identity/me/", token=token)["status"]
+
+    assert request() == 200  # may open the process's connection
+    opened[0] = 0
+    assert [request() for _ in range(5)] == [200] * 5
+    assert opened[0] == 0
