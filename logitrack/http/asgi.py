@@ -7,20 +7,66 @@ about twenty switches between the event loop and a thread on every request here,
 the views are sync (DRF). Built in sync mode, as under WSGI, the chain and the view run in one switch. An async view
 (billing's forwarder) still works: Django runs it with `async_to_sync`, as it does under WSGI. Sending the response,
 reading the body and websockets stay on the event loop.
+
+Django runs each request's sync code on a thread of the request's own (a `ThreadSensitiveContext` per request), so
+it started a thread for every request and, on the way out, another to join it: about a quarter of `/healthz`'s CPU.
+Here a request borrows a one-thread executor that earlier requests used and gives it back, so threads are started
+only when more requests run at once than ever before. A request still has its thread to itself while it runs: the
+sync code of one request (its middleware, view, signals, closing the response) runs on one thread, and requests
+running at the same time run on different ones.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import django
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 from django.http import HttpRequest, HttpResponseBase
+
+IDLE_THREADS_KEPT = 64  # beyond this many idle after a burst, a returned thread is let go
+
+
+class RequestThreads:
+    """One-thread executors lent to one request at a time. Used from the event loop's thread only."""
+
+    def __init__(self, keep: int = IDLE_THREADS_KEPT) -> None:
+        self.keep = keep
+        self.idle: list[ThreadPoolExecutor] = []
+
+    def lend(self) -> ThreadPoolExecutor:
+        if self.idle:
+            return self.idle.pop()
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def give_back(self, executor: ThreadPoolExecutor) -> None:
+        if len(self.idle) < self.keep:
+            self.idle.append(executor)
+        else:
+            executor.shutdown(wait=False)
 
 
 class ASGIHandler(DjangoASGIHandler):
     def __init__(self) -> None:
         # not super().__init__(), which loads the chain in async mode
         self.load_middleware(is_async=False)
+        self.threads = RequestThreads()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)  # refuses it, as Django does
+            return
+        executor = self.threads.lend()
+        try:
+            # Django's own ThreadSensitiveContext inside is then a no-op: the outermost one decides
+            async with ThreadSensitiveContext(executor=executor):
+                await super().__call__(scope, receive, send)
+        finally:
+            # idle by now: every thread-sensitive call of the request was awaited (a cancelled view's thread
+            # finishes before request_finished's receivers, queued behind it on the same thread, have run)
+            self.threads.give_back(executor)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         # the request's own thread (ASGIHandler runs each request in a ThreadSensitiveContext), as for a sync view

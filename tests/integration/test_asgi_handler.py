@@ -3,8 +3,10 @@ and requests still behave as they do everywhere else (the API with a token, a pr
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,23 +22,23 @@ from config.asgi import application
 
 def call(app, path: str, *, token: str = "") -> dict:
     """One GET as uvicorn hands it over: {status, headers, body}."""
+    return async_to_sync(exchange)(app, path, token=token)
+
+
+async def exchange(app, path: str, *, token: str = "") -> dict:
     headers = [(b"host", b"testserver")] + ([(b"authorization", f"Bearer {token}".encode())] if token else [])
     scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": headers}
-
-    async def exchange():
-        app_ = ApplicationCommunicator(app, scope | {"asgi": {"version": "3.0"}, "http_version": "1.1"})
-        await app_.send_input({"type": "http.request", "body": b""})
-        start = await app_.receive_output(5)
-        body = b""
-        while True:
-            part = await app_.receive_output(5)
-            body += part.get("body", b"")
-            if not part.get("more_body"):
-                break
-        await app_.wait(5)
-        return {"status": start["status"], "headers": dict(start["headers"]), "body": body}
-
-    return async_to_sync(exchange)()
+    app_ = ApplicationCommunicator(app, scope | {"asgi": {"version": "3.0"}, "http_version": "1.1"})
+    await app_.send_input({"type": "http.request", "body": b""})
+    start = await app_.receive_output(5)
+    body = b""
+    while True:
+        part = await app_.receive_output(5)
+        body += part.get("body", b"")
+        if not part.get("more_body"):
+            break
+    await app_.wait(5)
+    return {"status": start["status"], "headers": dict(start["headers"]), "body": body}
 
 
 @pytest.fixture
@@ -111,3 +113,77 @@ def test_requests_reuse_redis_connections(make_user, monkeypatch):
     opened[0] = 0
     assert [request() for _ in range(5)] == [200] * 5
     assert opened[0] == 0
+
+
+@pytest.fixture
+def request_threads():
+    """The thread each request's sync code started on (request_started's receivers run there), in order."""
+    from django.core.signals import request_started
+
+    seen: list[int] = []
+
+    def record(**kwargs):
+        seen.append(threading.get_ident())
+
+    request_started.connect(record, weak=False)
+    yield seen
+    request_started.disconnect(record)
+
+
+@pytest.mark.django_db
+def test_requests_one_after_another_reuse_one_thread(request_threads, monkeypatch):
+    """Django's handler started a thread per request (and another to join it)."""
+    started = [0]
+    original = threading.Thread.start
+
+    def counting(self):
+        started[0] += 1
+        return original(self)
+
+    async def five_after_one():
+        assert (await exchange(application, "/healthz"))["status"] == 200  # may start the first
+        monkeypatch.setattr(threading.Thread, "start", counting)
+        statuses = []
+        for _ in range(5):  # each in a context of its own, as uvicorn runs them
+            task = asyncio.get_running_loop().create_task(
+                exchange(application, "/healthz"), context=contextvars.Context()
+            )
+            statuses.append((await task)["status"])
+        return statuses
+
+    assert async_to_sync(five_after_one)() == [200] * 5
+    assert started[0] == 0
+    assert len(set(request_threads)) == 1
+
+
+@pytest.mark.django_db
+def test_requests_at_the_same_time_each_have_a_thread(request_threads):
+    """Two requests are in their sync code at once (each waits at the barrier for the other): borrowing threads
+    must not queue one request behind another."""
+    from django.core.signals import request_started
+
+    barrier = threading.Barrier(2, timeout=5)
+
+    def wait_for_the_other(**kwargs):
+        barrier.wait()
+
+    request_started.connect(wait_for_the_other, weak=False)
+    try:
+
+        async def both():
+            headers = [(b"host", b"testserver")]
+            scope = {"type": "http", "method": "GET", "path": "/healthz", "query_string": b"", "headers": headers}
+            apps = [ApplicationCommunicator(application, scope | {"asgi": {"version": "3.0"}}) for _ in range(2)]
+            for app_ in apps:
+                await app_.send_input({"type": "http.request", "body": b""})
+            starts = await asyncio.gather(*(app_.receive_output(10) for app_ in apps))
+            for app_ in apps:
+                await app_.receive_output(5)  # the body
+                await app_.wait(5)
+            return [start["status"] for start in starts]
+
+        assert async_to_sync(both)() == [200, 200]
+    finally:
+        request_started.disconnect(wait_for_the_other)
+    assert len(request_threads) == 2
+    assert request_threads[0] != request_threads[1]
