@@ -90,3 +90,17 @@ def test_without_the_c_module_connections_keep_djangos_adapters(monkeypatch):
     monkeypatch.setattr(base, "C_TIMESTAMPTZ_LOADER", None)
     params = connection.get_connection_params()
     assert params["context"] is get_adapters_template(True, dt.UTC)
+
+
+def test_connections_share_one_counting_cursor_class():
+    """django-prometheus built a new cursor class on every connect (every pooled request's checkout)."""
+    from django_prometheus.db.metrics import execute_total
+
+    first, second = connection.get_connection_params(), connection.get_connection_params()
+    assert first["cursor_factory"] is second["cursor_factory"]
+    counted = execute_total.labels(connection.alias, connection.vendor)
+    before = counted._value.get()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert isinstance(cursor.cursor, first["cursor_factory"])
+    assert counted._value.get() == before + 1  # still counted

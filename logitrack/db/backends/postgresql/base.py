@@ -28,8 +28,10 @@ import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import NO_DB_ALIAS
+from django.db.backends.postgresql import base as django_postgresql
 from django.db.backends.postgresql.psycopg_any import get_adapters_template
 from django_prometheus.db.backends.postgresql import base as instrumented
+from django_prometheus.db.common import ExportingCursorWrapper
 from psycopg import abc
 from psycopg.adapt import AdaptersMap, Loader
 from psycopg.pq import Format
@@ -77,9 +79,20 @@ def adapters_with_c_timestamptz(template: AdaptersMap) -> AdaptersMap:
     return adapters
 
 
+@lru_cache
+def counted_cursor(cursor_class: type, alias: str, vendor: str) -> type:
+    """django-prometheus' counting cursor class, built once per database: its `ExportingCursorWrapper` defines a new
+    class on every call, and Django asks for the connection parameters on every connect, which with the pool is
+    every request's checkout (a class built per request, and left in reference cycles for the collector)."""
+    counted: type = ExportingCursorWrapper(cursor_class, alias, vendor)
+    return counted
+
+
 class DatabaseWrapper(instrumented.DatabaseWrapper):  # type: ignore[misc]  # Django's, with django-prometheus' counts (untyped)
     def get_connection_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = super().get_connection_params()
+        # what django-prometheus' own get_connection_params does, with the class made once
+        params: dict[str, Any] = django_postgresql.DatabaseWrapper.get_connection_params(self)
+        params["cursor_factory"] = counted_cursor(params["cursor_factory"], self.alias, self.vendor)
         # self.timezone is UTC with USE_TZ and no database TIME_ZONE, None without USE_TZ
         if C_TIMESTAMPTZ_LOADER is not None and self.timezone is UTC and "context" in params:
             params["context"] = adapters_with_c_timestamptz(params["context"])
