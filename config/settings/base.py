@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "logitrack.http.middleware.RequestIdMiddleware",
+    "logitrack.http.cycles.ReleaseCyclesMiddleware",  # a request's objects go when its response closes, not at GC
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (settings below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
