@@ -7,7 +7,9 @@ the response itself, the view and the request; the view holds its response, its 
 page's rows, uuids, fares and output (about 780 objects) waited for the collector, and young collections of ~41,000
 objects paused the server 20-80 ms every ~0.7 s under load: the lists' single-client p99 (docs/benchmarks.md).
 This middleware breaks those links once Django has closed the response (sent it, or handed it to the test client);
-`response.data` itself stays as it was.
+`response.data` itself stays as it was. Under uvicorn one more cycle still holds each request's working set:
+Django's `ASGIHandler.handle` frame and its disconnect listener's `RequestAborted` (docs/benchmarks.md, "Where the
+single-client p99 comes from"); until that one is broken too, this saves the collector work but not the pauses.
 """
 
 from __future__ import annotations
