@@ -9,7 +9,7 @@ objects paused the server 20-80 ms every ~0.7 s under load: the lists' single-cl
 This middleware breaks those links once Django has closed the response (sent it, or handed it to the test client);
 `response.data` itself stays as it was. Under uvicorn one more cycle still holds each request's working set:
 Django's `ASGIHandler.handle` frame and its disconnect listener's `RequestAborted` (docs/benchmarks.md, "Where the
-single-client p99 comes from"); until that one is broken too, this saves the collector work but not the pauses.
+single-client p99 comes from"); until that one is broken too, a served request's objects still go to the collector.
 """
 
 from __future__ import annotations
