@@ -14,6 +14,13 @@ Here a request borrows a one-thread executor that earlier requests used and give
 only when more requests run at once than ever before. A request still has its thread to itself while it runs: the
 sync code of one request (its middleware, view, signals, closing the response) runs on one thread, and requests
 running at the same time run on different ones.
+
+Django's disconnect listener raised `RequestAborted` when the client's `http.disconnect` arrived, which under uvicorn
+is every request: a `receive()` pending once the response is sent returns it. Re-raised in `handle`, the exception's
+traceback held `handle`'s frame, whose list of tasks held the listener's task and so the exception: a reference
+cycle that kept each request's whole working set (request, response, view, serializers, rows) for the garbage
+collector instead of freeing it as `handle` returned. Here the listener just ends; `handle` treats a finished
+listener exactly as it treated an aborted one (the view, if still running, is cancelled).
 """
 
 from __future__ import annotations
@@ -67,6 +74,11 @@ class ASGIHandler(DjangoASGIHandler):
             # idle by now: every thread-sensitive call of the request was awaited (a cancelled view's thread
             # finishes before request_finished's receivers, queued behind it on the same thread, have run)
             self.threads.give_back(executor)
+
+    async def listen_for_disconnect(self, receive: Any) -> None:
+        message = await receive()
+        if message["type"] != "http.disconnect":  # Django asserts the same
+            raise AssertionError(f"Invalid ASGI message after request body: {message['type']}")
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         # the request's own thread (ASGIHandler runs each request in a ThreadSensitiveContext), as for a sync view

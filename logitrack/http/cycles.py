@@ -7,9 +7,9 @@ the response itself, the view and the request; the view holds its response, its 
 page's rows, uuids, fares and output (about 780 objects) waited for the collector, and young collections of ~41,000
 objects paused the server 20-80 ms every ~0.7 s under load: the lists' single-client p99 (docs/benchmarks.md).
 This middleware breaks those links once Django has closed the response (sent it, or handed it to the test client);
-`response.data` itself stays as it was. Under uvicorn one more cycle still holds each request's working set:
-Django's `ASGIHandler.handle` frame and its disconnect listener's `RequestAborted` (docs/benchmarks.md, "Where the
-single-client p99 comes from"); until that one is broken too, a served request's objects still go to the collector.
+`response.data` itself stays as it was. It also drops the request's own attributes that point back at it (message
+storage, lazy user, CSP nonce). With the disconnect listener's cycle gone too (`logitrack.http.asgi`), a list page
+served by uvicorn leaves nothing for the collector: each request is freed by refcounting as it ends.
 """
 
 from __future__ import annotations
@@ -42,14 +42,18 @@ def _serializers(data: Any) -> list[Any]:
     return [s for s in found if s is not None]
 
 
-def release(response: HttpResponseBase) -> None:
+def release(response: HttpResponseBase, request: HttpRequest) -> None:
+    # each holds the request that holds it: Django's message storage (its middleware has stored the messages by now),
+    # the auth middleware's lazy `user` and `auser`, django-csp's lazy nonce (the header is set, the page rendered)
+    for name in ("_messages", "user", "auser", "csp_nonce"):
+        request.__dict__.pop(name, None)
     for serializer in _serializers(getattr(response, "data", None)):
         _unbind(serializer)
     context = getattr(response, "renderer_context", None)
     if isinstance(context, dict):
-        view, request = context.get("view"), context.get("request")
+        view, api_request = context.get("view"), context.get("request")  # DRF's Request, around Django's
         context.clear()  # held the response itself, the view and the request
-        parser_context = getattr(request, "parser_context", None)
+        parser_context = getattr(api_request, "parser_context", None)
         if isinstance(parser_context, dict):
             parser_context.clear()  # held the request itself and the view
         if view is not None:
@@ -61,7 +65,7 @@ def ReleaseCyclesMiddleware(get_response: Callable[[HttpRequest], HttpResponseBa
     def middleware(request: HttpRequest) -> HttpResponseBase:
         response = get_response(request)
         # run by HttpResponseBase.close(), which Django calls once the response is sent
-        response._resource_closers.append(functools.partial(release, response))  # type: ignore[attr-defined]
+        response._resource_closers.append(functools.partial(release, response, request))  # type: ignore[attr-defined]
         return response
 
     return middleware

@@ -12,33 +12,17 @@ from pathlib import Path
 import pytest
 from asgiref import sync
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from django.contrib.staticfiles import finders
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 
 from apps.identity import tokens
 from config.asgi import application
+from logitrack.testing.asgi import Exchanged, exchange
 
 
-def call(app, path: str, *, token: str = "") -> dict:
-    """One GET as uvicorn hands it over: {status, headers, body}."""
+def call(app, path: str, *, token: str = "") -> Exchanged:
+    """One GET as uvicorn hands it over."""
     return async_to_sync(exchange)(app, path, token=token)
-
-
-async def exchange(app, path: str, *, token: str = "") -> dict:
-    headers = [(b"host", b"testserver")] + ([(b"authorization", f"Bearer {token}".encode())] if token else [])
-    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": headers}
-    app_ = ApplicationCommunicator(app, scope | {"asgi": {"version": "3.0"}, "http_version": "1.1"})
-    await app_.send_input({"type": "http.request", "body": b""})
-    start = await app_.receive_output(5)
-    body = b""
-    while True:
-        part = await app_.receive_output(5)
-        body += part.get("body", b"")
-        if not part.get("more_body"):
-            break
-    await app_.wait(5)
-    return {"status": start["status"], "headers": dict(start["headers"]), "body": body}
 
 
 @pytest.fixture
@@ -60,11 +44,11 @@ def test_a_request_switches_to_a_thread_three_times_not_twice_per_middleware(swi
     """request_started's receivers, the chain with the view, closing the response. Django's own handler, its chain
     in async mode, switches for each MiddlewareMixin's process_request and process_response, and for the view:
     about twenty times, which cost half of /healthz's CPU."""
-    assert call(application, "/healthz")["status"] == 200
+    assert call(application, "/healthz").status == 200
     assert switches[0] == 3
 
     switches[0] = 0
-    assert call(DjangoASGIHandler(), "/healthz")["status"] == 200
+    assert call(DjangoASGIHandler(), "/healthz").status == 200
     assert switches[0] > 10  # what this handler saves; if Django stops switching per middleware, it can go
 
 
@@ -72,17 +56,17 @@ def test_a_request_switches_to_a_thread_three_times_not_twice_per_middleware(swi
 def test_the_api_static_files_and_problems_behave_as_before(make_user):
     user = make_user(email="asgi@example.test")
     me = call(application, "/api/v1/identity/me/", token=tokens.token_pair_issue(user=user).access)
-    assert me["status"] == 200
-    assert json.loads(me["body"])["email"] == "asgi@example.test"
+    assert me.status == 200
+    assert json.loads(me.body)["email"] == "asgi@example.test"
 
     anonymous = call(application, "/api/v1/identity/me/")
-    assert anonymous["status"] == 401
-    assert anonymous["headers"][b"Content-Type"] == b"application/problem+json"
+    assert anonymous.status == 401
+    assert anonymous.headers[b"Content-Type"] == b"application/problem+json"
 
     stylesheet = call(application, "/static/logitrack/base.css")
-    assert stylesheet["status"] == 200
-    assert stylesheet["body"] == Path(finders.find("logitrack/base.css")).read_bytes()
-    assert call(application, "/static/logitrack/no-such-file.css")["status"] == 404
+    assert stylesheet.status == 200
+    assert stylesheet.body == Path(finders.find("logitrack/base.css")).read_bytes()
+    assert call(application, "/static/logitrack/no-such-file.css").status == 404
 
 
 @pytest.mark.django_db(transaction=True)
@@ -107,7 +91,7 @@ def test_requests_reuse_redis_connections(make_user, monkeypatch):
     token = tokens.token_pair_issue(user=make_user(email="pooled@example.test")).access
 
     def request():  # as uvicorn serves one: in a fresh context
-        return contextvars.Context().run(call, application, "/api/v1/identity/me/", token=token)["status"]
+        return contextvars.Context().run(call, application, "/api/v1/identity/me/", token=token).status
 
     assert request() == 200  # may open the process's connection
     opened[0] = 0
@@ -141,14 +125,14 @@ def test_requests_one_after_another_reuse_one_thread(request_threads, monkeypatc
         return original(self)
 
     async def five_after_one():
-        assert (await exchange(application, "/healthz"))["status"] == 200  # may start the first
+        assert (await exchange(application, "/healthz")).status == 200  # may start the first
         monkeypatch.setattr(threading.Thread, "start", counting)
         statuses = []
         for _ in range(5):  # each in a context of its own, as uvicorn runs them
             task = asyncio.get_running_loop().create_task(
                 exchange(application, "/healthz"), context=contextvars.Context()
             )
-            statuses.append((await task)["status"])
+            statuses.append((await task).status)
         return statuses
 
     assert async_to_sync(five_after_one)() == [200] * 5
@@ -171,19 +155,66 @@ def test_requests_at_the_same_time_each_have_a_thread(request_threads):
     try:
 
         async def both():
-            headers = [(b"host", b"testserver")]
-            scope = {"type": "http", "method": "GET", "path": "/healthz", "query_string": b"", "headers": headers}
-            apps = [ApplicationCommunicator(application, scope | {"asgi": {"version": "3.0"}}) for _ in range(2)]
-            for app_ in apps:
-                await app_.send_input({"type": "http.request", "body": b""})
-            starts = await asyncio.gather(*(app_.receive_output(10) for app_ in apps))
-            for app_ in apps:
-                await app_.receive_output(5)  # the body
-                await app_.wait(5)
-            return [start["status"] for start in starts]
+            answers = await asyncio.gather(*(exchange(application, "/healthz") for _ in "ab"))
+            return [answer.status for answer in answers]
 
         assert async_to_sync(both)() == [200, 200]
     finally:
         request_started.disconnect(wait_for_the_other)
     assert len(request_threads) == 2
     assert request_threads[0] != request_threads[1]
+
+
+@pytest.mark.django_db
+def test_a_client_gone_before_the_response_gets_none_and_the_request_still_finishes():
+    """The disconnect listener now ends instead of raising RequestAborted (whose traceback held every served request
+    in a reference cycle); a client that leaves while its view runs must still cancel the response, as before."""
+    from django.core.signals import request_finished
+
+    finished = []
+
+    def record(**kwargs):
+        finished.append(threading.get_ident())
+
+    async def gone():
+        messages = [{"type": "http.disconnect"}, {"type": "http.request", "body": b"", "more_body": False}]
+        sent = []
+
+        async def receive():
+            return messages.pop()
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET"}
+        await application(scope | {"path": "/healthz", "query_string": b"", "headers": []}, receive, send)
+        return sent
+
+    request_finished.connect(record, weak=False)
+    try:
+        assert async_to_sync(gone)() == []
+    finally:
+        request_finished.disconnect(record)
+    assert len(finished) == 1
+
+
+def test_an_unexpected_message_after_the_body_is_still_an_error():
+    async def confused():
+        messages = [
+            {"type": "http.request", "body": b"more"},  # read second: after the body, by the disconnect listener
+            {"type": "http.request", "body": b"", "more_body": False},
+        ]
+
+        async def receive():
+            if messages:
+                return messages.pop()
+            await asyncio.sleep(5)
+
+        async def send(message):
+            pass
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET"}
+        await application(scope | {"path": "/healthz", "query_string": b"", "headers": []}, receive, send)
+
+    with pytest.raises(AssertionError, match=r"Invalid ASGI message after request body: http\.request"):
+        async_to_sync(confused)()
