@@ -21,16 +21,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 
 
-def _unbind(field: Any) -> None:
+def unbind(field: Any) -> None:
     """A serializer (or field) and every field bound under it: `parent` links cut, cached `fields` dropped."""
     child = getattr(field, "child", None)
     if child is not None:  # a ListSerializer's (or ListField's) child is bound to it: child.parent is the list
         child.parent = None
-        _unbind(child)
+        unbind(child)
     bound = field.__dict__.pop("fields", None)  # a serializer's bound fields, each with .parent = the serializer
     for nested in (bound or {}).values():
         nested.parent = None
-        _unbind(nested)
+        unbind(nested)
 
 
 def _serializers(data: Any) -> list[Any]:
@@ -48,7 +48,7 @@ def release(response: HttpResponseBase, request: HttpRequest) -> None:
     for name in ("_messages", "user", "auser", "csp_nonce"):
         request.__dict__.pop(name, None)
     for serializer in _serializers(getattr(response, "data", None)):
-        _unbind(serializer)
+        unbind(serializer)
     context = getattr(response, "renderer_context", None)
     if isinstance(context, dict):
         view, api_request = context.get("view"), context.get("request")  # DRF's Request, around Django's

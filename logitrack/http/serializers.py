@@ -7,6 +7,8 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 
+from logitrack.http.cycles import unbind
+
 # field class -> the JSON types it takes; the first match wins (bool is an int in Python, but not in JSON)
 _JSON_TYPES: list[tuple[type[serializers.Field[Any, Any, Any, Any]], tuple[type, ...], str]] = [
     (serializers.BooleanField, (bool,), "true or false"),
@@ -58,6 +60,15 @@ class StrictInputSerializer(serializers.Serializer[Any]):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return value
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        try:
+            return super().is_valid(raise_exception=raise_exception)
+        finally:
+            # its bound fields point back at it (and nested ones at theirs): unbound, the input is freed when the
+            # view is done with it, not by the garbage collector. `validated_data` and `errors` stay; anything
+            # that asks for `fields` again gets them bound afresh
+            unbind(self)
 
 
 # ---- output written out by hand (a list's rows): the values as DRF's fields render them -----------------------------

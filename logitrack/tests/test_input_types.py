@@ -77,3 +77,31 @@ def test_form_bodies_carry_strings_and_are_left_to_the_fields():
     booking = Booking(data=form)
     assert booking.is_valid(), booking.errors
     assert (booking.validated_data["seats"], booking.validated_data["urgent"]) == (2, True)
+
+
+def test_a_validated_input_is_freed_by_refcounting_not_left_in_cycles():
+    """Bound fields point back at their serializer (and a list's child at the list): a request's input, its dozens
+    of fields and validators, waited for the garbage collector on every write until validation unbound them."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        booking = Booking(data={"fleet_id": FLEET, "stops": [{"address": "x", "lat": 1}], "tags": ["a"]})
+        assert booking.is_valid(), booking.errors
+        assert booking.validated_data["stops"] == [{"address": "x", "lat": 1.0}]
+        rejected = Booking(data={"fleet_id": 5, "stops": [{"address": "x"}]})
+        assert not rejected.is_valid()
+        assert set(rejected.errors) == {"fleet_id"}
+        freed = [weakref.ref(booking), weakref.ref(rejected)]
+        del booking, rejected
+        assert [ref() for ref in freed] == [None, None]
+    finally:
+        gc.enable()
+
+
+def test_a_validated_input_still_renders_its_data():
+    booking = Booking(data={"fleet_id": FLEET, "stops": [{"address": "x", "lat": 1}]})
+    assert booking.is_valid(), booking.errors
+    assert booking.data["stops"] == [{"address": "x", "lat": 1.0}]  # its fields bound afresh
+    assert booking.data["fleet_id"] == FLEET
