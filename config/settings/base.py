@@ -271,7 +271,7 @@ REST_FRAMEWORK: dict[str, Any] = {  # a mapping of settings of many kinds, as DR
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],  # deny by default
     "DEFAULT_PARSER_CLASSES": ["logitrack.http.parsers.JSONParser"],  # refuses JSON nested too deep (400)
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["logitrack.http.renderers.JSONRenderer"],  # DRF's JSON, written by orjson
     "DEFAULT_PAGINATION_CLASS": "logitrack.http.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "logitrack.http.schema.AutoSchema",

@@ -16,7 +16,7 @@ if DEBUG:
     NOTIFICATIONS_ADAPTERS.setdefault("sms", "apps.notifications.channels.sms.ConsoleSms")
     NOTIFICATIONS_ADAPTERS.setdefault("push", "apps.notifications.channels.push.ConsolePush")
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
-        "rest_framework.renderers.JSONRenderer",
+        "logitrack.http.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ]
 # The demo simulator signs some sixty phones in from this one address at start; production keeps 30/min.

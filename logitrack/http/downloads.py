@@ -13,7 +13,9 @@ from typing import Any
 
 from django.http import FileResponse
 from rest_framework.exceptions import NotAcceptable
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
+
+from logitrack.http.renderers import JSONRenderer
 
 
 class _FileRenderer(BaseRenderer):

@@ -6,7 +6,6 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +13,7 @@ from apps.identity import signing, tokens
 from apps.identity.rest_api.v1.serializers.auth import TokenPairSerializer, token_pair_data
 from apps.identity.rest_api.v1.serializers.fields import password_field
 from apps.identity.services import logins
+from logitrack.http.renderers import JSONRenderer
 from logitrack.http.schema import problems
 from logitrack.http.serializers import StrictInputSerializer
 from logitrack.http.throttling import ScopedRateThrottle

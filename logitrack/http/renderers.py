@@ -1,0 +1,38 @@
+"""DRF's JSON renderer, written by orjson.
+
+Writing a page out as JSON with the standard library was about 6 % of a trip list page's server CPU at a year of
+history (docs/benchmarks.md). orjson writes the same document: types it does not know, and dates and times (whose
+form DRF fixes: "Z" for UTC, milliseconds), go through DRF's own encoder, and anything orjson refuses (an integer
+beyond 64 bits, a non-string key) falls back to DRF's renderer whole, as does an `indent` asked for in Accept.
+Two things differ and are both valid JSON of the same value: a very small float is written `0.00001` where the
+standard library writes `1e-05`, and a NaN or infinity is written `null` where DRF raised (and answered 500).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from rest_framework import renderers
+from rest_framework.utils.encoders import JSONEncoder
+
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_drf_default = JSONEncoder().default
+
+# DRF escapes these two for pages that embed JSON in a script; raw, they end a line in older JavaScript
+_LINE_SEPARATOR, _PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            written = orjson.dumps(data, default=_drf_default, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        if _LINE_SEPARATOR in written or _PARAGRAPH_SEPARATOR in written:
+            written = written.replace(_LINE_SEPARATOR, b"\\u2028").replace(_PARAGRAPH_SEPARATOR, b"\\u2029")
+        return written
