@@ -12,12 +12,21 @@ C: psycopg dumps a Python list one element at a time in Python, a few percent of
 
 from __future__ import annotations
 
+import uuid
 from collections import namedtuple
 from collections.abc import Collection
 from typing import Any
 
 from django.db import connections
 from django.db.models import IntegerField, Model, UUIDField
+
+
+def _keys(values: Collection[Any]) -> Any:
+    """`{…}` when every key is a UUID or an int, whose text never needs quoting; else psycopg's list (a string, a
+    None or a bool would be read as array syntax, or not at all), which the statement's cast takes too."""
+    if all(isinstance(value, uuid.UUID) or type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return list(values)
 
 
 class RowsByKey:
@@ -46,7 +55,7 @@ class RowsByKey:
             rows = self.model._default_manager.using(alias).filter(**{f"{self.key}__in": list(values)})
             return list(rows.order_by(*self.order_by).values_list(*self.fields, named=True))
         sql = self._sql.get(connection.vendor) or self._statement(connection)
-        keys: Any = "{" + ",".join(map(str, values)) + "}" if self._as_text else list(values)
+        keys = _keys(values) if self._as_text else list(values)
         with connection.cursor() as cursor:
             cursor.execute(sql, [keys])
             return list(map(self.row._make, cursor.fetchall()))

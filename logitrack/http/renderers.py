@@ -4,12 +4,15 @@ Writing a page out as JSON with the standard library was about 6 % of a trip lis
 history (docs/benchmarks.md). orjson writes the same document: types it does not know, and dates and times (whose
 form DRF fixes: "Z" for UTC, milliseconds), go through DRF's own encoder, and anything orjson refuses (an integer
 beyond 64 bits, a non-string key) falls back to DRF's renderer whole, as does an `indent` asked for in Accept.
-Two things differ and are both valid JSON of the same value: a very small float is written `0.00001` where the
-standard library writes `1e-05`, and a NaN or infinity is written `null` where DRF raised (and answered 500).
+What differs: a very small float is written `0.00001` where the standard library writes `1e-05` (the same number);
+a NaN or infinity (float or Decimal) is written `null`, and a plain `Enum` member as its value, where DRF raised (and
+answered 500); a dict subclass is written from its own storage, not its `items()` (a `QueryDict` with every value
+of a key): return plain dicts of what you mean to send.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -29,9 +32,18 @@ class JSONRenderer(renderers.JSONRenderer):
             return b""
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
+        iterated: list[Any] = []
+
+        def default(value: Any) -> Any:
+            if isinstance(value, Iterator):
+                iterated.append(value)
+            return _drf_default(value)
+
         try:
-            written = orjson.dumps(data, default=_drf_default, option=_OPTIONS)
+            written = orjson.dumps(data, default=default, option=_OPTIONS)
         except orjson.JSONEncodeError:
+            if iterated:  # a second pass would write what orjson already consumed as empty
+                raise
             return super().render(data, accepted_media_type, renderer_context)
         if _LINE_SEPARATOR in written or _PARAGRAPH_SEPARATOR in written:
             written = written.replace(_LINE_SEPARATOR, b"\\u2028").replace(_PARAGRAPH_SEPARATOR, b"\\u2029")

@@ -66,9 +66,11 @@ class StrictInputSerializer(serializers.Serializer[Any]):
             return super().is_valid(raise_exception=raise_exception)
         finally:
             # its bound fields point back at it (and nested ones at theirs): unbound, the input is freed when the
-            # view is done with it, not by the garbage collector. `validated_data` and `errors` stay; anything
-            # that asks for `fields` again gets them bound afresh
-            unbind(self)
+            # view is done with it, not by the garbage collector. `validated_data` and `errors` stay; `fields`, if
+            # asked for again, are bound afresh from the class, so a serializer whose __init__ reshapes its fields
+            # (an update making every field optional) keeps them, and its cycle
+            if type(self).__init__ is serializers.Serializer.__init__:
+                unbind(self)
 
 
 # ---- output written out by hand (a list's rows): the values as DRF's fields render them -----------------------------

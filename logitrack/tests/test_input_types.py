@@ -105,3 +105,23 @@ def test_a_validated_input_still_renders_its_data():
     assert booking.is_valid(), booking.errors
     assert booking.data["stops"] == [{"address": "x", "lat": 1.0}]  # its fields bound afresh
     assert booking.data["fleet_id"] == FLEET
+
+
+class Update(StrictInputSerializer):
+    """As the API's update inputs: every field optional, no defaults filled in."""
+
+    name = serializers.CharField()
+    seats = serializers.IntegerField(default=3)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+
+def test_a_serializer_that_reshapes_its_fields_keeps_them_after_validation():
+    update = Update(data={"seats": 1})
+    assert update.is_valid(), update.errors
+    assert update.fields["name"].required is False
+    assert update.data == {"seats": 1}  # not the class's required name, nor its default

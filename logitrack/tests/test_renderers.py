@@ -79,3 +79,11 @@ def test_the_api_renders_with_it():
     from rest_framework.views import APIView
 
     assert APIView.renderer_classes[0] is JSONRenderer
+
+
+def test_a_generator_is_never_written_empty_by_a_second_pass():
+    """DRF's renderer is the fallback for what orjson refuses; a generator orjson already consumed would come out
+    as [] there, so that case fails loudly instead."""
+    assert JSONRenderer().render({"a": (n for n in [1, 2])}) == b'{"a":[1,2]}'
+    with pytest.raises(TypeError):
+        JSONRenderer().render({"a": (n for n in [1, 2]), "big": 2**70})

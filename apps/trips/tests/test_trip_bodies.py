@@ -182,3 +182,15 @@ def test_rows_by_key_send_uuid_and_integer_keys_as_one_array_literal(two_fleets)
         assert "= ANY('{" in sql[0] and "}'::uuid[])" in sql[0], sql[0]
         assert "= ANY('{" in sql[1] and ",-1}'::bigint[])" in sql[1], sql[1]
         assert "}'::" not in sql[2], sql[2]  # a string key: psycopg's list, no cast
+
+
+def test_rows_by_key_take_keys_that_are_not_uuid_objects_as_before(two_fleets):
+    """Only UUIDs and ints are written into the array literal: a UUID as text, a None, a string with array syntax
+    in it go as psycopg's list (matching what they match, or nothing), never parsed as array syntax."""
+    trip = a_trip(fleet_id=two_fleets.a.fleet_id)
+    by_trip = RowsByKey(Stop, "trip_id", ("trip_id", "sequence"), order_by=("sequence",))
+    expected = list(Stop.objects.filter(trip_id=trip.id).order_by("sequence").values_list("trip_id", "sequence"))
+    assert by_trip([str(trip.id).upper(), None]) == expected
+    assert by_trip([str(uuid.uuid4()), str(trip.id)]) == expected
+    by_id = RowsByKey(Stop, "id", ("id",))
+    assert by_id([None]) == []
