@@ -1,4 +1,4 @@
-"""One HTTP exchange with an ASGI application in the test's own event loop, as uvicorn drives it.
+"""One HTTP GET exchange with an ASGI application in the test's own event loop, as uvicorn drives it.
 
 What matters for the tests that use it (the ASGI handler's threads, the objects a request leaves for the garbage
 collector): like uvicorn, a `receive()` still pending once the response is sent returns `http.disconnect`, so
@@ -20,21 +20,24 @@ class Exchanged:
     body: bytes
 
 
-async def exchange(app: Any, path: str, *, method: str = "GET", token: str = "", body: bytes = b"") -> Exchanged:
+def get_scope(path: str, *, token: str = "") -> dict[str, Any]:
+    """The scope of a GET of `path`, with a bearer token when given."""
     headers = [(b"host", b"testserver")] + ([(b"authorization", f"Bearer {token}".encode())] if token else [])
-    if body:
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    scope = {
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": method,
+        "method": "GET",
         "path": path,
         "query_string": b"",
         "headers": headers,
     }
+
+
+async def exchange(app: Any, path: str, *, token: str = "") -> Exchanged:
+    scope = get_scope(path, token=token)
     complete = asyncio.Event()
-    unread = [{"type": "http.request", "body": body, "more_body": False}]
+    unread = [{"type": "http.request", "body": b"", "more_body": False}]
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 
 from apps.identity import tokens
 from config.asgi import application
-from logitrack.testing.asgi import Exchanged, exchange
+from logitrack.testing.asgi import Exchanged, exchange, get_scope
 
 
 def call(app, path: str, *, token: str = "") -> Exchanged:
@@ -186,8 +186,7 @@ def test_a_client_gone_before_the_response_gets_none_and_the_request_still_finis
         async def send(message):
             sent.append(message)
 
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET"}
-        await application(scope | {"path": "/healthz", "query_string": b"", "headers": []}, receive, send)
+        await application(get_scope("/healthz"), receive, send)
         return sent
 
     request_finished.connect(record, weak=False)
@@ -213,8 +212,7 @@ def test_an_unexpected_message_after_the_body_is_still_an_error():
         async def send(message):
             pass
 
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET"}
-        await application(scope | {"path": "/healthz", "query_string": b"", "headers": []}, receive, send)
+        await application(get_scope("/healthz"), receive, send)
 
     with pytest.raises(AssertionError, match=r"Invalid ASGI message after request body: http\.request"):
         async_to_sync(confused)()
